@@ -1,0 +1,2 @@
+export * from './agent-socket.js';
+export * from './widget-socket.js';

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Installs (apt) and starts, on 127.0.0.1, every service Switchboard needs that is not already
+# running: MariaDB, Redis, Prosody, rtpengine. Idempotent: run it as often as you like.
+#   scripts/services.sh [start|stop|status]     (uses $SWITCHBOARD_CONFIG_DIR or ./config)
+#   scripts/services.sh tools                    also installs the test peers (sipp, baresip, kamailio, chromium)
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+[ -f "$ROOT/server/dist/cli.js" ] || build
+settings=$(cli services env) || die "the configuration is not valid (see above)"
+eval "$settings"
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_mariadb() {
+  if tcp_open "$SB_DB_HOST" "$SB_DB_PORT"; then
+    say "MariaDB answers on $SB_DB_HOST:$SB_DB_PORT"
+  else
+    ensure_pkg mariadbd mariadb-server mariadb mariadb-client
+    local data="$RUN/mariadb"
+    if [ ! -d "$data/mysql" ]; then
+      say "initialising MariaDB in $data"
+      mkdir -p "$data"
+      mariadb-install-db --no-defaults --datadir="$data" --user=root --auth-root-authentication-method=normal \
+        --skip-test-db >"$RUN/logs/mariadb-install.log" 2>&1 || die "mariadb-install-db failed (see $RUN/logs/mariadb-install.log)"
+    fi
+    say "starting MariaDB on $SB_DB_HOST:$SB_DB_PORT"
+    nohup mariadbd --no-defaults --user=root --datadir="$data" --socket="$RUN/mariadb.sock" --port="$SB_DB_PORT" \
+      --bind-address="$SB_DB_HOST" --skip-name-resolve --pid-file="$RUN/mariadb.pid" \
+      >"$RUN/logs/mariadb.log" 2>&1 &
+    wait_tcp "$SB_DB_HOST" "$SB_DB_PORT" 60 MariaDB
+  fi
+  # The application's own user, allowed on its database and on test databases named after it.
+  local sql="CREATE USER IF NOT EXISTS '$SB_DB_USER'@'127.0.0.1' IDENTIFIED BY '$SB_DB_PASSWORD';
+    CREATE USER IF NOT EXISTS '$SB_DB_USER'@'localhost' IDENTIFIED BY '$SB_DB_PASSWORD';
+    ALTER USER '$SB_DB_USER'@'127.0.0.1' IDENTIFIED BY '$SB_DB_PASSWORD';
+    ALTER USER '$SB_DB_USER'@'localhost' IDENTIFIED BY '$SB_DB_PASSWORD';
+    GRANT ALL PRIVILEGES ON \`${SB_DB_NAME//_/\\_}%\`.* TO '$SB_DB_USER'@'127.0.0.1';
+    GRANT ALL PRIVILEGES ON \`${SB_DB_NAME//_/\\_}%\`.* TO '$SB_DB_USER'@'localhost';
+    CREATE DATABASE IF NOT EXISTS \`$SB_DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+  if [ "$SB_DB_USER" != root ]; then
+    if ! MYSQL_PWD="${SWITCHBOARD_DB_ROOT_PASSWORD:-}" mariadb --protocol=tcp -h "$SB_DB_HOST" -P "$SB_DB_PORT" -u root -e "$sql" 2>"$RUN/logs/mariadb-setup.log"; then
+      # Debian's own server: root authenticates over the socket.
+      mariadb -u root -e "$sql" 2>>"$RUN/logs/mariadb-setup.log" \
+        || die "cannot create the database user $SB_DB_USER (set SWITCHBOARD_DB_ROOT_PASSWORD, see $RUN/logs/mariadb-setup.log)"
+    fi
+  fi
+}
+
+start_redis() {
+  if tcp_open "$SB_REDIS_HOST" "$SB_REDIS_PORT"; then say "Redis answers on $SB_REDIS_HOST:$SB_REDIS_PORT"; return; fi
+  ensure_pkg redis-server redis-server
+  say "starting Redis on $SB_REDIS_HOST:$SB_REDIS_PORT"
+  mkdir -p "$RUN/redis"
+  # BullMQ jobs must survive a restart and never be evicted.
+  redis-server --bind "$SB_REDIS_HOST" --port "$SB_REDIS_PORT" --dir "$RUN/redis" --appendonly yes \
+    --maxmemory-policy noeviction --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/logs/redis.log" \
+    || die "redis-server failed (see $RUN/logs/redis.log)"
+  wait_tcp "$SB_REDIS_HOST" "$SB_REDIS_PORT" 20 Redis
+}
+
+start_prosody() {
+  ensure_pkg prosody prosody
+  local dir="$RUN/prosody" cfg
+  cfg=$(cli services prosody-config "$dir")
+  if pid_alive "$dir/prosody.pid" && tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT"; then
+    say "Prosody answers on $SB_XMPP_HOST:$SB_XMPP_PORT"
+  else
+    tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT" && die "port $SB_XMPP_PORT is taken by another program (switchboard.yaml: xmpp.port)"
+    say "starting Prosody on $SB_XMPP_HOST:$SB_XMPP_PORT"
+    nohup prosody --config "$cfg" -F >"$RUN/logs/prosody.out" 2>&1 &
+    wait_tcp "$SB_XMPP_HOST" "$SB_XMPP_PORT" 30 Prosody
+  fi
+  prosodyctl --config "$cfg" register "$SB_XMPP_USER" "$SB_XMPP_DOMAIN" "$SB_XMPP_PASSWORD" >/dev/null 2>&1 \
+    || die "cannot register the XMPP service account $SB_XMPP_USER@$SB_XMPP_DOMAIN"
+}
+
+rtpengine_ping() { "$NODE" -e '
+  const { Client } = require(process.argv[1] + "/node_modules/rtpengine-client");
+  const c = new Client({ timeout: 500 });
+  c.ping(+process.argv[3], process.argv[2]).then((r) => { c.close(); process.exit(r.result === "pong" ? 0 : 1); }, () => { c.close(); process.exit(1); });
+' "$ROOT" "$SB_RTPENGINE_HOST" "$SB_RTPENGINE_PORT" 2>/dev/null; }
+
+start_rtpengine() {
+  ensure_pkg rtpengine rtpengine-daemon
+  if rtpengine_ping; then say "rtpengine answers on $SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT"; return; fi
+  say "starting rtpengine (ng $SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT, media $SB_RTPENGINE_PORT_MIN-$SB_RTPENGINE_PORT_MAX)"
+  # Userspace forwarding only (--table=-1): no kernel module is needed or loaded.
+  nohup rtpengine --config-file=none --foreground --log-stderr --table=-1 --interface="$SB_RTPENGINE_HOST" \
+    --listen-ng="$SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT" --port-min="$SB_RTPENGINE_PORT_MIN" --port-max="$SB_RTPENGINE_PORT_MAX" \
+    --pidfile="$RUN/rtpengine.pid" >"$RUN/logs/rtpengine.log" 2>&1 &
+  local i
+  for ((i = 0; i < 50; i++)); do rtpengine_ping && return 0; sleep 0.2; done
+  die "rtpengine did not answer on $SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT (see $RUN/logs/rtpengine.log)"
+}
+
+stop_own() { # only what these scripts started
+  local f
+  for f in "$RUN/prosody/prosody.pid" "$RUN/rtpengine.pid" "$RUN/redis.pid" "$RUN/mariadb.pid"; do
+    pid_alive "$f" && { say "stopping $(basename "$f" .pid)"; kill "$(cat "$f")"; }
+  done
+  return 0
+}
+
+case "${1:-start}" in
+  start) start_mariadb; start_redis; start_prosody; start_rtpengine; say "services ready" ;;
+  tools)
+    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium
+    say "test tools ready" ;;
+  stop) stop_own ;;
+  status)
+    tcp_open "$SB_DB_HOST" "$SB_DB_PORT" && echo "mariadb: up" || echo "mariadb: down"
+    tcp_open "$SB_REDIS_HOST" "$SB_REDIS_PORT" && echo "redis: up" || echo "redis: down"
+    tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT" && echo "prosody: up" || echo "prosody: down"
+    rtpengine_ping && echo "rtpengine: up" || echo "rtpengine: down" ;;
+  *) die "usage: scripts/services.sh [start|stop|status|tools]" ;;
+esac

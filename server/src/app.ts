@@ -1,0 +1,242 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config/schema.js';
+import { loadConfig } from './config/load.js';
+import { syncConfig } from './config/sync.js';
+import { createLogger, type Logger } from './logger.js';
+import { createDataSource } from './db/data-source.js';
+import { createRedis, type RedisHandle } from './redis.js';
+import { EventBus } from './bus.js';
+import { errorMiddleware } from './http/errors.js';
+import { authenticate, rateLimiter, websiteOrigin, findWebsite } from './http/security.js';
+import type { RouteDeps } from './http/route.js';
+import { openApiDocument } from './http/openapi.js';
+import { SessionStore } from './modules/agents/sessions.js';
+import { AgentStateStore } from './modules/agents/state-store.js';
+import { AgentService } from './modules/agents/service.js';
+import { XmppConnection } from './modules/chat/xmpp.js';
+import { Readiness } from './modules/health/checks.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { agentRoutes, checkReason } from './modules/agents/routes.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { websiteRoutes } from './modules/websites/routes.js';
+import { RealtimeHub } from './realtime/hub.js';
+import type { Services } from './services.js';
+
+/** A failure to start that the administrator can fix; the message says what and where. */
+export class StartupError extends Error {}
+
+export interface Switchboard {
+  readonly url: string;
+  readonly services: Services;
+  stop(): Promise<void>;
+}
+
+export async function startSwitchboard(initial: Config, opts: { logger?: Logger } = {}): Promise<Switchboard> {
+  let config = initial;
+  const log = opts.logger ?? createLogger(config.main.logging.level);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => log.warn({ err }, 'cleanup failed'));
+  };
+
+  try {
+    const db = await openDatabase(config);
+    cleanups.push(() => db.destroy());
+    const redis = await openRedis(config);
+    cleanups.push(() => redis.close());
+
+    const bus = new EventBus(redis, log);
+    await bus.start();
+    const sessions = new SessionStore(redis, () => config.main.security.sessionTtlHours * 3600);
+    const states = new AgentStateStore(redis, db, bus);
+    const agents = new AgentService(db, sessions, bus, () => config);
+    const xmpp = new XmppConnection(config.main.xmpp, log.child({ component: 'xmpp' }));
+    const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine);
+    cleanups.push(() => readiness.close());
+
+    await syncConfig(db, config);
+    const created = await agents.bootstrap();
+    if (created.length) log.info({ agents: created }, 'created agents from agents.yaml');
+
+    const reload = async (by: string, announce: boolean) => {
+      const next = loadConfig(config.dir);
+      await syncConfig(db, next);
+      config = next;
+      log.info({ by }, 'configuration reloaded');
+      if (announce) await bus.publish({ type: 'config.reloaded', by, instance: bus.instanceId });
+    };
+    bus.on((e) => {
+      if (e.type === 'config.reloaded' && e.instance !== bus.instanceId) {
+        reload(`${e.by} (via instance ${e.instance})`, false).catch((err) => log.error({ err }, 'reload announced by another instance failed; keeping the running configuration'));
+      }
+    });
+
+    const services: Services = {
+      config: () => config,
+      log,
+      db,
+      redis,
+      bus,
+      agents,
+      sessions,
+      states,
+      readiness,
+      setOwnState: async (agentId, state, reason) => {
+        checkReason(services, state, reason);
+        return states.set(agentId, state, reason);
+      },
+      reloadConfig: (by) => reload(by, true),
+    };
+
+    const app = buildKoa(services);
+    const server = config.main.server.tls
+      ? https.createServer({ cert: readFileSync(config.main.server.tls.cert), key: readFileSync(config.main.server.tls.key) }, app.callback())
+      : http.createServer(app.callback());
+    server.requestTimeout = 60_000;
+    const hub = new RealtimeHub(services);
+    hub.attach(server);
+    await listen(server, config);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    cleanups.push(() => hub.close());
+
+    xmpp.start();
+    cleanups.push(() => xmpp.stop());
+
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.main.server.port;
+    const url = `${config.main.server.tls ? 'https' : 'http'}://${config.main.server.host}:${port}`;
+    log.info({ url, instance: bus.instanceId }, 'switchboard started');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      services,
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('stopping');
+          const grace = config.main.server.shutdownGraceSeconds * 1000;
+          const forced = setTimeout(() => server.closeAllConnections(), grace);
+          forced.unref();
+          server.closeIdleConnections();
+          await undo();
+          clearTimeout(forced);
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+function buildKoa(s: Services): Koa {
+  const app = new Koa({ proxy: s.config().main.server.trustProxy });
+  const router = new Router();
+  const deps: RouteDeps = {
+    rateLimit: rateLimiter(s.redis, s.config, s.log),
+    authenticate: authenticate(s.sessions),
+    websiteOrigin: websiteOrigin(s.config),
+  };
+  app.use(async (ctx, next) => {
+    ctx.state.requestId = randomBytes(8).toString('hex');
+    ctx.set('X-Request-Id', ctx.state.requestId as string);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    await next();
+  });
+  app.use(errorMiddleware(s.log));
+  app.use(widgetPreflight(s));
+  healthRoutes(router, deps, s);
+  authRoutes(router, deps, s);
+  agentRoutes(router, deps, s);
+  adminRoutes(router, deps, s);
+  websiteRoutes(router, deps, s);
+  router.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApiDocument(s.config().main.server.publicUrl);
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+/** CORS preflight for widget endpoints: answered for the website's allowed origins only. */
+function widgetPreflight(s: Services): Koa.Middleware {
+  return async (ctx, next) => {
+    const m = /^\/api\/widget\/([^/]+)\//.exec(ctx.path);
+    if (ctx.method !== 'OPTIONS' || !m) return next();
+    const website = findWebsite(s.config(), decodeURIComponent(m[1]!));
+    const origin = ctx.get('origin');
+    if (!website || !origin || !website.origins.includes(origin)) {
+      ctx.status = 403;
+      return;
+    }
+    ctx.set('Access-Control-Allow-Origin', origin);
+    ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
+    ctx.set('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+    ctx.set('Access-Control-Max-Age', '600');
+    ctx.set('Vary', 'Origin');
+    ctx.status = 204;
+  };
+}
+
+async function openDatabase(config: Config): Promise<DataSource> {
+  const d = config.main.database;
+  const db = createDataSource(d);
+  try {
+    await db.initialize();
+  } catch (err) {
+    throw new StartupError(
+      `Cannot connect to the database ${d.name} at ${d.host}:${d.port} as ${d.user}: ${(err as Error).message}. ` +
+        `Check that MySQL/MariaDB is running and the database key in switchboard.yaml (run scripts/services.sh to start the local one).`,
+    );
+  }
+  try {
+    await db.runMigrations({ transaction: 'each' });
+  } catch (err) {
+    await db.destroy();
+    throw new StartupError(`Database migrations failed: ${(err as Error).message}`);
+  }
+  return db;
+}
+
+async function openRedis(config: Config): Promise<RedisHandle> {
+  const r = config.main.redis;
+  const redis = createRedis(r);
+  try {
+    await Promise.all([redis.client.connect(), redis.subscriber.connect()]);
+  } catch (err) {
+    await redis.close();
+    throw new StartupError(`Cannot connect to Redis at ${r.host}:${r.port}: ${(err as Error).message}. Check the redis key in switchboard.yaml and that Redis is running.`);
+  }
+  return redis;
+}
+
+function listen(server: http.Server, config: Config): Promise<void> {
+  const { host, port } = config.main.server;
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') reject(new StartupError(`Port ${port} on ${host} is already in use (switchboard.yaml: server.port). Stop the other program or pick another port.`));
+      else if (err.code === 'EACCES') reject(new StartupError(`Not allowed to listen on ${host}:${port} (switchboard.yaml: server.port). Use a port above 1023.`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new StartupError(`Address ${host} is not on this machine (switchboard.yaml: server.host).`));
+      else reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

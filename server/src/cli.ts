@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// `switchboard <command>`: the server and the administrator's tools share one entry point so
+// every command validates the configuration exactly as the server does.
+import { parseArgs } from 'node:util';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { StartupError, startSwitchboard } from './app.js';
+import { createDataSource } from './db/data-source.js';
+import { renderProsodyConfig } from './modules/chat/prosody-config.js';
+import { snippet } from './modules/websites/presenter.js';
+import { hashPassword } from './modules/agents/password.js';
+import { Agent } from './modules/agents/agent.entity.js';
+import { createRedis } from './redis.js';
+import { SessionStore } from './modules/agents/sessions.js';
+
+const USAGE = `usage: switchboard <command> [options]
+
+  start                         run the server (default)
+  config check                  validate config/ and report every problem
+  migrate                       apply database migrations
+  snippet <website>             print the <script> tag for a website
+  agents list                   list agents
+  agents passwd <username>      set a password (read from SWITCHBOARD_NEW_PASSWORD); ends their sessions
+  agents disable <username>     deactivate an agent and end their sessions
+  services env                  print service settings as shell variables (for scripts/)
+  services prosody-config <dir> write Prosody's configuration into <dir>
+
+options:
+  --config <dir>                configuration folder (default: $SWITCHBOARD_CONFIG_DIR or ./config)
+`;
+
+const out = (s: string) => process.stdout.write(s + '\n');
+const fail = (s: string, code = 1): never => {
+  process.stderr.write(s + '\n');
+  process.exit(code);
+};
+
+const { values, positionals } = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: false });
+if (values.help) {
+  out(USAGE);
+  process.exit(0);
+}
+const configDir = (values.config as string | undefined) ?? process.env.SWITCHBOARD_CONFIG_DIR ?? 'config';
+
+function config(): Config {
+  try {
+    return loadConfig(configDir);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      return fail(`switchboard: the configuration in ${path.resolve(configDir)} has ${err.problems.length} problem(s):\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}`);
+    }
+    throw err;
+  }
+}
+
+async function withDb<T>(c: Config, fn: (ds: ReturnType<typeof createDataSource>) => Promise<T>): Promise<T> {
+  const ds = createDataSource(c.main.database);
+  try {
+    await ds.initialize();
+  } catch (err) {
+    return fail(`switchboard: cannot connect to the database at ${c.main.database.host}:${c.main.database.port}: ${(err as Error).message}`);
+  }
+  try {
+    return await fn(ds);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function start(): Promise<void> {
+  const c = config();
+  let sb;
+  try {
+    sb = await startSwitchboard(c);
+  } catch (err) {
+    if (err instanceof StartupError) fail(`switchboard: ${err.message}`);
+    throw err;
+  }
+  const stop = (signal: string) => {
+    sb.services.log.info({ signal }, 'signal received');
+    sb.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    sb.services.reloadConfig('SIGHUP').catch((err) => sb.services.log.error({ err: err instanceof ConfigError ? { message: err.message } : err }, 'reload refused; keeping the running configuration'));
+  });
+}
+
+const [cmd = 'start', sub, arg] = positionals;
+switch (`${cmd} ${sub ?? ''}`.trim()) {
+  case 'start':
+    await start();
+    break;
+  case 'config check': {
+    const c = config();
+    out(`configuration OK: ${c.trunks.length} trunk(s), ${c.queues.length} queue(s), ${c.websites.length} website(s), ${c.agents.length} bootstrap agent(s)`);
+    break;
+  }
+  case 'migrate': {
+    const c = config();
+    await withDb(c, async (ds) => {
+      const done = await ds.runMigrations({ transaction: 'each' });
+      out(done.length ? `applied ${done.map((m) => m.name).join(', ')}` : 'database is up to date');
+    });
+    break;
+  }
+  case `snippet ${sub}`: {
+    if (cmd !== 'snippet' || !sub) fail(USAGE, 2);
+    const c = config();
+    const w = c.websites.find((x) => x.id === sub);
+    if (!w) fail(`switchboard: no website "${sub}" (known: ${c.websites.map((x) => x.id).join(', ') || 'none'})`);
+    out(snippet(w!, c.main.server.publicUrl));
+    break;
+  }
+  case 'agents list': {
+    const c = config();
+    await withDb(c, async (ds) => {
+      for (const a of await ds.getRepository(Agent).find({ order: { username: 'ASC' } })) {
+        out(`${a.username}\t${a.role}\t${a.active ? 'active' : 'disabled'}\t${a.displayName}`);
+      }
+    });
+    break;
+  }
+  case `agents ${sub}`: {
+    if (cmd !== 'agents' || !['passwd', 'disable'].includes(sub!) || !arg) fail(USAGE, 2);
+    const c = config();
+    await withDb(c, async (ds) => {
+      const repo = ds.getRepository(Agent);
+      const agent = await repo.findOneBy({ username: arg! });
+      if (!agent) fail(`switchboard: no agent "${arg}"`);
+      if (sub === 'passwd') {
+        const pw = process.env.SWITCHBOARD_NEW_PASSWORD ?? '';
+        if (pw.length < c.main.security.passwordMinLength) fail(`switchboard: set SWITCHBOARD_NEW_PASSWORD to at least ${c.main.security.passwordMinLength} characters`);
+        agent!.passwordHash = await hashPassword(pw);
+      } else {
+        agent!.active = false;
+      }
+      agent!.sessionVersion += 1;
+      await repo.save(agent!);
+      const redis = createRedis(c.main.redis);
+      await redis.client.connect();
+      const n = await new SessionStore(redis, () => 1).revokeAll(agent!.id);
+      await redis.client.publish(redis.key('events'), JSON.stringify({ type: 'agent.sessions-revoked', agentId: agent!.id }));
+      await redis.close();
+      out(`${sub === 'passwd' ? 'password changed' : 'agent disabled'}; ${n} session(s) ended`);
+    });
+    break;
+  }
+  case 'services env': {
+    const c = config().main;
+    const q = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+    const vars: Record<string, string | number> = {
+      SB_HTTP_HOST: c.server.host, SB_HTTP_PORT: c.server.port,
+      SB_DB_HOST: c.database.host, SB_DB_PORT: c.database.port, SB_DB_USER: c.database.user, SB_DB_PASSWORD: c.database.password, SB_DB_NAME: c.database.name,
+      SB_REDIS_HOST: c.redis.host, SB_REDIS_PORT: c.redis.port,
+      SB_XMPP_HOST: c.xmpp.host, SB_XMPP_PORT: c.xmpp.port, SB_XMPP_DOMAIN: c.xmpp.domain, SB_XMPP_USER: c.xmpp.serviceUser, SB_XMPP_PASSWORD: c.xmpp.servicePassword,
+      SB_RTPENGINE_HOST: c.rtpengine.host, SB_RTPENGINE_PORT: c.rtpengine.ngPort, SB_RTPENGINE_PORT_MIN: c.rtpengine.portMin, SB_RTPENGINE_PORT_MAX: c.rtpengine.portMax,
+    };
+    for (const [k, v] of Object.entries(vars)) out(`${k}=${q(v)}`);
+    break;
+  }
+  case `services prosody-config`: {
+    if (!arg) fail(USAGE, 2);
+    const c = config().main;
+    mkdirSync(path.join(arg!, 'data'), { recursive: true });
+    writeFileSync(path.join(arg!, 'prosody.cfg.lua'), renderProsodyConfig(c.xmpp, arg!));
+    out(path.join(arg!, 'prosody.cfg.lua'));
+    break;
+  }
+  default:
+    fail(USAGE, 2);
+}

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import type { SwitchboardFile } from '../config/schema.js';
+import { entities } from './entities.js';
+import { migrations } from './migrations/index.js';
+
+export interface DataSourceOptions {
+  /** Only for unit tests of entities; production schemas change through migrations alone. */
+  synchronize?: boolean;
+  databaseOverride?: string;
+}
+
+export function createDataSource(db: SwitchboardFile['database'], options: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: 'mysql',
+    host: db.host,
+    port: db.port,
+    username: db.user,
+    password: db.password,
+    database: options.databaseOverride ?? db.name,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    poolSize: db.poolSize,
+    connectTimeout: 5000,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: options.synchronize ?? false,
+    logging: false,
+  });
+}

@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import { ADMINS, mount, type RouteDeps } from '../../http/route.js';
+import { ConfigError } from '../../config/load.js';
+import { HttpError } from '../../http/errors.js';
+import type { Services } from '../../services.js';
+import type { Principal } from '../agents/sessions.js';
+
+export function adminRoutes(router: Router, deps: RouteDeps, s: Services): void {
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/admin/config/reload',
+    summary: 'Re-read config/ on every instance; an invalid configuration is refused and the running one kept',
+    tag: 'admin',
+    access: ADMINS,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      try {
+        await s.reloadConfig((ctx.state.principal as Principal).username);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          throw new HttpError(422, 'invalid_config', 'The configuration has problems; the running configuration was kept.', err.problems.map((p) => ({ field: `${p.file}: ${p.key}`, problem: p.problem })));
+        }
+        throw err;
+      }
+      return { reloaded: true };
+    },
+  });
+}

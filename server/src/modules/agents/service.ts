@@ -1,0 +1,136 @@
+import type { DataSource } from 'typeorm';
+import { newId } from '../../db/ids.js';
+import { DEFAULT_CAPACITY, type Config } from '../../config/schema.js';
+import { badRequest, conflict, notFound } from '../../http/errors.js';
+import { Agent, AgentSkill } from './agent.entity.js';
+import { decoyHash, hashPassword, verifyPassword } from './password.js';
+import type { CreateAgentInput, UpdateAgentInput } from './schema.js';
+import type { SessionStore } from './sessions.js';
+import type { EventBus } from '../../bus.js';
+
+export class AgentService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly sessions: SessionStore,
+    private readonly bus: EventBus,
+    private readonly config: () => Config,
+  ) {}
+
+  private get repo() {
+    return this.db.getRepository(Agent);
+  }
+
+  private checkPassword(password: string): void {
+    const min = this.config().main.security.passwordMinLength;
+    if (password.length < min) throw badRequest(`The password must be at least ${min} characters.`, [{ field: 'password', problem: `must be at least ${min} characters` }]);
+  }
+
+  private checkSkills(skills: { skill: string }[]): void {
+    const known = new Set(this.config().skills.map((s) => s.id));
+    const fields = skills.flatMap((s, i) => (known.has(s.skill) ? [] : [{ field: `skills.${i}.skill`, problem: `unknown skill "${s.skill}"` }]));
+    if (fields.length) throw badRequest('Unknown skill.', fields);
+  }
+
+  async create(input: CreateAgentInput, bootstrapped = false): Promise<Agent> {
+    this.checkPassword(input.password);
+    this.checkSkills(input.skills);
+    if (await this.repo.existsBy({ username: input.username })) throw conflict(`The username "${input.username}" is taken.`);
+    const agent = this.repo.create({
+      id: newId(),
+      username: input.username,
+      displayName: input.name,
+      email: input.email ?? null,
+      role: input.role,
+      passwordHash: await hashPassword(input.password),
+      extension: input.extension ?? null,
+      capacity: input.capacity ?? DEFAULT_CAPACITY,
+      active: true,
+      bootstrapped,
+      lastLoginAt: null,
+    });
+    await this.db.transaction(async (m) => {
+      await m.getRepository(Agent).insert(agent);
+      if (input.skills.length) await m.getRepository(AgentSkill).insert(input.skills.map((s) => ({ agentId: agent.id, skillId: s.skill, level: s.level })));
+    });
+    return this.repo.findOneByOrFail({ id: agent.id });
+  }
+
+  async update(id: string, input: UpdateAgentInput): Promise<Agent> {
+    const agent = await this.get(id);
+    if (input.skills) this.checkSkills(input.skills);
+    let revoke = false;
+    if (input.password !== undefined) {
+      this.checkPassword(input.password);
+      agent.passwordHash = await hashPassword(input.password);
+      revoke = true;
+    }
+    if (input.role !== undefined && input.role !== agent.role) revoke = true;
+    if (input.active === false) revoke = true;
+    if (input.name !== undefined) agent.displayName = input.name;
+    if (input.email !== undefined) agent.email = input.email;
+    if (input.role !== undefined) agent.role = input.role;
+    if (input.extension !== undefined) agent.extension = input.extension;
+    if (input.capacity !== undefined) agent.capacity = input.capacity;
+    if (input.active !== undefined) agent.active = input.active;
+    if (revoke) agent.sessionVersion += 1;
+    await this.db.transaction(async (m) => {
+      await m.getRepository(Agent).save(agent);
+      if (input.skills) {
+        await m.getRepository(AgentSkill).delete({ agentId: id });
+        if (input.skills.length) await m.getRepository(AgentSkill).insert(input.skills.map((s) => ({ agentId: id, skillId: s.skill, level: s.level })));
+      }
+    });
+    if (revoke) await this.revokeSessions(id);
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<Agent> {
+    const agent = await this.repo.findOneBy({ id });
+    if (!agent) throw notFound('Agent');
+    return agent;
+  }
+
+  async list(): Promise<Agent[]> {
+    return this.repo.find({ order: { username: 'ASC' } });
+  }
+
+  async skillsOf(ids: string[]): Promise<Map<string, AgentSkill[]>> {
+    const map = new Map<string, AgentSkill[]>();
+    if (!ids.length) return map;
+    const rows = await this.db.getRepository(AgentSkill).createQueryBuilder('s').where('s.agentId IN (:...ids)', { ids }).getMany();
+    for (const r of rows) map.set(r.agentId, [...(map.get(r.agentId) ?? []), r]);
+    return map;
+  }
+
+  /** Returns the agent when the credentials are right; the same time is spent either way. */
+  async verifyCredentials(username: string, password: string): Promise<Agent | null> {
+    const agent = await this.repo.findOneBy({ username });
+    const ok = await verifyPassword(password, agent?.passwordHash ?? (await decoyHash()));
+    if (!agent || !ok || !agent.active) return null;
+    await this.repo.update({ id: agent.id }, { lastLoginAt: new Date() });
+    return agent;
+  }
+
+  async changePassword(id: string, current: string, next: string): Promise<void> {
+    const agent = await this.get(id);
+    if (!(await verifyPassword(current, agent.passwordHash))) throw badRequest('The current password is wrong.', [{ field: 'currentPassword', problem: 'is wrong' }]);
+    await this.update(id, { password: next });
+  }
+
+  /** Logout-everywhere: sessions end in Redis and every instance closes the agent's sockets. */
+  async revokeSessions(id: string): Promise<void> {
+    await this.sessions.revokeAll(id);
+    await this.bus.publish({ type: 'agent.sessions-revoked', agentId: id });
+  }
+
+  /** Creates the agents of agents.yaml that do not exist yet; existing ones are left untouched. */
+  async bootstrap(): Promise<string[]> {
+    const created: string[] = [];
+    for (const a of this.config().agents) {
+      if (await this.repo.existsBy({ username: a.username })) continue;
+      await this.create({ ...a, email: a.email, extension: a.extension }, true);
+      created.push(a.username);
+    }
+    return created;
+  }
+}

@@ -1,0 +1,58 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { RedisHandle } from '../../redis.js';
+import type { Role } from '../../config/schema.js';
+
+export interface Principal {
+  agentId: string;
+  role: Role;
+  username: string;
+  sessionId: string;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Agent sessions live in Redis so that every instance sees a logout at once. Only a hash of the
+ * bearer token is stored: a leaked Redis dump does not log anyone in.
+ */
+export class SessionStore {
+  constructor(private readonly redis: RedisHandle, private readonly ttlSeconds: () => number) {}
+
+  private sessionKey(id: string) {
+    return this.redis.key('session', id);
+  }
+  private agentKey(agentId: string) {
+    return this.redis.key('agent-sessions', agentId);
+  }
+
+  async create(p: Omit<Principal, 'sessionId'>): Promise<{ token: string; principal: Principal }> {
+    const token = randomBytes(32).toString('base64url');
+    const sessionId = digest(token);
+    const ttl = this.ttlSeconds();
+    await this.redis.client
+      .multi()
+      .hset(this.sessionKey(sessionId), { agentId: p.agentId, role: p.role, username: p.username })
+      .expire(this.sessionKey(sessionId), ttl)
+      .sadd(this.agentKey(p.agentId), sessionId)
+      .expire(this.agentKey(p.agentId), ttl)
+      .exec();
+    return { token, principal: { ...p, sessionId } };
+  }
+
+  async resolve(token: string): Promise<Principal | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+    const sessionId = digest(token);
+    const h = await this.redis.client.hgetall(this.sessionKey(sessionId));
+    if (!h.agentId) return null;
+    return { agentId: h.agentId, role: h.role as Role, username: h.username!, sessionId };
+  }
+
+  /** Ends every session of the agent; returns how many there were. */
+  async revokeAll(agentId: string): Promise<number> {
+    const ids = await this.redis.client.smembers(this.agentKey(agentId));
+    const m = this.redis.client.multi().del(this.agentKey(agentId));
+    for (const id of ids) m.del(this.sessionKey(id));
+    await m.exec();
+    return ids.length;
+  }
+}

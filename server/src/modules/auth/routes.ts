@@ -1,0 +1,83 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
+import { unauthorized } from '../../http/errors.js';
+import { SESSION_COOKIE } from '../../http/security.js';
+import { loginBody, passwordBody } from '../agents/schema.js';
+import { presentAgent } from '../agents/presenter.js';
+import type { Services } from '../../services.js';
+import type { Principal } from '../agents/sessions.js';
+
+export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/auth/login',
+    summary: 'Log in with username and password; sets the session cookie and returns a bearer token',
+    tag: 'auth',
+    access: 'public',
+    rateLimit: 'login',
+    body: loginBody,
+    response: z.object({ token: z.string(), agent: z.object({ id: z.string(), username: z.string(), role: z.string() }).loose() }),
+    handler: async (ctx, { body }) => {
+      const agent = await s.agents.verifyCredentials(body.username, body.password);
+      if (!agent) throw unauthorized('Wrong username or password.');
+      const { token } = await s.sessions.create({ agentId: agent.id, role: agent.role, username: agent.username });
+      const hours = s.config().main.security.sessionTtlHours;
+      ctx.cookies.set(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.secure,
+        maxAge: hours * 3600 * 1000,
+        path: '/',
+      });
+      s.log.info({ agentId: agent.id }, 'agent logged in');
+      const skills = (await s.agents.skillsOf([agent.id])).get(agent.id) ?? [];
+      return { token, agent: presentAgent(agent, skills) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/auth/logout',
+    summary: 'Log out everywhere: every session and socket of this agent ends at once',
+    tag: 'auth',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const p = ctx.state.principal as Principal;
+      await s.agents.revokeSessions(p.agentId);
+      await s.states.set(p.agentId, 'logged-out');
+      ctx.cookies.set(SESSION_COOKIE, null);
+    },
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: '/api/auth/me',
+    summary: 'The logged-in agent and their current state',
+    tag: 'auth',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const p = ctx.state.principal as Principal;
+      const agent = await s.agents.get(p.agentId);
+      const skills = (await s.agents.skillsOf([agent.id])).get(agent.id) ?? [];
+      return { agent: presentAgent(agent, skills), status: await s.states.get(agent.id) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/auth/password',
+    summary: 'Change your password; every session (this one too) ends',
+    tag: 'auth',
+    access: ALL_ROLES,
+    rateLimit: 'login',
+    body: passwordBody,
+    handler: async (ctx, { body }) => {
+      const p = ctx.state.principal as Principal;
+      await s.agents.changePassword(p.agentId, body.currentPassword, body.newPassword);
+      ctx.cookies.set(SESSION_COOKIE, null);
+    },
+  });
+}

@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import { mount, type RouteDeps } from '../../http/route.js';
+import type { Services } from '../../services.js';
+
+export function healthRoutes(router: Router, deps: RouteDeps, s: Services): void {
+  mount(router, deps, {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness: the process is up and serving',
+    tag: 'health',
+    access: 'public',
+    rateLimit: 'widget',
+    handler: async () => ({ status: 'ok' }),
+  });
+  mount(router, deps, {
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness: database, Redis, XMPP and rtpengine, each reported (503 when any is down)',
+    tag: 'health',
+    access: 'public',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const r = await s.readiness.check();
+      ctx.status = r.ready ? 200 : 503;
+      return r;
+    },
+  });
+}

@@ -1,0 +1,25 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from './config/schema.js';
+import type { Logger } from './logger.js';
+import type { RedisHandle } from './redis.js';
+import type { EventBus } from './bus.js';
+import type { AgentService } from './modules/agents/service.js';
+import type { SessionStore } from './modules/agents/sessions.js';
+import type { AgentStateStore, AgentStatus } from './modules/agents/state-store.js';
+import type { Readiness } from './modules/health/checks.js';
+import type { AgentState } from './modules/agents/agent.entity.js';
+
+/** What route modules and sockets may use; built once per server instance in app.ts. */
+export interface Services {
+  config: () => Config;
+  log: Logger;
+  db: DataSource;
+  redis: RedisHandle;
+  bus: EventBus;
+  agents: AgentService;
+  sessions: SessionStore;
+  states: AgentStateStore;
+  readiness: Readiness;
+  setOwnState: (agentId: string, state: AgentState, reason: string | null) => Promise<AgentStatus>;
+  reloadConfig: (by: string) => Promise<void>;
+}
