@@ -23,12 +23,21 @@ import { AgentService } from './modules/agents/service.js';
 import { XmppConnection } from './modules/chat/xmpp.js';
 import { Readiness } from './modules/health/checks.js';
 import { healthRoutes } from './modules/health/routes.js';
-import { authRoutes } from './modules/auth/routes.js';
-import { agentRoutes, checkReason } from './modules/agents/routes.js';
+import { checkReason } from './modules/agents/routes.js';
+import { agentsModule } from './modules/agents/module.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { websiteRoutes } from './modules/websites/routes.js';
 import { RealtimeHub } from './realtime/hub.js';
 import type { Services } from './services.js';
+import type { ServerModule } from './module.js';
+
+/** The bounded contexts, in start order. Each adds its routes, socket commands and bus handlers. */
+const modules: ServerModule[] = [
+  { name: 'health', routes: healthRoutes },
+  agentsModule,
+  { name: 'admin', routes: adminRoutes },
+  { name: 'websites', routes: websiteRoutes },
+];
 
 /** A failure to start that the administrator can fix; the message says what and where. */
 export class StartupError extends Error {}
@@ -103,6 +112,10 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
     server.requestTimeout = 60_000;
     const hub = new RealtimeHub(services);
     hub.attach(server);
+    for (const m of modules) {
+      const stop = await m.start?.(services, hub);
+      if (stop) cleanups.push(stop);
+    }
     await listen(server, config);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     cleanups.push(() => hub.close());
@@ -156,11 +169,7 @@ function buildKoa(s: Services): Koa {
   });
   app.use(errorMiddleware(s.log));
   app.use(widgetPreflight(s));
-  healthRoutes(router, deps, s);
-  authRoutes(router, deps, s);
-  agentRoutes(router, deps, s);
-  adminRoutes(router, deps, s);
-  websiteRoutes(router, deps, s);
+  for (const m of modules) m.routes?.(router, deps, s);
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(s.config().main.server.publicUrl);
   });

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisHandle } from './redis.js';
 import type { Logger } from './logger.js';
+import type { AgentServerMessage, AgentStatusPayload, WidgetServerMessage } from '@switchboard/protocol';
 
 /** Events every server instance hears, so a socket on instance B learns what happened on A. */
 export type BusEvent =
-  | { type: 'agent.state'; agentId: string; state: string; reason: string | null; since: string }
+  | ({ type: 'agent.state' } & AgentStatusPayload)
   | { type: 'agent.sessions-revoked'; agentId: string }
-  | { type: 'config.reloaded'; by: string; instance: string };
+  | { type: 'config.reloaded'; by: string; instance: string }
+  | { type: 'agent.push'; agentIds: string[] | 'supervisors'; message: AgentServerMessage }
+  | { type: 'visitor.push'; interactionId: string; message: WidgetServerMessage };
 
 type Handler = (event: BusEvent) => void;
 

@@ -24,7 +24,7 @@ export const switchboardFile = z
     server: z
       .object({
         host: host.default('127.0.0.1'),
-        port: port.default(8080),
+        port: z.number().int().min(0).max(65535).default(8080), // 0 picks a free port (tests)
         publicUrl: z.url(),
         tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
         trustProxy: z.boolean().default(false),

@@ -8,23 +8,37 @@ import { tokenFrom, findWebsite } from '../http/security.js';
 import { HttpError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../modules/agents/sessions.js';
-import { presentStatus } from '../modules/agents/presenter.js';
-import { settableStates } from '../modules/agents/schema.js';
+import type { Website } from '../config/schema.js';
 
 const MAX_FRAME = 64 * 1024;
 
-const agentCommand = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }).strict(),
-  z.object({ type: z.literal('state.set'), state: z.enum(settableStates), reason: z.string().max(63).optional(), ref: z.string().max(64).optional() }).strict(),
-]);
-const widgetCommand = z.discriminatedUnion('type', [z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }).strict()]);
+type CommandSchema = z.ZodObject<{ type: z.ZodLiteral<string> } & z.ZodRawShape>;
 
-interface AgentSocket {
-  ws: WebSocket;
-  principal: Principal;
+export interface AgentConnection {
+  readonly principal: Principal;
+  send(msg: AgentServerMessage): void;
 }
 
-function parseFrame(data: RawData): unknown {
+export interface VisitorConnection {
+  readonly website: Website;
+  readonly origin: string;
+  /** Interaction ids this socket has proven it may follow (set by the chat module). */
+  readonly subscriptions: Set<string>;
+  send(msg: WidgetServerMessage): void;
+}
+
+type AgentHandler<T> = (conn: AgentConnection, cmd: T) => Promise<AgentServerMessage | void>;
+type VisitorHandler<T> = (conn: VisitorConnection, cmd: T) => Promise<WidgetServerMessage | void>;
+
+interface AgentSocket extends AgentConnection {
+  ws: WebSocket;
+}
+interface VisitorSocket extends VisitorConnection {
+  ws: WebSocket;
+}
+
+function parseFrame(data: RawData, isBinary: boolean): unknown {
+  if (isBinary) return undefined;
   try {
     return JSON.parse(data.toString());
   } catch {
@@ -39,16 +53,48 @@ function refOf(msg: unknown): string | undefined {
 
 /**
  * The WebSocket endpoints. Sockets belong to one instance; what must reach them from anywhere
- * arrives through the Redis bus, so an agent with tabs on two instances sees the same thing.
+ * travels on the Redis bus (`agent.push`, `visitor.push`), so an agent with tabs on two
+ * instances, or a visitor on another instance than the agent, sees the same thing.
+ * Modules register the commands they understand; the hub owns auth, parsing and errors.
  */
 export class RealtimeHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   private readonly agents = new Map<string, Set<AgentSocket>>();
-  private readonly widgets = new Set<WebSocket>();
+  private readonly visitors = new Set<VisitorSocket>();
+  private readonly agentCommands = new Map<string, { schema: CommandSchema; handler: AgentHandler<never> }>();
+  private readonly visitorCommands = new Map<string, { schema: CommandSchema; handler: VisitorHandler<never> }>();
+  private readonly agentConnectHooks: ((conn: AgentConnection) => Promise<void>)[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly alive = new WeakSet<WebSocket>();
 
-  constructor(private readonly s: Services) {}
+  constructor(private readonly s: Services) {
+    this.onAgentCommand(z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }).strict(), async () => ({ type: 'pong' }));
+    this.onVisitorCommand(z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }).strict(), async () => ({ type: 'pong' }));
+  }
+
+  /** Registers an agent command; the answer (if any) is sent back with the command's ref. */
+  onAgentCommand<S extends CommandSchema>(schema: S, handler: AgentHandler<z.infer<S>>): void {
+    this.agentCommands.set(schema.shape.type.value, { schema, handler: handler as AgentHandler<never> });
+  }
+
+  onVisitorCommand<S extends CommandSchema>(schema: S, handler: VisitorHandler<z.infer<S>>): void {
+    this.visitorCommands.set(schema.shape.type.value, { schema, handler: handler as VisitorHandler<never> });
+  }
+
+  /** Runs after an agent socket is accepted, before it gets commands (e.g. to send pending offers). */
+  onAgentConnect(hook: (conn: AgentConnection) => Promise<void>): void {
+    this.agentConnectHooks.push(hook);
+  }
+
+  /** Delivers to the agent's sockets on every instance. */
+  async pushToAgents(agentIds: string[] | 'supervisors', message: AgentServerMessage): Promise<void> {
+    await this.s.bus.publish({ type: 'agent.push', agentIds, message });
+  }
+
+  /** Delivers to every visitor socket, on any instance, subscribed to the interaction. */
+  async pushToVisitors(interactionId: string, message: WidgetServerMessage): Promise<void> {
+    await this.s.bus.publish({ type: 'visitor.push', interactionId, message });
+  }
 
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
@@ -58,8 +104,20 @@ export class RealtimeHub {
       });
     });
     this.s.bus.on((event) => {
-      if (event.type === 'agent.state') {
-        this.sendToAgent(event.agentId, { type: 'agent.state', status: presentStatus(event as never) });
+      if (event.type === 'agent.push') {
+        if (event.agentIds === 'supervisors') {
+          for (const set of this.agents.values()) for (const a of set) if (a.principal.role !== 'agent') a.send(event.message);
+        } else {
+          for (const id of event.agentIds) for (const a of this.agents.get(id) ?? []) a.send(event.message);
+        }
+      } else if (event.type === 'visitor.push') {
+        for (const v of this.visitors) if (v.subscriptions.has(event.interactionId)) v.send(event.message);
+      } else if (event.type === 'agent.state') {
+        const { type: _t, ...status } = event;
+        const message: AgentServerMessage = { type: 'agent.state', status: status as never };
+        for (const set of this.agents.values()) {
+          for (const a of set) if (a.principal.agentId === event.agentId || a.principal.role !== 'agent') a.send(message);
+        }
       } else if (event.type === 'agent.sessions-revoked') {
         for (const a of this.agents.get(event.agentId) ?? []) a.ws.close(AGENT_CLOSE.sessionRevoked, 'session revoked');
       }
@@ -83,7 +141,12 @@ export class RealtimeHub {
       const token = tokenFrom(req);
       const principal = token ? await this.s.sessions.resolve(token) : null;
       if (!principal) return refuse(socket, 401, 'log in first');
-      this.wss.handleUpgrade(req, socket, head, (ws) => void this.onAgent(ws, principal));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.onAgent(ws, principal).catch((err) => {
+          this.s.log.error({ err, agentId: principal.agentId }, 'agent socket setup failed');
+          ws.close(1011, 'internal error');
+        });
+      });
       return;
     }
     if (url.pathname === '/ws/widget') {
@@ -91,14 +154,14 @@ export class RealtimeHub {
       if (!website) return refuse(socket, 404, 'unknown website');
       const origin = req.headers.origin;
       if (!origin || !website.origins.includes(origin)) return refuse(socket, 403, 'origin not allowed for this website');
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWidget(ws, website.id));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onVisitor(ws, website, origin));
       return;
     }
     refuse(socket, 404, 'not found');
   }
 
   private async onAgent(ws: WebSocket, principal: Principal): Promise<void> {
-    const entry: AgentSocket = { ws, principal };
+    const entry: AgentSocket = { ws, principal, send: (m) => send(ws, m) };
     let set = this.agents.get(principal.agentId);
     if (!set) this.agents.set(principal.agentId, (set = new Set()));
     set.add(entry);
@@ -109,9 +172,15 @@ export class RealtimeHub {
       if (set.size === 0) this.agents.delete(principal.agentId);
     });
     ws.on('message', (data, isBinary) => {
-      void this.onAgentMessage(entry, data, isBinary).catch((err) => {
+      const raw = parseFrame(data, isBinary);
+      this.dispatch(this.agentCommands, entry, raw, async () => {
+        // Every command re-checks the session: a revocation may have raced this socket.
+        if (await this.stillValid(principal)) return true;
+        ws.close(AGENT_CLOSE.sessionRevoked, 'session revoked');
+        return false;
+      }).catch((err) => {
         log.error({ err }, 'agent command failed');
-        send(ws, { type: 'error', code: 'internal', message: 'The command failed on our side; try again.' });
+        entry.send({ type: 'error', code: 'internal', message: 'The command failed on our side; try again.', ref: refOf(raw) });
       });
     });
     // A revocation racing the upgrade: the session check passed, but it may be gone by now.
@@ -119,56 +188,62 @@ export class RealtimeHub {
       ws.close(AGENT_CLOSE.sessionRevoked, 'session revoked');
       return;
     }
-    send(ws, { type: 'hello', agentId: principal.agentId, status: presentStatus(await this.s.states.get(principal.agentId)) });
+    const status = await this.s.states.get(principal.agentId);
+    entry.send({ type: 'hello', agentId: principal.agentId, status });
+    for (const hook of this.agentConnectHooks) await hook(entry);
   }
 
   private async stillValid(p: Principal): Promise<boolean> {
     return (await this.s.redis.client.exists(this.s.redis.key('session', p.sessionId))) === 1;
   }
 
-  private async onAgentMessage(a: AgentSocket, data: RawData, isBinary: boolean): Promise<void> {
-    const raw = isBinary ? undefined : parseFrame(data);
-    const parsed = agentCommand.safeParse(raw);
-    if (!parsed.success) {
-      send(a.ws, { type: 'error', code: 'invalid_command', message: raw === undefined ? 'Send JSON text frames.' : `Unknown or malformed command: ${parsed.error.issues[0]?.message ?? 'invalid'}`, ref: refOf(raw) });
-      return;
-    }
-    if (!(await this.stillValid(a.principal))) {
-      a.ws.close(AGENT_CLOSE.sessionRevoked, 'session revoked');
-      return;
-    }
-    const cmd = parsed.data;
-    if (cmd.type === 'ping') return send(a.ws, { type: 'pong', ref: cmd.ref });
-    try {
-      const status = await this.s.setOwnState(a.principal.agentId, cmd.state, cmd.reason ?? null);
-      send(a.ws, { type: 'agent.state', status: presentStatus(status), ref: cmd.ref });
-    } catch (err) {
-      if (err instanceof HttpError) return send(a.ws, { type: 'error', code: err.code, message: err.message, ref: cmd.ref });
-      throw err;
-    }
+  private onVisitor(ws: WebSocket, website: Website, origin: string): void {
+    const entry: VisitorSocket = { ws, website, origin, subscriptions: new Set(), send: (m) => send(ws, m) };
+    this.visitors.add(entry);
+    this.track(ws);
+    ws.on('close', () => this.visitors.delete(entry));
+    ws.on('message', (data, isBinary) => {
+      const raw = parseFrame(data, isBinary);
+      this.dispatch(this.visitorCommands, entry, raw, async () => true).catch((err) => {
+        this.s.log.error({ err, website: website.id }, 'visitor command failed');
+        entry.send({ type: 'error', code: 'internal', message: 'Something went wrong on our side. Try again.', ref: refOf(raw) });
+      });
+    });
+    entry.send({ type: 'hello', website: website.id });
   }
 
-  private onWidget(ws: WebSocket, websiteId: string): void {
-    this.widgets.add(ws);
-    this.track(ws);
-    ws.on('close', () => this.widgets.delete(ws));
-    ws.on('message', (data, isBinary) => {
-      const raw = isBinary ? undefined : parseFrame(data);
-      const parsed = widgetCommand.safeParse(raw);
-      if (!parsed.success) return send(ws, { type: 'error', code: 'invalid_command', message: 'Unknown or malformed message.', ref: refOf(raw) });
-      send(ws, { type: 'pong', ref: parsed.data.ref });
-    });
-    send(ws, { type: 'hello', website: websiteId });
+  private async dispatch<C extends { send(m: never): void }>(
+    commands: Map<string, { schema: CommandSchema; handler: (conn: C, cmd: never) => Promise<unknown> }>,
+    conn: C,
+    raw: unknown,
+    precheck: () => Promise<boolean>,
+  ): Promise<void> {
+    const ref = refOf(raw);
+    const reply = (m: object) => (conn.send as (m: object) => void)(m);
+    const type = (raw as { type?: unknown } | undefined)?.type;
+    const entry = typeof type === 'string' ? commands.get(type) : undefined;
+    if (!entry) {
+      return reply({ type: 'error', code: 'invalid_command', message: raw === undefined ? 'Send JSON text frames.' : `Unknown command type ${JSON.stringify(type ?? null).slice(0, 40)}.`, ref });
+    }
+    const parsed = entry.schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return reply({ type: 'error', code: 'invalid_command', message: `Malformed ${String(type)}: ${issue?.path.join('.') || 'command'} ${issue?.message ?? ''}`.trim(), ref });
+    }
+    if (!(await precheck())) return;
+    try {
+      const answer = await entry.handler(conn, parsed.data as never);
+      if (answer) reply({ ...(answer as object), ref });
+    } catch (err) {
+      if (err instanceof HttpError) return reply({ type: 'error', code: err.code, message: err.message, ref });
+      throw err;
+    }
   }
 
   private track(ws: WebSocket): void {
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('error', () => ws.terminate());
-  }
-
-  private sendToAgent(agentId: string, msg: AgentServerMessage): void {
-    for (const a of this.agents.get(agentId) ?? []) send(a.ws, msg);
   }
 
   /** Tells every client the server is going away (1001) so desktops reconnect elsewhere. */

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { startSwitchboard, type Switchboard } from '../app.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../logger.js';
+import { makeConfigDir, type TestConfigOptions } from './config.js';
+import { ADMIN_PASSWORD, REPO } from './env.js';
+import type { Config } from '../config/schema.js';
+
+export interface TestServer {
+  sb: Switchboard;
+  url: string;
+  config: Config;
+  configDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(opts: TestConfigOptions = {}): Promise<TestServer> {
+  const configDir = makeConfigDir(opts);
+  const config = loadConfig(configDir);
+  const sb = await startSwitchboard(config, { logger: createLogger(process.env.SWITCHBOARD_TEST_LOG ?? 'silent') });
+  return { sb, url: sb.url, config, configDir, stop: () => sb.stop() };
+}
+
+/** A real server process, as production runs it (for multi-instance tests). */
+export async function spawnServer(configDir: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, [path.join(REPO, 'server/dist/cli.js'), 'start', '--config', configDir], {
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /"url":"([^"]+)".*"msg":"switchboard started"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    proc,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await once(proc, 'exit');
+    },
+  };
+}
+
+export async function api(url: string, method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url + path, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+export async function login(url: string, username = 'admin', password = ADMIN_PASSWORD): Promise<string> {
+  const r = await api(url, 'POST', '/api/auth/login', { username, password });
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token as string;
+}
+
+/** A WebSocket client that collects messages and can wait for one matching a predicate. */
+export class TestSocket {
+  readonly messages: any[] = [];
+  private waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  closed: { code: number; reason: string } | undefined;
+  private closeWaiters: ((c: { code: number; reason: string }) => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      this.messages.push(m);
+      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      for (const w of this.closeWaiters) w(this.closed);
+    });
+  }
+
+  static async open(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
+    const ws = new WebSocket(url, { headers });
+    const s = new TestSocket(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    return s;
+  }
+
+  send(m: unknown): void {
+    this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+  }
+
+  next(pred: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+    const found = this.messages.find(pred);
+    if (found) {
+      this.messages.splice(this.messages.indexOf(found), 1);
+      return Promise.resolve(found);
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 500)}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), this.messages.splice(this.messages.indexOf(m), 1), resolve(m)) });
+    });
+  }
+
+  waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      this.closeWaiters.push((c) => (clearTimeout(t), resolve(c)));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
