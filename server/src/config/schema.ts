@@ -33,6 +33,8 @@ export const switchboardFile = z
       .strict(),
     database: z
       .object({
+        // MariaDB and MySQL differ in how they report column defaults; the ORM must know which.
+        type: z.enum(['mariadb', 'mysql']).default('mariadb'),
         host: host.default('127.0.0.1'),
         port: port.default(3306),
         user: z.string().min(1),

@@ -12,7 +12,7 @@ export interface DataSourceOptions {
 
 export function createDataSource(db: SwitchboardFile['database'], options: DataSourceOptions = {}): DataSource {
   return new DataSource({
-    type: 'mysql',
+    type: db.type,
     host: db.host,
     port: db.port,
     username: db.user,

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+
+/** A private redis-server for tests that stop and restart Redis under a running server. */
+export class ScratchRedis {
+  private proc: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  static async freePort(): Promise<number> {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise((r) => srv.close(r));
+    return port;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await canConnect(this.port)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`redis-server did not start on ${this.port}`);
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = undefined;
+    if (!p || p.exitCode !== null) return;
+    p.kill('SIGKILL');
+    await once(p, 'exit');
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Polls until the check passes; a waiting helper, not an assertion on how long it took. */
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, attempts = 100, everyMs = 100): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < attempts; i++) {
+    last = await fn();
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`condition not reached; last value: ${JSON.stringify(last)}`);
+}
