@@ -1,0 +1,325 @@
+// One CallSession per call: it owns both dialogs and the rtpengine session, and `teardown()` is
+// the only way out. Every ending (BYE either side, CANCEL, failure, transport loss, media error,
+// server shutdown) funnels into teardown, which is idempotent and always deletes the media.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Dialog } from '../dialog/dialog.js';
+import { SipStatusError } from '../dialog/dialog.js';
+import type { SipEngineApi } from '../engine.js';
+import type { UacOptions } from '../uac.js';
+import type { IncomingRequest, ServerResponse } from '../request.js';
+import type { Credentials } from '../auth/digest.js';
+import type { Flow } from '../transport/types.js';
+import { MediaError, type MediaProfile, type MediaRelay } from '../media/relay.js';
+import { sdpProblem } from '../sdp.js';
+import {
+  type CallEvents, type CallRecorder, type EndCause, type LegDirection,
+  causeForStatus, describeCause,
+} from './recorder.js';
+import { wireInDialogRelays } from './relay.js';
+
+export interface CallSessionDeps {
+  engine: SipEngineApi;
+  media: MediaRelay;
+  recorder: CallRecorder;
+  events: CallEvents;
+  log: Logger;
+}
+
+/** Where the B leg goes and what its side speaks. */
+export interface LegTarget {
+  uri: string;
+  target?: Flow;
+  from?: string;
+  fromName?: string;
+  to?: string;
+  headers?: Record<string, unknown>;
+  auth?: Credentials;
+  profile: MediaProfile;
+}
+
+export type CallState = 'setup' | 'ringing' | 'answered' | 'ended';
+
+export interface CallSessionEvents {
+  ended: [cause: EndCause];
+}
+
+interface Leg {
+  id: string;
+  dialog?: Dialog;
+  profile: MediaProfile;
+  ended: boolean;
+}
+
+export class CallSession extends EventEmitter<CallSessionEvents> {
+  readonly id = randomUUID();
+  state: CallState = 'setup';
+  held = false;
+  readonly log: Logger;
+  private a?: Leg;
+  private b?: Leg;
+  private abortB?: AbortController;
+  private pendingA?: ServerResponse;
+  private mediaUsed = false;
+  private ending?: Promise<void>;
+  endCause?: EndCause;
+
+  constructor(
+    private readonly deps: CallSessionDeps,
+    readonly interactionId?: string,
+  ) {
+    super();
+    this.log = deps.log.child({ callSessionId: this.id, ...(interactionId ? { interactionId } : {}) });
+  }
+
+  get aDialog(): Dialog | undefined {
+    return this.a?.dialog;
+  }
+  get bDialog(): Dialog | undefined {
+    return this.b?.dialog;
+  }
+
+  private base(): { callSessionId: string; interactionId?: string; at: Date } {
+    return { callSessionId: this.id, ...(this.interactionId ? { interactionId: this.interactionId } : {}), at: new Date() };
+  }
+
+  private async recordLeg(direction: LegDirection, callId: string, from: string, to: string, localTag?: string): Promise<string> {
+    const legId = randomUUID();
+    await this.deps.recorder.legCreated({
+      legId, callSessionId: this.id, direction, callId, from, to, createdAt: new Date(),
+      ...(this.interactionId ? { interactionId: this.interactionId } : {}),
+      ...(localTag ? { localTag } : {}),
+    });
+    return legId;
+  }
+
+  /**
+   * Bridges an incoming INVITE (A leg, whose side speaks `aProfile`) to a new outgoing call (B
+   * leg). Resolves when the call is answered or has ended; never rejects.
+   */
+  async bridge(req: IncomingRequest, res: ServerResponse, aProfile: MediaProfile, target: LegTarget): Promise<void> {
+    const { engine, media, recorder, events } = this.deps;
+    const msg = req.msg;
+    this.a = { id: await this.recordLeg('inbound', msg.headers['call-id'], msg.headers.from.uri, msg.headers.to.uri, res.toTag), profile: aProfile, ended: false };
+    this.pendingA = res;
+    const aTag = msg.headers.from.params.tag ?? '';
+    req.once('cancel', () => void this.teardown('canceled', 487));
+
+    const problem = msg.body ? sdpProblem(msg.body) : 'an SDP offer is required (late offer is not supported)';
+    if (problem) {
+      this.log.info({ problem }, 'refusing INVITE: bad SDP');
+      res.send(488, 'Not Acceptable Here', { headers: { warning: `399 switchboard "${problem}"` } });
+      return this.teardown('rejected', 488);
+    }
+    let offer: string;
+    try {
+      this.mediaUsed = true;
+      offer = await media.offer({ sessionId: this.id, fromTag: aTag, sdp: msg.body, profile: target.profile });
+    } catch (err) {
+      this.log.warn({ err }, 'media offer failed');
+      res.send(488, 'Not Acceptable Here');
+      return this.teardown(err instanceof MediaError && err.sdpRejected ? 'rejected' : 'media-failed', 488);
+    }
+    if (this.ending) return;
+
+    this.b = { id: await this.recordLeg('outbound', '', target.from ?? '', target.to ?? target.uri), profile: target.profile, ended: false };
+    this.abortB = new AbortController();
+    let bDialog: Dialog;
+    try {
+      bDialog = await engine.createUAC(target.uri, {
+        ...uacOptions(target),
+        localSdp: offer,
+        signal: this.abortB.signal,
+        onProvisional: (p) => {
+          if (p.status !== 180 && p.status !== 183) return;
+          if (this.state === 'setup') {
+            this.state = 'ringing';
+            void recorder.legRinging(this.b!.id, new Date());
+            void recorder.legRinging(this.a!.id, new Date());
+            events.emit('ringing', this.base());
+          }
+          res.send(180, 'Ringing');
+        },
+      });
+    } catch (err) {
+      const status = err instanceof SipStatusError ? err.status : 500;
+      if (!(err instanceof SipStatusError)) this.log.error({ err }, 'B leg failed');
+      return this.teardown(causeForStatus(status), status);
+    }
+    this.b.dialog = bDialog;
+    this.abortB = undefined;
+    void recorder.legAnswered(this.b.id, new Date(), bDialog.remoteTag);
+    bDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'callee-hangup', c.by === 'remote' ? 200 : undefined));
+    if (this.ending) return this.ending;
+
+    let answer: string;
+    try {
+      answer = await media.answer({ sessionId: this.id, fromTag: aTag, toTag: bDialog.remoteTag, sdp: bDialog.remoteSdp, profile: aProfile });
+    } catch (err) {
+      this.log.warn({ err }, 'media answer failed');
+      return this.teardown('media-failed', 488);
+    }
+    if (this.ending) return this.ending;
+    try {
+      this.a.dialog = await engine.createUAS(req, res, { localSdp: answer });
+    } catch {
+      return this.teardown(req.canceled ? 'canceled' : 'transport-lost', 408);
+    }
+    this.pendingA = undefined;
+    const aDialog = this.a.dialog;
+    if (this.ending) return this.ending;
+    this.state = 'answered';
+    void recorder.legAnswered(this.a.id, new Date(), aDialog.remoteTag);
+    events.emit('answered', this.base());
+    aDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'caller-hangup', c.by === 'remote' ? 200 : undefined));
+    wireInDialogRelays(
+      this,
+      { dialog: aDialog, profile: aProfile, side: 'a', mediaTag: aTag },
+      { dialog: bDialog, profile: target.profile, side: 'b', mediaTag: bDialog.remoteTag },
+      this.deps.media,
+    );
+  }
+
+  /**
+   * Originate and bridge (callbacks). rtpengine stands in for B while A rings: A is offered
+   * rtpengine's ports for a placeholder B, B is called once A answered, then A is re-INVITEd
+   * with B's real media so both directions flow (RFC 3725's concerns about the ACK delay do not
+   * arise, since every INVITE carries an offer). Resolves when bridged or ended; never rejects.
+   */
+  async originate(aTarget: LegTarget, bTarget: LegTarget, placeholderHost: string): Promise<void> {
+    const { engine, media, recorder, events } = this.deps;
+    const bTag = `b-${randomUUID().slice(0, 8)}`;
+    this.mediaUsed = true;
+    let sdpForA: string;
+    try {
+      sdpForA = await media.offer({ sessionId: this.id, fromTag: bTag, sdp: placeholderSdp(placeholderHost), profile: aTarget.profile });
+    } catch (err) {
+      this.log.warn({ err }, 'media offer for originate failed');
+      return this.teardown('media-failed');
+    }
+    this.a = { id: await this.recordLeg('outbound', '', aTarget.from ?? '', aTarget.to ?? aTarget.uri), profile: aTarget.profile, ended: false };
+    const ringing = (leg: Leg): void => {
+      void recorder.legRinging(leg.id, new Date());
+      if (this.state === 'setup') {
+        this.state = 'ringing';
+        events.emit('ringing', this.base());
+      }
+    };
+    const a = this.a;
+    this.abortB = new AbortController();
+    let aDialog: Dialog;
+    try {
+      aDialog = await engine.createUAC(aTarget.uri, {
+        ...uacOptions(aTarget), localSdp: sdpForA, signal: this.abortB.signal,
+        onProvisional: (p) => p.status === 180 || p.status === 183 ? ringing(a) : undefined,
+      });
+    } catch (err) {
+      const status = err instanceof SipStatusError ? err.status : 500;
+      return this.teardown(causeForStatus(status), status);
+    }
+    a.dialog = aDialog;
+    void recorder.legAnswered(a.id, new Date(), aDialog.remoteTag);
+    aDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'caller-hangup', c.by === 'remote' ? 200 : undefined));
+    if (this.ending) return this.ending;
+    const aTag = aDialog.remoteTag;
+    this.state = 'setup';
+    try {
+      const sdpForB = await media.answer({ sessionId: this.id, fromTag: bTag, toTag: aTag, sdp: aDialog.remoteSdp, profile: bTarget.profile });
+      this.b = { id: await this.recordLeg('outbound', '', bTarget.from ?? '', bTarget.to ?? bTarget.uri), profile: bTarget.profile, ended: false };
+      const b = this.b;
+      this.abortB = new AbortController();
+      const bDialog = await engine.createUAC(bTarget.uri, {
+        ...uacOptions(bTarget), localSdp: sdpForB, signal: this.abortB.signal,
+        onProvisional: (p) => p.status === 180 || p.status === 183 ? ringing(b) : undefined,
+      });
+      b.dialog = bDialog;
+      this.abortB = undefined;
+      void recorder.legAnswered(b.id, new Date(), bDialog.remoteTag);
+      bDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'callee-hangup', c.by === 'remote' ? 200 : undefined));
+      if (this.ending) return this.ending;
+      // B's real address and codec, then A re-INVITEd onto it.
+      const sdpForA2 = await media.offer({ sessionId: this.id, fromTag: bTag, sdp: bDialog.remoteSdp, profile: aTarget.profile });
+      const aAnswer = await aDialog.modify(sdpForA2);
+      await media.answer({ sessionId: this.id, fromTag: bTag, toTag: aTag, sdp: aAnswer, profile: bTarget.profile });
+      if (this.ending) return this.ending;
+      this.state = 'answered';
+      events.emit('answered', this.base());
+      wireInDialogRelays(
+        this,
+        { dialog: aDialog, profile: aTarget.profile, side: 'a', mediaTag: aTag },
+        { dialog: bDialog, profile: bTarget.profile, side: 'b', mediaTag: bTag },
+        media,
+      );
+    } catch (err) {
+      if (err instanceof SipStatusError) return this.teardown(causeForStatus(err.status), err.status);
+      this.log.warn({ err }, 'originate failed');
+      return this.teardown(err instanceof MediaError ? 'media-failed' : 'failed');
+    }
+  }
+
+  /** Called by the relays when a re-INVITE put the call on hold or took it off. */
+  setHeld(held: boolean, by: 'a' | 'b'): void {
+    if (held === this.held) return;
+    this.held = held;
+    this.deps.events.emit('held', { ...this.base(), held, by });
+  }
+
+  /** Ends everything this call holds. Idempotent; resolves when BYEs were sent and media deleted. */
+  teardown(cause: EndCause = 'failed', status?: number): Promise<void> {
+    if (this.ending) return this.ending;
+    // Set before any work: destroying a dialog below re-enters teardown through its 'destroy' event.
+    this.endCause = cause;
+    this.state = 'ended';
+    this.ending = Promise.resolve().then(() => this.doTeardown(cause, status));
+    return this.ending;
+  }
+
+  private async doTeardown(cause: EndCause, status?: number): Promise<void> {
+    const { recorder, media, events } = this.deps;
+    this.abortB?.abort();
+    if (this.pendingA && !this.pendingA.finalSent) {
+      const s = status && status >= 400 ? status : 480;
+      this.pendingA.send(cause === 'canceled' ? 487 : s === 487 ? 480 : s);
+    }
+    const legs = [this.a, this.b].filter((l): l is Leg => !!l);
+    // BYE goes out now; its response is not waited for (a vanished peer would hold media for 32 s).
+    for (const l of legs) l.dialog?.destroy().catch((err: unknown) => this.log.warn({ err }, 'BYE failed'));
+    if (this.mediaUsed) {
+      try {
+        await media.delete(this.id);
+      } catch (err) {
+        this.log.error({ err }, 'rtpengine delete failed');
+      }
+    }
+    const at = new Date();
+    for (const l of legs) {
+      if (l.ended) continue;
+      l.ended = true;
+      await recorder.legEnded({ legId: l.id, at, cause, ...(status ? { status } : {}) });
+    }
+    events.emit('ended', { ...this.base(), cause, ...(status ? { status } : {}), description: describeCause(cause) });
+    this.log.info({ cause, status }, 'call ended');
+    this.emit('ended', cause);
+  }
+}
+
+function uacOptions(t: LegTarget): Omit<UacOptions, 'localSdp'> {
+  return {
+    ...(t.target ? { target: t.target } : {}),
+    ...(t.from ? { from: t.from } : {}),
+    ...(t.fromName ? { fromName: t.fromName } : {}),
+    ...(t.to ? { to: t.to } : {}),
+    ...(t.headers ? { headers: t.headers } : {}),
+    ...(t.auth ? { auth: t.auth } : {}),
+  };
+}
+
+/** What rtpengine is offered for a B leg not called yet: G.711 and RFC 4733 events. */
+export function placeholderSdp(host: string): string {
+  return [
+    'v=0', `o=switchboard ${Date.now()} 1 IN IP4 ${host}`, 's=switchboard', `c=IN IP4 ${host}`, 't=0 0',
+    'm=audio 9 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=sendrecv', '',
+  ].join('\r\n');
+}

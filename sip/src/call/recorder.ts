@@ -1,0 +1,119 @@
+// What the server implements to keep call legs (MySQL) and to hear about calls. The sip package
+// never imports the server or TypeORM; it only calls these.
+import { EventEmitter } from 'node:events';
+
+export type LegDirection = 'inbound' | 'outbound';
+
+/** Why a leg or call ended, in words the widget and agent desktop can show. */
+export type EndCause =
+  | 'caller-hangup'
+  | 'callee-hangup'
+  | 'canceled'
+  | 'busy'
+  | 'no-answer'
+  | 'unavailable'
+  | 'service-unavailable'
+  | 'rejected'
+  | 'not-found'
+  | 'media-failed'
+  | 'transport-lost'
+  | 'failed'
+  | 'transferred';
+
+export interface LegInfo {
+  legId: string;
+  callSessionId: string;
+  interactionId?: string;
+  direction: LegDirection;
+  callId: string;
+  localTag?: string;
+  remoteTag?: string;
+  from: string;
+  to: string;
+  createdAt: Date;
+}
+
+export interface LegEnd {
+  legId: string;
+  at: Date;
+  cause: EndCause;
+  /** SIP status that ended it, when one did (486, 487, 200 for BYE …). */
+  status?: number;
+}
+
+export interface CallRecorder {
+  legCreated(leg: LegInfo): void | Promise<void>;
+  legRinging(legId: string, at: Date): void | Promise<void>;
+  legAnswered(legId: string, at: Date, remoteTag: string): void | Promise<void>;
+  legEnded(end: LegEnd): void | Promise<void>;
+}
+
+export interface CallEventBase {
+  callSessionId: string;
+  interactionId?: string;
+  at: Date;
+}
+
+/** Published to the rest of the server (agent desktop, widget, interaction state). */
+export interface CallEventMap {
+  ringing: [CallEventBase];
+  answered: [CallEventBase];
+  held: [CallEventBase & { held: boolean; by: 'a' | 'b' }];
+  ended: [CallEventBase & { cause: EndCause; status?: number; description: string }];
+}
+
+export class CallEvents extends EventEmitter<CallEventMap> {}
+
+/** Maps a final SIP status from the far end to a cause. */
+export function causeForStatus(status: number): EndCause {
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 408) return 'no-answer';
+  if (status === 480) return 'unavailable';
+  if (status === 487) return 'canceled';
+  if (status === 404 || status === 484 || status === 604) return 'not-found';
+  if (status === 503 || status === 502 || status === 500 || status === 504) return 'service-unavailable';
+  if (status === 403 || status === 603 || status === 488 || status === 606) return 'rejected';
+  return 'failed';
+}
+
+/** A sentence for the customer; never SIP jargon. */
+export function describeCause(cause: EndCause): string {
+  switch (cause) {
+    case 'caller-hangup': return 'The call ended.';
+    case 'callee-hangup': return 'The agent ended the call.';
+    case 'canceled': return 'The call was canceled before it was answered.';
+    case 'busy': return 'All agents are busy. Please try again later or leave a message.';
+    case 'no-answer': return 'Nobody answered. Please try again later or request a callback.';
+    case 'unavailable': return 'No agent is available right now. Please try again later or request a callback.';
+    case 'service-unavailable': return 'The phone system is not reachable at the moment. Please try again in a few minutes.';
+    case 'rejected': return 'The call was not accepted.';
+    case 'not-found': return 'The number called does not exist.';
+    case 'media-failed': return 'The audio connection could not be set up. Check your microphone and network, then try again.';
+    case 'transport-lost': return 'The connection was lost.';
+    case 'transferred': return 'The call was transferred.';
+    case 'failed': return 'The call could not be completed.';
+  }
+}
+
+/** For unit tests of our own code only: keeps everything in arrays. */
+export class InMemoryCallRecorder implements CallRecorder {
+  readonly legs = new Map<string, LegInfo & { ringingAt?: Date; answeredAt?: Date; ended?: LegEnd }>();
+  legCreated(leg: LegInfo): void {
+    this.legs.set(leg.legId, { ...leg });
+  }
+  legRinging(legId: string, at: Date): void {
+    const l = this.legs.get(legId);
+    if (l) l.ringingAt = at;
+  }
+  legAnswered(legId: string, at: Date, remoteTag: string): void {
+    const l = this.legs.get(legId);
+    if (l) {
+      l.answeredAt = at;
+      l.remoteTag = remoteTag;
+    }
+  }
+  legEnded(end: LegEnd): void {
+    const l = this.legs.get(end.legId);
+    if (l) l.ended = end;
+  }
+}

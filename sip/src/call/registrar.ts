@@ -1,0 +1,103 @@
+// Agent softphones register through Switchboard: we keep the binding (the WebSocket flow the
+// phone is reachable on) and register the agent's extension at the PBX with our own Contact, so
+// the PBX sends the extension's calls to us and we pass them to the browser.
+import type { Logger } from 'pino';
+import type { SipEngine } from '../engine.js';
+import type { Credentials } from '../auth/digest.js';
+import type { Flow } from '../transport/types.js';
+import { flowKey } from '../transport/types.js';
+
+export interface Binding {
+  extension: string;
+  agentId: string;
+  flow: Flow;
+  /** The phone's Contact URI (request URI for calls to it). */
+  contact: string;
+  expiresAt: number;
+  /** The extension's PBX credentials, kept to refresh and to unregister. */
+  pbxCreds?: Credentials;
+}
+
+export interface UpstreamTarget {
+  domain: string;
+  flow: Flow;
+}
+
+export class Registrar {
+  private readonly bindings = new Map<string, Binding>();
+  private readonly refresh = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly engine: SipEngine,
+    private readonly upstream: UpstreamTarget,
+    private readonly log: Logger,
+  ) {
+    engine.on('connection-closed', (flow) => {
+      for (const b of [...this.bindings.values()]) if (flowKey(b.flow) === flowKey(flow)) void this.remove(b.extension);
+    });
+  }
+
+  lookup(extension: string): Binding | undefined {
+    const b = this.bindings.get(extension);
+    if (b && b.expiresAt < Date.now()) {
+      void this.remove(extension);
+      return undefined;
+    }
+    return b;
+  }
+
+  get size(): number {
+    return this.bindings.size;
+  }
+
+  /**
+   * Registers `extension` at the PBX (when credentials are given) and keeps the binding.
+   * Returns the PBX's status (200 when no upstream registration is needed).
+   */
+  async add(b: Binding, pbxCreds: Credentials | undefined, expires: number): Promise<number> {
+    if (pbxCreds) {
+      const status = await this.registerUpstream(b.extension, pbxCreds, expires);
+      if (status >= 300) return status;
+      clearTimeout(this.refresh.get(b.extension));
+      // Refresh a little before the PBX would drop us; unref'd so it never keeps a process alive.
+      const t = setTimeout(() => void this.registerUpstream(b.extension, pbxCreds, expires), Math.max(5, expires - 30) * 1000);
+      t.unref();
+      this.refresh.set(b.extension, t);
+    }
+    this.bindings.set(b.extension, { ...b, ...(pbxCreds ? { pbxCreds } : {}) });
+    return 200;
+  }
+
+  async remove(extension: string): Promise<void> {
+    const b = this.bindings.get(extension);
+    this.bindings.delete(extension);
+    clearTimeout(this.refresh.get(extension));
+    this.refresh.delete(extension);
+    if (b?.pbxCreds) await this.registerUpstream(extension, b.pbxCreds, 0).catch(() => 0);
+  }
+
+  private async registerUpstream(extension: string, creds: Credentials, expires: number): Promise<number> {
+    const { domain, flow } = this.upstream;
+    const local = this.engine.stack.local(flow.protocol);
+    const transport = flow.protocol === 'udp' ? '' : `;transport=${flow.protocol}`;
+    try {
+      const res = await this.engine.request(`sip:${domain}`, {
+        method: 'REGISTER',
+        target: flow,
+        from: `sip:${extension}@${domain}`,
+        to: `sip:${extension}@${domain}`,
+        auth: creds,
+        headers: { contact: [{ uri: `sip:${extension}@${local.host}:${local.port}${transport}`, params: {} }], expires: String(expires) },
+      });
+      this.log.info({ extension, status: res.status, expires }, 'PBX registration');
+      return res.status;
+    } catch (err) {
+      this.log.warn({ err, extension }, 'PBX registration failed');
+      return 503;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.bindings.keys()].map((e) => this.remove(e)));
+  }
+}

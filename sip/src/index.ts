@@ -1,0 +1,18 @@
+export * from './message.js';
+export * from './sdp.js';
+export * from './transport/types.js';
+export { Transports } from './transport/transports.js';
+export { DEFAULT_TIMERS, type TimerConfig } from './transaction/transactions.js';
+export * from './auth/digest.js';
+export * from './request.js';
+export * from './dialog/dialog.js';
+export * from './engine.js';
+export type { UacOptions } from './uac.js';
+export type { B2buaOptions } from './b2bua.js';
+export * from './media/relay.js';
+export * from './call/recorder.js';
+export * from './call/call-session.js';
+export * from './call/call-control.js';
+export type { OriginateRequest, OriginateLegA } from './call/originate.js';
+export { Registrar, type Binding } from './call/registrar.js';
+export { digestAuth, type Authenticator, type AuthLookup, type AuthMiddlewareOptions } from './auth/middleware.js';

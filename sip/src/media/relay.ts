@@ -1,0 +1,132 @@
+// Media relay seen by call control: rtpengine's offer/answer/delete, keyed by a media session id
+// (one per CallSession) and the two legs' tags. `profile` names the side the produced SDP is
+// for: 'webrtc' (browser: DTLS-SRTP, ICE, rtcp-mux) or 'rtp' (PBX: plain RTP/AVP).
+import rtpengine from 'rtpengine-client';
+import type { NgParams, NgResponse } from 'rtpengine-client';
+
+export type MediaProfile = 'webrtc' | 'rtp';
+
+export interface MediaOffer {
+  sessionId: string;
+  fromTag: string;
+  sdp: string;
+  profile: MediaProfile;
+}
+
+export interface MediaAnswer extends MediaOffer {
+  toTag: string;
+}
+
+export interface MediaRelay {
+  readonly kind: 'rtpengine' | 'passthrough';
+  offer(o: MediaOffer): Promise<string>;
+  answer(a: MediaAnswer): Promise<string>;
+  /** Idempotent: deleting an unknown session is not an error. */
+  delete(sessionId: string): Promise<void>;
+}
+
+export class MediaError extends Error {
+  constructor(message: string, readonly sdpRejected = false) {
+    super(message);
+    this.name = 'MediaError';
+  }
+}
+
+/** Signalling only: SDP goes through untouched (benchmarks, or a PBX that relays media itself). */
+export class PassthroughRelay implements MediaRelay {
+  readonly kind = 'passthrough' as const;
+  async offer(o: MediaOffer): Promise<string> {
+    return o.sdp;
+  }
+  async answer(a: MediaAnswer): Promise<string> {
+    return a.sdp;
+  }
+  async delete(): Promise<void> {}
+}
+
+const PROFILES: Record<MediaProfile, NgParams> = {
+  // Flags checked on this machine (docs/architecture/sip.md, machine-notes).
+  rtp: { 'transport-protocol': 'RTP/AVP', ICE: 'remove', DTLS: 'off', SDES: ['off'], 'rtcp-mux': ['demux'] },
+  webrtc: { 'transport-protocol': 'UDP/TLS/RTP/SAVPF', ICE: 'force', 'rtcp-mux': ['require'] },
+};
+
+export interface RtpEngineOptions {
+  host: string;
+  port: number;
+  /** ms to wait for each ng reply (default 2000). */
+  timeout?: number;
+}
+
+export class RtpEngineRelay implements MediaRelay {
+  readonly kind = 'rtpengine' as const;
+  private readonly client: InstanceType<typeof rtpengine.Client>;
+
+  constructor(private readonly opts: RtpEngineOptions) {
+    this.client = new rtpengine.Client({ timeout: opts.timeout ?? 2000 });
+  }
+
+  private async call(verb: 'offer' | 'answer' | 'delete' | 'list' | 'query' | 'ping', params: NgParams): Promise<NgResponse> {
+    const { host, port } = this.opts;
+    const r = verb === 'ping' ? await this.client.ping(port, host) : await this.client[verb](port, host, params);
+    if (r.result === 'error') throw new MediaError(`rtpengine ${verb}: ${r['error-reason'] ?? 'error'}`, /sdp|parse/i.test(r['error-reason'] ?? ''));
+    return r;
+  }
+
+  private params(o: MediaOffer, extra: NgParams = {}): NgParams {
+    const p: NgParams = {
+      'call-id': o.sessionId,
+      'from-tag': o.fromTag,
+      sdp: o.sdp,
+      replace: ['origin', 'session-connection'],
+      ...PROFILES[o.profile],
+      ...extra,
+    };
+    // Transcode only when the browser's offer shares no codec with a G.711 PBX.
+    if (o.profile === 'rtp' && !/^a=rtpmap:\d+ (PCMU|PCMA)\//im.test(o.sdp)) p.codec = { transcode: ['PCMU', 'PCMA'] };
+    return p;
+  }
+
+  async offer(o: MediaOffer): Promise<string> {
+    const r = await this.call('offer', this.params(o));
+    if (!r.sdp) throw new MediaError('rtpengine offer returned no SDP');
+    return r.sdp;
+  }
+
+  async answer(a: MediaAnswer): Promise<string> {
+    const extra: NgParams = { 'to-tag': a.toTag, ...(a.profile === 'webrtc' ? { DTLS: 'passive' } : {}) };
+    const r = await this.call('answer', this.params(a, extra));
+    if (!r.sdp) throw new MediaError('rtpengine answer returned no SDP');
+    return r.sdp;
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    try {
+      await this.call('delete', { 'call-id': sessionId, 'delete-delay': 0 });
+    } catch (err) {
+      if (err instanceof MediaError && /unknown call/i.test(err.message)) return;
+      throw err;
+    }
+  }
+
+  /** Session ids rtpengine currently holds (tests assert none is left over). */
+  async list(): Promise<string[]> {
+    const r = await this.call('list', { limit: 1000 });
+    return Array.isArray(r.calls) ? (r.calls as string[]) : [];
+  }
+
+  async query(sessionId: string): Promise<NgResponse> {
+    return this.call('query', { 'call-id': sessionId }).catch(() => ({ result: 'error' }));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.call('ping', {})).result === 'pong';
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,230 @@
+// SIP messages: parsed by the `sip` library (see docs/decisions/0001-sip-parser.md), then checked
+// here, because the library drops a header it cannot parse instead of failing. A message whose
+// mandatory headers did not survive is refused with 400 (when a response can be routed) and
+// never reaches a transaction, so a malformed CSeq cannot crash anything further in.
+import sipLib from 'sip';
+import type { LibMessage, LibUri } from 'sip';
+
+export type Params = Record<string, string | null | undefined>;
+
+export interface NameAddr {
+  name?: string;
+  uri: string;
+  params: Params;
+}
+
+export interface Via {
+  version: string;
+  protocol: string;
+  host: string;
+  port?: number;
+  params: Params;
+}
+
+export interface CSeq {
+  seq: number;
+  method: string;
+}
+
+export interface AuthParams {
+  scheme: string;
+  [param: string]: string | undefined;
+}
+
+/** Header names are lower case (compact forms expanded), as the library parses them. */
+export interface SipHeaders {
+  via: Via[];
+  from: NameAddr;
+  to: NameAddr;
+  'call-id': string;
+  cseq: CSeq;
+  contact?: NameAddr[] | '*';
+  route?: NameAddr[];
+  'record-route'?: NameAddr[];
+  'www-authenticate'?: AuthParams[];
+  'proxy-authenticate'?: AuthParams[];
+  authorization?: AuthParams[];
+  'proxy-authorization'?: AuthParams[];
+  'refer-to'?: NameAddr;
+  [name: string]: unknown;
+}
+
+export interface SipRequest {
+  kind: 'request';
+  method: string;
+  uri: string;
+  version: string;
+  headers: SipHeaders;
+  body: string;
+}
+
+export interface SipResponse {
+  kind: 'response';
+  status: number;
+  reason: string;
+  version: string;
+  headers: SipHeaders;
+  body: string;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+export type ParseResult =
+  | { ok: true; message: SipMessage }
+  /** `respondable` is a request good enough to route a 400 back to. */
+  | { ok: false; reason: string; respondable?: SipRequest };
+
+const MAX_CSEQ = 2 ** 31 - 1;
+const ESSENTIAL = /^(via|v|from|f|to|t|call-id|i|cseq)\s*:/i;
+
+function toMessage(lib: LibMessage): SipMessage {
+  const headers = lib.headers as SipHeaders;
+  const body = lib.content ?? '';
+  if (lib.status !== undefined) {
+    return { kind: 'response', status: lib.status, reason: lib.reason ?? '', version: lib.version ?? '2.0', headers, body };
+  }
+  return { kind: 'request', method: lib.method ?? '', uri: lib.uri ?? '', version: lib.version ?? '2.0', headers, body };
+}
+
+/** Why a parsed message cannot be processed, or undefined when it can. */
+export function validate(m: SipMessage, declaredLength?: number): string | undefined {
+  const h = m.headers;
+  if (!Array.isArray(h.via) || h.via.length === 0 || !h.via[0]?.host) return 'missing or malformed Via';
+  if (typeof h['call-id'] !== 'string' || h['call-id'].trim() === '') return 'missing Call-ID';
+  const cseq = h.cseq;
+  if (!cseq || typeof cseq !== 'object' || !Number.isInteger(cseq.seq) || cseq.seq > MAX_CSEQ) {
+    return 'missing or malformed CSeq';
+  }
+  if (!h.from || typeof h.from.uri !== 'string' || !h.from.uri) return 'missing or malformed From';
+  if (!h.to || typeof h.to.uri !== 'string' || !h.to.uri) return 'missing or malformed To';
+  if (m.version !== '2.0') return 'unsupported SIP version';
+  if (declaredLength !== undefined && Number.isNaN(declaredLength)) return 'malformed Content-Length';
+  if (m.kind === 'request') {
+    if (cseq.method.toUpperCase() !== m.method.toUpperCase()) return 'CSeq method does not match the request method';
+    if (/^sips?:/i.test(m.uri) && !sipLib.parseUri(m.uri)) return 'malformed Request-URI';
+    const mf = h['max-forwards'];
+    if (mf !== undefined && !/^\s*\d{1,3}\s*$/.test(String(mf))) return 'malformed Max-Forwards';
+  }
+  return undefined;
+}
+
+function safeParse(text: string): LibMessage | undefined {
+  try {
+    return sipLib.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses one whole message (a UDP datagram, or one frame cut by the stream framer).
+ * Never throws.
+ */
+export function parseMessage(data: Buffer | string): ParseResult {
+  const text = typeof data === 'string' ? data : data.toString('binary');
+  const lib = safeParse(text);
+  if (lib) {
+    const message = toMessage(lib);
+    const rawLength = /\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(text)?.[1];
+    const declared = rawLength === undefined ? undefined : /^\d+\s*$/.test(rawLength) ? Number(rawLength) : Number.NaN;
+    let reason = validate(message, declared);
+    if (!reason && declared !== undefined && message.body.length < declared) reason = 'body shorter than Content-Length';
+    if (!reason) return { ok: true, message };
+    if (message.kind === 'request') return { ok: false, reason, respondable: respondableFrom(text, message) };
+    return { ok: false, reason };
+  }
+  return { ok: false, reason: 'unparseable message', respondable: respondableFrom(text) };
+}
+
+/**
+ * Keeps only the headers a response is built from and parses them again with the library, so a
+ * request spoiled by one bad line still gets its 400.
+ */
+function respondableFrom(text: string, parsed?: SipRequest): SipRequest | undefined {
+  const head = text.split(/\r\n\r\n/)[0] ?? '';
+  const lines = head.split(/\r\n(?![ \t])/);
+  const start = lines[0] ?? '';
+  const method = /^([A-Za-z]+)\s/.exec(start)?.[1];
+  if (!method || /^SIP\//i.test(start)) return undefined;
+  const essential = lines.slice(1).filter((l) => ESSENTIAL.test(l));
+  const lib = safeParse([`${method.toUpperCase()} sip:invalid SIP/2.0`, ...essential].join('\r\n') + '\r\n\r\n');
+  if (!lib) return undefined;
+  const m = toMessage(lib) as SipRequest;
+  const h = m.headers;
+  if (!Array.isArray(h.via) || !h.via[0]?.host || typeof h['call-id'] !== 'string' || !h.from || !h.to) return undefined;
+  if (!h.cseq || !Number.isInteger(h.cseq.seq)) h.cseq = { seq: 0, method: method.toUpperCase() };
+  return { ...m, method: parsed?.method ?? method.toUpperCase(), uri: parsed?.uri ?? 'sip:invalid' };
+}
+
+/** Serialises a message; the result is a binary (latin1) string, one char per byte. */
+export function stringify(m: SipMessage): string {
+  const headers: Record<string, unknown> = { ...m.headers };
+  const lib: LibMessage =
+    m.kind === 'request'
+      ? { method: m.method, uri: m.uri, version: m.version, headers, content: m.body }
+      : { status: m.status, reason: m.reason, version: m.version, headers, content: m.body };
+  return sipLib.stringify(lib);
+}
+
+export function parseUri(uri: string): LibUri | undefined {
+  try {
+    return sipLib.parseUri(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A header value as text (unknown headers are kept as strings by the library). */
+export function headerText(m: SipMessage, name: string): string | undefined {
+  const v = m.headers[name.toLowerCase()];
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** User-supplied text (names, form fields) as a binary string, header-safe. */
+export function toHeaderValue(text: string): string {
+  return Buffer.from(text.replace(/[\r\n]+/g, ' '), 'utf8').toString('binary');
+}
+
+export function unquote(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  return s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/\\(.)/g, '$1') : s;
+}
+
+export function makeResponse(
+  req: SipRequest,
+  status: number,
+  reason: string,
+  extra: { headers?: Record<string, unknown>; body?: string; toTag?: string } = {},
+): SipResponse {
+  const to: NameAddr = { ...req.headers.to, params: { ...req.headers.to.params } };
+  if (extra.toTag && !to.params.tag && status > 100) to.params.tag = extra.toTag;
+  const headers: SipHeaders = {
+    via: req.headers.via,
+    from: req.headers.from,
+    to,
+    'call-id': req.headers['call-id'],
+    cseq: req.headers.cseq,
+    ...(extra.headers ?? {}),
+  };
+  if (extra.body && !headers['content-type']) headers['content-type'] = 'application/sdp';
+  return { kind: 'response', status, reason, version: '2.0', headers, body: extra.body ?? '' };
+}
+
+export const REASONS: Record<number, string> = {
+  100: 'Trying', 180: 'Ringing', 183: 'Session Progress', 200: 'OK', 202: 'Accepted',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 407: 'Proxy Authentication Required', 408: 'Request Timeout',
+  480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist', 482: 'Loop Detected',
+  483: 'Too Many Hops', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here',
+  491: 'Request Pending', 500: 'Server Internal Error', 501: 'Not Implemented', 503: 'Service Unavailable',
+  603: 'Decline',
+};
+
+export function randomToken(bytes = 8): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+}
+
+export function newBranch(): string {
+  return `z9hG4bK${randomToken(10)}`;
+}

@@ -1,0 +1,214 @@
+// The transaction user boundary: turns transport messages into transactions, routes in-dialog
+// requests to dialogs, and refuses what cannot be processed. Nothing thrown while handling one
+// message escapes to the socket callback: it is logged, and the message is answered 500 if it can.
+import type { Logger } from 'pino';
+import {
+  type SipMessage, type SipRequest, type SipResponse, type NameAddr,
+  makeResponse, newBranch, parseMessage, parseUri, stringify, REASONS,
+} from './message.js';
+import {
+  ClientTransaction, ServerTransaction, clientKey, serverKey,
+  type ClientTransactionHandlers, type TimerConfig,
+} from './transaction/transactions.js';
+import { Transports } from './transport/transports.js';
+import type { Flow, ListenOptions, TransportProtocol } from './transport/types.js';
+
+export interface StackUser {
+  /** A new request outside any transaction; `tx` is undefined for ACK (2xx). */
+  onRequest(req: SipRequest, flow: Flow, tx: ServerTransaction | undefined): void;
+  /** CANCEL matched an INVITE still in progress (after 200 to the CANCEL was sent). */
+  onCancel(invite: ServerTransaction, cancel: SipRequest): void;
+  /** A 2xx whose INVITE transaction is gone (retransmission): the dialog re-ACKs it. */
+  onStray2xx(res: SipResponse, flow: Flow): void;
+  onConnectionClosed(flow: Flow): void;
+}
+
+export class SipStack {
+  readonly transports: Transports;
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  user?: StackUser;
+
+  constructor(
+    listen: ListenOptions,
+    readonly timers: TimerConfig,
+    private readonly log: Logger,
+  ) {
+    this.transports = new Transports(listen);
+    this.transports.on('message', (data, flow, fatal) => this.receive(data, flow, fatal));
+    this.transports.on('connection-closed', (flow) => this.user?.onConnectionClosed(flow));
+    this.transports.on('error', (err) => this.log.warn({ err }, 'transport error'));
+  }
+
+  get transactionCount(): number {
+    return this.servers.size + this.clients.size;
+  }
+
+  readonly send = (m: SipMessage, flow: Flow): boolean => {
+    try {
+      const text = stringify(m);
+      if (this.log.isLevelEnabled('trace')) this.log.trace({ flow, sip: text }, 'sending');
+      return this.transports.send(text, flow);
+    } catch (err) {
+      this.log.warn({ err }, 'send failed');
+      return false;
+    }
+  };
+
+  /** Via sent-by and Contact for messages leaving on `protocol`. */
+  local(protocol: TransportProtocol): { host: string; port: number; transport: string } {
+    const port = this.transports.port(protocol) ?? this.transports.port('udp') ?? 5060;
+    return { host: this.transports.advertisedHost, port, transport: protocol.toUpperCase() };
+  }
+
+  contactFor(flow: Flow, user = 'switchboard'): NameAddr[] {
+    const l = this.local(flow.protocol);
+    const transport = flow.protocol === 'udp' ? '' : `;transport=${flow.protocol}`;
+    return [{ uri: `sip:${user}@${l.host}:${l.port}${transport}`, params: {} }];
+  }
+
+  private receive(data: Buffer, flow: Flow, fatal: boolean): void {
+    let parsed;
+    try {
+      parsed = parseMessage(data);
+    } catch (err) {
+      this.log.warn({ err }, 'parser threw');
+      return;
+    }
+    if (!parsed.ok) {
+      this.log.debug({ reason: parsed.reason, flow }, 'malformed message');
+      if (parsed.respondable && parsed.respondable.method !== 'ACK') {
+        this.send(makeResponse(parsed.respondable, 400, `Bad Request (${parsed.reason})`), flow);
+      }
+      return;
+    }
+    if (fatal) return; // framing broke after a parseable head: nothing to trust on this stream
+    const m = parsed.message;
+    if (this.log.isLevelEnabled('trace')) this.log.trace({ flow, sip: data.toString('binary') }, 'received');
+    try {
+      if (m.kind === 'request') this.receiveRequest(m, flow);
+      else this.receiveResponse(m, flow);
+    } catch (err) {
+      this.log.error({ err, callId: m.headers['call-id'] }, 'error handling message');
+      if (m.kind === 'request' && m.method !== 'ACK') this.send(makeResponse(m, 500, 'Server Internal Error'), flow);
+    }
+  }
+
+  private receiveRequest(req: SipRequest, flow: Flow): void {
+    const top = req.headers.via[0]!;
+    // §18.2.1 / RFC 3581: remember where it really came from.
+    if (top.host !== flow.address) top.params.received = flow.address;
+    if ('rport' in top.params) top.params.rport = String(flow.port);
+
+    const key = serverKey(req);
+    const existing = this.servers.get(key);
+    if (req.method === 'ACK') {
+      if (existing && existing.lastResponse && existing.lastResponse.status >= 300) {
+        existing.onAck();
+        return;
+      }
+      this.user?.onRequest(req, flow, undefined);
+      return;
+    }
+    if (existing) {
+      existing.onRetransmission();
+      return;
+    }
+    if (req.method === 'CANCEL') {
+      const invite = this.servers.get(`${key.slice(0, key.lastIndexOf('|'))}|INVITE`);
+      const tx = this.createServer(req, flow);
+      if (!invite) {
+        tx.respond(makeResponse(req, 481, REASONS[481]!));
+        return;
+      }
+      tx.respond(makeResponse(req, 200, 'OK'));
+      if (invite.state === 'proceeding') this.user?.onCancel(invite, req);
+      return;
+    }
+    const tx = this.createServer(req, flow);
+    if (req.method === 'INVITE') tx.respond(makeResponse(req, 100, 'Trying'));
+    if (!this.user) {
+      tx.respond(makeResponse(req, 503, 'Service Unavailable'));
+      return;
+    }
+    this.user.onRequest(req, flow, tx);
+  }
+
+  private receiveResponse(res: SipResponse, flow: Flow): void {
+    const tx = this.clients.get(clientKey(res));
+    if (tx) {
+      tx.receive(res);
+      return;
+    }
+    if (res.headers.cseq.method === 'INVITE' && res.status >= 200 && res.status < 300) this.user?.onStray2xx(res, flow);
+  }
+
+  private createServer(req: SipRequest, flow: Flow): ServerTransaction {
+    const tx = new ServerTransaction(req, flow, this.send, this.timers, (t) => {
+      if (this.servers.get(serverKey(t.request)) === t) this.servers.delete(serverKey(t.request));
+    });
+    this.servers.set(serverKey(req), tx);
+    return tx;
+  }
+
+  /** Adds our Via (new branch unless `branch` given) and starts a client transaction. */
+  sendRequest(req: SipRequest, flow: Flow, handlers: ClientTransactionHandlers, branch = newBranch()): ClientTransaction {
+    const l = this.local(flow.protocol);
+    req.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch, rport: null } }];
+    req.headers['max-forwards'] ??= '70';
+    const tx = new ClientTransaction(req, flow, this.send, this.timers, handlers, (t) => {
+      if (this.clients.get(clientKey(t.request)) === t) this.clients.delete(clientKey(t.request));
+    });
+    this.clients.set(clientKey(req), tx);
+    tx.start();
+    return tx;
+  }
+
+  /** ACK for 2xx is its own transaction-less request (§13.2.2.4). */
+  sendAck(ack: SipRequest, flow: Flow): void {
+    const l = this.local(flow.protocol);
+    ack.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch: newBranch(), rport: null } }];
+    ack.headers['max-forwards'] ??= '70';
+    this.send(ack, flow);
+  }
+
+  /** CANCEL for a pending INVITE client transaction: same branch, §9.1. */
+  sendCancel(invite: SipRequest, flow: Flow, handlers: ClientTransactionHandlers): ClientTransaction {
+    const branch = invite.headers.via[0]!.params.branch!;
+    const cancel: SipRequest = {
+      kind: 'request',
+      method: 'CANCEL',
+      uri: invite.uri,
+      version: '2.0',
+      headers: {
+        via: [],
+        from: invite.headers.from,
+        to: invite.headers.to,
+        'call-id': invite.headers['call-id'],
+        cseq: { seq: invite.headers.cseq.seq, method: 'CANCEL' },
+        ...(invite.headers.route ? { route: invite.headers.route } : {}),
+      },
+      body: '',
+    };
+    return this.sendRequest(cancel, flow, handlers, branch);
+  }
+
+  async listen(): Promise<void> {
+    await this.transports.listen();
+  }
+
+  async close(): Promise<void> {
+    for (const t of [...this.servers.values()]) t.terminate();
+    for (const t of [...this.clients.values()]) t.terminate();
+    await this.transports.close();
+  }
+}
+
+/** Where a SIP URI points: host, port and transport from the URI itself (no DNS SRV/NAPTR). */
+export function flowForUri(uri: string): Flow | undefined {
+  const u = parseUri(uri);
+  if (!u) return undefined;
+  const t = (u.params.transport ?? 'udp').toLowerCase();
+  const protocol: TransportProtocol = t === 'tcp' ? 'tcp' : t === 'ws' || t === 'wss' ? 'ws' : 'udp';
+  return { protocol, address: u.host, port: u.port || 5060 };
+}

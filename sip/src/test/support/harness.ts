@@ -1,0 +1,104 @@
+// A Switchboard SIP side as the server would wire it, with test implementations of the
+// server's interfaces (Authenticator, CallRouter) and the in-memory CallRecorder.
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { SipEngine } from '../../engine.js';
+import { CallControl, type AgentExtension, type CallRouter, type TrunkConfig } from '../../call/call-control.js';
+import { InMemoryCallRecorder, type CallEventMap } from '../../call/recorder.js';
+import type { Authenticator } from '../../auth/middleware.js';
+import type { MediaRelay } from '../../media/relay.js';
+import { PassthroughRelay } from '../../media/relay.js';
+import type { RtpEngineRelay } from '../../media/relay.js';
+import type { TimerConfig } from '../../transaction/transactions.js';
+import { freePort } from './services.js';
+
+export const WIDGET_TOKEN = { username: 'call-tok-1', password: 'tok-secret' };
+export const AGENT = { username: 'alice', password: 'alice-pw' };
+export const CONTEXT = {
+  interactionId: 'int-42',
+  website: 'shop.example.com',
+  name: 'Zoë Müller',
+  email: 'zoe@example.com',
+  phone: '+39 02 1234',
+  fields: { topic: 'billing' },
+};
+
+export interface Harness {
+  engine: SipEngine;
+  cc: CallControl;
+  recorder: InMemoryCallRecorder;
+  relay: MediaRelay;
+  sipPort: number;
+  wsPort: number;
+  events: Array<{ name: keyof CallEventMap; payload: CallEventMap[keyof CallEventMap][0] }>;
+  endedSessions: string[];
+  close(): Promise<void>;
+  /** Waits until no dialog, call session or rtpengine session of ours is left, then asserts it. */
+  assertClean(): Promise<void>;
+}
+
+export async function startHarness(opts: {
+  pbxPort: number;
+  relay?: RtpEngineRelay;
+  trunk?: Partial<TrunkConfig>;
+  timers?: Partial<TimerConfig>;
+  agentExtension?: AgentExtension;
+}): Promise<Harness> {
+  const sipPort = await freePort();
+  const wsPort = await freePort();
+  const engine = new SipEngine({
+    listen: { host: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort, wsPort },
+    logger: pino({ level: process.env.SIP_TEST_LOG ?? 'silent' }),
+    ...(opts.timers ? { timers: opts.timers } : {}),
+  });
+  const authenticator: Authenticator = {
+    async lookup(username) {
+      if (username === WIDGET_TOKEN.username) {
+        return { secret: { password: WIDGET_TOKEN.password }, identity: { kind: 'call-token', username, interactionId: CONTEXT.interactionId } };
+      }
+      if (username === AGENT.username) return { secret: { password: AGENT.password }, identity: { kind: 'agent', username, agentId: 'agent-1' } };
+      return undefined;
+    },
+  };
+  const router: CallRouter = {
+    async routeWidgetCall(identity) {
+      return identity.interactionId === CONTEXT.interactionId ? { destination: '7000', context: CONTEXT } : undefined;
+    },
+    async agentExtension(agentId) {
+      return agentId === 'agent-1' ? (opts.agentExtension ?? { extension: '201' }) : undefined;
+    },
+  };
+  const recorder = new InMemoryCallRecorder();
+  const relay: MediaRelay = opts.relay ?? new PassthroughRelay();
+  const cc = new CallControl({
+    engine, media: relay, recorder, router, authenticator, realm: 'switchboard.test',
+    trunk: { host: '127.0.0.1', port: opts.pbxPort, transport: 'udp', trustedAddresses: [], ...opts.trunk },
+  });
+  const events: Harness['events'] = [];
+  const endedSessions: string[] = [];
+  for (const name of ['ringing', 'answered', 'held', 'ended'] as const) {
+    cc.events.on(name, (payload: CallEventMap[typeof name][0]) => {
+      events.push({ name, payload });
+      if (name === 'ended') endedSessions.push(payload.callSessionId);
+    });
+  }
+  await engine.listen();
+  return {
+    engine, cc, recorder, relay, sipPort, wsPort, events, endedSessions,
+    async close() {
+      await cc.close();
+      await engine.close();
+    },
+    async assertClean() {
+      const rtp = opts.relay;
+      const leftovers = async (): Promise<string[]> => (rtp ? (await rtp.list()).filter((id) => endedSessions.includes(id) || cc.activeSessions.has(id)) : []);
+      for (let i = 0; i < 100; i++) {
+        if (engine.dialogs.size === 0 && cc.activeSessions.size === 0 && (await leftovers()).length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect([...engine.dialogs.keys()], 'dialogs left over').to.deep.equal([]);
+      expect([...cc.activeSessions.keys()], 'call sessions left over').to.deep.equal([]);
+      expect(await leftovers(), 'rtpengine sessions left over').to.deep.equal([]);
+    },
+  };
+}

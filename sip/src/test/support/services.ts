@@ -1,0 +1,111 @@
+// Real peers for the tests: rtpengine (the one at RTPENGINE_NG, or our own when none answers)
+// and sipp processes, all on 127.0.0.1, all bounded (-m, timeouts) and killed after use.
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RtpEngineRelay } from '../../media/relay.js';
+
+/** sip/ (tests run from sip/dist/test/support). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SCENARIOS = join(PACKAGE_ROOT, 'test', 'sipp');
+
+let ownRtpengine: ChildProcess | undefined;
+
+function ngAddress(): { host: string; port: number } {
+  const [host, port] = (process.env.RTPENGINE_NG ?? '127.0.0.1:22222').split(':');
+  if (!host || !/^127\./.test(host)) throw new Error(`RTPENGINE_NG must be on 127.0.0.0/8, got ${host}`);
+  return { host, port: Number(port ?? 22222) };
+}
+
+/** A relay connected to a live rtpengine; starts one (ng on RTPENGINE_NG) when none answers. */
+export async function rtpengineRelay(): Promise<RtpEngineRelay> {
+  const addr = ngAddress();
+  const relay = new RtpEngineRelay({ ...addr, timeout: 1000 });
+  if (await relay.ping()) return relay;
+  if (!ownRtpengine) {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-rtpengine-'));
+    ownRtpengine = spawn('rtpengine', [
+      '--config-file=none', '--foreground', '--log-stderr', '--table=-1', '--interface=127.0.0.1',
+      `--listen-ng=${addr.host}:${addr.port}`, '--port-min=40000', '--port-max=40999', `--pidfile=${join(dir, 'pid')}`,
+    ], { stdio: 'ignore' });
+    ownRtpengine.unref();
+  }
+  for (let i = 0; i < 50; i++) {
+    if (await relay.ping()) return relay;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('rtpengine did not answer on ' + `${addr.host}:${addr.port}`);
+}
+
+export function stopOwnRtpengine(): void {
+  if (ownRtpengine?.pid) process.kill(ownRtpengine.pid, 'SIGTERM');
+  ownRtpengine = undefined;
+}
+
+/** A port free for both UDP and TCP on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const udp = dgram.createSocket('udp4');
+    const port = await new Promise<number>((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    await new Promise<void>((r) => udp.close(() => r()));
+    if (tcpFree) return port;
+  }
+}
+
+export interface SippResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SippProcess {
+  done: Promise<SippResult>;
+  kill(): void;
+}
+
+/**
+ * Runs one sipp scenario from test/sipp. `remote` is host:port for callers; PBX scenarios
+ * (uas-*) listen on `port`. Exit code 0 means every call followed the scenario.
+ */
+export function sipp(opts: { scenario: string; port: number; remote?: string; calls?: number; transport?: 'u1' | 't1'; timeoutS?: number; extra?: string[] }): SippProcess {
+  const args = [
+    ...(opts.remote ? [opts.remote] : []),
+    '-sf', join(SCENARIOS, opts.scenario),
+    '-i', '127.0.0.1', '-p', String(opts.port),
+    '-m', String(opts.calls ?? 1),
+    '-t', opts.transport ?? 'u1',
+    '-nostdin', '-timeout', `${opts.timeoutS ?? 12}s`, '-timeout_error',
+    '-max_recv_loops', '1000', '-aa',
+    ...(opts.extra ?? []),
+  ];
+  const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<SippResult>((resolve) => p.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { done, kill: () => p.exitCode === null && p.kill('SIGKILL') };
+}
+
+/** Resolves once a sipp UAS has bound its port (sipp gives no ready signal). */
+export async function waitForUdpListener(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const inUse = await new Promise<boolean>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(true));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (inUse) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listening on udp ${port}`);
+}

@@ -1,0 +1,266 @@
+// RFC 3261 §17 transactions, with RFC 6026's Accepted state for INVITE 2xx. Retransmission
+// timers (A, E, G) run only over UDP; over TCP/WS the transport is trusted (§17.1.1.2) and the
+// wait timers that only absorb retransmissions (D, I, J, K) are zero.
+import type { SipRequest, SipResponse, SipMessage, Via } from '../message.js';
+import { REASONS } from '../message.js';
+import { type Flow, isReliable } from '../transport/types.js';
+
+export interface TimerConfig {
+  /** RTT estimate, 500 ms by default; tests shorten it to exercise B/F/H quickly. */
+  t1: number;
+  t2: number;
+  t4: number;
+}
+
+export const DEFAULT_TIMERS: TimerConfig = { t1: 500, t2: 4000, t4: 5000 };
+
+export type Send = (m: SipMessage, flow: Flow) => boolean;
+
+export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
+
+class Timers {
+  private readonly handles = new Set<NodeJS.Timeout>();
+  set(ms: number, fn: () => void): NodeJS.Timeout {
+    const h = setTimeout(() => {
+      this.handles.delete(h);
+      fn();
+    }, ms);
+    this.handles.add(h);
+    return h;
+  }
+  clear(h: NodeJS.Timeout | undefined): void {
+    if (h) {
+      clearTimeout(h);
+      this.handles.delete(h);
+    }
+  }
+  clearAll(): void {
+    for (const h of this.handles) clearTimeout(h);
+    this.handles.clear();
+  }
+}
+
+export function topBranch(m: SipMessage): string {
+  const via = m.headers.via[0] as Via;
+  const branch = via.params.branch;
+  // RFC 2543 peers without a magic-cookie branch: fall back to the dialog-ish identifiers.
+  return branch && branch.startsWith('z9hG4bK') ? branch : `${m.headers['call-id']}|${m.headers.cseq.seq}|${m.headers.from.params.tag ?? ''}`;
+}
+
+export function serverKey(req: SipRequest): string {
+  return `${topBranch(req)}|${req.method === 'ACK' ? 'INVITE' : req.method}`;
+}
+
+export function clientKey(m: SipMessage): string {
+  return `${topBranch(m)}|${m.headers.cseq.method.toUpperCase()}`;
+}
+
+export class ServerTransaction {
+  readonly isInvite: boolean;
+  state: TransactionState;
+  lastResponse?: SipResponse;
+  private readonly timers = new Timers();
+  private timerG?: NodeJS.Timeout;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    private readonly send: Send,
+    private readonly cfg: TimerConfig,
+    private readonly onTerminated: (tx: ServerTransaction) => void,
+  ) {
+    this.isInvite = request.method === 'INVITE';
+    this.state = this.isInvite ? 'proceeding' : 'trying';
+  }
+
+  get reliable(): boolean {
+    return isReliable(this.flow.protocol);
+  }
+
+  respond(res: SipResponse): void {
+    if (this.state === 'terminated' || this.state === 'completed' || this.state === 'confirmed' || this.state === 'accepted') {
+      // A second final response (e.g. 487 racing a 200) is a TU bug; drop it rather than confuse the peer.
+      if (res.status >= 200) return;
+    }
+    this.lastResponse = res;
+    this.send(res, this.flow);
+    if (res.status < 200) {
+      this.state = 'proceeding';
+      return;
+    }
+    const { t1, t2, t4 } = this.cfg;
+    if (this.isInvite && res.status < 300) {
+      this.state = 'accepted';
+      this.timers.set(64 * t1, () => this.terminate()); // Timer L (RFC 6026)
+      return;
+    }
+    this.state = 'completed';
+    if (this.isInvite) {
+      if (!this.reliable) {
+        let interval = t1;
+        const retransmit = (): void => {
+          if (this.state !== 'completed' || !this.lastResponse) return;
+          this.send(this.lastResponse, this.flow);
+          interval = Math.min(2 * interval, t2);
+          this.timerG = this.timers.set(interval, retransmit);
+        };
+        this.timerG = this.timers.set(interval, retransmit); // Timer G
+      }
+      this.timers.set(64 * t1, () => this.terminate()); // Timer H: no ACK came
+    } else {
+      this.timers.set(this.reliable ? 0 : 64 * t1, () => this.terminate()); // Timer J
+    }
+    void t4;
+  }
+
+  /** The same request arrived again: repeat what we last said. */
+  onRetransmission(): void {
+    if (this.lastResponse && this.state !== 'confirmed' && this.state !== 'terminated') this.send(this.lastResponse, this.flow);
+  }
+
+  /** ACK for a non-2xx final response. */
+  onAck(): void {
+    if (this.state !== 'completed') return;
+    this.state = 'confirmed';
+    this.timers.clear(this.timerG);
+    this.timers.set(this.reliable ? 0 : this.cfg.t4, () => this.terminate()); // Timer I
+  }
+
+  terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.timers.clearAll();
+    this.onTerminated(this);
+  }
+}
+
+export interface ClientTransactionHandlers {
+  onResponse(res: SipResponse, tx: ClientTransaction): void;
+}
+
+export class ClientTransaction {
+  readonly isInvite: boolean;
+  state: TransactionState;
+  private readonly timers = new Timers();
+  private timerA?: NodeJS.Timeout;
+  private ack?: SipRequest;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    private readonly send: Send,
+    private readonly cfg: TimerConfig,
+    private readonly handlers: ClientTransactionHandlers,
+    private readonly onTerminated: (tx: ClientTransaction) => void,
+  ) {
+    this.isInvite = request.method === 'INVITE';
+    this.state = this.isInvite ? 'calling' : 'trying';
+  }
+
+  get reliable(): boolean {
+    return isReliable(this.flow.protocol);
+  }
+
+  start(): void {
+    if (!this.send(this.request, this.flow)) {
+      this.fail(503, 'Service Unavailable (transport error)');
+      return;
+    }
+    const { t1, t2 } = this.cfg;
+    if (!this.reliable) {
+      let interval = t1;
+      const retransmit = (): void => {
+        if (this.state !== 'calling' && this.state !== 'trying' && !(this.state === 'proceeding' && !this.isInvite)) return;
+        this.send(this.request, this.flow);
+        interval = this.isInvite ? 2 * interval : Math.min(2 * interval, t2);
+        this.timerA = this.timers.set(interval, retransmit);
+      };
+      this.timerA = this.timers.set(interval, retransmit); // Timer A (INVITE) / E (non-INVITE)
+    }
+    // Timer B (INVITE) / F (non-INVITE): no final response in 64*T1.
+    this.timers.set(64 * t1, () => {
+      if (this.state === 'calling' || this.state === 'trying' || this.state === 'proceeding') this.fail(408, 'Request Timeout');
+    });
+  }
+
+  private fail(status: number, reason: string): void {
+    const r = this.request;
+    const res: SipResponse = {
+      kind: 'response',
+      status,
+      reason,
+      version: '2.0',
+      headers: { via: r.headers.via, from: r.headers.from, to: r.headers.to, 'call-id': r.headers['call-id'], cseq: r.headers.cseq },
+      body: '',
+    };
+    this.state = 'terminated';
+    this.timers.clearAll();
+    this.handlers.onResponse(res, this);
+    this.onTerminated(this);
+  }
+
+  receive(res: SipResponse): void {
+    if (this.state === 'terminated') return;
+    if (res.status < 200) {
+      if (this.state === 'calling' || this.state === 'trying') {
+        this.state = 'proceeding';
+        // INVITE: a provisional stops retransmission. Non-INVITE keeps retransmitting at T2.
+        if (this.isInvite) this.timers.clear(this.timerA);
+      }
+      if (this.state === 'proceeding') this.handlers.onResponse(res, this);
+      return;
+    }
+    if (this.isInvite && res.status < 300) {
+      // Every 2xx (and its retransmissions) goes up: the dialog layer ACKs each one.
+      const first = this.state !== 'accepted';
+      this.handlers.onResponse(res, this);
+      if (first) {
+        this.state = 'accepted';
+        this.timers.clear(this.timerA);
+        this.timers.set(64 * this.cfg.t1, () => this.terminate()); // Timer M (RFC 6026)
+      }
+      return;
+    }
+    if (this.isInvite) {
+      this.ack ??= this.buildAck(res);
+      this.send(this.ack, this.flow);
+      if (this.state === 'completed') return; // retransmitted final: ACK again, don't report twice
+      this.state = 'completed';
+      this.timers.clear(this.timerA);
+      this.handlers.onResponse(res, this);
+      this.timers.set(this.reliable ? 0 : 32000, () => this.terminate()); // Timer D
+      return;
+    }
+    if (this.state === 'completed') return;
+    this.state = 'completed';
+    this.timers.clear(this.timerA);
+    this.handlers.onResponse(res, this);
+    this.timers.set(this.reliable ? 0 : this.cfg.t4, () => this.terminate()); // Timer K
+  }
+
+  /** §17.1.1.3: ACK for a non-2xx response is part of the INVITE transaction. */
+  private buildAck(res: SipResponse): SipRequest {
+    const r = this.request;
+    const headers: SipRequest['headers'] = {
+      via: [r.headers.via[0] as Via],
+      from: r.headers.from,
+      to: res.headers.to,
+      'call-id': r.headers['call-id'],
+      cseq: { seq: r.headers.cseq.seq, method: 'ACK' },
+      'max-forwards': '70',
+    };
+    if (r.headers.route) headers.route = r.headers.route;
+    return { kind: 'request', method: 'ACK', uri: r.uri, version: '2.0', headers, body: '' };
+  }
+
+  terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.timers.clearAll();
+    this.onTerminated(this);
+  }
+}
+
+export function reasonFor(status: number): string {
+  return REASONS[status] ?? 'Unknown';
+}
