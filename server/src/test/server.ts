@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { startSwitchboard, type Switchboard } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../logger.js';
-import { makeConfigDir, type TestConfigOptions } from './config.js';
+import { makeConfigDir, setYaml, type TestConfigOptions } from './config.js';
 import { ADMIN_PASSWORD, REPO } from './env.js';
 import type { Config } from '../config/schema.js';
 
@@ -26,8 +26,10 @@ export async function startTestServer(opts: TestConfigOptions = {}): Promise<Tes
 
 /** A real server process, as production runs it (for multi-instance tests). */
 export async function spawnServer(configDir: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
+  // The start line in the log is how we learn the port it picked.
+  setYaml(configDir, 'switchboard.yaml', 'logging.level', 'info');
   const proc = spawn(process.execPath, [path.join(REPO, 'server/dist/cli.js'), 'start', '--config', configDir], {
-    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'info' },
+    env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
