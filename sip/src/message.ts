@@ -75,6 +75,8 @@ export type ParseResult =
   | { ok: false; reason: string; respondable?: SipRequest };
 
 const MAX_CSEQ = 2 ** 31 - 1;
+/** RFC 3986 absolute URI: scheme ':' and no whitespace, quotes or angle brackets. */
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s"<>]+$/;
 const ESSENTIAL = /^(via|v|from|f|to|t|call-id|i|cseq)\s*:/i;
 
 function toMessage(lib: LibMessage): SipMessage {
@@ -95,8 +97,8 @@ export function validate(m: SipMessage, declaredLength?: number): string | undef
   if (!cseq || typeof cseq !== 'object' || !Number.isInteger(cseq.seq) || cseq.seq > MAX_CSEQ) {
     return 'missing or malformed CSeq';
   }
-  if (!h.from || typeof h.from.uri !== 'string' || !h.from.uri) return 'missing or malformed From';
-  if (!h.to || typeof h.to.uri !== 'string' || !h.to.uri) return 'missing or malformed To';
+  if (!h.from || typeof h.from.uri !== 'string' || !URI.test(h.from.uri)) return 'missing or malformed From';
+  if (!h.to || typeof h.to.uri !== 'string' || !URI.test(h.to.uri)) return 'missing or malformed To';
   if (m.version !== '2.0') return 'unsupported SIP version';
   if (declaredLength !== undefined && Number.isNaN(declaredLength)) return 'malformed Content-Length';
   if (m.kind === 'request') {
@@ -151,7 +153,9 @@ function respondableFrom(text: string, parsed?: SipRequest): SipRequest | undefi
   if (!lib) return undefined;
   const m = toMessage(lib) as SipRequest;
   const h = m.headers;
-  if (!Array.isArray(h.via) || !h.via[0]?.host || typeof h['call-id'] !== 'string' || !h.from || !h.to) return undefined;
+  if (!Array.isArray(h.via) || !h.via[0]?.host || !h.from || !h.to) return undefined;
+  // Without a Call-ID the 400 still tells a human reading a trace what was wrong.
+  if (typeof h['call-id'] !== 'string') h['call-id'] = '';
   if (!h.cseq || !Number.isInteger(h.cseq.seq)) h.cseq = { seq: 0, method: method.toUpperCase() };
   return { ...m, method: parsed?.method ?? method.toUpperCase(), uri: parsed?.uri ?? 'sip:invalid' };
 }

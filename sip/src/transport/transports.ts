@@ -70,6 +70,9 @@ export class Transports extends EventEmitter<TransportEvents> {
         host,
         port: this.opts.wsPort,
         maxPayload: this.maxBytes,
+        // RFC 7118: the handshake must ask for "sip"; anything else is refused before upgrade.
+        verifyClient: (info: { req: { headers: Record<string, string | string[] | undefined> } }) =>
+          /(^|,)\s*sip\s*(,|$)/.test(String(info.req.headers['sec-websocket-protocol'] ?? '')),
         handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
       });
       ws.on('connection', (sock, req) => {

@@ -1,0 +1,282 @@
+// RFC 4475 torture messages (and a few of our own) over UDP, TCP and WebSocket: the process must
+// stay up, invalid requests must get 400 on the flow they came from, and the engine must still
+// serve a normal request afterwards.
+import { expect } from 'chai';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import WebSocket from 'ws';
+import { pino } from 'pino';
+import { SipEngine } from '../engine.js';
+import { freePort } from './support/services.js';
+
+const CRLF = (s: string): string => s.replace(/\r?\n/g, '\r\n');
+
+/** Each must be answered 400. Bodies are sized so Content-Length is right unless that is the point. */
+const BAD: Record<string, string> = {
+  'non-numeric CSeq': CRLF(`INVITE sip:7000@example.com SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnncseq
+From: <sip:a@example.com>;tag=1
+To: <sip:7000@example.com>
+Call-ID: bad-cseq@192.0.2.1
+CSeq: abc INVITE
+Max-Forwards: 70
+Content-Length: 0
+
+`),
+  'RFC 4475 3.1.2.4 scalar02 (overlarge CSeq and Max-Forwards)': CRLF(`REGISTER sip:example.com SIP/2.0
+Via: SIP/2.0/TCP host129.example.com;branch=z9hG4bKzzxdiwo34sw;received=192.0.2.129
+To: <sip:user@example.com>
+From: <sip:other@example.net>;tag=3232299
+Call-ID: scalar02.23o0pd9vanlq3wnrlnewofjas9ui32
+Max-Forwards: 300
+Expires: 1${'0'.repeat(20)}
+Contact: <sip:user@host129.example.com>;expires=280297596632815
+CSeq: 36893488147419103232 REGISTER
+Content-Length: 0
+
+`),
+  'RFC 4475 3.1.2.17 mismatch01 (CSeq method differs from the request)': CRLF(`OPTIONS sip:user@example.com SIP/2.0
+To: sip:j.user@example.com
+From: sip:caller@example.net;tag=34525
+Max-Forwards: 6
+Call-ID: mismatch01.dj0234sxdfl3
+CSeq: 8 INVITE
+Via: SIP/2.0/UDP host.example.com;branch=z9hG4bKkdjuw
+l: 0
+
+`),
+  'RFC 4475 3.1.2.16 badvers (SIP/7.0)': CRLF(`OPTIONS sip:t.watson@example.org SIP/7.0
+Via:     SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw
+Max-Forwards:     70
+From:    A. Bell <sip:a.g.bell@example.com>;tag=qweoiqpe
+To:      T. Watson <sip:t.watson@example.org>
+Call-ID: badvers.31417@c.example.com
+CSeq:    1 OPTIONS
+l: 0
+
+`),
+  'RFC 4475 3.1.2.3 ncl (negative Content-Length)': CRLF(`INVITE sip:user@example.com SIP/2.0
+Max-Forwards: 254
+To: sip:j.user@example.com
+From: sip:caller@example.net;tag=32394234
+Call-ID: ncl.0ha0isndaksdj2193423r542w35
+CSeq: 0 INVITE
+Via: SIP/2.0/UDP 192.0.2.53;branch=z9hG4bKkdjuw
+Contact: <sip:caller@example53.example.net>
+Content-Type: application/sdp
+Content-Length: -999
+
+v=0
+o=mhandley 29739 7272939 IN IP4 192.0.2.53
+s=-
+c=IN IP4 192.0.2.53
+t=0 0
+m=audio 49217 RTP/AVP 0
+`),
+  'RFC 4475 3.1.2.6 quotbal (unterminated quoted display name)': CRLF(`INVITE sip:user@example.com SIP/2.0
+To: "Mr. J. User <sip:j.user@example.com>
+From: sip:caller@example.net;tag=93334
+Max-Forwards: 10
+Call-ID: quotbal.aksdj
+Contact: <sip:caller@host59.example.net>
+CSeq: 8 INVITE
+Via: SIP/2.0/UDP 192.0.2.59:5050;branch=z9hG4bKkdjuw39234
+Content-Length: 0
+
+`),
+  'missing Call-ID': CRLF(`OPTIONS sip:x@example.com SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnocallid
+From: <sip:a@example.com>;tag=1
+To: <sip:x@example.com>
+CSeq: 1 OPTIONS
+Content-Length: 0
+
+`),
+};
+
+/** RFC 4475 3.1.2.2 clerr: only meaningful on datagram transports (a stream would wait for the rest). */
+const CLERR = CRLF(`INVITE sip:user@example.com SIP/2.0
+Max-Forwards: 80
+To: sip:j.user@example.com
+From: sip:caller@example.net;tag=93942939o2
+Contact: <sip:caller@hungry.example.net>
+Call-ID: clerr.0ha0isndaksdjweiafasdk3
+CSeq: 8 INVITE
+Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bK-39234-23523
+Content-Type: application/sdp
+Content-Length: 9999
+
+v=0
+o=mhandley 29739 7272939 IN IP4 192.0.2.155
+s=-
+c=IN IP4 192.0.2.155
+t=0 0
+m=audio 49217 RTP/AVP 0
+`);
+
+const OPTIONS_OK = (n: number): string => CRLF(`OPTIONS sip:switchboard@127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKalive${n}
+From: <sip:probe@127.0.0.1>;tag=p${n}
+To: <sip:switchboard@127.0.0.1>
+Call-ID: alive-${n}@127.0.0.1
+CSeq: 1 OPTIONS
+Max-Forwards: 70
+Content-Length: 0
+
+`);
+
+function statusOf(msg: string): number {
+  return Number(/^SIP\/2\.0 (\d{3})/.exec(msg)?.[1] ?? 0);
+}
+
+interface Client {
+  send(msg: string): void;
+  next(): Promise<string>;
+  close(): void;
+}
+
+function queue(): { push(m: string): void; next(): Promise<string> } {
+  const items: string[] = [];
+  const waiters: Array<(m: string) => void> = [];
+  return {
+    push(m) {
+      const w = waiters.shift();
+      if (w) w(m);
+      else items.push(m);
+    },
+    next() {
+      const m = items.shift();
+      if (m !== undefined) return Promise.resolve(m);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no response within 3 s')), 3000);
+        waiters.push((x) => {
+          clearTimeout(t);
+          resolve(x);
+        });
+      });
+    },
+  };
+}
+
+async function udpClient(port: number): Promise<Client> {
+  const s = dgram.createSocket('udp4');
+  const q = queue();
+  s.on('message', (m) => q.push(m.toString('binary')));
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  return { send: (m) => s.send(Buffer.from(m, 'binary'), port, '127.0.0.1'), next: q.next, close: () => s.close() };
+}
+
+async function tcpClient(port: number): Promise<Client> {
+  const q = queue();
+  const s = net.connect({ host: '127.0.0.1', port });
+  let buf = '';
+  s.on('data', (d) => {
+    buf += d.toString('binary');
+    // Responses we get here carry no body: cut at the blank line.
+    let i;
+    while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+      q.push(buf.slice(0, i + 4));
+      buf = buf.slice(i + 4);
+    }
+  });
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  return { send: (m) => s.write(Buffer.from(m, 'binary')), next: q.next, close: () => s.destroy() };
+}
+
+async function wsClient(port: number): Promise<Client> {
+  const q = queue();
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'sip');
+  ws.on('message', (d: Buffer) => q.push(d.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, close: () => ws.close() };
+}
+
+/** Reads responses until a final one (100 Trying may come first). */
+async function finalResponse(c: Client): Promise<string> {
+  for (;;) {
+    const m = await c.next();
+    if (statusOf(m) >= 200) return m;
+  }
+}
+
+describe('malformed and torture messages (RFC 4475) never take the engine down', function () {
+  let engine: SipEngine;
+  let sipPort: number;
+  let wsPort: number;
+
+  before(async () => {
+    sipPort = await freePort();
+    wsPort = await freePort();
+    engine = new SipEngine({ listen: { host: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort, wsPort }, logger: pino({ level: 'silent' }) });
+    await engine.listen();
+  });
+  after(() => engine.close());
+
+  const transports: Array<[string, () => Promise<Client>, boolean]> = [
+    ['UDP', () => udpClient(sipPort), true],
+    ['TCP', () => tcpClient(sipPort), false],
+    ['WebSocket', () => wsClient(wsPort), true],
+  ];
+
+  for (const [name, connect, datagram] of transports) {
+    describe(`over ${name}`, () => {
+      for (const [label, msg] of Object.entries(BAD)) {
+        it(`answers 400 to: ${label}`, async () => {
+          // TCP: a framing error closes the connection, so every case gets its own.
+          const c = await connect();
+          try {
+            c.send(msg);
+            expect(statusOf(await finalResponse(c))).to.equal(400);
+          } finally {
+            c.close();
+          }
+        });
+      }
+      if (datagram) {
+        it('answers 400 to RFC 4475 3.1.2.2 clerr (Content-Length larger than the message)', async () => {
+          const c = await connect();
+          try {
+            c.send(CLERR);
+            expect(statusOf(await finalResponse(c))).to.equal(400);
+          } finally {
+            c.close();
+          }
+        });
+      }
+      it('still answers a well-formed OPTIONS afterwards', async () => {
+        const c = await connect();
+        try {
+          c.send(OPTIONS_OK(Math.floor(Math.random() * 1e9)));
+          expect(statusOf(await finalResponse(c))).to.equal(200);
+        } finally {
+          c.close();
+        }
+      });
+    });
+  }
+
+  it('ignores garbage that is not SIP at all, and keeps serving', async () => {
+    const c = await udpClient(sipPort);
+    try {
+      c.send('\u0000\u0001GET / HTTP/1.1\r\n\r\n');
+      c.send('INVITE\r\n\r\n');
+      c.send(OPTIONS_OK(7));
+      expect(statusOf(await finalResponse(c))).to.equal(200);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('refuses a WebSocket without the "sip" subprotocol', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${wsPort}`);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.once('open', () => ws.once('close', () => resolve('closed after open')));
+      ws.once('error', () => resolve('refused'));
+      ws.once('unexpected-response', () => resolve('refused'));
+    });
+    expect(outcome).to.equal('refused');
+  });
+});
