@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Role } from '../config/schema.js';
 import { readJson } from './body.js';
 import { forbidden, unauthorized } from './errors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_STATES } from './agent.entity.js';
+import type { AGENT_STATES } from './agent.entity.js';
 import { capacity, role } from '../../config/schema.js';
 
 const username = z.string().regex(/^[a-z0-9._-]{2,64}$/, 'must be 2-64 lowercase letters, digits, . _ or -');

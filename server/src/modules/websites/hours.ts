@@ -1,4 +1,5 @@
-import { WEEKDAYS, type Calendar } from '../../config/schema.js';
+import type { WEEKDAYS} from '../../config/schema.js';
+import { type Calendar } from '../../config/schema.js';
 
 interface LocalParts {
   date: string; // YYYY-MM-DD
