@@ -59,13 +59,19 @@ start_redis() {
 }
 
 start_prosody() {
-  ensure_pkg prosody prosody
+  ensure_pkg prosody prosody ss iproute2
   local dir="$RUN/prosody" cfg
   cfg=$(cli services prosody-config "$dir")
-  if pid_alive "$dir/prosody.pid" && tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT"; then
-    say "Prosody answers on $SB_XMPP_HOST:$SB_XMPP_PORT"
+  if tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT"; then
+    # Already running: ours, or one started by another checkout of Switchboard on this machine
+    # (same generated configuration). Register the service account in the running one's store.
+    local pid other
+    pid=$(ss -Hltnp "sport = :$SB_XMPP_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    other=$( [ -n "$pid" ] && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -m1 'prosody.cfg.lua$' || true)
+    [ -n "$other" ] || die "port $SB_XMPP_PORT is taken by a program that is not Switchboard's Prosody (switchboard.yaml: xmpp.port)"
+    say "Prosody answers on $SB_XMPP_HOST:$SB_XMPP_PORT ($other)"
+    cfg=$other
   else
-    tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT" && die "port $SB_XMPP_PORT is taken by another program (switchboard.yaml: xmpp.port)"
     say "starting Prosody on $SB_XMPP_HOST:$SB_XMPP_PORT"
     nohup prosody --config "$cfg" -F >"$RUN/logs/prosody.out" 2>&1 &
     wait_tcp "$SB_XMPP_HOST" "$SB_XMPP_PORT" 30 Prosody
