@@ -38,6 +38,9 @@ export interface RequestOptions {
   from?: string;
   to?: string;
   auth?: Credentials;
+  /** Keep one Call-ID and rising CSeq across refreshes (REGISTER, RFC 3261 §10.2.4). */
+  callId?: string;
+  cseq?: number;
 }
 
 export interface EngineEvents {
@@ -249,8 +252,8 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
         via: [],
         from,
         to: { uri: opts.to ?? uri, params: {} },
-        'call-id': randomToken(12),
-        cseq: { seq: 1, method: opts.method.toUpperCase() },
+        'call-id': opts.callId ?? randomToken(12),
+        cseq: { seq: opts.cseq ?? 1, method: opts.method.toUpperCase() },
         ...(opts.headers ?? {}),
       },
       body: opts.body ?? '',

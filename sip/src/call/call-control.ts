@@ -225,7 +225,8 @@ export class CallControl {
     const expiresRaw = contact?.params.expires ?? req.get('expires') ?? '600';
     const expires = Math.min(Math.max(Number.parseInt(String(expiresRaw), 10) || 0, 0), 3600);
     if (contacts === '*' || expires === 0 || !contact) {
-      await this.registrar.remove(ext.extension);
+      // The phone is told at once; the PBX unregistration must not make it wait on a slow PBX.
+      void this.registrar.remove(ext.extension);
       res.send(200);
       return;
     }

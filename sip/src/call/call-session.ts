@@ -150,7 +150,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.b.dialog = bDialog;
     this.abortB = undefined;
     void recorder.legAnswered(this.b.id, new Date(), bDialog.remoteTag);
-    bDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'callee-hangup', c.by === 'remote' ? 200 : undefined));
+    this.watch(bDialog, 'callee-hangup');
+    this.log.debug({ b: bDialog.id }, 'B leg answered');
     if (this.ending) return this.ending;
 
     let answer: string;
@@ -168,11 +169,16 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     this.pendingA = undefined;
     const aDialog = this.a.dialog;
-    if (this.ending) return this.ending;
+    this.log.debug({ a: aDialog.id, b: bDialog.id }, 'call answered');
+    if (this.ending) {
+      // Teardown ran while we waited for the ACK, before this dialog existed for it.
+      void aDialog.destroy();
+      return this.ending;
+    }
     this.state = 'answered';
     void recorder.legAnswered(this.a.id, new Date(), aDialog.remoteTag);
     events.emit('answered', this.base());
-    aDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'caller-hangup', c.by === 'remote' ? 200 : undefined));
+    this.watch(aDialog, 'caller-hangup');
     wireInDialogRelays(
       this,
       { dialog: aDialog, profile: aProfile, side: 'a', mediaTag: aTag },
@@ -220,7 +226,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     a.dialog = aDialog;
     void recorder.legAnswered(a.id, new Date(), aDialog.remoteTag);
-    aDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'caller-hangup', c.by === 'remote' ? 200 : undefined));
+    this.watch(aDialog, 'caller-hangup');
     if (this.ending) return this.ending;
     const aTag = aDialog.remoteTag;
     this.state = 'setup';
@@ -236,7 +242,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       b.dialog = bDialog;
       this.abortB = undefined;
       void recorder.legAnswered(b.id, new Date(), bDialog.remoteTag);
-      bDialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : 'callee-hangup', c.by === 'remote' ? 200 : undefined));
+      this.watch(bDialog, 'callee-hangup');
       if (this.ending) return this.ending;
       // B's real address and codec, then A re-INVITEd onto it.
       const sdpForA2 = await media.offer({ sessionId: this.id, fromTag: bTag, sdp: bDialog.remoteSdp, profile: aTarget.profile });
@@ -256,6 +262,18 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.log.warn({ err }, 'originate failed');
       return this.teardown(err instanceof MediaError ? 'media-failed' : 'failed');
     }
+  }
+
+  /**
+   * Ends the call when `dialog` ends. A dialog can already be gone when we get it: an ACK and a
+   * BYE in one WebSocket read are handled before the promise that delivers the dialog resolves.
+   */
+  private watch(dialog: Dialog, hangup: 'caller-hangup' | 'callee-hangup'): void {
+    if (dialog.state === 'terminated') {
+      void this.teardown(hangup, 200);
+      return;
+    }
+    dialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : hangup, c.by === 'remote' ? 200 : undefined));
   }
 
   /** Called by the relays when a re-INVITE put the call on hold or took it off. */

@@ -6,6 +6,7 @@ import type { SipEngine } from '../engine.js';
 import type { Credentials } from '../auth/digest.js';
 import type { Flow } from '../transport/types.js';
 import { flowKey } from '../transport/types.js';
+import { randomToken } from '../message.js';
 
 export interface Binding {
   extension: string;
@@ -26,6 +27,7 @@ export interface UpstreamTarget {
 export class Registrar {
   private readonly bindings = new Map<string, Binding>();
   private readonly refresh = new Map<string, NodeJS.Timeout>();
+  private readonly upstreamDialogs = new Map<string, { callId: string; cseq: number }>();
 
   constructor(
     private readonly engine: SipEngine,
@@ -80,8 +82,17 @@ export class Registrar {
     const { domain, flow } = this.upstream;
     const local = this.engine.stack.local(flow.protocol);
     const transport = flow.protocol === 'udp' ? '' : `;transport=${flow.protocol}`;
+    let reg = this.upstreamDialogs.get(extension);
+    if (!reg) {
+      reg = { callId: `reg-${extension}-${randomToken(8)}`, cseq: 0 };
+      this.upstreamDialogs.set(extension, reg);
+    }
+    reg.cseq += 2; // room for the challenged retry
+    if (expires === 0) this.upstreamDialogs.delete(extension);
     try {
       const res = await this.engine.request(`sip:${domain}`, {
+        callId: reg.callId,
+        cseq: reg.cseq,
         method: 'REGISTER',
         target: flow,
         from: `sip:${extension}@${domain}`,
@@ -97,7 +108,9 @@ export class Registrar {
     }
   }
 
+  /** Unregisters at the PBX, waiting at most half a second: a dead PBX must not hold shutdown. */
   async close(): Promise<void> {
-    await Promise.all([...this.bindings.keys()].map((e) => this.remove(e)));
+    const all = Promise.all([...this.bindings.keys()].map((e) => this.remove(e)));
+    await Promise.race([all, new Promise((r) => setTimeout(r, 500).unref())]);
   }
 }

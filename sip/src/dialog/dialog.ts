@@ -181,6 +181,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
   terminate(cause: DestroyCause): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    this.host.log.debug({ dialog: this.id, by: cause.by }, 'dialog ended');
     this.stopRetransmit();
     this.host.removeDialog(this);
     this.emit('destroy', cause);

@@ -51,7 +51,7 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
       const pbx = sipp({ scenario: pbxScenario, port: pbxPort });
       kills.push(pbx.kill);
       pbxDone = pbx.done;
-      await waitForUdpListener(pbxPort);
+      await waitForUdpListener(pbxPort, pbx);
     }
     const caller = sipp({ scenario: callerScenario, port: await freePort(), remote: `127.0.0.1:${h.sipPort}` });
     kills.push(caller.kill);

@@ -70,6 +70,8 @@ export interface SippResult {
 export interface SippProcess {
   done: Promise<SippResult>;
   kill(): void;
+  /** Exit code once it has exited (null while running). */
+  exited(): number | null | undefined;
 }
 
 /**
@@ -92,13 +94,21 @@ export function sipp(opts: { scenario: string; port: number; remote?: string; ca
   let stderr = '';
   p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<SippResult>((resolve) => p.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { done, kill: () => p.exitCode === null && p.kill('SIGKILL') };
+  let exitCode: number | null | undefined;
+  const done = new Promise<SippResult>((resolve) => p.on('close', (code) => {
+    exitCode = code;
+    resolve({ code, stdout, stderr });
+  }));
+  return { done, kill: () => p.exitCode === null && p.kill('SIGKILL'), exited: () => exitCode };
 }
 
 /** Resolves once a sipp UAS has bound its port (sipp gives no ready signal). */
-export async function waitForUdpListener(port: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
+export async function waitForUdpListener(port: number, proc?: SippProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (proc && proc.exited() !== undefined) {
+      const r = await proc.done;
+      throw new Error(`sipp exited (${r.code}) before listening on ${port}: ${r.stderr.slice(-800)}`);
+    }
     const inUse = await new Promise<boolean>((resolve) => {
       const s = dgram.createSocket('udp4');
       s.once('error', () => resolve(true));

@@ -1,0 +1,133 @@
+// Browser-side flows over SIP-over-WebSocket with sip.js in Node: a widget call into the PBX,
+// an agent softphone registering as a PBX extension and taking/placing calls, and
+// originate-and-bridge for callbacks. The PBX is sipp; media goes through rtpengine.
+import { expect } from 'chai';
+import { SessionState } from 'sip.js';
+import type { RtpEngineRelay } from '../media/relay.js';
+import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippResult, type SippProcess } from './support/services.js';
+import { AGENT, CONTEXT, WIDGET_TOKEN, startHarness, type Harness } from './support/harness.js';
+import { softphone, waitForState, type Softphone } from './support/softphone.js';
+
+function ok(r: SippResult, who: string): void {
+  expect(r.code, `${who} sipp failed:\n${r.stderr.slice(-1500)}`).to.equal(0);
+}
+
+function expectWebrtcSdp(sdp: string | undefined): void {
+  expect(sdp, 'SDP given to the browser').to.be.a('string');
+  expect(sdp).to.match(/m=audio \d+ UDP\/TLS\/RTP\/SAVPF/);
+  expect(sdp).to.match(/a=fingerprint:/);
+  expect(sdp).to.match(/a=ice-ufrag:/);
+  expect(sdp).to.match(/a=rtcp-mux/);
+}
+
+describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, rtpengine)', function () {
+  let relay: RtpEngineRelay;
+  let h: Harness | undefined;
+  let phone: Softphone | undefined;
+  const procs: SippProcess[] = [];
+
+  before(async () => {
+    relay = await rtpengineRelay();
+  });
+  after(() => relay.close());
+  afterEach(async () => {
+    await phone?.stop();
+    phone = undefined;
+    for (const p of procs.splice(0)) p.kill();
+    if (h) {
+      try {
+        await h.assertClean();
+      } finally {
+        await h.close();
+        h = undefined;
+      }
+    }
+  });
+
+  async function pbx(scenario: string, port: number): Promise<SippProcess> {
+    const p = sipp({ scenario, port });
+    procs.push(p);
+    await waitForUdpListener(port, p);
+    return p;
+  }
+
+  it('places a widget call from the browser to the PBX queue with the interaction context', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor' });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    expectWebrtcSdp(phone.remoteSdps[0]);
+    expect([...h.cc.activeSessions.values()][0]?.interactionId).to.equal(CONTEXT.interactionId);
+    await session.bye();
+    ok(await pbxRun.done, 'PBX (checks X- headers and RTP/AVP)');
+    await h.assertClean();
+    expect(h.events.map((e) => e.name)).to.deep.equal(['ringing', 'answered', 'ended']);
+  });
+
+  it('registers an agent softphone as PBX extension 201 and receives the PBX call for it', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay, trunk: { trustedAddresses: ['127.0.0.1'] }, agentExtension: { extension: '201', pbxPassword: 'ext-pw' } });
+    const registrarRun = await pbx('uas-register-challenge.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...AGENT, user: 'alice', autoAnswer: true });
+    expect(await phone.register()).to.equal(200);
+    ok(await registrarRun.done, 'PBX registrar (verifies the extension digest)');
+    expect(h.cc.registrar.lookup('201')?.flow.protocol).to.equal('ws');
+
+    const caller = sipp({ scenario: 'uac-pbx-calls-extension-expect-200.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}` });
+    procs.push(caller);
+    ok(await caller.done, 'PBX calling 201');
+    expect(phone.incoming).to.have.length(1);
+    expect(phone.incoming[0]!.remoteIdentity.uri.user).to.equal('+390212345');
+    expectWebrtcSdp(phone.remoteSdps[0]);
+  });
+
+  it('drops the binding when the softphone disconnects, so PBX calls get 480', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    phone = await softphone({ wsPort: h.wsPort, ...AGENT, user: 'alice' });
+    expect(await phone.register()).to.equal(200);
+    expect(h.cc.registrar.size).to.equal(1);
+    await phone.stop();
+    phone = undefined;
+    for (let i = 0; i < 40 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(h.cc.registrar.size).to.equal(0);
+  });
+
+  it('refuses REGISTER with a wrong password and never registers upstream', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    phone = await softphone({ wsPort: h.wsPort, username: AGENT.username, password: 'wrong', user: 'alice' });
+    expect(await phone.register()).to.equal(403);
+    expect(h.cc.registrar.size).to.equal(0);
+  });
+
+  it('lets an agent softphone call a PBX number as its extension', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer-any.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...AGENT, user: 'alice' });
+    const session = await phone.call('sip:0612345678@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    expectWebrtcSdp(phone.remoteSdps[0]);
+    await session.bye();
+    ok(await pbxRun.done, 'PBX');
+  });
+
+  it('originates a callback: rings the agent softphone, then the customer, and bridges them', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    phone = await softphone({ wsPort: h.wsPort, ...AGENT, user: 'alice', autoAnswer: true });
+    expect(await phone.register()).to.equal(200);
+    const pbxRun = await pbx('uas-answer.xml', pbxPort);
+    const session = await h.cc.originate({ a: { kind: 'agent', agentId: 'agent-1', extension: '201' }, bNumber: '0612345678', context: CONTEXT });
+    for (let i = 0; i < 100 && session.state !== 'answered' && session.state !== 'ended'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(session.state, `call state (ended: ${session.endCause})`).to.equal('answered');
+    // The agent was re-INVITEd onto the customer's media: two SDPs, both for the browser.
+    expect(phone.remoteSdps).to.have.length(2);
+    expectWebrtcSdp(phone.remoteSdps[1]);
+    await session.teardown('caller-hangup');
+    ok(await pbxRun.done, 'PBX as the customer (checks X- headers)');
+  });
+});
