@@ -11,14 +11,98 @@ export interface AgentStatusPayload {
   since: string;
 }
 
+export type ChannelName = 'phone' | 'video' | 'chat' | 'callback' | 'mail';
+export type InteractionStateName = 'new' | 'queued' | 'offered' | 'assigned' | 'conference' | 'wrap-up' | 'closed' | 'unmanaged' | 'abandoned';
+export type OfferKind = 'route' | 'transfer' | 'conference';
+
+/** An interaction proposed to this agent; Accept or Reject before `expiresAt`. */
+export interface OfferPayload {
+  offerId: string;
+  kind: OfferKind;
+  interactionId: string;
+  channel: ChannelName;
+  queueId: string | null;
+  queueName: string | null;
+  customerName: string | null;
+  subject: string | null;
+  waitingSince: string | null;
+  expiresAt: string;
+  /** The agent who transfers or invites (transfer and conference offers). */
+  fromAgentId: string | null;
+}
+
+export interface InteractionPayload {
+  id: string;
+  channel: ChannelName;
+  state: InteractionStateName;
+  queueId: string | null;
+  websiteId: string | null;
+  contactId: string | null;
+  customerName: string | null;
+  subject: string | null;
+  routingVariables: Record<string, string>;
+  ownerId: string | null;
+  /** 'requested' while an invited agent has not answered; 'active' while two agents are in. */
+  conference: 'none' | 'requested' | 'active';
+  conferenceAgentId: string | null;
+  /** A transfer to a named agent waiting for their answer. */
+  transferTo: string | null;
+  dispositionId: string | null;
+  queuedAt: string | null;
+  assignedAt: string | null;
+  closedAt: string | null;
+}
+
+export interface QueueStatsPayload {
+  queueId: string;
+  name: string;
+  channel: ChannelName;
+  open: boolean;
+  waiting: number;
+  longestWaitSeconds: number;
+  offered: number;
+  agents: Record<AgentStateName, number>;
+  /** Agents who could take one more interaction of this queue now. */
+  available: number;
+  estimatedWaitSeconds: number | null;
+}
+
 export type AgentCommand =
   | { type: 'ping'; ref?: string }
-  | { type: 'state.set'; state: 'available' | 'not-ready' | 'logged-out'; reason?: string; ref?: string };
+  | { type: 'state.set'; state: 'available' | 'not-ready' | 'logged-out'; reason?: string; ref?: string }
+  /** Replays sequenced events after `afterSeq`; the answer is `snapshot` when they are gone. */
+  | { type: 'resume'; afterSeq: number; ref?: string }
+  | { type: 'offer.accept'; offerId: string; ref?: string }
+  | { type: 'offer.reject'; offerId: string; ref?: string }
+  | { type: 'interaction.transfer'; interactionId: string; toQueue?: string; toAgent?: string; ref?: string }
+  | { type: 'interaction.conference'; interactionId: string; agentId: string; ref?: string }
+  | { type: 'interaction.conference.end'; interactionId: string; ref?: string }
+  | { type: 'interaction.close'; interactionId: string; disposition?: string; ref?: string }
+  | { type: 'queues.watch'; ref?: string };
+
+/** Why an offer left the agent's screen. */
+export type OfferEndReason = 'rejected' | 'timeout' | 'withdrawn' | 'accepted' | 'taken';
+
+/**
+ * Messages with `seq` are the agent's own event stream: numbered per agent, kept for a while in
+ * Redis and replayed on `resume`, identical on every tab of the agent.
+ */
+export type SequencedMessage =
+  | { type: 'offer'; seq: number; offer: OfferPayload }
+  | { type: 'offer.ended'; seq: number; offerId: string; interactionId: string; reason: OfferEndReason; byAgentId?: string | null }
+  | { type: 'interaction.updated'; seq: number; interaction: InteractionPayload }
+  | { type: 'interaction.removed'; seq: number; interactionId: string; reason: 'closed' | 'abandoned' | 'transferred' | 'conference-ended' }
+  | { type: 'transfer.declined'; seq: number; interactionId: string; agentId: string; kind: 'transfer' | 'conference'; reason: 'rejected' | 'timeout' | 'withdrawn' };
 
 export type AgentServerMessage =
   | { type: 'hello'; agentId: string; status: AgentStatusPayload }
   | { type: 'pong'; ref?: string }
   | { type: 'agent.state'; status: AgentStatusPayload; ref?: string }
+  /** The whole picture: sent after hello and when a resume reaches back further than we keep. */
+  | { type: 'snapshot'; seq: number; status: AgentStatusPayload; offers: OfferPayload[]; interactions: InteractionPayload[]; ref?: string }
+  | { type: 'ok'; interaction?: InteractionPayload; ref?: string }
+  | { type: 'queue.stats'; queues: QueueStatsPayload[]; ref?: string }
+  | (SequencedMessage & { ref?: string })
   | { type: 'error'; code: string; message: string; ref?: string };
 
 /** Close codes the desktop reacts to (4000-4999 are ours by RFC 6455). */

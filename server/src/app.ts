@@ -27,6 +27,8 @@ import { checkReason } from './modules/agents/routes.js';
 import { agentsModule } from './modules/agents/module.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { websiteRoutes } from './modules/websites/routes.js';
+import { routingModule } from './modules/routing/module.js';
+import { createRouting } from './modules/routing/create.js';
 import { RealtimeHub } from './realtime/hub.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
@@ -37,6 +39,7 @@ const modules: ServerModule[] = [
   agentsModule,
   { name: 'admin', routes: adminRoutes },
   { name: 'websites', routes: websiteRoutes },
+  routingModule,
 ];
 
 /** A failure to start that the administrator can fix; the message says what and where. */
@@ -69,6 +72,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
     const agents = new AgentService(db, sessions, bus, () => config);
     const xmpp = new XmppConnection(config.main.xmpp, log.child({ component: 'xmpp' }));
     const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine);
+    const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents });
     cleanups.push(() => readiness.close());
 
     await syncConfig(db, config);
@@ -98,9 +102,10 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
       sessions,
       states,
       readiness,
+      routing,
       setOwnState: async (agentId, state, reason) => {
         checkReason(services, state, reason);
-        return states.set(agentId, state, reason);
+        return routing.setOwnState(agentId, state, reason);
       },
       reloadConfig: (by) => reload(by, true),
     };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RedisHandle } from './redis.js';
 import type { Logger } from './logger.js';
 import type { AgentServerMessage, AgentStatusPayload, WidgetServerMessage } from '@switchboard/protocol';
+import type { RoutingBusEvent } from './modules/routing/events.js';
 
 /** Events every server instance hears, so a socket on instance B learns what happened on A. */
 export type BusEvent =
@@ -9,7 +10,8 @@ export type BusEvent =
   | { type: 'agent.sessions-revoked'; agentId: string }
   | { type: 'config.reloaded'; by: string; instance: string }
   | { type: 'agent.push'; agentIds: string[] | 'supervisors'; message: AgentServerMessage }
-  | { type: 'visitor.push'; interactionId: string; message: WidgetServerMessage };
+  | { type: 'visitor.push'; interactionId: string; message: WidgetServerMessage }
+  | RoutingBusEvent;
 
 type Handler = (event: BusEvent) => void;
 

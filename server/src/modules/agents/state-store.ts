@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../redis.js';
 import type { EventBus } from '../../bus.js';
 import { AgentStateChange, type AgentState } from './agent.entity.js';
+import { RoutingEngine, type OfferEnded, type StateChange } from '../routing/engine.js';
 
 export interface AgentStatus {
   agentId: string;
@@ -12,10 +13,18 @@ export interface AgentStatus {
 
 /**
  * An agent's current state lives in Redis, shared by every instance; each change is also written
- * to MySQL (for reports and the audit trail) and announced on the bus.
+ * to MySQL (for reports and the audit trail) and announced on the bus. Changes go through the
+ * routing engine's script, because state, load and pending offers must change together: Available
+ * with work in hand is Busy, and leaving Available withdraws a pending offer.
  */
 export class AgentStateStore {
-  constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus) {}
+  private readonly engine: RoutingEngine;
+  /** Set by the routing service: re-routes an interaction whose offer a state change withdrew. */
+  onWithdrawn: (ended: OfferEnded) => Promise<void> = async () => undefined;
+
+  constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus) {
+    this.engine = new RoutingEngine(redis);
+  }
 
   private key(agentId: string) {
     return this.redis.key('agent-state', agentId);
@@ -28,11 +37,17 @@ export class AgentStateStore {
   }
 
   async set(agentId: string, state: AgentState, reason: string | null = null): Promise<AgentStatus> {
-    const now = new Date();
-    const status: AgentStatus = { agentId, state, reason, since: now.toISOString() };
-    await this.redis.client.hset(this.key(agentId), { state, reason: reason ?? '', since: status.since });
-    await this.db.getRepository(AgentStateChange).insert({ agentId, state, reason, at: now });
-    await this.bus.publish({ type: 'agent.state', ...status });
-    return status;
+    const r = await this.engine.run<{ state: AgentState; withdrawn?: OfferEnded }>('setState', [agentId, state, reason ?? '']);
+    await this.record(r.changes);
+    if ('withdrawn' in r && r.withdrawn) await this.onWithdrawn(r.withdrawn);
+    const mine = r.changes.filter((c) => c.agentId === agentId).at(-1);
+    return mine ?? this.get(agentId);
+  }
+
+  /** Writes and announces changes the routing scripts made (busy, wrap-up, RONA...). */
+  async record(changes: StateChange[]): Promise<void> {
+    if (!changes.length) return;
+    await this.db.getRepository(AgentStateChange).insert(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason, at: new Date(c.since) })));
+    for (const c of changes) await this.bus.publish({ type: 'agent.state', ...c });
   }
 }

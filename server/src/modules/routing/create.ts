@@ -1,0 +1,24 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../logger.js';
+import type { EventBus } from '../../bus.js';
+import type { RedisHandle } from '../../redis.js';
+import type { AgentStateStore } from '../agents/state-store.js';
+import type { AgentService } from '../agents/service.js';
+import { RoutingEngine } from './engine.js';
+import { RoutingRecords } from './records.js';
+import { AgentEvents } from './agent-events.js';
+import { RoutingService } from './service.js';
+
+export function createRouting(d: { config: () => Config; log: Logger; bus: EventBus; redis: RedisHandle; db: DataSource; states: AgentStateStore; agents: AgentService }): RoutingService {
+  return new RoutingService({
+    config: d.config,
+    log: d.log.child({ component: 'routing' }),
+    bus: d.bus,
+    engine: new RoutingEngine(d.redis),
+    records: new RoutingRecords(d.db),
+    events: new AgentEvents(d.redis, d.bus),
+    states: d.states,
+    agents: d.agents,
+  });
+}

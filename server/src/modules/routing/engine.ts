@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { RedisHandle } from '../../redis.js';
+import type { Queue } from '../../config/schema.js';
+import type { AgentState } from '../agents/agent.entity.js';
+import { SCRIPTS, type ScriptName } from './lua.js';
+
+export type OfferKind = 'route' | 'transfer' | 'conference';
+
+export interface StateChange {
+  agentId: string;
+  state: AgentState;
+  reason: string | null;
+  since: string;
+}
+
+export interface OfferMade {
+  offerId: string;
+  agentId: string;
+  interactionId: string;
+  kind: OfferKind;
+  expiresAt: number;
+  queueId: string;
+  channel: string;
+  from: string | null;
+}
+
+export interface OfferEnded {
+  offerId: string;
+  agentId: string;
+  interactionId: string;
+  kind: OfferKind;
+  outcome: 'rejected' | 'timeout' | 'withdrawn';
+  from: string;
+  queueId: string;
+}
+
+export interface Accepted {
+  offerId: string;
+  agentId: string;
+  interactionId: string;
+  kind: OfferKind;
+  from: string;
+  queueId: string;
+  channel: string;
+  waitedMs?: number;
+  seen: string[];
+}
+
+export interface Closed {
+  interactionId: string;
+  channel: string;
+  queueId: string;
+  previous: string;
+  owner: string;
+  conf: string;
+  state: 'closed' | 'abandoned';
+  wrapUntil?: number;
+  withdrawn?: OfferEnded;
+  seen: string[];
+}
+
+/** A refusal from a script: `error` is a stable code the service turns into an HTTP error. */
+export interface Refusal {
+  error: string;
+  state?: string;
+}
+
+type Reply<T> = (T | Refusal) & { changes: StateChange[] };
+
+/** Lua's cjson encodes an empty table as {}; every list we read goes through this. */
+export const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+export const isRefusal = (r: object): r is Refusal => typeof (r as Refusal).error === 'string';
+
+/** Waiting order inside a queue and across queues: higher priority first, then the oldest. */
+export const queueScore = (priority: number, queuedAtMs: number) => (10 - priority) * 1e13 + queuedAtMs;
+
+/**
+ * Typed access to the routing scripts and the Redis keys they share. Holds no state of its own,
+ * so every instance has one and they all see the same queues, offers and agent loads.
+ */
+export class RoutingEngine {
+  private readonly shas = new Map<ScriptName, string>();
+
+  constructor(readonly redis: RedisHandle) {
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.shas.set(name as ScriptName, createHash('sha1').update(lua).digest('hex'));
+  }
+
+  key(...parts: string[]): string {
+    return this.redis.key('routing', ...parts);
+  }
+
+  async run<T>(name: ScriptName, args: (string | number)[], now = Date.now()): Promise<Reply<T>> {
+    const argv = [this.redis.key(''), now, new Date(now).toISOString(), randomBytes(14).toString('hex'), ...args].map(String);
+    let raw: unknown;
+    try {
+      raw = await this.redis.client.evalsha(this.shas.get(name)!, 0, ...argv);
+    } catch (err) {
+      if (!(err as Error).message?.includes('NOSCRIPT')) throw err;
+      raw = await this.redis.client.eval(SCRIPTS[name], 0, ...argv);
+    }
+    const reply = JSON.parse(String(raw)) as Reply<T>;
+    reply.changes = list(reply.changes);
+    return reply;
+  }
+
+  /** Writes what the scripts need to know about each queue (they cannot read config/). */
+  async syncQueues(queues: Queue[]): Promise<void> {
+    const m = this.redis.client.multi();
+    for (const q of queues) {
+      m.del(this.key('qc', q.id));
+      m.hset(this.key('qc', q.id), {
+        channel: q.channel,
+        skills: q.skills.map((s) => `${s.skill}=${s.level}`).join(';'),
+        relax: q.relax.map((r) => `${r.afterSeconds * 1000}:${r.minLevelDrop ?? 0}:${r.anyAgent ? 1 : 0}`).join(';'),
+        allowCall: q.allowWhileOnCall ? '1' : '0',
+        timeoutMs: q.offerTimeoutSeconds * 1000,
+        autoNotReady: q.autoNotReadyAfterMissed ?? 0,
+      });
+    }
+    await m.exec();
+  }
+
+  async profile(agentId: string, capacity: Record<string, number>, skills: { skillId: string; level: number }[]): Promise<void> {
+    const pairs = [...Object.entries(capacity).flatMap(([ch, n]) => [`cap:${ch}`, n]), ...skills.flatMap((s) => [`sk:${s.skillId}`, s.level])];
+    await this.run('profile', [agentId, ...pairs]);
+  }
+
+  async interactionLive(id: string): Promise<Record<string, string>> {
+    return this.redis.client.hgetall(this.key('i', id));
+  }
+
+  async agentLoad(agentId: string): Promise<Record<string, string>> {
+    return this.redis.client.hgetall(this.key('a', agentId));
+  }
+
+  async offerOf(offerId: string): Promise<Record<string, string>> {
+    return this.redis.client.hgetall(this.key('o', offerId));
+  }
+
+  async interactionsOf(agentId: string): Promise<string[]> {
+    return this.redis.client.smembers(this.key('ints', agentId));
+  }
+
+  async position(queueId: string, interactionId: string): Promise<number | null> {
+    const rank = await this.redis.client.zrank(this.key('q', queueId), interactionId);
+    return rank === null ? null : rank + 1;
+  }
+
+  async waiting(queueId: string): Promise<{ count: number; oldestQueuedAt: number | null }> {
+    const [count, oldest] = await Promise.all([this.redis.client.zcard(this.key('q', queueId)), this.oldest(queueId)]);
+    return { count, oldestQueuedAt: oldest };
+  }
+
+  private async oldest(queueId: string): Promise<number | null> {
+    // The score mixes priority and time; the oldest is the smallest time part of any priority band.
+    const ids = await this.redis.client.zrange(this.key('q', queueId), 0, 199);
+    if (!ids.length) return null;
+    const p = this.redis.client.pipeline();
+    for (const id of ids) p.hget(this.key('i', id), 'queuedAt');
+    const times = ((await p.exec()) ?? []).map(([, v]) => Number(v)).filter((n) => n > 0);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  async avgWaitMs(queueId: string): Promise<number | null> {
+    const v = await this.redis.client.hget(this.key('stats', queueId), 'avgWaitMs');
+    return v ? Number(v) : null;
+  }
+
+  async online(): Promise<string[]> {
+    return this.redis.client.smembers(this.key('online'));
+  }
+}

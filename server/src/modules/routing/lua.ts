@@ -1,0 +1,430 @@
+// The routing state machine as Redis Lua scripts. Each script runs atomically in Redis, so any
+// number of server instances can call them at once: an interaction is offered to one agent at a
+// time, an agent never goes over capacity, and of many accepts of one offer exactly one wins.
+// Every script gets ARGV[1] = key prefix, ARGV[2] = now (ms), ARGV[3] = now (ISO), ARGV[4] = a
+// random 28-hex seed for the offer ids it makes, then its own arguments from ARGV[5]. Keys are
+// built inside the scripts, so this needs one Redis (not Redis Cluster). Scripts answer with
+// cjson; `changes` lists the agent states they changed, which the caller records and announces.
+
+const PRELUDE = String.raw`
+local P, NOW, NOWISO = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local FREE, ONLINE, LIVE = P..'routing:free', P..'routing:online', P..'routing:live'
+local DEADLINES, WRAP = P..'routing:deadlines', P..'routing:wrap'
+local function akey(a) return P..'routing:a:'..a end
+local function skey(a) return P..'agent-state:'..a end
+local function ikey(i) return P..'routing:i:'..i end
+local function okey(o) return P..'routing:o:'..o end
+local function qkey(q) return P..'routing:q:'..q end
+local function qckey(q) return P..'routing:qc:'..q end
+local function intskey(a) return P..'routing:ints:'..a end
+local function num(v) return tonumber(v) or 0 end
+local function empty(v) return v == nil or v == false or v == '' end
+local changes = {}
+local DAY = 86400
+
+local function hgetall(k)
+  local raw, t = redis.call('HGETALL', k), {}
+  for n = 1, #raw, 2 do t[raw[n]] = raw[n + 1] end
+  return t
+end
+
+-- An agent is free (may get an offer) when Available or Busy, without a pending offer, and
+-- under their total capacity; per-channel limits are checked when choosing.
+local function refresh(a)
+  local st = redis.call('HGET', skey(a), 'state')
+  local v = redis.call('HMGET', akey(a), 'offer', 'load:total', 'cap:total')
+  if (st == 'available' or st == 'busy') and empty(v[1]) and num(v[2]) < num(v[3]) then
+    redis.call('SADD', FREE, a)
+  else
+    redis.call('SREM', FREE, a)
+  end
+  if st and st ~= 'logged-out' then redis.call('SADD', ONLINE, a) else redis.call('SREM', ONLINE, a) end
+end
+
+local function setstate(a, st, reason)
+  redis.call('HSET', skey(a), 'state', st, 'reason', reason or '', 'since', NOWISO)
+  table.insert(changes, { agentId = a, state = st, reason = reason or cjson.null, since = NOWISO })
+  if st == 'available' then redis.call('HSET', akey(a), 'idle', NOW) end
+end
+
+-- Busy and Wrap-up are derived from load: work in hand → busy; only after-work left → wrap-up.
+local function settle(a)
+  local st = redis.call('HGET', skey(a), 'state')
+  if st ~= 'available' and st ~= 'busy' and st ~= 'wrap-up' then refresh(a) return end
+  local v = redis.call('HMGET', akey(a), 'load:total', 'wrapping', 'offer')
+  local active = num(v[1]) - (empty(v[3]) and 0 or 1)
+  local want = 'busy'
+  if active <= 0 then want = 'available' elseif num(v[2]) >= active then want = 'wrap-up' end
+  if want ~= st then setstate(a, want, nil) end
+  refresh(a)
+end
+
+local function release(a, ch)
+  for _, f in ipairs({ 'load:'..ch, 'load:total' }) do
+    if redis.call('HINCRBY', akey(a), f, -1) < 0 then redis.call('HSET', akey(a), f, 0) end
+  end
+end
+
+local function reserve(a, ch)
+  redis.call('HINCRBY', akey(a), 'load:'..ch, 1)
+  redis.call('HINCRBY', akey(a), 'load:total', 1)
+end
+
+local seq = 0
+local function offer(iid, i, a, kind, from, timeoutMs)
+  seq = seq + 1
+  local oid = ARGV[4]..string.format('%04x', seq)
+  local deadline = NOW + timeoutMs
+  redis.call('HSET', okey(oid), 'interaction', iid, 'agent', a, 'kind', kind, 'state', 'pending',
+    'from', from or '', 'deadline', deadline, 'channel', i.channel, 'queue', i.queue or '')
+  reserve(a, i.channel)
+  redis.call('HSET', akey(a), 'offer', oid)
+  redis.call('ZADD', DEADLINES, deadline, oid)
+  redis.call('SADD', ikey(iid)..':seen', a)
+  if kind == 'route' then
+    redis.call('HSET', ikey(iid), 'state', 'offered', 'offer', oid)
+    redis.call('ZREM', qkey(i.queue), iid)
+  else
+    redis.call('HSET', ikey(iid), 'pending', oid, 'pendingKind', kind, 'pendingAgent', a)
+  end
+  refresh(a)
+  settle(a)
+  return { offerId = oid, agentId = a, interactionId = iid, kind = kind, expiresAt = deadline, queueId = i.queue, channel = i.channel, from = from or cjson.null }
+end
+
+local function parse_skills(s)
+  local out = {}
+  for name, level in string.gmatch(s or '', '([^=;]+)=(%d+)') do table.insert(out, { name = name, level = tonumber(level) }) end
+  return out
+end
+
+-- The best free agent for a queued interaction: every required skill at the (relaxed) level,
+-- the highest sum of those levels, then the longest idle.
+local function route(iid)
+  local i = hgetall(ikey(iid))
+  if i.state ~= 'queued' then return nil end
+  local cfg = hgetall(qckey(i.queue))
+  local skills = parse_skills(cfg.skills)
+  local waited, drop, any = NOW - num(i.queuedAt), 0, false
+  for after, d, anyflag in string.gmatch(cfg.relax or '', '(%d+):(%d+):(%d)') do
+    if waited >= tonumber(after) then
+      drop = math.max(drop, tonumber(d))
+      if anyflag == '1' then any = true end
+    end
+  end
+  local declined = {}
+  for _, a in ipairs(redis.call('SMEMBERS', ikey(iid)..':declined')) do declined[a] = true end
+  local ch = i.channel
+  local fields = { 'offer', 'cap:'..ch, 'load:'..ch, 'cap:total', 'load:total', 'load:phone', 'load:video', 'idle' }
+  for _, sk in ipairs(skills) do table.insert(fields, 'sk:'..sk.name) end
+  local onCallBlocks = cfg.allowCall ~= '1' and ch ~= 'phone' and ch ~= 'video'
+  local best, bestScore, bestIdle = nil, -1, 0
+  for _, a in ipairs(redis.call('SMEMBERS', FREE)) do
+    if not declined[a] then
+      local v = redis.call('HMGET', akey(a), unpack(fields))
+      local ok = empty(v[1]) and num(v[3]) < num(v[2]) and num(v[5]) < num(v[4])
+      if ok and onCallBlocks and num(v[6]) + num(v[7]) > 0 then ok = false end
+      local score = 0
+      if ok then
+        for k, sk in ipairs(skills) do
+          local lvl = num(v[8 + k])
+          if not any and lvl < math.max(1, sk.level - drop) then ok = false break end
+          score = score + lvl
+        end
+      end
+      if ok and (score > bestScore or (score == bestScore and num(v[8]) < bestIdle)) then
+        best, bestScore, bestIdle = a, score, num(v[8])
+      end
+    end
+  end
+  if not best then return nil end
+  return offer(iid, i, best, 'route', nil, num(cfg.timeoutMs))
+end
+
+-- Ends an offer that was not accepted. A missed route offer sends the agent to RONA (or Not
+-- ready after too many in a row) and puts the interaction back in its queue at its old place.
+local function decline(oid, o, outcome)
+  local a, iid, ch = o.agent, o.interaction, o.channel
+  redis.call('HSET', okey(oid), 'state', outcome)
+  redis.call('EXPIRE', okey(oid), DAY)
+  redis.call('ZREM', DEADLINES, oid)
+  redis.call('HSET', akey(a), 'offer', '')
+  release(a, ch)
+  if o.kind == 'route' then
+    local i = hgetall(ikey(iid))
+    if i.offer == oid then
+      if outcome ~= 'withdrawn' then redis.call('SADD', ikey(iid)..':declined', a) end
+      redis.call('HSET', ikey(iid), 'state', 'queued', 'offer', '')
+      redis.call('ZADD', qkey(i.queue), i.score, iid)
+    end
+  elseif redis.call('HGET', ikey(iid), 'pending') == oid then
+    redis.call('HSET', ikey(iid), 'pending', '', 'pendingKind', '', 'pendingAgent', '')
+  end
+  if outcome == 'timeout' and o.kind == 'route' then
+    local missed = redis.call('HINCRBY', akey(a), 'missed', 1)
+    local st = redis.call('HGET', skey(a), 'state')
+    if st == 'available' or st == 'busy' then
+      local limit = num(redis.call('HGET', qckey(o.queue), 'autoNotReady'))
+      if limit > 0 and missed >= limit then setstate(a, 'not-ready', 'missed-offers') else setstate(a, 'rona', nil) end
+    end
+  end
+  settle(a)
+  return { offerId = oid, agentId = a, interactionId = iid, kind = o.kind, outcome = outcome, from = o.from, queueId = o.queue }
+end
+
+local function end_wrap(member)
+  if redis.call('ZREM', WRAP, member) == 0 then return nil end
+  local a, iid, ch = string.match(member, '([^|]+)|([^|]+)|([^|]+)')
+  redis.call('SREM', akey(a)..':wrap', member)
+  if redis.call('HINCRBY', akey(a), 'wrapping', -1) < 0 then redis.call('HSET', akey(a), 'wrapping', 0) end
+  release(a, ch)
+  settle(a)
+  return { agentId = a, interactionId = iid }
+end
+
+local function reply(t)
+  t.changes = changes
+  return cjson.encode(t)
+end
+`;
+
+/** ARGV: queueId... → offers made (at most one per queued head tried). */
+const DISPATCH = String.raw`
+local offers, heads = {}, {}
+if redis.call('SCARD', FREE) == 0 then return reply({ offers = offers }) end
+for n = 5, #ARGV do
+  local h = redis.call('ZRANGE', qkey(ARGV[n]), 0, 2, 'WITHSCORES')
+  for k = 1, #h, 2 do table.insert(heads, { id = h[k], score = tonumber(h[k + 1]) }) end
+end
+table.sort(heads, function(x, y) return x.score < y.score end)
+for _, h in ipairs(heads) do
+  if redis.call('SCARD', FREE) == 0 then break end
+  local o = route(h.id)
+  if o then table.insert(offers, o) end
+end
+return reply({ offers = offers })
+`;
+
+/** ARGV: iid, queueId, channel, score, website, licensedLimit, websiteLimit, liveSetOfWebsite. */
+const ENQUEUE = String.raw`
+local iid, q, ch, score, website = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local limit, wlimit, wkey = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
+if redis.call('SCARD', LIVE) >= limit then return reply({ unmanaged = 'licensed-limit' }) end
+if wlimit > 0 and redis.call('SCARD', wkey) >= wlimit then return reply({ unmanaged = 'over-capacity' }) end
+redis.call('SADD', LIVE, iid)
+if wlimit > 0 then redis.call('SADD', wkey, iid) end
+redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', q, 'channel', ch, 'score', score, 'queuedAt', NOW,
+  'website', website, 'wkey', wkey, 'owner', '', 'offer', '', 'pending', '', 'conf', '')
+redis.call('ZADD', qkey(q), score, iid)
+return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1 })
+`;
+
+/** ARGV: offerId, agentId. */
+const ACCEPT = String.raw`
+local oid, a = ARGV[5], ARGV[6]
+local o = hgetall(okey(oid))
+if not o.interaction then return reply({ error = 'not_found' }) end
+if o.agent ~= a then return reply({ error = 'not_yours' }) end
+if o.state ~= 'pending' then return reply({ error = 'closed', state = o.state }) end
+local iid, ch = o.interaction, o.channel
+local i = hgetall(ikey(iid))
+redis.call('HSET', okey(oid), 'state', 'accepted')
+redis.call('EXPIRE', okey(oid), DAY)
+redis.call('ZREM', DEADLINES, oid)
+redis.call('HSET', akey(a), 'offer', '', 'missed', 0)
+local result = { offerId = oid, agentId = a, interactionId = iid, kind = o.kind, from = o.from, queueId = i.queue, channel = ch }
+if o.kind == 'route' then
+  redis.call('HSET', ikey(iid), 'state', 'assigned', 'owner', a, 'offer', '', 'assignedAt', NOW)
+  local waited = NOW - num(i.queuedAt)
+  local avg = num(redis.call('HGET', P..'routing:stats:'..i.queue, 'avgWaitMs'))
+  redis.call('HSET', P..'routing:stats:'..i.queue, 'avgWaitMs', avg == 0 and waited or math.floor(avg * 0.8 + waited * 0.2))
+  result.waitedMs = waited
+elseif o.kind == 'transfer' then
+  local prev = i.owner
+  redis.call('HSET', ikey(iid), 'owner', a, 'pending', '', 'pendingKind', '', 'pendingAgent', '')
+  redis.call('SREM', intskey(prev), iid)
+  release(prev, ch)
+  settle(prev)
+else
+  redis.call('HSET', ikey(iid), 'state', 'conference', 'conf', a, 'pending', '', 'pendingKind', '', 'pendingAgent', '')
+end
+redis.call('SADD', intskey(a), iid)
+settle(a)
+result.seen = redis.call('SMEMBERS', ikey(iid)..':seen')
+return reply(result)
+`;
+
+/** ARGV: offerId, agentId ('' = any: timeouts and withdrawals), outcome (rejected|timeout|withdrawn). */
+const DECLINE = String.raw`
+local oid, a, outcome = ARGV[5], ARGV[6], ARGV[7]
+local o = hgetall(okey(oid))
+if not o.interaction then return reply({ error = 'not_found' }) end
+if a ~= '' and o.agent ~= a then return reply({ error = 'not_yours' }) end
+if o.state ~= 'pending' then return reply({ error = 'closed', state = o.state }) end
+if outcome == 'timeout' and num(o.deadline) > NOW then return reply({ error = 'not_due' }) end
+return reply(decline(oid, o, outcome))
+`;
+
+/** ARGV: limit → offers whose deadline passed. */
+const DUE = String.raw`
+return reply({ offers = redis.call('ZRANGEBYSCORE', DEADLINES, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5])),
+  wraps = redis.call('ZRANGEBYSCORE', WRAP, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5])) })
+`;
+
+/** ARGV: wrap member (agent|interaction|channel). */
+const END_WRAP = String.raw`
+return reply({ ended = end_wrap(ARGV[5]) or cjson.null })
+`;
+
+/**
+ * ARGV: interactionId, agentId ('' = the channel or the system), wrapMs, finalState (closed|abandoned).
+ * Queued or offered → abandoned; assigned → closed, the owner keeps the slot for wrap-up.
+ */
+const CLOSE = String.raw`
+local iid, a, wrapMs, final = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local i = hgetall(ikey(iid))
+if not i.state then return reply({ error = 'not_found' }) end
+if a ~= '' and i.owner ~= a then return reply({ error = i.conf == a and 'not_owner' or 'not_yours', state = i.state }) end
+local result = { interactionId = iid, channel = i.channel, queueId = i.queue, previous = i.state, owner = i.owner, conf = i.conf }
+if i.state == 'queued' or i.state == 'offered' then
+  if a ~= '' then return reply({ error = 'not_yours', state = i.state }) end
+  redis.call('ZREM', qkey(i.queue), iid)
+  if not empty(i.offer) then
+    local o = hgetall(okey(i.offer))
+    if o.state == 'pending' then result.withdrawn = decline(i.offer, o, 'withdrawn') end
+  end
+  result.state = 'abandoned'
+elseif i.state == 'assigned' or i.state == 'conference' then
+  if not empty(i.pending) then
+    local o = hgetall(okey(i.pending))
+    if o.state == 'pending' then result.withdrawn = decline(i.pending, o, 'withdrawn') end
+  end
+  if not empty(i.conf) then
+    release(i.conf, i.channel)
+    redis.call('SREM', intskey(i.conf), iid)
+    settle(i.conf)
+  end
+  redis.call('SREM', intskey(i.owner), iid)
+  if wrapMs > 0 then
+    local member = i.owner..'|'..iid..'|'..i.channel
+    redis.call('ZADD', WRAP, NOW + wrapMs, member)
+    redis.call('SADD', akey(i.owner)..':wrap', member)
+    redis.call('HINCRBY', akey(i.owner), 'wrapping', 1)
+    result.wrapUntil = NOW + wrapMs
+  else
+    release(i.owner, i.channel)
+  end
+  settle(i.owner)
+  result.state = final
+else
+  return reply({ error = 'finished', state = i.state })
+end
+redis.call('SREM', LIVE, iid)
+if not empty(i.wkey) then redis.call('SREM', i.wkey, iid) end
+redis.call('HSET', ikey(iid), 'state', result.state, 'pending', '', 'pendingKind', '', 'pendingAgent', '', 'conf', '', 'offer', '')
+for _, k in ipairs({ ikey(iid), ikey(iid)..':seen', ikey(iid)..':declined' }) do redis.call('EXPIRE', k, DAY) end
+result.seen = redis.call('SMEMBERS', ikey(iid)..':seen')
+return reply(result)
+`;
+
+/**
+ * ARGV: interactionId, agentId (owner), mode (queue|agent|conference), target, score|timeoutMs.
+ * To a queue: the owner lets go and it is routed again. To an agent or a conference: an offer to
+ * that agent; the interaction stays with the owner until it is accepted.
+ */
+const HANDOVER = String.raw`
+local iid, a, mode, target, extra = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local i = hgetall(ikey(iid))
+if not i.state then return reply({ error = 'not_found' }) end
+if i.owner ~= a then return reply({ error = 'not_yours', state = i.state }) end
+if not empty(i.pending) then return reply({ error = 'pending', state = i.state }) end
+if mode == 'conference' then
+  if i.state ~= 'assigned' then return reply({ error = 'state', state = i.state }) end
+elseif i.state ~= 'assigned' then return reply({ error = 'in_conference', state = i.state }) end
+if mode == 'queue' then
+  release(a, i.channel)
+  redis.call('SREM', intskey(a), iid)
+  redis.call('DEL', ikey(iid)..':declined')
+  redis.call('SADD', ikey(iid)..':declined', a)
+  redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', target, 'owner', '', 'score', extra, 'queuedAt', NOW)
+  redis.call('ZADD', qkey(target), extra, iid)
+  settle(a)
+  return reply({ interactionId = iid, position = redis.call('ZRANK', qkey(target), iid) + 1 })
+end
+if target == a then return reply({ error = 'self' }) end
+local st = redis.call('HGET', skey(target), 'state')
+if empty(st) or st == 'logged-out' then return reply({ error = 'target_logged_out' }) end
+if st ~= 'available' and st ~= 'busy' then return reply({ error = 'target_unavailable', state = st }) end
+local v = redis.call('HMGET', akey(target), 'offer', 'cap:'..i.channel, 'load:'..i.channel, 'cap:total', 'load:total')
+if not empty(v[1]) or num(v[3]) >= num(v[2]) or num(v[5]) >= num(v[4]) then return reply({ error = 'target_full' }) end
+i.queue = i.queue or ''
+return reply(offer(iid, i, target, mode == 'agent' and 'transfer' or 'conference', a, tonumber(extra)))
+`;
+
+/** ARGV: interactionId, agentId (owner or guest). */
+const END_CONFERENCE = String.raw`
+local iid, a = ARGV[5], ARGV[6]
+local i = hgetall(ikey(iid))
+if not i.state then return reply({ error = 'not_found' }) end
+if i.owner ~= a and i.conf ~= a then return reply({ error = 'not_yours', state = i.state }) end
+if i.state ~= 'conference' then return reply({ error = 'state', state = i.state }) end
+local guest = i.conf
+release(guest, i.channel)
+redis.call('SREM', intskey(guest), iid)
+redis.call('HSET', ikey(iid), 'state', 'assigned', 'conf', '')
+settle(guest)
+return reply({ interactionId = iid, guest = guest, owner = i.owner })
+`;
+
+/**
+ * ARGV: agentId, state, reason. What an agent (or an administrator) asks for; Available becomes
+ * Busy while work is in hand and ends wrap-up early; leaving Available withdraws a pending offer.
+ */
+const SET_STATE = String.raw`
+local a, st, reason = ARGV[5], ARGV[6], ARGV[7]
+local result = {}
+if st == 'available' then
+  redis.call('HSET', akey(a), 'missed', 0)
+  for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':wrap')) do end_wrap(m) end
+  local v = redis.call('HMGET', akey(a), 'load:total', 'offer')
+  if num(v[1]) - (empty(v[2]) and 0 or 1) > 0 then st = 'busy' end
+else
+  local oid = redis.call('HGET', akey(a), 'offer')
+  if not empty(oid) then
+    local o = hgetall(okey(oid))
+    if o.state == 'pending' then result.withdrawn = decline(oid, o, 'withdrawn') end
+  end
+end
+setstate(a, st, reason)
+refresh(a)
+result.state = st
+return reply(result)
+`;
+
+/** ARGV: agentId, then field/value pairs (cap:*, sk:*): the agent's routing profile. */
+const PROFILE = String.raw`
+local a = ARGV[5]
+local old = redis.call('HKEYS', akey(a))
+for _, f in ipairs(old) do
+  if string.sub(f, 1, 3) == 'sk:' or string.sub(f, 1, 4) == 'cap:' then redis.call('HDEL', akey(a), f) end
+end
+for n = 6, #ARGV, 2 do redis.call('HSET', akey(a), ARGV[n], ARGV[n + 1]) end
+if not redis.call('HGET', akey(a), 'idle') then redis.call('HSET', akey(a), 'idle', NOW) end
+refresh(a)
+return reply({})
+`;
+
+export const SCRIPTS = {
+  dispatch: PRELUDE + DISPATCH,
+  enqueue: PRELUDE + ENQUEUE,
+  accept: PRELUDE + ACCEPT,
+  decline: PRELUDE + DECLINE,
+  due: PRELUDE + DUE,
+  endWrap: PRELUDE + END_WRAP,
+  close: PRELUDE + CLOSE,
+  handover: PRELUDE + HANDOVER,
+  endConference: PRELUDE + END_CONFERENCE,
+  setState: PRELUDE + SET_STATE,
+  profile: PRELUDE + PROFILE,
+} as const;
+export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,377 @@
+import type { Channel, Config, Queue } from '../../config/schema.js';
+import type { Logger } from '../../logger.js';
+import type { EventBus } from '../../bus.js';
+import type { AgentStateStore, AgentStatus } from '../agents/state-store.js';
+import type { AgentService } from '../agents/service.js';
+import type { AgentState } from '../agents/agent.entity.js';
+import { newId } from '../../db/ids.js';
+import type { Interaction } from '../interactions/interaction.entity.js';
+import { presentInteraction, presentOffer } from '../interactions/presenter.js';
+import { hoursStatus } from '../websites/hours.js';
+import { badRequest, conflict } from '../../http/errors.js';
+import { isRefusal, list, queueScore, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
+import type { AgentEvents } from './agent-events.js';
+import type { RoutingRecords } from './records.js';
+import type { UnmanagedReason } from './events.js';
+import { refusal } from './refusals.js';
+import { RoutingViews, type QueueAvailability } from './views.js';
+import { Handover } from './handover.js';
+import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
+
+export interface CreateInteraction {
+  channel: Channel;
+  queueId: string;
+  websiteId?: string | null;
+  contactId?: string | null;
+  direction?: 'inbound' | 'outbound';
+  subject?: string | null;
+  routingVariables?: Record<string, string>;
+  /** 1-10, higher first; defaults to the queue's priority. */
+  priority?: number;
+  /** Set by the mail channel for offline-form tickets. */
+  offline?: boolean;
+}
+
+export type CreateResult =
+  | { outcome: 'queued'; interaction: Interaction; position: number; estimatedWaitSeconds: number | null }
+  | { outcome: 'unmanaged'; interaction: Interaction; reason: UnmanagedReason; nextOpening: string | null };
+
+export interface Deps {
+  config: () => Config;
+  log: Logger;
+  bus: EventBus;
+  engine: RoutingEngine;
+  records: RoutingRecords;
+  events: AgentEvents;
+  states: AgentStateStore;
+  agents: AgentService;
+}
+
+/**
+ * The one routing engine every channel uses. Decisions are made by atomic scripts in Redis (see
+ * lua.ts); this class validates input, writes each step to MySQL and the journey, tells the agents
+ * concerned (their sequenced event stream) and announces the step on the bus for the channels.
+ */
+export class RoutingService {
+  readonly views: RoutingViews;
+  private readonly handover: Handover;
+
+  constructor(private readonly d: Deps) {
+    d.states.onWithdrawn = (ended) => this.afterDecline(ended);
+    this.views = new RoutingViews({ config: d.config, redis: d.engine.redis, states: d.states }, this);
+    this.handover = new Handover(d, this);
+  }
+
+  /** Per queue: open now, agents who could take one more now, agents logged in, waiting. */
+  availability(filter: { websiteId?: string; queueId?: string; channel?: Channel } = {}): Promise<QueueAvailability[]> {
+    return this.views.availability(filter);
+  }
+
+  /** The customer left (or the channel gave up) before an agent took it: abandoned. Once assigned, it closes. */
+  cancel(interactionId: string): Promise<InteractionPayload> {
+    return this.close(interactionId, { by: 'customer' });
+  }
+
+  /** To a queue (routed again) or to a named agent (offered; declined → stays with the owner). */
+  transfer(interactionId: string, agentId: string, to: { toQueue?: string; toAgent?: string }): Promise<InteractionPayload> {
+    return this.handover.transfer(interactionId, agentId, to);
+  }
+
+  /** Invites a second agent: "conference requested" until they accept, then "conference". */
+  conference(interactionId: string, agentId: string, guestId: string): Promise<InteractionPayload> {
+    return this.handover.conference(interactionId, agentId, guestId);
+  }
+
+  /** The owner or the guest ends the conference; the owner keeps the interaction. */
+  endConference(interactionId: string, agentId: string): Promise<InteractionPayload> {
+    return this.handover.endConference(interactionId, agentId);
+  }
+
+  private get log() {
+    return this.d.log;
+  }
+
+  queue(id: string): Queue | undefined {
+    return this.d.config().queues.find((q) => q.id === id);
+  }
+
+  /** Creates the interaction and queues it, or records it as unmanaged and says why. */
+  async create(input: CreateInteraction): Promise<CreateResult> {
+    const config = this.d.config();
+    const queue = this.queue(input.queueId);
+    if (!queue) throw badRequest(`Unknown queue "${input.queueId}".`, [{ field: 'queueId', problem: 'unknown queue' }]);
+    if (queue.channel !== input.channel) throw badRequest(`Queue "${queue.id}" is a ${queue.channel} queue, not ${input.channel}.`, [{ field: 'queueId', problem: `is a ${queue.channel} queue` }]);
+    const website = input.websiteId ? config.websites.find((w) => w.id === input.websiteId) : undefined;
+    if (input.websiteId && !website) throw badRequest(`Unknown website "${input.websiteId}".`, [{ field: 'websiteId', problem: 'unknown website' }]);
+    const now = new Date();
+    const i = this.d.records.interactions.create({
+      id: newId(),
+      channel: input.channel,
+      direction: input.direction ?? 'inbound',
+      state: 'new',
+      queueId: queue.id,
+      websiteId: website?.id ?? null,
+      contactId: input.contactId ?? null,
+      assignedAgentId: null,
+      routingVariables: input.routingVariables ?? {},
+      subject: input.subject ?? null,
+      dispositionId: null,
+      unmanaged: false,
+      offline: input.offline ?? false,
+      timedOut: false,
+      visitorTokenHash: null,
+      queuedAt: null,
+      assignedAt: null,
+      closedAt: null,
+    });
+    await this.d.records.interactions.insert(i);
+    await this.d.records.journey(i, 'created', null, { channel: i.channel, queueId: queue.id, websiteId: i.websiteId });
+
+    const calendars = [queue.hours, website?.hours].filter((c): c is string => !!c).map((id) => config.calendars.find((c) => c.id === id));
+    const closed = calendars.map((c) => hoursStatus(c, now)).find((h) => !h.open);
+    if (closed) return this.unmanaged(i, 'outside-hours', closed.nextOpening);
+    if (!(await this.anyoneCouldServe(queue))) return this.unmanaged(i, 'no-agent', null);
+
+    const wlimit = input.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
+    const r = await this.d.engine.run<{ position: number } | { unmanaged: UnmanagedReason }>(
+      'enqueue',
+      [i.id, queue.id, i.channel, queueScore(input.priority ?? queue.priority, now.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel)],
+      now.getTime(),
+    );
+    if ('unmanaged' in r) return this.unmanaged(i, r.unmanaged, null);
+    if (isRefusal(r)) throw new Error(`enqueue refused: ${r.error}`);
+    i.state = 'queued';
+    i.queuedAt = now;
+    await this.d.records.update(i.id, { state: 'queued', queuedAt: now });
+    await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position });
+    await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
+    await this.dispatch();
+    const fresh = (await this.d.records.get(i.id)) ?? i;
+    return { outcome: 'queued', interaction: fresh, position: r.position, estimatedWaitSeconds: await this.estimate(queue.id, r.position) };
+  }
+
+  private async unmanaged(i: Interaction, reason: UnmanagedReason, nextOpening: string | null): Promise<CreateResult> {
+    i.state = 'unmanaged';
+    i.unmanaged = true;
+    await this.d.records.update(i.id, { state: 'unmanaged', unmanaged: true });
+    await this.d.records.journey(i, 'unmanaged', null, { reason, nextOpening });
+    await this.d.bus.publish({ type: 'interaction.unmanaged', interactionId: i.id, channel: i.channel, queueId: i.queueId!, reason, nextOpening });
+    this.log.info({ interactionId: i.id, reason }, 'interaction unmanaged');
+    return { outcome: 'unmanaged', interaction: i, reason, nextOpening };
+  }
+
+  /** Someone logged in who, with every relaxation applied, could take this queue's interactions. */
+  private async anyoneCouldServe(q: Queue): Promise<boolean> {
+    const online = await this.d.engine.online();
+    if (!online.length) return false;
+    const anyAgent = q.relax.some((r) => r.anyAgent);
+    const drop = Math.max(0, ...q.relax.map((r) => r.minLevelDrop ?? 0));
+    const p = this.d.engine.redis.client.pipeline();
+    for (const a of online) p.hmget(this.d.engine.key('a', a), `cap:${q.channel}`, ...q.skills.map((s) => `sk:${s.skill}`));
+    const rows = ((await p.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+    return rows.some((v) => Number(v[0]) > 0 && (anyAgent || q.skills.every((s, k) => Number(v[k + 1]) >= Math.max(1, s.level - drop))));
+  }
+
+  async estimate(queueId: string, position: number): Promise<number | null> {
+    const avg = await this.d.engine.avgWaitMs(queueId);
+    return avg === null ? null : Math.ceil((avg / 1000) * position);
+  }
+
+  /** Where a queued interaction stands, for the channel to show the customer. */
+  async position(interactionId: string): Promise<{ state: string; position: number | null; estimatedWaitSeconds: number | null }> {
+    const live = await this.d.engine.interactionLive(interactionId);
+    if (!live.state) {
+      const i = await this.d.records.get(interactionId);
+      return { state: i?.state ?? 'unknown', position: null, estimatedWaitSeconds: null };
+    }
+    const position = live.state === 'queued' ? await this.d.engine.position(live.queue!, interactionId) : null;
+    return { state: live.state, position, estimatedWaitSeconds: position ? await this.estimate(live.queue!, position) : null };
+  }
+
+  /** Offers every queued interaction that a free agent can take now. Safe to call anytime, anywhere. */
+  async dispatch(): Promise<number> {
+    const queues = this.d.config().queues.map((q) => q.id);
+    let made = 0;
+    for (let round = 0; round < 100; round++) {
+      const r = await this.d.engine.run<{ offers: OfferMade[] }>('dispatch', queues);
+      await this.d.states.record(r.changes);
+      const offers = isRefusal(r) ? [] : list<OfferMade>(r.offers);
+      for (const o of offers) await this.announce(o).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
+      made += offers.length;
+      if (!offers.length) break;
+    }
+    return made;
+  }
+
+  /** Records a new offer and shows it to the agent. */
+  async announce(o: OfferMade): Promise<void> {
+    const i = await this.d.records.get(o.interactionId);
+    if (!i) return;
+    await this.d.records.offerCreated(o);
+    if (o.kind === 'route') await this.d.records.update(i.id, { state: 'offered' });
+    await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
+    const payload = await this.offerPayload(o, i);
+    await this.d.events.push(o.agentId, { type: 'offer', offer: payload });
+    await this.d.bus.publish({ type: 'interaction.offered', interactionId: i.id, channel: i.channel, agentId: o.agentId, offerId: o.offerId, kind: o.kind });
+  }
+
+  private async offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
+    return presentOffer(o, i, this.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId));
+  }
+
+  async accept(offerId: string, agentId: string): Promise<InteractionPayload> {
+    const r = await this.d.engine.run<Accepted>('accept', [offerId, agentId]);
+    await this.d.states.record(r.changes);
+    if (isRefusal(r)) throw refusal(r, 'offer');
+    const now = new Date();
+    await this.d.records.offerEnded(offerId, 'accepted');
+    const before = await this.d.records.get(r.interactionId);
+    if (!before) throw new Error(`interaction ${r.interactionId} missing`);
+    const { channel } = before;
+    if (r.kind === 'route') {
+      await this.d.records.update(r.interactionId, { state: 'assigned', assignedAgentId: agentId, assignedAt: now });
+      await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
+      await this.d.bus.publish({ type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null });
+    } else if (r.kind === 'transfer') {
+      await this.d.records.update(r.interactionId, { assignedAgentId: agentId, assignedAt: now });
+      await this.d.records.journey(before, 'transferred', agentId, { from: r.from, offerId });
+      await this.d.events.push(r.from, { type: 'interaction.removed', interactionId: r.interactionId, reason: 'transferred' });
+      await this.d.bus.publish({ type: 'interaction.transferred', interactionId: r.interactionId, channel, fromAgentId: r.from, toAgentId: agentId, toQueueId: null });
+    } else {
+      await this.d.records.update(r.interactionId, { state: 'conference' });
+      await this.d.records.journey(before, 'conference.started', agentId, { owner: r.from, offerId });
+      await this.d.bus.publish({ type: 'interaction.conference', interactionId: r.interactionId, channel, agentId: r.from, guestId: agentId, phase: 'started' });
+    }
+    await this.d.events.push(agentId, { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'accepted', byAgentId: agentId });
+    // Agents who saw this interaction earlier (and may still show it) learn that it was taken.
+    if (r.kind === 'route') {
+      for (const other of list<string>(r.seen)) {
+        if (other !== agentId) await this.d.events.push(other, { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'taken', byAgentId: agentId });
+      }
+    }
+    const payload = await this.payload(r.interactionId);
+    await this.tellParticipants(payload);
+    if (r.kind === 'transfer') await this.dispatch();
+    return payload;
+  }
+
+  async reject(offerId: string, agentId: string): Promise<void> {
+    const r = await this.d.engine.run<OfferEnded>('decline', [offerId, agentId, 'rejected']);
+    await this.d.states.record(r.changes);
+    if (isRefusal(r)) throw refusal(r, 'offer');
+    await this.afterDecline(r);
+  }
+
+  /** After a reject, a timeout or a withdrawal: record it, tell those concerned, route again. */
+  async afterDecline(e: OfferEnded): Promise<void> {
+    await this.d.records.offerEnded(e.offerId, e.outcome);
+    const i = await this.d.records.get(e.interactionId);
+    await this.d.events.push(e.agentId, { type: 'offer.ended', offerId: e.offerId, interactionId: e.interactionId, reason: e.outcome });
+    if (!i) return;
+    await this.d.records.journey(i, `offer.${e.outcome}`, e.agentId, { offerId: e.offerId, kind: e.kind });
+    if (e.kind === 'route') {
+      const live = await this.d.engine.interactionLive(i.id);
+      if (live.state === 'queued') {
+        await this.d.records.update(i.id, { state: 'queued' });
+        await this.d.bus.publish({ type: 'interaction.requeued', interactionId: i.id, channel: i.channel, queueId: e.queueId, agentId: e.agentId, outcome: e.outcome });
+      }
+    } else if (e.from) {
+      await this.d.events.push(e.from, { type: 'transfer.declined', interactionId: i.id, agentId: e.agentId, kind: e.kind === 'conference' ? 'conference' : 'transfer', reason: e.outcome });
+      await this.d.bus.publish({ type: 'interaction.transfer-declined', interactionId: i.id, channel: i.channel, agentId: e.from, toAgentId: e.agentId, kind: e.kind === 'conference' ? 'conference' : 'transfer', outcome: e.outcome });
+      await this.tellParticipants(await this.payload(i.id));
+    }
+    await this.dispatch();
+  }
+
+  /** Ends offers whose time ran out and wrap-ups that are over; every instance runs this. */
+  async sweep(): Promise<void> {
+    const due = await this.d.engine.run<{ offers: string[]; wraps: string[] }>('due', [200]);
+    if (isRefusal(due)) return;
+    for (const offerId of list<string>(due.offers)) {
+      const r = await this.d.engine.run<OfferEnded>('decline', [offerId, '', 'timeout']);
+      await this.d.states.record(r.changes);
+      if (!isRefusal(r)) await this.afterDecline(r);
+    }
+    for (const member of list<string>(due.wraps)) {
+      const r = await this.d.engine.run<{ ended: unknown }>('endWrap', [member]);
+      await this.d.states.record(r.changes);
+    }
+    await this.dispatch();
+  }
+
+  /** The agent's own state change; going Available loads their current skills and capacity. */
+  async setOwnState(agentId: string, state: AgentState, reason: string | null): Promise<AgentStatus> {
+    if (state === 'logged-out') {
+      const held = await this.d.engine.interactionsOf(agentId);
+      if (held.length) throw conflict(`Close or transfer your ${held.length} open interaction(s) before logging out.`);
+    }
+    if (state === 'available') {
+      const agent = await this.d.agents.get(agentId);
+      const skills = (await this.d.agents.skillsOf([agentId])).get(agentId) ?? [];
+      await this.d.engine.profile(agentId, agent.capacity, skills);
+    }
+    const status = await this.d.states.set(agentId, state, reason);
+    if (state === 'available') await this.dispatch();
+    return status;
+  }
+
+  /** Closes an assigned interaction (agent, customer or system), or abandons one still waiting. */
+  async close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null = null): Promise<InteractionPayload> {
+    if (dispositionId !== null) this.checkDisposition(dispositionId);
+    const before = await this.d.records.get(interactionId);
+    if (!before) throw refusal({ error: 'not_found' }, 'interaction');
+    const agentId = 'agentId' in by ? by.agentId : '';
+    const wrapMs = (this.queue(before.queueId ?? '')?.wrapUpSeconds ?? 0) * 1000;
+    const r = await this.d.engine.run<Closed>('close', [interactionId, agentId, wrapMs, 'closed']);
+    await this.d.states.record(r.changes);
+    if (isRefusal(r)) throw refusal(r, 'interaction');
+    const now = new Date();
+    const who = 'agentId' in by ? 'agent' : by.by;
+    if (r.withdrawn) await this.afterDeclineQuiet(r.withdrawn);
+    if (r.state === 'abandoned') {
+      await this.d.records.update(interactionId, { state: 'abandoned', closedAt: now });
+      await this.d.records.journey(before, 'abandoned', null, { by: who });
+      await this.d.bus.publish({ type: 'interaction.abandoned', interactionId, channel: before.channel, queueId: before.queueId });
+    } else {
+      await this.d.records.update(interactionId, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
+      await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
+      for (const a of [r.owner, r.conf].filter(Boolean)) await this.d.events.push(a, { type: 'interaction.removed', interactionId, reason: 'closed' });
+      await this.d.bus.publish({ type: 'interaction.closed', interactionId, channel: before.channel, agentId: r.owner || null, by: who, dispositionId });
+    }
+    await this.dispatch();
+    return this.payload(interactionId);
+  }
+
+  /** A withdrawal caused by a close: the offer goes, nothing is routed again. */
+  private async afterDeclineQuiet(e: OfferEnded): Promise<void> {
+    await this.d.records.offerEnded(e.offerId, 'withdrawn');
+    await this.d.events.push(e.agentId, { type: 'offer.ended', offerId: e.offerId, interactionId: e.interactionId, reason: 'withdrawn' });
+  }
+
+  checkDisposition(id: string): void {
+    const known = [...this.d.config().reasons.dispositions.map((d) => d.id), 'timeout'];
+    if (!known.includes(id)) throw badRequest(`Unknown disposition "${id}".`, [{ field: 'disposition', problem: `must be one of ${known.join(', ')}` }]);
+  }
+
+  /** Sends the interaction as it is now to its owner and conference guest (all their tabs). */
+  async tellParticipants(p: InteractionPayload): Promise<void> {
+    const to = new Set([p.ownerId, p.conferenceAgentId].filter((x): x is string => !!x));
+    for (const a of to) await this.d.events.push(a, { type: 'interaction.updated', interaction: p });
+  }
+
+  async payload(interactionId: string): Promise<InteractionPayload> {
+    const i = await this.d.records.get(interactionId);
+    if (!i) throw refusal({ error: 'not_found' }, 'interaction');
+    return presentInteraction(i, await this.d.engine.interactionLive(interactionId), await this.d.records.customerName(i.contactId));
+  }
+
+  get engine(): RoutingEngine {
+    return this.d.engine;
+  }
+  get records(): RoutingRecords {
+    return this.d.records;
+  }
+  get events(): AgentEvents {
+    return this.d.events;
+  }
+}

@@ -1,0 +1,179 @@
+import type { AgentStateName, AgentServerMessage, ChannelName, OfferPayload, QueueStatsPayload } from '@switchboard/protocol';
+import type { Channel, Config, Queue } from '../../config/schema.js';
+import { hoursStatus } from '../websites/hours.js';
+import { presentOffer } from '../interactions/presenter.js';
+import type { Services } from '../../services.js';
+import type { RoutingService } from './service.js';
+import type { OfferKind } from './engine.js';
+
+interface AgentRow {
+  agentId: string;
+  state: AgentStateName;
+  load: Record<string, number>;
+  cap: Record<string, number>;
+  skills: Record<string, number>;
+  offer: string;
+}
+
+export interface QueueAvailability {
+  queueId: string;
+  channel: Channel;
+  open: boolean;
+  nextOpening: string | null;
+  /** Agents who could take one more interaction of this queue right now. */
+  agentsAvailable: number;
+  agentsLoggedIn: number;
+  waiting: number;
+}
+
+const STATES: AgentStateName[] = ['logged-out', 'available', 'not-ready', 'busy', 'wrap-up', 'rona'];
+
+/** Read-only pictures of the routing state: for the desktop, the supervisor and the widget's bot. */
+export class RoutingViews {
+  constructor(
+    private readonly s: Pick<Services, 'config' | 'redis' | 'states'>,
+    private readonly routing: RoutingService,
+  ) {}
+
+  private async onlineAgents(): Promise<AgentRow[]> {
+    const ids = await this.routing.engine.online();
+    const p = this.s.redis.client.pipeline();
+    for (const id of ids) {
+      p.hgetall(this.routing.engine.key('a', id));
+      p.hget(this.s.redis.key('agent-state', id), 'state');
+    }
+    const res = (await p.exec()) ?? [];
+    return ids.map((agentId, n) => {
+      const h = (res[n * 2]?.[1] ?? {}) as Record<string, string>;
+      const row: AgentRow = { agentId, state: (res[n * 2 + 1]?.[1] as AgentStateName) ?? 'logged-out', load: {}, cap: {}, skills: {}, offer: h.offer ?? '' };
+      for (const [k, v] of Object.entries(h)) {
+        const [kind, name] = k.split(':');
+        if (kind === 'load') row.load[name!] = Number(v);
+        else if (kind === 'cap') row.cap[name!] = Number(v);
+        else if (kind === 'sk') row.skills[name!] = Number(v);
+      }
+      return row;
+    });
+  }
+
+  private static eligible(a: AgentRow, q: Queue): boolean {
+    const anyAgent = q.relax.some((r) => r.anyAgent);
+    const drop = Math.max(0, ...q.relax.map((r) => r.minLevelDrop ?? 0));
+    return (a.cap[q.channel] ?? 0) > 0 && (anyAgent || q.skills.every((s) => (a.skills[s.skill] ?? 0) >= Math.max(1, s.level - drop)));
+  }
+
+  private static canTakeNow(a: AgentRow, q: Queue): boolean {
+    if (a.state !== 'available' && a.state !== 'busy') return false;
+    if (a.offer) return false;
+    const onCall = (a.load.phone ?? 0) + (a.load.video ?? 0) > 0;
+    if (onCall && !q.allowWhileOnCall && q.channel !== 'phone' && q.channel !== 'video') return false;
+    return (a.load[q.channel] ?? 0) < (a.cap[q.channel] ?? 0) && (a.load.total ?? 0) < (a.cap.total ?? 0);
+  }
+
+  /** For the widget's bot API: may a visitor expect an agent now, per queue of a website or channel? */
+  async availability(filter: { websiteId?: string; queueId?: string; channel?: Channel } = {}): Promise<QueueAvailability[]> {
+    const config = this.s.config();
+    const website = filter.websiteId ? config.websites.find((w) => w.id === filter.websiteId) : undefined;
+    let queues = config.queues;
+    if (website) {
+      const ids = new Set(Object.values(website.channels).filter((c) => c.enabled && c.queue).map((c) => c.queue!));
+      queues = queues.filter((q) => ids.has(q.id));
+    }
+    if (filter.queueId) queues = queues.filter((q) => q.id === filter.queueId);
+    if (filter.channel) queues = queues.filter((q) => q.channel === filter.channel);
+    const agents = await this.onlineAgents();
+    const now = new Date();
+    return Promise.all(
+      queues.map(async (q) => {
+        const hours = [q.hours, website?.hours].filter((c): c is string => !!c).map((id) => hoursStatus(calendar(config, id), now));
+        const closed = hours.find((h) => !h.open);
+        const eligible = agents.filter((a) => RoutingViews.eligible(a, q));
+        return {
+          queueId: q.id,
+          channel: q.channel,
+          open: !closed,
+          nextOpening: closed?.nextOpening ?? null,
+          agentsAvailable: closed ? 0 : eligible.filter((a) => RoutingViews.canTakeNow(a, q)).length,
+          agentsLoggedIn: eligible.length,
+          waiting: (await this.routing.engine.waiting(q.id)).count,
+        };
+      }),
+    );
+  }
+
+  /** The supervisor's live view of every queue. */
+  async queueStats(): Promise<QueueStatsPayload[]> {
+    const config = this.s.config();
+    const agents = await this.onlineAgents();
+    const offered = new Map<string, number>();
+    for (const a of agents.filter((x) => x.offer)) {
+      const q = (await this.routing.engine.offerOf(a.offer)).queue;
+      if (q) offered.set(q, (offered.get(q) ?? 0) + 1);
+    }
+    const now = Date.now();
+    return Promise.all(
+      config.queues.map(async (q) => {
+        const w = await this.routing.engine.waiting(q.id);
+        const eligible = agents.filter((a) => RoutingViews.eligible(a, q));
+        const byState = Object.fromEntries(STATES.map((st) => [st, eligible.filter((a) => a.state === st).length])) as Record<AgentStateName, number>;
+        return {
+          queueId: q.id,
+          name: q.name,
+          channel: q.channel as ChannelName,
+          open: hoursStatus(calendar(config, q.hours), new Date(now)).open,
+          waiting: w.count,
+          longestWaitSeconds: w.oldestQueuedAt ? Math.floor((now - w.oldestQueuedAt) / 1000) : 0,
+          offered: offered.get(q.id) ?? 0,
+          agents: byState,
+          available: eligible.filter((a) => RoutingViews.canTakeNow(a, q)).length,
+          estimatedWaitSeconds: w.count ? await this.routing.estimate(q.id, w.count) : null,
+        };
+      }),
+    );
+  }
+
+  /** The supervisor's view of every logged-in agent: state, load and what they hold. */
+  async agents() {
+    const rows = await this.onlineAgents();
+    return Promise.all(
+      rows.map(async (a) => ({
+        agentId: a.agentId,
+        status: await this.s.states.get(a.agentId),
+        load: a.load,
+        capacity: a.cap,
+        pendingOfferId: a.offer || null,
+        interactions: await this.routing.engine.interactionsOf(a.agentId),
+      })),
+    );
+  }
+
+  /** Everything an agent's desktop shows, with the seq it is current up to. */
+  async snapshot(agentId: string): Promise<Extract<AgentServerMessage, { type: 'snapshot' }>> {
+    const seq = await this.routing.events.current(agentId);
+    const status = await this.s.states.get(agentId);
+    const load = await this.routing.engine.agentLoad(agentId);
+    const offers: OfferPayload[] = [];
+    if (load.offer) {
+      const o = await this.routing.engine.offerOf(load.offer);
+      const i = o.state === 'pending' ? await this.routing.records.get(o.interaction!) : null;
+      if (i) {
+        const queueName = this.routing.queue(i.queueId ?? '')?.name ?? null;
+        offers.push(
+          presentOffer(
+            { offerId: load.offer, agentId, interactionId: i.id, kind: o.kind as OfferKind, expiresAt: Number(o.deadline), queueId: o.queue ?? '', channel: i.channel, from: o.from || null },
+            i,
+            queueName,
+            await this.routing.records.customerName(i.contactId),
+          ),
+        );
+      }
+    }
+    const ids = await this.routing.engine.interactionsOf(agentId);
+    const interactions = await Promise.all(ids.map((id) => this.routing.payload(id)));
+    return { type: 'snapshot', seq, status, offers, interactions };
+  }
+}
+
+function calendar(config: Config, id: string | undefined) {
+  return id ? config.calendars.find((c) => c.id === id) : undefined;
+}
