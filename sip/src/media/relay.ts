@@ -38,6 +38,11 @@ export class PassthroughRelay implements MediaRelay {
   async offer(o: MediaOffer): Promise<string> {
     return o.sdp;
   }
+  /**
+   * Towards a browser rtpengine answers DTLS `active`: it already starts DTLS as the client while
+   * handling the browser's actpass offer, and switching it to passive at answer time left
+   * Chromium's handshake stuck in "connecting" (ICE up, no audio) on this machine.
+   */
   async answer(a: MediaAnswer): Promise<string> {
     return a.sdp;
   }
@@ -92,8 +97,13 @@ export class RtpEngineRelay implements MediaRelay {
     return r.sdp;
   }
 
+  /**
+   * Towards a browser rtpengine answers DTLS `active`: it already starts DTLS as the client while
+   * handling the browser's actpass offer, and switching it to passive at answer time left
+   * Chromium's handshake stuck in "connecting" (ICE up, no audio) on this machine.
+   */
   async answer(a: MediaAnswer): Promise<string> {
-    const extra: NgParams = { 'to-tag': a.toTag, ...(a.profile === 'webrtc' ? { DTLS: 'passive' } : {}) };
+    const extra: NgParams = { 'to-tag': a.toTag, ...(a.profile === 'webrtc' ? { DTLS: 'active' } : {}) };
     const r = await this.call('answer', this.params(a, extra));
     if (!r.sdp) throw new MediaError('rtpengine answer returned no SDP');
     return r.sdp;

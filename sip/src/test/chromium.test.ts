@@ -1,0 +1,151 @@
+// End to end with a real browser: headless Chromium (fake microphone) runs sip.js with its own
+// WebRTC session description handler, calls through Switchboard over WebSocket; rtpengine turns
+// DTLS-SRTP/ICE into plain RTP for a sipp PBX that echoes the audio back. Audio must flow both
+// ways: the browser's RTP counters and rtpengine's per-leg counters all move.
+import { expect } from 'chai';
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join, normalize } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import type { RtpEngineRelay } from '../media/relay.js';
+import { PACKAGE_ROOT, freePort, rtpengineRelay, sipp, waitForUdpListener, type SippProcess } from './support/services.js';
+import { WIDGET_TOKEN, startHarness, type Harness } from './support/harness.js';
+
+const SIPJS = join(PACKAGE_ROOT, '..', 'node_modules', 'sip.js', 'lib');
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>widget call</title>
+<script type="module">
+import { UserAgent, Inviter, SessionState } from '/sipjs/index.js';
+window.startCall = async (wsUrl, user, pass) => {
+  const ua = new UserAgent({
+    uri: UserAgent.makeURI('sip:visitor@switchboard.test'),
+    authorizationUsername: user, authorizationPassword: pass,
+    transportOptions: { server: wsUrl }, logBuiltinEnabled: false,
+    sessionDescriptionHandlerFactoryOptions: { peerConnectionConfiguration: { iceServers: [] }, iceGatheringTimeout: 1000 },
+  });
+  await ua.start();
+  const inviter = new Inviter(ua, UserAgent.makeURI('sip:queue@switchboard.test'), {
+    sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+  });
+  window.ua = ua; window.session = inviter;
+  await new Promise((resolve, reject) => {
+    inviter.stateChange.addListener((s) => {
+      if (s === SessionState.Established) resolve();
+      if (s === SessionState.Terminated) reject(new Error('call terminated before answer'));
+    });
+    inviter.invite().catch(reject);
+  });
+};
+window.rtpStats = async () => {
+  const pc = window.session.sessionDescriptionHandler.peerConnection;
+  let sent = 0, received = 0;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') sent += s.packetsSent;
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') received += s.packetsReceived;
+  });
+  let dtls = '';
+  (await pc.getStats()).forEach((s) => { if (s.type === 'transport') dtls = s.dtlsState; });
+  return { sent, received, ice: pc.iceConnectionState, dtls, local: pc.localDescription && pc.localDescription.sdp, remote: pc.remoteDescription && pc.remoteDescription.sdp };
+};
+window.hangup = async () => { await window.session.bye(); await window.ua.stop(); };
+</script>`;
+
+function serve(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      return;
+    }
+    if (url.pathname.startsWith('/sipjs/')) {
+      const file = normalize(join(SIPJS, url.pathname.slice('/sipjs/'.length)));
+      if (!file.startsWith(SIPJS)) {
+        res.writeHead(403).end();
+        return;
+      }
+      readFile(file).then(
+        (b) => res.writeHead(200, { 'content-type': 'text/javascript' }).end(b),
+        () => res.writeHead(404).end(),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
+}
+
+/** Packets rtpengine counted per leg of a session (summed over that leg's streams). */
+async function legPackets(relay: RtpEngineRelay, sessionId: string): Promise<number[]> {
+  const q = (await relay.query(sessionId)) as { tags?: Record<string, { medias?: Array<{ streams?: Array<{ stats?: { packets?: number } }> }> }> };
+  return Object.values(q.tags ?? {}).map((t) =>
+    (t.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, s) => n + (s.stats?.packets ?? 0), 0),
+  );
+}
+
+describe('headless Chromium widget call with audio both ways (sip.js, rtpengine, sipp RTP echo)', function () {
+  this.timeout(60000);
+  let relay: RtpEngineRelay;
+  let h: Harness | undefined;
+  let browser: Browser | undefined;
+  let web: http.Server | undefined;
+  let pbx: SippProcess | undefined;
+
+  before(async () => {
+    relay = await rtpengineRelay();
+  });
+  after(() => relay.close());
+  afterEach(async () => {
+    await browser?.close();
+    web?.close();
+    pbx?.kill();
+    if (h) {
+      try {
+        await h.assertClean();
+      } finally {
+        await h.close();
+      }
+    }
+  });
+
+  it('carries audio from the browser to the PBX and back, then leaves nothing behind', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    pbx = sipp({ scenario: 'uas-answer.xml', port: pbxPort, timeoutS: 40, extra: ['-rtp_echo', '-mp', String(await freePort())] });
+    await waitForUdpListener(pbxPort, pbx);
+    web = await serve();
+    browser = await chromium.launch({
+      executablePath: execFileSync('sh', ['-c', 'command -v chromium']).toString().trim(),
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+        '--allow-loopback-in-peer-connection',
+      ],
+    });
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(web.address() as AddressInfo).port}/`);
+    await page.evaluate(([ws, u, p]) => (globalThis as unknown as { startCall(a: string, b: string, c: string): Promise<void> }).startCall(ws!, u!, p!),
+      [`ws://127.0.0.1:${h.wsPort}`, WIDGET_TOKEN.username, WIDGET_TOKEN.password]);
+
+    const sessionId = [...h.cc.activeSessions.keys()][0]!;
+    let stats = { sent: 0, received: 0, ice: '' };
+    let legs: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      stats = await page.evaluate(() => (globalThis as unknown as { rtpStats(): Promise<{ sent: number; received: number; ice: string }> }).rtpStats());
+      legs = await legPackets(relay, sessionId);
+      if (stats.sent > 50 && stats.received > 50 && legs.length === 2 && legs.every((n) => n > 50)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(stats.ice, 'browser ICE state').to.match(/connected|completed/);
+    if (process.env.SIP_TEST_LOG) console.error(JSON.stringify(stats, null, 1));
+    expect(stats.sent, 'RTP packets the browser sent').to.be.greaterThan(50);
+    expect(stats.received, 'RTP packets the browser received (echoed by the PBX)').to.be.greaterThan(50);
+    expect(legs, 'rtpengine packet counts per leg').to.have.length(2);
+    for (const n of legs) expect(n).to.be.greaterThan(50);
+
+    await page.evaluate(() => (globalThis as unknown as { hangup(): Promise<void> }).hangup());
+    const r = await pbx.done;
+    expect(r.code, r.stderr.slice(-800)).to.equal(0);
+  });
+});
