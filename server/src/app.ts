@@ -27,9 +27,13 @@ import { checkReason } from './modules/agents/routes.js';
 import { agentsModule } from './modules/agents/module.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { websiteRoutes } from './modules/websites/routes.js';
+import { contactRoutes } from './modules/contacts/routes.js';
+import { ContactService } from './modules/contacts/service.js';
 import { routingModule } from './modules/routing/module.js';
 import { createRouting } from './modules/routing/create.js';
 import { RealtimeHub } from './realtime/hub.js';
+import { reasonsModule } from './modules/reasons/module.js';
+import { staticModule } from './modules/static/module.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
 
@@ -39,7 +43,10 @@ const modules: ServerModule[] = [
   agentsModule,
   { name: 'admin', routes: adminRoutes },
   { name: 'websites', routes: websiteRoutes },
+  { name: 'contacts', routes: contactRoutes },
+  reasonsModule,
   routingModule,
+  staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
 ];
 
 /** A failure to start that the administrator can fix; the message says what and where. */
@@ -102,6 +109,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
       sessions,
       states,
       readiness,
+      contacts: new ContactService(db),
       routing,
       setOwnState: async (agentId, state, reason) => {
         checkReason(services, state, reason);
@@ -122,7 +130,13 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
       if (stop) cleanups.push(stop);
     }
     await listen(server, config);
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
     cleanups.push(() => hub.close());
 
     xmpp.start();

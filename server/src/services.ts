@@ -8,6 +8,7 @@ import type { SessionStore } from './modules/agents/sessions.js';
 import type { AgentStateStore, AgentStatus } from './modules/agents/state-store.js';
 import type { Readiness } from './modules/health/checks.js';
 import type { AgentState } from './modules/agents/agent.entity.js';
+import type { ContactService } from './modules/contacts/service.js';
 import type { RoutingService } from './modules/routing/service.js';
 
 /** What route modules and sockets may use; built once per server instance in app.ts. */
@@ -21,6 +22,7 @@ export interface Services {
   sessions: SessionStore;
   states: AgentStateStore;
   readiness: Readiness;
+  contacts: ContactService;
   routing: RoutingService;
   setOwnState: (agentId: string, state: AgentState, reason: string | null) => Promise<AgentStatus>;
   reloadConfig: (by: string) => Promise<void>;

@@ -247,9 +247,16 @@ export class RealtimeHub {
   }
 
   /** Tells every client the server is going away (1001) so desktops reconnect elsewhere. */
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const ws of this.wss.clients) ws.close(AGENT_CLOSE.serverShutdown, 'server shutting down');
+    const open = [...this.wss.clients];
+    for (const ws of open) ws.close(AGENT_CLOSE.serverShutdown, 'server shutting down');
+    // Give clients a moment to answer the close frame, then drop whoever did not.
+    await Promise.race([
+      Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((r) => ws.once('close', r))))),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
+    for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
 }

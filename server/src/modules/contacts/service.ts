@@ -1,0 +1,77 @@
+import { Brackets, type DataSource } from 'typeorm';
+import { newId } from '../../db/ids.js';
+import { conflict, notFound } from '../../http/errors.js';
+import { Contact } from './contact.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+import type { ContactInput } from './schema.js';
+
+const normaliseEmail = (e: string | null | undefined) => (e ? e.trim().toLowerCase() : e);
+
+export class ContactService {
+  constructor(private readonly db: DataSource) {}
+
+  private get repo() {
+    return this.db.getRepository(Contact);
+  }
+
+  async get(id: string): Promise<Contact> {
+    const c = await this.repo.findOneBy({ id });
+    if (!c) throw notFound('Contact');
+    return c;
+  }
+
+  async search(q: string | undefined, limit: number): Promise<Contact[]> {
+    const qb = this.repo.createQueryBuilder('c').orderBy('c.updatedAt', 'DESC').limit(limit);
+    if (q) {
+      // LIKE wildcards typed by the user are matched literally.
+      const like = `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+      qb.where(new Brackets((w) => w.where('c.name LIKE :like', { like }).orWhere('c.email LIKE :like', { like }).orWhere('c.phone LIKE :like', { like })));
+    }
+    return qb.getMany();
+  }
+
+  async create(input: ContactInput): Promise<Contact> {
+    const email = normaliseEmail(input.email);
+    if (email && (await this.repo.existsBy({ email }))) throw conflict(`A contact with the email ${email} exists already.`);
+    const c = this.repo.create({ id: newId(), name: input.name ?? null, email: email ?? null, phone: input.phone ?? null, customFields: input.customFields ?? {} });
+    await this.repo.insert(c);
+    return this.get(c.id);
+  }
+
+  async update(id: string, input: ContactInput): Promise<Contact> {
+    const c = await this.get(id);
+    const email = normaliseEmail(input.email);
+    if (email && email !== c.email && (await this.repo.existsBy({ email }))) throw conflict(`A contact with the email ${email} exists already.`);
+    if (input.name !== undefined) c.name = input.name;
+    if (input.email !== undefined) c.email = email ?? null;
+    if (input.phone !== undefined) c.phone = input.phone;
+    if (input.customFields !== undefined) c.customFields = { ...c.customFields, ...input.customFields };
+    await this.repo.save(c);
+    return this.get(id);
+  }
+
+  /**
+   * The contact a channel's visitor belongs to: matched by email, then phone; created when
+   * missing; details the visitor gave fill in what the contact lacked (never overwrite).
+   */
+  async findOrCreate(input: { name?: string | null; email?: string | null; phone?: string | null; customFields?: Record<string, string> }): Promise<Contact> {
+    const email = normaliseEmail(input.email);
+    const existing = (email ? await this.repo.findOneBy({ email }) : null) ?? (input.phone ? await this.repo.findOneBy({ phone: input.phone }) : null);
+    if (!existing) return this.create({ ...input, email });
+    let changed = false;
+    if (!existing.name && input.name) (existing.name = input.name), (changed = true);
+    if (!existing.email && email) (existing.email = email), (changed = true);
+    if (!existing.phone && input.phone) (existing.phone = input.phone), (changed = true);
+    for (const [k, v] of Object.entries(input.customFields ?? {})) {
+      if (existing.customFields[k] === undefined) (existing.customFields = { ...existing.customFields, [k]: v }), (changed = true);
+    }
+    if (changed) await this.repo.save(existing);
+    return existing;
+  }
+
+  /** The customer journey: what happened on every channel, newest first. */
+  async journey(id: string, limit = 200): Promise<InteractionEvent[]> {
+    await this.get(id);
+    return this.db.getRepository(InteractionEvent).find({ where: { contactId: id }, order: { at: 'DESC', seq: 'DESC' }, take: limit });
+  }
+}
