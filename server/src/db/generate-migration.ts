@@ -9,7 +9,7 @@ import { createDatabase, dropDatabase } from './admin.js';
 
 const name = process.argv[2];
 if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
-  console.error('usage: generate-migration <PascalCaseName>');
+  process.stderr.write('usage: generate-migration <PascalCaseName>\n');
   process.exit(2);
 }
 const config = loadConfig(process.env.SWITCHBOARD_CONFIG_DIR ?? "../config");
@@ -21,7 +21,7 @@ try {
   await ds.runMigrations();
   const sql = await ds.driver.createSchemaBuilder().log();
   if (sql.upQueries.length === 0) {
-    console.log('entities and migrations agree: nothing to generate');
+    process.stdout.write('entities and migrations agree: nothing to generate\n');
     process.exit(0);
   }
   const stamp = Date.now();
@@ -41,7 +41,7 @@ try {
     .replace(/^(\/\/.*\n)/, `$1import { ${className} } from './${stamp}-${name}.js';\n`)
     .replace(/= \[(.*)\];/s, (_m, list: string) => `= [${list.trim() ? list.trim().replace(/,?\s*$/, ', ') : ''}${className}];`);
   writeFileSync(indexFile, index);
-  console.log(`wrote src/db/migrations/${file}`);
+  process.stdout.write(`wrote src/db/migrations/${file}\n`);
 } finally {
   await ds.destroy();
   await dropDatabase(config.main.database, scratch);

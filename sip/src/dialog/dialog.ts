@@ -7,7 +7,7 @@ import type { NameAddr, SipRequest, SipResponse } from '../message.js';
 import { REASONS } from '../message.js';
 import type { Credentials } from '../auth/digest.js';
 import { sendClientRequest } from '../client-request.js';
-import { IncomingRequest, ServerResponse } from '../request.js';
+import type { IncomingRequest, ServerResponse } from '../request.js';
 import type { SipStack } from '../stack.js';
 import type { Flow } from '../transport/types.js';
 import { isReliable } from '../transport/types.js';
