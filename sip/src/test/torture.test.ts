@@ -2,12 +2,11 @@
 // stay up, invalid requests must get 400 on the flow they came from, and the engine must still
 // serve a normal request afterwards.
 import { expect } from 'chai';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import WebSocket from 'ws';
 import { pino } from 'pino';
 import { SipEngine } from '../engine.js';
 import { freePort } from './support/services.js';
+import { finalResponse, statusOf, tcpClient, udpClient, wsClient, type Client } from './support/raw.js';
 
 const CRLF = (s: string): string => s.replace(/\r?\n/g, '\r\n');
 
@@ -125,82 +124,6 @@ Content-Length: 0
 
 `);
 
-function statusOf(msg: string): number {
-  return Number(/^SIP\/2\.0 (\d{3})/.exec(msg)?.[1] ?? 0);
-}
-
-interface Client {
-  send(msg: string): void;
-  next(): Promise<string>;
-  close(): void;
-}
-
-function queue(): { push(m: string): void; next(): Promise<string> } {
-  const items: string[] = [];
-  const waiters: Array<(m: string) => void> = [];
-  return {
-    push(m) {
-      const w = waiters.shift();
-      if (w) w(m);
-      else items.push(m);
-    },
-    next() {
-      const m = items.shift();
-      if (m !== undefined) return Promise.resolve(m);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no response within 3 s')), 3000);
-        waiters.push((x) => {
-          clearTimeout(t);
-          resolve(x);
-        });
-      });
-    },
-  };
-}
-
-async function udpClient(port: number): Promise<Client> {
-  const s = dgram.createSocket('udp4');
-  const q = queue();
-  s.on('message', (m) => q.push(m.toString('binary')));
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  return { send: (m) => s.send(Buffer.from(m, 'binary'), port, '127.0.0.1'), next: q.next, close: () => s.close() };
-}
-
-async function tcpClient(port: number): Promise<Client> {
-  const q = queue();
-  const s = net.connect({ host: '127.0.0.1', port });
-  let buf = '';
-  s.on('data', (d) => {
-    buf += d.toString('binary');
-    // Responses we get here carry no body: cut at the blank line.
-    let i;
-    while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-      q.push(buf.slice(0, i + 4));
-      buf = buf.slice(i + 4);
-    }
-  });
-  await new Promise<void>((r) => s.once('connect', () => r()));
-  return { send: (m) => s.write(Buffer.from(m, 'binary')), next: q.next, close: () => s.destroy() };
-}
-
-async function wsClient(port: number): Promise<Client> {
-  const q = queue();
-  const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'sip');
-  ws.on('message', (d: Buffer) => q.push(d.toString('utf8')));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, close: () => ws.close() };
-}
-
-/** Reads responses until a final one (100 Trying may come first). */
-async function finalResponse(c: Client): Promise<string> {
-  for (;;) {
-    const m = await c.next();
-    if (statusOf(m) >= 200) return m;
-  }
-}
 
 describe('malformed and torture messages (RFC 4475) never take the engine down', function () {
   let engine: SipEngine;

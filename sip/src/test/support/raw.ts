@@ -1,0 +1,87 @@
+// Raw SIP clients for black-box tests that need to misbehave (never ACK, send garbage).
+import dgram from 'node:dgram';
+import net from 'node:net';
+import WebSocket from 'ws';
+
+export function statusOf(msg: string): number {
+  return Number(/^SIP\/2\.0 (\d{3})/.exec(msg)?.[1] ?? 0);
+}
+
+export interface Client {
+  send(msg: string): void;
+  next(): Promise<string>;
+  close(): void;
+  /** Everything received so far. */
+  all: string[];
+}
+
+function queue(): { push(m: string): void; next(): Promise<string>; all: string[] } {
+  const items: string[] = [];
+  const all: string[] = [];
+  const waiters: Array<(m: string) => void> = [];
+  return {
+    all,
+    push(m) {
+      all.push(m);
+      const w = waiters.shift();
+      if (w) w(m);
+      else items.push(m);
+    },
+    next() {
+      const m = items.shift();
+      if (m !== undefined) return Promise.resolve(m);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no response within 3 s')), 3000);
+        waiters.push((x) => {
+          clearTimeout(t);
+          resolve(x);
+        });
+      });
+    },
+  };
+}
+
+export async function udpClient(port: number): Promise<Client> {
+  const s = dgram.createSocket('udp4');
+  const q = queue();
+  s.on('message', (m) => q.push(m.toString('binary')));
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  return { send: (m) => s.send(Buffer.from(m, 'binary'), port, '127.0.0.1'), next: q.next, all: q.all, close: () => s.close() };
+}
+
+export async function tcpClient(port: number): Promise<Client> {
+  const q = queue();
+  const s = net.connect({ host: '127.0.0.1', port });
+  let buf = '';
+  s.on('data', (d) => {
+    buf += d.toString('binary');
+    // Responses we get here carry no body: cut at the blank line.
+    let i;
+    while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+      q.push(buf.slice(0, i + 4));
+      buf = buf.slice(i + 4);
+    }
+  });
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  return { send: (m) => s.write(Buffer.from(m, 'binary')), next: q.next, all: q.all, close: () => s.destroy() };
+}
+
+export async function wsClient(port: number): Promise<Client> {
+  const q = queue();
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'sip');
+  ws.on('message', (d: Buffer) => q.push(d.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, all: q.all, close: () => ws.close() };
+}
+
+/** Reads responses until a final one (100 Trying may come first). */
+export async function finalResponse(c: Client): Promise<string> {
+  for (;;) {
+    const m = await c.next();
+    if (statusOf(m) >= 200) return m;
+  }
+}
+
