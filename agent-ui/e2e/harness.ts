@@ -1,0 +1,88 @@
+// A real Switchboard for the desktop's end-to-end tests: the built server (server/dist) as its
+// own process, against the machine's MariaDB and Redis, with a copy of config/ on a free port
+// and a database of its own. The server serves agent-ui/dist, so this tests the real build.
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const UI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = path.resolve(UI, '..');
+export const SCREENSHOTS = path.join(REPO, 'docs/screenshots');
+
+const serverDist = (p: string) => path.join(REPO, 'server/dist', p);
+const { makeConfigDir, testConfig } = await import(serverDist('test/config.js'));
+const { spawnServer, api, login } = await import(serverDist('test/server.js'));
+const { createDatabase, dropDatabase } = await import(serverDist('db/admin.js'));
+const { TEST_DB, ADMIN_PASSWORD } = await import(serverDist('test/env.js'));
+export { api, login, ADMIN_PASSWORD };
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface E2eServer {
+  url: string;
+  configDir: string;
+  /** Stops the process (SIGTERM, as an operator would); `start()` brings it back on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startServer(): Promise<E2eServer> {
+  await createDatabase(testConfig().main.database, TEST_DB, true);
+  const port = await freePort();
+  const configDir: string = makeConfigDir({ set: { 'switchboard.yaml:server.port': port } });
+  let proc: { stop(): Promise<void> } | undefined;
+  const server: E2eServer = {
+    url: `http://127.0.0.1:${port}`,
+    configDir,
+    start: async () => {
+      proc = await spawnServer(configDir);
+    },
+    stop: async () => {
+      await proc?.stop();
+      proc = undefined;
+    },
+  };
+  await server.start();
+  return server;
+}
+
+export async function dropTestDatabase(): Promise<void> {
+  if (!process.env.SWITCHBOARD_KEEP_TEST_DB) await dropDatabase(testConfig().main.database, TEST_DB);
+}
+
+/** Debian's Chromium, with the flags this machine needs (docs: /work/shared/machine-notes.md). */
+export function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROME_BIN || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return path.join(SCREENSHOTS, `agent-desktop-${name}.png`);
+}

@@ -1,0 +1,62 @@
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+
+/** A failed API call, carrying the server's stable code and its human message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: { field: string; problem: string }[] = [],
+  ) {
+    super(message);
+  }
+
+  /** Status 0 means the request never got an answer: the server or the network is down. */
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; fields?: { field: string; problem: string }[] };
+}
+
+/**
+ * The REST API, authenticated by the HttpOnly session cookie: the token never reaches script,
+ * so an injected script cannot carry it away.
+ */
+@Injectable({ providedIn: 'root' })
+export class Api {
+  private readonly http = inject(HttpClient);
+
+  get<T>(path: string): Promise<T> {
+    return this.call(this.http.get<T>(path, { withCredentials: true }));
+  }
+
+  post<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.call(this.http.post<T>(path, body, { withCredentials: true }));
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.call(this.http.put<T>(path, body, { withCredentials: true }));
+  }
+
+  private async call<T>(req: Parameters<typeof firstValueFrom<T>>[0]): Promise<T> {
+    try {
+      return await firstValueFrom(req);
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HttpErrorResponse) {
+    const body = (err.error ?? {}) as ErrorBody;
+    return new ApiError(err.status, body.error?.code ?? (err.status === 0 ? 'unreachable' : 'http_' + err.status), body.error?.message ?? err.message, body.error?.fields);
+  }
+  return new ApiError(0, 'unreachable', String(err));
+}

@@ -1,0 +1,16 @@
+import { inject } from '@angular/core';
+import { type CanActivateFn, Router } from '@angular/router';
+import { Session } from './session';
+
+/** Lets the shell open only with a live session; otherwise the login screen. */
+export const signedIn: CanActivateFn = async () => {
+  const session = inject(Session);
+  const router = inject(Router);
+  if (session.signedIn()) return true;
+  try {
+    if (await session.restore()) return true;
+  } catch {
+    return router.createUrlTree(['/login'], { queryParams: { ended: 'unreachable' } });
+  }
+  return router.createUrlTree(['/login']);
+};

@@ -1,0 +1,75 @@
+import { Injectable, computed, effect, signal } from '@angular/core';
+import { en, type MessageKey } from './i18n/en';
+import { fr } from './i18n/fr';
+import { it } from './i18n/it';
+
+export const LANGUAGES = [
+  { id: 'en', name: 'English' },
+  { id: 'it', name: 'Italiano' },
+  { id: 'fr', name: 'Français' },
+] as const;
+export type Lang = (typeof LANGUAGES)[number]['id'];
+
+const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, it, fr };
+const STORAGE_KEY = 'sb.lang';
+
+/** The first supported language among the browser's preferences; English otherwise. */
+export function browserLang(preferences: readonly string[]): Lang {
+  for (const p of preferences) {
+    const base = p.toLowerCase().split('-')[0];
+    if (base === 'en' || base === 'it' || base === 'fr') return base;
+  }
+  return 'en';
+}
+
+/**
+ * Texts in the agent's language: the browser's, unless the agent picked one (kept in this
+ * browser). `t()` reads a signal, so templates re-render when the language changes.
+ */
+@Injectable({ providedIn: 'root' })
+export class I18n {
+  /** The agent's explicit choice; null follows the browser. */
+  readonly override = signal<Lang | null>(readStored());
+  readonly lang = computed<Lang>(() => this.override() ?? browserLang(navigator.languages ?? [navigator.language]));
+
+  constructor() {
+    effect(() => {
+      document.documentElement.lang = this.lang();
+      const o = this.override();
+      try {
+        if (o) localStorage.setItem(STORAGE_KEY, o);
+        else localStorage.removeItem(STORAGE_KEY);
+      } catch {
+        // Storage may be blocked (private mode): the choice then lasts for this page only.
+      }
+    });
+  }
+
+  readonly t = (key: MessageKey, params: Record<string, string | number> = {}): string => {
+    const text = DICTIONARIES[this.lang()][key] ?? en[key];
+    return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  };
+
+  use(lang: Lang | null): void {
+    this.override.set(lang);
+  }
+}
+
+function readStored(): Lang | null {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    return v === 'en' || v === 'it' || v === 'fr' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** "1:05:09" / "4:07": how agents read durations in a state. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = h ? String(m).padStart(2, '0') : String(m);
+  return `${h ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+}

@@ -1,0 +1,56 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal, viewChild } from '@angular/core';
+import { AgentSocket } from '../../core/agent-socket';
+import { I18n } from '../../core/i18n';
+import { ReasonsStore } from '../../core/reasons';
+import { Session } from '../../core/session';
+import { Shortcuts } from '../../core/shortcuts';
+import { PasswordDialog } from '../password/password-dialog';
+import { StateBanner } from '../state/state-banner';
+import { StateSelector } from '../state/state-selector';
+import { ConnectionIndicator } from './connection-indicator';
+import { LanguagePicker } from './language-picker';
+import { ShortcutsHelp } from './shortcuts-help';
+
+/** The logged-in frame: state, connection, account menu; features fill the work area. */
+@Component({
+  selector: 'sb-shell',
+  imports: [StateSelector, StateBanner, ConnectionIndicator, LanguagePicker, PasswordDialog, ShortcutsHelp],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './shell.html',
+  styleUrl: './shell.css',
+  host: { '(document:click)': 'menuOpen.set(false)' },
+})
+export class Shell {
+  protected readonly session = inject(Session);
+  protected readonly socket = inject(AgentSocket);
+  protected readonly t = inject(I18n).t;
+  private readonly selector = viewChild.required(StateSelector);
+
+  protected readonly menuOpen = signal(false);
+  protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
+
+  constructor() {
+    this.socket.start();
+    inject(ReasonsStore).load().catch(() => undefined);
+    const unregister = inject(Shortcuts).register(
+      { keys: 'Alt+A', label: 'shortcuts.available', run: () => void this.selector().set('available') },
+      { keys: 'Alt+N', label: 'shortcuts.notReady', run: () => this.selector().toggle() },
+      { keys: 'Shift+?', label: 'shortcuts.help', run: () => this.dialog.set('shortcuts') },
+    );
+    inject(DestroyRef).onDestroy(() => {
+      unregister();
+      this.socket.stop();
+    });
+  }
+
+  protected toggleMenu(e: Event): void {
+    e.stopPropagation();
+    this.menuOpen.update((o) => !o);
+  }
+
+  protected async logout(): Promise<void> {
+    // Stop first: the server closes this tab's socket too, and that must not read as "revoked elsewhere".
+    this.socket.stop();
+    await this.session.logout();
+  }
+}

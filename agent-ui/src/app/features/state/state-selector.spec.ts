@@ -1,0 +1,68 @@
+import type { HttpTestingController } from '@angular/common/http/testing';
+import { TestBed, type ComponentFixture } from '@angular/core/testing';
+import type { Session } from '../../core/session';
+import { setUp, settle, signIn, text } from '../../testing/helpers';
+import { StateSelector } from './state-selector';
+
+describe('StateSelector', () => {
+  let http: HttpTestingController;
+  let session: Session;
+  let fixture: ComponentFixture<StateSelector>;
+  let el: HTMLElement;
+  const current = () => el.querySelector<HTMLButtonElement>('[data-test=state-current]')!;
+
+  beforeEach(async () => {
+    http = setUp();
+    session = signIn({ state: 'available' });
+    fixture = TestBed.createComponent(StateSelector);
+    el = fixture.nativeElement;
+    await fixture.whenStable();
+  });
+  afterEach(() => http.verify());
+
+  it('offers the Not ready reasons from the server and sets the one picked', async () => {
+    expect(text(current())).toContain('Available');
+    current().click();
+    await fixture.whenStable();
+    http.expectOne('/api/reasons').flush({ notReady: [{ id: 'lunch', label: 'Lunch' }, { id: 'training', label: 'Training' }], dispositions: [] });
+    await settle();
+    await fixture.whenStable();
+    const items = [...el.querySelectorAll('[role=menuitem]')].map(text);
+    expect(items).toEqual(['Available', 'Lunch', 'Training', 'Logged out']);
+
+    el.querySelector<HTMLButtonElement>('[data-test=set-not-ready-lunch]')!.click();
+    const req = http.expectOne((r) => r.method === 'PUT' && r.url === '/api/agents/me/state');
+    expect(req.request.body).toEqual({ state: 'not-ready', reason: 'lunch' });
+    req.flush({ agentId: 'a1', state: 'not-ready', reason: 'lunch', since: new Date().toISOString() });
+    await settle();
+    await fixture.whenStable();
+    expect(el.querySelector('[role=menu]')).toBeNull();
+    expect(current().dataset['state']).toBe('not-ready');
+    expect(text(current().querySelector('.name'))).toBe('Not ready');
+    expect(text(current().querySelector('.reason'))).toBe('· Lunch');
+    expect(text(current().querySelector('.time'))).toMatch(/^0:0\d$/);
+  });
+
+  it('shows the server’s refusal and keeps the state', async () => {
+    const done = fixture.componentInstance.set('not-ready', 'gone');
+    const req = http.expectOne('/api/agents/me/state');
+    req.flush({ error: { code: 'invalid_request', message: 'Unknown reason "gone".' } }, { status: 400, statusText: 'Bad Request' });
+    await done;
+    await fixture.whenStable();
+    expect(text(el.querySelector('[role=alert]'))).toBe('The state could not be changed: Unknown reason "gone".');
+    expect(current().dataset['state']).toBe('available');
+  });
+
+  it('follows state pushed for this agent only (supervisors receive everyone’s)', async () => {
+    session.updateStatus({ agentId: 'someone-else', state: 'rona', reason: null, since: new Date().toISOString() });
+    session.updateStatus({ agentId: 'a1', state: 'busy', reason: null, since: new Date().toISOString() });
+    await fixture.whenStable();
+    expect(current().dataset['state']).toBe('busy');
+  });
+
+  it('counts down a wrap-up that says when it ends', async () => {
+    session.status.set({ agentId: 'a1', state: 'wrap-up', reason: null, since: new Date().toISOString(), until: new Date(Date.now() + 65_000).toISOString() } as never);
+    await fixture.whenStable();
+    expect(text(el.querySelector('[data-test=wrap-up-left]'))).toMatch(/^1:0[45] left$/);
+  });
+});

@@ -1,0 +1,70 @@
+import { ChangeDetectionStrategy, Component, ElementRef, computed, inject, signal } from '@angular/core';
+import { ApiError } from '../../core/api';
+import { Clock } from '../../core/clock';
+import { I18n, formatDuration } from '../../core/i18n';
+import type { AgentStateName, AgentStatusPayload } from '../../core/models';
+import { ReasonsStore } from '../../core/reasons';
+import { Session } from '../../core/session';
+import type { MessageKey } from '../../core/i18n/en';
+
+/** A wrap-up status may say when it ends (`until`); the countdown uses it when present. */
+export type StatusView = AgentStatusPayload & { until?: string | null };
+
+@Component({
+  selector: 'sb-state-selector',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './state-selector.html',
+  styleUrl: './state-selector.css',
+  host: { '(document:click)': 'closeOnOutside($event)', '(document:keydown.escape)': 'open.set(false)' },
+})
+export class StateSelector {
+  private readonly session = inject(Session);
+  private readonly clock = inject(Clock);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  protected readonly reasons = inject(ReasonsStore);
+  protected readonly t = inject(I18n).t;
+
+  readonly open = signal(false);
+  protected readonly busy = signal(false);
+  protected readonly error = signal<string | null>(null);
+
+  protected readonly status = computed(() => this.session.status() as StatusView | null);
+  protected readonly state = computed<AgentStateName>(() => this.status()?.state ?? 'logged-out');
+  protected readonly stateLabel = computed(() => this.t(`state.${this.state()}` as MessageKey));
+  protected readonly reasonLabel = computed(() => this.reasons.label(this.status()?.reason ?? null));
+
+  protected readonly elapsed = computed(() => {
+    const since = this.status()?.since;
+    return since ? formatDuration(this.clock.now() - Date.parse(since)) : '';
+  });
+
+  /** Milliseconds of wrap-up left, or null when the server gave no end. */
+  protected readonly wrapUpLeft = computed(() => {
+    const s = this.status();
+    if (s?.state !== 'wrap-up' || !s.until) return null;
+    return Math.max(0, Date.parse(s.until) - this.clock.now());
+  });
+  protected readonly format = formatDuration;
+
+  toggle(): void {
+    this.open.update((o) => !o);
+    if (this.open()) this.reasons.load().catch(() => undefined);
+  }
+
+  async set(state: 'available' | 'not-ready' | 'logged-out', reason?: string): Promise<void> {
+    this.open.set(false);
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await this.session.setState(state, reason);
+    } catch (err) {
+      this.error.set(this.t('state.failed', { message: err instanceof ApiError ? err.message : String(err) }));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected closeOnOutside(e: Event): void {
+    if (this.open() && !this.host.nativeElement.contains(e.target as Node)) this.open.set(false);
+  }
+}
