@@ -28,6 +28,12 @@ export interface SipEngineOptions {
 export interface UasOptions {
   localSdp: string;
   headers?: Record<string, unknown>;
+  /**
+   * Called with the dialog as soon as it exists, before the 200 is sent. Wire listeners here:
+   * the ACK and the peer's next request can arrive in one read, before the returned promise's
+   * continuation runs.
+   */
+  onDialog?(dialog: Dialog): void;
 }
 
 export interface RequestOptions {
@@ -121,8 +127,10 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
     const res = new ServerResponse(req);
     if (toTag) {
       const dialog = this.dialogMap.get(`${msg.headers['call-id']};${toTag};${fromTag}`);
-      if (dialog) dialog.onRequest(req, res);
-      else res.send(481);
+      if (!dialog) res.send(481);
+      // A browser's dialog lives on its WebSocket: in-dialog requests must come through it.
+      else if (dialog.flow.protocol === 'ws' && dialog.flow.connectionId !== flow.connectionId) res.send(403, 'Wrong Connection For This Dialog');
+      else dialog.onRequest(req, res);
       return;
     }
     if (msg.method === 'INVITE') {
@@ -213,6 +221,7 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
       contact,
     });
     this.addDialog(dialog);
+    opts.onDialog?.(dialog);
     return new Promise((resolve, reject) => {
       const onAck = (): void => {
         dialog.off('destroy', onDestroy);

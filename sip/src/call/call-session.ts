@@ -162,29 +162,35 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       return this.teardown('media-failed', 488);
     }
     if (this.ending) return this.ending;
+    const a = this.a;
+    let aDialog: Dialog;
     try {
-      this.a.dialog = await engine.createUAS(req, res, { localSdp: answer });
+      aDialog = await engine.createUAS(req, res, {
+        localSdp: answer,
+        onDialog: (d) => {
+          a.dialog = d;
+          this.watch(d, 'caller-hangup');
+          wireInDialogRelays(
+            this,
+            { dialog: d, profile: aProfile, side: 'a', mediaTag: aTag },
+            { dialog: bDialog, profile: target.profile, side: 'b', mediaTag: bDialog.remoteTag },
+            this.deps.media,
+          );
+        },
+      });
     } catch {
       return this.teardown(req.canceled ? 'canceled' : 'transport-lost', 408);
     }
     this.pendingA = undefined;
-    const aDialog = this.a.dialog;
     this.log.debug({ a: aDialog.id, b: bDialog.id }, 'call answered');
     if (this.ending) {
-      // Teardown ran while we waited for the ACK, before this dialog existed for it.
+      // Teardown ran while we waited for the ACK (before it could see this dialog as up).
       void aDialog.destroy();
       return this.ending;
     }
     this.state = 'answered';
-    void recorder.legAnswered(this.a.id, new Date(), aDialog.remoteTag);
+    void recorder.legAnswered(a.id, new Date(), aDialog.remoteTag);
     events.emit('answered', this.base());
-    this.watch(aDialog, 'caller-hangup');
-    wireInDialogRelays(
-      this,
-      { dialog: aDialog, profile: aProfile, side: 'a', mediaTag: aTag },
-      { dialog: bDialog, profile: target.profile, side: 'b', mediaTag: bDialog.remoteTag },
-      this.deps.media,
-    );
   }
 
   /**

@@ -2,7 +2,7 @@
 // an agent softphone registering as a PBX extension and taking/placing calls, and
 // originate-and-bridge for callbacks. The PBX is sipp; media goes through rtpengine.
 import { expect } from 'chai';
-import { SessionState } from 'sip.js';
+import { SessionState, UserAgent } from 'sip.js';
 import type { RtpEngineRelay } from '../media/relay.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippResult, type SippProcess } from './support/services.js';
 import { AGENT, CONTEXT, WIDGET_TOKEN, startHarness, type Harness } from './support/harness.js';
@@ -129,5 +129,62 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expectWebrtcSdp(phone.remoteSdps[1]);
     await session.teardown('caller-hangup');
     ok(await pbxRun.done, 'PBX as the customer (checks X- headers)');
+  });
+});
+
+describe('in-call features from the browser (hold/resume, DTMF INFO, blind transfer)', function () {
+  let relay: RtpEngineRelay;
+  let h: Harness | undefined;
+  let phone: Softphone | undefined;
+  let pbxRun: SippProcess | undefined;
+
+  before(async () => {
+    relay = await rtpengineRelay();
+  });
+  after(() => relay.close());
+  afterEach(async () => {
+    await phone?.stop();
+    pbxRun?.kill();
+    if (h) {
+      try {
+        await h.assertClean();
+      } finally {
+        await h.close();
+      }
+    }
+  });
+
+  function request(send: (delegate: { onAccept(): void; onReject(r: { message: { statusCode?: number } }): void }) => Promise<unknown>): Promise<number> {
+    return new Promise((resolve, reject) => {
+      send({ onAccept: () => resolve(200), onReject: (r) => resolve(r.message.statusCode ?? 0) }).catch(reject);
+    });
+  }
+
+  it('relays hold, resume, SIP INFO DTMF and a REFER to the PBX, which transfers and hangs up', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    pbxRun = sipp({ scenario: 'uas-answer-hold-resume-info-refer.xml', port: pbxPort });
+    await waitForUdpListener(pbxPort, pbxRun);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor' });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+
+    expect(await request((d) => session.invite({ requestDelegate: d, sessionDescriptionHandlerOptions: { hold: true } as never }))).to.equal(200);
+    expect(h.events.filter((e) => e.name === 'held').map((e) => (e.payload as { held: boolean }).held)).to.deep.equal([true]);
+    expect(await request((d) => session.invite({ requestDelegate: d, sessionDescriptionHandlerOptions: { hold: false } as never }))).to.equal(200);
+    expect(h.events.filter((e) => e.name === 'held').map((e) => (e.payload as { held: boolean }).held)).to.deep.equal([true, false]);
+
+    expect(await request((d) => session.info({
+      requestDelegate: d,
+      requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: 'Signal=5\r\nDuration=160\r\n' } },
+    }))).to.equal(200);
+
+    const target = UserAgent.makeURI('sip:8000@switchboard.test')!;
+    expect(await request((d) => session.refer(target, { requestDelegate: d }))).to.equal(200);
+    await waitForState(session, SessionState.Terminated);
+    const r = await pbxRun.done;
+    expect(r.code, r.stderr.slice(-1000)).to.equal(0);
+    await h.assertClean();
+    expect((h.events.find((e) => e.name === 'ended')!.payload as { cause: string }).cause).to.equal('callee-hangup');
   });
 });

@@ -21,8 +21,9 @@ class FakeSdh {
   private version = 2;
   constructor(private readonly seen: string[]) {}
   close(): void {}
-  async getDescription(): Promise<{ body: string; contentType: string }> {
-    return { body: webrtcSdp(this.version++), contentType: 'application/sdp' };
+  async getDescription(options?: { hold?: boolean }): Promise<{ body: string; contentType: string }> {
+    const sdp = webrtcSdp(this.version++);
+    return { body: options?.hold ? sdp.replace('a=sendrecv', 'a=sendonly') : sdp, contentType: 'application/sdp' };
   }
   hasDescription(contentType: string): boolean {
     return contentType === 'application/sdp';
