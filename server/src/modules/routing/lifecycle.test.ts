@@ -1,0 +1,179 @@
+// After the offer: transfer, conference, close with wrap-up, and interactions that cannot be
+// queued at all. Real Redis and MySQL; agents act through their desktop socket and the REST API.
+import { expect } from 'chai';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from './testing.js';
+
+describe('routing: interaction lifecycle', () => {
+  let t: TestServer;
+  let admin: string;
+  const start = async (extra: Record<string, unknown> = {}) => {
+    t = await startRoutingServer(extra);
+    admin = await login(t.url);
+  };
+  afterEach(() => t?.stop());
+
+  const english = [{ skill: 'english', level: 8 }];
+  /** A chat assigned to `a` (the only available agent when it is created). */
+  async function assigned(a: TestAgent): Promise<string> {
+    const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    const o = await nextOffer(a);
+    expect((await accept(t.url, a, o.offerId)).status).to.equal(200);
+    return r.interaction.id;
+  }
+  const row = (id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+
+  it('transfers to a named agent who accepts: the first agent lets go, the second owns it', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = await assigned(a);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    const r = await api(t.url, 'POST', `/api/interactions/${id}/transfer`, { toAgent: b.id }, a.token);
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    expect(r.body.interaction).to.include({ ownerId: a.id, transferTo: b.id });
+    const o = await nextOffer(b);
+    expect(o).to.include({ kind: 'transfer', interactionId: id, fromAgentId: a.id });
+    expect((await accept(t.url, b, o.offerId)).status).to.equal(200);
+    await a.socket.next((m) => m.type === 'interaction.removed' && m.interactionId === id && m.reason === 'transferred');
+    expect((await row(id)).assignedAgentId).to.equal(b.id);
+    expect(await stateOf(t.url, a)).to.equal('available');
+    expect(await stateOf(t.url, b)).to.equal('busy');
+  });
+
+  it('keeps the interaction with the first agent when the named agent declines the transfer', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = await assigned(a);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    expect((await api(t.url, 'POST', `/api/interactions/${id}/transfer`, { toAgent: b.id }, a.token)).status).to.equal(200);
+    const o = await nextOffer(b);
+    b.socket.send({ type: 'offer.reject', offerId: o.offerId, ref: 'r1' });
+    expect(await b.socket.next((m) => m.ref === 'r1')).to.include({ type: 'ok' });
+    const declined = await a.socket.next((m) => m.type === 'transfer.declined');
+    expect(declined).to.include({ interactionId: id, agentId: b.id, kind: 'transfer', reason: 'rejected' });
+    expect((await row(id)).assignedAgentId).to.equal(a.id);
+    expect(await stateOf(t.url, a)).to.equal('busy');
+    expect(await stateOf(t.url, b)).to.equal('available');
+    const mine = await api(t.url, 'GET', '/api/interactions/mine', undefined, a.token);
+    expect(mine.body.interactions.map((i: { id: string; transferTo: string | null }) => [i.id, i.transferTo])).to.deep.equal([[id, null]]);
+  });
+
+  it('transfers to a queue: routed again, to someone else than the agent who let go', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = await assigned(a);
+    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
+    a.socket.send({ type: 'interaction.transfer', interactionId: id, toQueue: QUEUE.chat, ref: 't1' });
+    const ok = await a.socket.next((m) => m.ref === 't1');
+    expect(ok.type, JSON.stringify(ok)).to.equal('ok');
+    const o = await nextOffer(b);
+    expect(o.interactionId).to.equal(id);
+  });
+
+  it('runs a conference: requested, then active with both agents, then ended by the owner', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = await assigned(a);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    const req = await api(t.url, 'POST', `/api/interactions/${id}/conference`, { agentId: b.id }, a.token);
+    expect(req.status, JSON.stringify(req.body)).to.equal(200);
+    expect(req.body.interaction).to.include({ conference: 'requested', conferenceAgentId: b.id });
+    const o = await nextOffer(b);
+    expect(o.kind).to.equal('conference');
+    expect((await accept(t.url, b, o.offerId)).status).to.equal(200);
+    const active = await a.socket.next((m) => m.type === 'interaction.updated' && m.interaction.conference === 'active');
+    expect(active.interaction).to.include({ state: 'conference', ownerId: a.id, conferenceAgentId: b.id });
+    expect(await stateOf(t.url, b)).to.equal('busy');
+    // The guest cannot close it; the owner ends the conference and keeps it.
+    const guestClose = await api(t.url, 'POST', `/api/interactions/${id}/close`, {}, b.token);
+    expect(guestClose.status).to.equal(403);
+    const end = await api(t.url, 'DELETE', `/api/interactions/${id}/conference`, undefined, a.token);
+    expect(end.status).to.equal(200);
+    expect(end.body.interaction).to.include({ state: 'assigned', conference: 'none', ownerId: a.id });
+    await b.socket.next((m) => m.type === 'interaction.removed' && m.reason === 'conference-ended');
+    expect(await stateOf(t.url, b)).to.equal('available');
+    const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    expect(journey.map((e) => e.type)).to.include.members(['conference.requested', 'conference.started', 'conference.ended']);
+  });
+
+  it('closes with a disposition, holds the agent in wrap-up for the queue time, then makes them available', async () => {
+    await start({ 'queues.yaml:queues.0.wrapUpSeconds': 2 });
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = await assigned(a);
+    a.socket.send({ type: 'interaction.close', interactionId: id, disposition: 'resolved', ref: 'c1' });
+    const ok = await a.socket.next((m) => m.ref === 'c1');
+    expect(ok.interaction).to.include({ state: 'closed', dispositionId: 'resolved' });
+    expect(await stateOf(t.url, a)).to.equal('wrap-up');
+    // No new offer during wrap-up: the slot is still taken.
+    await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    await waitState(t.url, a, 'available', 6000);
+    await nextOffer(a);
+    const closed = await row(id);
+    expect(closed.state).to.equal('closed');
+    expect(closed.closedAt).to.be.instanceOf(Date);
+  });
+
+  it('marks an interaction unmanaged outside working hours and says when the queue opens', async () => {
+    await start({
+      'hours.yaml:calendars.2': { id: 'closed-now', timezone: 'UTC', weekly: {}, holidays: [] },
+      'queues.yaml:queues.0.hours': 'closed-now',
+    });
+    await makeAgent(t.url, admin, { skills: english });
+    const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    expect(r).to.include({ outcome: 'unmanaged', reason: 'outside-hours', nextOpening: null });
+    expect(r.interaction.state).to.equal('unmanaged');
+    expect((await row(r.interaction.id)).unmanaged).to.equal(true);
+  });
+
+  it('marks an interaction unmanaged when no agent who could take it is logged in', async () => {
+    await start({ 'queues.yaml:queues.0.relax': [] });
+    await makeAgent(t.url, admin, { skills: [{ skill: 'italian', level: 9 }] });
+    const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    expect(r).to.include({ outcome: 'unmanaged', reason: 'no-agent' });
+    const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: r.interaction.id });
+    expect(journey.map((e) => e.type)).to.deep.equal(['created', 'unmanaged']);
+  });
+
+  it('refuses to queue beyond the licensed number of concurrent sessions, and accepts again after one ends', async () => {
+    await start({ 'switchboard.yaml:licensing.maxConcurrentSessions': 2 });
+    await makeAgent(t.url, admin, { skills: english, available: false });
+    await makeAgent(t.url, admin, { skills: english });
+    const first = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    const third = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    expect(third).to.include({ outcome: 'unmanaged', reason: 'licensed-limit' });
+    const cancel = await api(t.url, 'POST', `/api/routing/interactions/${first.interaction.id}/cancel`, undefined, admin);
+    expect(cancel.status, JSON.stringify(cancel.body)).to.equal(200);
+    expect(cancel.body.interaction.state).to.equal('abandoned');
+    const fourth = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    expect(fourth.outcome).to.equal('queued');
+  });
+
+  it('limits concurrent chats per website as over capacity', async () => {
+    await start({ 'websites/example.yaml:maxConcurrentChats': 1 });
+    await makeAgent(t.url, admin, { skills: english, available: false });
+    const k = await makeAgent(t.url, admin, { skills: english });
+    await api(t.url, 'PUT', '/api/agents/me/state', { state: 'not-ready', reason: 'break' }, k.token);
+    const one = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat, websiteId: 'example' });
+    const two = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat, websiteId: 'example' });
+    expect(one.outcome).to.equal('queued');
+    expect(two).to.include({ outcome: 'unmanaged', reason: 'over-capacity' });
+  });
+
+  it('gives the channel the position and the availability per queue for the widget', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    await api(t.url, 'PUT', '/api/agents/me/state', { state: 'not-ready', reason: 'break' }, a.token);
+    await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    const second = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    expect(second.position).to.equal(2);
+    expect(await t.sb.services.routing.position(second.interaction.id)).to.include({ state: 'queued', position: 2 });
+    const av = await api(t.url, 'GET', '/api/routing/availability?website=example&channel=mail', undefined, admin);
+    expect(av.body.queues).to.deep.equal([{ queueId: 'mail', channel: 'mail', open: true, nextOpening: null, agentsAvailable: 0, agentsLoggedIn: 1, waiting: 2 }]);
+    await api(t.url, 'PUT', '/api/agents/me/state', { state: 'available' }, a.token);
+    await nextOffer(a);
+    const av2 = await api(t.url, 'GET', '/api/routing/availability?queue=support-chat', undefined, admin);
+    expect(av2.body.queues[0]).to.include({ queueId: 'support-chat', agentsAvailable: 0, agentsLoggedIn: 1 }); // a pending offer: not free
+  });
+});

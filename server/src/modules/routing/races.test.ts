@@ -1,0 +1,109 @@
+// Two real server processes sharing one Redis and one MySQL, as a scaled-out installation runs.
+// These are the races the routing scripts exist for; each would fail with routing decided in a
+// process's memory or with a read-then-write in Redis.
+import { expect } from 'chai';
+import type { DataSource } from 'typeorm';
+import { makeConfigDir } from '../../test/config.js';
+import { spawnServer } from '../../test/server.js';
+import { loadConfig } from '../../config/load.js';
+import { createDataSource } from '../../db/data-source.js';
+import { Offer } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, openQueues, setState, uniquePrefix, type TestAgent } from './testing.js';
+
+type Proc = Awaited<ReturnType<typeof spawnServer>>;
+
+describe('routing: two server instances', function () {
+  this.timeout(90000);
+  let a: Proc;
+  let b: Proc;
+  let admin: string;
+  let db: DataSource;
+
+  before(async () => {
+    const dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [] }) });
+    a = await spawnServer(dir);
+    b = await spawnServer(dir); // after a: a has run the migrations
+    admin = await login(a.url);
+    db = createDataSource(loadConfig(dir).main.database);
+    await db.initialize();
+  });
+  after(async () => {
+    // stop() waits for an exit that already happened when the test killed the process.
+    const alive = (p: Proc | undefined) => p && p.proc.exitCode === null && p.proc.signalCode === null;
+    await Promise.all([alive(a) && a.stop(), alive(b) && b.stop()]);
+    await db?.destroy();
+  });
+
+  it('gives exactly one winner to 100 simultaneous accepts of one offer sent to both instances', async () => {
+    const x = await makeAgent(a.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const others: TestAgent[] = [];
+    for (let n = 0; n < 3; n++) others.push(await makeAgent(b.url, admin, { skills: [{ skill: 'english', level: 5 }], available: false }));
+    const r = await createInteraction(b.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    const o = await nextOffer(x);
+    const tokens = Array.from({ length: 100 }, (_, n) => (n % 5 === 4 ? others[n % 3]!.token : x.token));
+    const results = await Promise.all(tokens.map((tok, n) => api(n % 2 ? a.url : b.url, 'POST', `/api/offers/${o.offerId}/accept`, undefined, tok)));
+    const statuses = results.map((res) => res.status);
+    expect(statuses.filter((s) => s === 200)).to.have.length(1);
+    expect(statuses.filter((s) => s === 409)).to.have.length(79);
+    expect(statuses.filter((s) => s === 403)).to.have.length(20);
+    const assigned = await db.getRepository(InteractionEvent).countBy({ interactionId: r.interaction.id, type: 'assigned' });
+    expect(assigned).to.equal(1);
+    expect((await db.getRepository(Offer).findOneByOrFail({ id: o.offerId })).state).to.equal('accepted');
+    const view = (await api(b.url, 'GET', '/api/routing/agents', undefined, admin)).body.agents.find((v: { agentId: string }) => v.agentId === x.id);
+    expect(view.load).to.deep.include({ chat: 1, total: 1 });
+    for (const ag of [x, ...others]) ag.socket.close();
+    await setState(a.url, x, 'not-ready', 'break').catch(() => undefined);
+  });
+
+  it('never offers one interaction to two agents nor goes over capacity while both instances route at once', async () => {
+    const agents: TestAgent[] = [];
+    for (let n = 0; n < 6; n++) agents.push(await makeAgent(n % 2 ? a.url : b.url, admin, { skills: [{ skill: 'english', level: 9 }], capacity: { chat: 2, total: 2 } }));
+    const created = await Promise.all(Array.from({ length: 40 }, (_, n) => createInteraction(n % 2 ? a.url : b.url, admin, { channel: 'chat', queueId: QUEUE.chat })));
+    expect(created.every((c) => c.outcome === 'queued')).to.equal(true);
+    const ids = created.map((c) => c.interaction.id as string);
+    // Agents accept whatever they are offered, through alternating instances, until none is left.
+    const accepted = new Map<string, number>();
+    for (let round = 0; round < 10; round++) {
+      const offers = await Promise.all(agents.map((ag) => nextOffer(ag, 1500).catch(() => null)));
+      if (offers.every((x) => x === null)) break;
+      await Promise.all(
+        offers.map(async (o, n) => {
+          if (!o) return;
+          const res = await api(n % 2 ? b.url : a.url, 'POST', `/api/offers/${o.offerId}/accept`, undefined, agents[n]!.token);
+          expect(res.status, JSON.stringify(res.body)).to.equal(200);
+          accepted.set(agents[n]!.id, (accepted.get(agents[n]!.id) ?? 0) + 1);
+        }),
+      );
+    }
+    expect([...accepted.values()]).to.deep.equal([2, 2, 2, 2, 2, 2]);
+    const offers = await db.getRepository(Offer).createQueryBuilder('o').where('o.interactionId IN (:...ids)', { ids }).getMany();
+    const perInteraction = new Map<string, string[]>();
+    for (const o of offers) perInteraction.set(o.interactionId, [...(perInteraction.get(o.interactionId) ?? []), o.state]);
+    for (const states of perInteraction.values()) {
+      expect(states.filter((s) => s === 'accepted').length).to.be.at.most(1);
+      expect(states.filter((s) => s === 'pending').length).to.be.at.most(1);
+    }
+    expect(offers.filter((o) => o.state === 'accepted')).to.have.length(12);
+    const view = (await api(a.url, 'GET', '/api/routing/agents', undefined, admin)).body.agents;
+    for (const ag of agents) expect(view.find((v: { agentId: string }) => v.agentId === ag.id).load.total).to.equal(2);
+    const queue = (await api(b.url, 'GET', '/api/routing/queues', undefined, admin)).body.queues.find((q: { queueId: string }) => q.queueId === QUEUE.chat);
+    expect(queue.waiting).to.equal(28);
+    for (const ag of agents) ag.socket.close();
+  });
+
+  it('times out an offer made by an instance that died: the other sends the agent to RONA and offers the next', async () => {
+    // Fresh agents with sockets on b; the interaction is created, and offered, through a. The
+    // agents of the earlier tests are full or not ready, so the first of these (idle longest) gets it.
+    const holder = await makeAgent(b.url, admin);
+    const next = await makeAgent(b.url, admin);
+    const r = await createInteraction(a.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    const o = await nextOffer(holder);
+    a.proc.kill('SIGKILL');
+    const ended = await holder.socket.next((m) => m.type === 'offer.ended' && m.offerId === o.offerId, 10000);
+    expect(ended.reason).to.equal('timeout');
+    expect((await api(b.url, 'GET', `/api/agents/${holder.id}/state`, undefined, holder.token)).body.state).to.equal('rona');
+    const again = await nextOffer(next, 5000);
+    expect(again.interactionId).to.equal(r.interaction.id);
+  });
+});
