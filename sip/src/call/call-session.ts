@@ -169,6 +169,13 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
         localSdp: answer,
         onDialog: (d) => {
           a.dialog = d;
+          // Answered means ACKed; reported from the ACK itself so a BYE in the same read can't hide it.
+          d.once('ack', () => {
+            if (this.ending) return;
+            this.state = 'answered';
+            void recorder.legAnswered(a.id, new Date(), d.remoteTag);
+            events.emit('answered', this.base());
+          });
           this.watch(d, 'caller-hangup');
           wireInDialogRelays(
             this,
@@ -188,9 +195,6 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       void aDialog.destroy();
       return this.ending;
     }
-    this.state = 'answered';
-    void recorder.legAnswered(a.id, new Date(), aDialog.remoteTag);
-    events.emit('answered', this.base());
   }
 
   /**
