@@ -16,3 +16,5 @@ export * from './call/call-control.js';
 export type { OriginateRequest, OriginateLegA } from './call/originate.js';
 export { Registrar, type Binding } from './call/registrar.js';
 export { digestAuth, type Authenticator, type AuthLookup, type AuthMiddlewareOptions } from './auth/middleware.js';
+export { floodLimit, type FloodLimitOptions } from './auth/flood.js';
+export { TrunkMonitor, type TrunkStatus, type TrunkMonitorEvents } from './call/trunk-monitor.js';

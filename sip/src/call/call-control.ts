@@ -6,6 +6,8 @@ import type { SipEngine } from '../engine.js';
 import type { IncomingRequest, ServerResponse, AuthIdentity } from '../request.js';
 import type { Credentials } from '../auth/digest.js';
 import { digestAuth, type Authenticator } from '../auth/middleware.js';
+import { floodLimit, type FloodLimitOptions } from '../auth/flood.js';
+import { TrunkMonitor } from './trunk-monitor.js';
 import { parseUri, toHeaderValue } from '../message.js';
 import type { Flow } from '../transport/types.js';
 import type { MediaRelay } from '../media/relay.js';
@@ -87,11 +89,17 @@ export interface CallControlOptions {
   trunk: TrunkConfig;
   events?: CallEvents;
   logger?: Logger;
+  /** Per-source limit on requests outside dialogs (defaults: 20/s, bursts of 40). */
+  floodLimit?: FloodLimitOptions;
+  /** OPTIONS keepalive interval towards the trunk, ms (default 30 s; 0 disables). */
+  keepaliveMs?: number;
 }
 
 export class CallControl {
   readonly events: CallEvents;
   readonly registrar: Registrar;
+  /** OPTIONS keepalive to the PBX; its 'status' event reports the trunk up/down. */
+  readonly trunkMonitor: TrunkMonitor;
   readonly log: Logger;
   private readonly sessions = new Map<string, CallSession>();
   private readonly headerNames: ContextHeaderNames;
@@ -101,7 +109,10 @@ export class CallControl {
     this.log = opts.logger ?? opts.engine.log ?? pino({ level: 'silent' });
     this.headerNames = { ...DEFAULT_CONTEXT_HEADERS, ...opts.trunk.contextHeaders };
     this.registrar = new Registrar(opts.engine, { domain: this.domain, flow: this.trunkFlow }, this.log);
+    this.trunkMonitor = new TrunkMonitor(opts.engine, this.trunkFlow, this.domain, opts.keepaliveMs ?? 30_000);
+    if (opts.keepaliveMs !== 0) this.trunkMonitor.start();
     const { engine } = opts;
+    engine.use(floodLimit(opts.floodLimit));
     engine.use(digestAuth({ realm: opts.realm, authenticator: opts.authenticator, trustedAddresses: opts.trunk.trustedAddresses ?? [opts.trunk.host] }));
     engine.use('REGISTER', (req, res) => this.onRegister(req, res));
     engine.use('INVITE', (req, res) => this.onInvite(req, res));
@@ -248,6 +259,7 @@ export class CallControl {
   }
 
   async close(): Promise<void> {
+    this.trunkMonitor.stop();
     await Promise.all([...this.sessions.values()].map((s) => s.teardown('failed')));
     await this.registrar.close();
   }

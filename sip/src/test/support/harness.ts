@@ -10,6 +10,7 @@ import type { MediaRelay } from '../../media/relay.js';
 import { PassthroughRelay } from '../../media/relay.js';
 import type { RtpEngineRelay } from '../../media/relay.js';
 import type { TimerConfig } from '../../transaction/transactions.js';
+import type { FloodLimitOptions } from '../../auth/flood.js';
 import { freePort } from './services.js';
 
 export const WIDGET_TOKEN = { username: 'call-tok-1', password: 'tok-secret' };
@@ -43,6 +44,7 @@ export async function startHarness(opts: {
   trunk?: Partial<TrunkConfig>;
   timers?: Partial<TimerConfig>;
   agentExtension?: AgentExtension;
+  floodLimit?: FloodLimitOptions;
 }): Promise<Harness> {
   const sipPort = await freePort();
   const wsPort = await freePort();
@@ -73,6 +75,9 @@ export async function startHarness(opts: {
   const cc = new CallControl({
     engine, media: relay, recorder, router, authenticator, realm: 'switchboard.test',
     trunk: { host: '127.0.0.1', port: opts.pbxPort, transport: 'udp', trustedAddresses: [], ...opts.trunk },
+    keepaliveMs: 0,
+    // Every test peer is on 127.0.0.1: tell sources apart by port.
+    floodLimit: { key: (req) => `${req.source.address}:${req.source.port}`, ...opts.floodLimit },
   });
   const events: Harness['events'] = [];
   const endedSessions: string[] = [];
