@@ -58,14 +58,12 @@ export class ContactService {
     const email = normaliseEmail(input.email);
     const existing = (email ? await this.repo.findOneBy({ email }) : null) ?? (input.phone ? await this.repo.findOneBy({ phone: input.phone }) : null);
     if (!existing) return this.create({ ...input, email });
-    let changed = false;
-    if (!existing.name && input.name) (existing.name = input.name), (changed = true);
-    if (!existing.email && email) (existing.email = email), (changed = true);
-    if (!existing.phone && input.phone) (existing.phone = input.phone), (changed = true);
-    for (const [k, v] of Object.entries(input.customFields ?? {})) {
-      if (existing.customFields[k] === undefined) (existing.customFields = { ...existing.customFields, [k]: v }), (changed = true);
-    }
-    if (changed) await this.repo.save(existing);
+    const before = JSON.stringify(existing);
+    existing.name ||= input.name ?? null;
+    existing.email ||= email ?? null;
+    existing.phone ||= input.phone ?? null;
+    existing.customFields = { ...input.customFields, ...existing.customFields };
+    if (JSON.stringify(existing) !== before) await this.repo.save(existing);
     return existing;
   }
 
