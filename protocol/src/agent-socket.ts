@@ -2,6 +2,8 @@
  * The agent desktop's WebSocket protocol (/ws/agent). JSON text frames, one message each.
  * Commands may carry a `ref` that the server echoes in its answer or error.
  */
+import type { ChatDeliveryState, ChatMessagePayload, ChatTypingState } from './widget-socket.js';
+
 export type AgentStateName = 'logged-out' | 'available' | 'not-ready' | 'busy' | 'wrap-up' | 'rona';
 
 export interface AgentStatusPayload {
@@ -78,7 +80,27 @@ export type AgentCommand =
   | { type: 'interaction.conference'; interactionId: string; agentId: string; ref?: string }
   | { type: 'interaction.conference.end'; interactionId: string; ref?: string }
   | { type: 'interaction.close'; interactionId: string; disposition?: string; ref?: string }
-  | { type: 'queues.watch'; ref?: string };
+  | { type: 'queues.watch'; ref?: string }
+  | ChatAgentCommand;
+
+/** Chat commands: messages, internal notes (never sent to the visitor), typing, receipts, silent monitoring. */
+export type ChatAgentCommand =
+  | { type: 'chat.send'; interactionId: string; clientMessageId: string; body: string; attachmentIds?: string[]; ref?: string }
+  | { type: 'chat.note'; interactionId: string; clientMessageId: string; body: string; ref?: string }
+  | { type: 'chat.typing'; interactionId: string; state: ChatTypingState; ref?: string }
+  | { type: 'chat.received'; interactionId: string; messageIds: string[]; ref?: string }
+  /** Supervisors: follow a chat without the visitor knowing; notes then reach its agents only. */
+  | { type: 'chat.monitor'; interactionId: string; ref?: string }
+  | { type: 'chat.unmonitor'; interactionId: string; ref?: string };
+
+/** Chat events for the agents of an interaction and the supervisors monitoring it. */
+export type ChatAgentMessage =
+  | { type: 'chat.ack'; message: ChatMessagePayload; ref?: string }
+  | { type: 'chat.message'; message: ChatMessagePayload }
+  | { type: 'chat.delivery'; interactionId: string; messageIds: string[]; state: ChatDeliveryState }
+  | { type: 'chat.typing'; interactionId: string; authorKind: 'agent' | 'visitor'; authorName: string | null; state: ChatTypingState }
+  | { type: 'chat.history'; interactionId: string; messages: ChatMessagePayload[]; ref?: string }
+  | { type: 'chat.ended'; interactionId: string; by: 'agent' | 'customer' | 'system'; timedOut: boolean };
 
 /** Why an offer left the agent's screen. */
 export type OfferEndReason = 'rejected' | 'timeout' | 'withdrawn' | 'accepted' | 'taken';
@@ -103,6 +125,7 @@ export type AgentServerMessage =
   | { type: 'ok'; interaction?: InteractionPayload; ref?: string }
   | { type: 'queue.stats'; queues: QueueStatsPayload[]; ref?: string }
   | (SequencedMessage & { ref?: string })
+  | ChatAgentMessage
   | { type: 'error'; code: string; message: string; ref?: string };
 
 /** Close codes the desktop reacts to (4000-4999 are ours by RFC 6455). */

@@ -34,6 +34,7 @@ import { createRouting } from './modules/routing/create.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { reasonsModule } from './modules/reasons/module.js';
 import { staticModule } from './modules/static/module.js';
+import { chatModule } from './modules/chat/module.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
 
@@ -46,6 +47,7 @@ const modules: ServerModule[] = [
   { name: 'contacts', routes: contactRoutes },
   reasonsModule,
   routingModule,
+  chatModule,
   staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
 ];
 
@@ -111,6 +113,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
       readiness,
       contacts: new ContactService(db),
       routing,
+      xmpp,
       setOwnState: async (agentId, state, reason) => {
         checkReason(services, state, reason);
         return routing.setOwnState(agentId, state, reason);

@@ -10,6 +10,7 @@ import type { Readiness } from './modules/health/checks.js';
 import type { AgentState } from './modules/agents/agent.entity.js';
 import type { ContactService } from './modules/contacts/service.js';
 import type { RoutingService } from './modules/routing/service.js';
+import type { XmppConnection } from './modules/chat/xmpp.js';
 
 /** What route modules and sockets may use; built once per server instance in app.ts. */
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   readiness: Readiness;
   contacts: ContactService;
   routing: RoutingService;
+  xmpp: XmppConnection;
   setOwnState: (agentId: string, state: AgentState, reason: string | null) => Promise<AgentStatus>;
   reloadConfig: (by: string) => Promise<void>;
 }

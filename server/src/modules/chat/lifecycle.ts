@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type { BusEvent } from '../../bus.js';
+import type { Logger } from '../../logger.js';
+import type { ChatService } from './service.js';
+import { ChatService as Chat } from './service.js';
+
+const PENDING_EVERY_MS = 1000;
+/** A line not echoed by its room after this long is sent again (the room may have vanished). */
+const RESEND_AFTER_MS = 5000;
+const POSITIONS_EVERY_MS = 2000;
+const UNATTENDED_EVERY_MS = 30_000;
+
+/**
+ * What the chat channel does when routing moves an interaction on (bus events, heard by every
+ * instance: a short Redis lock makes exactly one of them act), plus three sweeps: lines left
+ * unrelayed by a crash or an XMPP outage, queue positions for waiting visitors, and unattended
+ * chats that close with disposition `timeout`.
+ */
+export class ChatLifecycle {
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private readonly lastPosition = new Map<string, string>();
+
+  constructor(private readonly chat: ChatService, private readonly log: Logger) {}
+
+  private get s() {
+    return this.chat.s;
+  }
+
+  start(): () => void {
+    const off = this.s.bus.on((e) => {
+      if (!('channel' in e) || e.channel !== 'chat') return;
+      this.once(e)
+        .then((mine) => (mine ? this.react(e) : undefined))
+        .catch((err) => this.log.error({ err, event: e.type, interactionId: (e as { interactionId?: string }).interactionId }, 'chat reaction to a routing step failed'));
+    });
+    this.every(PENDING_EVERY_MS, () => this.flushPending(new Date(Date.now() - RESEND_AFTER_MS)));
+    this.every(POSITIONS_EVERY_MS, () => this.leased('positions', POSITIONS_EVERY_MS, () => this.pushPositions()));
+    this.every(UNATTENDED_EVERY_MS, () => this.leased('unattended', UNATTENDED_EVERY_MS, () => this.sweepUnattended(new Date()).then(() => undefined)));
+    return () => {
+      this.stopped = true;
+      off();
+      for (const t of this.timers) clearTimeout(t);
+    };
+  }
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    const run = async () => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.warn({ err }, 'chat sweep failed');
+      }
+      if (!this.stopped) this.timers.push(setTimeout(run, ms));
+    };
+    this.timers.push(setTimeout(run, ms));
+  }
+
+  private async leased(name: string, ms: number, fn: () => Promise<void>): Promise<void> {
+    const ok = await this.s.redis.client.set(this.s.redis.key('chat', 'lease', name), this.s.bus.instanceId, 'PX', ms - 100, 'NX');
+    if (ok) await fn();
+  }
+
+  /** Every instance hears each bus event; the first to claim it reacts. */
+  private async once(e: BusEvent): Promise<boolean> {
+    const id = createHash('sha1').update(JSON.stringify(e)).digest('hex');
+    return (await this.s.redis.client.set(this.s.redis.key('chat', 'event', id), '1', 'EX', 30, 'NX')) === 'OK';
+  }
+
+  private async system(interactionId: string, body: string, direct = false): Promise<void> {
+    const { message, created } = await this.chat.store.add({ interactionId, authorKind: 'system', authorName: null, body });
+    if (!created) return;
+    if (direct) await this.chat.delivered(message.id, null);
+    else this.chat.forward(message);
+  }
+
+  private async react(e: BusEvent): Promise<void> {
+    switch (e.type) {
+      case 'interaction.assigned':
+        await this.system(e.interactionId, `${await this.chat.agentName(e.agentId)} joined the chat.`);
+        await this.chat.hub.pushToVisitors(e.interactionId, { type: 'chat.queue', interactionId: e.interactionId, queue: { state: 'assigned', position: null, estimatedWaitSeconds: null } });
+        return;
+      case 'interaction.transferred':
+        if (e.toAgentId) await this.system(e.interactionId, `${await this.chat.agentName(e.toAgentId)} joined the chat.`);
+        else await this.system(e.interactionId, 'You are being transferred to another agent. Please wait.');
+        return;
+      case 'interaction.conference':
+        if (e.phase === 'started') await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} joined the chat.`);
+        if (e.phase === 'ended') await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} left the chat.`);
+        return;
+      case 'interaction.closed':
+      case 'interaction.abandoned': {
+        const closed = e.type === 'interaction.closed';
+        const by = closed ? e.by : 'customer';
+        const timedOut = closed && e.dispositionId === 'timeout';
+        await this.system(e.interactionId, timedOut ? 'The chat was closed because nobody wrote for a while.' : 'The chat has ended.', true);
+        const ended = { type: 'chat.ended' as const, interactionId: e.interactionId, by, timedOut };
+        await this.chat.hub.pushToVisitors(e.interactionId, ended);
+        const agents = new Set(await this.chat.agentsOf(e.interactionId));
+        if (closed && e.agentId) agents.add(e.agentId);
+        if (agents.size) await this.chat.hub.pushToAgents([...agents], ended);
+        await this.s.redis.client.del(this.chat.monitorsKey(e.interactionId));
+        await this.chat.relay.destroy(e.interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat room not destroyed'));
+        return;
+      }
+      default:
+    }
+  }
+
+  /** Lines stored but never echoed by a room: after a crash, an XMPP outage or a lost room. */
+  async flushPending(olderThan: Date): Promise<void> {
+    if (!this.chat.relay.online) return;
+    for (const m of await this.chat.store.pending(olderThan)) {
+      const claimed = await this.s.redis.client.set(this.s.redis.key('chat', 'resend', m.id), this.s.bus.instanceId, 'PX', RESEND_AFTER_MS, 'NX');
+      if (!claimed) continue;
+      const i = await this.chat.interactions.findOneBy({ id: m.interactionId });
+      // A closed chat has no room any more: hand the line over directly.
+      if (!i || !Chat.isOpen(i)) await this.chat.delivered(m.id, null);
+      else await this.chat.relay.message(m).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'resend failed'));
+    }
+  }
+
+  private async pushPositions(): Promise<void> {
+    const waiting = await this.chat.interactions.find({ where: [{ channel: 'chat', state: 'queued' }, { channel: 'chat', state: 'offered' }], select: { id: true, state: true }, take: 5000 });
+    const seen = new Set<string>();
+    for (const i of waiting) {
+      seen.add(i.id);
+      const queue = await this.s.routing.position(i.id);
+      const sig = `${queue.state}:${queue.position}:${queue.estimatedWaitSeconds}`;
+      if (this.lastPosition.get(i.id) === sig) continue;
+      this.lastPosition.set(i.id, sig);
+      await this.chat.hub.pushToVisitors(i.id, { type: 'chat.queue', interactionId: i.id, queue });
+    }
+    for (const id of this.lastPosition.keys()) if (!seen.has(id)) this.lastPosition.delete(id);
+  }
+
+  /**
+   * Closes, with disposition `timeout`, assigned chats in which neither side wrote for the queue's
+   * `unattendedTimeoutMinutes`. Called by the sweep; tests call it with a later `now`.
+   */
+  async sweepUnattended(now: Date): Promise<string[]> {
+    const rows: { id: string; queueId: string | null; last: Date | string }[] = await this.s.db.query(
+      `SELECT i.id, i.queueId, GREATEST(COALESCE(i.assignedAt, i.createdAt), COALESCE(MAX(m.createdAt), i.createdAt)) AS last
+         FROM interactions i LEFT JOIN messages m ON m.interactionId = i.id AND m.authorKind IN ('visitor', 'agent')
+        WHERE i.channel = 'chat' AND i.state IN ('assigned', 'conference')
+        GROUP BY i.id, i.queueId, i.assignedAt, i.createdAt`,
+    );
+    const closed: string[] = [];
+    for (const r of rows) {
+      const minutes = this.s.config().queues.find((q) => q.id === r.queueId)?.unattendedTimeoutMinutes;
+      if (!minutes) continue;
+      const last = r.last instanceof Date ? r.last : new Date(`${r.last}Z`);
+      if (now.getTime() - last.getTime() < minutes * 60_000) continue;
+      try {
+        await this.s.routing.close(r.id, { by: 'system' }, 'timeout');
+        closed.push(r.id);
+        this.log.info({ interactionId: r.id }, 'unattended chat closed');
+      } catch (err) {
+        this.log.warn({ err: { message: (err as Error).message }, interactionId: r.id }, 'unattended chat not closed');
+      }
+    }
+    return closed;
+  }
+}

@@ -1,0 +1,210 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
+import { badRequest } from '../../http/errors.js';
+import type { Website } from '../../config/schema.js';
+import type { Principal } from '../agents/sessions.js';
+import type { Services } from '../../services.js';
+import { presentAttachment } from './presenter.js';
+import { offlineBody, sendBody, startBody, transcriptBody } from './schema.js';
+import type { ChatParts } from './module.js';
+import { bearer } from './visitor.js';
+
+const ID = /^[0-9a-f]{32}$/;
+
+function idParam(ctx: Context, name: string): string {
+  const v = ctx.params[name] as string;
+  if (!ID.test(v)) throw badRequest(`${name} must be an id (32 hex characters).`, [{ field: name, problem: 'must be an id' }]);
+  return v;
+}
+
+/** Visitor endpoints (allowed origins of the website + the chat's token) and the desktop's chat endpoints. */
+export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts: () => ChatParts): void {
+  const base = '/api/widget/:websiteId/chats';
+  const visitor = async (ctx: Context) => {
+    const website = ctx.state.website as Website;
+    const i = await parts().visitors.authorize(website, idParam(ctx, 'interactionId'), bearer(ctx));
+    return { website, i };
+  };
+
+  mount(router, deps, {
+    method: 'post',
+    path: base,
+    summary: 'Start a chat: the pre-chat form (and bot option); returns the chat token, queue position or the offline form',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    body: startBody,
+    handler: async (ctx, { body }) => {
+      const r = await parts().visitors.start(ctx.state.website as Website, body);
+      ctx.status = 201;
+      return r;
+    },
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: `${base}/:interactionId`,
+    summary: "The chat's state, queue position and visible history (visitor token)",
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const { i } = await visitor(ctx);
+      const { chat } = parts();
+      return { interactionId: i.id, state: i.state, queue: await chat.queueInfo(i), messages: await chat.store.history(i.id, { notes: false }) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: `${base}/:interactionId/messages`,
+    summary: 'Send a chat line (idempotent by clientMessageId); answered once stored',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    body: sendBody,
+    handler: async (ctx, { body }) => {
+      const { i } = await visitor(ctx);
+      const p = parts();
+      const message = await p.sockets.visitorPost(i, body);
+      ctx.status = 201;
+      return { message };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: `${base}/:interactionId/end`,
+    summary: 'The visitor ends the chat (closes it for the agent too)',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const { i } = await visitor(ctx);
+      await parts().visitors.end(i);
+      return { ended: true };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: `${base}/:interactionId/offline`,
+    summary: 'Leave a message when the chat could not be served (outside hours or unmanaged)',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    body: offlineBody,
+    handler: async (ctx, { body }) => {
+      const { website, i } = await visitor(ctx);
+      await parts().visitors.offlineForm(website, i, body.fields);
+      ctx.status = 201;
+      return { stored: true };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: `${base}/:interactionId/transcript`,
+    summary: 'Ask for the transcript by mail (recorded; sent by the mail channel)',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    body: transcriptBody,
+    handler: async (ctx, { body }) => {
+      const { website, i } = await visitor(ctx);
+      const r = await parts().visitors.transcript(website, i, body.email);
+      ctx.status = 202;
+      return { requested: true, email: r.email };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: `${base}/:interactionId/files`,
+    summary: 'Upload one file (raw body, ?name=<file name>), streamed; attach it to a message with attachmentIds',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const { website, i } = await visitor(ctx);
+      const a = await parts().files.upload(ctx, website, i.id, 'visitor');
+      ctx.status = 201;
+      return { file: presentAttachment(a) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: `${base}/:interactionId/files/:fileId`,
+    summary: 'Download a file of this chat (visitor token in Authorization or ?token=)',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const { i } = await visitor(ctx);
+      await parts().files.download(ctx, i.id, idParam(ctx, 'fileId'));
+      return undefined;
+    },
+  });
+
+  mount(router, deps, {
+    method: 'delete',
+    path: `${base}/:interactionId/files/:fileId`,
+    summary: 'Remove a file before it is sent',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const { i } = await visitor(ctx);
+      await parts().files.remove(i.id, idParam(ctx, 'fileId'));
+      return undefined;
+    },
+  });
+
+  // ---- desktop
+  const agentChat = async (ctx: Context, need: 'read' | 'write') => parts().chat.access(ctx.state.principal as Principal, idParam(ctx, 'id'), need);
+
+  mount(router, deps, {
+    method: 'get',
+    path: '/api/chats/:id/messages',
+    summary: "A chat's whole history with internal notes (its agents and supervisors)",
+    tag: 'chat',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const i = await agentChat(ctx, 'read');
+      return { interactionId: i.id, state: i.state, messages: await parts().chat.store.history(i.id, { notes: true }) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/chats/:id/files',
+    summary: 'The agent uploads a file to the chat (raw body, ?name=<file name>)',
+    tag: 'chat',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const i = await agentChat(ctx, 'write');
+      const website = parts().chat.s.config().websites.find((w) => w.id === i.websiteId) ?? null;
+      const a = await parts().files.upload(ctx, website, i.id, 'agent');
+      ctx.status = 201;
+      return { file: presentAttachment(a) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: '/api/chats/:id/files/:fileId',
+    summary: 'Download a file of the chat (its agents and supervisors)',
+    tag: 'chat',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const i = await agentChat(ctx, 'read');
+      await parts().files.download(ctx, i.id, idParam(ctx, 'fileId'));
+      return undefined;
+    },
+  });
+}

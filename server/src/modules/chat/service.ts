@@ -1,0 +1,173 @@
+import type { ChatMessagePayload, ChatQueueInfo, ChatTypingState } from '@switchboard/protocol';
+import type { Services } from '../../services.js';
+import type { RealtimeHub } from '../../realtime/hub.js';
+import { HttpError, forbidden, notFound } from '../../http/errors.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import type { Principal } from '../agents/sessions.js';
+import { ChatStore, type NewMessage } from './store.js';
+import type { ChatRelay, Reflected } from './relay.js';
+import type { Message } from './message.entity.js';
+
+/** Longest chat line, in characters; longer ones are refused with 413. */
+export const MAX_MESSAGE_CHARS = 5000;
+const OPEN_STATES = ['new', 'queued', 'offered', 'assigned', 'conference'];
+const LIVE_STATES = ['assigned', 'conference'];
+
+/**
+ * Chat lines between a visitor and the agents of an interaction. The order is always: store in
+ * MySQL (the author gets its ack: single check), relay through the interaction's room, and when
+ * the room echoes it, tell every socket concerned (state `sent`). The other side's screen then
+ * confirms (`delivered`: double check). Internal notes are stored and shown to agents only: they
+ * never enter the room and never reach a visitor socket.
+ */
+export class ChatService {
+  readonly store: ChatStore;
+
+  constructor(
+    readonly s: Services,
+    readonly hub: RealtimeHub,
+    readonly relay: ChatRelay,
+  ) {
+    this.store = new ChatStore(s.db);
+  }
+
+  get interactions() {
+    return this.s.db.getRepository(Interaction);
+  }
+
+  async interaction(id: string): Promise<Interaction> {
+    const i = await this.interactions.findOneBy({ id });
+    if (!i || i.channel !== 'chat') throw notFound('Chat');
+    return i;
+  }
+
+  /** Stores then relays; the answer is the stored message (also for a retried clientMessageId). */
+  async post(input: NewMessage): Promise<ChatMessagePayload> {
+    if (input.body.length > MAX_MESSAGE_CHARS) {
+      throw new HttpError(413, 'too_large', `The message is ${input.body.length} characters long; the limit is ${MAX_MESSAGE_CHARS}. Split it into shorter messages.`, [{ field: 'body', problem: `longer than ${MAX_MESSAGE_CHARS} characters` }]);
+    }
+    if (input.attachmentIds?.length) await this.checkAttachments(input.interactionId, input.attachmentIds);
+    const { message, created } = await this.store.add(input);
+    const payload = await this.store.payload(message);
+    if (created) {
+      if (message.authorKind === 'note') await this.pushToAgents(message.interactionId, { type: 'chat.message', message: payload });
+      else this.forward(message);
+    }
+    return payload;
+  }
+
+  private async checkAttachments(interactionId: string, ids: string[]): Promise<void> {
+    const { websiteId } = await this.interaction(interactionId);
+    const website = this.s.config().websites.find((w) => w.id === websiteId);
+    const max = website?.uploads.maxFiles ?? 5;
+    if (ids.length > max) throw new HttpError(413, 'too_many_files', `At most ${max} files can be sent at once.`, [{ field: 'attachmentIds', problem: `more than ${max} files` }]);
+    const found = await this.store.attachments.findBy(ids.map((id) => ({ id, interactionId })));
+    const usable = found.filter((a) => a.messageId === null).map((a) => a.id);
+    const bad = ids.filter((id) => !usable.includes(id));
+    if (bad.length) throw new HttpError(400, 'invalid_request', 'Some attachments are unknown, belong to another chat or were already sent.', [{ field: 'attachmentIds', problem: `unusable: ${bad.join(', ')}` }]);
+  }
+
+  /** Into the room; if XMPP is away the line stays `stored` and the pending sweep sends it later. */
+  forward(m: Message): void {
+    this.relay.message(m).catch((err) => this.s.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'chat line not relayed yet; will retry'));
+  }
+
+  /** A line the room echoed (or, for a closed chat, one that will never go through a room). */
+  async delivered(messageId: string, stanzaId: string | null): Promise<void> {
+    if (!(await this.store.markSent(messageId, stanzaId))) return;
+    const m = await this.store.get(messageId);
+    if (!m) return;
+    const message = await this.store.payload(m);
+    await this.hub.pushToVisitors(m.interactionId, { type: 'chat.message', message });
+    await this.pushToAgents(m.interactionId, { type: 'chat.message', message });
+  }
+
+  async onReflected(r: Reflected): Promise<void> {
+    if (r.kind === 'message') return this.delivered(r.messageId, r.stanzaId);
+    if (r.kind === 'typing') {
+      const msg = { type: 'chat.typing' as const, interactionId: r.interactionId, authorKind: r.authorKind, authorName: r.authorName, state: r.state };
+      if (r.authorKind === 'visitor') await this.pushToAgents(r.interactionId, msg);
+      else await this.hub.pushToVisitors(r.interactionId, msg);
+      return;
+    }
+    const msg = { type: 'chat.delivery' as const, interactionId: r.interactionId, messageIds: r.messageIds, state: 'delivered' as const };
+    if (r.by === 'visitor') await this.pushToAgents(r.interactionId, msg);
+    else await this.hub.pushToVisitors(r.interactionId, msg);
+  }
+
+  async typing(interactionId: string, authorKind: 'agent' | 'visitor', authorName: string | null, state: ChatTypingState): Promise<void> {
+    // Typing is best effort: lost while XMPP is away, never stored.
+    await this.relay.typing(interactionId, authorKind, authorName, state).catch(() => undefined);
+  }
+
+  /** The reader's screen shows these lines of the other side. */
+  async received(interactionId: string, messageIds: string[], by: 'agent' | 'visitor'): Promise<void> {
+    const kinds = by === 'visitor' ? (['agent', 'bot', 'system'] as const) : (['visitor'] as const);
+    const changed = await this.store.markDelivered(interactionId, messageIds, [...kinds]);
+    if (!changed.length) return;
+    await this.relay.receipts(interactionId, changed, by).catch(async () => {
+      // Receipts must not wait for XMPP: the double check is what the author is waiting for.
+      const msg = { type: 'chat.delivery' as const, interactionId, messageIds: changed, state: 'delivered' as const };
+      if (by === 'visitor') await this.pushToAgents(interactionId, msg);
+      else await this.hub.pushToVisitors(interactionId, msg);
+    });
+  }
+
+  /** The owner, the conference guest and supervisors monitoring: who sees the agent side. */
+  async agentsOf(interactionId: string): Promise<string[]> {
+    const ids = new Set<string>(await this.s.redis.client.smembers(this.monitorsKey(interactionId)));
+    try {
+      const p = await this.s.routing.payload(interactionId);
+      if (p.ownerId) ids.add(p.ownerId);
+      if (p.conferenceAgentId) ids.add(p.conferenceAgentId);
+    } catch {
+      // Closed or unknown: monitors only.
+    }
+    return [...ids];
+  }
+
+  async pushToAgents(interactionId: string, message: Parameters<RealtimeHub['pushToAgents']>[1]): Promise<void> {
+    const to = await this.agentsOf(interactionId);
+    if (to.length) await this.hub.pushToAgents(to, message);
+  }
+
+  monitorsKey(interactionId: string): string {
+    return this.s.redis.key('chat', 'monitors', interactionId);
+  }
+
+  /** May this desktop user act in (or read) this chat? Owners and guests act; supervisors read and add notes. */
+  async access(p: Principal, interactionId: string, need: 'write' | 'note' | 'read'): Promise<Interaction> {
+    const i = await this.interaction(interactionId);
+    let live: { ownerId: string | null; conferenceAgentId: string | null } = { ownerId: i.assignedAgentId, conferenceAgentId: null };
+    try {
+      live = await this.s.routing.payload(interactionId);
+    } catch {
+      // keep what MySQL says
+    }
+    const participant = live.ownerId === p.agentId || live.conferenceAgentId === p.agentId;
+    const supervisor = p.role !== 'agent';
+    if (need === 'write') {
+      if (!participant) throw new HttpError(403, 'not_yours', 'Only the agents handling this chat can write in it.');
+      if (!LIVE_STATES.includes(i.state)) throw new HttpError(409, 'chat_closed', 'This chat is not open any more.');
+    } else if (need === 'note') {
+      if (!participant && !supervisor) throw new HttpError(403, 'not_yours', 'Only the agents handling this chat and supervisors can add notes.');
+      if (!OPEN_STATES.includes(i.state)) throw new HttpError(409, 'chat_closed', 'This chat is not open any more.');
+    } else if (!participant && !supervisor && i.assignedAgentId !== p.agentId) {
+      throw forbidden('Only the agents of this chat and supervisors can read it.');
+    }
+    return i;
+  }
+
+  async queueInfo(i: Interaction): Promise<ChatQueueInfo> {
+    if (['queued', 'offered'].includes(i.state)) return this.s.routing.position(i.id);
+    return { state: i.state, position: null, estimatedWaitSeconds: null };
+  }
+
+  async agentName(agentId: string): Promise<string> {
+    return (await this.s.agents.get(agentId).catch(() => null))?.displayName ?? 'Agent';
+  }
+
+  static isOpen(i: Interaction): boolean {
+    return OPEN_STATES.includes(i.state);
+  }
+}

@@ -1,0 +1,125 @@
+import { In, IsNull, type DataSource } from 'typeorm';
+import { newId } from '../../db/ids.js';
+import { Attachment, Message, type AuthorKind, type DeliveryState } from './message.entity.js';
+import { presentMessage } from './presenter.js';
+import type { ChatMessagePayload } from '@switchboard/protocol';
+
+export interface NewMessage {
+  interactionId: string;
+  authorKind: AuthorKind;
+  authorAgentId?: string | null;
+  authorName: string | null;
+  body: string;
+  clientMessageId?: string | null;
+  attachmentIds?: string[];
+}
+
+/** MySQL side of chat: every line is written here before anyone is told it exists. */
+export class ChatStore {
+  constructor(private readonly db: DataSource) {}
+
+  get messages() {
+    return this.db.getRepository(Message);
+  }
+  get attachments() {
+    return this.db.getRepository(Attachment);
+  }
+
+  /**
+   * Stores a message once per (interaction, clientMessageId): a retried send returns the message
+   * stored the first time, with `created: false`, so it is neither stored nor relayed twice.
+   */
+  async add(input: NewMessage): Promise<{ message: Message; created: boolean }> {
+    const cid = input.clientMessageId ?? null;
+    if (cid) {
+      const existing = await this.messages.findOneBy({ interactionId: input.interactionId, clientMessageId: cid });
+      if (existing) return { message: existing, created: false };
+    }
+    const m = this.messages.create({
+      id: newId(),
+      interactionId: input.interactionId,
+      authorKind: input.authorKind,
+      authorAgentId: input.authorAgentId ?? null,
+      authorName: input.authorName,
+      body: input.body,
+      deliveryState: 'stored',
+      clientMessageId: cid,
+      externalId: null,
+      deliveredAt: null,
+      createdAt: new Date(),
+    });
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.getRepository(Message).insert(m);
+        if (input.attachmentIds?.length) {
+          await tx.getRepository(Attachment).update({ id: In(input.attachmentIds), interactionId: input.interactionId, messageId: IsNull() }, { messageId: m.id });
+        }
+      });
+    } catch (err) {
+      // Two retries racing each other: the unique index let one in; answer with that one.
+      if (cid && (err as { code?: string }).code === 'ER_DUP_ENTRY') {
+        const existing = await this.messages.findOneBy({ interactionId: input.interactionId, clientMessageId: cid });
+        if (existing) return { message: existing, created: false };
+      }
+      throw err;
+    }
+    return { message: m, created: true };
+  }
+
+  async get(id: string): Promise<Message | null> {
+    return this.messages.findOneBy({ id });
+  }
+
+  /** stored → sent happens once, whoever gets there first; the winner tells the sockets. */
+  async markSent(id: string, externalId: string | null): Promise<boolean> {
+    const r = await this.messages.update({ id, deliveryState: 'stored' }, { deliveryState: 'sent', externalId });
+    return (r.affected ?? 0) > 0;
+  }
+
+  /** Marks messages of the other side as shown on this side's screen; returns those that changed. */
+  async markDelivered(interactionId: string, ids: string[], authorKinds: AuthorKind[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.messages.find({
+      where: { interactionId, id: In(ids), authorKind: In(authorKinds), deliveryState: In(['stored', 'sent'] as DeliveryState[]) },
+      select: { id: true },
+    });
+    const changed = rows.map((r) => r.id);
+    if (changed.length) await this.messages.update({ id: In(changed), deliveryState: In(['stored', 'sent'] as DeliveryState[]) }, { deliveryState: 'delivered', deliveredAt: new Date() });
+    return changed;
+  }
+
+  /** The conversation in order; notes only for agents. */
+  async history(interactionId: string, opts: { notes: boolean }): Promise<ChatMessagePayload[]> {
+    const rows = await this.messages.find({ where: { interactionId }, order: { createdAt: 'ASC' } });
+    const visible = opts.notes ? rows : rows.filter((m) => m.authorKind !== 'note');
+    const atts = await this.attachmentsOf(visible.map((m) => m.id));
+    return visible.map((m) => presentMessage(m, atts.get(m.id)));
+  }
+
+  async payload(m: Message): Promise<ChatMessagePayload> {
+    return presentMessage(m, (await this.attachmentsOf([m.id])).get(m.id));
+  }
+
+  private async attachmentsOf(messageIds: string[]): Promise<Map<string, Attachment[]>> {
+    const out = new Map<string, Attachment[]>();
+    if (!messageIds.length) return out;
+    for (const a of await this.attachments.find({ where: { messageId: In(messageIds) }, order: { createdAt: 'ASC' } })) {
+      const list = out.get(a.messageId!) ?? [];
+      list.push(a);
+      out.set(a.messageId!, list);
+    }
+    return out;
+  }
+
+  /** Messages stored but not yet relayed, oldest first (after a crash or an XMPP outage). */
+  async pending(olderThan: Date, limit = 200): Promise<Message[]> {
+    return this.messages
+      .createQueryBuilder('m')
+      .where('m.deliveryState = :s', { s: 'stored' })
+      .andWhere('m.authorKind <> :n', { n: 'note' })
+      .andWhere('m.createdAt <= :t', { t: olderThan })
+      .orderBy('m.createdAt', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+}

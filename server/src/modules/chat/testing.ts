@@ -1,0 +1,59 @@
+// Helpers for the chat tests: a server whose queues are always open, visitors that start chats
+// through the widget API from an allowed origin, and their sockets.
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { api, TestSocket } from '../../test/server.js';
+import { accept, nextOffer, type TestAgent } from '../routing/testing.js';
+
+export const ORIGIN = 'http://127.0.0.1:8081';
+export const WEBSITE = 'example';
+
+export function widget(url: string, method: string, path: string, body?: unknown, token?: string, origin = ORIGIN) {
+  return api(url, method, `/api/widget/${WEBSITE}${path}`, body, token, { origin });
+}
+
+export const FORM = { name: 'Ada Visitor', email: 'ada@example.com', topic: 'order', privacy: true };
+
+export interface TestVisitor {
+  interactionId: string;
+  token: string;
+  socket: TestSocket;
+  /** The answer to POST /chats (untyped JSON, as the widget gets it). */
+  start: Awaited<ReturnType<typeof api>>['body'];
+  subscribed: Awaited<ReturnType<TestSocket['next']>>;
+}
+
+/** Starts a chat through the widget API and follows it on a widget socket. */
+export async function startChat(url: string, body: Record<string, unknown> = { fields: FORM, option: 'orders' }): Promise<TestVisitor> {
+  const r = await widget(url, 'POST', '/chats', body);
+  expect(r.status, JSON.stringify(r.body)).to.equal(201);
+  const socket = await openVisitor(url);
+  socket.send({ type: 'chat.subscribe', interactionId: r.body.interactionId, token: r.body.token, ref: 'sub' });
+  const sub = await socket.next((m) => m.ref === 'sub');
+  expect(sub.type, JSON.stringify(sub)).to.equal('chat.subscribed');
+  return { interactionId: r.body.interactionId, token: r.body.token, socket, start: r.body, subscribed: sub };
+}
+
+export async function openVisitor(url: string, origin = ORIGIN): Promise<TestSocket> {
+  const s = await TestSocket.open(`${url.replace('http', 'ws')}/ws/widget?website=${WEBSITE}`, { origin });
+  await s.next((m) => m.type === 'hello');
+  return s;
+}
+
+/** The agent takes the next offer; resolves once the visitor saw the agent join. */
+export async function takeChat(url: string, a: TestAgent, v: TestVisitor): Promise<void> {
+  const o = await nextOffer(a);
+  expect(o.interactionId).to.equal(v.interactionId);
+  expect((await accept(url, a, o.offerId)).status).to.equal(200);
+  await v.socket.next((m) => m.type === 'chat.message' && m.message.authorKind === 'system' && /joined/.test(m.message.body));
+}
+
+export const cid = () => randomBytes(8).toString('hex');
+
+let refs = 0;
+/** Sends a command and waits for its answer (matched by ref). */
+export async function command(socket: TestSocket, cmd: Record<string, unknown>, timeoutMs = 5000): ReturnType<TestSocket['next']> {
+  const ref = `r${++refs}`;
+  socket.send({ ...cmd, ref });
+  return socket.next((m) => m.ref === ref, timeoutMs);
+}

@@ -1,0 +1,150 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import type { ChatMessagePayload, ChatQueueInfo } from '@switchboard/protocol';
+import type { FormField, Website } from '../../config/schema.js';
+import { HttpError, badRequest, conflict, forbidden } from '../../http/errors.js';
+import type { Interaction } from '../interactions/interaction.entity.js';
+import { Contact } from '../contacts/contact.entity.js';
+import type { ChatService } from './service.js';
+import { DEFAULT_CHAT_FORM, DEFAULT_OFFLINE_FORM, formText, validateForm } from './forms.js';
+
+type Language = 'en' | 'it' | 'fr';
+
+export interface StartChat {
+  fields?: unknown;
+  option?: string;
+  language?: Language;
+}
+
+export interface StartedChat {
+  interactionId: string;
+  /** The visitor's bearer token for this chat; shown once, only its hash is kept. */
+  token: string;
+  /** queued: wait for an agent; closed: outside working hours; unmanaged: nobody can take it now. */
+  outcome: 'queued' | 'closed' | 'unmanaged';
+  queue: ChatQueueInfo;
+  /** The website's text for closed / unmanaged, in the visitor's language. */
+  notice: string | null;
+  nextOpening: string | null;
+  /** For closed / unmanaged: the form to leave a message (POST .../offline). */
+  offlineForm: FormField[] | null;
+  messages: ChatMessagePayload[];
+}
+
+export const hashToken = (t: string) => createHash('sha256').update(t).digest('hex');
+
+/** The visitor's side of chat: start (form, bot option, routing), token checks, offline form, transcript. */
+export class ChatVisitors {
+  constructor(private readonly chat: ChatService) {}
+
+  private get s() {
+    return this.chat.s;
+  }
+
+  async start(website: Website, input: StartChat): Promise<StartedChat> {
+    if (!website.channels.chat.enabled) throw new HttpError(403, 'channel_disabled', `Chat is not enabled for website "${website.id}".`);
+    const form = website.forms.chat.length ? website.forms.chat : DEFAULT_CHAT_FORM;
+    const answers = validateForm(form, input.fields);
+    let queueId = website.channels.chat.queue;
+    const option = website.bot.options.find((o) => o.id === input.option);
+    if (website.bot.options.length) {
+      if (!option) {
+        const ids = website.bot.options.map((o) => o.id).join(', ');
+        throw badRequest(input.option ? `Unknown option "${input.option}"; pick one of ${ids}.` : `Pick one of the options: ${ids}.`, [{ field: 'option', problem: `must be one of ${ids}` }]);
+      }
+      queueId = option.queue;
+    } else if (input.option !== undefined) {
+      throw badRequest('This website has no option menu.', [{ field: 'option', problem: 'not expected' }]);
+    }
+    if (!queueId) throw new HttpError(503, 'not_configured', `Website "${website.id}" has no chat queue configured (channels.chat.queue).`);
+    const contact = await this.s.contacts.findOrCreate({ name: answers.contact.name ?? null, email: answers.contact.email ?? null, phone: answers.contact.phone ?? null, customFields: answers.contact.customFields });
+    const created = await this.s.routing.create({ channel: 'chat', queueId, websiteId: website.id, contactId: contact.id, subject: option?.label ?? null, routingVariables: answers.variables });
+    const i = created.interaction;
+    const token = randomBytes(32).toString('base64url');
+    await this.chat.interactions.update({ id: i.id }, { visitorTokenHash: hashToken(token) });
+    await this.s.routing.records.journey(i, 'chat.form', null, { answers: answers.answers, option: option?.id ?? null });
+    const log = this.s.log.child({ interactionId: i.id });
+    const lang = input.language ?? website.look.language ?? 'en';
+    if (created.outcome === 'unmanaged') {
+      const closed = created.reason === 'outside-hours';
+      log.info({ reason: created.reason }, 'chat not queued');
+      return {
+        interactionId: i.id,
+        token,
+        outcome: closed ? 'closed' : 'unmanaged',
+        queue: { state: 'unmanaged', position: null, estimatedWaitSeconds: null },
+        notice: text(closed ? website.messages.closed : website.messages.unmanaged, lang),
+        nextOpening: created.nextOpening,
+        offlineForm: website.forms.offline.length ? website.forms.offline : DEFAULT_OFFLINE_FORM,
+        messages: [],
+      };
+    }
+    if (option) await this.chat.post({ interactionId: i.id, authorKind: 'bot', authorName: website.look.title, body: option.welcome, clientMessageId: `bot-welcome-${option.id}` });
+    log.info({ queueId, position: created.position }, 'chat started');
+    const fresh = await this.chat.interaction(i.id);
+    return {
+      interactionId: i.id,
+      token,
+      outcome: 'queued',
+      queue: await this.chat.queueInfo(fresh),
+      notice: null,
+      nextOpening: null,
+      offlineForm: null,
+      messages: await this.chat.store.history(i.id, { notes: false }),
+    };
+  }
+
+  /** The chat this token was issued for, on this website; anything else is refused the same way. */
+  async authorize(website: Website, interactionId: string, token: string | undefined): Promise<Interaction> {
+    if (!token) throw new HttpError(401, 'token_required', 'Send the chat token given when the chat started (Authorization: Bearer <token>).');
+    const i = await this.chat.interactions.findOneBy({ id: interactionId });
+    const expected = i?.visitorTokenHash ? Buffer.from(i.visitorTokenHash, 'hex') : Buffer.alloc(32);
+    const given = Buffer.from(hashToken(token), 'hex');
+    const ok = timingSafeEqual(expected, given) && !!i && i.channel === 'chat' && i.websiteId === website.id;
+    // Unknown chat and wrong token get the same answer, so ids cannot be probed.
+    if (!ok || !i) throw forbidden('This chat token is not valid for this chat.');
+    return i;
+  }
+
+  async offlineForm(website: Website, i: Interaction, fields: unknown): Promise<void> {
+    if (i.state !== 'unmanaged') throw conflict('This chat was taken by the queue; the offline form is for chats that could not be served.');
+    if (i.offline) throw conflict('A message was already left for this chat.');
+    const form = website.forms.offline.length ? website.forms.offline : DEFAULT_OFFLINE_FORM;
+    const answers = validateForm(form, fields);
+    const contact = await this.s.contacts.findOrCreate({ name: answers.contact.name ?? null, email: answers.contact.email ?? null, phone: answers.contact.phone ?? null, customFields: answers.contact.customFields });
+    const r = await this.chat.interactions.update({ id: i.id, offline: false }, { offline: true, contactId: i.contactId ?? contact.id });
+    if (!r.affected) throw conflict('A message was already left for this chat.');
+    await this.chat.store.add({ interactionId: i.id, authorKind: 'visitor', authorName: answers.contact.name ?? null, body: formText(form, answers.answers), clientMessageId: 'offline-form' });
+    await this.s.routing.records.journey(i, 'offline.form', null, { answers: answers.answers });
+    this.s.log.info({ interactionId: i.id }, 'offline form stored');
+  }
+
+  /** Recorded now; the mail channel sends it when the chat ends. */
+  async transcript(website: Website, i: Interaction, email: string | undefined): Promise<{ email: string }> {
+    if (!website.transcriptByMail || !this.s.config().main.smtp || !website.channels.mail.enabled) {
+      throw new HttpError(403, 'transcript_unavailable', 'This website does not send chat transcripts by mail.');
+    }
+    const to = email ?? (i.contactId ? ((await this.s.db.getRepository(Contact).findOneBy({ id: i.contactId }))?.email ?? null) : null);
+    if (!to) throw badRequest('Give the address to send the transcript to.', [{ field: 'email', problem: 'is required' }]);
+    await this.s.routing.records.journey(i, 'transcript.requested', null, { email: to });
+    return { email: to };
+  }
+
+  async end(i: Interaction): Promise<void> {
+    if (!['new', 'queued', 'offered', 'assigned', 'conference'].includes(i.state)) return;
+    await this.s.routing.cancel(i.id);
+  }
+}
+
+function text(t: Partial<Record<Language, string>> | undefined, lang: Language): string | null {
+  if (!t) return null;
+  return t[lang] ?? t.en ?? Object.values(t)[0] ?? null;
+}
+
+export function bearer(ctx: Context): string | undefined {
+  const h = ctx.get('authorization');
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  if (m) return m[1];
+  const q = ctx.query.token;
+  return typeof q === 'string' && q ? q : undefined;
+}
