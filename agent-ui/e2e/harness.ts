@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -38,10 +39,13 @@ export interface E2eServer {
   start(): Promise<void>;
 }
 
-export async function startServer(): Promise<E2eServer> {
+/** Starts a server; `set` changes config keys (file:dotted.path → value), as the server tests do. */
+export async function startServer(set: Record<string, unknown> = {}): Promise<E2eServer> {
   await createDatabase(testConfig().main.database, TEST_DB, true);
   const port = await freePort();
-  const configDir: string = makeConfigDir({ set: { 'switchboard.yaml:server.port': port } });
+  // Each server gets its own Redis prefix: routing state must not leak from one test file to the next.
+  const redisPrefix = `sbtest:${process.pid}:e2e${randomBytes(4).toString('hex')}:`;
+  const configDir: string = makeConfigDir({ redisPrefix, set: { 'switchboard.yaml:server.port': port, ...set } });
   let proc: { stop(): Promise<void> } | undefined;
   const server: E2eServer = {
     url: `http://127.0.0.1:${port}`,
@@ -80,6 +84,13 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** Every queue open round the clock (the example config follows office hours). */
+export function alwaysOpen(queues = 5): Record<string, unknown> {
+  const set: Record<string, unknown> = { 'websites/example.yaml:hours': undefined };
+  for (let n = 0; n < queues; n++) set[`queues.yaml:queues.${n}.hours`] = undefined;
+  return set;
 }
 
 export function screenshotPath(name: string): string {

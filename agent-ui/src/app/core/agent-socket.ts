@@ -96,7 +96,7 @@ export class AgentSocket {
       this.state.set('online');
       this.keepalive = setInterval(() => this.ping(), KEEPALIVE_MS);
     };
-    ws.onmessage = (e) => this.dispatch(e.data);
+    ws.onmessage = (e) => this.receive(e.data);
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
@@ -148,7 +148,8 @@ export class AgentSocket {
     this.scheduleRetry();
   }
 
-  private dispatch(data: unknown): void {
+  /** Hands one frame from the server to the subscribers of its type. */
+  receive(data: unknown): void {
     if (typeof data !== 'string') return;
     let msg: AgentServerMessage;
     try {

@@ -1,6 +1,11 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal, viewChild } from '@angular/core';
 import { AgentSocket } from '../../core/agent-socket';
 import { I18n } from '../../core/i18n';
+import { Notifier } from '../../core/notifier';
+import { WorkStore } from '../../core/work';
+import { InteractionDetail } from '../interactions/interaction-detail';
+import { InteractionList } from '../interactions/interaction-list';
+import { OfferPopover } from '../offers/offer-popover';
 import { ReasonsStore } from '../../core/reasons';
 import { Session } from '../../core/session';
 import { Shortcuts } from '../../core/shortcuts';
@@ -14,7 +19,7 @@ import { ShortcutsHelp } from './shortcuts-help';
 /** The logged-in frame: state, connection, account menu; features fill the work area. */
 @Component({
   selector: 'sb-shell',
-  imports: [StateSelector, StateBanner, ConnectionIndicator, LanguagePicker, PasswordDialog, ShortcutsHelp],
+  imports: [StateSelector, StateBanner, OfferPopover, InteractionList, InteractionDetail, ConnectionIndicator, LanguagePicker, PasswordDialog, ShortcutsHelp],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './shell.html',
   styleUrl: './shell.css',
@@ -26,6 +31,15 @@ export class Shell {
   protected readonly t = inject(I18n).t;
   private readonly selector = viewChild.required(StateSelector);
 
+  protected readonly notifier = inject(Notifier);
+  private readonly work = inject(WorkStore);
+  protected readonly picked = signal<string | null>(null);
+  /** The picked interaction while it is open, else the oldest: the detail is never empty for nothing. */
+  protected readonly selected = computed(() => {
+    const list = this.work.interactions();
+    const p = this.picked();
+    return list.find((i) => i.id === p)?.id ?? list[0]?.id ?? null;
+  });
   protected readonly menuOpen = signal(false);
   protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
 

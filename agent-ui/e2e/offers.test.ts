@@ -1,0 +1,128 @@
+// Offers as the agent meets them: the popover with its chime, Accept into the list, Close &
+// dispose from a searchable list, wrap-up, and RONA when an offer is ignored. Interactions are
+// created through the routing API, as the channels do.
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+
+const AGENT = { username: 'olga', password: 'correct-horse-battery', name: 'Olga Rossi' };
+
+describe('offers and interactions (Chromium against a real server)', function () {
+  this.timeout(60_000);
+  let server: E2eServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let admin: string;
+  const errors: string[] = [];
+
+  const state = () => page.locator('[data-test=state-current]');
+  const route = async (subject: string) => {
+    const r = await api(server.url, 'POST', '/api/routing/interactions', { channel: 'chat', queueId: 'support-chat', subject, routingVariables: { order: 'A-1042' } }, admin);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    return r.body.interaction.id as string;
+  };
+  const setAvailable = async () => {
+    await state().click();
+    await page.locator('[data-test=set-available]').click();
+    await state().and(page.locator('[data-state=available]')).waitFor();
+  };
+
+  before(async () => {
+    server = await startServer({
+      ...alwaysOpen(),
+      'queues.yaml:queues.0.offerTimeoutSeconds': 6,
+      'queues.yaml:queues.0.wrapUpSeconds': 60,
+      'queues.yaml:queues.0.autoNotReadyAfterMissed': undefined,
+    });
+    admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
+    const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent', skills: [{ skill: 'english', level: 8 }] }, admin);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 760 } });
+    // Counts the chimes: the notification is synthesised, so the oscillators are what to watch.
+    await context.addInitScript(() => {
+      const w = window as unknown as { __chimes: number };
+      w.__chimes = 0;
+      const create = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function (this: AudioContext) {
+        w.__chimes++;
+        return create.call(this);
+      };
+    });
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+    await page.goto(server.url + '/login');
+    await page.getByLabel('Username').fill(AGENT.username);
+    await page.getByLabel('Password').fill(AGENT.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('[data-test=connection][data-state=online]').waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await dropTestDatabase();
+  });
+  afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));
+
+  it('shows an offer with queue, subject and countdown, chimes, and Accept puts it in the list', async () => {
+    await setAvailable();
+    const id = await route('My order has not arrived');
+    const card = page.locator('[data-test=offer]');
+    await card.waitFor();
+    expect(await card.locator('[data-test=offer-customer]').textContent()).to.equal('Visitor');
+    expect(await card.textContent()).to.include('Support (chat)');
+    expect(await card.locator('[data-test=offer-subject]').textContent()).to.equal('My order has not arrived');
+    expect(await card.locator('[data-test=offer-left]').textContent()).to.match(/^[0-6] s to answer$/);
+    expect(await page.evaluate(() => (window as unknown as { __chimes: number }).__chimes)).to.be.greaterThan(0);
+    await page.screenshot({ path: screenshotPath('offer') });
+
+    await card.locator('[data-test=offer-accept]').click();
+    await card.waitFor({ state: 'detached' });
+    const item = page.locator(`[data-interaction="${id}"]`);
+    await item.waitFor();
+    expect(await item.textContent()).to.include('My order has not arrived');
+    const detail = page.locator('[data-test=interaction-detail]');
+    expect(await detail.textContent()).to.include('A-1042');
+    await page.screenshot({ path: screenshotPath('interaction') });
+  });
+
+  it('closes with a wrap-up reason picked from a searchable list, then shows wrap-up', async () => {
+    await page.locator('[data-test=close-dispose]').click();
+    await page.locator('[data-test=disposition-search]').fill('follow');
+    expect(await page.locator('[data-test^=dispose-]').count()).to.equal(1);
+    await page.screenshot({ path: screenshotPath('dispose') });
+    await page.locator('[data-test=dispose-follow-up]').click();
+    await page.locator('[data-test=interaction]').waitFor({ state: 'detached' });
+    await state().and(page.locator('[data-state=wrap-up]')).waitFor();
+    expect(await page.locator('[data-test=state-banner]').textContent()).to.include('Finish your notes');
+    await page.screenshot({ path: screenshotPath('wrap-up') });
+    await page.locator('[data-test=back-to-available]').click();
+    await state().and(page.locator('[data-state=available]')).waitFor();
+  });
+
+  it('puts an agent who ignores an offer in RONA, says so, and leads back to Available', async () => {
+    await route('Nobody answers me');
+    const card = page.locator('[data-test=offer]');
+    await card.waitFor();
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await page.locator('[data-test=offer-note]').textContent()).to.include('Visitor: not answered in time.');
+    await state().and(page.locator('[data-state=rona]')).waitFor();
+    expect(await page.locator('[data-test=state-banner]').textContent()).to.include('An offer was not answered in time');
+    await page.screenshot({ path: screenshotPath('rona') });
+    await page.locator('[data-test=back-to-available]').click();
+    await state().and(page.locator('[data-state=available]')).waitFor();
+  });
+
+  it('rejects an offer with the keyboard (Alt+R): it leaves this agent', async () => {
+    // The RONA'd interaction of the previous test may come back first: reject whatever comes.
+    const card = page.locator('[data-test=offer]');
+    await route('Second thoughts');
+    await card.first().waitFor();
+    await page.keyboard.press('Alt+KeyR');
+    await card.first().waitFor({ state: 'detached' });
+    const mine = await page.evaluate(() => fetch('/api/interactions/mine').then((r) => r.json()));
+    expect(mine.interactions ?? []).to.have.length(0);
+  });
+});
