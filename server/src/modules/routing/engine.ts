@@ -65,7 +65,8 @@ export interface Refusal {
   state?: string;
 }
 
-type Reply<T> = (T | Refusal) & { changes: StateChange[] };
+/** `freed`: agents whose load went down, who may take the next waiting interaction. */
+type Reply<T> = (T | Refusal) & { changes: StateChange[]; freed: string[] };
 
 /** Lua's cjson encodes an empty table as {}; every list we read goes through this. */
 export const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -101,6 +102,7 @@ export class RoutingEngine {
     }
     const reply = JSON.parse(String(raw)) as Reply<T>;
     reply.changes = list(reply.changes);
+    reply.freed = [...new Set(list<string>(reply.freed))];
     return reply;
   }
 
@@ -112,7 +114,7 @@ export class RoutingEngine {
       m.hset(this.key('qc', q.id), {
         channel: q.channel,
         skills: q.skills.map((s) => `${s.skill}=${s.level}`).join(';'),
-        relax: q.relax.map((r) => `${r.afterSeconds * 1000}:${r.minLevelDrop ?? 0}:${r.anyAgent ? 1 : 0}`).join(';'),
+        relax: [...q.relax].sort((x, y) => x.afterSeconds - y.afterSeconds).map((r) => `${r.afterSeconds * 1000}:${r.minLevelDrop ?? 0}:${r.anyAgent ? 1 : 0}`).join(';'),
         allowCall: q.allowWhileOnCall ? '1' : '0',
         timeoutMs: q.offerTimeoutSeconds * 1000,
         autoNotReady: q.autoNotReadyAfterMissed ?? 0,
@@ -121,9 +123,10 @@ export class RoutingEngine {
     await m.exec();
   }
 
-  async profile(agentId: string, capacity: Record<string, number>, skills: { skillId: string; level: number }[]): Promise<void> {
+  /** Stores the agent's capacity and skills, and ranks them in every queue they may serve. */
+  async profile(agentId: string, capacity: Record<string, number>, skills: { skillId: string; level: number }[], queueIds: string[]): Promise<void> {
     const pairs = [...Object.entries(capacity).flatMap(([ch, n]) => [`cap:${ch}`, n]), ...skills.flatMap((s) => [`sk:${s.skillId}`, s.level])];
-    await this.run('profile', [agentId, ...pairs]);
+    await this.run('profile', [agentId, queueIds.join(','), ...pairs]);
   }
 
   async interactionLive(id: string): Promise<Record<string, string>> {

@@ -32,7 +32,8 @@ export class Handover {
       await this.routing.records.journey(i, 'transferred', agentId, { toQueue: q.id });
       await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });
       await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: q.id });
-      await this.routing.dispatch();
+      await this.routing.routeInteraction(interactionId);
+      await this.routing.routeAgents(r.freed);
       return this.routing.payload(interactionId);
     }
     return this.invite(interactionId, agentId, to.toAgent!, 'agent');
@@ -80,7 +81,7 @@ export class Handover {
     await this.s.bus.publish({ type: 'interaction.conference', interactionId, channel: i.channel, agentId: r.owner, guestId: r.guest, phase: 'ended' });
     const p = await this.routing.payload(interactionId);
     await this.routing.tellParticipants(p);
-    await this.routing.dispatch();
+    await this.routing.routeAgents(r.freed);
     return p;
   }
 }

@@ -19,7 +19,7 @@ local function qckey(q) return P..'routing:qc:'..q end
 local function intskey(a) return P..'routing:ints:'..a end
 local function num(v) return tonumber(v) or 0 end
 local function empty(v) return v == nil or v == false or v == '' end
-local changes = {}
+local changes, freed = {}, {}
 local DAY = 86400
 
 local function hgetall(k)
@@ -30,21 +30,51 @@ end
 
 -- An agent is free (may get an offer) when Available or Busy, without a pending offer, and
 -- under their total capacity; per-channel limits are checked when choosing.
+-- ...and free for a channel when also under that channel's limit (FREE..':'..channel). Choosing
+-- an agent intersects these sets with a queue's ranking instead of looking at every agent.
+local CHANNELS = { 'phone', 'video', 'chat', 'callback', 'mail' }
 local function refresh(a)
   local st = redis.call('HGET', skey(a), 'state')
-  local v = redis.call('HMGET', akey(a), 'offer', 'load:total', 'cap:total')
-  if (st == 'available' or st == 'busy') and empty(v[1]) and num(v[2]) < num(v[3]) then
-    redis.call('SADD', FREE, a)
-  else
-    redis.call('SREM', FREE, a)
+  local v = redis.call('HMGET', akey(a), 'offer', 'load:total', 'cap:total', 'load:phone', 'cap:phone', 'load:video', 'cap:video',
+    'load:chat', 'cap:chat', 'load:callback', 'cap:callback', 'load:mail', 'cap:mail')
+  local ok = (st == 'available' or st == 'busy') and empty(v[1]) and num(v[2]) < num(v[3])
+  if ok then redis.call('SADD', FREE, a) else redis.call('SREM', FREE, a) end
+  for k, ch in ipairs(CHANNELS) do
+    if ok and num(v[2 + 2 * k]) < num(v[3 + 2 * k]) then redis.call('SADD', FREE..':'..ch, a) else redis.call('SREM', FREE..':'..ch, a) end
   end
   if st and st ~= 'logged-out' then redis.call('SADD', ONLINE, a) else redis.call('SREM', ONLINE, a) end
+end
+
+-- Each queue keeps, per relaxation step, a ranking of the agents who may take its interactions
+-- at that step: the highest sum of required skill levels first, then the longest idle. The agent
+-- remembers their entries ('queue|step|sum|channel') so the idle part can be updated.
+local function rankkey(q, step) return P..'routing:qa:'..q..':'..step end
+local function rescore(a)
+  local idle = num(redis.call('HGET', akey(a), 'idle'))
+  for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
+    local q, step, sum = string.match(m, '([^|]+)|(%d+)|(%d+)')
+    redis.call('ZADD', rankkey(q, step), -tonumber(sum) * 1e13 + idle, a)
+  end
+end
+local function oncall(a)
+  local v = redis.call('HMGET', akey(a), 'load:phone', 'load:video')
+  return num(v[1]) + num(v[2]) > 0
+end
+local function relaxstep(relax, waited)
+  local step = 0
+  for after in string.gmatch(relax or '', '(%d+):%d+:%d') do
+    if waited >= tonumber(after) then step = step + 1 end
+  end
+  return step
 end
 
 local function setstate(a, st, reason)
   redis.call('HSET', skey(a), 'state', st, 'reason', reason or '', 'since', NOWISO)
   table.insert(changes, { agentId = a, state = st, reason = reason or cjson.null, since = NOWISO })
-  if st == 'available' then redis.call('HSET', akey(a), 'idle', NOW) end
+  if st == 'available' then
+    redis.call('HSET', akey(a), 'idle', NOW)
+    rescore(a)
+  end
 end
 
 -- Busy and Wrap-up are derived from load: work in hand → busy; only after-work left → wrap-up.
@@ -60,6 +90,7 @@ local function settle(a)
 end
 
 local function release(a, ch)
+  table.insert(freed, a)
   for _, f in ipairs({ 'load:'..ch, 'load:total' }) do
     if redis.call('HINCRBY', akey(a), f, -1) < 0 then redis.call('HSET', akey(a), f, 0) end
   end
@@ -98,47 +129,31 @@ local function parse_skills(s)
   return out
 end
 
--- The best free agent for a queued interaction: every required skill at the (relaxed) level,
--- the highest sum of those levels, then the longest idle.
-local function route(iid)
+-- The best free agent for a queued interaction: the first in the queue's ranking for the
+-- interaction's relaxation step who is free for its channel, has not declined it, and is not on a
+-- call (unless the queue allows it). 'only' restricts the choice to one agent.
+local function route(iid, only)
   local i = hgetall(ikey(iid))
   if i.state ~= 'queued' then return nil end
   local cfg = hgetall(qckey(i.queue))
-  local skills = parse_skills(cfg.skills)
-  local waited, drop, any = NOW - num(i.queuedAt), 0, false
-  for after, d, anyflag in string.gmatch(cfg.relax or '', '(%d+):(%d+):(%d)') do
-    if waited >= tonumber(after) then
-      drop = math.max(drop, tonumber(d))
-      if anyflag == '1' then any = true end
-    end
-  end
+  local ch = i.channel
+  local rank = rankkey(i.queue, relaxstep(cfg.relax, NOW - num(i.queuedAt)))
+  local onCallBlocks = cfg.allowCall ~= '1' and ch ~= 'phone' and ch ~= 'video'
   local declined = {}
   for _, a in ipairs(redis.call('SMEMBERS', ikey(iid)..':declined')) do declined[a] = true end
-  local ch = i.channel
-  local fields = { 'offer', 'cap:'..ch, 'load:'..ch, 'cap:total', 'load:total', 'load:phone', 'load:video', 'idle' }
-  for _, sk in ipairs(skills) do table.insert(fields, 'sk:'..sk.name) end
-  local onCallBlocks = cfg.allowCall ~= '1' and ch ~= 'phone' and ch ~= 'video'
-  local best, bestScore, bestIdle = nil, -1, 0
-  for _, a in ipairs(redis.call('SMEMBERS', FREE)) do
-    if not declined[a] then
-      local v = redis.call('HMGET', akey(a), unpack(fields))
-      local ok = empty(v[1]) and num(v[3]) < num(v[2]) and num(v[5]) < num(v[4])
-      if ok and onCallBlocks and num(v[6]) + num(v[7]) > 0 then ok = false end
-      local score = 0
-      if ok then
-        for k, sk in ipairs(skills) do
-          local lvl = num(v[8 + k])
-          if not any and lvl < math.max(1, sk.level - drop) then ok = false break end
-          score = score + lvl
-        end
-      end
-      if ok and (score > bestScore or (score == bestScore and num(v[8]) < bestIdle)) then
-        best, bestScore, bestIdle = a, score, num(v[8])
-      end
+  local candidates
+  if only then
+    if redis.call('SISMEMBER', FREE..':'..ch, only) == 0 or not redis.call('ZSCORE', rank, only) then return nil end
+    candidates = { only }
+  else
+    candidates = redis.call('ZINTER', 2, rank, FREE..':'..ch, 'WEIGHTS', 1, 0)
+  end
+  for _, a in ipairs(candidates) do
+    if not declined[a] and not (onCallBlocks and oncall(a)) then
+      return offer(iid, i, a, 'route', nil, num(cfg.timeoutMs))
     end
   end
-  if not best then return nil end
-  return offer(iid, i, best, 'route', nil, num(cfg.timeoutMs))
+  return nil
 end
 
 -- Ends an offer that was not accepted. A missed route offer sends the agent to RONA (or Not
@@ -184,16 +199,21 @@ end
 
 local function reply(t)
   t.changes = changes
+  t.freed = freed
   return cjson.encode(t)
 end
 `;
 
-/** ARGV: queueId... → offers made (at most one per queued head tried). */
+/**
+ * ARGV: queueId... → offers made. The full pass, run periodically: it catches what relaxation
+ * made routable. Arrivals and freed agents use the targeted ROUTE_ONE and ROUTE_AGENT instead.
+ */
 const DISPATCH = String.raw`
 local offers, heads = {}, {}
 if redis.call('SCARD', FREE) == 0 then return reply({ offers = offers }) end
 for n = 5, #ARGV do
-  local h = redis.call('ZRANGE', qkey(ARGV[n]), 0, 2, 'WITHSCORES')
+  local ch = redis.call('HGET', qckey(ARGV[n]), 'channel')
+  local h = (ch and redis.call('SCARD', FREE..':'..ch) > 0) and redis.call('ZRANGE', qkey(ARGV[n]), 0, 1, 'WITHSCORES') or {}
   for k = 1, #h, 2 do table.insert(heads, { id = h[k], score = tonumber(h[k + 1]) }) end
 end
 table.sort(heads, function(x, y) return x.score < y.score end)
@@ -203,6 +223,52 @@ for _, h in ipairs(heads) do
   if o then table.insert(offers, o) end
 end
 return reply({ offers = offers })
+`;
+
+/** ARGV: interactionId → the offer made for it to the best free agent, if any. */
+const ROUTE_ONE = String.raw`
+local o = route(ARGV[5])
+return reply({ offers = o and { o } or {} })
+`;
+
+/**
+ * ARGV: agentId, queueId... → the offer made to this agent, if any: the first queued head (by
+ * priority, then age) across queues that the agent may take.
+ */
+const ROUTE_AGENT = String.raw`
+local a = ARGV[5]
+if redis.call('SISMEMBER', FREE, a) == 0 then return reply({ offers = {} }) end
+local freeFor, busyOnCall = {}, oncall(a)
+for _, ch in ipairs(CHANNELS) do freeFor[ch] = redis.call('SISMEMBER', FREE..':'..ch, a) == 1 end
+local minstep = {}
+for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
+  local q, step, ch = string.match(m, '([^|]+)|(%d+)|%d+|(%a+)')
+  step = tonumber(step)
+  if freeFor[ch] and (not minstep[q] or step < minstep[q].step) then minstep[q] = { step = step, ch = ch } end
+end
+local best, bestScore = nil, nil
+for q, need in pairs(minstep) do
+  local h = redis.call('ZRANGE', qkey(q), 0, 2, 'WITHSCORES')
+  if #h > 0 and not (bestScore and tonumber(h[2]) >= bestScore) then
+    local cfg = redis.call('HMGET', qckey(q), 'relax', 'allowCall')
+    if not (busyOnCall and cfg[2] ~= '1' and need.ch ~= 'phone' and need.ch ~= 'video') then
+      for k = 1, #h, 2 do
+        local score = tonumber(h[k + 1])
+        if bestScore and score >= bestScore then break end
+        -- the score is (10 - priority) * 1e13 + queuedAt
+        if relaxstep(cfg[1], NOW - math.fmod(score, 1e13)) >= need.step and redis.call('SISMEMBER', ikey(h[k])..':declined', a) == 0 then
+          best, bestScore = h[k], score
+          break
+        end
+      end
+    end
+  end
+end
+if best then
+  local o = route(best, a)
+  if o then return reply({ offers = { o } }) end
+end
+return reply({ offers = {} })
 `;
 
 /** ARGV: iid, queueId, channel, score, website, licensedLimit, websiteLimit, liveSetOfWebsite. */
@@ -397,25 +463,64 @@ else
 end
 setstate(a, st, reason)
 refresh(a)
+if st == 'available' or st == 'busy' then table.insert(freed, a) end
 result.state = st
 return reply(result)
 `;
 
-/** ARGV: agentId, then field/value pairs (cap:*, sk:*): the agent's routing profile. */
+/**
+ * ARGV: agentId, comma-separated queue ids, then field/value pairs (cap:*, sk:*): the agent's
+ * routing profile, and their place in the ranking of every queue and relaxation step.
+ */
 const PROFILE = String.raw`
-local a = ARGV[5]
-local old = redis.call('HKEYS', akey(a))
-for _, f in ipairs(old) do
+local a, queues = ARGV[5], ARGV[6]
+for _, f in ipairs(redis.call('HKEYS', akey(a))) do
   if string.sub(f, 1, 3) == 'sk:' or string.sub(f, 1, 4) == 'cap:' then redis.call('HDEL', akey(a), f) end
 end
-for n = 6, #ARGV, 2 do redis.call('HSET', akey(a), ARGV[n], ARGV[n + 1]) end
+for n = 7, #ARGV, 2 do redis.call('HSET', akey(a), ARGV[n], ARGV[n + 1]) end
 if not redis.call('HGET', akey(a), 'idle') then redis.call('HSET', akey(a), 'idle', NOW) end
+for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
+  local q, step = string.match(m, '([^|]+)|(%d+)|')
+  redis.call('ZREM', rankkey(q, step), a)
+end
+redis.call('DEL', akey(a)..':idx')
+for q in string.gmatch(queues, '[^,]+') do
+  local cfg = hgetall(qckey(q))
+  if cfg.channel and num(redis.call('HGET', akey(a), 'cap:'..cfg.channel)) > 0 then
+    local skills = parse_skills(cfg.skills)
+    local levels, sum = {}, 0
+    for k, sk in ipairs(skills) do
+      levels[k] = num(redis.call('HGET', akey(a), 'sk:'..sk.name))
+      sum = sum + levels[k]
+    end
+    local steps = { { drop = 0, any = false } }
+    local drop, any = 0, false
+    for _, d, anyflag in string.gmatch(cfg.relax or '', '(%d+):(%d+):(%d)') do
+      drop = math.max(drop, tonumber(d))
+      any = any or anyflag == '1'
+      table.insert(steps, { drop = drop, any = any })
+    end
+    for n, st in ipairs(steps) do
+      local ok = st.any
+      if not ok then
+        ok = true
+        for k, sk in ipairs(skills) do
+          if levels[k] < math.max(1, sk.level - st.drop) then ok = false break end
+        end
+      end
+      if ok then redis.call('SADD', akey(a)..':idx', q..'|'..(n - 1)..'|'..sum..'|'..cfg.channel) end
+    end
+  end
+end
+rescore(a)
 refresh(a)
 return reply({})
 `;
 
 export const SCRIPTS = {
   dispatch: PRELUDE + DISPATCH,
+  routeOne: PRELUDE + ROUTE_ONE,
+  routeAgent: PRELUDE + ROUTE_AGENT,
   enqueue: PRELUDE + ENQUEUE,
   accept: PRELUDE + ACCEPT,
   decline: PRELUDE + DECLINE,

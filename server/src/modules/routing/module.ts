@@ -74,11 +74,15 @@ export const routingModule: ServerModule = {
   name: 'routing',
   routes: routingRoutes,
   start: async (s, hub) => {
-    await s.routing.engine.syncQueues(s.config().queues);
+    const sync = async () => {
+      await s.routing.engine.syncQueues(s.config().queues);
+      await s.routing.refreshProfiles();
+    };
+    await sync();
     const off = s.bus.on((e) => {
       // Only the instance that reloaded syncs, so an instance still on the old files cannot undo it.
       if (e.type === 'config.reloaded' && e.instance === s.bus.instanceId) {
-        s.routing.engine.syncQueues(s.config().queues).catch((err) => s.log.error({ err }, 'syncing queues to routing failed'));
+        sync().catch((err) => s.log.error({ err }, 'syncing queues to routing failed'));
       }
     });
     registerCommands(s, hub);

@@ -145,7 +145,7 @@ export class RoutingService {
     await this.d.records.update(i.id, { state: 'queued', queuedAt: now });
     await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position });
     await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
-    await this.dispatch();
+    await this.routeInteraction(i.id);
     const fresh = (await this.d.records.get(i.id)) ?? i;
     return { outcome: 'queued', interaction: fresh, position: r.position, estimatedWaitSeconds: await this.estimate(queue.id, r.position) };
   }
@@ -188,19 +188,37 @@ export class RoutingService {
     return { state: live.state, position, estimatedWaitSeconds: position ? await this.estimate(live.queue!, position) : null };
   }
 
-  /** Offers every queued interaction that a free agent can take now. Safe to call anytime, anywhere. */
+  /**
+   * The full pass: offers every queued interaction (two heads per queue) that a free agent can
+   * take now. Run periodically for relaxation; arrivals and freed agents are routed directly.
+   */
   async dispatch(): Promise<number> {
     const queues = this.d.config().queues.map((q) => q.id);
     let made = 0;
     for (let round = 0; round < 100; round++) {
-      const r = await this.d.engine.run<{ offers: OfferMade[] }>('dispatch', queues);
-      await this.d.states.record(r.changes);
-      const offers = isRefusal(r) ? [] : list<OfferMade>(r.offers);
-      for (const o of offers) await this.announce(o).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
-      made += offers.length;
-      if (!offers.length) break;
+      const n = await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('dispatch', queues));
+      made += n;
+      if (!n) break;
     }
     return made;
+  }
+
+  /** Offers this interaction to the best free agent, if there is one. */
+  async routeInteraction(interactionId: string): Promise<void> {
+    await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]));
+  }
+
+  /** Lets each of these agents, if free, take the most urgent waiting interaction they may take. */
+  async routeAgents(agentIds: string[]): Promise<void> {
+    const queues = this.d.config().queues.map((q) => q.id);
+    for (const a of new Set(agentIds)) await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeAgent', [a, ...queues]));
+  }
+
+  private async offers(r: Awaited<ReturnType<RoutingEngine['run']>> & { offers?: OfferMade[] }): Promise<number> {
+    await this.d.states.record(r.changes);
+    const offers = isRefusal(r) ? [] : list<OfferMade>(r.offers);
+    for (const o of offers) await this.announce(o).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
+    return offers.length;
   }
 
   /** Records a new offer and shows it to the agent. */
@@ -251,7 +269,7 @@ export class RoutingService {
     }
     const payload = await this.payload(r.interactionId);
     await this.tellParticipants(payload);
-    if (r.kind === 'transfer') await this.dispatch();
+    await this.routeAgents(r.freed);
     return payload;
   }
 
@@ -280,7 +298,8 @@ export class RoutingService {
       await this.d.bus.publish({ type: 'interaction.transfer-declined', interactionId: i.id, channel: i.channel, agentId: e.from, toAgentId: e.agentId, kind: e.kind === 'conference' ? 'conference' : 'transfer', outcome: e.outcome });
       await this.tellParticipants(await this.payload(i.id));
     }
-    await this.dispatch();
+    if (e.kind === 'route') await this.routeInteraction(i.id);
+    await this.routeAgents([e.agentId]);
   }
 
   /** Ends offers whose time ran out and wrap-ups that are over; every instance runs this. */
@@ -295,8 +314,11 @@ export class RoutingService {
     for (const member of list<string>(due.wraps)) {
       const r = await this.d.engine.run<{ ended: unknown }>('endWrap', [member]);
       await this.d.states.record(r.changes);
+      await this.routeAgents(r.freed);
     }
-    await this.dispatch();
+    // One instance at a time makes the full pass, about once a second.
+    const lease = await this.d.engine.redis.client.set(this.d.engine.key('dispatch-lease'), '1', 'PX', 900, 'NX');
+    if (lease) await this.dispatch();
   }
 
   /** The agent's own state change; going Available loads their current skills and capacity. */
@@ -305,14 +327,23 @@ export class RoutingService {
       const held = await this.d.engine.interactionsOf(agentId);
       if (held.length) throw conflict(`Close or transfer your ${held.length} open interaction(s) before logging out.`);
     }
-    if (state === 'available') {
-      const agent = await this.d.agents.get(agentId);
-      const skills = (await this.d.agents.skillsOf([agentId])).get(agentId) ?? [];
-      await this.d.engine.profile(agentId, agent.capacity, skills);
-    }
+    if (state === 'available') await this.loadProfile(agentId);
     const status = await this.d.states.set(agentId, state, reason);
-    if (state === 'available') await this.dispatch();
+    if (state === 'available') await this.routeAgents([agentId]);
     return status;
+  }
+
+  private async loadProfile(agentId: string): Promise<void> {
+    const agent = await this.d.agents.get(agentId);
+    const skills = (await this.d.agents.skillsOf([agentId])).get(agentId) ?? [];
+    await this.d.engine.profile(agentId, agent.capacity, skills, this.d.config().queues.map((q) => q.id));
+  }
+
+  /** After the queues changed (start, reload): ranks every logged-in agent again. */
+  async refreshProfiles(): Promise<void> {
+    for (const a of await this.d.engine.online()) {
+      await this.loadProfile(a).catch((err) => this.log.warn({ err, agentId: a }, 'could not refresh the routing profile'));
+    }
   }
 
   /** Closes an assigned interaction (agent, customer or system), or abandons one still waiting. */
@@ -338,7 +369,7 @@ export class RoutingService {
       for (const a of [r.owner, r.conf].filter(Boolean)) await this.d.events.push(a, { type: 'interaction.removed', interactionId, reason: 'closed' });
       await this.d.bus.publish({ type: 'interaction.closed', interactionId, channel: before.channel, agentId: r.owner || null, by: who, dispositionId });
     }
-    await this.dispatch();
+    await this.routeAgents(r.freed);
     return this.payload(interactionId);
   }
 
