@@ -2,6 +2,7 @@
 // here, because the library drops a header it cannot parse instead of failing. A message whose
 // mandatory headers did not survive is refused with 400 (when a response can be routed) and
 // never reaches a transaction, so a malformed CSeq cannot crash anything further in.
+import { randomBytes } from 'node:crypto';
 import sipLib from 'sip';
 import type { LibMessage, LibUri } from 'sip';
 
@@ -225,8 +226,20 @@ export const REASONS: Record<number, string> = {
   603: 'Decline',
 };
 
+/**
+ * Tags, Call-IDs and branches: unique, unguessable enough, and cheap (one per message at high
+ * call rates). Random bytes are drawn in blocks, not per token.
+ */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
 export function randomToken(bytes = 8): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+  if (poolAt + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
 }
 
 export function newBranch(): string {

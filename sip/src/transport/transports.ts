@@ -52,6 +52,15 @@ export class Transports extends EventEmitter<TransportEvents> {
         udp.once('error', reject);
         udp.bind(this.opts.udpPort, host, () => resolve());
       });
+      // Bursts of calls overflow the kernel's default 208 KiB receive buffer, and every dropped
+      // datagram costs a 500 ms retransmission; ask for 4 MiB (capped by net.core.rmem_max).
+      for (const set of [(n: number) => udp.setRecvBufferSize(n), (n: number) => udp.setSendBufferSize(n)]) {
+        try {
+          set(this.opts.udpBufferBytes ?? 4 * 1024 * 1024);
+        } catch {
+          /* the OS refused the size: keep its default */
+        }
+      }
       this.udp = udp;
       this.ports.udp = udp.address().port;
     }

@@ -28,4 +28,6 @@ export interface ListenOptions {
   wsPort?: number;
   /** Largest message accepted on a stream before the connection is dropped (default 64 KiB). */
   maxMessageBytes?: number;
+  /** UDP socket buffer sizes asked of the OS (default 4 MiB). */
+  udpBufferBytes?: number;
 }

@@ -1,0 +1,30 @@
+// The system under test for bench/sip/run.mjs: Switchboard's engine and CallSession bridging every
+// INVITE to a sipp UAS, media either passed through or offered/answered through rtpengine.
+// Runs in its own process so its CPU time can be measured alone. Talks to run.mjs over IPC.
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { SipEngine, CallSession, CallEvents, PassthroughRelay, RtpEngineRelay } from '../../sip/dist/index.js';
+
+const { values: opt } = parseArgs({
+  options: { port: { type: 'string' }, uas: { type: 'string' }, media: { type: 'string', default: 'passthrough' }, ng: { type: 'string', default: '127.0.0.1:22222' } },
+});
+const log = pino({ level: 'silent' });
+const engine = new SipEngine({ listen: { host: '127.0.0.1', udpPort: Number(opt.port) }, logger: log });
+const [ngHost, ngPort] = opt.ng.split(':');
+const media = opt.media === 'rtpengine' ? new RtpEngineRelay({ host: ngHost, port: Number(ngPort), timeout: 2000 }) : new PassthroughRelay();
+const noop = () => undefined;
+const recorder = { legCreated: noop, legRinging: noop, legAnswered: noop, legEnded: noop };
+const events = new CallEvents();
+const causes = {};
+events.on('ended', (e) => (causes[e.cause] = (causes[e.cause] ?? 0) + 1));
+const target = { uri: `sip:service@127.0.0.1:${opt.uas}`, profile: 'rtp' };
+engine.use('INVITE', async (req, res) => {
+  const session = new CallSession({ engine, media, recorder, events, log }, undefined);
+  await session.bridge(req, res, 'rtp', target);
+});
+await engine.listen();
+process.on('message', (m) => {
+  if (m === 'report') process.send({ cpu: process.cpuUsage(), dialogs: engine.dialogs.size, causes, rss: process.memoryUsage().rss });
+  if (m === 'stop') void engine.close().then(() => process.exit(0));
+});
+process.send({ ready: true });
