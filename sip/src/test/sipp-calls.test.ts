@@ -4,10 +4,11 @@
 import { expect } from 'chai';
 import dgram from 'node:dgram';
 import type { RtpEngineRelay } from '../media/relay.js';
-import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippResult } from './support/services.js';
+import { freePort, rtpengineRelay, sipp, waitForTcpListener, waitForUdpListener, type SippResult } from './support/services.js';
 import { startHarness, type Harness } from './support/harness.js';
 import type { TrunkConfig } from '../call/call-control.js';
 import type { TimerConfig } from '../transaction/transactions.js';
+import { finalResponse, statusOf, udpClient } from './support/raw.js';
 
 /** A PBX that never answers: records what reached it. */
 async function silentPbx(): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
@@ -159,6 +160,34 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
       ok(r.caller, 'caller');
       expect(pbx.received).to.deep.equal([]);
     } finally {
+      await pbx.close();
+    }
+  });
+
+  it('bridges a call to a PBX trunk over TCP', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay, trunk: { transport: 'tcp' } });
+    const pbx = sipp({ scenario: 'uas-answer.xml', port: pbxPort, transport: 't1' });
+    kills.push(pbx.kill);
+    await waitForTcpListener(pbxPort, pbx);
+    const caller = sipp({ scenario: 'uac-answer-expect-200.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}` });
+    kills.push(caller.kill);
+    ok(await caller.done, 'caller (UDP)');
+    ok(await pbx.done, 'PBX (TCP)');
+  });
+
+  it('challenges MESSAGE from outside like calls, and never forwards it', async () => {
+    const pbx = await silentPbx();
+    h = await startHarness({ pbxPort: pbx.port, relay });
+    const c = await udpClient(h.sipPort);
+    try {
+      c.send(['MESSAGE sip:7000@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKmsg1', 'From: <sip:x@127.0.0.1>;tag=m1',
+        'To: <sip:7000@127.0.0.1>', 'Call-ID: msg-1@127.0.0.1', 'CSeq: 1 MESSAGE', 'Max-Forwards: 70', 'Content-Type: text/plain',
+        'Content-Length: 2', '', 'hi'].join('\r\n'));
+      expect(statusOf(await finalResponse(c))).to.equal(407);
+      expect(pbx.received).to.deep.equal([]);
+    } finally {
+      c.close();
       await pbx.close();
     }
   });

@@ -66,6 +66,19 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(h.events.map((e) => e.name)).to.deep.equal(['ringing', 'answered', 'ended']);
   });
 
+  it('negotiates video end to end for a widget video call', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer-video.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor', video: true });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    expectWebrtcSdp(phone.remoteSdps[0]);
+    expect(phone.remoteSdps[0]).to.match(/m=video [1-9]\d* UDP\/TLS\/RTP\/SAVPF 96/);
+    await session.bye();
+    ok(await pbxRun.done, 'PBX (expects RTP/AVP video in the offer)');
+  });
+
   it('registers an agent softphone as PBX extension 201 and receives the PBX call for it', async () => {
     const pbxPort = await freePort();
     h = await startHarness({ pbxPort, relay, trunk: { trustedAddresses: ['127.0.0.1'] }, agentExtension: { extension: '201', pbxPassword: 'ext-pw' } });

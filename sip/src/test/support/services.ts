@@ -119,3 +119,21 @@ export async function waitForUdpListener(port: number, proc?: SippProcess): Prom
   }
   throw new Error(`nothing listening on udp ${port}`);
 }
+
+/** Resolves once something accepts TCP connections on `port` (a sipp started with -t t1). */
+export async function waitForTcpListener(port: number, proc?: SippProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (proc && proc.exited() !== undefined) throw new Error(`sipp exited before listening on tcp ${port}: ${(await proc.done).stderr.slice(-800)}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listening on tcp ${port}`);
+}

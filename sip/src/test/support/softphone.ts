@@ -4,7 +4,7 @@
 // test proves media.
 import { Inviter, Registerer, SessionState, UserAgent, type Invitation, type Session } from 'sip.js';
 
-export function webrtcSdp(sessionVersion = 2): string {
+export function webrtcSdp(sessionVersion = 2, video = false): string {
   const fp = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).padStart(2, '0').toUpperCase()).join(':');
   return [
     'v=0', `o=- 4611731400430051336 ${sessionVersion} IN IP4 127.0.0.1`, 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
@@ -12,17 +12,26 @@ export function webrtcSdp(sessionVersion = 2): string {
     'a=ice-ufrag:Xk4f', 'a=ice-pwd:7lHnJmE2yK0a1NwzQeRt8vUu', 'a=ice-options:trickle',
     `a=fingerprint:sha-256 ${fp}`, 'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux',
     'a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000',
-    'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', '',
-  ].join('\r\n');
+    'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host',
+    ...(video
+      ? ['m=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 127.0.0.1', 'a=rtcp:9 IN IP4 0.0.0.0', 'a=ice-ufrag:Xk4f', 'a=ice-pwd:7lHnJmE2yK0a1NwzQeRt8vUu',
+        `a=fingerprint:sha-256 ${fp}`, 'a=setup:actpass', 'a=mid:1', 'a=sendrecv', 'a=rtcp-mux', 'a=rtpmap:96 VP8/90000',
+        'a=candidate:1 1 udp 2122260223 127.0.0.1 50002 typ host']
+      : []),
+    '',
+  ].join('\r\n').replace('a=group:BUNDLE 0', video ? 'a=group:BUNDLE 0 1' : 'a=group:BUNDLE 0');
 }
 
 class FakeSdh {
   remote?: string;
   private version = 2;
-  constructor(private readonly seen: string[]) {}
+  constructor(
+    private readonly seen: string[],
+    private readonly video: boolean,
+  ) {}
   close(): void {}
   async getDescription(options?: { hold?: boolean }): Promise<{ body: string; contentType: string }> {
-    const sdp = webrtcSdp(this.version++);
+    const sdp = webrtcSdp(this.version++, this.video);
     return { body: options?.hold ? sdp.replace('a=sendrecv', 'a=sendonly') : sdp, contentType: 'application/sdp' };
   }
   hasDescription(contentType: string): boolean {
@@ -48,7 +57,7 @@ export interface Softphone {
   stop(): Promise<void>;
 }
 
-export async function softphone(opts: { wsPort: number; username: string; password: string; user: string; autoAnswer?: boolean }): Promise<Softphone> {
+export async function softphone(opts: { wsPort: number; username: string; password: string; user: string; autoAnswer?: boolean; video?: boolean }): Promise<Softphone> {
   const remoteSdps: string[] = [];
   const incoming: Invitation[] = [];
   const uri = UserAgent.makeURI(`sip:${opts.user}@switchboard.test`);
@@ -59,7 +68,7 @@ export async function softphone(opts: { wsPort: number; username: string; passwo
     authorizationPassword: opts.password,
     transportOptions: { server: `ws://127.0.0.1:${opts.wsPort}` },
     logBuiltinEnabled: false,
-    sessionDescriptionHandlerFactory: (() => new FakeSdh(remoteSdps)) as never,
+    sessionDescriptionHandlerFactory: (() => new FakeSdh(remoteSdps, opts.video ?? false)) as never,
     delegate: {
       onInvite(invitation) {
         incoming.push(invitation);
