@@ -13,6 +13,8 @@
 // - full pass: the periodic `dispatch` over every queue head, with 10,000 waiting.
 // MySQL writes (offers, journey) are not part of this measure: see docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
+import process from 'node:process';
+import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +140,8 @@ const result = {
   benchmark: 'routing',
   date: new Date().toISOString(),
   node: process.version,
+  // The machine is shared: the load during the run says how far to trust the latencies.
+  machine: { cpus: os.cpus().length, loadAverage1m: +os.loadavg()[0].toFixed(2) },
   setup: { agents: N_AGENTS, waitingInteractions: N_INTERACTIONS, queues: N_QUEUES, workers: WORKERS },
   burst: { arrivalDecisionMs: summary(burst), offers: burstOffers, waitingAfter: waitingAfterBurst },
   sustained: {
@@ -151,7 +155,7 @@ const result = {
   },
   fullPassMs: summary(full),
 };
-console.log(JSON.stringify(result, null, 2));
+process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 writeFileSync(path.join(here, 'results.json'), JSON.stringify(result, null, 2) + '\n');
 
 // Remove everything this run wrote.
