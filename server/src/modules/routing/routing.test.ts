@@ -160,4 +160,31 @@ describe('routing: who gets the offer', () => {
     const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: r.interaction.id }, order: { seq: 'ASC' } });
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'queued', 'offered', 'offer.rejected', 'offered', 'offer.rejected']);
   });
+
+  it('makes an agent Not ready (missed-offers) instead of RONA after the configured number of missed offers', async () => {
+    await start({ 'queues.yaml:queues.0.autoNotReadyAfterMissed': 1 });
+    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    await nextOffer(a);
+    await a.socket.next((m) => m.type === 'offer.ended' && m.reason === 'timeout', 8000);
+    const status = (await api(t.url, 'GET', `/api/agents/${a.id}/state`, undefined, a.token)).body;
+    expect(status).to.include({ state: 'not-ready', reason: 'missed-offers' });
+  });
+
+  it('withdraws a pending offer when the agent leaves Available and offers it to the next agent', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 6 }] });
+    const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    const o = await nextOffer(a);
+    await setState(t.url, a, 'not-ready', 'lunch');
+    expect(await a.socket.next((m) => m.type === 'offer.ended')).to.include({ offerId: o.offerId, reason: 'withdrawn' });
+    const o2 = await nextOffer(b);
+    expect(o2.interactionId).to.equal(r.interaction.id);
+    expect((await accept(t.url, b, o2.offerId)).status).to.equal(200);
+    // Holding an interaction, b may not log out; the state stays Busy.
+    const out = await api(t.url, 'PUT', '/api/agents/me/state', { state: 'logged-out' }, b.token);
+    expect(out.status).to.equal(409);
+    expect(await stateOf(t.url, b)).to.equal('busy');
+  });
 });
