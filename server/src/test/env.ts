@@ -7,4 +7,5 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const RUN_ID = `${process.pid}`;
 export const TEST_DB = `switchboard_test_${RUN_ID}`;
 export const ADMIN_PASSWORD = 'test-admin-password';
-process.env.SWITCHBOARD_ADMIN_PASSWORD ??= ADMIN_PASSWORD;
+// Tests own this variable: the scripts export the machine's generated one, which tests must not use.
+process.env.SWITCHBOARD_ADMIN_PASSWORD = ADMIN_PASSWORD;
