@@ -23,6 +23,8 @@ export interface UacOptions {
   /** Answer the peer's 401/407 with these (a PBX trunk). */
   auth?: Credentials;
   callId?: string;
+  /** Our From tag (default: random); lets the caller record the leg's SIP ids up front. */
+  fromTag?: string;
   onProvisional?(res: SipResponse): void;
   /** Aborting sends CANCEL; the promise then rejects with 487. */
   signal?: AbortSignal;
@@ -34,7 +36,7 @@ export async function createUac(engine: SipEngine, uri: string, opts: UacOptions
   const local = engine.stack.local(flow.protocol);
   const from: NameAddr = {
     uri: opts.from ?? `sip:switchboard@${local.host}`,
-    params: { tag: randomToken(6) },
+    params: { tag: opts.fromTag ?? randomToken(6) },
     ...(opts.fromName ? { name: `"${toHeaderValue(opts.fromName.replace(/["\\]/g, ''))}"` } : {}),
   };
   const contact = engine.stack.contactFor(flow);

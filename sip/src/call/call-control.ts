@@ -253,6 +253,18 @@ export class CallControl {
     res.send(200, 'OK', { headers: { contact: [{ ...contact, params: { ...contact.params, expires: String(expires) } }] } });
   }
 
+  session(callSessionId: string): CallSession | undefined {
+    return this.sessions.get(callSessionId);
+  }
+
+  /** Ends a call from the server side (agent desktop, supervisor, interaction closed). */
+  async hangup(callSessionId: string): Promise<boolean> {
+    const s = this.sessions.get(callSessionId);
+    if (!s) return false;
+    await s.teardown('callee-hangup');
+    return true;
+  }
+
   /** Calls leg A, then leg B through the trunk, and bridges them (callbacks). */
   originate(request: OriginateRequest): Promise<CallSession> {
     return originate(this, this.opts.engine, request);

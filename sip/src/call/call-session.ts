@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Dialog } from '../dialog/dialog.js';
+import { randomToken } from '../message.js';
 import { SipStatusError } from '../dialog/dialog.js';
 import type { SipEngineApi } from '../engine.js';
 import type { UacOptions } from '../uac.js';
@@ -63,6 +64,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private pendingA?: ServerResponse;
   private mediaUsed = false;
   private ending?: Promise<void>;
+  private recording: Promise<void> = Promise.resolve();
   endCause?: EndCause;
 
   constructor(
@@ -84,14 +86,38 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return { callSessionId: this.id, ...(this.interactionId ? { interactionId: this.interactionId } : {}), at: new Date() };
   }
 
-  private async recordLeg(direction: LegDirection, callId: string, from: string, to: string, localTag?: string): Promise<string> {
+  /**
+   * Recorder calls run in order per call but never hold up signalling: a slow database must not
+   * add to call setup time. Failures are logged, not fatal.
+   */
+  private record(fn: (r: CallRecorder) => void | Promise<void>): void {
+    this.recording = this.recording.then(() => fn(this.deps.recorder)).catch((err: unknown) => this.log.error({ err }, 'call recorder failed'));
+  }
+
+  private recordLeg(direction: LegDirection, ids: { callId: string; localTag: string; remoteTag?: string }, from: string, to: string): string {
     const legId = randomUUID();
-    await this.deps.recorder.legCreated({
-      legId, callSessionId: this.id, direction, callId, from, to, createdAt: new Date(),
+    const leg = {
+      legId, callSessionId: this.id, direction, callId: ids.callId, localTag: ids.localTag, from, to, createdAt: new Date(),
+      ...(ids.remoteTag ? { remoteTag: ids.remoteTag } : {}),
       ...(this.interactionId ? { interactionId: this.interactionId } : {}),
-      ...(localTag ? { localTag } : {}),
-    });
+    };
+    this.record((r) => r.legCreated(leg));
     return legId;
+  }
+
+  private legRinging(legId: string): void {
+    const at = new Date();
+    this.record((r) => r.legRinging(legId, at));
+  }
+
+  private legAnswered(legId: string, remoteTag: string): void {
+    const at = new Date();
+    this.record((r) => r.legAnswered(legId, at, remoteTag));
+  }
+
+  /** Ids for a leg we originate; the engine uses them, so the record holds the real SIP ids. */
+  private outboundIds(): { callId: string; localTag: string } {
+    return { callId: randomToken(12), localTag: randomToken(6) };
   }
 
   /**
@@ -99,9 +125,13 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
    * leg). Resolves when the call is answered or has ended; never rejects.
    */
   async bridge(req: IncomingRequest, res: ServerResponse, aProfile: MediaProfile, target: LegTarget): Promise<void> {
-    const { engine, media, recorder, events } = this.deps;
+    const { engine, media, events } = this.deps;
     const msg = req.msg;
-    this.a = { id: await this.recordLeg('inbound', msg.headers['call-id'], msg.headers.from.uri, msg.headers.to.uri, res.toTag), profile: aProfile, ended: false };
+    this.a = {
+      id: this.recordLeg('inbound', { callId: msg.headers['call-id'], localTag: res.toTag, remoteTag: msg.headers.from.params.tag ?? '' }, msg.headers.from.uri, msg.headers.to.uri),
+      profile: aProfile,
+      ended: false,
+    };
     this.pendingA = res;
     const aTag = msg.headers.from.params.tag ?? '';
     req.once('cancel', () => void this.teardown('canceled', 487));
@@ -123,20 +153,21 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     if (this.ending) return;
 
-    this.b = { id: await this.recordLeg('outbound', '', target.from ?? '', target.to ?? target.uri), profile: target.profile, ended: false };
+    const bIds = this.outboundIds();
+    this.b = { id: this.recordLeg('outbound', bIds, target.from ?? '', target.to ?? target.uri), profile: target.profile, ended: false };
     this.abortB = new AbortController();
     let bDialog: Dialog;
     try {
       bDialog = await engine.createUAC(target.uri, {
-        ...uacOptions(target),
+        ...uacOptions(target, bIds),
         localSdp: offer,
         signal: this.abortB.signal,
         onProvisional: (p) => {
           if (p.status !== 180 && p.status !== 183) return;
           if (this.state === 'setup') {
             this.state = 'ringing';
-            void recorder.legRinging(this.b!.id, new Date());
-            void recorder.legRinging(this.a!.id, new Date());
+            this.legRinging(this.b!.id);
+            this.legRinging(this.a!.id);
             events.emit('ringing', this.base());
           }
           res.send(180, 'Ringing');
@@ -149,7 +180,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     this.b.dialog = bDialog;
     this.abortB = undefined;
-    void recorder.legAnswered(this.b.id, new Date(), bDialog.remoteTag);
+    this.legAnswered(this.b.id, bDialog.remoteTag);
     this.watch(bDialog, 'callee-hangup');
     this.log.debug({ b: bDialog.id }, 'B leg answered');
     if (this.ending) return this.ending;
@@ -173,7 +204,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
           d.once('ack', () => {
             if (this.ending) return;
             this.state = 'answered';
-            void recorder.legAnswered(a.id, new Date(), d.remoteTag);
+            this.legAnswered(a.id, d.remoteTag);
             events.emit('answered', this.base());
           });
           this.watch(d, 'caller-hangup');
@@ -204,7 +235,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
    * arise, since every INVITE carries an offer). Resolves when bridged or ended; never rejects.
    */
   async originate(aTarget: LegTarget, bTarget: LegTarget, placeholderHost: string): Promise<void> {
-    const { engine, media, recorder, events } = this.deps;
+    const { engine, media, events } = this.deps;
     const bTag = `b-${randomUUID().slice(0, 8)}`;
     this.mediaUsed = true;
     let sdpForA: string;
@@ -214,9 +245,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.log.warn({ err }, 'media offer for originate failed');
       return this.teardown('media-failed');
     }
-    this.a = { id: await this.recordLeg('outbound', '', aTarget.from ?? '', aTarget.to ?? aTarget.uri), profile: aTarget.profile, ended: false };
+    const aIds = this.outboundIds();
+    this.a = { id: this.recordLeg('outbound', aIds, aTarget.from ?? '', aTarget.to ?? aTarget.uri), profile: aTarget.profile, ended: false };
     const ringing = (leg: Leg): void => {
-      void recorder.legRinging(leg.id, new Date());
+      this.legRinging(leg.id);
       if (this.state === 'setup') {
         this.state = 'ringing';
         events.emit('ringing', this.base());
@@ -227,7 +259,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     let aDialog: Dialog;
     try {
       aDialog = await engine.createUAC(aTarget.uri, {
-        ...uacOptions(aTarget), localSdp: sdpForA, signal: this.abortB.signal,
+        ...uacOptions(aTarget, aIds), localSdp: sdpForA, signal: this.abortB.signal,
         onProvisional: (p) => p.status === 180 || p.status === 183 ? ringing(a) : undefined,
       });
     } catch (err) {
@@ -235,23 +267,24 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       return this.teardown(causeForStatus(status), status);
     }
     a.dialog = aDialog;
-    void recorder.legAnswered(a.id, new Date(), aDialog.remoteTag);
+    this.legAnswered(a.id, aDialog.remoteTag);
     this.watch(aDialog, 'caller-hangup');
     if (this.ending) return this.ending;
     const aTag = aDialog.remoteTag;
     this.state = 'setup';
     try {
       const sdpForB = await media.answer({ sessionId: this.id, fromTag: bTag, toTag: aTag, sdp: aDialog.remoteSdp, profile: bTarget.profile });
-      this.b = { id: await this.recordLeg('outbound', '', bTarget.from ?? '', bTarget.to ?? bTarget.uri), profile: bTarget.profile, ended: false };
+      const bIds = this.outboundIds();
+      this.b = { id: this.recordLeg('outbound', bIds, bTarget.from ?? '', bTarget.to ?? bTarget.uri), profile: bTarget.profile, ended: false };
       const b = this.b;
       this.abortB = new AbortController();
       const bDialog = await engine.createUAC(bTarget.uri, {
-        ...uacOptions(bTarget), localSdp: sdpForB, signal: this.abortB.signal,
+        ...uacOptions(bTarget, bIds), localSdp: sdpForB, signal: this.abortB.signal,
         onProvisional: (p) => p.status === 180 || p.status === 183 ? ringing(b) : undefined,
       });
       b.dialog = bDialog;
       this.abortB = undefined;
-      void recorder.legAnswered(b.id, new Date(), bDialog.remoteTag);
+      this.legAnswered(b.id, bDialog.remoteTag);
       this.watch(bDialog, 'callee-hangup');
       if (this.ending) return this.ending;
       // B's real address and codec, then A re-INVITEd onto it.
@@ -304,7 +337,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   private async doTeardown(cause: EndCause, status?: number): Promise<void> {
-    const { recorder, media, events } = this.deps;
+    const { media, events } = this.deps;
     this.abortB?.abort();
     if (this.pendingA && !this.pendingA.finalSent) {
       const s = status && status >= 400 ? status : 480;
@@ -324,16 +357,20 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     for (const l of legs) {
       if (l.ended) continue;
       l.ended = true;
-      await recorder.legEnded({ legId: l.id, at, cause, ...(status ? { status } : {}) });
+      const end = { legId: l.id, at, cause, ...(status ? { status } : {}) };
+      this.record((r) => r.legEnded(end));
     }
+    await this.recording;
     events.emit('ended', { ...this.base(), cause, ...(status ? { status } : {}), description: describeCause(cause) });
     this.log.info({ cause, status }, 'call ended');
     this.emit('ended', cause);
   }
 }
 
-function uacOptions(t: LegTarget): Omit<UacOptions, 'localSdp'> {
+function uacOptions(t: LegTarget, ids: { callId: string; localTag: string }): Omit<UacOptions, 'localSdp'> {
   return {
+    callId: ids.callId,
+    fromTag: ids.localTag,
     ...(t.target ? { target: t.target } : {}),
     ...(t.from ? { from: t.from } : {}),
     ...(t.fromName ? { fromName: t.fromName } : {}),

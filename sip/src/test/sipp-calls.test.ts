@@ -71,10 +71,17 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
     expect(legs.map((l) => l.direction).sort()).to.deep.equal(['inbound', 'outbound']);
     for (const l of legs) {
       expect(l.interactionId).to.equal('int-42');
+      expect(l.callId, 'SIP Call-ID').to.match(/\S{6,}/);
+      expect(l.localTag, 'our tag').to.match(/^[0-9a-f]{12}$/);
+      expect(l.remoteTag, 'their tag').to.match(/SIPpTag/);
       expect(l.answeredAt, 'answered').to.be.instanceOf(Date);
       expect(l.ended?.cause).to.equal('caller-hangup');
     }
     expect(h!.events.map((e) => e.name)).to.deep.equal(['ringing', 'answered', 'ended']);
+    const [inbound, outbound] = [legs.find((l) => l.direction === 'inbound')!, legs.find((l) => l.direction === 'outbound')!];
+    expect(inbound.callId).to.not.equal(outbound.callId);
+    expect(inbound.ringingAt!.getTime()).to.be.at.most(inbound.answeredAt!.getTime());
+    expect(outbound.answeredAt!.getTime()).to.be.at.most(inbound.ended!.at.getTime());
   });
 
   it('ends the caller leg with BYE when the PBX hangs up first', async () => {

@@ -66,6 +66,20 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(h.events.map((e) => e.name)).to.deep.equal(['ringing', 'answered', 'ended']);
   });
 
+  it('hangs up both legs when the server ends the call', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor' });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    const [id] = [...h.cc.activeSessions.keys()];
+    expect(await h.cc.hangup(id!)).to.equal(true);
+    await waitForState(session, SessionState.Terminated);
+    ok(await pbxRun.done, 'PBX (must receive BYE)');
+    expect(await h.cc.hangup(id!), 'second hangup of the same call').to.equal(false);
+  });
+
   it('negotiates video end to end for a widget video call', async () => {
     const pbxPort = await freePort();
     h = await startHarness({ pbxPort, relay });
