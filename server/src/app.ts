@@ -35,6 +35,9 @@ import { RealtimeHub } from './realtime/hub.js';
 import { reasonsModule } from './modules/reasons/module.js';
 import { staticModule } from './modules/static/module.js';
 import { chatModule } from './modules/chat/module.js';
+import { callbacksModule } from './modules/callbacks/module.js';
+import { mailModule } from './modules/mail/module.js';
+import { widgetApiModule } from './modules/widget-api/module.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
 
@@ -48,6 +51,9 @@ const modules: ServerModule[] = [
   reasonsModule,
   routingModule,
   chatModule,
+  callbacksModule,
+  mailModule,
+  widgetApiModule,
   staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
 ];
 

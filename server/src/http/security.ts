@@ -6,6 +6,7 @@ import type { Config, Website } from '../config/schema.js';
 import type { SessionStore, Principal } from '../modules/agents/sessions.js';
 import { HttpError, forbidden, unauthorized, notFound } from './errors.js';
 import type { RateBucket } from './route.js';
+import { isWidgetFrame, ownOrigins } from '../modules/widget-api/frame-origin.js';
 
 export const SESSION_COOKIE = 'sb_session';
 
@@ -73,10 +74,11 @@ export function websiteOrigin(config: () => Config): Middleware {
     const website = findWebsite(config(), ctx.params?.websiteId as string | undefined);
     if (!website) throw notFound('Website');
     const origin = ctx.get('origin');
-    if (!origin || !website.origins.includes(origin)) {
+    const frame = isWidgetFrame(ctx.req.headers, ownOrigins(config().main.server.publicUrl, ctx.host, ctx.secure));
+    if (!frame && (!origin || !website.origins.includes(origin))) {
       throw forbidden(`This page's origin is not allowed for website "${website.id}". Add it to the website's origins.`);
     }
-    ctx.set('Access-Control-Allow-Origin', origin);
+    if (origin) ctx.set('Access-Control-Allow-Origin', origin);
     ctx.set('Vary', 'Origin');
     ctx.state.website = website;
     await next();

@@ -9,6 +9,7 @@ import { HttpError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../modules/agents/sessions.js';
 import type { Website } from '../config/schema.js';
+import { isWidgetFrame, ownOrigins } from '../modules/widget-api/frame-origin.js';
 
 const MAX_FRAME = 64 * 1024;
 
@@ -153,7 +154,8 @@ export class RealtimeHub {
       const website = findWebsite(this.s.config(), url.searchParams.get('website') ?? undefined);
       if (!website) return refuse(socket, 404, 'unknown website');
       const origin = req.headers.origin;
-      if (!origin || !website.origins.includes(origin)) return refuse(socket, 403, 'origin not allowed for this website');
+      const frame = isWidgetFrame(req.headers, ownOrigins(this.s.config().main.server.publicUrl, req.headers.host, !!this.s.config().main.server.tls));
+      if (!origin || (!frame && !website.origins.includes(origin))) return refuse(socket, 403, 'origin not allowed for this website');
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onVisitor(ws, website, origin));
       return;
     }

@@ -1,0 +1,104 @@
+// The widget's callback intake: what a visitor types is checked against the website's form, the
+// phone number must be callable, a slot must be one the widget offered, and what is accepted is
+// stored as a contact, a callback interaction and a scheduled Callback row.
+import { expect } from 'chai';
+import { Callback } from './callback.entity.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { Contact } from '../contacts/contact.entity.js';
+import { startRoutingServer, type TestServer } from '../routing/testing.js';
+import { widget } from '../chat/testing.js';
+import { hoursStatus } from '../websites/hours.js';
+import { startTestServer } from '../../test/server.js';
+
+describe('callbacks from the widget', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startRoutingServer();
+  });
+  after(() => t.stop());
+
+  it('stores an "as soon as possible" callback with contact, interaction and a reference', async () => {
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 (06) 1234-5678', message: 'About my order' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    expect(r.body.reference).to.match(/^CB-[0-9A-F]{8}$/);
+    const cb = await t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
+    expect(cb).to.include({ phoneNumber: '+390612345678', message: 'About my order', asap: true, state: 'scheduled' });
+    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
+    expect(i).to.include({ channel: 'callback', queueId: 'callbacks', websiteId: 'example' });
+    const c = await t.sb.services.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
+    expect(c.phone).to.equal('+390612345678');
+  });
+
+  it('offers half-hour slots and stores the one picked, due at its start', async () => {
+    const slots = await widget(t.url, 'GET', '/callbacks/slots');
+    expect(slots.status).to.equal(200);
+    expect(slots.body.slots.length).to.be.greaterThan(10);
+    const pick = slots.body.slots[3];
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '0612345678' }, slot: pick.start });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const cb = await t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
+    expect(cb.asap).to.equal(false);
+    expect(cb.dueAt.toISOString()).to.equal(pick.start);
+    expect(cb.slotEnd!.getTime() - cb.slotStart!.getTime()).to.equal(30 * 60_000);
+    expect(cb.message).to.equal(null);
+  });
+
+  it('refuses slots that were not offered (past, odd minutes, outside hours)', async () => {
+    for (const slot of [new Date(Date.now() - 3600_000).toISOString(), '2026-01-01T10:07:00.000Z', '2030-01-01T10:00:00.000Z']) {
+      const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '0612345678' }, slot });
+      expect(r.status, slot).to.equal(400);
+      expect(r.body.error.fields[0].field).to.equal('slot');
+    }
+  });
+
+  it('refuses garbage with a problem per field and stores nothing', async () => {
+    const before = await t.sb.services.db.getRepository(Callback).count();
+    const cases: [unknown, string][] = [
+      [{ fields: { phone: 'call me maybe' }, slot: 'asap' }, 'fields.phone'],
+      [{ fields: { phone: '12' }, slot: 'asap' }, 'fields.phone'],
+      [{ fields: { phone: '+1234567890123456789' }, slot: 'asap' }, 'fields.phone'],
+      [{ fields: { phone: '<script>alert(1)</script>' }, slot: 'asap' }, 'fields.phone'],
+      [{ fields: {}, slot: 'asap' }, 'fields.phone'],
+      [{ fields: { phone: '0612345678', message: 'x'.repeat(501) }, slot: 'asap' }, 'fields.message'],
+      [{ fields: { phone: '0612345678', admin: true }, slot: 'asap' }, 'fields.admin'],
+      [{ fields: { phone: ['0612345678'] }, slot: 'asap' }, 'fields.phone'],
+      [{ fields: { phone: '0612345678' }, slot: 'tomorrow' }, 'slot'],
+      [{ fields: { phone: '0612345678' } }, 'slot'],
+      [{ fields: 'phone=1', slot: 'asap' }, 'fields'],
+      [{ fields: { phone: '0612345678' }, slot: 'asap', queueId: 'support-chat' }, 'queueId'],
+    ];
+    for (const [body, field] of cases) {
+      const r = await widget(t.url, 'POST', '/callbacks', body);
+      expect(r.status, JSON.stringify(body)).to.equal(400);
+      expect(r.body.error.fields.map((f: { field: string }) => f.field).join(' '), JSON.stringify(r.body)).to.contain(field);
+    }
+    for (const raw of ['not json', '[]', 'null', '{"fields":']) {
+      const r = await widget(t.url, 'POST', '/callbacks', raw);
+      expect(r.status, raw).to.equal(400);
+    }
+    expect(await t.sb.services.db.getRepository(Callback).count()).to.equal(before);
+  });
+
+  it('refuses a page whose origin is not one of the website', async () => {
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '0612345678' }, slot: 'asap' }, undefined, 'http://evil.example');
+    expect(r.status).to.equal(403);
+  });
+});
+
+describe('callback slots follow the working hours', () => {
+  it('offers only slots inside the office calendar', async () => {
+    const t = await startTestServer();
+    try {
+      const r = await widget(t.url, 'GET', '/callbacks/slots');
+      expect(r.status).to.equal(200);
+      const office = t.config.calendars.find((c) => c.id === 'office')!;
+      expect(r.body.slots.length).to.be.greaterThan(0);
+      for (const s of r.body.slots) {
+        expect(hoursStatus(office, new Date(s.start)).open, s.start).to.equal(true);
+        expect(hoursStatus(office, new Date(new Date(s.end).getTime() - 60_000)).open, s.end).to.equal(true);
+      }
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+// Mail tickets from the widget: the website's mail form (and the offline form) become a contact,
+// a mail interaction, its thread and first message; garbage is refused field by field.
+import { expect } from 'chai';
+import { MailThread } from './mail-thread.entity.js';
+import { Message } from '../chat/message.entity.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { Contact } from '../contacts/contact.entity.js';
+import { startRoutingServer, type TestServer } from '../routing/testing.js';
+import { widget } from '../chat/testing.js';
+
+describe('mail tickets from the widget', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startRoutingServer();
+  });
+  after(() => t.stop());
+
+  it('opens a ticket with thread, first message and a reference', async () => {
+    const r = await widget(t.url, 'POST', '/mail', { fields: { email: 'Mail.Visitor@Example.com', subject: 'Broken lamp', body: 'It <b>flickers</b>.', file: { fileName: 'photo.jpg', size: 1000 } } });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    expect(r.body.reference).to.match(/^T-[0-9A-F]{8}$/);
+    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
+    expect(thread).to.include({ subject: 'Broken lamp', customerAddress: 'Mail.Visitor@Example.com' });
+    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
+    expect(i).to.include({ channel: 'mail', queueId: 'mail', websiteId: 'example', offline: false, subject: 'Broken lamp' });
+    const m = await t.sb.services.db.getRepository(Message).findOneByOrFail({ interactionId: i.id });
+    expect(m.body).to.contain('Message: It <b>flickers</b>.').and.to.contain('Attachment: photo.jpg');
+    const c = await t.sb.services.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
+    expect(c.email).to.equal('mail.visitor@example.com');
+  });
+
+  it('stores the offline form as an offline mail interaction', async () => {
+    const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Call me tomorrow' } });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
+    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
+    expect(i.offline).to.equal(true);
+  });
+
+  it('refuses garbage with a problem per field and stores nothing', async () => {
+    const before = await t.sb.services.db.getRepository(MailThread).count();
+    const ok = { email: 'a@example.com', subject: 'S', body: 'B' };
+    const cases: [unknown, string][] = [
+      [{ fields: { ...ok, email: 'not-an-email' } }, 'fields.email'],
+      [{ fields: { ...ok, email: '"><img src=x onerror=alert(1)>@x.y' } }, 'fields.email'],
+      [{ fields: { ...ok, subject: '' } }, 'fields.subject'],
+      [{ fields: { ...ok, body: '   ' } }, 'fields.body'],
+      [{ fields: { ...ok, subject: 'x'.repeat(201) } }, 'fields.subject'],
+      [{ fields: { ...ok, file: { fileName: 'run.exe', size: 10 } } }, 'fields.file'],
+      [{ fields: { ...ok, file: { fileName: 'big.pdf', size: 6 * 1024 * 1024 } } }, 'fields.file'],
+      [{ fields: { ...ok, file: 'photo.jpg' } }, 'fields.file'],
+      [{ fields: { ...ok, subject: { $gt: '' } } }, 'fields.subject'],
+      [{ fields: { ...ok, extra: 1 } }, 'fields.extra'],
+      [{ fields: ok, offline: 'yes' }, 'offline'],
+      [{ fields: { name: 'N', email: 'n@example.com' }, offline: true }, 'fields.message'],
+      [{}, 'fields'],
+    ];
+    for (const [body, field] of cases) {
+      const r = await widget(t.url, 'POST', '/mail', body);
+      expect(r.status, JSON.stringify(body)).to.equal(400);
+      expect(r.body.error.fields.map((f: { field: string }) => f.field).join(' '), JSON.stringify(r.body)).to.contain(field);
+    }
+    expect((await widget(t.url, 'POST', '/mail', 'x'.repeat(10))).status).to.equal(400);
+    expect(await t.sb.services.db.getRepository(MailThread).count()).to.equal(before);
+  });
+
+  it('refuses a page whose origin is not one of the website, and an unknown website', async () => {
+    const r = await widget(t.url, 'POST', '/mail', { fields: { email: 'a@example.com', subject: 'S', body: 'B' } }, undefined, 'http://localhost:9999');
+    expect(r.status).to.equal(403);
+    const u = await fetch(`${t.url}/api/widget/nope/mail`, { method: 'POST', headers: { origin: 'http://127.0.0.1:8081', 'content-type': 'application/json' }, body: '{}' });
+    expect(u.status).to.equal(404);
+  });
+});
