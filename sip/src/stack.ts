@@ -56,14 +56,17 @@ export class SipStack {
   };
 
   /** Via sent-by and Contact for messages leaving on `protocol`. */
-  local(protocol: TransportProtocol): { host: string; port: number; transport: string } {
+  local(protocol: TransportProtocol, secure = false): { host: string; port: number; transport: string } {
+    if (protocol === 'ws' && secure && this.transports.securePort) {
+      return { host: this.transports.advertisedHost, port: this.transports.securePort, transport: 'WSS' };
+    }
     const port = this.transports.port(protocol) ?? this.transports.port('udp') ?? 5060;
     return { host: this.transports.advertisedHost, port, transport: protocol.toUpperCase() };
   }
 
   contactFor(flow: Flow, user = 'switchboard'): NameAddr[] {
-    const l = this.local(flow.protocol);
-    const transport = flow.protocol === 'udp' ? '' : `;transport=${flow.protocol}`;
+    const l = this.local(flow.protocol, flow.secure);
+    const transport = flow.protocol === 'udp' ? '' : `;transport=${l.transport.toLowerCase()}`;
     return [{ uri: `sip:${user}@${l.host}:${l.port}${transport}`, params: {} }];
   }
 
@@ -153,7 +156,7 @@ export class SipStack {
 
   /** Adds our Via (new branch unless `branch` given) and starts a client transaction. */
   sendRequest(req: SipRequest, flow: Flow, handlers: ClientTransactionHandlers, branch = newBranch()): ClientTransaction {
-    const l = this.local(flow.protocol);
+    const l = this.local(flow.protocol, flow.secure);
     req.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch, rport: null } }];
     req.headers['max-forwards'] ??= '70';
     const tx = new ClientTransaction(req, flow, this.send, this.timers, handlers, (t) => {
@@ -166,7 +169,7 @@ export class SipStack {
 
   /** ACK for 2xx is its own transaction-less request (§13.2.2.4). */
   sendAck(ack: SipRequest, flow: Flow): void {
-    const l = this.local(flow.protocol);
+    const l = this.local(flow.protocol, flow.secure);
     ack.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch: newBranch(), rport: null } }];
     ack.headers['max-forwards'] ??= '70';
     this.send(ack, flow);

@@ -1,6 +1,7 @@
 // UDP, TCP and SIP-over-WebSocket (RFC 7118) listeners behind one `send(data, flow)`.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import https from 'node:https';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -25,6 +26,8 @@ export class Transports extends EventEmitter<TransportEvents> {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private ws?: WebSocketServer;
+  private wss?: { server: https.Server; ws: WebSocketServer };
+  private wssPort?: number;
   private readonly conns = new Map<string, StreamConn>();
   private readonly ports: Partial<Record<TransportProtocol, number>> = {};
   private nextId = 1;
@@ -75,23 +78,7 @@ export class Transports extends EventEmitter<TransportEvents> {
       this.ports.tcp = (tcp.address() as AddressInfo).port;
     }
     if (this.opts.wsPort !== undefined) {
-      const ws = new WebSocketServer({
-        host,
-        port: this.opts.wsPort,
-        maxPayload: this.maxBytes,
-        // RFC 7118: the handshake must ask for "sip"; anything else is refused before upgrade.
-        verifyClient: (info: { req: { headers: Record<string, string | string[] | undefined> } }) =>
-          /(^|,)\s*sip\s*(,|$)/.test(String(info.req.headers['sec-websocket-protocol'] ?? '')),
-        handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
-      });
-      ws.on('connection', (sock, req) => {
-        if (sock.protocol !== 'sip') {
-          sock.close(1002, 'subprotocol sip required');
-          return;
-        }
-        this.adoptWs(sock, req.socket.remoteAddress ?? '0.0.0.0', req.socket.remotePort ?? 0);
-      });
-      ws.on('error', (err) => this.emit('error', err));
+      const ws = this.wsServer({ host, port: this.opts.wsPort }, false);
       await new Promise<void>((resolve, reject) => {
         ws.once('error', reject);
         ws.once('listening', () => resolve());
@@ -99,6 +86,41 @@ export class Transports extends EventEmitter<TransportEvents> {
       this.ws = ws;
       this.ports.ws = (ws.address() as AddressInfo).port;
     }
+    if (this.opts.wss) {
+      const server = https.createServer({ cert: this.opts.wss.cert, key: this.opts.wss.key });
+      const ws = this.wsServer({ server }, true);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.opts.wss!.port, host, () => resolve());
+      });
+      this.wss = { server, ws };
+      this.wssPort = (server.address() as AddressInfo).port;
+    }
+  }
+
+  /** Port of the secure WebSocket listener, when TLS is configured. */
+  get securePort(): number | undefined {
+    return this.wssPort;
+  }
+
+  private wsServer(where: { host: string; port: number } | { server: https.Server }, secure: boolean): WebSocketServer {
+    const ws = new WebSocketServer({
+      ...where,
+      maxPayload: this.maxBytes,
+      // RFC 7118: the handshake must ask for "sip"; anything else is refused before upgrade.
+      verifyClient: (info: { req: { headers: Record<string, string | string[] | undefined> } }) =>
+        /(^|,)\s*sip\s*(,|$)/.test(String(info.req.headers['sec-websocket-protocol'] ?? '')),
+      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+    });
+    ws.on('connection', (sock, req) => {
+      if (sock.protocol !== 'sip') {
+        sock.close(1002, 'subprotocol sip required');
+        return;
+      }
+      this.adoptWs(sock, req.socket.remoteAddress ?? '0.0.0.0', req.socket.remotePort ?? 0, secure);
+    });
+    ws.on('error', (err) => this.emit('error', err));
+    return ws;
   }
 
   private get maxBytes(): number {
@@ -138,8 +160,8 @@ export class Transports extends EventEmitter<TransportEvents> {
     return conn;
   }
 
-  private adoptWs(sock: WebSocket, address: string, port: number): void {
-    const flow: Flow = { protocol: 'ws', address: address.replace(/^::ffff:/, ''), port, connectionId: `ws#${this.nextId++}` };
+  private adoptWs(sock: WebSocket, address: string, port: number, secure: boolean): void {
+    const flow: Flow = { protocol: 'ws', address: address.replace(/^::ffff:/, ''), port, connectionId: `ws#${this.nextId++}`, ...(secure ? { secure } : {}) };
     const conn: StreamConn = {
       protocol: 'ws',
       flow,
@@ -195,6 +217,7 @@ export class Transports extends EventEmitter<TransportEvents> {
       this.udp && new Promise<void>((r) => this.udp!.close(() => r())),
       this.tcp && new Promise<void>((r) => this.tcp!.close(() => r())),
       this.ws && new Promise<void>((r) => this.ws!.close(() => r())),
+      this.wss && new Promise<void>((r) => this.wss!.ws.close(() => this.wss!.server.close(() => r()))),
     ]);
   }
 }

@@ -7,6 +7,8 @@ export interface Flow {
   port: number;
   /** TCP/WS: the connection to answer on; WS peers are only reachable this way. */
   connectionId?: string;
+  /** WebSocket over TLS (WSS). */
+  secure?: boolean;
 }
 
 export function isReliable(p: TransportProtocol): boolean {
@@ -26,6 +28,8 @@ export interface ListenOptions {
   tcpPort?: number;
   /** SIP over WebSocket (RFC 7118); subprotocol `sip` is required. */
   wsPort?: number;
+  /** SIP over secure WebSocket, when TLS is configured (PEM certificate chain and key). */
+  wss?: { port: number; cert: string | Buffer; key: string | Buffer };
   /** Largest message accepted on a stream before the connection is dropped (default 64 KiB). */
   maxMessageBytes?: number;
   /** UDP socket buffer sizes asked of the OS (default 4 MiB). */
