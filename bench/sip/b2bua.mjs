@@ -2,6 +2,7 @@
 // INVITE to a sipp UAS, media either passed through or offered/answered through rtpengine.
 // Runs in its own process so its CPU time can be measured alone. Talks to run.mjs over IPC.
 import { parseArgs } from 'node:util';
+import process from 'node:process';
 import { pino } from 'pino';
 import { SipEngine, CallSession, CallEvents, PassthroughRelay, RtpEngineRelay } from '../../sip/dist/index.js';
 

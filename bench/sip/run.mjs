@@ -17,6 +17,8 @@ import path from 'node:path';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({
