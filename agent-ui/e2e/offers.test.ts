@@ -76,6 +76,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     expect(await card.locator('[data-test=offer-subject]').textContent()).to.equal('My order has not arrived');
     expect(await card.locator('[data-test=offer-left]').textContent()).to.match(/^[0-6] s to answer$/);
     expect(await page.evaluate(() => (window as unknown as { __chimes: number }).__chimes)).to.be.greaterThan(0);
+    expect(await page.title()).to.equal('(1) New offers · Switchboard');
     await page.screenshot({ path: screenshotPath('offer') });
 
     await card.locator('[data-test=offer-accept]').click();

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, viewChild } from '@angular/core';
+import { Title } from '@angular/platform-browser';
 import { AgentSocket } from '../../core/agent-socket';
 import { I18n } from '../../core/i18n';
 import { Notifier } from '../../core/notifier';
@@ -51,7 +52,14 @@ export class Shell {
       { keys: 'Alt+N', label: 'shortcuts.notReady', run: () => this.selector().toggle() },
       { keys: 'Shift+?', label: 'shortcuts.help', run: () => this.dialog.set('shortcuts') },
     );
+    // An agent working in another window sees pending offers in the tab title.
+    const title = inject(Title);
+    effect(() => {
+      const n = this.work.offers().length;
+      title.setTitle(n ? `(${n}) ${this.t('offer.title')} · ${this.t('app.name')}` : this.t('app.name'));
+    });
     inject(DestroyRef).onDestroy(() => {
+      title.setTitle(this.t('app.name'));
       unregister();
       this.socket.stop();
     });
