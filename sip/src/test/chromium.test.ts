@@ -1,9 +1,11 @@
 // End to end with a real browser: headless Chromium (fake microphone) runs sip.js with its own
 // WebRTC session description handler, calls through Switchboard over WebSocket; rtpengine turns
 // DTLS-SRTP/ICE into plain RTP for a sipp PBX that echoes the audio back. Audio must flow both
-// ways: the browser's RTP counters and rtpengine's per-leg counters all move.
+// ways: the browser's RTP counters and rtpengine's per-leg counters all move, and RFC 4733
+// telephone-event packets sent by the browser reach the PBX side.
 import { expect } from 'chai';
 import http from 'node:http';
+import dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join, normalize } from 'node:path';
@@ -49,6 +51,7 @@ window.rtpStats = async () => {
   (await pc.getStats()).forEach((s) => { if (s.type === 'transport') dtls = s.dtlsState; });
   return { sent, received, ice: pc.iceConnectionState, dtls, local: pc.localDescription && pc.localDescription.sdp, remote: pc.remoteDescription && pc.remoteDescription.sdp };
 };
+window.dtmf = (tones) => window.session.sessionDescriptionHandler.sendDtmf(tones);
 window.hangup = async () => { await window.session.bye(); await window.ua.stop(); };
 </script>`;
 
@@ -84,13 +87,14 @@ async function legPackets(relay: RtpEngineRelay, sessionId: string): Promise<num
   );
 }
 
-describe('headless Chromium widget call with audio both ways (sip.js, rtpengine, sipp RTP echo)', function () {
+describe('headless Chromium widget call with audio and DTMF both ways (sip.js, rtpengine, sipp PBX, RTP echo)', function () {
   this.timeout(60000);
   let relay: RtpEngineRelay;
   let h: Harness | undefined;
   let browser: Browser | undefined;
   let web: http.Server | undefined;
   let pbx: SippProcess | undefined;
+  let echo: dgram.Socket | undefined;
 
   before(async () => {
     relay = await rtpengineRelay();
@@ -100,6 +104,7 @@ describe('headless Chromium widget call with audio both ways (sip.js, rtpengine,
     await browser?.close();
     web?.close();
     pbx?.kill();
+    echo?.close();
     if (h) {
       try {
         await h.assertClean();
@@ -109,10 +114,19 @@ describe('headless Chromium widget call with audio both ways (sip.js, rtpengine,
     }
   });
 
-  it('carries audio from the browser to the PBX and back, then leaves nothing behind', async () => {
+  it('carries audio and RFC 4733 DTMF from the browser to the PBX and back, then leaves nothing behind', async () => {
     const pbxPort = await freePort();
     h = await startHarness({ pbxPort, relay });
-    pbx = sipp({ scenario: 'uas-answer.xml', port: pbxPort, timeoutS: 40, extra: ['-rtp_echo', '-mp', String(await freePort())] });
+    // The PBX's media: echoes every RTP packet and counts them by payload type.
+    const byPt = new Map<number, number>();
+    echo = dgram.createSocket('udp4');
+    echo.on('message', (m, from) => {
+      const pt = (m[1] ?? 0) & 0x7f;
+      byPt.set(pt, (byPt.get(pt) ?? 0) + 1);
+      echo!.send(m, from.port, from.address);
+    });
+    const echoPort = await new Promise<number>((r) => echo!.bind(0, '127.0.0.1', () => r(echo!.address().port)));
+    pbx = sipp({ scenario: 'uas-answer-echo-dtmf.xml', port: pbxPort, timeoutS: 40, extra: ['-set', 'echo_port', String(echoPort)] });
     await waitForUdpListener(pbxPort, pbx);
     web = await serve();
     browser = await chromium.launch({
@@ -143,6 +157,13 @@ describe('headless Chromium widget call with audio both ways (sip.js, rtpengine,
     expect(stats.received, 'RTP packets the browser received (echoed by the PBX)').to.be.greaterThan(50);
     expect(legs, 'rtpengine packet counts per leg').to.have.length(2);
     for (const n of legs) expect(n).to.be.greaterThan(50);
+
+    // RFC 4733: the browser's telephone-event packets must reach the PBX side as such.
+    const dtmfPt = Number(/a=rtpmap:(\d+) telephone-event\/8000/.exec(h.cc.activeSessions.values().next().value!.bDialog!.remoteSdp)?.[1]);
+    expect(dtmfPt, 'telephone-event negotiated with the PBX').to.be.greaterThan(95);
+    expect(await page.evaluate(() => (globalThis as unknown as { dtmf(t: string): boolean }).dtmf('5#'))).to.equal(true);
+    for (let i = 0; i < 40 && !((byPt.get(dtmfPt) ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(byPt.get(dtmfPt) ?? 0, 'DTMF event packets at the PBX').to.be.greaterThan(0);
 
     await page.evaluate(() => (globalThis as unknown as { hangup(): Promise<void> }).hangup());
     const r = await pbx.done;
