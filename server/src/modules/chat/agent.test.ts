@@ -3,9 +3,9 @@
 // chats closing as Timeout, and the history over REST for the chat's agents and supervisors only.
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
-import { accept, api, login, makeAgent, nextOffer, startRoutingServer, type TestServer } from '../routing/testing.js';
+import { accept, api, login, makeAgent, nextOffer, type TestServer } from '../routing/testing.js';
 import { chatParts } from './module.js';
-import { cid, command, startChat, takeChat, widget } from './testing.js';
+import { cid, command, startChat, takeChat, widget , startChatServer } from './testing.js';
 
 const english = [{ skill: 'english', level: 8 }];
 
@@ -14,7 +14,7 @@ describe('chat: agent side', () => {
   let admin: string;
   // A server per test: a chat left open by one test must not be offered to the next one's agents.
   beforeEach(async () => {
-    t = await startRoutingServer();
+    t = await startChatServer();
     admin = await login(t.url);
   });
   afterEach(() => t.stop());

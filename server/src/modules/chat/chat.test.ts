@@ -5,15 +5,15 @@ import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Message } from './message.entity.js';
 import { chatParts } from './module.js';
-import { api, login, makeAgent, startRoutingServer, type TestServer } from '../routing/testing.js';
+import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
 import { eventually } from '../../test/redis.js';
-import { cid, command, startChat, takeChat } from './testing.js';
+import { cid, command, startChat, takeChat , startChatServer } from './testing.js';
 
 describe('chat: relay through XMPP rooms', () => {
   let t: TestServer;
   let admin: string;
   before(async () => {
-    t = await startRoutingServer();
+    t = await startChatServer();
     admin = await login(t.url);
     await eventually(async () => t.sb.services.xmpp.status().ok, (ok) => ok);
   });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { Context } from 'koa';
 import { IsNull } from 'typeorm';
@@ -86,34 +88,29 @@ export class ChatFiles {
     const hash = createHash('sha256');
     let size = 0;
     let sniff = Buffer.alloc(0);
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        // Cut off as soon as the limit is passed: the rest of the body is never written.
+        if (size > limits.maxFileBytes) return done(tooBig());
+        if (sniff.length < TEXT_SNIFF_BYTES) sniff = Buffer.concat([sniff, chunk.subarray(0, TEXT_SNIFF_BYTES - sniff.length)]);
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
     const out = createWriteStream(tmp);
+    const closed = new Promise<void>((r) => out.once('close', () => r()));
     try {
-      await new Promise<void>((resolve, reject) => {
-        const req = ctx.req;
-        req.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > limits.maxFileBytes) {
-            req.pause();
-            ctx.set('Connection', 'close');
-            reject(tooBig());
-            return;
-          }
-          if (sniff.length < TEXT_SNIFF_BYTES) sniff = Buffer.concat([sniff, chunk.subarray(0, TEXT_SNIFF_BYTES - sniff.length)]);
-          hash.update(chunk);
-          if (!out.write(chunk)) {
-            req.pause();
-            out.once('drain', () => req.resume());
-          }
-        });
-        // A cancelled upload: the visitor aborted; nothing is kept.
-        req.on('aborted', () => reject(new HttpError(400, 'upload_aborted', 'The upload was cancelled.')));
-        req.on('error', reject);
-        req.on('end', () => out.end(() => resolve()));
-      });
+      await pipeline(ctx.req, meter, out);
     } catch (err) {
-      out.destroy();
+      await closed;
       await rm(tmp, { force: true });
-      throw err;
+      if (err instanceof HttpError) {
+        ctx.set('Connection', 'close');
+        throw err;
+      }
+      // A cancelled upload (the visitor aborted): nothing is kept.
+      throw new HttpError(400, 'upload_aborted', 'The upload was cancelled or cut off; nothing was kept.');
     }
     if (size === 0) {
       await rm(tmp, { force: true });

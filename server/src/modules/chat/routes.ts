@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
-import { badRequest } from '../../http/errors.js';
+import { HttpError, badRequest } from '../../http/errors.js';
+import { ChatService } from './service.js';
 import type { Website } from '../../config/schema.js';
 import type { Principal } from '../agents/sessions.js';
 import type { Services } from '../../services.js';
@@ -128,6 +129,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     handler: async (ctx) => {
       const { website, i } = await visitor(ctx);
+      if (!ChatService.isOpen(i)) throw new HttpError(409, 'chat_closed', 'This chat has ended; files can no longer be sent.');
       const a = await parts().files.upload(ctx, website, i.id, 'visitor');
       ctx.status = 201;
       return { file: presentAttachment(a) };

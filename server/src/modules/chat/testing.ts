@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { api, TestSocket } from '../../test/server.js';
-import { accept, nextOffer, type TestAgent } from '../routing/testing.js';
+import { accept, nextOffer, startRoutingServer, type TestAgent, type TestServer } from '../routing/testing.js';
+import { eventually } from '../../test/redis.js';
+
+/** A server whose queues are always open, once its XMPP session is up (it connects in the background). */
+export async function startChatServer(extra: Record<string, unknown> = {}): Promise<TestServer> {
+  const t = await startRoutingServer(extra);
+  await eventually(async () => t.sb.services.xmpp.status().ok, (ok) => ok);
+  return t;
+}
 
 export const ORIGIN = 'http://127.0.0.1:8081';
 export const WEBSITE = 'example';

@@ -6,8 +6,8 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { Message } from './message.entity.js';
-import { login, makeAgent, startRoutingServer, type TestServer } from '../routing/testing.js';
-import { FORM, command, openVisitor, startChat, takeChat, widget } from './testing.js';
+import { login, makeAgent, type TestServer } from '../routing/testing.js';
+import { FORM, command, openVisitor, startChat, takeChat, widget , startChatServer } from './testing.js';
 
 const english = [{ skill: 'english', level: 8 }];
 const EVERY_FIELD = [
@@ -27,7 +27,7 @@ describe('chat: visitor side', () => {
   let t: TestServer | undefined;
   let admin: string;
   const start = async (set: Record<string, unknown> = {}) => {
-    t = await startRoutingServer(set);
+    t = await startChatServer(set);
     admin = await login(t.url);
     return t;
   };
