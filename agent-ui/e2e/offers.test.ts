@@ -104,7 +104,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
   });
 
   it('puts an agent who ignores an offer in RONA, says so, and leads back to Available', async () => {
-    await route('Nobody answers me');
+    const ignored = await route('Nobody answers me');
     const card = page.locator('[data-test=offer]');
     await card.waitFor();
     await card.waitFor({ state: 'detached', timeout: 15_000 });
@@ -112,12 +112,32 @@ describe('offers and interactions (Chromium against a real server)', function ()
     await state().and(page.locator('[data-state=rona]')).waitFor();
     expect(await page.locator('[data-test=state-banner]').textContent()).to.include('An offer was not answered in time');
     await page.screenshot({ path: screenshotPath('rona') });
+    // Withdrawn before going Available, so the next tests get only the offers they create.
+    expect((await api(server.url, 'POST', `/api/routing/interactions/${ignored}/cancel`, {}, admin)).status).to.equal(200);
+    await page.locator('[data-test=back-to-available]').click();
+    await state().and(page.locator('[data-state=available]')).waitFor();
+  });
+
+  it('shows the offer in every tab of the agent; accepted in one, it leaves the other for the list', async () => {
+    const other = await context.newPage();
+    other.on('pageerror', (e) => errors.push(e.message));
+    await other.goto(server.url + '/');
+    await other.locator('[data-test=connection][data-state=online]').waitFor();
+    const id = await route('Two tabs, one answer');
+    await page.locator('[data-test=offer]').waitFor();
+    await other.locator('[data-test=offer]').waitFor();
+    await page.locator('[data-test=offer-accept]').click();
+    await other.locator('[data-test=offer]').waitFor({ state: 'detached' });
+    await other.locator(`[data-interaction="${id}"]`).waitFor();
+    expect(await other.locator('[data-test=offer-note]').count()).to.equal(0);
+    await other.locator('[data-test=close]').click();
+    await page.locator(`[data-interaction="${id}"]`).waitFor({ state: 'detached' });
+    await other.close();
     await page.locator('[data-test=back-to-available]').click();
     await state().and(page.locator('[data-state=available]')).waitFor();
   });
 
   it('rejects an offer with the keyboard (Alt+R): it leaves this agent', async () => {
-    // The RONA'd interaction of the previous test may come back first: reject whatever comes.
     const card = page.locator('[data-test=offer]');
     await route('Second thoughts');
     await card.first().waitFor();

@@ -34,7 +34,7 @@ const HELP: Partial<Record<string, MessageKey>> = {
     .banner { display: flex; align-items: center; gap: 12px; padding: 10px 20px; background: #eef2f7; border-bottom: 1px solid var(--line); }
     .banner.rona { background: #fdecec; color: #8a1c1c; }
     .banner.wrap-up { background: #f1ebfb; }
-    .banner button { margin-left: auto; }
+    .banner button { margin-left: 8px; }
     .error { color: var(--danger); }
   `,
 })

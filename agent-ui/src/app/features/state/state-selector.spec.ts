@@ -66,3 +66,28 @@ describe('StateSelector', () => {
     expect(text(el.querySelector('[data-test=wrap-up-left]'))).toMatch(/^1:0[45] left$/);
   });
 });
+
+describe('StateSelector from the keyboard', () => {
+  it('focuses the first choice on open and moves with the arrow keys, wrapping around', async () => {
+    const http = setUp();
+    signIn({ state: 'not-ready', reason: 'lunch' });
+    const fixture = TestBed.createComponent(StateSelector);
+    document.body.appendChild(fixture.nativeElement);
+    await fixture.whenStable();
+    fixture.componentInstance.toggle();
+    http.expectOne('/api/reasons').flush({ notReady: [{ id: 'lunch', label: 'Lunch' }], dispositions: [] });
+    await settle();
+    await fixture.whenStable();
+    const focused = () => text(document.activeElement);
+    expect(focused()).toBe('Available');
+    const press = (key: string) => (fixture.nativeElement as HTMLElement).querySelector('[role=menu]')!.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+    press('ArrowDown');
+    expect(focused()).toBe('Lunch');
+    press('ArrowDown');
+    press('ArrowDown');
+    expect(focused()).toBe('Available');
+    press('ArrowUp');
+    expect(focused()).toBe('Logged out');
+    (fixture.nativeElement as HTMLElement).remove();
+  });
+});

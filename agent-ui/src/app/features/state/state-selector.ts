@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, computed, inject, signal } from '@angular/core';
 import { ApiError } from '../../core/api';
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
@@ -15,12 +15,13 @@ export type StatusView = AgentStatusPayload & { until?: string | null };
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './state-selector.html',
   styleUrl: './state-selector.css',
-  host: { '(document:click)': 'closeOnOutside($event)', '(document:keydown.escape)': 'open.set(false)' },
+  host: { '(document:click)': 'closeOnOutside($event)', '(document:keydown.escape)': 'open.set(false)', '(keydown)': 'moveFocus($event)' },
 })
 export class StateSelector {
   private readonly session = inject(Session);
   private readonly clock = inject(Clock);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly injector = inject(Injector);
   protected readonly reasons = inject(ReasonsStore);
   protected readonly t = inject(I18n).t;
 
@@ -48,7 +49,22 @@ export class StateSelector {
 
   toggle(): void {
     this.open.update((o) => !o);
-    if (this.open()) this.reasons.load().catch(() => undefined);
+    if (!this.open()) return;
+    this.reasons.load().catch(() => undefined);
+    // Keyboard users land in the menu (Alt+N opens it), on the first choice.
+    afterNextRender(() => this.items()[0]?.focus(), { injector: this.injector });
+  }
+
+  protected moveFocus(e: KeyboardEvent): void {
+    if (!this.open() || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+    e.preventDefault();
+    const items = this.items();
+    const at = items.indexOf(document.activeElement as HTMLButtonElement);
+    items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
+  }
+
+  private items(): HTMLButtonElement[] {
+    return [...this.host.nativeElement.querySelectorAll<HTMLButtonElement>('[role=menuitem]')];
   }
 
   async set(state: 'available' | 'not-ready' | 'logged-out', reason?: string): Promise<void> {
