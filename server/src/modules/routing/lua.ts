@@ -46,15 +46,17 @@ local function refresh(a)
 end
 
 -- Each queue keeps, per relaxation step, a ranking of the agents who may take its interactions
--- at that step: the highest sum of required skill levels first, then the longest idle. The agent
--- remembers their entries ('queue|step|sum|channel') so the idle part can be updated.
+-- at that step, scored -(sum of their levels on the required skills) * 1e13. IDLE scores agents
+-- by when they last became Available; intersecting both (and the free set) ranks the best skill
+-- first, then the longest idle, without touching every queue's ranking when an agent frees up.
+local IDLE = P..'routing:idle'
 local function rankkey(q, step) return P..'routing:qa:'..q..':'..step end
-local function rescore(a)
-  local idle = num(redis.call('HGET', akey(a), 'idle'))
-  for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
-    local q, step, sum = string.match(m, '([^|]+)|(%d+)|(%d+)')
-    redis.call('ZADD', rankkey(q, step), -tonumber(sum) * 1e13 + idle, a)
-  end
+-- HEADS scores each queue by its first waiting interaction, so a freed agent looks at the queues
+-- in the order of their most urgent interaction and stops at the first it may take.
+local HEADS = P..'routing:heads'
+local function fixhead(q)
+  local h = redis.call('ZRANGE', qkey(q), 0, 0, 'WITHSCORES')
+  if #h == 0 then redis.call('ZREM', HEADS, q) else redis.call('ZADD', HEADS, h[2], q) end
 end
 local function oncall(a)
   local v = redis.call('HMGET', akey(a), 'load:phone', 'load:video')
@@ -73,7 +75,7 @@ local function setstate(a, st, reason)
   table.insert(changes, { agentId = a, state = st, reason = reason or cjson.null, since = NOWISO })
   if st == 'available' then
     redis.call('HSET', akey(a), 'idle', NOW)
-    rescore(a)
+    redis.call('ZADD', IDLE, NOW, a)
   end
 end
 
@@ -115,6 +117,7 @@ local function offer(iid, i, a, kind, from, timeoutMs)
   if kind == 'route' then
     redis.call('HSET', ikey(iid), 'state', 'offered', 'offer', oid)
     redis.call('ZREM', qkey(i.queue), iid)
+    fixhead(i.queue)
   else
     redis.call('HSET', ikey(iid), 'pending', oid, 'pendingKind', kind, 'pendingAgent', a)
   end
@@ -146,7 +149,7 @@ local function route(iid, only)
     if redis.call('SISMEMBER', FREE..':'..ch, only) == 0 or not redis.call('ZSCORE', rank, only) then return nil end
     candidates = { only }
   else
-    candidates = redis.call('ZINTER', 2, rank, FREE..':'..ch, 'WEIGHTS', 1, 0)
+    candidates = redis.call('ZINTER', 3, rank, FREE..':'..ch, IDLE, 'WEIGHTS', 1, 0, 1)
   end
   for _, a in ipairs(candidates) do
     if not declined[a] and not (onCallBlocks and oncall(a)) then
@@ -171,6 +174,7 @@ local function decline(oid, o, outcome)
       if outcome ~= 'withdrawn' then redis.call('SADD', ikey(iid)..':declined', a) end
       redis.call('HSET', ikey(iid), 'state', 'queued', 'offer', '')
       redis.call('ZADD', qkey(i.queue), i.score, iid)
+      fixhead(i.queue)
     end
   elseif redis.call('HGET', ikey(iid), 'pending') == oid then
     redis.call('HSET', ikey(iid), 'pending', '', 'pendingKind', '', 'pendingAgent', '')
@@ -241,28 +245,30 @@ if redis.call('SISMEMBER', FREE, a) == 0 then return reply({ offers = {} }) end
 local freeFor, busyOnCall = {}, oncall(a)
 for _, ch in ipairs(CHANNELS) do freeFor[ch] = redis.call('SISMEMBER', FREE..':'..ch, a) == 1 end
 local minstep = {}
-for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
-  local q, step, ch = string.match(m, '([^|]+)|(%d+)|%d+|(%a+)')
-  step = tonumber(step)
-  if freeFor[ch] and (not minstep[q] or step < minstep[q].step) then minstep[q] = { step = step, ch = ch } end
+local qmin = redis.call('HGETALL', akey(a)..':qmin')
+for n = 1, #qmin, 2 do
+  local step, ch = string.match(qmin[n + 1], '(%d+)|(%a+)')
+  if freeFor[ch] then minstep[qmin[n]] = { step = tonumber(step), ch = ch } end
 end
-local best, bestScore = nil, nil
-for q, need in pairs(minstep) do
-  local h = redis.call('ZRANGE', qkey(q), 0, 2, 'WITHSCORES')
-  if #h > 0 and not (bestScore and tonumber(h[2]) >= bestScore) then
+-- Queues in the order of their most urgent interaction: the first head this agent may take wins.
+local best = nil
+local heads = redis.call('ZRANGE', HEADS, 0, -1)
+for _, q in ipairs(heads) do
+  local need = minstep[q]
+  if need then
     local cfg = redis.call('HMGET', qckey(q), 'relax', 'allowCall')
     if not (busyOnCall and cfg[2] ~= '1' and need.ch ~= 'phone' and need.ch ~= 'video') then
+      local h = redis.call('ZRANGE', qkey(q), 0, 2, 'WITHSCORES')
       for k = 1, #h, 2 do
-        local score = tonumber(h[k + 1])
-        if bestScore and score >= bestScore then break end
         -- the score is (10 - priority) * 1e13 + queuedAt
-        if relaxstep(cfg[1], NOW - math.fmod(score, 1e13)) >= need.step and redis.call('SISMEMBER', ikey(h[k])..':declined', a) == 0 then
-          best, bestScore = h[k], score
+        if relaxstep(cfg[1], NOW - math.fmod(tonumber(h[k + 1]), 1e13)) >= need.step and redis.call('SISMEMBER', ikey(h[k])..':declined', a) == 0 then
+          best = h[k]
           break
         end
       end
     end
   end
+  if best then break end
 end
 if best then
   local o = route(best, a)
@@ -282,6 +288,7 @@ if wlimit > 0 then redis.call('SADD', wkey, iid) end
 redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', q, 'channel', ch, 'score', score, 'queuedAt', NOW,
   'website', website, 'wkey', wkey, 'owner', '', 'offer', '', 'pending', '', 'conf', '')
 redis.call('ZADD', qkey(q), score, iid)
+fixhead(q)
 return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1 })
 `;
 
@@ -355,6 +362,7 @@ local result = { interactionId = iid, channel = i.channel, queueId = i.queue, pr
 if i.state == 'queued' or i.state == 'offered' then
   if a ~= '' then return reply({ error = 'not_yours', state = i.state }) end
   redis.call('ZREM', qkey(i.queue), iid)
+  fixhead(i.queue)
   if not empty(i.offer) then
     local o = hgetall(okey(i.offer))
     if o.state == 'pending' then result.withdrawn = decline(i.offer, o, 'withdrawn') end
@@ -414,6 +422,7 @@ if mode == 'queue' then
   redis.call('SADD', ikey(iid)..':declined', a)
   redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', target, 'owner', '', 'score', extra, 'queuedAt', NOW)
   redis.call('ZADD', qkey(target), extra, iid)
+  fixhead(target)
   settle(a)
   return reply({ interactionId = iid, position = redis.call('ZRANK', qkey(target), iid) + 1 })
 end
@@ -479,11 +488,13 @@ for _, f in ipairs(redis.call('HKEYS', akey(a))) do
 end
 for n = 7, #ARGV, 2 do redis.call('HSET', akey(a), ARGV[n], ARGV[n + 1]) end
 if not redis.call('HGET', akey(a), 'idle') then redis.call('HSET', akey(a), 'idle', NOW) end
+redis.call('ZADD', IDLE, num(redis.call('HGET', akey(a), 'idle')), a)
+-- The agent's entries ('queue|step') are remembered so a new profile can remove them.
 for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
-  local q, step = string.match(m, '([^|]+)|(%d+)|')
+  local q, step = string.match(m, '([^|]+)|(%d+)')
   redis.call('ZREM', rankkey(q, step), a)
 end
-redis.call('DEL', akey(a)..':idx')
+redis.call('DEL', akey(a)..':idx', akey(a)..':qmin')
 for q in string.gmatch(queues, '[^,]+') do
   local cfg = hgetall(qckey(q))
   if cfg.channel and num(redis.call('HGET', akey(a), 'cap:'..cfg.channel)) > 0 then
@@ -500,6 +511,7 @@ for q in string.gmatch(queues, '[^,]+') do
       any = any or anyflag == '1'
       table.insert(steps, { drop = drop, any = any })
     end
+    local first = nil
     for n, st in ipairs(steps) do
       local ok = st.any
       if not ok then
@@ -508,11 +520,16 @@ for q in string.gmatch(queues, '[^,]+') do
           if levels[k] < math.max(1, sk.level - st.drop) then ok = false break end
         end
       end
-      if ok then redis.call('SADD', akey(a)..':idx', q..'|'..(n - 1)..'|'..sum..'|'..cfg.channel) end
+      if ok then
+        redis.call('SADD', akey(a)..':idx', q..'|'..(n - 1))
+        redis.call('ZADD', rankkey(q, n - 1), -sum * 1e13, a)
+        first = first or (n - 1)
+      end
     end
+    -- for ROUTE_AGENT: the earliest step at which the agent may take this queue, and its channel
+    if first then redis.call('HSET', akey(a)..':qmin', q, first..'|'..cfg.channel) end
   end
 end
-rescore(a)
 refresh(a)
 return reply({})
 `;
