@@ -147,9 +147,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.mediaUsed = true;
       offer = await media.offer({ sessionId: this.id, fromTag: aTag, sdp: msg.body, profile: target.profile });
     } catch (err) {
+      // rtpengine refusing this SDP is the caller's problem (488); rtpengine unreachable is ours (503).
+      const rejected = err instanceof MediaError && err.sdpRejected;
       this.log.warn({ err }, 'media offer failed');
-      res.send(488, 'Not Acceptable Here');
-      return this.teardown(err instanceof MediaError && err.sdpRejected ? 'rejected' : 'media-failed', 488);
+      return this.teardown(rejected ? 'rejected' : 'media-failed', rejected ? 488 : 503);
     }
     if (this.ending) return;
 
@@ -190,7 +191,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       answer = await media.answer({ sessionId: this.id, fromTag: aTag, toTag: bDialog.remoteTag, sdp: bDialog.remoteSdp, profile: aProfile });
     } catch (err) {
       this.log.warn({ err }, 'media answer failed');
-      return this.teardown('media-failed', 488);
+      return this.teardown('media-failed', err instanceof MediaError && err.sdpRejected ? 488 : 503);
     }
     if (this.ending) return this.ending;
     const a = this.a;

@@ -3,7 +3,7 @@
 // says in its name what the caller must see; sipp exits non-zero when anything else happens.
 import { expect } from 'chai';
 import dgram from 'node:dgram';
-import type { RtpEngineRelay } from '../media/relay.js';
+import { RtpEngineRelay } from '../media/relay.js';
 import { freePort, rtpengineRelay, sipp, waitForTcpListener, waitForUdpListener, type SippResult } from './support/services.js';
 import { startHarness, type Harness } from './support/harness.js';
 import type { TrunkConfig } from '../call/call-control.js';
@@ -195,6 +195,23 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
       expect(pbx.received).to.deep.equal([]);
     } finally {
       c.close();
+      await pbx.close();
+    }
+  });
+
+  it('answers 503 without calling the PBX when rtpengine does not answer', async () => {
+    const pbx = await silentPbx();
+    const deadRtpengine = new RtpEngineRelay({ host: '127.0.0.1', port: await freePort(), timeout: 300 });
+    try {
+      h = await startHarness({ pbxPort: pbx.port, relay, media: deadRtpengine });
+      const caller = sipp({ scenario: 'uac-media-down-expect-503.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}` });
+      kills.push(caller.kill);
+      ok(await caller.done, 'caller');
+      expect(pbx.received).to.deep.equal([]);
+      await h.assertClean();
+      expect((h.events.find((e) => e.name === 'ended')!.payload as { cause: string }).cause).to.equal('media-failed');
+    } finally {
+      deadRtpengine.close();
       await pbx.close();
     }
   });

@@ -45,6 +45,8 @@ export async function startHarness(opts: {
   timers?: Partial<TimerConfig>;
   agentExtension?: AgentExtension;
   floodLimit?: FloodLimitOptions;
+  /** Media relay used for calls when it must differ from `relay` (which checks for leftovers). */
+  media?: MediaRelay;
 }): Promise<Harness> {
   const sipPort = await freePort();
   const wsPort = await freePort();
@@ -71,7 +73,7 @@ export async function startHarness(opts: {
     },
   };
   const recorder = new InMemoryCallRecorder();
-  const relay: MediaRelay = opts.relay ?? new PassthroughRelay();
+  const relay: MediaRelay = opts.media ?? opts.relay ?? new PassthroughRelay();
   const cc = new CallControl({
     engine, media: relay, recorder, router, authenticator, realm: 'switchboard.test',
     trunk: { host: '127.0.0.1', port: opts.pbxPort, transport: 'udp', trustedAddresses: [], ...opts.trunk },
