@@ -2,6 +2,7 @@
 // an agent softphone registering as a PBX extension and taking/placing calls, and
 // originate-and-bridge for callbacks. The PBX is sipp; media goes through rtpengine.
 import { expect } from 'chai';
+import dgram from 'node:dgram';
 import { SessionState, UserAgent } from 'sip.js';
 import type { RtpEngineRelay } from '../media/relay.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippResult, type SippProcess } from './support/services.js';
@@ -123,11 +124,19 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
   });
 
   it('refuses REGISTER with a wrong password and never registers upstream', async () => {
-    const pbxPort = await freePort();
-    h = await startHarness({ pbxPort, relay });
-    phone = await softphone({ wsPort: h.wsPort, username: AGENT.username, password: 'wrong', user: 'alice' });
-    expect(await phone.register()).to.equal(403);
-    expect(h.cc.registrar.size).to.equal(0);
+    const received: string[] = [];
+    const silent = dgram.createSocket('udp4');
+    silent.on('message', (m) => received.push(m.toString()));
+    const pbxPort = await new Promise<number>((r) => silent.bind(0, '127.0.0.1', () => r(silent.address().port)));
+    try {
+      h = await startHarness({ pbxPort, relay, agentExtension: { extension: '201', pbxPassword: 'ext-pw' } });
+      phone = await softphone({ wsPort: h.wsPort, username: AGENT.username, password: 'wrong', user: 'alice' });
+      expect(await phone.register()).to.equal(403);
+      expect(h.cc.registrar.size).to.equal(0);
+      expect(received, 'anything sent to the PBX').to.deep.equal([]);
+    } finally {
+      silent.close();
+    }
   });
 
   it('lets an agent softphone call a PBX number as its extension', async () => {
