@@ -10,10 +10,7 @@ import { StartupError, startSwitchboard } from './app.js';
 import { createDataSource } from './db/data-source.js';
 import { renderProsodyConfig } from './modules/chat/prosody-config.js';
 import { snippet } from './modules/websites/presenter.js';
-import { hashPassword } from './modules/agents/password.js';
-import { Agent } from './modules/agents/agent.entity.js';
-import { createRedis } from './redis.js';
-import { SessionStore } from './modules/agents/sessions.js';
+import { runAdminCommand } from './admin-cli.js';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -22,8 +19,12 @@ const USAGE = `usage: switchboard <command> [options]
   migrate                       apply database migrations
   snippet <website>             print the <script> tag for a website
   agents list                   list agents
+  agents add <username> --name <name> --role agent|supervisor|admin [--extension <n>] [--email <e>]
+                                create an agent (password read from SWITCHBOARD_NEW_PASSWORD)
   agents passwd <username>      set a password (read from SWITCHBOARD_NEW_PASSWORD); ends their sessions
   agents disable <username>     deactivate an agent and end their sessions
+  contacts find <text>          search contacts by name, email or phone
+  contacts add --name <n> [--email <e>] [--phone <p>]
   services env                  print service settings as shell variables (for scripts/)
   services prosody-config <dir> write Prosody's configuration into <dir>
 
@@ -37,7 +38,19 @@ const fail = (s: string, code = 1): never => {
   process.exit(code);
 };
 
-const { values, positionals } = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: false });
+const { values, positionals } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    extension: { type: 'string' },
+    email: { type: 'string' },
+    phone: { type: 'string' },
+  },
+  allowPositionals: true,
+  strict: false,
+});
 if (values.help) {
   out(USAGE);
   process.exit(0);
@@ -52,6 +65,15 @@ function config(): Config {
       return fail(`switchboard: the configuration in ${path.resolve(configDir)} has ${err.problems.length} problem(s):\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}`);
     }
     throw err;
+  }
+}
+
+async function admin(command: string, arg: string | undefined): Promise<void> {
+  const c = config();
+  try {
+    out(await runAdminCommand(c, command, arg, values as Record<string, string | undefined>, process.env.SWITCHBOARD_NEW_PASSWORD));
+  } catch (err) {
+    fail(`switchboard: ${(err as Error).message}`);
   }
 }
 
@@ -115,40 +137,14 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     out(snippet(w!, c.main.server.publicUrl));
     break;
   }
-  case 'agents list': {
-    const c = config();
-    await withDb(c, async (ds) => {
-      for (const a of await ds.getRepository(Agent).find({ order: { username: 'ASC' } })) {
-        out(`${a.username}\t${a.role}\t${a.active ? 'active' : 'disabled'}\t${a.displayName}`);
-      }
-    });
+  case 'agents list':
+  case 'agents add':
+  case 'agents passwd':
+  case 'agents disable':
+  case 'contacts find':
+  case 'contacts add':
+    await admin(`${cmd} ${sub}`, arg);
     break;
-  }
-  case `agents ${sub}`: {
-    if (cmd !== 'agents' || !['passwd', 'disable'].includes(sub!) || !arg) fail(USAGE, 2);
-    const c = config();
-    await withDb(c, async (ds) => {
-      const repo = ds.getRepository(Agent);
-      const agent = await repo.findOneBy({ username: arg! });
-      if (!agent) fail(`switchboard: no agent "${arg}"`);
-      if (sub === 'passwd') {
-        const pw = process.env.SWITCHBOARD_NEW_PASSWORD ?? '';
-        if (pw.length < c.main.security.passwordMinLength) fail(`switchboard: set SWITCHBOARD_NEW_PASSWORD to at least ${c.main.security.passwordMinLength} characters`);
-        agent!.passwordHash = await hashPassword(pw);
-      } else {
-        agent!.active = false;
-      }
-      agent!.sessionVersion += 1;
-      await repo.save(agent!);
-      const redis = createRedis(c.main.redis);
-      await redis.client.connect();
-      const n = await new SessionStore(redis, () => 1).revokeAll(agent!.id);
-      await redis.client.publish(redis.key('events'), JSON.stringify({ type: 'agent.sessions-revoked', agentId: agent!.id }));
-      await redis.close();
-      out(`${sub === 'passwd' ? 'password changed' : 'agent disabled'}; ${n} session(s) ended`);
-    });
-    break;
-  }
   case 'services env': {
     const c = config().main;
     const q = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;

@@ -1,0 +1,75 @@
+// The administrator's agent and contact commands. They use the same services as the API, so a
+// password or a skill is validated the same way from the shell as over HTTP.
+import { ZodError } from 'zod';
+import { createDataSource } from './db/data-source.js';
+import { createRedis } from './redis.js';
+import { createLogger } from './logger.js';
+import { EventBus } from './bus.js';
+import { SessionStore } from './modules/agents/sessions.js';
+import { AgentService } from './modules/agents/service.js';
+import { ContactService } from './modules/contacts/service.js';
+import { createAgentBody } from './modules/agents/schema.js';
+import { contactBody } from './modules/contacts/schema.js';
+import { HttpError } from './http/errors.js';
+import type { Config } from './config/schema.js';
+
+type Options = Record<string, string | undefined>;
+
+export async function runAdminCommand(config: Config, command: string, arg: string | undefined, o: Options, newPassword: string | undefined): Promise<string> {
+  const db = createDataSource(config.main.database);
+  try {
+    await db.initialize();
+  } catch (err) {
+    throw new Error(`cannot connect to the database at ${config.main.database.host}:${config.main.database.port}: ${(err as Error).message}`, { cause: err });
+  }
+  const redis = createRedis(config.main.redis);
+  try {
+    await redis.client.connect();
+    const bus = new EventBus(redis, createLogger('silent'));
+    const agents = new AgentService(db, new SessionStore(redis, () => 3600), bus, () => config);
+    const contacts = new ContactService(db);
+    const byName = async (username: string | undefined) => {
+      if (!username) throw new Error(`usage: switchboard ${command} <username>`);
+      const a = (await agents.list()).find((x) => x.username === username);
+      if (!a) throw new Error(`no agent "${username}"`);
+      return a;
+    };
+    if ((command === 'agents add' || command === 'agents passwd') && !newPassword) {
+      throw new Error('put the password in the environment variable SWITCHBOARD_NEW_PASSWORD (never on the command line, where other users can see it)');
+    }
+    switch (command) {
+      case 'agents list':
+        return (await agents.list()).map((a) => `${a.username}\t${a.role}\t${a.active ? 'active' : 'disabled'}\t${a.displayName}`).join('\n') || '(no agents)';
+      case 'agents add': {
+        const input = createAgentBody.parse({ username: arg, name: o.name, role: o.role, password: newPassword, extension: o.extension, email: o.email });
+        const a = await agents.create(input);
+        return `created ${a.username} (${a.role}, id ${a.id})`;
+      }
+      case 'agents passwd': {
+        const a = await byName(arg);
+        await agents.update(a.id, { password: newPassword ?? '' });
+        return `password changed; ${a.username}'s sessions ended`;
+      }
+      case 'agents disable': {
+        const a = await byName(arg);
+        await agents.update(a.id, { active: false });
+        return `${a.username} disabled; sessions ended`;
+      }
+      case 'contacts find':
+        return (await contacts.search(arg, 50)).map((c) => `${c.id}\t${c.name ?? ''}\t${c.email ?? ''}\t${c.phone ?? ''}`).join('\n') || '(no contacts)';
+      case 'contacts add': {
+        const c = await contacts.create(contactBody.parse({ name: o.name, email: o.email, phone: o.phone }));
+        return `created contact ${c.id}`;
+      }
+      default:
+        throw new Error(`unknown command ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof ZodError) throw new Error(err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), { cause: err });
+    if (err instanceof HttpError) throw new Error(err.fields?.map((f) => `${f.field}: ${f.problem}`).join('; ') || err.message, { cause: err });
+    throw err;
+  } finally {
+    await redis.close();
+    await db.destroy();
+  }
+}
