@@ -1,7 +1,7 @@
 # Shared helpers for Switchboard's scripts. Sourced, not run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RUN="$ROOT/.run"
+RUN="${SWITCHBOARD_RUN_DIR:-$ROOT/.run}"
 mkdir -p "$RUN/logs"
 NODE="$ROOT/node_modules/.bin/node"
 
