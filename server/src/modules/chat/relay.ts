@@ -9,6 +9,15 @@ const NICK_NS = 'http://jabber.org/protocol/nick';
 const CHATSTATES = 'http://jabber.org/protocol/chatstates';
 const RECEIPTS = 'urn:xmpp:receipts';
 
+/**
+ * XML 1.0 cannot carry NUL, most C0 controls or lone surrogates; one of them in a stanza would make
+ * Prosody drop our whole session. The room gets a safe copy; MySQL and the sockets keep the original.
+ */
+export function xmlText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /** What came back from a room that this instance itself sent. */
 export type Reflected =
   | { kind: 'message'; interactionId: string; messageId: string; stanzaId: string | null }
@@ -50,8 +59,8 @@ export class ChatRelay {
       xml(
         'message',
         { to: room, type: 'groupchat', id: m.id },
-        xml('body', {}, m.body),
-        xml('nick', { xmlns: NICK_NS }, m.authorName ?? m.authorKind),
+        xml('body', {}, xmlText(m.body)),
+        xml('nick', { xmlns: NICK_NS }, xmlText(m.authorName ?? m.authorKind)),
         xml('request', { xmlns: RECEIPTS }),
         xml('active', { xmlns: CHATSTATES }),
         this.marker('message', m.interactionId, { message: m.id, author: m.authorKind }),
@@ -64,7 +73,7 @@ export class ChatRelay {
     await this.xmpp.sendToRoom(
       room,
       this.nick,
-      xml('message', { to: room, type: 'groupchat' }, xml(state, { xmlns: CHATSTATES }), xml('nick', { xmlns: NICK_NS }, authorName ?? authorKind), this.marker('typing', interactionId, { author: authorKind })),
+      xml('message', { to: room, type: 'groupchat' }, xml(state, { xmlns: CHATSTATES }), xml('nick', { xmlns: NICK_NS }, xmlText(authorName ?? authorKind)), this.marker('typing', interactionId, { author: authorKind })),
     );
   }
 
