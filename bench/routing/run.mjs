@@ -97,6 +97,16 @@ for (let n = 0; n < N_INTERACTIONS; n++) {
 }
 const waitingAfterBurst = (await Promise.all(queueIds.map((q) => redis.client.zcard(engine.key('q', q))))).reduce((a, b) => a + b, 0);
 
+// Redis's own CPU time per script call, read from INFO commandstats around the sustained phase:
+// unlike the latencies seen by this process, it does not include queueing on a busy machine.
+// (Other programs' EVALSHA calls on the same Redis during the run are counted too.)
+async function evalshaStats() {
+  const info = await redis.client.info('commandstats');
+  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(info);
+  return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
+}
+const before = await evalshaStats();
+
 // ---- sustained: accept + close frees a slot; the routeAgent after it is the decision measured
 const sustained = [];
 const arrivals = [];
@@ -127,6 +137,8 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: WORKERS }, worker));
 const seconds = (Date.now() - t0) / 1000;
+const after = await evalshaStats();
+const usecPerCall = (after.usec - before.usec) / Math.max(1, after.calls - before.calls);
 
 // ---- full pass: what the periodic sweep costs with 10,000 waiting and a few free agents
 const full = [];
@@ -150,6 +162,9 @@ const result = {
     offersPerSecond: Math.round(offered / seconds),
     // each served interaction is 5 script calls (accept, close, routeAgent, enqueue, routeOne)
     scriptCallsPerSecond: Math.round((sustained.length * 5) / seconds),
+    redisMicrosPerScriptCall: +usecPerCall.toFixed(1),
+    // what one Redis core could sustain at that cost, five script calls per served interaction
+    redisBoundOffersPerSecond: Math.round(1e6 / (usecPerCall * 5)),
     freedAgentDecisionMs: summary(sustained),
     arrivalDecisionMs: summary(arrivals),
   },

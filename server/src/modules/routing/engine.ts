@@ -118,6 +118,7 @@ export class RoutingEngine {
         allowCall: q.allowWhileOnCall ? '1' : '0',
         timeoutMs: q.offerTimeoutSeconds * 1000,
         autoNotReady: q.autoNotReadyAfterMissed ?? 0,
+        maxWaitMs: (q.maxWaitSeconds ?? 0) * 1000,
       });
     }
     await m.exec();

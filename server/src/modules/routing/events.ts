@@ -1,7 +1,7 @@
 import type { Channel } from '../../config/schema.js';
 
 /** Why an interaction could not be queued; the channel tells the customer what to do. */
-export type UnmanagedReason = 'outside-hours' | 'no-agent' | 'over-capacity' | 'licensed-limit';
+export type UnmanagedReason = 'outside-hours' | 'no-agent' | 'over-capacity' | 'licensed-limit' | 'max-wait';
 
 /**
  * Lifecycle steps the routing engine announces on the bus, heard by every instance. Channel

@@ -161,6 +161,26 @@ describe('routing: interaction lifecycle', () => {
     expect(two).to.include({ outcome: 'unmanaged', reason: 'over-capacity' });
   });
 
+  it('takes an interaction out of the queue as unmanaged (timed out) after the queue\'s maximum wait', async () => {
+    await start({ 'queues.yaml:queues.4.maxWaitSeconds': 1 });
+    const a = await makeAgent(t.url, admin, { skills: english });
+    await api(t.url, 'PUT', '/api/agents/me/state', { state: 'not-ready', reason: 'break' }, a.token);
+    const events: { type: string; interactionId?: string; reason?: string }[] = [];
+    const off = t.sb.services.bus.on((e) => events.push(e as never));
+    const r = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    expect(r.outcome).to.equal('queued');
+    const until = Date.now() + 6000;
+    while (Date.now() < until && !events.some((e) => e.type === 'interaction.unmanaged' && e.interactionId === r.interaction.id)) await new Promise((res) => setTimeout(res, 100));
+    off();
+    expect(events.find((e) => e.type === 'interaction.unmanaged')).to.include({ interactionId: r.interaction.id, reason: 'max-wait' });
+    expect(await row(r.interaction.id)).to.include({ state: 'unmanaged', unmanaged: true, timedOut: true });
+    expect((await t.sb.services.routing.position(r.interaction.id)).position).to.equal(null);
+    // Not offered once the agent is back.
+    await api(t.url, 'PUT', '/api/agents/me/state', { state: 'available' }, a.token);
+    await new Promise((res) => setTimeout(res, 800));
+    expect(a.socket.messages.filter((m) => m.type === 'offer')).to.deep.equal([]);
+  });
+
   it('gives the channel the position and the availability per queue for the widget', async () => {
     await start();
     const a = await makeAgent(t.url, admin, { skills: english });

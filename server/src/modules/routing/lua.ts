@@ -9,7 +9,7 @@
 const PRELUDE = String.raw`
 local P, NOW, NOWISO = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local FREE, ONLINE, LIVE = P..'routing:free', P..'routing:online', P..'routing:live'
-local DEADLINES, WRAP = P..'routing:deadlines', P..'routing:wrap'
+local DEADLINES, WRAP, MAXWAIT = P..'routing:deadlines', P..'routing:wrap', P..'routing:maxwait'
 local function akey(a) return P..'routing:a:'..a end
 local function skey(a) return P..'agent-state:'..a end
 local function ikey(i) return P..'routing:i:'..i end
@@ -289,6 +289,8 @@ redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', q, 'channel', ch, 'sco
   'website', website, 'wkey', wkey, 'owner', '', 'offer', '', 'pending', '', 'conf', '')
 redis.call('ZADD', qkey(q), score, iid)
 fixhead(q)
+local maxWait = num(redis.call('HGET', qckey(q), 'maxWaitMs'))
+if maxWait > 0 then redis.call('ZADD', MAXWAIT, NOW + maxWait, iid) end
 return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1 })
 `;
 
@@ -308,6 +310,7 @@ redis.call('HSET', akey(a), 'offer', '', 'missed', 0)
 local result = { offerId = oid, agentId = a, interactionId = iid, kind = o.kind, from = o.from, queueId = i.queue, channel = ch }
 if o.kind == 'route' then
   redis.call('HSET', ikey(iid), 'state', 'assigned', 'owner', a, 'offer', '', 'assignedAt', NOW)
+  redis.call('ZREM', MAXWAIT, iid)
   local waited = NOW - num(i.queuedAt)
   local avg = num(redis.call('HGET', P..'routing:stats:'..i.queue, 'avgWaitMs'))
   redis.call('HSET', P..'routing:stats:'..i.queue, 'avgWaitMs', avg == 0 and waited or math.floor(avg * 0.8 + waited * 0.2))
@@ -341,7 +344,27 @@ return reply(decline(oid, o, outcome))
 /** ARGV: limit → offers whose deadline passed. */
 const DUE = String.raw`
 return reply({ offers = redis.call('ZRANGEBYSCORE', DEADLINES, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5])),
-  wraps = redis.call('ZRANGEBYSCORE', WRAP, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5])) })
+  wraps = redis.call('ZRANGEBYSCORE', WRAP, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5])),
+  waits = redis.call('ZRANGEBYSCORE', MAXWAIT, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5])) })
+`;
+
+/**
+ * ARGV: interactionId. Waited longer than its queue's maxWaitSeconds: it leaves the queue as
+ * unmanaged. While an offer is pending it is left alone (the sweep comes back after the offer).
+ */
+const EXPIRE_WAIT = String.raw`
+local iid = ARGV[5]
+local i = hgetall(ikey(iid))
+if i.state == 'offered' then return reply({ error = 'offered' }) end
+redis.call('ZREM', MAXWAIT, iid)
+if i.state ~= 'queued' then return reply({ error = 'finished', state = i.state or '' }) end
+redis.call('ZREM', qkey(i.queue), iid)
+fixhead(i.queue)
+redis.call('SREM', LIVE, iid)
+if not empty(i.wkey) then redis.call('SREM', i.wkey, iid) end
+redis.call('HSET', ikey(iid), 'state', 'unmanaged')
+for _, k in ipairs({ ikey(iid), ikey(iid)..':seen', ikey(iid)..':declined' }) do redis.call('EXPIRE', k, DAY) end
+return reply({ interactionId = iid, channel = i.channel, queueId = i.queue, waitedMs = NOW - num(i.queuedAt) })
 `;
 
 /** ARGV: wrap member (agent|interaction|channel). */
@@ -394,6 +417,7 @@ else
   return reply({ error = 'finished', state = i.state })
 end
 redis.call('SREM', LIVE, iid)
+redis.call('ZREM', MAXWAIT, iid)
 if not empty(i.wkey) then redis.call('SREM', i.wkey, iid) end
 redis.call('HSET', ikey(iid), 'state', result.state, 'pending', '', 'pendingKind', '', 'pendingAgent', '', 'conf', '', 'offer', '')
 for _, k in ipairs({ ikey(iid), ikey(iid)..':seen', ikey(iid)..':declined' }) do redis.call('EXPIRE', k, DAY) end
@@ -423,6 +447,8 @@ if mode == 'queue' then
   redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', target, 'owner', '', 'score', extra, 'queuedAt', NOW)
   redis.call('ZADD', qkey(target), extra, iid)
   fixhead(target)
+  local maxWait = num(redis.call('HGET', qckey(target), 'maxWaitMs'))
+  if maxWait > 0 then redis.call('ZADD', MAXWAIT, NOW + maxWait, iid) end
   settle(a)
   return reply({ interactionId = iid, position = redis.call('ZRANK', qkey(target), iid) + 1 })
 end
@@ -543,6 +569,7 @@ export const SCRIPTS = {
   decline: PRELUDE + DECLINE,
   due: PRELUDE + DUE,
   endWrap: PRELUDE + END_WRAP,
+  expireWait: PRELUDE + EXPIRE_WAIT,
   close: PRELUDE + CLOSE,
   handover: PRELUDE + HANDOVER,
   endConference: PRELUDE + END_CONFERENCE,

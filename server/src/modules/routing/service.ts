@@ -304,7 +304,7 @@ export class RoutingService {
 
   /** Ends offers whose time ran out and wrap-ups that are over; every instance runs this. */
   async sweep(): Promise<void> {
-    const due = await this.d.engine.run<{ offers: string[]; wraps: string[] }>('due', [200]);
+    const due = await this.d.engine.run<{ offers: string[]; wraps: string[]; waits: string[] }>('due', [200]);
     if (isRefusal(due)) return;
     for (const offerId of list<string>(due.offers)) {
       const r = await this.d.engine.run<OfferEnded>('decline', [offerId, '', 'timeout']);
@@ -316,9 +316,21 @@ export class RoutingService {
       await this.d.states.record(r.changes);
       await this.routeAgents(r.freed);
     }
+    for (const id of list<string>(due.waits)) await this.expireWait(id);
     // One instance at a time makes the full pass, about once a second.
     const lease = await this.d.engine.redis.client.set(this.d.engine.key('dispatch-lease'), '1', 'PX', 900, 'NX');
     if (lease) await this.dispatch();
+  }
+
+  /** Waited longer than the queue's maxWaitSeconds: out of the queue, unmanaged (timed out). */
+  private async expireWait(interactionId: string): Promise<void> {
+    const r = await this.d.engine.run<{ waitedMs: number }>('expireWait', [interactionId]);
+    if (isRefusal(r)) return;
+    const i = await this.d.records.get(interactionId);
+    if (!i) return;
+    await this.d.records.update(i.id, { state: 'unmanaged', unmanaged: true, timedOut: true });
+    await this.d.records.journey(i, 'unmanaged', null, { reason: 'max-wait', waitedMs: r.waitedMs });
+    await this.d.bus.publish({ type: 'interaction.unmanaged', interactionId: i.id, channel: i.channel, queueId: i.queueId!, reason: 'max-wait', nextOpening: null });
   }
 
   /** The agent's own state change; going Available loads their current skills and capacity. */
