@@ -60,14 +60,26 @@ export class Registrar {
     if (pbxCreds) {
       const status = await this.registerUpstream(b.extension, pbxCreds, expires);
       if (status >= 300) return status;
-      clearTimeout(this.refresh.get(b.extension));
-      // Refresh a little before the PBX would drop us; unref'd so it never keeps a process alive.
-      const t = setTimeout(() => void this.registerUpstream(b.extension, pbxCreds, expires), Math.max(5, expires - 30) * 1000);
-      t.unref();
-      this.refresh.set(b.extension, t);
+      this.scheduleRefresh(b.extension, pbxCreds, expires);
     }
     this.bindings.set(b.extension, { ...b, ...(pbxCreds ? { pbxCreds } : {}) });
     return 200;
+  }
+
+  /**
+   * Re-registers at the PBX a little before it would drop us, for as long as the binding lives:
+   * a phone that stopped refreshing (without closing its WebSocket) must not stay registered.
+   */
+  private scheduleRefresh(extension: string, creds: Credentials, expires: number): void {
+    clearTimeout(this.refresh.get(extension));
+    const t = setTimeout(() => {
+      if (!this.lookup(extension)) return;
+      void this.registerUpstream(extension, creds, expires).then(() => {
+        if (this.bindings.has(extension)) this.scheduleRefresh(extension, creds, expires);
+      });
+    }, Math.max(5, expires - 30) * 1000);
+    t.unref(); // never keeps a process alive
+    this.refresh.set(extension, t);
   }
 
   async remove(extension: string): Promise<void> {

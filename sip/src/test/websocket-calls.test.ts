@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import dgram from 'node:dgram';
 import { SessionState, UserAgent } from 'sip.js';
+import JsSIP from 'jssip';
 import type { RtpEngineRelay } from '../media/relay.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippResult, type SippProcess } from './support/services.js';
 import { AGENT, CONTEXT, WIDGET_TOKEN, startHarness, type Harness } from './support/harness.js';
@@ -109,6 +110,27 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(phone.incoming).to.have.length(1);
     expect(phone.incoming[0]!.remoteIdentity.uri.user).to.equal('+390212345');
     expectWebrtcSdp(phone.remoteSdps[0]);
+  });
+
+  it('registers a JsSIP softphone (the agent desktop library) through digest auth', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const socket = new JsSIP.WebSocketInterface(`ws://127.0.0.1:${h.wsPort}`);
+    const ua = new JsSIP.UA({ sockets: [socket], uri: 'sip:alice@switchboard.test', authorization_user: AGENT.username, password: AGENT.password, register: false });
+    try {
+      const outcome = await new Promise<string>((resolve) => {
+        ua.on('registered', () => resolve('registered'));
+        ua.on('registrationFailed', (e: { cause?: string }) => resolve(`failed: ${e.cause}`));
+        ua.on('connected', () => ua.register());
+        ua.start();
+      });
+      expect(outcome).to.equal('registered');
+      expect(h.cc.registrar.lookup('201')?.flow.protocol).to.equal('ws');
+    } finally {
+      ua.stop();
+    }
+    for (let i = 0; i < 40 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(h.cc.registrar.size, 'binding dropped after JsSIP unregistered').to.equal(0);
   });
 
   it('drops the binding when the softphone disconnects, so PBX calls get 480', async () => {
