@@ -14,7 +14,7 @@ import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import process from 'node:process';
-import { setTimeout } from 'node:timers';
+import { setTimeout, setInterval, clearInterval } from 'node:timers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({ options: { calls: { type: 'string', default: '200' }, rate: { type: 'string', default: '30' } } });
