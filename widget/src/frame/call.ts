@@ -1,0 +1,228 @@
+// Call and video call: devices (defaults picked), a ~10 s test (microphone level, camera
+// preview, reachability of the server and of a media path), the pre-call form, then the call.
+// sip.js is in its own chunk (sip-call.ts), fetched only when the visitor presses "Call now".
+import { h } from './dom';
+import { t } from './i18n';
+import { ApiError, call, type Field } from './api';
+import { renderForm } from './form';
+import type { App } from './main';
+
+/** What the server gives for one call (POST …/calls): where to send SIP over WebSocket and whom to call. */
+export interface CallTicket {
+  wsUrl: string;
+  uri: string;
+  target: string;
+  username?: string;
+  password?: string;
+  displayName?: string;
+  headers?: string[];
+}
+
+export interface CallHandle {
+  mute(on: boolean): void;
+  camera(on: boolean): void;
+  dtmf(tone: string): void;
+  hangup(): void;
+}
+
+const TEST_MS = 10_000;
+
+export function callView(app: App, video: boolean): void {
+  void new CallFlow(app, video).devices();
+}
+
+class CallFlow {
+  private stream: MediaStream | null = null;
+  private mic = '';
+  private cam = '';
+  private speaker = '';
+
+  constructor(
+    private readonly app: App,
+    private readonly video: boolean,
+  ) {}
+
+  private stop(): void {
+    this.stream?.getTracks().forEach((tr) => tr.stop());
+    this.stream = null;
+  }
+
+  private async open(): Promise<MediaStream> {
+    this.stop();
+    this.stream = await navigator.mediaDevices.getUserMedia({
+      audio: this.mic ? { deviceId: { exact: this.mic } } : true,
+      video: this.video ? (this.cam ? { deviceId: { exact: this.cam } } : true) : false,
+    });
+    return this.stream;
+  }
+
+  async devices(): Promise<void> {
+    const app = this.app;
+    try {
+      await this.open();
+    } catch {
+      app.shell.view(app.backButton(), h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t(this.video ? 'video' : 'call')), h('p', { class: 'sb-warn' }, t('noDevices')), h('button', { type: 'button', class: 'sb-primary', onclick: () => void this.devices() }, t('retry'))));
+      return;
+    }
+    const list = await navigator.mediaDevices.enumerateDevices();
+    const pick = (kind: MediaDeviceKind, label: 'microphone' | 'camera' | 'speaker', current: string, set: (id: string) => void) => {
+      const devs = list.filter((d) => d.kind === kind);
+      if (!devs.length) return null;
+      const id = `sb-dev-${kind}`;
+      const sel = h('select', { id, onchange: (e: Event) => set((e.target as HTMLSelectElement).value) }, ...devs.map((d, n) => h('option', { value: d.deviceId, selected: d.deviceId === current || (!current && n === 0) }, d.label || `${t(label)} ${n + 1}`)));
+      return h('div', { class: 'sb-field' }, h('label', { for: id }, t(label)), sel);
+    };
+    const button = h('button', { type: 'button', class: 'sb-primary sb-test', onclick: () => void this.test() }, t('testDevices'));
+    app.shell.view(
+      app.backButton(),
+      h(
+        'section',
+        { class: 'sb-panel' },
+        h('h2', { tabindex: '-1' }, t('devices')),
+        pick('audioinput', 'microphone', this.mic, (v) => (this.mic = v)),
+        this.video ? pick('videoinput', 'camera', this.cam, (v) => (this.cam = v)) : null,
+        pick('audiooutput', 'speaker', this.speaker, (v) => (this.speaker = v)),
+        button,
+      ),
+    );
+  }
+
+  private async test(): Promise<void> {
+    const app = this.app;
+    const stream = await this.open().catch(() => null);
+    if (!stream) return void this.devices();
+    const meter = h('meter', { min: 0, max: 100, value: 0, 'aria-label': t('micLevel'), class: 'sb-meter' });
+    const preview = this.video ? h('video', { class: 'sb-preview', autoplay: true, muted: true, playsinline: true, 'aria-label': t('camera') }) : null;
+    if (preview) preview.srcObject = stream;
+    const results = h('ul', { class: 'sb-results', 'aria-live': 'polite' });
+    const progress = h('progress', { max: TEST_MS, value: 0, 'aria-label': t('testing') });
+    app.shell.view(h('section', { class: 'sb-panel sb-call-test' }, h('h2', { tabindex: '-1' }, t('testing')), progress, h('label', {}, t('micLevel')), meter, preview, results));
+
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    ctx.createMediaStreamSource(stream).connect(analyser);
+    const buf = new Uint8Array(analyser.fftSize);
+    let peak = 0;
+    const started = performance.now();
+    const [net, media] = await Promise.all([
+      socketRoundTrip(),
+      iceGather(),
+      new Promise<void>((resolve) => {
+        const tick = () => {
+          analyser.getByteTimeDomainData(buf);
+          const level = Math.min(100, Math.max(...buf.map((v) => Math.abs(v - 128))) * 1.6);
+          peak = Math.max(peak, level);
+          meter.value = level;
+          progress.value = performance.now() - started;
+          if (performance.now() - started < TEST_MS) requestAnimationFrame(tick);
+          else resolve();
+        };
+        tick();
+      }),
+    ]);
+    void ctx.close();
+    const camOk = preview ? preview.videoWidth > 0 : true;
+    const row = (ok: boolean, good: Parameters<typeof t>[0], bad: Parameters<typeof t>[0]) => h('li', { class: ok ? 'sb-ok' : 'sb-bad' }, ok ? '\u2713 ' : '\u2715 ', t(ok ? good : bad));
+    results.append(row(peak > 2, 'micOk', 'micSilent'), this.video ? row(camOk, 'camOk', 'camFail') : '', row(net, 'netOk', 'netFail'), row(media, 'mediaOk', 'mediaFail'));
+    const form: Field[] = this.video ? app.config.forms.video : app.config.forms.call;
+    results.after(h('div', { class: 'sb-row' }, h('button', { type: 'button', class: 'sb-secondary', onclick: () => void this.devices() }, t('back')), h('button', { type: 'button', class: 'sb-primary sb-continue', disabled: !net || null, onclick: () => this.precall(form) }, t('continue'))));
+  }
+
+  private precall(fields: Field[]): void {
+    const app = this.app;
+    const form = renderForm(fields, { name: app.contact.name, email: app.contact.email, phone: app.contact.phone });
+    const go = (answers: Record<string, unknown> | null) => void this.place(answers ?? {});
+    const el = h('form', { class: 'sb-panel', novalidate: true }, h('h2', { tabindex: '-1' }, t(this.video ? 'video' : 'call')), fields.length ? form.el : null, h('button', { type: 'submit', class: 'sb-primary sb-call-now' }, t('startCall')), fields.length && !fields.some((f) => f.type !== 'label' && f.required) ? h('button', { type: 'button', class: 'sb-secondary', onclick: () => go({}) }, t('anonymous')) : null);
+    el.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const answers = fields.length ? form.collect() : {};
+      if (answers) go(answers);
+    });
+    app.shell.view(el);
+  }
+
+  private async place(fields: Record<string, unknown>): Promise<void> {
+    const app = this.app;
+    const status = h('p', { class: 'sb-call-state', 'aria-live': 'assertive' }, t('connecting'));
+    const remote = h('video', { class: 'sb-remote', autoplay: true, playsinline: true, 'aria-label': t('agent') });
+    let handle: CallHandle | null = null;
+    let muted = false;
+    let camOn = true;
+    const muteB = h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => { muted = !muted; handle?.mute(muted); muteB.setAttribute('aria-pressed', String(muted)); muteB.textContent = t(muted ? 'unmute' : 'mute'); } }, t('mute'));
+    const camB = this.video ? h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => { camOn = !camOn; handle?.camera(camOn); camB!.setAttribute('aria-pressed', String(!camOn)); camB!.textContent = t(camOn ? 'cameraOff' : 'cameraOn'); } }, t('cameraOff')) : null;
+    const keypad = h('div', { class: 'sb-keypad', role: 'group', 'aria-label': t('keypad') }, ...'123456789*0#'.split('').map((k) => h('button', { type: 'button', onclick: () => handle?.dtmf(k) }, k)));
+    const hang = h('button', { type: 'button', class: 'sb-hangup', onclick: () => { handle?.hangup(); finish(); } }, t('hangup'));
+    const finish = (reason?: string) => {
+      this.stop();
+      app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('callEnded')), reason ? h('p', { class: 'sb-warn' }, t('callFailed', { reason })) : null, h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('home'))));
+    };
+    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, this.video ? remote : null, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
+    let ticket: CallTicket;
+    try {
+      ticket = await call<CallTicket>('POST', '/calls', { video: this.video, fields, language: app.lang });
+    } catch (err) {
+      this.stop();
+      const why = err instanceof ApiError && (err.status === 404 || err.status === 503) ? t('callUnavailable') : app.shell.failure(err);
+      app.shell.error(why, () => void this.place(fields));
+      status.textContent = why;
+      return;
+    }
+    try {
+      const { placeCall } = await import('./sip-call');
+      const stream = this.stream ?? (await this.open());
+      handle = await placeCall(ticket, stream, {
+        state: (s, reason) => {
+          if (s === 'ended') return finish(reason);
+          status.textContent = t(s === 'ringing' ? 'ringing' : 'connected');
+        },
+        remote: (s) => {
+          remote.srcObject = s;
+          if (this.speaker && 'setSinkId' in remote) void (remote as HTMLVideoElement & { setSinkId(id: string): Promise<void> }).setSinkId(this.speaker);
+        },
+      });
+    } catch (err) {
+      finish(err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+/** A WebSocket round trip to Switchboard: the widget socket answers a ping. */
+function socketRoundTrip(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/widget?website=${encodeURIComponent(decodeURIComponent(location.pathname.split('/').pop() ?? ''))}`);
+    const timer = setTimeout(() => finish(false), 5000);
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      ws.close();
+      resolve(ok);
+    };
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'ping', ref: 'test' }));
+    ws.onmessage = (e) => {
+      if ((JSON.parse(String(e.data)) as { type: string }).type === 'pong') finish(true);
+    };
+    ws.onerror = () => finish(false);
+  });
+}
+
+/** ICE gathering without STUN: at least one host candidate means WebRTC media can be set up here. */
+async function iceGather(): Promise<boolean> {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  try {
+    pc.createDataChannel('probe');
+    let found = false;
+    const done = new Promise<void>((resolve) => {
+      pc.onicecandidate = (e) => {
+        if (e.candidate) found = true;
+        else resolve();
+      };
+      setTimeout(resolve, 5000);
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    await done;
+    return found;
+  } catch {
+    return false;
+  } finally {
+    pc.close();
+  }
+}

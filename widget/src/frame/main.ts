@@ -1,0 +1,114 @@
+// The frame app: everything the visitor sees once the widget is opened. Served from Switchboard
+// (/widget/frame/<website>), so the website's scripts cannot read it and it cannot touch them.
+import { h } from './dom';
+import { language, pickLanguage, setLanguage, t, type Key } from './i18n';
+import { call, type Channel, type WidgetConfig } from './api';
+import { Shell } from './shell';
+import { Host } from './host';
+import { callbackView, mailView } from './intake';
+import { ChatView } from './chat';
+import type { ContactDetails, HostToFrame, Language, StartChatOptions } from '../messages';
+
+export class App {
+  shell!: Shell;
+  contact: ContactDetails = {};
+  chat: ChatView | null = null;
+  private forcedLanguage: Language | undefined;
+
+  constructor(
+    readonly config: WidgetConfig,
+    readonly host: Host,
+  ) {}
+
+  get lang(): Language {
+    return language();
+  }
+
+  start(): void {
+    this.applyLanguage();
+    document.documentElement.style.setProperty('--sb-primary', this.config.look.primaryColor);
+    document.documentElement.style.setProperty('--sb-on-primary', onColour(this.config.look.primaryColor));
+    this.shell = new Shell(this.config, () => this.host.send({ type: 'close' }));
+    this.host.onMessage((m) => this.onHost(m));
+    this.home();
+    this.host.send({ type: 'ready' });
+  }
+
+  private applyLanguage(): void {
+    setLanguage(pickLanguage(this.forcedLanguage ?? this.config.look.language, navigator.languages ?? [navigator.language]));
+  }
+
+  text(kind: 'closed' | 'unmanaged'): string {
+    const m = this.config.messages[kind];
+    return m?.[this.lang] ?? m?.en ?? t(kind);
+  }
+
+  backButton(): HTMLElement {
+    return h('button', { type: 'button', class: 'sb-back', onclick: () => this.home() }, `\u2190 ${t('back')}`);
+  }
+
+  home(): void {
+    if (this.chat?.active) return this.chat.show();
+    if (!this.config.hours.open) return mailView(this, true, this.text('closed'), this.config.hours.nextOpening);
+    const labels: Record<Channel, Key> = { chat: 'chat', call: 'call', video: 'video', callback: 'callback', mail: 'mail' };
+    const order: Channel[] = ['chat', 'call', 'video', 'callback', 'mail'];
+    const buttons = order.filter((c) => this.config.channels[c]?.enabled).map((c) => h('button', { type: 'button', class: `sb-channel sb-channel-${c}`, 'data-channel': c, onclick: () => this.openChannel(c) }, t(labels[c])));
+    this.shell.view(h('nav', { class: 'sb-channels', 'aria-labelledby': 'sb-title' }, ...buttons));
+  }
+
+  openChannel(c: Channel): void {
+    if (c === 'chat') {
+      this.chat ??= new ChatView(this);
+      this.chat.show();
+    } else if (c === 'callback') void callbackView(this);
+    else if (c === 'mail') mailView(this);
+    else void import('./call').then((m) => m.callView(this, c === 'video'), (err: unknown) => this.shell.error(this.shell.failure(err)));
+  }
+
+  private onHost(m: HostToFrame): void {
+    if (m.type === 'init') {
+      if (m.options.language) this.forcedLanguage = m.options.language;
+      if (m.options.contact) this.contact = { ...this.contact, ...m.options.contact };
+      const before = this.lang;
+      this.applyLanguage();
+      if (before !== this.lang && !this.chat?.active) this.home();
+    } else if (m.type === 'request') {
+      const reply = (p: Promise<unknown>) =>
+        p.then(
+          (value) => this.host.send({ type: 'response', id: m.id, ok: true, value }),
+          (err: unknown) => this.host.send({ type: 'response', id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+        );
+      if (m.method === 'setContact') {
+        this.contact = { ...this.contact, ...m.args };
+        reply(Promise.resolve(true));
+      } else {
+        this.chat ??= new ChatView(this);
+        reply(this.chat.startWith(m.args as StartChatOptions));
+      }
+    }
+  }
+}
+
+function onColour(hex: string): string {
+  const lin = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] > 0.179 ? '#000000' : '#ffffff';
+}
+
+async function boot(): Promise<void> {
+  const host = new Host();
+  if (!host.origin) {
+    document.body.append(h('p', { class: 'sb-standalone' }, 'This page is part of a website widget.'));
+    return;
+  }
+  try {
+    const config = await call<WidgetConfig>('GET', '/config');
+    new App(config, host).start();
+  } catch {
+    document.body.append(h('p', { class: 'sb-error', role: 'alert' }, 'The service is not available right now. Please try again later.'));
+  }
+}
+
+void boot();

@@ -1,0 +1,102 @@
+// A visitor on the website asks for a callback and opens a mail ticket through the widget; what
+// they typed ends up in MySQL, and the widget shows the reference the server gave.
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { entity, hostSite, launchChromium, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+
+describe('widget: bubble, callback and mail as a visitor', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    sb = await startSwitchboard();
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ locale: 'en-GB' });
+  });
+  afterEach(() => page.close());
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+  });
+
+  it("draws the bubble in the website's look and opens the frame from Switchboard's origin", async () => {
+    await page.goto(site.origin);
+    const bubble = page.locator('[data-switchboard-widget] button');
+    expect(await bubble.getAttribute('aria-label')).to.equal('Talk to us');
+    expect(await bubble.evaluate((b) => getComputedStyle(b).backgroundColor)).to.equal('rgb(26, 115, 232)');
+    expect(await page.locator('[data-switchboard-widget] iframe').count()).to.equal(0);
+    await bubble.click();
+    expect(await bubble.getAttribute('aria-expanded')).to.equal('true');
+    const frame = page.frameLocator('[data-switchboard-widget] iframe');
+    expect(await frame.locator('.sb-title').textContent()).to.equal('Talk to us');
+    const src = await page.locator('[data-switchboard-widget] iframe').getAttribute('src');
+    expect(new URL(src!).origin).to.equal(sb.url);
+    expect(await frame.locator('.sb-channel').allTextContents()).to.deep.equal(['Chat', 'Call', 'Video call', 'Call me back', 'Send an email']);
+    // The page cannot reach into the frame: it is another origin.
+    const peek = await page.evaluate(() => {
+      const f = document.querySelector('[data-switchboard-widget]')!.shadowRoot!.querySelector('iframe')!;
+      try {
+        return String(f.contentDocument?.body?.textContent ?? 'blocked');
+      } catch {
+        return 'blocked';
+      }
+    });
+    expect(peek).to.equal('blocked');
+    await frame.getByRole('button', { name: 'Minimise' }).click();
+    expect(await bubble.getAttribute('aria-expanded')).to.equal('false');
+  });
+
+  it('speaks Italian and French from the browser', async () => {
+    for (const [locale, text] of [['it-IT', 'Richiamami'], ['fr-FR', 'Être rappelé']] as const) {
+      const p = await browser.newPage({ locale });
+      const frame = await openWidget(p, site);
+      expect(await frame.locator('.sb-channel-callback').textContent()).to.equal(text);
+      await p.close();
+    }
+  });
+
+  it('stores a callback request with a valid phone and shows its reference; refuses a bad number visibly', async () => {
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Call me back' }).click();
+    const phone = frame.getByLabel('Phone number');
+    await phone.fill('call me');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    expect(await frame.locator('.sb-warn:visible').first().textContent()).to.contain('valid phone number');
+    expect(await phone.getAttribute('aria-invalid')).to.equal('true');
+    await phone.fill('+39 06 1234 5678');
+    await frame.getByLabel('Message').fill('After lunch please');
+    const options = await frame.locator('#sb-slot option').count();
+    expect(options).to.be.greaterThan(1);
+    await frame.locator('#sb-slot').selectOption({ index: 2 });
+    const slot = await frame.locator('#sb-slot').inputValue();
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const text = await frame.locator('.sb-reference').textContent();
+    const ref = /CB-[0-9A-F]{8}/.exec(text!)![0];
+    const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
+    const rows = await sb.sb.services.db.getRepository(Callback).find();
+    const row = rows.find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === ref);
+    expect(row).to.include({ phoneNumber: '+390612345678', message: 'After lunch please', asap: false, state: 'scheduled' });
+    expect(row.dueAt.toISOString()).to.equal(slot);
+  });
+
+  it('opens a mail ticket from the website form and shows the ticket reference', async () => {
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Send an email' }).click();
+    await frame.getByRole('button', { name: 'Send' }).click();
+    expect(await frame.locator('.sb-warn:visible').count()).to.equal(3);
+    await frame.getByLabel('Email').fill('visitor@example.com');
+    await frame.getByLabel('Subject').fill('Invoice copy');
+    await frame.getByLabel('Message').fill('Please send the invoice again.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const ref = /T-[0-9A-F]{8}/.exec((await frame.locator('.sb-reference').textContent())!)![0];
+    const MailThread = await entity('MailThread', 'modules/mail/mail-thread.entity.js');
+    const threads = await sb.sb.services.db.getRepository(MailThread).find();
+    const thread = threads.find((x: { id: string }) => `T-${x.id.slice(0, 8).toUpperCase()}` === ref);
+    expect(thread).to.include({ subject: 'Invoice copy', customerAddress: 'visitor@example.com' });
+  });
+});
