@@ -125,6 +125,7 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
     }
     const req = new IncomingRequest(msg, flow, tx);
     const res = new ServerResponse(req);
+    if (msg.method === 'INVITE') res.defaultContact = this.stack.contactFor(flow);
     if (toTag) {
       const dialog = this.dialogMap.get(`${msg.headers['call-id']};${toTag};${fromTag}`);
       if (!dialog) res.send(481);

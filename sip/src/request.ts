@@ -73,6 +73,8 @@ export class ServerResponse {
   readonly toTag: string;
   status?: number;
   finalSent = false;
+  /** Contact added to 1xx/2xx responses to INVITE that carry none (early and confirmed dialogs need one). */
+  defaultContact?: NameAddr[];
   /** Called once with the final response as it is sent (dialogs hook 2xx retransmission here). */
   onFinal?: (res: SipResponse) => void;
 
@@ -82,8 +84,10 @@ export class ServerResponse {
 
   /** Builds a response without sending it. */
   build(status: number, reason?: string, opts: SendOptions = {}): SipResponse {
+    const needsContact = this.req.method === 'INVITE' && status > 100 && status < 300 && this.defaultContact && !opts.headers?.contact;
+    const headers = needsContact ? { ...opts.headers, contact: this.defaultContact } : opts.headers;
     return makeResponse(this.req.msg, status, reason ?? REASONS[status] ?? 'Unknown', {
-      ...(opts.headers ? { headers: opts.headers } : {}),
+      ...(headers ? { headers } : {}),
       ...(opts.body !== undefined ? { body: opts.body } : {}),
       toTag: this.toTag,
     });

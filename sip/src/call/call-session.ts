@@ -171,6 +171,15 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
             this.legRinging(this.a!.id);
             events.emit('ringing', this.base());
           }
+          if (p.body && !sdpProblem(p.body)) {
+            // Early media (announcements, ringback from the PBX): relay it through rtpengine.
+            const toTag = p.headers.to.params.tag ?? '';
+            media.answer({ sessionId: this.id, fromTag: aTag, toTag, sdp: p.body, profile: aProfile }).then(
+              (sdp) => res.send(183, 'Session Progress', { body: sdp, headers: { 'content-type': 'application/sdp' } }),
+              (err: unknown) => this.log.warn({ err }, 'early media answer failed'),
+            );
+            return;
+          }
           res.send(180, 'Ringing');
         },
       });

@@ -143,6 +143,12 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
     expect(held).to.include({ held: true, by: 'b' });
   });
 
+  it('relays early media (183 with SDP) from the PBX before the answer', async () => {
+    const r = await call('uas-early-media.xml', 'uac-early-media-expect-200.xml');
+    ok(r.caller, 'caller (must get 183 with SDP, then 200)');
+    ok(r.pbx!, 'PBX');
+  });
+
   it('answers the trunk digest challenge (401) with the trunk credentials', async () => {
     const r = await call('uas-challenge.xml', 'uac-answer-expect-200.xml', { trunk: { auth: { username: 'trunk', password: 'trunk-pw' } } });
     ok(r.caller, 'caller');

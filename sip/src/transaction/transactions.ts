@@ -78,10 +78,8 @@ export class ServerTransaction {
   }
 
   respond(res: SipResponse): void {
-    if (this.state === 'terminated' || this.state === 'completed' || this.state === 'confirmed' || this.state === 'accepted') {
-      // A second final response (e.g. 487 racing a 200) is a TU bug; drop it rather than confuse the peer.
-      if (res.status >= 200) return;
-    }
+    // After a final response nothing more may be sent (a 487 racing a 200, a late 183).
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
     this.lastResponse = res;
     this.send(res, this.flow);
     if (res.status < 200) {
