@@ -8,10 +8,7 @@ import type { Dialog } from '../dialog/dialog.js';
 import { randomToken } from '../message.js';
 import { SipStatusError } from '../dialog/dialog.js';
 import type { SipEngineApi } from '../engine.js';
-import type { UacOptions } from '../uac.js';
 import type { IncomingRequest, ServerResponse } from '../request.js';
-import type { Credentials } from '../auth/digest.js';
-import type { Flow } from '../transport/types.js';
 import { MediaError, type MediaProfile, type MediaRelay } from '../media/relay.js';
 import { sdpProblem } from '../sdp.js';
 import {
@@ -19,6 +16,9 @@ import {
   causeForStatus, describeCause,
 } from './recorder.js';
 import { wireInDialogRelays } from './relay.js';
+import { placeholderSdp, uacOptions, type LegTarget } from './legs.js';
+
+export type { LegTarget } from './legs.js';
 
 export interface CallSessionDeps {
   engine: SipEngineApi;
@@ -26,18 +26,6 @@ export interface CallSessionDeps {
   recorder: CallRecorder;
   events: CallEvents;
   log: Logger;
-}
-
-/** Where the B leg goes and what its side speaks. */
-export interface LegTarget {
-  uri: string;
-  target?: Flow;
-  from?: string;
-  fromName?: string;
-  to?: string;
-  headers?: Record<string, unknown>;
-  auth?: Credentials;
-  profile: MediaProfile;
 }
 
 export type CallState = 'setup' | 'ringing' | 'answered' | 'ended';
@@ -375,26 +363,4 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.log.info({ cause, status }, 'call ended');
     this.emit('ended', cause);
   }
-}
-
-function uacOptions(t: LegTarget, ids: { callId: string; localTag: string }): Omit<UacOptions, 'localSdp'> {
-  return {
-    callId: ids.callId,
-    fromTag: ids.localTag,
-    ...(t.target ? { target: t.target } : {}),
-    ...(t.from ? { from: t.from } : {}),
-    ...(t.fromName ? { fromName: t.fromName } : {}),
-    ...(t.to ? { to: t.to } : {}),
-    ...(t.headers ? { headers: t.headers } : {}),
-    ...(t.auth ? { auth: t.auth } : {}),
-  };
-}
-
-/** What rtpengine is offered for a B leg not called yet: G.711 and RFC 4733 events. */
-export function placeholderSdp(host: string): string {
-  return [
-    'v=0', `o=switchboard ${Date.now()} 1 IN IP4 ${host}`, 's=switchboard', `c=IN IP4 ${host}`, 't=0 0',
-    'm=audio 9 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
-    'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=sendrecv', '',
-  ].join('\r\n');
 }
