@@ -30,24 +30,28 @@ interface ErrorBody {
 @Injectable({ providedIn: 'root' })
 export class Api {
   private readonly http = inject(HttpClient);
+  /** Called when any call but the login answers 401: the session is gone (set by Session). */
+  onUnauthorized: (() => void) | null = null;
 
   get<T>(path: string): Promise<T> {
-    return this.call(this.http.get<T>(path, { withCredentials: true }));
+    return this.call(path, this.http.get<T>(path, { withCredentials: true }));
   }
 
   post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.call(this.http.post<T>(path, body, { withCredentials: true }));
+    return this.call(path, this.http.post<T>(path, body, { withCredentials: true }));
   }
 
   put<T>(path: string, body: unknown): Promise<T> {
-    return this.call(this.http.put<T>(path, body, { withCredentials: true }));
+    return this.call(path, this.http.put<T>(path, body, { withCredentials: true }));
   }
 
-  private async call<T>(req: Parameters<typeof firstValueFrom<T>>[0]): Promise<T> {
+  private async call<T>(path: string, req: Parameters<typeof firstValueFrom<T>>[0]): Promise<T> {
     try {
       return await firstValueFrom(req);
     } catch (err) {
-      throw toApiError(err);
+      const e = toApiError(err);
+      if (e.status === 401 && path !== '/api/auth/login') this.onUnauthorized?.();
+      throw e;
     }
   }
 }

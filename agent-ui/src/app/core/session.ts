@@ -22,6 +22,12 @@ export class Session {
    */
   private ending: EndReason | null = null;
 
+  constructor() {
+    // A 401 on any call means the session ended behind our back (expired, revoked while the
+    // socket was down): the agent must see the login screen, not a string of failing buttons.
+    this.api.onUnauthorized = () => this.end('expired');
+  }
+
   /** Asks the server whether the cookie still holds a session. */
   async restore(): Promise<boolean> {
     try {
