@@ -82,6 +82,19 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(await h.cc.hangup(id!), 'second hangup of the same call').to.equal(false);
   });
 
+  it('transcodes when the browser offers only Opus and the PBX speaks only G.711', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer-g711-only.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor', opusOnly: true });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    expectWebrtcSdp(phone.remoteSdps[0]);
+    expect(phone.remoteSdps[0], 'the browser keeps Opus').to.match(/a=rtpmap:111 opus\/48000/);
+    await session.bye();
+    ok(await pbxRun.done, 'PBX (must be offered PCMU)');
+  });
+
   it('negotiates video end to end for a widget video call', async () => {
     const pbxPort = await freePort();
     h = await startHarness({ pbxPort, relay });

@@ -4,7 +4,7 @@
 // test proves media.
 import { Inviter, Registerer, SessionState, UserAgent, type Invitation, type Session } from 'sip.js';
 
-export function webrtcSdp(sessionVersion = 2, video = false): string {
+export function webrtcSdp(sessionVersion = 2, video = false, opusOnly = false): string {
   const fp = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).padStart(2, '0').toUpperCase()).join(':');
   return [
     'v=0', `o=- 4611731400430051336 ${sessionVersion} IN IP4 127.0.0.1`, 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
@@ -19,7 +19,11 @@ export function webrtcSdp(sessionVersion = 2, video = false): string {
         'a=candidate:1 1 udp 2122260223 127.0.0.1 50002 typ host']
       : []),
     '',
-  ].join('\r\n').replace('a=group:BUNDLE 0', video ? 'a=group:BUNDLE 0 1' : 'a=group:BUNDLE 0');
+  ]
+    .filter((l) => !opusOnly || !/^a=rtpmap:(0|8|101) /.test(l))
+    .map((l) => (opusOnly && l.startsWith('m=audio') ? 'm=audio 9 UDP/TLS/RTP/SAVPF 111' : l))
+    .join('\r\n')
+    .replace('a=group:BUNDLE 0', video ? 'a=group:BUNDLE 0 1' : 'a=group:BUNDLE 0');
 }
 
 class FakeSdh {
@@ -28,10 +32,11 @@ class FakeSdh {
   constructor(
     private readonly seen: string[],
     private readonly video: boolean,
+    private readonly opusOnly: boolean,
   ) {}
   close(): void {}
   async getDescription(options?: { hold?: boolean }): Promise<{ body: string; contentType: string }> {
-    const sdp = webrtcSdp(this.version++, this.video);
+    const sdp = webrtcSdp(this.version++, this.video, this.opusOnly);
     return { body: options?.hold ? sdp.replace('a=sendrecv', 'a=sendonly') : sdp, contentType: 'application/sdp' };
   }
   hasDescription(contentType: string): boolean {
@@ -57,7 +62,7 @@ export interface Softphone {
   stop(): Promise<void>;
 }
 
-export async function softphone(opts: { wsPort: number; username: string; password: string; user: string; autoAnswer?: boolean; video?: boolean }): Promise<Softphone> {
+export async function softphone(opts: { wsPort: number; username: string; password: string; user: string; autoAnswer?: boolean; video?: boolean; opusOnly?: boolean }): Promise<Softphone> {
   const remoteSdps: string[] = [];
   const incoming: Invitation[] = [];
   const uri = UserAgent.makeURI(`sip:${opts.user}@switchboard.test`);
@@ -68,7 +73,7 @@ export async function softphone(opts: { wsPort: number; username: string; passwo
     authorizationPassword: opts.password,
     transportOptions: { server: `ws://127.0.0.1:${opts.wsPort}` },
     logBuiltinEnabled: false,
-    sessionDescriptionHandlerFactory: (() => new FakeSdh(remoteSdps, opts.video ?? false)) as never,
+    sessionDescriptionHandlerFactory: (() => new FakeSdh(remoteSdps, opts.video ?? false, opts.opusOnly ?? false)) as never,
     delegate: {
       onInvite(invitation) {
         incoming.push(invitation);
