@@ -67,6 +67,10 @@ describe('agent desktop (Chromium against a real server)', function () {
     await connection(page).and(page.locator('[data-state=online]')).waitFor();
     expect(await state(page).getAttribute('data-state')).to.equal('logged-out');
     expect(await page.locator('[data-test=state-banner]').textContent()).to.include('Set Available to start working');
+    // Logged in, the login screen leads back to the desktop.
+    await page.goto(server.url + '/login');
+    await page.waitForURL(server.url + '/');
+    await state(page).waitFor();
   });
 
   it('goes Available and Not ready with a reason; a second tab follows in real time', async () => {

@@ -14,3 +14,15 @@ export const signedIn: CanActivateFn = async () => {
   }
   return router.createUrlTree(['/login']);
 };
+
+/** The login screen is for logged-out agents: one with a live session goes to the desktop. */
+export const signedOut: CanActivateFn = async () => {
+  const session = inject(Session);
+  const router = inject(Router);
+  if (session.signedIn()) return router.createUrlTree(['/']);
+  try {
+    return (await session.restore()) ? router.createUrlTree(['/']) : true;
+  } catch {
+    return true;
+  }
+};
