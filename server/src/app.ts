@@ -28,6 +28,7 @@ import { agentsModule } from './modules/agents/module.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { websiteRoutes } from './modules/websites/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
+import { callsModule } from './modules/calls/module.js';
 import { ContactService } from './modules/contacts/service.js';
 import { routingModule } from './modules/routing/module.js';
 import { createRouting } from './modules/routing/create.js';
@@ -48,6 +49,7 @@ const modules: ServerModule[] = [
   { name: 'admin', routes: adminRoutes },
   { name: 'websites', routes: websiteRoutes },
   { name: 'contacts', routes: contactRoutes },
+  callsModule,
   reasonsModule,
   routingModule,
   chatModule,

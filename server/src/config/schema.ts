@@ -76,11 +76,12 @@ export const switchboardFile = z
       .refine((r) => r.portMin < r.portMax, { message: 'portMin must be below portMax', path: ['portMin'] }),
     sip: z
       .object({
+        enabled: z.boolean().default(true),
         host: host.default('127.0.0.1'),
         publicHost: host.optional(),
-        udpPort: port.default(5060),
-        tcpPort: port.default(5060),
-        wsPort: port.default(5066),
+        udpPort: z.number().int().min(0).max(65535).default(5060),
+        tcpPort: z.number().int().min(0).max(65535).default(5060),
+        wsPort: z.number().int().min(0).max(65535).default(5066),
         callTokenTtlSeconds: seconds.min(10).max(3600).default(120),
         userAgent: z.string().default('Switchboard'),
       })

@@ -28,6 +28,11 @@ export function makeConfigDir(opts: TestConfigOptions = {}): string {
   cpSync(path.join(REPO, 'config'), dir, { recursive: true });
   const base: Record<string, unknown> = {
     'switchboard.yaml:server.port': 0,
+    // Many servers run at once in tests: SIP listens on free ports, and only where a test asks for it.
+    'switchboard.yaml:sip.enabled': false,
+    'switchboard.yaml:sip.udpPort': 0,
+    'switchboard.yaml:sip.tcpPort': 0,
+    'switchboard.yaml:sip.wsPort': 0,
     'switchboard.yaml:database.name': TEST_DB,
     'switchboard.yaml:redis.keyPrefix': opts.redisPrefix ?? `sbtest:${RUN_ID}:`,
     'switchboard.yaml:logging.level': 'silent',

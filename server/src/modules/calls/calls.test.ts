@@ -1,0 +1,159 @@
+// Widget calls and softphones through the whole server: HTTP hands out SIP credentials, a
+// sip.js client places the call over WebSocket, the SIP engine bridges it to a sipp "PBX" over
+// UDP with rtpengine in the middle, and MySQL ends up with the call, its legs and the journey.
+import { expect } from 'chai';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SessionState } from 'sip.js';
+import { api, login, startTestServer, type TestServer } from '../../test/server.js';
+import { eventually } from '../../test/redis.js';
+import { Call, CallLeg } from './call.entity.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+// The SIP package's own test peers: a sip.js softphone over WebSocket and sipp runners.
+import { softphone, waitForState } from '../../../../sip/dist/test/support/softphone.js';
+import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
+
+const ORIGIN = { origin: 'http://localhost:8081' };
+
+describe('calls: widget calls and softphones through the SIP engine', function () {
+  this.timeout(60000);
+  let t: TestServer;
+  let pbxPort: number;
+  let pbx: ReturnType<typeof sipp>;
+  const traceDir = mkdtempSync(path.join(os.tmpdir(), 'sb-sipp-'));
+  const trace = path.join(traceDir, 'pbx-messages.log');
+
+  before(async () => {
+    pbxPort = await freePort();
+    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 50, extra: ['-trace_msg', '-message_file', trace] });
+    await waitForUdpListener(pbxPort, pbx);
+    t = await startTestServer({
+      set: {
+        'switchboard.yaml:sip.enabled': true,
+        'trunks.yaml:trunks.0.port': pbxPort,
+        'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+        'websites/example.yaml:hours': 'always',
+      },
+    });
+  });
+  after(async () => {
+    pbx?.kill();
+    await t?.stop();
+  });
+
+  const wsPort = (url: string) => Number(new URL(url).port);
+  const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+
+  it('bridges a widget call to the PBX with the context headers, records it and closes the interaction at hang-up', async () => {
+    const r = await api(t.url, 'POST', '/api/widget/example/calls', { name: 'Maria Rossi', email: 'maria@example.com', fields: { order: 'A-17' } }, undefined, ORIGIN);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const { interactionId, sip } = r.body;
+    expect(sip.username).to.match(/^ct-[0-9a-f]{18}$/);
+    const phone = await softphone({ wsPort: wsPort(sip.wsUrl), username: sip.username, password: sip.password, user: 'visitor' });
+    try {
+      const session = await phone.call(sip.target);
+      await waitForState(session, SessionState.Established);
+      // What reached the PBX: ordinary SIP with plain RTP and the interaction's context.
+      const answer = phone.remoteSdps[0]!;
+      expect(answer).to.match(/UDP\/TLS\/RTP\/SAVPF/);
+      await eventually(async () => (await repo(Interaction).findOneByOrFail({ id: interactionId })).state, (s) => s === 'assigned');
+      await session.bye();
+      const call = await eventually(() => repo(Call).findOneBy({ interactionId }), (c) => !!c?.endedAt);
+      expect(call!.endCause).to.equal('caller-hangup');
+      expect(call!.answeredAt).to.be.instanceOf(Date);
+      const legs = await repo(CallLeg).find({ where: { callId: call!.id }, order: { side: 'ASC' } });
+      expect(legs.map((l) => [l.side, l.direction])).to.deep.equal([['a', 'inbound'], ['b', 'outbound']]);
+      expect(legs.every((l) => l.sipCallId && l.answeredAt && l.endedAt)).to.equal(true);
+      const i = await eventually(() => repo(Interaction).findOneByOrFail({ id: interactionId }), (x) => x.state === 'closed');
+      expect(i.channel).to.equal('phone');
+      const journey = (await repo(InteractionEvent).find({ where: { interactionId }, order: { seq: 'ASC' } })).map((e) => e.type);
+      expect(journey).to.include.members(['call.requested', 'call.answered', 'call.ended']);
+      const result = await pbx.done;
+      expect(result.code, result.stderr).to.equal(0);
+      const invite = readFileSync(trace, 'utf8');
+      expect(invite).to.match(/^INVITE sip:600@127\.0\.0\.1 SIP\/2\.0/m);
+      expect(invite).to.match(new RegExp(`^X-Switchboard-Interaction: ${interactionId}`, 'mi'));
+      expect(invite).to.match(/^X-Switchboard-Name: Maria Rossi/mi);
+      expect(invite).to.match(/^m=audio \d+ RTP\/AVP /m);
+      expect(invite).not.to.match(/a=fingerprint|a=ice-ufrag/);
+    } finally {
+      await phone.stop();
+    }
+  });
+
+  it('refuses a call token used a second time, a wrong secret and a forged token', async () => {
+    const r = await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, ORIGIN);
+    const { sip, interactionId } = r.body;
+    await repo(Call).insert({ id: '0'.repeat(31) + '1', interactionId, kind: 'widget', video: false, trunkId: null, setupAt: new Date(), answeredAt: null, endedAt: new Date(), endCause: 'caller-hangup' });
+    for (const creds of [
+      { username: sip.username, password: sip.password },
+      { username: sip.username, password: 'not-the-secret' },
+      { username: 'ct-000000000000000000', password: 'x' },
+    ]) {
+      const phone = await softphone({ wsPort: wsPort(sip.wsUrl), ...creds, user: 'visitor' });
+      try {
+        const session = await phone.call(sip.target);
+        await waitForState(session, SessionState.Terminated);
+      } finally {
+        await phone.stop();
+      }
+    }
+    expect(await repo(CallLeg).count()).to.equal(2); // only the first test's call ever reached the PBX
+  });
+
+  it('gives an agent SIP credentials that register, and stop working after logout', async () => {
+    await api(t.url, 'POST', '/api/agents', { username: 'ext.agent', name: 'Ext Agent', role: 'agent', password: 'ext-password-1', extension: '201' }, await login(t.url));
+    const token = await login(t.url, 'ext.agent', 'ext-password-1');
+    const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
+    expect(cred.username).to.equal('ext.agent');
+    expect(cred.extension).to.equal('201');
+    expect(cred.password).to.have.length.greaterThan(20);
+    const again = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
+    expect(again.password).to.equal(cred.password); // a second tab gets the same account
+    const phone = await softphone({ wsPort: wsPort(cred.wsUrl), username: cred.username, password: cred.password, user: '201' });
+    try {
+      expect(await phone.register()).to.equal(200);
+    } finally {
+      await phone.stop();
+    }
+    await api(t.url, 'POST', '/api/auth/logout', undefined, token);
+    const after = await softphone({ wsPort: wsPort(cred.wsUrl), username: cred.username, password: cred.password, user: '201' });
+    try {
+      expect(await eventually(() => after.register(), (code) => code === 401 || code === 403)).to.be.oneOf([401, 403]);
+    } finally {
+      await after.stop();
+    }
+  });
+
+  it('refuses bad call requests with clear errors', async () => {
+    const bad = await api(t.url, 'POST', '/api/widget/example/calls', { video: 'yes', email: 'nope', fields: { 'Bad Key': 'x' } }, undefined, ORIGIN);
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.fields.map((f: { field: string }) => f.field)).to.include.members(['video', 'email', 'fields.Bad Key']);
+    expect((await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, { origin: 'https://evil.example' })).status).to.equal(403);
+    expect((await api(t.url, 'GET', '/api/sip/credentials')).status).to.equal(401);
+  });
+});
+
+describe('calls: refused when the website does not offer them', () => {
+  it('answers 409 outside working hours and 400 for a channel that is off', async () => {
+    const t = await startTestServer({
+      set: {
+        'switchboard.yaml:sip.enabled': true,
+        'hours.yaml:calendars.0.weekly': { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] },
+        'websites/example.yaml:channels.video.enabled': false,
+      },
+    });
+    try {
+      const closed = await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, ORIGIN);
+      expect(closed.status).to.equal(409);
+      expect(closed.body.error.message).to.match(/closed/);
+      const video = await api(t.url, 'POST', '/api/widget/example/calls', { video: true }, undefined, ORIGIN);
+      expect(video.status).to.equal(400);
+      expect(await t.sb.services.db.getRepository(Interaction).countBy({ channel: 'video' })).to.equal(0);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -1,0 +1,26 @@
+import type { DataSource } from 'typeorm';
+import type { CallEvents } from '@switchboard/sip';
+import type { Logger } from '../../logger.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+
+/**
+ * A widget call's interaction follows its call: the PBX, not our routing engine, picks the agent
+ * for phone queues, so answered means assigned and the end of the call closes the interaction.
+ * Each step also lands in the contact's journey.
+ */
+export function followCalls(events: CallEvents, db: DataSource, log: Logger): void {
+  const step = async (interactionId: string, type: string, data: Record<string, unknown>, change: Partial<Interaction>) => {
+    await db.transaction(async (m) => {
+      const i = await m.getRepository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } });
+      if (!i) return;
+      if (Object.keys(change).length && i.state !== 'closed') await m.getRepository(Interaction).update({ id: i.id }, change);
+      await m.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type, data: data as never, at: new Date() });
+    });
+  };
+  const safely = (p: Promise<void>) => p.catch((err) => log.error({ err }, 'could not follow a call on its interaction'));
+  events.on('ringing', (e) => e.interactionId && safely(step(e.interactionId, 'call.ringing', { call: e.callSessionId }, {})));
+  events.on('answered', (e) => e.interactionId && safely(step(e.interactionId, 'call.answered', { call: e.callSessionId }, { state: 'assigned', assignedAt: e.at })));
+  events.on('held', (e) => e.interactionId && safely(step(e.interactionId, e.held ? 'call.held' : 'call.resumed', { call: e.callSessionId, by: e.by }, {})));
+  events.on('ended', (e) => e.interactionId && safely(step(e.interactionId, 'call.ended', { call: e.callSessionId, cause: e.cause, status: e.status ?? null }, { state: 'closed', closedAt: e.at })));
+}

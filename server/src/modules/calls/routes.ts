@@ -1,0 +1,72 @@
+import type Router from '@koa/router';
+import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
+import { HttpError, badRequest } from '../../http/errors.js';
+import { newId } from '../../db/ids.js';
+import { hoursStatus } from '../websites/hours.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+import type { Services } from '../../services.js';
+import type { Website } from '../../config/schema.js';
+import type { Principal } from '../agents/sessions.js';
+import { widgetCallBody } from './schema.js';
+import { calls } from './module.js';
+
+const sipDown = () => new HttpError(503, 'calls_unavailable', 'Calls are not available right now. Try the chat or ask for a callback.');
+
+export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/widget/:websiteId/calls',
+    summary: 'Start a widget call or video call: returns the one-call SIP credentials and where to connect',
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    body: widgetCallBody,
+    handler: async (ctx, { body }) => {
+      const website = ctx.state.website as Website;
+      const channelName = body.video ? 'video' : 'call';
+      const channel = website.channels[channelName];
+      if (!channel.enabled || !channel.queue) throw badRequest(`This website does not offer ${body.video ? 'video calls' : 'calls'}.`, [{ field: 'video', problem: `${channelName} is not enabled` }]);
+      const hours = hoursStatus(s.config().calendars.find((c) => c.id === website.hours));
+      if (!hours.open) throw new HttpError(409, 'closed', `We are closed right now.${hours.nextOpening ? ` We open again at ${hours.nextOpening}.` : ''}`);
+      const sip = calls();
+      if (!sip) throw sipDown();
+      const contact = body.name || body.email || body.phone ? await s.contacts.findOrCreate({ name: body.name ?? null, email: body.email ?? null, phone: body.phone ?? null }) : null;
+      const interaction = await s.db.transaction(async (m) => {
+        const i = m.getRepository(Interaction).create({
+          id: newId(), channel: body.video ? 'video' : 'phone', direction: 'inbound', state: 'queued', queueId: channel.queue!, websiteId: website.id,
+          contactId: contact?.id ?? null, assignedAgentId: null, routingVariables: body.fields, subject: null, dispositionId: null,
+          unmanaged: false, offline: false, timedOut: false, visitorTokenHash: null, queuedAt: new Date(), assignedAt: null, closedAt: null,
+        });
+        await m.getRepository(Interaction).insert(i);
+        await m.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type: 'call.requested', data: { video: body.video, website: website.id }, at: new Date() });
+        return i;
+      });
+      const ttl = s.config().main.sip.callTokenTtlSeconds;
+      const token = await sip.credentials.issueCallToken(interaction.id, ttl);
+      ctx.status = 201;
+      return {
+        interactionId: interaction.id,
+        sip: { wsUrl: sip.wsUrl, domain: sip.domain, target: `sip:call@${sip.domain}`, username: token.username, password: token.password, expiresInSeconds: ttl },
+        video: body.video,
+      };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: '/api/sip/credentials',
+    summary: "The softphone's SIP account: where to register and the secret, valid while the session lasts",
+    tag: 'calls',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const sip = calls();
+      if (!sip) throw sipDown();
+      const p = ctx.state.principal as Principal;
+      const agent = await s.agents.get(p.agentId);
+      const cred = await sip.credentials.agentSecret(agent, s.config().main.security.sessionTtlHours * 3600);
+      return { wsUrl: sip.wsUrl, domain: sip.domain, extension: agent.extension, uri: `sip:${agent.extension ?? agent.username}@${sip.domain}`, ...cred };
+    },
+  });
+}
