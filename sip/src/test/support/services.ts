@@ -42,7 +42,7 @@ export async function rtpengineRelay(): Promise<RtpEngineRelay> {
 }
 
 export function stopOwnRtpengine(): void {
-  if (ownRtpengine?.pid) process.kill(ownRtpengine.pid, 'SIGTERM');
+  if (ownRtpengine?.pid && ownRtpengine.exitCode === null) ownRtpengine.kill('SIGTERM');
   ownRtpengine = undefined;
 }
 
