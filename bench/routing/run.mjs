@@ -99,10 +99,10 @@ const waitingAfterBurst = (await Promise.all(queueIds.map((q) => redis.client.zc
 
 // Redis's own CPU time per script call, read from INFO commandstats around the sustained phase:
 // unlike the latencies seen by this process, it does not include queueing on a busy machine.
-// (Other programs' EVALSHA calls on the same Redis during the run are counted too.)
+// The scripts run as a Redis function library (FCALL); other programs' FCALLs would count too.
 async function evalshaStats() {
   const info = await redis.client.info('commandstats');
-  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(info);
+  const m = /cmdstat_fcall:calls=(\d+),usec=(\d+)/.exec(info);
   return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
 }
 const before = await evalshaStats();

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { RedisHandle } from '../../redis.js';
 import type { Queue } from '../../config/schema.js';
 import type { AgentState } from '../agents/agent.entity.js';
-import { SCRIPTS, type ScriptName } from './lua.js';
+import { BODIES, librarySource, scriptSource, type ScriptName } from './lua.js';
 
 export type OfferKind = 'route' | 'transfer' | 'conference';
 
@@ -80,11 +80,17 @@ export const queueScore = (priority: number, queuedAtMs: number) => (10 - priori
  * Typed access to the routing scripts and the Redis keys they share. Holds no state of its own,
  * so every instance has one and they all see the same queues, offers and agent loads.
  */
+/** Names this version of the code in Redis, so two versions of the server never mix their scripts. */
+const TAG = createHash('sha1').update(librarySource('')).digest('hex').slice(0, 12);
+const LIBRARY = librarySource(TAG);
+
 export class RoutingEngine {
   private readonly shas = new Map<ScriptName, string>();
+  /** Redis 7 functions when available (the shared code is loaded once), EVALSHA otherwise. */
+  private mode: 'function' | 'eval' = 'function';
 
   constructor(readonly redis: RedisHandle) {
-    for (const [name, lua] of Object.entries(SCRIPTS)) this.shas.set(name as ScriptName, createHash('sha1').update(lua).digest('hex'));
+    for (const name of Object.keys(BODIES) as ScriptName[]) this.shas.set(name, createHash('sha1').update(scriptSource(name)).digest('hex'));
   }
 
   key(...parts: string[]): string {
@@ -93,17 +99,36 @@ export class RoutingEngine {
 
   async run<T>(name: ScriptName, args: (string | number)[], now = Date.now()): Promise<Reply<T>> {
     const argv = [this.redis.key(''), now, new Date(now).toISOString(), randomBytes(14).toString('hex'), ...args].map(String);
-    let raw: unknown;
-    try {
-      raw = await this.redis.client.evalsha(this.shas.get(name)!, 0, ...argv);
-    } catch (err) {
-      if (!(err as Error).message?.includes('NOSCRIPT')) throw err;
-      raw = await this.redis.client.eval(SCRIPTS[name], 0, ...argv);
-    }
+    const raw = this.mode === 'function' ? await this.fcall(name, argv) : await this.evalsha(name, argv);
     const reply = JSON.parse(String(raw)) as Reply<T>;
     reply.changes = list(reply.changes);
     reply.freed = [...new Set(list<string>(reply.freed))];
     return reply;
+  }
+
+  private async fcall(name: ScriptName, argv: string[]): Promise<unknown> {
+    const fn = `sbr_${TAG}_${name}`;
+    try {
+      return await this.redis.client.call('FCALL', fn, 0, ...argv);
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (/unknown command/i.test(message)) {
+        this.mode = 'eval';
+        return this.evalsha(name, argv);
+      }
+      if (!/function not found/i.test(message)) throw err;
+      await this.redis.client.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+      return this.redis.client.call('FCALL', fn, 0, ...argv);
+    }
+  }
+
+  private async evalsha(name: ScriptName, argv: string[]): Promise<unknown> {
+    try {
+      return await this.redis.client.evalsha(this.shas.get(name)!, 0, ...argv);
+    } catch (err) {
+      if (!(err as Error).message?.includes('NOSCRIPT')) throw err;
+      return this.redis.client.eval(scriptSource(name), 0, ...argv);
+    }
   }
 
   /** Writes what the scripts need to know about each queue (they cannot read config/). */

@@ -7,9 +7,17 @@
 // cjson; `changes` lists the agent states they changed, which the caller records and announces.
 
 const PRELUDE = String.raw`
-local P, NOW, NOWISO = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local FREE, ONLINE, LIVE = P..'routing:free', P..'routing:online', P..'routing:live'
-local DEADLINES, WRAP, MAXWAIT = P..'routing:deadlines', P..'routing:wrap', P..'routing:maxwait'
+-- Per call state, set by init(): the scripts run one at a time, so these are never shared.
+local P, NOW, NOWISO, SEED
+local FREE, ONLINE, LIVE, DEADLINES, WRAP, MAXWAIT, IDLE, HEADS
+local changes, freed, seq = {}, {}, 0
+local function init(argv)
+  P, NOW, NOWISO, SEED = argv[1], tonumber(argv[2]), argv[3], argv[4]
+  FREE, ONLINE, LIVE = P..'routing:free', P..'routing:online', P..'routing:live'
+  DEADLINES, WRAP, MAXWAIT = P..'routing:deadlines', P..'routing:wrap', P..'routing:maxwait'
+  IDLE, HEADS = P..'routing:idle', P..'routing:heads'
+  changes, freed, seq = {}, {}, 0
+end
 local function akey(a) return P..'routing:a:'..a end
 local function skey(a) return P..'agent-state:'..a end
 local function ikey(i) return P..'routing:i:'..i end
@@ -19,7 +27,6 @@ local function qckey(q) return P..'routing:qc:'..q end
 local function intskey(a) return P..'routing:ints:'..a end
 local function num(v) return tonumber(v) or 0 end
 local function empty(v) return v == nil or v == false or v == '' end
-local changes, freed = {}, {}
 local DAY = 86400
 
 local function hgetall(k)
@@ -49,11 +56,9 @@ end
 -- at that step, scored -(sum of their levels on the required skills) * 1e13. IDLE scores agents
 -- by when they last became Available; intersecting both (and the free set) ranks the best skill
 -- first, then the longest idle, without touching every queue's ranking when an agent frees up.
-local IDLE = P..'routing:idle'
 local function rankkey(q, step) return P..'routing:qa:'..q..':'..step end
 -- HEADS scores each queue by its first waiting interaction, so a freed agent looks at the queues
 -- in the order of their most urgent interaction and stops at the first it may take.
-local HEADS = P..'routing:heads'
 local function fixhead(q)
   local h = redis.call('ZRANGE', qkey(q), 0, 0, 'WITHSCORES')
   if #h == 0 then redis.call('ZREM', HEADS, q) else redis.call('ZADD', HEADS, h[2], q) end
@@ -103,10 +108,9 @@ local function reserve(a, ch)
   redis.call('HINCRBY', akey(a), 'load:total', 1)
 end
 
-local seq = 0
 local function offer(iid, i, a, kind, from, timeoutMs)
   seq = seq + 1
-  local oid = ARGV[4]..string.format('%04x', seq)
+  local oid = SEED..string.format('%04x', seq)
   local deadline = NOW + timeoutMs
   redis.call('HSET', okey(oid), 'interaction', iid, 'agent', a, 'kind', kind, 'state', 'pending',
     'from', from or '', 'deadline', deadline, 'channel', i.channel, 'queue', i.queue or '')
@@ -121,7 +125,6 @@ local function offer(iid, i, a, kind, from, timeoutMs)
   else
     redis.call('HSET', ikey(iid), 'pending', oid, 'pendingKind', kind, 'pendingAgent', a)
   end
-  refresh(a)
   settle(a)
   return { offerId = oid, agentId = a, interactionId = iid, kind = kind, expiresAt = deadline, queueId = i.queue, channel = i.channel, from = from or cjson.null }
 end
@@ -560,20 +563,33 @@ refresh(a)
 return reply({})
 `;
 
-export const SCRIPTS = {
-  dispatch: PRELUDE + DISPATCH,
-  routeOne: PRELUDE + ROUTE_ONE,
-  routeAgent: PRELUDE + ROUTE_AGENT,
-  enqueue: PRELUDE + ENQUEUE,
-  accept: PRELUDE + ACCEPT,
-  decline: PRELUDE + DECLINE,
-  due: PRELUDE + DUE,
-  endWrap: PRELUDE + END_WRAP,
-  expireWait: PRELUDE + EXPIRE_WAIT,
-  close: PRELUDE + CLOSE,
-  handover: PRELUDE + HANDOVER,
-  endConference: PRELUDE + END_CONFERENCE,
-  setState: PRELUDE + SET_STATE,
-  profile: PRELUDE + PROFILE,
+export const BODIES = {
+  dispatch: DISPATCH,
+  routeOne: ROUTE_ONE,
+  routeAgent: ROUTE_AGENT,
+  enqueue: ENQUEUE,
+  accept: ACCEPT,
+  decline: DECLINE,
+  due: DUE,
+  endWrap: END_WRAP,
+  expireWait: EXPIRE_WAIT,
+  close: CLOSE,
+  handover: HANDOVER,
+  endConference: END_CONFERENCE,
+  setState: SET_STATE,
+  profile: PROFILE,
 } as const;
-export type ScriptName = keyof typeof SCRIPTS;
+export type ScriptName = keyof typeof BODIES;
+
+/** For EVAL: the prelude, the call's state, then the body. */
+export const scriptSource = (name: ScriptName) => `${PRELUDE}\ninit(ARGV)\n${BODIES[name]}`;
+
+/**
+ * The same code as a Redis 7 function library: the prelude runs once when the library loads
+ * instead of on every call. `tag` (a hash of the code) keeps versions of the library apart.
+ */
+export function librarySource(tag: string): string {
+  const fns = (Object.keys(BODIES) as ScriptName[]).map((n) => `redis.register_function('sbr_${tag}_${n}', function(KEYS, ARGV)\ninit(ARGV)\n${BODIES[n]}\nend)`);
+  return `#!lua name=switchboard_routing_${tag}\n${PRELUDE}\n${fns.join('\n')}\n`;
+}
+
