@@ -95,6 +95,35 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     ok(await pbxRun.done, 'PBX (must be offered PCMU)');
   });
 
+  it("ends the call and frees its media when the browser's WebSocket drops mid-call", async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor' });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    const [id] = [...h.cc.activeSessions.keys()];
+    expect(await relay.list()).to.include(id);
+    await phone.ua.transport.disconnect(); // no BYE: the connection just goes away
+    ok(await pbxRun.done, 'PBX (must receive BYE)');
+    await h.assertClean();
+    expect((h.events.find((e) => e.name === 'ended')!.payload as { cause: string }).cause).to.equal('transport-lost');
+  });
+
+  it('ends every call and frees its media when Switchboard shuts down', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    const pbxRun = await pbx('uas-answer.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...WIDGET_TOKEN, user: 'visitor' });
+    const session = await phone.call('sip:queue@switchboard.test');
+    await waitForState(session, SessionState.Established);
+    const [id] = [...h.cc.activeSessions.keys()];
+    await h.cc.close();
+    await waitForState(session, SessionState.Terminated);
+    ok(await pbxRun.done, 'PBX (must receive BYE)');
+    expect(await relay.list()).to.not.include(id);
+  });
+
   it('negotiates video end to end for a widget video call', async () => {
     const pbxPort = await freePort();
     h = await startHarness({ pbxPort, relay });
