@@ -98,6 +98,9 @@ describe('offers and interactions (Chromium against a real server)', function ()
     await page.locator('[data-test=interaction]').waitFor({ state: 'detached' });
     await state().and(page.locator('[data-state=wrap-up]')).waitFor();
     expect(await page.locator('[data-test=state-banner]').textContent()).to.include('Finish your notes');
+    // The queue's wrapUpSeconds is 60: the selector counts down from there.
+    await page.locator('[data-test=wrap-up-left]').waitFor();
+    expect(await page.locator('[data-test=wrap-up-left]').textContent()).to.match(/^0:5\d left$|^1:00 left$/);
     await page.screenshot({ path: screenshotPath('wrap-up') });
     await page.locator('[data-test=back-to-available]').click();
     await state().and(page.locator('[data-state=available]')).waitFor();

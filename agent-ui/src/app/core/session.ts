@@ -16,6 +16,11 @@ export class Session {
   readonly status = signal<AgentStatusPayload | null>(null);
   readonly signedIn = computed(() => this.agent() !== null);
   /**
+   * When the current wrap-up ends (epoch ms), learnt from the interaction this tab closed. The
+   * status payload carries no end yet; a status with `until` makes this unnecessary.
+   */
+  readonly wrapUpUntil = signal<number | null>(null);
+  /**
    * Set while this tab itself ends every session (logout, password change): the server's
    * "revoked" close of our own socket may arrive before the HTTP answer and must not read as
    * "logged out from elsewhere".
@@ -92,6 +97,7 @@ export class Session {
   }
 
   private clear(): void {
+    this.wrapUpUntil.set(null);
     this.agent.set(null);
     this.status.set(null);
   }

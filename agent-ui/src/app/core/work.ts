@@ -76,6 +76,18 @@ export class WorkStore {
   async close(id: string, disposition?: string): Promise<void> {
     await this.api.post(`/api/interactions/${id}/close`, disposition ? { disposition } : {});
     this.remove(id);
+    void this.learnWrapUpEnd(id);
+  }
+
+  /** The wrap-up end is recorded in the interaction's history ("closed", data.wrapUpUntil). */
+  private async learnWrapUpEnd(id: string): Promise<void> {
+    try {
+      const r = await this.api.get<{ history: { type: string; data: { wrapUpUntil?: string | null } | null }[] }>(`/api/interactions/${id}`);
+      const until = r.history.filter((e) => e.type === 'closed').at(-1)?.data?.wrapUpUntil;
+      if (until) this.session.wrapUpUntil.set(Date.parse(until));
+    } catch {
+      // Without it the desktop shows time in wrap-up instead of time left: nothing to tell the agent.
+    }
   }
 
   dismissNote(offerId: string): void {

@@ -91,3 +91,18 @@ describe('StateSelector from the keyboard', () => {
     (fixture.nativeElement as HTMLElement).remove();
   });
 });
+
+describe('StateSelector wrap-up countdown without an end in the status', () => {
+  it('uses the end learnt from the closed interaction, but not a stale one from an earlier wrap-up', async () => {
+    setUp();
+    const session = signIn({ state: 'wrap-up', since: new Date(Date.now() - 5_000).toISOString() });
+    const fixture = TestBed.createComponent(StateSelector);
+    const el: HTMLElement = fixture.nativeElement;
+    session.wrapUpUntil.set(Date.now() - 60_000);
+    await fixture.whenStable();
+    expect(el.querySelector('[data-test=wrap-up-left]')).toBeNull();
+    session.wrapUpUntil.set(Date.now() + 25_000);
+    await fixture.whenStable();
+    expect(text(el.querySelector('[data-test=wrap-up-left]'))).toMatch(/^0:2[45] left$/);
+  });
+});

@@ -42,8 +42,11 @@ export class StateSelector {
   /** Milliseconds of wrap-up left, or null when the server gave no end. */
   protected readonly wrapUpLeft = computed(() => {
     const s = this.status();
-    if (s?.state !== 'wrap-up' || !s.until) return null;
-    return Math.max(0, Date.parse(s.until) - this.clock.now());
+    if (s?.state !== 'wrap-up') return null;
+    const learnt = this.session.wrapUpUntil();
+    // A remembered end belongs to this wrap-up only if it lies after the wrap-up began.
+    const until = s.until ? Date.parse(s.until) : learnt && learnt > Date.parse(s.since) ? learnt : null;
+    return until === null ? null : Math.max(0, until - this.clock.now());
   });
   protected readonly format = formatDuration;
 
