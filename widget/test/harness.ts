@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
@@ -14,6 +15,8 @@ const serverDist = (p: string) => path.join(REPO, 'server/dist', p);
 
 const routing = await import(serverDist('modules/routing/testing.js'));
 const server = await import(serverDist('test/server.js'));
+const chat = await import(serverDist('modules/chat/testing.js'));
+export const { command, cid } = chat;
 export const { api, login } = server;
 export const { makeAgent, nextOffer, accept } = routing;
 
@@ -50,6 +53,12 @@ export async function hostSite(switchboardUrl: string, port = 8081): Promise<Hos
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><html><head><title>Shop</title>${snippet}</head><body><h1>Example shop</h1><p id="content">Products</p></body></html>`);
+      return;
+    }
+    if (url.pathname === '/embed') {
+      // A page that frames the widget directly, without the loader.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><body><iframe id="direct" src="${switchboardUrl}/widget/frame/example#origin=${encodeURIComponent(`http://127.0.0.1:${port}`)}"></iframe></body></html>`);
       return;
     }
     if (url.pathname.startsWith('/demo/')) {
@@ -95,9 +104,18 @@ export async function openWidget(page: Page, site: HostSite, pathName = '/'): Pr
   return frame;
 }
 
+/**
+ * Config keys that turn the in-process SIP engine off, where this checkout has one: the call
+ * endpoint must then answer "not available", which the widget shows as a clear reason.
+ */
+export function withoutSip(): Record<string, unknown> {
+  const yaml = readFileSync(path.join(REPO, 'config/switchboard.yaml'), 'utf8');
+  return /^sip:\n(?:[ #].*\n)*?\s+enabled:/m.test(yaml) ? { 'switchboard.yaml:sip.enabled': false } : {};
+}
+
 /** Every string of wfuzz's XSS list (Debian package wfuzz) plus payloads that fire without a click. */
 export async function xssPayloads(): Promise<string[]> {
   const own = ['<img src=x onerror=alert(1)>', '<svg onload=alert(1)>', '"><iframe srcdoc="<script>alert(1)</script>">', 'javascript:alert(1)', '<a href="javascript:alert(1)">x</a>', '{{constructor.constructor("alert(1)")()}}'];
   const list = await readFile('/usr/share/wfuzz/wordlist/Injections/XSS.txt', 'utf8').catch(() => '');
-  return [...own, ...list.split('\n').filter((l) => l.trim())];
+  return [...own, ...list.split(/\r?\n/).filter((l) => l.trim())];
 }

@@ -48,7 +48,8 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     });
     expect(peek).to.equal('blocked');
     await frame.getByRole('button', { name: 'Minimise' }).click();
-    expect(await bubble.getAttribute('aria-expanded')).to.equal('false');
+    await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
+    expect(await page.locator('[data-switchboard-widget] iframe').isVisible()).to.equal(false);
   });
 
   it('speaks Italian and French from the browser', async () => {

@@ -7,7 +7,7 @@ import { ApiError, call, type Field } from './api';
 import { renderForm } from './form';
 import type { App } from './main';
 
-/** What the server gives for one call (POST …/calls): where to send SIP over WebSocket and whom to call. */
+/** What the call needs from POST …/calls: where to send SIP over WebSocket, whom to call, one-call credentials. */
 export interface CallTicket {
   wsUrl: string;
   uri: string;
@@ -16,6 +16,26 @@ export interface CallTicket {
   password?: string;
   displayName?: string;
   headers?: string[];
+}
+
+interface CallAnswer {
+  interactionId: string;
+  sip: { wsUrl: string; domain: string; target: string; username: string; password: string };
+}
+
+/** The pre-call form's answers as the call endpoint takes them: contact details apart, the rest as text. */
+function callBody(video: boolean, fields: Field[], answers: Record<string, unknown>) {
+  const body: { video: boolean; name?: string; email?: string; phone?: string; fields: Record<string, string> } = { video, fields: {} };
+  for (const f of fields) {
+    if (f.type === 'label' || answers[f.name] === undefined) continue;
+    const v = answers[f.name];
+    const text = Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? (v as { fileName: string }).fileName : String(v);
+    const target = JSON.stringify(f.mapsTo ?? '');
+    const contact = (['name', 'email', 'phone'] as const).find((k) => target.includes(`"${k}"`) || f.name === k);
+    if (contact) body[contact] = text;
+    else body.fields[f.name] = text.slice(0, 500);
+  }
+  return body;
 }
 
 export interface CallHandle {
@@ -128,7 +148,10 @@ class CallFlow {
     results.after(h('div', { class: 'sb-row' }, h('button', { type: 'button', class: 'sb-secondary', onclick: () => void this.devices() }, t('back')), h('button', { type: 'button', class: 'sb-primary sb-continue', disabled: !net || null, onclick: () => this.precall(form) }, t('continue'))));
   }
 
+  private fields: Field[] = [];
+
   private precall(fields: Field[]): void {
+    this.fields = fields;
     const app = this.app;
     const form = renderForm(fields, { name: app.contact.name, email: app.contact.email, phone: app.contact.phone });
     const go = (answers: Record<string, unknown> | null) => void this.place(answers ?? {});
@@ -159,7 +182,8 @@ class CallFlow {
     app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, this.video ? remote : null, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
     let ticket: CallTicket;
     try {
-      ticket = await call<CallTicket>('POST', '/calls', { video: this.video, fields, language: app.lang });
+      const r = await call<CallAnswer>('POST', '/calls', callBody(this.video, this.fields, fields));
+      ticket = { wsUrl: r.sip.wsUrl, uri: `sip:${r.sip.username}@${r.sip.domain}`, target: r.sip.target, username: r.sip.username, password: r.sip.password, displayName: app.contact.name };
     } catch (err) {
       this.stop();
       const why = err instanceof ApiError && (err.status === 404 || err.status === 503) ? t('callUnavailable') : app.shell.failure(err);

@@ -87,6 +87,9 @@ export class ChatView {
       optionWarn.hidden = !!option || !options.length;
       optionWarn.textContent = t('required');
       if (!fieldsOut || (options.length && !option)) return;
+      // Kept for the offline form, should nobody be able to take the chat.
+      if (typeof fieldsOut.name === 'string') app.contact.name = fieldsOut.name;
+      if (typeof fieldsOut.email === 'string') app.contact.email = fieldsOut.email;
       button.disabled = true;
       this.start(fieldsOut, option)
         .catch((err: unknown) => {

@@ -195,8 +195,9 @@ async function boot(): Promise<void> {
   const early = Array.isArray(w.SwitchboardQueue) ? w.SwitchboardQueue : [];
   const res = await fetch(`${apiBase}/config`, { credentials: 'omit' }).catch(() => null);
   if (!res?.ok) {
-    // The administrator needs to know why nothing shows: the page's origin is not allowed, or the server is down.
-    console.warn(`Switchboard widget: website "${websiteId}" refused this page (${res ? `HTTP ${res.status}` : 'server unreachable'}).`); // eslint-disable-line no-console
+    // The administrator needs to know why nothing shows. A refused origin gets no CORS header, so
+    // the browser reports it like an unreachable server: name both.
+    console.warn(`Switchboard widget: website "${websiteId}" refused this page or could not be reached${res ? ` (HTTP ${res.status})` : ''}. Check that ${location.origin} is one of the website's origins.`); // eslint-disable-line no-console
     return;
   }
   look = ((await res.json()) as { look: Look }).look;

@@ -1,0 +1,140 @@
+// Live chat from the website's page to an agent's desktop socket, through the real server and
+// Prosody: the pre-chat form's warnings, the queue, lines both ways with checks and typing,
+// files within the website's limits, the end with confirmation, and "Start chat" again.
+import { expect } from 'chai';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { accept, cid, entity, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+
+const files = mkdtempSync(path.join(os.tmpdir(), 'sb-widget-files-'));
+function file(name: string, bytes: number): string {
+  const p = path.join(files, name);
+  writeFileSync(p, Buffer.alloc(bytes, 'a'));
+  return p;
+}
+
+async function fillChatForm(frame: FrameLocator): Promise<void> {
+  await frame.getByLabel('Name').fill('Ada Visitor');
+  await frame.getByLabel('Email').fill('ada@example.com');
+  await frame.getByLabel('I accept the privacy policy').check();
+  await frame.getByLabel('Where is my order?').check();
+}
+
+describe('widget: chat with an agent', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  let page: Page;
+  let admin: string;
+  before(async () => {
+    sb = await startSwitchboard();
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+    admin = await login(sb.url);
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ locale: 'en-GB' });
+  });
+  afterEach(() => page.close());
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+  });
+
+  it('refuses an empty name and email with visible warnings', async () => {
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const warnings = await frame.locator('.sb-warn:visible').allTextContents();
+    expect(warnings).to.include('Please fill in this field.');
+    expect(warnings).to.include('Please accept to continue.');
+    expect(await frame.getByLabel('Name').getAttribute('aria-invalid')).to.equal('true');
+    expect(await frame.getByLabel('Email').getAttribute('aria-invalid')).to.equal('true');
+    await frame.getByLabel('Email').fill('not an email');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    expect(await frame.locator('.sb-warn:visible').allTextContents()).to.include('Please enter a valid email address.');
+  });
+
+  it('reaches an agent: lines both ways with checks and typing, ends with confirmation and starts again', async () => {
+    const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await fillChatForm(frame);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.locator('.sb-line.sb-bot', { hasText: 'Thanks! An agent will look up your order.' }).waitFor();
+    const offer = await nextOffer(agent, 10000);
+    expect((await accept(sb.url, agent, offer.offerId)).status).to.equal(200);
+    await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+
+    const input = frame.getByLabel('Type a message');
+    await input.fill('Hello, where is my order?');
+    await input.press('Enter');
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Hello, where is my order?', 10000);
+    expect(got.message.authorName).to.equal('Ada Visitor');
+    const mine = frame.locator('.sb-line.sb-visitor', { hasText: 'Hello, where is my order?' });
+    await mine.locator('.sb-sent').waitFor();
+    await command(agent.socket, { type: 'chat.received', interactionId: offer.interactionId, messageIds: [got.message.id] });
+    await mine.locator('.sb-delivered').waitFor();
+    expect(await mine.locator('.sb-status').textContent()).to.equal('\u2713\u2713');
+
+    await command(agent.socket, { type: 'chat.typing', interactionId: offer.interactionId, state: 'composing' });
+    await frame.locator('.sb-typing', { hasText: 'is typing' }).waitFor();
+    const sent = await command(agent.socket, { type: 'chat.send', interactionId: offer.interactionId, clientMessageId: cid(), body: 'It ships today.' });
+    await frame.locator('.sb-line.sb-agent', { hasText: 'It ships today.' }).waitFor();
+    // The widget confirms it showed the agent's line: the agent gets the double check.
+    const delivered = await agent.socket.next((m: any) => m.type === 'chat.delivery' && m.messageIds.includes(sent.message.id), 10000);
+    expect(delivered.state).to.equal('delivered');
+
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByRole('alertdialog').waitFor();
+    await frame.getByRole('button', { name: 'No' }).click();
+    expect(await frame.getByRole('alertdialog').count()).to.equal(0);
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByRole('button', { name: 'Yes, end it' }).click();
+    await frame.getByRole('heading', { name: 'The chat has ended.' }).waitFor();
+    const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
+    const closed = await sb.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: offer.interactionId });
+    expect(closed.state).to.equal('closed');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByLabel('Name').waitFor();
+    agent.socket.close();
+  });
+
+  it('keeps files within the limits with clear alerts, uploads with progress and gives download links', async () => {
+    const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await fillChatForm(frame);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const offer = await nextOffer(agent, 10000);
+    await accept(sb.url, agent, offer.offerId);
+    await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+
+    const picker = frame.locator('.sb-picker');
+    await picker.setInputFiles(file('big.pdf', 5 * 1024 * 1024 + 1));
+    expect(await frame.getByRole('alert').textContent()).to.contain('"big.pdf" is too big: at most 5.0 MB per file.');
+    await picker.setInputFiles(file('tool.exe', 10));
+    expect(await frame.getByRole('alert').textContent()).to.contain('"tool.exe" is not accepted');
+    await picker.setInputFiles(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => file(`${n}.txt`, 100)));
+    expect(await frame.getByRole('alert').textContent()).to.contain('At most 5 files at a time.');
+    expect(await frame.locator('.sb-pending-file').count()).to.equal(5);
+    // Review: remove four before sending.
+    for (const n of ['b', 'c', 'd', 'e']) await frame.getByRole('button', { name: `Remove ${n}.txt` }).click();
+    expect(await frame.locator('.sb-pending-file').count()).to.equal(1);
+    const input = frame.getByLabel('Type a message');
+    await input.fill('Here is the receipt');
+    await input.press('Enter');
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Here is the receipt', 10000);
+    expect(got.message.attachments.map((a: any) => a.fileName)).to.deep.equal(['a.txt']);
+    const link = frame.getByRole('link', { name: 'Download a.txt' });
+    await link.waitFor();
+    const href = await link.getAttribute('href');
+    const res = await fetch(new URL(href!, sb.url), { headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(res.status).to.equal(200);
+    expect((await res.arrayBuffer()).byteLength).to.equal(100);
+    agent.socket.close();
+  });
+});
