@@ -106,7 +106,7 @@ export function validate(m: SipMessage, declaredLength?: number): string | undef
     if (cseq.method.toUpperCase() !== m.method.toUpperCase()) return 'CSeq method does not match the request method';
     if (/^sips?:/i.test(m.uri) && !sipLib.parseUri(m.uri)) return 'malformed Request-URI';
     const mf = h['max-forwards'];
-    if (mf !== undefined && !/^\s*\d{1,3}\s*$/.test(String(mf))) return 'malformed Max-Forwards';
+    if (mf !== undefined && (!/^\s*\d+\s*$/.test(String(mf)) || Number(mf) > 255)) return 'malformed Max-Forwards';
   }
   return undefined;
 }

@@ -113,6 +113,60 @@ t=0 0
 m=audio 49217 RTP/AVP 0
 `);
 
+
+/** RFC 4475 §3.1.1: valid but tortuous messages. They must be understood, not refused with 400. */
+const WSINV_RAW = `INVITE sip:vivekg@chair-dnrc.example.com;unknownparam SIP/2.0
+TO :
+ sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n
+from   : "J Rosenberg \\\\\\""       <sip:jdrosen@example.com>
+  ;
+  tag = 98asjd8
+MaX-fOrWaRdS: 0068
+Call-ID: wsinv.ndaksdj@192.0.2.1
+Content-Length   : 150
+cseq: 0009
+  INVITE
+Via  : SIP  /   2.0
+ /UDP
+    192.0.2.2;branch=390skdjuw
+s :
+NewFangledHeader:   newfangled value
+ continued newfangled value
+UnknownHeaderWithUnusualValue: ;;,,;;,;
+Content-Type: application/sdp
+Route:
+ <sip:services.example.com;lr;unknownwith=value;unknown-no-value>
+v:  SIP  / 2.0  / TCP     spindle.example.com   ;
+  branch  =   z9hG4bK9ikj8  ,
+ SIP  /    2.0   / UDP  192.168.255.111   ; branch=
+ z9hG4bK30239
+m:"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam =
+      newvalue ;
+  secondparam ; q = 0.33
+
+v=0
+o=mhandley 29739 7272939 IN IP4 192.0.2.3
+s=-
+c=IN IP4 192.0.2.4
+t=0 0
+m=audio 49217 RTP/AVP 0 12
+m=video 3227 RTP/AVP 31
+a=rtpmap:31 LPC
+`.replace(/\n/g, '\r\n');
+// The body is 150 octets in the RFC; keep Content-Length exact whatever this file's line endings.
+const WSINV = WSINV_RAW.replace('Content-Length   : 150', `Content-Length   : ${WSINV_RAW.split('\r\n\r\n')[1]!.length}`);
+const INTMETH = `!interesting-Method0123456789_*+\`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0
+Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+\`'~
+To: "BEL:\\\x07 NUL:\\\x00 DEL:\\\x7F" <sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*@example.com>
+From: token1~\` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%="\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9";tag=_token~1'+\`*%!-.
+Call-ID: intmeth.word%ZK-!.*_+'@word\`~)(><:\\/"][?}{
+CSeq: 139122385 !interesting-Method0123456789_*+\`.%indeed'~
+Max-Forwards: 255
+extensionHeader-!.%*+_\`'~:\xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB
+Content-Length: 0
+
+`.replace(/\n/g, '\r\n');
+
 const OPTIONS_OK = (n: number): string => CRLF(`OPTIONS sip:switchboard@127.0.0.1 SIP/2.0
 Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKalive${n}
 From: <sip:probe@127.0.0.1>;tag=p${n}
@@ -158,6 +212,25 @@ describe('malformed and torture messages (RFC 4475) never take the engine down',
           }
         });
       }
+      it('understands RFC 4475 3.1.1.1 wsinv (folding, odd whitespace, compact forms): 481, its To tag names no dialog', async () => {
+        const c = await connect();
+        try {
+          // One transaction per transport: the same branch/Call-ID again would be a retransmission.
+          c.send(WSINV.replace('Call-ID: wsinv.ndaksdj', `Call-ID: wsinv.${name}`));
+          expect(statusOf(await finalResponse(c))).to.equal(481);
+        } finally {
+          c.close();
+        }
+      });
+      it('understands RFC 4475 3.1.1.3 intmeth (unusual method and tokens) and answers 405', async () => {
+        const c = await connect();
+        try {
+          c.send(INTMETH.replace('branch=z9hG4bK-.', `branch=z9hG4bK-${name}.`));
+          expect(statusOf(await finalResponse(c))).to.equal(405);
+        } finally {
+          c.close();
+        }
+      });
       if (datagram) {
         it('answers 400 to RFC 4475 3.1.2.2 clerr (Content-Length larger than the message)', async () => {
           const c = await connect();
