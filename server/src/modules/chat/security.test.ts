@@ -111,6 +111,7 @@ describe('chat: bad input and security', () => {
     expect(malformed.body.error.fields).to.deep.equal([{ field: 'interactionId', problem: 'must be an id' }]);
     // Stale: the chat ended; its token still reads it but cannot write.
     await command(v.socket, { type: 'chat.end', interactionId: v.interactionId });
+    await v.socket.next((m) => m.type === 'chat.ended');
     const before = await messages(v.interactionId);
     const stale = await widget(t.url, 'POST', `/chats/${v.interactionId}/messages`, { clientMessageId: cid(), body: 'late' }, v.token);
     expect(stale.status).to.equal(409);

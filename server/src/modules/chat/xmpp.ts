@@ -6,6 +6,8 @@ export const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 const JOIN_TIMEOUT_MS = 5000;
+const MIN_RECONNECT_MS = 250;
+const MAX_RECONNECT_MS = 2000;
 
 type StanzaHandler = (stanza: XmlElement) => void;
 
@@ -27,16 +29,25 @@ export class XmppConnection {
   constructor(private readonly cfg: SwitchboardFile['xmpp'], private readonly log: Logger) {}
 
   start(): void {
-    const xmpp = client({
+    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(this.cfg.host);
+    const options = {
       service: `xmpp://${this.cfg.host}:${this.cfg.port}`,
       domain: this.cfg.domain,
       username: this.cfg.serviceUser,
       password: this.cfg.servicePassword,
       resource: `switchboard-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    });
+      // SCRAM in @xmpp/client is pure JavaScript PBKDF2: 2-5 s of CPU per login, which is most of a
+      // reconnection. On the loopback socket (nothing to sniff) PLAIN logs in at once.
+      credentials: async (authenticate: (c: { username: string; password: string }, mechanism: string) => Promise<void>, mechanisms: string[]) => {
+        const mechanism = loopback && mechanisms.includes('PLAIN') ? 'PLAIN' : (mechanisms.find((m) => m !== 'PLAIN') ?? mechanisms[0]!);
+        await authenticate({ username: this.cfg.serviceUser, password: this.cfg.servicePassword }, mechanism);
+      },
+    };
+    const xmpp = client(options);
     this.xmpp = xmpp;
     xmpp.on('online', () => {
       this.online = true;
+      xmpp.reconnect.delay = MIN_RECONNECT_MS;
       this.lastError = null;
       this.log.info({ rooms: this.rooms.size }, 'xmpp online');
       // Joins of the previous connection died with it; join every room again.
@@ -49,13 +60,18 @@ export class XmppConnection {
       for (const h of this.onlineHandlers) h();
     });
     xmpp.on('offline', () => this.wentOffline());
-    xmpp.on('disconnect', () => this.wentOffline());
+    xmpp.on('disconnect', () => {
+      this.wentOffline();
+      // Backoff between attempts, kept short: chat lines wait in MySQL until the relay is back.
+      xmpp.reconnect.delay = Math.min(xmpp.reconnect.delay * 2, MAX_RECONNECT_MS);
+    });
     xmpp.on('stanza', (stanza: XmlElement) => this.onStanza(stanza));
+    xmpp.on('status', (status: string) => this.log.debug({ status }, 'xmpp status'));
     xmpp.on('error', (err: Error) => {
       this.lastError = err.message;
       this.log.warn({ err: { message: err.message } }, 'xmpp error');
     });
-    xmpp.reconnect.delay = 1000;
+    xmpp.reconnect.delay = MIN_RECONNECT_MS / 2;
     // The first connection attempt failing is not fatal: the reconnect loop keeps trying and
     // /ready reports XMPP as not ready meanwhile.
     xmpp.start().catch((err: Error) => {
