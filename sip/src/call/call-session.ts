@@ -12,7 +12,7 @@ import type { IncomingRequest, ServerResponse } from '../request.js';
 import { MediaError, type MediaProfile, type MediaRelay } from '../media/relay.js';
 import { sdpProblem } from '../sdp.js';
 import {
-  type CallEvents, type CallRecorder, type EndCause, type LegDirection,
+  type CallEventMap, type CallEvents, type CallRecorder, type EndCause, type LegDirection,
   causeForStatus, describeCause,
 } from './recorder.js';
 import { wireInDialogRelays } from './relay.js';
@@ -93,6 +93,18 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return legId;
   }
 
+  /**
+   * Publishes a call event. A throwing listener (server code) is logged, never allowed to break
+   * call handling: a rejected teardown would otherwise be an unhandled rejection.
+   */
+  private publish<K extends keyof CallEventMap>(name: K, ...payload: CallEventMap[K]): void {
+    try {
+      (this.deps.events.emit as (n: K, ...a: CallEventMap[K]) => boolean)(name, ...payload);
+    } catch (err) {
+      this.log.error({ err, event: name }, 'call event listener threw');
+    }
+  }
+
   private legRinging(legId: string): void {
     const at = new Date();
     this.record((r) => r.legRinging(legId, at));
@@ -113,7 +125,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
    * leg). Resolves when the call is answered or has ended; never rejects.
    */
   async bridge(req: IncomingRequest, res: ServerResponse, aProfile: MediaProfile, target: LegTarget): Promise<void> {
-    const { engine, media, events } = this.deps;
+    const { engine, media } = this.deps;
     const msg = req.msg;
     this.a = {
       id: this.recordLeg('inbound', { callId: msg.headers['call-id'], localTag: res.toTag, remoteTag: msg.headers.from.params.tag ?? '' }, msg.headers.from.uri, msg.headers.to.uri),
@@ -157,7 +169,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
             this.state = 'ringing';
             this.legRinging(this.b!.id);
             this.legRinging(this.a!.id);
-            events.emit('ringing', this.base());
+            this.publish('ringing', this.base());
           }
           if (p.body && !sdpProblem(p.body)) {
             // Early media (announcements, ringback from the PBX): relay it through rtpengine.
@@ -203,7 +215,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
             if (this.ending) return;
             this.state = 'answered';
             this.legAnswered(a.id, d.remoteTag);
-            events.emit('answered', this.base());
+            this.publish('answered', this.base());
           });
           this.watch(d, 'caller-hangup');
           wireInDialogRelays(
@@ -233,7 +245,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
    * arise, since every INVITE carries an offer). Resolves when bridged or ended; never rejects.
    */
   async originate(aTarget: LegTarget, bTarget: LegTarget, placeholderHost: string): Promise<void> {
-    const { engine, media, events } = this.deps;
+    const { engine, media } = this.deps;
     const bTag = `b-${randomUUID().slice(0, 8)}`;
     this.mediaUsed = true;
     let sdpForA: string;
@@ -249,7 +261,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.legRinging(leg.id);
       if (this.state === 'setup') {
         this.state = 'ringing';
-        events.emit('ringing', this.base());
+        this.publish('ringing', this.base());
       }
     };
     const a = this.a;
@@ -291,7 +303,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       await media.answer({ sessionId: this.id, fromTag: bTag, toTag: aTag, sdp: aAnswer, profile: bTarget.profile });
       if (this.ending) return this.ending;
       this.state = 'answered';
-      events.emit('answered', this.base());
+      this.publish('answered', this.base());
       wireInDialogRelays(
         this,
         { dialog: aDialog, profile: aTarget.profile, side: 'a', mediaTag: aTag },
@@ -321,7 +333,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   setHeld(held: boolean, by: 'a' | 'b'): void {
     if (held === this.held) return;
     this.held = held;
-    this.deps.events.emit('held', { ...this.base(), held, by });
+    this.publish('held', { ...this.base(), held, by });
   }
 
   /** Ends everything this call holds. Idempotent; resolves when BYEs were sent and media deleted. */
@@ -335,7 +347,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   private async doTeardown(cause: EndCause, status?: number): Promise<void> {
-    const { media, events } = this.deps;
+    const { media } = this.deps;
     this.abortB?.abort();
     if (this.pendingA && !this.pendingA.finalSent) {
       const s = status && status >= 400 ? status : 480;
@@ -359,7 +371,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.record((r) => r.legEnded(end));
     }
     await this.recording;
-    events.emit('ended', { ...this.base(), cause, ...(status ? { status } : {}), description: describeCause(cause) });
+    this.publish('ended', { ...this.base(), cause, ...(status ? { status } : {}), description: describeCause(cause) });
     this.log.info({ cause, status }, 'call ended');
     this.emit('ended', cause);
   }

@@ -84,6 +84,24 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
     expect(outbound.answeredAt!.getTime()).to.be.at.most(inbound.ended!.at.getTime());
   });
 
+  it('keeps handling the call when a call-event listener of the server throws', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay });
+    for (const name of ['ringing', 'answered', 'ended'] as const) {
+      h.cc.events.on(name, () => {
+        throw new Error(`listener bug on ${name}`);
+      });
+    }
+    const pbx = sipp({ scenario: 'uas-answer.xml', port: pbxPort });
+    kills.push(pbx.kill);
+    await waitForUdpListener(pbxPort, pbx);
+    const caller = sipp({ scenario: 'uac-answer-expect-200.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}` });
+    kills.push(caller.kill);
+    ok(await caller.done, 'caller');
+    ok(await pbx.done, 'PBX');
+    await h.assertClean();
+  });
+
   it('ends the caller leg with BYE when the PBX hangs up first', async () => {
     const r = await call('uas-bye-first.xml', 'uac-answer-bye-received-expect-200.xml');
     ok(r.caller, 'caller');
