@@ -11,6 +11,8 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
 @Entity('messages')
 @Index(['interactionId', 'createdAt'])
 @Index(['interactionId', 'clientMessageId'], { unique: true })
+// The relay's resend sweep looks for lines still `stored` every second.
+@Index(['deliveryState', 'createdAt'])
 export class Message {
   @IdPrimary() id: string;
   @IdColumn() interactionId: string;
