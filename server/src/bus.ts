@@ -11,6 +11,7 @@ export type BusEvent =
   | { type: 'config.reloaded'; by: string; instance: string }
   | { type: 'agent.push'; agentIds: string[] | 'supervisors'; message: AgentServerMessage }
   | { type: 'visitor.push'; interactionId: string; message: WidgetServerMessage }
+  | { type: 'call.event'; event: 'ringing' | 'answered' | 'held' | 'resumed' | 'ended'; callId: string; interactionId: string | null; at: string; cause?: string; description?: string }
   | RoutingBusEvent;
 
 type Handler = (event: BusEvent) => void;

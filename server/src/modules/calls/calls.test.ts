@@ -27,7 +27,7 @@ describe('calls: widget calls and softphones through the SIP engine', function (
 
   before(async () => {
     pbxPort = await freePort();
-    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 50, extra: ['-trace_msg', '-message_file', trace] });
+    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 2, timeoutS: 50, extra: ['-trace_msg', '-message_file', trace] });
     await waitForUdpListener(pbxPort, pbx);
     t = await startTestServer({
       set: {
@@ -37,6 +37,7 @@ describe('calls: widget calls and softphones through the SIP engine', function (
         'websites/example.yaml:hours': 'always',
       },
     });
+    await api(t.url, 'POST', '/api/agents', { username: 'ext.agent', name: 'Ext Agent', role: 'agent', password: 'ext-password-1', extension: '201' }, await login(t.url));
   });
   after(async () => {
     pbx?.kill();
@@ -45,6 +46,43 @@ describe('calls: widget calls and softphones through the SIP engine', function (
 
   const wsPort = (url: string) => Number(new URL(url).port);
   const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+
+  it("originates: rings the agent's softphone, then dials the customer through the PBX, and bridges them", async () => {
+    const token = await login(t.url, 'ext.agent', 'ext-password-1');
+    const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
+    const phone = await softphone({ wsPort: wsPort(cred.wsUrl), username: cred.username, password: cred.password, user: '201', autoAnswer: true });
+    const heard: { event: string; callId: string }[] = [];
+    const off = t.sb.services.bus.on((e) => void (e.type === 'call.event' && heard.push(e)));
+    try {
+      expect(await phone.register()).to.equal(200);
+      const r = await api(t.url, 'POST', '/api/calls/originate', { number: '0612345678' }, token);
+      expect(r.status, JSON.stringify(r.body)).to.equal(202);
+      const callId = r.body.callId;
+      const call = await eventually(() => repo(Call).findOneBy({ id: callId }), (c) => !!c?.answeredAt);
+      const legs = await eventually(() => repo(CallLeg).find({ where: { callId: call!.id }, order: { side: 'ASC' } }), (l) => l.length === 2 && l.every((x) => x.answeredAt));
+      expect(legs.map((l) => [l.side, l.direction])).to.deep.equal([['a', 'outbound'], ['b', 'outbound']]);
+      expect(legs[1]!.remoteUri).to.contain('0612345678@127.0.0.1');
+      await phone.incoming[0]!.bye();
+      await eventually(() => repo(Call).findOneByOrFail({ id: callId }), (c) => !!c.endedAt);
+      await eventually(async () => heard.filter((e) => e.callId === callId).map((e) => e.event), (ev) => ev.includes('answered') && ev.includes('ended'));
+    } finally {
+      off();
+      await phone.stop();
+    }
+  });
+
+  it('refuses to originate for another agent, to an agent without extension, or to a non-number', async () => {
+    const token = await login(t.url, 'ext.agent', 'ext-password-1');
+    const admin = await login(t.url);
+    const adminId = (await api(t.url, 'GET', '/api/auth/me', undefined, admin)).body.agent.id;
+    expect((await api(t.url, 'POST', '/api/calls/originate', { number: '123456', agentId: adminId }, token)).status).to.equal(403);
+    const noExt = await api(t.url, 'POST', '/api/calls/originate', { number: '123456' }, admin);
+    expect(noExt.status).to.equal(400);
+    expect(noExt.body.error.fields[0].field).to.equal('agentId');
+    const bad = await api(t.url, 'POST', '/api/calls/originate', { number: 'call me maybe' }, token);
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.fields[0].field).to.equal('number');
+  });
 
   it('bridges a widget call to the PBX with the context headers, records it and closes the interaction at hang-up', async () => {
     const r = await api(t.url, 'POST', '/api/widget/example/calls', { name: 'Maria Rossi', email: 'maria@example.com', fields: { order: 'A-17' } }, undefined, ORIGIN);
@@ -100,11 +138,10 @@ describe('calls: widget calls and softphones through the SIP engine', function (
         await phone.stop();
       }
     }
-    expect(await repo(CallLeg).count()).to.equal(2); // only the first test's call ever reached the PBX
+    expect(await repo(CallLeg).count()).to.equal(4); // only the two earlier calls ever reached the PBX
   });
 
   it('gives an agent SIP credentials that register, and stop working after logout', async () => {
-    await api(t.url, 'POST', '/api/agents', { username: 'ext.agent', name: 'Ext Agent', role: 'agent', password: 'ext-password-1', extension: '201' }, await login(t.url));
     const token = await login(t.url, 'ext.agent', 'ext-password-1');
     const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
     expect(cred.username).to.equal('ext.agent');

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { CallEvents } from '@switchboard/sip';
 import type { Logger } from '../../logger.js';
+import type { EventBus } from '../../bus.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 
@@ -9,7 +10,17 @@ import { InteractionEvent } from '../journey/event.entity.js';
  * for phone queues, so answered means assigned and the end of the call closes the interaction.
  * Each step also lands in the contact's journey.
  */
-export function followCalls(events: CallEvents, db: DataSource, log: Logger): void {
+export function followCalls(events: CallEvents, db: DataSource, bus: EventBus, log: Logger): void {
+  // The rest of the server (desktops, supervisors, callbacks) hears every call step on the bus.
+  const announce = (event: 'ringing' | 'answered' | 'held' | 'resumed' | 'ended', e: { callSessionId: string; interactionId?: string; at: Date }, extra: { cause?: string; description?: string } = {}) =>
+    bus
+      .publish({ type: 'call.event', event, callId: e.callSessionId.replace(/-/g, ''), interactionId: e.interactionId ?? null, at: e.at.toISOString(), ...extra })
+      .catch((err) => log.warn({ err }, 'could not announce a call event'));
+  events.on('ringing', (e) => void announce('ringing', e));
+  events.on('answered', (e) => void announce('answered', e));
+  events.on('held', (e) => void announce(e.held ? 'held' : 'resumed', e));
+  events.on('ended', (e) => void announce('ended', e, { cause: e.cause, description: e.description }));
+
   const step = async (interactionId: string, type: string, data: Record<string, unknown>, change: Partial<Interaction>) => {
     await db.transaction(async (m) => {
       const i = await m.getRepository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } });

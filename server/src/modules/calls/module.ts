@@ -64,7 +64,7 @@ async function start(s: Services): Promise<() => Promise<void>> {
     logger: log,
     keepaliveMs: trunk.optionsPingSeconds * 1000,
   });
-  followCalls(control.events, s.db, log);
+  followCalls(control.events, s.db, s.bus, log);
   await engine.listen();
   const wsPort = engine.stack.transports.port('ws');
   const host = c.sip.publicHost ?? c.sip.host;

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
-import { HttpError, badRequest } from '../../http/errors.js';
+import { HttpError, badRequest, forbidden, notFound } from '../../http/errors.js';
 import { newId } from '../../db/ids.js';
 import { hoursStatus } from '../websites/hours.js';
 import { Interaction } from '../interactions/interaction.entity.js';
@@ -8,7 +8,7 @@ import { InteractionEvent } from '../journey/event.entity.js';
 import type { Services } from '../../services.js';
 import type { Website } from '../../config/schema.js';
 import type { Principal } from '../agents/sessions.js';
-import { widgetCallBody } from './schema.js';
+import { originateBody, widgetCallBody } from './schema.js';
 import { calls } from './module.js';
 
 const sipDown = () => new HttpError(503, 'calls_unavailable', 'Calls are not available right now. Try the chat or ask for a callback.');
@@ -67,6 +67,33 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
       const agent = await s.agents.get(p.agentId);
       const cred = await sip.credentials.agentSecret(agent, s.config().main.security.sessionTtlHours * 3600);
       return { wsUrl: sip.wsUrl, domain: sip.domain, extension: agent.extension, uri: `sip:${agent.extension ?? agent.username}@${sip.domain}`, ...cred };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/calls/originate',
+    summary: "Call an agent's softphone (or extension through the PBX), then the customer's number, and bridge them",
+    tag: 'calls',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    body: originateBody,
+    handler: async (ctx, { body }) => {
+      const sip = calls();
+      if (!sip) throw sipDown();
+      const p = ctx.state.principal as Principal;
+      const agentId = body.agentId ?? p.agentId;
+      if (agentId !== p.agentId && p.role === 'agent') throw forbidden('Agents may only place calls from their own phone.');
+      const agent = await s.agents.get(agentId);
+      if (!agent.extension) throw badRequest(`${agent.displayName} has no extension to call first.`, [{ field: 'agentId', problem: 'agent has no extension' }]);
+      if (body.interactionId && !(await s.db.getRepository(Interaction).existsBy({ id: body.interactionId }))) throw notFound('Interaction');
+      const session = await sip.control.originate({
+        a: { kind: 'agent', agentId: agent.id, extension: agent.extension, displayName: agent.displayName },
+        bNumber: body.number,
+        ...(body.interactionId ? { context: { interactionId: body.interactionId } } : {}),
+      });
+      ctx.status = 202;
+      return { callId: session.id.replace(/-/g, '') };
     },
   });
 }
