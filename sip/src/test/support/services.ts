@@ -46,17 +46,25 @@ export function stopOwnRtpengine(): void {
   ownRtpengine = undefined;
 }
 
-/** A port free for both UDP and TCP on 127.0.0.1. */
+/**
+ * A port free for both UDP and TCP on 127.0.0.1, drawn from 20000–29999: outside the kernel's
+ * ephemeral range (other processes' outgoing sockets) and rtpengine's media ports (40000–40999),
+ * so it is still free when sipp or the engine binds it a moment later.
+ */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const udp = dgram.createSocket('udp4');
-    const port = await new Promise<number>((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
-    const tcpFree = await new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
     });
-    await new Promise<void>((r) => udp.close(() => r()));
+    if (!udpFree) continue;
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const t = net.createServer();
+      t.once('error', () => resolve(false));
+      t.listen(port, '127.0.0.1', () => t.close(() => resolve(true)));
+    });
     if (tcpFree) return port;
   }
 }
