@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { accept, cid, entity, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { accept, cid, entity, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 const files = mkdtempSync(path.join(os.tmpdir(), 'sb-widget-files-'));
 function file(name: string, bytes: number): string {
@@ -100,6 +100,60 @@ describe('widget: chat with an agent', () => {
     expect(closed.state).to.equal('closed');
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await frame.getByLabel('Name').waitFor();
+    agent.socket.close();
+  });
+
+  it('shows the queue position until an agent takes the chat, and mails the transcript on request after the end', async () => {
+    const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }], available: false });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await fillChatForm(frame);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.locator('.sb-queue', { hasText: 'You are number 1 in the queue.' }).waitFor();
+    await setState(sb.url, agent, 'available');
+    const offer = await nextOffer(agent, 10000);
+    await accept(sb.url, agent, offer.offerId);
+    await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+    await frame.locator('.sb-queue').waitFor({ state: 'hidden' });
+    // Escape first closes the confirmation only, then the whole widget.
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByRole('alertdialog').press('Escape');
+    expect(await frame.getByRole('alertdialog').count()).to.equal(0);
+    expect(await page.locator('[data-switchboard-widget] button[aria-expanded="true"]').count()).to.equal(1);
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByRole('button', { name: 'Yes, end it' }).click();
+    await frame.getByRole('button', { name: 'Email me the transcript' }).click();
+    expect(await frame.locator('.sb-transcript-sent').textContent()).to.equal('The transcript will be sent to ada@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).press('Escape');
+    await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
+    agent.socket.close();
+  });
+
+  it('lets the visitor cancel an upload in progress and send it again', async () => {
+    const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await fillChatForm(frame);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const offer = await nextOffer(agent, 10000);
+    await accept(sb.url, agent, offer.offerId);
+    await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+    // Uploads hang until released, so the progress bar and its cancel button stay up.
+    await page.route('**/files?name=*', () => undefined);
+    await frame.locator('.sb-picker').setInputFiles(file('notes.txt', 2000));
+    const input = frame.getByLabel('Type a message');
+    await input.fill('See the notes');
+    await input.press('Enter');
+    await frame.getByRole('progressbar', { name: 'Uploading notes.txt' }).waitFor();
+    await frame.getByRole('button', { name: 'Cancel' }).click();
+    await frame.getByRole('progressbar').waitFor({ state: 'detached' });
+    expect(await input.inputValue()).to.equal('See the notes');
+    expect(await frame.locator('.sb-pending-file').count()).to.equal(1);
+    expect(await frame.locator('.sb-line.sb-visitor').count()).to.equal(0);
+    await page.unroute('**/files?name=*');
+    await input.press('Enter');
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'See the notes', 10000);
+    expect(got.message.attachments.map((a: any) => a.fileName)).to.deep.equal(['notes.txt']);
     agent.socket.close();
   });
 

@@ -18,7 +18,7 @@ const server = await import(serverDist('test/server.js'));
 const chat = await import(serverDist('modules/chat/testing.js'));
 export const { command, cid } = chat;
 export const { api, login } = server;
-export const { makeAgent, nextOffer, accept } = routing;
+export const { makeAgent, nextOffer, accept, setState } = routing;
 
 export interface Switchboard {
   url: string;

@@ -375,7 +375,10 @@ export class ChatView {
       h('button', { type: 'button', class: 'sb-secondary', onclick: () => { dialog.remove(); this.input.focus(); } }, t('no')),
     );
     dialog.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') dialog.remove();
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      dialog.remove();
+      this.input.focus();
     });
     this.app.shell.body.append(dialog);
     dialog.querySelector('button')?.focus();

@@ -30,6 +30,10 @@ export class App {
     document.documentElement.style.setProperty('--sb-on-primary', onColour(this.config.look.primaryColor));
     this.shell = new Shell(this.config, () => this.host.send({ type: 'close' }));
     this.host.onMessage((m) => this.onHost(m));
+    // Escape closes the widget (and gives focus back to the bubble), unless a dialog took it.
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) this.host.send({ type: 'close' });
+    });
     this.home();
     this.host.send({ type: 'ready' });
   }
