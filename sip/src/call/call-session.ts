@@ -28,6 +28,9 @@ export interface CallSessionDeps {
   log: Logger;
 }
 
+/** Header carrying the EndCause to the caller (final response or BYE), for the widget. */
+export const END_CAUSE_HEADER = 'x-end-cause';
+
 export type CallState = 'setup' | 'ringing' | 'answered' | 'ended';
 
 export interface CallSessionEvents {
@@ -351,11 +354,15 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     this.abortB?.abort();
     if (this.pendingA && !this.pendingA.finalSent) {
       const s = status && status >= 400 ? status : 480;
-      this.pendingA.send(cause === 'canceled' ? 487 : s === 487 ? 480 : s);
+      // The widget shows a sentence for the cause; it gets the cause itself, not just a status.
+      this.pendingA.send(cause === 'canceled' ? 487 : s === 487 ? 480 : s, undefined, { headers: { [END_CAUSE_HEADER]: cause } });
     }
     const legs = [this.a, this.b].filter((l): l is Leg => !!l);
     // BYE goes out now; its response is not waited for (a vanished peer would hold media for 32 s).
-    for (const l of legs) l.dialog?.destroy().catch((err: unknown) => this.log.warn({ err }, 'BYE failed'));
+    for (const l of legs) {
+      const headers = l === this.a ? { [END_CAUSE_HEADER]: cause } : undefined;
+      l.dialog?.destroy(headers ? { headers } : {}).catch((err: unknown) => this.log.warn({ err }, 'BYE failed'));
+    }
     if (this.mediaUsed) {
       try {
         await media.delete(this.id);
