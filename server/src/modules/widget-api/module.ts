@@ -26,7 +26,8 @@ export const widgetApiModule: ServerModule = {
     router.get('/widget/frame/:websiteId', deps.rateLimit('widget'), async (ctx) => {
       const website = findWebsite(s.config(), ctx.params.websiteId);
       if (!website) throw notFound('Website');
-      await serveFrame(ctx, website);
+      const sip = s.config().main.sip as { host: string; publicHost?: string };
+      await serveFrame(ctx, website, sip.publicHost ?? sip.host);
     });
   },
 };

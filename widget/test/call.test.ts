@@ -1,0 +1,56 @@
+// A widget call end to end: the visitor tests the devices, calls, and sip.js (loaded only now)
+// reaches a sipp "PBX" through Switchboard's SIP engine and rtpengine; mute, keypad and hang-up.
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { entity, hostSite, launchChromium, openWidget, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+
+const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
+const { freePort, sipp, waitForUdpListener } = await import(support('services.js'));
+
+describe('widget: a call through the SIP engine to the PBX', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  let page: Page;
+  let pbx: { kill(): void };
+  before(async () => {
+    const pbxPort = await freePort();
+    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 50 });
+    await waitForUdpListener(pbxPort, pbx);
+    sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.port': pbxPort, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+    page = await browser.newPage({ locale: 'en-GB' });
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+    pbx?.kill();
+  });
+
+  it('connects, mutes, sends keypad tones and hangs up; the call is recorded', async () => {
+    const sipLoaded: string[] = [];
+    page.on('request', (r) => void (/sip-call-/.test(r.url()) && sipLoaded.push(r.url())));
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Call', exact: true }).click();
+    await frame.getByRole('button', { name: 'Test my devices' }).click();
+    await frame.locator('.sb-results li').nth(2).waitFor({ timeout: 20000 });
+    expect(await frame.locator('.sb-results .sb-bad').count()).to.equal(0);
+    expect(sipLoaded).to.deep.equal([]);
+    await frame.getByRole('button', { name: 'Continue' }).click();
+    await frame.getByRole('button', { name: 'Call now' }).click();
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    expect(sipLoaded).to.have.length(1);
+    const mute = frame.getByRole('button', { name: 'Mute' });
+    await mute.click();
+    expect(await frame.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).to.equal('true');
+    await frame.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: '5' }).click();
+    await frame.getByRole('button', { name: 'Hang up' }).click();
+    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
+    const calls = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } });
+    expect(calls).to.have.length(1);
+  });
+});
