@@ -2,8 +2,12 @@
 // dispose from a searchable list, wrap-up, and RONA when an offer is ignored. Interactions are
 // created through the routing API, as the channels do.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+
+// wfuzz's XSS list (Debian package wfuzz, wordlist/Injections/XSS.txt), copied verbatim.
+const XSS = readFileSync(new URL('./fixtures/xss-wfuzz.txt', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
 
 const AGENT = { username: 'olga', password: 'correct-horse-battery', name: 'Olga Rossi' };
 
@@ -148,5 +152,31 @@ describe('offers and interactions (Chromium against a real server)', function ()
     await card.first().waitFor({ state: 'detached' });
     const mine = await page.evaluate(() => fetch('/api/interactions/mine').then((r) => r.json()));
     expect(mine.interactions ?? []).to.have.length(0);
+  });
+
+  it('shows what customers typed (an XSS payload list) as text, never as markup or script', async () => {
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const variables = Object.fromEntries(XSS.map((p, i) => [`field_${i}`, p]));
+    const r = await api(server.url, 'POST', '/api/routing/interactions', { channel: 'chat', queueId: 'support-chat', subject: XSS[0], routingVariables: variables }, admin);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const card = page.locator('[data-test=offer]');
+    await card.waitFor();
+    expect(await card.locator('[data-test=offer-subject]').textContent()).to.equal(XSS[0]);
+    const markup = page.locator(':is(main, sb-offer-popover) :is(img, script, iframe, svg, object, embed, style, link)');
+    expect(await markup.count()).to.equal(0);
+    await card.locator('[data-test=offer-accept]').click();
+    const detail = page.locator('[data-test=interaction-detail]');
+    await detail.waitFor();
+    const shown = await detail.locator('dd').allTextContents();
+    for (const p of XSS) expect(shown, p).to.include(p);
+    // Nothing the payloads describe became an element, and none of their handlers ran.
+    expect(await markup.count()).to.equal(0);
+    expect(dialogs).to.deep.equal([]);
+    await page.locator('[data-test=close]').click();
+    await detail.waitFor({ state: 'detached' });
   });
 });
