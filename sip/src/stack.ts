@@ -129,7 +129,9 @@ export class SipStack {
       return;
     }
     const tx = this.createServer(req, flow);
-    if (req.method === 'INVITE') tx.respond(makeResponse(req, 100, 'Trying'));
+    // §17.2.1: 100 Trying only when the TU has not answered within 100 ms (the RFC allows 200) —
+    // usually a 180 or a challenge goes out first, which saves a message per call both ways.
+    if (req.method === 'INVITE') tx.tryingAfter(100, () => makeResponse(req, 100, 'Trying'));
     if (!this.user) {
       tx.respond(makeResponse(req, 503, 'Service Unavailable'));
       return;

@@ -61,6 +61,7 @@ export class ServerTransaction {
   lastResponse?: SipResponse;
   private readonly timers = new Timers();
   private timerG?: NodeJS.Timeout;
+  private makeTrying?: () => SipResponse;
 
   constructor(
     readonly request: SipRequest,
@@ -111,9 +112,19 @@ export class ServerTransaction {
     void t4;
   }
 
+  /** Sends the provisional built by `make` if nothing was sent within `ms`. */
+  tryingAfter(ms: number, make: () => SipResponse): void {
+    this.makeTrying = make;
+    this.timers.set(ms, () => {
+      if (!this.lastResponse && this.state === 'proceeding') this.respond(make());
+    });
+  }
+
   /** The same request arrived again: repeat what we last said. */
   onRetransmission(): void {
-    if (this.lastResponse && this.state !== 'confirmed' && this.state !== 'terminated') this.send(this.lastResponse, this.flow);
+    // The caller is retransmitting before we said anything: tell it now that we are working.
+    if (!this.lastResponse && this.makeTrying && this.state === 'proceeding') this.respond(this.makeTrying());
+    else if (this.lastResponse && this.state !== 'confirmed' && this.state !== 'terminated') this.send(this.lastResponse, this.flow);
   }
 
   /** ACK for a non-2xx final response. */
