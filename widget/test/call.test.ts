@@ -1,5 +1,5 @@
 // A widget call end to end: the visitor tests the devices, calls, and sip.js (loaded only now)
-// reaches a sipp "PBX" through Switchboard's SIP engine and rtpengine; mute, keypad and hang-up.
+// reaches a sipp "PBX" (echoing RTP) through Switchboard's SIP engine and rtpengine; mute, keypad, hang-up.
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,7 +16,8 @@ describe('widget: a call through the SIP engine to the PBX', () => {
   let pbx: { kill(): void };
   before(async () => {
     const pbxPort = await freePort();
-    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 50 });
+    // sipp echoes every RTP packet it gets: what the browser says comes back, so hearing it proves both directions.
+    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 50, extra: ['-rtp_echo', '-mp', String(await freePort())] });
     await waitForUdpListener(pbxPort, pbx);
     sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.port': pbxPort, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
     site = await hostSite(sb.url);
@@ -30,7 +31,7 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     pbx?.kill();
   });
 
-  it('connects, mutes, sends keypad tones and hangs up; the call is recorded', async () => {
+  it('connects with audio both ways, mutes, sends keypad tones and hangs up; the call is recorded', async () => {
     const sipLoaded: string[] = [];
     page.on('request', (r) => void (/sip-call-/.test(r.url()) && sipLoaded.push(r.url())));
     const frame = await openWidget(page, site);
@@ -43,6 +44,24 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     await frame.getByRole('button', { name: 'Call now' }).click();
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
     expect(sipLoaded).to.have.length(1);
+    const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
+    // Chromium's fake microphone beeps; its echo must be audible in the remote stream.
+    const peak = await frameHandle.evaluate(async () => {
+      const el = document.querySelector<HTMLMediaElement>('.sb-remote-audio')!;
+      const ctx = new AudioContext();
+      const analyser = ctx.createAnalyser();
+      ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
+      const buf = new Uint8Array(analyser.fftSize);
+      let max = 0;
+      for (let n = 0; n < 40; n++) {
+        await new Promise((r) => setTimeout(r, 100));
+        analyser.getByteTimeDomainData(buf);
+        for (const v of buf) max = Math.max(max, Math.abs(v - 128));
+      }
+      await ctx.close();
+      return max;
+    });
+    expect(peak).to.be.greaterThan(5);
     const mute = frame.getByRole('button', { name: 'Mute' });
     await mute.click();
     expect(await frame.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).to.equal('true');

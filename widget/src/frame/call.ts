@@ -167,7 +167,8 @@ class CallFlow {
   private async place(fields: Record<string, unknown>): Promise<void> {
     const app = this.app;
     const status = h('p', { class: 'sb-call-state', 'aria-live': 'assertive' }, t('connecting'));
-    const remote = h('video', { class: 'sb-remote', autoplay: true, playsinline: true, 'aria-label': t('agent') });
+    // Audio calls play the agent through a hidden <audio>; video calls through the visible <video>.
+    const remote = this.video ? h('video', { class: 'sb-remote', autoplay: true, playsinline: true, 'aria-label': t('agent') }) : h('audio', { class: 'sb-remote-audio', autoplay: true });
     let handle: CallHandle | null = null;
     let muted = false;
     let camOn = true;
@@ -179,7 +180,7 @@ class CallFlow {
       this.stop();
       app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('callEnded')), reason ? h('p', { class: 'sb-warn' }, t('callFailed', { reason })) : null, h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('home'))));
     };
-    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, this.video ? remote : null, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
+    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, remote, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
     let ticket: CallTicket;
     try {
       const r = await call<CallAnswer>('POST', '/calls', callBody(this.video, this.fields, fields));
@@ -201,7 +202,7 @@ class CallFlow {
         },
         remote: (s) => {
           remote.srcObject = s;
-          if (this.speaker && 'setSinkId' in remote) void (remote as HTMLVideoElement & { setSinkId(id: string): Promise<void> }).setSinkId(this.speaker);
+          if (this.speaker && 'setSinkId' in remote) void (remote as HTMLMediaElement & { setSinkId(id: string): Promise<void> }).setSinkId(this.speaker);
         },
       });
     } catch (err) {
