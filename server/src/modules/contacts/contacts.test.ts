@@ -11,11 +11,11 @@ describe('contacts', () => {
   after(() => t.stop());
 
   it('creates, finds, edits and merges custom fields', async () => {
-    const created = await api(t.url, 'POST', '/api/contacts', { name: 'Maria Rossi', email: 'Maria@Example.com', phone: '+39 02 1234', customFields: { customer_no: 'C-17' } }, token);
+    const created = await api(t.url, 'POST', '/api/contacts', { name: 'Maria Rossi', email: 'Maria.Contacts@Example.com', phone: '+39 02 1234', customFields: { customer_no: 'C-17' } }, token);
     expect(created.status).to.equal(201);
     const c = created.body.contact;
     expect(c.id).to.match(/^[0-9a-f]{32}$/);
-    expect(c.email).to.equal('maria@example.com');
+    expect(c.email).to.equal('maria.contacts@example.com');
     const found = await api(t.url, 'GET', '/api/contacts?q=rossi', undefined, token);
     expect(found.body.contacts.map((x: { id: string }) => x.id)).to.include(c.id);
     const edited = await api(t.url, 'PATCH', `/api/contacts/${c.id}`, { customFields: { tier: 'gold' } }, token);
