@@ -18,3 +18,4 @@ export { Registrar, type Binding } from './call/registrar.js';
 export { digestAuth, type Authenticator, type AuthLookup, type AuthMiddlewareOptions } from './auth/middleware.js';
 export { floodLimit, type FloodLimitOptions } from './auth/flood.js';
 export { TrunkMonitor, type TrunkStatus, type TrunkMonitorEvents } from './call/trunk-monitor.js';
+export { startSipService, type SipService, type SipServiceOptions } from './service.js';

@@ -52,8 +52,15 @@ export class Transports extends EventEmitter<TransportEvents> {
       udp.on('message', (data, rinfo) => this.emit('message', data, { protocol: 'udp', address: rinfo.address, port: rinfo.port }, false));
       udp.on('error', (err) => this.emit('error', err));
       await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(this.opts.udpPort, host, () => resolve());
+        const failed = (err: Error): void => {
+          udp.close();
+          reject(err);
+        };
+        udp.once('error', failed);
+        udp.bind(this.opts.udpPort, host, () => {
+          udp.off('error', failed); // later errors (a send to a vanished peer) must not close it
+          resolve();
+        });
       });
       // Bursts of calls overflow the kernel's default 208 KiB receive buffer, and every dropped
       // datagram costs a 500 ms retransmission; ask for 4 MiB (capped by net.core.rmem_max).
