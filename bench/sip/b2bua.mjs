@@ -2,6 +2,7 @@
 // INVITE to a sipp UAS, media either passed through or offered/answered through rtpengine.
 // Runs in its own process so its CPU time can be measured alone. Talks to run.mjs over IPC.
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import process from 'node:process';
 import { pino } from 'pino';
 import { SipEngine, CallSession, CallEvents, PassthroughRelay, RtpEngineRelay } from '../../sip/dist/index.js';
@@ -24,8 +25,12 @@ engine.use('INVITE', async (req, res) => {
   await session.bridge(req, res, 'rtp', target);
 });
 await engine.listen();
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 process.on('message', (m) => {
-  if (m === 'report') process.send({ cpu: process.cpuUsage(), dialogs: engine.dialogs.size, causes, rss: process.memoryUsage().rss });
+  if (m === 'report') process.send({ cpu: process.cpuUsage(), dialogs: engine.dialogs.size, causes, rss: process.memoryUsage().rss,
+    loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } });
+  if (m === 'reset-loop') loopDelay.reset();
   if (m === 'stop') void engine.close().then(() => process.exit(0));
 });
 process.send({ ready: true });

@@ -107,6 +107,7 @@ async function startSwitchboard(media, uasPort) {
     port,
     cpuMs: async () => { const m = await report(); return (m.cpu.user + m.cpu.system) / 1000; },
     report,
+    resetLoop: () => child.send('reset-loop'),
     stop: async () => { child.send('stop'); await new Promise((r) => child.once('exit', r)); },
   };
 }
@@ -153,8 +154,10 @@ async function measure(name, start) {
   let best = null;
   for (const rate of RATES) {
     const cpu0 = sut.cpuMs ? await sut.cpuMs() : null;
+    sut.resetLoop?.();
     const r = await sippUac(sut.port, rate);
     const cpu1 = sut.cpuMs ? await sut.cpuMs() : null;
+    if (sut.report) r.eventLoopDelayMs = (await sut.report()).loopDelayMs;
     if (cpu0 !== null && r.succeeded) r.cpuMsPerCall = +((cpu1 - cpu0) / r.succeeded).toFixed(3);
     r.sustained = r.failed / r.calls < 0.001 && r.achievedCps >= rate * 0.95 && r.sippExit === 0;
     steps.push(r);
