@@ -48,10 +48,10 @@ export class ChatService {
     }
     if (input.attachmentIds?.length) await this.checkAttachments(input.interactionId, input.attachmentIds);
     const { message, created } = await this.store.add(input);
-    const payload = await this.store.payload(message);
+    const payload = await this.store.payload(message, !created || !!input.attachmentIds?.length);
     if (created) {
       if (message.authorKind === 'note') await this.pushToAgents(message.interactionId, { type: 'chat.message', message: payload });
-      else this.forward(message);
+      else this.forward(message, payload);
     }
     return payload;
   }
@@ -67,19 +67,34 @@ export class ChatService {
     if (bad.length) throw new HttpError(400, 'invalid_request', 'Some attachments are unknown, belong to another chat or were already sent.', [{ field: 'attachmentIds', problem: `unusable: ${bad.join(', ')}` }]);
   }
 
+  /**
+   * Lines this instance sent and whose echo it waits for: the echo then needs no database read.
+   * Bounded; a line missing here (resent after a restart) is read from MySQL.
+   */
+  private readonly inflight = new Map<string, ChatMessagePayload>();
+
   /** Into the room; if XMPP is away the line stays `stored` and the pending sweep sends it later. */
-  forward(m: Message): void {
+  forward(m: Message, payload?: ChatMessagePayload): void {
+    if (payload) {
+      if (this.inflight.size >= 10_000) this.inflight.delete(this.inflight.keys().next().value!);
+      this.inflight.set(m.id, payload);
+    }
     this.relay.message(m).catch((err) => this.s.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'chat line not relayed yet; will retry'));
   }
 
   /** A line the room echoed (or, for a closed chat, one that will never go through a room). */
   async delivered(messageId: string, stanzaId: string | null): Promise<void> {
+    const cached = this.inflight.get(messageId);
+    this.inflight.delete(messageId);
     if (!(await this.store.markSent(messageId, stanzaId))) return;
-    const m = await this.store.get(messageId);
-    if (!m) return;
-    const message = await this.store.payload(m);
-    await this.hub.pushToVisitors(m.interactionId, { type: 'chat.message', message });
-    await this.pushToAgents(m.interactionId, { type: 'chat.message', message });
+    let message = cached;
+    if (!message) {
+      const m = await this.store.get(messageId);
+      if (!m) return;
+      message = await this.store.payload(m);
+    }
+    message = { ...message, deliveryState: 'sent' };
+    await Promise.all([this.hub.pushToVisitors(message.interactionId, { type: 'chat.message', message }), this.pushToAgents(message.interactionId, { type: 'chat.message', message })]);
   }
 
   async onReflected(r: Reflected): Promise<void> {
@@ -115,14 +130,11 @@ export class ChatService {
 
   /** The owner, the conference guest and supervisors monitoring: who sees the agent side. */
   async agentsOf(interactionId: string): Promise<string[]> {
-    const ids = new Set<string>(await this.s.redis.client.smembers(this.monitorsKey(interactionId)));
-    try {
-      const p = await this.s.routing.payload(interactionId);
-      if (p.ownerId) ids.add(p.ownerId);
-      if (p.conferenceAgentId) ids.add(p.conferenceAgentId);
-    } catch {
-      // Closed or unknown: monitors only.
-    }
+    // Routing's live record in Redis says who holds the interaction now (owner, conference guest).
+    const [monitors, live] = await Promise.all([this.s.redis.client.smembers(this.monitorsKey(interactionId)), this.s.routing.engine.interactionLive(interactionId)]);
+    const ids = new Set<string>(monitors);
+    if (live.owner) ids.add(live.owner);
+    if (live.conf) ids.add(live.conf);
     return [...ids];
   }
 
@@ -137,14 +149,8 @@ export class ChatService {
 
   /** May this desktop user act in (or read) this chat? Owners and guests act; supervisors read and add notes. */
   async access(p: Principal, interactionId: string, need: 'write' | 'note' | 'read'): Promise<Interaction> {
-    const i = await this.interaction(interactionId);
-    let live: { ownerId: string | null; conferenceAgentId: string | null } = { ownerId: i.assignedAgentId, conferenceAgentId: null };
-    try {
-      live = await this.s.routing.payload(interactionId);
-    } catch {
-      // keep what MySQL says
-    }
-    const participant = live.ownerId === p.agentId || live.conferenceAgentId === p.agentId;
+    const [i, live] = await Promise.all([this.interaction(interactionId), this.s.routing.engine.interactionLive(interactionId)]);
+    const participant = (!!live.owner && live.owner === p.agentId) || (!!live.conf && live.conf === p.agentId);
     const supervisor = p.role !== 'agent';
     if (need === 'write') {
       if (!participant) throw new HttpError(403, 'not_yours', 'Only the agents handling this chat can write in it.');
@@ -161,6 +167,17 @@ export class ChatService {
   async queueInfo(i: Interaction): Promise<ChatQueueInfo> {
     if (['queued', 'offered'].includes(i.state)) return this.s.routing.position(i.id);
     return { state: i.state, position: null, estimatedWaitSeconds: null };
+  }
+
+  private readonly names = new Map<string, string | null>();
+
+  /** The visitor's display name (the contact's), remembered: it is on every line they write. */
+  async visitorName(i: Interaction): Promise<string | null> {
+    if (this.names.has(i.id)) return this.names.get(i.id)!;
+    const name = await this.s.routing.records.customerName(i.contactId);
+    if (this.names.size >= 10_000) this.names.delete(this.names.keys().next().value!);
+    this.names.set(i.id, name);
+    return name;
   }
 
   async agentName(agentId: string): Promise<string> {

@@ -21,7 +21,7 @@ export class ChatSockets {
       if (existing) return this.chat.store.payload(existing);
       throw new HttpError(409, 'chat_closed', 'This chat has ended. Start a new chat to write again.');
     }
-    const name = await this.chat.s.routing.records.customerName(i.contactId);
+    const name = await this.chat.visitorName(i);
     return this.chat.post({ interactionId: i.id, authorKind: 'visitor', authorName: name, body: m.body, clientMessageId: m.clientMessageId, attachmentIds: m.attachmentIds });
   }
 
@@ -44,7 +44,7 @@ export class ChatSockets {
     });
     hub.onVisitorCommand(v.typing, async (conn, cmd) => {
       const i = await this.subscribed(conn, cmd.interactionId);
-      if (ChatService.isOpen(i)) await this.chat.typing(i.id, 'visitor', await this.chat.s.routing.records.customerName(i.contactId), cmd.state);
+      if (ChatService.isOpen(i)) await this.chat.typing(i.id, 'visitor', await this.chat.visitorName(i), cmd.state);
       return { type: 'ok' };
     });
     hub.onVisitorCommand(v.received, async (conn, cmd) => {

@@ -31,10 +31,6 @@ export class ChatStore {
    */
   async add(input: NewMessage): Promise<{ message: Message; created: boolean }> {
     const cid = input.clientMessageId ?? null;
-    if (cid) {
-      const existing = await this.messages.findOneBy({ interactionId: input.interactionId, clientMessageId: cid });
-      if (existing) return { message: existing, created: false };
-    }
     const m = this.messages.create({
       id: newId(),
       interactionId: input.interactionId,
@@ -49,14 +45,16 @@ export class ChatStore {
       createdAt: new Date(),
     });
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.getRepository(Message).insert(m);
-        if (input.attachmentIds?.length) {
-          await tx.getRepository(Attachment).update({ id: In(input.attachmentIds), interactionId: input.interactionId, messageId: IsNull() }, { messageId: m.id });
-        }
-      });
+      if (input.attachmentIds?.length) {
+        await this.db.transaction(async (tx) => {
+          await tx.getRepository(Message).insert(m);
+          await tx.getRepository(Attachment).update({ id: In(input.attachmentIds!), interactionId: input.interactionId, messageId: IsNull() }, { messageId: m.id });
+        });
+      } else {
+        await this.messages.insert(m);
+      }
     } catch (err) {
-      // Two retries racing each other: the unique index let one in; answer with that one.
+      // A retry (or two racing each other): the unique index let the first one in; answer with it.
       if (cid && (err as { code?: string }).code === 'ER_DUP_ENTRY') {
         const existing = await this.messages.findOneBy({ interactionId: input.interactionId, clientMessageId: cid });
         if (existing) return { message: existing, created: false };
@@ -96,8 +94,8 @@ export class ChatStore {
     return visible.map((m) => presentMessage(m, atts.get(m.id)));
   }
 
-  async payload(m: Message): Promise<ChatMessagePayload> {
-    return presentMessage(m, (await this.attachmentsOf([m.id])).get(m.id));
+  async payload(m: Message, hasAttachments = true): Promise<ChatMessagePayload> {
+    return presentMessage(m, hasAttachments ? (await this.attachmentsOf([m.id])).get(m.id) : []);
   }
 
   private async attachmentsOf(messageIds: string[]): Promise<Map<string, Attachment[]>> {

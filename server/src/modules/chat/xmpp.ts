@@ -199,6 +199,11 @@ export class XmppConnection {
       }
       return;
     }
+    if (stanza.is('message') && stanza.attrs.type === 'error') {
+      // A line the room refused (not in the room, room gone): it stays stored and is sent again.
+      this.log.warn({ room, error: stanza.getChild('error')?.toString().slice(0, 300) }, 'room refused a message');
+      return;
+    }
     if (stanza.is('message') && stanza.attrs.type === 'groupchat') {
       for (const h of this.stanzaHandlers) {
         try {
