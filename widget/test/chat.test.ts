@@ -103,6 +103,33 @@ describe('widget: chat with an agent', () => {
     agent.socket.close();
   });
 
+  it('keeps the chat across pages of the website: reopened with its history, lines still flow', async () => {
+    const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await fillChatForm(frame);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const offer = await nextOffer(agent, 10000);
+    await accept(sb.url, agent, offer.offerId);
+    const input = frame.getByLabel('Type a message');
+    await input.fill('Before moving on');
+    await input.press('Enter');
+    await frame.locator('.sb-line.sb-visitor .sb-sent, .sb-line.sb-visitor .sb-delivered').first().waitFor();
+    await page.goto(`${site.origin}/?page=2`);
+    const again = page.frameLocator('[data-switchboard-widget] iframe');
+    await again.locator('.sb-line.sb-visitor', { hasText: 'Before moving on' }).waitFor();
+    expect(await page.locator('[data-switchboard-widget] button').getAttribute('aria-expanded')).to.equal('true');
+    await command(agent.socket, { type: 'chat.send', interactionId: offer.interactionId, clientMessageId: cid(), body: 'Still here.' });
+    await again.locator('.sb-line.sb-agent', { hasText: 'Still here.' }).waitFor();
+    await again.getByRole('button', { name: 'End chat' }).click();
+    await again.getByRole('button', { name: 'Yes, end it' }).click();
+    await again.getByRole('heading', { name: 'The chat has ended.' }).waitFor();
+    // Ended: the next page starts fresh.
+    await page.goto(`${site.origin}/?page=3`);
+    await page.frameLocator('[data-switchboard-widget] iframe').locator('.sb-channel-chat').waitFor();
+    agent.socket.close();
+  });
+
   it('shows the queue position until an agent takes the chat, and mails the transcript on request after the end', async () => {
     const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }], available: false });
     const frame = await openWidget(page, site);

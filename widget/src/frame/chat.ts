@@ -33,6 +33,28 @@ interface Line {
   attachmentIds: string[];
 }
 
+const STORE = `switchboard.chat.${websiteId}`;
+const ACTIVE = ['new', 'queued', 'offered', 'assigned', 'conference'];
+
+/** The running chat survives page changes on the website: its id and token, for this tab only. */
+function remember(s: { interactionId: string; token: string } | null): void {
+  try {
+    if (s) sessionStorage.setItem(STORE, JSON.stringify({ interactionId: s.interactionId, token: s.token }));
+    else sessionStorage.removeItem(STORE);
+  } catch {
+    // Storage can be blocked (privacy settings): the chat then lasts as long as the page.
+  }
+}
+
+export function rememberedChat(): { interactionId: string; token: string } | null {
+  try {
+    const raw = sessionStorage.getItem(STORE);
+    return raw ? (JSON.parse(raw) as { interactionId: string; token: string }) : null;
+  } catch {
+    return null;
+  }
+}
+
 const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 export class ChatView {
@@ -131,6 +153,7 @@ export class ChatView {
       return s;
     }
     this.active = true;
+    remember(s);
     this.removeEnd = this.app.shell.headerButton('endChat', '\u2715', () => this.confirmEnd());
     for (const m of s.messages) this.render(m);
     this.setQueue(s.queue);
@@ -142,6 +165,24 @@ export class ChatView {
       void this.send(first, []);
     }
     return s;
+  }
+
+  /** Picks up the chat this tab had running before the visitor moved to another page. */
+  async resume(saved: { interactionId: string; token: string }): Promise<boolean> {
+    try {
+      const r = await call<{ state: string; queue: { state: string; position: number | null }; messages: ChatMessagePayload[] }>('GET', `/chats/${saved.interactionId}`, undefined, saved.token);
+      if (!ACTIVE.includes(r.state)) throw new Error('over');
+      this.session = { interactionId: saved.interactionId, token: saved.token, outcome: 'queued', queue: r.queue, notice: null, nextOpening: null, offlineForm: null, messages: r.messages };
+      this.active = true;
+      this.removeEnd = this.app.shell.headerButton('endChat', '\u2715', () => this.confirmEnd());
+      for (const m of r.messages) this.render(m);
+      this.setQueue(r.queue);
+      this.connect();
+      return true;
+    } catch {
+      remember(null);
+      return false;
+    }
   }
 
   private offlineView(s: Started): void {
@@ -398,6 +439,7 @@ export class ChatView {
     const s = this.session;
     if (!s || !this.active) return;
     this.active = false;
+    remember(null);
     this.ws?.close();
     this.ws = null;
     this.removeEnd?.();

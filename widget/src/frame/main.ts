@@ -6,7 +6,7 @@ import { call, type Channel, type WidgetConfig } from './api';
 import { Shell } from './shell';
 import { Host } from './host';
 import { callbackView, mailView } from './intake';
-import { ChatView } from './chat';
+import { ChatView, rememberedChat } from './chat';
 import type { ContactDetails, HostToFrame, Language, StartChatOptions } from '../messages';
 
 export class App {
@@ -24,7 +24,7 @@ export class App {
     return language();
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.applyLanguage();
     document.documentElement.style.setProperty('--sb-primary', this.config.look.primaryColor);
     document.documentElement.style.setProperty('--sb-on-primary', onColour(this.config.look.primaryColor));
@@ -34,6 +34,11 @@ export class App {
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !e.defaultPrevented) this.host.send({ type: 'close' });
     });
+    const saved = rememberedChat();
+    if (saved && this.config.channels.chat?.enabled) {
+      this.chat = new ChatView(this);
+      await this.chat.resume(saved);
+    }
     this.home();
     this.host.send({ type: 'ready' });
   }
@@ -109,7 +114,7 @@ async function boot(): Promise<void> {
   }
   try {
     const config = await call<WidgetConfig>('GET', '/config');
-    new App(config, host).start();
+    await new App(config, host).start();
   } catch {
     document.body.append(h('p', { class: 'sb-error', role: 'alert' }, 'The service is not available right now. Please try again later.'));
   }

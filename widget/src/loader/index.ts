@@ -117,8 +117,19 @@ function ensureFrame(): void {
   panel.append(frame);
 }
 
+/** Whether the widget was open on the previous page of this tab: it opens again on this one. */
+function wasOpen(v?: boolean): boolean {
+  try {
+    if (v !== undefined) sessionStorage.setItem('switchboard.open', v ? '1' : '0');
+    return sessionStorage.getItem('switchboard.open') === '1';
+  } catch {
+    return false;
+  }
+}
+
 function open(): void {
   if (!panel) return;
+  wasOpen(true);
   ensureFrame();
   isOpen = true;
   panel.style.display = 'block';
@@ -131,6 +142,7 @@ function open(): void {
 function close(): void {
   if (!panel || !isOpen) return;
   isOpen = false;
+  wasOpen(false);
   panel.style.display = 'none';
   bubble?.setAttribute('aria-expanded', 'false');
   post({ type: 'visible', visible: false });
@@ -203,6 +215,7 @@ async function boot(): Promise<void> {
   look = ((await res.json()) as { look: Look }).look;
   draw(look);
   w.Switchboard = Object.freeze({ ...api });
+  if (wasOpen()) open();
   for (const [method, ...args] of early) (api[method] as (...a: unknown[]) => unknown)?.(...args);
   emit('ready', {});
   window.dispatchEvent(new CustomEvent('switchboard:ready'));
