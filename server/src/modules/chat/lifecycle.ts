@@ -88,6 +88,17 @@ export class ChatLifecycle {
         if (e.phase === 'started') await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} joined the chat.`);
         if (e.phase === 'ended') await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} left the chat.`);
         return;
+      case 'interaction.unmanaged': {
+        // Only a chat that waited too long; the other reasons were answered when it started.
+        if (e.reason !== 'max-wait') return;
+        const i = await this.chat.interactions.findOneBy({ id: e.interactionId });
+        const texts = this.s.config().websites.find((w) => w.id === i?.websiteId)?.messages.unmanaged;
+        const text = texts?.en ?? Object.values(texts ?? {})[0] ?? 'Nobody can take your chat right now. Leave us a message and we will get back to you.';
+        await this.system(e.interactionId, text, true);
+        await this.chat.hub.pushToVisitors(e.interactionId, { type: 'chat.queue', interactionId: e.interactionId, queue: { state: 'unmanaged', position: null, estimatedWaitSeconds: null } });
+        await this.chat.relay.destroy(e.interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat room not destroyed'));
+        return;
+      }
       case 'interaction.closed':
       case 'interaction.abandoned': {
         const closed = e.type === 'interaction.closed';

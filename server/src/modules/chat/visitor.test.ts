@@ -6,7 +6,7 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { Message } from './message.entity.js';
-import { login, makeAgent, type TestServer } from '../routing/testing.js';
+import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
 import { FORM, command, openVisitor, startChat, takeChat, widget , startChatServer } from './testing.js';
 
 const english = [{ skill: 'english', level: 8 }];
@@ -145,6 +145,20 @@ describe('chat: visitor side', () => {
     expect(r.body).to.include({ outcome: 'unmanaged', notice: 'All our agents are busy. Leave us a message and we will get back to you.', nextOpening: null });
     const ok = await widget(t!.url, 'POST', `/chats/${r.body.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Please call' } }, r.body.token);
     expect(ok.status).to.equal(201);
+  });
+
+  it('tells a visitor who waited longer than the queue allows, and takes a message instead', async () => {
+    await start({ 'queues.yaml:queues.0.maxWaitSeconds': 1 });
+    const a = await makeAgent(t!.url, admin, { skills: english });
+    await api(t!.url, 'PUT', '/api/agents/me/state', { state: 'not-ready', reason: 'break' }, a.token);
+    const v = await startChat(t!.url);
+    expect(v.subscribed.queue.state).to.equal('queued');
+    const line = await v.socket.next((m) => m.type === 'chat.message' && m.message.authorKind === 'system', 8000);
+    expect(line.message.body).to.equal('All our agents are busy. Leave us a message and we will get back to you.');
+    expect((await v.socket.next((m) => m.type === 'chat.queue' && m.queue.state === 'unmanaged')).queue.position).to.equal(null);
+    const ok = await widget(t!.url, 'POST', `/chats/${v.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Call me' } }, v.token);
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+    v.socket.close();
   });
 
   it('tells waiting visitors their queue position, and pushes the new one when the queue moves', async () => {
