@@ -26,7 +26,8 @@ const USAGE = `usage: switchboard <command> [options]
   contacts find <text>          search contacts by name, email or phone
   contacts add --name <n> [--email <e>] [--phone <p>]
   services env                  print service settings as shell variables (for scripts/)
-  services prosody-config <dir> write Prosody's configuration into <dir>
+  services prosody-config <dir> [--data-dir <d>]
+                                write Prosody's configuration into <dir> (state in <d>, default <dir>/data)
 
 options:
   --config <dir>                configuration folder (default: $SWITCHBOARD_CONFIG_DIR or ./config)
@@ -47,6 +48,7 @@ const { values, positionals } = parseArgs({
     extension: { type: 'string' },
     email: { type: 'string' },
     phone: { type: 'string' },
+    'data-dir': { type: 'string' },
   },
   allowPositionals: true,
   strict: false,
@@ -162,7 +164,7 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     if (!arg) fail(USAGE, 2);
     const c = config().main;
     mkdirSync(path.join(arg!, 'data'), { recursive: true });
-    writeFileSync(path.join(arg!, 'prosody.cfg.lua'), renderProsodyConfig(c.xmpp, arg!));
+    writeFileSync(path.join(arg!, 'prosody.cfg.lua'), renderProsodyConfig(c.xmpp, arg!, values['data-dir'] as string | undefined));
     out(path.join(arg!, 'prosody.cfg.lua'));
     break;
   }
