@@ -1,5 +1,6 @@
 // Mail tickets from the widget: the website's mail form (and the offline form) become a contact,
 // a mail interaction, its thread and first message; garbage is refused field by field.
+import net from 'node:net';
 import { expect } from 'chai';
 import { MailThread } from './mail-thread.entity.js';
 import { Message } from '../chat/message.entity.js';
@@ -69,5 +70,72 @@ describe('mail tickets from the widget', () => {
     expect(r.status).to.equal(403);
     const u = await fetch(`${t.url}/api/widget/nope/mail`, { method: 'POST', headers: { origin: 'http://127.0.0.1:8081', 'content-type': 'application/json' }, body: '{}' });
     expect(u.status).to.equal(404);
+  });
+});
+
+/** Just enough SMTP to receive one message per connection. */
+async function smtpSink(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> {
+  const mails: string[] = [];
+  const server = net.createServer((sock) => {
+    let data = false;
+    let buf = '';
+    sock.write('220 sink\r\n');
+    sock.on('data', (d) => {
+      buf += d.toString();
+      if (data) {
+        const end = buf.indexOf('\r\n.\r\n');
+        if (end < 0) return;
+        mails.push(buf.slice(0, end));
+        buf = buf.slice(end + 5);
+        data = false;
+        sock.write('250 queued\r\n');
+      }
+      let nl: number;
+      while (!data && (nl = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        if (/^EHLO/i.test(line)) sock.write('250-sink\r\n250 8BITMIME\r\n');
+        else if (/^DATA/i.test(line)) {
+          data = true;
+          sock.write('354 go\r\n');
+        } else if (/^QUIT/i.test(line)) sock.end('221 bye\r\n');
+        else sock.write('250 ok\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as net.AddressInfo).port, mails, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('offline forms forwarded by mail', () => {
+  it('mails the offline form to the forwarding address with the visitor as Reply-To, and stores no ticket', async () => {
+    const sink = await smtpSink();
+    const t = await startRoutingServer({ 'switchboard.yaml:smtp.port': sink.port, 'websites/example.yaml:offline': { action: 'mail', forwardTo: 'desk@example.com' } });
+    try {
+      const before = await t.sb.services.db.getRepository(MailThread).count();
+      const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Call me <tomorrow>' } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      expect(sink.mails).to.have.length(1);
+      const mail = sink.mails[0]!;
+      expect(mail).to.match(/^To: desk@example\.com/m).and.to.match(/^Reply-To: olga@example\.com/m).and.to.contain(`[${r.body.reference}]`);
+      expect(mail).to.contain('Message: Call me <tomorrow>');
+      expect(await t.sb.services.db.getRepository(MailThread).count()).to.equal(before);
+    } finally {
+      await t.stop();
+      await sink.close();
+    }
+  });
+
+  it('tells the visitor to retry when the mail server is down', async () => {
+    const sink = await smtpSink();
+    await sink.close();
+    const t = await startRoutingServer({ 'switchboard.yaml:smtp.port': sink.port, 'websites/example.yaml:offline': { action: 'mail', forwardTo: 'desk@example.com' } });
+    try {
+      const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Hello' } });
+      expect(r.status).to.equal(502);
+      expect(r.body.error.message).to.contain('try again');
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { Message } from '../chat/message.entity.js';
 import { reference } from '../callbacks/service.js';
 import { MailThread } from './mail-thread.entity.js';
 import type { MailBody } from './schema.js';
+import { forwardByMail } from './forward.js';
 
 export const DEFAULT_MAIL_FORM: FormField[] = [
   { type: 'email', name: 'email', label: 'Email', required: true, mapsTo: { contact: 'email' } },
@@ -33,6 +34,14 @@ export async function openTicket(s: Services, website: Website, body: MailBody):
   const email = answers.contact.email ?? (typeof answers.answers.email === 'string' ? answers.answers.email : undefined);
   if (!email) throw badRequest('Give the email address to answer to.', [{ field: 'fields.email', problem: 'is required' }]);
   const subject = (typeof answers.answers.subject === 'string' ? answers.answers.subject : body.offline ? `Message left on ${website.name}` : `Message from ${website.name}`).slice(0, 255);
+
+  if (body.offline && website.offline.action === 'mail' && website.offline.forwardTo) {
+    const id = newId();
+    const ref = reference('T', id);
+    await forwardByMail(s.config(), s.log, { to: website.offline.forwardTo, replyTo: email, subject: `[${ref}] ${subject}`, text: formText(form, answers.answers) });
+    s.log.info({ website: website.id, reference: ref }, 'offline form forwarded by mail');
+    return { reference: ref, ticketId: id };
+  }
 
   const contact = await s.contacts.findOrCreate({ name: answers.contact.name ?? null, email, phone: answers.contact.phone ?? null, customFields: answers.contact.customFields });
   const created = await s.routing.create({ channel: 'mail', queueId: ch.queue, websiteId: website.id, contactId: contact.id, subject, routingVariables: answers.variables, offline: body.offline });
