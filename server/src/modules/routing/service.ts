@@ -162,14 +162,10 @@ export class RoutingService {
 
   /** Someone logged in who, with every relaxation applied, could take this queue's interactions. */
   private async anyoneCouldServe(q: Queue): Promise<boolean> {
-    const online = await this.d.engine.online();
-    if (!online.length) return false;
-    const anyAgent = q.relax.some((r) => r.anyAgent);
-    const drop = Math.max(0, ...q.relax.map((r) => r.minLevelDrop ?? 0));
-    const p = this.d.engine.redis.client.pipeline();
-    for (const a of online) p.hmget(this.d.engine.key('a', a), `cap:${q.channel}`, ...q.skills.map((s) => `sk:${s.skill}`));
-    const rows = ((await p.exec()) ?? []).map(([, v]) => v as (string | null)[]);
-    return rows.some((v) => Number(v[0]) > 0 && (anyAgent || q.skills.every((s, k) => Number(v[k + 1]) >= Math.max(1, s.level - drop))));
+    // The queue's ranking at its last relaxation step lists exactly those agents (with capacity
+    // for the channel); intersect it with the logged-in agents, stopping at the first.
+    const rank = this.d.engine.key('qa', q.id, String(q.relax.length));
+    return Number(await this.d.engine.redis.client.call('ZINTERCARD', 2, rank, this.d.engine.key('online'), 'LIMIT', 1)) > 0;
   }
 
   async estimate(queueId: string, position: number): Promise<number | null> {
@@ -339,7 +335,8 @@ export class RoutingService {
       const held = await this.d.engine.interactionsOf(agentId);
       if (held.length) throw conflict(`Close or transfer your ${held.length} open interaction(s) before logging out.`);
     }
-    if (state === 'available') await this.loadProfile(agentId);
+    // Any logged-in state: the agent counts for "is anyone there" even while Not ready.
+    if (state !== 'logged-out') await this.loadProfile(agentId);
     const status = await this.d.states.set(agentId, state, reason);
     if (state === 'available') await this.routeAgents([agentId]);
     return status;
