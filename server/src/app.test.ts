@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import dgram from 'node:dgram';
 import path from 'node:path';
 import { api, login, spawnServer, startTestServer, TestSocket } from './test/server.js';
 import { makeConfigDir, setYaml } from './test/config.js';
@@ -19,6 +20,19 @@ describe('server start and stop', () => {
       const r = cli(['start', '--config', makeConfigDir({ set: { 'switchboard.yaml:server.port': port } })]);
       expect(r.status).to.equal(1);
       expect(r.stderr.trim()).to.equal(`switchboard: Port ${port} on 127.0.0.1 is already in use (switchboard.yaml: server.port). Stop the other program or pick another port.`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses to start when a SIP port is taken, with one clear message and exit 1', async () => {
+    const blocker = dgram.createSocket('udp4');
+    await new Promise<void>((r) => blocker.bind(0, '127.0.0.1', () => r()));
+    const port = blocker.address().port;
+    try {
+      const r = cli(['start', '--config', makeConfigDir({ set: { 'switchboard.yaml:sip.enabled': true, 'switchboard.yaml:sip.udpPort': port } })]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr.trim()).to.match(new RegExp(`^switchboard: A SIP port on 127\\.0\\.0\\.1 is already in use \\(switchboard\\.yaml: sip\\.udpPort ${port},`));
     } finally {
       blocker.close();
     }

@@ -59,8 +59,9 @@ const modules: ServerModule[] = [
   staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
 ];
 
-/** A failure to start that the administrator can fix; the message says what and where. */
-export class StartupError extends Error {}
+import { StartupError } from './startup-error.js';
+
+export { StartupError };
 
 export interface Switchboard {
   readonly url: string;

@@ -1,4 +1,5 @@
-import { CallControl, RtpEngineRelay, SipEngine, type CallEvents } from '@switchboard/sip';
+import { startSipService, type CallControl, type CallEvents, type SipEngine, type SipService } from '@switchboard/sip';
+import { StartupError } from '../../startup-error.js';
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
 import type { Trunk } from '../../config/schema.js';
@@ -38,37 +39,42 @@ function contextHeaders(t: Trunk) {
 async function start(s: Services): Promise<() => Promise<void>> {
   const c = s.config().main;
   const log = s.log.child({ component: 'sip' });
-  const engine = new SipEngine({
-    listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort },
-    logger: log,
-  });
   // Calls leave through the first trunk; per-queue trunks will pick theirs from queue.destination.trunk.
   const trunk = s.config().trunks[0]!;
   const credentials = new SipCredentialStore(s.redis, s.db);
   const recorder = new MysqlCallRecorder(s.db, log);
-  const control = new CallControl({
-    engine,
-    media: new RtpEngineRelay({ host: c.rtpengine.host, port: c.rtpengine.ngPort, timeout: c.rtpengine.timeoutMs }),
-    recorder,
-    router: new SwitchboardCallRouter(s.db, s.config),
-    authenticator: credentials,
-    realm: s.config().main.xmpp.domain,
-    trunk: {
-      host: trunk.host,
-      port: trunk.port,
-      transport: trunk.transport,
-      ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
-      ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
-      contextHeaders: contextHeaders(trunk),
-    },
-    logger: log,
-    keepaliveMs: trunk.optionsPingSeconds * 1000,
-  });
+  let sip: SipService;
+  try {
+    sip = await startSipService({
+      listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort },
+      rtpengine: { host: c.rtpengine.host, port: c.rtpengine.ngPort, timeoutMs: c.rtpengine.timeoutMs },
+      trunk: {
+        host: trunk.host,
+        port: trunk.port,
+        transport: trunk.transport,
+        ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
+        ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
+        contextHeaders: contextHeaders(trunk),
+      },
+      realm: c.xmpp.domain,
+      authenticator: credentials,
+      router: new SwitchboardCallRouter(s.db, s.config),
+      recorder,
+      logger: log,
+      keepaliveMs: trunk.optionsPingSeconds * 1000,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new StartupError(`A SIP port on ${c.sip.host} is already in use (switchboard.yaml: sip.udpPort ${c.sip.udpPort}, sip.tcpPort ${c.sip.tcpPort}, sip.wsPort ${c.sip.wsPort}). Stop the other program or pick other ports.`);
+    }
+    throw err;
+  }
+  const { engine, calls: control } = sip;
   followCalls(control.events, s.db, s.bus, log);
-  await engine.listen();
   const wsPort = engine.stack.transports.port('ws');
   const host = c.sip.publicHost ?? c.sip.host;
-  running = { credentials, wsUrl: `ws://${host}:${wsPort}`, domain: s.config().main.xmpp.domain, control, engine, events: control.events, recorder };
+  running = { credentials, wsUrl: `ws://${host}:${wsPort}`, domain: c.xmpp.domain, control, engine, events: control.events, recorder };
   // A logout ends the agent's SIP secret with their sessions.
   const off = s.bus.on((e) => {
     if (e.type === 'agent.sessions-revoked') void credentials.revokeAgent(e.agentId);
@@ -77,8 +83,7 @@ async function start(s: Services): Promise<() => Promise<void>> {
   return async () => {
     off();
     running = undefined;
-    await control.close();
-    await engine.close();
+    await sip.close();
     await recorder.flush();
   };
 }
