@@ -23,6 +23,7 @@ export interface SipServiceOptions {
   timers?: Partial<TimerConfig>;
   floodLimit?: FloodLimitOptions;
   keepaliveMs?: number;
+  dialogKeepaliveMs?: number;
 }
 
 export interface SipService {
@@ -42,6 +43,7 @@ export async function startSipService(opts: SipServiceOptions): Promise<SipServi
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.floodLimit ? { floodLimit: opts.floodLimit } : {}),
     ...(opts.keepaliveMs !== undefined ? { keepaliveMs: opts.keepaliveMs } : {}),
+    ...(opts.dialogKeepaliveMs !== undefined ? { dialogKeepaliveMs: opts.dialogKeepaliveMs } : {}),
   });
   try {
     await engine.listen();

@@ -93,6 +93,8 @@ export interface CallControlOptions {
   floodLimit?: FloodLimitOptions;
   /** OPTIONS keepalive interval towards the trunk, ms (default 30 s; 0 disables). */
   keepaliveMs?: number;
+  /** In-dialog OPTIONS to UDP/TCP legs of answered calls, ms (default 60 s; 0 disables). */
+  dialogKeepaliveMs?: number;
 }
 
 export class CallControl {
@@ -133,7 +135,7 @@ export class CallControl {
 
   newSession(interactionId?: string): CallSession {
     const { engine, media, recorder } = this.opts;
-    const s = new CallSession({ engine, media, recorder, events: this.events, log: this.log }, interactionId);
+    const s = new CallSession({ engine, media, recorder, events: this.events, log: this.log, dialogKeepaliveMs: this.opts.dialogKeepaliveMs ?? 60_000 }, interactionId);
     this.sessions.set(s.id, s);
     s.once('ended', () => this.sessions.delete(s.id));
     return s;

@@ -26,6 +26,12 @@ export interface CallSessionDeps {
   recorder: CallRecorder;
   events: CallEvents;
   log: Logger;
+  /**
+   * In-dialog OPTIONS to UDP/TCP legs every so often (ms; 0 = off). A peer that vanished without
+   * BYE answers nothing (408) or forgot the dialog (481), and the call is torn down instead of
+   * holding its media forever. WebSocket legs are watched through their connection instead.
+   */
+  dialogKeepaliveMs?: number;
 }
 
 /** Header carrying the EndCause to the caller (final response or BYE), for the widget. */
@@ -56,6 +62,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   private mediaUsed = false;
   private ending?: Promise<void>;
   private recording: Promise<void> = Promise.resolve();
+  private keepalive?: NodeJS.Timeout;
   endCause?: EndCause;
 
   constructor(
@@ -219,6 +226,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
             this.state = 'answered';
             this.legAnswered(a.id, d.remoteTag);
             this.publish('answered', this.base());
+            this.startKeepalive();
           });
           this.watch(d, 'caller-hangup');
           wireInDialogRelays(
@@ -307,6 +315,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       if (this.ending) return this.ending;
       this.state = 'answered';
       this.publish('answered', this.base());
+      this.startKeepalive();
       wireInDialogRelays(
         this,
         { dialog: aDialog, profile: aTarget.profile, side: 'a', mediaTag: aTag },
@@ -329,7 +338,9 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       void this.teardown(hangup, 200);
       return;
     }
-    dialog.once('destroy', (c) => void this.teardown(c.by === 'transport' ? 'transport-lost' : hangup, c.by === 'remote' ? 200 : undefined));
+    // A peer that never ACKed our 200 or whose connection dropped is gone, it did not hang up.
+    const lost = (by: string): boolean => by === 'transport' || by === 'ack-timeout';
+    dialog.once('destroy', (c) => void this.teardown(lost(c.by) ? 'transport-lost' : hangup, c.by === 'remote' ? 200 : undefined));
   }
 
   /** Called by the relays when a re-INVITE put the call on hold or took it off. */
@@ -349,8 +360,28 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     return this.ending;
   }
 
+  private startKeepalive(): void {
+    const every = this.deps.dialogKeepaliveMs ?? 0;
+    if (!every) return;
+    const tick = async (): Promise<void> => {
+      for (const leg of [this.a, this.b]) {
+        const d = leg?.dialog;
+        if (!d || d.state === 'terminated' || d.flow.protocol === 'ws' || this.ending) continue;
+        const r = await d.request('OPTIONS').catch(() => undefined);
+        if (!r || r.status === 408 || r.status === 481) {
+          this.log.info({ dialog: d.id, status: r?.status }, 'keepalive: peer gone');
+          void this.teardown('transport-lost', r?.status);
+          return;
+        }
+      }
+      if (!this.ending) this.keepalive = setTimeout(() => void tick(), every).unref();
+    };
+    this.keepalive = setTimeout(() => void tick(), every).unref();
+  }
+
   private async doTeardown(cause: EndCause, status?: number): Promise<void> {
     const { media } = this.deps;
+    clearTimeout(this.keepalive);
     this.abortB?.abort();
     if (this.pendingA && !this.pendingA.finalSent) {
       const s = status && status >= 400 ? status : 480;

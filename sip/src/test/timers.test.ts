@@ -141,4 +141,24 @@ describe('transaction timers, seen from the wire', function () {
     expect(statusOf(r)).to.equal(408);
     expect(received.join('').match(/^INVITE /gm) ?? []).to.have.length(1);
   });
+
+  it('tears down a call whose caller vanished without BYE (in-dialog OPTIONS keepalive)', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay, timers: { t1: T1 }, dialogKeepaliveMs: 300 });
+    const pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort });
+    procs.push(pbx);
+    await waitForUdpListener(pbxPort, pbx);
+    const c = await udpClient(h.sipPort);
+    await authenticatedInvite(c, 6);
+    let ok = '';
+    while (statusOf(ok) !== 200) ok = await c.next();
+    c.send(ack(6, ok, 2).replace(/^Via: [^\r\n]*/m, 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKraw6ack'));
+    await wait(100); // let the ACK leave before the socket goes
+    c.close(); // gone: no BYE, no answer to anything
+    expect((await pbx.done).code, 'PBX got BYE').to.equal(0);
+    await h.assertClean();
+    const ended = h.events.find((e) => e.name === 'ended')!.payload as { cause: string; status?: number };
+    // 408 from the keepalive OPTIONS (an ACK timeout would have ended it without a status).
+    expect(ended).to.include({ cause: 'transport-lost', status: 408 });
+  });
 });

@@ -47,6 +47,7 @@ export async function startHarness(opts: {
   floodLimit?: FloodLimitOptions;
   /** Media relay used for calls when it must differ from `relay` (which checks for leftovers). */
   media?: MediaRelay;
+  dialogKeepaliveMs?: number;
 }): Promise<Harness> {
   const sipPort = await freePort();
   const wsPort = await freePort();
@@ -78,6 +79,7 @@ export async function startHarness(opts: {
     engine, media: relay, recorder, router, authenticator, realm: 'switchboard.test',
     trunk: { host: '127.0.0.1', port: opts.pbxPort, transport: 'udp', trustedAddresses: [], ...opts.trunk },
     keepaliveMs: 0,
+    ...(opts.dialogKeepaliveMs !== undefined ? { dialogKeepaliveMs: opts.dialogKeepaliveMs } : {}),
     // Every test peer is on 127.0.0.1: tell sources apart by port.
     floodLimit: { key: (req) => `${req.source.address}:${req.source.port}`, ...opts.floodLimit },
   });
