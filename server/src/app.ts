@@ -41,6 +41,7 @@ import { mailModule } from './modules/mail/module.js';
 import { widgetApiModule } from './modules/widget-api/module.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
+import { StartupError } from './startup-error.js';
 
 /** The bounded contexts, in start order. Each adds its routes, socket commands and bus handlers. */
 const modules: ServerModule[] = [
@@ -58,8 +59,6 @@ const modules: ServerModule[] = [
   widgetApiModule,
   staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
 ];
-
-import { StartupError } from './startup-error.js';
 
 export { StartupError };
 
