@@ -29,6 +29,8 @@ export interface OfferPayload {
   subject: string | null;
   waitingSince: string | null;
   expiresAt: string;
+  /** The first lines the customer wrote (chat messages, the mail's opening), when the channel gives them. */
+  preview?: string[];
   /** The agent who transfers or invites (transfer and conference offers). */
   fromAgentId: string | null;
 }

@@ -33,7 +33,7 @@ export function presentInteraction(i: Interaction, live: Record<string, string> 
   };
 }
 
-export function presentOffer(o: OfferMade, i: Interaction, queueName: string | null, customerName: string | null): OfferPayload {
+export function presentOffer(o: OfferMade, i: Interaction, queueName: string | null, customerName: string | null, preview: string[] = []): OfferPayload {
   return {
     offerId: o.offerId,
     kind: o.kind,
@@ -45,6 +45,7 @@ export function presentOffer(o: OfferMade, i: Interaction, queueName: string | n
     subject: i.subject,
     waitingSince: iso(i.queuedAt),
     expiresAt: new Date(o.expiresAt).toISOString(),
+    preview,
     fromAgentId: o.from || null,
   };
 }

@@ -38,6 +38,16 @@ describe('routing: agent real-time API', () => {
     tab2.close();
   });
 
+  it('shows on the offer what the channel gives as the customer\'s first lines', async () => {
+    t.sb.services.routing.previewFor('chat', async (i) => [`Hello from ${i.id.slice(0, 4)}`, 'My order is late']);
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat, subject: 'Order' });
+    const o = await nextOffer(a);
+    expect(o).to.deep.include({ preview: [`Hello from ${r.interaction.id.slice(0, 4)}`, 'My order is late'] });
+    const mine = await api(t.url, 'GET', '/api/interactions/mine', undefined, a.token);
+    expect(mine.body.offers[0].preview).to.deep.equal(o.preview);
+  });
+
   it('resumes after a reconnect with every event missed, in order, and a snapshot when too far behind', async () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const client = await AgentRealtimeClient.connect(t.url, a.token);

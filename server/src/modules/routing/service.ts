@@ -229,8 +229,29 @@ export class RoutingService {
     await this.d.bus.publish({ type: 'interaction.offered', interactionId: i.id, channel: i.channel, agentId: o.agentId, offerId: o.offerId, kind: o.kind });
   }
 
-  private async offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
-    return presentOffer(o, i, this.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId));
+  async offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
+    return presentOffer(o, i, this.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId), await this.preview(i));
+  }
+
+  private readonly previews = new Map<Channel, (i: Interaction) => Promise<string[]>>();
+
+  /**
+   * A channel module registers how to show what the customer wrote first (e.g. the chat's first
+   * messages); offers carry it so the agent can decide quickly. Failures only leave it empty.
+   */
+  previewFor(channel: Channel, fn: (i: Interaction) => Promise<string[]>): void {
+    this.previews.set(channel, fn);
+  }
+
+  private async preview(i: Interaction): Promise<string[]> {
+    const fn = this.previews.get(i.channel);
+    if (!fn) return [];
+    return fn(i)
+      .then((lines) => lines.slice(0, 5).map((l) => l.slice(0, 500)))
+      .catch((err) => {
+        this.log.warn({ err, interactionId: i.id }, 'offer preview failed');
+        return [];
+      });
   }
 
   async accept(offerId: string, agentId: string): Promise<InteractionPayload> {

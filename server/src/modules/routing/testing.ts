@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { api, login, startTestServer, TestSocket, type TestServer } from '../../test/server.js';
 import { RUN_ID } from '../../test/env.js';
 import type { TestConfigOptions } from '../../test/config.js';
+import type { OfferPayload } from '@switchboard/protocol';
 
 export const QUEUE = { chat: 'support-chat', phone: 'support-phone', video: 'support-video', callback: 'callbacks', mail: 'mail' } as const;
 
@@ -72,7 +73,7 @@ export async function createInteraction(url: string, adminToken: string, body: R
 }
 
 /** The next offer shown on this desktop. */
-export function nextOffer(a: TestAgent, timeoutMs = 5000): Promise<{ offerId: string; interactionId: string; kind: string; fromAgentId: string | null }> {
+export function nextOffer(a: TestAgent, timeoutMs = 5000): Promise<OfferPayload> {
   return a.socket.next((m) => m.type === 'offer', timeoutMs).then((m) => m.offer);
 }
 

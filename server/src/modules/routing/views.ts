@@ -1,7 +1,6 @@
 import type { AgentStateName, AgentServerMessage, ChannelName, OfferPayload, QueueStatsPayload } from '@switchboard/protocol';
 import type { Channel, Config, Queue } from '../../config/schema.js';
 import { hoursStatus } from '../websites/hours.js';
-import { presentOffer } from '../interactions/presenter.js';
 import type { Services } from '../../services.js';
 import type { RoutingService } from './service.js';
 import type { OfferKind } from './engine.js';
@@ -157,15 +156,8 @@ export class RoutingViews {
       const o = await this.routing.engine.offerOf(load.offer);
       const i = o.state === 'pending' ? await this.routing.records.get(o.interaction!) : null;
       if (i) {
-        const queueName = this.routing.queue(i.queueId ?? '')?.name ?? null;
-        offers.push(
-          presentOffer(
-            { offerId: load.offer, agentId, interactionId: i.id, kind: o.kind as OfferKind, expiresAt: Number(o.deadline), queueId: o.queue ?? '', channel: i.channel, from: o.from || null },
-            i,
-            queueName,
-            await this.routing.records.customerName(i.contactId),
-          ),
-        );
+        const made = { offerId: load.offer, agentId, interactionId: i.id, kind: o.kind as OfferKind, expiresAt: Number(o.deadline), queueId: o.queue ?? '', channel: i.channel, from: o.from || null };
+        offers.push(await this.routing.offerPayload(made, i));
       }
     }
     const ids = await this.routing.engine.interactionsOf(agentId);
