@@ -16,6 +16,7 @@ const serverDist = (p: string) => path.join(REPO, 'server/dist', p);
 const routing = await import(serverDist('modules/routing/testing.js'));
 const server = await import(serverDist('test/server.js'));
 const chat = await import(serverDist('modules/chat/testing.js'));
+export const { eventually } = await import(serverDist('test/redis.js'));
 export const { command, cid } = chat;
 export const { api, login } = server;
 export const { makeAgent, nextOffer, accept, setState } = routing;

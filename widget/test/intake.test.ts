@@ -1,8 +1,11 @@
 // A visitor on the website asks for a callback and opens a mail ticket through the widget; what
 // they typed ends up in MySQL, and the widget shows the reference the server gave.
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { entity, hostSite, launchChromium, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { entity, eventually, hostSite, launchChromium, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 describe('widget: bubble, callback and mail as a visitor', () => {
   let sb: Switchboard;
@@ -93,11 +96,18 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     await frame.getByLabel('Email').fill('visitor@example.com');
     await frame.getByLabel('Subject').fill('Invoice copy');
     await frame.getByLabel('Message').fill('Please send the invoice again.');
+    const pdf = path.join(mkdtempSync(path.join(os.tmpdir(), 'sb-mail-')), 'order.pdf');
+    writeFileSync(pdf, '%PDF-1.4\n%%EOF\n');
+    await frame.getByLabel('Attachment').setInputFiles(pdf);
     await frame.getByRole('button', { name: 'Send' }).click();
     const ref = /T-[0-9A-F]{8}/.exec((await frame.locator('.sb-reference').textContent())!)![0];
     const MailThread = await entity('MailThread', 'modules/mail/mail-thread.entity.js');
     const threads = await sb.sb.services.db.getRepository(MailThread).find();
     const thread = threads.find((x: { id: string }) => `T-${x.id.slice(0, 8).toUpperCase()}` === ref);
     expect(thread).to.include({ subject: 'Invoice copy', customerAddress: 'visitor@example.com' });
+    const Attachment = await entity('Attachment', 'modules/chat/message.entity.js');
+    const files = await eventually(() => sb.sb.services.db.getRepository(Attachment).findBy({ interactionId: thread.interactionId }), (f: { messageId: string | null }[]) => f.length > 0 && f.every((x) => !!x.messageId));
+    expect(files.map((f: { fileName: string; messageId: string | null }) => [f.fileName, !!f.messageId])).to.deep.equal([['order.pdf', true]]);
+    expect(await frame.getByRole('alert').isVisible()).to.equal(false);
   });
 });

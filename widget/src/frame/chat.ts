@@ -299,7 +299,14 @@ export class ChatView {
   private render(m: ChatMessagePayload): void {
     const key = m.clientMessageId && this.lines.has(m.clientMessageId) ? m.clientMessageId : m.id;
     let line = this.lines.get(key);
-    if (!line) line = this.addLine(key, m.authorKind, m.authorName, m.body, []);
+    if (!line) {
+      line = this.addLine(key, m.authorKind, m.authorName, m.body, []);
+      // Lines relayed concurrently may arrive out of order: place it by the server's time.
+      line.el.dataset.at = m.createdAt;
+      const later = [...this.log.children].find((li) => li !== line!.el && (li as HTMLElement).dataset.at && (li as HTMLElement).dataset.at! > m.createdAt);
+      if (later) this.log.insertBefore(line.el, later);
+    }
+    line.el.dataset.at ??= m.createdAt;
     line.message = m;
     this.paintAttachments(line, m);
     this.paintStatus(line);

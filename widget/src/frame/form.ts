@@ -6,6 +6,8 @@ export interface RenderedForm {
   el: HTMLFieldSetElement;
   /** The answers, or null after showing a warning beside every field that is not right. */
   collect(): Record<string, unknown> | null;
+  /** The files picked in attachment fields, by field name (sent after the form itself). */
+  files(): Record<string, File>;
   /** Problems the server named (field "fields.<name>") shown beside their fields. */
   showProblems(problems: { field: string; problem: string }[]): boolean;
 }
@@ -15,6 +17,7 @@ const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 interface Row {
   field: Exclude<Field, { type: 'label' }>;
   read(): unknown;
+  file?: () => File | undefined;
   warn: HTMLElement;
   inputs: HTMLElement[];
 }
@@ -83,6 +86,7 @@ export function renderForm(fields: Field[], prefill: Record<string, string | und
           field: f,
           inputs: [input],
           warn,
+          file: () => input.files?.[0],
           read: () => {
             const file = input.files?.[0];
             return file ? { fileName: file.name, size: file.size } : '';
@@ -127,6 +131,14 @@ export function renderForm(fields: Field[], prefill: Record<string, string | und
       if (firstBad) {
         firstBad.inputs[0]?.focus();
         return null;
+      }
+      return out;
+    },
+    files() {
+      const out: Record<string, File> = {};
+      for (const r of rows) {
+        const f = r.file?.();
+        if (f) out[r.field.name] = f;
       }
       return out;
     },

@@ -1,7 +1,7 @@
 // Callback and mail: one form each, a confirmation with the reference the server gives.
 import { h } from './dom';
 import { t, when } from './i18n';
-import { ApiError, call, type Field } from './api';
+import { ApiError, apiBase, call, type Field } from './api';
 import { renderForm } from './form';
 import type { App } from './main';
 
@@ -69,6 +69,22 @@ export async function callbackView(app: App): Promise<void> {
   }
 }
 
+/** The ticket exists already: a file that fails is reported, the reference stays valid. */
+async function sendFiles(app: App, ticketId: string, token: string, files: Record<string, File>): Promise<void> {
+  for (const [field, file] of Object.entries(files)) {
+    try {
+      const res = await fetch(`${apiBase}/mail/${ticketId}/files?field=${encodeURIComponent(field)}&name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': file.type || 'application/octet-stream' },
+        body: file,
+      });
+      if (!res.ok) throw new ApiError(res.status, ((await res.json().catch(() => ({}))) as { error?: { message: string } }).error?.message ?? `HTTP ${res.status}`);
+    } catch (err) {
+      app.shell.error(`${file.name}: ${app.shell.failure(err)}`);
+    }
+  }
+}
+
 export function mailView(app: App, offline = false, notice?: string | null, nextOpening?: string | null): void {
   const forms = app.config.forms;
   const fields = offline ? (forms.offline.length ? forms.offline : DEFAULT_OFFLINE) : forms.mail.length ? forms.mail : DEFAULT_MAIL;
@@ -81,8 +97,9 @@ export function mailView(app: App, offline = false, notice?: string | null, next
     const fieldsOut = form.collect();
     if (!fieldsOut) return;
     void submit(app, form, button, async () => {
-      const r = await call<{ reference: string }>('POST', '/mail', { fields: fieldsOut, offline, language: app.lang });
+      const r = await call<{ reference: string; ticketId: string; uploadToken?: string }>('POST', '/mail', { fields: fieldsOut, offline, language: app.lang });
       done(app, offline ? `${t('messageLeft')} ${t('ticket', { ref: r.reference })}` : t('ticket', { ref: r.reference }));
+      if (r.uploadToken) await sendFiles(app, r.ticketId, r.uploadToken, form.files());
     });
   });
   app.shell.view(offline && !app.config.hours.open ? null : app.backButton(), el);

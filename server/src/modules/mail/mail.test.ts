@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { MailThread } from './mail-thread.entity.js';
-import { Message } from '../chat/message.entity.js';
+import { Attachment, Message } from '../chat/message.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { startRoutingServer, type TestServer } from '../routing/testing.js';
@@ -28,6 +28,30 @@ describe('mail tickets from the widget', () => {
     expect(m.body).to.contain('Message: It <b>flickers</b>.').and.to.contain('Attachment: photo.jpg');
     const c = await t.sb.services.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
     expect(c.email).to.equal('mail.visitor@example.com');
+  });
+
+  it("takes the form's file with the ticket's upload token, once, within the field's limits", async () => {
+    const r = await widget(t.url, 'POST', '/mail', { fields: { email: 'f@example.com', subject: 'Receipt', body: 'Attached', file: { fileName: 'receipt.pdf', size: 9 } } });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const token = r.body.uploadToken as string;
+    expect(token).to.be.a('string');
+    const up = (query: string, body: string | Buffer, bearer = token) =>
+      fetch(`${t.url}/api/widget/example/mail/${r.body.ticketId}/files?${query}`, { method: 'POST', headers: { origin: 'http://127.0.0.1:8081', authorization: `Bearer ${bearer}`, 'content-type': 'application/octet-stream' }, body });
+    expect((await up('field=file&name=receipt.pdf', '%PDF-1.4\n', 'wrong-token')).status).to.equal(403);
+    expect((await up('field=body&name=receipt.pdf', '%PDF-1.4\n')).status).to.equal(400);
+    expect((await up('field=file&name=tool.exe', 'MZ')).status).to.equal(400);
+    expect((await up('field=file&name=fake.pdf', 'not a pdf')).status).to.equal(400);
+    expect((await up('field=file&name=big.pdf', Buffer.concat([Buffer.from('%PDF-'), Buffer.alloc(5 * 1024 * 1024)]))).status).to.equal(413);
+    const ok = await up('field=file&name=receipt.pdf', '%PDF-1.4\n');
+    expect(ok.status).to.equal(201);
+    expect((await up('field=file&name=receipt.pdf', '%PDF-1.4\n')).status).to.equal(409);
+    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
+    const files = await t.sb.services.db.getRepository(Attachment).findBy({ interactionId: thread.interactionId });
+    const first = await t.sb.services.db.getRepository(Message).findOneByOrFail({ interactionId: thread.interactionId });
+    expect(files.map((f) => [f.fileName, f.size, f.messageId])).to.deep.equal([['receipt.pdf', 9, first.id]]);
+    // Without a file in the form there is nothing to upload and no token.
+    const plain = await widget(t.url, 'POST', '/mail', { fields: { email: 'f@example.com', subject: 'S', body: 'B' } });
+    expect(plain.body.uploadToken).to.equal(undefined);
   });
 
   it('stores the offline form as an offline mail interaction', async () => {

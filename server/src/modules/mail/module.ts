@@ -3,6 +3,7 @@ import { mount } from '../../http/route.js';
 import type { Website } from '../../config/schema.js';
 import { mailBody } from './schema.js';
 import { openTicket } from './service.js';
+import { uploadTicketFile } from './files.js';
 
 /** Mail tickets opened from the widget (mail form and offline form). */
 export const mailModule: ServerModule = {
@@ -20,6 +21,20 @@ export const mailModule: ServerModule = {
         const r = await openTicket(s, ctx.state.website as Website, body);
         ctx.status = 201;
         return r;
+      },
+    });
+
+    mount(router, deps, {
+      method: 'post',
+      path: '/api/widget/:websiteId/mail/:ticketId/files',
+      summary: "The file of one attachment field of the mail form (raw body, ?field=&name=, the ticket's uploadToken as bearer)",
+      tag: 'widget',
+      access: 'website',
+      rateLimit: 'widget',
+      handler: async (ctx) => {
+        const a = await uploadTicketFile(s, ctx, ctx.state.website as Website, ctx.params.ticketId!);
+        ctx.status = 201;
+        return { file: { id: a.id, fileName: a.fileName, size: a.size } };
       },
     });
   },

@@ -8,6 +8,7 @@ import { reference } from '../callbacks/service.js';
 import { MailThread } from './mail-thread.entity.js';
 import type { MailBody } from './schema.js';
 import { forwardByMail } from './forward.js';
+import { issueUploadToken } from './files.js';
 
 export const DEFAULT_MAIL_FORM: FormField[] = [
   { type: 'email', name: 'email', label: 'Email', required: true, mapsTo: { contact: 'email' } },
@@ -19,6 +20,8 @@ export interface TicketOpened {
   /** The ticket reference the visitor is shown and can quote in replies. */
   reference: string;
   ticketId: string;
+  /** When the form named files: the bearer token for POST …/mail/<ticketId>/files. */
+  uploadToken?: string;
 }
 
 /**
@@ -62,5 +65,6 @@ export async function openTicket(s: Services, website: Website, body: MailBody):
   });
   await s.routing.records.journey(i, 'mail.form', null, { offline: body.offline, answers: answers.answers });
   s.log.info({ interactionId: i.id, offline: body.offline, outcome: created.outcome }, 'mail ticket opened from the widget');
-  return { reference: reference('T', thread.id), ticketId: thread.id };
+  const files = form.some((f) => f.type === 'attachment' && answers.answers[f.name] !== undefined);
+  return { reference: reference('T', thread.id), ticketId: thread.id, ...(files ? { uploadToken: await issueUploadToken(s, i.id) } : {}) };
 }
