@@ -28,6 +28,7 @@ export class Registrar {
   private readonly bindings = new Map<string, Binding>();
   private readonly refresh = new Map<string, NodeJS.Timeout>();
   private readonly upstreamDialogs = new Map<string, { callId: string; cseq: number }>();
+  private readonly granted = new Map<string, number>();
 
   constructor(
     private readonly engine: SipEngine,
@@ -77,7 +78,7 @@ export class Registrar {
       void this.registerUpstream(extension, creds, expires).then(() => {
         if (this.bindings.has(extension)) this.scheduleRefresh(extension, creds, expires);
       });
-    }, Math.max(5, expires - 30) * 1000);
+    }, Math.max(5, Math.min(expires, this.granted.get(extension) ?? expires) - 30) * 1000);
     t.unref(); // never keeps a process alive
     this.refresh.set(extension, t);
   }
@@ -85,6 +86,7 @@ export class Registrar {
   async remove(extension: string): Promise<void> {
     const b = this.bindings.get(extension);
     this.bindings.delete(extension);
+    this.granted.delete(extension);
     clearTimeout(this.refresh.get(extension));
     this.refresh.delete(extension);
     if (b?.pbxCreds) await this.registerUpstream(extension, b.pbxCreds, 0).catch(() => 0);
@@ -112,7 +114,11 @@ export class Registrar {
         auth: creds,
         headers: { contact: [{ uri: `sip:${extension}@${local.host}:${local.port}${transport}`, params: {} }], expires: String(expires) },
       });
-      this.log.info({ extension, status: res.status, expires }, 'PBX registration');
+      // The PBX may grant less than we asked (its Contact's expires, or Expires): refresh by that.
+      const contacts = Array.isArray(res.headers.contact) ? res.headers.contact : [];
+      const granted = Number(contacts.find((c) => c.uri.includes(`${extension}@`))?.params.expires ?? res.headers.expires ?? expires);
+      if (res.status < 300 && Number.isFinite(granted) && granted > 0) this.granted.set(extension, granted);
+      this.log.info({ extension, status: res.status, expires, granted }, 'PBX registration');
       return res.status;
     } catch (err) {
       this.log.warn({ err, extension }, 'PBX registration failed');

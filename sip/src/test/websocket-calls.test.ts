@@ -95,6 +95,17 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     ok(await pbxRun.done, 'PBX (must be offered PCMU)');
   });
 
+  it('keeps the extension registered at the PBX by refreshing before the granted expiry', async function () {
+    this.timeout(30000);
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay, agentExtension: { extension: '201', pbxPassword: 'ext-pw' } });
+    const registrarRun = await pbx('uas-register-refresh.xml', pbxPort);
+    phone = await softphone({ wsPort: h.wsPort, ...AGENT, user: 'alice' });
+    expect(await phone.register()).to.equal(200);
+    // The PBX grants 31 s; the refresh goes out ~5 s later, unprompted by the phone.
+    ok(await registrarRun.done, 'PBX registrar (expects the registration and its refresh)');
+  });
+
   it("ends the call and frees its media when the browser's WebSocket drops mid-call", async () => {
     const pbxPort = await freePort();
     h = await startHarness({ pbxPort, relay });
