@@ -3,10 +3,13 @@ import type { BusEvent } from '../../bus.js';
 import type { Logger } from '../../logger.js';
 import type { ChatService } from './service.js';
 import { ChatService as Chat } from './service.js';
+import type { Message } from './message.entity.js';
 
 const PENDING_EVERY_MS = 1000;
-/** A line not echoed by its room after this long is sent again (the room may have vanished). */
+/** A line written to XMPP by this instance and not echoed after this long is sent again (the room may have vanished). */
 const RESEND_AFTER_MS = 5000;
+/** A line no live instance is relaying (its instance died) is picked up after this long. */
+const ORPHAN_AFTER_MS = 15_000;
 const POSITIONS_EVERY_MS = 2000;
 const UNATTENDED_EVERY_MS = 30_000;
 
@@ -119,15 +122,28 @@ export class ChatLifecycle {
   }
 
   /** Lines stored but never echoed by a room: after a crash, an XMPP outage or a lost room. */
-  async flushPending(olderThan: Date): Promise<void> {
+  async flushPending(olderThan: Date, all = false): Promise<void> {
     if (!this.chat.relay.online) return;
+    const now = Date.now();
+    // In order within a chat, chats side by side: one slow room join must not hold up the others.
+    const byChat = new Map<string, Message[]>();
     for (const m of await this.chat.store.pending(olderThan)) {
+      const mine = this.chat.inflight.get(m.id);
+      if (!all && mine && (mine.writtenAt === null || now - mine.writtenAt < RESEND_AFTER_MS)) continue;
+      if (!all && !mine && now - m.createdAt.getTime() < ORPHAN_AFTER_MS) continue;
+      byChat.set(m.interactionId, [...(byChat.get(m.interactionId) ?? []), m]);
+    }
+    await Promise.all([...byChat.values()].map((lines) => this.resend(lines)));
+  }
+
+  private async resend(lines: Message[]): Promise<void> {
+    const i = await this.chat.interactions.findOneBy({ id: lines[0]!.interactionId });
+    for (const m of lines) {
       const claimed = await this.s.redis.client.set(this.s.redis.key('chat', 'resend', m.id), this.s.bus.instanceId, 'PX', RESEND_AFTER_MS, 'NX');
       if (!claimed) continue;
-      const i = await this.chat.interactions.findOneBy({ id: m.interactionId });
       // A closed chat has no room any more: hand the line over directly.
       if (!i || !Chat.isOpen(i)) await this.chat.delivered(m.id, null);
-      else await this.chat.relay.message(m).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'resend failed'));
+      else this.chat.forward(m);
     }
   }
 

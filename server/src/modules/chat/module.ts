@@ -49,7 +49,7 @@ export const chatModule: ServerModule = {
     });
     // After a reconnection, lines that were stored while XMPP was away go out at once.
     const offOnline = s.xmpp.onOnline(() => {
-      parts.lifecycle.flushPending(new Date()).catch((err) => s.log.warn({ err }, 'flushing pending chat lines failed'));
+      parts.lifecycle.flushPending(new Date(), true).catch((err) => s.log.warn({ err }, 'flushing pending chat lines failed'));
     });
     const stopLifecycle = parts.lifecycle.start();
     return () => {

@@ -68,23 +68,30 @@ export class ChatService {
   }
 
   /**
-   * Lines this instance sent and whose echo it waits for: the echo then needs no database read.
-   * Bounded; a line missing here (resent after a restart) is read from MySQL.
+   * Lines this instance is relaying, until their echo: the echo then needs no database read, and
+   * the resend sweep leaves alone a line still queued on our XMPP socket or written only a moment
+   * ago (resending under load would double the traffic and feed the backlog). Bounded; a line
+   * missing here (after a restart, or another instance's) is read from MySQL.
    */
-  private readonly inflight = new Map<string, ChatMessagePayload>();
+  readonly inflight = new Map<string, { payload: ChatMessagePayload | null; writtenAt: number | null }>();
 
   /** Into the room; if XMPP is away the line stays `stored` and the pending sweep sends it later. */
-  forward(m: Message, payload?: ChatMessagePayload): void {
-    if (payload) {
-      if (this.inflight.size >= 10_000) this.inflight.delete(this.inflight.keys().next().value!);
-      this.inflight.set(m.id, payload);
-    }
-    this.relay.message(m).catch((err) => this.s.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'chat line not relayed yet; will retry'));
+  forward(m: Message, payload: ChatMessagePayload | null = null): void {
+    if (this.inflight.size >= 10_000) this.inflight.delete(this.inflight.keys().next().value!);
+    const entry = { payload: payload ?? this.inflight.get(m.id)?.payload ?? null, writtenAt: null as number | null };
+    this.inflight.set(m.id, entry);
+    this.relay.message(m).then(
+      () => (entry.writtenAt = Date.now()),
+      (err) => {
+        this.inflight.delete(m.id);
+        this.s.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'chat line not relayed yet; will retry');
+      },
+    );
   }
 
   /** A line the room echoed (or, for a closed chat, one that will never go through a room). */
   async delivered(messageId: string, stanzaId: string | null): Promise<void> {
-    const cached = this.inflight.get(messageId);
+    const cached = this.inflight.get(messageId)?.payload;
     this.inflight.delete(messageId);
     if (!(await this.store.markSent(messageId, stanzaId))) return;
     let message = cached;
