@@ -84,23 +84,28 @@ describe('transaction timers, seen from the wire', function () {
     const c = await udpClient(h.sipPort);
     closers.push(() => c.close());
     c.send(invite(1));
-    await wait(64 * T1 + 300);
+    // Timers only ever fire late on a busy machine: leave room past H before taking the count.
+    await wait(64 * T1 + 1000);
     const copies = count(c, 407);
     expect(copies, '407 copies without ACK').to.be.at.least(4);
-    await wait(500);
+    await wait(1000);
     expect(count(c, 407), 'no copies after timer H').to.equal(copies);
   });
 
   it('over UDP stops retransmitting once the ACK arrives', async () => {
-    h = await startHarness({ pbxPort: await freePort(), relay, timers: { t1: T1 } });
+    const t1 = 200;
+    h = await startHarness({ pbxPort: await freePort(), relay, timers: { t1 } });
     const c = await udpClient(h.sipPort);
     closers.push(() => c.close());
     c.send(invite(2));
     let r = '';
     while (statusOf(r) !== 407) r = await c.next();
     c.send(ack(2, r));
-    await wait(16 * T1);
-    expect(count(c, 407)).to.equal(1);
+    await wait(t1); // the ACK is in; a copy already on its way may still land
+    const settled = count(c, 407);
+    await wait(8 * t1); // without the ACK, timer G would have sent 2 more by now
+    expect(count(c, 407)).to.equal(settled);
+    expect(settled).to.be.at.most(2);
   });
 
   it('over TCP sends the final response once (no timer G)', async () => {
