@@ -21,7 +21,7 @@ describe('routing: two server instances', function () {
   let db: DataSource;
 
   before(async () => {
-    const dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [] }) });
+    const dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 }) });
     a = await spawnServer(dir);
     b = await spawnServer(dir); // after a: a has run the migrations
     admin = await login(a.url);
@@ -90,6 +90,31 @@ describe('routing: two server instances', function () {
     const queue = (await api(b.url, 'GET', '/api/routing/queues', undefined, admin)).body.queues.find((q: { queueId: string }) => q.queueId === QUEUE.chat);
     expect(queue.waiting).to.equal(28);
     for (const ag of agents) ag.socket.close();
+  });
+
+  it('lets only one of ten simultaneous transfers to the same agent through, whatever instance they reach', async () => {
+    const owners: TestAgent[] = [];
+    for (let n = 0; n < 10; n++) owners.push(await makeAgent(n % 2 ? a.url : b.url, admin, { capacity: { callback: 1, total: 1 } }));
+    const held: string[] = [];
+    for (let n = 0; n < 10; n++) {
+      const r = await createInteraction(n % 2 ? b.url : a.url, admin, { channel: 'callback', queueId: QUEUE.callback });
+      held.push(r.interaction.id);
+    }
+    // Every owner gets one callback (capacity 1) and accepts it.
+    const offers = await Promise.all(owners.map((o) => nextOffer(o, 8000)));
+    const accepted = await Promise.all(offers.map((o, n) => api(n % 2 ? a.url : b.url, 'POST', `/api/offers/${o.offerId}/accept`, undefined, owners[n]!.token)));
+    expect(accepted.map((r) => r.status)).to.deep.equal(Array(10).fill(200));
+    const target = await makeAgent(a.url, admin, { capacity: { callback: 1, total: 1 } });
+    const results = await Promise.all(
+      offers.map((o, n) => api(n % 2 ? b.url : a.url, 'POST', `/api/interactions/${o.interactionId}/transfer`, { toAgent: target.id }, owners[n]!.token)),
+    );
+    expect(results.filter((r) => r.status === 200), JSON.stringify(results.map((r) => r.body))).to.have.length(1);
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.error.code)).to.deep.equal(Array(9).fill('agent_full'));
+    const pending = await db.getRepository(Offer).countBy({ agentId: target.id, state: 'pending' });
+    expect(pending).to.equal(1);
+    const view = (await api(b.url, 'GET', '/api/routing/agents', undefined, admin)).body.agents.find((v: { agentId: string }) => v.agentId === target.id);
+    expect(view.load.total).to.equal(1);
+    for (const ag of [...owners, target]) ag.socket.close();
   });
 
   it('times out an offer made by an instance that died: the other sends the agent to RONA and offers the next', async () => {
