@@ -202,7 +202,7 @@ describe('headless Chromium widget call with audio and DTMF both ways (sip.js, r
     const dtmfPt = Number(/a=rtpmap:(\d+) telephone-event\/8000/.exec(h.cc.activeSessions.values().next().value!.bDialog!.remoteSdp)?.[1]);
     expect(dtmfPt, 'telephone-event negotiated with the PBX').to.be.greaterThan(95);
     expect(await page.evaluate(() => (globalThis as unknown as { dtmf(t: string): boolean }).dtmf('5#'))).to.equal(true);
-    for (let i = 0; i < 40 && !((byPt.get(dtmfPt) ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !((byPt.get(dtmfPt) ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 100));
     expect(byPt.get(dtmfPt) ?? 0, 'DTMF event packets at the PBX').to.be.greaterThan(0);
 
     await page.evaluate(() => (globalThis as unknown as { hangup(): Promise<void> }).hangup());

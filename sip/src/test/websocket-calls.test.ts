@@ -182,7 +182,7 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     } finally {
       ua.stop();
     }
-    for (let i = 0; i < 40 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(h.cc.registrar.size, 'binding dropped after JsSIP unregistered').to.equal(0);
   });
 
@@ -194,7 +194,7 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(h.cc.registrar.size).to.equal(1);
     await phone.stop();
     phone = undefined;
-    for (let i = 0; i < 40 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(h.cc.registrar.size).to.equal(0);
   });
 
@@ -233,7 +233,7 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(await phone.register()).to.equal(200);
     const pbxRun = await pbx('uas-answer.xml', pbxPort);
     const session = await h.cc.originate({ a: { kind: 'agent', agentId: 'agent-1', extension: '201' }, bNumber: '0612345678', context: CONTEXT });
-    for (let i = 0; i < 100 && session.state !== 'answered' && session.state !== 'ended'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && session.state !== 'answered' && session.state !== 'ended'; i++) await new Promise((r) => setTimeout(r, 50));
     expect(session.state, `call state (ended: ${session.endCause})`).to.equal('answered');
     // The agent was re-INVITEd onto the customer's media: two SDPs, both for the browser.
     expect(phone.remoteSdps).to.have.length(2);

@@ -101,7 +101,8 @@ export async function startHarness(opts: {
     async assertClean() {
       const rtp = opts.relay;
       const leftovers = async (): Promise<string[]> => (rtp ? (await rtp.list()).filter((id) => endedSessions.includes(id) || cc.activeSessions.has(id)) : []);
-      for (let i = 0; i < 100; i++) {
+      // BYEs and their answers may still be in flight when a test's peers are done.
+      for (let i = 0; i < 200; i++) {
         if (engine.dialogs.size === 0 && cc.activeSessions.size === 0 && (await leftovers()).length === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
