@@ -80,24 +80,41 @@ export class RoutingViews {
     }
     if (filter.queueId) queues = queues.filter((q) => q.id === filter.queueId);
     if (filter.channel) queues = queues.filter((q) => q.channel === filter.channel);
-    const agents = await this.onlineAgents();
     const now = new Date();
     return Promise.all(
       queues.map(async (q) => {
         const hours = [q.hours, website?.hours].filter((c): c is string => !!c).map((id) => hoursStatus(calendar(config, id), now));
         const closed = hours.find((h) => !h.open);
-        const eligible = agents.filter((a) => RoutingViews.eligible(a, q));
+        const counts = await this.counts(q);
         return {
           queueId: q.id,
           channel: q.channel,
           open: !closed,
           nextOpening: closed?.nextOpening ?? null,
-          agentsAvailable: closed ? 0 : eligible.filter((a) => RoutingViews.canTakeNow(a, q)).length,
-          agentsLoggedIn: eligible.length,
+          agentsAvailable: closed ? 0 : counts.available,
+          agentsLoggedIn: counts.loggedIn,
           waiting: (await this.routing.engine.waiting(q.id)).count,
         };
       }),
     );
+  }
+
+  /**
+   * Agents of a queue logged in, and free for it now, from the queue's ranking at its last
+   * relaxation step (everyone who could ever take it) intersected with the online and free sets:
+   * a widget may ask often, so this must not read every agent.
+   */
+  private async counts(q: Queue): Promise<{ loggedIn: number; available: number }> {
+    const e = this.routing.engine;
+    const rank = e.key('qa', q.id, String(q.relax.length));
+    const client = this.s.redis.client;
+    const loggedIn = Number(await client.call('ZINTERCARD', 2, rank, e.key('online')));
+    const free = (await client.call('ZINTER', 2, rank, e.key('free', q.channel))) as string[];
+    if (q.allowWhileOnCall || q.channel === 'phone' || q.channel === 'video' || !free.length) return { loggedIn, available: free.length };
+    const p = client.pipeline();
+    for (const a of free) p.hmget(e.key('a', a), 'load:phone', 'load:video');
+    const loads = ((await p.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+    return { loggedIn, available: loads.filter((v) => Number(v[0]) + Number(v[1]) === 0).length };
   }
 
   /** The supervisor's live view of every queue. */
