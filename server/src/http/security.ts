@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { IncomingMessage } from 'node:http';
 import type { RedisHandle } from '../redis.js';
@@ -43,7 +44,9 @@ export function rateLimiter(redis: RedisHandle, config: () => Config, log: Logge
       const limits = config().main.security.rateLimits;
       const limit = bucket === 'login' ? limits.loginPerMinute : bucket === 'widget' ? limits.widgetPerMinute : limits.apiPerMinute;
       const window = Math.floor(Date.now() / 60000);
-      const who = bucket === 'api' && ctx.state.principal ? (ctx.state.principal as Principal).agentId : ctx.ip;
+      // The limit runs before authentication, so an agent is recognised by their token, not their id.
+      const token = bucket === 'api' ? tokenFrom(ctx.req) : null;
+      const who = token ? createHash('sha256').update(token).digest('hex').slice(0, 32) : ctx.ip;
       const key = redis.key('rl', bucket, who, String(window));
       let count = 0;
       try {

@@ -169,6 +169,20 @@ describe('bad API input', () => {
     s.close();
   });
 
+  it('limits API requests per agent, not per address: one busy agent does not block another', async () => {
+    const limited = await startTestServer({ set: { 'switchboard.yaml:security.rateLimits.apiPerMinute': 3 }, redisPrefix: `sbtest:rl-api:${Date.now()}:` });
+    try {
+      const a = await login(limited.url);
+      const b = await login(limited.url);
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) codes.push((await api(limited.url, 'GET', '/api/auth/me', undefined, a)).status);
+      expect(codes).to.deep.equal([200, 200, 200, 429]);
+      expect((await api(limited.url, 'GET', '/api/auth/me', undefined, b)).status).to.equal(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('limits login attempts per minute with 429 and Retry-After', async () => {
     const limited = await startTestServer({ set: { 'switchboard.yaml:security.rateLimits.loginPerMinute': 3 }, redisPrefix: `sbtest:rl:${Date.now()}:` });
     try {
