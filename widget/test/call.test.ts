@@ -19,7 +19,13 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     // sipp echoes every RTP packet it gets: what the browser says comes back, so hearing it proves both directions.
     pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 50, extra: ['-rtp_echo', '-mp', String(await freePort())] });
     await waitForUdpListener(pbxPort, pbx);
-    sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.port': pbxPort, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
+    sb = await startSwitchboard({
+      'switchboard.yaml:sip.enabled': true,
+      'trunks.yaml:trunks.0.port': pbxPort,
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+      // A pre-call form: its answers ride with the call.
+      'websites/example.yaml:forms.call': [{ type: 'text', name: 'order', label: 'Order number', required: true, maxLength: 20, mapsTo: { variable: 'order' } }],
+    });
     site = await hostSite(sb.url);
     browser = await launchChromium();
     page = await browser.newPage({ locale: 'en-GB' });
@@ -41,6 +47,9 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     expect(await frame.locator('.sb-results .sb-bad').count()).to.equal(0);
     expect(sipLoaded).to.deep.equal([]);
     await frame.getByRole('button', { name: 'Continue' }).click();
+    await frame.getByRole('button', { name: 'Call now' }).click();
+    expect(await frame.locator('.sb-warn:visible').textContent()).to.contain('Please fill in this field.');
+    await frame.getByLabel('Order number').fill('A-17');
     await frame.getByRole('button', { name: 'Call now' }).click();
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
     expect(sipLoaded).to.have.length(1);
@@ -71,5 +80,39 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
     const calls = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } });
     expect(calls).to.have.length(1);
+    expect(calls[0].routingVariables).to.deep.include({ order: 'A-17' });
+  });
+});
+
+describe('widget: a call the PBX refuses', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  let pbx: { kill(): void };
+  before(async () => {
+    const pbxPort = await freePort();
+    pbx = sipp({ scenario: 'uas-busy.xml', port: pbxPort, calls: 1, timeoutS: 50 });
+    await waitForUdpListener(pbxPort, pbx);
+    sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.port': pbxPort, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+    pbx?.kill();
+  });
+
+  it('ends the call with the reason the network gave', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Call', exact: true }).click();
+    await frame.getByRole('button', { name: 'Test my devices' }).click();
+    await frame.getByRole('button', { name: 'Continue' }).click({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Call now' }).click();
+    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor({ timeout: 20000 });
+    expect(await frame.locator('.sb-warn').textContent()).to.match(/^The call failed: 486 /);
+    await page.close();
   });
 });

@@ -176,7 +176,10 @@ class CallFlow {
     const camB = this.video ? h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => { camOn = !camOn; handle?.camera(camOn); camB!.setAttribute('aria-pressed', String(!camOn)); camB!.textContent = t(camOn ? 'cameraOff' : 'cameraOn'); } }, t('cameraOff')) : null;
     const keypad = h('div', { class: 'sb-keypad', role: 'group', 'aria-label': t('keypad') }, ...'123456789*0#'.split('').map((k) => h('button', { type: 'button', onclick: () => handle?.dtmf(k) }, k)));
     const hang = h('button', { type: 'button', class: 'sb-hangup', onclick: () => { handle?.hangup(); finish(); } }, t('hangup'));
+    let over = false;
     const finish = (reason?: string) => {
+      if (over) return;
+      over = true;
       this.stop();
       app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('callEnded')), reason ? h('p', { class: 'sb-warn' }, t('callFailed', { reason })) : null, h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('home'))));
     };

@@ -18,20 +18,23 @@ export async function placeCall(ticket: CallTicket, stream: MediaStream, events:
   if (!target) throw new Error('bad target');
   const inviter = new Inviter(ua, target, { extraHeaders: ticket.headers ?? [], sessionDescriptionHandlerOptions: { constraints: { audio: true, video: stream.getVideoTracks().length > 0 } } });
   const sdh = (s: Session) => s.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
+  // sip.js ends the session before it hands the refusing response to onReject: wait a turn so
+  // the end carries the reason.
+  let refused: string | undefined;
   inviter.stateChange.addListener((st) => {
     if (st === SessionState.Established) {
       events.state('connected');
       const remote = sdh(inviter)?.remoteMediaStream;
       if (remote) events.remote(remote);
     } else if (st === SessionState.Terminated) {
-      events.state('ended');
+      setTimeout(() => events.state('ended', refused), 0);
       void ua.stop();
     }
   });
   await inviter.invite({
     requestDelegate: {
       onProgress: () => events.state('ringing'),
-      onReject: (r) => events.state('ended', `${r.message.statusCode} ${r.message.reasonPhrase}`),
+      onReject: (r) => void (refused = `${r.message.statusCode} ${r.message.reasonPhrase}`),
     },
   });
   return {
