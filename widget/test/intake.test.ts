@@ -55,6 +55,39 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     expect(await page.locator('[data-switchboard-widget] iframe').isVisible()).to.equal(false);
   });
 
+  it('works from the keyboard with readable contrast: Tab to the bubble, Enter opens, Escape closes and returns focus', async () => {
+    await page.goto(site.origin);
+    await page.locator('[data-switchboard-widget] button').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('aria-label'))).to.equal('Talk to us');
+    await page.keyboard.press('Enter');
+    const frame = page.frameLocator('[data-switchboard-widget] iframe');
+    await frame.locator('.sb-channel-mail').focus();
+    await page.keyboard.press('Enter');
+    await frame.getByLabel('Email').waitFor();
+    expect(await frame.locator(':focus').evaluate((el) => el.tagName)).to.equal('H2');
+    // WCAG AA: at least 4.5:1 for the header text on the website's colour and for the error strip.
+    const ratios = await frame.locator('body').evaluate(() => {
+      const lum = (c: string) => {
+        const [r, g, b] = c.match(/\d+/g)!.slice(0, 3).map((v) => {
+          const x = Number(v) / 255;
+          return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        }) as [number, number, number];
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const ratio = (el: Element) => {
+        const s = getComputedStyle(el);
+        const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x) as [number, number];
+        return (a + 0.05) / (b + 0.05);
+      };
+      return [ratio(document.querySelector('.sb-header')!), ratio(document.querySelector('.sb-error')!)];
+    });
+    for (const r of ratios) expect(r).to.be.at.least(4.5);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('aria-label'))).to.equal('Talk to us');
+  });
+
   it('speaks Italian and French from the browser', async () => {
     for (const [locale, text] of [['it-IT', 'Richiamami'], ['fr-FR', 'Être rappelé']] as const) {
       const p = await browser.newPage({ locale });

@@ -50,7 +50,8 @@ export class Shell {
     this.error(null);
     clear(this.body);
     append(this.body, ...children);
-    const first = this.body.querySelector<HTMLElement>('h2, input, button, select, textarea');
+    // The view's heading takes focus so that screen readers announce where the visitor is.
+    const first = this.body.querySelector<HTMLElement>('h2, .sb-input') ?? this.body.querySelector<HTMLElement>('input:not([type=file]), button, select, textarea');
     first?.focus();
   }
 }
