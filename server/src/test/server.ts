@@ -123,8 +123,13 @@ export class TestSocket {
       return Promise.resolve(found);
     }
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 500)}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), this.messages.splice(this.messages.indexOf(m), 1), resolve(m)) });
+      const waiter = { pred, resolve: (m: any) => (clearTimeout(t), this.messages.splice(this.messages.indexOf(m), 1), resolve(m)) };
+      // A waiter that timed out must not swallow the next matching message.
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 500)}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 
