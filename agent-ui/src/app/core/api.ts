@@ -41,6 +41,10 @@ export class Api {
     return this.call(path, this.http.post<T>(path, body, { withCredentials: true }));
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.call(path, this.http.patch<T>(path, body, { withCredentials: true }));
+  }
+
   put<T>(path: string, body: unknown): Promise<T> {
     return this.call(path, this.http.put<T>(path, body, { withCredentials: true }));
   }

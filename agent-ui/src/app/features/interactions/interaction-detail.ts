@@ -5,6 +5,8 @@ import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import { ReasonsStore } from '../../core/reasons';
 import { WorkStore } from '../../core/work';
+import { ChatPane } from '../chat/chat-pane';
+import { ContextSidebar } from '../context/context-sidebar';
 
 /**
  * The selected interaction: its details and how to close it. Channel features (chat, call,
@@ -12,6 +14,7 @@ import { WorkStore } from '../../core/work';
  */
 @Component({
   selector: 'sb-interaction-detail',
+  imports: [ChatPane, ContextSidebar],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './interaction-detail.html',
   styleUrl: './interaction-detail.css',

@@ -2,6 +2,8 @@ import { ChangeDetectionStrategy, Component, inject, input, output } from '@angu
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
+import { ChatStore } from '../../core/chat';
+import { Softphone, type PhoneCall } from '../../core/softphone';
 import { WorkStore, type InteractionPayload } from '../../core/work';
 
 /** Every open interaction of every channel, oldest first; the selected one fills the detail. */
@@ -9,16 +11,27 @@ import { WorkStore, type InteractionPayload } from '../../core/work';
   selector: 'sb-interaction-list',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <h2>{{ t('work.title') }} <span class="count">{{ work.interactions().length }}</span></h2>
-    @if (work.interactions().length === 0) {
+    <h2>{{ t('work.title') }} <span class="count">{{ work.interactions().length + phone.calls().length }}</span></h2>
+    @if (work.interactions().length === 0 && phone.calls().length === 0) {
       <p class="muted">{{ t('work.empty') }}</p>
     }
     <ul role="listbox" [attr.aria-label]="t('work.title')">
+      @for (c of phone.calls(); track c.id) {
+        <li role="option" [attr.aria-selected]="c.id === selected()" [class.selected]="c.id === selected()" [class.ringing]="c.state === 'ringing'"
+          (click)="select.emit(c.id)" (keydown.enter)="select.emit(c.id)" tabindex="0" data-test="call" [attr.data-call]="c.id">
+          <span class="channel phone">{{ t('channel.phone') }}</span>
+          <span class="name">{{ c.context.name || c.displayName || c.number || t('offer.unknownCustomer') }}</span>
+          <span class="time">{{ callTime(c) }}</span>
+          <span class="sub">{{ c.context.website || t(c.direction === 'incoming' ? 'phone.incoming' : 'phone.outgoing') }}</span>
+          <span class="state">{{ callState(c) }}</span>
+        </li>
+      }
       @for (i of work.interactions(); track i.id) {
         <li role="option" [attr.aria-selected]="i.id === selected()" [class.selected]="i.id === selected()" (click)="select.emit(i.id)"
           (keydown.enter)="select.emit(i.id)" tabindex="0" data-test="interaction" [attr.data-interaction]="i.id">
           <span class="channel" [class]="i.channel">{{ label('channel.' + i.channel) }}</span>
-          <span class="name">{{ i.customerName || t('offer.unknownCustomer') }}</span>
+          <span class="name">{{ i.customerName || t('offer.unknownCustomer') }}
+            @if (chat.unread(i.id); as n) { <span class="unread" data-test="unread" [attr.aria-label]="t('work.unread', { count: n })">{{ n }}</span> }</span>
           <span class="time">{{ since(i) }}</span>
           <span class="sub">{{ i.subject || i.queueId }}</span>
           <span class="state">{{ label('ix.state.' + i.state) }}</span>
@@ -40,10 +53,14 @@ import { WorkStore, type InteractionPayload } from '../../core/work';
     .time { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
     .sub { grid-column: 1 / 3; font-size: 12px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .state { font-size: 12px; color: var(--muted); }
+    .unread { display: inline-block; min-width: 18px; margin-left: 6px; padding: 0 5px; border-radius: 999px; background: var(--danger); color: #fff; font-size: 11px; text-align: center; }
+    li.ringing { border-color: var(--ok); background: #eefaf3; }
   `,
 })
 export class InteractionList {
   protected readonly work = inject(WorkStore);
+  protected readonly phone = inject(Softphone);
+  protected readonly chat = inject(ChatStore);
   private readonly clock = inject(Clock);
   protected readonly t = inject(I18n).t;
   readonly selected = input<string | null>(null);
@@ -51,6 +68,15 @@ export class InteractionList {
 
   protected label(key: string): string {
     return this.t(key as MessageKey);
+  }
+
+  protected callTime(c: PhoneCall): string {
+    return c.answeredAt && c.state === 'connected' ? formatDuration(this.clock.now() - c.answeredAt) : '';
+  }
+
+  protected callState(c: PhoneCall): string {
+    if (c.state === 'connected' && c.held) return this.t('phone.state.held');
+    return this.label('phone.state.' + c.state);
   }
 
   protected since(i: InteractionPayload): string {

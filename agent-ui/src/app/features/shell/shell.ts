@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked, viewChild } from '@angular/core';
 import { Title } from '@angular/platform-browser';
 import { AgentSocket } from '../../core/agent-socket';
 import { I18n } from '../../core/i18n';
@@ -16,11 +16,15 @@ import { StateSelector } from '../state/state-selector';
 import { ConnectionIndicator } from './connection-indicator';
 import { LanguagePicker } from './language-picker';
 import { ShortcutsHelp } from './shortcuts-help';
+import { Softphone } from '../../core/softphone';
+import { ChatStore } from '../../core/chat';
+import { CallPanel } from '../softphone/call-panel';
+import { PhoneStatus } from '../softphone/phone-status';
 
 /** The logged-in frame: state, connection, account menu; features fill the work area. */
 @Component({
   selector: 'sb-shell',
-  imports: [StateSelector, StateBanner, OfferPopover, InteractionList, InteractionDetail, ConnectionIndicator, LanguagePicker, PasswordDialog, ShortcutsHelp],
+  imports: [StateSelector, StateBanner, OfferPopover, InteractionList, InteractionDetail, ConnectionIndicator, LanguagePicker, CallPanel, PhoneStatus, PasswordDialog, ShortcutsHelp],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './shell.html',
   styleUrl: './shell.css',
@@ -36,22 +40,38 @@ export class Shell {
   private readonly work = inject(WorkStore);
   protected readonly picked = signal<string | null>(null);
   /** The picked interaction while it is open, else the oldest: the detail is never empty for nothing. */
+  private readonly phone = inject(Softphone);
+  /** Created with the shell, so chat lines and unread counts are kept for every chat, shown or not. */
+  private readonly chat = inject(ChatStore);
   protected readonly selected = computed(() => {
     const list = this.work.interactions();
     const p = this.picked();
     return list.find((i) => i.id === p)?.id ?? list[0]?.id ?? null;
   });
+  /** A call fills the detail when picked; a new call (ringing or being dialled) is picked on its own, once. */
+  protected readonly selectedCall = computed(() => {
+    const p = this.picked();
+    return this.phone.calls().find((c) => c.id === p)?.id ?? null;
+  });
+  private readonly broughtForward = new Set<string>();
   protected readonly menuOpen = signal(false);
   protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
 
   constructor() {
     this.socket.start();
+    void this.phone.start();
     inject(ReasonsStore).load().catch(() => undefined);
     const unregister = inject(Shortcuts).register(
       { keys: 'Alt+A', label: 'shortcuts.available', run: () => void this.selector().set('available') },
       { keys: 'Alt+N', label: 'shortcuts.notReady', run: () => this.selector().toggle() },
       { keys: 'Shift+?', label: 'shortcuts.help', run: () => this.dialog.set('shortcuts') },
     );
+    effect(() => {
+      const fresh = this.phone.calls().find((c) => (c.state === 'ringing' || c.state === 'dialing') && !this.broughtForward.has(c.id));
+      if (!fresh) return;
+      this.broughtForward.add(fresh.id);
+      untracked(() => this.picked.set(fresh.id));
+    });
     // An agent working in another window sees pending offers in the tab title.
     const title = inject(Title);
     effect(() => {
@@ -62,6 +82,7 @@ export class Shell {
       title.setTitle(this.t('app.name'));
       unregister();
       this.socket.stop();
+      this.phone.stop();
     });
   }
 
@@ -73,6 +94,7 @@ export class Shell {
   protected async logout(): Promise<void> {
     // Stop first: the server closes this tab's socket too, and that must not read as "revoked elsewhere".
     this.socket.stop();
+    this.phone.stop();
     await this.session.logout();
   }
 }

@@ -1,0 +1,263 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import type { RTCSession } from 'jssip/lib/RTCSession';
+import type { RTCSessionEvent, UA } from 'jssip/lib/UA';
+import type { DTMF_TRANSPORT } from 'jssip/lib/Constants';
+import { Api, ApiError } from './api';
+import { callContext, type CallContext } from './call-context';
+
+/** GET /api/sip/credentials (server/src/modules/calls/routes.ts). */
+export interface SipCredentials {
+  wsUrl: string;
+  domain: string;
+  extension: string | null;
+  uri: string;
+  username: string;
+  password: string;
+}
+
+export type Registration = 'off' | 'connecting' | 'registered' | 'failed' | 'unavailable';
+export type CallState = 'ringing' | 'dialing' | 'connected' | 'ended';
+
+export interface PhoneCall {
+  id: string;
+  direction: 'incoming' | 'outgoing';
+  state: CallState;
+  /** The other party's number (user part of their URI) and display name. */
+  number: string;
+  displayName: string | null;
+  context: CallContext;
+  held: boolean;
+  muted: boolean;
+  startedAt: number;
+  answeredAt: number | null;
+  /** Why it ended (JsSIP's cause), shown until the agent dismisses the call. */
+  endCause: string | null;
+  transferredTo: string | null;
+}
+
+/** Keypad tones; anything else is refused before it reaches the SIP stack. */
+export const DTMF_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
+const DIALABLE = /^\+?[0-9*#]{1,32}$/;
+
+/**
+ * The agent's softphone: JsSIP registered through Switchboard's SIP engine as the agent's
+ * extension. JsSIP is loaded when the desktop opens, not with the login page, so it stays out
+ * of the initial bundle. Calls are kept as plain records in a signal; the JsSIP sessions they
+ * belong to stay in here.
+ */
+@Injectable({ providedIn: 'root' })
+export class Softphone {
+  private readonly api = inject(Api);
+  private ua: UA | null = null;
+  private creds: SipCredentials | null = null;
+  private readonly sessions = new Map<string, RTCSession>();
+  private readonly audio = new Map<string, HTMLAudioElement>();
+  private generation = 0;
+
+  readonly registration = signal<Registration>('off');
+  readonly error = signal<string | null>(null);
+  readonly extension = signal<string | null>(null);
+  private readonly callMap = signal<ReadonlyMap<string, PhoneCall>>(new Map());
+  readonly calls = computed(() => [...this.callMap().values()].sort((a, b) => a.startedAt - b.startedAt));
+  readonly active = computed(() => this.calls().filter((c) => c.state !== 'ended'));
+
+  call(id: string): PhoneCall | undefined {
+    return this.callMap().get(id);
+  }
+
+  async start(): Promise<void> {
+    if (this.ua) return;
+    const gen = ++this.generation;
+    this.registration.set('connecting');
+    this.error.set(null);
+    let creds: SipCredentials;
+    try {
+      creds = await this.api.get<SipCredentials>('/api/sip/credentials');
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.registration.set('unavailable');
+      this.error.set(err instanceof ApiError ? err.message : String(err));
+      return;
+    }
+    if (gen !== this.generation) return;
+    if (!creds.extension) {
+      this.registration.set('unavailable');
+      this.error.set(null);
+      return;
+    }
+    // JsSIP is CommonJS: its exports arrive as the default export of the lazy chunk.
+    const mod = (await import('jssip')) as typeof import('jssip') & { default?: typeof import('jssip') };
+    const JsSIP = mod.default ?? mod;
+    if (gen !== this.generation) return;
+    this.creds = creds;
+    this.extension.set(creds.extension);
+    const socket = new JsSIP.WebSocketInterface(creds.wsUrl);
+    const ua = new JsSIP.UA({
+      sockets: [socket],
+      uri: creds.uri,
+      authorization_user: creds.username,
+      password: creds.password,
+      register: true,
+      session_timers: false,
+      user_agent: 'Switchboard desktop',
+    });
+    this.ua = ua;
+    ua.on('registered', () => {
+      this.registration.set('registered');
+      this.error.set(null);
+    });
+    ua.on('unregistered', () => this.ua === ua && this.registration.set('connecting'));
+    ua.on('disconnected', () => this.ua === ua && this.registration.set('connecting'));
+    ua.on('registrationFailed', (e) => {
+      this.registration.set('failed');
+      this.error.set(String(e.response?.reason_phrase || e.cause || 'registration failed'));
+    });
+    ua.on('newRTCSession', (e: RTCSessionEvent) => this.track(e.session, e.originator === 'remote' ? 'incoming' : 'outgoing', e.request));
+    ua.start();
+  }
+
+  stop(): void {
+    this.generation++;
+    for (const s of this.sessions.values()) {
+      try {
+        s.terminate();
+      } catch {
+        /* already ended */
+      }
+    }
+    this.ua?.stop();
+    this.ua = null;
+    this.registration.set('off');
+  }
+
+  /** Calls a number through the PBX. */
+  dial(number: string): void {
+    const n = number.replace(/[\s().-]/g, '');
+    if (!this.ua || !this.creds || !DIALABLE.test(n)) throw new Error('not dialable');
+    this.ua.call(`sip:${n}@${this.creds.domain}`, { mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+  }
+
+  answer(id: string): void {
+    this.sessions.get(id)?.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+  }
+
+  hangUp(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s || s.isEnded()) return;
+    s.terminate();
+  }
+
+  /** Takes an ended call off the screen. */
+  dismiss(id: string): void {
+    if (this.call(id)?.state !== 'ended') return;
+    this.callMap.update((m) => {
+      const next = new Map(m);
+      next.delete(id);
+      return next;
+    });
+  }
+
+  toggleHold(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s || this.call(id)?.state !== 'connected') return;
+    if (s.isOnHold().local) s.unhold();
+    else s.hold();
+  }
+
+  toggleMute(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s || this.call(id)?.state !== 'connected') return;
+    if (s.isMuted().audio) s.unmute({ audio: true });
+    else s.mute({ audio: true });
+  }
+
+  dtmf(id: string, key: string): void {
+    const s = this.sessions.get(id);
+    if (!s || this.call(id)?.state !== 'connected' || !(DTMF_KEYS as readonly string[]).includes(key)) return;
+    // SIP INFO (application/dtmf-relay): the SIP engine relays it to the PBX as it is, whatever
+    // the media path does with telephone-events.
+    s.sendDTMF(key, { transportType: 'INFO' as DTMF_TRANSPORT, duration: 160, interToneGap: 70 });
+  }
+
+  /** Blind transfer: REFER the other party to a number or extension; our side then ends. */
+  transfer(id: string, target: string): void {
+    const s = this.sessions.get(id);
+    const n = target.replace(/[\s().-]/g, '');
+    if (!s || !this.creds || this.call(id)?.state !== 'connected' || !DIALABLE.test(n)) throw new Error('not transferable');
+    s.refer(`sip:${n}@${this.creds.domain}`, {
+      eventHandlers: {
+        // 202: the other side took the transfer; its NOTIFY says the new call is up.
+        requestSucceeded: () => this.patch(id, { transferredTo: n }),
+        // NOTIFY 200: the customer is with the new party. Most PBXes hang up on us now; one
+        // that does not gets our BYE a moment later, so the agent is never left on a dead call.
+        accepted: () =>
+          setTimeout(() => {
+            if (!s.isEnded()) s.terminate();
+          }, 3000),
+        requestFailed: () => this.patch(id, { transferredTo: null }),
+        failed: () => this.patch(id, { transferredTo: null }),
+      },
+    });
+  }
+
+  private track(s: RTCSession, direction: 'incoming' | 'outgoing', request: object): void {
+    const id = s.id;
+    const remote = s.remote_identity;
+    const headers: [string, string][] = [];
+    if (direction === 'incoming') {
+      for (const [name, values] of Object.entries((request as { headers?: Record<string, { raw: string }[]> }).headers ?? {})) for (const v of values) headers.push([name, v.raw]);
+    }
+    this.sessions.set(id, s);
+    this.put({
+      id, direction, state: direction === 'incoming' ? 'ringing' : 'dialing',
+      number: remote.uri.user ?? '', displayName: remote.display_name || null, context: callContext(headers),
+      held: false, muted: false, startedAt: Date.now(), answeredAt: null, endCause: null, transferredTo: null,
+    });
+    const listen = (pc: RTCPeerConnection) =>
+      pc.addEventListener('track', (ev) => {
+        if (!this.sessions.has(id)) return; // a late track after the call ended
+        let el = this.audio.get(id);
+        if (!el) {
+          // In the document (hidden), so that it plays whichever interaction is on screen.
+          el = document.createElement('audio');
+          el.autoplay = true;
+          el.className = 'sb-remote-audio';
+          el.hidden = true;
+          el.dataset['call'] = id;
+          document.body.append(el);
+          this.audio.set(id, el);
+        }
+        el.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
+        void el.play().catch(() => undefined);
+      });
+    if (s.connection) listen(s.connection as unknown as RTCPeerConnection);
+    else s.on('peerconnection', (e) => listen(e.peerconnection as unknown as RTCPeerConnection));
+    s.on('confirmed', () => this.patch(id, { state: 'connected', answeredAt: Date.now() }));
+    s.on('hold', (e) => e.originator === 'local' && this.patch(id, { held: true }));
+    s.on('unhold', (e) => e.originator === 'local' && this.patch(id, { held: false }));
+    s.on('muted', () => this.patch(id, { muted: true }));
+    s.on('unmuted', () => this.patch(id, { muted: false }));
+    const end = (cause: string) => {
+      this.sessions.delete(id);
+      const el = this.audio.get(id);
+      if (el) {
+        el.srcObject = null;
+        el.remove();
+      }
+      this.audio.delete(id);
+      const c = this.call(id);
+      this.patch(id, { state: 'ended', endCause: c?.endCause ?? cause });
+    };
+    s.on('ended', (e) => end(String(e.cause)));
+    s.on('failed', (e) => end(String(e.cause)));
+  }
+
+  private put(c: PhoneCall): void {
+    this.callMap.update((m) => new Map(m).set(c.id, c));
+  }
+
+  private patch(id: string, change: Partial<PhoneCall>): void {
+    const c = this.call(id);
+    if (c) this.put({ ...c, ...change });
+  }
+}
