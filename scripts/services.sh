@@ -110,7 +110,7 @@ stop_own() { # only what these scripts started
 case "${1:-start}" in
   start) start_mariadb; start_redis; start_prosody; start_rtpengine; say "services ready" ;;
   tools)
-    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl
+    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl wfuzz wfuzz
     say "test tools ready" ;;
   stop) stop_own ;;
   status)

@@ -1,5 +1,5 @@
-// The widget as a visitor meets it: a host page on http://127.0.0.1:8081 (one of the example
-// website's origins) embeds the snippet of a real Switchboard started in this process on another
+// The widget as a visitor meets it: a host page on http://127.0.0.1:<free port> (made the example
+// website's origin) embeds the snippet of a real Switchboard started in this process on another
 // port, against the machine's MariaDB, Redis and Prosody; Debian's Chromium with fake devices.
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
@@ -27,14 +27,26 @@ export interface Switchboard {
   stop(): Promise<void>;
 }
 
+/**
+ * The host page's port: a free one, made the example website's origin, so two test runs on one
+ * machine never fight over a fixed port.
+ */
+export const HOST_PORT = await new Promise<number>((resolve) => {
+  const probe = http.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as { port: number };
+    probe.close(() => resolve(port));
+  });
+});
+const hostOrigins = { 'websites/example.yaml:origins': [`http://127.0.0.1:${HOST_PORT}`] };
+
 /** Queues open round the clock and a fresh Redis prefix; `set` overrides config keys. */
 export function startSwitchboard(set: Record<string, unknown> = {}): Promise<Switchboard> {
-  return routing.startRoutingServer(set);
+  return routing.startRoutingServer({ ...hostOrigins, ...set });
 }
 
 /** As shipped: the example website follows the office calendar (for the out-of-hours tests). */
 export function startPlainSwitchboard(set: Record<string, unknown> = {}): Promise<Switchboard> {
-  return server.startTestServer({ set });
+  return server.startTestServer({ set: { ...hostOrigins, ...set } });
 }
 
 export async function entity(name: string, file: string): Promise<unknown> {
@@ -47,7 +59,7 @@ export interface HostSite {
 }
 
 /** A website on its own origin: `/` is a shop page with the snippet, `/demo/` the bot demo. */
-export async function hostSite(switchboardUrl: string, port = 8081): Promise<HostSite> {
+export async function hostSite(switchboardUrl: string, port = HOST_PORT): Promise<HostSite> {
   const snippet = `<script src="${switchboardUrl}/widget/loader.js" data-switchboard-website="example" async></script>`;
   const srv = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
