@@ -106,6 +106,9 @@ async function start(): Promise<void> {
     sb.services.log.info({ signal }, 'signal received');
     sb.stop().then(() => process.exit(0), () => process.exit(1));
   };
+  // A stray rejected promise (e.g. @xmpp/connection writing to a socket it has just dropped)
+  // must not take every call and chat of this instance down with it: log it loudly and go on.
+  process.on('unhandledRejection', (err) => sb.services.log.error({ err }, 'unhandled promise rejection'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
