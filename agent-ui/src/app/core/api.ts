@@ -45,6 +45,10 @@ export class Api {
     return this.call(path, this.http.patch<T>(path, body, { withCredentials: true }));
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.call(path, this.http.delete<T>(path, { withCredentials: true }));
+  }
+
   put<T>(path: string, body: unknown): Promise<T> {
     return this.call(path, this.http.put<T>(path, body, { withCredentials: true }));
   }

@@ -186,6 +186,21 @@ export const en = {
   'journey.call.answered': 'Call answered',
   'journey.call.ended': 'Call ended',
   'journey.transcript.requested': 'Transcript requested',
+  'handover.open': 'Transfer or conference…',
+  'handover.toQueue': 'Transfer to a queue',
+  'handover.toAgent': 'Agents',
+  'handover.transfer': 'Transfer',
+  'handover.conference': 'Conference',
+  'handover.available': '{count} available',
+  'handover.noAgents': 'No other agent is logged in.',
+  'handover.forbidden': 'The server lists queues and agents to supervisors only, so only they can pick where to transfer from here.',
+  'handover.waitingTransfer': 'Transfer offered to {name}; waiting for an answer.',
+  'handover.conferenceRequested': 'Conference requested: waiting for {name}.',
+  'handover.conferenceActive': 'Conference with {name}.',
+  'handover.endConference': 'End conference',
+  'handover.anotherAgent': 'another agent',
+  'handover.transferDeclined': '{name} did not take the transfer: the interaction is still yours.',
+  'handover.conferenceDeclined': '{name} did not join the conference.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -7,6 +7,7 @@ import { ReasonsStore } from '../../core/reasons';
 import { WorkStore } from '../../core/work';
 import { ChatPane } from '../chat/chat-pane';
 import { ContextSidebar } from '../context/context-sidebar';
+import { Handover } from './handover';
 
 /**
  * The selected interaction: its details and how to close it. Channel features (chat, call,
@@ -14,7 +15,7 @@ import { ContextSidebar } from '../context/context-sidebar';
  */
 @Component({
   selector: 'sb-interaction-detail',
-  imports: [ChatPane, ContextSidebar],
+  imports: [ChatPane, ContextSidebar, Handover],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './interaction-detail.html',
   styleUrl: './interaction-detail.css',

@@ -1,0 +1,124 @@
+// Handing a chat over from the desktop: a supervisor who holds a chat conferences an agent in
+// (invitation offer → conference → end), then transfers it to that agent, who takes it over; a
+// plain agent is told why the desktop cannot list where to transfer.
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, startServer, type E2eServer } from './harness.ts';
+
+const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+
+const SARA = { username: 'sara', password: 'correct-horse-battery', name: 'Sara Conti', role: 'supervisor' };
+const BRUNO = { username: 'bruno', password: 'correct-horse-battery', name: 'Bruno Galli', role: 'agent' };
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('transfer and conference (two agents in Chromium, a real server)', function () {
+  this.timeout(90_000);
+  let server: E2eServer;
+  let browser: Browser;
+  let sara: Page;
+  let bruno: Page;
+  let visitor: { interactionId: string; socket: { messages: Msg[]; next(pred: (m: Msg) => boolean, timeoutMs?: number): Promise<Msg> } };
+  const errors: string[] = [];
+
+  const open = async (who: typeof SARA) => {
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${who.username}: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+    await page.goto(server.url + '/login');
+    await page.getByLabel('Username').fill(who.username);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await page.locator('[data-test=state-current]').click();
+    await page.locator('[data-test=set-available]').click();
+    await page.locator('[data-test=state-current][data-state=available]').waitFor();
+    return page;
+  };
+  const row = (page: Page) => page.locator(`[data-test=interaction][data-interaction="${visitor.interactionId}"]`);
+
+  before(async () => {
+    server = await startServer(alwaysOpen());
+    const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
+    for (const a of [SARA, BRUNO]) {
+      const r = await api(server.url, 'POST', '/api/agents', { ...a, skills: [{ skill: 'english', level: 8 }] }, admin);
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    }
+    browser = await launchChromium();
+    // Only Sara is Available when the chat arrives, so it is hers.
+    sara = await open(SARA);
+    visitor = await startChat(server.url);
+    await sara.locator('[data-test=offer]').getByRole('button', { name: 'Accept' }).click();
+    await row(sara).waitFor();
+    bruno = await open(BRUNO);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await dropTestDatabase();
+  });
+  afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));
+
+  it('conferences an agent in: invitation, both in the chat, then the conference ends', async () => {
+    await sara.locator('[data-test=handover]').click();
+    const brunoRow = sara.locator('[data-test=handover-panel] li', { hasText: 'Bruno Galli' });
+    await brunoRow.waitFor();
+    await brunoRow.locator('[data-test=conference]').click();
+    await sara.locator('[data-test=handover-status]', { hasText: 'Conference requested: waiting for Bruno Galli.' }).waitFor();
+
+    const invite = bruno.locator('[data-test=offer]');
+    await invite.waitFor();
+    expect(await invite.textContent()).to.contain('Conference invitation');
+    await invite.getByRole('button', { name: 'Accept' }).click();
+    await row(bruno).waitFor();
+    await sara.locator('[data-test=handover-status]', { hasText: 'Conference with Bruno Galli.' }).waitFor();
+    // The guest writes to the visitor too.
+    await bruno.locator('[data-test=chat-input]').fill('Hello, I am joining to help');
+    await bruno.locator('[data-test=chat-input]').press('Enter');
+    await visitor.socket.next((m) => m.type === 'chat.message' && m.message.body === 'Hello, I am joining to help');
+
+    await sara.locator('[data-test=end-conference]').click();
+    await row(bruno).waitFor({ state: 'detached' });
+    await sara.locator('[data-test=handover-status]').waitFor({ state: 'detached' });
+    expect(await row(sara).count()).to.equal(1);
+  });
+
+  it('keeps the chat when the agent rejects the transfer, and says so', async () => {
+    await sara.locator('[data-test=handover]').click();
+    await sara.locator('[data-test=handover-panel] li', { hasText: 'Bruno Galli' }).locator('[data-test=to-agent]').click();
+    const offer = bruno.locator('[data-test=offer]');
+    await offer.waitFor();
+    await offer.getByRole('button', { name: 'Reject' }).click();
+    await sara.locator('[data-test=handover-declined]', { hasText: 'Bruno Galli did not take the transfer' }).waitFor();
+    await sara.locator('[data-test=handover-status]').waitFor({ state: 'detached' });
+    expect(await row(sara).count()).to.equal(1);
+    expect(await row(bruno).count()).to.equal(0);
+  });
+
+  it('transfers the chat to the agent, who accepts it: it leaves the supervisor and the agent answers the visitor', async () => {
+    await sara.locator('[data-test=handover]').click();
+    const brunoRow = sara.locator('[data-test=handover-panel] li', { hasText: 'Bruno Galli' });
+    await brunoRow.locator('[data-test=to-agent]').click();
+    await sara.locator('[data-test=handover-status]', { hasText: 'Transfer offered to Bruno Galli' }).waitFor();
+    const offer = bruno.locator('[data-test=offer]');
+    await offer.waitFor();
+    expect(await offer.textContent()).to.contain('Transfer to you');
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await row(bruno).waitFor();
+    await row(sara).waitFor({ state: 'detached' });
+    await row(bruno).click();
+    // The history came along, the guest line included.
+    await bruno.locator('[data-test=chat-line]', { hasText: 'Hello, I am joining to help' }).waitFor();
+    await bruno.locator('[data-test=chat-input]').fill('I have your chat now');
+    await bruno.locator('[data-test=chat-input]').press('Enter');
+    await visitor.socket.next((m) => m.type === 'chat.message' && m.message.body === 'I have your chat now');
+  });
+
+  it('tells a plain agent that only supervisors can pick where to transfer', async () => {
+    await bruno.locator('[data-test=handover]').click();
+    expect(await bruno.locator('[data-test=handover-error]').textContent()).to.contain('supervisors only');
+    const r = await command(visitor.socket, { type: 'chat.send', interactionId: visitor.interactionId, clientMessageId: cid(), body: 'Thanks' });
+    expect(r.type).to.equal('chat.ack');
+  });
+});
