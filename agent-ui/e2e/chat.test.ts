@@ -136,9 +136,14 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     const badge = page.locator(`[data-test=interaction][data-interaction="${second.interactionId}"] [data-test=unread]`);
     await badge.filter({ hasText: '2' }).waitFor();
     expect(await badge.getAttribute('aria-label')).to.equal('2 unread');
-    await page.locator(`[data-test=interaction][data-interaction="${second.interactionId}"]`).click();
+    // Both chats are open as tabs; the other one's tab carries its count, and opens it.
+    const tab = page.locator(`[data-test=tab][data-tab="${second.interactionId}"]`);
+    expect(await tab.locator('[data-test=tab-unread]').textContent()).to.equal('2');
+    expect(await page.locator(`[data-test=tab][data-tab="${visitor.interactionId}"] [role=tab]`).getAttribute('aria-selected')).to.equal('true');
+    await tab.locator('[role=tab]').click();
     await line('visitor', 'Hello?').waitFor();
     await badge.waitFor({ state: 'detached' });
+    await tab.locator('[data-test=tab-unread]').waitFor({ state: 'detached' });
     await second.socket.next((m) => m.type === 'chat.delivery' && m.state === 'delivered');
   });
 

@@ -201,6 +201,8 @@ export const en = {
   'handover.anotherAgent': 'another agent',
   'handover.transferDeclined': '{name} did not take the transfer: the interaction is still yours.',
   'handover.conferenceDeclined': '{name} did not join the conference.',
+  'work.openTabs': 'Open interactions',
+  'work.closeTab': 'Close the tab of {name}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -202,4 +202,6 @@ export const fr: Record<MessageKey, string> = {
   'handover.anotherAgent': 'un autre agent',
   'handover.transferDeclined': '{name} n’a pas pris le transfert : l’interaction reste à vous.',
   'handover.conferenceDeclined': '{name} n’a pas rejoint la conférence.',
+  'work.openTabs': 'Interactions ouvertes',
+  'work.closeTab': 'Fermer l’onglet de {name}',
 };

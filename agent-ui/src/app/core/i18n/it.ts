@@ -202,4 +202,6 @@ export const it: Record<MessageKey, string> = {
   'handover.anotherAgent': 'un altro operatore',
   'handover.transferDeclined': '{name} non ha accettato il trasferimento: l’interazione resta tua.',
   'handover.conferenceDeclined': '{name} non si è unito alla conferenza.',
+  'work.openTabs': 'Interazioni aperte',
+  'work.closeTab': 'Chiudi la scheda di {name}',
 };

@@ -54,6 +54,18 @@ export class Shell {
     return this.phone.calls().find((c) => c.id === p)?.id ?? null;
   });
   private readonly broughtForward = new Set<string>();
+  /** Interactions and calls the agent opened, in the order opened, while they last: the tabs. */
+  private readonly opened = signal<readonly string[]>([]);
+  protected readonly tabs = computed(() =>
+    this.opened()
+      .map((id) => {
+        const i = this.work.interaction(id);
+        if (i) return { id, label: i.customerName || this.t('offer.unknownCustomer'), unread: this.chat.unread(id) };
+        const c = this.phone.call(id);
+        return c ? { id, label: c.context.name || c.displayName || c.number || this.t('channel.phone'), unread: 0 } : null;
+      })
+      .filter((x) => x !== null),
+  );
   protected readonly menuOpen = signal(false);
   protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
 
@@ -66,6 +78,10 @@ export class Shell {
       { keys: 'Alt+N', label: 'shortcuts.notReady', run: () => this.selector().toggle() },
       { keys: 'Shift+?', label: 'shortcuts.help', run: () => this.dialog.set('shortcuts') },
     );
+    effect(() => {
+      const shown = this.selectedCall() ?? this.selected();
+      if (shown && !untracked(this.opened).includes(shown)) this.opened.update((o) => [...o, shown]);
+    });
     effect(() => {
       const fresh = this.phone.calls().find((c) => (c.state === 'ringing' || c.state === 'dialing') && !this.broughtForward.has(c.id));
       if (!fresh) return;
@@ -84,6 +100,13 @@ export class Shell {
       this.socket.stop();
       this.phone.stop();
     });
+  }
+
+  protected closeTab(id: string): void {
+    const tabs = this.tabs().map((t) => t.id);
+    const at = tabs.indexOf(id);
+    this.opened.update((o) => o.filter((x) => x !== id));
+    if ((this.selectedCall() ?? this.selected()) === id) this.picked.set(tabs[at + 1] ?? tabs[at - 1] ?? null);
   }
 
   protected toggleMenu(e: Event): void {
