@@ -43,11 +43,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent' }, admin);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     browser = await launchChromium();
-    // bypassCSP: the page's policy (server/src/modules/static/serve.ts, appCsp) allows
-    // connect-src 'self' only, and the SIP engine listens on its own port (sip.wsPort): until the
-    // server adds that origin, as frameCsp does for the widget, Chromium refuses the SIP
-    // WebSocket. Every other e2e file keeps the real policy and fails on any violation.
-    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 760 }, permissions: ['microphone'], bypassCSP: true });
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 760 }, permissions: ['microphone'] });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));

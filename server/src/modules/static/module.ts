@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerModule } from '../../module.js';
 import { serveSite, type Site } from './serve.js';
+import { sipConnectSources } from '../calls/browser-origin.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -15,13 +16,14 @@ const RESERVED = /^\/(api|ws|health|ready)(\/|$)/;
  */
 export const staticModule: ServerModule = {
   name: 'static',
-  routes: (router) => {
+  routes: (router, _deps, s) => {
     const desktop: Site = {
       root: path.resolve(process.env.SWITCHBOARD_AGENT_UI_DIR ?? path.join(REPO, 'agent-ui/dist/browser')),
       prefix: '',
       spa: true,
       crossOrigin: false,
       missing: 'The agent desktop is not built. Run "npm run build" in the Switchboard folder.',
+      connectSources: () => sipConnectSources(s.config().main.sip),
     };
     const widget: Site = {
       root: path.resolve(process.env.SWITCHBOARD_WIDGET_DIR ?? path.join(REPO, 'widget/dist')),

@@ -21,6 +21,8 @@ export interface Site {
   crossOrigin: boolean;
   /** What to say when the folder has not been built. */
   missing: string;
+  /** Extra connect-src entries for the page policy (the softphone's SIP WebSocket). */
+  connectSources?: () => string;
 }
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -30,7 +32,7 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
  * <style> elements; it stamps them with the nonce it reads from `ngCspNonce` on the root
  * element, so no 'unsafe-inline' is needed.
  */
-export function appCsp(nonce: string): string {
+export function appCsp(nonce: string, extraConnect = ''): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -38,7 +40,7 @@ export function appCsp(nonce: string): string {
     "img-src 'self' data: blob:",
     "media-src 'self' blob: data:",
     "font-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${extraConnect}`,
     "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
@@ -125,7 +127,7 @@ async function sendHtml(ctx: Context, site: Site, file: string, st: { size: numb
   if (!site.crossOrigin) {
     const nonce = randomBytes(16).toString('base64');
     html = html.replace(/<sb-root\b/, `<sb-root ngCspNonce="${nonce}"`);
-    ctx.set('Content-Security-Policy', appCsp(nonce));
+    ctx.set('Content-Security-Policy', appCsp(nonce, site.connectSources?.()));
     ctx.set('X-Frame-Options', 'DENY');
   }
   const body = Buffer.from(html);

@@ -73,6 +73,17 @@ describe('static front-ends (desktop at /, widget at /widget/)', () => {
     expect(String(again.headers['content-security-policy'])).not.to.include(nonce!);
   });
 
+  it("lets the desktop reach the SIP engine's WebSocket only when SIP runs", async () => {
+    expect(String((await raw(t.url, '/')).headers['content-security-policy'])).to.include("connect-src 'self';");
+    const withSip = await startTestServer({ set: { 'switchboard.yaml:sip.enabled': true } });
+    try {
+      const csp = String((await raw(withSip.url, '/')).headers['content-security-policy']);
+      expect(csp).to.include("connect-src 'self' ws://127.0.0.1:* wss://127.0.0.1:*;");
+    } finally {
+      await withSip.stop();
+    }
+  });
+
   it('falls back to index.html for client routes, never for the API, sockets or probes', async () => {
     for (const p of ['/login', '/interactions/42', '/settings/']) {
       const r = await raw(t.url, p);

@@ -15,16 +15,14 @@ export function widgetDir(): string {
  * The frame page may be embedded by the website's origins only; everything it loads or talks to
  * is Switchboard itself (logos may come from the website's own https server).
  */
-export function frameCsp(website: Website, sipHost?: string): string {
-  // Calls go to the SIP engine's own WebSocket port (sip.wsPort), another origin than this page.
-  const sip = sipHost ? ` ws://${sipHost}:* wss://${sipHost}:*` : '';
+export function frameCsp(website: Website, sipSources = ''): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob: https:",
     "media-src 'self' blob: mediastream:",
-    `connect-src 'self'${sip}`,
+    `connect-src 'self'${sipSources}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -33,14 +31,14 @@ export function frameCsp(website: Website, sipHost?: string): string {
 }
 
 /** Serves widget/dist/frame.html for one website, never cached (it names the current hashed chunks). */
-export async function serveFrame(ctx: Context, website: Website, sipHost?: string): Promise<void> {
+export async function serveFrame(ctx: Context, website: Website, sipSources = ''): Promise<void> {
   let html: string;
   try {
     html = await readFile(path.join(widgetDir(), 'frame.html'), 'utf8');
   } catch {
     throw new HttpError(503, 'not_built', 'The widget is not built. Run "npm run build" in the Switchboard folder.');
   }
-  ctx.set('Content-Security-Policy', frameCsp(website, sipHost));
+  ctx.set('Content-Security-Policy', frameCsp(website, sipSources));
   ctx.set('Cache-Control', 'no-cache');
   ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
   ctx.type = 'text/html; charset=utf-8';

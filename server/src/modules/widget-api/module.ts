@@ -4,6 +4,7 @@ import { findWebsite } from '../../http/security.js';
 import { notFound } from '../../http/errors.js';
 import type { Website } from '../../config/schema.js';
 import { websiteAvailability } from './availability.js';
+import { sipConnectSources } from '../calls/browser-origin.js';
 import { serveFrame } from './frame.js';
 
 /**
@@ -26,8 +27,7 @@ export const widgetApiModule: ServerModule = {
     router.get('/widget/frame/:websiteId', deps.rateLimit('widget'), async (ctx) => {
       const website = findWebsite(s.config(), ctx.params.websiteId);
       if (!website) throw notFound('Website');
-      const sip = s.config().main.sip as { host: string; publicHost?: string };
-      await serveFrame(ctx, website, sip.publicHost ?? sip.host);
+      await serveFrame(ctx, website, sipConnectSources(s.config().main.sip));
     });
   },
 };
