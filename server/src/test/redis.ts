@@ -17,20 +17,30 @@ export class ScratchRedis {
 
   async start(): Promise<void> {
     this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await canConnect(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`redis-server did not start on ${this.port}`);
+    await waitForPort(this.port, 'redis-server');
   }
 
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    p.kill('SIGKILL');
-    await once(p, 'exit');
+    await killHard(p);
   }
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:port (10 s at most). */
+export async function waitForPort(port: number, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await canConnect(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not start on ${port}`);
+}
+
+/** Kills a scratch service the way a crash would, and waits until it is gone. */
+export async function killHard(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null) return;
+  p.kill('SIGKILL');
+  await once(p, 'exit');
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -3,12 +3,10 @@
 // rendered from the `xmpp` section into a temporary folder, on free ports.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { SwitchboardFile } from '../../config/schema.js';
-import { ScratchRedis } from '../../test/redis.js';
+import { ScratchRedis, killHard, waitForPort } from '../../test/redis.js';
 import { renderProsodyConfig } from './prosody-config.js';
 
 export class ScratchProsody {
@@ -28,27 +26,13 @@ export class ScratchProsody {
 
   async start(): Promise<void> {
     this.proc = spawn('prosody', ['--config', this.cfgFile, '-F'], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
-      if (await canConnect(this.xmpp.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`prosody did not start on ${this.xmpp.port}`);
+    await waitForPort(this.xmpp.port, 'prosody');
   }
 
   /** Stops it the hard way, like a crash: rooms and sessions are gone. */
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    p.kill('SIGKILL');
-    await once(p, 'exit');
+    await killHard(p);
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 }
