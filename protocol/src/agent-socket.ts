@@ -3,6 +3,7 @@
  * Commands may carry a `ref` that the server echoes in its answer or error.
  */
 import type { ChatDeliveryState, ChatMessagePayload, ChatTypingState } from './widget-socket.js';
+import type { CallInviteAgentCommand, CallInviteAgentMessage } from './call-invite.js';
 
 export type AgentStateName = 'logged-out' | 'available' | 'not-ready' | 'busy' | 'wrap-up' | 'rona';
 
@@ -83,7 +84,8 @@ export type AgentCommand =
   | { type: 'interaction.conference.end'; interactionId: string; ref?: string }
   | { type: 'interaction.close'; interactionId: string; disposition?: string; ref?: string }
   | { type: 'queues.watch'; ref?: string }
-  | ChatAgentCommand;
+  | ChatAgentCommand
+  | CallInviteAgentCommand;
 
 /** Chat commands: messages, internal notes (never sent to the visitor), typing, receipts, silent monitoring. */
 export type ChatAgentCommand =
@@ -128,6 +130,7 @@ export type AgentServerMessage =
   | { type: 'queue.stats'; queues: QueueStatsPayload[]; ref?: string }
   | (SequencedMessage & { ref?: string })
   | ChatAgentMessage
+  | CallInviteAgentMessage
   | { type: 'error'; code: string; message: string; ref?: string };
 
 /** Close codes the desktop reacts to (4000-4999 are ours by RFC 6455). */

@@ -1,2 +1,3 @@
 export * from './agent-socket.js';
 export * from './widget-socket.js';
+export * from './call-invite.js';

@@ -3,6 +3,7 @@
  * Commands may carry a `ref` that the server echoes in its answer or error. A socket follows a
  * chat only after `chat.subscribe` with the visitor token that started it.
  */
+import type { CallInviteWidgetCommand, CallInviteWidgetMessage } from './call-invite.js';
 
 /** Who wrote a chat line, as the visitor may see it (internal notes never reach the widget). */
 export type ChatAuthorKind = 'visitor' | 'agent' | 'bot' | 'system' | 'note';
@@ -40,7 +41,8 @@ export type WidgetCommand =
   | { type: 'chat.typing'; interactionId: string; state: ChatTypingState; ref?: string }
   /** The widget shows these messages: the agent's single check becomes a double check. */
   | { type: 'chat.received'; interactionId: string; messageIds: string[]; ref?: string }
-  | { type: 'chat.end'; interactionId: string; ref?: string };
+  | { type: 'chat.end'; interactionId: string; ref?: string }
+  | CallInviteWidgetCommand;
 
 export interface ChatQueueInfo {
   state: string;
@@ -61,4 +63,5 @@ export type WidgetServerMessage =
   | { type: 'chat.typing'; interactionId: string; authorKind: 'agent' | 'visitor'; authorName: string | null; state: ChatTypingState }
   | { type: 'chat.queue'; interactionId: string; queue: ChatQueueInfo }
   | { type: 'chat.ended'; interactionId: string; by: 'agent' | 'customer' | 'system'; timedOut: boolean }
+  | CallInviteWidgetMessage
   | { type: 'error'; code: string; message: string; ref?: string };
