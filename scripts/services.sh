@@ -99,6 +99,16 @@ start_rtpengine() {
   die "rtpengine did not answer on $SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT (see $RUN/logs/rtpengine.log)"
 }
 
+# PDF transcripts are written in DejaVu Sans: it covers the scripts visitors write in.
+ensure_fonts() {
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && return 0
+  [ "$(id -u)" = 0 ] || { say "fonts-dejavu-core missing: transcripts fall back to Latin-1 only"; return 0; }
+  say "installing fonts-dejavu-core"
+  if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq >"$RUN/logs/apt.log" 2>&1 || true; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core >>"$RUN/logs/apt.log" 2>&1 \
+    || die "apt-get install fonts-dejavu-core failed (see $RUN/logs/apt.log)"
+}
+
 stop_own() { # only what these scripts started
   local f
   for f in "$RUN/prosody/prosody.pid" "$RUN/rtpengine.pid" "$RUN/redis.pid" "$RUN/mariadb.pid"; do
@@ -108,9 +118,9 @@ stop_own() { # only what these scripts started
 }
 
 case "${1:-start}" in
-  start) start_mariadb; start_redis; start_prosody; start_rtpengine; say "services ready" ;;
+  start) start_mariadb; start_redis; start_prosody; start_rtpengine; ensure_fonts; say "services ready" ;;
   tools)
-    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl wfuzz wfuzz
+    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl wfuzz wfuzz pdftotext poppler-utils
     say "test tools ready" ;;
   stop) stop_own ;;
   status)
