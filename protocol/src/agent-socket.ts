@@ -12,6 +12,11 @@ export interface AgentStatusPayload {
   state: AgentStateName;
   reason: string | null;
   since: string;
+  /**
+   * While the state is `wrap-up`: when the after-work ends (ISO time), the same on every tab, so
+   * each shows the same countdown. null in every other state.
+   */
+  wrapUpUntil: string | null;
 }
 
 export type ChannelName = 'phone' | 'video' | 'chat' | 'callback' | 'mail';
