@@ -14,6 +14,8 @@ export interface CallInvitePayload {
   agentName: string | null;
   state: CallInviteState;
   expiresAt: string;
+  /** Why it failed (state `failed`), in words to show as they are; plain text. */
+  reason?: string;
 }
 
 /** Agent desktop → server (on /ws/agent). Only an agent assigned to the chat may invite. */
