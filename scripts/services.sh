@@ -99,14 +99,14 @@ start_rtpengine() {
   die "rtpengine did not answer on $SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT (see $RUN/logs/rtpengine.log)"
 }
 
-# PDF transcripts are written in DejaVu Sans: it covers the scripts visitors write in.
+# PDF transcripts are written in DejaVu Sans, with Droid Sans Fallback for Chinese, Japanese and Korean.
 ensure_fonts() {
-  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && return 0
-  [ "$(id -u)" = 0 ] || { say "fonts-dejavu-core missing: transcripts fall back to Latin-1 only"; return 0; }
-  say "installing fonts-dejavu-core"
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] && return 0
+  [ "$(id -u)" = 0 ] || { say "fonts-dejavu-core or fonts-droid-fallback missing: transcripts cover fewer scripts"; return 0; }
+  say "installing fonts-dejavu-core fonts-droid-fallback"
   if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq >"$RUN/logs/apt.log" 2>&1 || true; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core >>"$RUN/logs/apt.log" 2>&1 \
-    || die "apt-get install fonts-dejavu-core failed (see $RUN/logs/apt.log)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core fonts-droid-fallback >>"$RUN/logs/apt.log" 2>&1 \
+    || die "apt-get install fonts-dejavu-core fonts-droid-fallback failed (see $RUN/logs/apt.log)"
 }
 
 stop_own() { # only what these scripts started
