@@ -39,6 +39,7 @@ import { chatModule } from './modules/chat/module.js';
 import { callbacksModule } from './modules/callbacks/module.js';
 import { mailModule } from './modules/mail/module.js';
 import { widgetApiModule } from './modules/widget-api/module.js';
+import { historyModule } from './modules/history/module.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
 import { StartupError } from './startup-error.js';
@@ -57,6 +58,7 @@ const modules: ServerModule[] = [
   callbacksModule,
   mailModule,
   widgetApiModule,
+  historyModule,
   staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
 ];
 

@@ -122,12 +122,15 @@ export const switchboardFile = z
           })
           .strict()
           .default({ loginPerMinute: 10, apiPerMinute: 600, widgetPerMinute: 120 }),
+        // Transcripts with the customer's files embedded travel further than the chat did.
+        transcriptAttachmentRoles: z.array(role).default(['supervisor', 'admin']),
       })
       .strict()
       .default({
         sessionTtlHours: 12,
         passwordMinLength: 10,
         rateLimits: { loginPerMinute: 10, apiPerMinute: 600, widgetPerMinute: 120 },
+        transcriptAttachmentRoles: ['supervisor', 'admin'],
       }),
     licensing: z
       .object({ maxConcurrentSessions: z.number().int().min(1).default(50) })

@@ -62,7 +62,8 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
       const p = ctx.state.principal as Principal;
       const agent = await s.agents.get(p.agentId);
       const skills = (await s.agents.skillsOf([agent.id])).get(agent.id) ?? [];
-      return { agent: presentAgent(agent, skills), status: await s.states.get(agent.id) };
+      const permissions = s.config().main.security.transcriptAttachmentRoles.includes(p.role) ? ['transcript.attachments'] : [];
+      return { agent: presentAgent(agent, skills), status: await s.states.get(agent.id), permissions };
     },
   });
 

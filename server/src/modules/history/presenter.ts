@@ -1,0 +1,51 @@
+import type { ChannelName, InteractionStateName } from '@switchboard/protocol';
+import type { Interaction } from '../interactions/interaction.entity.js';
+import type { Call } from '../calls/call.entity.js';
+
+const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+export interface HistoryItem {
+  id: string;
+  channel: ChannelName;
+  queueName: string | null;
+  contactName: string | null;
+  contactEmail: string | null;
+  agentNames: string[];
+  state: InteractionStateName;
+  disposition: string | null;
+  subject: string | null;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+/** A past interaction as the history list shows it: never the visitor token hash. */
+export function presentHistoryItem(i: Interaction, names: { queue: string | null; disposition: string | null; agents: string[] }): HistoryItem {
+  return {
+    id: i.id,
+    channel: i.channel as ChannelName,
+    queueName: names.queue,
+    contactName: i.contact?.name ?? null,
+    contactEmail: i.contact?.email ?? null,
+    agentNames: names.agents,
+    state: i.state as InteractionStateName,
+    disposition: names.disposition,
+    subject: i.subject,
+    createdAt: i.createdAt.toISOString(),
+    closedAt: iso(i.closedAt),
+  };
+}
+
+export function presentHistoryCall(c: Call, from: string | null, to: string | null) {
+  return {
+    id: c.id,
+    kind: c.kind,
+    video: c.video,
+    direction: c.kind === 'inbound' || c.kind === 'widget' ? ('inbound' as const) : ('outbound' as const),
+    from,
+    to,
+    setupAt: c.setupAt.toISOString(),
+    answeredAt: iso(c.answeredAt),
+    endedAt: iso(c.endedAt),
+    cause: c.endCause,
+  };
+}
