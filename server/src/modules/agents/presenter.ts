@@ -19,5 +19,5 @@ export function presentAgent(a: Agent, skills: { skillId: string; level: number 
 }
 
 export function presentStatus(s: AgentStatus) {
-  return { agentId: s.agentId, state: s.state, reason: s.reason, since: s.since };
+  return { agentId: s.agentId, state: s.state, reason: s.reason, since: s.since, wrapUpUntil: s.wrapUpUntil };
 }

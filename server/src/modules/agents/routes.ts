@@ -99,7 +99,7 @@ export function agentRoutes(router: Router, deps: RouteDeps, s: Services): void 
     access: ALL_ROLES,
     rateLimit: 'api',
     body: setStateBody,
-    response: z.object({ agentId: z.string(), state: z.string(), reason: z.string().nullable(), since: z.string() }),
+    response: z.object({ agentId: z.string(), state: z.string(), reason: z.string().nullable(), since: z.string(), wrapUpUntil: z.string().nullable() }),
     handler: async (ctx, { body }) => {
       const p = ctx.state.principal as Principal;
       return presentStatus(await s.setOwnState(p.agentId, body.state, body.reason ?? null));

@@ -9,7 +9,12 @@ export interface AgentStatus {
   state: AgentState;
   reason: string | null;
   since: string;
+  /** ISO; while in wrap-up, when it ends. */
+  wrapUpUntil: string | null;
 }
+
+const iso = (ms: number | string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
+const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: c.state, reason: c.reason, since: c.since, wrapUpUntil: iso(c.wrapUntil) });
 
 /**
  * An agent's current state lives in Redis, shared by every instance; each change is also written
@@ -32,8 +37,8 @@ export class AgentStateStore {
 
   async get(agentId: string): Promise<AgentStatus> {
     const h = await this.redis.client.hgetall(this.key(agentId));
-    if (!h.state) return { agentId, state: 'logged-out', reason: null, since: new Date(0).toISOString() };
-    return { agentId, state: h.state as AgentState, reason: h.reason || null, since: h.since! };
+    if (!h.state) return { agentId, state: 'logged-out', reason: null, since: new Date(0).toISOString(), wrapUpUntil: null };
+    return { agentId, state: h.state as AgentState, reason: h.reason || null, since: h.since!, wrapUpUntil: h.state === 'wrap-up' ? iso(h.wrapUntil) : null };
   }
 
   async set(agentId: string, state: AgentState, reason: string | null = null): Promise<AgentStatus> {
@@ -41,13 +46,13 @@ export class AgentStateStore {
     await this.record(r.changes);
     if ('withdrawn' in r && r.withdrawn) await this.onWithdrawn(r.withdrawn);
     const mine = r.changes.filter((c) => c.agentId === agentId).at(-1);
-    return mine ?? this.get(agentId);
+    return mine ? toStatus(mine) : this.get(agentId);
   }
 
   /** Writes and announces changes the routing scripts made (busy, wrap-up, RONA...). */
   async record(changes: StateChange[]): Promise<void> {
     if (!changes.length) return;
     await this.db.getRepository(AgentStateChange).insert(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason, at: new Date(c.since) })));
-    for (const c of changes) await this.bus.publish({ type: 'agent.state', ...c });
+    for (const c of changes) await this.bus.publish({ type: 'agent.state', ...toStatus(c) });
   }
 }

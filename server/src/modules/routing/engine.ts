@@ -11,6 +11,8 @@ export interface StateChange {
   state: AgentState;
   reason: string | null;
   since: string;
+  /** ms; set when the state is wrap-up. */
+  wrapUntil: number | null;
 }
 
 export interface OfferMade {

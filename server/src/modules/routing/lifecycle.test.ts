@@ -2,6 +2,7 @@
 // queued at all. Real Redis and MySQL; agents act through their desktop socket and the REST API.
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
+import { TestSocket } from '../../test/server.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from './testing.js';
 
@@ -104,10 +105,20 @@ describe('routing: interaction lifecycle', () => {
     a.socket.send({ type: 'interaction.close', interactionId: id, disposition: 'resolved', ref: 'c1' });
     const ok = await a.socket.next((m) => m.ref === 'c1');
     expect(ok.interaction).to.include({ state: 'closed', dispositionId: 'resolved' });
-    expect(await stateOf(t.url, a)).to.equal('wrap-up');
+    // Every tab (the pushed state, a reload's REST read, a new socket's hello) counts down to one moment.
+    const pushed = await a.socket.next((m) => m.type === 'agent.state' && m.status.state === 'wrap-up');
+    const until = Date.parse(pushed.status.wrapUpUntil);
+    expect(until - Date.parse(pushed.status.since)).to.be.within(1900, 2100);
+    const read = await api(t.url, 'GET', `/api/agents/${a.id}/state`, undefined, a.token);
+    expect(read.body).to.include({ state: 'wrap-up', wrapUpUntil: pushed.status.wrapUpUntil });
+    const tab = await TestSocket.open(t.url.replace('http', 'ws') + '/ws/agent', { authorization: `Bearer ${a.token}` });
+    expect((await tab.next((m) => m.type === 'hello')).status.wrapUpUntil).to.equal(pushed.status.wrapUpUntil);
+    expect((await tab.next((m) => m.type === 'snapshot')).status.wrapUpUntil).to.equal(pushed.status.wrapUpUntil);
+    tab.close();
     // No new offer during wrap-up: the slot is still taken.
     await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     await waitState(t.url, a, 'available', 6000);
+    expect((await api(t.url, 'GET', `/api/agents/${a.id}/state`, undefined, a.token)).body.wrapUpUntil).to.equal(null);
     await nextOffer(a);
     const closed = await row(id);
     expect(closed.state).to.equal('closed');

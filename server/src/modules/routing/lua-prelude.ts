@@ -71,9 +71,17 @@ local function relaxstep(relax, waited)
   return step
 end
 
+-- In Wrap-up the end of the after-work is stored with the state, so every tab (and a reload)
+-- counts down to the same moment; it cannot move while in Wrap-up (no new close is possible).
+local function wrapend(a)
+  local until_ = 0
+  for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':wrap')) do until_ = math.max(until_, num(redis.call('ZSCORE', WRAP, m))) end
+  return until_
+end
 local function setstate(a, st, reason)
-  redis.call('HSET', skey(a), 'state', st, 'reason', reason or '', 'since', NOWISO)
-  table.insert(changes, { agentId = a, state = st, reason = reason or cjson.null, since = NOWISO })
+  local until_ = st == 'wrap-up' and wrapend(a) or 0
+  redis.call('HSET', skey(a), 'state', st, 'reason', reason or '', 'since', NOWISO, 'wrapUntil', until_ > 0 and until_ or '')
+  table.insert(changes, { agentId = a, state = st, reason = reason or cjson.null, since = NOWISO, wrapUntil = until_ > 0 and until_ or cjson.null })
   if st == 'available' then
     redis.call('HSET', akey(a), 'idle', NOW)
     redis.call('ZADD', IDLE, NOW, a)
