@@ -25,11 +25,18 @@ export class SipCredentialStore implements Authenticator {
     return this.redis.key('sip-secret', agentId);
   }
 
-  async issueCallToken(interactionId: string, ttlSeconds: number): Promise<SipCredentials> {
+  /** With `inviteId`, the token joins that invitation's call (to the agent) and nothing else. */
+  async issueCallToken(interactionId: string, ttlSeconds: number, inviteId?: string): Promise<SipCredentials> {
     const username = `ct-${randomBytes(9).toString('hex')}`;
     const password = randomBytes(24).toString('base64url');
-    await this.redis.client.set(this.tokenKey(username), JSON.stringify({ password, interactionId }), 'EX', ttlSeconds);
+    await this.redis.client.set(this.tokenKey(username), JSON.stringify({ password, interactionId, ...(inviteId ? { inviteId } : {}) }), 'EX', ttlSeconds);
     return { username, password };
+  }
+
+  async inviteOf(username: string): Promise<string | null> {
+    if (!/^ct-[0-9a-f]{18}$/.test(username)) return null;
+    const raw = await this.redis.client.get(this.tokenKey(username));
+    return raw ? ((JSON.parse(raw) as { inviteId?: string }).inviteId ?? null) : null;
   }
 
   /** The agent's SIP secret, created on first use and kept for the session's lifetime. */

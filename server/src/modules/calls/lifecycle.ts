@@ -25,7 +25,9 @@ export function followCalls(events: CallEvents, db: DataSource, bus: EventBus, l
     await db.transaction(async (m) => {
       const i = await m.getRepository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } });
       if (!i) return;
-      if (Object.keys(change).length && i.state !== 'closed') await m.getRepository(Interaction).update({ id: i.id }, change);
+      // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
+      // after it, so only the journey hears about it.
+      if (Object.keys(change).length && i.state !== 'closed' && i.channel !== 'chat') await m.getRepository(Interaction).update({ id: i.id }, change);
       await m.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type, data: data as never, at: new Date() });
     });
   };

@@ -1,4 +1,4 @@
-import { startSipService, type CallControl, type CallEvents, type SipEngine, type SipService } from '@switchboard/sip';
+import { CallControl, RtpEngineRelay, SipEngine, type CallEvents } from '@switchboard/sip';
 import { StartupError } from '../../startup-error.js';
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
@@ -8,6 +8,11 @@ import { MysqlCallRecorder } from './recorder.js';
 import { SwitchboardCallRouter } from './router.js';
 import { followCalls } from './lifecycle.js';
 import { callRoutes } from './routes.js';
+import { CallInvites } from './invites.js';
+import { inviteCalls } from './invite-calls.js';
+import { inviteCommands } from './schema.js';
+import type { RealtimeHub } from '../../realtime/hub.js';
+import { Agent } from '../agents/agent.entity.js';
 
 /** What the rest of the server (and tests) may reach of the running SIP side. */
 export interface Calls {
@@ -23,6 +28,9 @@ export interface Calls {
 
 let running: Calls | undefined;
 export const calls = (): Calls | undefined => running;
+let invitesRunning: CallInvites | undefined;
+/** Call invitations from chats; present even when SIP is off, so agents hear why they cannot invite. */
+export const invites = (): CallInvites | undefined => invitesRunning;
 
 function contextHeaders(t: Trunk) {
   const h = t.contextHeaders;
@@ -36,6 +44,10 @@ function contextHeaders(t: Trunk) {
   };
 }
 
+async function extensionOf(s: Services, agentId: string): Promise<string | null> {
+  return (await s.db.getRepository(Agent).findOneBy({ id: agentId, active: true }))?.extension ?? null;
+}
+
 async function start(s: Services): Promise<() => Promise<void>> {
   const c = s.config().main;
   const log = s.log.child({ component: 'sip' });
@@ -43,34 +55,44 @@ async function start(s: Services): Promise<() => Promise<void>> {
   const trunk = s.config().trunks[0]!;
   const credentials = new SipCredentialStore(s.redis, s.db);
   const recorder = new MysqlCallRecorder(s.db, log);
-  let sip: SipService;
+  // What startSipService does, with one step placed first: calls joining a chat's invitation go to
+  // the inviting agent's softphone, which CallControl's own routing (widget → PBX) cannot do.
+  const engine = new SipEngine({ listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort }, logger: log });
+  const media = new RtpEngineRelay({ host: c.rtpengine.host, port: c.rtpengine.ngPort, timeout: c.rtpengine.timeoutMs });
+  // The step only runs once the engine listens, after `control` below exists.
+  engine.use('INVITE', inviteCalls({
+    realm: c.xmpp.domain, domain: c.xmpp.domain, trustedAddresses: [trunk.host], authenticator: credentials, credentials,
+    invites, control: () => control, agentExtension: (id) => extensionOf(s, id), recorder, db: s.db, log,
+  }));
+  const control = new CallControl({
+    engine, media, recorder, authenticator: credentials, realm: c.xmpp.domain, logger: log,
+    router: new SwitchboardCallRouter(s.db, s.config),
+    keepaliveMs: trunk.optionsPingSeconds * 1000,
+    trunk: {
+      host: trunk.host,
+      port: trunk.port,
+      transport: trunk.transport,
+      ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
+      ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
+      contextHeaders: contextHeaders(trunk),
+    },
+  });
+  const closeSip = async () => {
+    await control.close();
+    await engine.close();
+    media.close();
+  };
   try {
-    sip = await startSipService({
-      listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort },
-      rtpengine: { host: c.rtpengine.host, port: c.rtpengine.ngPort, timeoutMs: c.rtpengine.timeoutMs },
-      trunk: {
-        host: trunk.host,
-        port: trunk.port,
-        transport: trunk.transport,
-        ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
-        ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
-        contextHeaders: contextHeaders(trunk),
-      },
-      realm: c.xmpp.domain,
-      authenticator: credentials,
-      router: new SwitchboardCallRouter(s.db, s.config),
-      recorder,
-      logger: log,
-      keepaliveMs: trunk.optionsPingSeconds * 1000,
-    });
+    await engine.listen();
   } catch (err) {
+    // Whatever did bind (UDP before TCP failed, say) is released before reporting.
+    await closeSip();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
       throw new StartupError(`A SIP port on ${c.sip.host} is already in use (switchboard.yaml: sip.udpPort ${c.sip.udpPort}, sip.tcpPort ${c.sip.tcpPort}, sip.wsPort ${c.sip.wsPort}). Stop the other program or pick other ports.`);
     }
     throw err;
   }
-  const { engine, calls: control } = sip;
   followCalls(control.events, s.db, s.bus, log);
   const wsPort = engine.stack.transports.port('ws');
   const host = c.sip.publicHost ?? c.sip.host;
@@ -83,13 +105,53 @@ async function start(s: Services): Promise<() => Promise<void>> {
   return async () => {
     off();
     running = undefined;
-    await sip.close();
+    await closeSip();
     await recorder.flush();
+  };
+}
+
+/**
+ * Where the agent's softphone stands for an invitation. The registrar is this instance's: an
+ * invitation call reaches a softphone registered with the same instance as the visitor's SIP.
+ */
+async function softphoneOf(s: Services, agentId: string): Promise<'registered' | 'no-extension' | 'not-registered' | 'sip-down'> {
+  const sip = calls();
+  if (!sip) return 'sip-down';
+  const extension = await extensionOf(s, agentId);
+  if (!extension) return 'no-extension';
+  return sip.control.registrar.lookup(extension) ? 'registered' : 'not-registered';
+}
+
+function registerInvites(s: Services, hub: RealtimeHub): () => void {
+  const inv = new CallInvites(s, hub, (agentId) => softphoneOf(s, agentId));
+  invitesRunning = inv;
+  hub.onAgentCommand(inviteCommands.invite, async (conn, cmd) => ({ type: 'call.invite.state', invite: await inv.invite(conn.principal, cmd.interactionId, cmd.video) }));
+  hub.onAgentCommand(inviteCommands.cancel, async (conn, cmd) => ({ type: 'call.invite.state', invite: await inv.cancel(conn.principal, cmd.inviteId) }));
+  hub.onVisitorCommand(inviteCommands.decline, async (conn, cmd) => {
+    await inv.decline(conn.subscriptions, cmd.inviteId);
+    return { type: 'ok' };
+  });
+  return () => {
+    inv.close();
+    if (invitesRunning === inv) invitesRunning = undefined;
   };
 }
 
 export const callsModule: ServerModule = {
   name: 'calls',
   routes: callRoutes,
-  start: async (s) => (s.config().main.sip.enabled ? start(s) : undefined),
+  start: async (s, hub) => {
+    const stopInvites = registerInvites(s, hub);
+    let stopSip: (() => Promise<void>) | undefined;
+    try {
+      stopSip = s.config().main.sip.enabled ? await start(s) : undefined;
+    } catch (err) {
+      stopInvites();
+      throw err;
+    }
+    return async () => {
+      stopInvites();
+      await stopSip?.();
+    };
+  },
 };

@@ -12,6 +12,8 @@ const hex = (uuid: string) => uuid.replace(/-/g, '');
 export class MysqlCallRecorder implements CallRecorder {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly legCall = new Map<string, string>();
+  /** What the SIP side does not know about a call that is about to start (a video invitation). */
+  private readonly expected = new Map<string, { video: boolean }>();
 
   constructor(private readonly db: DataSource, private readonly log: Logger) {}
 
@@ -27,15 +29,22 @@ export class MysqlCallRecorder implements CallRecorder {
     return next;
   }
 
+  /** Notes what the next `legCreated` of this call session should record with the call. */
+  expect(callSessionId: string, what: { video: boolean }): void {
+    this.expected.set(hex(callSessionId), what);
+  }
+
   legCreated(leg: LegInfo): Promise<void> {
     const callId = hex(leg.callSessionId);
     this.legCall.set(leg.legId, callId);
+    const video = this.expected.get(callId)?.video ?? false;
+    this.expected.delete(callId);
     return this.chain(callId, async () => {
       await this.db
         .createQueryBuilder()
         .insert()
         .into(Call)
-        .values({ id: callId, interactionId: leg.interactionId ?? null, kind: leg.interactionId ? 'widget' : 'softphone', video: false, trunkId: null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
+        .values({ id: callId, interactionId: leg.interactionId ?? null, kind: leg.interactionId ? 'widget' : 'softphone', video, trunkId: null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
         .orIgnore()
         .execute();
       const legs = await this.db.getRepository(CallLeg).countBy({ callId });

@@ -8,10 +8,25 @@ import { InteractionEvent } from '../journey/event.entity.js';
 import type { Services } from '../../services.js';
 import type { Website } from '../../config/schema.js';
 import type { Principal } from '../agents/sessions.js';
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
 import { originateBody, widgetCallBody } from './schema.js';
-import { calls } from './module.js';
+import { calls, invites } from './module.js';
+import { INVITE_TARGET_USER } from './invite-calls.js';
+import { bearer, hashToken } from '../chat/visitor.js';
 
 const sipDown = () => new HttpError(503, 'calls_unavailable', 'Calls are not available right now. Try the chat or ask for a callback.');
+
+/** The chat whose visitor token came with the request; unknown chat and wrong token read the same. */
+async function visitorChat(s: Services, ctx: Context, website: Website, interactionId: string): Promise<Interaction> {
+  const token = bearer(ctx);
+  if (!token) throw new HttpError(401, 'token_required', "Send the chat's token (Authorization: Bearer <token>) to join the agent's call.");
+  const i = await s.db.getRepository(Interaction).findOneBy({ id: interactionId });
+  const expected = i?.visitorTokenHash ? Buffer.from(i.visitorTokenHash, 'hex') : Buffer.alloc(32);
+  const ok = timingSafeEqual(expected, Buffer.from(hashToken(token), 'hex')) && i?.channel === 'chat' && i.websiteId === website.id;
+  if (!ok || !i) throw forbidden('This chat token is not valid for this chat.');
+  return i;
+}
 
 export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
   mount(router, deps, {
@@ -24,6 +39,23 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
     body: widgetCallBody,
     handler: async (ctx, { body }) => {
       const website = ctx.state.website as Website;
+      if (body.inviteId && body.interactionId) {
+        // The agent asked for this call from the chat: no queue, hours or channel switch applies.
+        const chat = await visitorChat(s, ctx, website, body.interactionId);
+        const inv = invites();
+        const sip = calls();
+        if (!inv || !sip) throw sipDown();
+        const invite = await inv.accept(chat, body.inviteId);
+        const ttl = s.config().main.sip.callTokenTtlSeconds;
+        const token = await sip.credentials.issueCallToken(chat.id, ttl, invite.inviteId);
+        ctx.status = 201;
+        return {
+          interactionId: chat.id,
+          inviteId: invite.inviteId,
+          sip: { wsUrl: sip.wsUrl, domain: sip.domain, target: `sip:${INVITE_TARGET_USER}@${sip.domain}`, username: token.username, password: token.password, expiresInSeconds: ttl },
+          video: invite.video,
+        };
+      }
       const channelName = body.video ? 'video' : 'call';
       const channel = website.channels[channelName];
       if (!channel.enabled || !channel.queue) throw badRequest(`This website does not offer ${body.video ? 'video calls' : 'calls'}.`, [{ field: 'video', problem: `${channelName} is not enabled` }]);

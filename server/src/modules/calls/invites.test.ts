@@ -1,0 +1,234 @@
+// An agent in a chat invites the visitor to a video call: who may invite, who may answer, what
+// happens to an invitation nobody answers, and the call itself — from the visitor's one-call
+// token, through the SIP engine and rtpengine, to the inviting agent's registered softphone
+// (a sip.js phone with a WebRTC-shaped SDP), never to the PBX.
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { SessionState } from 'sip.js';
+import { api, login, makeAgent, type TestAgent, type TestServer } from '../routing/testing.js';
+import { command, openVisitor, startChat, startChatServer, takeChat, widget, type TestVisitor } from '../chat/testing.js';
+import { eventually } from '../../test/redis.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+import { Call } from './call.entity.js';
+import { calls } from './module.js';
+import { softphone, waitForState, type Softphone } from '../../../../sip/dist/test/support/softphone.js';
+
+const english = [{ skill: 'english', level: 8 }];
+const wsPort = (url: string) => Number(new URL(url).port);
+
+describe('calls: invitations from a chat', function () {
+  this.timeout(60000);
+  let t: TestServer;
+  let admin: string;
+  const phones: Softphone[] = [];
+
+  beforeEach(async () => {
+    // The trunk points nowhere that answers: an invitation's call must never need the PBX.
+    t = await startChatServer({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
+    admin = await login(t.url);
+  });
+  afterEach(async () => {
+    for (const p of phones.splice(0)) await p.stop().catch(() => undefined);
+    await t?.stop();
+  });
+
+  /** An agent with an extension; with `phone`, its softphone registered through Switchboard. */
+  async function agentWithPhone(phone = true): Promise<{ a: TestAgent; ext: string; phone?: Softphone }> {
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const ext = String(2000 + randomBytes(2).readUInt16BE() % 7000);
+    expect((await api(t.url, 'PATCH', `/api/agents/${a.id}`, { extension: ext }, admin)).status).to.equal(200);
+    if (!phone) return { a, ext };
+    const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, a.token)).body;
+    const p = await softphone({ wsPort: wsPort(cred.wsUrl), username: cred.username, password: cred.password, user: ext, autoAnswer: true, video: true });
+    phones.push(p);
+    expect(await p.register()).to.equal(200);
+    return { a, ext, phone: p };
+  }
+
+  async function invite(a: TestAgent, v: TestVisitor, video = true) {
+    const r = await command(a.socket, { type: 'call.invite', interactionId: v.interactionId, video });
+    expect(r.type, JSON.stringify(r)).to.equal('call.invite.state');
+    return r.invite;
+  }
+
+  const join = (v: TestVisitor, inviteId: string, token = v.token, interactionId = v.interactionId) => widget(t.url, 'POST', '/calls', { interactionId, inviteId, video: true }, token);
+
+  it("rings the inviting agent's softphone with the invitation's headers; video both ways; the call is recorded on the chat, which stays open", async () => {
+    const { a, phone } = await agentWithPhone();
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+
+    const sent = await invite(a, v);
+    expect(sent).to.include({ interactionId: v.interactionId, video: true, state: 'pending', agentName: a.username });
+    expect(sent.inviteId).to.match(/^[0-9a-f]{32}$/);
+    expect(Date.parse(sent.expiresAt) - Date.now()).to.be.within(30_000, 61_000);
+    const shown = await v.socket.next((m) => m.type === 'call.invite');
+    expect(shown.invite).to.deep.equal(sent);
+
+    const r = await join(v, sent.inviteId);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    expect(r.body.sip.target).to.match(/^sip:invite@/);
+    expect(r.body.video).to.equal(true);
+    expect((await v.socket.next((m) => m.type === 'call.invite' && m.invite.state === 'accepted')).invite.inviteId).to.equal(sent.inviteId);
+    await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.state === 'accepted');
+
+    // The widget's call: a one-call token, as for any widget call, dialling the ticket's target.
+    const visitor = await softphone({ wsPort: wsPort(r.body.sip.wsUrl), username: r.body.sip.username, password: r.body.sip.password, user: 'visitor', video: true });
+    phones.push(visitor);
+    const session = await visitor.call(r.body.sip.target);
+    await waitForState(session, SessionState.Established);
+    const incoming = phone!.incoming[0]!;
+    expect(incoming.request.getHeader('X-Switchboard-Invite')).to.equal(sent.inviteId);
+    expect(incoming.request.getHeader('X-Switchboard-Interaction')).to.equal(v.interactionId);
+    expect(incoming.request.from.displayName).to.equal('Ada Visitor');
+    // rtpengine kept the camera: the phone's offer and the visitor's answer both carry video.
+    expect(phone!.remoteSdps[0]).to.match(/^m=video /m);
+    expect(visitor.remoteSdps[0]).to.match(/^m=video /m);
+
+    const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+    const call = await eventually(() => repo(Call).findOneBy({ interactionId: v.interactionId }), (c) => !!c?.answeredAt);
+    expect(call!.video).to.equal(true);
+    await session.bye();
+    await eventually(() => repo(Call).findOneByOrFail({ id: call!.id }), (c) => !!c.endedAt);
+    const types = await eventually(async () => (await repo(InteractionEvent).findBy({ interactionId: v.interactionId })).map((e) => e.type), (ev) => ev.includes('call.ended'));
+    expect(types).to.include.members(['call.invite.sent', 'call.invite.accepted', 'call.answered', 'call.ended']);
+    // The call ended, the chat did not.
+    expect((await repo(Interaction).findOneByOrFail({ id: v.interactionId })).state).to.equal('assigned');
+
+    // The token outlives the call; replaying it must not ring the agent again.
+    const replay = await visitor.call(r.body.sip.target);
+    await waitForState(replay, SessionState.Established).then(
+      () => expect.fail('a replayed invitation token was connected'),
+      (err: Error) => expect(err.message).to.equal('session terminated'),
+    );
+    expect(phone!.incoming).to.have.length(1);
+  });
+
+  it('lets only an agent handling the open chat invite, and answers garbage with clear errors', async () => {
+    const { a } = await agentWithPhone();
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const other = await agentWithPhone();
+    const noExt = await makeAgent(t.url, admin, { skills: [], available: false });
+
+    expect(await command(other.a.socket, { type: 'call.invite', interactionId: v.interactionId, video: true })).to.include({ type: 'error', code: 'not_yours' });
+    expect(await command(a.socket, { type: 'call.invite', interactionId: randomBytes(16).toString('hex'), video: true })).to.include({ type: 'error', code: 'not_found' });
+    expect(await command(noExt.socket, { type: 'call.invite', interactionId: v.interactionId, video: false })).to.include({ type: 'error', code: 'not_yours' });
+    for (const bad of [
+      { type: 'call.invite', interactionId: 'not-an-id', video: true },
+      { type: 'call.invite', interactionId: v.interactionId },
+      { type: 'call.invite', interactionId: v.interactionId, video: 'yes' },
+      { type: 'call.invite', interactionId: v.interactionId, video: true, agentId: a.id },
+      { type: 'call.invite.cancel', inviteId: '../../x' },
+    ]) {
+      const r = await command(a.socket, bad);
+      expect(r, JSON.stringify(bad)).to.include({ type: 'error', code: 'invalid_command' });
+      expect(r.message).to.match(/^Malformed call\.invite/);
+    }
+    // Invitations are the agent's command; a visitor socket does not know it.
+    expect(await command(v.socket, { type: 'call.invite', interactionId: v.interactionId, video: true })).to.include({ type: 'error', code: 'invalid_command' });
+    expect(await command(v.socket, { type: 'call.invite.decline', inviteId: 42 })).to.include({ type: 'error', code: 'invalid_command' });
+
+    // Once the chat is over, nobody invites into it.
+    await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    const closed = await command(a.socket, { type: 'call.invite', interactionId: v.interactionId, video: true });
+    expect(closed.type).to.equal('error');
+    expect(['not_yours', 'chat_closed']).to.include(closed.code);
+    expect(v.socket.messages.filter((m) => m.type === 'call.invite')).to.deep.equal([]);
+  });
+
+  it("tells an agent without extension or connected softphone why the visitor cannot be invited", async () => {
+    const { a, ext } = await agentWithPhone(false);
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const r = await command(a.socket, { type: 'call.invite', interactionId: v.interactionId, video: true });
+    expect(r).to.include({ type: 'error', code: 'no_softphone' });
+    expect(r.message).to.match(/softphone is not connected/);
+    expect(ext).to.match(/^\d+$/);
+    expect((await api(t.url, 'PATCH', `/api/agents/${a.id}`, { extension: null }, admin)).status).to.equal(200);
+    expect(await command(a.socket, { type: 'call.invite', interactionId: v.interactionId, video: true })).to.include({ type: 'error', code: 'no_extension' });
+  });
+
+  it("never lets visitor B accept or decline A's invitation, nor see it", async () => {
+    const { a } = await agentWithPhone();
+    const va = await startChat(t.url);
+    await takeChat(t.url, a, va);
+    const vb = await startChat(t.url);
+    await takeChat(t.url, a, vb);
+    const sent = await invite(a, va);
+    await va.socket.next((m) => m.type === 'call.invite');
+
+    // B's token on A's chat, B's chat with A's invitation, no token at all: all refused.
+    expect((await join(va, sent.inviteId, vb.token)).status).to.equal(403);
+    const crossed = await join(vb, sent.inviteId);
+    expect(crossed.status).to.equal(404);
+    expect(crossed.body.error.code).to.equal('invite_not_found');
+    expect((await widget(t.url, 'POST', '/calls', { interactionId: va.interactionId, inviteId: sent.inviteId, video: true })).status).to.equal(401);
+    // Half an invitation is a malformed request, not a queue call.
+    const half = await widget(t.url, 'POST', '/calls', { inviteId: sent.inviteId, video: true }, va.token);
+    expect(half.status).to.equal(400);
+    expect(JSON.stringify(half.body)).to.contain('interactionId and inviteId go together');
+    // B's socket follows B's chat only: declining A's invitation reads as an unknown one.
+    expect(await command(vb.socket, { type: 'call.invite.decline', inviteId: sent.inviteId })).to.include({ type: 'error', code: 'invite_not_found' });
+    // A socket following no chat at all, the same.
+    const stranger = await openVisitor(t.url);
+    expect(await command(stranger, { type: 'call.invite.decline', inviteId: sent.inviteId })).to.include({ type: 'error', code: 'invite_not_found' });
+    stranger.ws.close();
+    expect(vb.socket.messages.filter((m) => m.type === 'call.invite')).to.deep.equal([]);
+
+    // Still A's to answer.
+    expect(await command(va.socket, { type: 'call.invite.decline', inviteId: sent.inviteId })).to.include({ type: 'ok' });
+    expect((await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.state === 'declined')).invite.inviteId).to.equal(sent.inviteId);
+    const late = await join(va, sent.inviteId);
+    expect(late.status).to.equal(409);
+    expect(late.body.error.code).to.equal('invite_declined');
+  });
+
+  it('cancels, expires and refuses unknown invitations with clear errors, one open invitation per chat', async () => {
+    const { a } = await agentWithPhone();
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+
+    const first = await invite(a, v);
+    expect(await command(a.socket, { type: 'call.invite', interactionId: v.interactionId, video: false })).to.include({ type: 'error', code: 'invite_pending' });
+    const other = await agentWithPhone();
+    expect(await command(other.a.socket, { type: 'call.invite.cancel', inviteId: first.inviteId })).to.include({ type: 'error', code: 'invite_not_found' });
+    const cancelled = await command(a.socket, { type: 'call.invite.cancel', inviteId: first.inviteId });
+    expect(cancelled.invite).to.include({ inviteId: first.inviteId, state: 'cancelled' });
+    await v.socket.next((m) => m.type === 'call.invite' && m.invite.inviteId === first.inviteId && m.invite.state === 'cancelled');
+    const afterCancel = await join(v, first.inviteId);
+    expect([afterCancel.status, afterCancel.body.error.code]).to.deep.equal([410, 'invite_cancelled']);
+    expect(afterCancel.body.error.message).to.equal('The agent cancelled the invitation.');
+
+    // Its minute is up (the clock moved on in Redis, as if the timer's instance had died).
+    const second = await invite(a, v, false);
+    await t.sb.services.redis.client.hset(t.sb.services.redis.key('call-invite', second.inviteId), 'expiresAt', String(Date.now() - 1));
+    const expired = await join(v, second.inviteId);
+    expect([expired.status, expired.body.error.code]).to.deep.equal([410, 'invite_expired']);
+    expect(expired.body.error.message).to.match(/expired\. Ask the agent to invite you again/);
+    await v.socket.next((m) => m.type === 'call.invite' && m.invite.inviteId === second.inviteId && m.invite.state === 'expired');
+    await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.inviteId === second.inviteId && m.invite.state === 'expired');
+    expect(await command(v.socket, { type: 'call.invite.decline', inviteId: second.inviteId })).to.include({ type: 'error', code: 'invite_expired' });
+
+    const unknown = await join(v, randomBytes(16).toString('hex'));
+    expect([unknown.status, unknown.body.error.code]).to.deep.equal([404, 'invite_not_found']);
+    // The expired one no longer blocks a new invitation.
+    expect((await invite(a, v)).state).to.equal('pending');
+  });
+
+  it("fails the invitation on both sides when the agent's softphone went away before the visitor joined", async () => {
+    const { a, ext, phone } = await agentWithPhone();
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const sent = await invite(a, v);
+    await phone!.stop();
+    await eventually(async () => calls()!.control.registrar.lookup(ext), (b) => !b);
+    const r = await join(v, sent.inviteId);
+    expect([r.status, r.body.error.code]).to.deep.equal([409, 'agent_unreachable']);
+    expect(r.body.error.message).to.match(/phone is not connected/);
+    const failed = await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.state === 'failed');
+    expect(failed.invite.reason).to.match(/phone is not connected/);
+    await v.socket.next((m) => m.type === 'call.invite' && m.invite.state === 'failed');
+  });
+});
