@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import sipLib from 'sip';
 import { makeResponse, parseMessage, stringify, toHeaderValue, type SipRequest } from './message.js';
 import { StreamFramer } from './transport/framer.js';
 
@@ -53,6 +54,49 @@ describe('SIP message parsing and serialising', () => {
     expect(again.message.headers.from.params.tag).to.equal('ft1');
     expect(again.message.body).to.equal('abcd');
     expect(stringify(r.message)).to.contain('X-Interaction-Id: int-1');
+  });
+
+  it('serialises exactly as the sip library does (our stringify is a faster copy of it)', () => {
+    const texts = [
+      INVITE,
+      [
+        'SIP/2.0 407 Proxy Authentication Required',
+        'Via: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKa;received=10.0.0.9;rport=5071',
+        'Via: SIP/2.0/TCP pbx.example.com;branch=z9hG4bKb',
+        'Record-Route: <sip:10.0.0.2;lr;ftag=x>, <sip:p2.example.com:5080;transport=tcp;lr>',
+        'From: <sip:a@example.com>;tag=1',
+        'To: "B" <sip:b@example.com>;tag=2',
+        'Call-ID: c1',
+        'CSeq: 7 INVITE',
+        'Contact: <sip:b@10.0.0.3:5060>;expires=60, <sip:b2@10.0.0.4>',
+        'Proxy-Authenticate: Digest realm="pbx",nonce="n1",algorithm=MD5,qop="auth"',
+        'Refer-To: <sip:c@example.com>',
+        'x-weird-name: 1',
+        'Content-Length: 0',
+        '', '',
+      ].join('\r\n'),
+      'REGISTER sip:pbx SIP/2.0\r\nVia: SIP/2.0/WSS h.invalid;branch=z9hG4bKc\r\nFrom: <sip:1@pbx>;tag=3\r\nTo: <sip:1@pbx>\r\nCall-ID: r\r\nCSeq: 1 REGISTER\r\nContact: *\r\nExpires: 0\r\n\r\n',
+    ];
+    for (const text of texts) {
+      const r = parseMessage(text);
+      if (!r.ok) throw new Error(r.reason);
+      const headers: Record<string, unknown> = { ...r.message.headers };
+      delete headers['content-length'];
+      const m = { ...r.message, headers } as typeof r.message;
+      const lib = m.kind === 'request'
+        ? { method: m.method, uri: m.uri, version: m.version, headers: { ...headers }, content: m.body }
+        : { status: m.status, reason: m.reason, version: m.version, headers: { ...headers }, content: m.body };
+      expect(stringify(m)).to.equal(sipLib.stringify(lib));
+    }
+  });
+
+  it('cuts the body at Content-Length and refuses a body shorter than it declares', () => {
+    const longer = parseMessage(INVITE + 'trailing');
+    const shorter = parseMessage(INVITE.replace('Content-Length: 4', 'Content-Length: 2'));
+    if (!longer.ok || !shorter.ok) throw new Error('parse');
+    expect(longer.message.body).to.equal('abcd');
+    expect(shorter.message.body).to.equal('ab');
+    expect(parseMessage(INVITE.slice(0, -2)).ok).to.equal(false);
   });
 
   it('puts user text into headers as UTF-8 bytes without line breaks', () => {

@@ -161,15 +161,81 @@ function respondableFrom(text: string, parsed?: SipRequest): SipRequest | undefi
   return { ...m, method: parsed?.method ?? method.toUpperCase(), uri: parsed?.uri ?? 'sip:invalid' };
 }
 
-/** Serialises a message; the result is a binary (latin1) string, one char per byte. */
+/**
+ * Serialises a message; the result is a binary (latin1) string, one char per byte.
+ *
+ * Same output as the library's `stringify` (a unit test compares the two). Ours because it runs
+ * for every message sent: the library's runs a regex over every header name and writes
+ * Content-Length into the headers it is given, which forced a copy of them per message.
+ */
 export function stringify(m: SipMessage): string {
-  const headers: Record<string, unknown> = { ...m.headers };
-  const lib: LibMessage =
-    m.kind === 'request'
-      ? { method: m.method, uri: m.uri, version: m.version, headers, content: m.body }
-      : { status: m.status, reason: m.reason, version: m.version, headers, content: m.body };
-  return sipLib.stringify(lib);
+  let s = m.kind === 'request' ? `${m.method} ${m.uri} SIP/${m.version || '2.0'}\r\n` : `SIP/${m.version || '2.0'} ${m.status} ${m.reason}\r\n`;
+  const h = m.headers as Record<string, unknown>;
+  for (const n in h) {
+    const v = h[n];
+    if (v === undefined || n === 'content-length') continue;
+    const write = typeof v === 'string' ? undefined : WRITERS[n];
+    s += write ? write(v) : `${headerName(n)}: ${v as string}\r\n`;
+  }
+  return `${s}Content-Length: ${m.body.length}\r\n\r\n${m.body}`;
 }
+
+const NAMES = new Map<string, string>([['call-id', 'Call-ID']]);
+function headerName(n: string): string {
+  let pretty = NAMES.get(n);
+  if (pretty === undefined) {
+    pretty = n.replace(/\b([a-z])/g, (a) => a.toUpperCase());
+    if (NAMES.size < 1000) NAMES.set(n, pretty);
+  }
+  return pretty;
+}
+
+function params(p: Params): string {
+  let s = '';
+  for (const n in p) s += p[n] ? `;${n}=${p[n]}` : `;${n}`;
+  return s;
+}
+
+function nameAddr(a: NameAddr): string {
+  const uri = typeof a.uri === 'string' ? a.uri : sipLib.stringifyUri(a.uri);
+  return `${a.name || ''} <${uri}>${params(a.params)}`;
+}
+
+function authParams(a: AuthParams): string {
+  const parts: string[] = [];
+  for (const n in a) if (n !== 'scheme' && a[n] !== undefined) parts.push(`${n}=${a[n]}`);
+  return a.scheme ? `${a.scheme} ${parts.join(',')}` : parts.join(',');
+}
+
+const nameAddrs = (name: string) => (v: unknown): string => {
+  const list = v as NameAddr[];
+  return list.length ? `${name}: ${list.map(nameAddr).join(', ')}\r\n` : '';
+};
+const auths = (name: string) => (v: unknown): string => (v as AuthParams[]).map((a) => `${name}: ${authParams(a)}\r\n`).join('');
+
+/** The library's structured headers and how it writes them. */
+const WRITERS: Record<string, ((v: unknown) => string) | undefined> = {
+  via: (v) => {
+    let s = '';
+    for (const via of v as Via[]) {
+      if (via.host) s += `Via: SIP/${via.version || '2.0'}/${via.protocol.toUpperCase()} ${via.host}${via.port ? `:${via.port}` : ''}${params(via.params)}\r\n`;
+    }
+    return s;
+  },
+  to: (v) => `To: ${nameAddr(v as NameAddr)}\r\n`,
+  from: (v) => `From: ${nameAddr(v as NameAddr)}\r\n`,
+  contact: (v) => `Contact: ${v !== '*' && (v as NameAddr[]).length ? (v as NameAddr[]).map(nameAddr).join(', ') : '*'}\r\n`,
+  route: nameAddrs('Route'),
+  'record-route': nameAddrs('Record-Route'),
+  path: nameAddrs('Path'),
+  cseq: (v) => `CSeq: ${(v as CSeq).seq} ${(v as CSeq).method}\r\n`,
+  'www-authenticate': auths('WWW-Authenticate'),
+  'proxy-authenticate': auths('Proxy-Authenticate'),
+  authorization: auths('Authorization'),
+  'proxy-authorization': auths('Proxy-Authorization'),
+  'authentication-info': (v) => `Authentication-Info: ${authParams(v as AuthParams)}\r\n`,
+  'refer-to': (v) => `Refer-To: ${nameAddr(v as NameAddr)}\r\n`,
+};
 
 export function parseUri(uri: string): LibUri | undefined {
   try {

@@ -44,9 +44,10 @@ export class SipStack {
     return this.servers.size + this.clients.size;
   }
 
-  readonly send = (m: SipMessage, flow: Flow): boolean => {
+  /** Sends a message, or one already serialised (transactions keep what they sent for resending). */
+  readonly send = (m: SipMessage | string, flow: Flow): boolean => {
     try {
-      const text = stringify(m);
+      const text = typeof m === 'string' ? m : stringify(m);
       if (this.log.isLevelEnabled('trace')) this.log.trace({ flow, sip: text }, 'sending');
       return this.transports.send(text, flow);
     } catch (err) {
@@ -119,7 +120,7 @@ export class SipStack {
     }
     if (req.method === 'CANCEL') {
       const invite = this.servers.get(`${key.slice(0, key.lastIndexOf('|'))}|INVITE`);
-      const tx = this.createServer(req, flow);
+      const tx = this.createServer(req, flow, key);
       if (!invite) {
         tx.respond(makeResponse(req, 481, REASONS[481]!));
         return;
@@ -128,7 +129,7 @@ export class SipStack {
       if (invite.state === 'proceeding') this.user?.onCancel(invite, req);
       return;
     }
-    const tx = this.createServer(req, flow);
+    const tx = this.createServer(req, flow, key);
     // §17.2.1: 100 Trying only when the TU has not answered within 100 ms (the RFC allows 200) —
     // usually a 180 or a challenge goes out first, which saves a message per call both ways.
     if (req.method === 'INVITE') tx.tryingAfter(100, () => makeResponse(req, 100, 'Trying'));
@@ -148,11 +149,11 @@ export class SipStack {
     if (res.headers.cseq.method === 'INVITE' && res.status >= 200 && res.status < 300) this.user?.onStray2xx(res, flow);
   }
 
-  private createServer(req: SipRequest, flow: Flow): ServerTransaction {
+  private createServer(req: SipRequest, flow: Flow, key = serverKey(req)): ServerTransaction {
     const tx = new ServerTransaction(req, flow, this.send, this.timers, (t) => {
-      if (this.servers.get(serverKey(t.request)) === t) this.servers.delete(serverKey(t.request));
+      if (this.servers.get(key) === t) this.servers.delete(key);
     });
-    this.servers.set(serverKey(req), tx);
+    this.servers.set(key, tx);
     return tx;
   }
 
@@ -161,10 +162,11 @@ export class SipStack {
     const l = this.local(flow.protocol, flow.secure);
     req.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch, rport: null } }];
     req.headers['max-forwards'] ??= '70';
+    const key = clientKey(req);
     const tx = new ClientTransaction(req, flow, this.send, this.timers, handlers, (t) => {
-      if (this.clients.get(clientKey(t.request)) === t) this.clients.delete(clientKey(t.request));
+      if (this.clients.get(key) === t) this.clients.delete(key);
     });
-    this.clients.set(clientKey(req), tx);
+    this.clients.set(key, tx);
     tx.start();
     return tx;
   }

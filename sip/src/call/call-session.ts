@@ -54,7 +54,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   readonly id = randomUUID();
   state: CallState = 'setup';
   held = false;
-  readonly log: Logger;
+  private childLog?: Logger;
   private a?: Leg;
   private b?: Leg;
   private abortB?: AbortController;
@@ -70,7 +70,17 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     readonly interactionId?: string,
   ) {
     super();
-    this.log = deps.log.child({ callSessionId: this.id, ...(interactionId ? { interactionId } : {}) });
+  }
+
+  /**
+   * The call's logger, carrying its ids. Made on first use and not at all while logging is off:
+   * a pino child costs more than the rest of a call's set-up bookkeeping.
+   */
+  get log(): Logger {
+    if (this.childLog) return this.childLog;
+    if (!this.deps.log.isLevelEnabled('fatal')) return this.deps.log;
+    this.childLog = this.deps.log.child({ callSessionId: this.id, ...(this.interactionId ? { interactionId: this.interactionId } : {}) });
+    return this.childLog;
   }
 
   get aDialog(): Dialog | undefined {

@@ -78,6 +78,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   private ackTimeout?: NodeJS.Timeout;
   private readonly credentials: Credentials | undefined;
   readonly contact: NameAddr[];
+  /** Call-ID, local tag, remote tag: how the engine finds this dialog (fixed for its life). */
+  readonly id: string;
 
   constructor(
     private readonly host: DialogHost,
@@ -97,6 +99,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     this.remoteSdp = init.remoteSdp;
     this.credentials = init.credentials;
     this.contact = init.contact;
+    this.id = `${this.callId};${this.localTag};${this.remoteTag}`;
   }
 
   get localTag(): string {
@@ -104,10 +107,6 @@ export class Dialog extends EventEmitter<DialogEvents> {
   }
   get remoteTag(): string {
     return this.remote.params.tag ?? '';
-  }
-  /** Call-ID, local tag, remote tag: how the engine finds this dialog. */
-  get id(): string {
-    return `${this.callId};${this.localTag};${this.remoteTag}`;
   }
 
   private build(method: string, body = '', headers: Record<string, unknown> = {}): SipRequest {

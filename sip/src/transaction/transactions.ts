@@ -2,7 +2,7 @@
 // timers (A, E, G) run only over UDP; over TCP/WS the transport is trusted (§17.1.1.2) and the
 // wait timers that only absorb retransmissions (D, I, J, K) are zero.
 import type { SipRequest, SipResponse, SipMessage, Via } from '../message.js';
-import { REASONS } from '../message.js';
+import { REASONS, stringify } from '../message.js';
 import { type Flow, isReliable } from '../transport/types.js';
 
 export interface TimerConfig {
@@ -14,31 +14,10 @@ export interface TimerConfig {
 
 export const DEFAULT_TIMERS: TimerConfig = { t1: 500, t2: 4000, t4: 5000 };
 
-export type Send = (m: SipMessage, flow: Flow) => boolean;
+/** Sends a message, or text already serialised (retransmissions are sent as first written). */
+export type Send = (m: SipMessage | string, flow: Flow) => boolean;
 
 export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
-
-class Timers {
-  private readonly handles = new Set<NodeJS.Timeout>();
-  set(ms: number, fn: () => void): NodeJS.Timeout {
-    const h = setTimeout(() => {
-      this.handles.delete(h);
-      fn();
-    }, ms);
-    this.handles.add(h);
-    return h;
-  }
-  clear(h: NodeJS.Timeout | undefined): void {
-    if (h) {
-      clearTimeout(h);
-      this.handles.delete(h);
-    }
-  }
-  clearAll(): void {
-    for (const h of this.handles) clearTimeout(h);
-    this.handles.clear();
-  }
-}
 
 export function topBranch(m: SipMessage): string {
   const via = m.headers.via[0] as Via;
@@ -55,12 +34,43 @@ export function clientKey(m: SipMessage): string {
   return `${topBranch(m)}|${m.headers.cseq.method.toUpperCase()}`;
 }
 
-export class ServerTransaction {
+/**
+ * A transaction runs at most two timers at once: one that resends (A, E, G, or the delayed 100
+ * Trying) and one that ends it (B, F, H, J, L, M, D, I, K). Starting the next of a kind replaces
+ * the previous one, which could no longer do anything in the new state.
+ */
+abstract class TimedTransaction {
+  private resendTimer?: NodeJS.Timeout;
+  private endTimer?: NodeJS.Timeout;
+
+  protected resendAfter(ms: number, fn: () => void): void {
+    clearTimeout(this.resendTimer);
+    this.resendTimer = setTimeout(fn, ms);
+  }
+
+  protected stopResending(): void {
+    clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+  }
+
+  protected endAfter(ms: number, fn: () => void): void {
+    clearTimeout(this.endTimer);
+    this.endTimer = setTimeout(fn, ms);
+  }
+
+  protected stopTimers(): void {
+    this.stopResending();
+    clearTimeout(this.endTimer);
+    this.endTimer = undefined;
+  }
+}
+
+export class ServerTransaction extends TimedTransaction {
   readonly isInvite: boolean;
   state: TransactionState;
   lastResponse?: SipResponse;
-  private readonly timers = new Timers();
-  private timerG?: NodeJS.Timeout;
+  /** `lastResponse` as sent: retransmissions repeat these bytes instead of serialising again. */
+  private lastText?: string;
   private makeTrying?: () => SipResponse;
 
   constructor(
@@ -70,6 +80,7 @@ export class ServerTransaction {
     private readonly cfg: TimerConfig,
     private readonly onTerminated: (tx: ServerTransaction) => void,
   ) {
+    super();
     this.isInvite = request.method === 'INVITE';
     this.state = this.isInvite ? 'proceeding' : 'trying';
   }
@@ -78,19 +89,23 @@ export class ServerTransaction {
     return isReliable(this.flow.protocol);
   }
 
+  private readonly end = (): void => this.terminate();
+
   respond(res: SipResponse): void {
     // After a final response nothing more may be sent (a 487 racing a 200, a late 183).
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
     this.lastResponse = res;
-    this.send(res, this.flow);
+    this.lastText = stringify(res);
+    this.stopResending(); // a pending 100 Trying has nothing left to say
+    this.send(this.lastText, this.flow);
     if (res.status < 200) {
       this.state = 'proceeding';
       return;
     }
-    const { t1, t2, t4 } = this.cfg;
+    const { t1, t2 } = this.cfg;
     if (this.isInvite && res.status < 300) {
       this.state = 'accepted';
-      this.timers.set(64 * t1, () => this.terminate()); // Timer L (RFC 6026)
+      this.endAfter(64 * t1, this.end); // Timer L (RFC 6026)
       return;
     }
     this.state = 'completed';
@@ -98,24 +113,23 @@ export class ServerTransaction {
       if (!this.reliable) {
         let interval = t1;
         const retransmit = (): void => {
-          if (this.state !== 'completed' || !this.lastResponse) return;
-          this.send(this.lastResponse, this.flow);
+          if (this.state !== 'completed' || !this.lastText) return;
+          this.send(this.lastText, this.flow);
           interval = Math.min(2 * interval, t2);
-          this.timerG = this.timers.set(interval, retransmit);
+          this.resendAfter(interval, retransmit);
         };
-        this.timerG = this.timers.set(interval, retransmit); // Timer G
+        this.resendAfter(interval, retransmit); // Timer G
       }
-      this.timers.set(64 * t1, () => this.terminate()); // Timer H: no ACK came
+      this.endAfter(64 * t1, this.end); // Timer H: no ACK came
     } else {
-      this.timers.set(this.reliable ? 0 : 64 * t1, () => this.terminate()); // Timer J
+      this.endAfter(this.reliable ? 0 : 64 * t1, this.end); // Timer J
     }
-    void t4;
   }
 
   /** Sends the provisional built by `make` if nothing was sent within `ms`. */
   tryingAfter(ms: number, make: () => SipResponse): void {
     this.makeTrying = make;
-    this.timers.set(ms, () => {
+    this.resendAfter(ms, () => {
       if (!this.lastResponse && this.state === 'proceeding') this.respond(make());
     });
   }
@@ -124,21 +138,21 @@ export class ServerTransaction {
   onRetransmission(): void {
     // The caller is retransmitting before we said anything: tell it now that we are working.
     if (!this.lastResponse && this.makeTrying && this.state === 'proceeding') this.respond(this.makeTrying());
-    else if (this.lastResponse && this.state !== 'confirmed' && this.state !== 'terminated') this.send(this.lastResponse, this.flow);
+    else if (this.lastText && this.state !== 'confirmed' && this.state !== 'terminated') this.send(this.lastText, this.flow);
   }
 
   /** ACK for a non-2xx final response. */
   onAck(): void {
     if (this.state !== 'completed') return;
     this.state = 'confirmed';
-    this.timers.clear(this.timerG);
-    this.timers.set(this.reliable ? 0 : this.cfg.t4, () => this.terminate()); // Timer I
+    this.stopResending();
+    this.endAfter(this.reliable ? 0 : this.cfg.t4, this.end); // Timer I
   }
 
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.timers.clearAll();
+    this.stopTimers();
     this.onTerminated(this);
   }
 }
@@ -147,12 +161,11 @@ export interface ClientTransactionHandlers {
   onResponse(res: SipResponse, tx: ClientTransaction): void;
 }
 
-export class ClientTransaction {
+export class ClientTransaction extends TimedTransaction {
   readonly isInvite: boolean;
   state: TransactionState;
-  private readonly timers = new Timers();
-  private timerA?: NodeJS.Timeout;
-  private ack?: SipRequest;
+  /** The ACK for a non-2xx final, as sent; repeated for every retransmission of that final. */
+  private ackText?: string;
 
   constructor(
     readonly request: SipRequest,
@@ -162,6 +175,7 @@ export class ClientTransaction {
     private readonly handlers: ClientTransactionHandlers,
     private readonly onTerminated: (tx: ClientTransaction) => void,
   ) {
+    super();
     this.isInvite = request.method === 'INVITE';
     this.state = this.isInvite ? 'calling' : 'trying';
   }
@@ -170,8 +184,11 @@ export class ClientTransaction {
     return isReliable(this.flow.protocol);
   }
 
+  private readonly end = (): void => this.terminate();
+
   start(): void {
-    if (!this.send(this.request, this.flow)) {
+    const text = stringify(this.request);
+    if (!this.send(text, this.flow)) {
       this.fail(503, 'Service Unavailable (transport error)');
       return;
     }
@@ -180,14 +197,14 @@ export class ClientTransaction {
       let interval = t1;
       const retransmit = (): void => {
         if (this.state !== 'calling' && this.state !== 'trying' && !(this.state === 'proceeding' && !this.isInvite)) return;
-        this.send(this.request, this.flow);
+        this.send(text, this.flow);
         interval = this.isInvite ? 2 * interval : Math.min(2 * interval, t2);
-        this.timerA = this.timers.set(interval, retransmit);
+        this.resendAfter(interval, retransmit);
       };
-      this.timerA = this.timers.set(interval, retransmit); // Timer A (INVITE) / E (non-INVITE)
+      this.resendAfter(interval, retransmit); // Timer A (INVITE) / E (non-INVITE)
     }
     // Timer B (INVITE) / F (non-INVITE): no final response in 64*T1.
-    this.timers.set(64 * t1, () => {
+    this.endAfter(64 * t1, () => {
       if (this.state === 'calling' || this.state === 'trying' || this.state === 'proceeding') this.fail(408, 'Request Timeout');
     });
   }
@@ -203,7 +220,7 @@ export class ClientTransaction {
       body: '',
     };
     this.state = 'terminated';
-    this.timers.clearAll();
+    this.stopTimers();
     this.handlers.onResponse(res, this);
     this.onTerminated(this);
   }
@@ -214,7 +231,7 @@ export class ClientTransaction {
       if (this.state === 'calling' || this.state === 'trying') {
         this.state = 'proceeding';
         // INVITE: a provisional stops retransmission. Non-INVITE keeps retransmitting at T2.
-        if (this.isInvite) this.timers.clear(this.timerA);
+        if (this.isInvite) this.stopResending();
       }
       if (this.state === 'proceeding') this.handlers.onResponse(res, this);
       return;
@@ -225,26 +242,26 @@ export class ClientTransaction {
       this.handlers.onResponse(res, this);
       if (first) {
         this.state = 'accepted';
-        this.timers.clear(this.timerA);
-        this.timers.set(64 * this.cfg.t1, () => this.terminate()); // Timer M (RFC 6026)
+        this.stopResending();
+        this.endAfter(64 * this.cfg.t1, this.end); // Timer M (RFC 6026)
       }
       return;
     }
     if (this.isInvite) {
-      this.ack ??= this.buildAck(res);
-      this.send(this.ack, this.flow);
+      this.ackText ??= stringify(this.buildAck(res));
+      this.send(this.ackText, this.flow);
       if (this.state === 'completed') return; // retransmitted final: ACK again, don't report twice
       this.state = 'completed';
-      this.timers.clear(this.timerA);
+      this.stopResending();
       this.handlers.onResponse(res, this);
-      this.timers.set(this.reliable ? 0 : 32000, () => this.terminate()); // Timer D
+      this.endAfter(this.reliable ? 0 : 32000, this.end); // Timer D
       return;
     }
     if (this.state === 'completed') return;
     this.state = 'completed';
-    this.timers.clear(this.timerA);
+    this.stopResending();
     this.handlers.onResponse(res, this);
-    this.timers.set(this.reliable ? 0 : this.cfg.t4, () => this.terminate()); // Timer K
+    this.endAfter(this.reliable ? 0 : this.cfg.t4, this.end); // Timer K
   }
 
   /** §17.1.1.3: ACK for a non-2xx response is part of the INVITE transaction. */
@@ -265,7 +282,7 @@ export class ClientTransaction {
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.timers.clearAll();
+    this.stopTimers();
     this.onTerminated(this);
   }
 }

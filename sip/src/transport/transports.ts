@@ -1,6 +1,7 @@
 // UDP, TCP and SIP-over-WebSocket (RFC 7118) listeners behind one `send(data, flow)`.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import dns from 'node:dns';
 import https from 'node:https';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,16 @@ interface StreamConn {
   close(): void;
   flow: Flow;
 }
+
+/**
+ * Datagrams go to addresses as written (no DNS, docs/architecture/sip.md). dgram resolves even an
+ * IP literal through dns.lookup and a nextTick before every send; answering at once saves that
+ * on each of the dozen datagrams of a call.
+ */
+const udpLookup: NonNullable<dgram.SocketOptions['lookup']> = (host, opts, cb) => {
+  if (net.isIPv4(host)) cb(null, host, 4);
+  else dns.lookup(host, opts, cb);
+};
 
 export class Transports extends EventEmitter<TransportEvents> {
   private udp?: dgram.Socket;
@@ -48,7 +59,7 @@ export class Transports extends EventEmitter<TransportEvents> {
   async listen(): Promise<void> {
     const { host } = this.opts;
     if (this.opts.udpPort !== undefined) {
-      const udp = dgram.createSocket('udp4');
+      const udp = dgram.createSocket({ type: 'udp4', lookup: udpLookup });
       udp.on('message', (data, rinfo) => this.emit('message', data, { protocol: 'udp', address: rinfo.address, port: rinfo.port }, false));
       udp.on('error', (err) => this.emit('error', err));
       await new Promise<void>((resolve, reject) => {
