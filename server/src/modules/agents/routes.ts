@@ -70,7 +70,7 @@ export function agentRoutes(router: Router, deps: RouteDeps, s: Services): void 
     handler: async (ctx) => {
       const id = agentId(ctx.params.id);
       await s.agents.get(id);
-      await s.agents.revokeSessions(id);
+      await s.agents.revokeSessions(id, 'forced-logout');
       await s.states.set(id, 'logged-out');
     },
   });

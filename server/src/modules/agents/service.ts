@@ -8,7 +8,13 @@ import type { CreateAgentInput, UpdateAgentInput } from './schema.js';
 import type { SessionStore } from './sessions.js';
 import type { EventBus } from '../../bus.js';
 
+/** Why every session of an agent ended. */
+export type SessionsEndReason = 'logout' | 'forced-logout' | 'deactivated' | 'password-changed' | 'role-changed';
+
 export class AgentService {
+  /** Set by the routing service: an agent without sessions has left, and hands over their work. */
+  onSessionsEnded: (agentId: string, why: SessionsEndReason) => Promise<void> = async () => undefined;
+
   constructor(
     private readonly db: DataSource,
     private readonly sessions: SessionStore,
@@ -58,14 +64,14 @@ export class AgentService {
   async update(id: string, input: UpdateAgentInput): Promise<Agent> {
     const agent = await this.get(id);
     if (input.skills) this.checkSkills(input.skills);
-    let revoke = false;
+    let revoke: SessionsEndReason | null = null;
     if (input.password !== undefined) {
       this.checkPassword(input.password);
       agent.passwordHash = await hashPassword(input.password);
-      revoke = true;
+      revoke = 'password-changed';
     }
-    if (input.role !== undefined && input.role !== agent.role) revoke = true;
-    if (input.active === false) revoke = true;
+    if (input.role !== undefined && input.role !== agent.role) revoke = 'role-changed';
+    if (input.active === false) revoke = 'deactivated';
     if (input.name !== undefined) agent.displayName = input.name;
     if (input.email !== undefined) agent.email = input.email;
     if (input.role !== undefined) agent.role = input.role;
@@ -80,7 +86,7 @@ export class AgentService {
         if (input.skills.length) await m.getRepository(AgentSkill).insert(input.skills.map((s) => ({ agentId: id, skillId: s.skill, level: s.level })));
       }
     });
-    if (revoke) await this.revokeSessions(id);
+    if (revoke) await this.revokeSessions(id, revoke);
     return this.get(id);
   }
 
@@ -118,9 +124,15 @@ export class AgentService {
   }
 
   /** Logout-everywhere: sessions end in Redis and every instance closes the agent's sockets. */
-  async revokeSessions(id: string): Promise<void> {
+  async revokeSessions(id: string, why: SessionsEndReason = 'logout'): Promise<void> {
     await this.sessions.revokeAll(id);
     await this.bus.publish({ type: 'agent.sessions-revoked', agentId: id });
+    await this.onSessionsEnded(id, why);
+  }
+
+  /** Whether any session of the agent is still alive (sessions expire silently in Redis). */
+  hasSession(id: string): Promise<boolean> {
+    return this.sessions.anyAlive(id);
   }
 
   /** Creates the agents of agents.yaml that do not exist yet; existing ones are left untouched. */

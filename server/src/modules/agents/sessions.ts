@@ -47,6 +47,12 @@ export class SessionStore {
     return { agentId: h.agentId, role: h.role as Role, username: h.username!, sessionId };
   }
 
+  async anyAlive(agentId: string): Promise<boolean> {
+    const ids = await this.redis.client.smembers(this.agentKey(agentId));
+    if (!ids.length) return false;
+    return (await this.redis.client.exists(...ids.map((id) => this.sessionKey(id)))) > 0;
+  }
+
   /** Ends every session of the agent; returns how many there were. */
   async revokeAll(agentId: string): Promise<number> {
     const ids = await this.redis.client.smembers(this.agentKey(agentId));

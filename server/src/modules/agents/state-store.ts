@@ -26,6 +26,8 @@ export class AgentStateStore {
   private readonly engine: RoutingEngine;
   /** Set by the routing service: re-routes an interaction whose offer a state change withdrew. */
   onWithdrawn: (ended: OfferEnded) => Promise<void> = async () => undefined;
+  /** Set by the routing service: logging out hands what the agent held to others. */
+  onLeave: ((agentId: string) => Promise<AgentStatus>) | null = null;
 
   constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus) {
     this.engine = new RoutingEngine(redis);
@@ -42,6 +44,7 @@ export class AgentStateStore {
   }
 
   async set(agentId: string, state: AgentState, reason: string | null = null): Promise<AgentStatus> {
+    if (state === 'logged-out' && this.onLeave) return this.onLeave(agentId);
     const r = await this.engine.run<{ state: AgentState; withdrawn?: OfferEnded }>('setState', [agentId, state, reason ?? '']);
     await this.record(r.changes);
     if ('withdrawn' in r && r.withdrawn) await this.onWithdrawn(r.withdrawn);

@@ -84,6 +84,9 @@ export const routingModule: ServerModule = {
       if (e.type === 'config.reloaded' && e.instance === s.bus.instanceId) {
         sync().catch((err) => s.log.error({ err }, 'syncing queues to routing failed'));
       }
+      if (e.type === 'call.event' && e.event === 'ended' && e.interactionId) {
+        s.routing.callEnded(e.interactionId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'closing the interaction of an ended call failed'));
+      }
     });
     registerCommands(s, hub);
     const stop = startLoops(s, hub);

@@ -1,7 +1,8 @@
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { Interaction, Offer, type InteractionState, type OfferState } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
+import { Call } from '../calls/call.entity.js';
 
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
@@ -45,6 +46,13 @@ export class RoutingRecords {
 
   async many(ids: string[]): Promise<Interaction[]> {
     return ids.length ? this.interactions.findBy({ id: In(ids) }) : [];
+  }
+
+  /** Those of these interactions that have a call still going on. */
+  async withLiveCall(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.db.getRepository(Call).find({ where: { interactionId: In(ids), endedAt: IsNull() }, select: { id: true, interactionId: true } });
+    return [...new Set(rows.map((r) => r.interactionId!))];
   }
 
   async customerName(contactId: string | null): Promise<string | null> {

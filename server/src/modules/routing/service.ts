@@ -8,7 +8,7 @@ import { newId } from '../../db/ids.js';
 import type { Interaction } from '../interactions/interaction.entity.js';
 import { presentInteraction, presentOffer } from '../interactions/presenter.js';
 import { hoursStatus } from '../websites/hours.js';
-import { badRequest, conflict } from '../../http/errors.js';
+import { badRequest } from '../../http/errors.js';
 import { isRefusal, list, queueScore, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
 import type { AgentEvents } from './agent-events.js';
 import type { RoutingRecords } from './records.js';
@@ -16,7 +16,10 @@ import type { UnmanagedReason } from './events.js';
 import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
+import { Departures, type LeaveReason } from './departures.js';
 import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
+
+const SESSION_CHECK_MS = 3000;
 
 export interface CreateInteraction {
   channel: Channel;
@@ -56,10 +59,42 @@ export class RoutingService {
   readonly views: RoutingViews;
   private readonly handover: Handover;
 
+  private readonly departures: Departures;
+
   constructor(private readonly d: Deps) {
     d.states.onWithdrawn = (ended) => this.afterDecline(ended);
+    // Every way of leaving ends up here: the state logged-out (own, admin), and the end of the
+    // agent's sessions (logout everywhere, deactivation, password or role change).
+    d.states.onLeave = (agentId) => this.leave(agentId, 'logged-out');
+    d.agents.onSessionsEnded = async (agentId, why) => void (await this.leave(agentId, why));
     this.views = new RoutingViews({ config: d.config, redis: d.engine.redis, states: d.states }, this);
     this.handover = new Handover(d, this);
+    this.departures = new Departures(d, this);
+  }
+
+  /** The agent leaves: offers and the work that can go on without them go to others at once. */
+  leave(agentId: string, why: LeaveReason): Promise<AgentStatus> {
+    return this.departures.leave(agentId, why);
+  }
+
+  /**
+   * A call ended: a phone or video interaction the routing engine holds is closed by the system
+   * (e.g. the one an agent kept when logging out mid-call). Every instance hears the call's end;
+   * the close script lets one of them do it.
+   */
+  async callEnded(interactionId: string): Promise<void> {
+    const live = await this.d.engine.interactionLive(interactionId);
+    if ((live.state !== 'assigned' && live.state !== 'conference') || (live.channel !== 'phone' && live.channel !== 'video')) return;
+    await this.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
+      if (err.status !== 409) throw err;
+    });
+  }
+
+  /** Agents in a logged-in state none of whose sessions is left (expired): they leave. */
+  async leaveWithoutSession(): Promise<void> {
+    for (const a of await this.d.engine.online()) {
+      if (!(await this.d.agents.hasSession(a))) await this.leave(a, 'session-expired');
+    }
   }
 
   /** Per queue: open now, agents who could take one more now, agents logged in, waiting. */
@@ -337,6 +372,8 @@ export class RoutingService {
     // One instance at a time makes the full pass, about once a second.
     const lease = await this.d.engine.redis.client.set(this.d.engine.key('dispatch-lease'), '1', 'PX', 900, 'NX');
     if (lease) await this.dispatch();
+    // Sessions expire silently in Redis; one instance every few seconds notices the agents left.
+    if (await this.d.engine.redis.client.set(this.d.engine.key('session-check-lease'), '1', 'PX', SESSION_CHECK_MS, 'NX')) await this.leaveWithoutSession();
   }
 
   /** Waited longer than the queue's maxWaitSeconds: out of the queue, unmanaged (timed out). */
@@ -352,10 +389,6 @@ export class RoutingService {
 
   /** The agent's own state change; going Available loads their current skills and capacity. */
   async setOwnState(agentId: string, state: AgentState, reason: string | null): Promise<AgentStatus> {
-    if (state === 'logged-out') {
-      const held = await this.d.engine.interactionsOf(agentId);
-      if (held.length) throw conflict(`Close or transfer your ${held.length} open interaction(s) before logging out.`);
-    }
     // Any logged-in state: the agent counts for "is anyone there" even while Not ready.
     if (state !== 'logged-out') await this.loadProfile(agentId);
     const status = await this.d.states.set(agentId, state, reason);
