@@ -1,6 +1,6 @@
 // Handing a chat over from the desktop: a supervisor who holds a chat conferences an agent in
-// (invitation offer → conference → end), then transfers it to that agent, who takes it over; a
-// plain agent is told why the desktop cannot list where to transfer.
+// (invitation offer → conference → end), then transfers it to that agent, who takes it over; the
+// plain agent lists where to hand it on (transfer-targets), refreshes the list and sees a change.
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -115,9 +115,23 @@ describe('transfer and conference (two agents in Chromium, a real server)', func
     await visitor.socket.next((m) => m.type === 'chat.message' && m.message.body === 'I have your chat now');
   });
 
-  it('tells a plain agent that only supervisors can pick where to transfer', async () => {
+  it('lets a plain agent list the targets, refresh them after a change, and transfer to a queue', async () => {
     await bruno.locator('[data-test=handover]').click();
-    expect(await bruno.locator('[data-test=handover-error]').textContent()).to.contain('supervisors only');
+    const panel = bruno.locator('[data-test=handover-panel]');
+    const saraRow = panel.locator('li[data-agent]', { hasText: 'Sara Conti' });
+    await saraRow.waitFor();
+    expect(await saraRow.textContent()).to.contain('Available');
+    expect(await panel.locator('[data-test=handover-error]').count()).to.equal(0);
+    // Sara steps away: the open list still says Available until it is refreshed.
+    await sara.locator('[data-test=state-current]').click();
+    await sara.locator('[data-test^=set-not-ready-]').first().click();
+    await sara.locator('[data-test=state-current][data-state=not-ready]').waitFor();
+    expect(await saraRow.textContent()).to.contain('Available');
+    await panel.locator('[data-test=handover-refresh]').click();
+    await panel.locator('li[data-agent]', { hasText: 'Not ready' }).waitFor();
+    // The chat's queue is listed with the other chat queues, never a phone queue.
+    const queueButtons = panel.locator('[data-test^=to-queue-]');
+    expect(await queueButtons.count()).to.be.greaterThan(0);
     const r = await command(visitor.socket, { type: 'chat.send', interactionId: visitor.interactionId, clientMessageId: cid(), body: 'Thanks' });
     expect(r.type).to.equal('chat.ack');
   });

@@ -1,8 +1,19 @@
 import type { Routes } from '@angular/router';
-import { signedIn, signedOut } from './core/auth-guard';
+import { signedIn, signedOut, supervisorsOnly } from './core/auth-guard';
 
 export const routes: Routes = [
   { path: 'login', canActivate: [signedOut], loadComponent: () => import('./features/login/login').then((m) => m.Login) },
-  { path: '', canActivate: [signedIn], loadComponent: () => import('./features/shell/shell').then((m) => m.Shell) },
+  {
+    path: '',
+    canActivate: [signedIn],
+    loadComponent: () => import('./features/shell/shell').then((m) => m.Shell),
+    // The work area is the shell itself (it stays alive under these): the other sections are
+    // their own chunks, so an agent who never opens them never downloads them.
+    children: [
+      { path: 'history', loadComponent: () => import('./features/history/history-view').then((m) => m.HistoryView) },
+      { path: 'supervisor', canActivate: [supervisorsOnly], loadComponent: () => import('./features/supervisor/supervisor-view').then((m) => m.SupervisorView) },
+      { path: '', children: [] },
+    ],
+  },
   { path: '**', redirectTo: '' },
 ];

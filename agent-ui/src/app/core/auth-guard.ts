@@ -26,3 +26,9 @@ export const signedOut: CanActivateFn = async () => {
     return true;
   }
 };
+
+/** The supervisor view: supervisors and admins (the server checks again on every call). */
+export const supervisorsOnly: CanActivateFn = () => {
+  const role = inject(Session).agent()?.role;
+  return role === 'supervisor' || role === 'admin' ? true : inject(Router).createUrlTree(['/']);
+};

@@ -21,7 +21,7 @@ const KNOWN: [RegExp, keyof Omit<CallContext, 'fields'>][] = [
   [/-phone$/i, 'phone'],
 ];
 /** Headers that are transport, not customer context. */
-const IGNORED = /^x-(end-cause|switchboard-call|rtpengine|sbc-|asterisk|freeswitch)/i;
+const IGNORED = /^x-(end-cause|switchboard-call|switchboard-invite|rtpengine|sbc-|asterisk|freeswitch)/i;
 
 /** Header values reach us as SIP carried them: UTF-8 bytes, possibly read as Latin-1. */
 function decode(v: string): string {

@@ -1,5 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { ChatDeliveryState, ChatMessagePayload } from '@switchboard/protocol';
+import type { ChatAttachmentPayload, ChatDeliveryState, ChatMessagePayload } from '@switchboard/protocol';
 import { AgentSocket } from './agent-socket';
 import { Api } from './api';
 
@@ -74,21 +74,25 @@ export class ChatStore {
     }
   }
 
-  /** Sends a line to the visitor, or an internal note (`note`) that only agents see. */
-  send(interactionId: string, body: string, note = false, clientMessageId: string = newClientId()): void {
+  /** Sends a line to the visitor (with files already uploaded), or an internal note (`note`) that only agents see. */
+  send(interactionId: string, body: string, note = false, clientMessageId: string = newClientId(), attachments: readonly ChatAttachmentPayload[] = []): void {
     const line: ChatLine = {
       id: 'local:' + clientMessageId, interactionId, authorKind: note ? 'note' : 'agent', authorName: null, body,
-      clientMessageId, deliveryState: 'stored', attachments: [], createdAt: new Date().toISOString(), local: 'sending',
+      clientMessageId, deliveryState: 'stored', attachments: [...attachments], createdAt: new Date().toISOString(), local: 'sending',
     };
     this.update(interactionId, (lines) => [...lines.filter((l) => l.clientMessageId !== clientMessageId), line]);
-    const ok = this.socket.send({ type: note ? 'chat.note' : 'chat.send', interactionId, clientMessageId, body });
+    const ok = this.socket.send(
+      note
+        ? { type: 'chat.note', interactionId, clientMessageId, body }
+        : { type: 'chat.send', interactionId, clientMessageId, body, ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}) },
+    );
     if (!ok) this.update(interactionId, (lines) => lines.map((l) => (l.clientMessageId === clientMessageId && l.local ? { ...l, local: 'failed' } : l)));
   }
 
   /** Sends a failed line again with the same clientMessageId: the server stores it once. */
   retry(line: ChatLine): void {
     if (line.local !== 'failed' || !line.clientMessageId) return;
-    this.send(line.interactionId, line.body, line.authorKind === 'note', line.clientMessageId);
+    this.send(line.interactionId, line.body, line.authorKind === 'note', line.clientMessageId, line.attachments);
   }
 
   typingState(interactionId: string, state: 'composing' | 'paused'): void {

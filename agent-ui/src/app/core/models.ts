@@ -16,6 +16,8 @@ export interface AgentProfile {
 export interface Me {
   agent: AgentProfile;
   status: AgentStatusPayload;
+  /** e.g. 'transcript.attachments'; absent from servers that predate permissions. */
+  permissions?: string[];
 }
 
 export interface Labelled {

@@ -15,9 +15,11 @@ export class Session {
   readonly agent = signal<AgentProfile | null>(null);
   readonly status = signal<AgentStatusPayload | null>(null);
   readonly signedIn = computed(() => this.agent() !== null);
+  readonly permissions = signal<ReadonlySet<string>>(new Set());
+  readonly isSupervisor = computed(() => this.agent()?.role === 'supervisor' || this.agent()?.role === 'admin');
   /**
-   * When the current wrap-up ends (epoch ms), learnt from the interaction this tab closed. The
-   * status payload carries no end yet; a status with `until` makes this unnecessary.
+   * When the current wrap-up ends (epoch ms), learnt from the interaction this tab closed: the
+   * fallback for a server whose status does not carry `wrapUpUntil` yet.
    */
   readonly wrapUpUntil = signal<number | null>(null);
   /**
@@ -94,11 +96,13 @@ export class Session {
   private apply(me: Me): void {
     this.agent.set(me.agent);
     this.status.set(me.status);
+    this.permissions.set(new Set(me.permissions ?? []));
   }
 
   private clear(): void {
     this.wrapUpUntil.set(null);
     this.agent.set(null);
     this.status.set(null);
+    this.permissions.set(new Set());
   }
 }

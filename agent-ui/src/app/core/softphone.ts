@@ -33,6 +33,10 @@ export interface PhoneCall {
   /** Why it ended (JsSIP's cause), shown until the agent dismisses the call. */
   endCause: string | null;
   transferredTo: string | null;
+  /** The chat invitation this call answers (X-Switchboard-Invite), when the visitor joined one. */
+  inviteId: string | null;
+  /** Answered with the camera on. */
+  video: boolean;
 }
 
 /** Keypad tones; anything else is refused before it reaches the SIP stack. */
@@ -60,6 +64,8 @@ export class Softphone {
   private readonly callMap = signal<ReadonlyMap<string, PhoneCall>>(new Map());
   readonly calls = computed(() => [...this.callMap().values()].sort((a, b) => a.startedAt - b.startedAt));
   readonly active = computed(() => this.calls().filter((c) => c.state !== 'ended'));
+  /** Remote and local media per call, for the video view of a call answered with the camera. */
+  readonly media = signal<ReadonlyMap<string, { remote: MediaStream | null; local: MediaStream | null }>>(new Map());
 
   call(id: string): PhoneCall | undefined {
     return this.callMap().get(id);
@@ -137,8 +143,15 @@ export class Softphone {
     this.ua.call(`sip:${n}@${this.creds.domain}`, { mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
   }
 
-  answer(id: string): void {
-    this.sessions.get(id)?.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+  answer(id: string, video = false): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.patch(id, { video });
+    s.answer({ mediaConstraints: { audio: true, video }, pcConfig: { iceServers: [] } });
+  }
+
+  private setMedia(id: string, change: { remote?: MediaStream | null; local?: MediaStream | null }): void {
+    this.media.update((m) => new Map(m).set(id, { remote: null, local: null, ...m.get(id), ...change }));
   }
 
   hangUp(id: string): void {
@@ -204,14 +217,16 @@ export class Softphone {
     const id = s.id;
     const remote = s.remote_identity;
     const headers: [string, string][] = [];
+    let inviteId: string | null = null;
     if (direction === 'incoming') {
       for (const [name, values] of Object.entries((request as { headers?: Record<string, { raw: string }[]> }).headers ?? {})) for (const v of values) headers.push([name, v.raw]);
+      inviteId = headers.find(([name]) => name.toLowerCase() === 'x-switchboard-invite')?.[1].trim() || null;
     }
     this.sessions.set(id, s);
     this.put({
       id, direction, state: direction === 'incoming' ? 'ringing' : 'dialing',
       number: remote.uri.user ?? '', displayName: remote.display_name || null, context: callContext(headers),
-      held: false, muted: false, startedAt: Date.now(), answeredAt: null, endCause: null, transferredTo: null,
+      held: false, muted: false, startedAt: Date.now(), answeredAt: null, endCause: null, transferredTo: null, inviteId, video: false,
     });
     const listen = (pc: RTCPeerConnection) =>
       pc.addEventListener('track', (ev) => {
@@ -227,12 +242,20 @@ export class Softphone {
           document.body.append(el);
           this.audio.set(id, el);
         }
-        el.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
+        const stream = ev.streams[0] ?? new MediaStream([ev.track]);
+        el.srcObject = stream;
         void el.play().catch(() => undefined);
+        if (ev.track.kind === 'video') this.setMedia(id, { remote: stream });
       });
     if (s.connection) listen(s.connection as unknown as RTCPeerConnection);
     else s.on('peerconnection', (e) => listen(e.peerconnection as unknown as RTCPeerConnection));
-    s.on('confirmed', () => this.patch(id, { state: 'connected', answeredAt: Date.now() }));
+    s.on('confirmed', () => {
+      this.patch(id, { state: 'connected', answeredAt: Date.now() });
+      // The camera is opened inside answer(): its track exists once the call is up.
+      const pc = s.connection as unknown as RTCPeerConnection | undefined;
+      const camera = pc?.getSenders().map((x) => x.track).filter((t): t is MediaStreamTrack => !!t && t.kind === 'video') ?? [];
+      if (camera.length) this.setMedia(id, { local: new MediaStream(camera) });
+    });
     s.on('hold', (e) => e.originator === 'local' && this.patch(id, { held: true }));
     s.on('unhold', (e) => e.originator === 'local' && this.patch(id, { held: false }));
     s.on('muted', () => this.patch(id, { muted: true }));
@@ -245,6 +268,12 @@ export class Softphone {
         el.remove();
       }
       this.audio.delete(id);
+      for (const t of this.media().get(id)?.local?.getTracks() ?? []) t.stop();
+      this.media.update((m) => {
+        const n = new Map(m);
+        n.delete(id);
+        return n;
+      });
       const c = this.call(id);
       this.patch(id, { state: 'ended', endCause: c?.endCause ?? cause });
     };

@@ -34,7 +34,7 @@ describe('WorkStore', () => {
     const notifier = TestBed.inject(Notifier);
     chimes = 0;
     vi.spyOn(notifier, 'offer').mockImplementation(() => void chimes++);
-    push({ type: 'snapshot', seq: 10, status: { agentId: 'a1', state: 'available', reason: null, since: new Date().toISOString() }, offers: [], interactions: [] });
+    push({ type: 'snapshot', seq: 10, status: { agentId: 'a1', state: 'available', reason: null, since: new Date().toISOString(), wrapUpUntil: null }, offers: [], interactions: [] });
   });
 
   it('adds an offer in sequence and chimes once, ignoring a second copy of the same event', () => {
@@ -70,7 +70,7 @@ describe('WorkStore', () => {
 
   it('replaces everything with a snapshot, as after a reconnect', () => {
     push({ type: 'offer', seq: 11, offer: offer('o1') });
-    push({ type: 'snapshot', seq: 40, status: { agentId: 'a1', state: 'rona', reason: null, since: new Date().toISOString() }, offers: [offer('o9')], interactions: [] });
+    push({ type: 'snapshot', seq: 40, status: { agentId: 'a1', state: 'rona', reason: null, since: new Date().toISOString(), wrapUpUntil: null }, offers: [offer('o9')], interactions: [] });
     expect(work.offers().map((o) => o.offerId)).toEqual(['o9']);
     push({ type: 'offer', seq: 41, offer: offer('o10') });
     expect(work.offers()).toHaveLength(2);

@@ -17,7 +17,7 @@ export function setUp(): HttpTestingController {
 export function signIn(status: Partial<AgentStatusPayload> = {}): Session {
   const session = TestBed.inject(Session);
   session.agent.set({ id: 'a1', username: 'ada', name: 'Ada Lovelace', email: null, role: 'agent', extension: null, skills: [] });
-  session.status.set({ agentId: 'a1', state: 'available', reason: null, since: new Date().toISOString(), ...status });
+  session.status.set({ agentId: 'a1', state: 'available', reason: null, since: new Date().toISOString(), wrapUpUntil: null, ...status });
   return session;
 }
 

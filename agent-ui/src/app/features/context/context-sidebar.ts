@@ -3,6 +3,7 @@ import { Api, ApiError } from '../../core/api';
 import { I18n } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import type { InteractionPayload } from '../../core/work';
+import { stepLabel } from '../../core/journey-steps';
 
 /** GET /api/contacts/:id (server/src/modules/contacts/presenter.ts). */
 export interface Contact {
@@ -22,8 +23,6 @@ export interface JourneyEvent {
   data: Record<string, unknown> | null;
   at: string;
 }
-
-const KNOWN_STEPS = new Set(['created', 'queued', 'offered', 'assigned', 'transferred', 'closed', 'abandoned', 'unmanaged', 'conference.requested', 'conference.started', 'conference.ended', 'chat.form', 'mail.form', 'offline.form', 'callback.requested', 'call.requested', 'call.ringing', 'call.answered', 'call.ended', 'transcript.requested']);
 
 /** One earlier interaction in the journey: its events, first to last. */
 export interface JourneyEntry {
@@ -93,7 +92,7 @@ export class ContextSidebar {
   }
 
   protected step(type: string): string {
-    return KNOWN_STEPS.has(type) ? this.t(('journey.' + type) as MessageKey) : type;
+    return stepLabel(this.t, type);
   }
 
   protected date(iso: string): string {

@@ -6,22 +6,26 @@ import type { MessageKey } from '../../core/i18n/en';
 import { Session } from '../../core/session';
 import type { InteractionPayload } from '../../core/work';
 
+/** GET /api/routing/transfer-targets: what this agent may hand the interaction to. */
 interface QueueOption {
-  queueId: string;
+  id: string;
   name: string;
   channel: string;
-  available: number;
+  open: boolean;
+  waiting: number;
 }
 interface AgentOption {
   id: string;
-  name: string;
+  displayName: string;
   state: string;
+  /** Has room for one more interaction of this channel now. */
+  canTake: boolean;
 }
 
 /**
- * Transfer to a queue or an agent, and conferencing an agent in. The lists of queues and
- * agents come from the routing views, which the server opens to supervisors and admins only;
- * an agent is told so rather than shown an empty list.
+ * Transfer to a queue or an agent, and conferencing an agent in. The targets come from
+ * /api/routing/transfer-targets, which any agent assigned to the interaction may read; the list
+ * ages while the panel is open (agents change state), so it has its own refresh.
  */
 @Component({
   selector: 'sb-handover',
@@ -41,13 +45,16 @@ interface AgentOption {
     @if (error(); as message) { <p class="alert error" role="alert" data-test="handover-error">{{ message }}</p> }
     @if (open()) {
       <section class="panel" data-test="handover-panel">
-        @if (loading()) { <p class="muted">{{ t('ctx.loading') }}</p> }
+        <div class="head">
+          @if (loading()) { <span class="muted">{{ t('ctx.loading') }}</span> } @else { <span></span> }
+          <button type="button" class="link" (click)="load()" [disabled]="loading()" data-test="handover-refresh">{{ t('handover.refresh') }}</button>
+        </div>
         @if (queues().length) {
           <h4>{{ t('handover.toQueue') }}</h4>
           <ul>
-            @for (q of queues(); track q.queueId) {
-              <li><span>{{ q.name }} <small class="muted">{{ t('handover.available', { count: q.available }) }}</small></span>
-                <button type="button" (click)="transfer({ toQueue: q.queueId })" [disabled]="busy()" [attr.data-test]="'to-queue-' + q.queueId">{{ t('handover.transfer') }}</button></li>
+            @for (q of queues(); track q.id) {
+              <li [attr.data-queue]="q.id"><span>{{ q.name }} <small class="muted">{{ q.open ? t('handover.waiting', { count: q.waiting }) : t('handover.queueClosed') }}</small></span>
+                <button type="button" (click)="transfer({ toQueue: q.id })" [disabled]="busy()" [attr.data-test]="'to-queue-' + q.id">{{ t('handover.transfer') }}</button></li>
             }
           </ul>
         }
@@ -55,10 +62,10 @@ interface AgentOption {
           <h4>{{ t('handover.toAgent') }}</h4>
           <ul>
             @for (a of agents(); track a.id) {
-              <li [attr.data-agent]="a.id"><span>{{ a.name }} <small class="muted">{{ label('state.' + a.state) }}</small></span>
+              <li [attr.data-agent]="a.id" [class.full]="!a.canTake"><span>{{ a.displayName }} <small class="muted">{{ label('state.' + a.state) }}@if (!a.canTake) { · {{ t('handover.full') }} }</small></span>
                 <span class="pair">
-                  <button type="button" (click)="transfer({ toAgent: a.id })" [disabled]="busy()" data-test="to-agent">{{ t('handover.transfer') }}</button>
-                  <button type="button" (click)="conference(a.id)" [disabled]="busy() || i.conference !== 'none'" data-test="conference">{{ t('handover.conference') }}</button>
+                  <button type="button" (click)="transfer({ toAgent: a.id })" [disabled]="busy() || !a.canTake" data-test="to-agent">{{ t('handover.transfer') }}</button>
+                  <button type="button" (click)="conference(a.id)" [disabled]="busy() || !a.canTake || i.conference !== 'none'" data-test="conference">{{ t('handover.conference') }}</button>
                 </span></li>
             }
           </ul>
@@ -77,6 +84,8 @@ interface AgentOption {
     ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
     li { display: flex; justify-content: space-between; align-items: center; gap: 8px; }
     .pair { display: flex; gap: 4px; }
+    .head { display: flex; justify-content: space-between; align-items: center; }
+    .full { opacity: 0.7; }
   `,
 })
 export class Handover {
@@ -113,31 +122,21 @@ export class Handover {
 
   protected async toggle(): Promise<void> {
     this.open.update((o) => !o);
-    if (!this.open()) return;
+    if (this.open()) await this.load();
+  }
+
+  protected async load(): Promise<void> {
     this.error.set(null);
-    const role = this.session.agent()?.role;
-    if (role !== 'supervisor' && role !== 'admin') {
-      this.error.set(this.t('handover.forbidden'));
-      return;
-    }
     this.loading.set(true);
+    const id = this.interaction().id;
     try {
-      const [q, online, all] = await Promise.all([
-        this.api.get<{ queues: QueueOption[] }>('/api/routing/queues'),
-        this.api.get<{ agents: { agentId: string; status: { state: string } }[] }>('/api/routing/agents'),
-        this.api.get<{ agents: { id: string; name: string }[] }>('/api/agents'),
-      ]);
-      const names = new Map(all.agents.map((a) => [a.id, a.name]));
-      this.names.set(names);
-      this.allQueues.set(q.queues);
-      this.agents.set(
-        online.agents
-          .filter((a) => a.agentId !== this.me() && a.status.state !== 'logged-out')
-          .map((a) => ({ id: a.agentId, name: names.get(a.agentId) ?? a.agentId, state: a.status.state }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
-      );
+      const r = await this.api.get<{ queues: QueueOption[]; agents: AgentOption[] }>(`/api/routing/transfer-targets?interactionId=${encodeURIComponent(id)}`);
+      if (this.interaction().id !== id) return;
+      this.names.update((m) => new Map([...m, ...r.agents.map((a) => [a.id, a.displayName] as const)]));
+      this.allQueues.set(r.queues);
+      this.agents.set(r.agents.filter((a) => a.id !== this.me()).sort((a, b) => Number(b.canTake) - Number(a.canTake) || a.displayName.localeCompare(b.displayName)));
     } catch (err) {
-      this.error.set(err instanceof ApiError && err.status === 403 ? this.t('handover.forbidden') : String(err instanceof ApiError ? err.message : err));
+      this.error.set(err instanceof ApiError ? err.message : String(err));
     } finally {
       this.loading.set(false);
     }

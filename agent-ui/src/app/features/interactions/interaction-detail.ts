@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, signal } from '@angular/core';
 import { ApiError } from '../../core/api';
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
@@ -6,6 +6,9 @@ import type { MessageKey } from '../../core/i18n/en';
 import { ReasonsStore } from '../../core/reasons';
 import { WorkStore } from '../../core/work';
 import { ChatPane } from '../chat/chat-pane';
+import { ChatCall } from '../chat/chat-call';
+import { Session } from '../../core/session';
+import { Shortcuts } from '../../core/shortcuts';
 import { ContextSidebar } from '../context/context-sidebar';
 import { Handover } from './handover';
 
@@ -15,7 +18,7 @@ import { Handover } from './handover';
  */
 @Component({
   selector: 'sb-interaction-detail',
-  imports: [ChatPane, ContextSidebar, Handover],
+  imports: [ChatPane, ChatCall, ContextSidebar, Handover],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './interaction-detail.html',
   styleUrl: './interaction-detail.css',
@@ -27,6 +30,8 @@ export class InteractionDetail {
   protected readonly t = inject(I18n).t;
 
   readonly interactionId = input.required<string>();
+  private readonly session = inject(Session);
+  protected readonly me = computed(() => this.session.agent()?.id ?? null);
   protected readonly interaction = computed(() => this.work.interaction(this.interactionId()));
   protected readonly variables = computed(() => Object.entries(this.interaction()?.routingVariables ?? {}));
   protected readonly openFor = computed(() => {
@@ -42,6 +47,15 @@ export class InteractionDetail {
     const q = this.search().trim().toLowerCase();
     return this.reasons.reasons().dispositions.filter((d) => d.id !== 'timeout' && (!q || d.label.toLowerCase().includes(q)));
   });
+
+  constructor() {
+    // Alt combinations: they work while the agent is typing in the chat box, where Close is needed.
+    const off = inject(Shortcuts).register(
+      { keys: 'Alt+C', label: 'shortcuts.close', run: () => void this.close() },
+      { keys: 'Alt+D', label: 'shortcuts.closeDispose', run: () => this.disposing.update((d) => !d) },
+    );
+    inject(DestroyRef).onDestroy(off);
+  }
 
   protected label(key: string): string {
     return this.t(key as MessageKey);

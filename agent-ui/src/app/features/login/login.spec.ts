@@ -64,7 +64,7 @@ describe('Login', () => {
     await settle();
     http.expectOne('/api/auth/me').flush({
       agent: { id: 'a1', username: 'ada', name: 'Ada', email: null, role: 'agent', extension: null, skills: [] },
-      status: { agentId: 'a1', state: 'logged-out', reason: null, since: new Date().toISOString() },
+      status: { agentId: 'a1', state: 'logged-out', reason: null, since: new Date().toISOString(), wrapUpUntil: null },
     });
     await settle();
     expect(TestBed.inject(Session).agent()?.name).toBe('Ada');

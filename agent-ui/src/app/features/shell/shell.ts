@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked, viewChild } from '@angular/core';
 import { Title } from '@angular/platform-browser';
+import { NavigationEnd, Router, RouterLink, RouterOutlet } from '@angular/router';
 import { AgentSocket } from '../../core/agent-socket';
 import { I18n } from '../../core/i18n';
 import { Notifier } from '../../core/notifier';
@@ -24,7 +25,7 @@ import { PhoneStatus } from '../softphone/phone-status';
 /** The logged-in frame: state, connection, account menu; features fill the work area. */
 @Component({
   selector: 'sb-shell',
-  imports: [StateSelector, StateBanner, OfferPopover, InteractionList, InteractionDetail, ConnectionIndicator, LanguagePicker, CallPanel, PhoneStatus, PasswordDialog, ShortcutsHelp],
+  imports: [RouterOutlet, RouterLink, StateSelector, StateBanner, OfferPopover, InteractionList, InteractionDetail, ConnectionIndicator, LanguagePicker, CallPanel, PhoneStatus, PasswordDialog, ShortcutsHelp],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './shell.html',
   styleUrl: './shell.css',
@@ -67,9 +68,17 @@ export class Shell {
       .filter((x) => x !== null),
   );
   protected readonly menuOpen = signal(false);
+  private readonly router = inject(Router);
+  private readonly url = signal(this.router.url);
+  /** Which section fills the page: the work area (the shell's own), or a lazily loaded one. */
+  protected readonly section = computed(() => {
+    const first = this.url().split(/[?#]/)[0]!.split('/')[1] ?? '';
+    return first === 'history' || first === 'supervisor' ? first : 'work';
+  });
   protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
 
   constructor() {
+    const nav = this.router.events.subscribe((e) => e instanceof NavigationEnd && this.url.set(e.urlAfterRedirects));
     this.socket.start();
     void this.phone.start();
     inject(ReasonsStore).load().catch(() => undefined);
@@ -96,10 +105,17 @@ export class Shell {
     });
     inject(DestroyRef).onDestroy(() => {
       title.setTitle(this.t('app.name'));
+      nav.unsubscribe();
       unregister();
       this.socket.stop();
       this.phone.stop();
     });
+  }
+
+  /** An accepted offer is what the agent wants to see, whichever section is open. */
+  protected openWork(id: string): void {
+    this.picked.set(id);
+    if (this.section() !== 'work') void this.router.navigate(['/']);
   }
 
   protected closeTab(id: string): void {

@@ -15,6 +15,11 @@ import { Shortcuts } from '../../core/shortcuts';
           <dt><kbd>{{ s.keys }}</kbd></dt>
           <dd>{{ t(s.label) }}</dd>
         }
+        <!-- The composer's own keys: not registered shortcuts, since Enter means "send" only there. -->
+        <dt><kbd>Enter</kbd></dt>
+        <dd>{{ t('shortcuts.send') }}</dd>
+        <dt><kbd>Shift+Enter</kbd></dt>
+        <dd>{{ t('shortcuts.newLine') }}</dd>
       </dl>
       <div class="actions"><button type="button" (click)="closed.emit()">{{ t('common.close') }}</button></div>
     </section>

@@ -54,14 +54,14 @@ describe('StateSelector', () => {
   });
 
   it('follows state pushed for this agent only (supervisors receive everyone’s)', async () => {
-    session.updateStatus({ agentId: 'someone-else', state: 'rona', reason: null, since: new Date().toISOString() });
-    session.updateStatus({ agentId: 'a1', state: 'busy', reason: null, since: new Date().toISOString() });
+    session.updateStatus({ agentId: 'someone-else', state: 'rona', reason: null, since: new Date().toISOString(), wrapUpUntil: null });
+    session.updateStatus({ agentId: 'a1', state: 'busy', reason: null, since: new Date().toISOString(), wrapUpUntil: null });
     await fixture.whenStable();
     expect(current().dataset['state']).toBe('busy');
   });
 
-  it('counts down a wrap-up that says when it ends', async () => {
-    session.status.set({ agentId: 'a1', state: 'wrap-up', reason: null, since: new Date().toISOString(), until: new Date(Date.now() + 65_000).toISOString() } as never);
+  it('counts down a wrap-up from the end the status carries (the same in every tab)', async () => {
+    session.status.set({ agentId: 'a1', state: 'wrap-up', reason: null, since: new Date().toISOString(), wrapUpUntil: new Date(Date.now() + 65_000).toISOString() });
     await fixture.whenStable();
     expect(text(el.querySelector('[data-test=wrap-up-left]'))).toMatch(/^1:0[45] left$/);
   });

@@ -2,13 +2,11 @@ import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRend
 import { ApiError } from '../../core/api';
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
-import type { AgentStateName, AgentStatusPayload } from '../../core/models';
+import type { AgentStateName } from '../../core/models';
 import { ReasonsStore } from '../../core/reasons';
 import { Session } from '../../core/session';
 import type { MessageKey } from '../../core/i18n/en';
 
-/** A wrap-up status may say when it ends (`until`); the countdown uses it when present. */
-export type StatusView = AgentStatusPayload & { until?: string | null };
 
 @Component({
   selector: 'sb-state-selector',
@@ -29,7 +27,7 @@ export class StateSelector {
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
 
-  protected readonly status = computed(() => this.session.status() as StatusView | null);
+  protected readonly status = computed(() => this.session.status());
   protected readonly state = computed<AgentStateName>(() => this.status()?.state ?? 'logged-out');
   protected readonly stateLabel = computed(() => this.t(`state.${this.state()}` as MessageKey));
   protected readonly reasonLabel = computed(() => this.reasons.label(this.status()?.reason ?? null));
@@ -44,8 +42,9 @@ export class StateSelector {
     const s = this.status();
     if (s?.state !== 'wrap-up') return null;
     const learnt = this.session.wrapUpUntil();
-    // A remembered end belongs to this wrap-up only if it lies after the wrap-up began.
-    const until = s.until ? Date.parse(s.until) : learnt && learnt > Date.parse(s.since) ? learnt : null;
+    // The status carries the end (the same on every tab); a server without it leaves the end this
+    // tab learnt when closing, which belongs to this wrap-up only if it lies after it began.
+    const until = s.wrapUpUntil ? Date.parse(s.wrapUpUntil) : learnt && learnt > Date.parse(s.since) ? learnt : null;
     return until === null ? null : Math.max(0, until - this.clock.now());
   });
   protected readonly format = formatDuration;

@@ -1,0 +1,48 @@
+import { Injectable, inject } from '@angular/core';
+import type { ChatAttachmentPayload } from '@switchboard/protocol';
+import { Api, ApiError } from './api';
+
+export interface Upload {
+  done: Promise<ChatAttachmentPayload>;
+  /** Stops the transfer; `done` rejects with code `cancelled` and the server keeps nothing. */
+  cancel(): void;
+}
+
+/**
+ * Chat file uploads (POST /api/chats/:id/files?name=…, the file as the raw body). XMLHttpRequest
+ * rather than HttpClient: the app's fetch backend reports no upload progress, and agents need it
+ * for anything larger than a photo.
+ */
+@Injectable({ providedIn: 'root' })
+export class ChatUploads {
+  private readonly api = inject(Api);
+
+  upload(interactionId: string, file: File, progress: (fraction: number) => void): Upload {
+    const xhr = new XMLHttpRequest();
+    const done = new Promise<ChatAttachmentPayload>((resolve, reject) => {
+      xhr.open('POST', `/api/chats/${encodeURIComponent(interactionId)}/files?name=${encodeURIComponent(file.name)}`);
+      xhr.withCredentials = true;
+      xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+      xhr.upload.onprogress = (e) => e.lengthComputable && progress(e.loaded / e.total);
+      xhr.onload = () => {
+        let body: { file?: ChatAttachmentPayload; error?: { code?: string; message?: string; fields?: { field: string; problem: string }[] } } = {};
+        try {
+          body = JSON.parse(xhr.responseText || '{}') as typeof body;
+        } catch {
+          // A proxy's HTML error page: the status says enough.
+        }
+        if (xhr.status === 201 && body.file) {
+          progress(1);
+          resolve(body.file);
+          return;
+        }
+        if (xhr.status === 401) this.api.onUnauthorized?.();
+        reject(new ApiError(xhr.status, body.error?.code ?? 'http_' + xhr.status, body.error?.message ?? xhr.statusText, body.error?.fields));
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'unreachable', 'The server cannot be reached.'));
+      xhr.onabort = () => reject(new ApiError(0, 'cancelled', 'cancelled'));
+      xhr.send(file);
+    });
+    return { done, cancel: () => xhr.abort() };
+  }
+}

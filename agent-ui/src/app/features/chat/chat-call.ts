@@ -1,0 +1,91 @@
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, viewChild } from '@angular/core';
+import { CallInvites } from '../../core/call-invites';
+import { I18n } from '../../core/i18n';
+import type { MessageKey } from '../../core/i18n/en';
+import { Softphone } from '../../core/softphone';
+import { CallPanel } from '../softphone/call-panel';
+
+/**
+ * A call started from a chat, inside the chat's own tab: the Video call button, the invitation
+ * while the visitor decides, and once they join, the call (answered by itself) with its video.
+ */
+@Component({
+  selector: 'sb-chat-call',
+  imports: [CallPanel],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    @let inv = invite();
+    @if (call(); as c) {
+      <section class="call" data-test="chat-call" [attr.data-state]="c.state">
+        @if (c.video) {
+          <div class="videos">
+            <video #remote autoplay playsinline muted data-test="remote-video"></video>
+            <video #local class="self" autoplay playsinline muted data-test="local-video"></video>
+          </div>
+        }
+        <sb-call-panel [callId]="c.id" />
+      </section>
+    } @else if (inv && (inv.state === 'pending' || inv.state === 'accepted')) {
+      <p class="status" role="status" data-test="call-invite" [attr.data-state]="inv.state">
+        {{ t(inv.state === 'pending' ? 'invite.pending' : 'invite.accepted') }}
+        <button type="button" (click)="invites.cancel(inv.inviteId)" data-test="call-invite-cancel">{{ t('invite.cancel') }}</button>
+      </p>
+    } @else {
+      <div class="start">
+        <button type="button" (click)="start(true)" [disabled]="!canInvite()" [title]="phoneReady() ? t('invite.videoHelp') : t('invite.noPhone')" data-test="video-call">🎥 {{ t('invite.video') }}</button>
+        @if (inv && inv.state !== 'pending' && inv.state !== 'accepted') {
+          <span class="muted" role="status" data-test="call-invite-ended" [attr.data-state]="inv.state">{{ label('invite.state.' + inv.state) }}</span>
+        }
+        @if (error(); as message) { <span class="alert error" role="alert" data-test="call-invite-error">{{ message }}</span> }
+      </div>
+    }
+  `,
+  styles: `
+    :host { display: block; margin: 0 0 8px; }
+    .status { margin: 0; padding: 6px 10px; border-radius: 6px; background: var(--hover); display: flex; gap: 8px; align-items: center; justify-content: space-between; }
+    .start { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+    .call { border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+    .videos { position: relative; background: #111; border-radius: 8px 8px 0 0; }
+    .videos video { display: block; width: 100%; max-height: 320px; }
+    .videos .self { position: absolute; right: 8px; bottom: 8px; width: 120px; border: 2px solid #fff; border-radius: 6px; }
+  `,
+})
+export class ChatCall {
+  protected readonly invites = inject(CallInvites);
+  private readonly phone = inject(Softphone);
+  protected readonly t = inject(I18n).t;
+  readonly interactionId = input.required<string>();
+  readonly owner = input(true);
+
+  protected readonly invite = computed(() => this.invites.forInteraction(this.interactionId()));
+  protected readonly error = computed(() => this.invites.errors().get(this.interactionId()) ?? null);
+  /** The softphone call of this chat's invitation (the server names the interaction and the invite). */
+  protected readonly call = computed(() => {
+    const mine = new Set(this.invites.all().filter((i) => i.interactionId === this.interactionId()).map((i) => i.inviteId));
+    return this.phone.calls().find((c) => !!c.inviteId && mine.has(c.inviteId) && c.state !== 'ended') ?? null;
+  });
+  protected readonly phoneReady = computed(() => this.phone.registration() === 'registered');
+  protected readonly canInvite = computed(() => this.owner() && this.phoneReady());
+  private readonly remote = viewChild<ElementRef<HTMLVideoElement>>('remote');
+  private readonly local = viewChild<ElementRef<HTMLVideoElement>>('local');
+
+  constructor() {
+    effect(() => {
+      const c = this.call();
+      const media = c ? this.phone.media().get(c.id) : undefined;
+      const r = this.remote()?.nativeElement;
+      const l = this.local()?.nativeElement;
+      // Muted: the call's sound already plays through the softphone's own audio element.
+      if (r && r.srcObject !== (media?.remote ?? null)) r.srcObject = media?.remote ?? null;
+      if (l && l.srcObject !== (media?.local ?? null)) l.srcObject = media?.local ?? null;
+    });
+  }
+
+  protected label(key: string): string {
+    return this.t(key as MessageKey);
+  }
+
+  protected start(video: boolean): void {
+    this.invites.invite(this.interactionId(), video);
+  }
+}
