@@ -51,6 +51,23 @@ export function callView(app: App, video: boolean): void {
   void new CallFlow(app, video).devices();
 }
 
+/** What the widget keeps of an agent's invitation (protocol CallInvitePayload). */
+export interface InviteToJoin {
+  inviteId: string;
+  interactionId: string;
+  video: boolean;
+}
+
+/**
+ * Joins the call an agent offered in the chat: the devices the browser picks by default (the
+ * visitor is already talking to the agent, who asked for the call), no test and no form; then the
+ * same call path as any widget call, with the chat's token proving whose invitation it is.
+ */
+export function joinInvite(app: App, invite: InviteToJoin, token: string): void {
+  const flow = new CallFlow(app, invite.video);
+  void flow.join(() => call<CallAnswer>('POST', '/calls', { interactionId: invite.interactionId, inviteId: invite.inviteId, video: invite.video }, token));
+}
+
 class CallFlow {
   private stream: MediaStream | null = null;
   private mic = '';
@@ -150,11 +167,20 @@ class CallFlow {
 
   private fields: Field[] = [];
 
+  async join(request: () => Promise<CallAnswer>): Promise<void> {
+    try {
+      await this.open();
+    } catch {
+      return void this.devices();
+    }
+    await this.place(request, true);
+  }
+
   private precall(fields: Field[]): void {
     this.fields = fields;
     const app = this.app;
     const form = renderForm(fields, { name: app.contact.name, email: app.contact.email, phone: app.contact.phone });
-    const go = (answers: Record<string, unknown> | null) => void this.place(answers ?? {});
+    const go = (answers: Record<string, unknown> | null) => void this.place(() => call<CallAnswer>('POST', '/calls', callBody(this.video, this.fields, answers ?? {})));
     const el = h('form', { class: 'sb-panel', novalidate: true }, h('h2', { tabindex: '-1' }, t(this.video ? 'video' : 'call')), fields.length ? form.el : null, h('button', { type: 'submit', class: 'sb-primary sb-call-now' }, t('startCall')), fields.length && !fields.some((f) => f.type !== 'label' && f.required) ? h('button', { type: 'button', class: 'sb-secondary', onclick: () => go({}) }, t('anonymous')) : null);
     el.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -164,11 +190,15 @@ class CallFlow {
     app.shell.view(el);
   }
 
-  private async place(fields: Record<string, unknown>): Promise<void> {
+  /** `invited`: the agent asked for this call, so its refusals say what the server said. */
+  private async place(request: () => Promise<CallAnswer>, invited = false): Promise<void> {
     const app = this.app;
     const status = h('p', { class: 'sb-call-state', 'aria-live': 'assertive' }, t('connecting'));
     // Audio calls play the agent through a hidden <audio>; video calls through the visible <video>.
     const remote = this.video ? h('video', { class: 'sb-remote', autoplay: true, playsinline: true, 'aria-label': t('agent') }) : h('audio', { class: 'sb-remote-audio', autoplay: true });
+    // The visitor sees what the agent will see; the stream is already open, so this costs nothing.
+    const self = this.video && this.stream ? h('video', { class: 'sb-self', autoplay: true, muted: true, playsinline: true, 'aria-label': t('yourCamera') }) : null;
+    if (self) self.srcObject = this.stream;
     let handle: CallHandle | null = null;
     let muted = false;
     let camOn = true;
@@ -183,15 +213,19 @@ class CallFlow {
       this.stop();
       app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('callEnded')), reason ? h('p', { class: 'sb-warn' }, t('callFailed', { reason })) : null, h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('home'))));
     };
-    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, remote, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
+    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, remote, self, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
     let ticket: CallTicket;
     try {
-      const r = await call<CallAnswer>('POST', '/calls', callBody(this.video, this.fields, fields));
+      const r = await request();
       ticket = { wsUrl: r.sip.wsUrl, uri: `sip:${r.sip.username}@${r.sip.domain}`, target: r.sip.target, username: r.sip.username, password: r.sip.password, displayName: app.contact.name };
     } catch (err) {
       this.stop();
+      if (invited) {
+        // An invitation that ended (expired, withdrawn, the agent's phone away) cannot be retried.
+        return finish(app.shell.failure(err));
+      }
       const why = err instanceof ApiError && (err.status === 404 || err.status === 503) ? t('callUnavailable') : app.shell.failure(err);
-      app.shell.error(why, () => void this.place(fields));
+      app.shell.error(why, () => void this.place(request));
       status.textContent = why;
       return;
     }

@@ -1,5 +1,5 @@
 // Live chat: pre-chat form, queue, lines both ways over the widget socket, files, end and restart.
-import type { ChatMessagePayload, WidgetCommand, WidgetServerMessage } from '@switchboard/protocol';
+import type { CallInvitePayload, ChatMessagePayload, WidgetCommand, WidgetServerMessage } from '@switchboard/protocol';
 import { h, clear, formatBytes } from './dom';
 import { t, when } from './i18n';
 import { ApiError, apiBase, call, websiteId, type Field } from './api';
@@ -66,6 +66,9 @@ export class ChatView {
   private readonly log = h('ol', { class: 'sb-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('chat') });
   private readonly queueLine = h('p', { class: 'sb-queue', 'aria-live': 'polite' });
   private readonly typingLine = h('p', { class: 'sb-typing', 'aria-live': 'polite' });
+  /** An agent's call invitation, announced as soon as it appears. */
+  private readonly inviteSlot = h('div', { class: 'sb-invite-slot', 'aria-live': 'assertive' });
+  private invite: { id: string; timer: ReturnType<typeof setTimeout> } | null = null;
   private readonly input = h('textarea', { class: 'sb-input', rows: 2, 'aria-label': t('typeMessage'), placeholder: t('typeMessage') });
   private readonly uploads: Uploads;
   private removeEnd: (() => void) | null = null;
@@ -214,7 +217,7 @@ export class ChatView {
 
   private panel(): HTMLElement {
     const send = h('button', { type: 'button', class: 'sb-send sb-primary', 'aria-label': t('send'), onclick: () => void this.sendFromComposer() }, t('send'));
-    return h('section', { class: 'sb-chat' }, this.queueLine, this.log, this.typingLine, this.uploads.el, h('div', { class: 'sb-composer' }, this.uploads.button, this.input, send));
+    return h('section', { class: 'sb-chat' }, this.queueLine, this.inviteSlot, this.log, this.typingLine, this.uploads.el, h('div', { class: 'sb-composer' }, this.uploads.button, this.input, send));
   }
 
   private connect(): void {
@@ -278,11 +281,52 @@ export class ChatView {
       case 'chat.ended':
         this.ended(m.by);
         break;
+      case 'call.invite':
+        this.onInvite(m.invite);
+        break;
       case 'error':
         if (m.ref && this.lines.has(m.ref)) this.failed(this.lines.get(m.ref)!);
         else if (m.code !== 'not_found') this.app.shell.error(m.message);
         break;
     }
+  }
+
+  /** Shows a pending invitation with Join and Decline; any other state takes it away. */
+  private onInvite(inv: CallInvitePayload): void {
+    const s = this.session;
+    if (!s || inv.interactionId !== s.interactionId) return;
+    if (inv.state === 'pending') {
+      const left = Date.parse(inv.expiresAt) - Date.now();
+      if (left <= 0) return;
+      this.dropInvite(null);
+      const textId = `sb-invite-${inv.inviteId.slice(0, 8)}`;
+      const name = inv.agentName ?? t('agent');
+      const join = h('button', { type: 'button', class: 'sb-primary sb-invite-join', 'aria-describedby': textId, onclick: () => {
+        this.dropInvite(null);
+        void import('./call').then((c) => c.joinInvite(this.app, inv, s.token), (err: unknown) => this.app.shell.error(this.app.shell.failure(err)));
+      } }, t('join'));
+      const decline = h('button', { type: 'button', class: 'sb-secondary sb-invite-decline', 'aria-describedby': textId, onclick: () => {
+        this.command({ type: 'call.invite.decline', inviteId: inv.inviteId, ref: `i${++this.refs}` });
+        this.dropInvite(null);
+        this.input.focus();
+      } }, t('decline'));
+      this.inviteSlot.append(h('div', { class: 'sb-invite', role: 'group', 'aria-labelledby': textId }, h('p', { id: textId }, t(inv.video ? 'inviteVideo' : 'inviteCall', { name })), h('div', { class: 'sb-row' }, join, decline)));
+      this.invite = { id: inv.inviteId, timer: setTimeout(() => this.dropInvite('inviteExpired'), left) };
+      if (this.inviteSlot.isConnected) join.focus();
+      return;
+    }
+    if (this.invite?.id !== inv.inviteId) return;
+    const notice = inv.state === 'cancelled' ? 'inviteCancelled' : inv.state === 'expired' ? 'inviteExpired' : inv.state === 'failed' ? 'inviteFailed' : null;
+    this.dropInvite(notice);
+  }
+
+  private dropInvite(notice: 'inviteCancelled' | 'inviteExpired' | 'inviteFailed' | null): void {
+    if (this.invite) clearTimeout(this.invite.timer);
+    this.invite = null;
+    const hadFocus = this.inviteSlot.contains(document.activeElement);
+    clear(this.inviteSlot);
+    if (notice) this.inviteSlot.append(h('p', { class: 'sb-invite-notice' }, t(notice)));
+    if (hadFocus) this.input.focus();
   }
 
   private setQueue(q: { state: string; position: number | null }): void {
@@ -451,6 +495,7 @@ export class ChatView {
     this.ws = null;
     this.removeEnd?.();
     this.stopTyping();
+    this.dropInvite(null);
     this.app.host.emit('chat.ended', { interactionId: s.interactionId, by });
     const transcript = this.app.config.transcriptByMail
       ? h('button', {

@@ -89,6 +89,14 @@ const en = {
   callUnavailable: 'Calls are not available right now: the call service did not answer.',
   callFailed: 'The call failed: {reason}',
   download: 'Download',
+  inviteVideo: '{name} invites you to a video call.',
+  inviteCall: '{name} invites you to a call.',
+  join: 'Join',
+  decline: 'Decline',
+  inviteCancelled: 'The call invitation was withdrawn.',
+  inviteExpired: 'The call invitation has expired.',
+  inviteFailed: 'The call could not be set up.',
+  yourCamera: 'Your camera',
 };
 export type Key = keyof typeof en;
 
@@ -114,6 +122,8 @@ const it: Record<Key, string> = {
   continue: 'Continua', startCall: 'Chiama ora', anonymous: 'Chiama senza lasciare dati', ringing: 'Sta squillando…', connecting: 'Connessione…', connected: 'Connesso',
   mute: 'Silenzia', unmute: 'Riattiva audio', cameraOff: 'Spegni videocamera', cameraOn: 'Accendi videocamera', keypad: 'Tastiera', hangup: 'Riaggancia',
   callEnded: 'La chiamata è terminata.', callUnavailable: 'Le chiamate non sono disponibili ora: il servizio non ha risposto.', callFailed: 'La chiamata non è riuscita: {reason}', download: 'Scarica',
+  inviteVideo: '{name} ti invita a una videochiamata.', inviteCall: '{name} ti invita a una chiamata.', join: 'Partecipa', decline: 'Rifiuta',
+  inviteCancelled: 'L’invito alla chiamata è stato ritirato.', inviteExpired: 'L’invito alla chiamata è scaduto.', inviteFailed: 'Non è stato possibile avviare la chiamata.', yourCamera: 'La tua videocamera',
 };
 
 const fr: Record<Key, string> = {
@@ -138,6 +148,8 @@ const fr: Record<Key, string> = {
   continue: 'Continuer', startCall: 'Appeler', anonymous: 'Appeler sans donner d’informations', ringing: 'Ça sonne…', connecting: 'Connexion…', connected: 'Connecté',
   mute: 'Couper le micro', unmute: 'Réactiver le micro', cameraOff: 'Couper la caméra', cameraOn: 'Activer la caméra', keypad: 'Clavier', hangup: 'Raccrocher',
   callEnded: 'L’appel est terminé.', callUnavailable: 'Les appels ne sont pas disponibles : le service d’appel n’a pas répondu.', callFailed: 'L’appel a échoué : {reason}', download: 'Télécharger',
+  inviteVideo: '{name} vous invite à un appel vidéo.', inviteCall: '{name} vous invite à un appel.', join: 'Rejoindre', decline: 'Refuser',
+  inviteCancelled: 'L’invitation à l’appel a été retirée.', inviteExpired: 'L’invitation à l’appel a expiré.', inviteFailed: 'L’appel n’a pas pu être établi.', yourCamera: 'Votre caméra',
 };
 
 const tables: Record<Language, Record<Key, string>> = { en, it, fr };

@@ -1,0 +1,135 @@
+// An agent in a chat invites the visitor to a video call. The agent is a desktop socket on
+// /ws/agent plus a softphone registered through Switchboard's SIP engine (sip.js in Node with a
+// WebRTC-shaped SDP: it answers, it has no media stack); the visitor is Chromium with fake devices.
+// The invitation appears in the chat, can be declined or withdrawn, and joining it places the
+// call the way a widget call goes (POST …/calls, sip.js, rtpengine) to that agent's softphone.
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { accept, api, command, eventually, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+
+const { softphone } = await import(path.join(REPO, 'sip/dist/test/support/softphone.js'));
+
+// The agent's display name is the agent's to choose: it must reach the visitor as text only.
+const AGENT_NAME = '<img src=x onerror=alert(1)> Bob';
+
+describe('widget: joining a video call the agent offers in the chat', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  let page: Page;
+  let frame: FrameLocator;
+  let agent: Awaited<ReturnType<typeof makeAgent>>;
+  let phone: { incoming: any[]; remoteSdps: string[]; register(): Promise<number>; stop(): Promise<void> };
+  let interactionId: string;
+  const dialogs: string[] = [];
+
+  before(async () => {
+    sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
+    await eventually(async () => (sb.sb.services as any).xmpp.status().ok, (ok: boolean) => ok);
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+    const admin = await login(sb.url);
+    agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
+    expect((await api(sb.url, 'PATCH', `/api/agents/${agent.id}`, { extension: '3901', name: AGENT_NAME }, admin)).status).to.equal(200);
+    const cred = (await api(sb.url, 'GET', '/api/sip/credentials', undefined, agent.token)).body;
+    phone = await softphone({ wsPort: Number(new URL(cred.wsUrl).port), username: cred.username, password: cred.password, user: '3901', video: true });
+    expect(await phone.register()).to.equal(200);
+
+    page = await browser.newPage({ locale: 'en-GB' });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    // Every peer connection the frame makes, so the test can read what was negotiated.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      if (!Native) return;
+      const seen: RTCPeerConnection[] = [];
+      (window as any).__pcs = seen;
+      window.RTCPeerConnection = class extends Native {
+        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+          super(...args);
+          seen.push(this);
+        }
+      } as typeof RTCPeerConnection;
+    });
+    frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await frame.getByLabel('Name').fill('Ada Visitor');
+    await frame.getByLabel('Email').fill('ada@example.com');
+    await frame.getByLabel('I accept the privacy policy').check();
+    await frame.getByLabel('Where is my order?').check();
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const offer = await nextOffer(agent, 10000);
+    interactionId = offer.interactionId;
+    expect((await accept(sb.url, agent, offer.offerId)).status).to.equal(200);
+    await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+  });
+  after(async () => {
+    await phone?.stop();
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+  });
+
+  async function invite(video = true) {
+    const r = await command(agent.socket, { type: 'call.invite', interactionId, video });
+    expect(r.type, JSON.stringify(r)).to.equal('call.invite.state');
+    return r.invite;
+  }
+  const focused = () => frame.locator(':focus').textContent();
+
+  it('shows the invitation as text, with focus on Join; Decline tells the agent; a withdrawn one goes away', async () => {
+    const first = await invite();
+    const card = frame.locator('.sb-invite');
+    await card.waitFor();
+    expect(await card.locator('p').textContent()).to.equal(`${AGENT_NAME} invites you to a video call.`);
+    expect(await card.locator('img').count()).to.equal(0);
+    expect(await frame.locator('.sb-invite-slot').getAttribute('aria-live')).to.equal('assertive');
+    expect(await focused()).to.equal('Join');
+    await frame.getByRole('button', { name: 'Decline' }).click();
+    await card.waitFor({ state: 'detached' });
+    const declined = await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === first.inviteId && m.invite.state === 'declined');
+    expect(declined.invite.state).to.equal('declined');
+    // Focus goes back to the message box, not to the page's start.
+    expect(await frame.locator('.sb-input').evaluate((el) => el === document.activeElement)).to.equal(true);
+
+    const second = await invite(false);
+    await frame.locator('.sb-invite p', { hasText: 'invites you to a call.' }).waitFor();
+    const cancelled = await command(agent.socket, { type: 'call.invite.cancel', inviteId: second.inviteId });
+    expect(cancelled.invite.state).to.equal('cancelled');
+    await card.waitFor({ state: 'detached' });
+    expect(await frame.locator('.sb-invite-notice').textContent()).to.equal('The call invitation was withdrawn.');
+    expect(dialogs).to.deep.equal([]);
+  });
+
+  it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {
+    const sent = await invite(true);
+    await frame.getByRole('button', { name: 'Join' }).click();
+    await eventually(async () => phone.incoming.length, (n: number) => n === 1, 15000);
+    const ringing = phone.incoming[0];
+    expect(ringing.request.getHeader('X-Switchboard-Invite')).to.equal(sent.inviteId);
+    expect(ringing.request.getHeader('X-Switchboard-Interaction')).to.equal(interactionId);
+    await ringing.accept();
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'accepted');
+    // Video was offered by the browser, reached the agent, and came back in the answer.
+    expect(phone.remoteSdps[0]).to.match(/^m=video /m);
+    const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
+    const sdps = await frameHandle.evaluate(() => ((window as any).__pcs as RTCPeerConnection[]).filter((pc) => pc.remoteDescription).map((pc) => [pc.localDescription!.sdp, pc.remoteDescription!.sdp]));
+    expect(sdps).to.have.length(1);
+    expect(sdps[0]![0]).to.match(/^m=video /m);
+    expect(sdps[0]![1]).to.match(/^m=video /m);
+    // The visitor sees their own camera while talking.
+    expect(await frame.getByLabel('Your camera').evaluate((v: HTMLVideoElement) => !!v.srcObject)).to.equal(true);
+
+    await frame.getByRole('button', { name: 'Hang up' }).click();
+    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    // Back to the chat, which went on without the call.
+    await frame.getByRole('button', { name: 'Home' }).click();
+    await frame.getByLabel('Type a message').waitFor();
+    expect(await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).count()).to.equal(1);
+    expect(dialogs).to.deep.equal([]);
+  });
+});
