@@ -14,6 +14,8 @@ export type SessionsEndReason = 'logout' | 'forced-logout' | 'deactivated' | 'pa
 export class AgentService {
   /** Set by the routing service: an agent without sessions has left, and hands over their work. */
   onSessionsEnded: (agentId: string, why: SessionsEndReason) => Promise<void> = async () => undefined;
+  /** Set by the routing service: new skills or capacity count at once for a logged-in agent. */
+  onProfileChanged: (agentId: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -87,6 +89,7 @@ export class AgentService {
       }
     });
     if (revoke) await this.revokeSessions(id, revoke);
+    if (input.skills || input.capacity) await this.onProfileChanged(id);
     return this.get(id);
   }
 

@@ -74,9 +74,12 @@ export const routingModule: ServerModule = {
   name: 'routing',
   routes: routingRoutes,
   start: async (s, hub) => {
+    // New queue settings and rankings apply at once: what they made routable is offered now, not
+    // at the agents' next state change.
     const sync = async () => {
       await s.routing.engine.syncQueues(s.config().queues);
       await s.routing.refreshProfiles();
+      await s.routing.dispatch();
     };
     await sync();
     const off = s.bus.on((e) => {

@@ -3,7 +3,7 @@
 // process's memory or with a read-then-write in Redis.
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { makeConfigDir } from '../../test/config.js';
+import { makeConfigDir, setYaml } from '../../test/config.js';
 import { spawnServer } from '../../test/server.js';
 import { loadConfig } from '../../config/load.js';
 import { createDataSource } from '../../db/data-source.js';
@@ -19,9 +19,10 @@ describe('routing: two server instances', function () {
   let b: Proc;
   let admin: string;
   let db: DataSource;
+  let dir: string;
 
   before(async () => {
-    const dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 }) });
+    dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 }) });
     a = await spawnServer(dir);
     b = await spawnServer(dir); // after a: a has run the migrations
     admin = await login(a.url);
@@ -115,6 +116,23 @@ describe('routing: two server instances', function () {
     const view = (await api(b.url, 'GET', '/api/routing/agents', undefined, admin)).body.agents.find((v: { agentId: string }) => v.agentId === target.id);
     expect(view.load.total).to.equal(1);
     for (const ag of [...owners, target]) ag.socket.close();
+  });
+
+  it('applies a queue added by a reload on one instance to routing on the other at once', async () => {
+    // Only this agent has billing; their routing profile was read before the queue existed.
+    const m = await makeAgent(b.url, admin, { skills: [{ skill: 'billing', level: 4 }] });
+    setYaml(dir, 'queues.yaml', 'queues.5', { id: 'billing-mail', name: 'Billing mail', channel: 'mail', skills: [{ skill: 'billing', level: 3 }], offerTimeoutSeconds: 60 });
+    expect((await api(a.url, 'POST', '/api/admin/config/reload', undefined, admin)).status).to.equal(200);
+    // b hears the reload on the bus; until then it does not know the queue.
+    let created = await api(b.url, 'POST', '/api/routing/interactions', { channel: 'mail', queueId: 'billing-mail' }, admin);
+    for (let n = 0; n < 50 && created.status === 400; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      created = await api(b.url, 'POST', '/api/routing/interactions', { channel: 'mail', queueId: 'billing-mail' }, admin);
+    }
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    expect(created.body.outcome).to.equal('queued');
+    expect((await nextOffer(m)).interactionId).to.equal(created.body.interaction.id);
+    m.socket.close();
   });
 
   it('times out an offer made by an instance that died: the other sends the agent to RONA and offers the next', async () => {

@@ -67,6 +67,7 @@ export class RoutingService {
     // agent's sessions (logout everywhere, deactivation, password or role change).
     d.states.onLeave = (agentId) => this.leave(agentId, 'logged-out');
     d.agents.onSessionsEnded = async (agentId, why) => void (await this.leave(agentId, why));
+    d.agents.onProfileChanged = (agentId) => this.profileChanged(agentId);
     this.views = new RoutingViews({ config: d.config, redis: d.engine.redis, states: d.states }, this);
     this.handover = new Handover(d, this);
     this.departures = new Departures(d, this);
@@ -400,6 +401,17 @@ export class RoutingService {
     const agent = await this.d.agents.get(agentId);
     const skills = (await this.d.agents.skillsOf([agentId])).get(agentId) ?? [];
     await this.d.engine.profile(agentId, agent.capacity, skills, this.d.config().queues.map((q) => q.id));
+  }
+
+  /**
+   * An administrator changed the agent's skills or capacity: a logged-in agent is ranked again at
+   * once and, if that made them free for something waiting, gets it now rather than at their next
+   * state change.
+   */
+  async profileChanged(agentId: string): Promise<void> {
+    if ((await this.d.states.get(agentId)).state === 'logged-out') return;
+    await this.loadProfile(agentId);
+    await this.routeAgents([agentId]);
   }
 
   /** After the queues changed (start, reload): ranks every logged-in agent again. */
