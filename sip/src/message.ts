@@ -308,6 +308,12 @@ export function randomToken(bytes = 8): string {
   return hex;
 }
 
+/**
+ * Branches need only be unique (§8.1.1.7), not unguessable like tags and Call-IDs (§19.3): a
+ * random prefix per process and a counter give that without drawing random bytes per request.
+ */
+const branchPrefix = `z9hG4bK${randomToken(6)}`;
+let branchCount = 0;
 export function newBranch(): string {
-  return `z9hG4bK${randomToken(10)}`;
+  return `${branchPrefix}${(++branchCount).toString(36)}`;
 }

@@ -163,6 +163,8 @@ export class SipStack {
     req.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch, rport: null } }];
     req.headers['max-forwards'] ??= '70';
     const key = clientKey(req);
+    // 2xx retransmissions after the first find their dialog through the engine, as strays do.
+    if (req.method === 'INVITE' && !handlers.onStray2xx) handlers.onStray2xx = (res) => this.user?.onStray2xx(res, flow);
     const tx = new ClientTransaction(req, flow, this.send, this.timers, handlers, (t) => {
       if (this.clients.get(key) === t) this.clients.delete(key);
     });

@@ -96,6 +96,7 @@ export class ServerTransaction extends TimedTransaction {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
     this.lastResponse = res;
     this.lastText = stringify(res);
+    this.makeTrying = undefined;
     this.stopResending(); // a pending 100 Trying has nothing left to say
     this.send(this.lastText, this.flow);
     if (res.status < 200) {
@@ -159,20 +160,29 @@ export class ServerTransaction extends TimedTransaction {
 
 export interface ClientTransactionHandlers {
   onResponse(res: SipResponse, tx: ClientTransaction): void;
+  /**
+   * A retransmitted 2xx to an INVITE, after the first went to `onResponse` (the dialog ACKs it
+   * again). Kept apart so that a transaction waiting out Timer M holds on to nothing of its call.
+   */
+  onStray2xx?(res: SipResponse): void;
 }
+
+/** What a finished transaction answers to: nothing. */
+const RELEASED: ClientTransactionHandlers = { onResponse: () => undefined };
 
 export class ClientTransaction extends TimedTransaction {
   readonly isInvite: boolean;
   state: TransactionState;
   /** The ACK for a non-2xx final, as sent; repeated for every retransmission of that final. */
   private ackText?: string;
+  private stray2xx?: (res: SipResponse) => void;
 
   constructor(
     readonly request: SipRequest,
     readonly flow: Flow,
     private readonly send: Send,
     private readonly cfg: TimerConfig,
-    private readonly handlers: ClientTransactionHandlers,
+    private handlers: ClientTransactionHandlers,
     private readonly onTerminated: (tx: ClientTransaction) => void,
   ) {
     super();
@@ -221,7 +231,7 @@ export class ClientTransaction extends TimedTransaction {
     };
     this.state = 'terminated';
     this.stopTimers();
-    this.handlers.onResponse(res, this);
+    this.finish().onResponse(res, this);
     this.onTerminated(this);
   }
 
@@ -238,13 +248,17 @@ export class ClientTransaction extends TimedTransaction {
     }
     if (this.isInvite && res.status < 300) {
       // Every 2xx (and its retransmissions) goes up: the dialog layer ACKs each one.
-      const first = this.state !== 'accepted';
-      this.handlers.onResponse(res, this);
-      if (first) {
-        this.state = 'accepted';
-        this.stopResending();
-        this.endAfter(64 * this.cfg.t1, this.end); // Timer M (RFC 6026)
+      if (this.state === 'accepted') {
+        this.stray2xx?.(res);
+        return;
       }
+      const { handlers } = this;
+      this.stray2xx = handlers.onStray2xx;
+      this.finish();
+      handlers.onResponse(res, this);
+      this.state = 'accepted';
+      this.stopResending();
+      this.endAfter(64 * this.cfg.t1, this.end); // Timer M (RFC 6026)
       return;
     }
     if (this.isInvite) {
@@ -253,15 +267,25 @@ export class ClientTransaction extends TimedTransaction {
       if (this.state === 'completed') return; // retransmitted final: ACK again, don't report twice
       this.state = 'completed';
       this.stopResending();
-      this.handlers.onResponse(res, this);
+      this.finish().onResponse(res, this);
       this.endAfter(this.reliable ? 0 : 32000, this.end); // Timer D
       return;
     }
     if (this.state === 'completed') return;
     this.state = 'completed';
     this.stopResending();
-    this.handlers.onResponse(res, this);
+    this.finish().onResponse(res, this);
     this.endAfter(this.reliable ? 0 : this.cfg.t4, this.end); // Timer K
+  }
+
+  /**
+   * The final response is in: the handlers get it once, and the transaction lets go of them, since
+   * it may live on for 32 s absorbing retransmissions and they hold the whole call.
+   */
+  private finish(): ClientTransactionHandlers {
+    const { handlers } = this;
+    this.handlers = RELEASED;
+    return handlers;
   }
 
   /** §17.1.1.3: ACK for a non-2xx response is part of the INVITE transaction. */
@@ -282,6 +306,8 @@ export class ClientTransaction extends TimedTransaction {
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    this.handlers = RELEASED;
+    this.stray2xx = undefined;
     this.stopTimers();
     this.onTerminated(this);
   }
