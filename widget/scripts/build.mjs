@@ -36,3 +36,9 @@ writeFileSync(path.join(dist, 'frame.html'), html);
 const report = sizes(dist);
 writeFileSync(path.join(dist, 'sizes.json'), JSON.stringify(report, null, 2) + '\n');
 process.stdout.write(JSON.stringify(report) + '\n');
+// The loader is on every page view of every customer's website: its budget (issue 6) fails the build.
+const LOADER_BUDGET_GZIP = 10 * 1024;
+if (report.loader.gzipBytes > LOADER_BUDGET_GZIP) {
+  process.stderr.write(`loader.js is ${report.loader.gzipBytes} bytes gzip, over its budget of ${LOADER_BUDGET_GZIP}: move code into the frame.\n`);
+  process.exit(1);
+}

@@ -123,6 +123,13 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(sdps[0]![1]).to.match(/^m=video /m);
     // The visitor sees their own camera while talking.
     expect(await frame.getByLabel('Your camera').evaluate((v: HTMLVideoElement) => !!v.srcObject)).to.equal(true);
+    // Camera off stops sending the picture without ending the call; on again sends it.
+    const cameraTracks = () => frame.getByLabel('Your camera').evaluate((v: HTMLVideoElement) => (v.srcObject as MediaStream).getVideoTracks().map((tr) => tr.enabled));
+    await frame.getByRole('button', { name: 'Camera off' }).click();
+    expect(await frame.getByRole('button', { name: 'Camera on' }).getAttribute('aria-pressed')).to.equal('true');
+    expect(await cameraTracks()).to.deep.equal([false]);
+    await frame.getByRole('button', { name: 'Camera on' }).click();
+    expect(await cameraTracks()).to.deep.equal([true]);
 
     await frame.getByRole('button', { name: 'Hang up' }).click();
     await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
