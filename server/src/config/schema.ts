@@ -58,6 +58,7 @@ export const switchboardFile = z
         host: host.default('127.0.0.1'),
         port: port.default(5222),
         httpPort: port.default(5280),
+        componentPort: port.default(5347),
         mucDomain: host,
         uploadDomain: host.optional(),
         serviceUser: z.string().regex(/^[a-z0-9._-]+$/),
