@@ -1,5 +1,5 @@
 // Call and video call: devices (defaults picked), a ~10 s test (microphone level, camera
-// preview, reachability of the server and of a media path), the pre-call form, then the call.
+// preview, reachability of the server and of the media server), the pre-call form, then the call.
 // sip.js is in its own chunk (sip-call.ts), fetched only when the visitor presses "Call now".
 import { h } from './dom';
 import { t } from './i18n';
@@ -143,7 +143,7 @@ class CallFlow {
     const started = performance.now();
     const [net, media] = await Promise.all([
       socketRoundTrip(),
-      iceGather(),
+      mediaProbe(stream),
       new Promise<void>((resolve) => {
         const tick = () => {
           analyser.getByteTimeDomainData(buf);
@@ -266,22 +266,32 @@ function socketRoundTrip(): Promise<boolean> {
   });
 }
 
-/** ICE gathering without STUN: at least one host candidate means WebRTC media can be set up here. */
-async function iceGather(): Promise<boolean> {
+/**
+ * Whether media can flow between this browser and our media server: a peer connection offers
+ * what a call would, the server has the media server answer it, and the browser must complete
+ * ICE and DTLS with it — what a network that blocks calls would stop.
+ */
+async function mediaProbe(stream: MediaStream): Promise<boolean> {
   const pc = new RTCPeerConnection({ iceServers: [] });
   try {
-    pc.createDataChannel('probe');
-    let found = false;
-    const done = new Promise<void>((resolve) => {
-      pc.onicecandidate = (e) => {
-        if (e.candidate) found = true;
-        else resolve();
-      };
+    for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
+    await pc.setLocalDescription(await pc.createOffer());
+    // The media server takes no trickled candidates: wait until they are all in the offer.
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
       setTimeout(resolve, 5000);
     });
-    await pc.setLocalDescription(await pc.createOffer());
-    await done;
-    return found;
+    const { sdp } = await call<{ sdp: string }>('POST', '/calls/probe', { sdp: pc.localDescription!.sdp });
+    const connected = new Promise<boolean>((resolve) => {
+      pc.addEventListener('connectionstatechange', () => {
+        if (pc.connectionState === 'connected') resolve(true);
+        else if (pc.connectionState === 'failed') resolve(false);
+      });
+      setTimeout(() => resolve(false), 8000);
+    });
+    await pc.setRemoteDescription({ type: 'answer', sdp });
+    return await connected;
   } catch {
     return false;
   } finally {

@@ -12,7 +12,7 @@ import { Call, CallLeg } from './call.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 // The SIP package's own test peers: a sip.js softphone over WebSocket and sipp runners.
-import { softphone, waitForState } from '../../../../sip/dist/test/support/softphone.js';
+import { softphone, waitForState, webrtcSdp } from '../../../../sip/dist/test/support/softphone.js';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
 
 const ORIGIN = { origin: 'http://localhost:8081' };
@@ -170,6 +170,22 @@ describe('calls: widget calls and softphones through the SIP engine', function (
     expect(bad.body.error.fields.map((f: { field: string }) => f.field)).to.include.members(['video', 'email', 'fields.Bad Key']);
     expect((await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, { origin: 'https://evil.example' })).status).to.equal(403);
     expect((await api(t.url, 'GET', '/api/sip/credentials')).status).to.equal(401);
+  });
+
+  it("answers the device test's media probe with the media server's ICE and DTLS, and refuses what is not an offer", async () => {
+    const probe = (body: unknown, origin = ORIGIN) => api(t.url, 'POST', '/api/widget/example/calls/probe', body, undefined, origin);
+    const r = await probe({ sdp: webrtcSdp() });
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    // What a browser needs to reach rtpengine as in a call: its candidates, ICE credentials, DTLS.
+    expect(r.body.sdp).to.match(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+    expect(r.body.sdp).to.match(/^a=candidate:/m);
+    expect(r.body.sdp).to.match(/^a=fingerprint:sha-256 /m);
+    expect(r.body.sdp).to.match(/^a=setup:active/m);
+    const bad = await probe({ sdp: 'v=0\r\nthis is not an offer at all' });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.message).to.match(/^The offer is not usable/);
+    expect((await probe({ sdp: 42 })).status).to.equal(400);
+    expect((await probe({ sdp: webrtcSdp() }, { origin: 'https://evil.example' })).status).to.equal(403);
   });
 });
 

@@ -1,4 +1,4 @@
-import { CallControl, RtpEngineRelay, SipEngine, type CallEvents } from '@switchboard/sip';
+import { CallControl, RtpEngineRelay, SipEngine, type CallEvents, type MediaRelay } from '@switchboard/sip';
 import { StartupError } from '../../startup-error.js';
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
@@ -24,6 +24,9 @@ export interface Calls {
   engine: SipEngine;
   events: CallEvents;
   recorder: MysqlCallRecorder;
+  media: MediaRelay;
+  /** Media sessions opened for the widget's device test, deleted after a while or at stop. */
+  probes: Set<string>;
 }
 
 let running: Calls | undefined;
@@ -96,7 +99,8 @@ async function start(s: Services): Promise<() => Promise<void>> {
   followCalls(control.events, s.db, s.bus, log);
   const wsPort = engine.stack.transports.port('ws');
   const host = c.sip.publicHost ?? c.sip.host;
-  running = { credentials, wsUrl: `ws://${host}:${wsPort}`, domain: c.xmpp.domain, control, engine, events: control.events, recorder };
+  const probes = new Set<string>();
+  running = { credentials, wsUrl: `ws://${host}:${wsPort}`, domain: c.xmpp.domain, control, engine, events: control.events, recorder, media, probes };
   // A logout ends the agent's SIP secret with their sessions.
   const off = s.bus.on((e) => {
     if (e.type === 'agent.sessions-revoked') void credentials.revokeAgent(e.agentId);
@@ -105,6 +109,7 @@ async function start(s: Services): Promise<() => Promise<void>> {
   return async () => {
     off();
     running = undefined;
+    await Promise.all([...probes].map((id) => media.delete(id)));
     await closeSip();
     await recorder.flush();
   };

@@ -10,10 +10,14 @@ import type { Website } from '../../config/schema.js';
 import type { Principal } from '../agents/sessions.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import { originateBody, widgetCallBody } from './schema.js';
+import { sdpProblem } from '@switchboard/sip';
+import { originateBody, probeBody, widgetCallBody } from './schema.js';
 import { calls, invites } from './module.js';
 import { INVITE_TARGET_USER } from './invite-calls.js';
 import { bearer, hashToken } from '../chat/visitor.js';
+
+/** How long the device test's media session lives: the browser checks within it. */
+const PROBE_SECONDS = 15;
 
 const sipDown = () => new HttpError(503, 'calls_unavailable', 'Calls are not available right now. Try the chat or ask for a callback.');
 
@@ -82,6 +86,41 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
         sip: { wsUrl: sip.wsUrl, domain: sip.domain, target: `sip:call@${sip.domain}`, username: token.username, password: token.password, expiresInSeconds: ttl },
         video: body.video,
       };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/widget/:websiteId/calls/probe',
+    summary: "The device test's media check: the media server answers the browser's offer, so the browser can try to reach it (ICE, DTLS) before calling",
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    body: probeBody,
+    handler: async (_ctx, { body }) => {
+      const sip = calls();
+      if (!sip) throw sipDown();
+      const problem = sdpProblem(body.sdp);
+      if (problem) throw badRequest(`The offer is not usable: ${problem}.`, [{ field: 'sdp', problem }]);
+      // The same two steps as a real call, with the media server's own PBX-side SDP as the answer:
+      // the browser then meets exactly what it will meet in a call (ICE, DTLS, the relay's address).
+      const sessionId = `probe-${newId()}`;
+      const fromTag = newId();
+      sip.probes.add(sessionId);
+      const drop = () => {
+        sip.probes.delete(sessionId);
+        return sip.media.delete(sessionId);
+      };
+      try {
+        const pbxSide = await sip.media.offer({ sessionId, fromTag, sdp: body.sdp, profile: 'rtp' });
+        const sdp = await sip.media.answer({ sessionId, fromTag, toTag: newId(), sdp: pbxSide, profile: 'webrtc' });
+        setTimeout(() => void drop(), PROBE_SECONDS * 1000).unref();
+        return { sdp, seconds: PROBE_SECONDS };
+      } catch (err) {
+        await drop();
+        s.log.warn({ err }, 'media probe failed');
+        throw new HttpError(503, 'media_unavailable', 'Our media server did not answer. Calls may not work right now.');
+      }
     },
   });
 

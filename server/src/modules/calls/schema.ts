@@ -34,3 +34,6 @@ export const originateBody = z
     interactionId: z.string().regex(/^[0-9a-f]{32}$/, 'must be an interaction id').optional(),
   })
   .strict();
+
+/** The device test's offer: what the browser would send in a call (non-trickle, candidates inside). */
+export const probeBody = z.object({ sdp: z.string().min(20).max(30_000) }).strict();
