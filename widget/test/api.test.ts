@@ -2,7 +2,7 @@
 // when an agent becomes available, hands over only then, and hears the chat's events.
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { accept, api, hostSite, launchChromium, login, makeAgent, nextOffer, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { accept, api, command, cid, hostSite, launchChromium, login, makeAgent, nextOffer, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 describe('widget: JavaScript API for the site bot (demo page)', () => {
   let sb: Switchboard;
@@ -73,6 +73,58 @@ describe('widget: JavaScript API for the site bot (demo page)', () => {
     expect(await frame.getByLabel('Name').inputValue()).to.equal('Lia');
     expect(await frame.getByLabel('Email').inputValue()).to.equal('lia@example.com');
     expect(await frame.getByRole('button', { name: 'Inizia la chat' }).count()).to.equal(1);
+    await p.close();
+  });
+
+  it('tells the page open/close, chat started, agent joined, agent lines and chat ended; off() stops a listener; a bot missing a required field gets a rejection and the form', async () => {
+    const p = await browser.newPage({ locale: 'en-GB' });
+    await p.goto(site.origin);
+    await p.waitForFunction(() => (window as any).Switchboard);
+    await p.evaluate(() => {
+      const w = window as any;
+      w.seen = [];
+      w.dropped = 0;
+      for (const name of ['open', 'close', 'chat.started', 'chat.message', 'agent.joined', 'chat.ended']) w.Switchboard.on(name, (d: unknown) => w.seen.push([name, d]));
+      const dropped = () => w.dropped++;
+      w.Switchboard.on('chat.message', dropped);
+      w.Switchboard.off('chat.message', dropped);
+    });
+    const seen = (): Promise<[string, any][]> => p.evaluate(() => (window as any).seen);
+    const waitFor = (name: string) => p.waitForFunction((n) => (window as any).seen.some((e: [string]) => e[0] === n), name);
+
+    // No email: the promise rejects with the server's reason, and the visitor gets the form, filled in.
+    const refused = await p.evaluate(() => (window as any).Switchboard.startChat({ name: 'Eve Bot', fields: { privacy: true }, option: 'orders' }).then(() => 'resolved', (e: Error) => e.message));
+    expect(refused).to.not.equal('resolved');
+    expect(refused).to.match(/email/i);
+    const frame = p.frameLocator('[data-switchboard-widget] iframe');
+    expect(await frame.getByLabel('Name').inputValue()).to.equal('Eve Bot');
+    expect(await frame.getByLabel('Email').inputValue()).to.equal('');
+
+    const agent = await makeAgent(sb.url, await login(sb.url), { skills: [{ skill: 'english', level: 8 }] });
+    const started = await p.evaluate(() => (window as any).Switchboard.startChat({ name: 'Eve Bot', email: 'eve@example.com', fields: { privacy: true }, option: 'orders', message: 'Hi from the bot' }));
+    expect(started.outcome).to.equal('queued');
+    const offer = await nextOffer(agent, 10000);
+    expect(offer.interactionId).to.equal(started.interactionId);
+    await accept(sb.url, agent, offer.offerId);
+    await waitFor('agent.joined');
+    await command(agent.socket, { type: 'chat.send', interactionId: started.interactionId, clientMessageId: cid(), body: 'Hello Eve' });
+    await p.waitForFunction(() => (window as any).seen.some((e: [string, any]) => e[0] === 'chat.message' && e[1].body === 'Hello Eve'));
+    await command(agent.socket, { type: 'interaction.close', interactionId: started.interactionId });
+    await waitFor('chat.ended');
+    await p.evaluate(() => (window as any).Switchboard.close());
+    await waitFor('close');
+
+    const events = await seen();
+    expect(events.map((e) => e[0]).filter((n) => n !== 'chat.message')).to.deep.equal(['open', 'chat.started', 'agent.joined', 'chat.ended', 'close']);
+    expect(events.find((e) => e[0] === 'chat.started')![1]).to.deep.equal({ interactionId: started.interactionId, outcome: 'queued' });
+    expect(events.find((e) => e[0] === 'agent.joined')![1]).to.deep.equal({ interactionId: started.interactionId, name: agent.username });
+    // Agent and system lines reach the page; the visitor's own (the bot's first line) are not echoed.
+    const lines = events.filter((e) => e[0] === 'chat.message').map((e) => e[1]);
+    expect(lines.map((l) => l.authorKind)).to.not.include('visitor');
+    expect(lines.find((l) => l.body === 'Hello Eve')).to.include({ interactionId: started.interactionId, authorKind: 'agent', authorName: agent.username });
+    expect(events.find((e) => e[0] === 'chat.ended')![1]).to.deep.equal({ interactionId: started.interactionId, by: 'agent' });
+    expect(await p.evaluate(() => (window as any).dropped)).to.equal(0);
+    agent.socket.close();
     await p.close();
   });
 });

@@ -129,6 +129,8 @@ function wasOpen(v?: boolean): boolean {
 
 function open(): void {
   if (!panel) return;
+  // `open` is a change the page hears once; startChat on an open widget is not another one.
+  const already = isOpen;
   wasOpen(true);
   ensureFrame();
   isOpen = true;
@@ -136,7 +138,7 @@ function open(): void {
   bubble?.setAttribute('aria-expanded', 'true');
   post({ type: 'visible', visible: true });
   frame?.focus();
-  emit('open', {});
+  if (!already) emit('open', {});
 }
 
 function close(): void {
