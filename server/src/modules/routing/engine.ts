@@ -95,6 +95,14 @@ export class RoutingEngine {
     for (const name of Object.keys(BODIES) as ScriptName[]) this.shas.set(name, createHash('sha1').update(scriptSource(name)).digest('hex'));
   }
 
+  /**
+   * Names this routing state (its Redis key prefix) in the interactions' journey, so a rebuild
+   * takes back exactly the interactions it held, even when other installations share MySQL.
+   */
+  get scope(): string {
+    return createHash('sha1').update(this.redis.key('')).digest('hex').slice(0, 12);
+  }
+
   key(...parts: string[]): string {
     return this.redis.key('routing', ...parts);
   }

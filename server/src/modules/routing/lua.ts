@@ -7,6 +7,7 @@
 // cjson; `changes` lists the agent states they changed, which the caller records and announces.
 
 import { PRELUDE } from './lua-prelude.js';
+import { RESTORE_AGENT, RESTORE_INTERACTION } from './lua-restore.js';
 
 /**
  * ARGV: queueId... → offers made. The full pass, run periodically: it catches what relaxation
@@ -442,6 +443,8 @@ export const BODIES = {
   setState: SET_STATE,
   profile: PROFILE,
   leave: LEAVE,
+  restoreInteraction: RESTORE_INTERACTION,
+  restoreAgent: RESTORE_AGENT,
 } as const;
 export type ScriptName = keyof typeof BODIES;
 

@@ -1,5 +1,6 @@
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { Interaction, Offer, type InteractionState, type OfferState } from '../interactions/interaction.entity.js';
+import { AgentStateChange, type AgentState } from '../agents/agent.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { Call } from '../calls/call.entity.js';
@@ -46,6 +47,59 @@ export class RoutingRecords {
 
   async many(ids: string[]): Promise<Interaction[]> {
     return ids.length ? this.interactions.findBy({ id: In(ids) }) : [];
+  }
+
+  /**
+   * Interactions this routing state took in (their `queued` step carries its scope) and that are
+   * not finished, with the priority they were queued with. Widget calls, routed by the PBX, and
+   * other installations sharing the database are not among them.
+   */
+  async liveRouted(scope: string): Promise<{ interaction: Interaction; priority: number | null; queuedIn: string | null }[]> {
+    const rows: { id: string; data: string | Record<string, unknown> | null }[] = await this.db.query(
+      `SELECT i.id, e.data FROM interactions i
+         JOIN interaction_events e ON e.interactionId = i.id AND e.type = 'queued'
+        WHERE i.state IN ('queued', 'offered', 'assigned', 'conference')
+          AND JSON_UNQUOTE(JSON_EXTRACT(e.data, '$.routingScope')) = ?`,
+      [scope],
+    );
+    const byId = new Map((await this.many([...new Set(rows.map((r) => r.id))])).map((i) => [i.id, i]));
+    return rows.flatMap((r) => {
+      const i = byId.get(r.id);
+      if (!i) return [];
+      const data = (typeof r.data === 'string' ? JSON.parse(r.data) : r.data ?? {}) as { priority?: number; queueId?: string };
+      return [{ interaction: i, priority: typeof data.priority === 'number' ? data.priority : null, queuedIn: data.queueId ?? null }];
+    });
+  }
+
+  /** The guest of each conference: the agent of its latest accepted conference offer. */
+  async conferenceGuests(ids: string[]): Promise<Map<string, string>> {
+    const map = new Map<string, string>();
+    if (!ids.length) return map;
+    const offers = await this.db.getRepository(Offer).find({ where: { interactionId: In(ids), kind: 'conference', state: 'accepted' }, order: { offeredAt: 'ASC' } });
+    for (const o of offers) map.set(o.interactionId, o.agentId);
+    return map;
+  }
+
+  /** Offers of these interactions still pending in MySQL are withdrawn; returns them. */
+  async withdrawPending(ids: string[]): Promise<Offer[]> {
+    if (!ids.length) return [];
+    const pending = await this.db.getRepository(Offer).findBy({ interactionId: In(ids), state: 'pending' });
+    if (pending.length) await this.db.getRepository(Offer).update({ id: In(pending.map((o) => o.id)) }, { state: 'withdrawn', respondedAt: new Date() });
+    return pending;
+  }
+
+  /** Each agent's last recorded state (and reason). */
+  async lastStates(agentIds: string[]): Promise<Map<string, { state: AgentState; reason: string | null }>> {
+    const map = new Map<string, { state: AgentState; reason: string | null }>();
+    if (!agentIds.length) return map;
+    const rows = await this.db
+      .getRepository(AgentStateChange)
+      .createQueryBuilder('c')
+      .where('c.agentId IN (:...ids)', { ids: agentIds })
+      .andWhere('c.seq = (SELECT MAX(c2.seq) FROM agent_state_changes c2 WHERE c2.agentId = c.agentId)')
+      .getMany();
+    for (const r of rows) map.set(r.agentId, { state: r.state, reason: r.reason });
+    return map;
   }
 
   /** Those of these interactions that have a call still going on. */

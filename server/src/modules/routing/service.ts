@@ -17,6 +17,7 @@ import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
 import { Departures, type LeaveReason } from './departures.js';
+import { RoutingRebuild } from './rebuild.js';
 import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
 
 const SESSION_CHECK_MS = 3000;
@@ -60,6 +61,7 @@ export class RoutingService {
   private readonly handover: Handover;
 
   private readonly departures: Departures;
+  readonly rebuilder: RoutingRebuild;
 
   constructor(private readonly d: Deps) {
     d.states.onWithdrawn = (ended) => this.afterDecline(ended);
@@ -71,6 +73,7 @@ export class RoutingService {
     this.views = new RoutingViews({ config: d.config, redis: d.engine.redis, states: d.states }, this);
     this.handover = new Handover(d, this);
     this.departures = new Departures(d, this);
+    this.rebuilder = new RoutingRebuild(d, this);
   }
 
   /** The agent leaves: offers and the work that can go on without them go to others at once. */
@@ -166,6 +169,8 @@ export class RoutingService {
     const calendars = [queue.hours, website?.hours].filter((c): c is string => !!c).map((id) => config.calendars.find((c) => c.id === id));
     const closed = calendars.map((c) => hoursStatus(c, now)).find((h) => !h.open);
     if (closed) return this.unmanaged(i, 'outside-hours', closed.nextOpening);
+    // With the routing state lost, nobody would look logged in: wait for it to be rebuilt.
+    if (!(await this.rebuilder.present())) await this.rebuilder.ensure();
     if (!(await this.anyoneCouldServe(queue))) return this.unmanaged(i, 'no-agent', null);
 
     const wlimit = input.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
@@ -179,7 +184,7 @@ export class RoutingService {
     i.state = 'queued';
     i.queuedAt = now;
     await this.d.records.update(i.id, { state: 'queued', queuedAt: now });
-    await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position });
+    await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: input.priority ?? queue.priority, routingScope: this.d.engine.scope });
     await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
     await this.routeInteraction(i.id);
     const fresh = (await this.d.records.get(i.id)) ?? i;
@@ -357,6 +362,8 @@ export class RoutingService {
 
   /** Ends offers whose time ran out and wrap-ups that are over; every instance runs this. */
   async sweep(): Promise<void> {
+    // Nothing is routed on a lost state; the instance that gets the lock rebuilds it first.
+    if (!(await this.rebuilder.present()) && !(await this.rebuilder.tryRebuild())) return;
     const due = await this.d.engine.run<{ offers: string[]; wraps: string[]; waits: string[] }>('due', [200]);
     if (isRefusal(due)) return;
     for (const offerId of list<string>(due.offers)) {
@@ -397,7 +404,7 @@ export class RoutingService {
     return status;
   }
 
-  private async loadProfile(agentId: string): Promise<void> {
+  async loadProfile(agentId: string): Promise<void> {
     const agent = await this.d.agents.get(agentId);
     const skills = (await this.d.agents.skillsOf([agentId])).get(agentId) ?? [];
     await this.d.engine.profile(agentId, agent.capacity, skills, this.d.config().queues.map((q) => q.id));
