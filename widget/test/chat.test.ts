@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { accept, cid, entity, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { accept, api, cid, entity, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 const files = mkdtempSync(path.join(os.tmpdir(), 'sb-widget-files-'));
 function file(name: string, bytes: number): string {
@@ -100,6 +100,45 @@ describe('widget: chat with an agent', () => {
     expect(closed.state).to.equal('closed');
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await frame.getByLabel('Name').waitFor();
+    agent.socket.close();
+  });
+
+  it('shows a line that could not be sent in the red strip at the top, and Retry sends it', async () => {
+    // The network loses the visitor's lines (the socket stays up, nothing is acknowledged).
+    let lose = false;
+    await page.routeWebSocket(/\/ws\/widget/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        if (lose && JSON.parse(String(m)).type === 'chat.send') return;
+        server.send(m);
+      });
+      server.onMessage((m) => ws.send(m));
+    });
+    const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    await fillChatForm(frame);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const offer = await nextOffer(agent, 10000);
+    await accept(sb.url, agent, offer.offerId);
+    await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+    lose = true;
+    const input = frame.getByLabel('Type a message');
+    await input.fill('Is anyone reading this?');
+    await input.press('Enter');
+    const strip = frame.locator('.sb-error[role=alert]');
+    await strip.waitFor({ timeout: 15000 });
+    expect(await strip.locator('span').textContent()).to.equal('Your message could not be sent.');
+    await frame.locator('.sb-line.sb-visitor .sb-failed').waitFor();
+    lose = false;
+    await strip.getByRole('button', { name: 'Retry' }).click();
+    await frame.locator('.sb-line.sb-visitor', { hasText: 'Is anyone reading this?' }).locator('.sb-sent, .sb-delivered').waitFor();
+    expect(await strip.isVisible()).to.equal(false);
+    expect(await frame.locator('.sb-line.sb-visitor', { hasText: 'Is anyone reading this?' }).count()).to.equal(1);
+    // Stored once: the lost attempt never reached Switchboard, the retry did.
+    const history = await api(sb.url, 'GET', `/api/chats/${offer.interactionId}/messages`, undefined, agent.token);
+    expect(history.body.messages.filter((m: any) => m.body === 'Is anyone reading this?').map((m: any) => m.authorKind)).to.deep.equal(['visitor']);
+    await command(agent.socket, { type: 'interaction.close', interactionId: offer.interactionId });
     agent.socket.close();
   });
 
