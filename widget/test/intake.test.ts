@@ -144,3 +144,45 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     expect(await frame.getByRole('alert').isVisible()).to.equal(false);
   });
 });
+
+describe("widget: another website's look", () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  const logo = 'https://cdn.example.com/brand/logo.png';
+  before(async () => {
+    sb = await startSwitchboard({
+      'websites/example.yaml:look.title': 'Assistenza Rossi',
+      'websites/example.yaml:look.primaryColor': '#ffd33d',
+      'websites/example.yaml:look.position': 'left',
+      'websites/example.yaml:look.logoUrl': logo,
+    });
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+  });
+
+  it('puts the bubble on the left in its colour, with readable text, and shows its title and logo', async () => {
+    const page = await browser.newPage({ locale: 'en-GB', viewport: { width: 1200, height: 800 } });
+    await page.goto(site.origin);
+    const bubble = page.locator('[data-switchboard-widget] button');
+    expect(await bubble.getAttribute('aria-label')).to.equal('Assistenza Rossi');
+    const box = (await bubble.boundingBox())!;
+    expect(box.x).to.be.below(100);
+    // A light brand colour gets dark text, a dark one light text.
+    expect(await bubble.evaluate((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color])).to.deep.equal(['rgb(255, 211, 61)', 'rgb(0, 0, 0)']);
+    await bubble.click();
+    const frame = page.frameLocator('[data-switchboard-widget] iframe');
+    expect(await frame.locator('.sb-title').textContent()).to.equal('Assistenza Rossi');
+    expect(await frame.locator('img.sb-logo').getAttribute('src')).to.equal(logo);
+    // Decorative: the title next to it already names the website.
+    expect(await frame.locator('img.sb-logo').getAttribute('alt')).to.equal('');
+    const panel = (await page.locator('[data-switchboard-widget] iframe').boundingBox())!;
+    expect(panel.x).to.be.below(100);
+    await page.close();
+  });
+});
