@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { newId } from '../../db/ids.js';
 import { DEFAULT_CAPACITY, type Config } from '../../config/schema.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
@@ -101,6 +101,13 @@ export class AgentService {
 
   async list(): Promise<Agent[]> {
     return this.repo.find({ order: { username: 'ASC' } });
+  }
+
+  /** Display names by agent id (for lists that show other agents by name only). */
+  async names(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.repo.find({ where: { id: In(ids) }, select: { id: true, displayName: true } });
+    return new Map(rows.map((r) => [r.id, r.displayName]));
   }
 
   async skillsOf(ids: string[]): Promise<Map<string, AgentSkill[]>> {

@@ -4,7 +4,9 @@ import { forbidden, notFound } from '../../http/errors.js';
 import { isId } from '../../db/ids.js';
 import type { Services } from '../../services.js';
 import type { Principal } from '../agents/sessions.js';
-import { availabilityQuery, closeBody, conferenceBody, createInteractionBody, transferBody } from './schema.js';
+import { availabilityQuery, closeBody, conferenceBody, createInteractionBody, transferBody, transferTargetsQuery, transferTargetsResponse } from './schema.js';
+import { transferTargets } from './transfer-targets.js';
+import { presentTransferTargets } from './presenter.js';
 import { presentJourneyEvent } from '../interactions/presenter.js';
 
 const idParam = (raw: string | undefined, what: string) => {
@@ -61,6 +63,18 @@ export function routingRoutes(router: Router, deps: RouteDeps, s: Services): voi
     access: SUPERVISORS,
     rateLimit: 'api',
     handler: async () => ({ agents: await s.routing.views.agents() }),
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: '/api/routing/transfer-targets',
+    summary: "Where the owner of an interaction may transfer it: its channel's queues and the other logged-in agents",
+    tag: 'routing',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    query: transferTargetsQuery,
+    response: transferTargetsResponse,
+    handler: async (ctx, { query }) => presentTransferTargets(await transferTargets(s, query.interactionId, me(ctx))),
   });
 
   mount(router, deps, {

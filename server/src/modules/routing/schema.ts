@@ -20,6 +20,11 @@ export const createInteractionBody = z
 export const closeBody = z.object({ disposition: configId.optional() }).strict();
 export const transferBody = z.object({ toQueue: configId.optional(), toAgent: id.optional() }).strict();
 export const conferenceBody = z.object({ agentId: id }).strict();
+export const transferTargetsQuery = z.object({ interactionId: id }).strict();
+export const transferTargetsResponse = z.object({
+  queues: z.array(z.object({ id: z.string(), name: z.string(), channel, open: z.boolean(), waiting: z.number().int() })),
+  agents: z.array(z.object({ id: z.string(), displayName: z.string(), state: z.enum(['available', 'not-ready', 'busy', 'wrap-up', 'rona']), canTake: z.boolean() })),
+});
 export const availabilityQuery = z.object({ website: configId.optional(), queue: configId.optional(), channel: channel.optional() }).strict();
 
 // WebSocket commands: the same fields as the REST bodies, plus `type` and `ref`.

@@ -5,7 +5,7 @@ import type { Services } from '../../services.js';
 import type { RoutingService } from './service.js';
 import type { OfferKind } from './engine.js';
 
-interface AgentRow {
+export interface AgentRow {
   agentId: string;
   state: AgentStateName;
   load: Record<string, number>;
@@ -34,7 +34,7 @@ export class RoutingViews {
     private readonly routing: RoutingService,
   ) {}
 
-  private async onlineAgents(): Promise<AgentRow[]> {
+  async onlineAgents(): Promise<AgentRow[]> {
     const ids = await this.routing.engine.online();
     const p = this.s.redis.client.pipeline();
     for (const id of ids) {
