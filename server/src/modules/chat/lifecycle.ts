@@ -77,19 +77,46 @@ export class ChatLifecycle {
     else this.chat.forward(message);
   }
 
+  /**
+   * The agent becomes an occupant under their name, and their own XMPP account a member, invited.
+   * Best effort: with XMPP away the desktop works on, and the next line joins them.
+   */
+  private async enter(interactionId: string, agentId: string, name: string): Promise<void> {
+    const visitor = await this.chat.visitorNameOf(interactionId);
+    await this.chat.relay.enter(interactionId, agentId, name, `Chat with ${visitor ?? 'a visitor'}`).catch((err: Error) => this.log.warn({ err: { message: err.message }, interactionId }, 'agent not joined to the chat room'));
+  }
+
+  private async leave(interactionId: string, agentId: string): Promise<void> {
+    await this.chat.relay.leave(interactionId, agentId).catch((err: Error) => this.log.warn({ err: { message: err.message }, interactionId }, 'agent not removed from the chat room'));
+  }
+
   private async react(e: BusEvent): Promise<void> {
     switch (e.type) {
-      case 'interaction.assigned':
-        await this.system(e.interactionId, `${await this.chat.agentName(e.agentId)} joined the chat.`);
+      case 'interaction.assigned': {
+        const name = await this.chat.agentName(e.agentId);
+        await this.enter(e.interactionId, e.agentId, name);
+        await this.system(e.interactionId, `${name} joined the chat.`);
         await this.chat.hub.pushToVisitors(e.interactionId, { type: 'chat.queue', interactionId: e.interactionId, queue: { state: 'assigned', position: null, estimatedWaitSeconds: null } });
         return;
+      }
       case 'interaction.transferred':
-        if (e.toAgentId) await this.system(e.interactionId, `${await this.chat.agentName(e.toAgentId)} joined the chat.`);
-        else await this.system(e.interactionId, 'You are being transferred to another agent. Please wait.');
+        await this.leave(e.interactionId, e.fromAgentId);
+        if (e.toAgentId) {
+          const name = await this.chat.agentName(e.toAgentId);
+          await this.enter(e.interactionId, e.toAgentId, name);
+          await this.system(e.interactionId, `${name} joined the chat.`);
+        } else await this.system(e.interactionId, 'You are being transferred to another agent. Please wait.');
         return;
       case 'interaction.conference':
-        if (e.phase === 'started') await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} joined the chat.`);
-        if (e.phase === 'ended') await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} left the chat.`);
+        if (e.phase === 'started') {
+          const name = await this.chat.agentName(e.guestId);
+          await this.enter(e.interactionId, e.guestId, name);
+          await this.system(e.interactionId, `${name} joined the chat.`);
+        }
+        if (e.phase === 'ended') {
+          await this.leave(e.interactionId, e.guestId);
+          await this.system(e.interactionId, `${await this.chat.agentName(e.guestId)} left the chat.`);
+        }
         return;
       case 'interaction.unmanaged': {
         // Only a chat that waited too long; the other reasons were answered when it started.

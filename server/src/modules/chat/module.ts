@@ -28,8 +28,10 @@ export function chatParts(s: Services): ChatParts {
 
 function build(s: Services, hub: RealtimeHub): ChatParts {
   const cfg = s.config().main.xmpp;
-  const relay = new ChatRelay(s.xmpp, { mucDomain: cfg.mucDomain, servicePassword: cfg.servicePassword }, s.bus.instanceId);
-  const chat = new ChatService(s, hub, relay);
+  // The relay asks the service for visitors' names; the service needs the relay: built in turn.
+  const late: { chat?: ChatService } = {};
+  const relay = new ChatRelay(s.xmpp, { mucDomain: cfg.mucDomain, servicePassword: cfg.servicePassword, domain: cfg.domain }, s.bus.instanceId, s.log.child({ component: 'chat-rooms' }), (id) => late.chat!.visitorNameOf(id));
+  const chat = (late.chat = new ChatService(s, hub, relay));
   const visitors = new ChatVisitors(chat);
   const parts: ChatParts = { chat, visitors, sockets: new ChatSockets(chat, visitors), files: new ChatFiles(chat), lifecycle: new ChatLifecycle(chat, s.log.child({ component: 'chat' })) };
   instances.set(s, parts);

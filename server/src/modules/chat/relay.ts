@@ -2,12 +2,14 @@ import { createHmac } from 'node:crypto';
 import { xml, type XmlElement } from '@xmpp/client';
 import type { ChatTypingState } from '@switchboard/protocol';
 import type { XmppConnection } from './xmpp.js';
+import { ChatRooms, type Participant } from './rooms.js';
+import type { Logger } from '../../logger.js';
 import type { Message } from './message.entity.js';
 
 export const SB_NS = 'urn:switchboard:chat:0';
 const NICK_NS = 'http://jabber.org/protocol/nick';
 const CHATSTATES = 'http://jabber.org/protocol/chatstates';
-const RECEIPTS = 'urn:xmpp:receipts';
+export const RECEIPTS = 'urn:xmpp:receipts';
 
 /**
  * XML 1.0 cannot carry NUL, most C0 controls or lone surrogates; one of them in a stanza would make
@@ -18,27 +20,35 @@ export function xmlText(s: string): string {
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
-/** What came back from a room that this instance itself sent. */
+/** What came back from a room: our own stanzas (echoes), or a line or typing from an agent's XMPP client. */
 export type Reflected =
   | { kind: 'message'; interactionId: string; messageId: string; stanzaId: string | null }
   | { kind: 'typing'; interactionId: string; authorKind: 'agent' | 'visitor'; authorName: string | null; state: ChatTypingState }
-  | { kind: 'receipt'; interactionId: string; messageIds: string[]; by: 'agent' | 'visitor' };
+  | { kind: 'receipt'; interactionId: string; messageIds: string[]; by: 'agent' | 'visitor' }
+  | { kind: 'external'; interactionId: string; room: string; nick: string; realJid: string; id: string | null; body: string | null; state: ChatTypingState | null; receiptRequested: boolean };
+
+/** Who wrote a line, as an occupant of the room. */
+export type Author = { kind: 'visitor' | 'bot' | 'system'; name: string | null } | { kind: 'agent'; agentId: string; name: string | null };
 
 /**
- * The XMPP side of a chat: one members-only MUC room per interaction. This server is an occupant
- * of each room it relays for (one nickname per instance); the author's display name travels with
- * each line (XEP-0172), typing as chat states (XEP-0085) and receipts as XEP-0184. A line counts as
- * relayed when the room echoes it back to us.
+ * The XMPP side of a chat: one members-only MUC room per interaction, in which the visitor, each
+ * agent and the bot are occupants of their own under their display names (joined through our
+ * XEP-0114 component), and agents may also take part from their own XMPP accounts. Lines carry
+ * XEP-0172 nicks, typing is XEP-0085, receipts XEP-0184. A line counts as relayed when the room
+ * echoes it back to the room's owner occupant, the one copy of the traffic we read.
  */
 export class ChatRelay {
-  private readonly nick: string;
+  readonly rooms: ChatRooms;
 
   constructor(
     private readonly xmpp: XmppConnection,
-    private readonly cfg: { mucDomain: string; servicePassword: string },
+    private readonly cfg: { mucDomain: string; servicePassword: string; domain: string },
     private readonly instanceId: string,
+    log: Logger,
+    /** The visitor's display name: the visitor is in the room from the first stanza on. */
+    private readonly visitorName: (interactionId: string) => Promise<string | null>,
   ) {
-    this.nick = `switchboard-${instanceId}`;
+    this.rooms = new ChatRooms(xmpp, log);
   }
 
   /** Unguessable without the service secret, yet every instance derives the same name. */
@@ -51,14 +61,45 @@ export class ChatRelay {
     return this.xmpp.isOnline;
   }
 
+  /** An agent's own XMPP account (XEP-0133-provisioned on the chat's virtual host). */
+  agentJid(agentId: string): string {
+    return `agent-${agentId}@${this.cfg.domain}`;
+  }
+
+  /** The agent an XMPP account belongs to, or undefined. */
+  agentOfJid(jid: string): string | undefined {
+    const m = /^agent-([0-9a-f]{32})@([^/]+)(\/.*)?$/.exec(jid);
+    return m && m[2] === this.cfg.domain ? m[1] : undefined;
+  }
+
+  private participant(interactionId: string, a: Author): Participant {
+    if (a.kind === 'agent') return { key: `agent:${a.agentId}`, local: `agent-${a.agentId}`, name: a.name ?? 'Agent' };
+    if (a.kind === 'visitor') return { key: 'visitor', local: `visitor-${interactionId}`, name: a.name ?? 'Visitor' };
+    if (a.kind === 'bot') return { key: 'bot', local: 'bot', name: a.name ?? 'Bot' };
+    return this.rooms.owner;
+  }
+
+  /** Sends as `author`, with the visitor in the room first (it is who the room is for). */
+  private async as(interactionId: string, author: Author, build: (from: string, room: string) => XmlElement): Promise<void> {
+    const room = this.room(interactionId);
+    if (author.kind !== 'visitor') {
+      const name = await this.visitorName(interactionId);
+      await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'visitor', name }));
+    }
+    await this.rooms.sendAs(room, interactionId, this.participant(interactionId, author), (from) => build(from, room));
+  }
+
+  authorOf(m: Message): Author {
+    if (m.authorKind === 'agent' && m.authorAgentId) return { kind: 'agent', agentId: m.authorAgentId, name: m.authorName };
+    if (m.authorKind === 'visitor' || m.authorKind === 'bot') return { kind: m.authorKind, name: m.authorName };
+    return { kind: 'system', name: null };
+  }
+
   async message(m: Message): Promise<void> {
-    const room = this.room(m.interactionId);
-    await this.xmpp.sendToRoom(
-      room,
-      this.nick,
+    await this.as(m.interactionId, this.authorOf(m), (from, room) =>
       xml(
         'message',
-        { to: room, type: 'groupchat', id: m.id },
+        { from, to: room, type: 'groupchat', id: m.id },
         xml('body', {}, xmlText(m.body)),
         xml('nick', { xmlns: NICK_NS }, xmlText(m.authorName ?? m.authorKind)),
         xml('request', { xmlns: RECEIPTS }),
@@ -68,40 +109,65 @@ export class ChatRelay {
     );
   }
 
-  async typing(interactionId: string, authorKind: 'agent' | 'visitor', authorName: string | null, state: ChatTypingState): Promise<void> {
-    const room = this.room(interactionId);
-    await this.xmpp.sendToRoom(
-      room,
-      this.nick,
-      xml('message', { to: room, type: 'groupchat' }, xml(state, { xmlns: CHATSTATES }), xml('nick', { xmlns: NICK_NS }, xmlText(authorName ?? authorKind)), this.marker('typing', interactionId, { author: authorKind })),
+  async typing(interactionId: string, author: Author & { kind: 'agent' | 'visitor' }, state: ChatTypingState): Promise<void> {
+    await this.as(interactionId, author, (from, room) =>
+      xml('message', { from, to: room, type: 'groupchat' }, xml(state, { xmlns: CHATSTATES }), xml('nick', { xmlns: NICK_NS }, xmlText(author.name ?? author.kind)), this.marker('typing', interactionId, { author: author.kind })),
     );
   }
 
-  async receipts(interactionId: string, messageIds: string[], by: 'agent' | 'visitor'): Promise<void> {
-    const room = this.room(interactionId);
-    await this.xmpp.sendToRoom(
-      room,
-      this.nick,
-      xml('message', { to: room, type: 'groupchat' }, ...messageIds.map((id) => xml('received', { xmlns: RECEIPTS, id })), this.marker('receipt', interactionId, { author: by })),
+  async receipts(interactionId: string, messageIds: string[], by: Author & { kind: 'agent' | 'visitor' }): Promise<void> {
+    // The agent side's receipts come from the room's owner: the reader may be a supervisor
+    // monitoring, who must never appear in the room.
+    await this.as(interactionId, by.kind === 'visitor' ? by : { kind: 'system', name: null }, (from, room) =>
+      xml('message', { from, to: room, type: 'groupchat' }, ...messageIds.map((id) => xml('received', { xmlns: RECEIPTS, id })), this.marker('receipt', interactionId, { author: by.kind })),
     );
+  }
+
+  /** The agent enters the room (accept, transfer, conference): an occupant, and their XMPP account invited. */
+  async enter(interactionId: string, agentId: string, name: string, reason: string): Promise<void> {
+    const room = this.room(interactionId);
+    const visitor = await this.visitorName(interactionId);
+    await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'visitor', name: visitor }));
+    await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'agent', agentId, name }));
+    await this.rooms.addMember(room, interactionId, this.agentJid(agentId), reason);
+  }
+
+  /** The agent leaves (transferred away, conference over): occupant gone, account no longer a member. */
+  async leave(interactionId: string, agentId: string): Promise<void> {
+    const room = this.room(interactionId);
+    await this.rooms.leave(room, `agent:${agentId}`);
+    await this.rooms.removeMember(room, this.agentJid(agentId));
+  }
+
+  /** A private line from the room's owner to one occupant (an agent's XMPP client). */
+  tell(room: string, nick: string, body: string | null, receiptFor?: string): void {
+    const children = [body === null ? null : xml('body', {}, xmlText(body)), receiptFor ? xml('received', { xmlns: RECEIPTS, id: receiptFor }) : null].filter((c): c is XmlElement => c !== null);
+    if (!this.xmpp.isOnline) return;
+    this.xmpp.send(xml('message', { from: this.rooms.full(this.rooms.owner), to: `${room}/${nick}`, type: 'chat' }, ...children));
   }
 
   async destroy(interactionId: string): Promise<void> {
-    await this.xmpp.destroy(this.room(interactionId));
+    await this.rooms.destroy(this.room(interactionId));
   }
 
   async features(interactionId: string): Promise<string[]> {
-    return this.xmpp.roomFeatures(this.room(interactionId));
+    return this.rooms.features(this.room(interactionId));
   }
 
   private marker(kind: string, interactionId: string, extra: Record<string, string>): XmlElement {
     return xml('switchboard', { xmlns: SB_NS, kind, interaction: interactionId, instance: this.instanceId, ...extra });
   }
 
-  /** Reads a reflected stanza; undefined for anything this instance did not send. */
+  /**
+   * Reads what the room sent to our owner occupant: every occupant of ours gets a copy, and only
+   * this one is read. Undefined for anything else (other copies, presences, other instances' echoes).
+   */
   parse(stanza: XmlElement): Reflected | undefined {
+    if (this.rooms.onPresence(stanza)) return undefined;
+    if (stanza.name !== 'message' || stanza.attrs.type !== 'groupchat' || !this.rooms.isOwnerCopy(stanza)) return undefined;
     const sb = stanza.getChild('switchboard', SB_NS);
-    if (!sb || sb.attrs.instance !== this.instanceId || !sb.attrs.interaction) return undefined;
+    if (!sb) return this.external(stanza);
+    if (sb.attrs.instance !== this.instanceId || !sb.attrs.interaction) return undefined;
     const interactionId = sb.attrs.interaction;
     const author = sb.attrs.author === 'visitor' ? 'visitor' : 'agent';
     if (sb.attrs.kind === 'message' && sb.attrs.message) {
@@ -116,5 +182,29 @@ export class ChatRelay {
       return { kind: 'receipt', interactionId, by: author, messageIds: stanza.getChildren('received', RECEIPTS).map((r) => r.attrs.id ?? '').filter(Boolean) };
     }
     return undefined;
+  }
+
+  /** A groupchat stanza without our marker: someone in the room through their own XMPP client. */
+  private external(stanza: XmlElement): Reflected | undefined {
+    const from = stanza.attrs.from ?? '';
+    const slash = from.indexOf('/');
+    if (slash < 0) return undefined; // the room itself (subject, status)
+    const room = from.slice(0, slash);
+    const nick = from.slice(slash + 1);
+    const interactionId = this.rooms.interactionOf(room);
+    const realJid = this.rooms.realJid(room, nick);
+    if (!interactionId || !realJid || this.xmpp.isRelayJid(realJid)) return undefined;
+    const state = (['composing', 'paused', 'active', 'inactive', 'gone'] as const).find((s) => stanza.getChild(s, CHATSTATES));
+    return {
+      kind: 'external',
+      interactionId,
+      room,
+      nick,
+      realJid,
+      id: stanza.attrs.id ?? null,
+      body: stanza.getChild('body') ? stanza.getChildText('body') : null,
+      state: state === 'composing' ? 'composing' : state ? 'paused' : null,
+      receiptRequested: !!stanza.getChild('request', RECEIPTS),
+    };
   }
 }

@@ -5,7 +5,7 @@ import { HttpError, forbidden, notFound } from '../../http/errors.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import type { Principal } from '../agents/sessions.js';
 import { ChatStore, type NewMessage } from './store.js';
-import type { ChatRelay, Reflected } from './relay.js';
+import type { Author, ChatRelay, Reflected } from './relay.js';
 import type { Message } from './message.entity.js';
 
 /** Longest chat line, in characters; longer ones are refused with 413. */
@@ -106,6 +106,7 @@ export class ChatService {
 
   async onReflected(r: Reflected): Promise<void> {
     if (r.kind === 'message') return this.delivered(r.messageId, r.stanzaId);
+    if (r.kind === 'external') return this.fromXmppClient(r);
     if (r.kind === 'typing') {
       const msg = { type: 'chat.typing' as const, interactionId: r.interactionId, authorKind: r.authorKind, authorName: r.authorName, state: r.state };
       if (r.authorKind === 'visitor') await this.pushToAgents(r.interactionId, msg);
@@ -117,20 +118,48 @@ export class ChatService {
     else await this.hub.pushToVisitors(r.interactionId, msg);
   }
 
-  async typing(interactionId: string, authorKind: 'agent' | 'visitor', authorName: string | null, state: ChatTypingState): Promise<void> {
+  /**
+   * A line (or typing) an agent wrote in the room from their own XMPP client. The room has already
+   * shown it to its occupants, but the visitor sees only what MySQL holds: it is stored first (the
+   * client's stanza id makes a resend idempotent), then pushed like any relayed line, and only then
+   * does the client get its XEP-0184 receipt. Anyone else, or a line we refuse, gets a private error
+   * line from the room's owner and nothing is stored.
+   */
+  private async fromXmppClient(r: Extract<Reflected, { kind: 'external' }>): Promise<void> {
+    const refuse = (why: string) => this.relay.tell(r.room, r.nick, `Not delivered to the visitor: ${why}`);
+    const agentId = this.relay.agentOfJid(r.realJid);
+    const [i, live] = await Promise.all([this.interactions.findOneBy({ id: r.interactionId }), this.s.routing.engine.interactionLive(r.interactionId)]);
+    const participant = !!agentId && (live.owner === agentId || live.conf === agentId);
+    if (!participant || !i || !LIVE_STATES.includes(i.state)) {
+      if (r.body !== null) refuse(!participant ? 'only the agents handling this chat can write in it.' : 'this chat is not open any more.');
+      return;
+    }
+    const name = await this.agentName(agentId);
+    if (r.body === null) {
+      if (r.state) await this.hub.pushToVisitors(r.interactionId, { type: 'chat.typing', interactionId: r.interactionId, authorKind: 'agent', authorName: name, state: r.state });
+      return;
+    }
+    if (!r.body.trim()) return refuse('the message is empty.');
+    if (r.body.length > MAX_MESSAGE_CHARS) return refuse(`the message is ${r.body.length} characters long; the limit is ${MAX_MESSAGE_CHARS}. Split it into shorter messages.`);
+    const { message, created } = await this.store.add({ interactionId: r.interactionId, authorKind: 'agent', authorAgentId: agentId, authorName: name, body: r.body, clientMessageId: r.id ? `xmpp:${r.id}`.slice(0, 64) : null });
+    if (created) await this.delivered(message.id, r.id);
+    if (r.receiptRequested && r.id) this.relay.tell(r.room, r.nick, null, r.id);
+  }
+
+  async typing(interactionId: string, author: Author & { kind: 'agent' | 'visitor' }, state: ChatTypingState): Promise<void> {
     // Typing is best effort: lost while XMPP is away, never stored.
-    await this.relay.typing(interactionId, authorKind, authorName, state).catch(() => undefined);
+    await this.relay.typing(interactionId, author, state).catch(() => undefined);
   }
 
   /** The reader's screen shows these lines of the other side. */
-  async received(interactionId: string, messageIds: string[], by: 'agent' | 'visitor'): Promise<void> {
-    const kinds = by === 'visitor' ? (['agent', 'bot', 'system'] as const) : (['visitor'] as const);
+  async received(interactionId: string, messageIds: string[], by: Author & { kind: 'agent' | 'visitor' }): Promise<void> {
+    const kinds = by.kind === 'visitor' ? (['agent', 'bot', 'system'] as const) : (['visitor'] as const);
     const changed = await this.store.markDelivered(interactionId, messageIds, [...kinds]);
     if (!changed.length) return;
     await this.relay.receipts(interactionId, changed, by).catch(async () => {
       // Receipts must not wait for XMPP: the double check is what the author is waiting for.
       const msg = { type: 'chat.delivery' as const, interactionId, messageIds: changed, state: 'delivered' as const };
-      if (by === 'visitor') await this.pushToAgents(interactionId, msg);
+      if (by.kind === 'visitor') await this.pushToAgents(interactionId, msg);
       else await this.hub.pushToVisitors(interactionId, msg);
     });
   }
@@ -185,6 +214,12 @@ export class ChatService {
     if (this.names.size >= 10_000) this.names.delete(this.names.keys().next().value!);
     this.names.set(i.id, name);
     return name;
+  }
+
+  async visitorNameOf(interactionId: string): Promise<string | null> {
+    if (this.names.has(interactionId)) return this.names.get(interactionId)!;
+    const i = await this.interactions.findOneBy({ id: interactionId });
+    return i ? this.visitorName(i) : null;
   }
 
   async agentName(agentId: string): Promise<string> {

@@ -44,12 +44,12 @@ export class ChatSockets {
     });
     hub.onVisitorCommand(v.typing, async (conn, cmd) => {
       const i = await this.subscribed(conn, cmd.interactionId);
-      if (ChatService.isOpen(i)) await this.chat.typing(i.id, 'visitor', await this.chat.visitorName(i), cmd.state);
+      if (ChatService.isOpen(i)) await this.chat.typing(i.id, { kind: 'visitor', name: await this.chat.visitorName(i) }, cmd.state);
       return { type: 'ok' };
     });
     hub.onVisitorCommand(v.received, async (conn, cmd) => {
       const i = await this.subscribed(conn, cmd.interactionId);
-      await this.chat.received(i.id, cmd.messageIds, 'visitor');
+      await this.chat.received(i.id, cmd.messageIds, { kind: 'visitor', name: await this.chat.visitorName(i) });
       return { type: 'ok' };
     });
     hub.onVisitorCommand(v.end, async (conn, cmd) => {
@@ -73,12 +73,12 @@ export class ChatSockets {
     });
     hub.onAgentCommand(a.typing, async (conn, cmd) => {
       const i = await this.chat.access(conn.principal, cmd.interactionId, 'write');
-      await this.chat.typing(i.id, 'agent', await this.chat.agentName(conn.principal.agentId), cmd.state);
+      await this.chat.typing(i.id, { kind: 'agent', agentId: conn.principal.agentId, name: await this.chat.agentName(conn.principal.agentId) }, cmd.state);
       return { type: 'ok' };
     });
     hub.onAgentCommand(a.received, async (conn, cmd) => {
       const i = await this.chat.access(conn.principal, cmd.interactionId, 'read');
-      await this.chat.received(i.id, cmd.messageIds, 'agent');
+      await this.chat.received(i.id, cmd.messageIds, { kind: 'agent', agentId: conn.principal.agentId, name: await this.chat.agentName(conn.principal.agentId) });
       return { type: 'ok' };
     });
     hub.onAgentCommand(a.monitor, async (conn, cmd) => {

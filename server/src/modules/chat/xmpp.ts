@@ -1,88 +1,150 @@
-import { client, xml, type XmlElement, type XmppClient } from '@xmpp/client';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { xml, type XmlElement } from '@xmpp/client';
 import type { SwitchboardFile } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
+import { RELAY_SLOTS, componentSecret, relayDomain, relayOwner } from './prosody-config.js';
 
-export const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
-const JOIN_TIMEOUT_MS = 5000;
+const STREAMS = 'http://etherx.jabber.org/streams';
+const STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
+const STANZA_ERRORS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const MIN_RECONNECT_MS = 250;
 const MAX_RECONNECT_MS = 2000;
+export const IQ_TIMEOUT_MS = 5000;
 
 type StanzaHandler = (stanza: XmlElement) => void;
 
+interface ParserLike {
+  on(event: 'start' | 'element' | 'end', h: (el: XmlElement) => void): void;
+  on(event: 'error', h: (err: Error) => void): void;
+  write(s: string): void;
+}
+/** @xmpp/xml's streaming parser (the same one @xmpp/client uses), reached through its `xml` export. */
+const Parser = (xml as unknown as { Parser: new () => ParserLike }).Parser;
+
+/** An IQ the other side answered with `type=error`; `condition` is the stanza error's name. */
+export class XmppError extends Error {
+  constructor(message: string, readonly condition: string | undefined) {
+    super(message);
+  }
+}
+
 /**
- * The server's own XMPP session (the service account), used to create, join and close chat
- * rooms. @xmpp/client reconnects by itself with backoff; on every (re)connection the rooms this
- * process was in are joined again, since Prosody forgets non-persistent rooms when it restarts.
+ * The server's XMPP connection: a component (XEP-0114) on Prosody, so it can be any JID of its
+ * domain — each visitor, agent and bot of a chat is an occupant of its own in the room. Prosody lets
+ * one connection hold a component domain; the configuration declares RELAY_SLOTS of them and a
+ * process takes the first one Prosody does not refuse with `conflict` (so test servers and several
+ * instances can share one Prosody). Reconnects with a short backoff, trying its last slot first.
  */
 export class XmppConnection {
-  private xmpp: XmppClient | undefined;
+  private socket: net.Socket | undefined;
   private online = false;
+  private stopped = false;
   private lastError: string | null = null;
-  /** Rooms (bare JIDs) this process is in or joining, with the nickname it uses there. */
-  private readonly rooms = new Map<string, { nick: string; joined: Promise<void> | null }>();
-  private readonly joinWaiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private slot = 1;
+  private tried = 0;
+  private delay = MIN_RECONNECT_MS;
+  private timer: NodeJS.Timeout | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<string, { resolve: (el: XmlElement) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly stanzaHandlers = new Set<StanzaHandler>();
   private readonly onlineHandlers = new Set<() => void>();
+  private readonly offlineHandlers = new Set<() => void>();
+  private corked = false;
 
-  constructor(private readonly cfg: SwitchboardFile['xmpp'], private readonly log: Logger) {}
+  constructor(readonly cfg: SwitchboardFile['xmpp'], private readonly log: Logger) {}
 
   start(): void {
-    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(this.cfg.host);
-    const options = {
-      service: `xmpp://${this.cfg.host}:${this.cfg.port}`,
-      domain: this.cfg.domain,
-      username: this.cfg.serviceUser,
-      password: this.cfg.servicePassword,
-      resource: `switchboard-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-      // SCRAM in @xmpp/client is pure JavaScript PBKDF2: 2-5 s of CPU per login, which is most of a
-      // reconnection. On the loopback socket (nothing to sniff) PLAIN logs in at once.
-      credentials: async (authenticate: (c: { username: string; password: string }, mechanism: string) => Promise<void>, mechanisms: string[]) => {
-        const mechanism = loopback && mechanisms.includes('PLAIN') ? 'PLAIN' : (mechanisms.find((m) => m !== 'PLAIN') ?? mechanisms[0]!);
-        await authenticate({ username: this.cfg.serviceUser, password: this.cfg.servicePassword }, mechanism);
-      },
-    };
-    const xmpp = client(options);
-    this.xmpp = xmpp;
-    xmpp.on('online', () => {
-      this.online = true;
-      xmpp.reconnect.delay = MIN_RECONNECT_MS;
-      this.lastError = null;
-      this.log.info({ rooms: this.rooms.size }, 'xmpp online');
-      // Joins of the previous connection died with it; join every room again.
-      for (const r of this.rooms.values()) r.joined = null;
-      for (const w of this.joinWaiters.values()) w.reject(new Error('xmpp reconnected'));
-      this.joinWaiters.clear();
-      for (const [room, r] of this.rooms) {
-        this.join(room, r.nick).catch((err: Error) => this.log.warn({ err: { message: err.message }, room }, 'rejoining a room failed; will retry on the next line'));
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** The component domain this process holds (valid while online). */
+  get domain(): string {
+    return relayDomain(this.cfg, this.slot);
+  }
+
+  /** The JID that creates and owns rooms (an admin in Prosody's configuration). */
+  get owner(): string {
+    return relayOwner(this.cfg, this.slot);
+  }
+
+  /** Whether a JID is one of ours, on any slot (a previous process's occupant, for example). */
+  isRelayJid(jid: string): boolean {
+    const domain = jid.split('/')[0]!.split('@').pop()!;
+    return /^relay-\d+\./.test(domain) && domain.slice(domain.indexOf('.') + 1) === this.cfg.domain;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const domain = relayDomain(this.cfg, this.slot);
+    const socket = net.connect({ host: this.cfg.host, port: this.cfg.componentPort });
+    socket.setNoDelay(true);
+    this.socket = socket;
+    const parser = new Parser();
+    let conflict = false;
+    parser.on('start', (el) => {
+      const hash = createHash('sha1').update(`${el.attrs.id ?? ''}${componentSecret(this.cfg)}`).digest('hex');
+      socket.write(`<handshake>${hash}</handshake>`);
+    });
+    parser.on('element', (el) => {
+      if (el.name === 'handshake') return this.wentOnline();
+      if (el.is('error', STREAMS)) {
+        const condition = el.children.find((c): c is XmlElement => typeof c !== 'string' && c.attrs.xmlns === STREAM_ERRORS)?.name;
+        conflict = condition === 'conflict';
+        this.lastError = `stream error ${condition ?? '?'} on ${domain}${condition === 'not-authorized' ? ' (component secret differs: regenerate Prosody\'s configuration)' : ''}${condition === 'host-unknown' ? ' (Prosody\'s configuration has no relay components: regenerate it and restart Prosody)' : ''}`;
+        if (!conflict) this.log.warn({ error: this.lastError }, 'xmpp component refused');
+        socket.destroy();
+        return;
       }
-      for (const h of this.onlineHandlers) h();
+      this.onStanza(el);
     });
-    xmpp.on('offline', () => this.wentOffline());
-    xmpp.on('disconnect', () => {
+    parser.on('error', (err) => {
+      this.lastError = `unreadable XML from Prosody: ${err.message}`;
+      socket.destroy();
+    });
+    socket.on('connect', () => {
+      socket.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='${STREAMS}' to='${domain}'>`);
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => parser.write(d));
+    socket.on('error', (err) => (this.lastError = err.message));
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      const was = this.online;
       this.wentOffline();
-      // Backoff between attempts, kept short: chat lines wait in MySQL until the relay is back.
-      xmpp.reconnect.delay = Math.min(xmpp.reconnect.delay * 2, MAX_RECONNECT_MS);
-    });
-    xmpp.on('stanza', (stanza: XmlElement) => this.onStanza(stanza));
-    xmpp.on('status', (status: string) => this.log.debug({ status }, 'xmpp status'));
-    xmpp.on('error', (err: Error) => {
-      this.lastError = err.message;
-      this.log.warn({ err: { message: err.message } }, 'xmpp error');
-    });
-    xmpp.reconnect.delay = MIN_RECONNECT_MS / 2;
-    // The first connection attempt failing is not fatal: the reconnect loop keeps trying and
-    // /ready reports XMPP as not ready meanwhile.
-    xmpp.start().catch((err: Error) => {
-      this.lastError = err.message;
-      this.log.warn({ err: { message: err.message } }, 'xmpp first connection failed; retrying');
+      if (this.stopped) return;
+      if (conflict && !was) {
+        // Another process holds this slot: try the next one at once, and back off only after a full round.
+        this.slot = (this.slot % RELAY_SLOTS) + 1;
+        if (++this.tried < RELAY_SLOTS) return this.connect();
+        this.lastError = `all ${RELAY_SLOTS} relay slots are taken by other processes`;
+      }
+      this.tried = 0;
+      this.timer = setTimeout(() => this.connect(), this.delay);
+      this.delay = Math.min(this.delay * 2, MAX_RECONNECT_MS);
     });
   }
 
+  private wentOnline(): void {
+    this.online = true;
+    this.tried = 0;
+    this.delay = MIN_RECONNECT_MS;
+    this.lastError = null;
+    this.log.info({ domain: this.domain }, 'xmpp component online');
+    for (const h of this.onlineHandlers) h();
+  }
+
   private wentOffline(): void {
+    if (!this.online && !this.pending.size) return;
     this.online = false;
-    for (const r of this.rooms.values()) r.joined = null;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new Error('xmpp connection lost'));
+      this.pending.delete(id);
+    }
+    for (const h of this.offlineHandlers) h();
   }
 
   status(): { ok: boolean; error?: string } {
@@ -93,134 +155,97 @@ export class XmppConnection {
     return this.online;
   }
 
-  /** Our own full JID, to recognise what we sent when the room reflects it. */
-  get jid(): string | undefined {
-    return this.xmpp?.jid?.toString();
-  }
-
   onMessage(h: StanzaHandler): () => void {
     this.stanzaHandlers.add(h);
     return () => this.stanzaHandlers.delete(h);
   }
 
-  /** Called after each (re)connection, once the session is usable. */
+  /** Called after each (re)connection, once the component is accepted. */
   onOnline(h: () => void): () => void {
     this.onlineHandlers.add(h);
     return () => this.onlineHandlers.delete(h);
   }
 
+  onOffline(h: () => void): () => void {
+    this.offlineHandlers.add(h);
+    return () => this.offlineHandlers.delete(h);
+  }
+
   /**
-   * Joins (creating it if needed: we are its owner) and resolves once Prosody confirmed our
-   * presence in the room. Rooms are members-only by the server's default room configuration.
+   * Writes a stanza; throws when offline (the caller's line stays stored and is sent again).
+   * Writes of one tick leave in one TCP segment: under load that is most of the relay's syscalls.
    */
-  async join(room: string, nick: string): Promise<void> {
-    let r = this.rooms.get(room);
-    if (!r) this.rooms.set(room, (r = { nick, joined: null }));
-    if (!r.joined) {
-      const entry = r;
-      entry.joined = this.sendJoin(room, entry.nick).catch((err: Error) => {
-        entry.joined = null;
-        throw err;
+  send(el: XmlElement): void {
+    const socket = this.socket;
+    if (!socket || !this.online) throw new Error('xmpp not connected');
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
       });
     }
-    await r.joined;
+    socket.write(el.toString());
   }
 
-  private sendJoin(room: string, nick: string): Promise<void> {
-    const x = this.usable();
-    const done = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.joinWaiters.delete(room);
-        reject(new Error(`no answer from room ${room}`));
-      }, JOIN_TIMEOUT_MS);
-      this.joinWaiters.set(room, {
-        resolve: () => (clearTimeout(t), resolve()),
-        reject: (e) => (clearTimeout(t), reject(e)),
-      });
+  /** Sends an IQ and resolves with the result; an error answer rejects with its condition. */
+  request(iq: XmlElement, timeoutMs = IQ_TIMEOUT_MS): Promise<XmlElement> {
+    const id = `sb${++this.nextId}`;
+    iq.attrs.id = id;
+    return new Promise<XmlElement>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no answer from ${iq.attrs.to} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      try {
+        this.send(iq);
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(err as Error);
+      }
     });
-    // No history: MySQL is the record, and a rejoin must not replay old lines as new ones.
-    x.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' })))).catch((err: Error) => {
-      this.joinWaiters.get(room)?.reject(err);
-      this.joinWaiters.delete(room);
-    });
-    return done;
-  }
-
-  /** Sends a groupchat message into a room we are in (joining it first). */
-  async sendToRoom(room: string, nick: string, message: XmlElement): Promise<void> {
-    await this.join(room, nick);
-    await this.usable().send(message);
-  }
-
-  /** Destroys the room (members are kicked, nothing kept) and forgets it. */
-  async destroy(room: string): Promise<void> {
-    // Forget it first: if XMPP is away, a reconnection must not bring the room back.
-    this.rooms.delete(room);
-    // Owners may destroy without being in the room (the same account owns it on every instance).
-    // A room nobody ever wrote in does not exist: nothing to do.
-    await this.usable()
-      .iqCaller.request(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: MUC_OWNER }, xml('destroy', {}, xml('reason', {}, 'interaction closed')))), JOIN_TIMEOUT_MS)
-      .catch((err: Error & { condition?: string }) => {
-        if (err.condition !== 'item-not-found') throw err;
-      });
-  }
-
-  /** The room's disco#info features (e.g. muc_membersonly), for checks and tests. */
-  async roomFeatures(room: string): Promise<string[]> {
-    const res = await this.usable().iqCaller.request(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })), JOIN_TIMEOUT_MS);
-    return (res.getChild('query')?.getChildren('feature') ?? []).map((f) => f.attrs.var ?? '');
-  }
-
-  joinedRooms(): string[] {
-    return [...this.rooms.keys()];
-  }
-
-  private usable(): XmppClient {
-    if (!this.xmpp || !this.online) throw new Error('xmpp not connected');
-    return this.xmpp;
   }
 
   private onStanza(stanza: XmlElement): void {
-    const from = stanza.attrs.from ?? '';
-    const room = from.split('/')[0]!;
-    if (stanza.is('presence')) {
-      const x = stanza.getChild('x', MUC_USER);
-      const self = x?.getChildren('status').some((s) => s.attrs.code === '110');
-      // We were removed (room destroyed by another instance, kicked): stop rejoining it.
-      if (stanza.attrs.type === 'unavailable' && self && !this.joinWaiters.has(room)) this.rooms.delete(room);
-      const w = this.joinWaiters.get(room);
-      if (!w) return;
-      if (stanza.attrs.type === 'error') {
-        this.joinWaiters.delete(room);
-        w.reject(new Error(`room ${room} refused us: ${stanza.getChild('error')?.toString() ?? 'error'}`));
-      } else if (self && stanza.attrs.type !== 'unavailable') {
-        this.joinWaiters.delete(room);
-        w.resolve();
-      }
+    if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
+      const p = this.pending.get(stanza.attrs.id ?? '');
+      if (!p) return;
+      this.pending.delete(stanza.attrs.id!);
+      clearTimeout(p.timer);
+      if (stanza.attrs.type === 'result') return p.resolve(stanza);
+      const err = stanza.getChild('error');
+      const condition = err?.children.find((c): c is XmlElement => typeof c !== 'string' && c.attrs.xmlns === STANZA_ERRORS)?.name;
+      return p.reject(new XmppError(err?.getChildText('text', STANZA_ERRORS) ?? `${stanza.attrs.from} answered ${condition ?? 'an error'}`, condition));
+    }
+    if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
+      // Nothing is served here (pings included): say so rather than leave the asker waiting.
+      const { from, to, id } = stanza.attrs;
+      if (this.online) this.send(xml('iq', { type: 'error', from: to, to: from, id }, xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: STANZA_ERRORS }))));
       return;
     }
-    if (stanza.is('message') && stanza.attrs.type === 'error') {
-      // A line the room refused (not in the room, room gone): it stays stored and is sent again.
-      this.log.warn({ room, error: stanza.getChild('error')?.toString().slice(0, 300) }, 'room refused a message');
-      return;
-    }
-    if (stanza.is('message') && stanza.attrs.type === 'groupchat') {
-      for (const h of this.stanzaHandlers) {
-        try {
-          h(stanza);
-        } catch (err) {
-          this.log.error({ err, room }, 'xmpp message handler failed');
-        }
+    for (const h of this.stanzaHandlers) {
+      try {
+        h(stanza);
+      } catch (err) {
+        this.log.error({ err, from: stanza.attrs.from }, 'xmpp stanza handler failed');
       }
     }
   }
 
   async stop(): Promise<void> {
-    const x = this.xmpp;
-    this.xmpp = undefined;
-    this.online = false;
-    if (!x) return;
-    x.reconnect.removeAllListeners();
-    await Promise.race([x.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const socket = this.socket;
+    this.socket = undefined;
+    this.wentOffline();
+    if (!socket) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => (socket.destroy(), resolve()), 1000);
+      socket.once('close', () => (clearTimeout(t), resolve()));
+      socket.end('</stream:stream>');
+    });
   }
 }
