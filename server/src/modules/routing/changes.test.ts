@@ -53,6 +53,25 @@ describe('routing: changes apply at once', () => {
     expect((await t.sb.services.routing.engine.agentLoad(a.id))['cap:total']).to.equal('2');
   });
 
+  it('refuses an unknown skill or a bad capacity with 400 and changes nothing, in MySQL or in routing', async () => {
+    await start();
+    await standby();
+    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 2 }] });
+    await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    const profile = await t.sb.services.routing.engine.agentLoad(a.id);
+    const unknown = await api(t.url, 'PATCH', `/api/agents/${a.id}`, { skills: [{ skill: 'english', level: 9 }, { skill: 'klingon', level: 9 }] }, admin);
+    expect(unknown.status).to.equal(400);
+    expect(unknown.body.error.fields).to.deep.equal([{ field: 'skills.1.skill', problem: 'unknown skill "klingon"' }]);
+    const bad = await api(t.url, 'PATCH', `/api/agents/${a.id}`, { capacity: { chat: -1, total: 'lots' } }, admin);
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.fields.map((f: { field: string }) => f.field)).to.include.members(['capacity.chat', 'capacity.total']);
+    // A plain agent may not raise their own skills.
+    expect((await api(t.url, 'PATCH', `/api/agents/${a.id}`, { skills: [{ skill: 'english', level: 9 }] }, a.token)).status).to.equal(403);
+    expect(await t.sb.services.routing.engine.agentLoad(a.id)).to.deep.equal(profile);
+    expect((await t.sb.services.agents.skillsOf([a.id])).get(a.id)!.map((x) => [x.skillId, x.level])).to.deep.equal([['english', 2]]);
+    await noOffer(a);
+  });
+
   it('leaves a logged-out agent out of routing when their skills change', async () => {
     await start();
     await standby();

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Call } from '../calls/call.entity.js';
+import { AgentStateChange } from '../agents/agent.entity.js';
 import { newId } from '../../db/ids.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from './testing.js';
 
@@ -89,6 +90,24 @@ describe('routing: agents leaving with work in hand', () => {
     expect((await t.sb.services.states.get(a.id)).state).to.equal('logged-out');
     const events = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: held, type: 'requeued' });
     expect(events.map((e) => e.data)).to.deep.equal([{ reason: 'agent-left', why: 'deactivated', queueId: QUEUE.chat }]);
+  });
+
+  it("refuses a plain agent's forced logout of a colleague, and a second logout changes nothing", async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const held = await assign(a);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    const forced = await api(t.url, 'POST', `/api/agents/${a.id}/logout`, undefined, b.token);
+    expect(forced.status).to.equal(403);
+    expect(await row(held)).to.include({ state: 'assigned', assignedAgentId: a.id });
+    expect(await stateOf(t.url, a)).to.equal('busy');
+    expect((await api(t.url, 'POST', `/api/agents/${'0'.repeat(32)}/logout`, undefined, admin)).status).to.equal(404);
+
+    await setState(t.url, b, 'logged-out');
+    const changes = () => t.sb.services.db.getRepository(AgentStateChange).countBy({ agentId: b.id });
+    const before = await changes();
+    expect((await setState(t.url, b, 'logged-out')).state).to.equal('logged-out');
+    expect(await changes()).to.equal(before);
   });
 
   it("re-routes a chat when a supervisor logs its agent out", async () => {
