@@ -148,7 +148,7 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
 
   onCancel(invite: ServerTransaction, cancel: SipRequest): void {
     const req = this.pendingInvites.get(invite);
-    if (!req) return;
+    if (!req || !invite.request) return;
     req.canceled = true;
     this.pendingInvites.delete(invite);
     invite.respond(makeResponse(invite.request, 487, 'Request Terminated', { toTag: randomToken(6) }));

@@ -9,28 +9,52 @@ function lines(sdp: string): string[] {
   return sdp.split(/\r?\n/).filter((l) => l.length > 0);
 }
 
-/** Why `sdp` is not a usable offer/answer (RFC 4566 essentials), or undefined when it is. */
+const ORIGIN = /^o=\S+ \d+ \d+ IN IP[46] \S+$/;
+const CONNECTION = /^c=IN IP[46] \S+$/;
+
+/**
+ * Why `sdp` is not a usable offer/answer (RFC 4566 essentials), or undefined when it is.
+ * One pass over the lines (it runs on every offer and answer); the checks are reported in a fixed
+ * order, so the first problem named does not depend on where it sits in the SDP.
+ */
 export function sdpProblem(sdp: string): string | undefined {
   const ls = lines(sdp);
-  if (ls[0] !== 'v=0') return 'SDP must start with v=0';
-  if (!ls.some((l) => /^o=\S+ \d+ \d+ IN IP[46] \S+$/.test(l))) return 'SDP origin (o=) missing or malformed';
-  if (!ls.some((l) => l.startsWith('s='))) return 'SDP session name (s=) missing';
-  const bad = ls.find((l) => !/^[a-z]=/.test(l));
-  if (bad !== undefined) return `SDP line not of the form <type>=<value>: ${bad.slice(0, 40)}`;
-  const firstMedia = ls.findIndex((l) => l.startsWith('m='));
-  if (firstMedia < 0) return 'SDP has no media (m=) line';
-  const sessionConn = ls.slice(0, firstMedia).some((l) => /^c=IN IP[46] \S+$/.test(l));
+  let origin = false;
+  let name = false;
+  let notTyped: string | undefined;
+  let sessionConn = false;
+  let badMedia: string | undefined;
+  let inMedia = false;
+  let blockConn = false;
   let mediaConn = true;
-  for (let i = firstMedia; i < ls.length; i++) {
-    const l = ls[i]!;
-    if (!l.startsWith('m=')) continue;
-    if (!MEDIA.test(l)) return `SDP media line malformed: ${l.slice(0, 40)}`;
-    const end = ls.findIndex((x, j) => j > i && x.startsWith('m='));
-    const block = ls.slice(i + 1, end < 0 ? ls.length : end);
-    if (!block.some((x) => /^c=IN IP[46] \S+$/.test(x))) mediaConn = false;
+  let badConn = false;
+  for (const l of ls) {
+    if (notTyped === undefined && !/^[a-z]=/.test(l)) notTyped = l;
+    if (l.startsWith('m=')) {
+      if (inMedia && !blockConn) mediaConn = false;
+      inMedia = true;
+      blockConn = false;
+      if (badMedia === undefined && !MEDIA.test(l)) badMedia = l;
+    } else if (l.startsWith('c=')) {
+      const ok = CONNECTION.test(l);
+      if (!ok) badConn = true;
+      else if (inMedia) blockConn = true;
+      else sessionConn = true;
+    } else if (l.startsWith('o=')) {
+      origin ||= ORIGIN.test(l);
+    } else if (l.startsWith('s=')) {
+      name = true;
+    }
   }
+  if (inMedia && !blockConn) mediaConn = false;
+  if (ls[0] !== 'v=0') return 'SDP must start with v=0';
+  if (!origin) return 'SDP origin (o=) missing or malformed';
+  if (!name) return 'SDP session name (s=) missing';
+  if (notTyped !== undefined) return `SDP line not of the form <type>=<value>: ${notTyped.slice(0, 40)}`;
+  if (!inMedia) return 'SDP has no media (m=) line';
+  if (badMedia !== undefined) return `SDP media line malformed: ${badMedia.slice(0, 40)}`;
   if (!sessionConn && !mediaConn) return 'SDP connection address (c=) missing';
-  if (ls.some((l) => l.startsWith('c=') && !/^c=IN IP[46] \S+$/.test(l))) return 'SDP connection line malformed';
+  if (badConn) return 'SDP connection line malformed';
   return undefined;
 }
 

@@ -27,6 +27,7 @@ export class SipStack {
   readonly transports: Transports;
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
+  private readonly contacts = new Map<string, NameAddr[]>();
   user?: StackUser;
 
   constructor(
@@ -65,10 +66,22 @@ export class SipStack {
     return { host: this.transports.advertisedHost, port, transport: protocol.toUpperCase() };
   }
 
+  /**
+   * Our Contact for messages on `flow`. The same few values go into every INVITE, 200 and dialog,
+   * so they are made once per transport and user, and frozen: a header shared this way must never
+   * be changed in place.
+   */
   contactFor(flow: Flow, user = 'switchboard'): NameAddr[] {
-    const l = this.local(flow.protocol, flow.secure);
-    const transport = flow.protocol === 'udp' ? '' : `;transport=${l.transport.toLowerCase()}`;
-    return [{ uri: `sip:${user}@${l.host}:${l.port}${transport}`, params: {} }];
+    const key = `${flow.protocol}|${flow.secure ? 's' : ''}|${user}`;
+    let contact = this.contacts.get(key);
+    if (!contact) {
+      const l = this.local(flow.protocol, flow.secure);
+      const transport = flow.protocol === 'udp' ? '' : `;transport=${l.transport.toLowerCase()}`;
+      contact = Object.freeze([Object.freeze({ uri: `sip:${user}@${l.host}:${l.port}${transport}`, params: Object.freeze({}) })]) as NameAddr[];
+      // Users are extensions and a handful of names; the bound only guards against a surprise.
+      if (this.contacts.size < 10_000) this.contacts.set(key, contact);
+    }
+    return contact;
   }
 
   private receive(data: Buffer, flow: Flow, fatal: boolean): void {
@@ -107,7 +120,7 @@ export class SipStack {
     const key = serverKey(req);
     const existing = this.servers.get(key);
     if (req.method === 'ACK') {
-      if (existing && existing.lastResponse && existing.lastResponse.status >= 300) {
+      if (existing && existing.lastStatus !== undefined && existing.lastStatus >= 300) {
         existing.onAck();
         return;
       }
@@ -149,7 +162,10 @@ export class SipStack {
     if (res.headers.cseq.method === 'INVITE' && res.status >= 200 && res.status < 300) this.user?.onStray2xx(res, flow);
   }
 
-  private createServer(req: SipRequest, flow: Flow, key = serverKey(req)): ServerTransaction {
+  private createServer(req: SipRequest, flow: Flow, parsedKey = serverKey(req)): ServerTransaction {
+    // The key is cut from the received datagram, and V8 keeps a whole string alive for any piece
+    // of it: a copy stops 32 s of transaction bookkeeping from holding every request's text.
+    const key = Buffer.from(parsedKey, 'latin1').toString('latin1');
     const tx = new ServerTransaction(req, flow, this.send, this.timers, (t) => {
       if (this.servers.get(key) === t) this.servers.delete(key);
     });
@@ -204,6 +220,7 @@ export class SipStack {
 
   async listen(): Promise<void> {
     await this.transports.listen();
+    this.contacts.clear(); // ports are known only now
   }
 
   async close(): Promise<void> {

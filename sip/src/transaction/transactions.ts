@@ -68,19 +68,22 @@ abstract class TimedTransaction {
 export class ServerTransaction extends TimedTransaction {
   readonly isInvite: boolean;
   state: TransactionState;
-  lastResponse?: SipResponse;
-  /** `lastResponse` as sent: retransmissions repeat these bytes instead of serialising again. */
+  /** Status of the last response sent (the stack matches an ACK to a non-2xx final by it). */
+  lastStatus?: number;
+  /** The last response as sent: retransmissions repeat these bytes instead of serialising again. */
   private lastText?: string;
   private makeTrying?: () => SipResponse;
+  private req: SipRequest | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly send: Send,
     private readonly cfg: TimerConfig,
     private readonly onTerminated: (tx: ServerTransaction) => void,
   ) {
     super();
+    this.req = request;
     this.isInvite = request.method === 'INVITE';
     this.state = this.isInvite ? 'proceeding' : 'trying';
   }
@@ -89,12 +92,21 @@ export class ServerTransaction extends TimedTransaction {
     return isReliable(this.flow.protocol);
   }
 
+  /**
+   * The request, until a final response was sent. After that the transaction only repeats its
+   * last response for up to 32 s, and lets go of the request so as not to keep every call's
+   * messages alive that long.
+   */
+  get request(): SipRequest | undefined {
+    return this.req;
+  }
+
   private readonly end = (): void => this.terminate();
 
   respond(res: SipResponse): void {
     // After a final response nothing more may be sent (a 487 racing a 200, a late 183).
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    this.lastResponse = res;
+    this.lastStatus = res.status;
     this.lastText = stringify(res);
     this.makeTrying = undefined;
     this.stopResending(); // a pending 100 Trying has nothing left to say
@@ -103,6 +115,7 @@ export class ServerTransaction extends TimedTransaction {
       this.state = 'proceeding';
       return;
     }
+    this.req = undefined;
     const { t1, t2 } = this.cfg;
     if (this.isInvite && res.status < 300) {
       this.state = 'accepted';
@@ -131,14 +144,14 @@ export class ServerTransaction extends TimedTransaction {
   tryingAfter(ms: number, make: () => SipResponse): void {
     this.makeTrying = make;
     this.resendAfter(ms, () => {
-      if (!this.lastResponse && this.state === 'proceeding') this.respond(make());
+      if (this.lastStatus === undefined && this.state === 'proceeding') this.respond(make());
     });
   }
 
   /** The same request arrived again: repeat what we last said. */
   onRetransmission(): void {
     // The caller is retransmitting before we said anything: tell it now that we are working.
-    if (!this.lastResponse && this.makeTrying && this.state === 'proceeding') this.respond(this.makeTrying());
+    if (this.lastStatus === undefined && this.makeTrying && this.state === 'proceeding') this.respond(this.makeTrying());
     else if (this.lastText && this.state !== 'confirmed' && this.state !== 'terminated') this.send(this.lastText, this.flow);
   }
 
@@ -176,9 +189,11 @@ export class ClientTransaction extends TimedTransaction {
   /** The ACK for a non-2xx final, as sent; repeated for every retransmission of that final. */
   private ackText?: string;
   private stray2xx?: (res: SipResponse) => void;
+  /** Released with the handlers once the final response is in, like them. */
+  private request: SipRequest | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly send: Send,
     private readonly cfg: TimerConfig,
@@ -186,6 +201,7 @@ export class ClientTransaction extends TimedTransaction {
     private readonly onTerminated: (tx: ClientTransaction) => void,
   ) {
     super();
+    this.request = request;
     this.isInvite = request.method === 'INVITE';
     this.state = this.isInvite ? 'calling' : 'trying';
   }
@@ -197,7 +213,7 @@ export class ClientTransaction extends TimedTransaction {
   private readonly end = (): void => this.terminate();
 
   start(): void {
-    const text = stringify(this.request);
+    const text = stringify(this.request!);
     if (!this.send(text, this.flow)) {
       this.fail(503, 'Service Unavailable (transport error)');
       return;
@@ -220,7 +236,7 @@ export class ClientTransaction extends TimedTransaction {
   }
 
   private fail(status: number, reason: string): void {
-    const r = this.request;
+    const r = this.request!;
     const res: SipResponse = {
       kind: 'response',
       status,
@@ -285,12 +301,13 @@ export class ClientTransaction extends TimedTransaction {
   private finish(): ClientTransactionHandlers {
     const { handlers } = this;
     this.handlers = RELEASED;
+    this.request = undefined;
     return handlers;
   }
 
   /** §17.1.1.3: ACK for a non-2xx response is part of the INVITE transaction. */
   private buildAck(res: SipResponse): SipRequest {
-    const r = this.request;
+    const r = this.request!;
     const headers: SipRequest['headers'] = {
       via: [r.headers.via[0] as Via],
       from: r.headers.from,
@@ -307,6 +324,7 @@ export class ClientTransaction extends TimedTransaction {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.handlers = RELEASED;
+    this.request = undefined;
     this.stray2xx = undefined;
     this.stopTimers();
     this.onTerminated(this);
