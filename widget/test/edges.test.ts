@@ -189,3 +189,88 @@ describe('widget: unmanaged, refused origins, hostile input, calls', () => {
     expect(scripts.some((u) => /sip-call-/.test(u))).to.equal(false);
   });
 });
+
+describe('widget: messages from other windows', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  before(async () => {
+    sb = await startSwitchboard();
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+  });
+
+  // A third party's page, on its own origin: it posts the widget's messages to whatever it can reach.
+  const forger = `<!doctype html><script>
+    const msg = (o) => Object.assign({ ns: 'switchboard.widget', v: 1 }, o);
+    const forge = (w) => {
+      w.postMessage(msg({ type: 'event', name: 'chat.started', data: { interactionId: 'forged', outcome: 'queued' } }), '*');
+      w.postMessage(msg({ type: 'close' }), '*');
+      w.postMessage(msg({ type: 'request', id: 1, method: 'startChat', args: { name: 'Forged', email: 'forged@example.com', fields: { privacy: true }, option: 'orders' } }), '*');
+      w.postMessage(msg({ type: 'init', options: { language: 'fr' } }), '*');
+    };
+    addEventListener('message', (e) => {
+      if (e.data === 'forge-parent') { forge(parent); parent.postMessage('forged', '*'); }
+      if (typeof e.data === 'string' && e.data.startsWith('forge-popup ')) {
+        const w = open(e.data.slice(12));
+        setTimeout(() => { forge(w); parent.postMessage('forged', '*'); }, 1500);
+      }
+    });
+  </script>`;
+  const Contact = () => entity('Contact', 'modules/contacts/contact.entity.js');
+  const forgedContacts = async () => sb.sb.services.db.getRepository(await Contact()).countBy({ email: 'forged@example.com' });
+
+  async function withForger(page: Page): Promise<(order: string) => Promise<void>> {
+    await page.route('http://third-party.test/**', (r) => r.fulfill({ contentType: 'text/html', body: forger }));
+    await page.evaluate(() => new Promise<void>((resolve) => {
+      const f = document.createElement('iframe');
+      f.id = 'ad';
+      f.src = 'http://third-party.test/ad.html';
+      f.onload = () => resolve();
+      document.body.append(f);
+    }));
+    return (order) => page.evaluate((o) => new Promise<void>((resolve) => {
+      addEventListener('message', (e) => e.data === 'forged' && resolve());
+      (document.getElementById('ad') as HTMLIFrameElement).contentWindow!.postMessage(o, '*');
+    }), order);
+  }
+
+  it("does not let a third party's frame on the page fire the page's widget events or close the widget", async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    const frame = await openWidget(page, site);
+    await page.evaluate(() => {
+      const w = window as any;
+      w.heard = [];
+      for (const name of ['chat.started', 'close']) w.Switchboard.on(name, (d: unknown) => w.heard.push([name, d]));
+    });
+    const order = await withForger(page);
+    await order('forge-parent');
+    // The loader handles a message in the turn it arrives; the page's own message after them has arrived too.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    expect(await page.evaluate(() => (window as any).heard)).to.deep.equal([]);
+    expect(await page.locator('[data-switchboard-widget] button').getAttribute('aria-expanded')).to.equal('true');
+    expect(await frame.locator('.sb-channel-chat').textContent()).to.equal('Chat');
+    await page.close();
+  });
+
+  it('does not let a page that opens the frame by itself drive it', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await page.goto(site.origin);
+    const order = await withForger(page);
+    const popup = page.waitForEvent('popup');
+    // The frame's URL claims the website's own origin as its parent; only a real parent counts.
+    const forging = order(`forge-popup ${sb.url}/widget/frame/example#origin=${encodeURIComponent(site.origin)}`);
+    const opened = await popup;
+    await opened.locator('.sb-standalone').waitFor();
+    await forging;
+    await opened.waitForTimeout(1500);
+    expect(await opened.locator('.sb-title').count()).to.equal(0);
+    expect(await forgedContacts()).to.equal(0);
+    await page.close();
+  });
+});
