@@ -8,6 +8,7 @@ import { ChatVisitors } from './visitor.js';
 import { ChatSockets } from './sockets.js';
 import { ChatFiles } from './files.js';
 import { chatRoutes } from './routes.js';
+import { ChatXmppAccounts } from './accounts.js';
 
 export interface ChatParts {
   chat: ChatService;
@@ -15,6 +16,7 @@ export interface ChatParts {
   sockets: ChatSockets;
   files: ChatFiles;
   lifecycle: ChatLifecycle;
+  accounts: ChatXmppAccounts;
 }
 
 /** Built at start (routes are mounted before modules start, so they reach the parts through this). */
@@ -33,7 +35,7 @@ function build(s: Services, hub: RealtimeHub): ChatParts {
   const relay = new ChatRelay(s.xmpp, { mucDomain: cfg.mucDomain, servicePassword: cfg.servicePassword, domain: cfg.domain }, s.bus.instanceId, s.log.child({ component: 'chat-rooms' }), (id) => late.chat!.visitorNameOf(id));
   const chat = (late.chat = new ChatService(s, hub, relay));
   const visitors = new ChatVisitors(chat);
-  const parts: ChatParts = { chat, visitors, sockets: new ChatSockets(chat, visitors), files: new ChatFiles(chat), lifecycle: new ChatLifecycle(chat, s.log.child({ component: 'chat' })) };
+  const parts: ChatParts = { chat, visitors, sockets: new ChatSockets(chat, visitors), files: new ChatFiles(chat), lifecycle: new ChatLifecycle(chat, s.log.child({ component: 'chat' })), accounts: new ChatXmppAccounts(s.xmpp, relay) };
   instances.set(s, parts);
   return parts;
 }

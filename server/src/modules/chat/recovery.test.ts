@@ -82,7 +82,7 @@ describe('chat: nothing lost', function () {
     await prosody.start();
     let t: TestServer | undefined;
     try {
-      t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues({ 'switchboard.yaml:xmpp.port': prosody.xmpp.port, 'switchboard.yaml:xmpp.httpPort': prosody.xmpp.httpPort }) });
+      t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues(prosody.settings) });
       const url = t.url;
       await eventually(async () => t!.sb.services.xmpp.status().ok, (ok) => ok);
       const admin = await login(url);

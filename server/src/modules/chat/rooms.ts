@@ -117,8 +117,9 @@ export class ChatRooms {
       await this.affiliate(r, [bare], 'member');
       r.affiliated.add(bare);
     }
+    const refused = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const nick = this.nickFor(r, o, attempt);
+      const nick = this.nickFor(r, o, refused);
       try {
         await this.presence(r, o.p, nick);
         o.nick = nick;
@@ -132,13 +133,16 @@ export class ChatRooms {
         if (holder && this.xmpp.isRelayJid(holder) && holder.split('@')[0] === o.p.local && o.p.key !== 'system') {
           await this.xmpp.request(xml('iq', { type: 'set', to: r.jid, from: this.full(this.owner) }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { nick, role: 'none' })))).catch(() => undefined);
           r.nicks.delete(nick);
+        } else {
+          // The owner cannot remove another owner (a dead process's, on another slot): step aside.
+          refused.add(nick);
         }
       }
     }
   }
 
   /** The display name, unique in the room: "Anna", then "Anna (2)" for a second Anna. */
-  private nickFor(r: Room, o: Occupant, attempt: number): string {
+  private nickFor(r: Room, o: Occupant, refused: Set<string>): string {
     const base = o.p.name.trim().slice(0, 60) || o.p.key;
     const mine = (n: string) => [...r.occupants.values()].some((x) => x !== o && x.nick === n);
     const other = (n: string) => {
@@ -147,8 +151,7 @@ export class ChatRooms {
     };
     for (let k = 1; ; k++) {
       const nick = k === 1 ? base : `${base} (${k})`;
-      if (mine(nick) || other(nick)) continue;
-      if (attempt > 0 && k === 1 && r.nicks.has(nick)) continue;
+      if (mine(nick) || other(nick) || refused.has(nick)) continue;
       return nick;
     }
   }

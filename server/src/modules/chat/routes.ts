@@ -7,7 +7,7 @@ import type { Website } from '../../config/schema.js';
 import type { Principal } from '../agents/sessions.js';
 import type { Services } from '../../services.js';
 import { presentAttachment } from './presenter.js';
-import { offlineBody, sendBody, startBody, transcriptBody } from './schema.js';
+import { offlineBody, sendBody, startBody, transcriptBody, xmppAccountBody } from './schema.js';
 import type { ChatParts } from './module.js';
 import { bearer } from './visitor.js';
 
@@ -207,6 +207,24 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
       const i = await agentChat(ctx, 'read');
       await parts().files.download(ctx, i.id, idParam(ctx, 'fileId'));
       return undefined;
+    },
+  });
+
+  mount(router, deps, {
+    method: 'post',
+    path: '/api/chat/xmpp-account',
+    summary: "A new password for an agent's XMPP account (created if needed): any XMPP client can then take part in that agent's chats. Agents for themselves; admins for anyone (agentId)",
+    tag: 'chat',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    body: xmppAccountBody,
+    handler: async (ctx, { body }) => {
+      const p = ctx.state.principal as Principal;
+      const agentId = body.agentId ?? p.agentId;
+      if (agentId !== p.agentId && p.role !== 'admin') throw new HttpError(403, 'forbidden', "Only administrators can set another agent's XMPP password.");
+      await parts().chat.s.agents.get(agentId);
+      ctx.status = 201;
+      return parts().accounts.newPassword(agentId);
     },
   });
 }

@@ -42,3 +42,4 @@ export const agentCommands = {
 };
 
 export { nonEmpty };
+export const xmppAccountBody = z.object({ agentId: id.optional() }).strict();

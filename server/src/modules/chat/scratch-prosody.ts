@@ -16,8 +16,13 @@ export class ScratchProsody {
 
   private constructor(readonly xmpp: SwitchboardFile['xmpp']) {}
 
+  /** The test server's configuration keys that point it at this Prosody. */
+  get settings(): Record<string, number> {
+    return { 'switchboard.yaml:xmpp.port': this.xmpp.port, 'switchboard.yaml:xmpp.httpPort': this.xmpp.httpPort, 'switchboard.yaml:xmpp.componentPort': this.xmpp.componentPort };
+  }
+
   static async create(base: SwitchboardFile['xmpp']): Promise<ScratchProsody> {
-    const xmpp = { ...base, port: await ScratchRedis.freePort(), httpPort: await ScratchRedis.freePort() };
+    const xmpp = { ...base, port: await ScratchRedis.freePort(), httpPort: await ScratchRedis.freePort(), componentPort: await ScratchRedis.freePort() };
     const p = new ScratchProsody(xmpp);
     writeFileSync(p.cfgFile, renderProsodyConfig(xmpp, p.dir));
     execFileSync('prosodyctl', ['--config', p.cfgFile, 'register', xmpp.serviceUser, xmpp.domain, xmpp.servicePassword], { stdio: 'ignore' });
@@ -27,6 +32,7 @@ export class ScratchProsody {
   async start(): Promise<void> {
     this.proc = spawn('prosody', ['--config', this.cfgFile, '-F'], { stdio: 'ignore' });
     await waitForPort(this.xmpp.port, 'prosody');
+    await waitForPort(this.xmpp.componentPort, 'prosody components');
   }
 
   /** Stops it the hard way, like a crash: rooms and sessions are gone. */
