@@ -104,6 +104,17 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(dialogs).to.deep.equal([]);
   });
 
+  it('still offers an invitation sent while the visitor was moving to another page of the website', async () => {
+    // Sent while no page of the website is open: no socket hears it, so the next page must ask.
+    await page.goto('about:blank');
+    const sent = await invite(true);
+    await page.goto(`${site.origin}/?page=2`);
+    await frame.locator('.sb-invite').waitFor();
+    expect(await frame.locator('.sb-invite p').textContent()).to.equal(`${AGENT_NAME} invites you to a video call.`);
+    await frame.getByRole('button', { name: 'Decline' }).click();
+    await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'declined');
+  });
+
   it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {
     const sent = await invite(true);
     await frame.getByRole('button', { name: 'Join' }).click();

@@ -253,6 +253,11 @@ export class ChatView {
         for (const msg of m.messages) this.render(msg);
         this.setQueue(m.queue);
         this.markReceived(m.messages);
+        // An invitation sent while this page was loading (or the socket away) is still on offer.
+        call<{ invite: CallInvitePayload | null }>('GET', `/calls/invites/${s.interactionId}`, undefined, s.token).then(
+          (r) => r.invite && this.invite?.id !== r.invite.inviteId && this.onInvite(r.invite),
+          () => undefined,
+        );
         break;
       case 'chat.ack':
         this.render(m.message);

@@ -176,6 +176,11 @@ describe('calls: invitations from a chat', function () {
     expect(await command(stranger, { type: 'call.invite.decline', inviteId: sent.inviteId })).to.include({ type: 'error', code: 'invite_not_found' });
     stranger.ws.close();
     expect(vb.socket.messages.filter((m) => m.type === 'call.invite')).to.deep.equal([]);
+    // A widget that was away asks for the chat's pending invitation: with its own chat's token only.
+    const pending = (v: TestVisitor, token = v.token) => widget(t.url, 'GET', `/calls/invites/${v.interactionId}`, undefined, token);
+    expect((await pending(va)).body.invite).to.deep.equal(sent);
+    expect((await pending(va, vb.token)).status).to.equal(403);
+    expect((await pending(vb)).body.invite).to.equal(null);
 
     // Still A's to answer.
     expect(await command(va.socket, { type: 'call.invite.decline', inviteId: sent.inviteId })).to.include({ type: 'ok' });

@@ -149,6 +149,13 @@ export class CallInvites {
     return CallInvites.payload(r);
   }
 
+  /** The chat's invitation still waiting for an answer, if any (a widget that just (re)subscribed). */
+  async pendingFor(interactionId: string): Promise<CallInvitePayload | null> {
+    const id = await this.s.redis.client.get(this.openKey(interactionId));
+    const r = id ? await this.get(id) : null;
+    return r?.state === 'pending' && r.interactionId === interactionId ? CallInvites.payload(r) : null;
+  }
+
   /** The agent's `call.invite.cancel`: the inviting agent only, while the visitor has not answered. */
   async cancel(p: Principal, inviteId: string): Promise<CallInvitePayload> {
     const r = await this.get(inviteId);

@@ -90,6 +90,21 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
   });
 
   mount(router, deps, {
+    method: 'get',
+    path: '/api/widget/:websiteId/calls/invites/:interactionId',
+    summary: "The chat's call invitation waiting for the visitor's answer, if any (for a widget that was away when it came)",
+    tag: 'widget',
+    access: 'website',
+    rateLimit: 'widget',
+    handler: async (ctx) => {
+      const id = String(ctx.params.interactionId);
+      if (!/^[0-9a-f]{32}$/.test(id)) throw badRequest('Give the chat id (32 hex characters).', [{ field: 'interactionId', problem: 'must be an id' }]);
+      const chat = await visitorChat(s, ctx, ctx.state.website as Website, id);
+      return { invite: (await invites()?.pendingFor(chat.id)) ?? null };
+    },
+  });
+
+  mount(router, deps, {
     method: 'post',
     path: '/api/widget/:websiteId/calls/probe',
     summary: "The device test's media check: the media server answers the browser's offer, so the browser can try to reach it (ICE, DTLS) before calling",
