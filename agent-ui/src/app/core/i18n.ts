@@ -46,7 +46,8 @@ export class I18n {
   }
 
   readonly t = (key: MessageKey, params: Record<string, string | number> = {}): string => {
-    const text = DICTIONARIES[this.lang()][key] ?? en[key];
+    // A key built at run time from server data (a channel, a state) may be one we have no words for.
+    const text = DICTIONARIES[this.lang()][key] ?? en[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
   };
 

@@ -278,6 +278,7 @@ export const en = {
   'sup.monitorNotes': 'What you write here is a note for the chat’s agent: the visitor never sees it.',
   'sup.noteToAgent': 'Note to the agent',
   'sup.notePlaceholder': 'A note only the chat’s agent sees.',
+  'sup.state': 'State',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -279,4 +279,5 @@ export const fr: Record<MessageKey, string> = {
   'sup.monitorNotes': 'Ce que vous écrivez ici est une note pour l’agent du chat : le visiteur ne la voit jamais.',
   'sup.noteToAgent': 'Note pour l’agent',
   'sup.notePlaceholder': 'Une note que seul l’agent du chat voit.',
+  'sup.state': 'État',
 };

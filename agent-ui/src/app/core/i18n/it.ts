@@ -279,4 +279,5 @@ export const it: Record<MessageKey, string> = {
   'sup.monitorNotes': 'Ciò che scrivi qui è una nota per l’operatore della chat: il visitatore non la vede mai.',
   'sup.noteToAgent': 'Nota per l’operatore',
   'sup.notePlaceholder': 'Una nota che vede solo l’operatore della chat.',
+  'sup.state': 'Stato',
 };

@@ -33,8 +33,9 @@ export class StateSelector {
   protected readonly reasonLabel = computed(() => this.reasons.label(this.status()?.reason ?? null));
 
   protected readonly elapsed = computed(() => {
-    const since = this.status()?.since;
-    return since ? formatDuration(this.clock.now() - Date.parse(since)) : '';
+    const since = Date.parse(this.status()?.since ?? '');
+    // An agent who never logged in is "logged out since 1970" on the server: no time to show.
+    return since > 0 ? formatDuration(this.clock.now() - since) : '';
   });
 
   /** Milliseconds of wrap-up left, or null when the server gave no end. */

@@ -61,7 +61,8 @@ export class SupervisorView {
         id: a.agentId,
         name: this.names().get(a.agentId) ?? a.agentId,
         status: a.status,
-        load: Object.entries(a.capacity).filter(([, cap]) => cap > 0).map(([ch, cap]) => ({ channel: ch, used: a.load[ch] ?? 0, cap })),
+        // `total` is the sum the server keeps beside the channels, not a channel.
+        load: Object.entries(a.capacity).filter(([ch, cap]) => ch !== 'total' && cap > 0).map(([ch, cap]) => ({ channel: ch, used: a.load[ch] ?? 0, cap })),
         interactions: a.interactions.map((id) => this.handled().get(id) ?? { id, channel: null, customerName: null }),
       }))
       .sort((x, y) => x.name.localeCompare(y.name)),
@@ -95,7 +96,8 @@ export class SupervisorView {
   }
 
   protected inState(since: string): string {
-    return formatDuration(this.clock.now() - Date.parse(since));
+    const at = Date.parse(since);
+    return at > 0 ? formatDuration(this.clock.now() - at) : '';
   }
 
   private async loadQueues(): Promise<void> {
