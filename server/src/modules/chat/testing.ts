@@ -2,6 +2,7 @@
 // through the widget API from an allowed origin, and their sockets.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { client, xml, type XmlElement, type XmppClient } from '@xmpp/client';
 import { api, TestSocket } from '../../test/server.js';
 import { accept, nextOffer, startRoutingServer, type TestAgent, type TestServer } from '../routing/testing.js';
 import { eventually } from '../../test/redis.js';
@@ -64,4 +65,47 @@ export async function command(socket: TestSocket, cmd: Record<string, unknown>, 
   const ref = `r${++refs}`;
   socket.send({ ...cmd, ref });
   return socket.next((m) => m.ref === ref, timeoutMs);
+}
+
+/** An agent's own XMPP client (@xmpp/client), logged in with the account the server provisioned. */
+export class TestXmppClient {
+  readonly stanzas: XmlElement[] = [];
+  private waiters: { pred: (s: XmlElement) => boolean; resolve: (s: XmlElement) => void }[] = [];
+
+  private constructor(readonly xmpp: XmppClient, readonly jid: string) {
+    xmpp.on('stanza', (s: XmlElement) => {
+      this.stanzas.push(s);
+      const w = this.waiters.find((x) => x.pred(s));
+      if (w) {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(s);
+      }
+    });
+    xmpp.on('error', () => undefined);
+  }
+
+  static async login(account: { jid: string; password: string; host: string; port: number }): Promise<TestXmppClient> {
+    const [local, domain] = account.jid.split('@') as [string, string];
+    // PLAIN on the loopback socket: @xmpp/client's SCRAM is seconds of pure-JavaScript PBKDF2.
+    const credentials = async (auth: (c: { username: string; password: string }, m: string) => Promise<void>) => auth({ username: local, password: account.password }, 'PLAIN');
+    const xmpp = client({ service: `xmpp://${account.host}:${account.port}`, domain, username: local, password: account.password, resource: 'test', credentials } as Parameters<typeof client>[0]);
+    const c = new TestXmppClient(xmpp, account.jid);
+    await xmpp.start();
+    await xmpp.send(xml('presence'));
+    return c;
+  }
+
+  /** The first stanza (already received or to come) matching pred. */
+  next(pred: (s: XmlElement) => boolean, timeoutMs = 5000): Promise<XmlElement> {
+    const had = this.stanzas.find(pred);
+    if (had) return Promise.resolve(had);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no matching stanza within ${timeoutMs} ms; last: ${this.stanzas.slice(-3).map(String).join('\n')}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (s) => (clearTimeout(t), resolve(s)) });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.race([this.xmpp.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+  }
 }

@@ -1,0 +1,139 @@
+// Chat rooms are real XMPP rooms: the visitor and each agent are occupants under their display
+// names, and an agent can take part from any XMPP client with the account the server gives them.
+// Here that client is @xmpp/client logged in to the shared Prosody as the agent.
+import { expect } from 'chai';
+import { xml, type XmlElement } from '@xmpp/client';
+import { Message } from './message.entity.js';
+import { chatParts } from './module.js';
+import { api, login, makeAgent, setState, type TestAgent, type TestServer } from '../routing/testing.js';
+import { eventually } from '../../test/redis.js';
+import { MAX_MESSAGE_CHARS } from './service.js';
+import { TestXmppClient, cid, command, startChat, startChatServer, takeChat } from './testing.js';
+
+const MUC = 'http://jabber.org/protocol/muc';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+const RECEIPTS = 'urn:xmpp:receipts';
+const english = [{ skill: 'english', level: 8 }];
+
+describe('chat: occupants and agents on their own XMPP clients', () => {
+  let t: TestServer;
+  let admin: string;
+  const clients: TestXmppClient[] = [];
+  before(async () => {
+    t = await startChatServer();
+    admin = await login(t.url);
+  });
+  after(async () => {
+    for (const c of clients) await c.stop();
+    await t.stop();
+  });
+
+  async function account(a: TestAgent): Promise<TestXmppClient> {
+    const r = await api(t.url, 'POST', '/api/chat/xmpp-account', {}, a.token);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    expect(r.body.jid).to.equal(`agent-${a.id}@${t.sb.services.config().main.xmpp.domain}`);
+    const c = await TestXmppClient.login(r.body);
+    clients.push(c);
+    return c;
+  }
+
+  const joinRoom = async (c: TestXmppClient, room: string, nick: string) => {
+    await c.xmpp.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    return c.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}`);
+  };
+
+  it('an invited agent joins from an XMPP client, reads the visitor and writes back: stored, relayed, receipted', async () => {
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const c = await account(a);
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
+
+    // XEP-0249 invitation to the agent's own account, from our component.
+    const invite = await c.next((s) => s.is('message') && !!s.getChild('x', 'jabber:x:conference'));
+    expect(invite.getChild('x', 'jabber:x:conference')!.attrs.jid).to.equal(room);
+    const self = await joinRoom(c, room, 'ada-on-xmpp');
+    expect(self.attrs.type, self.toString()).to.equal(undefined);
+    // The visitor, the bot (its welcome line) and the agent are occupants under their display
+    // names; besides them only the room's owner and this client.
+    const nicks = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`) && s.attrs.type !== 'unavailable').map((s) => s.attrs.from!.slice(room.length + 1));
+    await eventually(async () => nicks(), (n) => n.includes('Ada Visitor') && n.includes(a.username));
+    expect([...new Set(nicks())].sort()).to.deep.equal(['Ada Visitor', 'Switchboard', 'Talk to us', a.username, 'ada-on-xmpp'].sort());
+
+    // The visitor's line reaches the XMPP client, from the visitor's occupant.
+    const ack = await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'Is anyone there?' });
+    const line = await c.next((s) => s.is('message') && s.getChildText('body') === 'Is anyone there?');
+    expect(line.attrs.from).to.equal(`${room}/Ada Visitor`);
+    expect(ack.message.deliveryState).to.equal('stored');
+
+    // The client writes (asking for a receipt): the visitor's widget gets it as the agent's line.
+    await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-line-1' }, xml('body', {}, 'Yes, from my XMPP client'), xml('request', { xmlns: RECEIPTS })));
+    const got = await v.socket.next((m) => m.type === 'chat.message' && m.message.body === 'Yes, from my XMPP client');
+    expect(got.message).to.include({ authorKind: 'agent', authorName: a.username, deliveryState: 'sent' });
+    await a.socket.next((m) => m.type === 'chat.message' && m.message.id === got.message.id);
+    const receipt = await c.next((s) => s.is('message') && s.getChild('received', RECEIPTS)?.attrs.id === 'x-line-1');
+    expect(receipt.attrs.from).to.equal(`${room}/Switchboard`);
+    const row = await t.sb.services.db.getRepository(Message).findOneByOrFail({ id: got.message.id });
+    expect(row).to.include({ authorKind: 'agent', authorAgentId: a.id, body: 'Yes, from my XMPP client' });
+
+    // A resend of the same stanza (a client retrying) is stored once.
+    await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-line-1' }, xml('body', {}, 'Yes, from my XMPP client'), xml('request', { xmlns: RECEIPTS })));
+    await c.next((s) => s.is('message') && s.getChild('received', RECEIPTS)?.attrs.id === 'x-line-1' && s !== receipt);
+    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'Yes, from my XMPP client' })).to.equal(1);
+
+    // Typing from the client reaches the visitor (XEP-0085).
+    await c.xmpp.send(xml('message', { to: room, type: 'groupchat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+    expect(await v.socket.next((m) => m.type === 'chat.typing')).to.include({ authorKind: 'agent', state: 'composing', authorName: a.username });
+
+    // Oversized: a clear private error from the room's owner, nothing stored, nothing to the visitor.
+    const before = await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId });
+    await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-big' }, xml('body', {}, 'x'.repeat(MAX_MESSAGE_CHARS + 1))));
+    const refusal = await c.next((s) => s.is('message') && s.attrs.type === 'chat' && /limit is 5000/.test(s.getChildText('body') ?? ''));
+    expect(refusal.attrs.from).to.equal(`${room}/Switchboard`);
+    await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-empty' }, xml('body', {}, '   ')));
+    await c.next((s) => s.is('message') && s.attrs.type === 'chat' && /empty/.test(s.getChildText('body') ?? ''));
+    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(before);
+    expect(v.socket.messages.some((m) => m.type === 'chat.message' && m.message.body.startsWith('xxxx'))).to.equal(false);
+
+    // Closing the chat destroys the room: the client is told.
+    await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    const gone = await c.next((s) => s.is('presence') && s.attrs.type === 'unavailable' && s.attrs.from === `${room}/ada-on-xmpp`);
+    expect(gone.getChild('x', MUC_USER)?.getChild('destroy')).to.not.equal(undefined);
+    // Out of the next test's routing.
+    await setState(t.url, a, 'not-ready', 'lunch');
+    v.socket.close();
+  });
+
+  it('refuses a non-member XMPP account (members-only room) and keeps a monitoring supervisor out of the room', async () => {
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const other = await makeAgent(t.url, admin, { available: false });
+    const sup = await makeAgent(t.url, admin, { role: 'supervisor', available: false });
+    const c = await account(a);
+    const outsider = await account(other);
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
+    await joinRoom(c, room, 'agent-client');
+
+    const refused = await joinRoom(outsider, room, 'intruder');
+    expect(refused.attrs.type).to.equal('error');
+    expect(refused.getChild('error')?.getChild('registration-required', 'urn:ietf:params:xml:ns:xmpp-stanzas')).to.not.equal(undefined);
+    // Nor can it write into the room.
+    await outsider.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'intrude' }, xml('body', {}, 'let me in')));
+    await outsider.next((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'intrude');
+
+    // A supervisor monitors and writes a note: no new occupant, no presence the visitor side could see.
+    const presences = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`)).length;
+    const n = presences();
+    expect((await command(sup.socket, { type: 'chat.monitor', interactionId: v.interactionId })).type).to.equal('chat.history');
+    await command(sup.socket, { type: 'chat.note', interactionId: v.interactionId, clientMessageId: cid(), body: 'watching' });
+    await command(sup.socket, { type: 'chat.received', interactionId: v.interactionId, messageIds: [] });
+    const line = await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'still there?' });
+    await c.next((s) => s.is('message') && s.getChildText('body') === 'still there?');
+    expect(line.type).to.equal('chat.ack');
+    expect(presences(), 'no presence after monitoring').to.equal(n);
+    expect(c.stanzas.some((s: XmlElement) => s.getChildText('body') === 'watching')).to.equal(false);
+    await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    v.socket.close();
+  });
+});
