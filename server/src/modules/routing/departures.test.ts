@@ -172,6 +172,29 @@ describe('routing: agents leaving with work in hand', () => {
     expect((await nextOffer(b)).interactionId).to.equal(id);
   });
 
+  it('tells the owner an invitation was not taken when the invited agent logs out, and withdraws a transfer its owner leaves behind', async () => {
+    await start();
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = await assign(a);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    expect((await api(t.url, 'POST', `/api/interactions/${id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
+    await nextOffer(b);
+    await setState(t.url, b, 'logged-out');
+    expect(await a.socket.next((m) => m.type === 'transfer.declined')).to.include({ interactionId: id, agentId: b.id, kind: 'conference', reason: 'withdrawn' });
+    expect(await live(id)).to.include({ state: 'assigned', owner: a.id, pending: '' });
+    expect(await load(b)).to.include({ 'load:total': '0' });
+
+    // The other way round: a offers it to c, then leaves; the offer goes and the chat is queued for anyone but a.
+    const c = await makeAgent(t.url, admin, { skills: english, capacity: one });
+    expect((await api(t.url, 'POST', `/api/interactions/${id}/transfer`, { toAgent: c.id }, a.token)).status).to.equal(200);
+    const o = await nextOffer(c);
+    await setState(t.url, a, 'logged-out');
+    await c.socket.next((m) => m.type === 'offer.ended' && m.offerId === o.offerId && m.reason === 'withdrawn');
+    // c is free again and the chat waits in its queue: c gets it as a normal offer.
+    const again = await nextOffer(c);
+    expect(again).to.include({ interactionId: id, kind: 'route' });
+  });
+
   describe('in a conference', () => {
     async function conference(): Promise<{ a: TestAgent; b: TestAgent; id: string }> {
       const a = await makeAgent(t.url, admin, { skills: english });
