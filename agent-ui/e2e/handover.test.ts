@@ -130,9 +130,13 @@ describe('transfer and conference (two agents in Chromium, a real server)', func
     await panel.locator('[data-test=handover-refresh]').click();
     await panel.locator('li[data-agent]', { hasText: 'Not ready' }).waitFor();
     // The chat's queue is listed with the other chat queues, never a phone queue.
-    const queueButtons = panel.locator('[data-test^=to-queue-]');
-    expect(await queueButtons.count()).to.be.greaterThan(0);
+    const queues = await panel.locator('li[data-queue]').allTextContents();
+    expect(queues.join('|')).to.contain('Support (chat)');
+    expect(queues.join('|')).to.not.contain('Support (phone)');
     const r = await command(visitor.socket, { type: 'chat.send', interactionId: visitor.interactionId, clientMessageId: cid(), body: 'Thanks' });
     expect(r.type).to.equal('chat.ack');
+    // Back to the queue: nobody is Available, so it leaves Bruno and waits there.
+    await panel.locator('li[data-queue]', { hasText: 'Support (chat)' }).locator('[data-test^=to-queue-]').click();
+    await row(bruno).waitFor({ state: 'detached' });
   });
 });
