@@ -41,7 +41,7 @@ describe('/health and /ready', () => {
 
   it('reports rtpengine and XMPP as not ready when nothing answers at their addresses', async () => {
     const port = await ScratchRedis.freePort();
-    const t = await startTestServer({ set: { 'switchboard.yaml:rtpengine.ngPort': port, 'switchboard.yaml:xmpp.port': port } });
+    const t = await startTestServer({ set: { 'switchboard.yaml:rtpengine.ngPort': port, 'switchboard.yaml:xmpp.port': port, 'switchboard.yaml:xmpp.componentPort': port } });
     try {
       const r = await api(t.url, 'GET', '/ready');
       expect(r.status).to.equal(503);
