@@ -258,3 +258,66 @@ describe('widget: chat with an agent', () => {
     agent.socket.close();
   });
 });
+
+describe('widget: a chat form with every kind of field', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  const form = [
+    { type: 'label', text: 'Tell us about you' },
+    { type: 'text', name: 'name', label: 'Name', required: true, mapsTo: { contact: 'name' } },
+    { type: 'email', name: 'email', label: 'Email', required: true, mapsTo: { contact: 'email' } },
+    { type: 'number', name: 'order_no', label: 'Order number', required: true, mapsTo: { variable: 'order' } },
+    { type: 'select', name: 'topic', label: 'Topic', options: [{ value: 'order', label: 'An order' }, { value: 'product', label: 'A product' }], mapsTo: { variable: 'topic' } },
+    { type: 'radio', name: 'urgency', label: 'Urgency', required: true, options: [{ value: 'low', label: 'Low' }, { value: 'high', label: 'High' }], mapsTo: { variable: 'urgency' } },
+    { type: 'checkboxes', name: 'reach', label: 'Reach me by', options: [{ value: 'mail', label: 'Mail' }, { value: 'phone', label: 'Phone' }], mapsTo: { variable: 'reach' } },
+    { type: 'textarea', name: 'details', label: 'Details', maxLength: 500 },
+    { type: 'agreement', name: 'privacy', label: 'Privacy', text: 'I accept the privacy policy', required: true },
+    { type: 'attachment', name: 'photo', label: 'Photo', maxBytes: 1048576, acceptedTypes: ['.png', '.txt'] },
+  ];
+  before(async () => {
+    sb = await startSwitchboard({ 'websites/example.yaml:forms.chat': form });
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+  });
+
+  it('warns about each missing or wrong answer, then starts the chat with every answer and the attached file', async () => {
+    // Someone who could take it, so that the chat is queued rather than turned into a message.
+    const agent = await makeAgent(sb.url, await login(sb.url), { skills: [{ skill: 'english', level: 8 }] });
+    const page = await browser.newPage({ locale: 'en-GB' });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Chat' }).click();
+    expect(await frame.getByText('Tell us about you').count()).to.equal(1);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    for (const label of ['Name', 'Email', 'Order number']) expect(await frame.getByLabel(label).getAttribute('aria-invalid'), label).to.equal('true');
+    expect(await frame.locator('.sb-warn:visible').allTextContents()).to.include.members(['Please fill in this field.', 'Please accept to continue.']);
+    await frame.getByLabel('Name').fill('Ada Visitor');
+    await frame.getByLabel('Email').fill('ada@example.com');
+    await frame.getByLabel('Order number').fill('4711');
+    await frame.getByLabel('Topic').selectOption({ label: 'A product' });
+    await frame.getByLabel('High').check();
+    await frame.getByRole('checkbox', { name: 'Mail' }).check();
+    await frame.getByRole('checkbox', { name: 'Phone' }).check();
+    await frame.getByLabel('Details').fill('The box arrived open.');
+    await frame.getByLabel('I accept the privacy policy').check();
+    await frame.getByLabel('Photo').setInputFiles(file('notes.txt', 2000));
+    await frame.getByLabel('Where is my order?').check();
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    // The file went up once the chat existed, as the chat's first file.
+    await frame.locator('.sb-line.sb-visitor .sb-files a', { hasText: 'notes.txt' }).waitFor({ timeout: 15000 });
+    const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
+    const chats = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'chat', websiteId: 'example' } });
+    expect(chats).to.have.length(1);
+    expect(chats[0].routingVariables).to.deep.include({ order: '4711', topic: 'product', urgency: 'high', reach: 'mail,phone' });
+    const Attachment = await entity('Attachment', 'modules/chat/message.entity.js');
+    const files = await sb.sb.services.db.getRepository(Attachment).findBy({ interactionId: chats[0].id });
+    expect(files.map((f: { fileName: string; size: number; messageId: string | null }) => [f.fileName, f.size, !!f.messageId])).to.deep.equal([['notes.txt', 2000, true]]);
+    agent.socket.close();
+    await page.close();
+  });
+});

@@ -116,7 +116,7 @@ export class ChatView {
       if (typeof fieldsOut.name === 'string') app.contact.name = fieldsOut.name;
       if (typeof fieldsOut.email === 'string') app.contact.email = fieldsOut.email;
       button.disabled = true;
-      this.start(fieldsOut, option)
+      this.start(fieldsOut, option, Object.values(form.files()))
         .catch((err: unknown) => {
           if (!(err instanceof ApiError && form.showProblems(err.fields))) app.shell.error(app.shell.failure(err), () => button.click());
         })
@@ -145,7 +145,8 @@ export class ChatView {
     }
   }
 
-  private async start(fields: Record<string, unknown>, option: string | undefined): Promise<Started> {
+  /** `formFiles`: what the visitor attached in the chat form; it goes up as the chat's first files. */
+  private async start(fields: Record<string, unknown>, option: string | undefined, formFiles: File[] = []): Promise<Started> {
     const s = await call<Started>('POST', '/chats', { fields, ...(option ? { option } : {}), language: this.app.lang });
     this.session = s;
     this.lines.clear();
@@ -162,6 +163,11 @@ export class ChatView {
     this.setQueue(s.queue);
     this.app.shell.view(this.panel());
     this.connect();
+    if (formFiles.length) {
+      this.uploads.add(formFiles);
+      // Sent once uploaded, as a line of their own; a failed upload is shown by the upload row.
+      this.uploads.uploadAll().then((ids) => (ids.length ? this.send('', ids) : undefined), () => undefined);
+    }
     if (this.firstMessage) {
       const first = this.firstMessage;
       this.firstMessage = null;
