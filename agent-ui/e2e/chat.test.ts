@@ -1,6 +1,7 @@
 // Chat from the agent's chair: a visitor (the widget's HTTP and WebSocket API, driven from the
 // test) starts a chat, the agent accepts it and they talk both ways with checks; an internal note
-// never reaches the visitor; canned replies and the reserved < > characters; unread counts.
+// never reaches the visitor; canned replies and the reserved < > characters; unread counts; emoji;
+// files (reviewed before sending, the server's size limit, progress and cancel, the download).
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -21,7 +22,8 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
   const errors: string[] = [];
 
   before(async () => {
-    server = await startServer(alwaysOpen());
+    // A small file limit, so that "too large" takes a few kilobytes.
+    server = await startServer({ ...alwaysOpen(), 'websites/example.yaml:uploads.maxFileBytes': 600_000 });
     const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
     const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent', skills: [{ skill: 'english', level: 8 }] }, admin);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
@@ -49,6 +51,7 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
   const line = (kind: string, text: string) => page.locator(`[data-test=chat-line][data-kind=${kind}]`, { hasText: text });
   const input = () => page.locator('[data-test=chat-input]');
   let visitor: Visitor;
+  let second: Visitor;
 
   it('takes a chat from the offer and talks both ways; the reply gets its double check once the visitor sees it', async () => {
     visitor = await startChat(server.url);
@@ -111,8 +114,8 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     await page.locator('[data-test=canned-order]').click();
     expect(await input().inputValue()).to.equal('Could you give me your order number, please? It starts with <letter>.');
     await input().press('Enter');
-    await page.locator('[data-test=chat-hint].warn').waitFor();
-    expect(await page.locator('[data-test=chat-hint]').textContent()).to.contain('Replace the highlighted');
+    // The hint is already a warning (about the brackets): wait for the placeholder one.
+    await page.locator('[data-test=chat-hint].warn', { hasText: 'Replace the highlighted' }).waitFor();
     expect(await input().inputValue()).to.contain('<letter>');
     // The placeholder is selected: typing replaces it.
     await input().pressSequentially('A');
@@ -122,7 +125,7 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
   });
 
   it('counts unread lines of a chat that is not on screen, and clears them when the agent opens it', async () => {
-    const second: Visitor = await startChat(server.url);
+    second = await startChat(server.url);
     await page.locator('[data-test=offer]').waitFor({ timeout: 20_000 });
     await page.locator('[data-test=offer]').getByRole('button', { name: 'Accept' }).click();
     await page.locator(`[data-test=interaction][data-interaction="${second.interactionId}"][aria-selected=true]`).waitFor();
@@ -170,5 +173,75 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
     const found = await api(server.url, 'GET', '/api/contacts?q=ada%40example.com', undefined, admin);
     expect(found.body.contacts.map((c: { name: string; phone: string }) => [c.name, c.phone])).to.deep.equal([['Ada V. Lovelace', '+39 02 555 0101']]);
+  });
+
+  it('inserts an emoji from the picker where the cursor is, and the visitor gets it', async () => {
+    await input().fill('Thanks ');
+    await page.locator('[data-test=emoji]').click();
+    await page.locator('[data-test=emoji-picker] [data-emoji="👍"]').click();
+    await page.locator('[data-test=emoji-picker]').waitFor({ state: 'detached' });
+    expect(await input().inputValue()).to.equal('Thanks 👍');
+    await input().press('Enter');
+    await line('agent', 'Thanks 👍').waitFor();
+    await second.socket.next((m) => m.type === 'chat.message' && m.message.body === 'Thanks 👍');
+  });
+
+  it('sends files after review: one removed, one over the limit refused with the server’s reason, the rest delivered and downloadable', async () => {
+    const files = page.locator('[data-test=pending-file]');
+    await page.locator('[data-test=file-input]').setInputFiles([
+      { name: 'order-details.txt', mimeType: 'text/plain', buffer: Buffer.from('Order 4471: two parcels\n') },
+      { name: 'not-this-one.txt', mimeType: 'text/plain', buffer: Buffer.from('wrong file\n') },
+      { name: 'huge-log.txt', mimeType: 'text/plain', buffer: Buffer.alloc(700_000, 'a') },
+    ]);
+    await files.nth(2).waitFor();
+    expect(await files.count()).to.equal(3);
+    await files.filter({ hasText: 'not-this-one.txt' }).locator('[data-test=file-remove]').click();
+    await files.filter({ hasText: 'not-this-one.txt' }).waitFor({ state: 'detached' });
+    expect(await files.count()).to.equal(2);
+
+    await input().fill('FILES-LINE the details are attached');
+    await input().press('Enter');
+    const huge = files.filter({ hasText: 'huge-log.txt' });
+    await huge.locator('[data-test=file-error]').waitFor();
+    expect(await huge.locator('[data-test=file-error]').textContent()).to.contain('larger than');
+    await page.locator('[data-test=files-error]').waitFor();
+    // Nothing went out: the text waits with the files.
+    expect(await input().inputValue()).to.equal('FILES-LINE the details are attached');
+    expect(await line('agent', 'FILES-LINE').count()).to.equal(0);
+
+    await huge.locator('[data-test=file-remove]').click();
+    await input().press('Enter');
+    const sent = line('agent', 'FILES-LINE the details are attached');
+    await sent.waitFor();
+    await files.first().waitFor({ state: 'detached' });
+    const link = sent.locator('[data-test=chat-file]');
+    await link.waitFor();
+    expect(await link.textContent()).to.contain('order-details.txt');
+    const r = await page.request.get(server.url + (await link.getAttribute('href')));
+    expect(r.status()).to.equal(200);
+    expect(await r.text()).to.equal('Order 4471: two parcels\n');
+    const got = await second.socket.next((m) => m.type === 'chat.message' && m.message.body === 'FILES-LINE the details are attached');
+    expect(got.message.attachments.map((a: { fileName: string }) => a.fileName)).to.deep.equal(['order-details.txt']);
+  });
+
+  it('shows upload progress and cancels an upload: nothing is sent and the file stays for later', async () => {
+    // A slow uplink, so that the upload is still running when Cancel is clicked.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 40_000 });
+    try {
+      await page.locator('[data-test=file-input]').setInputFiles([{ name: 'slow.txt', mimeType: 'text/plain', buffer: Buffer.alloc(500_000, 'b') }]);
+      await input().fill('CANCELLED-LINE never sent');
+      await input().press('Enter');
+      await page.locator('[data-test=upload-progress]').waitFor();
+      await page.locator('[data-test=upload-cancel]').click();
+      const file = page.locator('[data-test=pending-file][data-state=ready]', { hasText: 'slow.txt' });
+      await file.waitFor();
+      expect(await input().inputValue()).to.equal('CANCELLED-LINE never sent');
+      expect(await line('agent', 'CANCELLED-LINE').count()).to.equal(0);
+      await file.locator('[data-test=file-remove]').click();
+      await input().fill('');
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    }
   });
 });

@@ -241,7 +241,6 @@ export const en = {
   'offer.rejectHelp': 'Reject (Alt+R)',
   'chat.sendHelp': 'Send (Enter)',
   'chat.emoji': 'Emoji',
-  'chat.attach': 'File',
   'chat.attachHelp': 'Attach files: you can review them before sending',
   'chat.filesToSend': 'Files to send',
   'chat.uploading': 'Uploading {name}',
@@ -279,6 +278,7 @@ export const en = {
   'sup.noteToAgent': 'Note to the agent',
   'sup.notePlaceholder': 'A note only the chat’s agent sees.',
   'sup.state': 'State',
+  'chat.attach': 'Attach file',
 } as const;
 
 export type MessageKey = keyof typeof en;

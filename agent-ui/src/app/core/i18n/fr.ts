@@ -242,7 +242,6 @@ export const fr: Record<MessageKey, string> = {
   'offer.rejectHelp': 'Refuser (Alt+R)',
   'chat.sendHelp': 'Envoyer (Entrée)',
   'chat.emoji': 'Émoji',
-  'chat.attach': 'Fichier',
   'chat.attachHelp': 'Joindre des fichiers : vous pourrez les vérifier avant l’envoi',
   'chat.filesToSend': 'Fichiers à envoyer',
   'chat.uploading': 'Envoi de {name}',
@@ -280,4 +279,5 @@ export const fr: Record<MessageKey, string> = {
   'sup.noteToAgent': 'Note pour l’agent',
   'sup.notePlaceholder': 'Une note que seul l’agent du chat voit.',
   'sup.state': 'État',
+  'chat.attach': 'Joindre un fichier',
 };

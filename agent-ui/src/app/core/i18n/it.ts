@@ -242,7 +242,6 @@ export const it: Record<MessageKey, string> = {
   'offer.rejectHelp': 'Rifiuta (Alt+R)',
   'chat.sendHelp': 'Invia (Invio)',
   'chat.emoji': 'Emoji',
-  'chat.attach': 'File',
   'chat.attachHelp': 'Allega file: puoi controllarli prima di inviare',
   'chat.filesToSend': 'File da inviare',
   'chat.uploading': 'Caricamento di {name}',
@@ -280,4 +279,5 @@ export const it: Record<MessageKey, string> = {
   'sup.noteToAgent': 'Nota per l’operatore',
   'sup.notePlaceholder': 'Una nota che vede solo l’operatore della chat.',
   'sup.state': 'Stato',
+  'chat.attach': 'Allega file',
 };

@@ -32,7 +32,7 @@ import { CallPanel } from '../softphone/call-panel';
       </p>
     } @else {
       <div class="start">
-        <button type="button" (click)="start(true)" [disabled]="!canInvite()" [title]="phoneReady() ? t('invite.videoHelp') : t('invite.noPhone')" data-test="video-call">🎥 {{ t('invite.video') }}</button>
+        <button type="button" (click)="start(true)" [disabled]="!canInvite()" [title]="phoneReady() ? t('invite.videoHelp') : t('invite.noPhone')" data-test="video-call">{{ t('invite.video') }}</button>
         @if (inv && inv.state !== 'pending' && inv.state !== 'accepted') {
           <span class="muted" role="status" data-test="call-invite-ended" [attr.data-state]="inv.state">{{ label('invite.state.' + inv.state) }}</span>
         }
