@@ -121,6 +121,19 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     expect(row.dueAt.toISOString()).to.equal(slot);
   });
 
+  it('asks for a callback as soon as possible, without a message (the default choice)', async () => {
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Call me back' }).click();
+    expect(await frame.locator('#sb-slot option:checked').textContent()).to.equal('As soon as possible');
+    await frame.getByLabel('Phone number').fill('+44 20 7946 0018');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const ref = /CB-[0-9A-F]{8}/.exec((await frame.locator('.sb-reference').textContent())!)![0];
+    const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
+    const row = (await sb.sb.services.db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === ref);
+    expect(row).to.include({ phoneNumber: '+442079460018', asap: true });
+    expect(row.message ?? '').to.equal('');
+  });
+
   it('opens a mail ticket from the website form and shows the ticket reference', async () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Send an email' }).click();
