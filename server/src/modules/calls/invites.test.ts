@@ -102,7 +102,16 @@ describe('calls: invitations from a chat', function () {
       () => expect.fail('a replayed invitation token was connected'),
       (err: Error) => expect(err.message).to.equal('session terminated'),
     );
+    // Nor can it be turned into a queue call through the PBX: it belongs to a chat, not a call.
+    const toPbx = await visitor.call(r.body.sip.target.replace(/^sip:invite@/, 'sip:call@'));
+    await waitForState(toPbx, SessionState.Established).then(
+      () => expect.fail('an invitation token reached the PBX'),
+      (err: Error) => expect(err.message).to.equal('session terminated'),
+    );
     expect(phone!.incoming).to.have.length(1);
+    // Refused before any leg was set up: the chat still has its one call.
+    await calls()!.recorder.flush();
+    expect(await repo(Call).countBy({ interactionId: v.interactionId })).to.equal(1);
   });
 
   it('lets only an agent handling the open chat invite, and answers garbage with clear errors', async () => {
