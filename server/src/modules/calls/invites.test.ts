@@ -16,6 +16,8 @@ import { softphone, waitForState, type Softphone } from '../../../../sip/dist/te
 
 const english = [{ skill: 'english', level: 8 }];
 const wsPort = (url: string) => Number(new URL(url).port);
+// Registrations are keyed by extension: two agents of one test must never share one.
+let nextExtension = 2000 + (randomBytes(2).readUInt16BE() % 5000);
 
 describe('calls: invitations from a chat', function () {
   this.timeout(60000);
@@ -36,7 +38,7 @@ describe('calls: invitations from a chat', function () {
   /** An agent with an extension; with `phone`, its softphone registered through Switchboard. */
   async function agentWithPhone(phone = true): Promise<{ a: TestAgent; ext: string; phone?: Softphone }> {
     const a = await makeAgent(t.url, admin, { skills: english });
-    const ext = String(2000 + randomBytes(2).readUInt16BE() % 7000);
+    const ext = String(nextExtension++);
     expect((await api(t.url, 'PATCH', `/api/agents/${a.id}`, { extension: ext }, admin)).status).to.equal(200);
     if (!phone) return { a, ext };
     const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, a.token)).body;
