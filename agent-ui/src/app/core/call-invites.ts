@@ -20,6 +20,13 @@ export class CallInvites {
   readonly errors = signal<ReadonlyMap<string, string>>(new Map());
   private readonly answered = new Set<string>();
   readonly all = computed(() => [...this.byId().values()]);
+  /**
+   * Softphone calls that answer one of this agent's invitations: they live inside their chat's
+   * tab, so the list of calls and the shell leave them out.
+   */
+  readonly chatCalls = computed(() => new Set(this.phone.calls().filter((c) => !!c.inviteId && this.byId().has(c.inviteId)).map((c) => c.id)));
+  /** The softphone's calls without those that belong to a chat. */
+  readonly ownCalls = computed(() => this.phone.calls().filter((c) => !this.chatCalls().has(c.id)));
 
   constructor() {
     this.socket.on('call.invite.state', (m) => this.byId.update((map) => new Map(map).set(m.invite.inviteId, m.invite)));
@@ -36,6 +43,10 @@ export class CallInvites {
         untracked(() => this.phone.answer(c.id, invite.video));
       }
     });
+  }
+
+  get(inviteId: string): CallInvitePayload | undefined {
+    return this.byId().get(inviteId);
   }
 
   /** The latest invitation of a chat (the one to show), if any. */

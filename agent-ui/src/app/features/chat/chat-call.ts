@@ -25,7 +25,7 @@ import { CallPanel } from '../softphone/call-panel';
         }
         <sb-call-panel [callId]="c.id" />
       </section>
-    } @else if (inv && (inv.state === 'pending' || inv.state === 'accepted')) {
+    } @else if (inv && waiting()) {
       <p class="status" role="status" data-test="call-invite" [attr.data-state]="inv.state">
         {{ t(inv.state === 'pending' ? 'invite.pending' : 'invite.accepted') }}
         <button type="button" (click)="invites.cancel(inv.inviteId)" data-test="call-invite-cancel">{{ t('invite.cancel') }}</button>
@@ -33,7 +33,7 @@ import { CallPanel } from '../softphone/call-panel';
     } @else {
       <div class="start">
         <button type="button" (click)="start(true)" [disabled]="!canInvite()" [title]="phoneReady() ? t('invite.videoHelp') : t('invite.noPhone')" data-test="video-call">{{ t('invite.video') }}</button>
-        @if (inv && inv.state !== 'pending' && inv.state !== 'accepted') {
+        @if (inv && !callEnded()) {
           <span class="muted" role="status" data-test="call-invite-ended" [attr.data-state]="inv.state">{{ label('invite.state.' + inv.state) }}</span>
         }
         @if (error(); as message) { <span class="alert error" role="alert" data-test="call-invite-error">{{ message }}</span> }
@@ -45,6 +45,7 @@ import { CallPanel } from '../softphone/call-panel';
     .status { margin: 0; padding: 6px 10px; border-radius: 6px; background: var(--hover); display: flex; gap: 8px; align-items: center; justify-content: space-between; }
     .start { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
     .call { border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+    .call sb-call-panel { display: block; padding: 8px 12px; }
     .videos { position: relative; background: #111; border-radius: 8px 8px 0 0; }
     .videos video { display: block; width: 100%; max-height: 320px; }
     .videos .self { position: absolute; right: 8px; bottom: 8px; width: 120px; border: 2px solid #fff; border-radius: 6px; }
@@ -63,6 +64,15 @@ export class ChatCall {
   protected readonly call = computed(() => {
     const mine = new Set(this.invites.all().filter((i) => i.interactionId === this.interactionId()).map((i) => i.inviteId));
     return this.phone.calls().find((c) => !!c.inviteId && mine.has(c.inviteId) && c.state !== 'ended') ?? null;
+  });
+  /** The invitation's call came and went: the invitation is spent, whatever state it was left in. */
+  protected readonly callEnded = computed(() => {
+    const inv = this.invite();
+    return !!inv && this.phone.calls().some((c) => c.inviteId === inv.inviteId && c.state === 'ended');
+  });
+  protected readonly waiting = computed(() => {
+    const inv = this.invite();
+    return !!inv && (inv.state === 'pending' || inv.state === 'accepted') && !this.callEnded();
   });
   protected readonly phoneReady = computed(() => this.phone.registration() === 'registered');
   protected readonly canInvite = computed(() => this.owner() && this.phoneReady());

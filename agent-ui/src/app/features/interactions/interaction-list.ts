@@ -4,6 +4,7 @@ import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import { ChatStore } from '../../core/chat';
 import { Softphone, type PhoneCall } from '../../core/softphone';
+import { CallInvites } from '../../core/call-invites';
 import { WorkStore, type InteractionPayload } from '../../core/work';
 
 /** Every open interaction of every channel, oldest first; the selected one fills the detail. */
@@ -11,12 +12,12 @@ import { WorkStore, type InteractionPayload } from '../../core/work';
   selector: 'sb-interaction-list',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <h2>{{ t('work.title') }} <span class="count">{{ work.interactions().length + phone.calls().length }}</span></h2>
-    @if (work.interactions().length === 0 && phone.calls().length === 0) {
+    <h2>{{ t('work.title') }} <span class="count">{{ work.interactions().length + calls().length }}</span></h2>
+    @if (work.interactions().length === 0 && calls().length === 0) {
       <p class="muted">{{ t('work.empty') }}</p>
     }
     <ul role="listbox" [attr.aria-label]="t('work.title')">
-      @for (c of phone.calls(); track c.id) {
+      @for (c of calls(); track c.id) {
         <li role="option" [attr.aria-selected]="c.id === selected()" [class.selected]="c.id === selected()" [class.ringing]="c.state === 'ringing'"
           (click)="select.emit(c.id)" (keydown.enter)="select.emit(c.id)" tabindex="0" data-test="call" [attr.data-call]="c.id">
           <span class="channel phone">{{ t('channel.phone') }}</span>
@@ -60,6 +61,8 @@ import { WorkStore, type InteractionPayload } from '../../core/work';
 export class InteractionList {
   protected readonly work = inject(WorkStore);
   protected readonly phone = inject(Softphone);
+  /** Calls from a chat's video invitation are shown in the chat, not here. */
+  protected readonly calls = inject(CallInvites).ownCalls;
   protected readonly chat = inject(ChatStore);
   private readonly clock = inject(Clock);
   protected readonly t = inject(I18n).t;

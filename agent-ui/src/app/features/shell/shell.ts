@@ -18,6 +18,7 @@ import { ConnectionIndicator } from './connection-indicator';
 import { LanguagePicker } from './language-picker';
 import { ShortcutsHelp } from './shortcuts-help';
 import { Softphone } from '../../core/softphone';
+import { CallInvites } from '../../core/call-invites';
 import { ChatStore } from '../../core/chat';
 import { CallPanel } from '../softphone/call-panel';
 import { PhoneStatus } from '../softphone/phone-status';
@@ -42,6 +43,8 @@ export class Shell {
   protected readonly picked = signal<string | null>(null);
   /** The picked interaction while it is open, else the oldest: the detail is never empty for nothing. */
   private readonly phone = inject(Softphone);
+  /** Created with the shell: invitation calls must be recognised (and answered) on any screen. */
+  private readonly invites = inject(CallInvites);
   /** Created with the shell, so chat lines and unread counts are kept for every chat, shown or not. */
   private readonly chat = inject(ChatStore);
   protected readonly selected = computed(() => {
@@ -91,8 +94,16 @@ export class Shell {
       const shown = this.selectedCall() ?? this.selected();
       if (shown && !untracked(this.opened).includes(shown)) this.opened.update((o) => [...o, shown]);
     });
+    // The visitor joined a video call the agent offered: its chat comes forward, wherever the agent is.
     effect(() => {
-      const fresh = this.phone.calls().find((c) => (c.state === 'ringing' || c.state === 'dialing') && !this.broughtForward.has(c.id));
+      const joined = this.phone.calls().find((c) => c.state !== 'ended' && this.invites.chatCalls().has(c.id) && !this.broughtForward.has(c.id));
+      const invite = joined?.inviteId ? this.invites.get(joined.inviteId) : undefined;
+      if (!joined || !invite) return;
+      this.broughtForward.add(joined.id);
+      untracked(() => this.openWork(invite.interactionId));
+    });
+    effect(() => {
+      const fresh = this.invites.ownCalls().find((c) => (c.state === 'ringing' || c.state === 'dialing') && !this.broughtForward.has(c.id));
       if (!fresh) return;
       this.broughtForward.add(fresh.id);
       untracked(() => this.picked.set(fresh.id));

@@ -1,0 +1,95 @@
+// A video call started from a chat: the agent clicks Video call, the visitor (the widget API, then
+// a sip.js phone in Node as the widget's call) joins the invitation, and the call rings the
+// agent's JsSIP softphone with the invitation's id. The desktop answers it by itself, because the
+// agent asked for it, and shows it inside the chat's tab rather than as a separate call.
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+
+const { startChat, widget } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const { freePort, rtpengineRelay } = await import(path.join(REPO, 'sip/dist/test/support/services.js'));
+const { softphone, waitForState } = await import(path.join(REPO, 'sip/dist/test/support/softphone.js'));
+const { SessionState } = await import('sip.js');
+
+const AGENT = { username: 'viola', password: 'correct-horse-battery', name: 'Viola Russo', extension: '241' };
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine, the visitor as sip.js)', function () {
+  this.timeout(90_000);
+  let server: E2eServer;
+  let browser: Browser;
+  let page: Page;
+  const phones: { stop(): Promise<void> }[] = [];
+  const errors: string[] = [];
+
+  before(async () => {
+    await rtpengineRelay();
+    const sipPort = await freePort();
+    server = await startServer({
+      ...alwaysOpen(),
+      'switchboard.yaml:sip.enabled': true,
+      'switchboard.yaml:sip.udpPort': sipPort,
+      'switchboard.yaml:sip.tcpPort': sipPort,
+      'switchboard.yaml:sip.wsPort': await freePort(),
+      // The trunk answers nowhere: an invitation's call must never need the PBX.
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+    });
+    const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
+    const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent', skills: [{ skill: 'english', level: 8 }] }, admin);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    browser = await launchChromium();
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 }, permissions: ['microphone', 'camera'] });
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+    await page.goto(server.url + '/login');
+    await page.getByLabel('Username').fill(AGENT.username);
+    await page.getByLabel('Password').fill(AGENT.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await page.locator('[data-test=phone-registration].registered').waitFor({ timeout: 20_000 });
+    await page.locator('[data-test=state-current]').click();
+    await page.locator('[data-test=set-available]').click();
+    await page.locator('[data-test=state-current][data-state=available]').waitFor();
+  });
+  after(async () => {
+    for (const p of phones) await p.stop().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    await dropTestDatabase();
+  });
+  afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));
+
+  it('invites the visitor, answers their call by itself and shows it in the chat’s tab; the chat stays open after it', async () => {
+    const visitor: { interactionId: string; token: string; socket: { next(p: (m: Msg) => boolean, t?: number): Promise<Msg> } } = await startChat(server.url);
+    await page.locator('[data-test=offer]').getByRole('button', { name: 'Accept' }).click();
+    await page.locator('[data-test=chat-log]').waitFor();
+
+    await page.locator('[data-test=video-call]').click();
+    const shown = await visitor.socket.next((m) => m.type === 'call.invite' && m.invite.state === 'pending');
+    expect(shown.invite.video).to.equal(true);
+    await page.locator('[data-test=call-invite][data-state=pending]').waitFor();
+
+    const r = await widget(server.url, 'POST', '/calls', { interactionId: visitor.interactionId, inviteId: shown.invite.inviteId, video: true }, visitor.token);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const caller = await softphone({ wsPort: Number(new URL(r.body.sip.wsUrl).port), username: r.body.sip.username, password: r.body.sip.password, user: 'visitor', video: true });
+    phones.push(caller);
+    const session = await caller.call(r.body.sip.target);
+    // Nobody clicks Answer: the desktop knows this call is the one it asked for.
+    await waitForState(session, SessionState.Established, 20_000);
+
+    const call = page.locator('[data-test=chat-call][data-state=connected]');
+    await call.waitFor();
+    await call.locator('[data-test=remote-video]').waitFor();
+    // Inside the chat's tab: the chat is still what is on screen, with its composer.
+    await page.locator('[data-test=chat-input]').waitFor();
+    expect(await page.locator('[data-test=interaction-detail] [data-test=chat-call]').count()).to.equal(1);
+    await page.screenshot({ path: screenshotPath('video-call') });
+
+    await session.bye();
+    await call.waitFor({ state: 'detached' });
+    await page.locator('[data-test=video-call]').waitFor();
+    await page.locator('[data-test=chat-input]').waitFor();
+  });
+});
