@@ -115,6 +115,34 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'declined');
   });
 
+  it('tells a visitor whose devices cannot be opened, places no call, and keeps the invitation on offer', async () => {
+    const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
+    await frameHandle.evaluate(() => {
+      const md = navigator.mediaDevices as any;
+      md.realGetUserMedia = md.getUserMedia;
+      md.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    const posted: string[] = [];
+    const track = (r: { method(): string; url(): string }) => void (r.method() === 'POST' && /\/calls$/.test(r.url()) && posted.push(r.url()));
+    page.on('request', track);
+    try {
+      const sent = await invite(true);
+      await frame.getByRole('button', { name: 'Join' }).click();
+      await frame.getByText('Allow access to your microphone (and camera) to call us.').waitFor();
+      expect(posted).to.deep.equal([]);
+      await frame.getByRole('button', { name: 'Back' }).click();
+      await frame.getByRole('button', { name: 'Decline' }).click();
+      await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'declined');
+      expect(posted).to.deep.equal([]);
+    } finally {
+      page.off('request', track);
+      await frameHandle.evaluate(() => {
+        const md = navigator.mediaDevices as any;
+        md.getUserMedia = md.realGetUserMedia;
+      });
+    }
+  });
+
   it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {
     const sent = await invite(true);
     await frame.getByRole('button', { name: 'Join' }).click();
@@ -147,6 +175,8 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     // Back to the chat, which went on without the call.
     await frame.getByRole('button', { name: 'Home' }).click();
     await frame.getByLabel('Type a message').waitFor();
+    // The invitation was answered: it is gone from the chat.
+    expect(await frame.locator('.sb-invite').count()).to.equal(0);
     expect(await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).count()).to.equal(1);
     expect(dialogs).to.deep.equal([]);
   });

@@ -171,7 +171,10 @@ class CallFlow {
     try {
       await this.open();
     } catch {
-      return void this.devices();
+      // Not the device chooser: that path ends in a queue call, and this call is the agent's.
+      const app = this.app;
+      app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t(this.video ? 'video' : 'call')), h('p', { class: 'sb-warn' }, t('noDevices')), h('div', { class: 'sb-row' }, h('button', { type: 'button', class: 'sb-primary', onclick: () => void this.join(request) }, t('retry')), h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('back')))));
+      return;
     }
     await this.place(request, true);
   }

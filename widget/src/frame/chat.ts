@@ -312,8 +312,9 @@ export class ChatView {
       this.dropInvite(null);
       const textId = `sb-invite-${inv.inviteId.slice(0, 8)}`;
       const name = inv.agentName ?? t('agent');
+      // Join keeps the card: the server's "accepted" takes it away, and a visitor who could not
+      // open their devices finds it again on the way back.
       const join = h('button', { type: 'button', class: 'sb-primary sb-invite-join', 'aria-describedby': textId, onclick: () => {
-        this.dropInvite(null);
         void import('./call').then((c) => c.joinInvite(this.app, inv, s.token), (err: unknown) => this.app.shell.error(this.app.shell.failure(err)));
       } }, t('join'));
       const decline = h('button', { type: 'button', class: 'sb-secondary sb-invite-decline', 'aria-describedby': textId, onclick: () => {
