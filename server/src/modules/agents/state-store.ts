@@ -14,7 +14,8 @@ export interface AgentStatus {
 }
 
 const iso = (ms: number | string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
-const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: c.state, reason: c.reason, since: c.since, wrapUpUntil: iso(c.wrapUntil) });
+// The scripts hand an absent reason over as '' or null; the status always says null.
+const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, since: c.since, wrapUpUntil: iso(c.wrapUntil) });
 
 /**
  * An agent's current state lives in Redis, shared by every instance; each change is also written
@@ -55,7 +56,7 @@ export class AgentStateStore {
   /** Writes and announces changes the routing scripts made (busy, wrap-up, RONA...). */
   async record(changes: StateChange[]): Promise<void> {
     if (!changes.length) return;
-    await this.db.getRepository(AgentStateChange).insert(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason, at: new Date(c.since) })));
+    await this.db.getRepository(AgentStateChange).insert(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, at: new Date(c.since) })));
     for (const c of changes) await this.bus.publish({ type: 'agent.state', ...toStatus(c) });
   }
 }

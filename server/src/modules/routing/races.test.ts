@@ -7,6 +7,7 @@ import { makeConfigDir, setYaml } from '../../test/config.js';
 import { spawnServer } from '../../test/server.js';
 import { loadConfig } from '../../config/load.js';
 import { createDataSource } from '../../db/data-source.js';
+import { createRedis } from '../../redis.js';
 import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, openQueues, setState, uniquePrefix, type TestAgent } from './testing.js';
@@ -148,5 +149,40 @@ describe('routing: two server instances', function () {
     expect((await api(b.url, 'GET', `/api/agents/${holder.id}/state`, undefined, holder.token)).body.state).to.equal('rona');
     const again = await nextOffer(next, 5000);
     expect(again.interactionId).to.equal(r.interaction.id);
+  });
+
+  it('rebuilds a lost routing state with both instances busy: nothing held twice, nobody over capacity, new work queued', async () => {
+    // The previous test killed a: a new process takes its place.
+    a = await spawnServer(dir);
+    type View = { agentId: string; load: Record<string, number>; capacity: Record<string, number>; pendingOfferId: string | null; interactions: string[] };
+    const view = async (url: string): Promise<View[]> => (await api(url, 'GET', '/api/routing/agents', undefined, admin)).body.agents;
+    const before = await view(a.url);
+    const held = before.flatMap((v) => v.interactions.map((id) => [id, v.agentId] as const));
+    expect(held.length).to.be.greaterThan(10);
+    const redis = createRedis(loadConfig(dir).main.redis);
+    await redis.client.connect();
+    try {
+      await redis.client.del(...(await redis.client.keys(redis.key('') + 'routing:*')));
+      // New work reaches both instances while they find out.
+      const created = await Promise.all(Array.from({ length: 6 }, (_, n) => createInteraction(n % 2 ? a.url : b.url, admin, { channel: 'callback', queueId: QUEUE.callback })));
+      expect(created.map((c) => c.outcome)).to.deep.equal(Array(6).fill('queued'));
+      for (let n = 0; n < 100 && !(await redis.client.exists(redis.key('routing', 'built'))); n++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await redis.close();
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // let both instances' sweeps offer what they can
+    const after = await view(b.url);
+    const owners = new Map<string, string>();
+    for (const v of after) {
+      for (const id of v.interactions) {
+        expect(owners.has(id), `${id} held twice`).to.equal(false);
+        owners.set(id, v.agentId);
+      }
+      expect(v.load.total ?? 0).to.equal(v.interactions.length + (v.pendingOfferId ? 1 : 0));
+      expect(v.load.total ?? 0).to.be.at.most(v.capacity.total!);
+    }
+    for (const [id, agentId] of held) expect(owners.get(id), id).to.equal(agentId);
+    const pending = await db.getRepository(Offer).createQueryBuilder('o').select('o.interactionId', 'id').addSelect('COUNT(*)', 'n').where("o.state = 'pending'").groupBy('o.interactionId').getRawMany();
+    expect(pending.filter((p: { n: string }) => Number(p.n) > 1)).to.deep.equal([]);
   });
 });
