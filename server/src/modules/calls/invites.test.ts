@@ -141,12 +141,17 @@ describe('calls: invitations from a chat', function () {
     expect(await command(v.socket, { type: 'call.invite', interactionId: v.interactionId, video: true })).to.include({ type: 'error', code: 'invalid_command' });
     expect(await command(v.socket, { type: 'call.invite.decline', inviteId: 42 })).to.include({ type: 'error', code: 'invalid_command' });
 
+    // An invitation on offer when the chat ends goes with it, on both sides.
+    const open = await invite(a, v);
     // Once the chat is over, nobody invites into it.
     await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    const gone = await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.inviteId === open.inviteId && m.invite.state === 'cancelled');
+    expect(gone.invite.reason).to.equal('The chat ended.');
+    await v.socket.next((m) => m.type === 'call.invite' && m.invite.inviteId === open.inviteId && m.invite.state === 'cancelled');
     const closed = await command(a.socket, { type: 'call.invite', interactionId: v.interactionId, video: true });
     expect(closed.type).to.equal('error');
     expect(['not_yours', 'chat_closed']).to.include(closed.code);
-    expect(v.socket.messages.filter((m) => m.type === 'call.invite')).to.deep.equal([]);
+    expect(v.socket.messages.filter((m) => m.type === 'call.invite' && m.invite.inviteId !== open.inviteId)).to.deep.equal([]);
   });
 
   it("tells an agent without extension or connected softphone why the visitor cannot be invited", async () => {

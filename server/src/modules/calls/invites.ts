@@ -156,6 +156,16 @@ export class CallInvites {
     return r?.state === 'pending' && r.interactionId === interactionId ? CallInvites.payload(r) : null;
   }
 
+  /** The chat ended: an invitation still on offer goes with it (whichever instance hears it first). */
+  async chatEnded(interactionId: string): Promise<void> {
+    const id = await this.s.redis.client.get(this.openKey(interactionId));
+    const r = id ? await this.get(id) : null;
+    if (r?.state !== 'pending') return;
+    await this.move(r, 'pending', 'cancelled', 'The chat ended.').catch((err: unknown) => {
+      if (!(err instanceof HttpError)) throw err;
+    });
+  }
+
   /** The agent's `call.invite.cancel`: the inviting agent only, while the visitor has not answered. */
   async cancel(p: Principal, inviteId: string): Promise<CallInvitePayload> {
     const r = await this.get(inviteId);

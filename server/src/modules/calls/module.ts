@@ -136,7 +136,14 @@ function registerInvites(s: Services, hub: RealtimeHub): () => void {
     await inv.decline(conn.subscriptions, cmd.inviteId);
     return { type: 'ok' };
   });
+  // The chat module tells the visitor's sockets, on the bus, that the chat ended.
+  const off = s.bus.on((e) => {
+    if (e.type === 'visitor.push' && e.message.type === 'chat.ended') {
+      inv.chatEnded(e.interactionId).catch((err: unknown) => s.log.warn({ err, interactionId: e.interactionId }, 'could not withdraw a call invitation'));
+    }
+  });
   return () => {
+    off();
     inv.close();
     if (invitesRunning === inv) invitesRunning = undefined;
   };
