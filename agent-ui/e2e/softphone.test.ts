@@ -93,11 +93,12 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     const pbx = run(sipp({ scenario: ours('uac-pbx-calls-agent-who-hangs-up-expect-200.xml'), port: await freePort(), remote: `127.0.0.1:${sipPort}`, timeoutS: 60, extra: ['-rtp_echo', '-mp', String(await freePort())] }));
     const row = page.locator('[data-test=call]');
     await row.waitFor({ timeout: 20_000 });
-    // The SIP engine passes the PBX caller's number on (not yet its display name or X- headers).
-    expect(await row.locator('.name').textContent()).to.equal('+390212345');
+    // The SIP engine passes the PBX caller's display name on, and the number beside it.
+    expect(await row.locator('.name').textContent()).to.equal('Maria Rossi');
     expect(await row.locator('.state').textContent()).to.equal('Ringing');
     await callPanel().and(page.locator('[data-call-state=ringing]')).waitFor();
-    expect(await callPanel().locator('h2').textContent()).to.equal('+390212345');
+    expect(await callPanel().locator('h2').textContent()).to.equal('Maria Rossi');
+    expect(await callPanel().textContent()).to.contain('+390212345');
     expect(await callPanel().locator('.channel').textContent()).to.equal('Phone · Incoming call');
     await page.screenshot({ path: screenshotPath('incoming-call') });
 
@@ -143,7 +144,8 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
 
     await page.locator('[data-test=keypad-toggle]').click();
     await page.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: '5', exact: true }).click();
-    expect(await page.locator('[data-test=dtmf-sent]').textContent()).to.equal('5');
+    // The screen updates after the click returns: wait for it rather than read it at once.
+    await page.locator('[data-test=dtmf-sent]', { hasText: /^5$/ }).waitFor();
 
     await page.locator('[data-test=transfer-toggle]').click();
     await page.locator('[data-test=transfer-target]').fill('8000');
