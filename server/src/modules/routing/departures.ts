@@ -67,4 +67,24 @@ export class Departures {
     await this.routing.routeAgents(r.freed.filter((a) => a !== agentId));
     return status;
   }
+
+  /**
+   * A call ended: a phone or video interaction the routing engine holds is closed by the system
+   * (e.g. the one an agent kept when logging out mid-call). Every instance hears the call's end;
+   * the close script lets one of them do it.
+   */
+  async callEnded(interactionId: string): Promise<void> {
+    const live = await this.d.engine.interactionLive(interactionId);
+    if ((live.state !== 'assigned' && live.state !== 'conference') || (live.channel !== 'phone' && live.channel !== 'video')) return;
+    await this.routing.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
+      if (err.status !== 409) throw err;
+    });
+  }
+
+  /** Agents in a logged-in state none of whose sessions is left (they expired): they leave. */
+  async leaveWithoutSession(): Promise<void> {
+    for (const a of await this.d.engine.online()) {
+      if (!(await this.d.agents.hasSession(a))) await this.leave(a, 'session-expired');
+    }
+  }
 }

@@ -81,24 +81,14 @@ export class RoutingService {
     return this.departures.leave(agentId, why);
   }
 
-  /**
-   * A call ended: a phone or video interaction the routing engine holds is closed by the system
-   * (e.g. the one an agent kept when logging out mid-call). Every instance hears the call's end;
-   * the close script lets one of them do it.
-   */
-  async callEnded(interactionId: string): Promise<void> {
-    const live = await this.d.engine.interactionLive(interactionId);
-    if ((live.state !== 'assigned' && live.state !== 'conference') || (live.channel !== 'phone' && live.channel !== 'video')) return;
-    await this.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
-      if (err.status !== 409) throw err;
-    });
+  /** A call ended: the phone or video interaction it belonged to closes (see Departures). */
+  callEnded(interactionId: string): Promise<void> {
+    return this.departures.callEnded(interactionId);
   }
 
   /** Agents in a logged-in state none of whose sessions is left (expired): they leave. */
-  async leaveWithoutSession(): Promise<void> {
-    for (const a of await this.d.engine.online()) {
-      if (!(await this.d.agents.hasSession(a))) await this.leave(a, 'session-expired');
-    }
+  leaveWithoutSession(): Promise<void> {
+    return this.departures.leaveWithoutSession();
   }
 
   /** Per queue: open now, agents who could take one more now, agents logged in, waiting. */
