@@ -15,6 +15,7 @@ import { CallSession, type LegTarget } from './call-session.js';
 import { CallEvents, type CallRecorder } from './recorder.js';
 import { Registrar } from './registrar.js';
 import { originate, type OriginateRequest } from './originate.js';
+import { ALL_X_HEADERS, callerName, passedHeaders } from './caller-identity.js';
 
 export interface ContextHeaderNames {
   interactionId: string;
@@ -48,6 +49,12 @@ export interface TrunkConfig {
   contextHeaders?: Partial<ContextHeaderNames>;
   /** Sources trusted without digest (default: the trunk host). */
   trustedAddresses?: string[];
+  /**
+   * Headers of the PBX's INVITE passed on to the agent's softphone when the PBX calls an
+   * extension: names, and `X-*` for every X- header (default `['X-*']`). Values are cleaned and
+   * bounded (`caller-identity.ts`).
+   */
+  inboundHeaders?: string[];
 }
 
 /** The interaction a call belongs to, as the PBX and the agent desktop see it. */
@@ -215,8 +222,22 @@ export class CallControl {
           res.send(480, 'Temporarily Unavailable');
           return;
         }
-        const session = this.newSession(req.get('x-interaction-id'));
-        await session.bridge(req, res, 'rtp', { uri: binding.contact, target: binding.flow, profile: 'webrtc', from: req.from.uri, to: `sip:${binding.extension}@${this.domain}` });
+        // The softphone shows who is calling: the caller's name and number (From), and the
+        // PBX's X- headers (queue, caller data, Switchboard's context when the PBX hands a
+        // widget call on).
+        const interactionId = req.get(this.headerNames.interactionId);
+        const name = callerName(req.msg);
+        const session = this.newSession(interactionId && /^[A-Za-z0-9._:-]{1,64}$/.test(interactionId) ? interactionId : undefined);
+        await session.bridge(req, res, 'rtp', {
+          uri: binding.contact,
+          target: binding.flow,
+          profile: 'webrtc',
+          // A URI the parser accepted has no spaces, quotes or brackets; only its size is left to bound.
+          from: req.from.uri.length <= 256 ? req.from.uri : 'sip:anonymous@anonymous.invalid',
+          ...(name ? { fromName: name } : {}),
+          to: `sip:${binding.extension}@${this.domain}`,
+          headers: passedHeaders(req.msg, this.opts.trunk.inboundHeaders ?? [ALL_X_HEADERS]),
+        });
         return;
       }
     }

@@ -5,10 +5,12 @@ import { expect } from 'chai';
 import dgram from 'node:dgram';
 import { SessionState, UserAgent } from 'sip.js';
 import JsSIP from 'jssip';
+import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js';
 import type { RtpEngineRelay } from '../media/relay.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippResult, type SippProcess } from './support/services.js';
 import { AGENT, CONTEXT, WIDGET_TOKEN, startHarness, type Harness } from './support/harness.js';
 import { softphone, waitForState, type Softphone } from './support/softphone.js';
+import { finalResponse, statusOf, udpClient } from './support/raw.js';
 
 function ok(r: SippResult, who: string): void {
   expect(r.code, `${who} sipp failed:\n${r.stderr.slice(-1500)}`).to.equal(0);
@@ -184,6 +186,91 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     }
     for (let i = 0; i < 100 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(h.cc.registrar.size, 'binding dropped after JsSIP unregistered').to.equal(0);
+  });
+
+  /**
+   * A registered JsSIP phone (the agent desktop's library) that declines every call with 486 and
+   * hands over what it saw. JsSIP takes an INVITE only where WebRTC exists; the phone declines
+   * before any media, so the RTCPeerConnection it checks for is never constructed.
+   */
+  async function decliningJssipPhone(wsPort: number): Promise<{ nextCall: Promise<IncomingRTCSessionEvent>; stop(): void }> {
+    const g = globalThis as { window?: unknown };
+    const hadWindow = 'window' in g;
+    const previous = g.window;
+    g.window = { RTCPeerConnection: class { constructor() { throw new Error('no WebRTC in Node'); } } };
+    const ua = new JsSIP.UA({ sockets: [new JsSIP.WebSocketInterface(`ws://127.0.0.1:${wsPort}`)], uri: 'sip:alice@switchboard.test', authorization_user: AGENT.username, password: AGENT.password, register: false });
+    const stop = (): void => {
+      ua.stop();
+      if (hadWindow) g.window = previous;
+      else delete g.window;
+    };
+    const nextCall = new Promise<IncomingRTCSessionEvent>((resolve) => {
+      ua.on('newRTCSession', (e: RTCSessionEvent) => {
+        if (e.originator !== 'remote') return;
+        resolve(e);
+        e.session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+      });
+    });
+    const registered = await new Promise<string>((resolve) => {
+      ua.on('registered', () => resolve('registered'));
+      ua.on('registrationFailed', (e: { cause?: string }) => resolve(`failed: ${e.cause}`));
+      ua.on('connected', () => ua.register());
+      ua.start();
+    });
+    if (registered !== 'registered') {
+      stop();
+      throw new Error(`JsSIP phone not registered: ${registered}`);
+    }
+    return { nextCall, stop };
+  }
+
+  it("shows the PBX caller's name, number and X- headers on a JsSIP softphone (sipp PBX)", async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay, trunk: { trustedAddresses: ['127.0.0.1'] } });
+    const jssip = await decliningJssipPhone(h.wsPort);
+    try {
+      const caller = sipp({ scenario: 'uac-pbx-calls-extension-identity-expect-486.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}` });
+      procs.push(caller);
+      const got = await jssip.nextCall;
+      ok(await caller.done, 'PBX calling 201 (expects the 486 the phone sent, with its cause)');
+      expect(got.session.remote_identity.display_name).to.equal('Ada Lovelace');
+      expect(got.session.remote_identity.uri.user).to.equal('+390212345');
+      expect(got.request.getHeader('X-Switchboard-Interaction')).to.equal('int-42');
+      expect(got.request.getHeader('X-Queue')).to.equal('sales');
+      expect(got.request.hasHeader('X-Long'), 'an over-long value').to.equal(false);
+      expect(got.request.hasHeader('Organization'), 'a non-X header').to.equal(false);
+    } finally {
+      jssip.stop();
+    }
+  });
+
+  it('lets no caller text from the PBX add a header line on the softphone leg (bare CR, bare LF, folding)', async () => {
+    const pbxPort = await freePort();
+    h = await startHarness({ pbxPort, relay, trunk: { trustedAddresses: ['127.0.0.1'] } });
+    const jssip = await decliningJssipPhone(h.wsPort);
+    const pbxSide = await udpClient(h.sipPort);
+    try {
+      const sdp = ['v=0', 'o=pbx 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+      const head = ['INVITE sip:201@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKinj1;rport', 'From: "Eve\rInjected: 1" <sip:+3902@127.0.0.1>;tag=inj',
+        'To: <sip:201@127.0.0.1>', 'Call-ID: inject-1@127.0.0.1', 'CSeq: 1 INVITE', 'Contact: <sip:pbx@127.0.0.1:9>', 'Max-Forwards: 70',
+        'X-Cr: a\rInjected: 2', 'X-Lf: b\nInjected: 3', 'X-Folded: part1\r\n  part2', 'Content-Type: application/sdp', `Content-Length: ${sdp.length}`];
+      pbxSide.send(`${head.join('\r\n')}\r\n\r\n${sdp}`);
+      const got = await jssip.nextCall;
+      const final = await finalResponse(pbxSide);
+      expect(statusOf(final)).to.equal(486);
+      pbxSide.send(['ACK sip:201@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKinj1;rport', 'From: <sip:+3902@127.0.0.1>;tag=inj',
+        `To: ${/^To: (.*)$/m.exec(final)?.[1] ?? ''}`, 'Call-ID: inject-1@127.0.0.1', 'CSeq: 1 ACK', 'Content-Length: 0', '', ''].join('\r\n'));
+      const raw = (got.request as unknown as { data: string }).data;
+      expect(raw.split('\r\n').filter((l) => /^Injected/i.test(l)), 'header lines made of caller text').to.deep.equal([]);
+      expect(raw, 'line ends on the softphone leg').not.to.match(/[^\r]\n|\r[^\n]/);
+      expect(got.request.getHeader('X-Cr')).to.equal('a Injected: 2');
+      expect(got.request.getHeader('X-Lf')).to.equal('b Injected: 3');
+      expect(got.request.getHeader('X-Folded')).to.equal('part1 part2');
+      expect(got.session.remote_identity.display_name).to.equal('Eve Injected: 1');
+    } finally {
+      pbxSide.close();
+      jssip.stop();
+    }
   });
 
   it('drops the binding when the softphone disconnects, so PBX calls get 480', async () => {
