@@ -140,8 +140,8 @@ describe('routing: agents leaving with work in hand', () => {
     expect(await stateOf(t.url, b)).to.equal('available');
   });
 
-  it('leaves a phone interaction with a live call to its agent until the call ends', async () => {
-    await start();
+  it('leaves a phone interaction with a live call to its agent until the call ends, then frees the slot without wrap-up', async () => {
+    await start({ 'queues.yaml:queues.1.wrapUpSeconds': 20 });
     const a = await makeAgent(t.url, admin);
     const id = await assign(a, 'phone');
     await t.sb.services.db.getRepository(Call).insert({ id: newId(), interactionId: id, kind: 'widget', video: false, trunkId: null, setupAt: new Date(), answeredAt: new Date(), endedAt: null, endCause: null });

@@ -205,8 +205,12 @@ elseif i.state == 'assigned' or i.state == 'conference' then
   end
   redis.call('SREM', intskey(i.owner), iid)
   -- An owner who logged out during a call has no after-work to do here.
-  local ownerState = redis.call('HGET', skey(i.owner), 'state')
-  if wrapMs > 0 and not empty(ownerState) and ownerState ~= 'logged-out' then
+  local wrap = wrapMs > 0
+  if wrap then
+    local ownerState = redis.call('HGET', skey(i.owner), 'state')
+    wrap = not empty(ownerState) and ownerState ~= 'logged-out'
+  end
+  if wrap then
     local member = i.owner..'|'..iid..'|'..i.channel
     redis.call('ZADD', WRAP, NOW + wrapMs, member)
     redis.call('SADD', akey(i.owner)..':wrap', member)
