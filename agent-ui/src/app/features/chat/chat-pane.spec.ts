@@ -1,0 +1,53 @@
+import { TestBed } from '@angular/core/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { AgentCommand, ChatMessagePayload } from '@switchboard/protocol';
+import { AgentSocket } from '../../core/agent-socket';
+import { ChatPane } from './chat-pane';
+import { setUp, settle, signIn } from '../../testing/helpers';
+
+const visitorLine: ChatMessagePayload = {
+  id: 'm1', interactionId: 'i1', authorKind: 'visitor', authorName: 'Mario', body: 'Hello?', clientMessageId: 'c1', deliveryState: 'sent', attachments: [], createdAt: new Date().toISOString(),
+};
+
+describe('ChatPane', () => {
+  let http: HttpTestingController;
+  let sent: AgentCommand[];
+
+  beforeEach(() => {
+    http = setUp();
+    signIn();
+    sent = [];
+    vi.spyOn(TestBed.inject(AgentSocket), 'send').mockImplementation((cmd) => {
+      sent.push(cmd);
+      return true;
+    });
+  });
+
+  async function render(monitoring: boolean): Promise<HTMLElement> {
+    const fixture = TestBed.createComponent(ChatPane);
+    fixture.componentRef.setInput('interactionId', 'i1');
+    fixture.componentRef.setInput('monitoring', monitoring);
+    await fixture.whenStable();
+    http.expectOne('/api/chats/i1/messages').flush({ messages: [visitorLine] });
+    await settle();
+    await fixture.whenStable();
+    return fixture.nativeElement as HTMLElement;
+  }
+
+  it('confirms the visitor’s lines it shows to the agent of the chat', async () => {
+    await render(false);
+    expect(sent).toContainEqual({ type: 'chat.received', interactionId: 'i1', messageIds: ['m1'] });
+  });
+
+  it('monitoring, tells the visitor nothing: no receipts, no typing, and what is written is a note', async () => {
+    const el = await render(true);
+    expect(el.querySelector('[data-test=mode-reply]')).toBeNull();
+    expect(el.querySelector('[data-test=attach]')).toBeNull();
+    const box = el.querySelector<HTMLTextAreaElement>('[data-test=chat-input]')!;
+    box.value = 'Offer the voucher';
+    box.dispatchEvent(new Event('input'));
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    expect(sent.map((c) => c.type)).toEqual(['chat.note']);
+    expect(sent[0]).toMatchObject({ type: 'chat.note', interactionId: 'i1', body: 'Offer the voucher' });
+  });
+});
