@@ -81,7 +81,12 @@ export const routingModule: ServerModule = {
       await s.routing.refreshProfiles();
       await s.routing.dispatch();
     };
-    if (!(await s.routing.rebuilder.ensure(30_000))) s.log.warn('routing state still missing after 30 s; the sweep keeps trying to rebuild it');
+    // A failed rebuild must not keep the server down: the sweep tries again every 250 ms.
+    const ready = await s.routing.rebuilder.ensure(30_000).catch((err) => {
+      s.log.error({ err }, 'rebuilding the routing state failed');
+      return false;
+    });
+    if (!ready) s.log.warn('routing state still missing; the sweep keeps trying to rebuild it');
     await sync();
     const off = s.bus.on((e) => {
       // Only the instance that reloaded syncs, so an instance still on the old files cannot undo it.
