@@ -23,6 +23,8 @@ describe('startSipService', () => {
         'To: <sip:7000@127.0.0.1>', 'Call-ID: svc-1', 'CSeq: 1 INVITE', 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n'));
       expect(statusOf(await finalResponse(c))).to.equal(407);
       expect(svc.media.kind).to.equal('passthrough');
+      expect(svc.engine.dialogs.size, 'dialogs left over').to.equal(0);
+      expect(svc.calls.activeSessions.size, 'call sessions left over').to.equal(0);
     } finally {
       c.close();
       await svc.close();

@@ -191,6 +191,10 @@ describe('malformed and torture messages (RFC 4475) never take the engine down',
     await engine.listen();
   });
   after(() => engine.close());
+  // Nothing here may open a dialog; one left over would mean a bad message got further than 4xx.
+  afterEach(() => {
+    expect([...engine.dialogs.keys()], 'dialogs left over').to.deep.equal([]);
+  });
 
   const transports: Array<[string, () => Promise<Client>, boolean]> = [
     ['UDP', () => udpClient(sipPort), true],

@@ -41,6 +41,10 @@ describe('SIP over secure WebSocket (WSS)', () => {
     await engine.listen();
   });
   after(() => engine.close());
+  // Nothing here may open a dialog; one left over would mean a bad message got further than 4xx.
+  afterEach(() => {
+    expect([...engine.dialogs.keys()], 'dialogs left over').to.deep.equal([]);
+  });
 
   const options = (cseq: string): string => [
     'OPTIONS sip:switchboard@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/WSS abc.invalid;branch=z9hG4bKwss' + cseq.replace(/\W/g, ''), 'From: <sip:a@x.invalid>;tag=w1',
