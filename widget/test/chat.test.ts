@@ -310,8 +310,11 @@ describe('widget: a chat form with every kind of field', () => {
     await frame.getByRole('button', { name: 'Start chat' }).click();
     // The file went up once the chat existed, as the chat's first file.
     await frame.locator('.sb-line.sb-visitor .sb-files a', { hasText: 'notes.txt' }).waitFor({ timeout: 15000 });
+    // This tab's chat (the database holds other tests' chats too).
+    const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
+    const { interactionId } = await frameHandle.evaluate(() => JSON.parse(sessionStorage.getItem('switchboard.chat.example')!));
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const chats = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'chat', websiteId: 'example' } });
+    const chats = await sb.sb.services.db.getRepository(Interaction).find({ where: { id: interactionId, channel: 'chat' } });
     expect(chats).to.have.length(1);
     expect(chats[0].routingVariables).to.deep.include({ order: '4711', topic: 'product', urgency: 'high', reach: 'mail,phone' });
     const Attachment = await entity('Attachment', 'modules/chat/message.entity.js');
