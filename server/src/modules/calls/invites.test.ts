@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { SessionState } from 'sip.js';
-import { api, login, makeAgent, type TestAgent, type TestServer } from '../routing/testing.js';
+import { accept, api, login, makeAgent, nextOffer, type TestAgent, type TestServer } from '../routing/testing.js';
 import { command, openVisitor, startChat, startChatServer, takeChat, widget, type TestVisitor } from '../chat/testing.js';
 import { eventually } from '../../test/redis.js';
 import { Interaction } from '../interactions/interaction.entity.js';
@@ -251,5 +251,21 @@ describe('calls: invitations from a chat', function () {
     const failed = await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.state === 'failed');
     expect(failed.invite.reason).to.match(/phone is not connected/);
     await v.socket.next((m) => m.type === 'call.invite' && m.invite.state === 'failed');
+  });
+
+  it('refuses to ring an agent who left the chat since the invitation (transferred), telling both sides', async () => {
+    const { a } = await agentWithPhone();
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const sent = await invite(a, v);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    const moved = await command(a.socket, { type: 'interaction.transfer', interactionId: v.interactionId, toAgent: b.id });
+    expect(moved.type, JSON.stringify(moved)).to.not.equal('error');
+    const offer = await nextOffer(b, 10000);
+    expect((await accept(t.url, b, offer.offerId)).status).to.equal(200);
+    const r = await join(v, sent.inviteId);
+    expect([r.status, r.body.error.code]).to.deep.equal([409, 'agent_left']);
+    const failed = await a.socket.next((m) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'failed');
+    expect(failed.invite.reason).to.equal('The agent who sent the invitation has left the chat.');
   });
 });

@@ -191,6 +191,12 @@ export class CallInvites {
     if (!r || r.interactionId !== chat.id) throw gone();
     if (r.state !== 'pending') throw ended(r.state);
     if (!LIVE_STATES.includes(chat.state)) throw new HttpError(409, 'chat_closed', 'This chat has ended, and the invitation with it.');
+    // The chat may have been transferred since: the call must not ring an agent who left it.
+    const live = await this.s.routing.engine.interactionLive(chat.id);
+    if (live.owner !== r.agentId && live.conf !== r.agentId) {
+      await this.fail(r, 'The agent who sent the invitation has left the chat.');
+      throw new HttpError(409, 'agent_left', 'The agent who invited you is no longer in this chat. Ask in the chat for a new invitation.');
+    }
     const phone = await this.softphoneOf(r.agentId);
     if (phone === 'sip-down') throw new HttpError(503, 'calls_unavailable', 'Calls are not available right now. Try again later.');
     if (phone !== 'registered') {
