@@ -1,13 +1,16 @@
 // A video call started from a chat: the agent clicks Video call, the visitor (the widget API, then
 // a sip.js phone in Node as the widget's call) joins the invitation, and the call rings the
 // agent's JsSIP softphone with the invitation's id. The desktop answers it by itself, because the
-// agent asked for it, and shows it inside the chat's tab rather than as a separate call.
+// agent asked for it, and shows it inside the chat's tab rather than as a separate call. Then the
+// same with the real widget in a second browser: the visitor joins from the website, both sides
+// show the call connected, and audio flows both ways through rtpengine.
 import { expect } from 'chai';
+import http from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
 
-const { startChat, widget } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const { startChat, widget, ORIGIN } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
 const { freePort, rtpengineRelay } = await import(path.join(REPO, 'sip/dist/test/support/services.js'));
 const { softphone, waitForState } = await import(path.join(REPO, 'sip/dist/test/support/softphone.js'));
 const { SessionState } = await import('sip.js');
@@ -15,7 +18,7 @@ const { SessionState } = await import('sip.js');
 const AGENT = { username: 'viola', password: 'correct-horse-battery', name: 'Viola Russo', extension: '241' };
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine, the visitor as sip.js)', function () {
+describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; the visitor as sip.js, then the real widget)', function () {
   this.timeout(90_000);
   let server: E2eServer;
   let browser: Browser;
@@ -23,11 +26,18 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine, 
   const phones: { stop(): Promise<void> }[] = [];
   const errors: string[] = [];
 
+  let site: http.Server;
+  let siteOrigin: string;
+
   before(async () => {
     await rtpengineRelay();
     const sipPort = await freePort();
+    const sitePort = await freePort();
+    siteOrigin = `http://127.0.0.1:${sitePort}`;
     server = await startServer({
       ...alwaysOpen(),
+      // The real website's page, and the origin the widget-API visitor of the first test speaks from.
+      'websites/example.yaml:origins': [siteOrigin, ORIGIN],
       'switchboard.yaml:sip.enabled': true,
       'switchboard.yaml:sip.udpPort': sipPort,
       'switchboard.yaml:sip.tcpPort': sipPort,
@@ -35,6 +45,11 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine, 
       // The trunk answers nowhere: an invitation's call must never need the PBX.
       'trunks.yaml:trunks.0.optionsPingSeconds': 0,
     });
+    site = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><title>Shop</title><script src="${server.url}/widget/loader.js" data-switchboard-website="example" async></script></head><body><h1>Shop</h1></body></html>`);
+    });
+    await new Promise<void>((resolve) => site.listen(sitePort, '127.0.0.1', resolve));
     const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
     const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent', skills: [{ skill: 'english', level: 8 }] }, admin);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
@@ -57,6 +72,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine, 
     for (const p of phones) await p.stop().catch(() => undefined);
     await browser?.close();
     await server?.stop();
+    await new Promise((resolve) => site?.close(resolve));
     await dropTestDatabase();
   });
   afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));
@@ -91,5 +107,82 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine, 
     await call.waitFor({ state: 'detached' });
     await page.locator('[data-test=video-call]').waitFor();
     await page.locator('[data-test=chat-input]').waitFor();
+  });
+
+  it('rings the softphone from the real widget: both sides connected, audio both ways', async () => {
+    const context = await browser.newContext({ locale: 'en-GB', permissions: ['microphone', 'camera'] });
+    const visitorPage = await context.newPage();
+    visitorPage.on('pageerror', (e) => errors.push(`visitor: ${e.message}`));
+    // Every peer connection the widget makes, to read what it received.
+    await visitorPage.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const seen: RTCPeerConnection[] = [];
+      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
+      window.RTCPeerConnection = class extends Native {
+        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+          super(...args);
+          seen.push(this);
+        }
+      } as typeof RTCPeerConnection;
+    });
+    await visitorPage.goto(siteOrigin + '/');
+    await visitorPage.locator('[data-switchboard-widget] button').click();
+    const widget = visitorPage.frameLocator('[data-switchboard-widget] iframe');
+    await widget.getByRole('button', { name: 'Chat' }).click();
+    await widget.getByLabel('Name').fill('Grace Visitor');
+    await widget.getByLabel('Email').fill('grace@example.com');
+    await widget.getByLabel('I accept the privacy policy').check();
+    await widget.getByLabel('Where is my order?').check();
+    await widget.getByRole('button', { name: 'Start chat' }).click();
+    await page.locator('[data-test=offer]').getByRole('button', { name: 'Accept' }).click();
+    await widget.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+
+    await page.locator('[data-test=video-call]').click();
+    await widget.getByRole('button', { name: 'Join' }).click();
+    // No click on the desktop: the call is the one the agent offered.
+    const call = page.locator('[data-test=chat-call][data-state=connected]');
+    await call.waitFor({ timeout: 20_000 });
+    await widget.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+
+    // Visitor → agent: the fake microphone's beep is in the desktop's remote audio.
+    const peak = await page.evaluate(async () => {
+      const el = document.querySelector<HTMLMediaElement>('audio.sb-remote-audio')!;
+      const ctx = new AudioContext();
+      const analyser = ctx.createAnalyser();
+      ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
+      const buf = new Uint8Array(analyser.fftSize);
+      let max = 0;
+      for (let n = 0; n < 20; n++) {
+        await new Promise((r) => setTimeout(r, 100));
+        analyser.getByteTimeDomainData(buf);
+        for (const v of buf) max = Math.max(max, Math.abs(v - 128));
+      }
+      await ctx.close();
+      return max;
+    });
+    expect(peak, 'remote audio level on the desktop').to.be.greaterThan(5);
+    // Agent → visitor: the widget's connection receives audio packets.
+    const frame = visitorPage.frames().find((f) => f.url().includes('/widget/frame/'))!;
+    const received = async () =>
+      frame.evaluate(async () => {
+        let bytes = 0;
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
+          });
+        }
+        return bytes;
+      });
+    let bytes = await received();
+    for (let n = 0; n < 50 && bytes === 0; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      bytes = await received();
+    }
+    expect(bytes, 'audio bytes received by the widget').to.be.greaterThan(0);
+
+    await call.locator('[data-test=hang-up]').click();
+    await widget.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    await call.waitFor({ state: 'detached' });
+    await context.close();
   });
 });
