@@ -95,8 +95,14 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     // Focus goes back to the message box, not to the page's start.
     expect(await frame.locator('.sb-input').evaluate((el) => el === document.activeElement)).to.equal(true);
 
+    // While the visitor is writing, the invitation does not take the keyboard away.
+    await frame.getByLabel('Type a message').pressSequentially('I am typing');
     const second = await invite(false);
     await frame.locator('.sb-invite p', { hasText: 'invites you to a call.' }).waitFor();
+    await frame.getByLabel('Type a message').press(' ');
+    expect(await frame.locator('.sb-input').evaluate((el) => el === document.activeElement)).to.equal(true);
+    expect(await frame.getByLabel('Type a message').inputValue()).to.equal('I am typing ');
+    await frame.getByLabel('Type a message').fill('');
     const cancelled = await command(agent.socket, { type: 'call.invite.cancel', inviteId: second.inviteId });
     expect(cancelled.invite.state).to.equal('cancelled');
     await card.waitFor({ state: 'detached' });

@@ -324,7 +324,9 @@ export class ChatView {
       } }, t('decline'));
       this.inviteSlot.append(h('div', { class: 'sb-invite', role: 'group', 'aria-labelledby': textId }, h('p', { id: textId }, t(inv.video ? 'inviteVideo' : 'inviteCall', { name })), h('div', { class: 'sb-row' }, join, decline)));
       this.invite = { id: inv.inviteId, timer: setTimeout(() => this.dropInvite('inviteExpired'), left) };
-      if (this.inviteSlot.isConnected) join.focus();
+      // Focus goes to Join, unless the visitor is writing: a space or Enter meant for the message
+      // must not start their camera. The live region announces the invitation either way.
+      if (this.inviteSlot.isConnected && !this.input.value) join.focus();
       return;
     }
     if (this.invite?.id !== inv.inviteId) return;
