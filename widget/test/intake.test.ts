@@ -169,6 +169,7 @@ describe("widget: another website's look", () => {
       'websites/example.yaml:look.primaryColor': '#ffd33d',
       'websites/example.yaml:look.position': 'left',
       'websites/example.yaml:look.logoUrl': logo,
+      'websites/example.yaml:messages.welcome': { en: 'Hello! <b>How</b> can we help?', it: 'Ciao! Come possiamo aiutarti?' },
     });
     site = await hostSite(sb.url);
     browser = await launchChromium();
@@ -179,7 +180,7 @@ describe("widget: another website's look", () => {
     await sb?.stop();
   });
 
-  it('puts the bubble on the left in its colour, with readable text, and shows its title and logo', async () => {
+  it('puts the bubble on the left in its colour, with readable text, and shows its title, logo and greeting', async () => {
     const page = await browser.newPage({ locale: 'en-GB', viewport: { width: 1200, height: 800 } });
     await page.goto(site.origin);
     const bubble = page.locator('[data-switchboard-widget] button');
@@ -194,6 +195,9 @@ describe("widget: another website's look", () => {
     expect(await frame.locator('img.sb-logo').getAttribute('src')).to.equal(logo);
     // Decorative: the title next to it already names the website.
     expect(await frame.locator('img.sb-logo').getAttribute('alt')).to.equal('');
+    // The website's greeting, in the visitor's language, as text.
+    expect(await frame.locator('.sb-welcome').textContent()).to.equal('Hello! <b>How</b> can we help?');
+    expect(await frame.locator('.sb-welcome b').count()).to.equal(0);
     const panel = (await page.locator('[data-switchboard-widget] iframe').boundingBox())!;
     expect(panel.x).to.be.below(100);
     await page.close();

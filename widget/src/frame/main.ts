@@ -52,6 +52,12 @@ export class App {
     return m?.[this.lang] ?? m?.en ?? t(kind);
   }
 
+  /** The website's greeting in the visitor's language, if it has one. */
+  welcome(): string | null {
+    const m = this.config.messages.welcome;
+    return m?.[this.lang] ?? m?.en ?? null;
+  }
+
   backButton(): HTMLElement {
     return h('button', { type: 'button', class: 'sb-back', onclick: () => this.home() }, `\u2190 ${t('back')}`);
   }
@@ -62,7 +68,8 @@ export class App {
     const labels: Record<Channel, Key> = { chat: 'chat', call: 'call', video: 'video', callback: 'callback', mail: 'mail' };
     const order: Channel[] = ['chat', 'call', 'video', 'callback', 'mail'];
     const buttons = order.filter((c) => this.config.channels[c]?.enabled).map((c) => h('button', { type: 'button', class: `sb-channel sb-channel-${c}`, 'data-channel': c, onclick: () => this.openChannel(c) }, t(labels[c])));
-    this.shell.view(h('nav', { class: 'sb-channels', 'aria-labelledby': 'sb-title' }, ...buttons));
+    const greeting = this.welcome();
+    this.shell.view(greeting ? h('p', { class: 'sb-welcome' }, greeting) : null, h('nav', { class: 'sb-channels', 'aria-labelledby': 'sb-title' }, ...buttons));
   }
 
   openChannel(c: Channel): void {
