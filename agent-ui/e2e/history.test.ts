@@ -1,7 +1,8 @@
 // After the chat: the agent closes it with a disposition (the wrap-up countdown shows in every
 // tab, from the status the server pushes), finds it again in History, reads it read-only with the
 // note set apart, and downloads the PDF transcript, whose text (pdftotext) holds the messages.
-// The with-attachments transcript is offered to supervisors only, and refused to agents.
+// The with-attachments transcript is offered to supervisors only, and refused to agents. What the
+// visitor typed (an XSS payload list) shows as text in the chat and in History.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,6 +16,9 @@ const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/mo
 const CHIARA = { username: 'chiara', password: 'correct-horse-battery', name: 'Chiara Bianchi', role: 'agent' };
 const SARA = { username: 'sara', password: 'correct-horse-battery', name: 'Sara Conti', role: 'supervisor' };
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// wfuzz's XSS list (Debian package wfuzz), as the offers test uses it: the visitor types them all.
+const XSS = readFileSync(new URL('./fixtures/xss-wfuzz.txt', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
+const MARKUP = ':is(img, script, iframe, svg, object, embed, style, link, video, audio, form, input:not([type=search]):not([type=date]))';
 
 /** The text of a PDF: pdfkit writes glyph ids, so only an extraction step can read the words. */
 function pdfText(file: string): string {
@@ -30,6 +34,7 @@ describe('history and the PDF transcript (Chromium against a real server)', func
   let interactionId: string;
   const errors: string[] = [];
   const downloads = mkdtempSync(path.join(tmpdir(), 'sb-history-'));
+  const dialogs: string[] = [];
 
   const signIn = async (ctx: BrowserContext, who: typeof CHIARA) => {
     const p = await ctx.newPage();
@@ -53,6 +58,10 @@ describe('history and the PDF transcript (Chromium against a real server)', func
     browser = await launchChromium();
     context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await signIn(context, CHIARA);
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     await page.locator('[data-test=state-current]').click();
     await page.locator('[data-test=set-available]').click();
     await page.locator('[data-test=state-current][data-state=available]').waitFor();
@@ -72,6 +81,16 @@ describe('history and the PDF transcript (Chromium against a real server)', func
     const v = await command(visitor.socket, { type: 'chat.send', interactionId, clientMessageId: cid(), body: 'PARCEL-4471 has not arrived' });
     expect(v.type, JSON.stringify(v)).to.equal('chat.ack');
     await page.locator('[data-test=chat-line][data-kind=visitor]', { hasText: 'PARCEL-4471' }).waitFor();
+    // Then everything on an XSS payload list: lines on the desktop, and later in History, as text.
+    for (const body of XSS) {
+      const r = await command(visitor.socket, { type: 'chat.send', interactionId, clientMessageId: cid(), body });
+      expect(r.type, JSON.stringify(r)).to.equal('chat.ack');
+    }
+    const bodies = page.locator('[data-test=chat-line][data-kind=visitor] [data-test=chat-body]');
+    await bodies.nth(XSS.length).waitFor();
+    const shown = await bodies.allTextContents();
+    for (const p of XSS) expect(shown, p).to.include(p);
+    expect(await page.locator(`[data-test=chat-log] ${MARKUP}`).count()).to.equal(0);
     await page.locator('[data-test=chat-input]').fill('A new parcel leaves today');
     await page.locator('[data-test=chat-input]').press('Enter');
     await visitor.socket.next((m) => m.type === 'chat.message' && m.message.body === 'A new parcel leaves today');
@@ -127,6 +146,10 @@ describe('history and the PDF transcript (Chromium against a real server)', func
     const note = record.locator('[data-test=history-line][data-kind=note]', { hasText: 'NOTE-HISTORY' });
     expect(await note.locator('.note-label').textContent()).to.equal('Internal note');
     expect(await record.locator('[data-test=history-disposition]').textContent()).to.equal('Resolved');
+    const lines = await record.locator('[data-test=history-line][data-kind=visitor] .body').allTextContents();
+    for (const p of XSS) expect(lines, p).to.include(p);
+    expect(await record.locator(MARKUP).count()).to.equal(0);
+    expect(dialogs).to.deep.equal([]);
     // Read-only: nothing to write with.
     expect(await record.locator('textarea, [data-test=chat-input]').count()).to.equal(0);
     // A plain agent may not export the files: the option is not offered.
