@@ -160,7 +160,7 @@ class CallFlow {
     void ctx.close();
     const camOk = preview ? preview.videoWidth > 0 : true;
     const row = (ok: boolean, good: Parameters<typeof t>[0], bad: Parameters<typeof t>[0]) => h('li', { class: ok ? 'sb-ok' : 'sb-bad' }, ok ? '\u2713 ' : '\u2715 ', t(ok ? good : bad));
-    results.append(row(peak > 2, 'micOk', 'micSilent'), this.video ? row(camOk, 'camOk', 'camFail') : '', row(net, 'netOk', 'netFail'), row(media, 'mediaOk', 'mediaFail'));
+    results.append(row(peak > 2, 'micOk', 'micSilent'), this.video ? row(camOk, 'camOk', 'camFail') : '', row(net, 'netOk', 'netFail'), row(media === 'ok', 'mediaOk', media === 'unavailable' ? 'callUnavailable' : 'mediaFail'));
     const form: Field[] = this.video ? app.config.forms.video : app.config.forms.call;
     results.after(h('div', { class: 'sb-row' }, h('button', { type: 'button', class: 'sb-secondary', onclick: () => void this.devices() }, t('back')), h('button', { type: 'button', class: 'sb-primary sb-continue', disabled: !net || null, onclick: () => this.precall(form) }, t('continue'))));
   }
@@ -274,7 +274,7 @@ function socketRoundTrip(): Promise<boolean> {
  * what a call would, the server has the media server answer it, and the browser must complete
  * ICE and DTLS with it — what a network that blocks calls would stop.
  */
-async function mediaProbe(stream: MediaStream): Promise<boolean> {
+async function mediaProbe(stream: MediaStream): Promise<'ok' | 'blocked' | 'unavailable'> {
   const pc = new RTCPeerConnection({ iceServers: [] });
   try {
     for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
@@ -285,7 +285,14 @@ async function mediaProbe(stream: MediaStream): Promise<boolean> {
       pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
       setTimeout(resolve, 5000);
     });
-    const { sdp } = await call<{ sdp: string }>('POST', '/calls/probe', { sdp: pc.localDescription!.sdp });
+    let sdp: string;
+    try {
+      ({ sdp } = await call<{ sdp: string }>('POST', '/calls/probe', { sdp: pc.localDescription!.sdp }));
+    } catch (err) {
+      // The server says calls are off or its media server is down: not the visitor's network.
+      if (err instanceof ApiError && err.status >= 500) return 'unavailable';
+      throw err;
+    }
     const connected = new Promise<boolean>((resolve) => {
       pc.addEventListener('connectionstatechange', () => {
         if (pc.connectionState === 'connected') resolve(true);
@@ -294,9 +301,9 @@ async function mediaProbe(stream: MediaStream): Promise<boolean> {
       setTimeout(() => resolve(false), 8000);
     });
     await pc.setRemoteDescription({ type: 'answer', sdp });
-    return await connected;
+    return (await connected) ? 'ok' : 'blocked';
   } catch {
-    return false;
+    return 'blocked';
   } finally {
     pc.close();
   }
