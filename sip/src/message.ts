@@ -128,7 +128,9 @@ export function parseMessage(data: Buffer | string): ParseResult {
   const lib = safeParse(text);
   if (lib) {
     const message = toMessage(lib);
-    const rawLength = /\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(text)?.[1];
+    // The head only: a body line could look like a Content-Length header.
+    const headEnd = text.indexOf('\r\n\r\n');
+    const rawLength = /\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(headEnd < 0 ? text : text.slice(0, headEnd))?.[1];
     const declared = rawLength === undefined ? undefined : /^\d+\s*$/.test(rawLength) ? Number(rawLength) : Number.NaN;
     let reason = validate(message, declared);
     if (!reason && declared !== undefined && message.body.length < declared) reason = 'body shorter than Content-Length';
