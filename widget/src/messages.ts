@@ -52,7 +52,9 @@ export type FrameToHost =
   | { ns: typeof NS; v: typeof VERSION; type: 'ready' }
   | { ns: typeof NS; v: typeof VERSION; type: 'close' }
   | { ns: typeof NS; v: typeof VERSION; type: 'response'; id: number; ok: boolean; value?: unknown; error?: string }
-  | { ns: typeof NS; v: typeof VERSION; type: 'event'; name: WidgetEventName; data: unknown };
+  | { ns: typeof NS; v: typeof VERSION; type: 'event'; name: WidgetEventName; data: unknown }
+  /** While the widget is closed: how many things wait for the visitor (agent lines, a call invitation), and how to say it. */
+  | { ns: typeof NS; v: typeof VERSION; type: 'attention'; count: number; label: string };
 
 type Distribute<T> = T extends unknown ? Omit<T, 'ns' | 'v'> : never;
 export type HostMessage = Distribute<HostToFrame>;

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { accept, api, command, eventually, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { accept, api, cid, command, eventually, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 const { softphone } = await import(path.join(REPO, 'sip/dist/test/support/softphone.js'));
 
@@ -147,6 +147,27 @@ describe('widget: joining a video call the agent offers in the chat', () => {
         md.getUserMedia = md.realGetUserMedia;
       });
     }
+  });
+
+  it('counts an invitation and agent lines on the bubble while the widget is closed', async () => {
+    await frame.getByRole('button', { name: 'Minimise' }).click();
+    const bubble = page.locator('[data-switchboard-widget] button');
+    await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
+    const sent = await invite(true);
+    await page.locator('[data-switchboard-widget] button[aria-label="Talk to us (1 new)"]').waitFor();
+    expect(await bubble.locator('span').textContent()).to.equal('1');
+    await command(agent.socket, { type: 'chat.send', interactionId, clientMessageId: cid(), body: 'I sent you a video call invitation.' });
+    await page.locator('[data-switchboard-widget] button[aria-label="Talk to us (2 new)"]').waitFor();
+    await bubble.click();
+    expect(await bubble.getAttribute('aria-label')).to.equal('Talk to us');
+    expect(await bubble.locator('span').isVisible()).to.equal(false);
+    await frame.locator('.sb-invite').waitFor();
+    await frame.getByRole('button', { name: 'Decline' }).click();
+    await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'declined');
+    // Open, nothing is counted.
+    await command(agent.socket, { type: 'chat.send', interactionId, clientMessageId: cid(), body: 'No problem.' });
+    await frame.locator('.sb-line.sb-agent', { hasText: 'No problem.' }).waitFor();
+    expect(await bubble.getAttribute('aria-label')).to.equal('Talk to us');
   });
 
   it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {

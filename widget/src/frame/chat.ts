@@ -271,6 +271,7 @@ export class ChatView {
       case 'chat.message':
         this.render(m.message);
         this.markReceived([m.message]);
+        if (m.message.authorKind === 'agent') this.app.notice();
         if (m.message.authorKind !== 'visitor') this.app.host.emit('chat.message', { interactionId: m.message.interactionId, authorKind: m.message.authorKind, authorName: m.message.authorName, body: m.message.body, createdAt: m.message.createdAt });
         if (m.message.authorKind === 'system' && / joined the chat\.$/.test(m.message.body)) this.app.host.emit('agent.joined', { interactionId: s.interactionId, name: m.message.body.replace(/ joined the chat\.$/, '') });
         break;
@@ -324,6 +325,7 @@ export class ChatView {
       } }, t('decline'));
       this.inviteSlot.append(h('div', { class: 'sb-invite', role: 'group', 'aria-labelledby': textId }, h('p', { id: textId }, t(inv.video ? 'inviteVideo' : 'inviteCall', { name })), h('div', { class: 'sb-row' }, join, decline)));
       this.invite = { id: inv.inviteId, timer: setTimeout(() => this.dropInvite('inviteExpired'), left) };
+      this.app.notice();
       // Focus goes to Join, unless the visitor is writing: a space or Enter meant for the message
       // must not start their camera. The live region announces the invitation either way.
       if (this.inviteSlot.isConnected && !this.input.value) join.focus();

@@ -97,6 +97,7 @@ const en = {
   inviteExpired: 'The call invitation has expired.',
   inviteFailed: 'The call could not be set up.',
   yourCamera: 'Your camera',
+  newItems: '{n} new',
 };
 export type Key = keyof typeof en;
 
@@ -123,7 +124,7 @@ const it: Record<Key, string> = {
   mute: 'Silenzia', unmute: 'Riattiva audio', cameraOff: 'Spegni videocamera', cameraOn: 'Accendi videocamera', keypad: 'Tastiera', hangup: 'Riaggancia',
   callEnded: 'La chiamata è terminata.', callUnavailable: 'Le chiamate non sono disponibili ora: il servizio non ha risposto.', callFailed: 'La chiamata non è riuscita: {reason}', download: 'Scarica',
   inviteVideo: '{name} ti invita a una videochiamata.', inviteCall: '{name} ti invita a una chiamata.', join: 'Partecipa', decline: 'Rifiuta',
-  inviteCancelled: 'L’invito alla chiamata è stato ritirato.', inviteExpired: 'L’invito alla chiamata è scaduto.', inviteFailed: 'Non è stato possibile avviare la chiamata.', yourCamera: 'La tua videocamera',
+  inviteCancelled: 'L’invito alla chiamata è stato ritirato.', inviteExpired: 'L’invito alla chiamata è scaduto.', inviteFailed: 'Non è stato possibile avviare la chiamata.', yourCamera: 'La tua videocamera', newItems: '{n} novità',
 };
 
 const fr: Record<Key, string> = {
@@ -149,7 +150,7 @@ const fr: Record<Key, string> = {
   mute: 'Couper le micro', unmute: 'Réactiver le micro', cameraOff: 'Couper la caméra', cameraOn: 'Activer la caméra', keypad: 'Clavier', hangup: 'Raccrocher',
   callEnded: 'L’appel est terminé.', callUnavailable: 'Les appels ne sont pas disponibles : le service d’appel n’a pas répondu.', callFailed: 'L’appel a échoué : {reason}', download: 'Télécharger',
   inviteVideo: '{name} vous invite à un appel vidéo.', inviteCall: '{name} vous invite à un appel.', join: 'Rejoindre', decline: 'Refuser',
-  inviteCancelled: 'L’invitation à l’appel a été retirée.', inviteExpired: 'L’invitation à l’appel a expiré.', inviteFailed: 'L’appel n’a pas pu être établi.', yourCamera: 'Votre caméra',
+  inviteCancelled: 'L’invitation à l’appel a été retirée.', inviteExpired: 'L’invitation à l’appel a expiré.', inviteFailed: 'L’appel n’a pas pu être établi.', yourCamera: 'Votre caméra', newItems: '{n} nouveauté(s)',
 };
 
 const tables: Record<Language, Record<Key, string>> = { en, it, fr };

@@ -13,6 +13,9 @@ export class App {
   shell!: Shell;
   contact: ContactDetails = {};
   chat: ChatView | null = null;
+  /** Whether the page shows the widget (the loader says so); what arrives meanwhile is counted on the bubble. */
+  visible = true;
+  private waiting = 0;
   private forcedLanguage: Language | undefined;
 
   constructor(
@@ -58,6 +61,13 @@ export class App {
     return m?.[this.lang] ?? m?.en ?? null;
   }
 
+  /** Something for the visitor arrived (an agent's line, a call invitation): counted while the widget is closed. */
+  notice(): void {
+    if (this.visible) return;
+    this.waiting++;
+    this.host.send({ type: 'attention', count: this.waiting, label: t('newItems', { n: this.waiting }) });
+  }
+
   backButton(): HTMLElement {
     return h('button', { type: 'button', class: 'sb-back', onclick: () => this.home() }, `\u2190 ${t('back')}`);
   }
@@ -88,6 +98,9 @@ export class App {
       const before = this.lang;
       this.applyLanguage();
       if (before !== this.lang && !this.chat?.active) this.home();
+    } else if (m.type === 'visible') {
+      this.visible = m.visible;
+      if (m.visible) this.waiting = 0;
     } else if (m.type === 'request') {
       const reply = (p: Promise<unknown>) =>
         p.then(

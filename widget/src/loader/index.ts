@@ -27,6 +27,7 @@ let bubble: HTMLButtonElement | null = null;
 let frameReady = false;
 let isOpen = false;
 let look: Look | null = null;
+let badge: HTMLSpanElement | null = null;
 let options: InitOptions = {};
 let pollTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -65,6 +66,8 @@ function onMessage(e: MessageEvent): void {
     post({ type: 'visible', visible: isOpen });
   } else if (m.type === 'close') {
     close();
+  } else if (m.type === 'attention') {
+    attention(isOpen ? 0 : Math.max(0, Math.min(99, Math.floor(Number(m.count) || 0))), String(m.label ?? '').slice(0, 100));
   } else if (m.type === 'response') {
     const p = pending.get(m.id);
     pending.delete(m.id);
@@ -103,6 +106,10 @@ function draw(l: Look): void {
   bubble.addEventListener('click', () => (isOpen ? close() : open()));
   panel = document.createElement('div');
   style(panel, { position: 'fixed', bottom: '90px', [side]: '20px', width: 'min(380px, calc(100vw - 40px))', height: 'min(620px, calc(100vh - 110px))', display: 'none', zIndex: '2147483647', boxShadow: '0 8px 30px rgba(0,0,0,.3)', borderRadius: '12px', overflow: 'hidden', background: '#fff' } as Partial<CSSStyleDeclaration>);
+  badge = document.createElement('span');
+  badge.setAttribute('aria-hidden', 'true');
+  style(badge, { position: 'absolute', top: '-4px', right: '-4px', minWidth: '20px', height: '20px', padding: '0 5px', borderRadius: '10px', background: '#d1242f', color: '#fff', font: 'bold 12px/20px sans-serif', textAlign: 'center', display: 'none', boxSizing: 'border-box' } as Partial<CSSStyleDeclaration>);
+  bubble.append(badge);
   root.append(panel, bubble);
   document.body.append(host);
 }
@@ -138,7 +145,16 @@ function open(): void {
   bubble?.setAttribute('aria-expanded', 'true');
   post({ type: 'visible', visible: true });
   frame?.focus();
+  attention(0, '');
   if (!already) emit('open', {});
+}
+
+/** A count on the bubble while the widget is closed and something waits for the visitor. */
+function attention(count: number, label: string): void {
+  if (!bubble || !badge || !look) return;
+  badge.textContent = count ? String(count) : '';
+  badge.style.display = count ? 'block' : 'none';
+  bubble.setAttribute('aria-label', count && label ? `${look.title} (${label})` : look.title);
 }
 
 function close(): void {
