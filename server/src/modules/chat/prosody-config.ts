@@ -48,8 +48,9 @@ https_ports = { }
 component_ports = { ${xmpp.componentPort} }
 component_interfaces = { ${s(xmpp.host)} }
 -- The relay's owner JIDs: they create every chat room (nobody else may), own them, and provision
--- agents' XMPP accounts with XEP-0133 ad-hoc commands.
-admins = { ${slots.map((k) => s(relayOwner(xmpp, k))).join('; ')} }
+-- agents' XMPP accounts with XEP-0133 ad-hoc commands. The service account is the administrator's
+-- (and bench/chat's bare MUC clients').
+admins = { ${[`${xmpp.serviceUser}@${xmpp.domain}`, ...slots.map((k) => relayOwner(xmpp, k))].map(s).join('; ')} }
 s2s_ports = { }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
