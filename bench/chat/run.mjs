@@ -180,7 +180,7 @@ if (opt.role) {
   process.on('disconnect', () => process.exit(0));
 } else {
   await main().catch((err) => {
-    console.error(err);
+    process.stderr.write(`${err.stack ?? err}\n`);
     process.exit(1);
   });
 }
