@@ -104,11 +104,26 @@ export function validate(m: SipMessage, declaredLength?: number): string | undef
   if (declaredLength !== undefined && Number.isNaN(declaredLength)) return 'malformed Content-Length';
   if (m.kind === 'request') {
     if (cseq.method.toUpperCase() !== m.method.toUpperCase()) return 'CSeq method does not match the request method';
-    if (/^sips?:/i.test(m.uri) && !sipLib.parseUri(m.uri)) return 'malformed Request-URI';
+    if (/^sips?:/i.test(m.uri) && !validSipUri(m.uri)) return 'malformed Request-URI';
     const mf = h['max-forwards'];
     if (mf !== undefined && (!/^\s*\d+\s*$/.test(String(mf)) || Number(mf) > 255)) return 'malformed Max-Forwards';
   }
   return undefined;
+}
+
+/**
+ * Request-URIs repeat (our Contact for every in-dialog request, the service URI of every call), and
+ * the library's URI parser builds a whole structure to say yes: the answers are remembered.
+ */
+const validUris = new Map<string, boolean>();
+function validSipUri(uri: string): boolean {
+  let ok = validUris.get(uri);
+  if (ok === undefined) {
+    ok = !!sipLib.parseUri(uri);
+    if (validUris.size >= 1000) validUris.clear();
+    validUris.set(uri, ok);
+  }
+  return ok;
 }
 
 function safeParse(text: string): LibMessage | undefined {
