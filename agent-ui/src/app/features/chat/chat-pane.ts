@@ -63,6 +63,8 @@ export class ChatPane {
       const monitoring = this.monitoring();
       untracked(() => {
         if (!monitoring) this.chat.viewing.set(id);
+        // Another chat on screen: an upload for the previous one must not end up sent there later.
+        this.current?.cancel();
         this.draft.set('');
         this.files.set([]);
         this.fileError.set(null);
