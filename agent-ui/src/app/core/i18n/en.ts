@@ -279,6 +279,9 @@ export const en = {
   'sup.notePlaceholder': 'A note only the chat’s agent sees.',
   'sup.state': 'State',
   'chat.attach': 'Attach file',
+  'journey.requeued': 'Back in the queue',
+  'journey.call.invite.sent': 'Call offered in the chat',
+  'journey.call.invite.accepted': 'Call invitation accepted',
 } as const;
 
 export type MessageKey = keyof typeof en;

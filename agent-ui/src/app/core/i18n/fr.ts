@@ -280,4 +280,7 @@ export const fr: Record<MessageKey, string> = {
   'sup.notePlaceholder': 'Une note que seul l’agent du chat voit.',
   'sup.state': 'État',
   'chat.attach': 'Joindre un fichier',
+  'journey.requeued': 'Remise en file d’attente',
+  'journey.call.invite.sent': 'Appel proposé dans le chat',
+  'journey.call.invite.accepted': 'Invitation à l’appel acceptée',
 };

@@ -280,4 +280,7 @@ export const it: Record<MessageKey, string> = {
   'sup.notePlaceholder': 'Una nota che vede solo l’operatore della chat.',
   'sup.state': 'Stato',
   'chat.attach': 'Allega file',
+  'journey.requeued': 'Tornata in coda',
+  'journey.call.invite.sent': 'Chiamata proposta nella chat',
+  'journey.call.invite.accepted': 'Invito alla chiamata accettato',
 };
