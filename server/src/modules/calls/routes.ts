@@ -21,7 +21,10 @@ const PROBE_SECONDS = 15;
 
 const sipDown = () => new HttpError(503, 'calls_unavailable', 'Calls are not available right now. Try the chat or ask for a callback.');
 
-/** The chat whose visitor token came with the request; unknown chat and wrong token read the same. */
+/**
+ * The chat whose visitor token came with the request; unknown chat and wrong token read the same,
+ * so chat ids cannot be probed. The same rule as the chat module's own routes (ChatVisitors.authorize).
+ */
 async function visitorChat(s: Services, ctx: Context, website: Website, interactionId: string): Promise<Interaction> {
   const token = bearer(ctx);
   if (!token) throw new HttpError(401, 'token_required', "Send the chat's token (Authorization: Bearer <token>) to join the agent's call.");
