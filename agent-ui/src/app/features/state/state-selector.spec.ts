@@ -60,6 +60,12 @@ describe('StateSelector', () => {
     expect(current().dataset['state']).toBe('busy');
   });
 
+  it('shows no time in state for an agent who was never logged in (the server says since 1970)', async () => {
+    session.status.set({ agentId: 'a1', state: 'logged-out', reason: null, since: new Date(0).toISOString(), wrapUpUntil: null });
+    await fixture.whenStable();
+    expect(text(current()).replace('▾', '')).toBe('Logged out');
+  });
+
   it('counts down a wrap-up from the end the status carries (the same in every tab)', async () => {
     session.status.set({ agentId: 'a1', state: 'wrap-up', reason: null, since: new Date().toISOString(), wrapUpUntil: new Date(Date.now() + 65_000).toISOString() });
     await fixture.whenStable();
