@@ -170,6 +170,20 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(await bubble.getAttribute('aria-label')).to.equal('Talk to us');
   });
 
+  it('explains, in the visitor\'s words, an invitation that ran out just before Join', async () => {
+    const sent = await invite(true);
+    await frame.locator('.sb-invite').waitFor();
+    // Its minute is up on the server (as if the visitor had waited); the page has not heard yet.
+    const redis = (sb.sb.services as any).redis;
+    await redis.client.hset(redis.key('call-invite', sent.inviteId), 'expiresAt', String(Date.now() - 1));
+    await frame.getByRole('button', { name: 'Join' }).click();
+    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    expect(await frame.locator('.sb-warn').textContent()).to.equal('The call failed: The call invitation has expired.');
+    expect(phone.incoming).to.have.length(0);
+    await frame.getByRole('button', { name: 'Home' }).click();
+    expect(await frame.locator('.sb-invite').count()).to.equal(0);
+  });
+
   it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {
     const sent = await invite(true);
     await frame.getByRole('button', { name: 'Join' }).click();

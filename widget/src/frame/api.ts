@@ -27,6 +27,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: { field: string; problem: string }[] = [],
+    /** The server's error code, for the few answers the widget words in the visitor's language. */
+    readonly code = '',
   ) {
     super(message);
   }
@@ -46,7 +48,7 @@ export async function call<T>(method: string, path: string, body?: unknown, toke
   } catch {
     throw new ApiError(0, 'network');
   }
-  const json = (await res.json().catch(() => ({}))) as { error?: { message: string; fields?: { field: string; problem: string }[] } };
-  if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.fields);
+  const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message: string; fields?: { field: string; problem: string }[] } };
+  if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.fields, json.error?.code);
   return json as T;
 }

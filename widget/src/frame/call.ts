@@ -225,7 +225,7 @@ class CallFlow {
       this.stop();
       if (invited) {
         // An invitation that ended (expired, withdrawn, the agent's phone away) cannot be retried.
-        return finish(app.shell.failure(err));
+        return finish(inviteRefusal(err) ?? app.shell.failure(err));
       }
       const why = err instanceof ApiError && (err.status === 404 || err.status === 503) ? t('callUnavailable') : app.shell.failure(err);
       app.shell.error(why, () => void this.place(request));
@@ -248,6 +248,23 @@ class CallFlow {
     } catch (err) {
       finish(err instanceof Error ? err.message : String(err));
     }
+  }
+}
+
+/** Why joining an invitation was refused, in the visitor's language, for the answers we know. */
+function inviteRefusal(err: unknown): string | null {
+  if (!(err instanceof ApiError)) return null;
+  switch (err.code) {
+    case 'invite_expired':
+      return t('inviteExpired');
+    case 'invite_cancelled':
+      return t('inviteCancelled');
+    case 'agent_unreachable':
+    case 'agent_left':
+    case 'invite_failed':
+      return t('inviteFailed');
+    default:
+      return null;
   }
 }
 
