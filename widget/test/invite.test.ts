@@ -182,6 +182,14 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(phone.incoming).to.have.length(0);
     await frame.getByRole('button', { name: 'Home' }).click();
     expect(await frame.locator('.sb-invite').count()).to.equal(0);
+
+    // Declining one that ran out is no error: it simply goes, saying why.
+    const late = await invite(true);
+    await frame.locator('.sb-invite').waitFor();
+    await redis.client.hset(redis.key('call-invite', late.inviteId), 'expiresAt', String(Date.now() - 1));
+    await frame.getByRole('button', { name: 'Decline' }).click();
+    await frame.locator('.sb-invite-notice', { hasText: 'The call invitation has expired.' }).waitFor();
+    expect(await frame.locator('.sb-error[role=alert]').isVisible()).to.equal(false);
   });
 
   it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {

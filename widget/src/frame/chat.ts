@@ -298,6 +298,8 @@ export class ChatView {
         break;
       case 'error':
         if (m.ref && this.lines.has(m.ref)) this.failed(this.lines.get(m.ref)!);
+        // A Decline that came too late: the invitation had ended anyway, nothing went wrong.
+        else if (m.code.startsWith('invite_')) this.dropInvite(m.code === 'invite_expired' ? 'inviteExpired' : m.code === 'invite_cancelled' ? 'inviteCancelled' : null);
         else if (m.code !== 'not_found') this.app.shell.error(m.message);
         break;
     }
