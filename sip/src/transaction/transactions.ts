@@ -118,7 +118,10 @@ export class ServerTransaction extends TimedTransaction {
     this.req = undefined;
     const { t1, t2 } = this.cfg;
     if (this.isInvite && res.status < 300) {
+      // RFC 6026: in Accepted the dialog resends the 2xx until ACKed and retransmitted INVITEs
+      // are absorbed, so the 2xx need not be kept for 32 s.
       this.state = 'accepted';
+      this.lastText = undefined;
       this.endAfter(64 * t1, this.end); // Timer L (RFC 6026)
       return;
     }
