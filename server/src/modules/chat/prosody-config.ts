@@ -55,6 +55,9 @@ s2s_ports = { }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
+-- Lua 5.4's generational collector: with the default incremental one Prosody spent 5.8 ms of CPU
+-- per groupchat message with two clients in 200 rooms, 2.3 ms with this (bench/chat).
+gc = { mode = "generational" }
 storage = "internal"
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "ping"; "time"; "version"; "uptime"; "posix"; "websocket"; "admin_shell";
