@@ -89,4 +89,22 @@ describe('chat: relay through XMPP rooms', () => {
     await command(v.socket, { type: 'chat.end', interactionId: v.interactionId });
     v.socket.close();
   });
+
+  it('marks echoes arriving together as sent in one batch, each line won exactly once', async () => {
+    const v = await startChat(t.url);
+    const store = chatParts(t.sb.services).chat.store;
+    const rows = await Promise.all(['a', 'b', 'c', 'd'].map((body) => store.add({ interactionId: v.interactionId, authorKind: 'system', authorName: null, body: `batch ${body}` })));
+    const ids = rows.map((r) => r.message.id);
+    // The same echo twice (a resend's echo racing the first) and one line already sent elsewhere.
+    await t.sb.services.db.getRepository(Message).update({ id: ids[3] }, { deliveryState: 'sent' });
+    const won = await Promise.all([...ids, ids[0]!, ids[1]!].map((id) => store.markSent(id, `ext-${id}`)));
+    expect(won.slice(0, 4)).to.deep.equal([true, true, true, false]);
+    expect(won.slice(4)).to.deep.equal([false, false]);
+    const after = await t.sb.services.db.getRepository(Message).findBy(ids.map((id) => ({ id })));
+    expect(after.every((m) => m.deliveryState === 'sent')).to.equal(true);
+    expect(after.find((m) => m.id === ids[0])!.externalId).to.equal(`ext-${ids[0]}`);
+    expect(after.find((m) => m.id === ids[3])!.externalId).to.equal(null);
+    await command(v.socket, { type: 'chat.end', interactionId: v.interactionId });
+    v.socket.close();
+  });
 });

@@ -68,10 +68,43 @@ export class ChatStore {
     return this.messages.findOneBy({ id });
   }
 
-  /** stored → sent happens once, whoever gets there first; the winner tells the sockets. */
-  async markSent(id: string, externalId: string | null): Promise<boolean> {
-    const r = await this.messages.update({ id, deliveryState: 'stored' }, { deliveryState: 'sent', externalId });
-    return (r.affected ?? 0) > 0;
+  private sentQueue: { id: string; externalId: string | null; done: (won: boolean) => void; fail: (e: Error) => void }[] = [];
+
+  /**
+   * stored → sent happens once, whoever gets there first; the winner tells the sockets. Echoes that
+   * arrive together are written in one transaction (lock the rows still `stored`, update those):
+   * under load that is one commit for many lines instead of one each.
+   */
+  markSent(id: string, externalId: string | null): Promise<boolean> {
+    return new Promise((done, fail) => {
+      if (this.sentQueue.push({ id, externalId, done, fail }) === 1) setImmediate(() => void this.flushSent());
+    });
+  }
+
+  private async flushSent(): Promise<void> {
+    const batch = this.sentQueue.splice(0, 200);
+    if (this.sentQueue.length) setImmediate(() => void this.flushSent());
+    try {
+      if (batch.length === 1) {
+        const [one] = batch as [(typeof batch)[0]];
+        const r = await this.messages.update({ id: one.id, deliveryState: 'stored' }, { deliveryState: 'sent', externalId: one.externalId });
+        return one.done((r.affected ?? 0) > 0);
+      }
+      const won = await this.db.transaction(async (tx) => {
+        const ids = [...new Set(batch.map((b) => b.id))];
+        const rows: { id: string }[] = await tx.query(`SELECT id FROM messages WHERE id IN (${ids.map(() => '?').join(',')}) AND deliveryState = 'stored' FOR UPDATE`, ids);
+        const stored = new Set(rows.map((r) => r.id));
+        const first = batch.filter((b, k) => stored.has(b.id) && batch.findIndex((x) => x.id === b.id) === k);
+        if (first.length) {
+          const cases = first.map(() => 'WHEN ? THEN ?').join(' ');
+          await tx.query(`UPDATE messages SET deliveryState = 'sent', externalId = CASE id ${cases} END WHERE id IN (${first.map(() => '?').join(',')})`, [...first.flatMap((b) => [b.id, b.externalId]), ...first.map((b) => b.id)]);
+        }
+        return new Set(first);
+      });
+      for (const b of batch) b.done(won.has(b));
+    } catch (err) {
+      for (const b of batch) b.fail(err as Error);
+    }
   }
 
   /** Marks messages of the other side as shown on this side's screen; returns those that changed. */
