@@ -247,6 +247,11 @@ async function main() {
   const config = loadConfig(configDir);
   await createDatabase(config.main.database, TEST_DB, true);
   const server = await spawnServer(configDir);
+  // The server's warnings and errors, kept to explain a failed run.
+  const serverLog = [];
+  server.proc.stdout.on('data', (d) => {
+    for (const line of d.toString().split('\n')) if (/"level":(40|50|60)/.test(line)) serverLog.push(line.slice(0, 600)) > 50 && serverLog.shift();
+  });
   const url = server.url;
   const wsUrl = url.replace('http', 'ws');
   const result = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => +x.toFixed(2)) }, rooms: ROOMS, rate: RATE, seconds: SECONDS, workers: WORKERS };
@@ -361,7 +366,11 @@ async function main() {
     result.ratio = { p50: r3(result.chat.latencyMs.p50 / result.bare.latencyMs.p50), p99: r3(result.chat.latencyMs.p99 / result.bare.latencyMs.p99) };
     result.target = { p99Under100ms: result.chat.latencyMs.p99 !== null && result.chat.latencyMs.p99 < 100, p99AtMost1_5xBare: result.ratio.p99 !== null && result.ratio.p99 <= 1.5 };
     result.machine.loadavgAfter = os.loadavg().map((v) => +v.toFixed(2));
+  } catch (err) {
+    process.stderr.write(`server warnings and errors:\n${serverLog.join('\n')}\n`);
+    throw err;
   } finally {
+    result.serverWarnings = serverLog.length;
     for (const w of procs) w.proc.kill();
     await server.stop();
     await prosody.stop();
