@@ -200,6 +200,8 @@ describe('calls: invitations from a chat', function () {
     expect((await pending(va)).body.invite).to.deep.equal(sent);
     expect((await pending(va, vb.token)).status).to.equal(403);
     expect((await pending(vb)).body.invite).to.equal(null);
+    const garbage = await widget(t.url, 'GET', '/calls/invites/..%2F..%2Fadmin', undefined, va.token);
+    expect([garbage.status, garbage.body.error.code]).to.deep.equal([400, 'invalid_request']);
 
     // Still A's to answer.
     expect(await command(va.socket, { type: 'call.invite.decline', inviteId: sent.inviteId })).to.include({ type: 'ok' });
