@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { xml, type XmlElement } from '@xmpp/client';
 import { Message } from './message.entity.js';
 import { chatParts } from './module.js';
-import { api, login, makeAgent, setState, type TestAgent, type TestServer } from '../routing/testing.js';
+import { accept, api, login, makeAgent, nextOffer, setState, type TestAgent, type TestServer } from '../routing/testing.js';
 import { eventually } from '../../test/redis.js';
 import { MAX_MESSAGE_CHARS } from './service.js';
 import { TestXmppClient, cid, command, startChat, startChatServer, takeChat } from './testing.js';
@@ -134,6 +134,40 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     expect(presences(), 'no presence after monitoring').to.equal(n);
     expect(c.stanzas.some((s: XmlElement) => s.getChildText('body') === 'watching')).to.equal(false);
     await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    await setState(t.url, a, 'not-ready', 'lunch');
+    v.socket.close();
+  });
+
+  it('occupants follow the chat: transferred-away agent and their XMPP account leave, the new agent and a conference guest enter and leave', async () => {
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const ac = await account(a);
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const b = await makeAgent(t.url, admin, { skills: english });
+    const g = await makeAgent(t.url, admin, { skills: english });
+    const bc = await account(b);
+    const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
+    await joinRoom(ac, room, 'a-client');
+    const presence = (cl: TestXmppClient, nick: string, type?: string) => cl.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}` && s.attrs.type === type && s.attrs.to?.endsWith('/test') === true, 8000);
+
+    expect((await command(a.socket, { type: 'interaction.transfer', interactionId: v.interactionId, toAgent: b.id })).type).to.equal('ok');
+    expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
+    // A's own client is no longer a member: Prosody removes it (status 321, affiliation change).
+    const out = await presence(ac, 'a-client', 'unavailable');
+    expect(out.getChild('x', MUC_USER)?.getChildren('status').map((x) => x.attrs.code)).to.include('321');
+    await bc.next((s) => s.is('message') && s.getChild('x', 'jabber:x:conference')?.attrs.jid === room);
+    await joinRoom(bc, room, 'b-client');
+    const nicks = new Set(bc.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`) && s.attrs.type !== 'unavailable').map((s) => s.attrs.from!.slice(room.length + 1)));
+    expect(nicks.has(b.username), 'the new agent is an occupant').to.equal(true);
+    expect(nicks.has(a.username), 'the previous agent left').to.equal(false);
+
+    expect((await command(b.socket, { type: 'interaction.conference', interactionId: v.interactionId, agentId: g.id })).type).to.equal('ok');
+    expect((await accept(t.url, g, (await nextOffer(g)).offerId)).status).to.equal(200);
+    await presence(bc, g.username);
+    expect((await command(b.socket, { type: 'interaction.conference.end', interactionId: v.interactionId })).type).to.equal('ok');
+    await presence(bc, g.username, 'unavailable');
+    await command(b.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    for (const x of [a, b, g]) await setState(t.url, x, 'not-ready', 'lunch');
     v.socket.close();
   });
 });
