@@ -95,6 +95,7 @@ export class ChatLifecycle {
       case 'interaction.assigned': {
         const name = await this.chat.agentName(e.agentId);
         await this.enter(e.interactionId, e.agentId, name);
+        await this.chat.relay.botLeaves(e.interactionId);
         await this.system(e.interactionId, `${name} joined the chat.`);
         await this.chat.hub.pushToVisitors(e.interactionId, { type: 'chat.queue', interactionId: e.interactionId, queue: { state: 'assigned', position: null, estimatedWaitSeconds: null } });
         return;

@@ -132,6 +132,11 @@ export class ChatRelay {
     await this.rooms.addMember(room, interactionId, this.agentJid(agentId), reason);
   }
 
+  /** The bot hands over to the agent: one occupant fewer to copy every line to. */
+  async botLeaves(interactionId: string): Promise<void> {
+    await this.rooms.leave(this.room(interactionId), 'bot');
+  }
+
   /** The agent leaves (transferred away, conference over): occupant gone, account no longer a member. */
   async leave(interactionId: string, agentId: string): Promise<void> {
     const room = this.room(interactionId);

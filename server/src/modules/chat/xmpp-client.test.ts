@@ -46,19 +46,25 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const c = await account(a);
     const v = await startChat(t.url);
+    const relay = chatParts(t.sb.services).chat.relay;
+    const room = relay.room(v.interactionId);
+    // Before an agent takes it, the room holds the visitor and the bot (its welcome line), each
+    // an occupant of its own under its display name, as the room's owner sees them.
+    await eventually(async () => [relay.rooms.realJid(room, 'Ada Visitor'), relay.rooms.realJid(room, 'Talk to us')], ([vj, bj]) => !!vj && !!bj);
+    expect(relay.rooms.realJid(room, 'Ada Visitor')).to.match(new RegExp(`^visitor-${v.interactionId}@relay-\\d+\\.`));
+    expect(relay.rooms.realJid(room, 'Talk to us')).to.match(/^bot@relay-\d+\./);
     await takeChat(t.url, a, v);
-    const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
 
     // XEP-0249 invitation to the agent's own account, from our component.
     const invite = await c.next((s) => s.is('message') && !!s.getChild('x', 'jabber:x:conference'));
     expect(invite.getChild('x', 'jabber:x:conference')!.attrs.jid).to.equal(room);
     const self = await joinRoom(c, room, 'ada-on-xmpp');
     expect(self.attrs.type, self.toString()).to.equal(undefined);
-    // The visitor, the bot (its welcome line) and the agent are occupants under their display
-    // names; besides them only the room's owner and this client.
+    // The visitor and the agent are occupants under their display names (the bot, "Talk to us",
+    // left when the agent took over); besides them only the room's owner and this client.
     const nicks = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`) && s.attrs.type !== 'unavailable').map((s) => s.attrs.from!.slice(room.length + 1));
     await eventually(async () => nicks(), (n) => n.includes('Ada Visitor') && n.includes(a.username));
-    expect([...new Set(nicks())].sort()).to.deep.equal(['Ada Visitor', 'Switchboard', 'Talk to us', a.username, 'ada-on-xmpp'].sort());
+    expect([...new Set(nicks())].sort()).to.deep.equal(['Ada Visitor', 'Switchboard', a.username, 'ada-on-xmpp'].sort());
 
     // The visitor's line reaches the XMPP client, from the visitor's occupant.
     const ack = await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'Is anyone there?' });
