@@ -1,7 +1,10 @@
 // SIP benchmark: sipp UAC → system under test → sipp UAS on 127.0.0.1, stepping the call rate.
 // Systems: sipp → sipp direct (baseline), Switchboard B2BUA with SDP passed through, Switchboard
 // with rtpengine offer/answer on every call, and Kamailio as a stateful `tm` proxy.
-// Build first: `npx tsc -b sip`. Needs sipp, rtpengine (ng on RTPENGINE_NG or started here), kamailio.
+// Build first: `npx tsc -b sip`. Needs sipp, rtpengine, kamailio. The rtpengine run uses an
+// rtpengine of its own (10,000 media ports, warnings-only log), or the one at RTPENGINE_NG when
+// set: the shared development one has 1,000 ports, which ran out at 1,500 CPS ("Ran out of
+// ports" → media-failed calls), and logs some 15 lines per call.
 //
 //   node bench/sip/run.mjs [--seconds 5] [--rates 100,250,500,...] [--only direct,passthrough,rtpengine,kamailio]
 //
@@ -98,9 +101,26 @@ async function startUas() {
   return { port, stop: () => p.kill('SIGKILL') };
 }
 
+/** An rtpengine for the bench alone; resolves with its ng address and a stop function. */
+async function startRtpengine() {
+  if (process.env.RTPENGINE_NG) return { ng: process.env.RTPENGINE_NG, stop: () => {} };
+  const ngPort = await freePort();
+  const p = run('rtpengine', ['--config-file=none', '--foreground', '--log-stderr', '--log-level=4', '--table=-1', '--interface=127.0.0.1',
+    `--listen-ng=127.0.0.1:${ngPort}`, '--port-min=20000', '--port-max=29999', `--pidfile=${path.join(work, 'rtpengine.pid')}`]);
+  // Ready when it answers an ng ping (bencoded, after a cookie).
+  const sock = dgram.createSocket('udp4');
+  const pong = new Promise((r) => sock.on('message', (m) => String(m).includes('pong') && r(true)));
+  for (let i = 0; i < 50 && !(await Promise.race([pong, sleep(100).then(() => false)])); i++) {
+    sock.send('bench d7:command4:pinge', ngPort, '127.0.0.1');
+  }
+  sock.close();
+  return { ng: `127.0.0.1:${ngPort}`, stop: async () => { p.kill('SIGTERM'); await p.done; } };
+}
+
 async function startSwitchboard(media, uasPort) {
   const port = await freePort();
-  const child = fork(path.join(here, 'b2bua.mjs'), ['--port', String(port), '--uas', String(uasPort), '--media', media, '--ng', process.env.RTPENGINE_NG ?? '127.0.0.1:22222'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const rtp = media === 'rtpengine' ? await startRtpengine() : undefined;
+  const child = fork(path.join(here, 'b2bua.mjs'), ['--port', String(port), '--uas', String(uasPort), '--media', media, '--ng', rtp?.ng ?? ''], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((r) => child.once('message', r));
   const report = () => new Promise((r) => { child.once('message', r); child.send('report'); });
   return {
@@ -108,7 +128,7 @@ async function startSwitchboard(media, uasPort) {
     cpuMs: async () => { const m = await report(); return (m.cpu.user + m.cpu.system) / 1000; },
     report,
     resetLoop: () => child.send('reset-loop'),
-    stop: async () => { child.send('stop'); await new Promise((r) => child.once('exit', r)); },
+    stop: async () => { child.send('stop'); await new Promise((r) => child.once('exit', r)); await rtp?.stop(); },
   };
 }
 
