@@ -84,7 +84,7 @@ export class ChatRelay {
     const room = this.room(interactionId);
     if (author.kind !== 'visitor') {
       const name = await this.visitorName(interactionId);
-      await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'visitor', name }));
+      await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'visitor', name }), { soft: true });
     }
     await this.rooms.sendAs(room, interactionId, this.participant(interactionId, author), (from) => build(from, room));
   }
@@ -127,7 +127,7 @@ export class ChatRelay {
   async enter(interactionId: string, agentId: string, name: string, reason: string): Promise<void> {
     const room = this.room(interactionId);
     const visitor = await this.visitorName(interactionId);
-    await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'visitor', name: visitor }));
+    await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'visitor', name: visitor }), { soft: true });
     await this.rooms.present(room, interactionId, this.participant(interactionId, { kind: 'agent', agentId, name }));
     await this.rooms.addMember(room, interactionId, this.agentJid(agentId), reason);
   }

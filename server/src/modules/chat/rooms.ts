@@ -90,10 +90,14 @@ export class ChatRooms {
   }
 
   /** Makes sure the room exists with us as owner and `p` in it; resolves with p's full JID. */
-  async present(roomJid: string, interactionId: string, p: Participant): Promise<string> {
+  async present(roomJid: string, interactionId: string, p: Participant, opts: { soft?: boolean } = {}): Promise<string> {
     const r = this.entry(roomJid, interactionId);
     await this.join(r, this.owner);
-    if (p.key !== 'system') await this.join(r, p);
+    // Soft: someone else is writing and only wants this participant in the room. If another process
+    // (another instance's relay slot) already has them in, leave them be: taking their nick over
+    // would make the two processes remove each other's occupant at every line.
+    const elsewhere = () => [...r.nicks.values()].some((jid) => this.xmpp.isRelayJid(jid) && jid.split('@')[0] === p.local && !jid.startsWith(`${p.local}@${this.xmpp.domain}/`));
+    if (p.key !== 'system' && !(opts.soft && !r.occupants.get(p.key)?.joined && elsewhere())) await this.join(r, p);
     return this.full(p);
   }
 

@@ -1,0 +1,55 @@
+// Two server instances on one Prosody: each holds its own relay slot (component domain). The
+// visitor's socket is on one, the agent's desktop on the other; every line must reach the other
+// side once, and the two relays must not keep taking the visitor's nick from each other.
+import { expect } from 'chai';
+import { xml } from '@xmpp/client';
+import { chatParts } from './module.js';
+import { api, login, makeAgent, setState, startRoutingServer, uniquePrefix, type TestServer } from '../routing/testing.js';
+import { eventually } from '../../test/redis.js';
+import { TestXmppClient, cid, command, startChat, takeChat } from './testing.js';
+
+describe('chat: two server instances', () => {
+  const servers: TestServer[] = [];
+  let client: TestXmppClient | undefined;
+  after(async () => {
+    await client?.stop();
+    for (const t of servers) await t.stop();
+  });
+
+  it('relays between a visitor on one instance and an agent on the other, each line once, occupants stable', async () => {
+    const prefix = uniquePrefix();
+    for (let k = 0; k < 2; k++) servers.push(await startRoutingServer({}, { redisPrefix: prefix }));
+    const [one, two] = servers as [TestServer, TestServer];
+    for (const t of servers) await eventually(async () => t.sb.services.xmpp.status().ok, (ok) => ok);
+    expect(one.sb.services.xmpp.domain).to.not.equal(two.sb.services.xmpp.domain);
+
+    const a = await makeAgent(two.url, await login(two.url), { skills: [{ skill: 'english', level: 8 }] });
+    const v = await startChat(one.url);
+    await takeChat(two.url, a, v);
+    const account = (await api(two.url, 'POST', '/api/chat/xmpp-account', {}, a.token)).body;
+    client = await TestXmppClient.login(account);
+    const room = chatParts(two.sb.services).chat.relay.room(v.interactionId);
+    await client.xmpp.send(xml('presence', { to: `${room}/watcher` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    await client.next((s) => s.is('presence') && s.attrs.from === `${room}/watcher`);
+
+    const fromVisitor: string[] = [];
+    const fromAgent: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      fromVisitor.push((await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: `v${k}` })).message.id);
+      fromAgent.push((await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: `a${k}` })).message.id);
+    }
+    await Promise.all(fromVisitor.map((id) => a.socket.next((m) => m.type === 'chat.message' && m.message.id === id, 10000)));
+    await Promise.all(fromAgent.map((id) => v.socket.next((m) => m.type === 'chat.message' && m.message.id === id, 10000)));
+    await new Promise((r) => setTimeout(r, 1000)); // a duplicate push would arrive by now
+    // next() took each first copy; any copy left is a duplicate.
+    const twice = (msgs: { type: string; message?: { id: string } }[], ids: string[]) => ids.filter((id) => msgs.some((m) => m.type === 'chat.message' && m.message?.id === id));
+    expect(twice(a.socket.messages, fromVisitor), 'visitor lines the agent got twice').to.deep.equal([]);
+    expect(twice(v.socket.messages, fromAgent), 'agent lines the visitor got twice').to.deep.equal([]);
+    // The XMPP client saw every line once, and the visitor never left and rejoined.
+    for (const body of ['v0', 'v3', 'a0', 'a3']) expect(client.stanzas.filter((s) => s.is('message') && s.getChildText('body') === body), body).to.have.length(1);
+    expect(client.stanzas.filter((s) => s.is('presence') && s.attrs.from === `${room}/Ada Visitor` && s.attrs.type === 'unavailable')).to.deep.equal([]);
+    await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+    await setState(two.url, a, 'not-ready', 'lunch');
+    v.socket.close();
+  });
+});
