@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { xml } from '@xmpp/client';
 import { chatParts } from './module.js';
+import { Message } from './message.entity.js';
 import { api, login, makeAgent, setState, startRoutingServer, uniquePrefix, type TestServer } from '../routing/testing.js';
 import { eventually } from '../../test/redis.js';
 import { TestXmppClient, cid, command, startChat, takeChat } from './testing.js';
@@ -16,7 +17,7 @@ describe('chat: two server instances', () => {
     for (const t of servers) await t.stop();
   });
 
-  it('relays between a visitor on one instance and an agent on the other, each line once, occupants stable', async () => {
+  it('relays between a visitor on one instance and an agent on the other, each line once (XMPP client lines too), occupants stable', async () => {
     const prefix = uniquePrefix();
     for (let k = 0; k < 2; k++) servers.push(await startRoutingServer({}, { redisPrefix: prefix }));
     const [one, two] = servers as [TestServer, TestServer];
@@ -48,6 +49,14 @@ describe('chat: two server instances', () => {
     // The XMPP client saw every line once, and the visitor never left and rejoined.
     for (const body of ['v0', 'v3', 'a0', 'a3']) expect(client.stanzas.filter((s) => s.is('message') && s.getChildText('body') === body), body).to.have.length(1);
     expect(client.stanzas.filter((s) => s.is('presence') && s.attrs.from === `${room}/Ada Visitor` && s.attrs.type === 'unavailable')).to.deep.equal([]);
+    // A line from the agent's XMPP client reaches both instances' owners: stored and pushed once.
+    await client.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'two-1' }, xml('body', {}, 'from my client'), xml('request', { xmlns: 'urn:xmpp:receipts' })));
+    const got = await v.socket.next((m) => m.type === 'chat.message' && m.message.body === 'from my client', 10000);
+    await client.next((s) => s.is('message') && s.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'two-1');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(twice(v.socket.messages, [got.message.id])).to.deep.equal([]);
+    expect(client.stanzas.filter((s) => s.is('message') && s.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'two-1')).to.have.length(1);
+    expect(await one.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'from my client' })).to.equal(1);
     await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
     await setState(two.url, a, 'not-ready', 'lunch');
     v.socket.close();

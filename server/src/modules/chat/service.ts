@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChatMessagePayload, ChatQueueInfo, ChatTypingState } from '@switchboard/protocol';
 import type { Services } from '../../services.js';
 import type { RealtimeHub } from '../../realtime/hub.js';
@@ -139,6 +140,10 @@ export class ChatService {
       if (r.state) await this.hub.pushToVisitors(r.interactionId, { type: 'chat.typing', interactionId: r.interactionId, authorKind: 'agent', authorName: name, state: r.state });
       return;
     }
+    // With several instances every one's owner occupant gets a copy: the first to claim it acts.
+    const key = this.s.redis.key('chat', 'xmpp-line', r.interactionId, createHash('sha1').update(`${r.nick}\n${r.id ?? ''}\n${r.body}`).digest('hex'));
+    const me = this.s.bus.instanceId;
+    if ((await this.s.redis.client.set(key, me, 'PX', 10_000, 'NX')) !== 'OK' && (await this.s.redis.client.get(key)) !== me) return;
     if (!r.body.trim()) return refuse('the message is empty.');
     if (r.body.length > MAX_MESSAGE_CHARS) return refuse(`the message is ${r.body.length} characters long; the limit is ${MAX_MESSAGE_CHARS}. Split it into shorter messages.`);
     const { message, created } = await this.store.add({ interactionId: r.interactionId, authorKind: 'agent', authorAgentId: agentId, authorName: name, body: r.body, clientMessageId: r.id ? `xmpp:${r.id}`.slice(0, 64) : null });
