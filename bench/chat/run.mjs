@@ -250,7 +250,7 @@ async function main() {
   // The server's warnings and errors, kept to explain a failed run.
   const serverLog = [];
   server.proc.stdout.on('data', (d) => {
-    for (const line of d.toString().split('\n')) if (/"level":(40|50|60)/.test(line)) serverLog.push(line.slice(0, 600)) > 50 && serverLog.shift();
+    for (const line of d.toString().split('\n')) if (/"level":(40|50|60)/.test(line)) serverLog.push(line.slice(0, 600)) > 500 && serverLog.shift();
   });
   const url = server.url;
   const wsUrl = url.replace('http', 'ws');
@@ -296,13 +296,13 @@ async function main() {
     procs.push(...visitorProcs);
     await Promise.all(visitorProcs.map((w) => w.ready));
     let c = await count(agentProcs);
-    while (c.assigned < ROOMS && now() - t0 < 180_000) (await sleep(250), (c = await count(agentProcs)));
+    while (c.assigned < ROOMS && now() - t0 < 600_000) (await sleep(250), (c = await count(agentProcs)));
     result.setup = { roomsAssigned: c.assigned, seconds: r3((now() - t0) / 1000) };
 
     // Warm-up: a line through every room (rooms, occupants and caches in place), then a pause.
     await Promise.all(visitorProcs.map((w) => w.ask({ cmd: 'warm' })));
     const warm = now();
-    while (c.warm < ROOMS && now() - warm < 120_000) (await sleep(250), (c = await count(agentProcs)));
+    while (c.warm < ROOMS && now() - warm < 300_000) (await sleep(250), (c = await count(agentProcs)));
     result.setup.warmUpLost = ROOMS - c.warm;
     result.setup.warmUpSeconds = r3((now() - warm) / 1000);
     await sleep(2000);
@@ -371,6 +371,8 @@ async function main() {
     throw err;
   } finally {
     result.serverWarnings = serverLog.length;
+    // One sample of each kind, so a run shows what went wrong without the whole log.
+    result.serverWarningSamples = [...new Map(serverLog.map((l) => [/"msg":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 80), l])).values()].slice(0, 8);
     for (const w of procs) w.proc.kill();
     await server.stop();
     await prosody.stop();

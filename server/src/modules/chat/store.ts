@@ -77,34 +77,54 @@ export class ChatStore {
    */
   markSent(id: string, externalId: string | null): Promise<boolean> {
     return new Promise((done, fail) => {
-      if (this.sentQueue.push({ id, externalId, done, fail }) === 1) setImmediate(() => void this.flushSent());
+      this.sentQueue.push({ id, externalId, done, fail });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flushSent());
+      }
     });
   }
 
+  private flushing = false;
+
+  /** One batch at a time: batches in parallel only lock each other's rows. */
   private async flushSent(): Promise<void> {
-    const batch = this.sentQueue.splice(0, 200);
-    if (this.sentQueue.length) setImmediate(() => void this.flushSent());
-    try {
-      if (batch.length === 1) {
-        const [one] = batch as [(typeof batch)[0]];
-        const r = await this.messages.update({ id: one.id, deliveryState: 'stored' }, { deliveryState: 'sent', externalId: one.externalId });
-        return one.done((r.affected ?? 0) > 0);
-      }
-      const won = await this.db.transaction(async (tx) => {
-        const ids = [...new Set(batch.map((b) => b.id))];
-        const rows: { id: string }[] = await tx.query(`SELECT id FROM messages WHERE id IN (${ids.map(() => '?').join(',')}) AND deliveryState = 'stored' FOR UPDATE`, ids);
-        const stored = new Set(rows.map((r) => r.id));
-        const first = batch.filter((b, k) => stored.has(b.id) && batch.findIndex((x) => x.id === b.id) === k);
-        if (first.length) {
-          const cases = first.map(() => 'WHEN ? THEN ?').join(' ');
-          await tx.query(`UPDATE messages SET deliveryState = 'sent', externalId = CASE id ${cases} END WHERE id IN (${first.map(() => '?').join(',')})`, [...first.flatMap((b) => [b.id, b.externalId]), ...first.map((b) => b.id)]);
+    while (this.sentQueue.length) {
+      const batch = this.sentQueue.splice(0, 200);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const won = await this.sentBatch(batch);
+          for (const b of batch) b.done(won.has(b));
+          break;
+        } catch (err) {
+          // A deadlock with another instance's batch: InnoDB rolled ours back; run it again.
+          if ((err as { code?: string }).code === 'ER_LOCK_DEADLOCK' && attempt < 3) continue;
+          for (const b of batch) b.fail(err as Error);
+          break;
         }
-        return new Set(first);
-      });
-      for (const b of batch) b.done(won.has(b));
-    } catch (err) {
-      for (const b of batch) b.fail(err as Error);
+      }
     }
+    this.flushing = false;
+  }
+
+  private async sentBatch(batch: typeof this.sentQueue): Promise<Set<(typeof batch)[0]>> {
+    if (batch.length === 1) {
+      const [one] = batch as [(typeof batch)[0]];
+      const r = await this.messages.update({ id: one.id, deliveryState: 'stored' }, { deliveryState: 'sent', externalId: one.externalId });
+      return new Set((r.affected ?? 0) > 0 ? [one] : []);
+    }
+    return this.db.transaction(async (tx) => {
+      const ids = [...new Set(batch.map((b) => b.id))];
+      // By primary key only: record locks on these rows, no gap locks that would stall inserts.
+      const rows: { id: string; deliveryState: string }[] = await tx.query(`SELECT id, deliveryState FROM messages FORCE INDEX (PRIMARY) WHERE id IN (${ids.map(() => '?').join(',')}) FOR UPDATE`, ids);
+      const stored = new Set(rows.filter((r) => r.deliveryState === 'stored').map((r) => r.id));
+      const first = batch.filter((b, k) => stored.has(b.id) && batch.findIndex((x) => x.id === b.id) === k);
+      if (first.length) {
+        const cases = first.map(() => 'WHEN ? THEN ?').join(' ');
+        await tx.query(`UPDATE messages SET deliveryState = 'sent', externalId = CASE id ${cases} END WHERE id IN (${first.map(() => '?').join(',')})`, [...first.flatMap((b) => [b.id, b.externalId]), ...first.map((b) => b.id)]);
+      }
+      return new Set(first);
+    });
   }
 
   /** Marks messages of the other side as shown on this side's screen; returns those that changed. */
