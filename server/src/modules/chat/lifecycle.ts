@@ -33,6 +33,7 @@ export class ChatLifecycle {
   start(): () => void {
     const off = this.s.bus.on((e) => {
       if (!('channel' in e) || e.channel !== 'chat') return;
+      if ('interactionId' in e) this.chat.forget(e.interactionId);
       this.once(e)
         .then((mine) => (mine ? this.react(e) : undefined))
         .catch((err) => this.log.error({ err, event: e.type, interactionId: (e as { interactionId?: string }).interactionId }, 'chat reaction to a routing step failed'));

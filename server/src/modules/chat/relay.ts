@@ -11,14 +11,8 @@ const NICK_NS = 'http://jabber.org/protocol/nick';
 const CHATSTATES = 'http://jabber.org/protocol/chatstates';
 export const RECEIPTS = 'urn:xmpp:receipts';
 
-/**
- * XML 1.0 cannot carry NUL, most C0 controls or lone surrogates; one of them in a stanza would make
- * Prosody drop our whole session. The room gets a safe copy; MySQL and the sockets keep the original.
- */
-export function xmlText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
-}
+export { xmlText } from './rooms.js';
+import { xmlText } from './rooms.js';
 
 /** What came back from a room: our own stanzas (echoes), or a line or typing from an agent's XMPP client. */
 export type Reflected =

@@ -10,6 +10,24 @@ const CONFERENCE = 'jabber:x:conference';
 const RESOURCE = 'relay';
 const JOIN_TIMEOUT_MS = 5000;
 
+/**
+ * XML 1.0 cannot carry NUL, most C0 controls or lone surrogates; one of them in a stanza makes
+ * Prosody drop our whole connection (not-well-formed), and with it every room. Whatever a visitor
+ * typed reaches XMPP through this; MySQL and the sockets keep the original.
+ */
+export function xmlText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/**
+ * A display name as a nickname (a JID resource): no controls, format characters (bidi overrides
+ * are forbidden in resources), private-use or unassigned code points, and not too long.
+ */
+function nickOf(name: string): string {
+  return name.replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\uFFFD]/gu, '').replace(/\s+/g, ' ').trim().slice(0, 60);
+}
+
 /** Someone the relay is in a room as: the room's owner ('system'), the visitor, the bot or an agent. */
 export interface Participant {
   /** 'system' | 'visitor' | 'bot' | `agent:<id>` */
@@ -129,6 +147,10 @@ export class ChatRooms {
         o.nick = nick;
         return;
       } catch (err) {
+        if (err instanceof XmppError && err.condition === 'jid-malformed' && !refused.has(`malformed:${o.p.key}`) && attempt < 3) {
+          refused.add(`malformed:${o.p.key}`);
+          continue;
+        }
         if (!(err instanceof XmppError) || err.condition !== 'conflict' || attempt >= 3) throw err;
         // The nickname is taken: by this same participant from a process that died (kill -9 or
         // another relay slot: Prosody never saw it leave), which we remove; or by someone else
@@ -147,7 +169,9 @@ export class ChatRooms {
 
   /** The display name, unique in the room: "Anna", then "Anna (2)" for a second Anna. */
   private nickFor(r: Room, o: Occupant, refused: Set<string>): string {
-    const base = o.p.name.trim().slice(0, 60) || o.p.key;
+    // A name Prosody still refused (jid-malformed) falls back to what the participant is.
+    const plain = o.p.key === 'visitor' ? 'Visitor' : o.p.key === 'bot' ? 'Bot' : o.p.key === 'system' ? 'Switchboard' : 'Agent';
+    const base = (refused.has(`malformed:${o.p.key}`) ? '' : nickOf(o.p.name)) || plain;
     const mine = (n: string) => [...r.occupants.values()].some((x) => x !== o && x.nick === n);
     const other = (n: string) => {
       const holder = r.nicks.get(n);
@@ -207,7 +231,7 @@ export class ChatRooms {
   }
 
   private invite(r: Room, jid: string, reason: string): void {
-    this.xmpp.send(xml('message', { from: this.xmpp.owner, to: jid }, xml('x', { xmlns: CONFERENCE, jid: r.jid, reason })));
+    this.xmpp.send(xml('message', { from: this.xmpp.owner, to: jid }, xml('x', { xmlns: CONFERENCE, jid: r.jid, reason: xmlText(reason) })));
   }
 
   /** The account is no longer a member: Prosody removes it from the room if it is in. */

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Message } from './message.entity.js';
+import { chatParts } from './module.js';
+import { eventually } from '../../test/redis.js';
 import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
 import { TestSocket } from '../../test/server.js';
 import { REPO } from '../../test/env.js';
@@ -46,6 +48,18 @@ describe('chat: bad input and security', () => {
     const w = await startChat(t.url, { fields: { ...FORM, email: 'hostile@example.com', name: '<img src=x onerror=alert(1)>\u0000' }, option: 'orders' });
     const line = await command(w.socket, { type: 'chat.send', interactionId: w.interactionId, clientMessageId: cid(), body: 'hi' });
     expect(line.message.authorName).to.equal('<img src=x onerror=alert(1)>\u0000');
+    // In the room the visitor is an occupant under the name without what XMPP cannot carry (a NUL
+    // in a stanza would make Prosody drop the relay's connection, every room with it): the line
+    // goes through and the relay stays connected. A bidi override (forbidden in a nickname) too.
+    await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: line.message.id }), (m) => m.deliveryState === 'sent');
+    const relay = chatParts(t.sb.services).chat.relay;
+    expect(relay.rooms.realJid(relay.room(w.interactionId), '<img src=x onerror=alert(1)>')).to.match(new RegExp(`^visitor-${w.interactionId}@`));
+    const rtl = await startChat(t.url, { fields: { ...FORM, email: 'rtl@example.com', name: 'Eve \u202etxt.exe' }, option: 'orders' });
+    const rtlLine = await command(rtl.socket, { type: 'chat.send', interactionId: rtl.interactionId, clientMessageId: cid(), body: 'hello' });
+    await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: rtlLine.message.id }), (m) => m.deliveryState === 'sent');
+    expect(relay.rooms.realJid(relay.room(rtl.interactionId), 'Eve txt.exe')).to.match(/^visitor-/);
+    expect(t.sb.services.xmpp.status().ok).to.equal(true);
+    rtl.socket.close();
     v.socket.close();
     w.socket.close();
   });

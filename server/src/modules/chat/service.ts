@@ -36,6 +36,26 @@ export class ChatService {
     return this.s.db.getRepository(Interaction);
   }
 
+  private readonly recent = new Map<string, { i: Interaction; at: number }>();
+
+  /**
+   * The interaction, for a visitor's socket commands: each visitor line would otherwise read it
+   * from MySQL just to see the chat is still open. Kept 2 s at most, and forgotten on every routing
+   * event about it (every instance hears those), so a state change is seen at once.
+   */
+  async interactionForVisitor(id: string): Promise<Interaction> {
+    const hit = this.recent.get(id);
+    if (hit && Date.now() - hit.at < 2000) return hit.i;
+    const i = await this.interaction(id);
+    if (this.recent.size >= 10_000) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(id, { i, at: Date.now() });
+    return i;
+  }
+
+  forget(interactionId: string): void {
+    this.recent.delete(interactionId);
+  }
+
   async interaction(id: string): Promise<Interaction> {
     const i = await this.interactions.findOneBy({ id });
     if (!i || i.channel !== 'chat') throw notFound('Chat');

@@ -28,7 +28,7 @@ export class ChatSockets {
   /** The socket proved it holds the token of this chat; anything else about chats needs that first. */
   private async subscribed(conn: VisitorConnection, interactionId: string): Promise<Interaction> {
     if (!conn.subscriptions.has(interactionId)) throw forbidden('Subscribe to this chat with its token first (chat.subscribe).');
-    return this.chat.interaction(interactionId);
+    return this.chat.interactionForVisitor(interactionId);
   }
 
   register(hub: RealtimeHub): void {
