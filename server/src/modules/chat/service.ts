@@ -40,12 +40,12 @@ export class ChatService {
 
   /**
    * The interaction, for a visitor's socket commands: each visitor line would otherwise read it
-   * from MySQL just to see the chat is still open. Kept 2 s at most, and forgotten on every routing
+   * from MySQL just to see the chat is still open. Kept 15 s at most, and forgotten on every routing
    * event about it (every instance hears those), so a state change is seen at once.
    */
   async interactionForVisitor(id: string): Promise<Interaction> {
     const hit = this.recent.get(id);
-    if (hit && Date.now() - hit.at < 2000) return hit.i;
+    if (hit && Date.now() - hit.at < 15_000) return hit.i;
     const i = await this.interaction(id);
     if (this.recent.size >= 10_000) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(id, { i, at: Date.now() });

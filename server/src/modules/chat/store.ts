@@ -51,7 +51,8 @@ export class ChatStore {
           await tx.getRepository(Attachment).update({ id: In(input.attachmentIds!), interactionId: input.interactionId, messageId: IsNull() }, { messageId: m.id });
         });
       } else {
-        await this.messages.insert(m);
+        // Every value is set here: no read-back of the row (TypeORM would SELECT it again on MySQL).
+        await this.messages.createQueryBuilder().insert().values(m).updateEntity(false).execute();
       }
     } catch (err) {
       // A retry (or two racing each other): the unique index let the first one in; answer with it.
