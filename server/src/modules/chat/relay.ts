@@ -109,11 +109,18 @@ export class ChatRelay {
     );
   }
 
-  async receipts(interactionId: string, messageIds: string[], by: Author & { kind: 'agent' | 'visitor' }): Promise<void> {
+  async receipts(interactionId: string, messageIds: string[], by: Author & { kind: 'agent' | 'visitor' }, stanzaIds: string[] = []): Promise<void> {
     // The agent side's receipts come from the room's owner: the reader may be a supervisor
     // monitoring, who must never appear in the room.
     await this.as(interactionId, by.kind === 'visitor' ? by : { kind: 'system', name: null }, (from, room) =>
-      xml('message', { from, to: room, type: 'groupchat' }, ...messageIds.map((id) => xml('received', { xmlns: RECEIPTS, id })), this.marker('receipt', interactionId, { author: by.kind })),
+      xml(
+        'message',
+        { from, to: room, type: 'groupchat' },
+        ...messageIds.map((id) => xml('received', { xmlns: RECEIPTS, id })),
+        // For XMPP clients, under their own ids; the echo reads only ours (marked `ours`).
+        ...stanzaIds.map((id) => xml('received', { xmlns: RECEIPTS, id: xmlText(id) })),
+        this.marker('receipt', interactionId, { author: by.kind, ours: String(messageIds.length) }),
+      ),
     );
   }
 
@@ -178,7 +185,8 @@ export class ChatRelay {
       return { kind: 'typing', interactionId, authorKind: author, authorName: stanza.getChildText('nick', NICK_NS), state };
     }
     if (sb.attrs.kind === 'receipt') {
-      return { kind: 'receipt', interactionId, by: author, messageIds: stanza.getChildren('received', RECEIPTS).map((r) => r.attrs.id ?? '').filter(Boolean) };
+      const ours = Number(sb.attrs.ours ?? Infinity);
+      return { kind: 'receipt', interactionId, by: author, messageIds: stanza.getChildren('received', RECEIPTS).slice(0, ours).map((r) => r.attrs.id ?? '').filter(Boolean) };
     }
     return undefined;
   }

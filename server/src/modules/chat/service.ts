@@ -179,9 +179,12 @@ export class ChatService {
   /** The reader's screen shows these lines of the other side. */
   async received(interactionId: string, messageIds: string[], by: Author & { kind: 'agent' | 'visitor' }): Promise<void> {
     const kinds = by.kind === 'visitor' ? (['agent', 'bot', 'system'] as const) : (['visitor'] as const);
-    const changed = await this.store.markDelivered(interactionId, messageIds, [...kinds]);
-    if (!changed.length) return;
-    await this.relay.receipts(interactionId, changed, by).catch(async () => {
+    const rows = await this.store.markDelivered(interactionId, messageIds, [...kinds]);
+    if (!rows.length) return;
+    const changed = rows.map((r) => r.id);
+    // A line an agent wrote from their XMPP client is known there by its own stanza id.
+    const theirs = rows.map((r) => r.clientMessageId).filter((c): c is string => !!c?.startsWith('xmpp:')).map((c) => c.slice(5));
+    await this.relay.receipts(interactionId, changed, by, theirs).catch(async () => {
       // Receipts must not wait for XMPP: the double check is what the author is waiting for.
       const msg = { type: 'chat.delivery' as const, interactionId, messageIds: changed, state: 'delivered' as const };
       if (by.kind === 'visitor') await this.pushToAgents(interactionId, msg);

@@ -129,15 +129,14 @@ export class ChatStore {
   }
 
   /** Marks messages of the other side as shown on this side's screen; returns those that changed. */
-  async markDelivered(interactionId: string, ids: string[], authorKinds: AuthorKind[]): Promise<string[]> {
+  async markDelivered(interactionId: string, ids: string[], authorKinds: AuthorKind[]): Promise<{ id: string; clientMessageId: string | null }[]> {
     if (!ids.length) return [];
     const rows = await this.messages.find({
       where: { interactionId, id: In(ids), authorKind: In(authorKinds), deliveryState: In(['stored', 'sent'] as DeliveryState[]) },
-      select: { id: true },
+      select: { id: true, clientMessageId: true },
     });
-    const changed = rows.map((r) => r.id);
-    if (changed.length) await this.messages.update({ id: In(changed), deliveryState: In(['stored', 'sent'] as DeliveryState[]) }, { deliveryState: 'delivered', deliveredAt: new Date() });
-    return changed;
+    if (rows.length) await this.messages.update({ id: In(rows.map((r) => r.id)), deliveryState: In(['stored', 'sent'] as DeliveryState[]) }, { deliveryState: 'delivered', deliveredAt: new Date() });
+    return rows;
   }
 
   /** The conversation in order; notes only for agents. */

@@ -82,6 +82,12 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const row = await t.sb.services.db.getRepository(Message).findOneByOrFail({ id: got.message.id });
     expect(row).to.include({ authorKind: 'agent', authorAgentId: a.id, body: 'Yes, from my XMPP client' });
 
+    // The visitor's page shows it: the client gets the visitor's receipt under its own stanza id.
+    await command(v.socket, { type: 'chat.received', interactionId: v.interactionId, messageIds: [got.message.id] });
+    const read = await c.next((s) => s.is('message') && s.attrs.type === 'groupchat' && s.getChildren('received', RECEIPTS).some((r) => r.attrs.id === 'x-line-1'));
+    expect(read.attrs.from).to.equal(`${room}/Ada Visitor`);
+    expect((await a.socket.next((m) => m.type === 'chat.delivery')).messageIds).to.deep.equal([got.message.id]);
+
     // A resend of the same stanza (a client retrying) is stored once.
     await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-line-1' }, xml('body', {}, 'Yes, from my XMPP client'), xml('request', { xmlns: RECEIPTS })));
     await c.next((s) => s.is('message') && s.getChild('received', RECEIPTS)?.attrs.id === 'x-line-1' && s !== receipt);
