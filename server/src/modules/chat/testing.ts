@@ -88,7 +88,7 @@ export class TestXmppClient {
     const [local, domain] = account.jid.split('@') as [string, string];
     // PLAIN on the loopback socket: @xmpp/client's SCRAM is seconds of pure-JavaScript PBKDF2.
     const credentials = async (auth: (c: { username: string; password: string }, m: string) => Promise<void>) => auth({ username: local, password: account.password }, 'PLAIN');
-    const xmpp = client({ service: `xmpp://${account.host}:${account.port}`, domain, username: local, password: account.password, resource: 'test', credentials } as Parameters<typeof client>[0]);
+    const xmpp = client({ service: `xmpp://${account.host}:${account.port}`, domain, username: local, password: account.password, resource: `test-${randomBytes(3).toString('hex')}`, credentials } as Parameters<typeof client>[0]);
     const c = new TestXmppClient(xmpp, account.jid);
     await xmpp.start();
     await xmpp.send(xml('presence'));

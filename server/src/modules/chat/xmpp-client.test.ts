@@ -28,12 +28,14 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     await t.stop();
   });
 
+  const credentials = new Map<TestXmppClient, { jid: string; password: string; host: string; port: number }>();
   async function account(a: TestAgent): Promise<TestXmppClient> {
     const r = await api(t.url, 'POST', '/api/chat/xmpp-account', {}, a.token);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     expect(r.body.jid).to.equal(`agent-${a.id}@${t.sb.services.config().main.xmpp.domain}`);
     const c = await TestXmppClient.login(r.body);
     clients.push(c);
+    credentials.set(c, r.body);
     return c;
   }
 
@@ -116,7 +118,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     v.socket.close();
   });
 
-  it('refuses a non-member XMPP account (members-only room) and keeps a monitoring supervisor out of the room', async () => {
+  it('refuses a non-member XMPP account (members-only room), stores nothing from a stanza over the size limit, and keeps a monitoring supervisor out of the room', async () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const other = await makeAgent(t.url, admin, { available: false });
     const sup = await makeAgent(t.url, admin, { role: 'supervisor', available: false });
@@ -133,6 +135,17 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     // Nor can it write into the room.
     await outsider.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'intrude' }, xml('body', {}, 'let me in')));
     await outsider.next((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'intrude');
+
+    // A stanza over Prosody's size limit (256 KB) ends that client's session; nothing is stored.
+    const big = await TestXmppClient.login(credentials.get(c)!);
+    clients.push(big);
+    await joinRoom(big, room, 'agent-big');
+    const stored = await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId });
+    const closed = new Promise((resolve) => big.xmpp.once('disconnect', resolve));
+    await big.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'huge' }, xml('body', {}, 'h'.repeat(300 * 1024)))).catch(() => undefined);
+    await closed;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(stored);
 
     // A supervisor monitors and writes a note: no new occupant, no presence the visitor side could see.
     const presences = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`)).length;
@@ -160,7 +173,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const bc = await account(b);
     const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
     await joinRoom(ac, room, 'a-client');
-    const presence = (cl: TestXmppClient, nick: string, type?: string) => cl.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}` && s.attrs.type === type && s.attrs.to?.endsWith('/test') === true, 8000);
+    const presence = (cl: TestXmppClient, nick: string, type?: string) => cl.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}` && s.attrs.type === type && s.attrs.to?.includes('/test-') === true, 8000);
 
     expect((await command(a.socket, { type: 'interaction.transfer', interactionId: v.interactionId, toAgent: b.id })).type).to.equal('ok');
     expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
