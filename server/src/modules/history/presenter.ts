@@ -1,22 +1,8 @@
-import type { ChannelName, InteractionStateName } from '@switchboard/protocol';
+import type { ChannelName, HistoryCall, HistoryItem, InteractionStateName } from '@switchboard/protocol';
 import type { Interaction } from '../interactions/interaction.entity.js';
 import type { Call } from '../calls/call.entity.js';
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
-
-export interface HistoryItem {
-  id: string;
-  channel: ChannelName;
-  queueName: string | null;
-  contactName: string | null;
-  contactEmail: string | null;
-  agentNames: string[];
-  state: InteractionStateName;
-  disposition: string | null;
-  subject: string | null;
-  createdAt: string;
-  closedAt: string | null;
-}
 
 /** A past interaction as the history list shows it: never the visitor token hash. */
 export function presentHistoryItem(i: Interaction, names: { queue: string | null; disposition: string | null; agents: string[] }): HistoryItem {
@@ -35,12 +21,12 @@ export function presentHistoryItem(i: Interaction, names: { queue: string | null
   };
 }
 
-export function presentHistoryCall(c: Call, from: string | null, to: string | null) {
+export function presentHistoryCall(c: Call, from: string | null, to: string | null): HistoryCall {
   return {
     id: c.id,
     kind: c.kind,
     video: c.video,
-    direction: c.kind === 'inbound' || c.kind === 'widget' ? ('inbound' as const) : ('outbound' as const),
+    direction: c.kind === 'inbound' || c.kind === 'widget' ? 'inbound' : 'outbound',
     from,
     to,
     setupAt: c.setupAt.toISOString(),

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
+import type { HistoryRecord } from '@switchboard/protocol';
 import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { isId } from '../../db/ids.js';
@@ -49,7 +50,7 @@ export function historyRoutes(router: Router, deps: RouteDeps, s: Services, hist
         messages: r.messages.map((m) => presentMessage(m, r.attachments.filter((a) => a.messageId === m.id))),
         calls: r.calls.map(({ call, legs }) => presentHistoryCall(call, legs.find((l) => l.side === 'a')?.remoteUri ?? null, legs.find((l) => l.side === 'b')?.remoteUri ?? null)),
         journey: r.journey.map(presentJourneyEvent),
-      };
+      } satisfies HistoryRecord;
     },
   });
 

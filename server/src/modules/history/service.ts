@@ -8,7 +8,8 @@ import { Agent } from '../agents/agent.entity.js';
 import type { Config } from '../../config/schema.js';
 import type { Principal } from '../agents/sessions.js';
 import type { HistorySearch } from './schema.js';
-import { presentHistoryItem, type HistoryItem } from './presenter.js';
+import type { HistoryItem } from '@switchboard/protocol';
+import { presentHistoryItem } from './presenter.js';
 
 export interface InteractionRecord {
   interaction: Interaction;

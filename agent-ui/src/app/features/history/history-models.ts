@@ -1,46 +1,6 @@
-import type { ChannelName, ChatMessagePayload, InteractionStateName } from '@switchboard/protocol';
+import type { ChannelName } from '@switchboard/protocol';
 
-/** One row of GET /api/history/interactions (server/src/modules/history/presenter.ts). */
-export interface HistoryItem {
-  id: string;
-  channel: ChannelName;
-  queueName: string | null;
-  contactName: string | null;
-  contactEmail: string | null;
-  agentNames: string[];
-  state: InteractionStateName;
-  disposition: string | null;
-  subject?: string | null;
-  createdAt: string;
-  closedAt: string | null;
-}
-
-export interface HistoryCall {
-  id: string;
-  direction: 'inbound' | 'outbound';
-  video?: boolean;
-  from: string | null;
-  to: string | null;
-  answeredAt: string | null;
-  endedAt: string | null;
-  cause: string | null;
-}
-
-export interface HistoryJourneyEvent {
-  seq?: number;
-  type: string;
-  agentId: string | null;
-  data: Record<string, unknown> | null;
-  at: string;
-}
-
-/** GET /api/history/interactions/:id: the record, read-only. */
-export interface HistoryRecord {
-  interaction: HistoryItem;
-  messages: ChatMessagePayload[];
-  calls: HistoryCall[];
-  journey: HistoryJourneyEvent[];
-}
+export type { HistoryCall, HistoryItem, HistoryJourneyEvent, HistoryRecord } from '@switchboard/protocol';
 
 export interface HistoryQuery {
   q: string;

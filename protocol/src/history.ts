@@ -1,0 +1,51 @@
+/**
+ * The desktop's history over REST (GET /api/history/interactions[/:id]): shapes shared by the
+ * server's presenters and the desktop, so the two cannot drift.
+ */
+import type { ChannelName, InteractionStateName } from './agent-socket.js';
+import type { ChatMessagePayload } from './widget-socket.js';
+
+/** One row of the history search. */
+export interface HistoryItem {
+  id: string;
+  channel: ChannelName;
+  queueName: string | null;
+  contactName: string | null;
+  contactEmail: string | null;
+  agentNames: string[];
+  state: InteractionStateName;
+  disposition: string | null;
+  subject: string | null;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+export interface HistoryCall {
+  id: string;
+  kind: string;
+  video: boolean;
+  direction: 'inbound' | 'outbound';
+  from: string | null;
+  to: string | null;
+  setupAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  cause: string | null;
+}
+
+export interface HistoryJourneyEvent {
+  seq: number;
+  type: string;
+  interactionId: string | null;
+  agentId: string | null;
+  data: Record<string, unknown> | null;
+  at: string;
+}
+
+/** One past interaction, read-only (notes included, authorKind 'note'). */
+export interface HistoryRecord {
+  interaction: HistoryItem;
+  messages: ChatMessagePayload[];
+  calls: HistoryCall[];
+  journey: HistoryJourneyEvent[];
+}
