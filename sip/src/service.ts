@@ -7,6 +7,7 @@ import { PassthroughRelay, RtpEngineRelay, type MediaRelay } from './media/relay
 import { CallControl, type CallRouter, type TrunkConfig } from './call/call-control.js';
 import type { CallRecorder } from './call/recorder.js';
 import type { Authenticator } from './auth/middleware.js';
+import type { Middleware } from './engine.js';
 import type { FloodLimitOptions } from './auth/flood.js';
 
 export interface SipServiceOptions {
@@ -24,6 +25,11 @@ export interface SipServiceOptions {
   floodLimit?: FloodLimitOptions;
   keepaliveMs?: number;
   dialogKeepaliveMs?: number;
+  /**
+   * INVITE steps that run before call control's own routing (widget → PBX), e.g. the server's
+   * calls that join a chat's invitation. They get call control lazily: it exists once they run.
+   */
+  inviteSteps?: ((calls: () => CallControl) => Middleware)[];
 }
 
 export interface SipService {
@@ -38,6 +44,8 @@ export async function startSipService(opts: SipServiceOptions): Promise<SipServi
   const engine = new SipEngine({ listen: opts.listen, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.timers ? { timers: opts.timers } : {}) });
   const rtp = opts.rtpengine ? new RtpEngineRelay({ host: opts.rtpengine.host, port: opts.rtpengine.port, timeout: opts.rtpengine.timeoutMs ?? 2000 }) : undefined;
   const media: MediaRelay = rtp ?? new PassthroughRelay();
+  // Registered first, so they see an INVITE before call control's middleware does.
+  for (const step of opts.inviteSteps ?? []) engine.use('INVITE', step(() => calls));
   const calls = new CallControl({
     engine, media, recorder: opts.recorder, router: opts.router, authenticator: opts.authenticator, realm: opts.realm, trunk: opts.trunk,
     ...(opts.logger ? { logger: opts.logger } : {}),

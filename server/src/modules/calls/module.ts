@@ -1,4 +1,4 @@
-import { CallControl, RtpEngineRelay, SipEngine, type CallEvents, type MediaRelay } from '@switchboard/sip';
+import { startSipService, type CallControl, type CallEvents, type MediaRelay, type SipEngine, type SipService } from '@switchboard/sip';
 import { StartupError } from '../../startup-error.js';
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
@@ -58,44 +58,39 @@ async function start(s: Services): Promise<() => Promise<void>> {
   const trunk = s.config().trunks[0]!;
   const credentials = new SipCredentialStore(s.redis, s.db);
   const recorder = new MysqlCallRecorder(s.db, log);
-  // What startSipService does, with one step placed first: calls joining a chat's invitation go to
-  // the inviting agent's softphone, which CallControl's own routing (widget → PBX) cannot do.
-  const engine = new SipEngine({ listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort }, logger: log });
-  const media = new RtpEngineRelay({ host: c.rtpengine.host, port: c.rtpengine.ngPort, timeout: c.rtpengine.timeoutMs });
-  // The step only runs once the engine listens, after `control` below exists.
-  engine.use('INVITE', inviteCalls({
-    realm: c.xmpp.domain, domain: c.xmpp.domain, trustedAddresses: [trunk.host], authenticator: credentials, credentials,
-    invites, control: () => control, agentExtension: (id) => extensionOf(s, id), recorder, db: s.db, log,
-  }));
-  const control = new CallControl({
-    engine, media, recorder, authenticator: credentials, realm: c.xmpp.domain, logger: log,
-    router: new SwitchboardCallRouter(s.db, s.config),
-    keepaliveMs: trunk.optionsPingSeconds * 1000,
-    trunk: {
-      host: trunk.host,
-      port: trunk.port,
-      transport: trunk.transport,
-      ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
-      ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
-      contextHeaders: contextHeaders(trunk),
-    },
-  });
-  const closeSip = async () => {
-    await control.close();
-    await engine.close();
-    media.close();
-  };
+  let sip: SipService;
   try {
-    await engine.listen();
+    sip = await startSipService({
+      listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort },
+      rtpengine: { host: c.rtpengine.host, port: c.rtpengine.ngPort, timeoutMs: c.rtpengine.timeoutMs },
+      logger: log, recorder, authenticator: credentials, realm: c.xmpp.domain,
+      router: new SwitchboardCallRouter(s.db, s.config),
+      keepaliveMs: trunk.optionsPingSeconds * 1000,
+      trunk: {
+        host: trunk.host,
+        port: trunk.port,
+        transport: trunk.transport,
+        ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
+        ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
+        contextHeaders: contextHeaders(trunk),
+      },
+      // Calls joining a chat's invitation go to the inviting agent's softphone, which call
+      // control's own routing (widget → PBX) cannot do.
+      inviteSteps: [
+        (control) => inviteCalls({
+          realm: c.xmpp.domain, domain: c.xmpp.domain, trustedAddresses: [trunk.host], authenticator: credentials, credentials,
+          invites, control, agentExtension: (id) => extensionOf(s, id), recorder, db: s.db, log,
+        }),
+      ],
+    });
   } catch (err) {
-    // Whatever did bind (UDP before TCP failed, say) is released before reporting.
-    await closeSip();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
       throw new StartupError(`A SIP port on ${c.sip.host} is already in use (switchboard.yaml: sip.udpPort ${c.sip.udpPort}, sip.tcpPort ${c.sip.tcpPort}, sip.wsPort ${c.sip.wsPort}). Stop the other program or pick other ports.`);
     }
     throw err;
   }
+  const { engine, calls: control, media } = sip;
   followCalls(control.events, s.db, s.bus, log);
   const wsPort = engine.stack.transports.port('ws');
   const host = c.sip.publicHost ?? c.sip.host;
@@ -110,7 +105,7 @@ async function start(s: Services): Promise<() => Promise<void>> {
     off();
     running = undefined;
     await Promise.all([...probes].map((id) => media.delete(id)));
-    await closeSip();
+    await sip.close();
     await recorder.flush();
   };
 }
