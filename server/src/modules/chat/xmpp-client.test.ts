@@ -44,6 +44,23 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     return c.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}`);
   };
 
+  it('gives XMPP passwords to the agent themselves and to admins only; garbage and unknown agents get clear errors', async () => {
+    const a = await makeAgent(t.url, admin, { available: false });
+    const b = await makeAgent(t.url, admin, { available: false });
+    const forOther = await api(t.url, 'POST', '/api/chat/xmpp-account', { agentId: b.id }, a.token);
+    expect(forOther.status).to.equal(403);
+    expect(forOther.body.error.code).to.equal('forbidden');
+    const garbage = await api(t.url, 'POST', '/api/chat/xmpp-account', { agentId: '../admin', extra: 1 }, a.token);
+    expect(garbage.status).to.equal(400);
+    expect(JSON.stringify(garbage.body.error.fields)).to.include('agentId').and.to.include('extra');
+    expect((await api(t.url, 'POST', '/api/chat/xmpp-account', { agentId: 'f'.repeat(32) }, admin)).status).to.equal(404);
+    expect((await api(t.url, 'POST', '/api/chat/xmpp-account', {})).status).to.equal(401);
+    const byAdmin = await api(t.url, 'POST', '/api/chat/xmpp-account', { agentId: b.id }, admin);
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).to.equal(201);
+    expect(byAdmin.body.jid).to.equal(`agent-${b.id}@${t.sb.services.config().main.xmpp.domain}`);
+    expect(byAdmin.body.password).to.be.a('string').with.length.greaterThan(15);
+  });
+
   it('an invited agent joins from an XMPP client, reads the visitor and writes back: stored, relayed, receipted', async () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const c = await account(a);
