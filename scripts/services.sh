@@ -3,6 +3,7 @@
 # running: MariaDB, Redis, Prosody, rtpengine. Idempotent: run it as often as you like.
 #   scripts/services.sh [start|stop|status]     (uses $SWITCHBOARD_CONFIG_DIR or ./config)
 #   scripts/services.sh tools                    also installs the test peers (sipp, baresip, kamailio, chromium)
+#   scripts/services.sh xmpp-cert <dir>          puts Prosody's client certificate into <dir> (Docker)
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 [ -f "$ROOT/server/dist/cli.js" ] || build
@@ -58,23 +59,72 @@ start_redis() {
   wait_tcp "$SB_REDIS_HOST" "$SB_REDIS_PORT" 20 Redis
 }
 
+# The client port's certificate when xmpp.tls is not set: self-signed for the domain and its
+# components, generated once into <dir> and kept until it nears its end or the domains change.
+# Agents' XMPP clients ask to trust it once (its fingerprint: openssl x509 -noout -fingerprint -sha256 -in <crt>).
+ensure_xmpp_cert() { # dir
+  local dir=$1 crt="$1/$SB_XMPP_DOMAIN.crt" key="$1/$SB_XMPP_DOMAIN.key" san="DNS:$SB_XMPP_DOMAIN,DNS:$SB_XMPP_MUC_DOMAIN"
+  [ -z "$SB_XMPP_UPLOAD_DOMAIN" ] || san+=",DNS:$SB_XMPP_UPLOAD_DOMAIN"
+  ensure_pkg openssl openssl
+  if [ -f "$crt" ] && [ -f "$key" ] && openssl x509 -in "$crt" -noout -checkend 2592000 >/dev/null 2>&1 \
+    && [ "$(openssl x509 -in "$crt" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | tr -d ' ')" = "$san" ]; then
+    return 0
+  fi
+  say "generating a self-signed certificate for $SB_XMPP_DOMAIN in $dir (xmpp.tls sets your own)"
+  mkdir -p "$dir"
+  # 825 days: the longest validity Apple's clients accept for a server certificate.
+  (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$SB_XMPP_DOMAIN" -addext "subjectAltName=$san" \
+    -keyout "$key.new" -out "$crt.new") >"$RUN/logs/openssl.log" 2>&1 || die "openssl could not create the certificate (see $RUN/logs/openssl.log)"
+  chmod 644 "$crt.new"
+  mv -f "$key.new" "$key" && mv -f "$crt.new" "$crt"
+}
+
+# Seconds since a file changed, and since a process started.
+age_of() { echo $(($(date +%s) - $(stat -c %Y "$1"))); }
+uptime_of() { ps -o etimes= -p "$1" | tr -d ' '; }
+
 start_prosody() {
   ensure_pkg prosody prosody ss iproute2
   local dir="$RUN/prosody" cfg
+  [ -n "$SB_XMPP_TLS_CERT" ] || ensure_xmpp_cert "$dir/certs"
   cfg=$(cli services prosody-config "$dir")
-  if tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT"; then
+  # Probed on the component port: it always listens on xmpp.host, the client port may not.
+  if tcp_open "$SB_XMPP_HOST" "$SB_XMPP_COMPONENT_PORT"; then
     # Already running: ours, or one started by another checkout of Switchboard on this machine
     # (same generated configuration). Register the service account in the running one's store.
-    local pid other
-    pid=$(ss -Hltnp "sport = :$SB_XMPP_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    local pid other f
+    pid=$(ss -Hltnp "sport = :$SB_XMPP_COMPONENT_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
     other=$( [ -n "$pid" ] && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -m1 'prosody.cfg.lua$' || true)
-    [ -n "$other" ] || die "port $SB_XMPP_PORT is taken by a program that is not Switchboard's Prosody (switchboard.yaml: xmpp.port)"
-    say "Prosody answers on $SB_XMPP_HOST:$SB_XMPP_PORT ($other)"
+    [ -n "$other" ] || die "port $SB_XMPP_COMPONENT_PORT is taken by a program that is not Switchboard's Prosody (switchboard.yaml: xmpp.componentPort)"
+    if [ "$other" = "$cfg" ]; then
+      # Ours: a configuration or certificate newer than the process needs a restart to apply
+      # (ports, interfaces and TLS are read at start only).
+      for f in "$cfg" "${SB_XMPP_TLS_CERT:-$dir/certs/$SB_XMPP_DOMAIN.crt}"; do
+        if [ "$(age_of "$f")" -lt "$(uptime_of "$pid")" ]; then
+          say "restarting Prosody: $f changed since it started"
+          kill "$pid"
+          local i
+          for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+          kill -0 "$pid" 2>/dev/null && die "Prosody (pid $pid) did not stop"
+          break
+        fi
+      done
+    else
+      # Another checkout's: tests here trust the certificate it offers, so keep a copy of it.
+      local theirs
+      theirs=$(grep -o '^ssl = { certificate = "[^"]*"' "$other" | cut -d'"' -f2 || true)
+      if [ -z "$SB_XMPP_TLS_CERT" ] && [ -n "$theirs" ] && [ -f "$theirs" ]; then
+        mkdir -p "$dir/certs" && cp -f "$theirs" "$dir/certs/$SB_XMPP_DOMAIN.crt"
+      fi
+    fi
+  fi
+  if tcp_open "$SB_XMPP_HOST" "$SB_XMPP_COMPONENT_PORT"; then
+    say "Prosody answers on $SB_XMPP_HOST:$SB_XMPP_COMPONENT_PORT ($other)"
     cfg=$other
   else
-    say "starting Prosody on $SB_XMPP_HOST:$SB_XMPP_PORT"
+    say "starting Prosody: clients on $SB_XMPP_CLIENT_HOST:$SB_XMPP_PORT (TLS required), components on $SB_XMPP_HOST:$SB_XMPP_COMPONENT_PORT"
     nohup prosody --config "$cfg" -F >"$RUN/logs/prosody.out" 2>&1 &
-    wait_tcp "$SB_XMPP_HOST" "$SB_XMPP_PORT" 30 Prosody
+    wait_tcp "$SB_XMPP_HOST" "$SB_XMPP_COMPONENT_PORT" 30 Prosody
   fi
   prosodyctl --config "$cfg" register "$SB_XMPP_USER" "$SB_XMPP_DOMAIN" "$SB_XMPP_PASSWORD" >/dev/null 2>&1 \
     || die "cannot register the XMPP service account $SB_XMPP_USER@$SB_XMPP_DOMAIN"
@@ -123,10 +173,20 @@ case "${1:-start}" in
     ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl wfuzz wfuzz pdftotext poppler-utils
     say "test tools ready" ;;
   stop) stop_own ;;
+  xmpp-cert) # <dir>: the client port's certificate for a Prosody elsewhere (docker/compose.yaml)
+    [ -n "${2:-}" ] || die "usage: scripts/services.sh xmpp-cert <dir>"
+    if [ -n "$SB_XMPP_TLS_CERT" ]; then
+      mkdir -p "$2" && cp -f "$SB_XMPP_TLS_CERT" "$2/$SB_XMPP_DOMAIN.crt" && cp -f "$SB_XMPP_TLS_KEY" "$2/$SB_XMPP_DOMAIN.key"
+    else
+      ensure_xmpp_cert "$2"
+    fi
+    # Prosody's container reads it as its own user, not as the owner of these files.
+    chmod 640 "$2/$SB_XMPP_DOMAIN.key"
+    say "certificate for $SB_XMPP_DOMAIN in $2" ;;
   status)
     tcp_open "$SB_DB_HOST" "$SB_DB_PORT" && echo "mariadb: up" || echo "mariadb: down"
     tcp_open "$SB_REDIS_HOST" "$SB_REDIS_PORT" && echo "redis: up" || echo "redis: down"
-    tcp_open "$SB_XMPP_HOST" "$SB_XMPP_PORT" && echo "prosody: up" || echo "prosody: down"
+    tcp_open "$SB_XMPP_HOST" "$SB_XMPP_COMPONENT_PORT" && echo "prosody: up" || echo "prosody: down"
     rtpengine_ping && echo "rtpengine: up" || echo "rtpengine: down" ;;
-  *) die "usage: scripts/services.sh [start|stop|status|tools]" ;;
+  *) die "usage: scripts/services.sh [start|stop|status|tools|xmpp-cert <dir>]" ;;
 esac

@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -126,10 +126,12 @@ const roles = {
   /** A plain XMPP client in every bare room: 'send' writes at the rate, 'receive' times them. */
   async bare(msg, reply) {
     const x = msg.xmpp;
-    const c = client({
+    // Prosody's client port requires TLS: STARTTLS, trusting the project's certificate (scripts/services.sh).
+    const { starttlsClient, projectCertificate } = await import('../../server/dist/modules/chat/xmpp-tls-client.js');
+    const c = starttlsClient({
       service: `xmpp://${x.host}:${x.port}`, domain: x.domain, username: x.serviceUser, password: x.servicePassword, resource: `bench-${msg.nick}-${process.pid}`,
       credentials: (auth, mechanisms) => auth({ username: x.serviceUser, password: x.servicePassword }, mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0]),
-    });
+    }, projectCertificate(x));
     c.on('error', () => undefined);
     await c.start();
     const latencies = [];

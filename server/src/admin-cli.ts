@@ -11,9 +11,31 @@ import { ContactService } from './modules/contacts/service.js';
 import { createAgentBody } from './modules/agents/schema.js';
 import { contactBody } from './modules/contacts/schema.js';
 import { HttpError } from './http/errors.js';
+import { XmppConnection } from './modules/chat/xmpp.js';
+import { ChatXmppAccounts, agentXmppJid, type XmppAccount } from './modules/chat/accounts.js';
 import type { Config } from './config/schema.js';
 
 type Options = Record<string, string | undefined>;
+
+/**
+ * The HTTP route's code path (ChatXmppAccounts) over a component connection of its own: it takes a
+ * free relay slot for the few seconds it needs, so it works next to running servers.
+ */
+async function xmppPassword(config: Config, agentId: string): Promise<XmppAccount> {
+  const xmpp = new XmppConnection(config.main.xmpp, createLogger('silent'));
+  try {
+    const online = new Promise<void>((resolve) => xmpp.onOnline(resolve));
+    xmpp.start();
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10000).unref());
+    if ((await Promise.race([online, timeout])) === 'timeout') {
+      const x = config.main.xmpp;
+      throw new Error(`cannot reach Prosody's component port at ${x.host}:${x.componentPort} (${xmpp.status().error}); is it running (scripts/services.sh start)?`);
+    }
+    return await new ChatXmppAccounts(xmpp, { agentJid: (id) => agentXmppJid(config.main.xmpp, id) }).newPassword(agentId);
+  } finally {
+    await xmpp.stop();
+  }
+}
 
 export async function runAdminCommand(config: Config, command: string, arg: string | undefined, o: Options, newPassword: string | undefined): Promise<string> {
   const db = createDataSource(config.main.database);
@@ -54,6 +76,19 @@ export async function runAdminCommand(config: Config, command: string, arg: stri
         const a = await byName(arg);
         await agents.update(a.id, { active: false });
         return `${a.username} disabled; sessions ended`;
+      }
+      case 'agents xmpp-password': {
+        const a = await byName(arg);
+        const x = await xmppPassword(config, a.id);
+        return [
+          `jid       ${x.jid}`,
+          `password  ${x.password}`,
+          `host      ${x.host}`,
+          `port      ${x.port}`,
+          `tls       ${x.tls} (required: no login before TLS)`,
+          ...(x.directTlsPort ? [`directTls ${x.directTlsPort}`] : []),
+          `(shown once: Switchboard does not keep this password; run this again for a new one)`,
+        ].join('\n');
       }
       case 'contacts find':
         return (await contacts.search(arg, 50)).map((c) => `${c.id}\t${c.name ?? ''}\t${c.email ?? ''}\t${c.phone ?? ''}`).join('\n') || '(no contacts)';

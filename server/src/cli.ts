@@ -2,13 +2,13 @@
 // `switchboard <command>`: the server and the administrator's tools share one entry point so
 // every command validates the configuration exactly as the server does.
 import { parseArgs } from 'node:util';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { StartupError, startSwitchboard } from './app.js';
 import { createDataSource } from './db/data-source.js';
-import { renderProsodyConfig } from './modules/chat/prosody-config.js';
+import { clientInterface, renderProsodyConfig } from './modules/chat/prosody-config.js';
 import { snippet } from './modules/websites/presenter.js';
 import { runAdminCommand } from './admin-cli.js';
 
@@ -23,11 +23,15 @@ const USAGE = `usage: switchboard <command> [options]
                                 create an agent (password read from SWITCHBOARD_NEW_PASSWORD)
   agents passwd <username>      set a password (read from SWITCHBOARD_NEW_PASSWORD); ends their sessions
   agents disable <username>     deactivate an agent and end their sessions
+  agents xmpp-password <username>
+                                create the agent's XMPP account or give it a new random password;
+                                prints JID, password, host, port and TLS (for their own XMPP client)
   contacts find <text>          search contacts by name, email or phone
   contacts add --name <n> [--email <e>] [--phone <p>]
   services env                  print service settings as shell variables (for scripts/)
-  services prosody-config <dir> [--data-dir <d>]
-                                write Prosody's configuration into <dir> (state in <d>, default <dir>/data)
+  services prosody-config <dir> [--data-dir <d>] [--cert-dir <c>]
+                                write Prosody's configuration into <dir> (state in <d>, default <dir>/data;
+                                without xmpp.tls, the certificate <c>/<domain>.crt, default <dir>/certs)
 
 options:
   --config <dir>                configuration folder (default: $SWITCHBOARD_CONFIG_DIR or ./config)
@@ -49,6 +53,7 @@ const { values, positionals } = parseArgs({
     email: { type: 'string' },
     phone: { type: 'string' },
     'data-dir': { type: 'string' },
+    'cert-dir': { type: 'string' },
   },
   allowPositionals: true,
   strict: false,
@@ -146,6 +151,7 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
   case 'agents add':
   case 'agents passwd':
   case 'agents disable':
+  case 'agents xmpp-password':
   case 'contacts find':
   case 'contacts add':
     await admin(`${cmd} ${sub}`, arg);
@@ -158,6 +164,8 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
       SB_DB_HOST: c.database.host, SB_DB_PORT: c.database.port, SB_DB_USER: c.database.user, SB_DB_PASSWORD: c.database.password, SB_DB_NAME: c.database.name,
       SB_REDIS_HOST: c.redis.host, SB_REDIS_PORT: c.redis.port,
       SB_XMPP_HOST: c.xmpp.host, SB_XMPP_PORT: c.xmpp.port, SB_XMPP_DOMAIN: c.xmpp.domain, SB_XMPP_USER: c.xmpp.serviceUser, SB_XMPP_PASSWORD: c.xmpp.servicePassword,
+      SB_XMPP_CLIENT_HOST: clientInterface(c.xmpp), SB_XMPP_COMPONENT_PORT: c.xmpp.componentPort, SB_XMPP_MUC_DOMAIN: c.xmpp.mucDomain, SB_XMPP_UPLOAD_DOMAIN: c.xmpp.uploadDomain ?? '',
+      SB_XMPP_TLS_CERT: c.xmpp.tls?.certificate ?? '', SB_XMPP_TLS_KEY: c.xmpp.tls?.key ?? '',
       SB_RTPENGINE_HOST: c.rtpengine.host, SB_RTPENGINE_PORT: c.rtpengine.ngPort, SB_RTPENGINE_PORT_MIN: c.rtpengine.portMin, SB_RTPENGINE_PORT_MAX: c.rtpengine.portMax,
     };
     for (const [k, v] of Object.entries(vars)) out(`${k}=${q(v)}`);
@@ -167,8 +175,11 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     if (!arg) fail(USAGE, 2);
     const c = config().main;
     mkdirSync(path.join(arg!, 'data'), { recursive: true });
-    writeFileSync(path.join(arg!, 'prosody.cfg.lua'), renderProsodyConfig(c.xmpp, arg!, values['data-dir'] as string | undefined));
-    out(path.join(arg!, 'prosody.cfg.lua'));
+    const file = path.join(arg!, 'prosody.cfg.lua');
+    const text = renderProsodyConfig(c.xmpp, arg!, values['data-dir'] as string | undefined, values['cert-dir'] as string | undefined);
+    // Rewritten only when it changes: scripts/services.sh restarts a Prosody older than this file.
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+    out(file);
     break;
   }
   default:

@@ -37,9 +37,15 @@ describe('docker deployment files', () => {
     expect(rtp).to.contain(`--listen-ng=${config.main.rtpengine.host}:${config.main.rtpengine.ngPort}`);
     expect(rtp).to.contain(`--port-min=${config.main.rtpengine.portMin}`);
     expect(compose.services.prosody!.network_mode).to.equal('host');
-    const prosody = renderProsodyConfig(config.main.xmpp, '/etc/prosody', '/var/lib/prosody');
+    const prosody = renderProsodyConfig(config.main.xmpp, '/etc/prosody', '/var/lib/prosody', '/etc/prosody/certs');
     expect(prosody).to.contain('data_path = "/var/lib/prosody"');
     expect(prosody).to.contain(`c2s_ports = { ${config.main.xmpp.port} }`);
+    // The client port requires TLS, with the certificate the compose file mounts where the
+    // configuration it tells IT to generate (--cert-dir) looks for it.
+    expect(prosody).to.contain('c2s_require_encryption = true');
+    expect(prosody).to.contain(`ssl = { certificate = "/etc/prosody/certs/${config.main.xmpp.domain}.crt"; key = "/etc/prosody/certs/${config.main.xmpp.domain}.key" }`);
+    expect(compose.services.prosody!.volumes).to.include('./prosody/certs:/etc/prosody/certs:ro');
+    expect(file('docker/compose.yaml')).to.contain('--cert-dir /etc/prosody/certs').and.to.contain('scripts/services.sh xmpp-cert docker/prosody/certs');
     const exposed = /^EXPOSE (.*)$/m.exec(dockerfile)![1]!;
     expect(exposed.split(' ')).to.include.members([String(config.main.server.port), `${config.main.sip.udpPort}/udp`, String(config.main.sip.wsPort)]);
   });

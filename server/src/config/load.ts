@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { parseDocument, isScalar, visit } from 'yaml';
 import type { z } from 'zod';
 import {
@@ -89,6 +90,7 @@ export function loadConfig(dir: string, env: Env = process.env): Config {
     agents: agents?.agents ?? [],
   };
   crossCheck(config, problems);
+  checkXmppTls(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -241,4 +243,44 @@ function crossCheck(c: Config, problems: ConfigProblem[]): void {
       if (!skills.has(s.skill)) problems.push({ file: 'agents.yaml', key: `agents[${i}].skills[${j}].skill`, problem: `unknown skill "${s.skill}"` });
     });
   });
+}
+
+/**
+ * `xmpp.tls` names files Prosody reads: relative paths are taken from the configuration folder
+ * (made absolute here, since Prosody runs elsewhere), and both must be readable PEM that belong
+ * together, or agents' XMPP clients would only learn of it when Prosody fails to offer TLS.
+ */
+function checkXmppTls(c: Config, problems: ConfigProblem[]): void {
+  const t = c.main.xmpp.tls;
+  if (!t) return;
+  t.certificate = path.resolve(c.dir, t.certificate);
+  t.key = path.resolve(c.dir, t.key);
+  const read = (key: string, file: string): string | undefined => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : code === 'EISDIR' ? 'is a folder' : (err as Error).message;
+      problems.push({ file: 'switchboard.yaml', key, problem: `${file} ${why}` });
+      return undefined;
+    }
+  };
+  const certPem = read('xmpp.tls.certificate', t.certificate);
+  const keyPem = read('xmpp.tls.key', t.key);
+  let cert: X509Certificate | undefined;
+  if (certPem !== undefined) {
+    try {
+      cert = new X509Certificate(certPem);
+    } catch {
+      problems.push({ file: 'switchboard.yaml', key: 'xmpp.tls.certificate', problem: `${t.certificate} is not a PEM certificate` });
+    }
+  }
+  if (keyPem !== undefined) {
+    try {
+      const key = createPrivateKey(keyPem);
+      if (cert && !cert.checkPrivateKey(key)) problems.push({ file: 'switchboard.yaml', key: 'xmpp.tls.key', problem: `${t.key} is not the key of ${t.certificate}` });
+    } catch {
+      problems.push({ file: 'switchboard.yaml', key: 'xmpp.tls.key', problem: `${t.key} is not a PEM private key (unencrypted)` });
+    }
+  }
 }

@@ -57,6 +57,13 @@ export const switchboardFile = z
         domain: host,
         host: host.default('127.0.0.1'),
         port: port.default(5222),
+        // Where agents' own XMPP clients reach the client port (and directTlsPort); xmpp.host when
+        // absent. The component port always stays on xmpp.host.
+        clientInterface: host.optional(),
+        directTlsPort: port.optional(),
+        // Certificate and key (PEM files, relative to the configuration folder) for the client
+        // port; without them scripts/services.sh generates a self-signed one for the domain.
+        tls: z.object({ certificate: z.string().min(1), key: z.string().min(1) }).strict().optional(),
         httpPort: port.default(5280),
         componentPort: port.default(5347),
         mucDomain: host,
@@ -64,7 +71,11 @@ export const switchboardFile = z
         serviceUser: z.string().regex(/^[a-z0-9._-]+$/),
         servicePassword: z.string().min(8),
       })
-      .strict(),
+      .strict()
+      .refine((x) => x.directTlsPort === undefined || ![x.port, x.httpPort, x.componentPort].includes(x.directTlsPort), {
+        message: 'must differ from port, httpPort and componentPort',
+        path: ['directTlsPort'],
+      }),
     rtpengine: z
       .object({
         host: host.default('127.0.0.1'),

@@ -3,6 +3,8 @@ import { xml, type XmlElement } from '@xmpp/client';
 import { HttpError } from '../../http/errors.js';
 import type { XmppConnection } from './xmpp.js';
 import type { ChatRelay } from './relay.js';
+import { clientInterface } from './prosody-config.js';
+import type { SwitchboardFile } from '../../config/schema.js';
 
 const COMMANDS = 'http://jabber.org/protocol/commands';
 const ADMIN = 'http://jabber.org/protocol/admin';
@@ -13,6 +15,21 @@ export interface XmppAccount {
   /** Where an XMPP client connects (Prosody's client port). */
   host: string;
   port: number;
+  /** Prosody accepts nothing before TLS: STARTTLS on `port`. */
+  tls: 'starttls';
+  /** Direct TLS (XEP-0368, `xmpps`) on this port when `xmpp.directTlsPort` is set, else null. */
+  directTlsPort: number | null;
+}
+
+/** An agent's XMPP account (the relay invites it to that agent's chats). */
+export function agentXmppJid(xmpp: { domain: string }, agentId: string): string {
+  return `agent-${agentId}@${xmpp.domain}`;
+}
+
+/** Where clients are told to connect: the client interface, or the domain when it is a wildcard. */
+export function clientEndpoint(xmpp: SwitchboardFile['xmpp']): Pick<XmppAccount, 'host' | 'port' | 'tls' | 'directTlsPort'> {
+  const at = clientInterface(xmpp);
+  return { host: ['0.0.0.0', '::', '[::]'].includes(at) ? xmpp.domain : at, port: xmpp.port, tls: 'starttls', directTlsPort: xmpp.directTlsPort ?? null };
 }
 
 /**
@@ -22,7 +39,7 @@ export interface XmppAccount {
  * configuration. Switchboard never stores the password: it is shown once, to whoever asked.
  */
 export class ChatXmppAccounts {
-  constructor(private readonly xmpp: XmppConnection, private readonly relay: ChatRelay) {}
+  constructor(private readonly xmpp: XmppConnection, private readonly relay: Pick<ChatRelay, 'agentJid'>) {}
 
   async newPassword(agentId: string): Promise<XmppAccount> {
     if (!this.xmpp.isOnline) throw new HttpError(503, 'xmpp_unavailable', 'The chat server (XMPP) is not reachable right now; try again in a moment.');
@@ -33,7 +50,7 @@ export class ChatXmppAccounts {
       const changed = await this.command('change-user-password', { accountjid: jid, password });
       if (changed !== null) throw new HttpError(502, 'xmpp_refused', `The chat server refused to set the XMPP password: ${changed}`);
     }
-    return { jid, password, host: this.xmpp.cfg.host, port: this.xmpp.cfg.port };
+    return { jid, password, ...clientEndpoint(this.xmpp.cfg) };
   }
 
   /** Runs an admin command (execute, then submit its form); null when done, else the server's error note. */

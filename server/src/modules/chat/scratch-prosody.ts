@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { SwitchboardFile } from '../../config/schema.js';
 import { ScratchRedis, killHard, waitForPort } from '../../test/redis.js';
 import { renderProsodyConfig } from './prosody-config.js';
+import { projectCertDir, readCertificate } from './xmpp-tls-client.js';
 
 export class ScratchProsody {
   private proc: ChildProcess | undefined;
@@ -24,7 +25,9 @@ export class ScratchProsody {
   static async create(base: SwitchboardFile['xmpp']): Promise<ScratchProsody> {
     const xmpp = { ...base, port: await ScratchRedis.freePort(), httpPort: await ScratchRedis.freePort(), componentPort: await ScratchRedis.freePort() };
     const p = new ScratchProsody(xmpp);
-    writeFileSync(p.cfgFile, renderProsodyConfig(xmpp, p.dir));
+    // The project's certificate (scripts/services.sh), so clients trust both Prosodys alike.
+    readCertificate(path.join(projectCertDir(), `${xmpp.domain}.crt`));
+    writeFileSync(p.cfgFile, renderProsodyConfig(xmpp, p.dir, undefined, projectCertDir()));
     execFileSync('prosodyctl', ['--config', p.cfgFile, 'register', xmpp.serviceUser, xmpp.domain, xmpp.servicePassword], { stdio: 'ignore' });
     return p;
   }

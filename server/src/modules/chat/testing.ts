@@ -2,7 +2,9 @@
 // through the widget API from an allowed origin, and their sockets.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { client, xml, type XmlElement, type XmppClient } from '@xmpp/client';
+import { type client, xml, type XmlElement, type XmppClient } from '@xmpp/client';
+import path from 'node:path';
+import { projectCertDir, readCertificate, starttlsClient } from './xmpp-tls-client.js';
 import { api, TestSocket } from '../../test/server.js';
 import { accept, nextOffer, startRoutingServer, type TestAgent, type TestServer } from '../routing/testing.js';
 import { eventually } from '../../test/redis.js';
@@ -84,13 +86,22 @@ export class TestXmppClient {
     xmpp.on('error', () => undefined);
   }
 
-  static async login(account: { jid: string; password: string; host: string; port: number }): Promise<TestXmppClient> {
+  /** Logs in over STARTTLS (as the account answer says), trusting `ca`: the project's certificate unless given. */
+  static async login(account: { jid: string; password: string; host: string; port: number; tls: string }, ca?: string): Promise<TestXmppClient> {
     const [local, domain] = account.jid.split('@') as [string, string];
-    // PLAIN on the loopback socket: @xmpp/client's SCRAM is seconds of pure-JavaScript PBKDF2.
+    ca ??= readCertificate(path.join(projectCertDir(), `${domain}.crt`));
+    expect(account.tls).to.equal('starttls');
+    // PLAIN inside TLS: @xmpp/client's SCRAM is seconds of pure-JavaScript PBKDF2.
     const credentials = async (auth: (c: { username: string; password: string }, m: string) => Promise<void>) => auth({ username: local, password: account.password }, 'PLAIN');
-    const xmpp = client({ service: `xmpp://${account.host}:${account.port}`, domain, username: local, password: account.password, resource: `test-${randomBytes(3).toString('hex')}`, credentials } as Parameters<typeof client>[0]);
+    const xmpp = starttlsClient({ service: `xmpp://${account.host}:${account.port}`, domain, username: local, password: account.password, resource: `test-${randomBytes(3).toString('hex')}`, credentials } as Parameters<typeof client>[0], ca);
     const c = new TestXmppClient(xmpp, account.jid);
-    await xmpp.start();
+    try {
+      await xmpp.start();
+    } catch (err) {
+      // A refused login must not go on reconnecting behind the test's back.
+      await c.stop();
+      throw err;
+    }
     await xmpp.send(xml('presence'));
     return c;
   }

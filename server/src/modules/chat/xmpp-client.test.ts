@@ -2,7 +2,10 @@
 // names, and an agent can take part from any XMPP client with the account the server gives them.
 // Here that client is @xmpp/client logged in to the shared Prosody as the agent.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { xml, type XmlElement } from '@xmpp/client';
+import { REPO } from '../../test/env.js';
 import { Message } from './message.entity.js';
 import { chatParts } from './module.js';
 import { accept, api, login, makeAgent, nextOffer, setState, type TestAgent, type TestServer } from '../routing/testing.js';
@@ -28,7 +31,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     await t.stop();
   });
 
-  const credentials = new Map<TestXmppClient, { jid: string; password: string; host: string; port: number }>();
+  const credentials = new Map<TestXmppClient, { jid: string; password: string; host: string; port: number; tls: string }>();
   async function account(a: TestAgent): Promise<TestXmppClient> {
     const r = await api(t.url, 'POST', '/api/chat/xmpp-account', {}, a.token);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
@@ -59,6 +62,36 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     expect(byAdmin.status, JSON.stringify(byAdmin.body)).to.equal(201);
     expect(byAdmin.body.jid).to.equal(`agent-${b.id}@${t.sb.services.config().main.xmpp.domain}`);
     expect(byAdmin.body.password).to.be.a('string').with.length.greaterThan(15);
+    // What a client needs to connect: Prosody's client port, which takes nothing before STARTTLS.
+    const x = t.sb.services.config().main.xmpp;
+    expect(byAdmin.body).to.include({ host: x.host, port: x.port, tls: 'starttls', directTlsPort: null });
+  });
+
+  it('switchboard agents xmpp-password prints a working account, a new password on each run, and refuses an unknown username', async () => {
+    const a = await makeAgent(t.url, admin, { available: false });
+    const cli = (username: string) => spawnSync(process.execPath, [path.join(REPO, 'server/dist/cli.js'), 'agents', 'xmpp-password', username, '--config', t.configDir], { encoding: 'utf8', timeout: 30000 });
+    const field = (out: string, name: string) => new RegExp(`^${name} +(\\S+)`, 'm').exec(out)?.[1];
+    const first = cli(a.username);
+    expect(first.status, first.stderr).to.equal(0);
+    const x = t.sb.services.config().main.xmpp;
+    const account = { jid: field(first.stdout, 'jid')!, password: field(first.stdout, 'password')!, host: field(first.stdout, 'host')!, port: Number(field(first.stdout, 'port')), tls: field(first.stdout, 'tls')! };
+    expect(account).to.include({ jid: `agent-${a.id}@${x.domain}`, host: x.host, port: x.port, tls: 'starttls' });
+    expect(first.stdout).to.match(/^tls +starttls \(required/m);
+    const c = await TestXmppClient.login(account);
+    clients.push(c);
+
+    const second = cli(a.username);
+    expect(second.status, second.stderr).to.equal(0);
+    const password = field(second.stdout, 'password')!;
+    expect(password).to.not.equal(account.password);
+    const refused = await TestXmppClient.login(account).then(() => null, (e: Error) => e);
+    expect(refused?.message, 'the previous password no longer logs in').to.match(/not-authorized/);
+    clients.push(await TestXmppClient.login({ ...account, password }));
+
+    const unknown = cli('nobody-here');
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stderr).to.contain('no agent "nobody-here"');
+    expect(unknown.stdout).to.equal('');
   });
 
   it('an invited agent joins from an XMPP client, reads the visitor and writes back: stored, relayed, receipted', async () => {
