@@ -71,6 +71,7 @@ describe("chat: TLS on Prosody's client port", () => {
     stranger.on('error', () => undefined);
     started.push(stranger);
     const err = await stranger.start().then(() => null, (e: Error & { code?: string }) => e);
+    await stranger.stop().catch(() => undefined);
     expect(err, 'an untrusted certificate is refused').to.not.equal(null);
     expect(`${err!.code} ${err!.message}`).to.match(/SELF_SIGNED|self-signed|unable to verify/i);
   });
