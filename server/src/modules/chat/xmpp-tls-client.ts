@@ -58,7 +58,14 @@ export function starttlsClient(options: Options, ca: string | Buffer): XmppClien
       const raw = net.connect({ host, port });
       let seen = '';
       let asked = false;
-      const fail = (err: Error) => (raw.destroy(), this.emit('error', err));
+      let over = false;
+      const fail = (err: Error) => {
+        if (over) return;
+        over = true;
+        raw.destroy();
+        this.emit('error', err);
+      };
+      const closed = () => fail(new Error(`${domain} closed the connection before TLS`));
       const onData = (d: Buffer) => {
         seen += d.toString('utf8');
         if (/<stream:error[\s>]/.test(seen)) return fail(new Error(`${domain} ended the stream: ${seen.slice(seen.indexOf('<stream:error'))}`));
@@ -72,14 +79,17 @@ export function starttlsClient(options: Options, ca: string | Buffer): XmppClien
         }
         if (/<failure[\s/>]/.test(seen)) return fail(new Error(`${domain} refused STARTTLS`));
         if (/<proceed[\s/>]/.test(seen)) {
+          over = true;
           raw.off('data', onData);
           raw.off('error', fail);
+          raw.off('close', closed);
           // The certificate must chain to `ca` and name the domain (not the address dialled).
           this._attachSocket(tls.connect({ socket: raw, ca, servername: domain }));
         }
       };
       raw.on('data', onData);
       raw.on('error', fail);
+      raw.on('close', closed);
       raw.once('connect', () => raw.write(`<?xml version='1.0'?><stream:stream to='${domain}' version='1.0' xmlns='jabber:client' xmlns:stream='${STREAMS}'>`));
     }
   }

@@ -76,6 +76,29 @@ describe("chat: TLS on Prosody's client port", () => {
     expect(`${err!.code} ${err!.message}`).to.match(/SELF_SIGNED|self-signed|unable to verify/i);
   });
 
+  it('never falls back to plain text: a server that offers no STARTTLS is sent no password', async () => {
+    let received = '';
+    let answered = false;
+    const fake = net.createServer((sock) =>
+      sock.on('data', (d: Buffer) => {
+        received += d.toString('utf8');
+        if (answered || !received.includes('<stream:stream')) return;
+        answered = true;
+        sock.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0' id='s1' from='${x.domain}'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`);
+      }),
+    );
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const port = (fake.address() as net.AddressInfo).port;
+    const c = starttlsClient({ ...service, service: `xmpp://127.0.0.1:${port}`, resource: 'downgraded', credentials: plain } as Parameters<typeof starttlsClient>[0], projectCertificate(x));
+    c.on('error', () => undefined);
+    const err = await c.start().then(() => null, (e: Error) => e);
+    await c.stop().catch(() => undefined);
+    fake.close();
+    expect(err?.message).to.match(/offers no STARTTLS/);
+    expect(received).to.include('<stream:stream');
+    expect(received).to.not.include('<auth').and.not.include(Buffer.from(`\0${x.serviceUser}\0${x.servicePassword}`).toString('base64'));
+  });
+
   it('generates one certificate for the domain, the rooms and the uploads', () => {
     const cert = new X509Certificate(projectCertificate(x));
     expect(cert.subjectAltName).to.include(`DNS:${x.domain}`).and.to.include(`DNS:${x.mucDomain}`).and.to.include(`DNS:${x.uploadDomain}`);
