@@ -85,14 +85,13 @@ uptime_of() { ps -o etimes= -p "$1" | tr -d ' '; }
 
 start_prosody() {
   ensure_pkg prosody prosody ss iproute2
-  local dir="$RUN/prosody" cfg
+  local dir="$RUN/prosody" cfg pid="" other="" f
   [ -n "$SB_XMPP_TLS_CERT" ] || ensure_xmpp_cert "$dir/certs"
   cfg=$(cli services prosody-config "$dir")
   # Probed on the component port: it always listens on xmpp.host, the client port may not.
   if tcp_open "$SB_XMPP_HOST" "$SB_XMPP_COMPONENT_PORT"; then
     # Already running: ours, or one started by another checkout of Switchboard on this machine
     # (same generated configuration). Register the service account in the running one's store.
-    local pid other f
     pid=$(ss -Hltnp "sport = :$SB_XMPP_COMPONENT_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
     other=$( [ -n "$pid" ] && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -m1 'prosody.cfg.lua$' || true)
     [ -n "$other" ] || die "port $SB_XMPP_COMPONENT_PORT is taken by a program that is not Switchboard's Prosody (switchboard.yaml: xmpp.componentPort)"
