@@ -23,8 +23,10 @@ export interface AgentConnection {
 export interface VisitorConnection {
   readonly website: Website;
   readonly origin: string;
-  /** Interaction ids this socket has proven it may follow (set by the chat module). */
-  readonly subscriptions: Set<string>;
+  /** Interaction ids this socket has proven it may follow. */
+  readonly subscriptions: ReadonlySet<string>;
+  /** Follows an interaction (the chat module, once the socket showed the chat's token). */
+  subscribe(interactionId: string): void;
   send(msg: WidgetServerMessage): void;
 }
 
@@ -36,6 +38,7 @@ interface AgentSocket extends AgentConnection {
 }
 interface VisitorSocket extends VisitorConnection {
   ws: WebSocket;
+  readonly subscriptions: Set<string>;
 }
 
 function parseFrame(data: RawData, isBinary: boolean): unknown {
@@ -61,7 +64,8 @@ function refOf(msg: unknown): string | undefined {
 export class RealtimeHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   private readonly agents = new Map<string, Set<AgentSocket>>();
-  private readonly visitors = new Set<VisitorSocket>();
+  /** Visitor sockets by the interaction they follow: a push looks up its few sockets, not every visitor. */
+  private readonly followers = new Map<string, Set<VisitorSocket>>();
   private readonly agentCommands = new Map<string, { schema: CommandSchema; handler: AgentHandler<never> }>();
   private readonly visitorCommands = new Map<string, { schema: CommandSchema; handler: VisitorHandler<never> }>();
   private readonly agentConnectHooks: ((conn: AgentConnection) => Promise<void>)[] = [];
@@ -112,7 +116,7 @@ export class RealtimeHub {
           for (const id of event.agentIds) for (const a of this.agents.get(id) ?? []) a.send(event.message);
         }
       } else if (event.type === 'visitor.push') {
-        for (const v of this.visitors) if (v.subscriptions.has(event.interactionId)) v.send(event.message);
+        for (const v of this.followers.get(event.interactionId) ?? []) v.send(event.message);
       } else if (event.type === 'agent.state') {
         const { type: _t, ...status } = event;
         const message: AgentServerMessage = { type: 'agent.state', status: status as never };
@@ -200,10 +204,28 @@ export class RealtimeHub {
   }
 
   private onVisitor(ws: WebSocket, website: Website, origin: string): void {
-    const entry: VisitorSocket = { ws, website, origin, subscriptions: new Set(), send: (m) => send(ws, m) };
-    this.visitors.add(entry);
+    const entry: VisitorSocket = {
+      ws,
+      website,
+      origin,
+      subscriptions: new Set(),
+      subscribe: (interactionId) => {
+        if (ws.readyState !== ws.OPEN) return;
+        entry.subscriptions.add(interactionId);
+        let set = this.followers.get(interactionId);
+        if (!set) this.followers.set(interactionId, (set = new Set()));
+        set.add(entry);
+      },
+      send: (m) => send(ws, m),
+    };
     this.track(ws);
-    ws.on('close', () => this.visitors.delete(entry));
+    ws.on('close', () => {
+      for (const id of entry.subscriptions) {
+        const set = this.followers.get(id);
+        set?.delete(entry);
+        if (set?.size === 0) this.followers.delete(id);
+      }
+    });
     ws.on('message', (data, isBinary) => {
       const raw = parseFrame(data, isBinary);
       this.dispatch(this.visitorCommands, entry, raw, async () => true).catch((err) => {

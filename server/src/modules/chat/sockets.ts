@@ -35,7 +35,7 @@ export class ChatSockets {
     const v = visitorCommands;
     hub.onVisitorCommand(v.subscribe, async (conn, cmd) => {
       const i = await this.visitors.authorize(conn.website, cmd.interactionId, cmd.token);
-      conn.subscriptions.add(i.id);
+      conn.subscribe(i.id);
       return { type: 'chat.subscribed', interactionId: i.id, queue: await this.chat.queueInfo(i), messages: await this.chat.store.history(i.id, { notes: false }) };
     });
     hub.onVisitorCommand(v.send, async (conn, cmd) => {
