@@ -19,7 +19,8 @@ export type Reflected =
   | { kind: 'message'; interactionId: string; messageId: string; stanzaId: string | null }
   | { kind: 'typing'; interactionId: string; authorKind: 'agent' | 'visitor'; authorName: string | null; state: ChatTypingState }
   | { kind: 'receipt'; interactionId: string; messageIds: string[]; by: 'agent' | 'visitor' }
-  | { kind: 'external'; interactionId: string; room: string; nick: string; realJid: string; id: string | null; body: string | null; state: ChatTypingState | null; receiptRequested: boolean };
+  | { kind: 'external'; interactionId: string; room: string; nick: string; realJid: string; id: string | null; body: string | null; state: ChatTypingState | null; receiptRequested: boolean }
+  | { kind: 'joined'; interactionId: string; room: string; nick: string; realJid: string };
 
 /** Who wrote a line, as an occupant of the room. */
 export type Author = { kind: 'visitor' | 'bot' | 'system'; name: string | null } | { kind: 'agent'; agentId: string; name: string | null };
@@ -169,7 +170,13 @@ export class ChatRelay {
    * this one is read. Undefined for anything else (other copies, presences, other instances' echoes).
    */
   parse(stanza: XmlElement): Reflected | undefined {
-    if (this.rooms.onPresence(stanza)) return undefined;
+    const presence = this.rooms.onPresence(stanza);
+    if (presence) {
+      // Someone entered through their own XMPP client (our occupants are relay JIDs).
+      const j = presence.joined;
+      const interactionId = j && this.rooms.interactionOf(j.room);
+      return j && interactionId && !this.xmpp.isRelayJid(j.realJid) ? { kind: 'joined', interactionId, ...j } : undefined;
+    }
     if (stanza.name !== 'message' || stanza.attrs.type !== 'groupchat' || !this.rooms.isOwnerCopy(stanza)) return undefined;
     const sb = stanza.getChild('switchboard', SB_NS);
     if (!sb) return this.external(stanza);

@@ -283,8 +283,13 @@ export class ChatRooms {
    * Presences: join answers, the nickname → real JID map (from the owner's copies), and our
    * occupants being removed. Returns true when the stanza was a presence.
    */
-  onPresence(stanza: XmlElement): boolean {
-    if (stanza.name !== 'presence') return false;
+  /**
+   * Reads a presence: room bookkeeping (nicks and real JIDs as our owner sees them, joins we wait
+   * for, removals). Null when the stanza is not a presence; `joined` when the owner sees a nick
+   * enter that was not in the room.
+   */
+  onPresence(stanza: XmlElement): { joined?: { room: string; nick: string; realJid: string } } | null {
+    if (stanza.name !== 'presence') return null;
     const from = stanza.attrs.from ?? '';
     const slash = from.indexOf('/');
     const roomJid = slash < 0 ? from : from.slice(0, slash);
@@ -300,14 +305,18 @@ export class ChatRooms {
         const condition = err?.children.find((c): c is XmlElement => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
         w.reject(new XmppError(`room ${roomJid} refused ${nick}: ${condition ?? 'error'}`, condition));
       }
-      return true;
+      return {};
     }
     const x = stanza.getChild('x', MUC_USER);
     const self = !!x?.getChildren('status').some((s) => s.attrs.code === '110');
+    let joined: { room: string; nick: string; realJid: string } | undefined;
     if (r && to === this.full(this.owner)) {
       const real = x?.getChild('item')?.attrs.jid;
       if (type === 'unavailable') r.nicks.delete(nick);
-      else if (real) r.nicks.set(nick, real);
+      else if (real) {
+        if (!r.nicks.has(nick)) joined = { room: roomJid, nick, realJid: real };
+        r.nicks.set(nick, real);
+      }
     }
     if (type === 'unavailable') {
       if (self && r && !w) {
@@ -316,12 +325,12 @@ export class ChatRooms {
         if (mine?.[0] === 'system' || x?.getChild('destroy')) this.rooms.delete(roomJid);
         else if (mine) mine[1].joined = null;
       }
-      return true;
+      return {};
     }
     if (w && (self || w.nick === nick)) {
       this.waiters.delete(`${roomJid}|${to}`);
       w.resolve();
     }
-    return true;
+    return { joined };
   }
 }

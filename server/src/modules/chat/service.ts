@@ -11,6 +11,9 @@ import type { Message } from './message.entity.js';
 
 /** Longest chat line, in characters; longer ones are refused with 413. */
 export const MAX_MESSAGE_CHARS = 5000;
+/** What an agent's XMPP client is sent of the chat so far when it joins: lines, and characters per line. */
+const REPLAY_LINES = 50;
+const REPLAY_CHARS = 1000;
 const OPEN_STATES = ['new', 'queued', 'offered', 'assigned', 'conference'];
 const LIVE_STATES = ['assigned', 'conference'];
 
@@ -128,6 +131,7 @@ export class ChatService {
   async onReflected(r: Reflected): Promise<void> {
     if (r.kind === 'message') return this.delivered(r.messageId, r.stanzaId);
     if (r.kind === 'external') return this.fromXmppClient(r);
+    if (r.kind === 'joined') return this.xmppClientJoined(r);
     if (r.kind === 'typing') {
       const msg = { type: 'chat.typing' as const, interactionId: r.interactionId, authorKind: r.authorKind, authorName: r.authorName, state: r.state };
       if (r.authorKind === 'visitor') await this.pushToAgents(r.interactionId, msg);
@@ -169,6 +173,32 @@ export class ChatService {
     const { message, created } = await this.store.add({ interactionId: r.interactionId, authorKind: 'agent', authorAgentId: agentId, authorName: name, body: r.body, clientMessageId: r.id ? `xmpp:${r.id}`.slice(0, 64) : null });
     if (created) await this.delivered(message.id, r.id);
     if (r.receiptRequested && r.id) this.relay.tell(r.room, r.nick, null, r.id);
+  }
+
+  /**
+   * An agent's XMPP client entered the room. Rooms keep no history (MySQL is the record, and
+   * Prosody holding it cost memory and collection pauses), so the client gets the earlier lines
+   * from us: one private message from the room's owner, the latest lines first cut to fit.
+   */
+  private async xmppClientJoined(r: Extract<Reflected, { kind: 'joined' }>): Promise<void> {
+    const agentId = this.relay.agentOfJid(r.realJid);
+    if (!agentId) return;
+    const live = await this.s.routing.engine.interactionLive(r.interactionId);
+    if (live.owner !== agentId && live.conf !== agentId) return;
+    // Every instance's owner occupant sees the join: the first to claim it tells.
+    const key = this.s.redis.key('chat', 'xmpp-join', r.interactionId, createHash('sha1').update(`${r.nick}\n${r.realJid}`).digest('hex'));
+    if ((await this.s.redis.client.set(key, '1', 'PX', 5000, 'NX')) !== 'OK') return;
+    const lines = (await this.store.history(r.interactionId, { notes: false })).slice(-REPLAY_LINES);
+    if (!lines.length) return;
+    const label = { visitor: 'Visitor', agent: 'Agent', bot: 'Bot', system: 'Switchboard', note: 'Note' } as const;
+    const text = lines
+      .map((m) => {
+        const files = m.attachments.length ? ` [${m.attachments.map((a) => a.fileName).join(', ')}]` : '';
+        const body = m.body.length > REPLAY_CHARS ? `${m.body.slice(0, REPLAY_CHARS)}…` : m.body;
+        return `${m.createdAt.slice(11, 16)} ${m.authorName ?? label[m.authorKind]}: ${body}${files}`;
+      })
+      .join('\n');
+    this.relay.tell(r.room, r.nick, `Earlier in this chat (UTC):\n${text}`);
   }
 
   async typing(interactionId: string, author: Author & { kind: 'agent' | 'visitor' }, state: ChatTypingState): Promise<void> {

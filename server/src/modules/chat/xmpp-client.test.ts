@@ -105,13 +105,23 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     await eventually(async () => [relay.rooms.realJid(room, 'Ada Visitor'), relay.rooms.realJid(room, 'Talk to us')], ([vj, bj]) => !!vj && !!bj);
     expect(relay.rooms.realJid(room, 'Ada Visitor')).to.match(new RegExp(`^visitor-${v.interactionId}@relay-\\d+\\.`));
     expect(relay.rooms.realJid(room, 'Talk to us')).to.match(/^bot@relay-\d+\./);
+    await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'Order 42 is late & <b>broken</b>' });
     await takeChat(t.url, a, v);
+    await command(a.socket, { type: 'chat.note', interactionId: v.interactionId, clientMessageId: cid(), body: 'SECRET-NOTE check the courier' });
 
     // XEP-0249 invitation to the agent's own account, from our component.
     const invite = await c.next((s) => s.is('message') && !!s.getChild('x', 'jabber:x:conference'));
     expect(invite.getChild('x', 'jabber:x:conference')!.attrs.jid).to.equal(room);
     const self = await joinRoom(c, room, 'ada-on-xmpp');
     expect(self.attrs.type, self.toString()).to.equal(undefined);
+    // Rooms keep no history: the client gets the chat so far from the room's owner, privately,
+    // verbatim (the XML escaping is the transport's), without internal notes.
+    const earlier = await c.next((s) => s.is('message') && s.attrs.type === 'chat' && /^Earlier in this chat/.test(s.getChildText('body') ?? ''));
+    expect(earlier.attrs.from).to.equal(`${room}/Switchboard`);
+    const replay = earlier.getChildText('body')!;
+    expect(replay).to.match(/\d\d:\d\d Ada Visitor: Order 42 is late & <b>broken<\/b>/);
+    expect(replay).to.include(`${a.username} joined the chat.`);
+    expect(replay).to.not.include('SECRET-NOTE');
     // The visitor and the agent are occupants under their display names (the bot, "Talk to us",
     // left when the agent took over); besides them only the room's owner and this client.
     const nicks = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`) && s.attrs.type !== 'unavailable').map((s) => s.attrs.from!.slice(room.length + 1));
