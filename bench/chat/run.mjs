@@ -20,7 +20,7 @@
 //    MySQL writes and Redis publishes per line during the chat phase.
 // Prints one JSON document (also written to --out, default bench/chat/results.json).
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -88,7 +88,7 @@ const roles = {
         else if (m.type === 'chat.message' && m.message.authorKind === 'visitor') {
           const [kind, sent] = (m.message.clientMessageId ?? '').split(':');
           if (kind === 'w') warm++;
-          else if (kind === 'b') latencies.push(now() - Number(sent));
+          else if (kind === 'b') latencies.push([Number(sent), now() - Number(sent)]);
         }
       });
     }
@@ -144,7 +144,7 @@ const roles = {
       }
       if (msg.nick === 'receiver' && s.is('message') && s.attrs.type === 'groupchat' && s.attrs.from?.endsWith('/sender')) {
         const sent = Number(s.getChildText('body'));
-        if (Number.isFinite(sent)) latencies.push(now() - sent);
+        if (Number.isFinite(sent)) latencies.push([sent, now() - sent]);
       }
     });
     for (let n = 0; n < msg.rooms.length; n += 50) {
@@ -189,7 +189,9 @@ if (opt.role) {
 
 /** A load process, with request/answer over IPC. */
 function worker(role, init) {
-  const proc = fork(self, ['--role', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_LOAD_NODE_ARGS (e.g. --trace-gc) for the load processes alone, to tell their pauses from the server's.
+  const execArgv = (process.env.BENCH_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = fork(self, ['--role', role], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const queue = [];
   proc.on('message', (m) => {
     if (m.error) throw new Error(`${role} process: ${m.error}`);
@@ -227,6 +229,20 @@ async function main() {
     const s = [...xs].sort((a, b) => a - b);
     return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : null;
   };
+  /**
+   * Where the slow lines were: lines grouped by when they were sent (100 ms windows); a window whose
+   * slowest line took over 100 ms is a stall. Few long stalls point at a pause somewhere (a
+   * collector, a flush); many short ones at a busy machine.
+   */
+  const stalls = (pairs, t0) => {
+    const windows = new Map();
+    for (const [sent, ms] of pairs) {
+      const w = Math.floor((sent - t0) / 100);
+      windows.set(w, Math.max(windows.get(w) ?? 0, ms));
+    }
+    const slow = [...windows].filter(([, ms]) => ms > 100).sort((a, b) => b[1] - a[1]);
+    return { windowsOver100ms: slow.length, of: windows.size, worst: slow.slice(0, 8).map(([w, ms]) => ({ atSecond: w / 10, maxMs: r3(ms) })) };
+  };
   const summary = (xs) => ({ count: xs.length, p50: r3(percentile(xs, 50)), p90: r3(percentile(xs, 90)), p99: r3(percentile(xs, 99)), max: r3(xs.reduce((a, b) => Math.max(a, b), 0)) });
   const split = (xs, n) => Array.from({ length: n }, (_, k) => xs.filter((_, i) => i % n === k)).filter((p) => p.length);
 
@@ -251,7 +267,10 @@ async function main() {
   const server = await spawnServer(configDir);
   // The server's warnings and errors, kept to explain a failed run.
   const serverLog = [];
+  // SWITCHBOARD_SERVER_LOG=file keeps the server's whole output (with SWITCHBOARD_SERVER_NODE_ARGS=--trace-gc, its collections).
+  const fullLog = process.env.SWITCHBOARD_SERVER_LOG;
   server.proc.stdout.on('data', (d) => {
+    if (fullLog) appendFileSync(fullLog, d);
     for (const line of d.toString().split('\n')) if (/"level":(40|50|60)/.test(line)) serverLog.push(line.slice(0, 600)) > 500 && serverLog.shift();
   });
   const url = server.url;
@@ -336,7 +355,8 @@ async function main() {
     const sentFor = (now() - startAt) / 1000;
     while (c.received < total && now() - startAt < (SECONDS + 30) * 1000) (await sleep(250), (c = await count(agentProcs)));
     const s1 = await status();
-    const latencies = (await Promise.all(agentProcs.map((w) => w.ask({ cmd: 'latencies' })))).flatMap((r) => r.latencies);
+    const timed = (await Promise.all(agentProcs.map((w) => w.ask({ cmd: 'latencies' })))).flatMap((r) => r.latencies);
+    const latencies = timed.map(([, ms]) => ms);
     const per = (k) => r3((s1[k] - s0[k]) / total);
     result.chat = {
       sent: total,
@@ -344,6 +364,7 @@ async function main() {
       lost: total - latencies.length,
       achievedRatePerSecond: r3(total / sentFor),
       latencyMs: summary(latencies),
+      stalls: stalls(timed, startAt),
       perLine: { serverCpuMs: per('cpu'), prosodyCpuMs: per('prosodyCpu'), mysqlInserts: per('Com_insert'), mysqlUpdates: per('Com_update'), mysqlSelects: per('Com_select'), redisPublishes: per('publish'), redisCommands: per('redisCalls') },
     };
     writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
@@ -362,8 +383,8 @@ async function main() {
     await sender.ask({ cmd: 'run', count: total, rate: RATE });
     let got = (await receiver.ask({ cmd: 'count' })).received;
     while (got < total && now() - bareStart < (SECONDS + 30) * 1000) (await sleep(250), (got = (await receiver.ask({ cmd: 'count' })).received));
-    const bareLat = (await receiver.ask({ cmd: 'latencies' })).latencies;
-    result.bare = { sent: total, lost: total - bareLat.length, latencyMs: summary(bareLat) };
+    const bareTimed = (await receiver.ask({ cmd: 'latencies' })).latencies;
+    result.bare = { sent: total, lost: total - bareTimed.length, latencyMs: summary(bareTimed.map(([, ms]) => ms)), stalls: stalls(bareTimed, bareStart) };
     await Promise.all([sender.ask({ cmd: 'stop' }), receiver.ask({ cmd: 'stop' })]);
     result.ratio = { p50: r3(result.chat.latencyMs.p50 / result.bare.latencyMs.p50), p99: r3(result.chat.latencyMs.p99 / result.bare.latencyMs.p99) };
     result.target = { p99Under100ms: result.chat.latencyMs.p99 !== null && result.chat.latencyMs.p99 < 100, p99AtMost1_5xBare: result.ratio.p99 !== null && result.ratio.p99 <= 1.5 };

@@ -28,7 +28,9 @@ export async function startTestServer(opts: TestConfigOptions = {}): Promise<Tes
 export async function spawnServer(configDir: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
   // The start line in the log is how we learn the port it picked.
   setYaml(configDir, 'switchboard.yaml', 'logging.level', 'info');
-  const proc = spawn(process.execPath, [path.join(REPO, 'server/dist/cli.js'), 'start', '--config', configDir], {
+  // Extra flags for the server's node alone (a benchmark's --cpu-prof), not for its callers.
+  const nodeArgs = (process.env.SWITCHBOARD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, path.join(REPO, 'server/dist/cli.js'), 'start', '--config', configDir], {
     env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
