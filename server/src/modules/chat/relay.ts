@@ -90,12 +90,18 @@ export class ChatRelay {
     return { kind: 'system', name: null };
   }
 
-  async message(m: Message): Promise<void> {
+  /**
+   * A stored line into the room, as its author. Files stay in Switchboard (downloads need the
+   * chat's token or a desktop session): an XMPP client reads their names under the text.
+   */
+  async message(m: Message, files: { fileName: string; size: number }[] = []): Promise<void> {
+    const listed = files.map((f) => `[file: ${f.fileName}, ${Math.max(1, Math.round(f.size / 1024))} KB — open it in the Switchboard desktop]`);
+    const body = [m.body, ...listed].filter(Boolean).join('\n');
     await this.as(m.interactionId, this.authorOf(m), (from, room) =>
       xml(
         'message',
         { from, to: room, type: 'groupchat', id: m.id },
-        xml('body', {}, xmlText(m.body)),
+        xml('body', {}, xmlText(body)),
         xml('nick', { xmlns: NICK_NS }, xmlText(m.authorName ?? m.authorKind)),
         xml('request', { xmlns: RECEIPTS }),
         xml('active', { xmlns: CHATSTATES }),

@@ -104,7 +104,7 @@ export class ChatService {
     if (this.inflight.size >= 10_000) this.inflight.delete(this.inflight.keys().next().value!);
     const entry = { payload: payload ?? this.inflight.get(m.id)?.payload ?? null, writtenAt: null as number | null };
     this.inflight.set(m.id, entry);
-    this.relay.message(m).then(
+    this.relay.message(m, entry.payload?.attachments ?? []).then(
       () => (entry.writtenAt = Date.now()),
       (err) => {
         this.inflight.delete(m.id);

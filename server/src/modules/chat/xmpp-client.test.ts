@@ -11,7 +11,7 @@ import { chatParts } from './module.js';
 import { accept, api, login, makeAgent, nextOffer, setState, type TestAgent, type TestServer } from '../routing/testing.js';
 import { eventually } from '../../test/redis.js';
 import { MAX_MESSAGE_CHARS } from './service.js';
-import { TestXmppClient, cid, command, startChat, startChatServer, takeChat } from './testing.js';
+import { ORIGIN, TestXmppClient, cid, command, startChat, startChatServer, takeChat } from './testing.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -133,6 +133,14 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const line = await c.next((s) => s.is('message') && s.getChildText('body') === 'Is anyone there?');
     expect(line.attrs.from).to.equal(`${room}/Ada Visitor`);
     expect(ack.message.deliveryState).to.equal('stored');
+
+    // A file from the visitor: the client reads its name (the file stays behind Switchboard's checks).
+    const up = await fetch(`${t.url}/api/widget/example/chats/${v.interactionId}/files?name=order-42.txt`, { method: 'POST', headers: { origin: ORIGIN, authorization: `Bearer ${v.token}` }, body: Buffer.from('order 42\n') });
+    expect(up.status).to.equal(201);
+    const { file } = (await up.json()) as { file: { id: string } };
+    await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: '', attachmentIds: [file.id] });
+    const named = await c.next((s) => s.is('message') && s.attrs.type === 'groupchat' && /order-42\.txt/.test(s.getChildText('body') ?? ''));
+    expect(named.getChildText('body')).to.equal('[file: order-42.txt, 1 KB — open it in the Switchboard desktop]');
 
     // The client writes (asking for a receipt): the visitor's widget gets it as the agent's line.
     await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-line-1' }, xml('body', {}, 'Yes, from my XMPP client'), xml('request', { xmlns: RECEIPTS })));
