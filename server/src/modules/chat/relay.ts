@@ -3,6 +3,7 @@ import { xml, type XmlElement } from '@xmpp/client';
 import type { ChatTypingState } from '@switchboard/protocol';
 import type { XmppConnection } from './xmpp.js';
 import { ChatRooms, type Participant } from './rooms.js';
+import { agentXmppJid } from './accounts.js';
 import type { Logger } from '../../logger.js';
 import type { Message } from './message.entity.js';
 
@@ -58,7 +59,7 @@ export class ChatRelay {
 
   /** An agent's own XMPP account (XEP-0133-provisioned on the chat's virtual host). */
   agentJid(agentId: string): string {
-    return `agent-${agentId}@${this.cfg.domain}`;
+    return agentXmppJid(this.cfg, agentId);
   }
 
   /** The agent an XMPP account belongs to, or undefined. */
