@@ -109,11 +109,13 @@ start_prosody() {
         fi
       done
     else
-      # Another checkout's: tests here trust the certificate it offers, so keep a copy of it.
-      local theirs
+      # Another checkout's: tests here trust the certificate it offers, so keep a copy of it, with
+      # its key (private Prosodys started here, e.g. bench/chat's, offer the same pair).
+      local theirs theirs_key
       theirs=$(grep -o '^ssl = { certificate = "[^"]*"' "$other" | cut -d'"' -f2 || true)
-      if [ -z "$SB_XMPP_TLS_CERT" ] && [ -n "$theirs" ] && [ -f "$theirs" ]; then
-        mkdir -p "$dir/certs" && cp -f "$theirs" "$dir/certs/$SB_XMPP_DOMAIN.crt"
+      theirs_key=$(grep -o '^ssl = { certificate = "[^"]*"; key = "[^"]*"' "$other" | cut -d'"' -f4 || true)
+      if [ -z "$SB_XMPP_TLS_CERT" ] && [ -n "$theirs" ] && [ -f "$theirs" ] && [ -n "$theirs_key" ] && [ -r "$theirs_key" ]; then
+        mkdir -p "$dir/certs" && (umask 077 && cp -f "$theirs_key" "$dir/certs/$SB_XMPP_DOMAIN.key") && cp -f "$theirs" "$dir/certs/$SB_XMPP_DOMAIN.crt"
       fi
     fi
   fi
