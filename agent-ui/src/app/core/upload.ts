@@ -17,6 +17,16 @@ export interface Upload {
 export class ChatUploads {
   private readonly api = inject(Api);
 
+  /**
+   * Takes an uploaded, unsent file off the server: unsent files count against the website's files
+   * per line, so one left there would block the next upload. Gone already is as good as removed.
+   */
+  async discard(interactionId: string, fileId: string): Promise<void> {
+    await this.api.delete(`/api/chats/${encodeURIComponent(interactionId)}/files/${encodeURIComponent(fileId)}`).catch((err: unknown) => {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    });
+  }
+
   upload(interactionId: string, file: File, progress: (fraction: number) => void): Upload {
     const xhr = new XMLHttpRequest();
     const done = new Promise<ChatAttachmentPayload>((resolve, reject) => {

@@ -159,6 +159,41 @@ describe('chat: files', () => {
     v.socket.close();
   });
 
+  it('lets the agent side remove its unsent uploads, and only those: each side its own, never a sent file', async () => {
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const outsider = await makeAgent(t.url, admin, { available: false });
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const txt = Buffer.from('notes\n');
+    const agentUpload = (k: number) => upload(t.url, `/api/chats/${v.interactionId}/files?name=n${k}.txt`, undefined, [txt], { length: txt.length, auth: a.token });
+    const ids: string[] = [];
+    for (let k = 0; k < 5; k++) ids.push((await agentUpload(k)).body.file.id);
+    expect((await agentUpload(5)).status, 'five unsent files fill the batch').to.equal(413);
+    const vfile = (await upload(t.url, `/api/widget/example/chats/${v.interactionId}/files?name=v.png`, v.token, [PNG], { length: PNG.length })).body.file.id;
+
+    // Neither side removes the other's file, nor anyone outside the chat; garbage ids are refused.
+    expect((await widget(t.url, 'DELETE', `/chats/${v.interactionId}/files/${ids[0]}`, undefined, v.token)).status).to.equal(404);
+    expect((await api(t.url, 'DELETE', `/api/chats/${v.interactionId}/files/${vfile}`, undefined, a.token)).status).to.equal(404);
+    expect((await api(t.url, 'DELETE', `/api/chats/${v.interactionId}/files/${ids[0]}`, undefined, outsider.token)).status).to.equal(403);
+    expect((await api(t.url, 'DELETE', `/api/chats/${v.interactionId}/files/..%2F..%2Fetc`, undefined, a.token)).status).to.equal(400);
+    expect((await api(t.url, 'DELETE', `/api/chats/${v.interactionId}/files/${ids[0]}`)).status).to.equal(401);
+    expect(await stored(v.interactionId)).to.equal(6);
+
+    // Taken off the list: room for the next upload, and the file is gone from disk too.
+    const onDisk = filesOnDisk();
+    expect((await api(t.url, 'DELETE', `/api/chats/${v.interactionId}/files/${ids.pop()}`, undefined, a.token)).status).to.equal(204);
+    expect(filesOnDisk()).to.equal(onDisk - 1);
+    const again = await agentUpload(6);
+    expect(again.status).to.equal(201);
+    ids.push(again.body.file.id);
+    const sent = await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'five', attachmentIds: ids });
+    expect(sent.message.attachments).to.have.length(5);
+    const gone = await api(t.url, 'DELETE', `/api/chats/${v.interactionId}/files/${ids[0]}`, undefined, a.token);
+    expect(gone.status).to.equal(409);
+    expect(gone.body.error.message).to.equal('This file was already sent and stays in the chat.');
+    v.socket.close();
+  });
+
   it("lets only the chat's participants download its files", async () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const va = await startChat(t.url);

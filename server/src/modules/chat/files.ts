@@ -149,10 +149,13 @@ export class ChatFiles {
     ctx.body = createReadStream(p);
   }
 
-  /** Removes a file not yet sent (the visitor took it off the list before sending). */
-  async remove(interactionId: string, fileId: string): Promise<void> {
+  /**
+   * Removes a file not yet sent (taken off the list before sending), by the side that uploaded it:
+   * unsent files count against `uploads.maxFiles`, so one left behind would block the next upload.
+   */
+  async remove(interactionId: string, fileId: string, by: 'visitor' | 'agent'): Promise<void> {
     const a = await this.chat.store.attachments.findOneBy({ id: fileId });
-    if (!a || a.interactionId !== interactionId) throw notFound('File');
+    if (!a || a.interactionId !== interactionId || a.uploadedByKind !== by) throw notFound('File');
     if (a.messageId) throw new HttpError(409, 'conflict', 'This file was already sent and stays in the chat.');
     await this.chat.store.attachments.delete({ id: a.id });
     await rm(path.join(this.dir, a.storageKey), { force: true });

@@ -159,7 +159,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     handler: async (ctx) => {
       const { i } = await visitor(ctx);
-      await parts().files.remove(i.id, idParam(ctx, 'fileId'));
+      await parts().files.remove(i.id, idParam(ctx, 'fileId'), 'visitor');
       return undefined;
     },
   });
@@ -193,6 +193,20 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
       const a = await parts().files.upload(ctx, website, i.id, 'agent');
       ctx.status = 201;
       return { file: presentAttachment(a) };
+    },
+  });
+
+  mount(router, deps, {
+    method: 'delete',
+    path: '/api/chats/:id/files/:fileId',
+    summary: "Remove a file the agent side uploaded and has not sent (the chat's agents)",
+    tag: 'chat',
+    access: ALL_ROLES,
+    rateLimit: 'api',
+    handler: async (ctx) => {
+      const i = await agentChat(ctx, 'write');
+      await parts().files.remove(i.id, idParam(ctx, 'fileId'), 'agent');
+      return undefined;
     },
   });
 

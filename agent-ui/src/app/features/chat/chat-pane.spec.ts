@@ -34,6 +34,33 @@ describe('ChatPane', () => {
     return fixture.nativeElement as HTMLElement;
   }
 
+  it('takes an uploaded file off the server when the agent removes it, and only such a file', async () => {
+    const fixture = TestBed.createComponent(ChatPane);
+    fixture.componentRef.setInput('interactionId', 'i1');
+    fixture.componentRef.setInput('monitoring', false);
+    await fixture.whenStable();
+    http.expectOne('/api/chats/i1/messages').flush({ messages: [] });
+    const file = (name: string) => new File(['x'], name, { type: 'text/plain' });
+    const uploaded = { id: 'f1', fileName: 'sent-up.txt', size: 1, type: 'text/plain', sha256: 'a'.repeat(64) };
+    const pane = fixture.componentInstance as unknown as { files: { set(v: unknown[]): void } };
+    pane.files.set([
+      { key: 1, file: file('sent-up.txt'), state: 'done', progress: 1, error: null, uploaded },
+      { key: 2, file: file('local.txt'), state: 'ready', progress: 0, error: null, uploaded: null },
+    ]);
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    const removeButtons = () => [...el.querySelectorAll<HTMLButtonElement>('[data-test=file-remove]')];
+    removeButtons()[1]!.click();
+    http.expectNone(() => true);
+    removeButtons()[0]!.click();
+    const req = http.expectOne('/api/chats/i1/files/f1');
+    expect(req.request.method).toBe('DELETE');
+    req.flush(null, { status: 404, statusText: 'Not Found' });
+    await settle();
+    await fixture.whenStable();
+    expect(el.querySelectorAll('[data-test=pending-file]').length).toBe(0);
+  });
+
   it('confirms the visitor’s lines it shows to the agent of the chat', async () => {
     await render(false);
     expect(sent).toContainEqual({ type: 'chat.received', interactionId: 'i1', messageIds: ['m1'] });

@@ -180,6 +180,9 @@ export class ChatPane {
 
   protected removeFile(key: number): void {
     if (this.sending()) return;
+    const uploaded = this.files().find((f) => f.key === key)?.uploaded;
+    // Best effort: the server would refuse the next upload only after several left behind.
+    if (uploaded) void this.uploads.discard(this.interactionId(), uploaded.id).catch(() => undefined);
     this.files.update((list) => list.filter((f) => f.key !== key));
     if (!this.files().some((f) => f.state === 'failed')) this.fileError.set(null);
   }
