@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { accept, api, cid, entity, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { accept, api, cid, entity, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 const files = mkdtempSync(path.join(os.tmpdir(), 'sb-widget-files-'));
 function file(name: string, bytes: number): string {
@@ -28,8 +28,10 @@ describe('widget: chat with an agent', () => {
   let browser: Browser;
   let page: Page;
   let admin: string;
+  let mail: Awaited<ReturnType<typeof smtpSink>>;
   before(async () => {
-    sb = await startSwitchboard();
+    mail = await smtpSink();
+    sb = await startSwitchboard({ 'switchboard.yaml:smtp.port': mail.port });
     site = await hostSite(sb.url);
     browser = await launchChromium();
     admin = await login(sb.url);
@@ -42,6 +44,7 @@ describe('widget: chat with an agent', () => {
     await browser?.close();
     await site?.close();
     await sb?.stop();
+    await mail?.close();
   });
 
   it('refuses an empty name and email with visible warnings', async () => {
@@ -189,7 +192,8 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByRole('button', { name: 'Yes, end it' }).click();
     await frame.getByRole('button', { name: 'Email me the transcript' }).click();
-    expect(await frame.locator('.sb-transcript-sent').textContent()).to.equal('The transcript will be sent to ada@example.com');
+    expect(await frame.locator('.sb-transcript-sent').textContent()).to.equal('The transcript was sent to ada@example.com');
+    expect(mail.mails.filter((m) => /^To: ada@example\.com/m.test(m) && /^Subject: Your chat with Example shop/m.test(m))).to.have.length(1);
     await frame.getByRole('button', { name: 'Start chat' }).press('Escape');
     await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
     agent.socket.close();

@@ -17,6 +17,7 @@ const routing = await import(serverDist('modules/routing/testing.js'));
 const server = await import(serverDist('test/server.js'));
 const chat = await import(serverDist('modules/chat/testing.js'));
 export const { eventually } = await import(serverDist('test/redis.js'));
+export const { smtpSink } = (await import(serverDist('test/smtp.js'))) as { smtpSink(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> };
 export const { command, cid } = chat;
 export const { api, login } = server;
 export const { makeAgent, nextOffer, accept, setState } = routing;

@@ -129,6 +129,8 @@ export class ChatLifecycle {
         await this.system(e.interactionId, text, true);
         await this.chat.hub.pushToVisitors(e.interactionId, { type: 'chat.queue', interactionId: e.interactionId, queue: { state: 'unmanaged', position: null, estimatedWaitSeconds: null } });
         await this.chat.relay.destroy(e.interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat room not destroyed'));
+        // Transcripts asked for during the chat; a failure stays owed (a later request retries it).
+        await this.chat.transcripts.sendOwed(e.interactionId).catch((err) => this.log.error({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat transcript not sent'));
         return;
       }
       case 'interaction.closed':
@@ -144,6 +146,8 @@ export class ChatLifecycle {
         if (agents.size) await this.chat.hub.pushToAgents([...agents], ended);
         await this.s.redis.client.del(this.chat.monitorsKey(e.interactionId));
         await this.chat.relay.destroy(e.interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat room not destroyed'));
+        // Transcripts asked for during the chat; a failure stays owed (a later request retries it).
+        await this.chat.transcripts.sendOwed(e.interactionId).catch((err) => this.log.error({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat transcript not sent'));
         return;
       }
       default:

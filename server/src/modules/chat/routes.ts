@@ -107,7 +107,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
   mount(router, deps, {
     method: 'post',
     path: `${base}/:interactionId/transcript`,
-    summary: 'Ask for the transcript by mail (recorded; sent by the mail channel)',
+    summary: 'Ask for the transcript by mail: sent when the chat ends, at once if it has (sent: true)',
     tag: 'widget',
     access: 'website',
     rateLimit: 'widget',
@@ -116,7 +116,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
       const { website, i } = await visitor(ctx);
       const r = await parts().visitors.transcript(website, i, body.email);
       ctx.status = 202;
-      return { requested: true, email: r.email };
+      return { requested: true, email: r.email, sent: r.sent };
     },
   });
 

@@ -6,6 +6,7 @@ import { HttpError, forbidden, notFound } from '../../http/errors.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import type { Principal } from '../agents/sessions.js';
 import { ChatStore, type NewMessage } from './store.js';
+import { ChatTranscripts } from './transcript.js';
 import type { Author, ChatRelay, Reflected } from './relay.js';
 import type { Message } from './message.entity.js';
 
@@ -26,6 +27,7 @@ const LIVE_STATES = ['assigned', 'conference'];
  */
 export class ChatService {
   readonly store: ChatStore;
+  readonly transcripts: ChatTranscripts;
 
   constructor(
     readonly s: Services,
@@ -33,6 +35,7 @@ export class ChatService {
     readonly relay: ChatRelay,
   ) {
     this.store = new ChatStore(s.db);
+    this.transcripts = new ChatTranscripts(this);
   }
 
   get interactions() {

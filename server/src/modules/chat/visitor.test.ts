@@ -7,7 +7,9 @@ import { InteractionEvent } from '../journey/event.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { Message } from './message.entity.js';
 import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
-import { FORM, command, openVisitor, startChat, takeChat, widget , startChatServer } from './testing.js';
+import { FORM, cid, command, openVisitor, startChat, takeChat, widget, startChatServer } from './testing.js';
+import { eventually } from '../../test/redis.js';
+import { smtpSink } from '../../test/smtp.js';
 
 const english = [{ skill: 'english', level: 8 }];
 const EVERY_FIELD = [
@@ -184,7 +186,7 @@ describe('chat: visitor side', () => {
     const v = await startChat(t!.url);
     const r = await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, {}, v.token);
     expect(r.status).to.equal(202);
-    expect(r.body).to.deep.equal({ requested: true, email: 'ada@example.com' });
+    expect(r.body).to.deep.equal({ requested: true, email: 'ada@example.com', sent: false });
     expect((await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, { email: 'nope' }, v.token)).status).to.equal(400);
     const events = await t!.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId, type: 'transcript.requested' });
     expect(events.map((e) => e.data)).to.deep.equal([{ email: 'ada@example.com' }]);
@@ -197,6 +199,51 @@ describe('chat: visitor side', () => {
     expect(refused.status).to.equal(403);
     expect(refused.body.error.code).to.equal('transcript_unavailable');
     w.socket.close();
+  });
+
+  it('mails the transcript when the chat ends, and at once when asked on the end screen: once per address, no notes, a clear error when mail is down', async () => {
+    const sink = await smtpSink();
+    try {
+      await start({ 'switchboard.yaml:smtp.port': sink.port });
+      const a = await makeAgent(t!.url, admin, { skills: english });
+      const v = await startChat(t!.url);
+      await takeChat(t!.url, a, v);
+      await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'Where is <b>order</b> 42?\nIt was due Monday.' });
+      await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'On its way & due today' });
+      await command(a.socket, { type: 'chat.note', interactionId: v.interactionId, clientMessageId: cid(), body: 'SECRET-NOTE courier is late' });
+      const during = await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, {}, v.token);
+      expect(during.body).to.deep.equal({ requested: true, email: 'ada@example.com', sent: false });
+      expect(sink.mails).to.have.length(0);
+
+      await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
+      await eventually(async () => sink.mails.length, (n) => n === 1);
+      const mail = sink.mails[0]!;
+      expect(mail).to.match(/^To: ada@example\.com/m).and.to.match(/^Subject: Your chat with Example shop/m);
+      expect(mail).to.match(/\d\d:\d\d {2}Ada Visitor: Where is <b>order<\/b> 42\?\r?\n {8}It was due Monday\./);
+      expect(mail).to.include('On its way & due today').and.to.include('The chat has ended.');
+      expect(mail).to.not.include('SECRET-NOTE');
+
+      // On the end screen, for another address: sent at once; the same address again is not mailed twice.
+      const late = await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, { email: 'bob@example.com' }, v.token);
+      expect(late.body).to.deep.equal({ requested: true, email: 'bob@example.com', sent: true });
+      expect(sink.mails).to.have.length(2);
+      expect(sink.mails[1]).to.match(/^To: bob@example\.com/m);
+      const again = await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, {}, v.token);
+      expect(again.body).to.deep.equal({ requested: true, email: 'ada@example.com', sent: true });
+      expect(sink.mails).to.have.length(2);
+
+      // The mail server down: a clear error to retry; the request stays owed.
+      await sink.close();
+      const down = await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, { email: 'carol@example.com' }, v.token);
+      expect(down.status).to.equal(502);
+      expect(down.body.error).to.include({ code: 'mail_failed', message: 'The transcript could not be sent just now. Please try again in a moment.' });
+      const events = await t!.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId });
+      expect(events.filter((e) => e.type === 'transcript.sent').map((e) => e.data.email)).to.deep.equal(['ada@example.com', 'bob@example.com']);
+      expect(events.filter((e) => e.type === 'transcript.requested').map((e) => e.data.email)).to.include('carol@example.com');
+      v.socket.close();
+    } finally {
+      await sink.close().catch(() => undefined);
+    }
   });
 
   it('the socket follows only chats it holds the token of', async () => {

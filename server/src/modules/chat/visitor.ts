@@ -5,7 +5,8 @@ import type { FormField, Website } from '../../config/schema.js';
 import { HttpError, badRequest, conflict, forbidden } from '../../http/errors.js';
 import type { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
-import type { ChatService } from './service.js';
+import { ChatService } from './service.js';
+import { transcriptSent } from './transcript.js';
 import { DEFAULT_CHAT_FORM, DEFAULT_OFFLINE_FORM, formText, validateForm } from './forms.js';
 
 type Language = 'en' | 'it' | 'fr';
@@ -120,14 +121,21 @@ export class ChatVisitors {
   }
 
   /** Recorded now; the mail channel sends it when the chat ends. */
-  async transcript(website: Website, i: Interaction, email: string | undefined): Promise<{ email: string }> {
+  async transcript(website: Website, i: Interaction, email: string | undefined): Promise<{ email: string; sent: boolean }> {
     if (!website.transcriptByMail || !this.s.config().main.smtp || !website.channels.mail.enabled) {
       throw new HttpError(403, 'transcript_unavailable', 'This website does not send chat transcripts by mail.');
     }
     const to = email ?? (i.contactId ? ((await this.s.db.getRepository(Contact).findOneBy({ id: i.contactId }))?.email ?? null) : null);
     if (!to) throw badRequest('Give the address to send the transcript to.', [{ field: 'email', problem: 'is required' }]);
     await this.s.routing.records.journey(i, 'transcript.requested', null, { email: to });
-    return { email: to };
+    // Over already (the end screen): now. Otherwise the close sends it.
+    if (ChatService.isOpen(i)) return { email: to, sent: false };
+    try {
+      return { email: to, sent: (await this.chat.transcripts.sendOwed(i.id)).includes(to) || (await transcriptSent(this.chat, i.id, to)) };
+    } catch (err) {
+      this.s.log.error({ err, interactionId: i.id }, 'sending a chat transcript failed');
+      throw new HttpError(502, 'mail_failed', 'The transcript could not be sent just now. Please try again in a moment.');
+    }
   }
 
   async end(i: Interaction): Promise<void> {

@@ -1,6 +1,5 @@
 // Mail tickets from the widget: the website's mail form (and the offline form) become a contact,
 // a mail interaction, its thread and first message; garbage is refused field by field.
-import net from 'node:net';
 import { expect } from 'chai';
 import { MailThread } from './mail-thread.entity.js';
 import { Attachment, Message } from '../chat/message.entity.js';
@@ -8,6 +7,7 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { startRoutingServer, type TestServer } from '../routing/testing.js';
 import { widget } from '../chat/testing.js';
+import { smtpSink } from '../../test/smtp.js';
 
 describe('mail tickets from the widget', () => {
   let t: TestServer;
@@ -96,40 +96,6 @@ describe('mail tickets from the widget', () => {
     expect(u.status).to.equal(404);
   });
 });
-
-/** Just enough SMTP to receive one message per connection. */
-async function smtpSink(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> {
-  const mails: string[] = [];
-  const server = net.createServer((sock) => {
-    let data = false;
-    let buf = '';
-    sock.write('220 sink\r\n');
-    sock.on('data', (d) => {
-      buf += d.toString();
-      if (data) {
-        const end = buf.indexOf('\r\n.\r\n');
-        if (end < 0) return;
-        mails.push(buf.slice(0, end));
-        buf = buf.slice(end + 5);
-        data = false;
-        sock.write('250 queued\r\n');
-      }
-      let nl: number;
-      while (!data && (nl = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 2);
-        if (/^EHLO/i.test(line)) sock.write('250-sink\r\n250 8BITMIME\r\n');
-        else if (/^DATA/i.test(line)) {
-          data = true;
-          sock.write('354 go\r\n');
-        } else if (/^QUIT/i.test(line)) sock.end('221 bye\r\n');
-        else sock.write('250 ok\r\n');
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as net.AddressInfo).port, mails, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 describe('offline forms forwarded by mail', () => {
   it('mails the offline form to the forwarding address with the visitor as Reply-To, and stores no ticket', async () => {
