@@ -98,9 +98,9 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     body: offlineBody,
     handler: async (ctx, { body }) => {
       const { website, i } = await visitor(ctx);
-      await parts().visitors.offlineForm(website, i, body.fields);
+      const r = await parts().visitors.offlineForm(website, i, body.fields);
       ctx.status = 201;
-      return { stored: true };
+      return r;
     },
   });
 

@@ -147,6 +147,32 @@ describe('chat: visitor side', () => {
     expect(r.body).to.include({ outcome: 'unmanaged', notice: 'All our agents are busy. Leave us a message and we will get back to you.', nextOpening: null });
     const ok = await widget(t!.url, 'POST', `/chats/${r.body.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Please call' } }, r.body.token);
     expect(ok.status).to.equal(201);
+    expect(ok.body).to.deep.equal({ stored: true, forwarded: false });
+  });
+
+  it('forwards a left message to the website’s mailbox when it asks for that, with the visitor as Reply-To; a mail failure keeps it stored', async () => {
+    const sink = await smtpSink();
+    try {
+      await start({ 'switchboard.yaml:smtp.port': sink.port, 'websites/example.yaml:offline': { action: 'mail', forwardTo: 'desk@example.com' } });
+      const r = await widget(t!.url, 'POST', '/chats', { fields: FORM, option: 'orders' });
+      expect(r.body.outcome).to.equal('unmanaged');
+      const ok = await widget(t!.url, 'POST', `/chats/${r.body.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Call me <after 5>' } }, r.body.token);
+      expect(ok.body).to.deep.equal({ stored: true, forwarded: true });
+      expect(sink.mails).to.have.length(1);
+      expect(sink.mails[0]).to.match(/^To: desk@example\.com/m).and.to.match(/^Reply-To: ada@example\.com/m).and.to.match(/^Subject: \[C-[0-9A-Z-]+\] Message left in the chat on Example shop/m);
+      expect(sink.mails[0]).to.include('Message: Call me <after 5>');
+
+      await sink.close();
+      const again = await widget(t!.url, 'POST', '/chats', { fields: FORM, option: 'orders' });
+      const kept = await widget(t!.url, 'POST', `/chats/${again.body.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Second try' } }, again.body.token);
+      expect(kept.status).to.equal(201);
+      expect(kept.body).to.deep.equal({ stored: true, forwarded: false });
+      expect((await t!.sb.services.db.getRepository(Message).findBy({ interactionId: again.body.interactionId })).map((m) => m.body)).to.deep.equal(['Name: Ada\nEmail: ada@example.com\nMessage: Second try']);
+      const failed = await t!.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: again.body.interactionId, type: 'offline.forward-failed' });
+      expect(failed.map((e) => e.data.to)).to.deep.equal(['desk@example.com']);
+    } finally {
+      await sink.close().catch(() => undefined);
+    }
   });
 
   it('tells a visitor who waited longer than the queue allows, and takes a message instead', async () => {

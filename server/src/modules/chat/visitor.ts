@@ -7,6 +7,8 @@ import type { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { ChatService } from './service.js';
 import { transcriptSent } from './transcript.js';
+import { sendMail } from '../mail/forward.js';
+import { reference } from '../callbacks/service.js';
 import { DEFAULT_CHAT_FORM, DEFAULT_OFFLINE_FORM, formText, validateForm } from './forms.js';
 
 type Language = 'en' | 'it' | 'fr';
@@ -107,7 +109,7 @@ export class ChatVisitors {
     return i;
   }
 
-  async offlineForm(website: Website, i: Interaction, fields: unknown): Promise<void> {
+  async offlineForm(website: Website, i: Interaction, fields: unknown): Promise<{ stored: true; forwarded: boolean }> {
     if (i.state !== 'unmanaged') throw conflict('This chat was taken by the queue; the offline form is for chats that could not be served.');
     if (i.offline) throw conflict('A message was already left for this chat.');
     const form = website.forms.offline.length ? website.forms.offline : DEFAULT_OFFLINE_FORM;
@@ -118,9 +120,22 @@ export class ChatVisitors {
     await this.chat.store.add({ interactionId: i.id, authorKind: 'visitor', authorName: answers.contact.name ?? null, body: formText(form, answers.answers), clientMessageId: 'offline-form' });
     await this.s.routing.records.journey(i, 'offline.form', null, { answers: answers.answers });
     this.s.log.info({ interactionId: i.id }, 'offline form stored');
+    // The website wants left messages in a mailbox too; stored first, so a mail failure loses nothing.
+    const to = website.offline.action === 'mail' ? website.offline.forwardTo : undefined;
+    if (!to) return { stored: true, forwarded: false };
+    const replyTo = answers.contact.email ?? (typeof answers.answers.email === 'string' ? answers.answers.email : undefined);
+    try {
+      await sendMail(this.s.config(), { to, replyTo, subject: `[${reference('C', i.id)}] Message left in the chat on ${website.name}`, text: formText(form, answers.answers) });
+      await this.s.routing.records.journey(i, 'offline.forwarded', null, { to });
+      return { stored: true, forwarded: true };
+    } catch (err) {
+      this.s.log.error({ err, interactionId: i.id, to }, 'forwarding a left message by mail failed; it is stored');
+      await this.s.routing.records.journey(i, 'offline.forward-failed', null, { to, error: (err as Error).message.slice(0, 200) });
+      return { stored: true, forwarded: false };
+    }
   }
 
-  /** Recorded now; the mail channel sends it when the chat ends. */
+  /** Mailed when the chat ends, at once if it has. */
   async transcript(website: Website, i: Interaction, email: string | undefined): Promise<{ email: string; sent: boolean }> {
     if (!website.transcriptByMail || !this.s.config().main.smtp || !website.channels.mail.enabled) {
       throw new HttpError(403, 'transcript_unavailable', 'This website does not send chat transcripts by mail.');
