@@ -38,6 +38,15 @@ describe('configuration files', () => {
     expect(problems(dir)).to.deep.equal(['queues.yaml: queues[0].offerTimout: unknown key']);
   });
 
+  it("takes the trunk's inbound headers as X- names (all of them by default) and refuses others", () => {
+    expect(loadConfig(makeConfigDir({ set: { 'trunks.yaml:trunks.0.inboundHeaders': undefined } })).trunks[0]!.inboundHeaders).to.deep.equal(['X-*']);
+    const dir = makeConfigDir({ set: { 'trunks.yaml:trunks.0.inboundHeaders': ['X-Queue', 'Via', 'X-bad header'] } });
+    expect(problems(dir)).to.deep.equal([
+      'trunks.yaml: trunks[0].inboundHeaders[1]: must be an X- header name, or X-* for all of them',
+      'trunks.yaml: trunks[0].inboundHeaders[2]: must be an X- header name, or X-* for all of them',
+    ]);
+  });
+
   it('refuses a wrong type', () => {
     const dir = makeConfigDir({ set: { 'switchboard.yaml:redis.port': 'six' } });
     expect(problems(dir)).to.deep.equal(['switchboard.yaml: redis.port: Invalid input: expected number, received string']);

@@ -172,6 +172,12 @@ export const trunk = z
         z.string().regex(/^X-[A-Za-z0-9-]+$/, 'must be an X- header name'),
       )
       .default({ interactionId: 'X-Switchboard-Interaction', website: 'X-Switchboard-Website' }),
+    // What of the PBX's INVITE reaches an agent's softphone on a PBX → extension call, besides
+    // the caller's name and number: these X- headers (`X-*`: all of them), cleaned and bounded.
+    inboundHeaders: z
+      .array(z.string().regex(/^X-(\*|[A-Za-z0-9-]+)$/, 'must be an X- header name, or X-* for all of them'))
+      .max(20)
+      .default(['X-*']),
     optionsPingSeconds: seconds.max(3600).default(30),
   })
   .strict();

@@ -73,6 +73,7 @@ async function start(s: Services): Promise<() => Promise<void>> {
         ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}),
         ...(trunk.callerId ? { fromUser: trunk.callerId.number } : {}),
         contextHeaders: contextHeaders(trunk),
+        inboundHeaders: trunk.inboundHeaders,
       },
       // Calls joining a chat's invitation go to the inviting agent's softphone, which call
       // control's own routing (widget → PBX) cannot do.
