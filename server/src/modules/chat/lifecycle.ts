@@ -91,6 +91,13 @@ export class ChatLifecycle {
     await this.chat.relay.leave(interactionId, agentId).catch((err: Error) => this.log.warn({ err: { message: err.message }, interactionId }, 'agent not removed from the chat room'));
   }
 
+  /** The chat is over: its room goes, and the transcripts asked for during it go out. */
+  private async over(interactionId: string): Promise<void> {
+    await this.chat.relay.destroy(interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId }, 'chat room not destroyed'));
+    // A failure stays owed: the visitor's next request sends it.
+    await this.chat.transcripts.sendOwed(interactionId).catch((err) => this.log.error({ err: { message: (err as Error).message }, interactionId }, 'chat transcript not sent'));
+  }
+
   private async react(e: BusEvent): Promise<void> {
     switch (e.type) {
       case 'interaction.assigned': {
@@ -128,9 +135,7 @@ export class ChatLifecycle {
         const text = texts?.en ?? Object.values(texts ?? {})[0] ?? 'Nobody can take your chat right now. Leave us a message and we will get back to you.';
         await this.system(e.interactionId, text, true);
         await this.chat.hub.pushToVisitors(e.interactionId, { type: 'chat.queue', interactionId: e.interactionId, queue: { state: 'unmanaged', position: null, estimatedWaitSeconds: null } });
-        await this.chat.relay.destroy(e.interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat room not destroyed'));
-        // Transcripts asked for during the chat; a failure stays owed (a later request retries it).
-        await this.chat.transcripts.sendOwed(e.interactionId).catch((err) => this.log.error({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat transcript not sent'));
+        await this.over(e.interactionId);
         return;
       }
       case 'interaction.closed':
@@ -145,9 +150,7 @@ export class ChatLifecycle {
         if (closed && e.agentId) agents.add(e.agentId);
         if (agents.size) await this.chat.hub.pushToAgents([...agents], ended);
         await this.s.redis.client.del(this.chat.monitorsKey(e.interactionId));
-        await this.chat.relay.destroy(e.interactionId).catch((err) => this.log.warn({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat room not destroyed'));
-        // Transcripts asked for during the chat; a failure stays owed (a later request retries it).
-        await this.chat.transcripts.sendOwed(e.interactionId).catch((err) => this.log.error({ err: { message: (err as Error).message }, interactionId: e.interactionId }, 'chat transcript not sent'));
+        await this.over(e.interactionId);
         return;
       }
       default:

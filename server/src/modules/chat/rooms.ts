@@ -280,10 +280,6 @@ export class ChatRooms {
   }
 
   /**
-   * Presences: join answers, the nickname → real JID map (from the owner's copies), and our
-   * occupants being removed. Returns true when the stanza was a presence.
-   */
-  /**
    * Reads a presence: room bookkeeping (nicks and real JIDs as our owner sees them, joins we wait
    * for, removals). Null when the stanza is not a presence; `joined` when the owner sees a nick
    * enter that was not in the room.

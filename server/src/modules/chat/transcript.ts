@@ -17,7 +17,7 @@ export class ChatTranscripts {
     return this.chat.s;
   }
 
-  /** Sends what is owed for a chat that is over; returns the addresses written to. Throws what SMTP said. */
+  /** Sends what is owed for a chat that is over; returns every address that has it by now. Throws what SMTP said. */
   async sendOwed(interactionId: string): Promise<string[]> {
     // One sender at a time per chat: the close and a late request may meet, and the one that
     // waits must still see the other's request, so it waits rather than gives up.
@@ -30,26 +30,21 @@ export class ChatTranscripts {
       const events = await this.s.db.getRepository(InteractionEvent).find({ where: { interactionId, type: In(['transcript.requested', 'transcript.sent']) }, order: { seq: 'ASC' } });
       const sent = new Set(events.filter((e) => e.type === 'transcript.sent').map((e) => String(e.data.email)));
       const owed = [...new Set(events.filter((e) => e.type === 'transcript.requested').map((e) => String(e.data.email)))].filter((a) => !sent.has(a));
-      if (!owed.length) return [];
+      if (!owed.length) return [...sent];
       const i = await this.chat.interactions.findOneBy({ id: interactionId });
-      if (!i) return [];
+      if (!i) return [...sent];
       const site = this.s.config().websites.find((w) => w.id === i.websiteId)?.name ?? 'us';
       const text = transcriptText(site, await this.chat.store.history(interactionId, { notes: false }));
       for (const to of owed) {
         await sendMail(this.s.config(), { to, subject: `Your chat with ${site}`, text });
         await this.s.routing.records.journey(i, 'transcript.sent', null, { email: to });
+        sent.add(to);
       }
-      return owed;
+      return [...sent];
     } finally {
       await this.s.redis.client.del(lock);
     }
   }
-}
-
-/** Whether the transcript already went to this address. */
-export async function transcriptSent(chat: ChatService, interactionId: string, email: string): Promise<boolean> {
-  const events = await chat.s.db.getRepository(InteractionEvent).findBy({ interactionId, type: 'transcript.sent' });
-  return events.some((e) => e.data.email === email);
 }
 
 /** The chat as plain text: a line per message (times in UTC), files by name. Nothing is interpreted. */

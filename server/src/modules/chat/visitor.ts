@@ -6,7 +6,6 @@ import { HttpError, badRequest, conflict, forbidden } from '../../http/errors.js
 import type { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { ChatService } from './service.js';
-import { transcriptSent } from './transcript.js';
 import { sendMail } from '../mail/forward.js';
 import { reference } from '../callbacks/service.js';
 import { DEFAULT_CHAT_FORM, DEFAULT_OFFLINE_FORM, formText, validateForm } from './forms.js';
@@ -146,7 +145,7 @@ export class ChatVisitors {
     // Over already (the end screen): now. Otherwise the close sends it.
     if (ChatService.isOpen(i)) return { email: to, sent: false };
     try {
-      return { email: to, sent: (await this.chat.transcripts.sendOwed(i.id)).includes(to) || (await transcriptSent(this.chat, i.id, to)) };
+      return { email: to, sent: (await this.chat.transcripts.sendOwed(i.id)).includes(to) };
     } catch (err) {
       this.s.log.error({ err, interactionId: i.id }, 'sending a chat transcript failed');
       throw new HttpError(502, 'mail_failed', 'The transcript could not be sent just now. Please try again in a moment.');
