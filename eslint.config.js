@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // The widget's sources stay readable in one sitting (issue 14): split a file before it grows past this.
+    files: ['widget/src/**'],
+    rules: { 'max-lines': ['error', { max: 400 }] },
+  },
+  {
     files: ['scripts/**', 'bench/**', '**/*.test.ts', '**/test/**', '**/e2e/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },

@@ -19,14 +19,16 @@ wait_tcp() { # host port seconds what
 
 APT_UPDATED=0
 # Installs Debian packages that are missing; names of commands map to their packages.
-ensure_pkg() { # command package [command package ...]
+ensure_pkg() { # command package [command package ...]; a command may be a file's path (fonts)
   local missing=()
-  while (($#)); do command -v "$1" >/dev/null 2>&1 || missing+=("$2"); shift 2; done
+  while (($#)); do { command -v "$1" || [ -e "$1" ]; } >/dev/null 2>&1 || missing+=("$2"); shift 2; done
   ((${#missing[@]})) || return 0
   [ "$(id -u)" = 0 ] || die "missing ${missing[*]}: run as root or install them with apt-get"
   say "installing ${missing[*]}"
-  if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq >"$RUN/logs/apt.log" 2>&1 || true; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$RUN/logs/apt.log" 2>&1 \
+  # Another install on the machine (a second script, unattended upgrades) holds dpkg's lock for a
+  # while: wait for it instead of failing.
+  if [ "$APT_UPDATED" = 0 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq >"$RUN/logs/apt.log" 2>&1 || true; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >>"$RUN/logs/apt.log" 2>&1 \
     || die "apt-get install ${missing[*]} failed (see $RUN/logs/apt.log)"
 }
 
@@ -52,8 +54,9 @@ cli() { "$NODE" "$ROOT/server/dist/cli.js" "$@"; }
 load_secrets() {
   local f="$RUN/secrets.env"
   if [ ! -f "$f" ]; then
-    umask 077
-    printf 'SWITCHBOARD_ADMIN_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')" >"$f"
+    # Only this file is private: a umask left behind would make every later folder unreadable to
+    # the services' own users (postfix, dovecot).
+    (umask 077 && printf 'SWITCHBOARD_ADMIN_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')" >"$f")
   fi
   local line k
   while IFS= read -r line; do

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs (apt) and starts, on 127.0.0.1, every service Switchboard needs that is not already
-# running: MariaDB, Redis, Prosody, rtpengine. Idempotent: run it as often as you like.
+# running: MariaDB, Redis, Prosody, rtpengine, and the local mail server (Postfix + Dovecot) when the
+# configuration's smtp:/imap: point at this machine. Idempotent: run it as often as you like.
 #   scripts/services.sh [start|stop|status]     (uses $SWITCHBOARD_CONFIG_DIR or ./config)
-#   scripts/services.sh tools                    also installs the test peers (sipp, baresip, kamailio, chromium)
-#   scripts/services.sh xmpp-cert <dir>          puts Prosody's client certificate into <dir> (Docker)
+#   scripts/services.sh tools                    also installs the test peers (sipp, baresip, kamailio, chromium, haproxy, an emoji font)
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 [ -f "$ROOT/server/dist/cli.js" ] || build
@@ -48,7 +48,11 @@ start_mariadb() {
 }
 
 start_redis() {
-  if tcp_open "$SB_REDIS_HOST" "$SB_REDIS_PORT"; then say "Redis answers on $SB_REDIS_HOST:$SB_REDIS_PORT"; return; fi
+  if tcp_open "$SB_REDIS_HOST" "$SB_REDIS_PORT"; then
+    say "Redis answers on $SB_REDIS_HOST:$SB_REDIS_PORT"
+    check_redis_durable
+    return
+  fi
   ensure_pkg redis-server redis-server
   say "starting Redis on $SB_REDIS_HOST:$SB_REDIS_PORT"
   mkdir -p "$RUN/redis"
@@ -59,24 +63,24 @@ start_redis() {
   wait_tcp "$SB_REDIS_HOST" "$SB_REDIS_PORT" 20 Redis
 }
 
-# The client port's certificate when xmpp.tls is not set: self-signed for the domain and its
-# components, generated once into <dir> and kept until it nears its end or the domains change.
-# Agents' XMPP clients ask to trust it once (its fingerprint: openssl x509 -noout -fingerprint -sha256 -in <crt>).
+# A Redis we did not start may lose scheduled callbacks (no append-only file) or evict them; the
+# server warns too, at every start. CONFIG may be disabled on a managed Redis: then say nothing.
+check_redis_durable() {
+  command -v redis-cli >/dev/null || return 0
+  local aof policy
+  aof=$(redis-cli -h "$SB_REDIS_HOST" -p "$SB_REDIS_PORT" config get appendonly 2>/dev/null | sed -n 2p)
+  policy=$(redis-cli -h "$SB_REDIS_HOST" -p "$SB_REDIS_PORT" config get maxmemory-policy 2>/dev/null | sed -n 2p)
+  if [ -n "$aof" ] && [ "$aof" != yes ]; then say "warning: Redis runs without its append-only file (appendonly $aof): scheduled callbacks are lost if it restarts"; fi
+  if [ -n "$policy" ] && [ "$policy" != noeviction ]; then say "warning: Redis may evict keys (maxmemory-policy $policy): set noeviction for jobs"; fi
+  return 0
+}
+
+# The client port's certificate when xmpp.tls is not set: self-signed, made once into <dir>
+# (scripts/xmpp-cert.sh, which the Docker image of Prosody uses too).
 ensure_xmpp_cert() { # dir
-  local dir=$1 crt="$1/$SB_XMPP_DOMAIN.crt" key="$1/$SB_XMPP_DOMAIN.key" san="DNS:$SB_XMPP_DOMAIN,DNS:$SB_XMPP_MUC_DOMAIN"
-  [ -z "$SB_XMPP_UPLOAD_DOMAIN" ] || san+=",DNS:$SB_XMPP_UPLOAD_DOMAIN"
   ensure_pkg openssl openssl
-  if [ -f "$crt" ] && [ -f "$key" ] && openssl x509 -in "$crt" -noout -checkend 2592000 >/dev/null 2>&1 \
-    && [ "$(openssl x509 -in "$crt" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | tr -d ' ')" = "$san" ]; then
-    return 0
-  fi
-  say "generating a self-signed certificate for $SB_XMPP_DOMAIN in $dir (xmpp.tls sets your own)"
-  mkdir -p "$dir"
-  # 825 days: the longest validity Apple's clients accept for a server certificate.
-  (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$SB_XMPP_DOMAIN" -addext "subjectAltName=$san" \
-    -keyout "$key.new" -out "$crt.new") >"$RUN/logs/openssl.log" 2>&1 || die "openssl could not create the certificate (see $RUN/logs/openssl.log)"
-  chmod 644 "$crt.new"
-  mv -f "$key.new" "$key" && mv -f "$crt.new" "$crt"
+  bash "$ROOT/scripts/xmpp-cert.sh" "$1/$SB_XMPP_DOMAIN.crt" "$1/$SB_XMPP_DOMAIN.key" "$SB_XMPP_DOMAIN" "$SB_XMPP_MUC_DOMAIN" \
+    ${SB_XMPP_UPLOAD_DOMAIN:+"$SB_XMPP_UPLOAD_DOMAIN"} || die "no certificate for Prosody's client port"
 }
 
 # Seconds since a file changed, and since a process started.
@@ -150,6 +154,140 @@ start_rtpengine() {
   die "rtpengine did not answer on $SB_RTPENGINE_HOST:$SB_RTPENGINE_PORT (see $RUN/logs/rtpengine.log)"
 }
 
+# The local mail system of the example configuration: Postfix takes Switchboard's mail on
+# smtp.host:smtp.port (and anyone's on 127.0.0.1) and hands every message, whatever its domain, to
+# Dovecot, whose IMAP on imap.host:imap.port serves the mailboxes (any address, with the imap
+# password of the configuration). Nothing leaves the machine: the support mailbox, customers'
+# addresses in tests and transcripts all land here. Production points smtp:/imap: at the
+# company's servers, and then nothing is started.
+mail_conf() { # dir: writes dovecot.conf and postfix/{main,master}.cf for this configuration
+  local dir=$1 boxes="$1/boxes"
+  mkdir -p "$dir/postfix" "$dir/dovecot" "$dir/dovecot-state" "$dir/spool" "$dir/data" "$boxes"
+  # Postfix and Dovecot work as their own users, who must reach their folders in the run directory.
+  chmod 755 "$RUN" "$dir" "$dir/spool" "$dir/postfix"
+  chown mail:mail "$boxes" && chmod 700 "$boxes" && chown postfix "$dir/data"
+  cat >"$dir/dovecot.conf" <<EOF
+# Generated by scripts/services.sh from config/switchboard.yaml (imap:); edits are overwritten.
+base_dir = $dir/dovecot
+state_dir = $dir/dovecot-state
+instance_name = switchboard-dovecot
+listen = $SB_IMAP_HOST
+protocols = imap lmtp
+# Loopback only: the configuration's imap.secure is false for this server.
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = $RUN/logs/dovecot.log
+mail_location = maildir:~/Maildir
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = $(id -u mail)
+last_valid_uid = $(id -u mail)
+first_valid_gid = $(id -g mail)
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {
+  driver = static
+  args = password=$SB_IMAP_PASSWORD
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=$boxes/%Ld/%Ln allow_all_users=yes
+}
+service imap-login {
+  inet_listener imap {
+    address = $SB_IMAP_HOST
+    port = $SB_IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service lmtp {
+  unix_listener lmtp {
+    mode = 0600
+    user = postfix
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@$SB_MAIL_DOMAIN
+}
+EOF
+  cat >"$dir/postfix/main.cf" <<EOF
+# Generated by scripts/services.sh from config/switchboard.yaml (smtp:); edits are overwritten.
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = $SB_MAIL_DOMAIN
+mydestination =
+inet_interfaces = $SB_SMTP_HOST
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = permit_mynetworks, reject
+# Every domain is delivered to Dovecot: nothing is relayed off the machine.
+virtual_mailbox_domains = static:all
+virtual_mailbox_maps = static:all
+virtual_transport = lmtp:unix:$dir/dovecot/lmtp
+local_transport = error:local delivery is not used
+relayhost =
+alias_maps =
+alias_database =
+maillog_file_prefixes = $RUN/logs
+maillog_file = $RUN/logs/postfix.log
+# Above the largest mail the mail channel accepts, so that its own limit is what a sender meets.
+message_size_limit = 41943040
+biff = no
+append_dot_mydomain = no
+smtputf8_enable = yes
+EOF
+  # Debian's service table, with smtpd on the configured address only and nothing chrooted (the
+  # delivery socket lives in the run directory).
+  awk -v listen="$SB_SMTP_HOST:$SB_SMTP_PORT" '/^smtp +inet/ { print listen "  inet  n  -  n  -  -  smtpd"; next } /^(submission|submissions|smtps) +inet/ { next } { print }' \
+    /etc/postfix/master.cf | sed -E 's/^([a-z0-9.:-]+ +[a-z-]+ +[-yn] +[-yn] +)y /\1n /' >"$dir/postfix/master.cf"
+}
+
+start_mail() {
+  [ -n "$SB_SMTP_PORT" ] || { say "no smtp: in the configuration: no local mail server"; return 0; }
+  case "$SB_SMTP_HOST" in 127.*|localhost) ;; *) say "smtp: points at $SB_SMTP_HOST: that mail server is used"; return 0 ;; esac
+  if tcp_open "$SB_SMTP_HOST" "$SB_SMTP_PORT" && { [ -z "$SB_IMAP_PORT" ] || tcp_open "$SB_IMAP_HOST" "$SB_IMAP_PORT"; }; then
+    say "mail server answers on $SB_SMTP_HOST:$SB_SMTP_PORT${SB_IMAP_PORT:+ (IMAP $SB_IMAP_HOST:$SB_IMAP_PORT)}"
+    return 0
+  fi
+  [ -n "$SB_IMAP_PORT" ] || die "smtp: points at this machine but imap: is not set: the local mail server needs both (switchboard.yaml)"
+  if ! command -v postfix >/dev/null 2>&1; then
+    # Debian's postinst would otherwise write a system-wide configuration for port 25.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+  fi
+  ensure_pkg postfix postfix dovecot dovecot-imapd /usr/lib/dovecot/lmtp dovecot-lmtpd script bsdutils
+  local dir="$RUN/mail"
+  mail_conf "$dir"
+  if ! tcp_open "$SB_IMAP_HOST" "$SB_IMAP_PORT"; then
+    say "starting Dovecot: IMAP on $SB_IMAP_HOST:$SB_IMAP_PORT"
+    dovecot -c "$dir/dovecot.conf" </dev/null >>"$RUN/logs/dovecot.out" 2>&1 || die "dovecot did not start (see $RUN/logs/dovecot.log)"
+    wait_tcp "$SB_IMAP_HOST" "$SB_IMAP_PORT" 20 Dovecot
+  fi
+  if ! tcp_open "$SB_SMTP_HOST" "$SB_SMTP_PORT"; then
+    say "starting Postfix: SMTP on $SB_SMTP_HOST:$SB_SMTP_PORT"
+    # postfix reports problems to syslog or to a terminal: give it one, so that they reach the log.
+    script -qec "postfix -c '$dir/postfix' start" /dev/null >>"$RUN/logs/postfix.out" 2>&1 \
+      || die "postfix did not start (see $RUN/logs/postfix.out and $RUN/logs/postfix.log)"
+    wait_tcp "$SB_SMTP_HOST" "$SB_SMTP_PORT" 20 Postfix
+  fi
+}
+
+stop_mail() {
+  local dir="$RUN/mail"
+  if [ -f "$dir/spool/pid/master.pid" ] && kill -0 "$(tr -d ' ' <"$dir/spool/pid/master.pid")" 2>/dev/null; then
+    say "stopping postfix"
+    script -qec "postfix -c '$dir/postfix' stop" /dev/null >/dev/null 2>&1 || true
+  fi
+  pid_alive "$dir/dovecot/master.pid" && { say "stopping dovecot"; kill "$(cat "$dir/dovecot/master.pid")"; }
+  return 0
+}
+
 # PDF transcripts are written in DejaVu Sans, with Droid Sans Fallback for Chinese, Japanese and Korean.
 ensure_fonts() {
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] && return 0
@@ -165,29 +303,23 @@ stop_own() { # only what these scripts started
   for f in "$RUN/prosody/prosody.pid" "$RUN/rtpengine.pid" "$RUN/redis.pid" "$RUN/mariadb.pid"; do
     pid_alive "$f" && { say "stopping $(basename "$f" .pid)"; kill "$(cat "$f")"; }
   done
-  return 0
+  stop_mail
 }
 
 case "${1:-start}" in
-  start) start_mariadb; start_redis; start_prosody; start_rtpengine; ensure_fonts; say "services ready" ;;
+  start) start_mariadb; start_redis; start_prosody; start_rtpengine; start_mail; ensure_fonts; say "services ready" ;;
   tools)
-    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl wfuzz wfuzz pdftotext poppler-utils
+    ensure_pkg sipp sip-tester baresip baresip kamailio kamailio chromium chromium openssl openssl wfuzz wfuzz pdftotext poppler-utils luac5.1 lua5.1 haproxy haproxy
+    # The test browser shows emoji as visitors' browsers do (the bubble, chat lines, screenshots).
+    ensure_pkg /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf fonts-noto-color-emoji
     say "test tools ready" ;;
   stop) stop_own ;;
-  xmpp-cert) # <dir>: the client port's certificate for a Prosody elsewhere (docker/compose.yaml)
-    [ -n "${2:-}" ] || die "usage: scripts/services.sh xmpp-cert <dir>"
-    if [ -n "$SB_XMPP_TLS_CERT" ]; then
-      mkdir -p "$2" && cp -f "$SB_XMPP_TLS_CERT" "$2/$SB_XMPP_DOMAIN.crt" && cp -f "$SB_XMPP_TLS_KEY" "$2/$SB_XMPP_DOMAIN.key"
-    else
-      ensure_xmpp_cert "$2"
-    fi
-    # Prosody's container reads it as its own user, not as the owner of these files.
-    chmod 640 "$2/$SB_XMPP_DOMAIN.key"
-    say "certificate for $SB_XMPP_DOMAIN in $2" ;;
   status)
     tcp_open "$SB_DB_HOST" "$SB_DB_PORT" && echo "mariadb: up" || echo "mariadb: down"
     tcp_open "$SB_REDIS_HOST" "$SB_REDIS_PORT" && echo "redis: up" || echo "redis: down"
     tcp_open "$SB_XMPP_HOST" "$SB_XMPP_COMPONENT_PORT" && echo "prosody: up" || echo "prosody: down"
-    rtpengine_ping && echo "rtpengine: up" || echo "rtpengine: down" ;;
-  *) die "usage: scripts/services.sh [start|stop|status|tools|xmpp-cert <dir>]" ;;
+    rtpengine_ping && echo "rtpengine: up" || echo "rtpengine: down"
+    [ -z "$SB_SMTP_PORT" ] || { tcp_open "$SB_SMTP_HOST" "$SB_SMTP_PORT" && echo "smtp: up" || echo "smtp: down"; }
+    [ -z "$SB_IMAP_PORT" ] || { tcp_open "$SB_IMAP_HOST" "$SB_IMAP_PORT" && echo "imap: up" || echo "imap: down"; } ;;
+  *) die "usage: scripts/services.sh [start|stop|status|tools]" ;;
 esac

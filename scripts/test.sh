@@ -9,7 +9,7 @@ bash "$ROOT/scripts/services.sh" start
 bash "$ROOT/scripts/services.sh" tools
 
 say "lint"
-(cd "$ROOT" && npx --no-install eslint . --max-warnings 0) || die "lint failed"
+(cd "$ROOT" && npm run --silent lint) || die "lint failed"
 
 passed=0; failed=0; status=0
 run_suite() { # workspace
@@ -29,7 +29,7 @@ run_suite() { # workspace
     [ -n "$f" ] || { echo "suite $ws exited with $rc without a test summary" >&2; failed=$((failed + 1)); }
   fi
 }
-for ws in ${SWITCHBOARD_TEST_SUITES:-protocol sip server widget agent-ui}; do run_suite "$ws"; done
+for ws in ${SWITCHBOARD_TEST_SUITES:-protocol sip server widget agent-ui docker}; do run_suite "$ws"; done
 echo
 echo "$passed passed, $failed failed"
 exit $status

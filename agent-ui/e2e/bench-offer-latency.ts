@@ -4,7 +4,7 @@
 // `expiresAt` minus the queue's offer timeout (same machine, same clock); "shown" is the first
 // animation frame after the card enters the DOM. Prints JSON; results go to docs/benchmarks.md.
 //   node agent-ui/e2e/bench-offer-latency.ts [rounds]
-import { alwaysOpen, api, dropTestDatabase, launchChromium, login, startServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, startServer } from './harness.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 30);
 const TIMEOUT_S = 30;
@@ -28,11 +28,7 @@ try {
         }
     }).observe(document, { subtree: true, childList: true });
   });
-  await page.goto(server.url + '/login');
-  await page.getByLabel('Username').fill(agent.username);
-  await page.getByLabel('Password').fill(agent.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.locator('[data-test=connection][data-state=online]').waitFor();
+  await logInOnScreen(page, server.url, agent);
   await api(server.url, 'PUT', '/api/agents/me/state', { state: 'available' }, await login(server.url, agent.username, agent.password));
 
   const samples: number[] = [];

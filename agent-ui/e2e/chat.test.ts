@@ -5,9 +5,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
-const chatTesting = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const chatTesting = await import(path.join(REPO, 'server/dist/test/chat.js'));
 const { startChat, command, cid } = chatTesting;
 
 const AGENT = { username: 'chiara', password: 'correct-horse-battery', name: 'Chiara Bianchi' };
@@ -32,11 +33,7 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(AGENT.username);
-    await page.getByLabel('Password').fill(AGENT.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, AGENT);
     await page.locator('[data-test=state-current]').click();
     await page.locator('[data-test=set-available]').click();
     await page.locator('[data-test=state-current][data-state=available]').waitFor();
@@ -96,6 +93,7 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     await visitor.socket.next((m) => m.type === 'chat.message' && m.message.body === 'Found it: it leaves today');
     expect(JSON.stringify(visitor.socket.messages)).to.not.include('NOTE-ONLY');
     await page.screenshot({ path: screenshotPath('chat') });
+    await expectAccessible(page, 'chat');
   });
 
   it('refuses typed < and > (saying why), fills canned replies, and will not send a placeholder left in', async () => {
@@ -106,6 +104,7 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     await input().fill('');
 
     await page.locator('[data-test=canned]').click();
+    await expectAccessible(page, 'canned replies');
     await page.locator('[data-test=canned-greet]').click();
     // <customer> is the visitor's name from the pre-chat form, <agent> ours.
     expect(await input().inputValue()).to.equal('Hello Ada Visitor, I am Chiara Bianchi. How can I help you?');
@@ -142,8 +141,8 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     // Both chats are open as tabs; the other one's tab carries its count, and opens it.
     const tab = page.locator(`[data-test=tab][data-tab="${second.interactionId}"]`);
     expect(await tab.locator('[data-test=tab-unread]').textContent()).to.equal('2');
-    expect(await page.locator(`[data-test=tab][data-tab="${visitor.interactionId}"] [role=tab]`).getAttribute('aria-selected')).to.equal('true');
-    await tab.locator('[role=tab]').click();
+    expect(await page.locator(`[data-test=tab][data-tab="${visitor.interactionId}"] [data-test=tab-open]`).getAttribute('aria-current')).to.equal('true');
+    await tab.locator('[data-test=tab-open]').click();
     await line('visitor', 'Hello?').waitFor();
     await badge.waitFor({ state: 'detached' });
     await tab.locator('[data-test=tab-unread]').waitFor({ state: 'detached' });
@@ -170,6 +169,7 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
     await contact.locator('[data-test=contact-phone-value]', { hasText: '+39 02 555 0101' }).waitFor();
     expect(await contact.locator('[data-test=contact-name-value]').textContent()).to.equal('Ada V. Lovelace');
     await page.screenshot({ path: screenshotPath('context') });
+    await expectAccessible(page, 'context sidebar');
     const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
     const found = await api(server.url, 'GET', '/api/contacts?q=ada%40example.com', undefined, admin);
     expect(found.body.contacts.map((c: { name: string; phone: string }) => [c.name, c.phone])).to.deep.equal([['Ada V. Lovelace', '+39 02 555 0101']]);
@@ -178,6 +178,8 @@ describe('chat (Chromium against a real server, Prosody relay, visitor through t
   it('inserts an emoji from the picker where the cursor is, and the visitor gets it', async () => {
     await input().fill('Thanks ');
     await page.locator('[data-test=emoji]').click();
+    await page.locator('[data-test=emoji-picker]').waitFor();
+    await expectAccessible(page, 'emoji picker');
     await page.locator('[data-test=emoji-picker] [data-emoji="👍"]').click();
     await page.locator('[data-test=emoji-picker]').waitFor({ state: 'detached' });
     expect(await input().inputValue()).to.equal('Thanks 👍');

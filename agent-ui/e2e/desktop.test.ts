@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 const ADA = { username: 'ada', password: 'correct-horse-battery', name: 'Ada Lovelace' };
 
@@ -61,6 +62,7 @@ describe('agent desktop (Chromium against a real server)', function () {
     await logIn(page, 'not-the-password');
     await expect(await page.getByRole('alert').textContent()).to.equal('Wrong username or password.');
     await page.screenshot({ path: screenshotPath('login-error') });
+    await expectAccessible(page, 'login');
     await page.getByLabel('Password').fill(ADA.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(server.url + '/');
@@ -71,6 +73,21 @@ describe('agent desktop (Chromium against a real server)', function () {
     await page.goto(server.url + '/login');
     await page.waitForURL(server.url + '/');
     await state(page).waitFor();
+  });
+
+  it('the accessibility check fails on a critical violation (so that passing means something)', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/login');
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await expectAccessible(page, 'login');
+    await page.evaluate(() => {
+      const list = document.createElement('div');
+      list.setAttribute('role', 'tablist');
+      list.append(document.createElement('button'));
+      document.body.append(list);
+    });
+    const failure = await expectAccessible(page, 'login').then(() => null, (e: Error) => e.message);
+    expect(failure).to.include('critical aria-required-children');
   });
 
   it('goes Available and Not ready with a reason; a second tab follows in real time', async () => {
@@ -87,10 +104,12 @@ describe('agent desktop (Chromium against a real server)', function () {
     await state(two).and(two.locator('[data-state=available]')).waitFor();
     expect(await state(two).textContent()).to.include('Available');
     await one.screenshot({ path: screenshotPath('available') });
+    await expectAccessible(one, 'shell');
 
     await state(one).click();
     await one.locator('[data-test=state-menu]').waitFor();
     await one.screenshot({ path: screenshotPath('state-menu') });
+    await expectAccessible(one, 'state menu');
     await one.locator('[data-test=set-not-ready-lunch]').click();
     await state(two).and(two.locator('[data-state=not-ready]')).waitFor();
     expect(await state(two).textContent()).to.include('Lunch');
@@ -118,6 +137,7 @@ describe('agent desktop (Chromium against a real server)', function () {
     await connection(two).and(two.locator('[data-state=online]')).waitFor();
 
     await one.locator('[data-test=user-menu]').click();
+    await expectAccessible(one, 'account menu');
     await one.locator('[data-test=logout]').click();
     await one.waitForURL(/\/login\?ended=logged-out/);
     expect(await one.locator('[data-test=login-notice]').textContent()).to.equal('You are logged out.');
@@ -153,6 +173,7 @@ describe('agent desktop (Chromium against a real server)', function () {
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.locator('[data-test=password-error]').waitFor();
     await page.screenshot({ path: screenshotPath('password-error') });
+    await expectAccessible(page, 'password');
 
     await page.getByLabel('Current password').fill(ADA.password);
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -178,5 +199,6 @@ describe('agent desktop (Chromium against a real server)', function () {
     await connection(page).and(page.locator('[data-state=online]')).waitFor();
     expect(await connection(page).textContent()).to.include('Connesso');
     await page.screenshot({ path: screenshotPath('italian') });
+    await expectAccessible(page, 'Italian shell');
   });
 });

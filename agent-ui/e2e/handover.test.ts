@@ -4,9 +4,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
-const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/test/chat.js'));
 
 const SARA = { username: 'sara', password: 'correct-horse-battery', name: 'Sara Conti', role: 'supervisor' };
 const BRUNO = { username: 'bruno', password: 'correct-horse-battery', name: 'Bruno Galli', role: 'agent' };
@@ -26,11 +27,7 @@ describe('transfer and conference (two agents in Chromium, a real server)', func
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`${who.username}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, who);
     await page.locator('[data-test=state-current]').click();
     await page.locator('[data-test=set-available]').click();
     await page.locator('[data-test=state-current][data-state=available]').waitFor();
@@ -64,6 +61,7 @@ describe('transfer and conference (two agents in Chromium, a real server)', func
     await sara.locator('[data-test=handover]').click();
     const brunoRow = sara.locator('[data-test=handover-panel] li', { hasText: 'Bruno Galli' });
     await brunoRow.waitFor();
+    await expectAccessible(sara, 'transfer or conference');
     await brunoRow.locator('[data-test=conference]').click();
     await sara.locator('[data-test=handover-status]', { hasText: 'Conference requested: waiting for Bruno Galli.' }).waitFor();
 

@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import http from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const UI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO = path.resolve(UI, '..');
@@ -16,7 +17,7 @@ export const SCREENSHOTS = path.join(REPO, 'docs/screenshots');
 const serverDist = (p: string) => path.join(REPO, 'server/dist', p);
 const { makeConfigDir, testConfig } = await import(serverDist('test/config.js'));
 const { spawnServer, api, login } = await import(serverDist('test/server.js'));
-const { createDatabase, dropDatabase } = await import(serverDist('db/admin.js'));
+const { createDatabase, dropDatabase } = await import(serverDist('kernel/db/admin.js'));
 const { TEST_DB, ADMIN_PASSWORD } = await import(serverDist('test/env.js'));
 export { api, login, ADMIN_PASSWORD };
 
@@ -36,6 +37,8 @@ export interface E2eServer {
   configDir: string;
   /** Stops the process (SIGTERM, as an operator would); `start()` brings it back on the same port. */
   stop(): Promise<void>;
+  /** Kills the process with -9, as a crash would. */
+  kill(): Promise<void>;
   start(): Promise<void>;
 }
 
@@ -46,7 +49,7 @@ export async function startServer(set: Record<string, unknown> = {}): Promise<E2
   // Each server gets its own Redis prefix: routing state must not leak from one test file to the next.
   const redisPrefix = `sbtest:${process.pid}:e2e${randomBytes(4).toString('hex')}:`;
   const configDir: string = makeConfigDir({ redisPrefix, set: { 'switchboard.yaml:server.port': port, ...set } });
-  let proc: { stop(): Promise<void> } | undefined;
+  let proc: { stop(): Promise<void>; proc: import('node:child_process').ChildProcess } | undefined;
   const server: E2eServer = {
     url: `http://127.0.0.1:${port}`,
     configDir,
@@ -56,6 +59,14 @@ export async function startServer(set: Record<string, unknown> = {}): Promise<E2
     stop: async () => {
       await proc?.stop();
       proc = undefined;
+    },
+    kill: async () => {
+      const p = proc?.proc;
+      proc = undefined;
+      if (!p || p.exitCode !== null) return;
+      const exited = new Promise((resolve) => p.once('exit', resolve));
+      p.kill('SIGKILL');
+      await exited;
     },
   };
   await server.start();
@@ -96,4 +107,23 @@ export function alwaysOpen(queues = 5): Record<string, unknown> {
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, `agent-desktop-${name}.png`);
+}
+
+/** Logs an agent in through the login screen and waits for the desktop's live connection. */
+export async function logInOnScreen(page: Page, url: string, agent: { username: string; password: string }): Promise<void> {
+  await page.goto(url + '/login');
+  await page.getByLabel('Username').fill(agent.username);
+  await page.getByLabel('Password').fill(agent.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('[data-test=connection][data-state=online]').waitFor();
+}
+
+/** A company's website with the widget's snippet, on its own origin (127.0.0.1:`port`). */
+export async function serveShop(port: number, switchboardUrl: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const site = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><title>Shop</title><script src="${switchboardUrl}/widget/loader.js" data-switchboard-website="example" async></script></head><body><h1>Shop</h1></body></html>`);
+  });
+  await new Promise<void>((resolve) => site.listen(port, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => site.close(() => resolve())) };
 }

@@ -9,9 +9,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
-const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/test/chat.js'));
 
 const CHIARA = { username: 'chiara', password: 'correct-horse-battery', name: 'Chiara Bianchi', role: 'agent' };
 const SARA = { username: 'sara', password: 'correct-horse-battery', name: 'Sara Conti', role: 'supervisor' };
@@ -40,11 +41,7 @@ describe('history and the PDF transcript (Chromium against a real server)', func
     const p = await ctx.newPage();
     p.on('pageerror', (e) => errors.push(`${who.username}: ${e.message}`));
     p.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await p.goto(server.url + '/login');
-    await p.getByLabel('Username').fill(who.username);
-    await p.getByLabel('Password').fill(who.password);
-    await p.getByRole('button', { name: 'Log in' }).click();
-    await p.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(p, server.url, who);
     return p;
   };
 
@@ -155,6 +152,7 @@ describe('history and the PDF transcript (Chromium against a real server)', func
     // A plain agent may not export the files: the option is not offered.
     expect(await record.locator('[data-test=transcript-pdf-files]').count()).to.equal(0);
     await page.screenshot({ path: screenshotPath('history') });
+    await expectAccessible(page, 'history');
   });
 
   it('downloads the PDF transcript, which contains the messages (and the note, marked)', async () => {

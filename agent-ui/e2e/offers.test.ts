@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 // wfuzz's XSS list (Debian package wfuzz, wordlist/Injections/XSS.txt), copied verbatim.
 const XSS = readFileSync(new URL('./fixtures/xss-wfuzz.txt', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
@@ -57,11 +58,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(AGENT.username);
-    await page.getByLabel('Password').fill(AGENT.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, AGENT);
   });
   after(async () => {
     await browser?.close();
@@ -82,6 +79,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     expect(await page.evaluate(() => (window as unknown as { __chimes: number }).__chimes)).to.be.greaterThan(0);
     expect(await page.title()).to.equal('(1) New offers · Switchboard');
     await page.screenshot({ path: screenshotPath('offer') });
+    await expectAccessible(page, 'offer');
 
     await card.locator('[data-test=offer-accept]').click();
     await card.waitFor({ state: 'detached' });
@@ -91,6 +89,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     const detail = page.locator('[data-test=interaction-detail]');
     expect(await detail.textContent()).to.include('A-1042');
     await page.screenshot({ path: screenshotPath('interaction') });
+    await expectAccessible(page, 'interactions list');
   });
 
   it('closes with a wrap-up reason picked from a searchable list, then shows wrap-up', async () => {
@@ -98,6 +97,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     await page.locator('[data-test=disposition-search]').fill('follow');
     expect(await page.locator('[data-test^=dispose-]').count()).to.equal(1);
     await page.screenshot({ path: screenshotPath('dispose') });
+    await expectAccessible(page, 'close & dispose');
     await page.locator('[data-test=dispose-follow-up]').click();
     await page.locator('[data-test=interaction]').waitFor({ state: 'detached' });
     await state().and(page.locator('[data-state=wrap-up]')).waitFor();
@@ -106,6 +106,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     await page.locator('[data-test=wrap-up-left]').waitFor();
     expect(await page.locator('[data-test=wrap-up-left]').textContent()).to.match(/^0:5\d left$|^1:00 left$/);
     await page.screenshot({ path: screenshotPath('wrap-up') });
+    await expectAccessible(page, 'wrap-up');
     await page.locator('[data-test=back-to-available]').click();
     await state().and(page.locator('[data-state=available]')).waitFor();
   });
@@ -119,6 +120,7 @@ describe('offers and interactions (Chromium against a real server)', function ()
     await state().and(page.locator('[data-state=rona]')).waitFor();
     expect(await page.locator('[data-test=state-banner]').textContent()).to.include('An offer was not answered in time');
     await page.screenshot({ path: screenshotPath('rona') });
+    await expectAccessible(page, 'RONA');
     // Withdrawn before going Available, so the next tests get only the offers they create.
     expect((await api(server.url, 'POST', `/api/routing/interactions/${ignored}/cancel`, {}, admin)).status).to.equal(200);
     await page.locator('[data-test=back-to-available]').click();

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, UI, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, startServer, UI, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
 const { freePort, sipp, waitForUdpListener, rtpengineRelay, SCENARIOS } = await import(support('services.js'));
@@ -47,11 +48,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(AGENT.username);
-    await page.getByLabel('Password').fill(AGENT.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, AGENT);
   });
   after(async () => {
     for (const p of procs) p.kill();
@@ -101,6 +98,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     expect(await callPanel().textContent()).to.contain('+390212345');
     expect(await callPanel().locator('.channel').textContent()).to.equal('Phone · Incoming call');
     await page.screenshot({ path: screenshotPath('incoming-call') });
+    await expectAccessible(page, 'incoming call');
 
     await page.locator('[data-test=answer]').click();
     await callPanel().and(page.locator('[data-call-state=connected]')).waitFor({ timeout: 20_000 });
@@ -114,6 +112,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     await page.locator('[data-test=mute]').click();
     await page.locator('[data-test=mute][aria-pressed=false]').waitFor();
     await page.screenshot({ path: screenshotPath('call-connected') });
+    await expectAccessible(page, 'call');
 
     await page.locator('[data-test=hang-up]').click();
     await callPanel().and(page.locator('[data-call-state=ended]')).waitFor();

@@ -4,9 +4,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
-const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const { startChat, command, cid } = await import(path.join(REPO, 'server/dist/test/chat.js'));
 
 const CHIARA = { username: 'chiara', password: 'correct-horse-battery', name: 'Chiara Bianchi', role: 'agent' };
 const SARA = { username: 'sara', password: 'correct-horse-battery', name: 'Sara Conti', role: 'supervisor' };
@@ -28,11 +29,7 @@ describe('supervisor view (a supervisor and an agent in Chromium, a real server)
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`${who.username}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, who);
     return page;
   };
 
@@ -97,6 +94,7 @@ describe('supervisor view (a supervisor and an agent in Chromium, a real server)
     // Notes only: no reply mode for the supervisor.
     expect(await monitor.locator('[data-test=mode-reply]').count()).to.equal(0);
     await monitor.locator('[data-test=monitor-mode]').waitFor();
+    await expectAccessible(sara, 'monitoring a chat');
 
     const v = await command(visitor.socket, { type: 'chat.send', interactionId: visitor.interactionId, clientMessageId: cid(), body: 'MONITOR-LIVE is anyone there?' });
     expect(v.type, JSON.stringify(v)).to.equal('chat.ack');
@@ -106,6 +104,7 @@ describe('supervisor view (a supervisor and an agent in Chromium, a real server)
     await monitor.locator('[data-test=chat-input]').press('Enter');
     await chiara.locator('[data-test=chat-line][data-kind=note]', { hasText: 'SUP-NOTE offer the voucher' }).waitFor();
     await sara.screenshot({ path: screenshotPath('supervisor') });
+    await expectAccessible(sara, 'supervisor');
 
     // A later line reaches the visitor: had the note (or any sign of the supervisor) been sent, it came first.
     await chiara.locator('[data-test=chat-input]').fill('AFTER-NOTE here is a voucher');

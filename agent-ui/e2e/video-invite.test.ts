@@ -5,12 +5,13 @@
 // same with the real widget in a second browser: the visitor joins from the website, both sides
 // show the call connected, and audio flows both ways through rtpengine.
 import { expect } from 'chai';
-import http from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, alwaysOpen, api, dropTestDatabase, launchChromium, login, screenshotPath, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, serveShop, startServer, type E2eServer } from './harness.ts';
+import { expectAccessible } from './axe.ts';
+import { eventually, received, watchPeerConnections } from './media.ts';
 
-const { startChat, widget, ORIGIN } = await import(path.join(REPO, 'server/dist/modules/chat/testing.js'));
+const { startChat, widget, ORIGIN } = await import(path.join(REPO, 'server/dist/test/chat.js'));
 const { freePort, rtpengineRelay } = await import(path.join(REPO, 'sip/dist/test/support/services.js'));
 const { softphone, waitForState } = await import(path.join(REPO, 'sip/dist/test/support/softphone.js'));
 const { SessionState } = await import('sip.js');
@@ -26,7 +27,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
   const phones: { stop(): Promise<void> }[] = [];
   const errors: string[] = [];
 
-  let site: http.Server;
+  let site: { close(): Promise<void> } | undefined;
   let siteOrigin: string;
 
   before(async () => {
@@ -45,11 +46,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
       // The trunk answers nowhere: an invitation's call must never need the PBX.
       'trunks.yaml:trunks.0.optionsPingSeconds': 0,
     });
-    site = http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html><head><title>Shop</title><script src="${server.url}/widget/loader.js" data-switchboard-website="example" async></script></head><body><h1>Shop</h1></body></html>`);
-    });
-    await new Promise<void>((resolve) => site.listen(sitePort, '127.0.0.1', resolve));
+    site = await serveShop(sitePort, server.url);
     const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
     const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent', skills: [{ skill: 'english', level: 8 }] }, admin);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
@@ -58,11 +55,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(AGENT.username);
-    await page.getByLabel('Password').fill(AGENT.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, AGENT);
     await page.locator('[data-test=phone-registration].registered').waitFor({ timeout: 20_000 });
     await page.locator('[data-test=state-current]').click();
     await page.locator('[data-test=set-available]').click();
@@ -72,7 +65,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
     for (const p of phones) await p.stop().catch(() => undefined);
     await browser?.close();
     await server?.stop();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
     await dropTestDatabase();
   });
   afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));
@@ -102,6 +95,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
     await page.locator('[data-test=chat-input]').waitFor();
     expect(await page.locator('[data-test=interaction-detail] [data-test=chat-call]').count()).to.equal(1);
     await page.screenshot({ path: screenshotPath('video-call') });
+    await expectAccessible(page, 'video call in a chat');
 
     await session.bye();
     await call.waitFor({ state: 'detached' });
@@ -114,17 +108,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
     const visitorPage = await context.newPage();
     visitorPage.on('pageerror', (e) => errors.push(`visitor: ${e.message}`));
     // Every peer connection the widget makes, to read what it received.
-    await visitorPage.addInitScript(() => {
-      const Native = window.RTCPeerConnection;
-      const seen: RTCPeerConnection[] = [];
-      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
-      window.RTCPeerConnection = class extends Native {
-        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
-          super(...args);
-          seen.push(this);
-        }
-      } as typeof RTCPeerConnection;
-    });
+    await visitorPage.addInitScript(watchPeerConnections);
     await visitorPage.goto(siteOrigin + '/');
     await visitorPage.locator('[data-switchboard-widget] button').click();
     const widget = visitorPage.frameLocator('[data-switchboard-widget] iframe');
@@ -163,25 +147,12 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
     expect(peak, 'remote audio level on the desktop').to.be.greaterThan(5);
     // Agent → visitor: the widget's connection receives audio packets.
     const frame = visitorPage.frames().find((f) => f.url().includes('/widget/frame/'))!;
-    const received = async () =>
-      frame.evaluate(async () => {
-        let bytes = 0;
-        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-          (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
-            if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
-          });
-        }
-        return bytes;
-      });
-    let bytes = await received();
-    for (let n = 0; n < 50 && bytes === 0; n++) {
-      await new Promise((r) => setTimeout(r, 100));
-      bytes = await received();
-    }
-    expect(bytes, 'audio bytes received by the widget').to.be.greaterThan(0);
+    const audio = await eventually(() => received(frame, 'audio'), (r) => r.bytes > 0, 'audio bytes received by the widget', 5_000);
+    expect(audio.bytes).to.be.greaterThan(0);
 
     await call.locator('[data-test=hang-up]').click();
-    await widget.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    // The visitor is back in the conversation, told the call ended.
+    await widget.locator('.sb-invite-notice', { hasText: 'The call has ended.' }).waitFor();
     await call.waitFor({ state: 'detached' });
     await context.close();
   });

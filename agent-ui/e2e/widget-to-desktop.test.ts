@@ -5,12 +5,11 @@
 // downloads and its text holds the conversation.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { alwaysOpen, api, dropTestDatabase, freePort, launchChromium, login, startServer, type E2eServer } from './harness.ts';
+import { alwaysOpen, api, dropTestDatabase, freePort, launchChromium, logInOnScreen, login, serveShop, startServer, type E2eServer } from './harness.ts';
 
 const CHIARA = { username: 'chiara', password: 'correct-horse-battery', name: 'Chiara Bianchi', role: 'agent' };
 const BRUNO = { username: 'bruno', password: 'correct-horse-battery', name: 'Bruno Galli', role: 'agent' };
@@ -18,7 +17,7 @@ const BRUNO = { username: 'bruno', password: 'correct-horse-battery', name: 'Bru
 describe('from the website’s widget to the desktop and back (two agents, a visitor, a real server)', function () {
   this.timeout(120_000);
   let server: E2eServer;
-  let site: http.Server;
+  let site: { close(): Promise<void> } | undefined;
   let siteOrigin: string;
   let browser: Browser;
   let chiara: Page;
@@ -33,11 +32,7 @@ describe('from the website’s widget to the desktop and back (two agents, a vis
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`${who.username}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await page.goto(server.url + '/login');
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.locator('[data-test=connection][data-state=online]').waitFor();
+    await logInOnScreen(page, server.url, who);
     if (available) {
       await page.locator('[data-test=state-current]').click();
       await page.locator('[data-test=set-available]').click();
@@ -51,11 +46,7 @@ describe('from the website’s widget to the desktop and back (two agents, a vis
     siteOrigin = `http://127.0.0.1:${port}`;
     server = await startServer({ ...alwaysOpen(), 'websites/example.yaml:origins': [siteOrigin] });
     // The website: one page with the snippet an administrator pastes.
-    site = http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html><head><title>Shop</title><script src="${server.url}/widget/loader.js" data-switchboard-website="example" async></script></head><body><h1>Shop</h1></body></html>`);
-    });
-    await new Promise<void>((resolve) => site.listen(port, '127.0.0.1', resolve));
+    site = await serveShop(port, server.url);
     const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
     for (const a of [CHIARA, BRUNO]) {
       const r = await api(server.url, 'POST', '/api/agents', { ...a, skills: [{ skill: 'english', level: 8 }] }, admin);
@@ -67,7 +58,7 @@ describe('from the website’s widget to the desktop and back (two agents, a vis
   after(async () => {
     await browser?.close();
     await server?.stop();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
     await dropTestDatabase();
   });
   afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));

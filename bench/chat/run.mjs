@@ -213,11 +213,11 @@ async function main() {
   process.stderr.write("bench: setting up\n");
   const { makeConfigDir } = await import('../../server/dist/test/config.js');
   const { spawnServer, login } = await import('../../server/dist/test/server.js');
-  const { openQueues } = await import('../../server/dist/modules/routing/testing.js');
-  const { createDatabase, dropDatabase } = await import('../../server/dist/db/admin.js');
-  const { loadConfig } = await import('../../server/dist/config/load.js');
+  const { openQueues } = await import('../../server/dist/test/routing.js');
+  const { createDatabase, dropDatabase } = await import('../../server/dist/kernel/db/admin.js');
+  const { loadConfig } = await import('../../server/dist/kernel/config/load.js');
   const { TEST_DB } = await import('../../server/dist/test/env.js');
-  const { ScratchProsody } = await import('../../server/dist/modules/chat/scratch-prosody.js');
+  const { ScratchProsody } = await import('../../server/dist/test/scratch-prosody.js');
   const { DataSource } = await import('typeorm');
   const { Redis } = await import('ioredis');
 

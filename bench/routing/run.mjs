@@ -1,5 +1,5 @@
 // Routing benchmark: 1,000 agents, 10,000 waiting interactions, 50 queues, against the real Redis
-// and the real routing scripts (server/dist). Build first: `npx tsc -b server`.
+// and the real routing scripts (server/dist). Build first: `npm run build`.
 //
 //   node bench/routing/run.mjs [--agents 1000] [--interactions 10000] [--queues 50] [--workers 16]
 //
@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRedis } from '../../server/dist/redis.js';
+import { createRedis } from '../../server/dist/kernel/redis.js';
 import { RoutingEngine, queueScore } from '../../server/dist/modules/routing/engine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,14 +1,17 @@
 // SIP benchmark: sipp UAC → system under test → sipp UAS on 127.0.0.1, stepping the call rate.
 // Systems: sipp → sipp direct (baseline), Switchboard B2BUA with SDP passed through, Switchboard
-// with rtpengine offer/answer on every call, and Kamailio as a stateful `tm` proxy.
+// with rtpengine offer/answer on every call, Kamailio as a stateful `tm` proxy, and the same
+// B2BUA on drachtio-server (`drachtio`, SDP passed through) when SWITCHBOARD_BENCH_DRACHTIO names
+// one (host:port:secret of its admin port; it must listen for SIP on UDP, with its default
+// timers and NAT detection off). Its CPU per call is drachtio-server's and Node's together.
 // Build first: `npx tsc -b sip`. Needs sipp, rtpengine, kamailio. The rtpengine run uses an
 // rtpengine of its own (10,000 media ports, warnings-only log), or the one at RTPENGINE_NG when
 // set: the shared development one has 1,000 ports, which ran out at 1,500 CPS ("Ran out of
 // ports" → media-failed calls), and logs some 15 lines per call.
 //
-//   node bench/sip/run.mjs [--seconds 5] [--rates 100,250,500,...] [--only direct,passthrough,rtpengine,kamailio]
+//   node bench/sip/run.mjs [--seconds 5] [--rates 100,250,500,...] [--only direct,passthrough,rtpengine,kamailio,drachtio] [--out results.json]
 //
-// Prints one JSON document (also written to bench/sip/results.json). Per system and rate:
+// Prints one JSON document (also written to bench/sip/<out>, results.json by default). Per system and rate:
 // calls attempted/succeeded/failed, achieved CPS, p50/p99 INVITE→200 as sipp measured it, and
 // CPU ms per call of the system under test (Switchboard: its Node process; Kamailio: all its
 // processes). The highest sustained rate is the highest with < 0.1 % failed calls and an achieved
@@ -28,7 +31,8 @@ const { values: opt } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     rates: { type: 'string', default: '100,250,500,750,1000,1500,2000,3000' },
-    only: { type: 'string', default: 'direct,passthrough,rtpengine,kamailio' },
+    only: { type: 'string', default: `direct,passthrough,rtpengine,kamailio${process.env.SWITCHBOARD_BENCH_DRACHTIO ? ',drachtio' : ''}` },
+    out: { type: 'string', default: 'results.json' },
   },
 });
 const SECONDS = Number(opt.seconds);
@@ -117,15 +121,26 @@ async function startRtpengine() {
   return { ng: `127.0.0.1:${ngPort}`, stop: async () => { p.kill('SIGTERM'); await p.done; } };
 }
 
-async function startSwitchboard(media, uasPort) {
-  const port = await freePort();
+/** The pid of the process listening on a TCP port of 127.0.0.1 (drachtio-server's admin port). */
+function listenerPid(port) {
+  const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`]).toString();
+  const pid = /pid=(\d+)/.exec(out)?.[1];
+  if (!pid) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+  return Number(pid);
+}
+
+async function startSwitchboard(media, uasPort, drachtio) {
   const rtp = media === 'rtpengine' ? await startRtpengine() : undefined;
-  const child = fork(path.join(here, 'b2bua.mjs'), ['--port', String(port), '--uas', String(uasPort), '--media', media, '--ng', rtp?.ng ?? ''], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise((r) => child.once('message', r));
+  const args = ['--port', String(await freePort()), '--uas', String(uasPort), '--media', media, '--ng', rtp?.ng ?? '', ...(drachtio ? ['--drachtio', drachtio] : [])];
+  const child = fork(path.join(here, 'b2bua.mjs'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await new Promise((r) => child.once('message', r));
   const report = () => new Promise((r) => { child.once('message', r); child.send('report'); });
+  // On drachtio-server a call costs its process and ours.
+  const serverPid = drachtio ? listenerPid(Number(drachtio.split(':')[1])) : undefined;
   return {
     port,
-    cpuMs: async () => { const m = await report(); return (m.cpu.user + m.cpu.system) / 1000; },
+    cpuMs: async () => { const m = await report(); return (m.cpu.user + m.cpu.system) / 1000 + (serverPid ? procCpuMs([serverPid]) : 0); },
+    ...(serverPid ? { serverCpuMs: async () => procCpuMs([serverPid]) } : {}),
     report,
     resetLoop: () => child.send('reset-loop'),
     stop: async () => { child.send('stop'); await new Promise((r) => child.once('exit', r)); await rtp?.stop(); },
@@ -177,9 +192,12 @@ async function measure(name, start) {
   let best = null;
   for (const rate of RATES) {
     const cpu0 = sut.cpuMs ? await sut.cpuMs() : null;
+    const server0 = sut.serverCpuMs ? await sut.serverCpuMs() : null;
     sut.resetLoop?.();
     const r = await sippUac(sut.port, rate);
     const cpu1 = sut.cpuMs ? await sut.cpuMs() : null;
+    // drachtio-server's share of the CPU per call (the rest is Node: drachtio-srf and call control).
+    if (server0 !== null && r.succeeded) r.serverCpuMsPerCall = +(((await sut.serverCpuMs()) - server0) / r.succeeded).toFixed(3);
     if (sut.report) r.eventLoopDelayMs = (await sut.report()).loopDelayMs;
     if (cpu0 !== null && r.succeeded) r.cpuMsPerCall = +((cpu1 - cpu0) / r.succeeded).toFixed(3);
     r.sustained = r.failed / r.calls < 0.001 && r.achievedCps >= rate * 0.95 && r.sippExit === 0;
@@ -200,6 +218,7 @@ const systems = {
   passthrough: (uas) => startSwitchboard('passthrough', uas),
   rtpengine: (uas) => startSwitchboard('rtpengine', uas),
   kamailio: (uas) => startKamailio(uas),
+  drachtio: (uas) => startSwitchboard('passthrough', uas, process.env.SWITCHBOARD_BENCH_DRACHTIO),
 };
 const results = [];
 for (const name of opt.only.split(',')) results.push(await measure(name, systems[name]));
@@ -211,8 +230,8 @@ const doc = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
   secondsPerStep: SECONDS,
-  addedSetupLatencyAt100Cps: { passthrough: added('passthrough'), rtpengine: added('rtpengine'), kamailio: added('kamailio') },
+  addedSetupLatencyAt100Cps: { passthrough: added('passthrough'), rtpengine: added('rtpengine'), kamailio: added('kamailio'), drachtio: added('drachtio') },
   results,
 };
-writeFileSync(path.join(here, 'results.json'), JSON.stringify(doc, null, 2) + '\n');
+writeFileSync(path.join(here, path.basename(opt.out)), JSON.stringify(doc, null, 2) + '\n');
 process.stdout.write(JSON.stringify(doc, null, 2) + '\n');

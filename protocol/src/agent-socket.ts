@@ -1,3 +1,4 @@
+import type { ConfigText } from './journey.js';
 /**
  * The agent desktop's WebSocket protocol (/ws/agent). JSON text frames, one message each.
  * Commands may carry a `ref` that the server echoes in its answer or error.
@@ -30,7 +31,7 @@ export interface OfferPayload {
   interactionId: string;
   channel: ChannelName;
   queueId: string | null;
-  queueName: string | null;
+  queueName: ConfigText | null;
   customerName: string | null;
   subject: string | null;
   waitingSince: string | null;
@@ -65,7 +66,7 @@ export interface InteractionPayload {
 
 export interface QueueStatsPayload {
   queueId: string;
-  name: string;
+  name: ConfigText;
   channel: ChannelName;
   open: boolean;
   waiting: number;
@@ -109,7 +110,9 @@ export type ChatAgentMessage =
   | { type: 'chat.delivery'; interactionId: string; messageIds: string[]; state: ChatDeliveryState }
   | { type: 'chat.typing'; interactionId: string; authorKind: 'agent' | 'visitor'; authorName: string | null; state: ChatTypingState }
   | { type: 'chat.history'; interactionId: string; messages: ChatMessagePayload[]; ref?: string }
-  | { type: 'chat.ended'; interactionId: string; by: 'agent' | 'customer' | 'system'; timedOut: boolean };
+  | { type: 'chat.ended'; interactionId: string; by: 'agent' | 'customer' | 'system'; timedOut: boolean }
+  /** The server's event bus was away (Redis down): lines may have been missed; read the chats again. */
+  | { type: 'chat.resync' };
 
 /** Why an offer left the agent's screen. */
 export type OfferEndReason = 'rejected' | 'timeout' | 'withdrawn' | 'accepted' | 'taken';

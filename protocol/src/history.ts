@@ -1,3 +1,4 @@
+import type { ConfigText, JourneyType } from './journey.js';
 /**
  * The desktop's history over REST (GET /api/history/interactions[/:id]): shapes shared by the
  * server's presenters and the desktop, so the two cannot drift.
@@ -5,19 +6,28 @@
 import type { ChannelName, InteractionStateName } from './agent-socket.js';
 import type { ChatMessagePayload } from './widget-socket.js';
 
+/** A customer's satisfaction rating of an interaction (CSAT): 1–5, with their comment if any. */
+export interface CsatSummary {
+  rating: number;
+  comment: string | null;
+  at: string;
+}
+
 /** One row of the history search. */
 export interface HistoryItem {
   id: string;
   channel: ChannelName;
-  queueName: string | null;
+  queueName: ConfigText | null;
   contactName: string | null;
   contactEmail: string | null;
   agentNames: string[];
   state: InteractionStateName;
-  disposition: string | null;
+  disposition: ConfigText | null;
   subject: string | null;
   createdAt: string;
   closedAt: string | null;
+  /** The customer's rating, when they gave one. */
+  csat: CsatSummary | null;
 }
 
 export interface HistoryCall {
@@ -35,7 +45,7 @@ export interface HistoryCall {
 
 export interface HistoryJourneyEvent {
   seq: number;
-  type: string;
+  type: JourneyType;
   interactionId: string | null;
   agentId: string | null;
   data: Record<string, unknown> | null;

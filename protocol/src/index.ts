@@ -2,3 +2,8 @@ export * from './agent-socket.js';
 export * from './widget-socket.js';
 export * from './call-invite.js';
 export * from './history.js';
+export * from './journey.js';
+export * from './widget-api.js';
+export * from './agent-api.js';
+export * from './rest.js';
+export * from './reports.js';

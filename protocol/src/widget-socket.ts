@@ -63,5 +63,7 @@ export type WidgetServerMessage =
   | { type: 'chat.typing'; interactionId: string; authorKind: 'agent' | 'visitor'; authorName: string | null; state: ChatTypingState }
   | { type: 'chat.queue'; interactionId: string; queue: ChatQueueInfo }
   | { type: 'chat.ended'; interactionId: string; by: 'agent' | 'customer' | 'system'; timedOut: boolean }
+  /** The server's event bus was away (Redis down): subscribe again to get what was missed. */
+  | { type: 'chat.resync' }
   | CallInviteWidgetMessage
   | { type: 'error'; code: string; message: string; ref?: string };

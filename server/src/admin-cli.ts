@@ -1,19 +1,21 @@
 // The administrator's agent and contact commands. They use the same services as the API, so a
 // password or a skill is validated the same way from the shell as over HTTP.
 import { ZodError } from 'zod';
-import { createDataSource } from './db/data-source.js';
-import { createRedis } from './redis.js';
-import { createLogger } from './logger.js';
-import { EventBus } from './bus.js';
+import { createDataSource } from './kernel/db/data-source.js';
+import { entities } from './entities.js';
+import { createRedis } from './kernel/redis.js';
+import { createLogger } from './kernel/logger.js';
+import { EventBus } from './kernel/bus.js';
 import { SessionStore } from './modules/agents/sessions.js';
 import { AgentService } from './modules/agents/service.js';
 import { ContactService } from './modules/contacts/service.js';
-import { createAgentBody } from './modules/agents/schema.js';
+import { createAgentBody, updateAgentBody } from './modules/agents/schema.js';
 import { contactBody } from './modules/contacts/schema.js';
-import { HttpError } from './http/errors.js';
+import { HttpError } from './kernel/http/errors.js';
+import { LoginLockout } from './modules/auth/lockout.js';
 import { XmppConnection } from './modules/chat/xmpp.js';
 import { ChatXmppAccounts, agentXmppJid, type XmppAccount } from './modules/chat/accounts.js';
-import type { Config } from './config/schema.js';
+import type { Config } from './kernel/config/schema.js';
 
 type Options = Record<string, string | undefined>;
 
@@ -37,8 +39,8 @@ async function xmppPassword(config: Config, agentId: string): Promise<XmppAccoun
   }
 }
 
-export async function runAdminCommand(config: Config, command: string, arg: string | undefined, o: Options, newPassword: string | undefined): Promise<string> {
-  const db = createDataSource(config.main.database);
+export async function runAdminCommand(config: Config, command: string, arg: string | undefined, o: Options, newPassword: string | undefined, more: string[] = []): Promise<string> {
+  const db = createDataSource(config.main.database, entities);
   try {
     await db.initialize();
   } catch (err) {
@@ -72,10 +74,23 @@ export async function runAdminCommand(config: Config, command: string, arg: stri
         await agents.update(a.id, { password: newPassword ?? '' });
         return `password changed; ${a.username}'s sessions ended`;
       }
+      case 'agents extension': {
+        const a = await byName(arg);
+        const [value] = more;
+        if (!value) throw new Error('usage: switchboard agents extension <username> <number|none>');
+        const { extension } = updateAgentBody.pick({ extension: true }).parse({ extension: value === 'none' ? null : value });
+        await agents.update(a.id, { extension });
+        return extension ? `${a.username} has extension ${extension} (their softphone registers it at its next start)` : `${a.username} has no extension now`;
+      }
       case 'agents disable': {
         const a = await byName(arg);
         await agents.update(a.id, { active: false });
         return `${a.username} disabled; sessions ended`;
+      }
+      case 'agents unlock': {
+        const a = await byName(arg);
+        const lifted = await new LoginLockout(redis, () => config).lift(a.username);
+        return lifted ? `${a.username} unlocked; wrong passwords forgotten` : `${a.username} was not locked`;
       }
       case 'agents xmpp-password': {
         const a = await byName(arg);

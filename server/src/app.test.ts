@@ -94,7 +94,7 @@ describe('two server instances', () => {
     try {
       const token = await login(a.url);
       const snippetTitle = async (url: string) => (await api(url, 'GET', '/api/widget/example/config', undefined, undefined, { origin: 'http://localhost:8081' })).body.look.title;
-      expect(await snippetTitle(b.url)).to.equal('Talk to us');
+      expect(await snippetTitle(b.url)).to.deep.equal({ en: 'Talk to us', it: 'Parla con noi', fr: 'Parlez-nous' });
       setYaml(dir, 'websites/example.yaml', 'look.title', 'Parliamo');
       expect((await api(a.url, 'POST', '/api/admin/config/reload', undefined, token)).status).to.equal(200);
       expect(await snippetTitle(a.url)).to.equal('Parliamo');

@@ -6,71 +6,117 @@ import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
-import type { Config } from './config/schema.js';
-import { loadConfig } from './config/load.js';
-import { syncConfig } from './config/sync.js';
-import { createLogger, type Logger } from './logger.js';
-import { createDataSource } from './db/data-source.js';
-import { createRedis, type RedisHandle } from './redis.js';
-import { EventBus } from './bus.js';
-import { errorMiddleware } from './http/errors.js';
-import { authenticate, rateLimiter, websiteOrigin, findWebsite } from './http/security.js';
-import type { RouteDeps } from './http/route.js';
-import { openApiDocument } from './http/openapi.js';
+import type { Config } from './kernel/config/schema.js';
+import { ConfigError, loadConfig } from './kernel/config/load.js';
+import { notReloadable } from './kernel/config/live.js';
+import { syncConfig } from './modules/queues/index.js';
+import { createLogger, type Logger } from './kernel/logger.js';
+import { createDataSource } from './kernel/db/data-source.js';
+import { entities } from './entities.js';
+import { runMigrationsLocked } from './kernel/db/migration-lock.js';
+import { createRedis, jobSafetyProblems, type RedisHandle } from './kernel/redis.js';
+import { JobRunner, type RunnerOptions } from './kernel/jobs/runner.js';
+import { EventBus } from './kernel/bus.js';
+import { errorMiddleware } from './kernel/http/errors.js';
+import { authenticate, rateLimiter, websiteOrigin, findWebsite, desktopOnly } from './kernel/http/security.js';
+import type { RouteDeps } from './kernel/http/route.js';
+import { openApiDocument } from './kernel/http/openapi.js';
 import { SessionStore } from './modules/agents/sessions.js';
-import { AgentStateStore } from './modules/agents/state-store.js';
+import { AgentStateStore } from './modules/routing/state-store.js';
 import { AgentService } from './modules/agents/service.js';
 import { XmppConnection } from './modules/chat/xmpp.js';
-import { Readiness } from './modules/health/checks.js';
-import { healthRoutes } from './modules/health/routes.js';
+import { Readiness, healthRoutes } from './modules/health/index.js';
+import { chatOfflineTickets, createMail, createOutbox, imapReachable, smtpReachable, type Outbox } from './modules/mail/index.js';
 import { checkReason } from './modules/agents/routes.js';
 import { agentsModule } from './modules/agents/module.js';
-import { adminRoutes } from './modules/admin/routes.js';
+import { authRoutes } from './modules/auth/index.js';
+import { adminRoutes } from './modules/admin/index.js';
 import { websiteRoutes } from './modules/websites/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
-import { callsModule } from './modules/calls/module.js';
+import { createCalls } from './modules/calls/module.js';
 import { ContactService } from './modules/contacts/service.js';
 import { routingModule } from './modules/routing/module.js';
 import { createRouting } from './modules/routing/create.js';
-import { RealtimeHub } from './realtime/hub.js';
-import { reasonsModule } from './modules/reasons/module.js';
-import { staticModule } from './modules/static/module.js';
-import { chatModule } from './modules/chat/module.js';
-import { callbacksModule } from './modules/callbacks/module.js';
-import { mailModule } from './modules/mail/module.js';
-import { widgetApiModule } from './modules/widget-api/module.js';
-import { historyModule } from './modules/history/module.js';
+import { RealtimeHub } from './kernel/realtime/hub.js';
+import { reasonsModule } from './modules/reasons/index.js';
+import { staticModule } from './modules/static/index.js';
+import { createCallbacks } from './modules/callbacks/index.js';
+import { createChat, type ChatParts } from './modules/chat/index.js';
+import type { Calls } from './modules/calls/index.js';
+import { widgetApiModule } from './modules/widget-api/index.js';
+import { historyModule } from './modules/history/index.js';
+import { reportsModule } from './modules/reports/index.js';
+import { feedbackModule } from './modules/feedback/index.js';
+import { createMetrics, metricsOf } from './modules/metrics/index.js';
+import { httpMetrics } from './kernel/http/metrics.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
-import { StartupError } from './startup-error.js';
+import { StartupError } from './kernel/startup-error.js';
 
-/** The bounded contexts, in start order. Each adds its routes, socket commands and bus handlers. */
-const modules: ServerModule[] = [
-  { name: 'health', routes: healthRoutes },
-  agentsModule,
-  { name: 'admin', routes: adminRoutes },
-  { name: 'websites', routes: websiteRoutes },
-  { name: 'contacts', routes: contactRoutes },
-  callsModule,
-  reasonsModule,
-  routingModule,
-  chatModule,
-  callbacksModule,
-  mailModule,
-  widgetApiModule,
-  historyModule,
-  staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
-];
+/** What the composition root built, for tests and tools that look inside a running server. */
+export interface Contexts {
+  chat: ChatParts;
+  outbox: Outbox;
+  /** The SIP side while it runs. */
+  calls: () => Calls | undefined;
+}
+
+/**
+ * The bounded contexts, built together before any route is mounted, in start order. Each adds
+ * its routes, socket commands and bus handlers.
+ */
+function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; contexts: Contexts } {
+  const calls = createCalls(s, hub);
+  const outbox = createOutbox(s);
+  const chat = createChat(s, hub, { mailer: outbox, offlineTicket: chatOfflineTickets(s), relayLag: metricsOf(s).calls.observeRelayLag });
+  const files = chat.parts.files;
+  const mail = createMail(s, outbox, {
+    chat: {
+      upload: (ctx, website, interactionId, by) => files.upload(ctx, website, interactionId, by),
+      download: (ctx, interactionId, fileId, by) => files.download(ctx, interactionId, fileId, by),
+      announce: (interactionId, messageId) => chat.parts.chat.announce(interactionId, messageId),
+    },
+  });
+  const modules: ServerModule[] = [
+    { name: 'health', routes: healthRoutes },
+    { name: 'auth', routes: authRoutes },
+    agentsModule,
+    { name: 'admin', routes: adminRoutes },
+    { name: 'websites', routes: websiteRoutes },
+    { name: 'contacts', routes: contactRoutes },
+    calls,
+    reasonsModule,
+    routingModule,
+    chat,
+    createCallbacks({ sip: calls.running, mailer: outbox }),
+    mail,
+    widgetApiModule,
+    historyModule,
+    reportsModule,
+    feedbackModule,
+    createMetrics({
+      sip: () => {
+        const c = calls.running();
+        if (!c) return undefined;
+        const mediaSessions = c.media.kind === 'rtpengine' ? c.control.activeSessions.size + c.probes.size : 0;
+        return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions }, events: c.events };
+      },
+    }),
+    staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
+  ];
+  return { modules, contexts: { chat: chat.parts, outbox, calls: calls.running } };
+}
 
 export { StartupError };
 
 export interface Switchboard {
   readonly url: string;
   readonly services: Services;
+  readonly contexts: Contexts;
   stop(): Promise<void>;
 }
 
-export async function startSwitchboard(initial: Config, opts: { logger?: Logger } = {}): Promise<Switchboard> {
+export async function startSwitchboard(initial: Config, opts: { logger?: Logger; jobs?: RunnerOptions } = {}): Promise<Switchboard> {
   let config = initial;
   const log = opts.logger ?? createLogger(config.main.logging.level);
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -83,6 +129,10 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
     cleanups.push(() => db.destroy());
     const redis = await openRedis(config);
     cleanups.push(() => redis.close());
+    const unsafe = await jobSafetyProblems(redis.client);
+    if (unsafe.length) log.warn({ redis: `${config.main.redis.host}:${config.main.redis.port}`, problems: unsafe }, 'Redis is not set up for durable jobs: scheduled callbacks may be lost');
+    const jobs = new JobRunner(config.main.redis, log.child({ component: 'jobs' }), opts.jobs);
+    cleanups.push(() => jobs.close());
 
     const bus = new EventBus(redis, log);
     await bus.start();
@@ -90,7 +140,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
     const states = new AgentStateStore(redis, db, bus);
     const agents = new AgentService(db, sessions, bus, () => config);
     const xmpp = new XmppConnection(config.main.xmpp, log.child({ component: 'xmpp' }));
-    const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine);
+    const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine, () => config.main, { smtp: smtpReachable, imap: imapReachable });
     const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents });
     cleanups.push(() => readiness.close());
 
@@ -100,6 +150,8 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
 
     const reload = async (by: string, announce: boolean) => {
       const next = loadConfig(config.dir);
+      const fixed = notReloadable(config, next);
+      if (fixed.length) throw new ConfigError(fixed);
       await syncConfig(db, next);
       config = next;
       log.info({ by }, 'configuration reloaded');
@@ -124,6 +176,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
       contacts: new ContactService(db),
       routing,
       xmpp,
+      jobs,
       setOwnState: async (agentId, state, reason) => {
         checkReason(services, state, reason);
         return routing.setOwnState(agentId, state, reason);
@@ -131,12 +184,14 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
       reloadConfig: (by) => reload(by, true),
     };
 
-    const app = buildKoa(services);
+    // Everything is built first, then routes are mounted, then modules start.
+    const hub = new RealtimeHub(services);
+    const { modules, contexts } = compose(services, hub);
+    const app = buildKoa(services, modules);
     const server = config.main.server.tls
       ? https.createServer({ cert: readFileSync(config.main.server.tls.cert), key: readFileSync(config.main.server.tls.key) }, app.callback())
       : http.createServer(app.callback());
     server.requestTimeout = 60_000;
-    const hub = new RealtimeHub(services);
     hub.attach(server);
     for (const m of modules) {
       const stop = await m.start?.(services, hub);
@@ -164,6 +219,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
     return {
       url,
       services,
+      contexts,
       stop: () => {
         stopping ??= (async () => {
           log.info('stopping');
@@ -184,13 +240,14 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger 
   }
 }
 
-function buildKoa(s: Services): Koa {
+function buildKoa(s: Services, modules: ServerModule[]): Koa {
   const app = new Koa({ proxy: s.config().main.server.trustProxy });
   const router = new Router();
   const deps: RouteDeps = {
     rateLimit: rateLimiter(s.redis, s.config, s.log),
     authenticate: authenticate(s.sessions),
     websiteOrigin: websiteOrigin(s.config),
+    desktopOnly: (opts) => desktopOnly(s.config, opts),
   };
   app.use(async (ctx, next) => {
     ctx.state.requestId = randomBytes(8).toString('hex');
@@ -199,6 +256,7 @@ function buildKoa(s: Services): Koa {
     ctx.set('Referrer-Policy', 'no-referrer');
     await next();
   });
+  app.use(httpMetrics(metricsOf(s).observeHttp));
   app.use(errorMiddleware(s.log));
   app.use(widgetPreflight(s));
   for (const m of modules) m.routes?.(router, deps, s);
@@ -232,7 +290,7 @@ function widgetPreflight(s: Services): Koa.Middleware {
 
 async function openDatabase(config: Config): Promise<DataSource> {
   const d = config.main.database;
-  const db = createDataSource(d);
+  const db = createDataSource(d, entities);
   try {
     await db.initialize();
   } catch (err) {
@@ -242,7 +300,7 @@ async function openDatabase(config: Config): Promise<DataSource> {
     );
   }
   try {
-    await db.runMigrations({ transaction: 'each' });
+    await runMigrationsLocked(db);
   } catch (err) {
     await db.destroy();
     throw new StartupError(`Database migrations failed: ${(err as Error).message}`);

@@ -4,12 +4,15 @@
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
+import { ConfigError, loadConfig } from './kernel/config/load.js';
+import type { Config } from './kernel/config/schema.js';
 import { StartupError, startSwitchboard } from './app.js';
-import { createDataSource } from './db/data-source.js';
+import { createDataSource } from './kernel/db/data-source.js';
+import { entities } from './entities.js';
+import { runMigrationsLocked } from './kernel/db/migration-lock.js';
 import { clientInterface, renderProsodyConfig } from './modules/chat/prosody-config.js';
 import { snippet } from './modules/websites/presenter.js';
+import { renderDrachtioConfig } from '@switchboard/sip';
 import { runAdminCommand } from './admin-cli.js';
 
 const USAGE = `usage: switchboard <command> [options]
@@ -21,8 +24,11 @@ const USAGE = `usage: switchboard <command> [options]
   agents list                   list agents
   agents add <username> --name <name> --role agent|supervisor|admin [--extension <n>] [--email <e>]
                                 create an agent (password read from SWITCHBOARD_NEW_PASSWORD)
+  agents extension <username> <number|none>
+                                give the agent a phone extension (their softphone registers it), or take it away
   agents passwd <username>      set a password (read from SWITCHBOARD_NEW_PASSWORD); ends their sessions
   agents disable <username>     deactivate an agent and end their sessions
+  agents unlock <username>      lift a login lock (security.loginLockout) and forget the wrong passwords
   agents xmpp-password <username>
                                 create the agent's XMPP account or give it a new random password;
                                 prints JID, password, host, port and TLS (for their own XMPP client)
@@ -32,6 +38,8 @@ const USAGE = `usage: switchboard <command> [options]
   services prosody-config <dir> [--data-dir <d>] [--cert-dir <c>]
                                 write Prosody's configuration into <dir> (state in <d>, default <dir>/data;
                                 without xmpp.tls, the certificate <c>/<domain>.crt, default <dir>/certs)
+  services drachtio-config <dir>
+                                write drachtio-server's configuration (sip.engine: drachtio) into <dir>
 
 options:
   --config <dir>                configuration folder (default: $SWITCHBOARD_CONFIG_DIR or ./config)
@@ -64,9 +72,10 @@ if (values.help) {
 }
 const configDir = (values.config as string | undefined) ?? process.env.SWITCHBOARD_CONFIG_DIR ?? 'config';
 
-function config(): Config {
+/** `bootstrapAgents: false` for every command that does not create agents from agents.yaml. */
+function config(bootstrapAgents = false): Config {
   try {
-    return loadConfig(configDir);
+    return loadConfig(configDir, process.env, { bootstrapAgents });
   } catch (err) {
     if (err instanceof ConfigError) {
       return fail(`switchboard: the configuration in ${path.resolve(configDir)} has ${err.problems.length} problem(s):\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}`);
@@ -75,17 +84,17 @@ function config(): Config {
   }
 }
 
-async function admin(command: string, arg: string | undefined): Promise<void> {
+async function admin(command: string, arg: string | undefined, more: string[] = []): Promise<void> {
   const c = config();
   try {
-    out(await runAdminCommand(c, command, arg, values as Record<string, string | undefined>, process.env.SWITCHBOARD_NEW_PASSWORD));
+    out(await runAdminCommand(c, command, arg, values as Record<string, string | undefined>, process.env.SWITCHBOARD_NEW_PASSWORD, more));
   } catch (err) {
     fail(`switchboard: ${(err as Error).message}`);
   }
 }
 
 async function withDb<T>(c: Config, fn: (ds: ReturnType<typeof createDataSource>) => Promise<T>): Promise<T> {
-  const ds = createDataSource(c.main.database);
+  const ds = createDataSource(c.main.database, entities);
   try {
     await ds.initialize();
   } catch (err) {
@@ -99,7 +108,7 @@ async function withDb<T>(c: Config, fn: (ds: ReturnType<typeof createDataSource>
 }
 
 async function start(): Promise<void> {
-  const c = config();
+  const c = config(true);
   let sb;
   try {
     sb = await startSwitchboard(c);
@@ -127,14 +136,15 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     await start();
     break;
   case 'config check': {
-    const c = config();
+    // It checks what `start` will read, so a missing bootstrap secret is reported here too.
+    const c = config(true);
     out(`configuration OK: ${c.trunks.length} trunk(s), ${c.queues.length} queue(s), ${c.websites.length} website(s), ${c.agents.length} bootstrap agent(s)`);
     break;
   }
   case 'migrate': {
     const c = config();
     await withDb(c, async (ds) => {
-      const done = await ds.runMigrations({ transaction: 'each' });
+      const done = await runMigrationsLocked(ds);
       out(done.length ? `applied ${done.map((m) => m.name).join(', ')}` : 'database is up to date');
     });
     break;
@@ -149,15 +159,18 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
   }
   case 'agents list':
   case 'agents add':
+  case 'agents extension':
   case 'agents passwd':
   case 'agents disable':
+  case 'agents unlock':
   case 'agents xmpp-password':
   case 'contacts find':
   case 'contacts add':
-    await admin(`${cmd} ${sub}`, arg);
+    await admin(`${cmd} ${sub}`, arg, positionals.slice(3));
     break;
   case 'services env': {
     const c = config().main;
+    const imap = c.imap?.enabled ? c.imap : undefined;
     const q = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`;
     const vars: Record<string, string | number> = {
       SB_HTTP_HOST: c.server.host, SB_HTTP_PORT: c.server.port,
@@ -166,7 +179,12 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
       SB_XMPP_HOST: c.xmpp.host, SB_XMPP_PORT: c.xmpp.port, SB_XMPP_DOMAIN: c.xmpp.domain, SB_XMPP_USER: c.xmpp.serviceUser, SB_XMPP_PASSWORD: c.xmpp.servicePassword,
       SB_XMPP_CLIENT_HOST: clientInterface(c.xmpp), SB_XMPP_COMPONENT_PORT: c.xmpp.componentPort, SB_XMPP_MUC_DOMAIN: c.xmpp.mucDomain, SB_XMPP_UPLOAD_DOMAIN: c.xmpp.uploadDomain ?? '',
       SB_XMPP_TLS_CERT: c.xmpp.tls?.certificate ?? '', SB_XMPP_TLS_KEY: c.xmpp.tls?.key ?? '',
+      SB_SIP_ENGINE: c.sip.engine,
       SB_RTPENGINE_HOST: c.rtpengine.host, SB_RTPENGINE_PORT: c.rtpengine.ngPort, SB_RTPENGINE_PORT_MIN: c.rtpengine.portMin, SB_RTPENGINE_PORT_MAX: c.rtpengine.portMax,
+      SB_SMTP_HOST: c.smtp?.host ?? '', SB_SMTP_PORT: c.smtp?.port ?? '',
+      SB_IMAP_HOST: imap?.host ?? '', SB_IMAP_PORT: imap?.port ?? '', SB_IMAP_PASSWORD: imap?.password ?? '',
+      // The local mail server's own name: the domain of the support mailbox, else of the sender.
+      SB_MAIL_DOMAIN: /@([^\s>]+)/.exec(imap?.user ?? c.smtp?.from ?? '')?.[1] ?? 'localhost',
     };
     for (const [k, v] of Object.entries(vars)) out(`${k}=${q(v)}`);
     break;
@@ -179,6 +197,19 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     const text = renderProsodyConfig(c.xmpp, arg!, values['data-dir'] as string | undefined, values['cert-dir'] as string | undefined);
     // Rewritten only when it changes: scripts/services.sh restarts a Prosody older than this file.
     if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+    out(file);
+    break;
+  }
+  case 'services drachtio-config': {
+    if (!arg) fail(USAGE, 2);
+    const { sip } = config().main;
+    if (sip.engine !== 'drachtio' || !sip.drachtio) fail('switchboard.yaml: sip.engine is not drachtio (set sip.engine: drachtio and sip.drachtio: host, port, secret)', 1);
+    mkdirSync(arg!, { recursive: true });
+    const file = path.join(arg!, 'drachtio.conf.xml');
+    writeFileSync(file, renderDrachtioConfig({
+      admin: { host: sip.drachtio!.host, port: sip.drachtio!.port, secret: sip.drachtio!.secret },
+      sip: { host: sip.host, udpPort: sip.udpPort, tcpPort: sip.tcpPort, wsPort: sip.wsPort, ...(sip.publicHost ? { publicHost: sip.publicHost } : {}) },
+    }), { mode: 0o600 });
     out(file);
     break;
   }

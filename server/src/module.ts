@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
-import type { RouteDeps } from './http/route.js';
+import type { RouteDeps } from './kernel/http/route.js';
 import type { Services } from './services.js';
-import type { RealtimeHub } from './realtime/hub.js';
+import type { RealtimeHub } from './kernel/realtime/hub.js';
 
 /**
  * One bounded context's entry into the server. app.ts lists the modules; a module mounts its

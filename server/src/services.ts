@@ -1,16 +1,18 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from './config/schema.js';
-import type { Logger } from './logger.js';
-import type { RedisHandle } from './redis.js';
-import type { EventBus } from './bus.js';
+import type { Config } from './kernel/config/schema.js';
+import type { Logger } from './kernel/logger.js';
+import type { RedisHandle } from './kernel/redis.js';
+import type { EventBus } from './kernel/bus.js';
 import type { AgentService } from './modules/agents/service.js';
 import type { SessionStore } from './modules/agents/sessions.js';
-import type { AgentStateStore, AgentStatus } from './modules/agents/state-store.js';
+import type { AgentStateStore } from './modules/routing/state-store.js';
+import type { AgentStatus } from './modules/agents/status.js';
 import type { Readiness } from './modules/health/checks.js';
 import type { AgentState } from './modules/agents/agent.entity.js';
 import type { ContactService } from './modules/contacts/service.js';
 import type { RoutingService } from './modules/routing/service.js';
 import type { XmppConnection } from './modules/chat/xmpp.js';
+import type { JobRunner } from './kernel/jobs/runner.js';
 
 /** What route modules and sockets may use; built once per server instance in app.ts. */
 export interface Services {
@@ -26,6 +28,8 @@ export interface Services {
   contacts: ContactService;
   routing: RoutingService;
   xmpp: XmppConnection;
+  /** BullMQ queues and workers (see jobs/job.ts for the base every job extends). */
+  jobs: JobRunner;
   setOwnState: (agentId: string, state: AgentState, reason: string | null) => Promise<AgentStatus>;
   reloadConfig: (by: string) => Promise<void>;
 }

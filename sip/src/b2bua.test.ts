@@ -1,22 +1,21 @@
 // createB2BUA, the drachtio-srf-shaped convenience, on a bare engine: sipp caller → engine →
 // sipp PBX. Call control uses CallSession instead, but the engine API must hold on its own.
 import { expect } from 'chai';
-import { pino } from 'pino';
-import { SipEngine } from './engine.js';
-import { SipStatusError, type Dialog } from './dialog/dialog.js';
+import { SipStatusError } from './dialog/dialog.js';
+import type { RunningEngine, SipDialog } from './engine-api.js';
 import { freePort, sipp, waitForUdpListener } from './test/support/services.js';
+import { startTestEngine } from './test/support/engine.js';
 
 describe('engine.createB2BUA', () => {
-  let engine: SipEngine;
+  let engine: RunningEngine;
   let port: number;
   let pbxPort: number;
-  const outcomes: Array<{ uas: Dialog; uac: Dialog } | number> = [];
+  const outcomes: Array<{ uas: SipDialog; uac: SipDialog } | number> = [];
 
   beforeEach(async () => {
-    port = await freePort();
     pbxPort = await freePort();
     outcomes.length = 0;
-    engine = new SipEngine({ listen: { host: '127.0.0.1', udpPort: port }, logger: pino({ level: 'silent' }) });
+    ({ engine, sipPort: port } = await startTestEngine());
     engine.use('INVITE', async (req, res) => {
       try {
         outcomes.push(await engine.createB2BUA(req, res, `sip:7000@127.0.0.1:${pbxPort}`, { proxyRequestHeaders: ['X-Custom'] }));
@@ -24,7 +23,6 @@ describe('engine.createB2BUA', () => {
         outcomes.push(err instanceof SipStatusError ? err.status : -1);
       }
     });
-    await engine.listen();
   });
   afterEach(async () => {
     for (let i = 0; i < 40 && engine.dialogs.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -39,7 +37,7 @@ describe('engine.createB2BUA', () => {
     expect((await caller.done).code).to.equal(0);
     expect((await pbx.done).code).to.equal(0);
     expect(outcomes).to.have.length(1);
-    const o = outcomes[0] as { uas: Dialog; uac: Dialog };
+    const o = outcomes[0] as { uas: SipDialog; uac: SipDialog };
     expect(o.uas.side).to.equal('uas');
     expect(o.uac.side).to.equal('uac');
   });

@@ -1,31 +1,23 @@
 // createB2BUA: an incoming INVITE (A leg) bridged to a new outgoing one (B leg), as in
 // drachtio-srf. Provisional responses are relayed, a CANCEL from A cancels B, B's failure is
 // passed back to A, and once both are up a BYE on either leg ends the other.
-import type { SipResponse } from './message.js';
-import type { Dialog } from './dialog/dialog.js';
 import { SipStatusError } from './dialog/dialog.js';
 import type { IncomingRequest, ServerResponse } from './request.js';
-import type { SipEngine } from './engine.js';
-import type { UacOptions } from './uac.js';
+import type { B2buaOptions, SipDialog, UacOptions, UasOptions } from './engine-api.js';
 
-export interface B2buaOptions extends Omit<UacOptions, 'localSdp' | 'signal'> {
-  /** SDP offered to B (default: A's offer as received). */
-  localSdpB?: string;
-  /** SDP answered to A, or how to derive it from B's answer (default: B's answer). */
-  localSdpA?: string | ((sdpB: string, res: SipResponse) => string | Promise<string>);
-  /** Relay B's failure status to A (default true); otherwise the caller answers A. */
-  passFailure?: boolean;
-  /** Headers copied from A's INVITE to B's (e.g. X- headers). */
-  proxyRequestHeaders?: string[];
+/** What createB2BUA needs of an engine; `D` is its dialog type (either engine's). */
+interface DialogFactory<D extends SipDialog> {
+  createUAC(uri: string, opts: UacOptions): Promise<D>;
+  createUAS(req: IncomingRequest, res: ServerResponse, opts: UasOptions): Promise<D>;
 }
 
-export async function createB2bua(
-  engine: SipEngine,
+export async function createB2bua<D extends SipDialog>(
+  engine: DialogFactory<D>,
   req: IncomingRequest,
   res: ServerResponse,
   uri: string,
   opts: B2buaOptions,
-): Promise<{ uas: Dialog; uac: Dialog }> {
+): Promise<{ uas: D; uac: D }> {
   const abort = new AbortController();
   const onCancel = (): void => abort.abort();
   req.once('cancel', onCancel);
@@ -34,7 +26,7 @@ export async function createB2bua(
     const v = req.msg.headers[name.toLowerCase()];
     if (v !== undefined) headers[name.toLowerCase()] = v;
   }
-  let uac: Dialog;
+  let uac: D;
   try {
     uac = await engine.createUAC(uri, {
       ...opts,
@@ -57,7 +49,7 @@ export async function createB2bua(
     throw new SipStatusError(487, 'Request Terminated');
   }
   const sdpA = typeof opts.localSdpA === 'function' ? await opts.localSdpA(uac.remoteSdp, { kind: 'response', status: 200, reason: 'OK', version: '2.0', headers: { via: [], from: uac.local, to: uac.remote, 'call-id': uac.callId, cseq: { seq: 1, method: 'INVITE' } }, body: uac.remoteSdp }) : (opts.localSdpA ?? uac.remoteSdp);
-  let uas: Dialog;
+  let uas: D;
   try {
     uas = await engine.createUAS(req, res, { localSdp: sdpA });
   } catch (err) {

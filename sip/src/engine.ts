@@ -5,18 +5,19 @@ import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import type { NameAddr, SipRequest, SipResponse } from './message.js';
 import { randomToken, makeResponse } from './message.js';
-import { Dialog, SipStatusError, type DialogHost } from './dialog/dialog.js';
+import { Dialog, SipStatusError, type DialogHost, type DialogSnapshot } from './dialog/dialog.js';
 import { IncomingRequest, ServerResponse } from './request.js';
 import { SipStack, flowForUri, type StackUser } from './stack.js';
 import { DEFAULT_TIMERS, type ServerTransaction, type TimerConfig } from './transaction/transactions.js';
 import type { Flow, ListenOptions } from './transport/types.js';
-import { createUac, type UacOptions } from './uac.js';
-import { createB2bua, type B2buaOptions } from './b2bua.js';
+import { createUac } from './uac.js';
+import { createB2bua } from './b2bua.js';
 import { sendClientRequest } from './client-request.js';
-import type { Credentials } from './auth/digest.js';
+import { routeSetFrom } from './dialog/route-set.js';
+import type { B2buaOptions, LostDialogHandler, Middleware, RequestOptions, SipEngineApi, UacOptions, UasOptions } from './engine-api.js';
+import { MiddlewareChain } from './middleware.js';
 
-export type Next = (err?: unknown) => void;
-export type Middleware = (req: IncomingRequest, res: ServerResponse, next: Next) => void | Promise<void>;
+export type { EngineStack, Middleware, Next, RequestOptions, RunningEngine, SipDialog, SipEngineApi, UasOptions } from './engine-api.js';
 
 export interface SipEngineOptions {
   listen: ListenOptions;
@@ -25,57 +26,25 @@ export interface SipEngineOptions {
   logger?: Logger;
 }
 
-export interface UasOptions {
-  localSdp: string;
-  headers?: Record<string, unknown>;
-  /**
-   * Called with the dialog as soon as it exists, before the 200 is sent. Wire listeners here:
-   * the ACK and the peer's next request can arrive in one read, before the returned promise's
-   * continuation runs.
-   */
-  onDialog?(dialog: Dialog): void;
-}
-
-export interface RequestOptions {
-  method: string;
-  target?: Flow;
-  headers?: Record<string, unknown>;
-  body?: string;
-  from?: string;
-  to?: string;
-  auth?: Credentials;
-  /** Keep one Call-ID and rising CSeq across refreshes (REGISTER, RFC 3261 §10.2.4). */
-  callId?: string;
-  cseq?: number;
-}
-
 export interface EngineEvents {
   'dialog-created': [dialog: Dialog];
   'dialog-destroyed': [dialog: Dialog];
-  /** A TCP/WebSocket peer went away (the registrar drops its bindings). */
+  /** A TCP/WebSocket connection closed (the registrar drops the bindings that lived on it). */
   'connection-closed': [flow: Flow];
-}
-
-/** What call control may use; implemented by `SipEngine` (and by a future drachtio adapter). */
-export interface SipEngineApi {
-  use(mw: Middleware): void;
-  use(method: string, mw: Middleware): void;
-  createUAS(req: IncomingRequest, res: ServerResponse, opts: UasOptions): Promise<Dialog>;
-  createUAC(uri: string, opts: UacOptions): Promise<Dialog>;
-  createB2BUA(req: IncomingRequest, res: ServerResponse, uri: string, opts: B2buaOptions): Promise<{ uas: Dialog; uac: Dialog }>;
-  request(uri: string, opts: RequestOptions): Promise<SipResponse>;
 }
 
 export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineApi, StackUser, DialogHost {
   readonly stack: SipStack;
   readonly log: Logger;
-  private readonly middleware: Array<{ method?: string; fn: Middleware }> = [];
+  private readonly middleware: MiddlewareChain;
   private readonly dialogMap = new Map<string, Dialog>();
   private readonly pendingInvites = new Map<ServerTransaction, IncomingRequest>();
+  onLostDialog: LostDialogHandler | undefined;
 
   constructor(opts: SipEngineOptions) {
     super();
     this.log = opts.logger ?? pino({ level: 'silent' });
+    this.middleware = new MiddlewareChain(this.log);
     this.stack = new SipStack(opts.listen, { ...DEFAULT_TIMERS, ...opts.timers }, this.log);
     this.stack.user = this;
   }
@@ -97,8 +66,7 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
   }
 
   use(a: Middleware | string, b?: Middleware): void {
-    if (typeof a === 'string') this.middleware.push({ method: a.toUpperCase(), fn: b! });
-    else this.middleware.push({ fn: a });
+    this.middleware.use(a, b);
   }
 
   addDialog(d: Dialog): void {
@@ -128,7 +96,7 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
     if (msg.method === 'INVITE') res.defaultContact = this.stack.contactFor(flow);
     if (toTag) {
       const dialog = this.dialogMap.get(`${msg.headers['call-id']};${toTag};${fromTag}`);
-      if (!dialog) res.send(481);
+      if (!dialog) this.unknownDialog(req, res);
       // A browser's dialog lives on its WebSocket: in-dialog requests must come through it.
       else if (dialog.flow.protocol === 'ws' && dialog.flow.connectionId !== flow.connectionId) res.send(403, 'Wrong Connection For This Dialog');
       else dialog.onRequest(req, res);
@@ -143,7 +111,22 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
         prev?.(r);
       };
     }
-    this.runMiddleware(req, res);
+    this.middleware.run(req, res);
+  }
+
+  private unknownDialog(req: IncomingRequest, res: ServerResponse): void {
+    const ask = this.onLostDialog;
+    if (req.method !== 'BYE' || !ask) {
+      res.send(481);
+      return;
+    }
+    ask(req).then(
+      (known) => res.send(known ? 200 : 481),
+      (err: unknown) => {
+        this.log.warn({ err }, 'could not look up a lost dialog');
+        res.send(481);
+      },
+    );
   }
 
   onCancel(invite: ServerTransaction, cancel: SipRequest): void {
@@ -161,41 +144,12 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
   }
 
   onConnectionClosed(flow: Flow): void {
+    // A WebSocket peer is gone with its connection; over TCP a dialog outlives the connection it
+    // came on (a proxy closes idle ones), and its next request opens another.
     for (const d of [...this.dialogMap.values()]) {
-      if (d.flow.connectionId && d.flow.connectionId === flow.connectionId) d.terminate({ by: 'transport' });
+      if (d.flow.protocol === 'ws' && d.flow.connectionId === flow.connectionId) d.terminate({ by: 'transport' });
     }
     this.emit('connection-closed', flow);
-  }
-
-  private runMiddleware(req: IncomingRequest, res: ServerResponse): void {
-    const chain = this.middleware.filter((m) => !m.method || m.method === req.method);
-    let i = 0;
-    const next: Next = (err) => {
-      if (err) {
-        this.log.error({ err, callId: req.callId }, 'middleware failed');
-        res.send(500);
-        return;
-      }
-      if (res.finalSent || req.canceled) return;
-      const step = chain[i++];
-      if (!step) {
-        this.fallback(req, res);
-        return;
-      }
-      try {
-        const r = step.fn(req, res, next);
-        if (r instanceof Promise) r.catch((e: unknown) => next(e ?? new Error('middleware rejected')));
-      } catch (e) {
-        next(e);
-      }
-    };
-    next();
-  }
-
-  private fallback(req: IncomingRequest, res: ServerResponse): void {
-    if (req.method === 'OPTIONS') res.send(200, 'OK', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, REGISTER' } });
-    else if (['INVITE', 'REGISTER', 'MESSAGE', 'SUBSCRIBE'].includes(req.method)) res.send(404);
-    else res.send(405);
   }
 
   // ---- drachtio-srf-shaped API -----------------------------------------------------------
@@ -213,7 +167,7 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
       local: ok.headers.to,
       remote: m.headers.from,
       remoteTarget,
-      routeSet: m.headers['record-route'] ?? [],
+      routeSet: routeSetFrom(m.headers['record-route'], false),
       flow: req.source,
       localCseq: 0,
       remoteCseq: m.headers.cseq.seq,
@@ -237,6 +191,10 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
       res.sendBuilt(ok);
       dialog.sent2xx(ok);
     });
+  }
+
+  async endDialog(snapshot: DialogSnapshot, opts: { headers?: Record<string, unknown> } = {}): Promise<void> {
+    await Dialog.fromSnapshot(this, snapshot).destroy(opts);
   }
 
   createUAC(uri: string, opts: UacOptions): Promise<Dialog> {

@@ -7,15 +7,19 @@ export * from './auth/digest.js';
 export * from './request.js';
 export * from './dialog/dialog.js';
 export * from './engine.js';
-export type { UacOptions } from './uac.js';
-export type { B2buaOptions } from './b2bua.js';
+export type { UacOptions, B2buaOptions } from './engine-api.js';
 export * from './media/relay.js';
 export * from './call/recorder.js';
 export * from './call/call-session.js';
 export * from './call/call-control.js';
-export type { OriginateRequest, OriginateLegA } from './call/originate.js';
+export * from './call/live-calls.js';
+export type { OriginateRequest, OriginateLegA, TrunkRoute } from './call/originate.js';
 export { Registrar, type Binding } from './call/registrar.js';
 export { digestAuth, type Authenticator, type AuthLookup, type AuthMiddlewareOptions } from './auth/middleware.js';
 export { floodLimit, type FloodLimitOptions } from './auth/flood.js';
 export { TrunkMonitor, type TrunkStatus, type TrunkMonitorEvents } from './call/trunk-monitor.js';
 export { startSipService, type SipService, type SipServiceOptions } from './service.js';
+export {
+  DrachtioEngine, DrachtioDialog, renderDrachtioConfig,
+  type DrachtioEngineOptions, type DrachtioEngineEvents, type DrachtioAddress, type DrachtioLinkState, type DrachtioServerConfig,
+} from './engines/drachtio/index.js';

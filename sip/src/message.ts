@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import sipLib from 'sip';
 import type { LibMessage, LibUri } from 'sip';
+import { headProblem, portOutOfRange } from './head-rules.js';
 
 export type Params = Record<string, string | null | undefined>;
 
@@ -80,8 +81,18 @@ const MAX_CSEQ = 2 ** 31 - 1;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s"<>]+$/;
 const ESSENTIAL = /^(via|v|from|f|to|t|call-id|i|cseq)\s*:/i;
 
+/** The library parses Route and Record-Route URIs into objects (undefined when it cannot): text, like every other URI here. */
+function routeUrisAsText(headers: SipHeaders): void {
+  for (const name of ['route', 'record-route'] as const) {
+    const list = headers[name] as Array<{ uri: unknown; params: NameAddr['params'] }> | undefined;
+    if (!Array.isArray(list)) continue;
+    for (const r of list) if (typeof r.uri !== 'string') r.uri = r.uri ? sipLib.stringifyUri(r.uri as LibUri) : '';
+  }
+}
+
 function toMessage(lib: LibMessage): SipMessage {
   const headers = lib.headers as SipHeaders;
+  routeUrisAsText(headers);
   const body = lib.content ?? '';
   if (lib.status !== undefined) {
     return { kind: 'response', status: lib.status, reason: lib.reason ?? '', version: lib.version ?? '2.0', headers, body };
@@ -102,11 +113,27 @@ export function validate(m: SipMessage, declaredLength?: number): string | undef
   if (!h.to || typeof h.to.uri !== 'string' || !URI.test(h.to.uri)) return 'missing or malformed To';
   if (m.version !== '2.0') return 'unsupported SIP version';
   if (declaredLength !== undefined && Number.isNaN(declaredLength)) return 'malformed Content-Length';
+  const ports = portProblem(h);
+  if (ports) return ports;
   if (m.kind === 'request') {
     if (cseq.method.toUpperCase() !== m.method.toUpperCase()) return 'CSeq method does not match the request method';
-    if (/^sips?:/i.test(m.uri) && !validSipUri(m.uri)) return 'malformed Request-URI';
+    if (!URI.test(m.uri) || (/^sips?:/i.test(m.uri) && !validSipUri(m.uri))) return 'malformed Request-URI';
+    if (portOutOfRange(m.uri)) return 'port out of range in the Request-URI';
     const mf = h['max-forwards'];
     if (mf !== undefined && (!/^\s*\d+\s*$/.test(String(mf)) || Number(mf) > 255)) return 'malformed Max-Forwards';
+  }
+  return undefined;
+}
+
+/** A port above 65535 anywhere a peer's address is written (Via, Contact, Route, From, To). */
+function portProblem(h: SipHeaders): string | undefined {
+  if (h.via.some((v) => v.port !== undefined && v.port > 65535)) return 'port out of range in Via';
+  for (const [name, list] of [['From', [h.from]], ['To', [h.to]], ['Contact', h.contact], ['Route', h.route], ['Record-Route', h['record-route']]] as const) {
+    if (!Array.isArray(list)) continue;
+    for (const a of list as NameAddr[]) {
+      if (a.uri === '') return `malformed ${name}`;
+      if (portOutOfRange(a.uri)) return `port out of range in ${name}`;
+    }
   }
   return undefined;
 }
@@ -140,20 +167,28 @@ function safeParse(text: string): LibMessage | undefined {
  */
 export function parseMessage(data: Buffer | string): ParseResult {
   const text = typeof data === 'string' ? data : data.toString('binary');
+  // The head only: a body line could look like a header.
+  const headEnd = text.indexOf('\r\n\r\n');
+  const head = headEnd < 0 ? text : text.slice(0, headEnd);
   const lib = safeParse(text);
   if (lib) {
     const message = toMessage(lib);
-    // The head only: a body line could look like a Content-Length header.
-    const headEnd = text.indexOf('\r\n\r\n');
-    const rawLength = /\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(headEnd < 0 ? text : text.slice(0, headEnd))?.[1];
+    const rawLength = /\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(head)?.[1];
     const declared = rawLength === undefined ? undefined : /^\d+\s*$/.test(rawLength) ? Number(rawLength) : Number.NaN;
-    let reason = validate(message, declared);
+    let reason = headProblem(head) ?? validate(message, declared);
     if (!reason && declared !== undefined && message.body.length < declared) reason = 'body shorter than Content-Length';
     if (!reason) return { ok: true, message };
     if (message.kind === 'request') return { ok: false, reason, respondable: respondableFrom(text, message) };
     return { ok: false, reason };
   }
-  return { ok: false, reason: 'unparseable message', respondable: respondableFrom(text) };
+  return { ok: false, reason: headProblem(head) ?? startLineProblem(head) ?? 'unparseable message', respondable: respondableFrom(text) };
+}
+
+/** A request line whose Request-URI has a space in it (the library then gives up on the message). */
+function startLineProblem(head: string): string | undefined {
+  const lineEnd = head.indexOf('\r\n');
+  const start = lineEnd < 0 ? head : head.slice(0, lineEnd);
+  return /^[A-Za-z]+ \S+ \S.* SIP\/\d+\.\d+$/.test(start) ? 'malformed Request-URI' : undefined;
 }
 
 /**
@@ -162,11 +197,14 @@ export function parseMessage(data: Buffer | string): ParseResult {
  */
 function respondableFrom(text: string, parsed?: SipRequest): SipRequest | undefined {
   const head = text.split(/\r\n\r\n/)[0] ?? '';
-  const lines = head.split(/\r\n(?![ \t])/);
-  const start = lines[0] ?? '';
+  // A folded first header line is read as a line of its own; control characters are dropped, so
+  // that the 400 repeats none of them.
+  const [start = '', ...rest] = head.split('\r\n');
+  // eslint-disable-next-line no-control-regex
+  const lines = rest.join('\r\n').replace(/^[ \t]+/, '').split(/\r\n(?![ \t])/).map((l) => l.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ''));
   const method = /^([A-Za-z]+)\s/.exec(start)?.[1];
   if (!method || /^SIP\//i.test(start)) return undefined;
-  const essential = lines.slice(1).filter((l) => ESSENTIAL.test(l));
+  const essential = lines.filter((l) => ESSENTIAL.test(l));
   const lib = safeParse([`${method.toUpperCase()} sip:invalid SIP/2.0`, ...essential].join('\r\n') + '\r\n\r\n');
   if (!lib) return undefined;
   const m = toMessage(lib) as SipRequest;
@@ -269,9 +307,19 @@ export function headerText(m: SipMessage, name: string): string | undefined {
   return typeof v === 'string' ? v : String(v);
 }
 
-/** User-supplied text (names, form fields) as a binary string, header-safe. */
+/**
+ * A header value without control characters: line breaks, folding and tabs become one space,
+ * every other C0 character and DEL goes. Safe on binary strings (UTF-8 bytes as latin1), whose
+ * bytes 0x80–0x9F are parts of characters, not C1 controls.
+ */
+export function stripControls(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '').replace(/[ \t]*[\t\r\n][ \t\r\n]*/g, ' ');
+}
+
+/** User-supplied text (names, form fields) as a binary string, without control characters (C1 too). */
 export function toHeaderValue(text: string): string {
-  return Buffer.from(text.replace(/[\r\n]+/g, ' '), 'utf8').toString('binary');
+  return Buffer.from(stripControls(text).replace(/[\u0080-\u009f]/g, ''), 'utf8').toString('binary');
 }
 
 export function unquote(s: string | undefined): string | undefined {

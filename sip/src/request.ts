@@ -82,10 +82,20 @@ export class ServerResponse {
     this.toTag = req.msg.headers.to.params.tag ?? randomToken(6);
   }
 
-  /** Builds a response without sending it. */
+  /**
+   * Builds a response without sending it. A 1xx/2xx to INVITE (early or confirmed dialog) carries
+   * every Record-Route of the request, in order (RFC 3261 §12.1.1): a proxy that record-routed
+   * learns from it that it stays on the dialog's path, and the peer builds its route set from it.
+   */
   build(status: number, reason?: string, opts: SendOptions = {}): SipResponse {
-    const needsContact = this.req.method === 'INVITE' && status > 100 && status < 300 && this.defaultContact && !opts.headers?.contact;
-    const headers = needsContact ? { ...opts.headers, contact: this.defaultContact } : opts.headers;
+    let headers = opts.headers;
+    if (this.req.method === 'INVITE' && status > 100 && status < 300) {
+      const rr = this.req.msg.headers['record-route'];
+      const contact = this.defaultContact && !opts.headers?.contact ? this.defaultContact : undefined;
+      if (rr?.length || contact) {
+        headers = { ...(rr?.length ? { 'record-route': rr } : {}), ...opts.headers, ...(contact ? { contact } : {}) };
+      }
+    }
     return makeResponse(this.req.msg, status, reason ?? REASONS[status] ?? 'Unknown', {
       ...(headers ? { headers } : {}),
       ...(opts.body !== undefined ? { body: opts.body } : {}),

@@ -1,36 +1,20 @@
 // Outgoing INVITE → Dialog. Cancellation goes through an AbortSignal: CANCEL is sent once a
 // provisional response has arrived (§9.1); a 2xx that races the CANCEL is ACKed and BYEd.
-import type { NameAddr, SipRequest, SipResponse } from './message.js';
+import type { NameAddr, SipRequest } from './message.js';
 import { randomToken, toHeaderValue } from './message.js';
-import type { Credentials } from './auth/digest.js';
 import { sendClientRequest } from './client-request.js';
-import { Dialog, SipStatusError } from './dialog/dialog.js';
+import { Dialog, SipStatusError, type DialogHost } from './dialog/dialog.js';
+import { routeSetFrom } from './dialog/route-set.js';
 import { flowForUri } from './stack.js';
-import type { SipEngine } from './engine.js';
+import type { UacOptions } from './engine-api.js';
 import type { ClientTransaction } from './transaction/transactions.js';
-import type { Flow } from './transport/types.js';
 
-export interface UacOptions {
-  /** Where to send the INVITE; by default the host/port/transport of the Request-URI. */
-  target?: Flow;
-  /** From URI (default sip:switchboard@<our address>) and display name. */
-  from?: string;
-  fromName?: string;
-  /** To URI (default: the Request-URI). */
-  to?: string;
-  localSdp: string;
-  headers?: Record<string, unknown>;
-  /** Answer the peer's 401/407 with these (a PBX trunk). */
-  auth?: Credentials;
-  callId?: string;
-  /** Our From tag (default: random); lets the caller record the leg's SIP ids up front. */
-  fromTag?: string;
-  onProvisional?(res: SipResponse): void;
-  /** Aborting sends CANCEL; the promise then rejects with 487. */
-  signal?: AbortSignal;
+/** What an outgoing INVITE needs of the engine: its stack, and where the new dialog is kept. */
+export interface UacHost extends DialogHost {
+  addDialog(d: Dialog): void;
 }
 
-export async function createUac(engine: SipEngine, uri: string, opts: UacOptions): Promise<Dialog> {
+export async function createUac(engine: UacHost, uri: string, opts: UacOptions): Promise<Dialog> {
   const flow = opts.target ?? flowForUri(uri);
   if (!flow) throw new SipStatusError(416, 'Unsupported URI Scheme');
   const local = engine.stack.local(flow.protocol);
@@ -101,10 +85,10 @@ export async function createUac(engine: SipEngine, uri: string, opts: UacOptions
           local: sent.headers.from,
           remote: ok.headers.to,
           remoteTarget: Array.isArray(contacts) && contacts[0] ? contacts[0].uri : uri,
-          routeSet: [...(ok.headers['record-route'] ?? [])].reverse(),
+          routeSet: routeSetFrom(ok.headers['record-route'], true),
           flow,
           localCseq: sent.headers.cseq.seq,
-          remoteCseq: 0,
+          remoteCseq: undefined,
           localSdp: opts.localSdp,
           remoteSdp: ok.body,
           contact,

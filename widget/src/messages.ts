@@ -3,10 +3,12 @@
  * from Switchboard). Every message carries the namespace and version; each side posts with an
  * explicit target origin and accepts only messages from the other window and its origin.
  */
+import type { Language } from './look';
+
 export const NS = 'switchboard.widget';
 export const VERSION = 1;
 
-export type Language = 'en' | 'it' | 'fr';
+export type { Language } from './look';
 
 export interface ContactDetails {
   name?: string;
@@ -49,6 +51,8 @@ export type HostToFrame =
   | { ns: typeof NS; v: typeof VERSION; type: 'visible'; visible: boolean };
 
 export type FrameToHost =
+  /** The frame runs (sent first thing): the browser let it in where the page is. */
+  | { ns: typeof NS; v: typeof VERSION; type: 'hello' }
   | { ns: typeof NS; v: typeof VERSION; type: 'ready' }
   | { ns: typeof NS; v: typeof VERSION; type: 'close' }
   | { ns: typeof NS; v: typeof VERSION; type: 'response'; id: number; ok: boolean; value?: unknown; error?: string }

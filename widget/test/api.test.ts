@@ -39,7 +39,13 @@ describe('widget: JavaScript API for the site bot (demo page)', () => {
     expect(await page.locator('[data-switchboard-widget] iframe').count()).to.equal(0);
 
     const agent = await makeAgent(sb.url, await login(sb.url), { skills: [{ skill: 'english', level: 8 }] });
-    const chat = await page.evaluate(() => (window as any).Switchboard.getAvailability('chat'));
+    // Availability is worked out once a second per website (the page-view path): the agent shows within that.
+    const availability = () => page.evaluate(() => (window as any).Switchboard.getAvailability('chat'));
+    let chat = await availability();
+    for (let n = 0; n < 50 && !chat.available; n++) {
+      await new Promise((r) => setTimeout(r, 200));
+      chat = await availability();
+    }
     expect(chat).to.include({ open: true, available: true, agentsAvailable: 1 });
     await ask('Please, a person');
     await page.locator('#bot-log li', { hasText: 'Chat started (queued).' }).waitFor();

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { entity, hostSite, launchChromium, openWidget, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { entity, hostSite, launchChromium, openWidget, remoteAudioPeak, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
 const { freePort, sipp, waitForUdpListener } = await import(support('services.js'));
@@ -53,30 +54,17 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     await frame.getByRole('button', { name: 'Call now' }).click();
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
     expect(sipLoaded).to.have.length(1);
-    const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
     // Chromium's fake microphone beeps; its echo must be audible in the remote stream.
-    const peak = await frameHandle.evaluate(async () => {
-      const el = document.querySelector<HTMLMediaElement>('.sb-remote-audio')!;
-      const ctx = new AudioContext();
-      const analyser = ctx.createAnalyser();
-      ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
-      const buf = new Uint8Array(analyser.fftSize);
-      let max = 0;
-      for (let n = 0; n < 40; n++) {
-        await new Promise((r) => setTimeout(r, 100));
-        analyser.getByteTimeDomainData(buf);
-        for (const v of buf) max = Math.max(max, Math.abs(v - 128));
-      }
-      await ctx.close();
-      return max;
-    });
+    const peak = await remoteAudioPeak(page);
     expect(peak).to.be.greaterThan(5);
     const mute = frame.getByRole('button', { name: 'Mute' });
     await mute.click();
     expect(await frame.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).to.equal('true');
+    await expectAccessible(page, 'call');
     await frame.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: '5' }).click();
     await frame.getByRole('button', { name: 'Hang up' }).click();
     await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    await expectAccessible(page, 'call ended');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
     const calls = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } });
     expect(calls).to.have.length(1);

@@ -5,21 +5,15 @@ import { expect } from 'chai';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { accept, api, cid, entity, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import type { Browser, Page } from 'playwright-core';
+import { accept, api, cid, entity, fillChatForm, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 const files = mkdtempSync(path.join(os.tmpdir(), 'sb-widget-files-'));
 function file(name: string, bytes: number): string {
   const p = path.join(files, name);
   writeFileSync(p, Buffer.alloc(bytes, 'a'));
   return p;
-}
-
-async function fillChatForm(frame: FrameLocator): Promise<void> {
-  await frame.getByLabel('Name').fill('Ada Visitor');
-  await frame.getByLabel('Email').fill('ada@example.com');
-  await frame.getByLabel('I accept the privacy policy').check();
-  await frame.getByLabel('Where is my order?').check();
 }
 
 describe('widget: chat with an agent', () => {
@@ -59,6 +53,7 @@ describe('widget: chat with an agent', () => {
     await frame.getByLabel('Email').fill('not an email');
     await frame.getByRole('button', { name: 'Start chat' }).click();
     expect(await frame.locator('.sb-warn:visible').allTextContents()).to.include('Please enter a valid email address.');
+    await expectAccessible(page, 'chat form');
   });
 
   it('reaches an agent: lines both ways with checks and typing, ends with confirmation and starts again', async () => {
@@ -90,14 +85,17 @@ describe('widget: chat with an agent', () => {
     // The widget confirms it showed the agent's line: the agent gets the double check.
     const delivered = await agent.socket.next((m: any) => m.type === 'chat.delivery' && m.messageIds.includes(sent.message.id), 10000);
     expect(delivered.state).to.equal('delivered');
+    await expectAccessible(page, 'chat');
 
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByRole('alertdialog').waitFor();
+    await expectAccessible(page, 'end confirmation');
     await frame.getByRole('button', { name: 'No' }).click();
     expect(await frame.getByRole('alertdialog').count()).to.equal(0);
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByRole('button', { name: 'Yes, end it' }).click();
     await frame.getByRole('heading', { name: 'The chat has ended.' }).waitFor();
+    await expectAccessible(page, 'chat ended');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
     const closed = await sb.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: offer.interactionId });
     expect(closed.state).to.equal('closed');
@@ -133,6 +131,7 @@ describe('widget: chat with an agent', () => {
     await strip.waitFor({ timeout: 15000 });
     expect(await strip.locator('span').textContent()).to.equal('Your message could not be sent.');
     await frame.locator('.sb-line.sb-visitor .sb-failed').waitFor();
+    await expectAccessible(page, 'chat with a failed line');
     lose = false;
     await strip.getByRole('button', { name: 'Retry' }).click();
     await frame.locator('.sb-line.sb-visitor', { hasText: 'Is anyone reading this?' }).locator('.sb-sent, .sb-delivered').waitFor();
@@ -174,11 +173,14 @@ describe('widget: chat with an agent', () => {
 
   it('shows the queue position until an agent takes the chat, and mails the transcript on request after the end', async () => {
     const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }], available: false });
+    // Logged in but Not ready: the chat queues for them (with nobody logged in it would be unmanaged).
+    await setState(sb.url, agent, 'not-ready', 'break');
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Chat' }).click();
     await fillChatForm(frame);
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await frame.locator('.sb-queue', { hasText: 'You are number 1 in the queue.' }).waitFor();
+    await expectAccessible(page, 'chat waiting in the queue');
     await setState(sb.url, agent, 'available');
     const offer = await nextOffer(agent, 10000);
     await accept(sb.url, agent, offer.offerId);
@@ -193,7 +195,11 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'Yes, end it' }).click();
     await frame.getByRole('button', { name: 'Email me the transcript' }).click();
     expect(await frame.locator('.sb-transcript-sent').textContent()).to.equal('The transcript was sent to ada@example.com');
-    expect(mail.mails.filter((m) => /^To: ada@example\.com/m.test(m) && /^Subject: Your chat with Example shop/m.test(m))).to.have.length(1);
+    // The transcript leaves through the mail queue: wait for it, then check it came once.
+    const transcripts = () => mail.mails.filter((m) => /^To: ada@example\.com/m.test(m) && /^Subject: Your chat with Example shop/m.test(m));
+    for (let i = 0; i < 300 && transcripts().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(transcripts()).to.have.length(1);
     await frame.getByRole('button', { name: 'Start chat' }).press('Escape');
     await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
     agent.socket.close();

@@ -13,9 +13,9 @@ export const WIDGET = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 export const REPO = path.resolve(WIDGET, '..');
 const serverDist = (p: string) => path.join(REPO, 'server/dist', p);
 
-const routing = await import(serverDist('modules/routing/testing.js'));
+const routing = await import(serverDist('test/routing.js'));
 const server = await import(serverDist('test/server.js'));
-const chat = await import(serverDist('modules/chat/testing.js'));
+const chat = await import(serverDist('test/chat.js'));
 export const { eventually } = await import(serverDist('test/redis.js'));
 export const { smtpSink } = (await import(serverDist('test/smtp.js'))) as { smtpSink(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> };
 export const { command, cid } = chat;
@@ -32,12 +32,15 @@ export interface Switchboard {
  * The host page's port: a free one, made the example website's origin, so two test runs on one
  * machine never fight over a fixed port.
  */
-export const HOST_PORT = await new Promise<number>((resolve) => {
-  const probe = http.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as { port: number };
-    probe.close(() => resolve(port));
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
   });
-});
+}
+export const HOST_PORT = await freePort();
 const hostOrigins = { 'websites/example.yaml:origins': [`http://127.0.0.1:${HOST_PORT}`] };
 
 /** Queues open round the clock and a fresh Redis prefix; `set` overrides config keys. */
@@ -59,7 +62,11 @@ export interface HostSite {
   close(): Promise<void>;
 }
 
-/** A website on its own origin: `/` is a shop page with the snippet, `/demo/` the bot demo. */
+/**
+ * A website on its own origin: `/` is a shop page with the snippet, `/demo/` the bot demo;
+ * `/replaced-fetch` a page whose own script replaced window.fetch before the snippet, `/twice` one
+ * with the snippet pasted twice, `/frame?src=` a page that frames another.
+ */
 export async function hostSite(switchboardUrl: string, port = HOST_PORT): Promise<HostSite> {
   const snippet = `<script src="${switchboardUrl}/widget/loader.js" data-switchboard-website="example" async></script>`;
   const srv = http.createServer((req, res) => {
@@ -69,6 +76,14 @@ export async function hostSite(switchboardUrl: string, port = HOST_PORT): Promis
       res.end(`<!doctype html><html><head><title>Shop</title>${snippet}</head><body><h1>Example shop</h1><p id="content">Products</p></body></html>`);
       return;
     }
+    const html = (head: string, body = '<h1>Example shop</h1>') => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><title>Shop</title>${head}</head><body>${body}</body></html>`);
+    };
+    // Some sites' analytics or old polyfills do this; the widget must not depend on the page's fetch.
+    if (url.pathname === '/replaced-fetch') return html(`<script>window.pageFetches = 0; window.fetch = function () { window.pageFetches++; return Promise.reject(new TypeError('this site sends requests its own way')); };</script>${snippet}`);
+    if (url.pathname === '/twice') return html(snippet + snippet);
+    if (url.pathname === '/frame') return html('', `<iframe id="inner" title="Shop" width="900" height="700" src="${(url.searchParams.get('src') ?? '').replace(/[^\w:/.?=&%-]/g, '')}"></iframe>`);
     if (url.pathname === '/embed') {
       // A page that frames the widget directly, without the loader.
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -116,6 +131,49 @@ export async function openWidget(page: Page, site: HostSite, pathName = '/'): Pr
   const frame = page.frameLocator('[data-switchboard-widget] iframe');
   await frame.locator('.sb-title').waitFor();
   return frame;
+}
+
+/** Fills the example website's chat form as Ada (name, email, privacy, the orders option). */
+export async function fillChatForm(frame: FrameLocator): Promise<void> {
+  await frame.getByLabel('Name').fill('Ada Visitor');
+  await frame.getByLabel('Email').fill('ada@example.com');
+  await frame.getByLabel('I accept the privacy policy').check();
+  await frame.getByLabel('Where is my order?').check();
+}
+
+/** From the widget's home to a chat the agent has taken: the widget shows "… joined the chat." */
+export async function chatWithAgent(frame: FrameLocator, switchboardUrl: string, agent: Awaited<ReturnType<typeof makeAgent>>): Promise<string> {
+  await frame.getByRole('button', { name: 'Chat' }).click();
+  await fillChatForm(frame);
+  await frame.getByRole('button', { name: 'Start chat' }).click();
+  const offer = await nextOffer(agent, 10000);
+  const accepted = await accept(switchboardUrl, agent, offer.offerId);
+  if (accepted.status !== 200) throw new Error(`the agent could not accept the chat: ${accepted.status}`);
+  await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
+  return offer.interactionId;
+}
+
+/**
+ * How loud the widget's call sounds for four seconds (0–128): Chromium's fake microphone beeps,
+ * so a PBX that echoes RTP makes it audible in the remote stream only when media flows both ways.
+ */
+export async function remoteAudioPeak(page: Page): Promise<number> {
+  const frame = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
+  return frame.evaluate(async () => {
+    const el = document.querySelector<HTMLMediaElement>('.sb-remote-audio')!;
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
+    const buf = new Uint8Array(analyser.fftSize);
+    let max = 0;
+    for (let n = 0; n < 40; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      analyser.getByteTimeDomainData(buf);
+      for (const v of buf) max = Math.max(max, Math.abs(v - 128));
+    }
+    await ctx.close();
+    return max;
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { entity, eventually, hostSite, launchChromium, openWidget, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 describe('widget: bubble, callback and mail as a visitor', () => {
   let sb: Switchboard;
@@ -40,6 +41,7 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     const src = await page.locator('[data-switchboard-widget] iframe').getAttribute('src');
     expect(new URL(src!).origin).to.equal(sb.url);
     expect(await frame.locator('.sb-channel').allTextContents()).to.deep.equal(['Chat', 'Call', 'Video call', 'Call me back', 'Send an email']);
+    await expectAccessible(page, 'home');
     // The page cannot reach into the frame: it is another origin.
     const peek = await page.evaluate(() => {
       const f = document.querySelector('[data-switchboard-widget]')!.shadowRoot!.querySelector('iframe')!;
@@ -97,6 +99,22 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     }
   });
 
+  it('offers callback slots in the visitor\'s own time, naming its zone', async () => {
+    const rome = await browser.newPage({ locale: 'en-GB', timezoneId: 'Europe/Rome' });
+    try {
+      const frame = await openWidget(rome, site);
+      await frame.getByRole('button', { name: 'Call me back' }).click();
+      await frame.locator('#sb-slot option').nth(1).waitFor({ state: 'attached' });
+      const [value, text] = await frame.locator('#sb-slot option').nth(1).evaluate((o: HTMLOptionElement) => [o.value, o.textContent!]);
+      // Rome is one or two hours ahead of UTC, whatever the season and however English names it.
+      expect(text).to.match(/ (GMT\+[12]|CES?T)$/);
+      const hour = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Rome' }).format(new Date(value));
+      expect(text).to.contain(hour);
+    } finally {
+      await rome.close();
+    }
+  });
+
   it('stores a callback request with a valid phone and shows its reference; refuses a bad number visibly', async () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call me back' }).click();
@@ -105,6 +123,7 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     await frame.getByRole('button', { name: 'Send' }).click();
     expect(await frame.locator('.sb-warn:visible').first().textContent()).to.contain('valid phone number');
     expect(await phone.getAttribute('aria-invalid')).to.equal('true');
+    await expectAccessible(page, 'callback form');
     await phone.fill('+39 06 1234 5678');
     await frame.getByLabel('Message').fill('After lunch please');
     const options = await frame.locator('#sb-slot option').count();
@@ -113,6 +132,7 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     const slot = await frame.locator('#sb-slot').inputValue();
     await frame.getByRole('button', { name: 'Send' }).click();
     const text = await frame.locator('.sb-reference').textContent();
+    await expectAccessible(page, 'callback sent');
     const ref = /CB-[0-9A-F]{8}/.exec(text!)![0];
     const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
     const rows = await sb.sb.services.db.getRepository(Callback).find();
@@ -139,6 +159,7 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     await frame.getByRole('button', { name: 'Send an email' }).click();
     await frame.getByRole('button', { name: 'Send' }).click();
     expect(await frame.locator('.sb-warn:visible').count()).to.equal(3);
+    await expectAccessible(page, 'mail form');
     await frame.getByLabel('Email').fill('visitor@example.com');
     await frame.getByLabel('Subject').fill('Invoice copy');
     await frame.getByLabel('Message').fill('Please send the invoice again.');
@@ -198,6 +219,7 @@ describe("widget: another website's look", () => {
     // The website's greeting, in the visitor's language, as text.
     expect(await frame.locator('.sb-welcome').textContent()).to.equal('Hello! <b>How</b> can we help?');
     expect(await frame.locator('.sb-welcome b').count()).to.equal(0);
+    await expectAccessible(page, 'home in a light colour');
     const panel = (await page.locator('[data-switchboard-widget] iframe').boundingBox())!;
     expect(panel.x).to.be.below(100);
     await page.close();

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { accept, api, cid, command, eventually, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { expectAccessible } from './axe.ts';
 
 const { softphone } = await import(path.join(REPO, 'sip/dist/test/support/softphone.js'));
 
@@ -88,6 +89,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(await card.locator('img').count()).to.equal(0);
     expect(await frame.locator('.sb-invite-slot').getAttribute('aria-live')).to.equal('assertive');
     expect(await focused()).to.equal('Join');
+    await expectAccessible(page, 'chat with a call invitation');
     await frame.getByRole('button', { name: 'Decline' }).click();
     await card.waitFor({ state: 'detached' });
     const declined = await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === first.inviteId && m.invite.state === 'declined');
@@ -177,10 +179,10 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     const redis = (sb.sb.services as any).redis;
     await redis.client.hset(redis.key('call-invite', sent.inviteId), 'expiresAt', String(Date.now() - 1));
     await frame.getByRole('button', { name: 'Join' }).click();
-    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
-    expect(await frame.locator('.sb-warn').textContent()).to.equal('The call failed: The call invitation has expired.');
+    // Back in the conversation at once, told why there is no call.
+    await frame.locator('.sb-invite-notice', { hasText: 'The call failed: The call invitation has expired.' }).waitFor();
+    expect(await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).count()).to.equal(1);
     expect(phone.incoming).to.have.length(0);
-    await frame.getByRole('button', { name: 'Home' }).click();
     expect(await frame.locator('.sb-invite').count()).to.equal(0);
 
     // Declining one that ran out is no error: it simply goes, saying why.
@@ -192,7 +194,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(await frame.locator('.sb-error[role=alert]').isVisible()).to.equal(false);
   });
 
-  it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video", async () => {
+  it("joins: the agent's softphone gets the INVITE with the invitation's headers, answers, and the widget is connected with video; hanging up returns to the conversation, with what was said meanwhile", async () => {
     const sent = await invite(true);
     await frame.getByRole('button', { name: 'Join' }).click();
     await eventually(async () => phone.incoming.length, (n: number) => n === 1, 15000);
@@ -218,15 +220,38 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(await cameraTracks()).to.deep.equal([false]);
     await frame.getByRole('button', { name: 'Camera on' }).click();
     expect(await cameraTracks()).to.deep.equal([true]);
+    await expectAccessible(page, 'video call');
+
+    // The chat goes on during the call.
+    await command(agent.socket, { type: 'chat.send', interactionId, clientMessageId: cid(), body: 'Can you see me?' });
 
     await frame.getByRole('button', { name: 'Hang up' }).click();
-    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
-    // Back to the chat, which went on without the call.
-    await frame.getByRole('button', { name: 'Home' }).click();
+    // Straight back to the conversation: its history, the line sent during the call, a word on the call.
+    await frame.locator('.sb-invite-notice', { hasText: 'The call has ended.' }).waitFor();
     await frame.getByLabel('Type a message').waitFor();
+    expect(await frame.locator('.sb-line.sb-agent', { hasText: 'Can you see me?' }).count()).to.equal(1);
+    expect(await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).count()).to.equal(1);
+    expect(await frame.getByRole('heading', { name: 'The call has ended.' }).count()).to.equal(0);
     // The invitation was answered: it is gone from the chat.
     expect(await frame.locator('.sb-invite').count()).to.equal(0);
-    expect(await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).count()).to.equal(1);
+    expect(dialogs).to.deep.equal([]);
+  });
+
+  it('returns to the conversation when the agent hangs up, and the chat still carries lines both ways', async () => {
+    const before = phone.incoming.length;
+    await invite(true);
+    await frame.getByRole('button', { name: 'Join' }).click();
+    await eventually(async () => phone.incoming.length, (n: number) => n === before + 1, 15000);
+    const ringing = phone.incoming[before];
+    await ringing.accept();
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await ringing.bye();
+    await frame.locator('.sb-invite-notice', { hasText: 'The call has ended.' }).waitFor({ timeout: 15000 });
+    expect(await frame.locator('.sb-line.sb-agent', { hasText: 'Can you see me?' }).count()).to.equal(1);
+    const input = frame.getByLabel('Type a message');
+    await input.fill('Thanks for the call');
+    await input.press('Enter');
+    await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Thanks for the call', 10000);
     expect(dialogs).to.deep.equal([]);
   });
 });

@@ -12,6 +12,7 @@ export const routes: Routes = [
     children: [
       { path: 'history', loadComponent: () => import('./features/history/history-view').then((m) => m.HistoryView) },
       { path: 'supervisor', canActivate: [supervisorsOnly], loadComponent: () => import('./features/supervisor/supervisor-view').then((m) => m.SupervisorView) },
+      { path: 'reports', canActivate: [supervisorsOnly], loadComponent: () => import('./features/reports/reports-view').then((m) => m.ReportsView) },
       { path: '', children: [] },
     ],
   },

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { REPO, RUN_ID, TEST_DB } from './env.js';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { loadConfig } from '../kernel/config/load.js';
+import type { Config } from '../kernel/config/schema.js';
 
 /** Sets `a.b.c` in a YAML file of a config folder, keeping comments. */
 export function setYaml(dir: string, file: string, key: string, value: unknown): void {
@@ -37,10 +37,15 @@ export function makeConfigDir(opts: TestConfigOptions = {}): string {
     'switchboard.yaml:redis.keyPrefix': opts.redisPrefix ?? `sbtest:${RUN_ID}:`,
     'switchboard.yaml:logging.level': 'silent',
     'switchboard.yaml:storage.uploadsDir': path.join(dir, 'uploads'),
+    // Every test server reading the shared support mailbox would take each other's mail: a test
+    // that reads mail turns this on with a mailbox of its own.
+    'switchboard.yaml:imap.enabled': false,
     // Tests assert on behaviour, not on limits; the rate-limit test lowers these itself.
     'switchboard.yaml:security.rateLimits.loginPerMinute': 1000,
     'switchboard.yaml:security.rateLimits.apiPerMinute': 10000,
     'switchboard.yaml:security.rateLimits.widgetPerMinute': 10000,
+    'switchboard.yaml:security.rateLimits.agentSocketCommandsPerMinute': 10000,
+    'switchboard.yaml:security.rateLimits.widgetSocketCommandsPerMinute': 10000,
   };
   for (const [k, v] of Object.entries({ ...base, ...opts.set })) {
     const [file, key] = k.split(':') as [string, string];

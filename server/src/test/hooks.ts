@@ -1,7 +1,7 @@
 import './env.js';
 import { TEST_DB } from './env.js';
 import { testConfig } from './config.js';
-import { createDatabase, dropDatabase } from '../db/admin.js';
+import { createDatabase, dropDatabase } from '../kernel/db/admin.js';
 
 // Root hooks: one fresh database for the whole run, dropped at the end.
 export const mochaHooks = {

@@ -5,7 +5,11 @@ import net from 'node:net';
 /** A private redis-server for tests that stop and restart Redis under a running server. */
 export class ScratchRedis {
   private proc: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** extraArgs override the defaults (later flags win), e.g. ['--appendonly', 'yes', '--dir', tmp]. */
+  constructor(
+    readonly port: number,
+    readonly extraArgs: string[] = [],
+  ) {}
 
   static async freePort(): Promise<number> {
     const srv = net.createServer();
@@ -16,7 +20,7 @@ export class ScratchRedis {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', ...this.extraArgs], { stdio: 'ignore' });
     await waitForPort(this.port, 'redis-server');
   }
 

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { startSwitchboard, type Switchboard } from '../app.js';
-import { loadConfig } from '../config/load.js';
-import { createLogger } from '../logger.js';
+import { loadConfig } from '../kernel/config/load.js';
+import { createLogger } from '../kernel/logger.js';
 import { makeConfigDir, setYaml, type TestConfigOptions } from './config.js';
 import { ADMIN_PASSWORD, REPO } from './env.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../kernel/config/schema.js';
 
 export interface TestServer {
   sb: Switchboard;
@@ -36,7 +36,8 @@ export async function spawnServer(configDir: string): Promise<{ url: string; pro
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20000);
+    // A generous wait, not a measure: on a loaded machine loading the server's modules alone takes seconds.
+    const timer = setTimeout(() => reject(new Error(`server did not start within 90 s:\n${out}`)), 90_000);
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"url":"([^"]+)".*"msg":"switchboard started"/.exec(out);

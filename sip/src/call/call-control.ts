@@ -2,9 +2,9 @@
 // and the three flows — widget call → PBX, agent softphone as a PBX extension (REGISTER, calls
 // both ways), and originate-and-bridge for callbacks (originate.ts).
 import { pino, type Logger } from 'pino';
-import type { SipEngine } from '../engine.js';
+import type { SipEngineApi } from '../engine-api.js';
 import type { IncomingRequest, ServerResponse, AuthIdentity } from '../request.js';
-import type { Credentials } from '../auth/digest.js';
+import type { Credentials, NonceIssuer } from '../auth/digest.js';
 import { digestAuth, type Authenticator } from '../auth/middleware.js';
 import { floodLimit, type FloodLimitOptions } from '../auth/flood.js';
 import { TrunkMonitor } from './trunk-monitor.js';
@@ -12,29 +12,15 @@ import { parseUri, toHeaderValue } from '../message.js';
 import type { Flow } from '../transport/types.js';
 import type { MediaRelay } from '../media/relay.js';
 import { CallSession, type LegTarget } from './call-session.js';
-import { CallEvents, type CallRecorder } from './recorder.js';
+import { CallEvents, type CallRecorder, type CallSessionInfo, type EndCause } from './recorder.js';
+import { LOST_CAUSES, type LiveCall, type LiveCallStore } from './live-calls.js';
+import { answerLostDialogs, endLostCall, watchMedia, type LostCallDeps } from './lost-calls.js';
 import { Registrar } from './registrar.js';
-import { originate, type OriginateRequest } from './originate.js';
+import { originate, type OriginateRequest, type TrunkRoute } from './originate.js';
 import { ALL_X_HEADERS, callerName, passedHeaders } from './caller-identity.js';
+import { DEFAULT_CONTEXT_HEADERS, type ContextHeaderNames, type InteractionContext } from './interaction-context.js';
 
-export interface ContextHeaderNames {
-  interactionId: string;
-  website: string;
-  name: string;
-  email: string;
-  phone: string;
-  /** Each form field `f` goes out as `<fieldPrefix><f>`. */
-  fieldPrefix: string;
-}
-
-export const DEFAULT_CONTEXT_HEADERS: ContextHeaderNames = {
-  interactionId: 'X-Interaction-Id',
-  website: 'X-Website',
-  name: 'X-Customer-Name',
-  email: 'X-Customer-Email',
-  phone: 'X-Customer-Phone',
-  fieldPrefix: 'X-Form-',
-};
+export { DEFAULT_CONTEXT_HEADERS, type ContextHeaderNames, type InteractionContext } from './interaction-context.js';
 
 export interface TrunkConfig {
   host: string;
@@ -46,6 +32,10 @@ export interface TrunkConfig {
   auth?: Credentials;
   /** From user of widget calls (default "switchboard"). */
   fromUser?: string;
+  /**
+   * Which context rides to the PBX, under which header: only what is named here is sent (the
+   * administrator chooses what leaves). Without it, every item under its default name.
+   */
   contextHeaders?: Partial<ContextHeaderNames>;
   /** Sources trusted without digest (default: the trunk host). */
   trustedAddresses?: string[];
@@ -55,16 +45,6 @@ export interface TrunkConfig {
    * bounded (`caller-identity.ts`).
    */
   inboundHeaders?: string[];
-}
-
-/** The interaction a call belongs to, as the PBX and the agent desktop see it. */
-export interface InteractionContext {
-  interactionId: string;
-  website?: string;
-  name?: string;
-  email?: string;
-  phone?: string;
-  fields?: Record<string, string>;
 }
 
 export interface WidgetRoute {
@@ -87,7 +67,7 @@ export interface CallRouter {
 }
 
 export interface CallControlOptions {
-  engine: SipEngine;
+  engine: SipEngineApi;
   media: MediaRelay;
   recorder: CallRecorder;
   router: CallRouter;
@@ -102,6 +82,18 @@ export interface CallControlOptions {
   keepaliveMs?: number;
   /** In-dialog OPTIONS to UDP/TCP legs of answered calls, ms (default 60 s; 0 disables). */
   dialogKeepaliveMs?: number;
+  /** Where answered calls are kept so that another process can end them if this one dies. */
+  liveCalls?: LiveCallStore;
+  /**
+   * How often answered calls' media sessions are checked with the relay, ms (default 10 s; 0
+   * disables): a restarted rtpengine has forgotten them, and such a call would stay up silent.
+   */
+  mediaCheckMs?: number;
+  /**
+   * The digest nonces browsers answer; instances sharing one drachtio-server must share the
+   * secret (a challenge from one instance is answered to whichever gets the next INVITE).
+   */
+  nonces?: NonceIssuer;
 }
 
 export class CallControl {
@@ -111,21 +103,39 @@ export class CallControl {
   readonly trunkMonitor: TrunkMonitor;
   readonly log: Logger;
   private readonly sessions = new Map<string, CallSession>();
-  private readonly headerNames: ContextHeaderNames;
+  private readonly headerNames: Partial<ContextHeaderNames>;
+  private stopMediaWatch?: () => void;
 
   constructor(private readonly opts: CallControlOptions) {
     this.events = opts.events ?? new CallEvents();
     this.log = opts.logger ?? opts.engine.log ?? pino({ level: 'silent' });
-    this.headerNames = { ...DEFAULT_CONTEXT_HEADERS, ...opts.trunk.contextHeaders };
-    this.registrar = new Registrar(opts.engine, { domain: this.domain, flow: this.trunkFlow }, this.log);
-    this.trunkMonitor = new TrunkMonitor(opts.engine, this.trunkFlow, this.domain, opts.keepaliveMs ?? 30_000);
+    this.headerNames = opts.trunk.contextHeaders ? { ...opts.trunk.contextHeaders } : DEFAULT_CONTEXT_HEADERS;
+    this.registrar = new Registrar(opts.engine, { domain: this.domain, uri: this.trunkUri(), flow: this.trunkFlow }, this.log);
+    this.trunkMonitor = new TrunkMonitor(opts.engine, this.trunkFlow, this.trunkUri(), opts.keepaliveMs ?? 30_000);
     if (opts.keepaliveMs !== 0) this.trunkMonitor.start();
     const { engine } = opts;
     engine.use(floodLimit(opts.floodLimit));
-    engine.use(digestAuth({ realm: opts.realm, authenticator: opts.authenticator, trustedAddresses: opts.trunk.trustedAddresses ?? [opts.trunk.host] }));
+    engine.use(digestAuth({
+      realm: opts.realm, authenticator: opts.authenticator, trustedAddresses: opts.trunk.trustedAddresses ?? [opts.trunk.host],
+      ...(opts.nonces ? { nonces: opts.nonces } : {}),
+    }));
     engine.use('REGISTER', (req, res) => this.onRegister(req, res));
     engine.use('INVITE', (req, res) => this.onInvite(req, res));
+    if (opts.liveCalls) answerLostDialogs(this.lostCallDeps, opts.liveCalls);
+    const every = opts.mediaCheckMs ?? 10_000;
+    if (every > 0 && opts.media.lostSessions) this.stopMediaWatch = watchMedia(opts.media, () => this.sessions.values(), every, this.log);
   }
+
+  private get lostCallDeps(): LostCallDeps {
+    const { engine, media, recorder, liveCalls } = this.opts;
+    return { engine, media, recorder, events: this.events, log: this.log, ...(liveCalls ? { liveCalls } : {}) };
+  }
+
+  /** Ends a call of a process that died, from its live-call record (`lost-calls.ts`). */
+  endLost(call: LiveCall, cause: EndCause): Promise<void> {
+    return endLostCall(this.lostCallDeps, call, cause);
+  }
+
 
   get domain(): string {
     return this.opts.trunk.domain ?? this.opts.trunk.host;
@@ -135,44 +145,59 @@ export class CallControl {
     return { protocol: this.opts.trunk.transport, address: this.opts.trunk.host, port: this.opts.trunk.port };
   }
 
+  /**
+   * The Request-URI of every request to the trunk: its host, port and transport as configured. A
+   * proxy or PBX that routes on the Request-URI would otherwise send the request on to port 5060.
+   */
+  trunkUri(user?: string, trunk: TrunkRoute = this.opts.trunk): string {
+    const { port, transport } = trunk;
+    return `sip:${user ? `${user}@` : ''}${uriHost(trunk.domain ?? trunk.host)}:${port}${transport === 'udp' ? '' : `;transport=${transport}`}`;
+  }
+
   /** Calls in progress (tests assert none is left over). */
   get activeSessions(): ReadonlyMap<string, CallSession> {
     return this.sessions;
   }
 
-  newSession(interactionId?: string): CallSession {
+  newSession(interactionId?: string, info: CallSessionInfo = {}): CallSession {
     const { engine, media, recorder } = this.opts;
-    const s = new CallSession({ engine, media, recorder, events: this.events, log: this.log, dialogKeepaliveMs: this.opts.dialogKeepaliveMs ?? 60_000 }, interactionId);
+    const s = new CallSession({
+      engine, media, recorder, events: this.events, log: this.log, dialogKeepaliveMs: this.opts.dialogKeepaliveMs ?? 60_000,
+      ...(this.opts.liveCalls ? { liveCalls: this.opts.liveCalls } : {}),
+    }, interactionId, info);
     this.sessions.set(s.id, s);
     s.once('ended', () => this.sessions.delete(s.id));
     return s;
   }
 
-  /** X- headers carrying the interaction context to the PBX. */
+  /** X- headers carrying the interaction context to the PBX: only those the trunk names. */
   contextHeaders(ctx: InteractionContext): Record<string, string> {
     const n = this.headerNames;
     const out: Record<string, string> = {};
-    const put = (name: string, v: string | undefined): void => {
-      if (v !== undefined && v !== '') out[name.toLowerCase()] = toHeaderValue(v);
+    const put = (name: string | undefined, v: string | undefined): void => {
+      if (name && v !== undefined && v !== '') out[name.toLowerCase()] = toHeaderValue(v);
     };
     put(n.interactionId, ctx.interactionId);
     put(n.website, ctx.website);
     put(n.name, ctx.name);
     put(n.email, ctx.email);
     put(n.phone, ctx.phone);
-    for (const [k, v] of Object.entries(ctx.fields ?? {})) {
+    put(n.queue, ctx.queue);
+    for (const [k, v] of Object.entries(n.fieldPrefix ? (ctx.fields ?? {}) : {})) {
       if (/^[A-Za-z0-9-]+$/.test(k)) put(`${n.fieldPrefix}${k}`, v);
     }
     return out;
   }
 
-  trunkTarget(number: string, extra: Partial<LegTarget> = {}): LegTarget {
-    const transport = this.opts.trunk.transport === 'udp' ? '' : `;transport=${this.opts.trunk.transport}`;
+  /** A leg to `number` through the trunk (call control's own, or another one a callback queue names). */
+  trunkTarget(number: string, extra: Partial<LegTarget> = {}, trunk: TrunkRoute = this.opts.trunk): LegTarget {
     return {
-      uri: `sip:${number}@${this.domain}${transport}`,
-      target: this.trunkFlow,
+      uri: this.trunkUri(number, trunk),
+      to: `sip:${number}@${uriHost(trunk.domain ?? trunk.host)}`,
+      target: { protocol: trunk.transport, address: trunk.host, port: trunk.port },
       profile: 'rtp',
-      ...(this.opts.trunk.auth ? { auth: this.opts.trunk.auth } : {}),
+      trunk: true,
+      ...(trunk.auth ? { auth: trunk.auth } : {}),
       ...extra,
     };
   }
@@ -190,7 +215,7 @@ export class CallControl {
           res.send(404, 'No Route For This Call');
           return;
         }
-        const session = this.newSession(route.context.interactionId);
+        const session = this.newSession(route.context.interactionId, { kind: 'widget' });
         const fromUser = this.opts.trunk.fromUser ?? 'switchboard';
         await session.bridge(req, res, 'webrtc', this.trunkTarget(route.destination, {
           from: `sip:${fromUser}@${this.domain}`,
@@ -206,7 +231,7 @@ export class CallControl {
           res.send(ext ? 484 : 403, ext ? 'Address Incomplete' : 'No Extension For This Agent');
           return;
         }
-        const session = this.newSession();
+        const session = this.newSession(undefined, { kind: 'softphone', agentId: auth.agentId });
         await session.bridge(req, res, 'webrtc', this.trunkTarget(dialed, {
           from: `sip:${ext.extension}@${this.domain}`,
           ...(ext.displayName ? { fromName: ext.displayName } : {}),
@@ -225,9 +250,14 @@ export class CallControl {
         // The softphone shows who is calling: the caller's name and number (From), and the
         // PBX's X- headers (queue, caller data, Switchboard's context when the PBX hands a
         // widget call on).
-        const interactionId = req.get(this.headerNames.interactionId);
+        const interactionId = this.headerNames.interactionId ? req.get(this.headerNames.interactionId) : undefined;
         const name = callerName(req.msg);
-        const session = this.newSession(interactionId && /^[A-Za-z0-9._:-]{1,64}$/.test(interactionId) ? interactionId : undefined);
+        const callerUser = parseUri(req.from.uri)?.user?.slice(0, 32);
+        const session = this.newSession(interactionId && /^[A-Za-z0-9._:-]{1,64}$/.test(interactionId) ? interactionId : undefined, {
+          kind: 'inbound', agentId: binding.agentId,
+          ...(callerUser ? { callerNumber: callerUser } : {}),
+          ...(name ? { callerName: name } : {}),
+        });
         await session.bridge(req, res, 'rtp', {
           uri: binding.contact,
           target: binding.flow,
@@ -295,7 +325,14 @@ export class CallControl {
 
   async close(): Promise<void> {
     this.trunkMonitor.stop();
-    await Promise.all([...this.sessions.values()].map((s) => s.teardown('failed')));
+    this.stopMediaWatch?.();
+    // A stop is not a failure: the records and the widget say the service was restarting.
+    await Promise.all([...this.sessions.values()].map((s) => s.teardown(LOST_CAUSES.shutdown)));
     await this.registrar.close();
   }
+}
+
+/** A host as written in a SIP URI: IPv6 literals in brackets. */
+function uriHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

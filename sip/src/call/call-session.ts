@@ -1,167 +1,24 @@
-// One CallSession per call: it owns both dialogs and the rtpengine session, and `teardown()` is
-// the only way out. Every ending (BYE either side, CANCEL, failure, transport loss, media error,
-// server shutdown) funnels into teardown, which is idempotent and always deletes the media.
+// One CallSession per call: it owns both dialogs and the rtpengine session (call-core.ts holds
+// them, and the teardown every ending goes through). Here are the two ways a call is set up: an
+// incoming INVITE bridged to a new outgoing call, and originate-and-bridge for callbacks.
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
-import type { Dialog } from '../dialog/dialog.js';
-import { randomToken } from '../message.js';
 import { SipStatusError } from '../dialog/dialog.js';
-import type { SipEngineApi } from '../engine.js';
+import type { SipDialog } from '../engine-api.js';
 import type { IncomingRequest, ServerResponse } from '../request.js';
-import { MediaError, type MediaProfile, type MediaRelay } from '../media/relay.js';
+import { MediaError, type MediaProfile } from '../media/relay.js';
 import { sdpProblem } from '../sdp.js';
-import {
-  type CallEventMap, type CallEvents, type CallRecorder, type EndCause, type LegDirection,
-  causeForStatus, describeCause,
-} from './recorder.js';
-import { wireInDialogRelays } from './relay.js';
-import { placeholderSdp, uacOptions, type LegTarget } from './legs.js';
+import { causeForStatus } from './recorder.js';
+import { wireInDialogRelays, type InDialogRelays, type ReferHandler, type RelayLeg } from './relay.js';
+import { placeholderSdp, referredUser, uacOptions, withUser, type LegTarget } from './legs.js';
+import { CallCore, type Leg } from './call-core.js';
 
 export type { LegTarget } from './legs.js';
+export { END_CAUSE_HEADER, type CallSessionDeps, type CallState, type CallSessionEvents } from './call-core.js';
 
-export interface CallSessionDeps {
-  engine: SipEngineApi;
-  media: MediaRelay;
-  recorder: CallRecorder;
-  events: CallEvents;
-  log: Logger;
-  /**
-   * In-dialog OPTIONS to UDP/TCP legs every so often (ms; 0 = off). A peer that vanished without
-   * BYE answers nothing (408) or forgot the dialog (481), and the call is torn down instead of
-   * holding its media forever. WebSocket legs are watched through their connection instead.
-   */
-  dialogKeepaliveMs?: number;
-}
-
-/** Header carrying the EndCause to the caller (final response or BYE), for the widget. */
-export const END_CAUSE_HEADER = 'x-end-cause';
-
-export type CallState = 'setup' | 'ringing' | 'answered' | 'ended';
-
-export interface CallSessionEvents {
-  ended: [cause: EndCause];
-}
-
-interface Leg {
-  id: string;
-  dialog?: Dialog;
-  profile: MediaProfile;
-  ended: boolean;
-}
-
-export class CallSession extends EventEmitter<CallSessionEvents> {
-  readonly id = randomUUID();
-  state: CallState = 'setup';
-  held = false;
-  private childLog?: Logger;
-  private a?: Leg;
-  private b?: Leg;
-  private abortB?: AbortController;
-  private pendingA?: ServerResponse;
-  private mediaUsed = false;
-  private ending?: Promise<void>;
-  /** The recorder work still running, in order; undefined when there is none. */
-  private recording?: Promise<void>;
-  private keepalive?: NodeJS.Timeout;
-  endCause?: EndCause;
-
-  constructor(
-    private readonly deps: CallSessionDeps,
-    readonly interactionId?: string,
-  ) {
-    super();
-  }
-
-  /**
-   * The call's logger, carrying its ids. Made on first use and not at all while logging is off:
-   * a pino child costs more than the rest of a call's set-up bookkeeping.
-   */
-  get log(): Logger {
-    if (this.childLog) return this.childLog;
-    if (!this.deps.log.isLevelEnabled('fatal')) return this.deps.log;
-    this.childLog = this.deps.log.child({ callSessionId: this.id, ...(this.interactionId ? { interactionId: this.interactionId } : {}) });
-    return this.childLog;
-  }
-
-  get aDialog(): Dialog | undefined {
-    return this.a?.dialog;
-  }
-  get bDialog(): Dialog | undefined {
-    return this.b?.dialog;
-  }
-
-  private base(): { callSessionId: string; interactionId?: string; at: Date } {
-    return { callSessionId: this.id, ...(this.interactionId ? { interactionId: this.interactionId } : {}), at: new Date() };
-  }
-
-  /**
-   * Recorder calls run in order per call but never hold up signalling: a slow database must not
-   * add to call setup time. Failures are logged, not fatal.
-   */
-  private record(fn: (r: CallRecorder) => void | Promise<void>): void {
-    // With nothing pending the call is made at once, and a recorder that finishes synchronously
-    // (or a no-op one) costs no promise chain: there are eight calls per call.
-    if (!this.recording) {
-      let r: void | Promise<void>;
-      try {
-        r = fn(this.deps.recorder);
-      } catch (err) {
-        this.log.error({ err }, 'call recorder failed');
-        return;
-      }
-      if (r) this.queueRecording(r);
-      return;
-    }
-    this.queueRecording(this.recording.then(() => fn(this.deps.recorder)));
-  }
-
-  private queueRecording(work: Promise<void>): void {
-    const tail: Promise<void> = work
-      .catch((err: unknown) => this.log.error({ err }, 'call recorder failed'))
-      .then(() => {
-        if (this.recording === tail) this.recording = undefined;
-      });
-    this.recording = tail;
-  }
-
-  private recordLeg(direction: LegDirection, ids: { callId: string; localTag: string; remoteTag?: string }, from: string, to: string): string {
-    const legId = randomUUID();
-    const leg = {
-      legId, callSessionId: this.id, direction, callId: ids.callId, localTag: ids.localTag, from, to, createdAt: new Date(),
-      ...(ids.remoteTag ? { remoteTag: ids.remoteTag } : {}),
-      ...(this.interactionId ? { interactionId: this.interactionId } : {}),
-    };
-    this.record((r) => r.legCreated(leg));
-    return legId;
-  }
-
-  /**
-   * Publishes a call event. A throwing listener (server code) is logged, never allowed to break
-   * call handling: a rejected teardown would otherwise be an unhandled rejection.
-   */
-  private publish<K extends keyof CallEventMap>(name: K, ...payload: CallEventMap[K]): void {
-    try {
-      (this.deps.events.emit as (n: K, ...a: CallEventMap[K]) => boolean)(name, ...payload);
-    } catch (err) {
-      this.log.error({ err, event: name }, 'call event listener threw');
-    }
-  }
-
-  private legRinging(legId: string): void {
-    const at = new Date();
-    this.record((r) => r.legRinging(legId, at));
-  }
-
-  private legAnswered(legId: string, remoteTag: string): void {
-    const at = new Date();
-    this.record((r) => r.legAnswered(legId, at, remoteTag));
-  }
-
-  /** Ids for a leg we originate; the engine uses them, so the record holds the real SIP ids. */
-  private outboundIds(): { callId: string; localTag: string } {
-    return { callId: randomToken(12), localTag: randomToken(6) };
-  }
+export class CallSession extends CallCore {
+  /** Where the B leg of a bridged call was dialled: a transfer dials the same way. */
+  private bTarget?: LegTarget;
+  private transferring = false;
 
   /**
    * Bridges an incoming INVITE (A leg, whose side speaks `aProfile`) to a new outgoing call (B
@@ -171,12 +28,13 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     const { engine, media } = this.deps;
     const msg = req.msg;
     this.a = {
-      id: this.recordLeg('inbound', { callId: msg.headers['call-id'], localTag: res.toTag, remoteTag: msg.headers.from.params.tag ?? '' }, msg.headers.from.uri, msg.headers.to.uri),
+      id: this.legs.created('inbound', { callId: msg.headers['call-id'], localTag: res.toTag, remoteTag: msg.headers.from.params.tag ?? '' }, msg.headers.from.uri, msg.headers.to.uri, { sdp: msg.body, trunk: req.locals.auth?.kind === 'trusted-peer' }),
       profile: aProfile,
       ended: false,
     };
     this.pendingA = res;
     const aTag = msg.headers.from.params.tag ?? '';
+    this.mediaTag = aTag;
     req.once('cancel', () => void this.teardown('canceled', 487));
 
     const problem = msg.body ? sdpProblem(msg.body) : 'an SDP offer is required (late offer is not supported)';
@@ -198,9 +56,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     if (this.ending) return;
 
     const bIds = this.outboundIds();
-    this.b = { id: this.recordLeg('outbound', bIds, target.from ?? '', target.to ?? target.uri), profile: target.profile, ended: false };
+    this.bTarget = target;
+    this.b = { id: this.legs.created('outbound', bIds, target.from ?? '', target.to ?? target.uri, { trunk: target.trunk === true }), profile: target.profile, ended: false };
     this.abortB = new AbortController();
-    let bDialog: Dialog;
+    let bDialog: SipDialog;
     try {
       bDialog = await engine.createUAC(target.uri, {
         ...uacOptions(target, bIds),
@@ -210,8 +69,8 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
           if (p.status !== 180 && p.status !== 183) return;
           if (this.state === 'setup') {
             this.state = 'ringing';
-            this.legRinging(this.b!.id);
-            this.legRinging(this.a!.id);
+            this.legs.ringing(this.b!.id);
+            this.legs.ringing(this.a!.id);
             this.publish('ringing', this.base());
           }
           if (p.body && !sdpProblem(p.body)) {
@@ -233,7 +92,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     this.b.dialog = bDialog;
     this.abortB = undefined;
-    this.legAnswered(this.b.id, bDialog.remoteTag);
+    this.legs.answered(this.b.id, bDialog.remoteTag);
     this.watch(bDialog, 'callee-hangup');
     this.log.debug({ b: bDialog.id }, 'B leg answered');
     if (this.ending) return this.ending;
@@ -247,7 +106,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     }
     if (this.ending) return this.ending;
     const a = this.a;
-    let aDialog: Dialog;
+    let aDialog: SipDialog;
     try {
       aDialog = await engine.createUAS(req, res, {
         localSdp: answer,
@@ -257,9 +116,10 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
           d.once('ack', () => {
             if (this.ending) return;
             this.state = 'answered';
-            this.legAnswered(a.id, d.remoteTag);
+            this.legs.answered(a.id, d.remoteTag);
             this.publish('answered', this.base());
             this.startKeepalive();
+            this.saveLive();
           });
           this.watch(d, 'caller-hangup');
           wireInDialogRelays(
@@ -267,6 +127,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
             { dialog: d, profile: aProfile, side: 'a', mediaTag: aTag },
             { dialog: bDialog, profile: target.profile, side: 'b', mediaTag: bDialog.remoteTag },
             this.deps.media,
+            this.onRefer,
           );
         },
       });
@@ -283,6 +144,90 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   }
 
   /**
+   * A REFER from the trunk side of a browser's call (the PBX moving the visitor elsewhere, or a
+   * proxy PBX passing on the agent's transfer) is carried out here, RFC 3515 as the transferee:
+   * the browser cannot follow it itself without leaving this call, its media and its record.
+   */
+  private readonly onRefer: ReferHandler = (from, to, relays, req, res) => {
+    const target = this.bTarget;
+    if (from.side !== 'b' || to.profile !== 'webrtc' || !target?.trunk) return false;
+    void this.transfer(target, from, to, relays, req, res).catch((err: unknown) => this.log.error({ err }, 'transfer failed'));
+    return true;
+  };
+
+  /**
+   * 202, then a new call to the Refer-To user through the same trunk with the same context
+   * headers, the browser's media offered again through rtpengine (the browser is not
+   * re-INVITEd). NOTIFYs report progress (RFC 3515 §2.4.5). Once the new
+   * leg answers it takes the old one's place and the old leg is hung up (RFC 5589 §6: the
+   * transferor would; done here too, so no dialog is left if it does not). A failed new call
+   * leaves the call on the old leg.
+   */
+  private async transfer(target: LegTarget, from: RelayLeg, to: RelayLeg, relays: InDialogRelays, req: IncomingRequest, res: ServerResponse): Promise<void> {
+    const { engine, media } = this.deps;
+    const user = referredUser(req.msg.headers['refer-to']);
+    if (!user) {
+      res.send(400, 'Bad Request (Refer-To is not a number or user at the PBX)');
+      return;
+    }
+    if (this.transferring || this.ending) {
+      res.send(491, 'Request Pending');
+      return;
+    }
+    this.transferring = true;
+    res.send(202, 'Accepted');
+    const notify = (frag: string, final: boolean): Promise<unknown> =>
+      from.dialog.request('NOTIFY', {
+        headers: { event: 'refer', 'subscription-state': final ? 'terminated;reason=noresource' : 'active;expires=60', 'content-type': 'message/sipfrag;version=2.0' },
+        body: `SIP/2.0 ${frag}\r\n`,
+      }).catch((err: unknown) => this.log.warn({ err }, 'transfer NOTIFY failed'));
+    void notify('100 Trying', false);
+    const next: LegTarget = { ...target, uri: withUser(target.uri, user), ...(target.to ? { to: withUser(target.to, user) } : {}) };
+    const ids = this.outboundIds();
+    const leg: Leg = { id: this.legs.created('outbound', ids, next.from ?? '', next.to ?? next.uri, { trunk: true }), profile: next.profile, ended: false };
+    const failed = async (status: number, reason: string): Promise<void> => {
+      leg.ended = true;
+      this.legs.ended(leg.id, new Date(), causeForStatus(status), status);
+      this.transferring = false;
+      await notify(`${status} ${reason}`, true);
+    };
+    let dialog: SipDialog;
+    try {
+      const offer = await media.offer({ sessionId: this.id, fromTag: to.mediaTag, sdp: to.dialog.remoteSdp, profile: next.profile });
+      dialog = await engine.createUAC(next.uri, {
+        ...uacOptions(next, ids),
+        localSdp: offer,
+        onProvisional: (p) => (p.status === 180 || p.status === 183 ? this.legs.ringing(leg.id) : undefined),
+      });
+      leg.dialog = dialog;
+      this.legs.answered(leg.id, dialog.remoteTag);
+      // To rtpengine the new leg is the old one re-INVITEd: its answer comes under the old leg's
+      // tag, so only the PBX side's address changes and the browser's ICE and DTLS stay as they are.
+      await media.answer({ sessionId: this.id, fromTag: to.mediaTag, toTag: from.mediaTag, sdp: dialog.remoteSdp, profile: to.profile });
+    } catch (err) {
+      void leg.dialog?.destroy();
+      if (err instanceof SipStatusError) return failed(err.status, err.reason);
+      this.log.warn({ err }, 'transfer: the new leg failed');
+      return failed(503, 'Service Unavailable');
+    }
+    if (this.ending) {
+      void dialog.destroy();
+      return;
+    }
+    const old = this.b!;
+    this.b = leg;
+    relays.replace({ dialog, profile: next.profile, side: 'b', mediaTag: from.mediaTag });
+    this.watch(dialog, 'callee-hangup');
+    old.ended = true;
+    this.legs.ended(old.id, new Date(), 'transferred');
+    this.saveLive();
+    this.transferring = false;
+    this.log.info({ to: user }, 'call transferred');
+    await notify('200 OK', true);
+    await old.dialog?.destroy();
+  }
+
+  /**
    * Originate and bridge (callbacks). rtpengine stands in for B while A rings: A is offered
    * rtpengine's ports for a placeholder B, B is called once A answered, then A is re-INVITEd
    * with B's real media so both directions flow (RFC 3725's concerns about the ACK delay do not
@@ -291,6 +236,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
   async originate(aTarget: LegTarget, bTarget: LegTarget, placeholderHost: string): Promise<void> {
     const { engine, media } = this.deps;
     const bTag = `b-${randomUUID().slice(0, 8)}`;
+    this.mediaTag = bTag;
     this.mediaUsed = true;
     let sdpForA: string;
     try {
@@ -300,9 +246,9 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       return this.teardown('media-failed');
     }
     const aIds = this.outboundIds();
-    this.a = { id: this.recordLeg('outbound', aIds, aTarget.from ?? '', aTarget.to ?? aTarget.uri), profile: aTarget.profile, ended: false };
+    this.a = { id: this.legs.created('outbound', aIds, aTarget.from ?? '', aTarget.to ?? aTarget.uri, { trunk: aTarget.trunk === true }), profile: aTarget.profile, ended: false };
     const ringing = (leg: Leg): void => {
-      this.legRinging(leg.id);
+      this.legs.ringing(leg.id);
       if (this.state === 'setup') {
         this.state = 'ringing';
         this.publish('ringing', this.base());
@@ -310,7 +256,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     };
     const a = this.a;
     this.abortB = new AbortController();
-    let aDialog: Dialog;
+    let aDialog: SipDialog;
     try {
       aDialog = await engine.createUAC(aTarget.uri, {
         ...uacOptions(aTarget, aIds), localSdp: sdpForA, signal: this.abortB.signal,
@@ -321,7 +267,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       return this.teardown(causeForStatus(status), status);
     }
     a.dialog = aDialog;
-    this.legAnswered(a.id, aDialog.remoteTag);
+    this.legs.answered(a.id, aDialog.remoteTag);
     this.watch(aDialog, 'caller-hangup');
     if (this.ending) return this.ending;
     const aTag = aDialog.remoteTag;
@@ -329,7 +275,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
     try {
       const sdpForB = await media.answer({ sessionId: this.id, fromTag: bTag, toTag: aTag, sdp: aDialog.remoteSdp, profile: bTarget.profile });
       const bIds = this.outboundIds();
-      this.b = { id: this.recordLeg('outbound', bIds, bTarget.from ?? '', bTarget.to ?? bTarget.uri), profile: bTarget.profile, ended: false };
+      this.b = { id: this.legs.created('outbound', bIds, bTarget.from ?? '', bTarget.to ?? bTarget.uri, { trunk: bTarget.trunk === true }), profile: bTarget.profile, ended: false };
       const b = this.b;
       this.abortB = new AbortController();
       const bDialog = await engine.createUAC(bTarget.uri, {
@@ -338,7 +284,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       });
       b.dialog = bDialog;
       this.abortB = undefined;
-      this.legAnswered(b.id, bDialog.remoteTag);
+      this.legs.answered(b.id, bDialog.remoteTag);
       this.watch(bDialog, 'callee-hangup');
       if (this.ending) return this.ending;
       // B's real address and codec, then A re-INVITEd onto it.
@@ -349,6 +295,7 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.state = 'answered';
       this.publish('answered', this.base());
       this.startKeepalive();
+      this.saveLive();
       wireInDialogRelays(
         this,
         { dialog: aDialog, profile: aTarget.profile, side: 'a', mediaTag: aTag },
@@ -360,90 +307,5 @@ export class CallSession extends EventEmitter<CallSessionEvents> {
       this.log.warn({ err }, 'originate failed');
       return this.teardown(err instanceof MediaError ? 'media-failed' : 'failed');
     }
-  }
-
-  /**
-   * Ends the call when `dialog` ends. A dialog can already be gone when we get it: an ACK and a
-   * BYE in one WebSocket read are handled before the promise that delivers the dialog resolves.
-   */
-  private watch(dialog: Dialog, hangup: 'caller-hangup' | 'callee-hangup'): void {
-    if (dialog.state === 'terminated') {
-      void this.teardown(hangup, 200);
-      return;
-    }
-    // A peer that never ACKed our 200 or whose connection dropped is gone, it did not hang up.
-    const lost = (by: string): boolean => by === 'transport' || by === 'ack-timeout';
-    dialog.once('destroy', (c) => void this.teardown(lost(c.by) ? 'transport-lost' : hangup, c.by === 'remote' ? 200 : undefined));
-  }
-
-  /** Called by the relays when a re-INVITE put the call on hold or took it off. */
-  setHeld(held: boolean, by: 'a' | 'b'): void {
-    if (held === this.held) return;
-    this.held = held;
-    this.publish('held', { ...this.base(), held, by });
-  }
-
-  /** Ends everything this call holds. Idempotent; resolves when BYEs were sent and media deleted. */
-  teardown(cause: EndCause = 'failed', status?: number): Promise<void> {
-    if (this.ending) return this.ending;
-    // Set before any work: destroying a dialog below re-enters teardown through its 'destroy' event.
-    this.endCause = cause;
-    this.state = 'ended';
-    this.ending = Promise.resolve().then(() => this.doTeardown(cause, status));
-    return this.ending;
-  }
-
-  private startKeepalive(): void {
-    const every = this.deps.dialogKeepaliveMs ?? 0;
-    if (!every) return;
-    const tick = async (): Promise<void> => {
-      for (const leg of [this.a, this.b]) {
-        const d = leg?.dialog;
-        if (!d || d.state === 'terminated' || d.flow.protocol === 'ws' || this.ending) continue;
-        const r = await d.request('OPTIONS').catch(() => undefined);
-        if (!r || r.status === 408 || r.status === 481) {
-          this.log.info({ dialog: d.id, status: r?.status }, 'keepalive: peer gone');
-          void this.teardown('transport-lost', r?.status);
-          return;
-        }
-      }
-      if (!this.ending) this.keepalive = setTimeout(() => void tick(), every).unref();
-    };
-    this.keepalive = setTimeout(() => void tick(), every).unref();
-  }
-
-  private async doTeardown(cause: EndCause, status?: number): Promise<void> {
-    const { media } = this.deps;
-    clearTimeout(this.keepalive);
-    this.abortB?.abort();
-    if (this.pendingA && !this.pendingA.finalSent) {
-      const s = status && status >= 400 ? status : 480;
-      // The widget shows a sentence for the cause; it gets the cause itself, not just a status.
-      this.pendingA.send(cause === 'canceled' ? 487 : s === 487 ? 480 : s, undefined, { headers: { [END_CAUSE_HEADER]: cause } });
-    }
-    const legs = [this.a, this.b].filter((l): l is Leg => !!l);
-    // BYE goes out now; its response is not waited for (a vanished peer would hold media for 32 s).
-    for (const l of legs) {
-      const headers = l === this.a ? { [END_CAUSE_HEADER]: cause } : undefined;
-      l.dialog?.destroy(headers ? { headers } : {}).catch((err: unknown) => this.log.warn({ err }, 'BYE failed'));
-    }
-    if (this.mediaUsed) {
-      try {
-        await media.delete(this.id);
-      } catch (err) {
-        this.log.error({ err }, 'rtpengine delete failed');
-      }
-    }
-    const at = new Date();
-    for (const l of legs) {
-      if (l.ended) continue;
-      l.ended = true;
-      const end = { legId: l.id, at, cause, ...(status ? { status } : {}) };
-      this.record((r) => r.legEnded(end));
-    }
-    await this.recording;
-    this.publish('ended', { ...this.base(), cause, ...(status ? { status } : {}), description: describeCause(cause) });
-    this.log.info({ cause, status }, 'call ended');
-    this.emit('ended', cause);
   }
 }

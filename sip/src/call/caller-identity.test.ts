@@ -29,9 +29,12 @@ describe("what a PBX call shows on the agent's softphone (caller identity, X- he
   });
 
   it('turns a lone CR or LF inside a value into a space, so the other leg gets no extra header line', () => {
-    const req = invite('From: <sip:+39021@pbx>;tag=1', ['X-Evil: a\rInjected: yes', 'X-Lf: b\nVia: SIP/2.0/UDP evil', 'X-Folded: part1\r\n  part2']);
+    // The parser refuses such a request with 400; the values are cleaned all the same, whatever
+    // path they took.
+    const req = invite('From: <sip:+39021@pbx>;tag=1', ['X-Folded: part1\r\n  part2']);
+    Object.assign(req.headers, { 'x-evil': 'a\rInjected: yes', 'x-lf': 'b\nVia: SIP/2.0/UDP evil' });
     const passed = passedHeaders(req, ['X-*']);
-    expect(passed).to.deep.equal({ 'x-evil': 'a Injected: yes', 'x-lf': 'b Via: SIP/2.0/UDP evil', 'x-folded': 'part1 part2' });
+    expect(passed).to.deep.equal({ 'x-folded': 'part1 part2', 'x-evil': 'a Injected: yes', 'x-lf': 'b Via: SIP/2.0/UDP evil' });
     const out = stringify({ ...req, headers: { ...req.headers, ...passed } });
     expect(out.split('\r\n').filter((l) => /^(Injected|Via):/i.test(l))).to.deep.equal(['Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1']);
     expect(out).not.to.match(/[^\r]\n|\r[^\n]/);
@@ -52,6 +55,8 @@ describe("what a PBX call shows on the agent's softphone (caller identity, X- he
     expect(callerName(invite('From: Ada Lovelace <sip:1@pbx>;tag=1', []))).to.equal('Ada Lovelace');
     expect(callerName(invite('From: <sip:1@pbx>;tag=1', []))).to.equal(undefined);
     expect(callerName(invite(`From: "${'n'.repeat(200)}" <sip:1@pbx>;tag=1`, []))).to.have.length(64);
-    expect(callerName(invite('From: "a\rb" <sip:1@pbx>;tag=1', []))).to.equal('a b');
+    const controls = invite('From: "a" <sip:1@pbx>;tag=1', []);
+    controls.headers.from = { ...controls.headers.from, name: '"a\rb\x00c"' };
+    expect(callerName(controls)).to.equal('a b c');
   });
 });

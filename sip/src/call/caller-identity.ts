@@ -4,7 +4,7 @@
 // PBX copied from an IVR or a web form) is made one printable, bounded line before it is written
 // on the browser's leg, so it can neither add header lines there nor bloat its messages.
 import type { SipRequest } from '../message.js';
-import { unquote } from '../message.js';
+import { stripControls, unquote } from '../message.js';
 
 /** In `TrunkConfig.inboundHeaders`: every X- header. */
 export const ALL_X_HEADERS = 'X-*';
@@ -15,13 +15,11 @@ export const MAX_HEADER_BYTES = 512;
 const MAX_NAME_CHARS = 64;
 
 /**
- * A header value (binary string, one char per byte) fit to write on another leg, or undefined.
- * Folded lines and stray CR/LF (the parser leaves a lone CR or LF inside a value) become one
- * space; other control characters are removed.
+ * A header value (binary string, one char per byte) fit to write on another leg, or undefined:
+ * one line without control characters, bounded.
  */
 export function cleanHeaderValue(raw: string, max = MAX_HEADER_BYTES): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  const v = raw.replace(/[ \t]*[\r\n]+[ \t]*/g, ' ').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '').trim();
+  const v = stripControls(raw).trim();
   if (v === '' || v.length > max) return undefined;
   return v;
 }

@@ -1,8 +1,30 @@
 // Originate-and-bridge as the server calls it: leg A is an agent (their registered softphone, or
 // their extension through the PBX), leg B a customer number through the trunk.
-import type { SipEngine } from '../engine.js';
-import type { CallControl, InteractionContext } from './call-control.js';
+import type { SipEngineApi } from '../engine-api.js';
 import type { CallSession, LegTarget } from './call-session.js';
+import type { CallSessionInfo } from './recorder.js';
+import type { Binding } from './registrar.js';
+import type { InteractionContext } from './interaction-context.js';
+import type { Credentials } from '../auth/digest.js';
+
+/** Where a trunk is: what a leg through it needs (call control's TrunkConfig is one). */
+export interface TrunkRoute {
+  host: string;
+  port: number;
+  transport: 'udp' | 'tcp';
+  /** Host part of URIs sent to the PBX (default: host). */
+  domain?: string;
+  auth?: Credentials;
+}
+
+/** What originating needs of call control: the agent's registration, the trunk, new sessions. */
+export interface OriginateHost {
+  readonly domain: string;
+  readonly registrar: { lookup(extension: string): Binding | undefined };
+  trunkTarget(number: string, extra?: Partial<LegTarget>, trunk?: TrunkRoute): LegTarget;
+  contextHeaders(ctx: InteractionContext): Record<string, string>;
+  newSession(interactionId?: string, info?: CallSessionInfo): CallSession;
+}
 
 export type OriginateLegA =
   /** The agent's registered softphone when there is one, else their extension via the PBX. */
@@ -17,13 +39,15 @@ export interface OriginateRequest {
   context?: InteractionContext;
   /** Caller id shown to the customer (default: the trunk's fromUser). */
   callerId?: string;
+  /** The trunk leg B leaves through (default: call control's own; leg A's PBX extension always uses that one). */
+  trunk?: TrunkRoute;
 }
 
 /**
  * Starts the call and returns its session at once; progress comes as call events (ringing,
  * answered, ended) and the session's `ended` event.
  */
-export async function originate(cc: CallControl, engine: SipEngine, r: OriginateRequest): Promise<CallSession> {
+export async function originate(cc: OriginateHost, engine: SipEngineApi, r: OriginateRequest): Promise<CallSession> {
   let aTarget: LegTarget;
   if (r.a.kind === 'agent') {
     const binding = cc.registrar.lookup(r.a.extension);
@@ -35,11 +59,12 @@ export async function originate(cc: CallControl, engine: SipEngine, r: Originate
   }
   aTarget.from = `sip:${r.callerId ?? 'switchboard'}@${cc.domain}`;
   if (r.context?.name) aTarget.fromName = `Callback: ${r.context.name}`;
+  const bDomain = r.trunk ? (r.trunk.domain ?? r.trunk.host) : cc.domain;
   const bTarget = cc.trunkTarget(r.bNumber, {
-    from: `sip:${r.callerId ?? 'switchboard'}@${cc.domain}`,
+    from: `sip:${r.callerId ?? 'switchboard'}@${bDomain}`,
     ...(r.context ? { headers: cc.contextHeaders(r.context) } : {}),
-  });
-  const session = cc.newSession(r.context?.interactionId);
+  }, r.trunk);
+  const session = cc.newSession(r.context?.interactionId, { kind: 'originate', ...(r.a.kind === 'agent' ? { agentId: r.a.agentId } : {}) });
   void session.originate(aTarget, bTarget, engine.stack.local(bTarget.target?.protocol ?? 'udp').host);
   return session;
 }

@@ -18,12 +18,38 @@ export type EndCause =
   | 'media-failed'
   | 'transport-lost'
   | 'failed'
-  | 'transferred';
+  | 'transferred'
+  /** The server process holding the call died; another one (or its restart) ended it. */
+  | 'server-lost'
+  /** The server was stopped (SIGTERM) with the call up. */
+  | 'server-shutdown'
+  /** rtpengine lost the call's media session (it restarted): no audio would flow again. */
+  | 'media-lost';
 
-export interface LegInfo {
+/**
+ * What started a call: a visitor in the widget, an agent's softphone dialling out, the PBX
+ * calling an agent's extension, or an originate (callbacks).
+ */
+export type CallKind = 'widget' | 'softphone' | 'inbound' | 'originate';
+
+/** What call control knows about a call when it starts it; carried on its legs and events. */
+export interface CallSessionInfo {
+  kind?: CallKind;
+  /** The agent whose softphone the call rings (a PBX call to an extension). */
+  agentId?: string;
+  /** Who calls, as the PBX says (From): the number (user part) and display name. */
+  callerNumber?: string;
+  callerName?: string;
+}
+
+export interface LegInfo extends CallSessionInfo {
   legId: string;
   callSessionId: string;
   interactionId?: string;
+  /** The leg's offer has a video stream. */
+  video?: boolean;
+  /** The leg is signalled with the trunk (the PBX). */
+  trunk?: boolean;
   direction: LegDirection;
   callId: string;
   localTag?: string;
@@ -46,9 +72,11 @@ export interface CallRecorder {
   legRinging(legId: string, at: Date): void | Promise<void>;
   legAnswered(legId: string, at: Date, remoteTag: string): void | Promise<void>;
   legEnded(end: LegEnd): void | Promise<void>;
+  /** A call of a process that died was ended by this one: every leg still open ends with `cause`. */
+  callLost?(callSessionId: string, at: Date, cause: EndCause): void | Promise<void>;
 }
 
-export interface CallEventBase {
+export interface CallEventBase extends CallSessionInfo {
   callSessionId: string;
   interactionId?: string;
   at: Date;
@@ -92,6 +120,9 @@ export function describeCause(cause: EndCause): string {
     case 'transport-lost': return 'The connection was lost.';
     case 'transferred': return 'The call was transferred.';
     case 'failed': return 'The call could not be completed.';
+    case 'server-lost': return 'The call was cut off by a technical problem on our side. Please call again.';
+    case 'server-shutdown': return 'The call was ended because the service is restarting. Please call again in a moment.';
+    case 'media-lost': return 'The audio connection was lost. Please call again.';
   }
 }
 

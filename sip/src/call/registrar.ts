@@ -2,7 +2,7 @@
 // phone is reachable on) and register the agent's extension at the PBX with our own Contact, so
 // the PBX sends the extension's calls to us and we pass them to the browser.
 import type { Logger } from 'pino';
-import type { SipEngine } from '../engine.js';
+import type { SipEngineApi } from '../engine-api.js';
 import type { Credentials } from '../auth/digest.js';
 import type { Flow } from '../transport/types.js';
 import { flowKey } from '../transport/types.js';
@@ -20,7 +20,10 @@ export interface Binding {
 }
 
 export interface UpstreamTarget {
+  /** Host part of the extension's address of record. */
   domain: string;
+  /** REGISTER's Request-URI: the PBX's address as configured (host, port, transport). */
+  uri: string;
   flow: Flow;
 }
 
@@ -31,7 +34,7 @@ export class Registrar {
   private readonly granted = new Map<string, number>();
 
   constructor(
-    private readonly engine: SipEngine,
+    private readonly engine: SipEngineApi,
     private readonly upstream: UpstreamTarget,
     private readonly log: Logger,
   ) {
@@ -93,7 +96,7 @@ export class Registrar {
   }
 
   private async registerUpstream(extension: string, creds: Credentials, expires: number): Promise<number> {
-    const { domain, flow } = this.upstream;
+    const { domain, uri, flow } = this.upstream;
     const local = this.engine.stack.local(flow.protocol);
     const transport = flow.protocol === 'udp' ? '' : `;transport=${flow.protocol}`;
     let reg = this.upstreamDialogs.get(extension);
@@ -104,7 +107,7 @@ export class Registrar {
     reg.cseq += 2; // room for the challenged retry
     if (expires === 0) this.upstreamDialogs.delete(extension);
     try {
-      const res = await this.engine.request(`sip:${domain}`, {
+      const res = await this.engine.request(uri, {
         callId: reg.callId,
         cseq: reg.cseq,
         method: 'REGISTER',

@@ -1,15 +1,23 @@
 // In-dialog requests carried from one leg to the other once a call is up: re-INVITE (hold,
 // resume, codec change) through rtpengine, INFO (SIP INFO DTMF), REFER (blind transfer is done
-// by the PBX: we pass the REFER on) and the NOTIFYs that report its progress.
-import type { Dialog } from '../dialog/dialog.js';
+// by the PBX: we pass the REFER on, except one towards a browser, which call control carries out)
+// and the NOTIFYs that report its progress.
+import type { Logger } from 'pino';
+import type { SipDialog } from '../engine-api.js';
 import { SipStatusError } from '../dialog/dialog.js';
 import type { IncomingRequest, ServerResponse } from '../request.js';
 import type { MediaProfile, MediaRelay } from '../media/relay.js';
 import { isHold, sdpProblem } from '../sdp.js';
-import type { CallSession } from './call-session.js';
+
+/** The call whose legs are relayed: its media session id, its logger, and where hold is reported. */
+export interface RelayedCall {
+  readonly id: string;
+  readonly log: Logger;
+  setHeld(held: boolean, by: 'a' | 'b'): void;
+}
 
 export interface RelayLeg {
-  dialog: Dialog;
+  dialog: SipDialog;
   profile: MediaProfile;
   side: 'a' | 'b';
   /** The tag rtpengine knows this leg's media by (set when the session was offered). */
@@ -24,18 +32,54 @@ function pick(req: IncomingRequest): Record<string, unknown> {
   return out;
 }
 
-export function wireInDialogRelays(session: CallSession, a: RelayLeg, b: RelayLeg, media: MediaRelay): void {
-  const link = (from: RelayLeg, to: RelayLeg): void => {
-    from.dialog.on('modify', (req, res) => void relayModify(session, media, from, to, req, res));
-    for (const event of ['info', 'refer', 'notify', 'message'] as const) {
-      from.dialog.on(event, (req, res) => void relayRequest(session, to, req, res));
-    }
-  };
-  link(a, b);
-  link(b, a);
+/** The relays of a call; a transfer puts a new leg in place of the one it replaces. */
+export interface InDialogRelays {
+  leg(side: 'a' | 'b'): RelayLeg;
+  replace(leg: RelayLeg): void;
 }
 
-async function relayRequest(session: CallSession, to: RelayLeg, req: IncomingRequest, res: ServerResponse): Promise<void> {
+/**
+ * Takes a REFER instead of passing it on (true when it did): see CallSession's transfer of a
+ * browser's call.
+ */
+export type ReferHandler = (from: RelayLeg, to: RelayLeg, relays: InDialogRelays, req: IncomingRequest, res: ServerResponse) => boolean;
+
+export function wireInDialogRelays(session: RelayedCall, a: RelayLeg, b: RelayLeg, media: MediaRelay, onRefer?: ReferHandler): InDialogRelays {
+  const legs = { a, b };
+  const other = (side: 'a' | 'b'): RelayLeg => legs[side === 'a' ? 'b' : 'a'];
+  const unlink = new Map<RelayLeg, () => void>();
+  // The far leg is looked up per request: after a transfer the relays reach the leg now in place.
+  const link = (from: RelayLeg): void => {
+    const modify = (req: IncomingRequest, res: ServerResponse): void => void relayModify(session, media, from, other(from.side), req, res);
+    const refer = (req: IncomingRequest, res: ServerResponse): void => {
+      if (!onRefer?.(from, other(from.side), relays, req, res)) void relayRequest(session, other(from.side), req, res);
+    };
+    const plain = (req: IncomingRequest, res: ServerResponse): void => void relayRequest(session, other(from.side), req, res);
+    const events = ['info', 'notify', 'message'] as const;
+    from.dialog.on('modify', modify);
+    from.dialog.on('refer', refer);
+    for (const event of events) from.dialog.on(event, plain);
+    unlink.set(from, () => {
+      from.dialog.off('modify', modify);
+      from.dialog.off('refer', refer);
+      for (const event of events) from.dialog.off(event, plain);
+      unlink.delete(from);
+    });
+  };
+  const relays: InDialogRelays = {
+    leg: (side) => legs[side],
+    replace(leg) {
+      unlink.get(legs[leg.side])?.();
+      legs[leg.side] = leg;
+      link(leg);
+    },
+  };
+  link(a);
+  link(b);
+  return relays;
+}
+
+async function relayRequest(session: RelayedCall, to: RelayLeg, req: IncomingRequest, res: ServerResponse): Promise<void> {
   try {
     const r = await to.dialog.request(req.method, { headers: pick(req), body: req.body });
     res.send(r.status, r.reason, r.body ? { body: r.body, headers: { 'content-type': r.headers['content-type'] } } : {});
@@ -47,7 +91,7 @@ async function relayRequest(session: CallSession, to: RelayLeg, req: IncomingReq
 }
 
 async function relayModify(
-  session: CallSession, media: MediaRelay, from: RelayLeg, to: RelayLeg, req: IncomingRequest, res: ServerResponse,
+  session: RelayedCall, media: MediaRelay, from: RelayLeg, to: RelayLeg, req: IncomingRequest, res: ServerResponse,
 ): Promise<void> {
   const sdp = req.body;
   if (!sdp) {

@@ -1,7 +1,7 @@
 // OPTIONS keepalive towards the PBX trunk. Any response proves the PBX is alive (even 404/405:
 // some PBXes refuse OPTIONS); only a timeout or a transport error counts as down.
 import { EventEmitter } from 'node:events';
-import type { SipEngine } from '../engine.js';
+import type { SipEngineApi } from '../engine-api.js';
 import type { Flow } from '../transport/types.js';
 
 export interface TrunkStatus {
@@ -21,9 +21,10 @@ export class TrunkMonitor extends EventEmitter<TrunkMonitorEvents> {
   last?: TrunkStatus;
 
   constructor(
-    private readonly engine: SipEngine,
+    private readonly engine: SipEngineApi,
     private readonly flow: Flow,
-    private readonly domain: string,
+    /** OPTIONS' Request-URI: the PBX's address as configured (host, port, transport). */
+    private readonly uri: string,
     private readonly intervalMs = 30_000,
   ) {
     super();
@@ -32,7 +33,7 @@ export class TrunkMonitor extends EventEmitter<TrunkMonitorEvents> {
   async check(): Promise<TrunkStatus> {
     let status: number;
     try {
-      status = (await this.engine.request(`sip:${this.domain}`, { method: 'OPTIONS', target: this.flow })).status;
+      status = (await this.engine.request(this.uri, { method: 'OPTIONS', target: this.flow })).status;
     } catch {
       status = 503;
     }

@@ -23,6 +23,11 @@ export interface MediaRelay {
   answer(a: MediaAnswer): Promise<string>;
   /** Idempotent: deleting an unknown session is not an error. */
   delete(sessionId: string): Promise<void>;
+  /**
+   * Of these sessions, the ones the relay says it does not have (it restarted and lost them).
+   * A relay that cannot be asked, or does not answer, names none: only a clear "unknown" counts.
+   */
+  lostSessions?(sessionIds: string[]): Promise<string[]>;
 }
 
 export class MediaError extends Error {
@@ -70,7 +75,7 @@ export class RtpEngineRelay implements MediaRelay {
     this.client = new rtpengine.Client({ timeout: opts.timeout ?? 2000 });
   }
 
-  private async call(verb: 'offer' | 'answer' | 'delete' | 'list' | 'query' | 'ping', params: NgParams): Promise<NgResponse> {
+  private async call(verb: 'offer' | 'answer' | 'delete' | 'list' | 'query' | 'ping' | 'playMedia' | 'stopMedia', params: NgParams): Promise<NgResponse> {
     const { host, port } = this.opts;
     const r = verb === 'ping' ? await this.client.ping(port, host) : await this.client[verb](port, host, params);
     if (r.result === 'error') throw new MediaError(`rtpengine ${verb}: ${r['error-reason'] ?? 'error'}`, /sdp|parse/i.test(r['error-reason'] ?? ''));
@@ -118,6 +123,22 @@ export class RtpEngineRelay implements MediaRelay {
     }
   }
 
+  /**
+   * rtpengine's media player: plays an audio file (a path on rtpengine's host; WAV or anything its
+   * player decodes) to the party whose SDP came with `tag`, in place of what the other side
+   * sends. Answers the file's length in ms. For announcements, e.g. to a customer while an agent
+   * is being connected.
+   */
+  async play(sessionId: string, tag: string, file: string): Promise<number> {
+    const r = await this.call('playMedia', { 'call-id': sessionId, 'from-tag': tag, file });
+    return Number(r.duration ?? 0);
+  }
+
+  /** Ends what play() started for that party; the session's own media flows again. */
+  async stopPlaying(sessionId: string, tag: string): Promise<void> {
+    await this.call('stopMedia', { 'call-id': sessionId, 'from-tag': tag });
+  }
+
   /** Session ids rtpengine currently holds (tests assert none is left over). */
   async list(): Promise<string[]> {
     const r = await this.call('list', { limit: 1000 });
@@ -126,6 +147,30 @@ export class RtpEngineRelay implements MediaRelay {
 
   async query(sessionId: string): Promise<NgResponse> {
     return this.call('query', { 'call-id': sessionId }).catch(() => ({ result: 'error' }));
+  }
+
+  /**
+   * One `list` for all of them; each one missing from it is confirmed by its own `query`, which
+   * must fail with rtpengine's "Unknown call-id" (a list cut at its limit, or a timeout, is not a loss).
+   */
+  async lostSessions(sessionIds: string[]): Promise<string[]> {
+    if (!sessionIds.length) return [];
+    let held: Set<string>;
+    try {
+      held = new Set(await this.list());
+    } catch {
+      return [];
+    }
+    const missing = sessionIds.filter((id) => !held.has(id));
+    const lost = await Promise.all(missing.map(async (id) => {
+      try {
+        await this.call('query', { 'call-id': id });
+        return undefined;
+      } catch (err) {
+        return err instanceof MediaError && /unknown call/i.test(err.message) ? id : undefined;
+      }
+    }));
+    return lost.filter((id): id is string => !!id);
   }
 
   async ping(): Promise<boolean> {

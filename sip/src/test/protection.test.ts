@@ -71,7 +71,9 @@ describe('service protection', function () {
     await waitForUdpListener(pbxPort, pbx);
     expect(await h.cc.trunkMonitor.check()).to.include({ up: true, status: 200 });
     expect((await pbx.done).code).to.equal(0);
-    expect(await h.cc.trunkMonitor.check()).to.include({ up: false, status: 408 });
+    // Nobody listens any more. Our transaction layer waits for timer F (408); drachtio-server's
+    // sofia-sip takes the ICMP port-unreachable as a transport error and answers 503 at once.
+    expect(await h.cc.trunkMonitor.check()).to.include({ up: false, status: h.kind === 'drachtio' ? 503 : 408 });
     expect(seen.map((s) => s.up)).to.deep.equal([true, false]);
   });
 });

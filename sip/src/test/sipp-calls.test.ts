@@ -134,7 +134,9 @@ describe('calls through Switchboard to a PBX (sipp caller and sipp PBX)', functi
       const r = await call(pbx.port, 'uac-timeout-expect-408.xml', { timers: { t1: 40 } });
       ok(r.caller, 'caller');
       const invites = pbx.received.filter((m) => m.startsWith('INVITE '));
-      expect(invites.length, 'INVITE copies (first + timer A retransmissions)').to.be.at.least(3);
+      // drachtio-server's sofia-sip waits at least 1 s before its first timer A retransmission
+      // (whatever T1 is), so within a short timer B it sends two copies where T1 allows more.
+      expect(invites.length, 'INVITE copies (first + timer A retransmissions)').to.be.at.least(h!.kind === 'drachtio' ? 2 : 3);
       const branches = new Set(invites.map((m) => /branch=([^;\r\n]+)/.exec(m)?.[1]));
       expect(branches.size, 'retransmissions reuse the branch').to.equal(1);
       await h!.assertClean();

@@ -1,5 +1,5 @@
 // Cuts a TCP byte stream into SIP messages by Content-Length (RFC 3261 §18.3). A message that
-// cannot be framed (missing terminator within the size limit, or a non-numeric Content-Length)
+// cannot be framed (missing terminator within the size limit, a non-numeric or a second Content-Length)
 // is handed over as-is, flagged, so the caller can answer 400 and drop the connection: after a
 // framing error the stream cannot be resynchronised.
 
@@ -33,9 +33,10 @@ export class StreamFramer {
         break;
       }
       const head = this.buf.subarray(0, end).toString('binary');
-      const m = /\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(head);
-      const raw = m?.[1]?.trim();
-      if (raw !== undefined && !/^\d+$/.test(raw)) {
+      const lengths = [...head.matchAll(/\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/gi)];
+      const raw = lengths[0]?.[1]?.trim();
+      // Two Content-Lengths could cut the stream two ways: there is no telling where the next message starts.
+      if ((raw !== undefined && !/^\d+$/.test(raw)) || lengths.length > 1) {
         frames.push({ data: this.buf.subarray(0, end + 4), fatal: true });
         this.buf = Buffer.alloc(0);
         break;

@@ -52,6 +52,8 @@ declare module 'rtpengine-client' {
     query(port: number, host: string, params: NgParams): Promise<NgResponse>;
     list(port: number, host: string, params?: NgParams): Promise<NgResponse>;
     playDTMF(port: number, host: string, params: NgParams): Promise<NgResponse>;
+    playMedia(port: number, host: string, params: NgParams): Promise<NgResponse>;
+    stopMedia(port: number, host: string, params: NgParams): Promise<NgResponse>;
     close(): void;
   }
   const lib: { Client: typeof Client };

@@ -1,26 +1,10 @@
 // Calls to Switchboard from the frame: same origin, so no credentials or CORS to think about.
-export type Channel = 'chat' | 'call' | 'video' | 'callback' | 'mail';
+import type { ApiErrorBody, FormField, WidgetChannel } from '@switchboard/protocol';
 
-export type Field =
-  | { type: 'label'; text: string }
-  | { type: 'text' | 'textarea'; name: string; label: string; required: boolean; maxLength: number; mapsTo?: unknown }
-  | { type: 'email'; name: string; label: string; required: boolean; mapsTo?: unknown }
-  | { type: 'number'; name: string; label: string; required: boolean; min?: number; max?: number; mapsTo?: unknown }
-  | { type: 'select' | 'radio' | 'checkboxes'; name: string; label: string; required: boolean; options: { value: string; label: string }[]; mapsTo?: unknown }
-  | { type: 'agreement'; name: string; label: string; required: boolean; text: string; mapsTo?: unknown }
-  | { type: 'attachment'; name: string; label: string; required: boolean; maxBytes: number; acceptedTypes: string[]; mapsTo?: unknown };
-
-export interface WidgetConfig {
-  website: { id: string; name: string };
-  look: { title: string; primaryColor: string; position: 'left' | 'right'; logoUrl?: string; language?: 'en' | 'it' | 'fr' };
-  channels: Record<Channel, { enabled: boolean }>;
-  forms: Record<Channel | 'offline', Field[]>;
-  messages: { closed?: Record<string, string>; unmanaged?: Record<string, string>; welcome?: Record<string, string> };
-  uploads: { maxFileBytes: number; maxFiles: number; acceptedTypes: string[] };
-  bot: { options: { id: string; label: string }[] };
-  hours: { open: boolean; closesAt: string | null; nextOpening: string | null };
-  transcriptByMail: boolean;
-}
+export type { WidgetConfig } from '@switchboard/protocol';
+export type Channel = WidgetChannel;
+/** One field of a website's form; labels and texts are the website's (shown with txt()). */
+export type Field = FormField;
 
 export class ApiError extends Error {
   constructor(
@@ -36,6 +20,8 @@ export class ApiError extends Error {
 
 export const websiteId = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 export const apiBase = `/api/widget/${encodeURIComponent(websiteId)}`;
+/** The widget socket: a chat's lines, and the device test's round trip. */
+export const widgetSocketUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/widget?website=${encodeURIComponent(websiteId)}`;
 
 export async function call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
   let res: Response;
@@ -48,7 +34,7 @@ export async function call<T>(method: string, path: string, body?: unknown, toke
   } catch {
     throw new ApiError(0, 'network');
   }
-  const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message: string; fields?: { field: string; problem: string }[] } };
+  const json = (await res.json().catch(() => ({}))) as Partial<ApiErrorBody>;
   if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.fields, json.error?.code);
   return json as T;
 }

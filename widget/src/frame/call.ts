@@ -3,28 +3,17 @@
 // sip.js is in its own chunk (sip-call.ts), fetched only when the visitor presses "Call now".
 import { h } from './dom';
 import { t } from './i18n';
-import { ApiError, call, type Field } from './api';
+import type { CallProbeAnswer, StartedCall } from '@switchboard/protocol';
+import { ApiError, call, widgetSocketUrl, type Field } from './api';
 import { renderForm } from './form';
-import type { App } from './main';
+import { clip } from './text';
+import type { App } from './app';
+import type { CallHandle, CallTicket } from './call-types';
 
-/** What the call needs from POST …/calls: where to send SIP over WebSocket, whom to call, one-call credentials. */
-export interface CallTicket {
-  wsUrl: string;
-  uri: string;
-  target: string;
-  username?: string;
-  password?: string;
-  displayName?: string;
-  headers?: string[];
-}
-
-interface CallAnswer {
-  interactionId: string;
-  sip: { wsUrl: string; domain: string; target: string; username: string; password: string };
-}
+type CallAnswer = StartedCall;
 
 /** The pre-call form's answers as the call endpoint takes them: contact details apart, the rest as text. */
-function callBody(video: boolean, fields: Field[], answers: Record<string, unknown>) {
+function callBody(video: boolean, fields: readonly Field[], answers: Record<string, unknown>) {
   const body: { video: boolean; name?: string; email?: string; phone?: string; fields: Record<string, string> } = { video, fields: {} };
   for (const f of fields) {
     if (f.type === 'label' || answers[f.name] === undefined) continue;
@@ -33,16 +22,9 @@ function callBody(video: boolean, fields: Field[], answers: Record<string, unkno
     const target = JSON.stringify(f.mapsTo ?? '');
     const contact = (['name', 'email', 'phone'] as const).find((k) => target.includes(`"${k}"`) || f.name === k);
     if (contact) body[contact] = text;
-    else body.fields[f.name] = text.slice(0, 500);
+    else body.fields[f.name] = clip(text, 500);
   }
   return body;
-}
-
-export interface CallHandle {
-  mute(on: boolean): void;
-  camera(on: boolean): void;
-  dtmf(tone: string): void;
-  hangup(): void;
 }
 
 const TEST_MS = 10_000;
@@ -61,10 +43,11 @@ export interface InviteToJoin {
 /**
  * Joins the call an agent offered in the chat: the devices the browser picks by default (the
  * visitor is already talking to the agent, who asked for the call), no test and no form; then the
- * same call path as any widget call, with the chat's token proving whose invitation it is.
+ * same call path as any widget call, with the chat's token proving whose invitation it is. When
+ * the call is over, `back` takes the visitor to the conversation (with why, if it failed).
  */
-export function joinInvite(app: App, invite: InviteToJoin, token: string): void {
-  const flow = new CallFlow(app, invite.video);
+export function joinInvite(app: App, invite: InviteToJoin, token: string, back: (failure?: string) => void): void {
+  const flow = new CallFlow(app, invite.video, back);
   void flow.join(() => call<CallAnswer>('POST', '/calls', { interactionId: invite.interactionId, inviteId: invite.inviteId, video: invite.video }, token));
 }
 
@@ -77,6 +60,8 @@ class CallFlow {
   constructor(
     private readonly app: App,
     private readonly video: boolean,
+    /** Set for a call the agent offered in a chat: where the visitor goes when it is over. */
+    private readonly back?: (failure?: string) => void,
   ) {}
 
   private stop(): void {
@@ -214,6 +199,7 @@ class CallFlow {
       if (over) return;
       over = true;
       this.stop();
+      if (this.back) return this.back(reason);
       app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('callEnded')), reason ? h('p', { class: 'sb-warn' }, t('callFailed', { reason })) : null, h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('home'))));
     };
     app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, remote, self, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
@@ -271,7 +257,7 @@ function inviteRefusal(err: unknown): string | null {
 /** A WebSocket round trip to Switchboard: the widget socket answers a ping. */
 function socketRoundTrip(): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/widget?website=${encodeURIComponent(decodeURIComponent(location.pathname.split('/').pop() ?? ''))}`);
+    const ws = new WebSocket(widgetSocketUrl());
     const timer = setTimeout(() => finish(false), 5000);
     const finish = (ok: boolean) => {
       clearTimeout(timer);
@@ -304,7 +290,7 @@ async function mediaProbe(stream: MediaStream): Promise<'ok' | 'blocked' | 'unav
     });
     let sdp: string;
     try {
-      ({ sdp } = await call<{ sdp: string }>('POST', '/calls/probe', { sdp: pc.localDescription!.sdp }));
+      ({ sdp } = await call<CallProbeAnswer>('POST', '/calls/probe', { sdp: pc.localDescription!.sdp }));
     } catch (err) {
       // The server says calls are off or its media server is down: not the visitor's network.
       if (err instanceof ApiError && err.status >= 500) return 'unavailable';

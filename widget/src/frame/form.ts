@@ -1,5 +1,5 @@
 import { h, uid } from './dom';
-import { t } from './i18n';
+import { t, txt } from './i18n';
 import type { Field } from './api';
 
 export interface RenderedForm {
@@ -23,19 +23,19 @@ interface Row {
 }
 
 /** Renders a website's form definition: every field type, labelled, with its own warning line. */
-export function renderForm(fields: Field[], prefill: Record<string, string | undefined> = {}): RenderedForm {
+export function renderForm(fields: readonly Field[], prefill: Record<string, string | undefined> = {}): RenderedForm {
   const el = h('fieldset', { class: 'sb-form' });
   const rows: Row[] = [];
   for (const f of fields) {
     if (f.type === 'label') {
-      el.append(h('p', { class: 'sb-label-text' }, f.text));
+      el.append(h('p', { class: 'sb-label-text' }, txt(f.text)));
       continue;
     }
     const id = uid(`f-${f.name}`);
     const warnId = `${id}-warn`;
     const warn = h('p', { class: 'sb-warn', id: warnId, hidden: true });
     const common = { id, name: f.name, 'aria-describedby': warnId, required: f.required || null };
-    const label = h('label', { for: id }, f.label, f.required ? h('span', { 'aria-hidden': 'true' }, ' *') : null);
+    const label = h('label', { for: id }, txt(f.label), f.required ? h('span', { 'aria-hidden': 'true' }, ' *') : null);
     let row: Row;
     switch (f.type) {
       case 'text':
@@ -54,7 +54,7 @@ export function renderForm(fields: Field[], prefill: Record<string, string | und
         break;
       }
       case 'select': {
-        const input = h('select', common, h('option', { value: '' }, '—'), ...f.options.map((o) => h('option', { value: o.value }, o.label)));
+        const input = h('select', common, h('option', { value: '' }, '—'), ...f.options.map((o) => h('option', { value: o.value }, txt(o.label))));
         row = { field: f, inputs: [input], warn, read: () => input.value };
         el.append(h('div', { class: 'sb-field' }, label, input, warn));
         break;
@@ -66,8 +66,8 @@ export function renderForm(fields: Field[], prefill: Record<string, string | und
         const group = h(
           'fieldset',
           { class: 'sb-field sb-group', 'aria-describedby': warnId },
-          h('legend', {}, f.label, f.required ? ' *' : ''),
-          ...boxes.map((b, n) => h('label', { class: 'sb-choice', for: b.id }, b, ' ', f.options[n]!.label)),
+          h('legend', {}, txt(f.label), f.required ? ' *' : ''),
+          ...boxes.map((b, n) => h('label', { class: 'sb-choice', for: b.id }, b, ' ', txt(f.options[n]!.label))),
           warn,
         );
         row = { field: f, inputs: boxes, warn, read: () => (kind === 'radio' ? (boxes.find((b) => b.checked)?.value ?? '') : boxes.filter((b) => b.checked).map((b) => b.value)) };
@@ -77,7 +77,7 @@ export function renderForm(fields: Field[], prefill: Record<string, string | und
       case 'agreement': {
         const box = h('input', { ...common, type: 'checkbox' });
         row = { field: f, inputs: [box], warn, read: () => box.checked };
-        el.append(h('div', { class: 'sb-field' }, h('label', { class: 'sb-choice', for: id }, box, ' ', f.text, f.required ? ' *' : ''), warn));
+        el.append(h('div', { class: 'sb-field' }, h('label', { class: 'sb-choice', for: id }, box, ' ', txt(f.text), f.required ? ' *' : ''), warn));
         break;
       }
       case 'attachment': {
@@ -147,7 +147,7 @@ export function renderForm(fields: Field[], prefill: Record<string, string | und
       for (const p of problems) {
         const r = rows.find((x) => p.field === `fields.${x.field.name}`);
         if (!r) continue;
-        setWarn(r, `${r.field.label}: ${p.problem}`);
+        setWarn(r, `${txt(r.field.label)}: ${p.problem}`);
         shown = true;
       }
       return shown;

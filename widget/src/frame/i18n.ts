@@ -1,4 +1,4 @@
-import type { Language } from '../messages';
+import { localText, type Language, type LocalText } from '../look';
 
 const en = {
   close: 'Minimise',
@@ -54,9 +54,15 @@ const en = {
   messageLeft: 'Your message has been sent. We will get back to you.',
   networkError: 'Connection problem. Check your network and try again.',
   serverError: 'Something went wrong on our side. Please try again.',
+  mailFailed: 'Our mail server cannot be reached just now. Please try again in a moment.',
   sendFailed: 'Your message could not be sent.',
   chooseOption: 'How can we help?',
   home: 'Home',
+  rateTitle: 'How was this chat?',
+  rateStar: '{n} of 5',
+  rateComment: 'Anything to add? (optional)',
+  rateSend: 'Send rating',
+  rateThanks: 'Thank you for your feedback!',
   devices: 'Your devices',
   microphone: 'Microphone',
   camera: 'Camera',
@@ -98,6 +104,24 @@ const en = {
   inviteFailed: 'The call could not be set up.',
   yourCamera: 'Your camera',
   newItems: '{n} new',
+  callbackAt: 'We will call you {when}.',
+  callbackAsap: 'We will call you as soon as possible.',
+  callbackKeptPlace: 'You keep your place in the queue: we will call you when it is your turn.',
+  callbackDialling: 'We are calling you now.',
+  callbackOver: 'This request is over.',
+  callbackCancelled: 'Cancelled: we will not call you.',
+  cancelCallback: 'Cancel the callback',
+  yourReference: 'Reference {ref}',
+  confirmationMailed: 'A confirmation with a link to cancel is on its way to your mailbox.',
+  yourRequests: 'Your callback requests',
+  findRequest: 'Find a request',
+  reference: 'Reference',
+  phoneEnd: 'Last 4 digits of the phone number',
+  lookupInvalid: 'Enter the reference (CB- and 8 characters) and the last 4 digits of the number.',
+  lookupNotFound: 'No request with this reference and number.',
+  lookupTooMany: 'Too many tries. Please try again later, or use the link in the confirmation mail.',
+  keepPlace: 'Call me back instead',
+  keepPlaceIntro: 'Rather not wait? Leave your number: you keep your place and we call you when it is your turn.',
 };
 export type Key = keyof typeof en;
 
@@ -115,7 +139,8 @@ const it: Record<Key, string> = {
   unmanaged: 'Tutti i nostri operatori sono occupati.', submit: 'Invia', thanks: 'Grazie!', ticket: 'Il riferimento del tuo ticket è {ref}.',
   callbackDone: 'Ti richiameremo. Il tuo riferimento è {ref}.', phone: 'Numero di telefono', when: 'Quando?', asap: 'Appena possibile',
   messageLeft: 'Il tuo messaggio è stato inviato. Ti ricontatteremo.', networkError: 'Problema di connessione. Controlla la rete e riprova.',
-  serverError: 'Qualcosa è andato storto da parte nostra. Riprova.', sendFailed: 'Il messaggio non è stato inviato.', chooseOption: 'Come possiamo aiutarti?',
+  serverError: 'Qualcosa è andato storto da parte nostra. Riprova.', mailFailed: 'Il nostro server di posta non è raggiungibile in questo momento. Riprova tra poco.', sendFailed: 'Il messaggio non è stato inviato.', chooseOption: 'Come possiamo aiutarti?',
+  rateTitle: 'Com’è andata questa chat?', rateStar: '{n} su 5', rateComment: 'Vuoi aggiungere qualcosa? (facoltativo)', rateSend: 'Invia la valutazione', rateThanks: 'Grazie per il tuo parere!',
   home: 'Inizio', devices: 'I tuoi dispositivi', microphone: 'Microfono', camera: 'Videocamera', speaker: 'Altoparlante', testDevices: 'Prova i dispositivi',
   testing: 'Verifica di dispositivi e connessione…', micLevel: 'Livello del microfono', micOk: 'Il microfono funziona', micSilent: 'Non sentiamo il tuo microfono',
   camOk: 'La videocamera funziona', camFail: 'La videocamera non mostra nulla', netOk: 'La connessione al nostro server funziona', netFail: 'Il nostro server non è raggiungibile',
@@ -125,6 +150,12 @@ const it: Record<Key, string> = {
   callEnded: 'La chiamata è terminata.', callUnavailable: 'Le chiamate non sono disponibili ora: il servizio non ha risposto.', callFailed: 'La chiamata non è riuscita: {reason}', download: 'Scarica',
   inviteVideo: '{name} ti invita a una videochiamata.', inviteCall: '{name} ti invita a una chiamata.', join: 'Partecipa', decline: 'Rifiuta',
   inviteCancelled: 'L’invito alla chiamata è stato ritirato.', inviteExpired: 'L’invito alla chiamata è scaduto.', inviteFailed: 'Non è stato possibile avviare la chiamata.', yourCamera: 'La tua videocamera', newItems: '{n} novità',
+  callbackAt: 'Ti chiameremo {when}.', callbackAsap: 'Ti chiameremo appena possibile.', callbackKeptPlace: 'Mantieni il tuo posto in coda: ti chiameremo quando sarà il tuo turno.',
+  callbackDialling: 'Ti stiamo chiamando.', callbackOver: 'Questa richiesta è conclusa.', callbackCancelled: 'Annullata: non ti chiameremo.', cancelCallback: 'Annulla la richiamata',
+  yourReference: 'Riferimento {ref}', confirmationMailed: 'Una conferma con un link per annullare sta arrivando nella tua casella email.', yourRequests: 'Le tue richieste di richiamata',
+  findRequest: 'Trova una richiesta', reference: 'Riferimento', phoneEnd: 'Ultime 4 cifre del numero di telefono', lookupInvalid: 'Inserisci il riferimento (CB- e 8 caratteri) e le ultime 4 cifre del numero.',
+  lookupNotFound: 'Nessuna richiesta con questo riferimento e numero.', lookupTooMany: 'Troppi tentativi. Riprova più tardi, o usa il link nella email di conferma.',
+  keepPlace: 'Richiamami invece', keepPlaceIntro: 'Preferisci non aspettare? Lascia il tuo numero: mantieni il tuo posto e ti chiamiamo quando è il tuo turno.',
 };
 
 const fr: Record<Key, string> = {
@@ -141,7 +172,8 @@ const fr: Record<Key, string> = {
   unmanaged: 'Tous nos conseillers sont occupés.', submit: 'Envoyer', thanks: 'Merci !', ticket: 'La référence de votre ticket est {ref}.',
   callbackDone: 'Nous vous rappellerons. Votre référence est {ref}.', phone: 'Numéro de téléphone', when: 'Quand ?', asap: 'Dès que possible',
   messageLeft: 'Votre message a été envoyé. Nous vous répondrons.', networkError: 'Problème de connexion. Vérifiez votre réseau et réessayez.',
-  serverError: 'Un problème est survenu de notre côté. Réessayez.', sendFailed: 'Votre message n’a pas été envoyé.', chooseOption: 'Comment pouvons-nous vous aider ?',
+  serverError: 'Un problème est survenu de notre côté. Réessayez.', mailFailed: 'Notre serveur de messagerie est injoignable pour le moment. Réessayez dans un instant.', sendFailed: 'Votre message n’a pas été envoyé.', chooseOption: 'Comment pouvons-nous vous aider ?',
+  rateTitle: 'Comment s’est passé ce chat ?', rateStar: '{n} sur 5', rateComment: 'Quelque chose à ajouter ? (facultatif)', rateSend: 'Envoyer la note', rateThanks: 'Merci pour votre avis !',
   home: 'Accueil', devices: 'Vos appareils', microphone: 'Microphone', camera: 'Caméra', speaker: 'Haut-parleur', testDevices: 'Tester mes appareils',
   testing: 'Test de vos appareils et de la connexion…', micLevel: 'Niveau du microphone', micOk: 'Le microphone fonctionne', micSilent: 'Nous n’entendons pas votre microphone',
   camOk: 'La caméra fonctionne', camFail: 'La caméra n’affiche rien', netOk: 'La connexion à notre serveur fonctionne', netFail: 'Notre serveur est injoignable',
@@ -151,19 +183,16 @@ const fr: Record<Key, string> = {
   callEnded: 'L’appel est terminé.', callUnavailable: 'Les appels ne sont pas disponibles : le service d’appel n’a pas répondu.', callFailed: 'L’appel a échoué : {reason}', download: 'Télécharger',
   inviteVideo: '{name} vous invite à un appel vidéo.', inviteCall: '{name} vous invite à un appel.', join: 'Rejoindre', decline: 'Refuser',
   inviteCancelled: 'L’invitation à l’appel a été retirée.', inviteExpired: 'L’invitation à l’appel a expiré.', inviteFailed: 'L’appel n’a pas pu être établi.', yourCamera: 'Votre caméra', newItems: '{n} nouveauté(s)',
+  callbackAt: 'Nous vous appellerons {when}.', callbackAsap: 'Nous vous appellerons dès que possible.', callbackKeptPlace: 'Vous gardez votre place dans la file : nous vous appellerons à votre tour.',
+  callbackDialling: 'Nous vous appelons.', callbackOver: 'Cette demande est terminée.', callbackCancelled: 'Annulé : nous ne vous appellerons pas.', cancelCallback: 'Annuler le rappel',
+  yourReference: 'Référence {ref}', confirmationMailed: 'Une confirmation avec un lien pour annuler arrive dans votre boîte mail.', yourRequests: 'Vos demandes de rappel',
+  findRequest: 'Retrouver une demande', reference: 'Référence', phoneEnd: 'Les 4 derniers chiffres du numéro', lookupInvalid: 'Saisissez la référence (CB- et 8 caractères) et les 4 derniers chiffres du numéro.',
+  lookupNotFound: 'Aucune demande avec cette référence et ce numéro.', lookupTooMany: 'Trop d’essais. Réessayez plus tard, ou utilisez le lien de l’e-mail de confirmation.',
+  keepPlace: 'Rappelez-moi plutôt', keepPlaceIntro: 'Vous préférez ne pas attendre ? Laissez votre numéro : vous gardez votre place et nous vous appelons à votre tour.',
 };
 
 const tables: Record<Language, Record<Key, string>> = { en, it, fr };
 let current: Language = 'en';
-
-export function pickLanguage(forced: Language | undefined, browser: readonly string[]): Language {
-  if (forced && forced in tables) return forced;
-  for (const l of browser) {
-    const short = l.slice(0, 2).toLowerCase();
-    if (short in tables) return short as Language;
-  }
-  return 'en';
-}
 
 export function setLanguage(l: Language): void {
   current = l;
@@ -172,10 +201,14 @@ export function setLanguage(l: Language): void {
 
 export const language = () => current;
 
+/** A text from the website's configuration, in the visitor's language. */
+export const txt = (text: LocalText | null | undefined): string => localText(text, current);
+
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
   return tables[current][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
 
+/** A moment in the visitor's own time, naming the zone: a callback slot or an opening must not be read in another. */
 export function when(iso: string): string {
-  return new Intl.DateTimeFormat(current, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(current, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
 }

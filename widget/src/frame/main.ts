@@ -1,15 +1,17 @@
 // The frame app: everything the visitor sees once the widget is opened. Served from Switchboard
 // (/widget/frame/<website>), so the website's scripts cannot read it and it cannot touch them.
 import { h } from './dom';
-import { language, pickLanguage, setLanguage, t, type Key } from './i18n';
+import { language, setLanguage, t, txt, type Key } from './i18n';
+import { pickLanguage, textOn } from '../look';
 import { call, type Channel, type WidgetConfig } from './api';
 import { Shell } from './shell';
 import { Host } from './host';
 import { callbackView, mailView } from './intake';
 import { ChatView, rememberedChat } from './chat';
 import type { ContactDetails, HostToFrame, Language, StartChatOptions } from '../messages';
+import type { App } from './app';
 
-export class App {
+class FrameApp implements App {
   shell!: Shell;
   contact: ContactDetails = {};
   chat: ChatView | null = null;
@@ -30,7 +32,7 @@ export class App {
   async start(): Promise<void> {
     this.applyLanguage();
     document.documentElement.style.setProperty('--sb-primary', this.config.look.primaryColor);
-    document.documentElement.style.setProperty('--sb-on-primary', onColour(this.config.look.primaryColor));
+    document.documentElement.style.setProperty('--sb-on-primary', textOn(this.config.look.primaryColor));
     this.shell = new Shell(this.config, () => this.host.send({ type: 'close' }));
     this.host.onMessage((m) => this.onHost(m));
     // Escape closes the widget (and gives focus back to the bubble), unless a dialog took it.
@@ -51,14 +53,12 @@ export class App {
   }
 
   text(kind: 'closed' | 'unmanaged'): string {
-    const m = this.config.messages[kind];
-    return m?.[this.lang] ?? m?.en ?? t(kind);
+    return txt(this.config.messages[kind]) || t(kind);
   }
 
   /** The website's greeting in the visitor's language, if it has one. */
   welcome(): string | null {
-    const m = this.config.messages.welcome;
-    return m?.[this.lang] ?? m?.en ?? null;
+    return txt(this.config.messages.welcome) || null;
   }
 
   /** Something for the visitor arrived (an agent's line, a call invitation): counted while the widget is closed. */
@@ -73,7 +73,7 @@ export class App {
   }
 
   home(): void {
-    if (this.chat?.active) return this.chat.show();
+    if (this.chat?.holdsScreen) return this.chat.show();
     if (!this.config.hours.open) return mailView(this, true, this.text('closed'), this.config.hours.nextOpening);
     const labels: Record<Channel, Key> = { chat: 'chat', call: 'call', video: 'video', callback: 'callback', mail: 'mail' };
     const order: Channel[] = ['chat', 'call', 'video', 'callback', 'mail'];
@@ -97,6 +97,7 @@ export class App {
       if (m.options.contact) this.contact = { ...this.contact, ...m.options.contact };
       const before = this.lang;
       this.applyLanguage();
+      if (before !== this.lang) this.shell.relabel();
       if (before !== this.lang && !this.chat?.active) this.home();
     } else if (m.type === 'visible') {
       this.visible = m.visible;
@@ -118,23 +119,16 @@ export class App {
   }
 }
 
-function onColour(hex: string): string {
-  const lin = [1, 3, 5].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] > 0.179 ? '#000000' : '#ffffff';
-}
-
 async function boot(): Promise<void> {
   const host = new Host();
   if (!host.origin) {
     document.body.append(h('p', { class: 'sb-standalone' }, 'This page is part of a website widget.'));
     return;
   }
+  host.send({ type: 'hello' });
   try {
     const config = await call<WidgetConfig>('GET', '/config');
-    await new App(config, host).start();
+    await new FrameApp(config, host).start();
   } catch {
     document.body.append(h('p', { class: 'sb-error', role: 'alert' }, 'The service is not available right now. Please try again later.'));
   }

@@ -1,6 +1,6 @@
 // The only module that imports sip.js: a chunk of its own, loaded when a call starts.
 import { Inviter, SessionState, UserAgent, Web, type Session } from 'sip.js';
-import type { CallHandle, CallTicket } from './call';
+import type { CallHandle, CallTicket } from './call-types';
 
 /** Places a call with sip.js over the ticket's WebSocket, using the stream the visitor tested. */
 export async function placeCall(ticket: CallTicket, stream: MediaStream, events: { state(s: 'ringing' | 'connected' | 'ended', reason?: string): void; remote(s: MediaStream): void }): Promise<CallHandle> {
@@ -21,6 +21,9 @@ export async function placeCall(ticket: CallTicket, stream: MediaStream, events:
   // sip.js ends the session before it hands the refusing response to onReject: wait a turn so
   // the end carries the reason.
   let refused: string | undefined;
+  // The hang-up and the session's end both stop the agent; sip.js rejects a second stop.
+  let stopping: Promise<void> | undefined;
+  const stopUa = () => void (stopping ??= ua.stop().catch(() => undefined));
   inviter.stateChange.addListener((st) => {
     if (st === SessionState.Established) {
       events.state('connected');
@@ -28,7 +31,7 @@ export async function placeCall(ticket: CallTicket, stream: MediaStream, events:
       if (remote) events.remote(remote);
     } else if (st === SessionState.Terminated) {
       setTimeout(() => events.state('ended', refused), 0);
-      void ua.stop();
+      stopUa();
     }
   });
   await inviter.invite({
@@ -44,7 +47,7 @@ export async function placeCall(ticket: CallTicket, stream: MediaStream, events:
     hangup: () => {
       if (inviter.state === SessionState.Established) void inviter.bye();
       else if (inviter.state === SessionState.Establishing || inviter.state === SessionState.Initial) void inviter.cancel();
-      void ua.stop();
+      stopUa();
     },
   };
 }

@@ -1,9 +1,10 @@
 // Files for the next chat line: picked, checked against the website's limits, reviewed (and
 // removed) before sending, uploaded with progress and a cancel button when the line goes out.
+import type { ApiErrorBody, FileStored } from '@switchboard/protocol';
 import { h, clear, formatBytes } from './dom';
 import { t } from './i18n';
 import { apiBase } from './api';
-import type { App } from './main';
+import type { App } from './app';
 
 interface Pending {
   file: File;
@@ -86,19 +87,22 @@ export class Uploads {
       };
       xhr.onload = () => {
         done();
-        if (xhr.status === 201) return resolve((JSON.parse(xhr.responseText) as { file: { id: string } }).file.id);
+        if (xhr.status === 201) {
+          this.app.shell.succeeded('upload');
+          return resolve((JSON.parse(xhr.responseText) as FileStored).file.id);
+        }
         let msg = t('serverError');
         try {
-          msg = (JSON.parse(xhr.responseText) as { error: { message: string } }).error.message;
+          msg = (JSON.parse(xhr.responseText) as ApiErrorBody).error.message;
         } catch {
           // keep the generic text
         }
-        this.app.shell.error(msg);
+        this.app.shell.error(msg, undefined, 'upload');
         reject(new Error(msg));
       };
       xhr.onerror = () => {
         done();
-        this.app.shell.error(t('networkError'));
+        this.app.shell.error(t('networkError'), undefined, 'upload');
         reject(new Error('network'));
       };
       xhr.onabort = () => {

@@ -1,13 +1,12 @@
 // The only code that runs on the website's page. It stays small: the bubble, the public API
 // (queued until the frame answers), availability polling for the site's bot, and the iframe that
-// holds everything else, created only when the visitor (or the site) opens the widget.
+// holds everything else, created when the visitor (or the site) opens the widget — at once, hidden,
+// on a page that is itself framed, to learn whether the browser lets it in there.
+import type { WebsiteAvailability, WidgetChannel, WidgetConfig } from '@switchboard/protocol';
+import { localText, pickLanguage, textOn } from '../look';
 import { isOurs, wrap, type ContactDetails, type FrameToHost, type HostMessage, type InitOptions, type StartChatOptions, type WidgetEventName } from '../messages';
 
-interface Look {
-  title: string;
-  primaryColor: string;
-  position: 'left' | 'right';
-}
+type Look = WidgetConfig['look'];
 
 type Listener = (data: unknown) => void;
 
@@ -30,6 +29,12 @@ let look: Look | null = null;
 let badge: HTMLSpanElement | null = null;
 let options: InitOptions = {};
 let pollTimer: ReturnType<typeof setInterval> | undefined;
+/** What the bubble counts (while the widget is closed), for its accessible name. */
+let waiting = { count: 0, label: '' };
+/** A window of this page's origin that the page's scripts have not touched: its fetch is the browser's own. */
+let net: Window | null = null;
+/** Called when the frame first speaks: it was let in. */
+let heard: (() => void) | null = null;
 
 function emit(name: string, data: unknown): void {
   for (const fn of listeners.get(name) ?? []) {
@@ -57,7 +62,9 @@ function request(method: 'startChat' | 'setContact', args: StartChatOptions | Co
 function onMessage(e: MessageEvent): void {
   if (!frame || e.source !== frame.contentWindow || e.origin !== serverOrigin || !isOurs(e.data)) return;
   const m = e.data as FrameToHost;
-  if (m.type === 'ready') {
+  if (m.type === 'hello') {
+    heard?.();
+  } else if (m.type === 'ready') {
     frameReady = true;
     frame.contentWindow!.postMessage(wrap({ type: 'init', options }), serverOrigin);
     const queued = outbox;
@@ -83,22 +90,10 @@ function style(el: HTMLElement, css: Partial<CSSStyleDeclaration>): void {
   Object.assign(el.style, css);
 }
 
-function textOn(hex: string): string {
-  const [r, g, b] = [1, 3, 5].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 ? '#000' : '#fff';
-}
-
-function draw(l: Look): void {
-  const host = document.createElement('div');
-  host.setAttribute('data-switchboard-widget', websiteId);
-  const root = host.attachShadow({ mode: 'open' });
+function draw(root: ShadowRoot, l: Look): void {
   const side = l.position === 'left' ? 'left' : 'right';
   bubble = document.createElement('button');
   bubble.type = 'button';
-  bubble.setAttribute('aria-label', l.title);
   bubble.setAttribute('aria-expanded', 'false');
   bubble.setAttribute('part', 'bubble');
   bubble.textContent = '\u{1F4AC}';
@@ -111,13 +106,13 @@ function draw(l: Look): void {
   style(badge, { position: 'absolute', top: '-4px', right: '-4px', minWidth: '20px', height: '20px', padding: '0 5px', borderRadius: '10px', background: '#d1242f', color: '#fff', font: 'bold 12px/20px sans-serif', textAlign: 'center', display: 'none', boxSizing: 'border-box' } as Partial<CSSStyleDeclaration>);
   bubble.append(badge);
   root.append(panel, bubble);
-  document.body.append(host);
+  name();
 }
 
 function ensureFrame(): void {
   if (frame || !panel) return;
   frame = document.createElement('iframe');
-  frame.title = look?.title ?? 'Chat';
+  frame.title = title();
   frame.setAttribute('allow', `microphone ${serverOrigin}; camera ${serverOrigin}; autoplay ${serverOrigin}`);
   frame.src = `${base}/widget/frame/${encodeURIComponent(websiteId)}#origin=${encodeURIComponent(location.origin)}`;
   style(frame, { border: '0', width: '100%', height: '100%' });
@@ -151,10 +146,22 @@ function open(): void {
 
 /** A count on the bubble while the widget is closed and something waits for the visitor. */
 function attention(count: number, label: string): void {
-  if (!bubble || !badge || !look) return;
+  if (!badge) return;
+  waiting = { count, label };
   badge.textContent = count ? String(count) : '';
   badge.style.display = count ? 'block' : 'none';
-  bubble.setAttribute('aria-label', count && label ? `${look.title} (${label})` : look.title);
+  name();
+}
+
+/** The website's title in the visitor's language (the frame picks the same way). */
+function title(): string {
+  return localText(look?.title, pickLanguage(options.language ?? look?.language, navigator.languages ?? [navigator.language])) || 'Chat';
+}
+
+/** The bubble's and the frame's accessible names: the title, and what waits while the widget is closed. */
+function name(): void {
+  bubble?.setAttribute('aria-label', waiting.count && waiting.label ? `${title()} (${waiting.label})` : title());
+  if (frame) frame.title = title();
 }
 
 function close(): void {
@@ -169,11 +176,12 @@ function close(): void {
 }
 
 async function getAvailability(what?: string): Promise<unknown> {
-  const res = await fetch(`${apiBase}/availability`, { credentials: 'omit' });
+  if (!net) throw new Error('availability: the widget is not loaded');
+  const res = await net.fetch(`${apiBase}/availability`, { credentials: 'omit' });
   if (!res.ok) throw new Error(`availability: HTTP ${res.status}`);
-  const all = (await res.json()) as { channels: Record<string, unknown>; options: Record<string, unknown> };
+  const all = (await res.json()) as WebsiteAvailability;
   if (!what) return all;
-  return all.channels[what] ?? all.options[what] ?? null;
+  return all.channels[what as WidgetChannel] ?? all.options[what] ?? null;
 }
 
 function watchAvailability(): void {
@@ -187,6 +195,7 @@ function watchAvailability(): void {
 const api = {
   init(o: InitOptions = {}): void {
     options = { ...options, ...o };
+    name();
     if (frameReady) post({ type: 'init', options } as HostMessage);
   },
   open,
@@ -217,21 +226,66 @@ const api = {
 
 type Queued = [keyof typeof api, ...unknown[]];
 const w = window as unknown as { Switchboard?: unknown; SwitchboardQueue?: Queued[] };
+const LOADED = Symbol.for('switchboard.widget');
+
+function refused(detail: string, origins: string): void {
+  // The administrator needs to know why nothing shows.
+  console.warn(`Switchboard widget: website "${websiteId}" ${detail}. Check that the website's origins include ${origins}.`); // eslint-disable-line no-console
+}
+
+/** Whether the widget's frame came up: it says hello as it starts, or the browser showed its refusal instead. */
+function frameComesUp(): Promise<boolean> {
+  return new Promise((resolve) => {
+    heard = () => resolve(true);
+    // A refused frame still fires load (on the browser's error page); a frame that was let in has said hello by then.
+    frame!.addEventListener('load', () => setTimeout(() => resolve(false), 3000), { once: true });
+  });
+}
 
 async function boot(): Promise<void> {
-  if (!websiteId || !base) return;
+  // One widget per page, however many times the snippet is pasted or the script re-run.
+  if (!websiteId || !base || LOADED in window) return;
+  Object.defineProperty(window, LOADED, { value: true });
   window.addEventListener('message', onMessage);
   // Calls the site made before this script arrived (window.SwitchboardQueue = [['open'], …]).
   const early = Array.isArray(w.SwitchboardQueue) ? w.SwitchboardQueue : [];
-  const res = await fetch(`${apiBase}/config`, { credentials: 'omit' }).catch(() => null);
+  if (!document.body) await new Promise((r) => document.addEventListener('DOMContentLoaded', r, { once: true }));
+  const host = document.createElement('div');
+  host.setAttribute('data-switchboard-widget', websiteId);
+  const root = host.attachShadow({ mode: 'open' });
+  // Some sites replace window.fetch (analytics, old polyfills) with one that cannot do what we
+  // ask: a blank frame of the page's own origin has the browser's, whatever the page did to its own.
+  // It sits in a closed shadow root, out of reach of the page's selectors.
+  const blank = document.createElement('iframe');
+  const vault = document.createElement('span');
+  style(blank, { display: 'none' });
+  vault.attachShadow({ mode: 'closed' }).append(blank);
+  root.append(vault);
+  style(host, { display: 'none' });
+  document.body.append(host);
+  net = blank.contentWindow;
+  const res = await net!.fetch(`${apiBase}/config`, { credentials: 'omit' }).catch(() => null);
   if (!res?.ok) {
-    // The administrator needs to know why nothing shows. A refused origin gets no CORS header, so
-    // the browser reports it like an unreachable server: name both.
-    console.warn(`Switchboard widget: website "${websiteId}" refused this page or could not be reached${res ? ` (HTTP ${res.status})` : ''}. Check that ${location.origin} is one of the website's origins.`); // eslint-disable-line no-console
+    // A refused origin gets no CORS header, so the browser reports it like an unreachable server: name both.
+    refused(`refused this page or could not be reached${res ? ` (HTTP ${res.status})` : ''}`, location.origin);
+    host.remove();
     return;
   }
-  look = ((await res.json()) as { look: Look }).look;
-  draw(look);
+  look = ((await res.json()) as WidgetConfig).look;
+  draw(root, look);
+  // In a frame, the browser lets the widget in only if every page around it is one of the
+  // website's origins: load it now, hidden, and show the bubble only if it comes up.
+  if (window.top !== window) {
+    ensureFrame();
+    if (!(await frameComesUp())) {
+      // Where the browser names the pages around this one (Chromium, Safari), name them too.
+      const around = [...((location as Location & { ancestorOrigins?: DOMStringList }).ancestorOrigins ?? [])];
+      refused('cannot be shown inside a page of another origin', around.length ? around.join(' and ') : 'the origin of every page around this one');
+      host.remove();
+      return;
+    }
+  }
+  host.style.display = '';
   w.Switchboard = Object.freeze({ ...api });
   if (wasOpen()) open();
   for (const [method, ...args] of early) (api[method] as (...a: unknown[]) => unknown)?.(...args);

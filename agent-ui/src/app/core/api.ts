@@ -1,6 +1,7 @@
 import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
+import type { ApiErrorBody } from '@switchboard/protocol';
 
 /** A failed API call, carrying the server's stable code and its human message. */
 export class ApiError extends Error {
@@ -19,9 +20,8 @@ export class ApiError extends Error {
   }
 }
 
-interface ErrorBody {
-  error?: { code?: string; message?: string; fields?: { field: string; problem: string }[] };
-}
+/** What an answer may carry: the server's error body, or anything a proxy put there. */
+type ErrorBody = Partial<{ error: Partial<ApiErrorBody['error']> }>;
 
 /**
  * The REST API, authenticated by the HttpOnly session cookie: the token never reaches script,

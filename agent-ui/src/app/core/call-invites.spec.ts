@@ -11,7 +11,7 @@ import { signIn } from '../testing/helpers';
 
 const call = (id: string, inviteId: string | null): PhoneCall => ({
   id, direction: 'incoming', state: 'ringing', number: 'visitor', displayName: 'Ada', held: false, muted: false, startedAt: Date.now(), answeredAt: null, endCause: null,
-  transferredTo: null, inviteId, video: false, context: { interactionId: 'i1', name: null, email: null, phone: null, website: null, fields: [] },
+  transferredTo: null, inviteId, video: false, offersVideo: true, context: { interactionId: 'i1', name: null, email: null, phone: null, website: null, fields: [] },
 });
 const invite = (state: CallInvitePayload['state']): CallInvitePayload => ({ inviteId: 'inv1', interactionId: 'i1', video: true, agentName: 'Ada', state, expiresAt: new Date(Date.now() + 60_000).toISOString() });
 

@@ -40,7 +40,7 @@ export class CallInvites {
         const invite = this.byId().get(c.inviteId);
         if (!invite || !LIVE.has(invite.state)) continue;
         this.answered.add(c.id);
-        untracked(() => this.phone.answer(c.id, invite.video));
+        untracked(() => void this.phone.answer(c.id, invite.video));
       }
     });
   }

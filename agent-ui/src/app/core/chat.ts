@@ -1,5 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { ChatAttachmentPayload, ChatDeliveryState, ChatMessagePayload } from '@switchboard/protocol';
+import type { AgentChatMessages, ChatAttachmentPayload, ChatDeliveryState, ChatMessagePayload } from '@switchboard/protocol';
 import { AgentSocket } from './agent-socket';
 import { Api } from './api';
 
@@ -35,6 +35,7 @@ export class ChatStore {
   readonly viewing = signal<string | null>(null);
   readonly totalUnread = computed(() => [...this.unreadMap().values()].reduce((a, b) => a + b, 0));
   private readonly loaded = new Set<string>();
+  private connectedBefore = false;
 
   constructor() {
     this.socket.on('chat.message', (m) => this.add(m.message));
@@ -51,6 +52,40 @@ export class ChatStore {
       this.typing.update((t) => new Map(t).set(m.interactionId, m.state === 'composing' ? m.authorName ?? '' : null));
     });
     this.socket.on('chat.ended', (m) => this.ended.update((e) => new Map(e).set(m.interactionId, m.by)));
+    // A refused chat.send (the server's error frame names it by ref = clientMessageId): Retry.
+    this.socket.on('error', (m) => m.ref && this.fail((l) => l.clientMessageId === m.ref));
+    // Every connection after the first (a server restart, a network drop) may have missed lines.
+    this.socket.on('hello', () => {
+      if (this.connectedBefore) void this.catchUp();
+      this.connectedBefore = true;
+    });
+    this.socket.on('chat.resync', () => void this.catchUp());
+  }
+
+  /**
+   * What was missed while the socket was away or the server's bus was down: each chat's lines are
+   * read again and merged by id (nothing shown twice), the chat on screen confirms what it now
+   * shows, and our lines the server never stored become failed with Retry.
+   */
+  private async catchUp(): Promise<void> {
+    const since = new Date().toISOString();
+    for (const id of [...this.loaded]) {
+      // The server may still be finding its feet (503 while its Redis reconnects): a few tries.
+      let ok = false;
+      for (let attempt = 0; attempt < 5 && !ok; attempt++) {
+        ok = await this.load(id, true).then(() => true, () => false);
+        if (!ok) await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+      }
+      if (!ok) continue; // the next connection tries again
+      this.fail((l) => l.interactionId === id && l.local === 'sending' && l.createdAt < since);
+      if (this.viewing() === id && document.visibilityState !== 'hidden') this.markRead(id);
+    }
+  }
+
+  private fail(match: (l: ChatLine) => boolean): void {
+    for (const [id, lines] of this.lineMap()) {
+      if (lines.some((l) => l.local === 'sending' && match(l))) this.update(id, (ls) => ls.map((l) => (l.local === 'sending' && match(l) ? { ...l, local: 'failed' } : l)));
+    }
   }
 
   lines(interactionId: string): readonly ChatLine[] {
@@ -66,7 +101,7 @@ export class ChatStore {
     if (this.loaded.has(interactionId) && !force) return;
     this.loaded.add(interactionId);
     try {
-      const r = await this.api.get<{ messages: ChatMessagePayload[] }>(`/api/chats/${interactionId}/messages`);
+      const r = await this.api.get<AgentChatMessages>(`/api/chats/${interactionId}/messages`);
       this.merge(interactionId, r.messages);
     } catch (err) {
       this.loaded.delete(interactionId);
@@ -83,10 +118,10 @@ export class ChatStore {
     this.update(interactionId, (lines) => [...lines.filter((l) => l.clientMessageId !== clientMessageId), line]);
     const ok = this.socket.send(
       note
-        ? { type: 'chat.note', interactionId, clientMessageId, body }
-        : { type: 'chat.send', interactionId, clientMessageId, body, ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}) },
+        ? { type: 'chat.note', interactionId, clientMessageId, body, ref: clientMessageId }
+        : { type: 'chat.send', interactionId, clientMessageId, body, ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}), ref: clientMessageId },
     );
-    if (!ok) this.update(interactionId, (lines) => lines.map((l) => (l.clientMessageId === clientMessageId && l.local ? { ...l, local: 'failed' } : l)));
+    if (!ok) this.fail((l) => l.clientMessageId === clientMessageId);
   }
 
   /** Sends a failed line again with the same clientMessageId: the server stores it once. */

@@ -13,6 +13,23 @@ export type Lang = (typeof LANGUAGES)[number]['id'];
 const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, it, fr };
 const STORAGE_KEY = 'sb.lang';
 
+/**
+ * A text from the server's configuration (queue names, Not-ready reasons, dispositions): one
+ * string for every language, or one per language (`{ en, it, fr }`).
+ */
+export type ConfigText = string | Readonly<Record<string, string>>;
+
+/**
+ * The text in `lang`, else in English, else the first language the map gives; a plain string as
+ * it is. Empty and non-string entries count as missing, and anything else reads as "".
+ */
+export function localize(text: ConfigText | null | undefined, lang: Lang): string {
+  if (typeof text === 'string') return text;
+  if (!text || typeof text !== 'object' || Array.isArray(text)) return '';
+  const pick = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return pick(text[lang]) ?? pick(text['en']) ?? Object.values(text).map(pick).find((v) => v !== undefined) ?? '';
+}
+
 /** The first supported language among the browser's preferences; English otherwise. */
 export function browserLang(preferences: readonly string[]): Lang {
   for (const p of preferences) {
@@ -50,6 +67,9 @@ export class I18n {
     const text = DICTIONARIES[this.lang()][key] ?? en[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
   };
+
+  /** A configuration text in the agent's language (re-renders on a language switch, as `t` does). */
+  readonly text = (value: ConfigText | null | undefined): string => localize(value, this.lang());
 
   use(lang: Lang | null): void {
     this.override.set(lang);

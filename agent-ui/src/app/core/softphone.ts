@@ -2,18 +2,12 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent, UA } from 'jssip/lib/UA';
 import type { DTMF_TRANSPORT } from 'jssip/lib/Constants';
+import type { SipCredentials } from '@switchboard/protocol';
 import { Api, ApiError } from './api';
 import { callContext, type CallContext } from './call-context';
+import { offersVideo } from './sdp';
 
-/** GET /api/sip/credentials (server/src/modules/calls/routes.ts). */
-export interface SipCredentials {
-  wsUrl: string;
-  domain: string;
-  extension: string | null;
-  uri: string;
-  username: string;
-  password: string;
-}
+export type { SipCredentials } from '@switchboard/protocol';
 
 export type Registration = 'off' | 'connecting' | 'registered' | 'failed' | 'unavailable';
 export type CallState = 'ringing' | 'dialing' | 'connected' | 'ended';
@@ -37,11 +31,15 @@ export interface PhoneCall {
   inviteId: string | null;
   /** Answered with the camera on. */
   video: boolean;
+  /** The caller's offer has video (a video call through the PBX, or a chat's video invitation). */
+  offersVideo: boolean;
 }
 
 /** Keypad tones; anything else is refused before it reaches the SIP stack. */
 export const DTMF_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
 const DIALABLE = /^\+?[0-9*#]{1,32}$/;
+/** How soon a hold or resume JsSIP could not send yet is tried again. */
+const HOLD_RETRY_MS = 250;
 
 /**
  * The agent's softphone: JsSIP registered through Switchboard's SIP engine as the agent's
@@ -56,6 +54,12 @@ export class Softphone {
   private creds: SipCredentials | null = null;
   private readonly sessions = new Map<string, RTCSession>();
   private readonly audio = new Map<string, HTMLAudioElement>();
+  /** Microphone and camera opened here for an answer; JsSIP leaves a stream it was given running, so the call's end stops it. */
+  private readonly opened = new Map<string, MediaStream>();
+  private readonly answering = new Set<string>();
+  /** Hold as the agent last asked, per call, until the dialog has it; and the pending look again. */
+  private readonly holdWanted = new Map<string, boolean>();
+  private readonly holdRetry = new Map<string, ReturnType<typeof setTimeout>>();
   private generation = 0;
 
   readonly registration = signal<Registration>('off');
@@ -143,11 +147,31 @@ export class Softphone {
     this.ua.call(`sip:${n}@${this.creds.domain}`, { mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
   }
 
-  answer(id: string, video = false): void {
+  /**
+   * Answers a ringing call; with the camera when `video` says so, by default when the caller
+   * offers video. A missing or refused camera does not lose the call: it is answered with sound only.
+   */
+  async answer(id: string, video?: boolean): Promise<void> {
     const s = this.sessions.get(id);
-    if (!s) return;
-    this.patch(id, { video });
-    s.answer({ mediaConstraints: { audio: true, video }, pcConfig: { iceServers: [] } });
+    const c = this.call(id);
+    if (!s || c?.state !== 'ringing' || this.answering.has(id)) return;
+    this.answering.add(id);
+    try {
+      const stream = (video ?? c.offersVideo) ? await navigator.mediaDevices?.getUserMedia({ audio: true, video: true }).catch(() => undefined) : undefined;
+      if (s.isEnded() || !this.sessions.has(id)) {
+        for (const t of stream?.getTracks() ?? []) t.stop();
+        return;
+      }
+      const camera = stream?.getVideoTracks() ?? [];
+      if (stream) this.opened.set(id, stream);
+      this.patch(id, { video: camera.length > 0 });
+      if (camera.length) this.setMedia(id, { local: new MediaStream(camera) });
+      s.answer({ ...(stream ? { mediaStream: stream } : { mediaConstraints: { audio: true, video: false } }), pcConfig: { iceServers: [] } });
+    } catch {
+      // The caller gave up while the camera opened: JsSIP's `failed` ends the call on screen.
+    } finally {
+      this.answering.delete(id);
+    }
   }
 
   private setMedia(id: string, change: { remote?: MediaStream | null; local?: MediaStream | null }): void {
@@ -170,11 +194,31 @@ export class Softphone {
     });
   }
 
+  /**
+   * Holds or resumes as the agent last asked. The button follows the agent at once; the re-INVITE
+   * follows when the dialog can take one: JsSIP refuses a second offer while the previous one is
+   * unanswered (RFC 3261 §14.1) or the peer's own re-INVITE is open, and a resume clicked during
+   * the hold's round trip through the PBX would otherwise be lost with the call left on hold.
+   */
   toggleHold(id: string): void {
+    const c = this.call(id);
+    if (!this.sessions.has(id) || c?.state !== 'connected') return;
+    this.holdWanted.set(id, !c.held);
+    this.patch(id, { held: !c.held });
+    this.applyHold(id);
+  }
+
+  private applyHold(id: string): void {
+    clearTimeout(this.holdRetry.get(id));
+    this.holdRetry.delete(id);
     const s = this.sessions.get(id);
-    if (!s || this.call(id)?.state !== 'connected') return;
-    if (s.isOnHold().local) s.unhold();
-    else s.hold();
+    const want = this.holdWanted.get(id);
+    if (!s || s.isEnded() || want === undefined || s.isOnHold().local === want) return;
+    // `done` runs on the 2xx: by then the agent may have clicked again.
+    const sent = want ? s.hold({}, () => this.applyHold(id)) : s.unhold({}, () => this.applyHold(id));
+    // Not sent: an offer is still open. Its completion fires no event when it came from the
+    // peer, so look again shortly.
+    if (!sent) this.holdRetry.set(id, setTimeout(() => this.applyHold(id), HOLD_RETRY_MS));
   }
 
   toggleMute(id: string): void {
@@ -227,6 +271,7 @@ export class Softphone {
       id, direction, state: direction === 'incoming' ? 'ringing' : 'dialing',
       number: remote.uri.user ?? '', displayName: remote.display_name || null, context: callContext(headers),
       held: false, muted: false, startedAt: Date.now(), answeredAt: null, endCause: null, transferredTo: null, inviteId, video: false,
+      offersVideo: direction === 'incoming' && offersVideo((request as { body?: unknown }).body),
     });
     const listen = (pc: RTCPeerConnection) =>
       pc.addEventListener('track', (ev) => {
@@ -249,19 +294,14 @@ export class Softphone {
       });
     if (s.connection) listen(s.connection as unknown as RTCPeerConnection);
     else s.on('peerconnection', (e) => listen(e.peerconnection as unknown as RTCPeerConnection));
-    s.on('confirmed', () => {
-      this.patch(id, { state: 'connected', answeredAt: Date.now() });
-      // The camera is opened inside answer(): its track exists once the call is up.
-      const pc = s.connection as unknown as RTCPeerConnection | undefined;
-      const camera = pc?.getSenders().map((x) => x.track).filter((t): t is MediaStreamTrack => !!t && t.kind === 'video') ?? [];
-      if (camera.length) this.setMedia(id, { local: new MediaStream(camera) });
-    });
-    s.on('hold', (e) => e.originator === 'local' && this.patch(id, { held: true }));
-    s.on('unhold', (e) => e.originator === 'local' && this.patch(id, { held: false }));
+    s.on('confirmed', () => this.patch(id, { state: 'connected', answeredAt: Date.now() }));
     s.on('muted', () => this.patch(id, { muted: true }));
     s.on('unmuted', () => this.patch(id, { muted: false }));
     const end = (cause: string) => {
       this.sessions.delete(id);
+      clearTimeout(this.holdRetry.get(id));
+      this.holdRetry.delete(id);
+      this.holdWanted.delete(id);
       const el = this.audio.get(id);
       if (el) {
         el.srcObject = null;
@@ -269,6 +309,8 @@ export class Softphone {
       }
       this.audio.delete(id);
       for (const t of this.media().get(id)?.local?.getTracks() ?? []) t.stop();
+      for (const t of this.opened.get(id)?.getTracks() ?? []) t.stop();
+      this.opened.delete(id);
       this.media.update((m) => {
         const n = new Map(m);
         n.delete(id);

@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import type { ChatAttachmentPayload } from '@switchboard/protocol';
+import type { ApiErrorBody, ChatAttachmentPayload, FileStored } from '@switchboard/protocol';
 import { Api, ApiError } from './api';
 
 export interface Upload {
@@ -27,15 +27,16 @@ export class ChatUploads {
     });
   }
 
-  upload(interactionId: string, file: File, progress: (fraction: number) => void): Upload {
+  /** `channel`: where the file goes: a chat line (default) or a mail reply. */
+  upload(interactionId: string, file: File, progress: (fraction: number) => void, channel: 'chats' | 'mail' = 'chats'): Upload {
     const xhr = new XMLHttpRequest();
     const done = new Promise<ChatAttachmentPayload>((resolve, reject) => {
-      xhr.open('POST', `/api/chats/${encodeURIComponent(interactionId)}/files?name=${encodeURIComponent(file.name)}`);
+      xhr.open('POST', `/api/${channel}/${encodeURIComponent(interactionId)}/files?name=${encodeURIComponent(file.name)}`);
       xhr.withCredentials = true;
       xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
       xhr.upload.onprogress = (e) => e.lengthComputable && progress(e.loaded / e.total);
       xhr.onload = () => {
-        let body: { file?: ChatAttachmentPayload; error?: { code?: string; message?: string; fields?: { field: string; problem: string }[] } } = {};
+        let body: Partial<FileStored> & { error?: Partial<ApiErrorBody['error']> } = {};
         try {
           body = JSON.parse(xhr.responseText || '{}') as typeof body;
         } catch {

@@ -44,6 +44,13 @@ describe('WorkStore', () => {
     expect(chimes).toBe(1);
   });
 
+  it('updates an offer already shown in place (its first lines arrive later) without chiming again', () => {
+    push({ type: 'offer', seq: 11, offer: offer('o1') });
+    push({ type: 'offer', seq: 12, offer: offer('o1', { preview: ['Where is my parcel?'] }) });
+    expect(work.offers().map((o) => o.preview)).toEqual([['Where is my parcel?']]);
+    expect(chimes).toBe(1);
+  });
+
   it('asks the server to resume when an event number is missing, without applying it', () => {
     const send = vi.spyOn(socket, 'send').mockReturnValue(true);
     push({ type: 'offer', seq: 13, offer: offer('o3') });

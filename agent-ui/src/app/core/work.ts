@@ -1,5 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { InteractionPayload, OfferEndReason, OfferPayload, SequencedMessage } from '@switchboard/protocol';
+import type { InteractionDetail, InteractionPayload, OfferAccepted, OfferEndReason, OfferPayload, SequencedMessage } from '@switchboard/protocol';
 import { AgentSocket } from './agent-socket';
 import { Api, ApiError } from './api';
 import { Notifier } from './notifier';
@@ -59,7 +59,7 @@ export class WorkStore {
 
   async accept(offer: OfferPayload): Promise<InteractionPayload> {
     return this.answer(offer, async () => {
-      const r = await this.api.post<{ interaction: InteractionPayload }>(`/api/offers/${offer.offerId}/accept`);
+      const r = await this.api.post<OfferAccepted>(`/api/offers/${offer.offerId}/accept`);
       this.dropOffer(offer.offerId);
       this.upsert(r.interaction);
       return r.interaction;
@@ -82,9 +82,9 @@ export class WorkStore {
   /** The wrap-up end is recorded in the interaction's history ("closed", data.wrapUpUntil). */
   private async learnWrapUpEnd(id: string): Promise<void> {
     try {
-      const r = await this.api.get<{ history: { type: string; data: { wrapUpUntil?: string | null } | null }[] }>(`/api/interactions/${id}`);
-      const until = r.history.filter((e) => e.type === 'closed').at(-1)?.data?.wrapUpUntil;
-      if (until) this.session.wrapUpUntil.set(Date.parse(until));
+      const r = await this.api.get<InteractionDetail>(`/api/interactions/${id}`);
+      const until = r.history.filter((e) => e.type === 'closed').at(-1)?.data?.['wrapUpUntil'];
+      if (typeof until === 'string' && until) this.session.wrapUpUntil.set(Date.parse(until));
     } catch {
       // Without it the desktop shows time in wrap-up instead of time left: nothing to tell the agent.
     }
@@ -119,11 +119,14 @@ export class WorkStore {
     }
     this.seq = m.seq;
     switch (m.type) {
-      case 'offer':
-        this.receivedAt.set(m.offer.offerId, performance.now());
+      case 'offer': {
+        // The same offer again is an update (its first lines, say): no second chime.
+        const fresh = !this.offerMap().has(m.offer.offerId);
+        if (fresh) this.receivedAt.set(m.offer.offerId, performance.now());
         this.offerMap.update((o) => new Map(o).set(m.offer.offerId, m.offer));
-        this.notifier.offer();
+        if (fresh) this.notifier.offer();
         break;
+      }
       case 'offer.ended': {
         const offer = this.offerMap().get(m.offerId);
         this.dropOffer(m.offerId);

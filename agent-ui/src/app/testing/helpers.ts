@@ -16,7 +16,10 @@ export function setUp(): HttpTestingController {
 
 export function signIn(status: Partial<AgentStatusPayload> = {}): Session {
   const session = TestBed.inject(Session);
-  session.agent.set({ id: 'a1', username: 'ada', name: 'Ada Lovelace', email: null, role: 'agent', extension: null, skills: [] });
+  session.agent.set({
+    id: 'a1', username: 'ada', name: 'Ada Lovelace', email: null, role: 'agent', extension: null, skills: [], active: true,
+    capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 }, lastLoginAt: null, createdAt: new Date().toISOString(),
+  });
   session.status.set({ agentId: 'a1', state: 'available', reason: null, since: new Date().toISOString(), wrapUpUntil: null, ...status });
   return session;
 }

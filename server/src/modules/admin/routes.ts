@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
-import { ADMINS, mount, type RouteDeps } from '../../http/route.js';
-import { ConfigError } from '../../config/load.js';
-import { HttpError } from '../../http/errors.js';
+import { ADMINS, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { ConfigError } from '../../kernel/config/load.js';
+import { HttpError } from '../../kernel/http/errors.js';
 import type { Services } from '../../services.js';
-import type { Principal } from '../agents/sessions.js';
+import type { Principal } from '../../kernel/http/principal.js';
 
 export function adminRoutes(router: Router, deps: RouteDeps, s: Services): void {
   mount(router, deps, {

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { ConfigIdColumn, Created, IdColumn, IdPrimary, Json, Time, Updated } from '../../db/columns.js';
-import type { Capacity, Role } from '../../config/schema.js';
+import { ConfigIdColumn, Created, IdColumn, IdPrimary, Json, Time, Updated } from '../../kernel/db/columns.js';
+import type { Capacity, Role } from '../../kernel/config/schema.js';
 
 export const AGENT_STATES = ['logged-out', 'available', 'not-ready', 'busy', 'wrap-up', 'rona'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -37,6 +37,8 @@ export class AgentSkill {
 /** Every agent state change, with its reason: the source of state reports. */
 @Entity('agent_state_changes')
 @Index(['agentId', 'at'])
+// Reports read the changes of a period across all agents; state and agent make it covering.
+@Index(['at', 'state', 'agentId'])
 export class AgentStateChange {
   @PrimaryGeneratedColumn({ type: 'bigint' }) seq: string;
   @IdColumn() agentId: string;

@@ -2,14 +2,10 @@ import { z } from 'zod';
 import type { ServerModule } from '../../module.js';
 import { agentRoutes } from './routes.js';
 import { settableStates } from './schema.js';
-import { authRoutes } from '../auth/routes.js';
 
 export const agentsModule: ServerModule = {
   name: 'agents',
-  routes: (router, deps, s) => {
-    authRoutes(router, deps, s);
-    agentRoutes(router, deps, s);
-  },
+  routes: agentRoutes,
   start: async (s, hub) => {
     hub.onAgentCommand(
       z.object({ type: z.literal('state.set'), state: z.enum(settableStates), reason: z.string().max(63).optional(), ref: z.string().max(64).optional() }).strict(),

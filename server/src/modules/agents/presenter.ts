@@ -1,8 +1,9 @@
+import type { AgentProfile, AgentStatusPayload } from '@switchboard/protocol';
 import type { Agent } from './agent.entity.js';
-import type { AgentStatus } from './state-store.js';
+import type { AgentStatus } from './status.js';
 
 /** The only way an agent leaves the server: no password hash, no session version. */
-export function presentAgent(a: Agent, skills: { skillId: string; level: number }[] = []) {
+export function presentAgent(a: Agent, skills: { skillId: string; level: number }[] = []): AgentProfile {
   return {
     id: a.id,
     username: a.username,
@@ -18,6 +19,6 @@ export function presentAgent(a: Agent, skills: { skillId: string; level: number 
   };
 }
 
-export function presentStatus(s: AgentStatus) {
+export function presentStatus(s: AgentStatus): AgentStatusPayload {
   return { agentId: s.agentId, state: s.state, reason: s.reason, since: s.since, wrapUpUntil: s.wrapUpUntil };
 }

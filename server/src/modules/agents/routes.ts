@@ -1,13 +1,14 @@
+import type { AgentList } from '@switchboard/protocol';
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { ADMINS, ALL_ROLES, SUPERVISORS, mount, type RouteDeps } from '../../http/route.js';
-import { badRequest, forbidden } from '../../http/errors.js';
-import { isId } from '../../db/ids.js';
-import { notFound } from '../../http/errors.js';
+import { ADMINS, ALL_ROLES, SUPERVISORS, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { badRequest, forbidden } from '../../kernel/http/errors.js';
+import { isId } from '../../kernel/db/ids.js';
+import { notFound } from '../../kernel/http/errors.js';
 import { createAgentBody, setStateBody, updateAgentBody } from './schema.js';
 import { presentAgent, presentStatus } from './presenter.js';
 import type { Services } from '../../services.js';
-import type { Principal } from './sessions.js';
+import type { Principal } from '../../kernel/http/principal.js';
 
 const agentId = (raw: string | undefined) => {
   if (!isId(raw)) throw notFound('Agent');
@@ -26,7 +27,7 @@ export function agentRoutes(router: Router, deps: RouteDeps, s: Services): void 
       const agents = await s.agents.list();
       const skills = await s.agents.skillsOf(agents.map((a) => a.id));
       const states = await Promise.all(agents.map((a) => s.states.get(a.id)));
-      return { agents: agents.map((a, i) => ({ ...presentAgent(a, skills.get(a.id)), status: presentStatus(states[i]!) })) };
+      return { agents: agents.map((a, i) => ({ ...presentAgent(a, skills.get(a.id)), status: presentStatus(states[i]!) })) } satisfies AgentList;
     },
   });
 

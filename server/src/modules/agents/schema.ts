@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AGENT_STATES } from './agent.entity.js';
-import { capacity, role } from '../../config/schema.js';
+import { capacity, role } from '../../kernel/config/schema.js';
 
 const username = z.string().regex(/^[a-z0-9._-]{2,64}$/, 'must be 2-64 lowercase letters, digits, . _ or -');
 const skill = z.object({ skill: z.string().min(1).max(63), level: z.number().int().min(1).max(10) }).strict();

@@ -1,12 +1,12 @@
 import { In, type DataSource } from 'typeorm';
-import { newId } from '../../db/ids.js';
-import { DEFAULT_CAPACITY, type Config } from '../../config/schema.js';
-import { badRequest, conflict, notFound } from '../../http/errors.js';
+import { newId } from '../../kernel/db/ids.js';
+import { DEFAULT_CAPACITY, type Config } from '../../kernel/config/schema.js';
+import { HttpError, badRequest, conflict, notFound } from '../../kernel/http/errors.js';
 import { Agent, AgentSkill } from './agent.entity.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
 import type { CreateAgentInput, UpdateAgentInput } from './schema.js';
 import type { SessionStore } from './sessions.js';
-import type { EventBus } from '../../bus.js';
+import type { EventBus } from '../../kernel/bus.js';
 
 /** Why every session of an agent ended. */
 export type SessionsEndReason = 'logout' | 'forced-logout' | 'deactivated' | 'password-changed' | 'role-changed';
@@ -43,6 +43,7 @@ export class AgentService {
     this.checkPassword(input.password);
     this.checkSkills(input.skills);
     if (await this.repo.existsBy({ username: input.username })) throw conflict(`The username "${input.username}" is taken.`);
+    if (input.extension) await this.checkExtensionFree(input.extension, null);
     const agent = this.repo.create({
       id: newId(),
       username: input.username,
@@ -77,6 +78,7 @@ export class AgentService {
     if (input.name !== undefined) agent.displayName = input.name;
     if (input.email !== undefined) agent.email = input.email;
     if (input.role !== undefined) agent.role = input.role;
+    if (input.extension) await this.checkExtensionFree(input.extension, id);
     if (input.extension !== undefined) agent.extension = input.extension;
     if (input.capacity !== undefined) agent.capacity = input.capacity;
     if (input.active !== undefined) agent.active = input.active;
@@ -91,6 +93,12 @@ export class AgentService {
     if (revoke) await this.revokeSessions(id, revoke);
     if (input.skills || input.capacity) await this.onProfileChanged(id);
     return this.get(id);
+  }
+
+  /** One extension rings one agent: the PBX and the registrar know an extension, not a person. */
+  private async checkExtensionFree(extension: string, self: string | null): Promise<void> {
+    const holder = await this.repo.findOneBy({ extension, active: true });
+    if (holder && holder.id !== self) throw new HttpError(409, 'conflict', `Extension ${extension} belongs to ${holder.username}.`, [{ field: 'extension', problem: `already used by ${holder.username}` }]);
   }
 
   async get(id: string): Promise<Agent> {

@@ -1,13 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RedisHandle } from '../../redis.js';
-import type { Role } from '../../config/schema.js';
+import type { RedisHandle } from '../../kernel/redis.js';
+import type { Role } from '../../kernel/config/schema.js';
+import type { Principal, SessionResolver } from '../../kernel/http/principal.js';
 
-export interface Principal {
-  agentId: string;
-  role: Role;
-  username: string;
-  sessionId: string;
-}
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -15,7 +10,7 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
  * Agent sessions live in Redis so that every instance sees a logout at once. Only a hash of the
  * bearer token is stored: a leaked Redis dump does not log anyone in.
  */
-export class SessionStore {
+export class SessionStore implements SessionResolver {
   constructor(private readonly redis: RedisHandle, private readonly ttlSeconds: () => number) {}
 
   private sessionKey(id: string) {
@@ -45,6 +40,10 @@ export class SessionStore {
     const h = await this.redis.client.hgetall(this.sessionKey(sessionId));
     if (!h.agentId) return null;
     return { agentId: h.agentId, role: h.role as Role, username: h.username!, sessionId };
+  }
+
+  async isLive(sessionId: string): Promise<boolean> {
+    return (await this.redis.client.exists(this.sessionKey(sessionId))) === 1;
   }
 
   async anyAlive(agentId: string): Promise<boolean> {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { api, login, startTestServer, TestSocket, type TestServer } from '../../test/server.js';
-import { ADMIN_PASSWORD } from '../../test/env.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { ADMIN_PASSWORD, REPO } from '../../test/env.js';
 
 describe('agent authentication and roles', () => {
   let t: TestServer;
@@ -192,6 +195,57 @@ describe('bad API input', () => {
       expect(codes.slice(3)).to.deep.equal([429, 429]);
       const r = await api(limited.url, 'POST', '/api/auth/login', { username: 'admin', password: 'wrong-wrong' });
       expect(Number(r.headers.get('retry-after'))).to.be.within(1, 60);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('locks a username after wrong passwords from many addresses, refuses even the right one, and the admin CLI lifts it', async () => {
+    const limited = await startTestServer({
+      set: {
+        'switchboard.yaml:server.trustProxy': true,
+        'switchboard.yaml:security.rateLimits.loginPerMinute': 3,
+        'switchboard.yaml:security.loginLockout': { failures: 4, lockSeconds: 600, maxLockSeconds: 3600 },
+      },
+      redisPrefix: `sbtest:lock:${Date.now()}:`,
+    });
+    try {
+      const from = (n: number) => ({ 'x-forwarded-for': `198.51.100.${n}` });
+      const admin = await login(limited.url);
+      await api(limited.url, 'POST', '/api/agents', { username: 'lou', name: 'Lou', role: 'agent', password: 'lou-password-1' }, admin);
+      const codes: number[] = [];
+      for (let i = 1; i <= 6; i++) codes.push((await api(limited.url, 'POST', '/api/auth/login', { username: 'lou', password: `guess-${i}-guess` }, undefined, from(i))).status);
+      expect(codes).to.deep.equal([401, 401, 401, 401, 429, 429]);
+      const right = await api(limited.url, 'POST', '/api/auth/login', { username: 'lou', password: 'lou-password-1' }, undefined, from(50));
+      expect(right.status).to.equal(429);
+      expect(right.body.error.code).to.equal('login_locked');
+      expect(Number(right.headers.get('retry-after'))).to.be.within(1, 600);
+      // The same answer for a username nobody has: the lock tells nothing about who exists.
+      for (let i = 1; i <= 4; i++) await api(limited.url, 'POST', '/api/auth/login', { username: 'nobody', password: 'guess-guess' }, undefined, from(100 + i));
+      expect((await api(limited.url, 'POST', '/api/auth/login', { username: 'nobody', password: 'guess-guess' }, undefined, from(110))).body.error.code).to.equal('login_locked');
+      // Other agents log in as usual.
+      expect((await api(limited.url, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD }, undefined, from(60))).status).to.equal(200);
+      // Not spawnSync: the server under test runs in this process and must keep answering.
+      const unlock = await promisify(execFile)(process.execPath, [path.join(REPO, 'server/dist/cli.js'), 'agents', 'unlock', 'lou', '--config', limited.configDir], { encoding: 'utf8', timeout: 30000 });
+      expect(unlock.stdout).to.contain('lou unlocked');
+      expect((await api(limited.url, 'POST', '/api/auth/login', { username: 'lou', password: 'lou-password-1' }, undefined, from(70))).status).to.equal(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('keeps the password change apart from the login budget of the address', async () => {
+    const limited = await startTestServer({ set: { 'switchboard.yaml:security.rateLimits.loginPerMinute': 3 }, redisPrefix: `sbtest:rl-pw:${Date.now()}:` });
+    try {
+      const admin = await login(limited.url);
+      await api(limited.url, 'POST', '/api/agents', { username: 'kim', name: 'Kim', role: 'agent', password: 'kim-password-1' }, admin);
+      const token = await login(limited.url, 'kim', 'kim-password-1');
+      // Two logins spent two of the address's three attempts; two wrong ones exhaust it.
+      const wrong: number[] = [];
+      for (let i = 0; i < 2; i++) wrong.push((await api(limited.url, 'POST', '/api/auth/login', { username: 'nobody', password: 'wrong-wrong' })).status);
+      expect(wrong).to.deep.equal([401, 429]);
+      const changed = await api(limited.url, 'POST', '/api/auth/password', { currentPassword: 'kim-password-1', newPassword: 'kim-password-2' }, token);
+      expect(changed.status, JSON.stringify(changed.body)).to.equal(204);
     } finally {
       await limited.stop();
     }

@@ -1,14 +1,17 @@
+import type { Me } from '@switchboard/protocol';
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
-import { unauthorized } from '../../http/errors.js';
-import { SESSION_COOKIE } from '../../http/security.js';
-import { loginBody, passwordBody } from '../agents/schema.js';
-import { presentAgent } from '../agents/presenter.js';
+import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { HttpError, unauthorized } from '../../kernel/http/errors.js';
+import { LoginLockout } from './lockout.js';
+import { SESSION_COOKIE } from '../../kernel/http/security.js';
+import { loginBody, passwordBody } from '../agents/index.js';
+import { presentAgent } from '../agents/index.js';
 import type { Services } from '../../services.js';
-import type { Principal } from '../agents/sessions.js';
+import type { Principal } from '../../kernel/http/principal.js';
 
 export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
+  const lockout = new LoginLockout(s.redis, s.config, s.log);
   mount(router, deps, {
     method: 'post',
     path: '/api/auth/login',
@@ -19,8 +22,13 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
     body: loginBody,
     response: z.object({ token: z.string(), agent: z.object({ id: z.string(), username: z.string(), role: z.string() }).loose() }),
     handler: async (ctx, { body }) => {
+      const locked = await lockout.attempt(body.username);
+      if (locked > 0) {
+        throw new HttpError(429, 'login_locked', `Too many wrong passwords for this username. Try again in ${locked} seconds, or ask an administrator to unlock it.`, undefined, { 'Retry-After': String(locked) });
+      }
       const agent = await s.agents.verifyCredentials(body.username, body.password);
       if (!agent) throw unauthorized('Wrong username or password.');
+      await lockout.succeeded(body.username);
       const { token } = await s.sessions.create({ agentId: agent.id, role: agent.role, username: agent.username });
       const hours = s.config().main.security.sessionTtlHours;
       ctx.cookies.set(SESSION_COOKIE, token, {
@@ -63,7 +71,7 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
       const agent = await s.agents.get(p.agentId);
       const skills = (await s.agents.skillsOf([agent.id])).get(agent.id) ?? [];
       const permissions = s.config().main.security.transcriptAttachmentRoles.includes(p.role) ? ['transcript.attachments'] : [];
-      return { agent: presentAgent(agent, skills), status: await s.states.get(agent.id), permissions };
+      return { agent: presentAgent(agent, skills), status: await s.states.get(agent.id), permissions } satisfies Me;
     },
   });
 
@@ -73,7 +81,8 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
     summary: 'Change your password; every session (this one too) ends',
     tag: 'auth',
     access: ALL_ROLES,
-    rateLimit: 'login',
+    // Its own budget per session: wrong logins from the same address must not block a password change.
+    rateLimit: 'password',
     body: passwordBody,
     handler: async (ctx, { body }) => {
       const p = ctx.state.principal as Principal;

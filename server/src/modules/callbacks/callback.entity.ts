@@ -1,9 +1,9 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { Created, IdColumn, IdPrimary, Time, Updated } from '../../db/columns.js';
-import { Interaction } from '../interactions/interaction.entity.js';
+import { Created, IdColumn, IdPrimary, Time, Updated } from '../../kernel/db/columns.js';
+import { Interaction } from '../interactions/index.js';
+import type { CallbackState } from '@switchboard/protocol';
 
-export const CALLBACK_STATES = ['scheduled', 'dialling', 'completed', 'failed', 'cancelled'] as const;
-export type CallbackState = (typeof CALLBACK_STATES)[number];
+export { CALLBACK_STATES, type CallbackState } from '@switchboard/protocol';
 
 /** A callback request: the BullMQ job that dials it refers back here by id. */
 @Entity('callbacks')
@@ -21,6 +21,8 @@ export class Callback {
   @Column({ type: 'int', default: 0 }) attempts: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) jobId: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) lastCause: string | null;
+  /** Hash of the token in the customer's confirmation mail (its cancel link); the token itself is never stored. */
+  @Index({ unique: true }) @Column({ type: 'char', length: 64, nullable: true }) tokenHash: string | null;
   @Created() createdAt: Date;
   @Updated() updatedAt: Date;
   @ManyToOne(() => Interaction, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'interactionId' }) interaction?: Relation<Interaction>;

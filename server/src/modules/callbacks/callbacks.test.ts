@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { Callback } from './callback.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
-import { startRoutingServer, type TestServer } from '../routing/testing.js';
-import { widget } from '../chat/testing.js';
+import { startRoutingServer, type TestServer } from '../../test/routing.js';
+import { widget } from '../../test/chat.js';
 import { hoursStatus } from '../websites/hours.js';
 import { startTestServer } from '../../test/server.js';
 

@@ -1,4 +1,4 @@
-import type { SwitchboardFile } from '../../config/schema.js';
+import type { SwitchboardFile } from '../../kernel/config/schema.js';
 
 /**
  * The Content-Security-Policy connect-src entries that let a page (agent desktop, widget frame)

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { ConfigIdColumn, Created, IdColumn, IdPrimary, Time } from '../../db/columns.js';
-import { Interaction } from '../interactions/interaction.entity.js';
+import { ConfigIdColumn, Created, IdColumn, IdPrimary, Time } from '../../kernel/db/columns.js';
+import { Interaction } from '../interactions/index.js';
 
 /** A call as the customer lives it: one or more legs bridged by the B2BUA. */
 @Entity('calls')
@@ -23,7 +23,8 @@ export class Call {
 export class CallLeg {
   @IdPrimary() id: string;
   @Index() @IdColumn() callId: string;
-  @Column({ type: 'varchar', length: 8 }) side: 'a' | 'b';
+  /** In the order the legs were set up: a, b (widget → PBX), c, d (PBX → agent) … */
+  @Column({ type: 'varchar', length: 8 }) side: string;
   @Column({ type: 'varchar', length: 8 }) direction: 'inbound' | 'outbound';
   @Index() @Column({ type: 'varchar', length: 255 }) sipCallId: string;
   @Column({ type: 'varchar', length: 128, nullable: true }) localTag: string | null;

@@ -85,7 +85,7 @@ describe('calls: widget calls and softphones through the SIP engine', function (
   });
 
   it('bridges a widget call to the PBX with the context headers, records it and closes the interaction at hang-up', async () => {
-    const r = await api(t.url, 'POST', '/api/widget/example/calls', { name: 'Maria Rossi', email: 'maria@example.com', fields: { order: 'A-17' } }, undefined, ORIGIN);
+    const r = await api(t.url, 'POST', '/api/widget/example/calls', { name: 'Maria Rossi', email: 'maria@example.com', phone: '+39 02 5550199', fields: { order: 'A-17' } }, undefined, ORIGIN);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     const { interactionId, sip } = r.body;
     expect(sip.username).to.match(/^ct-[0-9a-f]{18}$/);
@@ -100,6 +100,7 @@ describe('calls: widget calls and softphones through the SIP engine', function (
       await session.bye();
       const call = await eventually(() => repo(Call).findOneBy({ interactionId }), (c) => !!c?.endedAt);
       expect(call!.endCause).to.equal('caller-hangup');
+      expect([call!.kind, call!.video, call!.trunkId]).to.deep.equal(['widget', false, 'main-pbx']);
       expect(call!.answeredAt).to.be.instanceOf(Date);
       const legs = await repo(CallLeg).find({ where: { callId: call!.id }, order: { side: 'ASC' } });
       expect(legs.map((l) => [l.side, l.direction])).to.deep.equal([['a', 'inbound'], ['b', 'outbound']]);
@@ -111,9 +112,12 @@ describe('calls: widget calls and softphones through the SIP engine', function (
       const result = await pbx.done;
       expect(result.code, result.stderr).to.equal(0);
       const invite = readFileSync(trace, 'utf8');
-      expect(invite).to.match(/^INVITE sip:600@127\.0\.0\.1 SIP\/2\.0/m);
+      // The trunk is addressed as configured, port included, so a proxy routing on the Request-URI finds it.
+      expect(invite).to.match(new RegExp(`^INVITE sip:600@127\\.0\\.0\\.1:${pbxPort} SIP/2\\.0`, 'm'));
       expect(invite).to.match(new RegExp(`^X-Switchboard-Interaction: ${interactionId}`, 'mi'));
       expect(invite).to.match(/^X-Switchboard-Name: Maria Rossi/mi);
+      // What leaves for the PBX is what trunks.yaml's contextHeaders lists: no phone, no form fields.
+      expect(invite).not.to.match(/^X-Customer-Phone|^X-Form-|5550199|A-17/mi);
       expect(invite).to.match(/^m=audio \d+ RTP\/AVP /m);
       expect(invite).not.to.match(/a=fingerprint|a=ice-ufrag/);
     } finally {
@@ -201,14 +205,59 @@ describe('calls: refused when the website does not offer them', () => {
       },
     });
     try {
+      // Other test files share the database: count what this test adds.
+      const videoBefore = await t.sb.services.db.getRepository(Interaction).countBy({ channel: 'video' });
       const closed = await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, ORIGIN);
       expect(closed.status).to.equal(409);
       expect(closed.body.error.message).to.match(/closed/);
       const video = await api(t.url, 'POST', '/api/widget/example/calls', { video: true }, undefined, ORIGIN);
       expect(video.status).to.equal(400);
-      expect(await t.sb.services.db.getRepository(Interaction).countBy({ channel: 'video' })).to.equal(0);
+      expect(await t.sb.services.db.getRepository(Interaction).countBy({ channel: 'video' })).to.equal(videoBefore);
     } finally {
       await t.stop();
     }
+  });
+});
+
+describe('calls: placed about an interaction', function () {
+  this.timeout(60000);
+  let t: TestServer;
+  // The PBX is a port nobody answers on: these calls are refused or accepted, never bridged.
+  before(async () => {
+    t = await startTestServer({
+      set: { 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.port': await freePort(), 'trunks.yaml:trunks.0.optionsPingSeconds': 0, 'websites/example.yaml:hours': 'always' },
+    });
+  });
+  after(() => t?.stop());
+
+  it("refuses to attach a call to another agent's interaction; its own agent and supervisors may", async () => {
+    const admin = await login(t.url);
+    for (const [username, role, extension] of [['own.agent', 'agent', '211'], ['other.agent', 'agent', '213'], ['own.sup', 'supervisor', '214']] as const) {
+      const r = await api(t.url, 'POST', '/api/agents', { username, name: username, role, password: 'ext-password-1', extension }, admin);
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    }
+    const created = await api(t.url, 'POST', '/api/widget/example/calls', { name: 'Ola Nordmann' }, undefined, ORIGIN);
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const interactionId = created.body.interactionId as string;
+    const ownAgent = await login(t.url, 'own.agent', 'ext-password-1');
+    const other = await login(t.url, 'other.agent', 'ext-password-1');
+    const sup = await login(t.url, 'own.sup', 'ext-password-1');
+    const originate = (token: string, body: object) => api(t.url, 'POST', '/api/calls/originate', { number: '0612345678', interactionId, ...body }, token);
+    // Nobody handles it yet: no agent may attach a call to it.
+    const refused = await originate(other, {});
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(403);
+    expect(refused.body.error.code).to.equal('not_yours');
+    // The agent it is assigned to may; another agent still may not; a supervisor may, for anyone's phone.
+    const ownAgentId = (await api(t.url, 'GET', '/api/auth/me', undefined, ownAgent)).body.agent.id as string;
+    await t.sb.services.db.getRepository(Interaction).update({ id: interactionId }, { assignedAgentId: ownAgentId });
+    expect((await originate(other, {})).status).to.equal(403);
+    expect((await originate(ownAgent, {})).status).to.equal(202);
+    expect((await originate(sup, {})).status).to.equal(202);
+    expect((await originate(sup, { agentId: ownAgentId })).status).to.equal(202);
+    // Garbage and unknown ids: named, not a 500.
+    expect((await originate(other, { interactionId: 'f'.repeat(32) })).status).to.equal(404);
+    const bad = await originate(other, { interactionId: '../etc' });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.fields[0].field).to.equal('interactionId');
   });
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Authenticator, AuthLookup } from '@switchboard/sip';
-import type { RedisHandle } from '../../redis.js';
-import { Agent } from '../agents/agent.entity.js';
+import type { RedisHandle } from '../../kernel/redis.js';
+import { Agent } from '../agents/index.js';
 
 export interface SipCredentials {
   username: string;

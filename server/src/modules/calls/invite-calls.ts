@@ -1,8 +1,8 @@
-import { digestAuth, floodLimit, parseUri, type Authenticator, type CallControl, type Middleware } from '@switchboard/sip';
+import { digestAuth, floodLimit, parseUri, type Authenticator, type CallControl, type Middleware, type NonceIssuer } from '@switchboard/sip';
 import type { DataSource } from 'typeorm';
-import type { Logger } from '../../logger.js';
-import { Interaction } from '../interactions/interaction.entity.js';
-import { Contact } from '../contacts/contact.entity.js';
+import type { Logger } from '../../kernel/logger.js';
+import { Interaction } from '../interactions/index.js';
+import { Contact } from '../contacts/index.js';
 import type { CallInvites } from './invites.js';
 import type { SipCredentialStore } from './credentials.js';
 import type { MysqlCallRecorder } from './recorder.js';
@@ -23,6 +23,7 @@ export interface InviteCallDeps {
   recorder: MysqlCallRecorder;
   db: DataSource;
   log: Logger;
+  nonces?: NonceIssuer;
 }
 
 /**
@@ -34,7 +35,7 @@ export interface InviteCallDeps {
  */
 export function inviteCalls(d: InviteCallDeps): Middleware {
   const flood = floodLimit();
-  const auth = digestAuth({ realm: d.realm, authenticator: d.authenticator, trustedAddresses: d.trustedAddresses });
+  const auth = digestAuth({ realm: d.realm, authenticator: d.authenticator, trustedAddresses: d.trustedAddresses, ...(d.nonces ? { nonces: d.nonces } : {}) });
   return (req, res, next) => {
     if (parseUri(req.uri)?.user !== INVITE_TARGET_USER) return next();
     flood(req, res, () => {
@@ -64,7 +65,7 @@ export function inviteCalls(d: InviteCallDeps): Middleware {
       const contact = chat?.contactId ? await d.db.getRepository(Contact).findOneBy({ id: chat.contactId }) : null;
       // The token lives a while after the call; replaying it must not ring the agent again.
       if (!(await invites.claimCall(invite.inviteId, req.callId))) return void res.send(403, 'Invitation Already Used');
-      const session = control.newSession(invite.interactionId);
+      const session = control.newSession(invite.interactionId, { kind: 'widget' });
       d.recorder.expect(session.id, { video: invite.video });
       await session.bridge(req, res, 'webrtc', {
         uri: binding.contact,

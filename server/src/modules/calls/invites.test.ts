@@ -5,13 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { SessionState } from 'sip.js';
-import { accept, api, login, makeAgent, nextOffer, type TestAgent, type TestServer } from '../routing/testing.js';
-import { command, openVisitor, startChat, startChatServer, takeChat, widget, type TestVisitor } from '../chat/testing.js';
+import { accept, api, login, makeAgent, nextOffer, type TestAgent, type TestServer } from '../../test/routing.js';
+import { command, openVisitor, startChat, startChatServer, takeChat, widget, type TestVisitor } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Call } from './call.entity.js';
-import { calls } from './module.js';
 import { softphone, waitForState, type Softphone } from '../../../../sip/dist/test/support/softphone.js';
 
 const english = [{ skill: 'english', level: 8 }];
@@ -115,7 +114,7 @@ describe('calls: invitations from a chat', function () {
     );
     expect(phone!.incoming).to.have.length(1);
     // Refused before any leg was set up: the chat still has its one call.
-    await calls()!.recorder.flush();
+    await t.sb.contexts.calls()!.recorder.flush();
     expect(await repo(Call).countBy({ interactionId: v.interactionId })).to.equal(1);
   });
 
@@ -249,7 +248,7 @@ describe('calls: invitations from a chat', function () {
     await takeChat(t.url, a, v);
     const sent = await invite(a, v);
     await phone!.stop();
-    await eventually(async () => calls()!.control.registrar.lookup(ext), (b) => !b);
+    await eventually(async () => t.sb.contexts.calls()!.control.registrar.lookup(ext), (b) => !b);
     const r = await join(v, sent.inviteId);
     expect([r.status, r.body.error.code]).to.deep.equal([409, 'agent_unreachable']);
     expect(r.body.error.message).to.match(/phone is not connected/);

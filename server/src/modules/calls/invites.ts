@@ -1,11 +1,12 @@
+import type { JourneyType } from '@switchboard/protocol';
 import type { CallInvitePayload, CallInviteState } from '@switchboard/protocol';
-import { newId } from '../../db/ids.js';
-import { HttpError } from '../../http/errors.js';
+import { newId } from '../../kernel/db/ids.js';
+import { HttpError } from '../../kernel/http/errors.js';
 import type { Services } from '../../services.js';
-import type { Principal } from '../agents/sessions.js';
-import type { RealtimeHub } from '../../realtime/hub.js';
-import { Interaction } from '../interactions/interaction.entity.js';
-import { InteractionEvent } from '../journey/event.entity.js';
+import type { Principal } from '../../kernel/http/principal.js';
+import type { RealtimeHub } from '../../kernel/realtime/hub.js';
+import { Interaction } from '../interactions/index.js';
+import { InteractionEvent } from '../journey/index.js';
 
 /** How long the visitor has to answer an invitation. */
 export const INVITE_TTL_SECONDS = 60;
@@ -244,7 +245,7 @@ export class CallInvites {
     await Promise.all([this.hub.pushToVisitors(r.interactionId, { type: 'call.invite', invite }), this.hub.pushToAgents([r.agentId], { type: 'call.invite.state', invite })]);
   }
 
-  private async journey(i: Interaction, type: string, agentId: string | null, data: Record<string, unknown>): Promise<void> {
+  private async journey(i: Interaction, type: JourneyType, agentId: string | null, data: Record<string, unknown>): Promise<void> {
     await this.s.db.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId, type, data: data as never, at: new Date() });
   }
 

@@ -1,39 +1,33 @@
-import { startSipService, type CallControl, type CallEvents, type MediaRelay, type SipEngine, type SipService } from '@switchboard/sip';
-import { StartupError } from '../../startup-error.js';
+import { randomBytes } from 'node:crypto';
+import { SipEngine, createNonceIssuer, startSipService, type RunningEngine, type SipService } from '@switchboard/sip';
+import { StartupError } from '../../kernel/startup-error.js';
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
-import type { Trunk } from '../../config/schema.js';
+import type { Trunk } from '../../kernel/config/schema.js';
 import { SipCredentialStore } from './credentials.js';
 import { MysqlCallRecorder } from './recorder.js';
 import { SwitchboardCallRouter } from './router.js';
 import { followCalls } from './lifecycle.js';
+import { PbxCalls } from './pbx-calls.js';
+import { RedisLiveCalls } from './live-calls.js';
 import { callRoutes } from './routes.js';
+import type { Calls } from './calls.js';
 import { CallInvites } from './invites.js';
 import { inviteCalls } from './invite-calls.js';
 import { inviteCommands } from './schema.js';
-import type { RealtimeHub } from '../../realtime/hub.js';
-import { Agent } from '../agents/agent.entity.js';
+import type { RealtimeHub } from '../../kernel/realtime/hub.js';
+import { Agent } from '../agents/index.js';
 
-/** What the rest of the server (and tests) may reach of the running SIP side. */
-export interface Calls {
-  credentials: SipCredentialStore;
-  /** Where browsers connect for SIP over WebSocket. */
-  wsUrl: string;
-  domain: string;
-  control: CallControl;
-  engine: SipEngine;
-  events: CallEvents;
-  recorder: MysqlCallRecorder;
-  media: MediaRelay;
-  /** Media sessions opened for the widget's device test, deleted after a while or at stop. */
-  probes: Set<string>;
+export type { Calls };
+
+/**
+ * What runs between start and stop: the SIP side (absent with SIP off) and call invitations from
+ * chats (present even when SIP is off, so agents hear why they cannot invite).
+ */
+interface Live {
+  calls?: Calls;
+  invites?: CallInvites;
 }
-
-let running: Calls | undefined;
-export const calls = (): Calls | undefined => running;
-let invitesRunning: CallInvites | undefined;
-/** Call invitations from chats; present even when SIP is off, so agents hear why they cannot invite. */
-export const invites = (): CallInvites | undefined => invitesRunning;
 
 function contextHeaders(t: Trunk) {
   const h = t.contextHeaders;
@@ -43,6 +37,7 @@ function contextHeaders(t: Trunk) {
     ...(h.name ? { name: h.name } : {}),
     ...(h.email ? { email: h.email } : {}),
     ...(h.phone ? { phone: h.phone } : {}),
+    ...(h.queue ? { queue: h.queue } : {}),
     ...(h.fields ? { fieldPrefix: h.fields.endsWith('-') ? h.fields : `${h.fields}-` } : {}),
   };
 }
@@ -51,21 +46,37 @@ async function extensionOf(s: Services, agentId: string): Promise<string | null>
   return (await s.db.getRepository(Agent).findOneBy({ id: agentId, active: true }))?.extension ?? null;
 }
 
-async function start(s: Services): Promise<() => Promise<void>> {
+/** The secret digest nonces are signed with, the same for every instance (made by the first one). */
+async function sharedDigestSecret(s: Services): Promise<Buffer> {
+  const key = s.redis.key('calls', 'digest-secret');
+  await s.redis.client.set(key, randomBytes(32).toString('hex'), 'NX');
+  const secret = await s.redis.client.get(key);
+  return Buffer.from(secret!, 'hex');
+}
+
+async function start(s: Services, live: Live): Promise<() => Promise<void>> {
   const c = s.config().main;
   const log = s.log.child({ component: 'sip' });
   // Calls leave through the first trunk; per-queue trunks will pick theirs from queue.destination.trunk.
   const trunk = s.config().trunks[0]!;
   const credentials = new SipCredentialStore(s.redis, s.db);
-  const recorder = new MysqlCallRecorder(s.db, log);
-  let sip: SipService;
+  const recorder = new MysqlCallRecorder(s.db, log, () => trunk.id);
+  const liveCalls = new RedisLiveCalls(s.redis, s.bus.instanceId, log);
+  // One digest secret for every instance: on a shared drachtio-server the answer to one instance's
+  // challenge may reach another.
+  const nonces = createNonceIssuer(await sharedDigestSecret(s));
+  let sip: SipService<RunningEngine>;
+  const drachtio = c.sip.engine === 'drachtio' ? c.sip.drachtio : undefined;
   try {
     sip = await startSipService({
+      ...(drachtio ? { drachtio: { host: drachtio.host, port: drachtio.port, secret: drachtio.secret } } : {}),
       listen: { host: c.sip.host, ...(c.sip.publicHost ? { advertisedHost: c.sip.publicHost } : {}), udpPort: c.sip.udpPort, tcpPort: c.sip.tcpPort, wsPort: c.sip.wsPort },
       rtpengine: { host: c.rtpengine.host, port: c.rtpengine.ngPort, timeoutMs: c.rtpengine.timeoutMs },
       logger: log, recorder, authenticator: credentials, realm: c.xmpp.domain,
       router: new SwitchboardCallRouter(s.db, s.config),
       keepaliveMs: trunk.optionsPingSeconds * 1000,
+      liveCalls,
+      nonces,
       trunk: {
         host: trunk.host,
         port: trunk.port,
@@ -80,7 +91,7 @@ async function start(s: Services): Promise<() => Promise<void>> {
       inviteSteps: [
         (control) => inviteCalls({
           realm: c.xmpp.domain, domain: c.xmpp.domain, trustedAddresses: [trunk.host], authenticator: credentials, credentials,
-          invites, control, agentExtension: (id) => extensionOf(s, id), recorder, db: s.db, log,
+          invites: () => live.invites, control, agentExtension: (id) => extensionOf(s, id), recorder, db: s.db, log, nonces,
         }),
       ],
     });
@@ -92,22 +103,39 @@ async function start(s: Services): Promise<() => Promise<void>> {
     throw err;
   }
   const { engine, calls: control, media } = sip;
-  followCalls(control.events, s.db, s.bus, log);
-  const wsPort = engine.stack.transports.port('ws');
+  if (drachtio) {
+    // Start goes on without it (drachtio-srf keeps retrying with a backoff); said once, here and on /ready.
+    const h = sip.health();
+    if (!h.ok) log.error({ drachtio: `${drachtio.host}:${drachtio.port}` }, `SIP calls are down until drachtio-server answers: ${h.reason}`);
+  }
+  s.readiness.add('sip', async () => {
+    const h = sip.health();
+    if (!h.ok) throw new Error(h.reason);
+  });
+  const pbxCalls = new PbxCalls(s, control, recorder, log);
+  const following = followCalls(control.events, s.db, s.bus, log, pbxCalls);
+  await liveCalls.start((call) => control.endLost(call, 'server-lost'));
+  // drachtio-server listens where the configuration says; the in-process engine may have picked a free port.
+  const wsPort = engine instanceof SipEngine ? engine.stack.transports.port('ws') : c.sip.wsPort;
   const host = c.sip.publicHost ?? c.sip.host;
   const probes = new Set<string>();
-  running = { credentials, wsUrl: `ws://${host}:${wsPort}`, domain: c.xmpp.domain, control, engine, events: control.events, recorder, media, probes };
+  const running: Calls = { credentials, wsUrl: `ws://${host}:${wsPort}`, domain: c.xmpp.domain, control, engine, events: control.events, recorder, media, probes };
+  live.calls = running;
   // A logout ends the agent's SIP secret with their sessions.
   const off = s.bus.on((e) => {
     if (e.type === 'agent.sessions-revoked') void credentials.revokeAgent(e.agentId);
   });
-  log.info({ wsUrl: running.wsUrl, udp: engine.stack.transports.port('udp'), tcp: engine.stack.transports.port('tcp') }, 'sip engine listening');
+  log.info({ engine: c.sip.engine, wsUrl: running.wsUrl, udp: engine.stack.local('udp').port, tcp: engine.stack.local('tcp').port }, 'sip engine listening');
   return async () => {
     off();
-    running = undefined;
+    s.readiness.remove('sip');
+    live.calls = undefined;
     await Promise.all([...probes].map((id) => media.delete(id)));
     await sip.close();
+    await liveCalls.stop();
     await recorder.flush();
+    // The calls just ended close their interactions before the database goes.
+    await following.idle();
   };
 }
 
@@ -115,17 +143,17 @@ async function start(s: Services): Promise<() => Promise<void>> {
  * Where the agent's softphone stands for an invitation. The registrar is this instance's: an
  * invitation call reaches a softphone registered with the same instance as the visitor's SIP.
  */
-async function softphoneOf(s: Services, agentId: string): Promise<'registered' | 'no-extension' | 'not-registered' | 'sip-down'> {
-  const sip = calls();
+async function softphoneOf(s: Services, live: Live, agentId: string): Promise<'registered' | 'no-extension' | 'not-registered' | 'sip-down'> {
+  const sip = live.calls;
   if (!sip) return 'sip-down';
   const extension = await extensionOf(s, agentId);
   if (!extension) return 'no-extension';
   return sip.control.registrar.lookup(extension) ? 'registered' : 'not-registered';
 }
 
-function registerInvites(s: Services, hub: RealtimeHub): () => void {
-  const inv = new CallInvites(s, hub, (agentId) => softphoneOf(s, agentId));
-  invitesRunning = inv;
+function registerInvites(s: Services, hub: RealtimeHub, live: Live): () => void {
+  const inv = new CallInvites(s, hub, (agentId) => softphoneOf(s, live, agentId));
+  live.invites = inv;
   hub.onAgentCommand(inviteCommands.invite, async (conn, cmd) => ({ type: 'call.invite.state', invite: await inv.invite(conn.principal, cmd.interactionId, cmd.video) }));
   hub.onAgentCommand(inviteCommands.cancel, async (conn, cmd) => ({ type: 'call.invite.state', invite: await inv.cancel(conn.principal, cmd.inviteId) }));
   hub.onVisitorCommand(inviteCommands.decline, async (conn, cmd) => {
@@ -141,25 +169,36 @@ function registerInvites(s: Services, hub: RealtimeHub): () => void {
   return () => {
     off();
     inv.close();
-    if (invitesRunning === inv) invitesRunning = undefined;
+    if (live.invites === inv) live.invites = undefined;
   };
 }
 
-export const callsModule: ServerModule = {
-  name: 'calls',
-  routes: callRoutes,
-  start: async (s, hub) => {
-    const stopInvites = registerInvites(s, hub);
-    let stopSip: (() => Promise<void>) | undefined;
-    try {
-      stopSip = s.config().main.sip.enabled ? await start(s) : undefined;
-    } catch (err) {
-      stopInvites();
-      throw err;
-    }
-    return async () => {
-      stopInvites();
-      await stopSip?.();
-    };
-  },
-};
+/** The calls context as app.ts wires it; `running` is the SIP side while it runs (callbacks dial through it). */
+export interface CallsContext extends ServerModule {
+  running(): Calls | undefined;
+}
+
+/** Web and video calls through the SIP engine, and call invitations from chats. */
+export function createCalls(s: Services, hub: RealtimeHub): CallsContext {
+  const live: Live = {};
+  const calls = () => live.calls;
+  return {
+    name: 'calls',
+    running: calls,
+    routes: (router, deps) => callRoutes(router, deps, s, { calls, invites: () => live.invites }),
+    start: async () => {
+      const stopInvites = registerInvites(s, hub, live);
+      let stopSip: (() => Promise<void>) | undefined;
+      try {
+        stopSip = s.config().main.sip.enabled ? await start(s, live) : undefined;
+      } catch (err) {
+        stopInvites();
+        throw err;
+      }
+      return async () => {
+        stopInvites();
+        await stopSip?.();
+      };
+    },
+  };
+}

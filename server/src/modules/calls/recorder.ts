@@ -1,30 +1,46 @@
-import type { DataSource } from 'typeorm';
-import type { CallRecorder, LegEnd, LegInfo } from '@switchboard/sip';
-import type { Logger } from '../../logger.js';
+import { IsNull, type DataSource } from 'typeorm';
+import type { CallRecorder, EndCause, LegEnd, LegInfo } from '@switchboard/sip';
+import type { Logger } from '../../kernel/logger.js';
+import { Interaction } from '../interactions/index.js';
 import { Call, CallLeg } from './call.entity.js';
 
 const hex = (uuid: string) => uuid.replace(/-/g, '');
+const SIDES = 'abcdefghijkl';
 
 /**
- * Keeps every call leg in MySQL. The SIP side does not wait for us, so writes for one call are
- * chained: a leg's "answered" can never be written before its row exists.
+ * Keeps every call in MySQL: one `calls` row per call as the customer lives it, with all its SIP
+ * legs. A visitor's call that the PBX hands to an agent's extension is two B2BUA sessions here
+ * (widget → PBX, PBX → softphone) but one call: the second joins the first by its interaction.
+ * The SIP side does not wait for us, so writes for one session are chained: a leg's "answered"
+ * can never be written before its row exists.
  */
 export class MysqlCallRecorder implements CallRecorder {
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly legCall = new Map<string, string>();
+  /** leg → its session; session → the call it is recorded under. */
+  private readonly legSession = new Map<string, string>();
+  private readonly sessionCall = new Map<string, Promise<string | null>>();
+  /**
+   * Sides: each session of a call has a pair (a/b for the first, c/d for the session that joined
+   * it, …), its A leg first. Pairs go by the order sessions start; the SIP side reports a
+   * session's legs in order, but another session's may come in between.
+   */
+  private readonly pairs = new Map<string, number>();
+  private readonly sessionSide = new Map<string, { owner: string; pair: number; legs: number }>();
+  /** Widget calls in progress by interaction, so the PBX's call to the agent finds its call at once. */
+  private readonly openWidgetCalls = new Map<string, { session: string; call: Promise<string | null> }>();
   /** What the SIP side does not know about a call that is about to start (a video invitation). */
   private readonly expected = new Map<string, { video: boolean }>();
 
-  constructor(private readonly db: DataSource, private readonly log: Logger) {}
+  constructor(private readonly db: DataSource, private readonly log: Logger, private readonly trunkId: () => string | null = () => null) {}
 
-  private chain(callId: string, fn: () => Promise<unknown>): Promise<void> {
-    const next = (this.chains.get(callId) ?? Promise.resolve())
+  private chain(key: string, fn: () => Promise<unknown>): Promise<void> {
+    const next = (this.chains.get(key) ?? Promise.resolve())
       .then(fn)
       .then(() => undefined)
-      .catch((err) => this.log.error({ err, callId }, 'could not record a call leg'));
-    this.chains.set(callId, next);
+      .catch((err) => this.log.error({ err, callSessionId: key }, 'could not record a call leg'));
+    this.chains.set(key, next);
     void next.then(() => {
-      if (this.chains.get(callId) === next) this.chains.delete(callId);
+      if (this.chains.get(key) === next) this.chains.delete(key);
     });
     return next;
   }
@@ -34,26 +50,75 @@ export class MysqlCallRecorder implements CallRecorder {
     this.expected.set(hex(callSessionId), what);
   }
 
+  /** The call a session's legs are recorded under (undefined before its first leg). */
+  callOf(callSessionId: string): Promise<string | null> | undefined {
+    return this.sessionCall.get(hex(callSessionId));
+  }
+
   legCreated(leg: LegInfo): Promise<void> {
-    const callId = hex(leg.callSessionId);
-    this.legCall.set(leg.legId, callId);
-    const video = this.expected.get(callId)?.video ?? false;
-    this.expected.delete(callId);
-    return this.chain(callId, async () => {
-      await this.db
-        .createQueryBuilder()
-        .insert()
-        .into(Call)
-        .values({ id: callId, interactionId: leg.interactionId ?? null, kind: leg.interactionId ? 'widget' : 'softphone', video, trunkId: null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
-        .orIgnore()
-        .execute();
-      const legs = await this.db.getRepository(CallLeg).countBy({ callId });
+    const session = hex(leg.callSessionId);
+    this.legSession.set(leg.legId, session);
+    const expected = this.expected.get(session);
+    this.expected.delete(session);
+    let callId = this.sessionCall.get(session);
+    if (!callId) {
+      const joined = leg.kind === 'inbound' && leg.interactionId ? this.openWidgetCalls.get(leg.interactionId) : undefined;
+      const owner = joined?.session ?? session;
+      const pair = this.pairs.get(owner) ?? 0;
+      this.pairs.set(owner, pair + 1);
+      this.sessionSide.set(session, { owner, pair, legs: 0 });
+      callId = joined?.call ?? this.openCall(session, leg, expected?.video ?? false);
+      this.sessionCall.set(session, callId);
+    }
+    const call = callId;
+    const place = this.sessionSide.get(session)!;
+    const inSession = place.legs++;
+    const n = place.pair * 2 + inSession;
+    return this.chain(session, async () => {
+      const id = await call;
+      if (!id) return;
+      const calls = this.db.getRepository(Call);
+      // A later leg can tell more about the call: the trunk it went through, video.
+      if (leg.trunk) await calls.createQueryBuilder().update().set({ trunkId: this.trunkId() }).where('id = :id AND trunkId IS NULL', { id }).execute();
+      if (leg.video) await calls.update({ id }, { video: true });
+      // A call started on another instance: its legs there came first.
+      const legs = id === place.owner ? n : Math.ceil((await this.db.getRepository(CallLeg).countBy({ callId: id })) / 2) * 2 + inSession;
       await this.db.getRepository(CallLeg).insert({
-        id: hex(leg.legId), callId, side: legs === 0 ? 'a' : 'b', direction: leg.direction, sipCallId: leg.callId.slice(0, 255),
+        id: hex(leg.legId), callId: id, side: SIDES[Math.min(legs, SIDES.length - 1)]!, direction: leg.direction, sipCallId: leg.callId.slice(0, 255),
         localTag: leg.localTag ?? null, remoteTag: leg.remoteTag ?? null, remoteUri: (leg.direction === 'inbound' ? leg.from : leg.to).slice(0, 255),
         setupAt: leg.createdAt, ringingAt: null, answeredAt: null, endedAt: null, finalStatus: null, cause: null,
       });
     });
+  }
+
+  /**
+   * The call a session's first leg belongs to: the widget call the PBX is handing to an agent
+   * (same interaction), or a new one.
+   */
+  private openCall(session: string, leg: LegInfo, expectedVideo: boolean): Promise<string | null> {
+    const kind = leg.kind ?? (leg.interactionId ? 'widget' : 'softphone');
+    const created = new Promise<string | null>((resolve) => {
+      void this.chain(session, async () => {
+        let interactionId = leg.interactionId && (await this.db.getRepository(Interaction).existsBy({ id: leg.interactionId })) ? leg.interactionId : null;
+        if (kind === 'inbound' && interactionId) {
+          // Another instance may hold the widget side of this call.
+          const open = await this.db.getRepository(Call).findOne({ where: { interactionId, kind: 'widget', endedAt: IsNull() }, order: { setupAt: 'DESC' } });
+          if (open) return resolve(open.id);
+        }
+        if (leg.interactionId && !interactionId) this.log.warn({ interactionId: leg.interactionId }, 'a call names an interaction that does not exist');
+        interactionId ??= null;
+        await this.db
+          .createQueryBuilder()
+          .insert()
+          .into(Call)
+          .values({ id: session, interactionId, kind, video: expectedVideo || leg.video === true, trunkId: leg.trunk ? this.trunkId() : null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
+          .orIgnore()
+          .execute();
+        resolve(session);
+      }).then(() => resolve(null));
+    });
+    if (kind === 'widget' && leg.interactionId) this.openWidgetCalls.set(leg.interactionId, { session, call: created });
+    return created;
   }
 
   legRinging(legId: string, at: Date): Promise<void> {
@@ -70,25 +135,49 @@ export class MysqlCallRecorder implements CallRecorder {
   }
 
   legEnded(end: LegEnd): Promise<void> {
-    return this.update(end.legId, async (callId) => {
+    return this.update(end.legId, async (callId, session) => {
       await this.db.getRepository(CallLeg).update({ id: hex(end.legId) }, { endedAt: end.at, cause: end.cause, finalStatus: end.status ?? null });
-      // The first leg to end says why the call ended; the call is over when no leg is left.
+      // The first leg to end says why the call ended, of the call's own session (the visitor's,
+      // for a call the PBX hands to an agent: the agent's session also ends when the PBX moves
+      // the call elsewhere), and not a leg a transfer replaced. The call is over when no leg is left.
       const open = await this.db.getRepository(CallLeg).createQueryBuilder('l').where('l.callId = :callId AND l.endedAt IS NULL', { callId }).getCount();
       if (open === 0) {
         await this.db.createQueryBuilder().update(Call).set({ endedAt: end.at }).where('id = :callId AND endedAt IS NULL', { callId }).execute();
       }
-      await this.db.createQueryBuilder().update(Call).set({ endCause: end.cause }).where('id = :callId AND endCause IS NULL', { callId }).execute();
-      this.legCall.delete(end.legId);
+      if (session === callId && end.cause !== 'transferred') {
+        await this.db.createQueryBuilder().update(Call).set({ endCause: end.cause }).where('id = :callId AND endCause IS NULL', { callId }).execute();
+      }
+      this.legSession.delete(end.legId);
+      if (![...this.legSession.values()].includes(session)) {
+        const owner = this.sessionSide.get(session)?.owner;
+        this.sessionCall.delete(session);
+        this.sessionSide.delete(session);
+        if (owner && ![...this.sessionSide.values()].some((x) => x.owner === owner)) this.pairs.delete(owner);
+        for (const [interactionId, w] of this.openWidgetCalls) if (w.session === session) this.openWidgetCalls.delete(interactionId);
+      }
     });
   }
 
-  private update(legId: string, fn: (callId: string) => Promise<void>): Promise<void> {
-    const callId = this.legCall.get(legId);
-    if (!callId) {
+  /** A call of an instance that died, ended by this one: its open legs and the call close with `cause`. */
+  callLost(callSessionId: string, at: Date, cause: EndCause): Promise<void> {
+    const callId = hex(callSessionId);
+    return this.chain(callId, async () => {
+      await this.db.createQueryBuilder().update(CallLeg).set({ endedAt: at, cause }).where('callId = :callId AND endedAt IS NULL', { callId }).execute();
+      await this.db.createQueryBuilder().update(Call).set({ endedAt: at, endCause: cause }).where('id = :callId AND endedAt IS NULL', { callId }).execute();
+    });
+  }
+
+  private update(legId: string, fn: (callId: string, session: string) => Promise<void>): Promise<void> {
+    const session = this.legSession.get(legId);
+    const call = session ? this.sessionCall.get(session) : undefined;
+    if (!session || !call) {
       this.log.warn({ legId }, 'call leg update for an unknown leg');
       return Promise.resolve();
     }
-    return this.chain(callId, () => fn(callId));
+    return this.chain(session, async () => {
+      const callId = await call;
+      if (callId) await fn(callId, session);
+    });
   }
 
   /** Resolves when every write queued so far has landed (tests, shutdown). */

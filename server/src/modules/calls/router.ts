@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { AgentExtension, AuthIdentity, CallRouter, IncomingRequest, WidgetRoute } from '@switchboard/sip';
-import type { Config } from '../../config/schema.js';
-import { Interaction } from '../interactions/interaction.entity.js';
-import { Contact } from '../contacts/contact.entity.js';
-import { Agent } from '../agents/agent.entity.js';
+import type { Config } from '../../kernel/config/schema.js';
+import { Interaction } from '../interactions/index.js';
+import { Contact } from '../contacts/index.js';
+import { Agent } from '../agents/index.js';
 import { Call } from './call.entity.js';
 
 /** Where browser calls go: a widget call to its queue's PBX number, an agent's to their extension. */
@@ -26,6 +26,7 @@ export class SwitchboardCallRouter implements CallRouter {
         ...(contact?.name ? { name: contact.name } : {}),
         ...(contact?.email ? { email: contact.email } : {}),
         ...(contact?.phone ? { phone: contact.phone } : {}),
+        ...(interaction.queueId ? { queue: interaction.queueId } : {}),
         fields: interaction.routingVariables,
       },
     };

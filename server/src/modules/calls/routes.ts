@@ -1,20 +1,22 @@
 import type Router from '@koa/router';
-import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
-import { HttpError, badRequest, forbidden, notFound } from '../../http/errors.js';
-import { newId } from '../../db/ids.js';
-import { hoursStatus } from '../websites/hours.js';
-import { Interaction } from '../interactions/interaction.entity.js';
-import { InteractionEvent } from '../journey/event.entity.js';
+import { ADMINS, ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { HttpError, badRequest, forbidden, notFound } from '../../kernel/http/errors.js';
+import { newId } from '../../kernel/db/ids.js';
+import { hoursStatus } from '../websites/index.js';
+import { Interaction } from '../interactions/index.js';
+import { InteractionEvent } from '../journey/index.js';
 import type { Services } from '../../services.js';
-import type { Website } from '../../config/schema.js';
-import type { Principal } from '../agents/sessions.js';
+import type { Website } from '../../kernel/config/schema.js';
+import type { Principal } from '../../kernel/http/principal.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import type { CallProbeAnswer, PendingCallInvite, SipCredentials, StartedCall } from '@switchboard/protocol';
 import { sdpProblem } from '@switchboard/sip';
 import { originateBody, probeBody, widgetCallBody } from './schema.js';
-import { calls, invites } from './module.js';
+import type { Calls } from './calls.js';
+import type { CallInvites } from './invites.js';
 import { INVITE_TARGET_USER } from './invite-calls.js';
-import { bearer, hashToken } from '../chat/visitor.js';
+import { bearer, hashToken } from '../intake/index.js';
 
 /** How long the device test's media session lives: the browser checks within it. */
 const PROBE_SECONDS = 15;
@@ -35,7 +37,9 @@ async function visitorChat(s: Services, ctx: Context, website: Website, interact
   return i;
 }
 
-export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
+/** `live`: the SIP side and the invitations once the module has started them (undefined before and when off). */
+export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: { calls: () => Calls | undefined; invites: () => CallInvites | undefined }): void {
+  const { calls, invites } = live;
   mount(router, deps, {
     method: 'post',
     path: '/api/widget/:websiteId/calls',
@@ -61,7 +65,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
           inviteId: invite.inviteId,
           sip: { wsUrl: sip.wsUrl, domain: sip.domain, target: `sip:${INVITE_TARGET_USER}@${sip.domain}`, username: token.username, password: token.password, expiresInSeconds: ttl },
           video: invite.video,
-        };
+        } satisfies StartedCall;
       }
       const channelName = body.video ? 'video' : 'call';
       const channel = website.channels[channelName];
@@ -88,7 +92,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
         interactionId: interaction.id,
         sip: { wsUrl: sip.wsUrl, domain: sip.domain, target: `sip:call@${sip.domain}`, username: token.username, password: token.password, expiresInSeconds: ttl },
         video: body.video,
-      };
+      } satisfies StartedCall;
     },
   });
 
@@ -103,7 +107,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
       const id = String(ctx.params.interactionId);
       if (!/^[0-9a-f]{32}$/.test(id)) throw badRequest('Give the chat id (32 hex characters).', [{ field: 'interactionId', problem: 'must be an id' }]);
       const chat = await visitorChat(s, ctx, ctx.state.website as Website, id);
-      return { invite: (await invites()?.pendingFor(chat.id)) ?? null };
+      return { invite: (await invites()?.pendingFor(chat.id)) ?? null } satisfies PendingCallInvite;
     },
   });
 
@@ -133,7 +137,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
         const pbxSide = await sip.media.offer({ sessionId, fromTag, sdp: body.sdp, profile: 'rtp' });
         const sdp = await sip.media.answer({ sessionId, fromTag, toTag: newId(), sdp: pbxSide, profile: 'webrtc' });
         setTimeout(() => void drop(), PROBE_SECONDS * 1000).unref();
-        return { sdp, seconds: PROBE_SECONDS };
+        return { sdp, seconds: PROBE_SECONDS } satisfies CallProbeAnswer;
       } catch (err) {
         await drop();
         s.log.warn({ err }, 'media probe failed');
@@ -155,7 +159,21 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
       const p = ctx.state.principal as Principal;
       const agent = await s.agents.get(p.agentId);
       const cred = await sip.credentials.agentSecret(agent, s.config().main.security.sessionTtlHours * 3600);
-      return { wsUrl: sip.wsUrl, domain: sip.domain, extension: agent.extension, uri: `sip:${agent.extension ?? agent.username}@${sip.domain}`, ...cred };
+      return { wsUrl: sip.wsUrl, domain: sip.domain, extension: agent.extension, uri: `sip:${agent.extension ?? agent.username}@${sip.domain}`, ...cred } satisfies SipCredentials;
+    },
+  });
+
+  mount(router, deps, {
+    method: 'get',
+    path: '/api/admin/sip',
+    summary: "This instance's SIP engine now: its live dialogs and calls (both fall to 0 once no call is up; a dialog left over is a leak)",
+    tag: 'admin',
+    access: ADMINS,
+    rateLimit: 'api',
+    handler: async () => {
+      const sip = calls();
+      if (!sip) throw sipDown();
+      return { dialogs: sip.engine.dialogs.size, calls: sip.control.activeSessions.size };
     },
   });
 
@@ -175,7 +193,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
       if (agentId !== p.agentId && p.role === 'agent') throw forbidden('Agents may only place calls from their own phone.');
       const agent = await s.agents.get(agentId);
       if (!agent.extension) throw badRequest(`${agent.displayName} has no extension to call first.`, [{ field: 'agentId', problem: 'agent has no extension' }]);
-      if (body.interactionId && !(await s.db.getRepository(Interaction).existsBy({ id: body.interactionId }))) throw notFound('Interaction');
+      if (body.interactionId) await mayCallAbout(s, p, body.interactionId);
       const session = await sip.control.originate({
         a: { kind: 'agent', agentId: agent.id, extension: agent.extension, displayName: agent.displayName },
         bNumber: body.number,
@@ -185,4 +203,17 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services): void {
       return { callId: session.id.replace(/-/g, '') };
     },
   });
+}
+
+/**
+ * A call placed about an interaction lands in its record and journey: agents may do so only for
+ * an interaction they handle (owner or conference guest) or handled last; supervisors for any.
+ */
+async function mayCallAbout(s: Services, p: Principal, interactionId: string): Promise<void> {
+  const i = await s.db.getRepository(Interaction).findOneBy({ id: interactionId });
+  if (!i) throw notFound('Interaction');
+  if (p.role !== 'agent' || i.assignedAgentId === p.agentId) return;
+  const live = await s.routing.engine.interactionLive(interactionId);
+  if (live.owner === p.agentId || live.conf === p.agentId) return;
+  throw new HttpError(403, 'not_yours', 'This interaction is not assigned to you.');
 }

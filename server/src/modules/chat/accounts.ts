@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { xml, type XmlElement } from '@xmpp/client';
-import { HttpError } from '../../http/errors.js';
+import { HttpError } from '../../kernel/http/errors.js';
 import type { XmppConnection } from './xmpp.js';
-import type { ChatRelay } from './relay.js';
 import { clientInterface } from './prosody-config.js';
-import type { SwitchboardFile } from '../../config/schema.js';
+import type { SwitchboardFile } from '../../kernel/config/schema.js';
 
 const COMMANDS = 'http://jabber.org/protocol/commands';
 const ADMIN = 'http://jabber.org/protocol/admin';
@@ -39,7 +38,7 @@ export function clientEndpoint(xmpp: SwitchboardFile['xmpp']): Pick<XmppAccount,
  * configuration. Switchboard never stores the password: it is shown once, to whoever asked.
  */
 export class ChatXmppAccounts {
-  constructor(private readonly xmpp: XmppConnection, private readonly relay: Pick<ChatRelay, 'agentJid'>) {}
+  constructor(private readonly xmpp: XmppConnection, private readonly relay: { agentJid(agentId: string): string }) {}
 
   async newPassword(agentId: string): Promise<XmppAccount> {
     if (!this.xmpp.isOnline) throw new HttpError(503, 'xmpp_unavailable', 'The chat server (XMPP) is not reachable right now; try again in a moment.');

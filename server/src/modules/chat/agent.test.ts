@@ -3,9 +3,8 @@
 // chats closing as Timeout, and the history over REST for the chat's agents and supervisors only.
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
-import { accept, api, login, makeAgent, nextOffer, type TestServer } from '../routing/testing.js';
-import { chatParts } from './module.js';
-import { cid, command, startChat, takeChat, widget , startChatServer } from './testing.js';
+import { accept, api, login, makeAgent, nextOffer, type TestServer } from '../../test/routing.js';
+import { cid, command, startChat, takeChat, widget , startChatServer } from '../../test/chat.js';
 
 const english = [{ skill: 'english', level: 8 }];
 
@@ -116,7 +115,7 @@ describe('chat: agent side', () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const v = await startChat(t.url);
     await takeChat(t.url, a, v);
-    const { lifecycle } = chatParts(t.sb.services);
+    const { lifecycle } = t.sb.contexts.chat;
     // support-chat waits 15 minutes; 14 minutes of silence are not enough.
     expect(await lifecycle.sweepUnattended(new Date(Date.now() + 14 * 60_000))).to.not.include(v.interactionId);
     expect(await lifecycle.sweepUnattended(new Date(Date.now() + 16 * 60_000))).to.include(v.interactionId);

@@ -4,10 +4,9 @@
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Message } from './message.entity.js';
-import { chatParts } from './module.js';
-import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
+import { api, login, makeAgent, type TestServer } from '../../test/routing.js';
 import { eventually } from '../../test/redis.js';
-import { cid, command, startChat, takeChat , startChatServer } from './testing.js';
+import { cid, command, startChat, takeChat , startChatServer } from '../../test/chat.js';
 
 describe('chat: relay through XMPP rooms', () => {
   let t: TestServer;
@@ -29,7 +28,7 @@ describe('chat: relay through XMPP rooms', () => {
     await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: welcome.id }), (m) => m.deliveryState === 'sent');
     await takeChat(t.url, a, v);
 
-    const parts = chatParts(t.sb.services);
+    const parts = t.sb.contexts.chat;
     const room = parts.chat.relay.room(v.interactionId);
     expect(room).to.not.include(v.interactionId);
     expect(await parts.chat.relay.features(v.interactionId)).to.include('muc_membersonly');
@@ -92,7 +91,7 @@ describe('chat: relay through XMPP rooms', () => {
 
   it('marks echoes arriving together as sent in one batch, each line won exactly once', async () => {
     const v = await startChat(t.url);
-    const store = chatParts(t.sb.services).chat.store;
+    const store = t.sb.contexts.chat.chat.store;
     const rows = await Promise.all(['a', 'b', 'c', 'd'].map((body) => store.add({ interactionId: v.interactionId, authorKind: 'system', authorName: null, body: `batch ${body}` })));
     const ids = rows.map((r) => r.message.id);
     // The same echo twice (a resend's echo racing the first) and one line already sent elsewhere.

@@ -6,8 +6,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Attachment } from './message.entity.js';
-import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
-import { ORIGIN, cid, command, startChat, takeChat, widget , startChatServer } from './testing.js';
+import { api, login, makeAgent, type TestServer } from '../../test/routing.js';
+import { ORIGIN, cid, command, startChat, takeChat, widget , startChatServer } from '../../test/chat.js';
 
 const english = [{ skill: 'english', level: 8 }];
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
@@ -202,6 +202,7 @@ describe('chat: files', () => {
     const up = await upload(t.url, `/api/widget/example/chats/${va.interactionId}/files?name=a.png`, va.token, [PNG], { length: PNG.length });
     const file = up.body.file.id;
     const dl = (chat: string, token?: string) => widget(t.url, 'GET', `/chats/${chat}/files/${file}`, undefined, token);
+    expect((await command(va.socket, { type: 'chat.send', interactionId: va.interactionId, clientMessageId: cid(), body: '', attachmentIds: [file] })).type).to.equal('chat.ack');
     expect((await dl(va.interactionId, va.token)).status).to.equal(200);
     expect((await dl(va.interactionId, vb.token)).status).to.equal(403);
     expect((await dl(va.interactionId)).status).to.equal(401);
@@ -216,5 +217,35 @@ describe('chat: files', () => {
     expect(await stored(va.interactionId)).to.equal(1);
     va.socket.close();
     vb.socket.close();
+  });
+
+  it('shows the visitor a file only once it is part of a sent message, not while the agent keeps it back', async () => {
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const v = await startChat(t.url);
+    await takeChat(t.url, a, v);
+    const txt = Buffer.from('Internal price list\n');
+    const kept = await upload(t.url, `/api/chats/${v.interactionId}/files?name=prices.txt`, undefined, [txt], { length: txt.length, auth: a.token });
+    expect(kept.status, JSON.stringify(kept.body)).to.equal(201);
+    const own = await upload(t.url, `/api/widget/example/chats/${v.interactionId}/files?name=mine.png`, v.token, [PNG], { length: PNG.length });
+    const visitorGets = (fileId: string) => widget(t.url, 'GET', `/chats/${v.interactionId}/files/${fileId}`, undefined, v.token);
+    const agentGets = (fileId: string) => api(t.url, 'GET', `/api/chats/${v.interactionId}/files/${fileId}`, undefined, a.token);
+    // Unsent: the agent's upload (its id leaked or guessed) and the visitor's own are not served to the visitor.
+    for (const id of [kept.body.file.id, own.body.file.id]) {
+      const r = await visitorGets(id);
+      expect(r.status, id).to.equal(404);
+      expect(JSON.stringify(r.body)).not.to.include('Internal price list');
+      expect((await agentGets(id)).status).to.equal(200);
+    }
+    // Sent, each becomes visible to the visitor.
+    const sent = await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'the list', attachmentIds: [kept.body.file.id] });
+    expect(sent.type, JSON.stringify(sent)).to.equal('chat.ack');
+    expect((await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: '', attachmentIds: [own.body.file.id] })).type).to.equal('chat.ack');
+    const got = await visitorGets(kept.body.file.id);
+    expect(got.status).to.equal(200);
+    expect(got.body).to.equal('Internal price list\n');
+    expect((await visitorGets(own.body.file.id)).status).to.equal(200);
+    // Garbage ids are named as such.
+    expect((await widget(t.url, 'GET', `/chats/${v.interactionId}/files/not-an-id`, undefined, v.token)).status).to.equal(400);
+    v.socket.close();
   });
 });

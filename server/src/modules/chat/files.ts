@@ -6,12 +6,12 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { Context } from 'koa';
 import { IsNull } from 'typeorm';
-import { HttpError, badRequest, notFound } from '../../http/errors.js';
-import { newId } from '../../db/ids.js';
-import type { Website } from '../../config/schema.js';
+import { HttpError, badRequest, notFound } from '../../kernel/http/errors.js';
+import { newId } from '../../kernel/db/ids.js';
+import type { Website } from '../../kernel/config/schema.js';
 import type { Attachment } from './message.entity.js';
 import type { ChatService } from './service.js';
-import { extensionOf } from './forms.js';
+import { extensionOf } from '../intake/index.js';
 
 const HEAD_BYTES = 16;
 
@@ -131,11 +131,15 @@ export class ChatFiles {
     return a;
   }
 
-  /** Sends the file as a download (never rendered by the browser). The caller checked who asks. */
-  async download(ctx: Context, interactionId: string, fileId: string): Promise<void> {
+  /**
+   * Sends the file as a download (never rendered by the browser). The caller checked who asks;
+   * a visitor gets only what was sent to the chat, not what an agent uploaded and kept back.
+   */
+  async download(ctx: Context, interactionId: string, fileId: string, by: 'visitor' | 'agent'): Promise<void> {
     const a = await this.chat.store.attachments.findOneBy({ id: fileId });
     // A file of another chat is "not found" here: the room must match.
     if (!a || a.interactionId !== interactionId) throw notFound('File');
+    if (by === 'visitor' && !(await this.sentToVisitor(a))) throw notFound('File');
     const p = path.join(this.dir, a.storageKey);
     await stat(p).catch(() => {
       throw notFound('File');
@@ -153,6 +157,12 @@ export class ChatFiles {
    * Removes a file not yet sent (taken off the list before sending), by the side that uploaded it:
    * unsent files count against `uploads.maxFiles`, so one left behind would block the next upload.
    */
+  private async sentToVisitor(a: Attachment): Promise<boolean> {
+    if (!a.messageId) return false;
+    const m = await this.chat.store.messages.findOneBy({ id: a.messageId });
+    return !!m && m.authorKind !== 'note';
+  }
+
   async remove(interactionId: string, fileId: string, by: 'visitor' | 'agent'): Promise<void> {
     const a = await this.chat.store.attachments.findOneBy({ id: fileId });
     if (!a || a.interactionId !== interactionId || a.uploadedByKind !== by) throw notFound('File');

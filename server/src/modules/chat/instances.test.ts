@@ -3,11 +3,10 @@
 // side once, and the two relays must not keep taking the visitor's nick from each other.
 import { expect } from 'chai';
 import { xml } from '@xmpp/client';
-import { chatParts } from './module.js';
 import { Message } from './message.entity.js';
-import { api, login, makeAgent, setState, startRoutingServer, uniquePrefix, type TestServer } from '../routing/testing.js';
+import { api, login, makeAgent, setState, startRoutingServer, uniquePrefix, type TestServer } from '../../test/routing.js';
 import { eventually } from '../../test/redis.js';
-import { TestXmppClient, cid, command, startChat, takeChat } from './testing.js';
+import { TestXmppClient, cid, command, startChat, takeChat } from '../../test/chat.js';
 
 describe('chat: two server instances', () => {
   const servers: TestServer[] = [];
@@ -29,7 +28,7 @@ describe('chat: two server instances', () => {
     await takeChat(two.url, a, v);
     const account = (await api(two.url, 'POST', '/api/chat/xmpp-account', {}, a.token)).body;
     client = await TestXmppClient.login(account);
-    const room = chatParts(two.sb.services).chat.relay.room(v.interactionId);
+    const room = two.sb.contexts.chat.chat.relay.room(v.interactionId);
     await client.xmpp.send(xml('presence', { to: `${room}/watcher` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
     await client.next((s) => s.is('presence') && s.attrs.from === `${room}/watcher`);
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { BusEvent } from '../../bus.js';
-import type { Logger } from '../../logger.js';
+import type { BusEvent } from '../../kernel/bus.js';
+import type { Logger } from '../../kernel/logger.js';
 import type { ChatService } from './service.js';
 import { ChatService as Chat } from './service.js';
 import type { Message } from './message.entity.js';

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { Created, IdColumn, IdPrimary, Time } from '../../db/columns.js';
-import { Interaction } from '../interactions/interaction.entity.js';
+import { Created, IdColumn, IdPrimary, Time } from '../../kernel/db/columns.js';
+import { Interaction } from '../interactions/index.js';
 
 export const AUTHOR_KINDS = ['visitor', 'agent', 'bot', 'system', 'note'] as const;
 export type AuthorKind = (typeof AUTHOR_KINDS)[number];

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import type { SwitchboardFile } from '../../config/schema.js';
+import type { SwitchboardFile } from '../../kernel/config/schema.js';
 
 /**
  * Prosody lets one connection hold a component domain, so each server process (and each test

@@ -6,9 +6,9 @@ import { Message } from './message.entity.js';
 import { makeConfigDir } from '../../test/config.js';
 import { api, login, spawnServer, startTestServer, type TestServer } from '../../test/server.js';
 import { eventually } from '../../test/redis.js';
-import { accept, makeAgent, nextOffer, openDesktop, openQueues, uniquePrefix, type TestAgent } from '../routing/testing.js';
-import { ScratchProsody } from './scratch-prosody.js';
-import { cid, command, openVisitor, startChat, takeChat, widget, type TestVisitor } from './testing.js';
+import { accept, makeAgent, nextOffer, openDesktop, openQueues, uniquePrefix, type TestAgent } from '../../test/routing.js';
+import { ScratchProsody } from '../../test/scratch-prosody.js';
+import { cid, command, openVisitor, startChat, takeChat, widget, type TestVisitor } from '../../test/chat.js';
 import type { TestSocket } from '../../test/server.js';
 
 const english = [{ skill: 'english', level: 8 }];
@@ -78,7 +78,7 @@ describe('chat: nothing lost', function () {
 
   it('recovers when Prosody restarts mid-chat: lines sent meanwhile arrive once each, in order', async () => {
     const base = makeConfigDir();
-    const prosody = await ScratchProsody.create((await import('../../config/load.js')).loadConfig(base).main.xmpp);
+    const prosody = await ScratchProsody.create((await import('../../kernel/config/load.js')).loadConfig(base).main.xmpp);
     await prosody.start();
     let t: TestServer | undefined;
     try {

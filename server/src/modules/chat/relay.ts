@@ -4,7 +4,7 @@ import type { ChatTypingState } from '@switchboard/protocol';
 import type { XmppConnection } from './xmpp.js';
 import { ChatRooms, type Participant } from './rooms.js';
 import { agentXmppJid } from './accounts.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../kernel/logger.js';
 import type { Message } from './message.entity.js';
 
 export const SB_NS = 'urn:switchboard:chat:0';
@@ -43,6 +43,8 @@ export class ChatRelay {
     log: Logger,
     /** The visitor's display name: the visitor is in the room from the first stanza on. */
     private readonly visitorName: (interactionId: string) => Promise<string | null>,
+    /** Told, for each line sent into its room, how long after it was stored. */
+    private readonly relayLag: (seconds: number) => void = () => {},
   ) {
     this.rooms = new ChatRooms(xmpp, log);
   }
@@ -109,6 +111,7 @@ export class ChatRelay {
         this.marker('message', m.interactionId, { message: m.id, author: m.authorKind }),
       ),
     );
+    if (m.createdAt instanceof Date) this.relayLag((Date.now() - m.createdAt.getTime()) / 1000);
   }
 
   async typing(interactionId: string, author: Author & { kind: 'agent' | 'visitor' }, state: ChatTypingState): Promise<void> {

@@ -1,5 +1,5 @@
 import { xml, type XmlElement } from '@xmpp/client';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../kernel/logger.js';
 import { IQ_TIMEOUT_MS, XmppError, type XmppConnection } from './xmpp.js';
 
 export const MUC = 'http://jabber.org/protocol/muc';
@@ -9,6 +9,8 @@ const MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 const CONFERENCE = 'jabber:x:conference';
 const RESOURCE = 'relay';
 const JOIN_TIMEOUT_MS = 5000;
+/** Rooms rebuilt side by side after a reconnection (each one: owner, members, occupants). */
+const REJOIN_PARALLEL = 16;
 
 /**
  * XML 1.0 cannot carry NUL, most C0 controls or lone surrogates; one of them in a stanza makes
@@ -195,7 +197,13 @@ export class ChatRooms {
       this.waiters.set(key, { nick, resolve: () => (clearTimeout(t), resolve()), reject: (e) => (clearTimeout(t), reject(e)) });
     });
     // No history: MySQL is the record, and a rejoin must not replay old lines as new ones.
-    this.xmpp.send(xml('presence', { from, to: `${r.jid}/${nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    try {
+      this.xmpp.send(xml('presence', { from, to: `${r.jid}/${nick}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    } catch (err) {
+      // Offline: fail now, through the promise the caller holds, not later through an orphaned one.
+      this.waiters.get(key)?.reject(err as Error);
+      this.waiters.delete(key);
+    }
     return done;
   }
 
@@ -262,21 +270,40 @@ export class ChatRooms {
     return [...this.rooms.keys()];
   }
 
-  /** Prosody forgot its rooms (or we are on another slot): build each one again, side by side. */
+  /**
+   * Prosody forgot its rooms (or we are on another slot): build each one again, REJOIN_PARALLEL
+   * rooms at a time. All at once, hundreds of rooms' presences and IQs queued behind each other
+   * and timed out (5 s) before Prosody got to them; a bounded batch keeps every answer prompt.
+   */
   private rejoinAll(): void {
-    for (const r of this.rooms.values()) {
-      r.nicks.clear();
-      const participants = [...r.occupants.values()].map((o) => o.p).filter((p) => p.key !== 'system');
-      const members = [...r.members];
-      (async () => {
-        await this.present(r.jid, r.interactionId, this.owner);
-        if (members.length) {
-          await this.affiliate(r, members.map(([jid]) => jid), 'member');
-          for (const [jid, reason] of members) this.invite(r, jid, reason);
-        }
-        await Promise.all(participants.map((p) => this.join(r, p)));
-      })().catch((err: Error) => this.log.warn({ err: { message: err.message }, room: r.jid }, 'rejoining a room failed; will retry on the next line'));
+    const queue = [...this.rooms.values()];
+    const t0 = performance.now();
+    let failed = 0;
+    const worker = async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        if (!this.xmpp.isOnline || this.rooms.get(r.jid) !== r) continue;
+        await this.rejoin(r).catch((err: Error) => {
+          failed++;
+          this.log.warn({ err: { message: err.message }, room: r!.jid }, 'rejoining a room failed; will retry on the next line');
+        });
+      }
+    };
+    const total = queue.length;
+    void Promise.all(Array.from({ length: Math.min(REJOIN_PARALLEL, total) }, worker)).then(() => {
+      if (total) this.log.info({ rooms: total, failed, ms: Math.round(performance.now() - t0) }, 'chat rooms rejoined');
+    });
+  }
+
+  private async rejoin(r: Room): Promise<void> {
+    r.nicks.clear();
+    const participants = [...r.occupants.values()].map((o) => o.p).filter((p) => p.key !== 'system');
+    const members = [...r.members];
+    await this.present(r.jid, r.interactionId, this.owner);
+    if (members.length) {
+      await this.affiliate(r, members.map(([jid]) => jid), 'member');
+      for (const [jid, reason] of members) this.invite(r, jid, reason);
     }
+    await Promise.all(participants.map((p) => this.join(r, p)));
   }
 
   /**

@@ -1,15 +1,15 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
-import { HttpError, badRequest } from '../../http/errors.js';
+import type { AgentChatMessages, ChatEnded, FileStored, ChatMessagePosted, ChatState, TranscriptRequested } from '@switchboard/protocol';
+import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { HttpError, badRequest } from '../../kernel/http/errors.js';
 import { ChatService } from './service.js';
-import type { Website } from '../../config/schema.js';
-import type { Principal } from '../agents/sessions.js';
-import type { Services } from '../../services.js';
+import type { Website } from '../../kernel/config/schema.js';
+import type { Principal } from '../../kernel/http/principal.js';
 import { presentAttachment } from './presenter.js';
 import { offlineBody, sendBody, startBody, transcriptBody, xmppAccountBody } from './schema.js';
-import type { ChatParts } from './module.js';
-import { bearer } from './visitor.js';
+import type { ChatParts } from './parts.js';
+import { bearer } from '../intake/index.js';
 
 const ID = /^[0-9a-f]{32}$/;
 
@@ -20,11 +20,11 @@ function idParam(ctx: Context, name: string): string {
 }
 
 /** Visitor endpoints (allowed origins of the website + the chat's token) and the desktop's chat endpoints. */
-export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts: () => ChatParts): void {
+export function chatRoutes(router: Router, deps: RouteDeps, parts: ChatParts): void {
   const base = '/api/widget/:websiteId/chats';
   const visitor = async (ctx: Context) => {
     const website = ctx.state.website as Website;
-    const i = await parts().visitors.authorize(website, idParam(ctx, 'interactionId'), bearer(ctx));
+    const i = await parts.visitors.authorize(website, idParam(ctx, 'interactionId'), bearer(ctx));
     return { website, i };
   };
 
@@ -37,7 +37,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     body: startBody,
     handler: async (ctx, { body }) => {
-      const r = await parts().visitors.start(ctx.state.website as Website, body);
+      const r = await parts.visitors.start(ctx.state.website as Website, body);
       ctx.status = 201;
       return r;
     },
@@ -52,8 +52,8 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     handler: async (ctx) => {
       const { i } = await visitor(ctx);
-      const { chat } = parts();
-      return { interactionId: i.id, state: i.state, queue: await chat.queueInfo(i), messages: await chat.store.history(i.id, { notes: false }) };
+      const { chat } = parts;
+      return { interactionId: i.id, state: i.state, queue: await chat.queueInfo(i), messages: await chat.store.history(i.id, { notes: false }) } satisfies ChatState;
     },
   });
 
@@ -67,10 +67,9 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     body: sendBody,
     handler: async (ctx, { body }) => {
       const { i } = await visitor(ctx);
-      const p = parts();
-      const message = await p.sockets.visitorPost(i, body);
+      const message = await parts.sockets.visitorPost(i, body);
       ctx.status = 201;
-      return { message };
+      return { message } satisfies ChatMessagePosted;
     },
   });
 
@@ -83,8 +82,8 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     handler: async (ctx) => {
       const { i } = await visitor(ctx);
-      await parts().visitors.end(i);
-      return { ended: true };
+      await parts.visitors.end(i);
+      return { ended: true } satisfies ChatEnded;
     },
   });
 
@@ -98,7 +97,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     body: offlineBody,
     handler: async (ctx, { body }) => {
       const { website, i } = await visitor(ctx);
-      const r = await parts().visitors.offlineForm(website, i, body.fields);
+      const r = await parts.visitors.offlineForm(website, i, body.fields);
       ctx.status = 201;
       return r;
     },
@@ -114,9 +113,9 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     body: transcriptBody,
     handler: async (ctx, { body }) => {
       const { website, i } = await visitor(ctx);
-      const r = await parts().visitors.transcript(website, i, body.email);
+      const r = await parts.visitors.transcript(website, i, body.email);
       ctx.status = 202;
-      return { requested: true, email: r.email, sent: r.sent };
+      return { requested: true, email: r.email, sent: r.sent } satisfies TranscriptRequested;
     },
   });
 
@@ -130,9 +129,9 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     handler: async (ctx) => {
       const { website, i } = await visitor(ctx);
       if (!ChatService.isOpen(i)) throw new HttpError(409, 'chat_closed', 'This chat has ended; files can no longer be sent.');
-      const a = await parts().files.upload(ctx, website, i.id, 'visitor');
+      const a = await parts.files.upload(ctx, website, i.id, 'visitor');
       ctx.status = 201;
-      return { file: presentAttachment(a) };
+      return { file: presentAttachment(a) } satisfies FileStored;
     },
   });
 
@@ -145,7 +144,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     handler: async (ctx) => {
       const { i } = await visitor(ctx);
-      await parts().files.download(ctx, i.id, idParam(ctx, 'fileId'));
+      await parts.files.download(ctx, i.id, idParam(ctx, 'fileId'), 'visitor');
       return undefined;
     },
   });
@@ -159,13 +158,13 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'widget',
     handler: async (ctx) => {
       const { i } = await visitor(ctx);
-      await parts().files.remove(i.id, idParam(ctx, 'fileId'), 'visitor');
+      await parts.files.remove(i.id, idParam(ctx, 'fileId'), 'visitor');
       return undefined;
     },
   });
 
   // ---- desktop
-  const agentChat = async (ctx: Context, need: 'read' | 'write') => parts().chat.access(ctx.state.principal as Principal, idParam(ctx, 'id'), need);
+  const agentChat = async (ctx: Context, need: 'read' | 'write') => parts.chat.access(ctx.state.principal as Principal, idParam(ctx, 'id'), need);
 
   mount(router, deps, {
     method: 'get',
@@ -176,7 +175,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'api',
     handler: async (ctx) => {
       const i = await agentChat(ctx, 'read');
-      return { interactionId: i.id, state: i.state, messages: await parts().chat.store.history(i.id, { notes: true }) };
+      return { interactionId: i.id, state: i.state, messages: await parts.chat.store.history(i.id, { notes: true }) } satisfies AgentChatMessages;
     },
   });
 
@@ -187,12 +186,13 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     tag: 'chat',
     access: ALL_ROLES,
     rateLimit: 'api',
+    rawBody: true,
     handler: async (ctx) => {
       const i = await agentChat(ctx, 'write');
-      const website = parts().chat.s.config().websites.find((w) => w.id === i.websiteId) ?? null;
-      const a = await parts().files.upload(ctx, website, i.id, 'agent');
+      const website = parts.chat.s.config().websites.find((w) => w.id === i.websiteId) ?? null;
+      const a = await parts.files.upload(ctx, website, i.id, 'agent');
       ctx.status = 201;
-      return { file: presentAttachment(a) };
+      return { file: presentAttachment(a) } satisfies FileStored;
     },
   });
 
@@ -205,7 +205,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'api',
     handler: async (ctx) => {
       const i = await agentChat(ctx, 'write');
-      await parts().files.remove(i.id, idParam(ctx, 'fileId'), 'agent');
+      await parts.files.remove(i.id, idParam(ctx, 'fileId'), 'agent');
       return undefined;
     },
   });
@@ -219,7 +219,7 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
     rateLimit: 'api',
     handler: async (ctx) => {
       const i = await agentChat(ctx, 'read');
-      await parts().files.download(ctx, i.id, idParam(ctx, 'fileId'));
+      await parts.files.download(ctx, i.id, idParam(ctx, 'fileId'), 'agent');
       return undefined;
     },
   });
@@ -236,9 +236,9 @@ export function chatRoutes(router: Router, deps: RouteDeps, _s: Services, parts:
       const p = ctx.state.principal as Principal;
       const agentId = body.agentId ?? p.agentId;
       if (agentId !== p.agentId && p.role !== 'admin') throw new HttpError(403, 'forbidden', "Only administrators can set another agent's XMPP password.");
-      await parts().chat.s.agents.get(agentId);
+      await parts.chat.s.agents.get(agentId);
       ctx.status = 201;
-      return parts().accounts.newPassword(agentId);
+      return parts.accounts.newPassword(agentId);
     },
   });
 }

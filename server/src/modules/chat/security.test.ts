@@ -5,12 +5,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Message } from './message.entity.js';
-import { chatParts } from './module.js';
 import { eventually } from '../../test/redis.js';
-import { api, login, makeAgent, type TestServer } from '../routing/testing.js';
+import { api, login, makeAgent, type TestServer } from '../../test/routing.js';
 import { TestSocket } from '../../test/server.js';
 import { REPO } from '../../test/env.js';
-import { FORM, ORIGIN, WEBSITE, cid, command, openVisitor, startChat, startChatServer, takeChat, widget } from './testing.js';
+import { FORM, ORIGIN, WEBSITE, cid, command, openVisitor, startChat, startChatServer, takeChat, widget } from '../../test/chat.js';
 
 const english = [{ skill: 'english', level: 8 }];
 // The XSS list shipped by wfuzz (Debian package wfuzz, wordlist/Injections/XSS.txt), plus
@@ -52,7 +51,7 @@ describe('chat: bad input and security', () => {
     // in a stanza would make Prosody drop the relay's connection, every room with it): the line
     // goes through and the relay stays connected. A bidi override (forbidden in a nickname) too.
     await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: line.message.id }), (m) => m.deliveryState === 'sent');
-    const relay = chatParts(t.sb.services).chat.relay;
+    const relay = t.sb.contexts.chat.chat.relay;
     expect(relay.rooms.realJid(relay.room(w.interactionId), '<img src=x onerror=alert(1)>')).to.match(new RegExp(`^visitor-${w.interactionId}@`));
     const rtl = await startChat(t.url, { fields: { ...FORM, email: 'rtl@example.com', name: 'Eve \u202etxt.exe' }, option: 'orders' });
     const rtlLine = await command(rtl.socket, { type: 'chat.send', interactionId: rtl.interactionId, clientMessageId: cid(), body: 'hello' });

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessagePayload, ChatQueueInfo, ChatTypingState } from '@switchboard/protocol';
 import type { Services } from '../../services.js';
-import type { RealtimeHub } from '../../realtime/hub.js';
-import { HttpError, forbidden, notFound } from '../../http/errors.js';
-import { Interaction } from '../interactions/interaction.entity.js';
-import type { Principal } from '../agents/sessions.js';
+import type { RealtimeHub } from '../../kernel/realtime/hub.js';
+import { HttpError, forbidden, notFound } from '../../kernel/http/errors.js';
+import { Interaction } from '../interactions/index.js';
+import type { Principal } from '../../kernel/http/principal.js';
 import { ChatStore, type NewMessage } from './store.js';
 import { ChatTranscripts } from './transcript.js';
 import type { Author, ChatRelay, Reflected } from './relay.js';
 import type { Message } from './message.entity.js';
+import type { ChatDeps } from './types.js';
 
 /** Longest chat line, in characters; longer ones are refused with 413. */
 export const MAX_MESSAGE_CHARS = 5000;
@@ -33,6 +34,7 @@ export class ChatService {
     readonly s: Services,
     readonly hub: RealtimeHub,
     readonly relay: ChatRelay,
+    readonly mailer: ChatDeps['mailer'],
   ) {
     this.store = new ChatStore(s.db);
     this.transcripts = new ChatTranscripts(this);
@@ -76,11 +78,36 @@ export class ChatService {
     if (input.attachmentIds?.length) await this.checkAttachments(input.interactionId, input.attachmentIds);
     const { message, created } = await this.store.add(input);
     const payload = await this.store.payload(message, !created || !!input.attachmentIds?.length);
+    if (created && message.authorKind === 'visitor') this.previewChanged(message.interactionId);
     if (created) {
       if (message.authorKind === 'note') await this.pushToAgents(message.interactionId, { type: 'chat.message', message: payload });
       else this.forward(message, payload);
     }
     return payload;
+  }
+
+  /**
+   * Chats offered to an agent now (from the bus, so any instance's offers), until the offer shows
+   * the visitor's first lines: a line that arrives meanwhile shows the offer again with it.
+   */
+  private readonly awaitingPreview = new Map<string, number>();
+
+  offered(interactionId: string): void {
+    if (this.awaitingPreview.size > 10_000) this.awaitingPreview.clear();
+    this.awaitingPreview.set(interactionId, 0);
+  }
+
+  private previewChanged(interactionId: string): void {
+    const lines = this.awaitingPreview.get(interactionId);
+    if (lines === undefined) return;
+    if (lines + 1 >= 3) this.awaitingPreview.delete(interactionId);
+    else this.awaitingPreview.set(interactionId, lines + 1);
+    this.s.routing
+      .refreshOffers(interactionId)
+      .then((shown) => {
+        if (shown === 0) this.awaitingPreview.delete(interactionId);
+      })
+      .catch((err) => this.s.log.warn({ err, interactionId }, 'showing the offer with its first lines failed'));
   }
 
   private async checkAttachments(interactionId: string, ids: string[]): Promise<void> {
@@ -238,6 +265,13 @@ export class ChatService {
   async pushToAgents(interactionId: string, message: Parameters<RealtimeHub['pushToAgents']>[1]): Promise<void> {
     const to = await this.agentsOf(interactionId);
     if (to.length) await this.hub.pushToAgents(to, message);
+  }
+
+  /** A message stored elsewhere (a customer's mail) shown to the interaction's agents as a chat line. */
+  async announce(interactionId: string, messageId: string): Promise<void> {
+    const m = await this.store.get(messageId);
+    if (!m) throw new Error(`message ${messageId} is not stored`);
+    await this.pushToAgents(interactionId, { type: 'chat.message', message: await this.store.payload(m) });
   }
 
   monitorsKey(interactionId: string): string {

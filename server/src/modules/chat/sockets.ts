@@ -1,7 +1,7 @@
 import type { ChatMessagePayload } from '@switchboard/protocol';
-import type { RealtimeHub, VisitorConnection } from '../../realtime/hub.js';
-import { HttpError, badRequest, forbidden } from '../../http/errors.js';
-import type { Interaction } from '../interactions/interaction.entity.js';
+import type { RealtimeHub, VisitorConnection } from '../../kernel/realtime/hub.js';
+import { HttpError, badRequest, forbidden } from '../../kernel/http/errors.js';
+import type { Interaction } from '../interactions/index.js';
 import { agentCommands, nonEmpty, visitorCommands } from './schema.js';
 import { ChatService } from './service.js';
 import type { ChatVisitors } from './visitor.js';

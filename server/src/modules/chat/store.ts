@@ -1,5 +1,5 @@
 import { In, IsNull, type DataSource } from 'typeorm';
-import { newId } from '../../db/ids.js';
+import { newId } from '../../kernel/db/ids.js';
 import { Attachment, Message, type AuthorKind, type DeliveryState } from './message.entity.js';
 import { presentMessage } from './presenter.js';
 import type { ChatMessagePayload } from '@switchboard/protocol';
@@ -140,6 +140,12 @@ export class ChatStore {
   }
 
   /** The conversation in order; notes only for agents. */
+  /** The visitor's first lines, for the offer an agent decides on. */
+  async firstVisitorLines(interactionId: string, count: number): Promise<string[]> {
+    const rows = await this.messages.find({ where: { interactionId, authorKind: 'visitor' }, order: { createdAt: 'ASC' }, take: count });
+    return rows.map((m) => m.body).filter((b) => b.trim() !== '');
+  }
+
   async history(interactionId: string, opts: { notes: boolean }): Promise<ChatMessagePayload[]> {
     const rows = await this.messages.find({ where: { interactionId }, order: { createdAt: 'ASC' } });
     const visible = opts.notes ? rows : rows.filter((m) => m.authorKind !== 'note');
@@ -166,6 +172,8 @@ export class ChatStore {
   async pending(olderThan: Date, limit = 200): Promise<Message[]> {
     return this.messages
       .createQueryBuilder('m')
+      // Mail bodies are not chat lines: their mail goes out through the mail outbox, not a room.
+      .innerJoin('m.interaction', 'i', 'i.channel <> :mail', { mail: 'mail' })
       .where('m.deliveryState = :s', { s: 'stored' })
       .andWhere('m.authorKind <> :n', { n: 'note' })
       .andWhere('m.createdAt <= :t', { t: olderThan })

@@ -1,23 +1,34 @@
-import { In } from 'typeorm';
+import { In, type Repository } from 'typeorm';
 import type { ChatMessagePayload } from '@switchboard/protocol';
-import { InteractionEvent } from '../journey/event.entity.js';
-import { sendMail } from '../mail/forward.js';
-import type { ChatService } from './service.js';
+import { InteractionEvent } from '../journey/index.js';
+import type { Services } from '../../services.js';
+import type { Interaction } from '../interactions/index.js';
+import type { ChatStore } from './store.js';
+import type { ChatDeps } from './types.js';
+
+/** What transcripts need of the chat service (which owns them). */
+interface TranscriptSource {
+  readonly s: Services;
+  readonly store: ChatStore;
+  readonly interactions: Repository<Interaction>;
+  readonly mailer: ChatDeps['mailer'];
+}
 
 /**
- * Chat transcripts by mail. The visitor asks during the chat or on its end screen; the mail goes
- * out once the chat is over (at once when it already is), to each address asked for, once.
- * Requests and sends are journey events in MySQL, so a restart in between loses nothing: the
- * close, or the next request, sends what is still owed. Internal notes are never in it.
+ * Chat transcripts by mail. The visitor asks during the chat or on its end screen; the mail is
+ * queued once the chat is over (at once when it already is), to each address asked for, once (the
+ * outbox's key is the chat and the address). Requests are journey events in MySQL, so a restart
+ * in between loses nothing: the close, or the next request, queues what is still owed; the outbox
+ * retries while the mail server is away. Internal notes are never in it.
  */
 export class ChatTranscripts {
-  constructor(private readonly chat: ChatService) {}
+  constructor(private readonly chat: TranscriptSource) {}
 
   private get s() {
     return this.chat.s;
   }
 
-  /** Sends what is owed for a chat that is over; returns every address that has it by now. Throws what SMTP said. */
+  /** Queues what is owed for a chat that is over; returns every address it is sent or on its way to. */
   async sendOwed(interactionId: string): Promise<string[]> {
     // One sender at a time per chat: the close and a late request may meet, and the one that
     // waits must still see the other's request, so it waits rather than gives up.
@@ -36,8 +47,7 @@ export class ChatTranscripts {
       const site = this.s.config().websites.find((w) => w.id === i.websiteId)?.name ?? 'us';
       const text = transcriptText(site, await this.chat.store.history(interactionId, { notes: false }));
       for (const to of owed) {
-        await sendMail(this.s.config(), { to, subject: `Your chat with ${site}`, text });
-        await this.s.routing.records.journey(i, 'transcript.sent', null, { email: to });
+        await this.chat.mailer.queue({ kind: 'transcript', dedupeKey: `transcript:${interactionId}:${to.toLowerCase()}`, interactionId, to, subject: `Your chat with ${site}`, text });
         sent.add(to);
       }
       return [...sent];

@@ -1,14 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Context } from 'koa';
-import type { ChatMessagePayload, ChatQueueInfo } from '@switchboard/protocol';
-import type { FormField, Website } from '../../config/schema.js';
-import { HttpError, badRequest, conflict, forbidden } from '../../http/errors.js';
-import type { Interaction } from '../interactions/interaction.entity.js';
-import { Contact } from '../contacts/contact.entity.js';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { OfflineMessageLeft, StartedChat } from '@switchboard/protocol';
+import { textIn, type Website } from '../../kernel/config/schema.js';
+import { HttpError, badRequest, conflict, forbidden } from '../../kernel/http/errors.js';
+import type { Interaction } from '../interactions/index.js';
+import { Contact } from '../contacts/index.js';
 import { ChatService } from './service.js';
-import { sendMail } from '../mail/forward.js';
-import { reference } from '../callbacks/service.js';
-import { DEFAULT_CHAT_FORM, DEFAULT_OFFLINE_FORM, formText, validateForm } from './forms.js';
+import type { ChatDeps } from './types.js';
+import { DEFAULT_CHAT_FORM, DEFAULT_OFFLINE_FORM, formText, hashToken, reference, validateForm } from '../intake/index.js';
 
 type Language = 'en' | 'it' | 'fr';
 
@@ -18,26 +16,14 @@ export interface StartChat {
   language?: Language;
 }
 
-export interface StartedChat {
-  interactionId: string;
-  /** The visitor's bearer token for this chat; shown once, only its hash is kept. */
-  token: string;
-  /** queued: wait for an agent; closed: outside working hours; unmanaged: nobody can take it now. */
-  outcome: 'queued' | 'closed' | 'unmanaged';
-  queue: ChatQueueInfo;
-  /** The website's text for closed / unmanaged, in the visitor's language. */
-  notice: string | null;
-  nextOpening: string | null;
-  /** For closed / unmanaged: the form to leave a message (POST .../offline). */
-  offlineForm: FormField[] | null;
-  messages: ChatMessagePayload[];
-}
-
-export const hashToken = (t: string) => createHash('sha256').update(t).digest('hex');
+export type { StartedChat } from '@switchboard/protocol';
 
 /** The visitor's side of chat: start (form, bot option, routing), token checks, offline form, transcript. */
 export class ChatVisitors {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly offlineTicket: ChatDeps['offlineTicket'],
+  ) {}
 
   private get s() {
     return this.chat.s;
@@ -60,7 +46,7 @@ export class ChatVisitors {
     }
     if (!queueId) throw new HttpError(503, 'not_configured', `Website "${website.id}" has no chat queue configured (channels.chat.queue).`);
     const contact = await this.s.contacts.findOrCreate({ name: answers.contact.name ?? null, email: answers.contact.email ?? null, phone: answers.contact.phone ?? null, customFields: answers.contact.customFields });
-    const created = await this.s.routing.create({ channel: 'chat', queueId, websiteId: website.id, contactId: contact.id, subject: option?.label ?? null, routingVariables: answers.variables });
+    const created = await this.s.routing.create({ channel: 'chat', queueId, websiteId: website.id, contactId: contact.id, subject: option ? textIn(option.label, input.language ?? website.look.language ?? 'en') : null, routingVariables: answers.variables });
     const i = created.interaction;
     const token = randomBytes(32).toString('base64url');
     await this.chat.interactions.update({ id: i.id }, { visitorTokenHash: hashToken(token) });
@@ -81,7 +67,7 @@ export class ChatVisitors {
         messages: [],
       };
     }
-    if (option) await this.chat.post({ interactionId: i.id, authorKind: 'bot', authorName: website.look.title, body: option.welcome, clientMessageId: `bot-welcome-${option.id}` });
+    if (option) await this.chat.post({ interactionId: i.id, authorKind: 'bot', authorName: textIn(website.look.title, lang), body: textIn(option.welcome, lang), clientMessageId: `bot-welcome-${option.id}` });
     log.info({ queueId, position: created.position }, 'chat started');
     const fresh = await this.chat.interaction(i.id);
     return {
@@ -108,7 +94,7 @@ export class ChatVisitors {
     return i;
   }
 
-  async offlineForm(website: Website, i: Interaction, fields: unknown): Promise<{ stored: true; forwarded: boolean }> {
+  async offlineForm(website: Website, i: Interaction, fields: unknown): Promise<OfflineMessageLeft> {
     if (i.state !== 'unmanaged') throw conflict('This chat was taken by the queue; the offline form is for chats that could not be served.');
     if (i.offline) throw conflict('A message was already left for this chat.');
     const form = website.forms.offline.length ? website.forms.offline : DEFAULT_OFFLINE_FORM;
@@ -116,22 +102,24 @@ export class ChatVisitors {
     const contact = await this.s.contacts.findOrCreate({ name: answers.contact.name ?? null, email: answers.contact.email ?? null, phone: answers.contact.phone ?? null, customFields: answers.contact.customFields });
     const r = await this.chat.interactions.update({ id: i.id, offline: false }, { offline: true, contactId: i.contactId ?? contact.id });
     if (!r.affected) throw conflict('A message was already left for this chat.');
-    await this.chat.store.add({ interactionId: i.id, authorKind: 'visitor', authorName: answers.contact.name ?? null, body: formText(form, answers.answers), clientMessageId: 'offline-form' });
-    await this.s.routing.records.journey(i, 'offline.form', null, { answers: answers.answers });
-    this.s.log.info({ interactionId: i.id }, 'offline form stored');
-    // The website wants left messages in a mailbox too; stored first, so a mail failure loses nothing.
+    const text = formText(form, answers.answers);
+    await this.chat.store.add({ interactionId: i.id, authorKind: 'visitor', authorName: answers.contact.name ?? null, body: text, clientMessageId: 'offline-form' });
+    const email = answers.contact.email ?? (typeof answers.answers.email === 'string' ? answers.answers.email : undefined);
+    // Nobody is offered an unmanaged chat: the message goes to the mail queue as a ticket, to be
+    // answered by mail once the queue is open and an agent free. Without an address to answer
+    // to there is no ticket; the message stays on the chat, in its history.
+    const ticket = website.offline.action === 'interaction' && email && website.channels.mail.queue
+      ? await this.offlineTicket(website, i, { contactId: i.contactId ?? contact.id, email, name: answers.contact.name ?? null, text, variables: answers.variables })
+      : null;
+    await this.s.routing.records.journey(i, 'offline.form', null, { answers: answers.answers, ticketInteractionId: ticket });
+    this.s.log.info({ interactionId: i.id, ticketInteractionId: ticket }, 'offline form stored');
+    // The website wants left messages in a mailbox too: stored first, then queued (the outbox
+    // retries while the mail server is away), so a mail failure loses nothing.
     const to = website.offline.action === 'mail' ? website.offline.forwardTo : undefined;
-    if (!to) return { stored: true, forwarded: false };
-    const replyTo = answers.contact.email ?? (typeof answers.answers.email === 'string' ? answers.answers.email : undefined);
-    try {
-      await sendMail(this.s.config(), { to, replyTo, subject: `[${reference('C', i.id)}] Message left in the chat on ${website.name}`, text: formText(form, answers.answers) });
-      await this.s.routing.records.journey(i, 'offline.forwarded', null, { to });
-      return { stored: true, forwarded: true };
-    } catch (err) {
-      this.s.log.error({ err, interactionId: i.id, to }, 'forwarding a left message by mail failed; it is stored');
-      await this.s.routing.records.journey(i, 'offline.forward-failed', null, { to, error: (err as Error).message.slice(0, 200) });
-      return { stored: true, forwarded: false };
-    }
+    if (!to || !this.s.config().main.smtp) return { stored: true, forwarded: false };
+    await this.chat.mailer.queue({ kind: 'forward', dedupeKey: `offline:${i.id}`, interactionId: i.id, to, replyTo: email ?? null, subject: `[${reference('C', i.id)}] Message left in the chat on ${website.name}`, text });
+    await this.s.routing.records.journey(i, 'offline.forwarded', null, { to });
+    return { stored: true, forwarded: true };
   }
 
   /** Mailed when the chat ends, at once if it has. */
@@ -161,12 +149,4 @@ export class ChatVisitors {
 function text(t: Partial<Record<Language, string>> | undefined, lang: Language): string | null {
   if (!t) return null;
   return t[lang] ?? t.en ?? Object.values(t)[0] ?? null;
-}
-
-export function bearer(ctx: Context): string | undefined {
-  const h = ctx.get('authorization');
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
-  if (m) return m[1];
-  const q = ctx.query.token;
-  return typeof q === 'string' && q ? q : undefined;
 }

@@ -7,11 +7,10 @@ import path from 'node:path';
 import { xml, type XmlElement } from '@xmpp/client';
 import { REPO } from '../../test/env.js';
 import { Message } from './message.entity.js';
-import { chatParts } from './module.js';
-import { accept, api, login, makeAgent, nextOffer, setState, type TestAgent, type TestServer } from '../routing/testing.js';
+import { accept, api, login, makeAgent, nextOffer, setState, type TestAgent, type TestServer } from '../../test/routing.js';
 import { eventually } from '../../test/redis.js';
 import { MAX_MESSAGE_CHARS } from './service.js';
-import { ORIGIN, TestXmppClient, cid, command, startChat, startChatServer, takeChat } from './testing.js';
+import { ORIGIN, TestXmppClient, cid, command, startChat, startChatServer, takeChat } from '../../test/chat.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -98,7 +97,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     const c = await account(a);
     const v = await startChat(t.url);
-    const relay = chatParts(t.sb.services).chat.relay;
+    const relay = t.sb.contexts.chat.chat.relay;
     const room = relay.room(v.interactionId);
     // Before an agent takes it, the room holds the visitor and the bot (its welcome line), each
     // an occupant of its own under its display name, as the room's owner sees them.
@@ -194,7 +193,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const outsider = await account(other);
     const v = await startChat(t.url);
     await takeChat(t.url, a, v);
-    const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
+    const room = t.sb.contexts.chat.chat.relay.room(v.interactionId);
     await joinRoom(c, room, 'agent-client');
 
     const refused = await joinRoom(outsider, room, 'intruder');
@@ -239,7 +238,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const b = await makeAgent(t.url, admin, { skills: english });
     const g = await makeAgent(t.url, admin, { skills: english });
     const bc = await account(b);
-    const room = chatParts(t.sb.services).chat.relay.room(v.interactionId);
+    const room = t.sb.contexts.chat.chat.relay.room(v.interactionId);
     await joinRoom(ac, room, 'a-client');
     const presence = (cl: TestXmppClient, nick: string, type?: string) => cl.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}` && s.attrs.type === type && s.attrs.to?.includes('/test-') === true, 8000);
 

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { client, type XmppClient } from '@xmpp/client';
-import type { SwitchboardFile } from '../../config/schema.js';
+import type { SwitchboardFile } from '../../kernel/config/schema.js';
 import { c2sCertificate } from './prosody-config.js';
 
 const STREAMS = 'http://etherx.jabber.org/streams';

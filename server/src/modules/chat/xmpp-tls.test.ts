@@ -11,10 +11,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { xml, type XmppClient } from '@xmpp/client';
 import { makeConfigDir, testConfig } from '../../test/config.js';
 import { ScratchRedis, waitForPort } from '../../test/redis.js';
-import { ConfigError, loadConfig } from '../../config/load.js';
+import { ConfigError, loadConfig } from '../../kernel/config/load.js';
 import { c2sCertificate, renderProsodyConfig } from './prosody-config.js';
 import { clientEndpoint } from './accounts.js';
-import { ScratchProsody } from './scratch-prosody.js';
+import { ScratchProsody } from '../../test/scratch-prosody.js';
 import { projectCertDir, projectCertificate, starttlsClient } from './xmpp-tls-client.js';
 
 const HEADER = (domain: string) => `<?xml version='1.0'?><stream:stream to='${domain}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`;

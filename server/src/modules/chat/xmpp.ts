@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { xml, type XmlElement } from '@xmpp/client';
-import type { SwitchboardFile } from '../../config/schema.js';
-import type { Logger } from '../../logger.js';
+import type { SwitchboardFile } from '../../kernel/config/schema.js';
+import type { Logger } from '../../kernel/logger.js';
 import { RELAY_SLOTS, componentSecret, relayDomain, relayOwner } from './prosody-config.js';
 
 const STREAMS = 'http://etherx.jabber.org/streams';

@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { Created, IdPrimary, Json, Updated } from '../../db/columns.js';
+import { Created, IdPrimary, Json, Updated } from '../../kernel/db/columns.js';
 
 /** A customer, found by email (or a configured field) and created when missing. */
 @Entity('contacts')

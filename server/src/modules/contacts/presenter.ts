@@ -1,7 +1,8 @@
+import type { ContactJourneyEvent, ContactPayload } from '@switchboard/protocol';
 import type { Contact } from './contact.entity.js';
-import type { InteractionEvent } from '../journey/event.entity.js';
+import type { InteractionEvent } from '../journey/index.js';
 
-export function presentContact(c: Contact) {
+export function presentContact(c: Contact): ContactPayload {
   return {
     id: c.id,
     name: c.name,
@@ -13,6 +14,6 @@ export function presentContact(c: Contact) {
   };
 }
 
-export function presentJourneyEvent(e: InteractionEvent) {
+export function presentJourneyEvent(e: InteractionEvent): ContactJourneyEvent {
   return { interactionId: e.interactionId, agentId: e.agentId, type: e.type, data: e.data, at: e.at.toISOString() };
 }

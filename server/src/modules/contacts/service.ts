@@ -1,8 +1,8 @@
-import { Brackets, type DataSource } from 'typeorm';
-import { newId } from '../../db/ids.js';
-import { conflict, notFound } from '../../http/errors.js';
+import { Brackets, type DataSource, type SelectQueryBuilder } from 'typeorm';
+import { newId } from '../../kernel/db/ids.js';
+import { conflict, notFound } from '../../kernel/http/errors.js';
 import { Contact } from './contact.entity.js';
-import { InteractionEvent } from '../journey/event.entity.js';
+import { InteractionEvent } from '../journey/index.js';
 import type { ContactInput } from './schema.js';
 
 const normaliseEmail = (e: string | null | undefined) => (e ? e.trim().toLowerCase() : e);
@@ -20,12 +20,14 @@ export class ContactService {
     return c;
   }
 
-  async search(q: string | undefined, limit: number): Promise<Contact[]> {
+  /** `scope` narrows the search to what the asker may see (ContactPolicy.restrict). */
+  async search(q: string | undefined, limit: number, scope?: (qb: SelectQueryBuilder<Contact>) => Promise<void>): Promise<Contact[]> {
     const qb = this.repo.createQueryBuilder('c').orderBy('c.updatedAt', 'DESC').limit(limit);
+    await scope?.(qb);
     if (q) {
       // LIKE wildcards typed by the user are matched literally.
       const like = `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
-      qb.where(new Brackets((w) => w.where('c.name LIKE :like', { like }).orWhere('c.email LIKE :like', { like }).orWhere('c.phone LIKE :like', { like })));
+      qb.andWhere(new Brackets((w) => w.where('c.name LIKE :like', { like }).orWhere('c.email LIKE :like', { like }).orWhere('c.phone LIKE :like', { like })));
     }
     return qb.getMany();
   }

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { mount, type RouteDeps } from '../../http/route.js';
+import { mount, type RouteDeps } from '../../kernel/http/route.js';
 import type { Services } from '../../services.js';
 
 export function healthRoutes(router: Router, deps: RouteDeps, s: Services): void {
@@ -15,7 +15,7 @@ export function healthRoutes(router: Router, deps: RouteDeps, s: Services): void
   mount(router, deps, {
     method: 'get',
     path: '/ready',
-    summary: 'Readiness: database, Redis, XMPP and rtpengine, each reported (503 when any is down)',
+    summary: 'Readiness: database, Redis, XMPP and rtpengine (503 when any is down); SMTP and IMAP when configured, reported and named in degraded when down',
     tag: 'health',
     access: 'public',
     rateLimit: 'widget',

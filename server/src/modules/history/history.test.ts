@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { api, login, makeAgent, type TestAgent, type TestServer } from '../routing/testing.js';
-import { ORIGIN, cid, command, startChat, startChatServer, takeChat, type TestVisitor } from '../chat/testing.js';
+import { api, login, makeAgent, type TestAgent, type TestServer } from '../../test/routing.js';
+import { ORIGIN, cid, command, startChat, startChatServer, takeChat, type TestVisitor } from '../../test/chat.js';
 
 const english = [{ skill: 'english', level: 8 }];
 // A real 1×1 PNG, so the transcript can draw it.

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import * as fontkit from 'fontkit';
+import { textIn } from '../../kernel/config/schema.js';
 import type { Font } from 'fontkit';
 import type { InteractionRecord } from './service.js';
 
@@ -122,7 +123,7 @@ export async function renderTranscript(r: InteractionRecord, opts: TranscriptOpt
 
   const details: [string, string][] = [
     ['Channel', r.item.channel],
-    ['Queue', r.item.queueName ?? '—'],
+    ['Queue', r.item.queueName ? textIn(r.item.queueName) : '—'],
     ['Customer', [r.item.contactName, r.item.contactEmail].filter(Boolean).join(' · ') || '—'],
     ['Agents', r.item.agentNames.join(', ') || '—'],
     ['Started', time(r.interaction.createdAt)],

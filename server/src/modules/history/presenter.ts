@@ -1,11 +1,11 @@
-import type { ChannelName, HistoryCall, HistoryItem, InteractionStateName } from '@switchboard/protocol';
-import type { Interaction } from '../interactions/interaction.entity.js';
-import type { Call } from '../calls/call.entity.js';
+import type { ChannelName, ConfigText, CsatSummary, HistoryCall, HistoryItem, InteractionStateName } from '@switchboard/protocol';
+import type { Interaction } from '../interactions/index.js';
+import type { Call } from '../calls/index.js';
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
 /** A past interaction as the history list shows it: never the visitor token hash. */
-export function presentHistoryItem(i: Interaction, names: { queue: string | null; disposition: string | null; agents: string[] }): HistoryItem {
+export function presentHistoryItem(i: Interaction, names: { queue: ConfigText | null; disposition: ConfigText | null; agents: string[] }, csat: CsatSummary | null = null): HistoryItem {
   return {
     id: i.id,
     channel: i.channel as ChannelName,
@@ -18,6 +18,7 @@ export function presentHistoryItem(i: Interaction, names: { queue: string | null
     subject: i.subject,
     createdAt: i.createdAt.toISOString(),
     closedAt: iso(i.closedAt),
+    csat,
   };
 }
 

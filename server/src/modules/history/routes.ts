@@ -1,18 +1,18 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { HistoryRecord } from '@switchboard/protocol';
-import { ALL_ROLES, mount, type RouteDeps } from '../../http/route.js';
-import { forbidden, notFound } from '../../http/errors.js';
-import { isId } from '../../db/ids.js';
-import { presentMessage } from '../chat/presenter.js';
-import { presentJourneyEvent } from '../interactions/presenter.js';
+import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { forbidden, notFound } from '../../kernel/http/errors.js';
+import { isId } from '../../kernel/db/ids.js';
+import { presentMessage } from '../chat/index.js';
+import { presentJourneyEvent } from '../interactions/index.js';
 import { historySearch, transcriptQuery } from './schema.js';
 import { presentHistoryCall } from './presenter.js';
 import { renderTranscript } from './pdf.js';
 import type { HistoryService } from './service.js';
 import type { Services } from '../../services.js';
-import type { Principal } from '../agents/sessions.js';
-import type { Config } from '../../config/schema.js';
+import type { Principal } from '../../kernel/http/principal.js';
+import type { Config } from '../../kernel/config/schema.js';
 
 const interactionId = (raw: string | undefined) => {
   if (!isId(raw)) throw notFound('Interaction');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS } from '../../config/schema.js';
+import { CHANNELS } from '../../kernel/config/schema.js';
 
 const day = z
   .string()

@@ -1,15 +1,16 @@
 import { Brackets, In, type DataSource, type SelectQueryBuilder } from 'typeorm';
-import { forbidden, notFound } from '../../http/errors.js';
-import { Interaction, Offer } from '../interactions/interaction.entity.js';
-import { InteractionEvent } from '../journey/event.entity.js';
-import { Attachment, Message } from '../chat/message.entity.js';
-import { Call, CallLeg } from '../calls/call.entity.js';
-import { Agent } from '../agents/agent.entity.js';
-import type { Config } from '../../config/schema.js';
-import type { Principal } from '../agents/sessions.js';
+import { forbidden, notFound } from '../../kernel/http/errors.js';
+import { Interaction, Offer } from '../interactions/index.js';
+import { InteractionEvent } from '../journey/index.js';
+import { Attachment, Message } from '../chat/index.js';
+import { Call, CallLeg } from '../calls/index.js';
+import { Agent } from '../agents/index.js';
+import type { Config } from '../../kernel/config/schema.js';
+import type { Principal } from '../../kernel/http/principal.js';
 import type { HistorySearch } from './schema.js';
-import type { HistoryItem } from '@switchboard/protocol';
+import type { CsatSummary, HistoryItem, HistorySearchResult } from '@switchboard/protocol';
 import { presentHistoryItem } from './presenter.js';
+import { ratingsOf } from '../feedback/index.js';
 
 export interface InteractionRecord {
   interaction: Interaction;
@@ -39,7 +40,7 @@ export class HistoryService {
     return this.config().main.security.transcriptAttachmentRoles.includes(p.role);
   }
 
-  async search(p: Principal, q: HistorySearch): Promise<{ items: HistoryItem[]; total: number }> {
+  async search(p: Principal, q: HistorySearch): Promise<HistorySearchResult> {
     const qb = this.db
       .getRepository(Interaction)
       .createQueryBuilder('i')
@@ -66,8 +67,8 @@ export class HistoryService {
       );
     }
     const [rows, total] = await qb.getManyAndCount();
-    const agents = await this.agentNamesOf(rows.map((r) => r.id), rows);
-    return { items: rows.map((i) => this.present(i, agents.get(i.id) ?? [])), total };
+    const [agents, csat] = await Promise.all([this.agentNamesOf(rows.map((r) => r.id), rows), ratingsOf(this.db, rows.map((r) => r.id))]);
+    return { items: rows.map((i) => this.present(i, agents.get(i.id) ?? [], csat.get(i.id))), total };
   }
 
   async get(p: Principal, id: string): Promise<InteractionRecord> {
@@ -77,17 +78,18 @@ export class HistoryService {
       // Same answer as for an unknown id would leak less, but agents need to know why a link fails.
       throw forbidden('Only the agents who handled this interaction and supervisors may open it.');
     }
-    const [messages, attachments, calls, journey, agents] = await Promise.all([
+    const [messages, attachments, calls, journey, agents, csat] = await Promise.all([
       this.db.getRepository(Message).find({ where: { interactionId: id }, order: { createdAt: 'ASC', id: 'ASC' } }),
       this.db.getRepository(Attachment).find({ where: { interactionId: id }, order: { createdAt: 'ASC' } }),
       this.db.getRepository(Call).find({ where: { interactionId: id }, order: { setupAt: 'ASC' } }),
       this.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { at: 'ASC', seq: 'ASC' }, take: 500 }),
       this.agentNamesOf([id], [interaction]),
+      ratingsOf(this.db, [id]),
     ]);
     const legs = calls.length ? await this.db.getRepository(CallLeg).find({ where: { callId: In(calls.map((c) => c.id)) }, order: { setupAt: 'ASC' } }) : [];
     return {
       interaction,
-      item: this.present(interaction, agents.get(id) ?? []),
+      item: this.present(interaction, agents.get(id) ?? [], csat.get(id)),
       messages,
       attachments,
       calls: calls.map((call) => ({ call, legs: legs.filter((l) => l.callId === call.id) })),
@@ -95,11 +97,11 @@ export class HistoryService {
     };
   }
 
-  private present(i: Interaction, agents: string[]): HistoryItem {
+  private present(i: Interaction, agents: string[], csat?: CsatSummary): HistoryItem {
     const cfg = this.config();
     const disposition = i.dispositionId ? (cfg.reasons.dispositions.find((d) => d.id === i.dispositionId)?.label ?? i.dispositionId) : null;
     const queue = i.queueId ? (cfg.queues.find((x) => x.id === i.queueId)?.name ?? i.queueId) : null;
-    return presentHistoryItem(i, { queue, disposition, agents });
+    return presentHistoryItem(i, { queue, disposition, agents }, csat ?? null);
   }
 
   private restrict(qb: SelectQueryBuilder<Interaction>, p: Principal): void {

@@ -1,8 +1,8 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { ConfigIdColumn, Created, IdColumn, IdPrimary, Json, Time, Updated } from '../../db/columns.js';
-import type { Channel } from '../../config/schema.js';
-import { Contact } from '../contacts/contact.entity.js';
-import { Agent } from '../agents/agent.entity.js';
+import { ConfigIdColumn, Created, IdColumn, IdPrimary, Json, Time, Updated } from '../../kernel/db/columns.js';
+import type { Channel } from '../../kernel/config/schema.js';
+import { Contact } from '../contacts/index.js';
+import { Agent } from '../agents/index.js';
 
 export const INTERACTION_STATES = [
   'new', 'queued', 'offered', 'assigned', 'conference', 'wrap-up', 'closed', 'unmanaged', 'abandoned',
@@ -12,6 +12,9 @@ export type InteractionState = (typeof INTERACTION_STATES)[number];
 /** One customer contact on one channel: the unit that is queued, offered, assigned and closed. */
 @Entity('interactions')
 @Index(['state', 'queueId'])
+// Reports select by queueing time, over everything or per queue.
+@Index(['queuedAt'])
+@Index(['queueId', 'queuedAt'])
 export class Interaction {
   @IdPrimary() id: string;
   @Column({ type: 'varchar', length: 16 }) channel: Channel;

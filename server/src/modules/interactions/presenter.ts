@@ -1,7 +1,6 @@
-import type { ChannelName, InteractionPayload, InteractionStateName, OfferPayload } from '@switchboard/protocol';
+import type { ChannelName, InteractionJourneyEvent, InteractionPayload, InteractionStateName } from '@switchboard/protocol';
 import type { Interaction } from './interaction.entity.js';
-import type { InteractionEvent } from '../journey/event.entity.js';
-import type { OfferMade } from '../routing/engine.js';
+import type { InteractionEvent } from '../journey/index.js';
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 const orNull = (v: string | undefined) => (v ? v : null);
@@ -33,23 +32,6 @@ export function presentInteraction(i: Interaction, live: Record<string, string> 
   };
 }
 
-export function presentOffer(o: OfferMade, i: Interaction, queueName: string | null, customerName: string | null, preview: string[] = []): OfferPayload {
-  return {
-    offerId: o.offerId,
-    kind: o.kind,
-    interactionId: o.interactionId,
-    channel: i.channel as ChannelName,
-    queueId: i.queueId,
-    queueName,
-    customerName,
-    subject: i.subject,
-    waitingSince: iso(i.queuedAt),
-    expiresAt: new Date(o.expiresAt).toISOString(),
-    preview,
-    fromAgentId: o.from || null,
-  };
-}
-
-export function presentJourneyEvent(e: InteractionEvent) {
+export function presentJourneyEvent(e: InteractionEvent): InteractionJourneyEvent {
   return { seq: Number(e.seq), type: e.type, interactionId: e.interactionId, agentId: e.agentId, data: e.data, at: e.at.toISOString() };
 }

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { IdColumn, Json, Time } from '../../db/columns.js';
+import type { JourneyType } from '@switchboard/protocol';
+import { IdColumn, Json, Time } from '../../kernel/db/columns.js';
 
 /**
  * Append-only log of what happened to interactions (queued, offered, assigned, transferred,
@@ -13,7 +14,7 @@ export class InteractionEvent {
   @IdColumn({ nullable: true }) contactId: string | null;
   @IdColumn({ nullable: true }) interactionId: string | null;
   @IdColumn({ nullable: true }) agentId: string | null;
-  @Column({ type: 'varchar', length: 48 }) type: string;
+  @Column({ type: 'varchar', length: 48 }) type: JourneyType;
   @Json() data: Record<string, unknown>;
   @Time() at: Date;
 }

@@ -1,14 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import type { Website } from '../../config/schema.js';
+import type { Website } from '../../kernel/config/schema.js';
 import type { Services } from '../../services.js';
-import { HttpError, badRequest, forbidden } from '../../http/errors.js';
-import { Interaction } from '../interactions/interaction.entity.js';
-import { Attachment, Message } from '../chat/message.entity.js';
-import { chatParts } from '../chat/module.js';
-import { bearer, hashToken } from '../chat/visitor.js';
+import { HttpError, badRequest, forbidden } from '../../kernel/http/errors.js';
+import { Interaction } from '../interactions/index.js';
+import { Attachment, Message } from '../chat/index.js';
+import type { MailChat } from './types.js';
+import { DEFAULT_MAIL_FORM, bearer, hashToken } from '../intake/index.js';
 import { MailThread } from './mail-thread.entity.js';
-import { DEFAULT_MAIL_FORM } from './service.js';
 
 /** A token that lets the visitor who opened the ticket attach its files (shown once, hash kept). */
 export async function issueUploadToken(s: Services, interactionId: string): Promise<string> {
@@ -22,7 +21,7 @@ export async function issueUploadToken(s: Services, interactionId: string): Prom
  * checked against that field's types and size (and the content against its extension, by the
  * chat's file store), one file per attachment field, attached to the ticket's first message.
  */
-export async function uploadTicketFile(s: Services, ctx: Context, website: Website, ticketId: string): Promise<Attachment> {
+export async function uploadTicketFile(s: Services, chat: MailChat, ctx: Context, website: Website, ticketId: string): Promise<Attachment> {
   const thread = /^[0-9a-f]{32}$/.test(ticketId) ? await s.db.getRepository(MailThread).findOneBy({ id: ticketId }) : null;
   const i = thread ? await s.db.getRepository(Interaction).findOneBy({ id: thread.interactionId }) : null;
   const token = bearer(ctx);
@@ -35,7 +34,7 @@ export async function uploadTicketFile(s: Services, ctx: Context, website: Websi
   if (!field || field.type !== 'attachment') throw badRequest('Name the attachment field of the form: ?field=<name>.', [{ field: 'field', problem: `must be one of ${fields.map((f) => f.name).join(', ') || '(none)'}` }]);
   if ((await s.db.getRepository(Attachment).countBy({ interactionId: i.id })) >= fields.length) throw new HttpError(409, 'already_attached', 'The files of this ticket were sent already.');
   const limits: Website = { ...website, uploads: { maxFileBytes: field.maxBytes, maxFiles: fields.length, acceptedTypes: field.acceptedTypes } };
-  const a = await chatParts(s).files.upload(ctx, limits, i.id, 'visitor');
+  const a = await chat.upload(ctx, limits, i.id, 'visitor');
   const first = await s.db.getRepository(Message).findOne({ where: { interactionId: i.id }, order: { createdAt: 'ASC' } });
   if (first) await s.db.getRepository(Attachment).update({ id: a.id }, { messageId: first.id });
   return a;

@@ -1,9 +1,11 @@
-import nodemailer from 'nodemailer';
-import type { Config } from '../../config/schema.js';
-import { HttpError } from '../../http/errors.js';
-import type { Logger } from '../../logger.js';
+import type { Services } from '../../services.js';
+import { HttpError } from '../../kernel/http/errors.js';
+import { headerText } from './mailer.js';
+import type { Outbox } from './outbox.js';
 
 export interface Forward {
+  /** Names the mail: the same id again is queued once. */
+  id: string;
   to: string;
   replyTo: string;
   subject: string;
@@ -12,28 +14,10 @@ export interface Forward {
 
 /**
  * Sends an offline form to the website's forwarding address (offline.action: mail), with the
- * visitor as Reply-To so that answering the mail answers them. A failure is the visitor's to
- * retry: nothing was stored.
+ * visitor as Reply-To so that answering the mail answers them. Stored and queued: a mail server
+ * that is away delays the mail, it does not lose it.
  */
-export async function forwardByMail(config: Config, log: Logger, f: Forward): Promise<void> {
-  const smtp = config.main.smtp;
-  if (!smtp) throw new HttpError(503, 'not_configured', 'Messages cannot be forwarded: smtp is not configured in switchboard.yaml.');
-  try {
-    await sendMail(config, f);
-  } catch (err) {
-    log.error({ err, host: smtp.host, port: smtp.port }, 'forwarding an offline form by mail failed');
-    throw new HttpError(502, 'mail_failed', 'Your message could not be sent just now. Please try again in a moment.');
-  }
-}
-
-/** One plain-text mail through switchboard.yaml's `smtp`, from its `from` address; throws what SMTP said. */
-export async function sendMail(config: Config, m: { to: string; replyTo?: string; subject: string; text: string }): Promise<void> {
-  const smtp = config.main.smtp;
-  if (!smtp) throw new Error('smtp is not configured in switchboard.yaml');
-  const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}) });
-  try {
-    await transport.sendMail({ from: smtp.from, to: m.to, replyTo: m.replyTo, subject: m.subject, text: m.text });
-  } finally {
-    transport.close();
-  }
+export async function forwardByMail(s: Services, outbox: Outbox, f: Forward): Promise<void> {
+  if (!s.config().main.smtp) throw new HttpError(503, 'not_configured', 'Messages cannot be forwarded: smtp is not configured in switchboard.yaml.');
+  await outbox.queue({ kind: 'forward', dedupeKey: `forward:${f.id}`, to: f.to, replyTo: f.replyTo, subject: headerText(f.subject), text: f.text });
 }

@@ -5,9 +5,11 @@ import { MailThread } from './mail-thread.entity.js';
 import { Attachment, Message } from '../chat/message.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
-import { startRoutingServer, type TestServer } from '../routing/testing.js';
-import { widget } from '../chat/testing.js';
+import { startRoutingServer, type TestServer } from '../../test/routing.js';
+import { widget } from '../../test/chat.js';
 import { smtpSink } from '../../test/smtp.js';
+import { eventually } from '../../test/redis.js';
+import { OutgoingMail } from './outgoing-mail.entity.js';
 
 describe('mail tickets from the widget', () => {
   let t: TestServer;
@@ -105,7 +107,7 @@ describe('offline forms forwarded by mail', () => {
       const before = await t.sb.services.db.getRepository(MailThread).count();
       const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Call me <tomorrow>' } });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      expect(sink.mails).to.have.length(1);
+      await eventually(async () => sink.mails.length, (n) => n === 1);
       const mail = sink.mails[0]!;
       expect(mail).to.match(/^To: desk@example\.com/m).and.to.match(/^Reply-To: olga@example\.com/m).and.to.contain(`[${r.body.reference}]`);
       expect(mail).to.contain('Message: Call me <tomorrow>');
@@ -116,16 +118,23 @@ describe('offline forms forwarded by mail', () => {
     }
   });
 
-  it('tells the visitor to retry when the mail server is down', async () => {
-    const sink = await smtpSink();
-    await sink.close();
-    const t = await startRoutingServer({ 'switchboard.yaml:smtp.port': sink.port, 'websites/example.yaml:offline': { action: 'mail', forwardTo: 'desk@example.com' } });
+  it('keeps the form when the mail server is down and forwards it once it returns', async () => {
+    const down = await smtpSink();
+    await down.close();
+    const t = await startRoutingServer({ 'switchboard.yaml:smtp.port': down.port, 'websites/example.yaml:offline': { action: 'mail', forwardTo: 'desk@example.com' } });
+    let sink: Awaited<ReturnType<typeof smtpSink>> | undefined;
     try {
-      const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Hello' } });
-      expect(r.status).to.equal(502);
-      expect(r.body.error.message).to.contain('try again');
+      const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Hello while down' } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const row = await eventually(() => t.sb.services.db.getRepository(OutgoingMail).findOneBy({ dedupeKey: `forward:${r.body.ticketId}` }), (x) => !!x?.lastError);
+      expect(row).to.include({ state: 'queued', toAddress: 'desk@example.com' });
+      sink = await smtpSink(down.port);
+      await eventually(async () => sink!.mails.length, (n) => n === 1, 300, 200);
+      expect(sink.mails[0]).to.contain('Message: Hello while down').and.to.contain(`[${r.body.reference}]`);
+      await eventually(() => t.sb.services.db.getRepository(OutgoingMail).findOneBy({ id: row!.id }), (x) => x?.state === 'sent');
     } finally {
       await t.stop();
+      await sink?.close();
     }
   });
 });

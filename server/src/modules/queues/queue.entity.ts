@@ -1,6 +1,6 @@
 import { Column, Entity, Index } from 'typeorm';
-import { ConfigIdPrimary, Json, Time } from '../../db/columns.js';
-import type { Channel } from '../../config/schema.js';
+import { ConfigIdPrimary, Json, Time } from '../../kernel/db/columns.js';
+import type { Channel } from '../../kernel/config/schema.js';
 
 @Entity('queues')
 export class QueueRecord {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerModule } from '../../module.js';
-import { ALL_ROLES, mount } from '../../http/route.js';
+import { ALL_ROLES, mount } from '../../kernel/http/route.js';
 import { presentReasons } from './presenter.js';
 
 const labelled = z.object({ id: z.string(), label: z.string() });

@@ -1,6 +1,6 @@
 import type { AgentServerMessage, SequencedMessage } from '@switchboard/protocol';
-import type { RedisHandle } from '../../redis.js';
-import type { EventBus } from '../../bus.js';
+import type { RedisHandle } from '../../kernel/redis.js';
+import type { EventBus } from '../../kernel/bus.js';
 
 /** Distributes Omit over the union, so each variant keeps its own fields. */
 export type Unsequenced = SequencedMessage extends infer M ? (M extends SequencedMessage ? Omit<M, 'seq'> : never) : never;

@@ -4,7 +4,7 @@
 // Real Redis and MySQL; the changes go through the admin API and a configuration reload.
 import { expect } from 'chai';
 import { setYaml } from '../../test/config.js';
-import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, type TestServer } from './testing.js';
+import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, type TestServer } from '../../test/routing.js';
 
 describe('routing: changes apply at once', () => {
   let t: TestServer;

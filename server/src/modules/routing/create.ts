@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../../config/schema.js';
-import type { Logger } from '../../logger.js';
-import type { EventBus } from '../../bus.js';
-import type { RedisHandle } from '../../redis.js';
-import type { AgentStateStore } from '../agents/state-store.js';
-import type { AgentService } from '../agents/service.js';
+import type { Config } from '../../kernel/config/schema.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { EventBus } from '../../kernel/bus.js';
+import type { RedisHandle } from '../../kernel/redis.js';
+import type { AgentStateStore } from './state-store.js';
+import type { AgentService } from '../agents/index.js';
 import { RoutingEngine } from './engine.js';
 import { RoutingRecords } from './records.js';
 import { AgentEvents } from './agent-events.js';

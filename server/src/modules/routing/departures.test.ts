@@ -7,8 +7,8 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Call } from '../calls/call.entity.js';
 import { AgentStateChange } from '../agents/agent.entity.js';
-import { newId } from '../../db/ids.js';
-import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from './testing.js';
+import { newId } from '../../kernel/db/ids.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: agents leaving with work in hand', () => {
   let t: TestServer;

@@ -1,7 +1,7 @@
-import type { Channel } from '../../config/schema.js';
-import type { AgentStatus } from '../agents/state-store.js';
+import type { Channel } from '../../kernel/config/schema.js';
+import type { AgentStatus } from '../agents/index.js';
 import { isRefusal, list, type OfferEnded } from './engine.js';
-import type { Deps, RoutingService } from './service.js';
+import type { Deps, RoutingCore } from './core.js';
 
 /** Why an agent left; recorded in the journey of what they held. */
 export type LeaveReason = 'logged-out' | 'logout' | 'forced-logout' | 'deactivated' | 'password-changed' | 'role-changed' | 'session-expired';
@@ -22,7 +22,7 @@ interface Left {
  * until it ends (the call's end closes it, see RoutingService.callEnded).
  */
 export class Departures {
-  constructor(private readonly d: Deps, private readonly routing: RoutingService) {}
+  constructor(private readonly d: Deps, private readonly routing: RoutingCore) {}
 
   async leave(agentId: string, why: LeaveReason): Promise<AgentStatus> {
     const held = await this.d.engine.interactionsOf(agentId);
@@ -69,13 +69,13 @@ export class Departures {
   }
 
   /**
-   * A call ended: a phone or video interaction the routing engine holds is closed by the system
+   * A call ended: a phone, video or callback interaction the routing engine holds is closed by the system
    * (e.g. the one an agent kept when logging out mid-call). Every instance hears the call's end;
    * the close script lets one of them do it.
    */
   async callEnded(interactionId: string): Promise<void> {
     const live = await this.d.engine.interactionLive(interactionId);
-    if ((live.state !== 'assigned' && live.state !== 'conference') || (live.channel !== 'phone' && live.channel !== 'video')) return;
+    if ((live.state !== 'assigned' && live.state !== 'conference') || !['phone', 'video', 'callback'].includes(live.channel ?? '')) return;
     await this.routing.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
       if (err.status !== 409) throw err;
     });

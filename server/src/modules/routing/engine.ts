@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RedisHandle } from '../../redis.js';
-import type { Queue } from '../../config/schema.js';
-import type { AgentState } from '../agents/agent.entity.js';
+import type { RedisHandle } from '../../kernel/redis.js';
+import type { Queue } from '../../kernel/config/schema.js';
+import type { AgentState } from '../agents/index.js';
 import { BODIES, librarySource, scriptSource, type ScriptName } from './lua.js';
 
 export type OfferKind = 'route' | 'transfer' | 'conference';
@@ -154,6 +154,8 @@ export class RoutingEngine {
         timeoutMs: q.offerTimeoutSeconds * 1000,
         autoNotReady: q.autoNotReadyAfterMissed ?? 0,
         maxWaitMs: (q.maxWaitSeconds ?? 0) * 1000,
+        overflow: q.overflowQueue ?? '',
+        cooldownMs: q.declineCooldownSeconds * 1000,
       });
     }
     await m.exec();

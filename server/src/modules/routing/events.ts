@@ -1,4 +1,4 @@
-import type { Channel } from '../../config/schema.js';
+import type { Channel } from '../../kernel/config/schema.js';
 
 /** Why an interaction could not be queued; the channel tells the customer what to do. */
 export type UnmanagedReason = 'outside-hours' | 'no-agent' | 'over-capacity' | 'licensed-limit' | 'max-wait';
@@ -10,6 +10,7 @@ export type UnmanagedReason = 'outside-hours' | 'no-agent' | 'over-capacity' | '
  */
 export type RoutingBusEvent =
   | { type: 'interaction.queued'; interactionId: string; channel: Channel; queueId: string; position: number }
+  | { type: 'interaction.overflowed'; interactionId: string; channel: Channel; fromQueueId: string; queueId: string; position: number }
   | { type: 'interaction.unmanaged'; interactionId: string; channel: Channel; queueId: string; reason: UnmanagedReason; nextOpening: string | null }
   | { type: 'interaction.offered'; interactionId: string; channel: Channel; agentId: string; offerId: string; kind: 'route' | 'transfer' | 'conference' }
   | { type: 'interaction.requeued'; interactionId: string; channel: Channel; queueId: string; agentId: string; outcome: 'rejected' | 'timeout' | 'withdrawn' }
@@ -19,3 +20,9 @@ export type RoutingBusEvent =
   | { type: 'interaction.conference'; interactionId: string; channel: Channel; agentId: string; guestId: string; phase: 'requested' | 'started' | 'ended' }
   | { type: 'interaction.closed'; interactionId: string; channel: Channel; agentId: string | null; by: 'agent' | 'customer' | 'system'; dispositionId: string | null }
   | { type: 'interaction.abandoned'; interactionId: string; channel: Channel; queueId: string | null };
+
+declare module '../../kernel/bus.js' {
+  interface BusEvents {
+    routing: RoutingBusEvent;
+  }
+}

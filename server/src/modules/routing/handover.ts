@@ -1,20 +1,19 @@
 import type { InteractionPayload } from '@switchboard/protocol';
-import { badRequest } from '../../http/errors.js';
-import { isId } from '../../db/ids.js';
-import { notFound } from '../../http/errors.js';
+import { badRequest } from '../../kernel/http/errors.js';
+import { isId } from '../../kernel/db/ids.js';
+import { notFound } from '../../kernel/http/errors.js';
 import { isRefusal, queueScore, type OfferMade } from './engine.js';
 import { refusal } from './refusals.js';
-import type { RoutingService } from './service.js';
-import type { Services } from '../../services.js';
+import type { Deps, RoutingCore } from './core.js';
 
-type S = Pick<Services, 'config' | 'bus' | 'states' | 'agents'>;
+type S = Pick<Deps, 'config' | 'bus' | 'states' | 'agents'>;
 
 /**
  * Transfer and conference: the owner hands the interaction to a queue (routed again), offers it
  * to a named agent (it stays with the owner until accepted), or invites a second agent in.
  */
 export class Handover {
-  constructor(private readonly s: S, private readonly routing: RoutingService) {}
+  constructor(private readonly s: S, private readonly routing: RoutingCore) {}
 
   async transfer(interactionId: string, agentId: string, to: { toQueue?: string; toAgent?: string }): Promise<InteractionPayload> {
     if (!!to.toQueue === !!to.toAgent) throw badRequest('Transfer to a queue or to an agent (one of them).', [{ field: 'toQueue', problem: 'give toQueue or toAgent, not both' }]);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { TestSocket } from '../../test/server.js';
 import { InteractionEvent } from '../journey/event.entity.js';
-import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from './testing.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: interaction lifecycle', () => {
   let t: TestServer;

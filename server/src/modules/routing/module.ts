@@ -1,6 +1,7 @@
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
-import type { RealtimeHub } from '../../realtime/hub.js';
+import type { RealtimeHub } from '../../kernel/realtime/hub.js';
+import { isRedisUnavailable } from '../../kernel/redis.js';
 import { commands } from './schema.js';
 import { routingRoutes } from './routes.js';
 
@@ -47,11 +48,17 @@ function registerCommands(s: Services, hub: RealtimeHub): void {
 function startLoops(s: Services, hub: RealtimeHub): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  // While Redis is away every sweep fails the same way: say so once, not four times a second.
+  let paused = false;
   const sweep = async () => {
     try {
       await s.routing.sweep();
+      if (paused) s.log.info('routing resumed: Redis is back');
+      paused = false;
     } catch (err) {
-      s.log.error({ err }, 'routing sweep failed');
+      if (!isRedisUnavailable(err)) s.log.error({ err }, 'routing sweep failed');
+      else if (!paused) s.log.warn({ reason: (err as Error).message }, 'routing paused: Redis unavailable');
+      paused = isRedisUnavailable(err);
     }
     if (!stopped) timer = setTimeout(sweep, SWEEP_MS);
   };

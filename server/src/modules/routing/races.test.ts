@@ -5,12 +5,13 @@ import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { makeConfigDir, setYaml } from '../../test/config.js';
 import { spawnServer } from '../../test/server.js';
-import { loadConfig } from '../../config/load.js';
-import { createDataSource } from '../../db/data-source.js';
-import { createRedis } from '../../redis.js';
+import { loadConfig } from '../../kernel/config/load.js';
+import { createDataSource } from '../../kernel/db/data-source.js';
+import { entities } from '../../entities.js';
+import { createRedis } from '../../kernel/redis.js';
 import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
-import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, openQueues, setState, uniquePrefix, type TestAgent } from './testing.js';
+import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, openQueues, setState, uniquePrefix, type TestAgent } from '../../test/routing.js';
 
 type Proc = Awaited<ReturnType<typeof spawnServer>>;
 
@@ -27,7 +28,7 @@ describe('routing: two server instances', function () {
     a = await spawnServer(dir);
     b = await spawnServer(dir); // after a: a has run the migrations
     admin = await login(a.url);
-    db = createDataSource(loadConfig(dir).main.database);
+    db = createDataSource(loadConfig(dir).main.database, entities);
     await db.initialize();
   });
   after(async () => {

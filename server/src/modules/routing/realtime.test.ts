@@ -2,8 +2,8 @@
 // tabs that agree, and bad commands that get a clear error while nothing changes.
 import { expect } from 'chai';
 import { Interaction, Offer } from '../interactions/interaction.entity.js';
-import { AgentRealtimeClient } from './client.js';
-import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, openDesktop, startRoutingServer, stateOf, type TestAgent, type TestServer } from './testing.js';
+import { AgentRealtimeClient } from '../../test/agent-client.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, openDesktop, startRoutingServer, stateOf, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: agent real-time API', () => {
   let t: TestServer;

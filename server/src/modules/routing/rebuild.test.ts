@@ -6,8 +6,8 @@ import { expect } from 'chai';
 import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
-import { createRedis } from '../../redis.js';
-import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, stateOf, uniquePrefix, type TestAgent, type TestServer } from './testing.js';
+import { createRedis } from '../../kernel/redis.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, stateOf, uniquePrefix, type TestAgent, type TestServer } from '../../test/routing.js';
 
 const english = [{ skill: 'english', level: 8 }];
 const one = { chat: 1, total: 1 };

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Interaction } from '../interactions/interaction.entity.js';
-import type { AgentState } from '../agents/agent.entity.js';
+import type { Interaction } from '../interactions/index.js';
+import type { AgentState } from '../agents/index.js';
 import { isRefusal, queueScore } from './engine.js';
-import type { Deps, RoutingService } from './service.js';
+import type { Deps, RoutingCore } from './core.js';
+import type { RoutingViews } from './views.js';
 
 /** Long enough for a rebuild of a large installation; the lock is released as soon as it is done. */
 const LOCK_MS = 60_000;
@@ -29,7 +30,7 @@ const RESTORED: Record<AgentState, AgentState | null> = {
  * lock and puts the state back from MySQL; the others wait for the marker.
  */
 export class RoutingRebuild {
-  constructor(private readonly d: Deps, private readonly routing: RoutingService) {}
+  constructor(private readonly d: Deps, private readonly routing: RoutingCore & { readonly views: RoutingViews }) {}
 
   private get redis() {
     return this.d.engine.redis;

@@ -1,9 +1,10 @@
+import type { JourneyType } from '@switchboard/protocol';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
-import { Interaction, Offer, type InteractionState, type OfferState } from '../interactions/interaction.entity.js';
-import { AgentStateChange, type AgentState } from '../agents/agent.entity.js';
-import { InteractionEvent } from '../journey/event.entity.js';
-import { Contact } from '../contacts/contact.entity.js';
-import { Call } from '../calls/call.entity.js';
+import { Interaction, Offer, type InteractionState, type OfferState } from '../interactions/index.js';
+import { AgentStateChange, type AgentState } from '../agents/index.js';
+import { InteractionEvent } from '../journey/index.js';
+import { Contact } from '../contacts/index.js';
+import { Call } from '../calls/index.js';
 
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
@@ -16,7 +17,7 @@ export class RoutingRecords {
     return this.db.getRepository(Interaction);
   }
 
-  async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: string, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager): Promise<void> {
+  async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager): Promise<void> {
     await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at: new Date() });
   }
 
@@ -35,6 +36,10 @@ export class RoutingRecords {
       expiresAt: new Date(o.expiresAt),
       respondedAt: null,
     });
+  }
+
+  async pendingOffers(interactionId: string): Promise<Offer[]> {
+    return this.db.getRepository(Offer).findBy({ interactionId, state: 'pending' });
   }
 
   async offerEnded(offerId: string, state: OfferState): Promise<void> {

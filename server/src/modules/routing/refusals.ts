@@ -1,4 +1,4 @@
-import { HttpError, notFound } from '../../http/errors.js';
+import { HttpError, notFound } from '../../kernel/http/errors.js';
 import type { Refusal } from './engine.js';
 
 const OFFER_STATE: Record<string, string> = {

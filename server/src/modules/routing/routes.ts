@@ -1,13 +1,14 @@
+import type { InteractionDetail, LiveAgentList, OfferAccepted, QueueStatsList } from '@switchboard/protocol';
 import type Router from '@koa/router';
-import { ALL_ROLES, SUPERVISORS, mount, type RouteDeps } from '../../http/route.js';
-import { forbidden, notFound } from '../../http/errors.js';
-import { isId } from '../../db/ids.js';
+import { ALL_ROLES, SUPERVISORS, mount, type RouteDeps } from '../../kernel/http/route.js';
+import { forbidden, notFound } from '../../kernel/http/errors.js';
+import { isId } from '../../kernel/db/ids.js';
 import type { Services } from '../../services.js';
-import type { Principal } from '../agents/sessions.js';
+import type { Principal } from '../../kernel/http/principal.js';
 import { availabilityQuery, closeBody, conferenceBody, createInteractionBody, transferBody, transferTargetsQuery, transferTargetsResponse } from './schema.js';
 import { transferTargets } from './transfer-targets.js';
 import { presentTransferTargets } from './presenter.js';
-import { presentJourneyEvent } from '../interactions/presenter.js';
+import { presentJourneyEvent } from '../interactions/index.js';
 
 const idParam = (raw: string | undefined, what: string) => {
   if (!isId(raw)) throw notFound(what);
@@ -52,7 +53,7 @@ export function routingRoutes(router: Router, deps: RouteDeps, s: Services): voi
     tag: 'routing',
     access: SUPERVISORS,
     rateLimit: 'api',
-    handler: async () => ({ queues: await s.routing.views.queueStats() }),
+    handler: async () => ({ queues: await s.routing.views.queueStats() }) satisfies QueueStatsList,
   });
 
   mount(router, deps, {
@@ -62,7 +63,7 @@ export function routingRoutes(router: Router, deps: RouteDeps, s: Services): voi
     tag: 'routing',
     access: SUPERVISORS,
     rateLimit: 'api',
-    handler: async () => ({ agents: await s.routing.views.agents() }),
+    handler: async () => ({ agents: await s.routing.views.agents() }) satisfies LiveAgentList,
   });
 
   mount(router, deps, {
@@ -113,7 +114,7 @@ export function routingRoutes(router: Router, deps: RouteDeps, s: Services): voi
       const interaction = await s.routing.payload(id);
       const p = ctx.state.principal as Principal;
       if (p.role === 'agent' && interaction.ownerId !== p.agentId && interaction.conferenceAgentId !== p.agentId) throw forbidden('This interaction is not assigned to you.');
-      return { interaction, history: (await s.routing.records.history(id)).map(presentJourneyEvent) };
+      return { interaction, history: (await s.routing.records.history(id)).map(presentJourneyEvent) } satisfies InteractionDetail;
     },
   });
 
@@ -124,7 +125,7 @@ export function routingRoutes(router: Router, deps: RouteDeps, s: Services): voi
     tag: 'interactions',
     access: ALL_ROLES,
     rateLimit: 'api',
-    handler: async (ctx) => ({ interaction: await s.routing.accept(idParam(ctx.params.id, 'Offer'), me(ctx)) }),
+    handler: async (ctx) => ({ interaction: await s.routing.accept(idParam(ctx.params.id, 'Offer'), me(ctx)) }) satisfies OfferAccepted,
   });
 
   mount(router, deps, {

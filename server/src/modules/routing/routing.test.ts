@@ -7,7 +7,7 @@ import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import {
   QUEUE, accept, api, createInteraction, login, makeAgent, noOffer, nextOffer, setState, startRoutingServer, stateOf, type TestServer,
-} from './testing.js';
+} from '../../test/routing.js';
 
 describe('routing: who gets the offer', () => {
   let t: TestServer;
@@ -142,7 +142,7 @@ describe('routing: who gets the offer', () => {
     expect(states.map((s) => s.state)).to.include('rona');
   });
 
-  it('moves a rejected offer to another agent and never back to the one who rejected it', async () => {
+  it('moves a rejected offer to another agent and not back to the one who rejected it during the cool-down', async () => {
     await start();
     const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
     const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 6 }] });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channel } from '../../config/schema.js';
+import { channel } from '../../kernel/config/schema.js';
 
 const id = z.string().regex(/^[0-9a-f]{32}$/, 'must be a 32-character id');
 const configId = z.string().min(1).max(63);

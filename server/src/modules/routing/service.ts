@@ -1,66 +1,37 @@
-import type { Channel, Config, Queue } from '../../config/schema.js';
-import type { Logger } from '../../logger.js';
-import type { EventBus } from '../../bus.js';
-import type { AgentStateStore, AgentStatus } from '../agents/state-store.js';
-import type { AgentService } from '../agents/service.js';
-import type { AgentState } from '../agents/agent.entity.js';
-import { newId } from '../../db/ids.js';
-import type { Interaction } from '../interactions/interaction.entity.js';
-import { presentInteraction, presentOffer } from '../interactions/presenter.js';
-import { hoursStatus } from '../websites/hours.js';
-import { badRequest } from '../../http/errors.js';
-import { isRefusal, list, queueScore, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
+import type { Channel, Queue } from '../../kernel/config/schema.js';
+import type { AgentState, AgentStatus } from '../agents/index.js';
+import { presentInteraction, type Interaction } from '../interactions/index.js';
+import { badRequest } from '../../kernel/http/errors.js';
+import { isRefusal, list, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
 import type { AgentEvents } from './agent-events.js';
+import type { Deps, RoutingCore } from './core.js';
 import type { RoutingRecords } from './records.js';
-import type { UnmanagedReason } from './events.js';
 import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
 import { Departures, type LeaveReason } from './departures.js';
 import { RoutingRebuild } from './rebuild.js';
+import { claimForAgent } from './claim.js';
+import { Entry, type CreateInteraction, type CreateResult, type QueuePlace } from './entry.js';
+import { OfferCards } from './offer-cards.js';
 import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
 
 const SESSION_CHECK_MS = 3000;
 
-export interface CreateInteraction {
-  channel: Channel;
-  queueId: string;
-  websiteId?: string | null;
-  contactId?: string | null;
-  direction?: 'inbound' | 'outbound';
-  subject?: string | null;
-  routingVariables?: Record<string, string>;
-  /** 1-10, higher first; defaults to the queue's priority. */
-  priority?: number;
-  /** Set by the mail channel for offline-form tickets. */
-  offline?: boolean;
-}
-
-export type CreateResult =
-  | { outcome: 'queued'; interaction: Interaction; position: number; estimatedWaitSeconds: number | null }
-  | { outcome: 'unmanaged'; interaction: Interaction; reason: UnmanagedReason; nextOpening: string | null };
-
-export interface Deps {
-  config: () => Config;
-  log: Logger;
-  bus: EventBus;
-  engine: RoutingEngine;
-  records: RoutingRecords;
-  events: AgentEvents;
-  states: AgentStateStore;
-  agents: AgentService;
-}
+export type { CreateInteraction, CreateResult, QueuePlace } from './entry.js';
 
 /**
  * The one routing engine every channel uses. Decisions are made by atomic scripts in Redis (see
  * lua.ts); this class validates input, writes each step to MySQL and the journey, tells the agents
  * concerned (their sequenced event stream) and announces the step on the bus for the channels.
  */
-export class RoutingService {
+export class RoutingService implements RoutingCore {
   readonly views: RoutingViews;
   private readonly handover: Handover;
 
   private readonly departures: Departures;
+  private readonly entry: Entry;
+  private readonly cards: OfferCards;
   readonly rebuilder: RoutingRebuild;
 
   constructor(private readonly d: Deps) {
@@ -74,6 +45,8 @@ export class RoutingService {
     this.handover = new Handover(d, this);
     this.departures = new Departures(d, this);
     this.rebuilder = new RoutingRebuild(d, this);
+    this.entry = new Entry(d, this, this.rebuilder);
+    this.cards = new OfferCards(d, this);
   }
 
   /** The agent leaves: offers and the work that can go on without them go to others at once. */
@@ -89,6 +62,11 @@ export class RoutingService {
   /** Agents in a logged-in state none of whose sessions is left (expired): they leave. */
   leaveWithoutSession(): Promise<void> {
     return this.departures.leaveWithoutSession();
+  }
+
+  /** The PBX handed this interaction's call to the agent, who answered: theirs now (see claim.ts). */
+  claim(interactionId: string, agentId: string, data: Record<string, unknown> = {}): Promise<InteractionPayload | null> {
+    return claimForAgent(this.d, this, interactionId, agentId, data);
   }
 
   /** Per queue: open now, agents who could take one more now, agents logged in, waiting. */
@@ -125,78 +103,23 @@ export class RoutingService {
   }
 
   /** Creates the interaction and queues it, or records it as unmanaged and says why. */
-  async create(input: CreateInteraction): Promise<CreateResult> {
-    const config = this.d.config();
-    const queue = this.queue(input.queueId);
-    if (!queue) throw badRequest(`Unknown queue "${input.queueId}".`, [{ field: 'queueId', problem: 'unknown queue' }]);
-    if (queue.channel !== input.channel) throw badRequest(`Queue "${queue.id}" is a ${queue.channel} queue, not ${input.channel}.`, [{ field: 'queueId', problem: `is a ${queue.channel} queue` }]);
-    const website = input.websiteId ? config.websites.find((w) => w.id === input.websiteId) : undefined;
-    if (input.websiteId && !website) throw badRequest(`Unknown website "${input.websiteId}".`, [{ field: 'websiteId', problem: 'unknown website' }]);
-    const now = new Date();
-    const i = this.d.records.interactions.create({
-      id: newId(),
-      channel: input.channel,
-      direction: input.direction ?? 'inbound',
-      state: 'new',
-      queueId: queue.id,
-      websiteId: website?.id ?? null,
-      contactId: input.contactId ?? null,
-      assignedAgentId: null,
-      routingVariables: input.routingVariables ?? {},
-      subject: input.subject ?? null,
-      dispositionId: null,
-      unmanaged: false,
-      offline: input.offline ?? false,
-      timedOut: false,
-      visitorTokenHash: null,
-      queuedAt: null,
-      assignedAt: null,
-      closedAt: null,
-    });
-    await this.d.records.interactions.insert(i);
-    await this.d.records.journey(i, 'created', null, { channel: i.channel, queueId: queue.id, websiteId: i.websiteId });
-
-    const calendars = [queue.hours, website?.hours].filter((c): c is string => !!c).map((id) => config.calendars.find((c) => c.id === id));
-    const closed = calendars.map((c) => hoursStatus(c, now)).find((h) => !h.open);
-    if (closed) return this.unmanaged(i, 'outside-hours', closed.nextOpening);
-    // With the routing state lost, nobody would look logged in: wait for it to be rebuilt.
-    if (!(await this.rebuilder.present())) await this.rebuilder.ensure();
-    if (!(await this.anyoneCouldServe(queue))) return this.unmanaged(i, 'no-agent', null);
-
-    const wlimit = input.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
-    const r = await this.d.engine.run<{ position: number } | { unmanaged: UnmanagedReason }>(
-      'enqueue',
-      [i.id, queue.id, i.channel, queueScore(input.priority ?? queue.priority, now.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel)],
-      now.getTime(),
-    );
-    if ('unmanaged' in r) return this.unmanaged(i, r.unmanaged, null);
-    if (isRefusal(r)) throw new Error(`enqueue refused: ${r.error}`);
-    i.state = 'queued';
-    i.queuedAt = now;
-    await this.d.records.update(i.id, { state: 'queued', queuedAt: now });
-    await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: input.priority ?? queue.priority, routingScope: this.d.engine.scope });
-    await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
-    await this.routeInteraction(i.id);
-    const fresh = (await this.d.records.get(i.id)) ?? i;
-    return { outcome: 'queued', interaction: fresh, position: r.position, estimatedWaitSeconds: await this.estimate(queue.id, r.position) };
+  create(input: CreateInteraction): Promise<CreateResult> {
+    return this.entry.create(input);
   }
 
-  private async unmanaged(i: Interaction, reason: UnmanagedReason, nextOpening: string | null): Promise<CreateResult> {
-    i.state = 'unmanaged';
-    i.unmanaged = true;
-    await this.d.records.update(i.id, { state: 'unmanaged', unmanaged: true });
-    await this.d.records.journey(i, 'unmanaged', null, { reason, nextOpening });
-    await this.d.bus.publish({ type: 'interaction.unmanaged', interactionId: i.id, channel: i.channel, queueId: i.queueId!, reason, nextOpening });
-    this.log.info({ interactionId: i.id, reason }, 'interaction unmanaged');
-    return { outcome: 'unmanaged', interaction: i, reason, nextOpening };
+  /** Creates the interaction without queueing it: work due later (a callback's slot) waits for enqueueHeld(). */
+  createHeld(input: CreateInteraction): Promise<Interaction> {
+    return this.entry.createHeld(input);
   }
 
-  /** Someone logged in who, with every relaxation applied, could take this queue's interactions. */
-  private async anyoneCouldServe(q: Queue): Promise<boolean> {
-    // The queue's ranking at its last relaxation step lists exactly those agents (with capacity
-    // for the channel); intersect it with the logged-in agents, stopping at the first.
-    const rank = this.d.engine.key('qa', q.id, String(q.relax.length));
-    return Number(await this.d.engine.redis.client.call('ZINTERCARD', 2, rank, this.d.engine.key('online'), 'LIMIT', 1)) > 0;
+  /** Queues an interaction made by createHeld() (see Entry.enqueueHeld). */
+  enqueueHeld(interactionId: string, place?: QueuePlace): Promise<CreateResult> {
+    return this.entry.enqueueHeld(interactionId, place);
+  }
+
+  /** A held interaction that will never be queued (its callback was cancelled): closed as it is. */
+  closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean> {
+    return this.entry.closeHeld(interactionId, by);
   }
 
   async estimate(queueId: string, position: number): Promise<number | null> {
@@ -205,14 +128,8 @@ export class RoutingService {
   }
 
   /** Where a queued interaction stands, for the channel to show the customer. */
-  async position(interactionId: string): Promise<{ state: string; position: number | null; estimatedWaitSeconds: number | null }> {
-    const live = await this.d.engine.interactionLive(interactionId);
-    if (!live.state) {
-      const i = await this.d.records.get(interactionId);
-      return { state: i?.state ?? 'unknown', position: null, estimatedWaitSeconds: null };
-    }
-    const position = live.state === 'queued' ? await this.d.engine.position(live.queue!, interactionId) : null;
-    return { state: live.state, position, estimatedWaitSeconds: position ? await this.estimate(live.queue!, position) : null };
+  position(interactionId: string): ReturnType<Entry['position']> {
+    return this.entry.position(interactionId);
   }
 
   /**
@@ -261,28 +178,17 @@ export class RoutingService {
   }
 
   async offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
-    return presentOffer(o, i, this.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId), await this.preview(i));
+    return this.cards.payload(o, i);
   }
 
-  private readonly previews = new Map<Channel, (i: Interaction) => Promise<string[]>>();
+  /** Shows the interaction's pending offers again, with the customer's first lines as the channel now gives them. */
+  refreshOffers(interactionId: string): Promise<number> {
+    return this.cards.refresh(interactionId);
+  }
 
-  /**
-   * A channel module registers how to show what the customer wrote first (e.g. the chat's first
-   * messages); offers carry it so the agent can decide quickly. Failures only leave it empty.
-   */
+  /** How a channel shows what the customer wrote first on its offers (see OfferCards). */
   previewFor(channel: Channel, fn: (i: Interaction) => Promise<string[]>): void {
-    this.previews.set(channel, fn);
-  }
-
-  private async preview(i: Interaction): Promise<string[]> {
-    const fn = this.previews.get(i.channel);
-    if (!fn) return [];
-    return fn(i)
-      .then((lines) => lines.slice(0, 5).map((l) => l.slice(0, 500)))
-      .catch((err) => {
-        this.log.warn({ err, interactionId: i.id }, 'offer preview failed');
-        return [];
-      });
+    this.cards.previewFor(channel, fn);
   }
 
   async accept(offerId: string, agentId: string): Promise<InteractionPayload> {
@@ -374,12 +280,19 @@ export class RoutingService {
     if (await this.d.engine.redis.client.set(this.d.engine.key('session-check-lease'), '1', 'PX', SESSION_CHECK_MS, 'NX')) await this.leaveWithoutSession();
   }
 
-  /** Waited longer than the queue's maxWaitSeconds: out of the queue, unmanaged (timed out). */
+  /** Waited longer than the queue's maxWaitSeconds: to its overflow queue, or unmanaged (timed out). */
   private async expireWait(interactionId: string): Promise<void> {
-    const r = await this.d.engine.run<{ waitedMs: number }>('expireWait', [interactionId]);
+    const r = await this.d.engine.run<{ waitedMs: number; queueId: string; overflowTo?: string; position?: number }>('expireWait', [interactionId]);
     if (isRefusal(r)) return;
     const i = await this.d.records.get(interactionId);
     if (!i) return;
+    if (r.overflowTo) {
+      await this.d.records.update(i.id, { queueId: r.overflowTo });
+      await this.d.records.journey(i, 'overflowed', null, { from: r.queueId, to: r.overflowTo, waitedMs: r.waitedMs });
+      await this.d.bus.publish({ type: 'interaction.overflowed', interactionId: i.id, channel: i.channel, fromQueueId: r.queueId, queueId: r.overflowTo, position: r.position ?? 1 });
+      await this.routeInteraction(i.id);
+      return;
+    }
     await this.d.records.update(i.id, { state: 'unmanaged', unmanaged: true, timedOut: true });
     await this.d.records.journey(i, 'unmanaged', null, { reason: 'max-wait', waitedMs: r.waitedMs });
     await this.d.bus.publish({ type: 'interaction.unmanaged', interactionId: i.id, channel: i.channel, queueId: i.queueId!, reason: 'max-wait', nextOpening: null });

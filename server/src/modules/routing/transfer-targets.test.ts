@@ -3,8 +3,8 @@
 // queues; the other logged-in agents' names, states and whether they could take it) and nobody
 // else anything. Real Redis and MySQL.
 import { expect } from 'chai';
-import { newId } from '../../db/ids.js';
-import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, type TestAgent, type TestServer } from './testing.js';
+import { newId } from '../../kernel/db/ids.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: transfer targets for the desktop', () => {
   let t: TestServer;

@@ -1,12 +1,14 @@
-import type { AgentStateName, ChannelName } from '@switchboard/protocol';
-import type { Services } from '../../services.js';
-import { notFound } from '../../http/errors.js';
+import type { AgentStateName, ChannelName, ConfigText } from '@switchboard/protocol';
+import type { Config } from '../../kernel/config/schema.js';
+import type { AgentService } from '../agents/index.js';
+import type { RoutingCore } from './core.js';
+import type { AgentRow, RoutingViews } from './views.js';
+import { notFound } from '../../kernel/http/errors.js';
 import { refusal } from './refusals.js';
-import { hoursStatus } from '../websites/hours.js';
-import type { AgentRow } from './views.js';
+import { hoursStatus } from '../websites/index.js';
 
 export interface TransferTargets {
-  queues: { queueId: string; name: string; channel: ChannelName; open: boolean; waiting: number }[];
+  queues: { queueId: string; name: ConfigText; channel: ChannelName; open: boolean; waiting: number }[];
   agents: { agentId: string; displayName: string; state: AgentStateName; canTake: boolean }[];
 }
 
@@ -22,7 +24,7 @@ const canTake = (a: AgentRow, channel: string) =>
  * channel and the other logged-in agents. Plain agents see this much of their colleagues (name,
  * state, whether they could take it) and nothing else; only the owner may ask.
  */
-export async function transferTargets(s: Services, interactionId: string, callerId: string): Promise<TransferTargets> {
+export async function transferTargets(s: { config: () => Config; agents: AgentService; routing: RoutingCore & { readonly views: RoutingViews } }, interactionId: string, callerId: string): Promise<TransferTargets> {
   const i = await s.routing.records.get(interactionId);
   if (!i) throw notFound('Interaction');
   const live = await s.routing.engine.interactionLive(interactionId);

@@ -1,8 +1,9 @@
 import type { AgentStateName, AgentServerMessage, ChannelName, OfferPayload, QueueStatsPayload } from '@switchboard/protocol';
-import type { Channel, Config, Queue } from '../../config/schema.js';
-import { hoursStatus } from '../websites/hours.js';
-import type { Services } from '../../services.js';
-import type { RoutingService } from './service.js';
+import type { Channel, Config, Queue } from '../../kernel/config/schema.js';
+import { hoursStatus } from '../websites/index.js';
+import type { RedisHandle } from '../../kernel/redis.js';
+import type { RoutingCore } from './core.js';
+import type { AgentStateStore } from './state-store.js';
 import type { OfferKind } from './engine.js';
 
 export interface AgentRow {
@@ -30,8 +31,8 @@ const STATES: AgentStateName[] = ['logged-out', 'available', 'not-ready', 'busy'
 /** Read-only pictures of the routing state: for the desktop, the supervisor and the widget's bot. */
 export class RoutingViews {
   constructor(
-    private readonly s: Pick<Services, 'config' | 'redis' | 'states'>,
-    private readonly routing: RoutingService,
+    private readonly s: { config: () => Config; redis: RedisHandle; states: AgentStateStore },
+    private readonly routing: RoutingCore,
   ) {}
 
   async onlineAgents(): Promise<AgentRow[]> {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerModule } from '../../module.js';
 import { serveSite, type Site } from './serve.js';
-import { sipConnectSources } from '../calls/browser-origin.js';
+import { sipConnectSources } from '../calls/index.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 

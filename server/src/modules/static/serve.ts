@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import path from 'node:path';
 import type { Context } from 'koa';
-import { HttpError, notFound } from '../../http/errors.js';
+import { HttpError, notFound } from '../../kernel/http/errors.js';
 import { compressible, contentType, fileStat, isHashed, resolveInside } from './files.js';
 
 const gzip = promisify(gzipCb);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { hoursStatus } from './hours.js';
-import type { Calendar } from '../../config/schema.js';
+import type { Calendar } from '../../kernel/config/schema.js';
 
 const office: Calendar = {
   id: 'office',

@@ -1,5 +1,6 @@
-import type { WEEKDAYS} from '../../config/schema.js';
-import { type Calendar } from '../../config/schema.js';
+import type { HoursStatus } from '@switchboard/protocol';
+import type { WEEKDAYS} from '../../kernel/config/schema.js';
+import { type Calendar } from '../../kernel/config/schema.js';
 
 interface LocalParts {
   date: string; // YYYY-MM-DD
@@ -44,12 +45,7 @@ function rangesFor(cal: Calendar, date: string, weekday: LocalParts['weekday']):
   return list.map((r) => [toMinutes(r.slice(0, 5)), toMinutes(r.slice(6))] as [number, number]).sort((a, b) => a[0] - b[0]);
 }
 
-export interface HoursStatus {
-  open: boolean;
-  /** When open: the end of the current opening range; when closed: the next opening (null if none within 31 days). */
-  closesAt: string | null;
-  nextOpening: string | null;
-}
+export type { HoursStatus } from '@switchboard/protocol';
 
 export function hoursStatus(cal: Calendar | undefined, now: Date = new Date()): HoursStatus {
   if (!cal) return { open: true, closesAt: null, nextOpening: null };

@@ -1,13 +1,14 @@
-import type { Config, Website } from '../../config/schema.js';
+import type { WidgetChannel, WidgetConfig } from '@switchboard/protocol';
+import type { Config, Website } from '../../kernel/config/schema.js';
 import { hoursStatus } from './hours.js';
 
 /**
  * What a visitor's browser may know about a website: look, channels, forms and hours. Queue ids,
  * mail forwarding addresses and other internals stay on the server.
  */
-export function presentWidgetConfig(w: Website, config: Config, now = new Date()) {
+export function presentWidgetConfig(w: Website, config: Config, now = new Date()): WidgetConfig {
   const calendar = config.calendars.find((c) => c.id === w.hours);
-  const channels = Object.fromEntries(Object.entries(w.channels).map(([name, c]) => [name, { enabled: c.enabled }]));
+  const channels = Object.fromEntries(Object.entries(w.channels).map(([name, c]) => [name, { enabled: c.enabled }])) as Record<WidgetChannel, { enabled: boolean }>;
   return {
     website: { id: w.id, name: w.name },
     look: w.look,
@@ -18,6 +19,7 @@ export function presentWidgetConfig(w: Website, config: Config, now = new Date()
     bot: { options: w.bot.options.map((o) => ({ id: o.id, label: o.label })) },
     hours: hoursStatus(calendar, now),
     transcriptByMail: w.transcriptByMail && config.main.smtp !== undefined,
+    csat: w.csat.enabled,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Column, Entity } from 'typeorm';
-import { ConfigIdPrimary, Json, Time } from '../../db/columns.js';
+import { ConfigIdPrimary, Json, Time } from '../../kernel/db/columns.js';
 
 /** A website as configured in config/websites/<id>.yaml; synced at start so records can refer to it. */
 @Entity('websites')

@@ -1,28 +1,14 @@
-import type { Channel, Config, Website } from '../../config/schema.js';
-import type { QueueAvailability } from '../routing/views.js';
+import type { Availability, WebsiteAvailability, WidgetChannel } from '@switchboard/protocol';
+import type { Channel, Config, Website } from '../../kernel/config/schema.js';
+import type { QueueAvailability } from '../routing/index.js';
 import type { Services } from '../../services.js';
-import { hoursStatus } from '../websites/hours.js';
+import { hoursStatus } from '../websites/index.js';
 
 /** Widget channel names; `call` is served by a phone queue. */
-export const WIDGET_CHANNELS = ['chat', 'call', 'video', 'callback', 'mail'] as const;
-export type WidgetChannel = (typeof WIDGET_CHANNELS)[number];
+export const WIDGET_CHANNELS: readonly WidgetChannel[] = ['chat', 'call', 'video', 'callback', 'mail'];
+export type { WidgetChannel } from '@switchboard/protocol';
 
-export interface Availability {
-  /** Inside the website's and the queue's working hours. */
-  open: boolean;
-  nextOpening: string | null;
-  /** Agents who could take one more interaction of this kind right now. */
-  agentsAvailable: number;
-  /** open and at least one agent available: a hand-over would be answered. */
-  available: boolean;
-}
-
-export interface WebsiteAvailability {
-  at: string;
-  channels: Partial<Record<WidgetChannel, Availability>>;
-  /** Per bot option (each routes to its own queue). */
-  options: Record<string, Availability>;
-}
+export type { Availability, WebsiteAvailability } from '@switchboard/protocol';
 
 const queueChannel = (c: WidgetChannel): Channel => (c === 'call' ? 'phone' : c);
 

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'koa';
-import type { Website } from '../../config/schema.js';
-import { HttpError } from '../../http/errors.js';
+import type { Website } from '../../kernel/config/schema.js';
+import { HttpError } from '../../kernel/http/errors.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 

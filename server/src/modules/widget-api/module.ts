@@ -1,11 +1,18 @@
 import type { ServerModule } from '../../module.js';
-import { mount } from '../../http/route.js';
-import { findWebsite } from '../../http/security.js';
-import { notFound } from '../../http/errors.js';
-import type { Website } from '../../config/schema.js';
+import { mount } from '../../kernel/http/route.js';
+import { findWebsite } from '../../kernel/http/security.js';
+import { notFound } from '../../kernel/http/errors.js';
+import type { Website } from '../../kernel/config/schema.js';
 import { websiteAvailability } from './availability.js';
-import { sipConnectSources } from '../calls/browser-origin.js';
+import { sipConnectSources } from '../calls/index.js';
 import { serveFrame } from './frame.js';
+import { cachedJson, sendCached, type CachedJson } from '../../kernel/http/cache.js';
+
+/**
+ * Availability is live, but a site's bot on every page polls it: one instance computes it at most
+ * once per this many milliseconds per website, however many visitors ask.
+ */
+export const AVAILABILITY_REUSE_MS = 1000;
 
 /**
  * Widget-only routes that belong to no single channel: the frame page and the availability the
@@ -14,6 +21,17 @@ import { serveFrame } from './frame.js';
 export const widgetApiModule: ServerModule = {
   name: 'widget-api',
   routes: (router, deps, s) => {
+    const recent = new Map<string, { at: number; answer: Promise<CachedJson> }>();
+    const availability = (website: Website): Promise<CachedJson> => {
+      const now = Date.now();
+      const hit = recent.get(website.id);
+      if (hit && now - hit.at < AVAILABILITY_REUSE_MS) return hit.answer;
+      // The validator leaves out the time of the answer: unchanged counts answer 304.
+      const answer = websiteAvailability(s, website, new Date(now)).then((a) => cachedJson(a, { channels: a.channels, options: a.options }));
+      recent.set(website.id, { at: now, answer });
+      answer.catch(() => recent.delete(website.id));
+      return answer;
+    };
     mount(router, deps, {
       method: 'get',
       path: '/api/widget/:websiteId/availability',
@@ -21,7 +39,7 @@ export const widgetApiModule: ServerModule = {
       tag: 'widget',
       access: 'website',
       rateLimit: 'widget',
-      handler: async (ctx) => websiteAvailability(s, ctx.state.website as Website),
+      handler: async (ctx) => sendCached(ctx, await availability(ctx.state.website as Website), 0),
     });
 
     router.get('/widget/frame/:websiteId', deps.rateLimit('widget'), async (ctx) => {

@@ -1,8 +1,8 @@
 // The routes only the widget uses: the frame page (embeddable by the website's origins only) and
 // the availability the site's bot watches before it hands a visitor to an agent.
 import { expect } from 'chai';
-import { login, makeAgent, startRoutingServer, type TestServer } from '../routing/testing.js';
-import { widget } from '../chat/testing.js';
+import { login, makeAgent, startRoutingServer, type TestServer } from '../../test/routing.js';
+import { widget } from '../../test/chat.js';
 import { api, startTestServer } from '../../test/server.js';
 import { eventually } from '../../test/redis.js';
 

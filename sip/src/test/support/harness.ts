@@ -1,8 +1,7 @@
 // A Switchboard SIP side as the server would wire it, with test implementations of the
 // server's interfaces (Authenticator, CallRouter) and the in-memory CallRecorder.
 import { expect } from 'chai';
-import { pino } from 'pino';
-import { SipEngine } from '../../engine.js';
+import type { RunningEngine } from '../../engine-api.js';
 import { CallControl, type AgentExtension, type CallRouter, type TrunkConfig } from '../../call/call-control.js';
 import { InMemoryCallRecorder, type CallEventMap } from '../../call/recorder.js';
 import type { Authenticator } from '../../auth/middleware.js';
@@ -11,7 +10,7 @@ import { PassthroughRelay } from '../../media/relay.js';
 import type { RtpEngineRelay } from '../../media/relay.js';
 import type { TimerConfig } from '../../transaction/transactions.js';
 import type { FloodLimitOptions } from '../../auth/flood.js';
-import { freePort } from './services.js';
+import { startTestEngine } from './engine.js';
 
 export const WIDGET_TOKEN = { username: 'call-tok-1', password: 'tok-secret' };
 export const AGENT = { username: 'alice', password: 'alice-pw' };
@@ -25,7 +24,8 @@ export const CONTEXT = {
 };
 
 export interface Harness {
-  engine: SipEngine;
+  engine: RunningEngine;
+  kind: 'in-process' | 'drachtio';
   cc: CallControl;
   recorder: InMemoryCallRecorder;
   relay: MediaRelay;
@@ -48,14 +48,14 @@ export async function startHarness(opts: {
   /** Media relay used for calls when it must differ from `relay` (which checks for leftovers). */
   media?: MediaRelay;
   dialogKeepaliveMs?: number;
+  /** How often answered calls' media sessions are checked (default: off in tests). */
+  mediaCheckMs?: number;
+  /** UDP/TCP port to listen on (default: a free one), for a proxy configured before we start. */
+  sipPort?: number;
+  /** The PBX number widget calls are routed to (default 7000). */
+  widgetDestination?: string;
 }): Promise<Harness> {
-  const sipPort = await freePort();
-  const wsPort = await freePort();
-  const engine = new SipEngine({
-    listen: { host: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort, wsPort },
-    logger: pino({ level: process.env.SIP_TEST_LOG ?? 'silent' }),
-    ...(opts.timers ? { timers: opts.timers } : {}),
-  });
+  const { engine, kind, sipPort, wsPort } = await startTestEngine({ ...(opts.timers ? { timers: opts.timers } : {}), ...(opts.sipPort ? { sipPort: opts.sipPort } : {}) });
   const authenticator: Authenticator = {
     async lookup(username) {
       if (username === WIDGET_TOKEN.username) {
@@ -67,7 +67,7 @@ export async function startHarness(opts: {
   };
   const router: CallRouter = {
     async routeWidgetCall(identity) {
-      return identity.interactionId === CONTEXT.interactionId ? { destination: '7000', context: CONTEXT } : undefined;
+      return identity.interactionId === CONTEXT.interactionId ? { destination: opts.widgetDestination ?? '7000', context: CONTEXT } : undefined;
     },
     async agentExtension(agentId) {
       return agentId === 'agent-1' ? (opts.agentExtension ?? { extension: '201' }) : undefined;
@@ -79,6 +79,7 @@ export async function startHarness(opts: {
     engine, media: relay, recorder, router, authenticator, realm: 'switchboard.test',
     trunk: { host: '127.0.0.1', port: opts.pbxPort, transport: 'udp', trustedAddresses: [], ...opts.trunk },
     keepaliveMs: 0,
+    mediaCheckMs: opts.mediaCheckMs ?? 0,
     ...(opts.dialogKeepaliveMs !== undefined ? { dialogKeepaliveMs: opts.dialogKeepaliveMs } : {}),
     // Every test peer is on 127.0.0.1: tell sources apart by port.
     floodLimit: { key: (req) => `${req.source.address}:${req.source.port}`, ...opts.floodLimit },
@@ -91,9 +92,8 @@ export async function startHarness(opts: {
       if (name === 'ended') endedSessions.push(payload.callSessionId);
     });
   }
-  await engine.listen();
   return {
-    engine, cc, recorder, relay, sipPort, wsPort, events, endedSessions,
+    engine, kind, cc, recorder, relay, sipPort, wsPort, events, endedSessions,
     async close() {
       await cc.close();
       await engine.close();

@@ -13,6 +13,8 @@ export interface Client {
   close(): void;
   /** Everything received so far. */
   all: string[];
+  /** Our local port (what a Contact of this client must name). */
+  port: number;
 }
 
 function queue(): { push(m: string): void; next(): Promise<string>; all: string[] } {
@@ -46,7 +48,7 @@ export async function udpClient(port: number): Promise<Client> {
   const q = queue();
   s.on('message', (m) => q.push(m.toString('binary')));
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  return { send: (m) => s.send(Buffer.from(m, 'binary'), port, '127.0.0.1'), next: q.next, all: q.all, close: () => s.close() };
+  return { send: (m) => s.send(Buffer.from(m, 'binary'), port, '127.0.0.1'), next: q.next, all: q.all, port: s.address().port, close: () => s.close() };
 }
 
 export async function tcpClient(port: number): Promise<Client> {
@@ -63,7 +65,7 @@ export async function tcpClient(port: number): Promise<Client> {
     }
   });
   await new Promise<void>((r) => s.once('connect', () => r()));
-  return { send: (m) => s.write(Buffer.from(m, 'binary')), next: q.next, all: q.all, close: () => s.destroy() };
+  return { send: (m) => s.write(Buffer.from(m, 'binary')), next: q.next, all: q.all, port: s.localPort ?? 0, close: () => s.destroy() };
 }
 
 export async function wsClient(port: number): Promise<Client> {
@@ -74,7 +76,8 @@ export async function wsClient(port: number): Promise<Client> {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, all: q.all, close: () => ws.close() };
+  // A WebSocket client has no port of its own to name: its Contact is reached through the connection.
+  return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, all: q.all, port: 0, close: () => ws.close() };
 }
 
 /** Reads responses until a final one (100 Trying may come first). */

@@ -123,3 +123,12 @@ export function waitForState(session: Session, state: SessionState, timeoutMs = 
     });
   });
 }
+
+type Delegate = { onAccept(): void; onReject(r: { message: { statusCode?: number } }): void };
+
+/** The final status of an in-dialog request a sip.js session sends (re-INVITE, INFO, REFER). */
+export function requestStatus(send: (delegate: Delegate) => Promise<unknown>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    send({ onAccept: () => resolve(200), onReject: (r) => resolve(r.message.statusCode ?? 0) }).catch(reject);
+  });
+}

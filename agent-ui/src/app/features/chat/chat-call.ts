@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
 import { CallInvites } from '../../core/call-invites';
 import { I18n } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
@@ -17,12 +17,6 @@ import { CallPanel } from '../softphone/call-panel';
     @let inv = invite();
     @if (call(); as c) {
       <section class="call" data-test="chat-call" [attr.data-state]="c.state">
-        @if (c.video) {
-          <div class="videos">
-            <video #remote autoplay playsinline muted data-test="remote-video"></video>
-            <video #local class="self" autoplay playsinline muted data-test="local-video"></video>
-          </div>
-        }
         <sb-call-panel [callId]="c.id" />
       </section>
     } @else if (inv && waiting()) {
@@ -46,9 +40,6 @@ import { CallPanel } from '../softphone/call-panel';
     .start { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
     .call { border: 1px solid var(--line); border-radius: 8px; background: #fff; }
     .call sb-call-panel { display: block; padding: 8px 12px; }
-    .videos { position: relative; background: #111; border-radius: 8px 8px 0 0; }
-    .videos video { display: block; width: 100%; max-height: 320px; }
-    .videos .self { position: absolute; right: 8px; bottom: 8px; width: 120px; border: 2px solid #fff; border-radius: 6px; }
   `,
 })
 export class ChatCall {
@@ -76,20 +67,6 @@ export class ChatCall {
   });
   protected readonly phoneReady = computed(() => this.phone.registration() === 'registered');
   protected readonly canInvite = computed(() => this.owner() && this.phoneReady());
-  private readonly remote = viewChild<ElementRef<HTMLVideoElement>>('remote');
-  private readonly local = viewChild<ElementRef<HTMLVideoElement>>('local');
-
-  constructor() {
-    effect(() => {
-      const c = this.call();
-      const media = c ? this.phone.media().get(c.id) : undefined;
-      const r = this.remote()?.nativeElement;
-      const l = this.local()?.nativeElement;
-      // Muted: the call's sound already plays through the softphone's own audio element.
-      if (r && r.srcObject !== (media?.remote ?? null)) r.srcObject = media?.remote ?? null;
-      if (l && l.srcObject !== (media?.local ?? null)) l.srcObject = media?.local ?? null;
-    });
-  }
 
   protected label(key: string): string {
     return this.t(key as MessageKey);

@@ -1,3 +1,4 @@
+import type { ContactJourney, ContactJourneyEvent, ContactPayload, ContactResponse } from '@switchboard/protocol';
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { Api, ApiError } from '../../core/api';
 import { I18n } from '../../core/i18n';
@@ -5,24 +6,8 @@ import type { MessageKey } from '../../core/i18n/en';
 import type { InteractionPayload } from '../../core/work';
 import { stepLabel } from '../../core/journey-steps';
 
-/** GET /api/contacts/:id (server/src/modules/contacts/presenter.ts). */
-export interface Contact {
-  id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  customFields: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface JourneyEvent {
-  interactionId: string;
-  agentId: string | null;
-  type: string;
-  data: Record<string, unknown> | null;
-  at: string;
-}
+export type Contact = ContactPayload;
+export type JourneyEvent = ContactJourneyEvent;
 
 /** One earlier interaction in the journey: its events, first to last. */
 export interface JourneyEntry {
@@ -37,7 +22,7 @@ export interface JourneyEntry {
 export function journeyEntries(events: JourneyEvent[], current: string): JourneyEntry[] {
   const by = new Map<string, JourneyEntry>();
   for (const e of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
-    if (e.interactionId === current) continue;
+    if (!e.interactionId || e.interactionId === current) continue;
     let entry = by.get(e.interactionId);
     if (!entry) {
       entry = { interactionId: e.interactionId, channel: null, first: e.at, last: e.at, steps: [] };
@@ -109,8 +94,8 @@ export class ContextSidebar {
     this.loading.set(true);
     try {
       const [c, j] = await Promise.all([
-        this.api.get<{ contact: Contact }>(`/api/contacts/${contactId}`).then((r) => r.contact),
-        this.api.get<{ events: JourneyEvent[] }>(`/api/contacts/${contactId}/journey`),
+        this.api.get<ContactResponse>(`/api/contacts/${contactId}`).then((r) => r.contact),
+        this.api.get<ContactJourney>(`/api/contacts/${contactId}/journey`),
       ]);
       if (this.contactId() !== contactId) return;
       this.contact.set(c);
@@ -145,7 +130,7 @@ export class ContextSidebar {
     this.error.set(null);
     this.fieldErrors.set({});
     try {
-      const r = await this.api.patch<{ contact: Contact }>(`/api/contacts/${c.id}`, { name: orNull(f.name), email: orNull(f.email), phone: orNull(f.phone) });
+      const r = await this.api.patch<ContactResponse>(`/api/contacts/${c.id}`, { name: orNull(f.name), email: orNull(f.email), phone: orNull(f.phone) });
       this.contact.set(r.contact);
       this.editing.set(false);
       this.saved.set(true);

@@ -12,7 +12,7 @@ function record(): HistoryRecord {
     id, interactionId: 'i1', authorKind, authorName: authorKind === 'visitor' ? XSS : 'Ada Lovelace', body, clientMessageId: null, deliveryState: 'delivered' as const, attachments: [], createdAt: at,
   });
   return {
-    interaction: { id: 'i1', channel: 'chat', queueName: 'Support (chat)', contactName: XSS, contactEmail: null, agentNames: ['Ada Lovelace'], state: 'closed', disposition: 'Resolved', subject: null, createdAt: at, closedAt: at },
+    interaction: { id: 'i1', channel: 'chat', queueName: 'Support (chat)', contactName: XSS, contactEmail: null, agentNames: ['Ada Lovelace'], state: 'closed', disposition: 'Resolved', subject: null, createdAt: at, closedAt: at, csat: { rating: 2, comment: XSS, at } },
     messages: [line('m1', 'visitor', XSS), line('m2', 'agent', 'Hello'), line('m3', 'note', 'Only for agents')],
     calls: [],
     journey: [{ seq: 1, type: 'closed', interactionId: 'i1', agentId: null, data: null, at }],

@@ -22,6 +22,8 @@ export class HistoryRecordView {
   private readonly i18n = inject(I18n);
   protected readonly session = inject(Session);
   protected readonly t = this.i18n.t;
+  /** Queue names and dispositions may be given per language in the configuration. */
+  protected readonly text = this.i18n.text;
 
   readonly interactionId = input.required<string>();
   protected readonly record = signal<HistoryRecord | null>(null);
@@ -52,6 +54,12 @@ export class HistoryRecordView {
 
   protected step(type: string): string {
     return stepLabel(this.t, type);
+  }
+
+  /** A rating's value beside its journey step ("4 of 5"). */
+  protected rated(e: HistoryRecord['journey'][number]): string | null {
+    const rating = e.type === 'csat.rated' ? Number(e.data?.['rating']) : NaN;
+    return Number.isInteger(rating) ? this.t('history.csatValue', { rating }) : null;
   }
 
   protected date(iso: string | null): string {

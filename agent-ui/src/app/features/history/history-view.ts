@@ -1,3 +1,4 @@
+import type { HistorySearchResult } from '@switchboard/protocol';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { Api, ApiError } from '../../core/api';
 import { I18n } from '../../core/i18n';
@@ -22,6 +23,8 @@ export class HistoryView {
   private readonly api = inject(Api);
   private readonly i18n = inject(I18n);
   protected readonly t = this.i18n.t;
+  /** Queue names and dispositions may be given per language in the configuration. */
+  protected readonly text = this.i18n.text;
   protected readonly channels = CHANNELS;
 
   protected readonly query = signal<HistoryQuery>({ q: '', channel: '', from: '', to: '', page: 1 });
@@ -67,7 +70,7 @@ export class HistoryView {
     this.loading.set(true);
     this.error.set(null);
     try {
-      const r = await this.api.get<{ items: HistoryItem[]; total: number }>(historySearchUrl(this.query()));
+      const r = await this.api.get<HistorySearchResult>(historySearchUrl(this.query()));
       if (gen !== this.generation) return;
       this.items.set(r.items);
       this.total.set(r.total);

@@ -1,26 +1,14 @@
+import type { TransferTargets } from '@switchboard/protocol';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, signal } from '@angular/core';
 import { AgentSocket } from '../../core/agent-socket';
 import { Api, ApiError } from '../../core/api';
-import { I18n } from '../../core/i18n';
+import { I18n, type ConfigText } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import { Session } from '../../core/session';
 import type { InteractionPayload } from '../../core/work';
 
-/** GET /api/routing/transfer-targets: what this agent may hand the interaction to. */
-interface QueueOption {
-  id: string;
-  name: string;
-  channel: string;
-  open: boolean;
-  waiting: number;
-}
-interface AgentOption {
-  id: string;
-  displayName: string;
-  state: string;
-  /** Has room for one more interaction of this channel now. */
-  canTake: boolean;
-}
+type QueueOption = TransferTargets['queues'][number];
+type AgentOption = TransferTargets['agents'][number];
 
 /**
  * Transfer to a queue or an agent, and conferencing an agent in. The targets come from
@@ -50,16 +38,16 @@ interface AgentOption {
           <button type="button" class="link" (click)="load()" [disabled]="loading()" data-test="handover-refresh">{{ t('handover.refresh') }}</button>
         </div>
         @if (queues().length) {
-          <h4>{{ t('handover.toQueue') }}</h4>
+          <h3>{{ t('handover.toQueue') }}</h3>
           <ul>
             @for (q of queues(); track q.id) {
-              <li [attr.data-queue]="q.id"><span>{{ q.name }} <small class="muted">{{ q.open ? t('handover.waiting', { count: q.waiting }) : t('handover.queueClosed') }}</small></span>
+              <li [attr.data-queue]="q.id"><span>{{ text(q.name) }} <small class="muted">{{ q.open ? t('handover.waiting', { count: q.waiting }) : t('handover.queueClosed') }}</small></span>
                 <button type="button" (click)="transfer({ toQueue: q.id })" [disabled]="busy()" [attr.data-test]="'to-queue-' + q.id">{{ t('handover.transfer') }}</button></li>
             }
           </ul>
         }
         @if (agents().length) {
-          <h4>{{ t('handover.toAgent') }}</h4>
+          <h3>{{ t('handover.toAgent') }}</h3>
           <ul>
             @for (a of agents(); track a.id) {
               <li [attr.data-agent]="a.id" [class.full]="!a.canTake"><span>{{ a.displayName }} <small class="muted">{{ label('state.' + a.state) }}@if (!a.canTake) { · {{ t('handover.full') }} }</small></span>
@@ -80,7 +68,7 @@ interface AgentOption {
     .buttons { display: flex; gap: 8px; }
     .status { margin: 0 0 6px; padding: 6px 10px; border-radius: 6px; background: var(--hover); display: flex; gap: 8px; align-items: center; justify-content: space-between; }
     .panel { margin-top: 8px; padding: 10px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
-    h4 { margin: 6px 0; font-size: 12px; text-transform: uppercase; color: var(--muted); }
+    h3 { margin: 6px 0; font-size: 12px; text-transform: uppercase; color: var(--muted); }
     ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
     li { display: flex; justify-content: space-between; align-items: center; gap: 8px; }
     .pair { display: flex; gap: 4px; }
@@ -91,7 +79,9 @@ interface AgentOption {
 export class Handover {
   private readonly api = inject(Api);
   private readonly session = inject(Session);
-  protected readonly t = inject(I18n).t;
+  private readonly i18n = inject(I18n);
+  protected readonly t = this.i18n.t;
+  protected readonly text = this.i18n.text;
   readonly interaction = input.required<InteractionPayload>();
   protected readonly me = computed(() => this.session.agent()?.id ?? null);
   protected readonly open = signal(false);
@@ -130,7 +120,7 @@ export class Handover {
     this.loading.set(true);
     const id = this.interaction().id;
     try {
-      const r = await this.api.get<{ queues: QueueOption[]; agents: AgentOption[] }>(`/api/routing/transfer-targets?interactionId=${encodeURIComponent(id)}`);
+      const r = await this.api.get<TransferTargets>(`/api/routing/transfer-targets?interactionId=${encodeURIComponent(id)}`);
       if (this.interaction().id !== id) return;
       this.names.update((m) => new Map([...m, ...r.agents.map((a) => [a.id, a.displayName] as const)]));
       this.allQueues.set(r.queues);

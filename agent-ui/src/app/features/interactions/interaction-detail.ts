@@ -11,6 +11,8 @@ import { Session } from '../../core/session';
 import { Shortcuts } from '../../core/shortcuts';
 import { ContextSidebar } from '../context/context-sidebar';
 import { Handover } from './handover';
+import { MailPane } from '../mail/mail-pane';
+import { CallbackPane } from '../callbacks/callback-pane';
 
 /**
  * The selected interaction: its details and how to close it. Channel features (chat, call,
@@ -18,7 +20,7 @@ import { Handover } from './handover';
  */
 @Component({
   selector: 'sb-interaction-detail',
-  imports: [ChatPane, ChatCall, ContextSidebar, Handover],
+  imports: [ChatPane, ChatCall, ContextSidebar, Handover, MailPane, CallbackPane],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './interaction-detail.html',
   styleUrl: './interaction-detail.css',
@@ -45,7 +47,7 @@ export class InteractionDetail {
   protected readonly error = signal<string | null>(null);
   protected readonly dispositions = computed(() => {
     const q = this.search().trim().toLowerCase();
-    return this.reasons.reasons().dispositions.filter((d) => d.id !== 'timeout' && (!q || d.label.toLowerCase().includes(q)));
+    return this.reasons.dispositions().filter((d) => d.id !== 'timeout' && (!q || d.label.toLowerCase().includes(q)));
   });
 
   constructor() {

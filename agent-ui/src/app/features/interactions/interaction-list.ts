@@ -20,7 +20,7 @@ import { WorkStore, type InteractionPayload } from '../../core/work';
       @for (c of calls(); track c.id) {
         <li role="option" [attr.aria-selected]="c.id === selected()" [class.selected]="c.id === selected()" [class.ringing]="c.state === 'ringing'"
           (click)="select.emit(c.id)" (keydown.enter)="select.emit(c.id)" tabindex="0" data-test="call" [attr.data-call]="c.id">
-          <span class="channel phone">{{ t('channel.phone') }}</span>
+          <span class="channel phone">{{ t(c.offersVideo ? 'channel.video' : 'channel.phone') }}</span>
           <span class="name">{{ c.context.name || c.displayName || c.number || t('offer.unknownCustomer') }}</span>
           <span class="time">{{ callTime(c) }}</span>
           <span class="sub">{{ c.context.website || t(c.direction === 'incoming' ? 'phone.incoming' : 'phone.outgoing') }}</span>

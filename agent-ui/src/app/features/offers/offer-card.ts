@@ -4,7 +4,10 @@ import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import type { OfferPayload } from '../../core/work';
 
-/** One offer: who, from which queue, what about, how long they wait, how long to answer. */
+/**
+ * One offer: who, from which queue, what the customer wrote (the first lines, when the channel has
+ * them), what about (a mail's subject, the chat option picked), how long they wait, how long to answer.
+ */
 @Component({
   selector: 'sb-offer-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -13,7 +16,8 @@ import type { OfferPayload } from '../../core/work';
 })
 export class OfferCard {
   private readonly clock = inject(Clock);
-  protected readonly t = inject(I18n).t;
+  private readonly i18n = inject(I18n);
+  protected readonly t = this.i18n.t;
 
   readonly offer = input.required<OfferPayload>();
   readonly busy = input(false);
@@ -29,7 +33,9 @@ export class OfferCard {
   });
   protected readonly meta = computed(() => {
     const w = this.waiting();
-    return [this.offer().queueName, w && this.t('offer.waiting', { time: w })].filter(Boolean).join(' · ');
+    return [this.i18n.text(this.offer().queueName), w && this.t('offer.waiting', { time: w })].filter(Boolean).join(' · ');
   });
+  /** The customer's own first lines: what the agent needs to decide, before any label. */
+  protected readonly preview = computed(() => (this.offer().preview ?? []).filter((l) => typeof l === 'string' && l.trim() !== '').slice(0, 3));
   protected readonly secondsLeft = computed(() => Math.max(0, Math.floor((Date.parse(this.offer().expiresAt) - this.clock.now()) / 1000)));
 }

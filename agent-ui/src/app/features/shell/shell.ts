@@ -57,6 +57,8 @@ export class Shell {
     const p = this.picked();
     return this.phone.calls().find((c) => c.id === p)?.id ?? null;
   });
+  /** What fills the detail: the picked call, else the selected interaction. */
+  protected readonly shown = computed(() => this.selectedCall() ?? this.selected());
   private readonly broughtForward = new Set<string>();
   /** Interactions and calls the agent opened, in the order opened, while they last: the tabs. */
   private readonly opened = signal<readonly string[]>([]);
@@ -76,7 +78,7 @@ export class Shell {
   /** Which section fills the page: the work area (the shell's own), or a lazily loaded one. */
   protected readonly section = computed(() => {
     const first = this.url().split(/[?#]/)[0]!.split('/')[1] ?? '';
-    return first === 'history' || first === 'supervisor' ? first : 'work';
+    return first === 'history' || first === 'supervisor' || first === 'reports' ? first : 'work';
   });
   protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
 
@@ -91,7 +93,7 @@ export class Shell {
       { keys: 'Shift+?', label: 'shortcuts.help', run: () => this.dialog.set('shortcuts') },
     );
     effect(() => {
-      const shown = this.selectedCall() ?? this.selected();
+      const shown = this.shown();
       if (shown && !untracked(this.opened).includes(shown)) this.opened.update((o) => [...o, shown]);
     });
     // The visitor joined a video call the agent offered: its chat comes forward, wherever the agent is.
@@ -133,7 +135,7 @@ export class Shell {
     const tabs = this.tabs().map((t) => t.id);
     const at = tabs.indexOf(id);
     this.opened.update((o) => o.filter((x) => x !== id));
-    if ((this.selectedCall() ?? this.selected()) === id) this.picked.set(tabs[at + 1] ?? tabs[at - 1] ?? null);
+    if (this.shown() === id) this.picked.set(tabs[at + 1] ?? tabs[at - 1] ?? null);
   }
 
   protected toggleMenu(e: Event): void {

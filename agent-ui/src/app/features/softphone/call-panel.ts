@@ -1,9 +1,12 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, signal, viewChild } from '@angular/core';
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
 import { DTMF_KEYS, Softphone } from '../../core/softphone';
 
-/** One softphone call: who is calling (the widget's context or the PBX caller) and its controls. */
+/**
+ * One softphone call: who is calling (the widget's context or the PBX caller), the videos of a
+ * video call (the caller's and the agent's own camera), and the controls.
+ */
 @Component({
   selector: 'sb-call-panel',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -31,6 +34,25 @@ export class CallPanel {
   protected readonly target = signal('');
   protected readonly dialed = signal('');
   protected readonly transferError = signal(false);
+  private readonly media = computed(() => this.phone.media().get(this.callId()));
+  /** Answered with the camera, or the caller's video is coming in. */
+  protected readonly showVideo = computed(() => {
+    const c = this.call();
+    return !!c && c.state !== 'ended' && (c.video || !!this.media()?.remote);
+  });
+  private readonly remote = viewChild<ElementRef<HTMLVideoElement>>('remote');
+  private readonly local = viewChild<ElementRef<HTMLVideoElement>>('local');
+
+  constructor() {
+    effect(() => {
+      const media = this.media();
+      const r = this.remote()?.nativeElement;
+      const l = this.local()?.nativeElement;
+      // Muted: the call's sound already plays through the softphone's own audio element.
+      if (r && r.srcObject !== (media?.remote ?? null)) r.srcObject = media?.remote ?? null;
+      if (l && l.srcObject !== (media?.local ?? null)) l.srcObject = media?.local ?? null;
+    });
+  }
 
   protected press(key: string): void {
     this.phone.dtmf(this.callId(), key);

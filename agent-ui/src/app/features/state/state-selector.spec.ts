@@ -1,5 +1,6 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
+import { I18n } from '../../core/i18n';
 import type { Session } from '../../core/session';
 import { setUp, settle, signIn, text } from '../../testing/helpers';
 import { StateSelector } from './state-selector';
@@ -41,6 +42,23 @@ describe('StateSelector', () => {
     expect(text(current().querySelector('.name'))).toBe('Not ready');
     expect(text(current().querySelector('.reason'))).toBe('· Lunch');
     expect(text(current().querySelector('.time'))).toMatch(/^0:0\d$/);
+  });
+
+  it('names reasons given per language in the agent’s language, following a switch', async () => {
+    current().click();
+    await fixture.whenStable();
+    http.expectOne('/api/reasons').flush({
+      notReady: [{ id: 'lunch', label: { en: 'Lunch', it: 'Pranzo', fr: 'Déjeuner' } }, { id: 'training', label: { en: 'Training' } }, { id: 'meeting', label: 'Meeting' }],
+      dispositions: [],
+    });
+    await settle();
+    TestBed.inject(I18n).use('it');
+    await fixture.whenStable();
+    expect([...el.querySelectorAll('[data-test^=set-not-ready]')].map(text)).toEqual(['Pranzo', 'Training', 'Meeting']);
+    session.updateStatus({ agentId: 'a1', state: 'not-ready', reason: 'lunch', since: new Date().toISOString(), wrapUpUntil: null });
+    TestBed.inject(I18n).use('fr');
+    await fixture.whenStable();
+    expect(text(current().querySelector('.reason'))).toBe('· Déjeuner');
   });
 
   it('shows the server’s refusal and keeps the state', async () => {

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked } from '@angular/core';
-import type { AgentStateName, AgentStatusPayload, ChannelName, InteractionPayload, QueueStatsPayload } from '@switchboard/protocol';
+import type { AgentList, AgentStateName, ChannelName, InteractionDetail, LiveAgentList, LiveAgentPayload, QueueStatsList, QueueStatsPayload } from '@switchboard/protocol';
 import { AgentSocket } from '../../core/agent-socket';
 import { Api, ApiError } from '../../core/api';
 import { Clock } from '../../core/clock';
@@ -7,15 +7,7 @@ import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import { MonitorPanel } from './monitor-panel';
 
-/** GET /api/routing/agents (server/src/modules/routing/views.ts). */
-interface LiveAgent {
-  agentId: string;
-  status: AgentStatusPayload;
-  load: Record<string, number>;
-  capacity: Record<string, number>;
-  pendingOfferId: string | null;
-  interactions: string[];
-}
+type LiveAgent = LiveAgentPayload;
 
 /** What the agents table needs of an interaction to offer monitoring. */
 interface Handled {
@@ -45,6 +37,8 @@ export class SupervisorView {
   private readonly clock = inject(Clock);
   private readonly i18n = inject(I18n);
   protected readonly t = this.i18n.t;
+  /** Queue names may be given per language in the configuration. */
+  protected readonly text = this.i18n.text;
   protected readonly states = SHOWN_STATES;
 
   protected readonly queues = signal<QueueStatsPayload[]>([]);
@@ -102,7 +96,7 @@ export class SupervisorView {
 
   private async loadQueues(): Promise<void> {
     try {
-      this.queues.set((await this.api.get<{ queues: QueueStatsPayload[] }>('/api/routing/queues')).queues);
+      this.queues.set((await this.api.get<QueueStatsList>('/api/routing/queues')).queues);
     } catch (err) {
       this.error.set(err instanceof ApiError ? err.message : String(err));
     }
@@ -111,8 +105,8 @@ export class SupervisorView {
   protected async loadAgents(): Promise<void> {
     try {
       const [live, all] = await Promise.all([
-        this.api.get<{ agents: LiveAgent[] }>('/api/routing/agents'),
-        this.names().size ? null : this.api.get<{ agents: { id: string; name: string }[] }>('/api/agents'),
+        this.api.get<LiveAgentList>('/api/routing/agents'),
+        this.names().size ? null : this.api.get<AgentList>('/api/agents'),
       ]);
       if (all) this.names.set(new Map(all.agents.map((a) => [a.id, a.name])));
       this.live.set(live.agents);
@@ -128,7 +122,7 @@ export class SupervisorView {
     const fresh = ids.filter((id) => !this.handled().has(id));
     const found = await Promise.all(
       fresh.map((id) =>
-        this.api.get<{ interaction: InteractionPayload }>(`/api/interactions/${encodeURIComponent(id)}`).then(
+        this.api.get<InteractionDetail>(`/api/interactions/${encodeURIComponent(id)}`).then(
           (r) => ({ id, channel: r.interaction.channel, customerName: r.interaction.customerName }),
           () => null,
         ),

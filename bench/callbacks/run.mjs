@@ -1,0 +1,281 @@
+// Callback benchmark: many callbacks falling due within one minute, worked by two Switchboard
+// processes (spawned, sharing MariaDB, Redis and so the BullMQ jobs), agents simulated by this
+// process (desktop sockets accepting every callback offer), sipp as the agents' extensions at the
+// PBX (leg A) and as the customers' phones (leg B, through the callback queue's own trunk; each
+// answers, talks a second and hangs up). Build first: `npm run build`.
+//
+//   node bench/callbacks/run.mjs [--callbacks 10000] [--agents 200] [--spread 60] [--out file]
+//
+// The callbacks are written as a visitor's request writes them (a held interaction, the callback
+// row, its `callback-due` job with the callback's id, delayed until its due time), spread evenly
+// over `--spread` seconds starting 20 s after setup; writing 10,000 through the widget API would
+// itself take longer than the minute. Measured:
+// - due → queued: the due job's journey entry (`callback.due`) minus the due time (job lateness);
+// - due → offered: the offer reaching the agent's socket minus the due time (with few agents this
+//   is mostly waiting for a free agent: read it with `agents`);
+// - accept → leg A INVITE: the accept sent on the socket to the INVITE for that agent's extension
+//   at the PBX (sipp's trace; same clock);
+// - exactly once: INVITEs per customer number at the customers' sipp (each must be 1), callbacks
+//   not completed at the end (lost or failed), jobs per second, CPU of both servers per callback.
+// Prints one JSON document (also written to --out, default bench/callbacks/results.json).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { WebSocket } from 'ws';
+import { makeConfigDir } from '../../server/dist/test/config.js';
+import { spawnServer, api, login } from '../../server/dist/test/server.js';
+import { openQueues } from '../../server/dist/test/routing.js';
+import { createDatabase, dropDatabase } from '../../server/dist/kernel/db/admin.js';
+import { loadConfig } from '../../server/dist/kernel/config/load.js';
+import { freePort } from '../../sip/dist/test/support/services.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const { values: opt } = parseArgs({
+  options: {
+    callbacks: { type: 'string', default: '10000' },
+    agents: { type: 'string', default: '200' },
+    spread: { type: 'string', default: '60' },
+    out: { type: 'string', default: path.join(here, 'results.json') },
+  },
+});
+const N = Number(opt.callbacks);
+const AGENTS = Number(opt.agents);
+const SPREAD_S = Number(opt.spread);
+const tag = randomBytes(4).toString('hex');
+const dbName = `switchboard_bench_cb_${tag}`;
+const loadavg = () => os.loadavg().map((x) => +x.toFixed(2));
+const pct = (xs, p) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
+};
+const summary = (xs) => ({ count: xs.length, p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), max: pct(xs, 100) });
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+};
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+
+function sipp(scenario, port, calls, trace, extra = []) {
+  const p = spawn('sipp', ['-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-m', String(calls), '-t', 'u1', '-nostdin',
+    '-timeout', '3600s', '-max_recv_loops', '100000', '-aa', '-trace_msg', '-message_file', trace, ...extra], { stdio: 'ignore', cwd: os.tmpdir() });
+  return { proc: p, done: new Promise((r) => p.on('close', r)) };
+}
+
+/** Initial INVITEs in a sipp trace: [time ms, Request-URI user]. */
+function invitesIn(trace) {
+  const out = [];
+  let at = 0;
+  for (const line of readFileSync(trace, 'utf8').split('\n')) {
+    const t = /^-{10,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)/.exec(line);
+    if (t) at = Date.parse(`${t[1].replace(' ', 'T').slice(0, 23)}Z`);
+    const m = /^INVITE sip:([^@]+)@/.exec(line);
+    if (m) out.push([at, m[1]]);
+  }
+  return out;
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-cb-'));
+const [pbxPort, customersPort] = [await freePort(), await freePort()];
+const agentTrace = path.join(tmp, 'agents.log');
+const customerTrace = path.join(tmp, 'customers.log');
+// Leg A re-INVITEd onto the customer's media, then the BYE: the scenario of the media test.
+const agentsPbx = sipp(path.join(repo, 'sip/test/sipp/uas-answer-reinvite-media.xml'), pbxPort, N, agentTrace, ['-set', 'rtp_port', '9', '-mp', String(await freePort())]);
+const customersPbx = sipp(path.join(here, 'uas-customer-hangs-up.xml'), customersPort, N, customerTrace, ['-mp', String(await freePort())]);
+const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };
+const dir = makeConfigDir({
+  redisPrefix: `sbbench:cb:${tag}:`,
+  set: openQueues({
+    'switchboard.yaml:database.name': dbName,
+    'switchboard.yaml:sip.enabled': true,
+    // The licensed limit counts live interactions: at its default (50) most callbacks falling due
+    // together are deferred a minute at a time, which is the product's rule, not the job path measured.
+    'switchboard.yaml:licensing.maxConcurrentSessions': Number(process.env.BENCH_LICENSED_SESSIONS ?? 1_000_000),
+    'switchboard.yaml:security.rateLimits.apiPerMinute': 1_000_000,
+    'switchboard.yaml:security.rateLimits.loginPerMinute': 1_000_000,
+    'switchboard.yaml:security.rateLimits.agentSocketCommandsPerMinute': 1_000_000,
+    'trunks.yaml:trunks.0.port': pbxPort,
+    'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+    'trunks.yaml:trunks.0.dialPlan': dialPlan,
+    'trunks.yaml:trunks.1': { id: 'customers', name: 'Customers', host: '127.0.0.1', port: customersPort, optionsPingSeconds: 0, dialPlan },
+    'queues.yaml:queues.3.callback': { trunk: 'customers', attempts: 1, retryMinutes: 5, answerTimeoutSeconds: 120 },
+    'queues.yaml:queues.3.offerTimeoutSeconds': 600,
+  }),
+});
+const config = loadConfig(dir);
+await createDatabase(config.main.database, dbName, true);
+log(`starting two servers (${tmp})`);
+const one = await spawnServer(dir);
+const two = await spawnServer(dir);
+const servers = [one, two];
+const db = new DataSource({ type: 'mysql', host: config.main.database.host, port: config.main.database.port, username: config.main.database.user, password: config.main.database.password, database: dbName });
+await db.initialize();
+const dueQueue = new Queue('callback-due', { connection: { host: config.main.redis.host, port: config.main.redis.port }, prefix: `${config.main.redis.keyPrefix}jobs` });
+const result = { benchmark: 'callbacks', date: new Date().toISOString(), node: process.version, machine: { cpus: os.cpus().length, loadBefore: loadavg() }, setup: { callbacks: N, agents: AGENTS, spreadSeconds: SPREAD_S, instances: 2, licensedSessions: config.main.licensing.maxConcurrentSessions } };
+const sockets = [];
+try {
+  // ---- agents: each an extension at the PBX (no softphone), a desktop socket on one of the two servers
+  const admin = await login(one.url);
+  const offeredAt = new Map();
+  const accepts = []; // [interactionId, extension, t]
+  const agents = [];
+  for (let k = 0; k < AGENTS; k++) {
+    const username = `bench-${tag}-${k}`;
+    const extension = String(700000 + k);
+    const r = await api(one.url, 'POST', '/api/agents', { username, name: `Bench ${k}`, role: 'agent', password: 'bench-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+    if (r.status !== 201) throw new Error(`agent: ${r.status} ${JSON.stringify(r.body)}`);
+    const url = servers[k % 2].url;
+    const token = await login(url, username, 'bench-password-1');
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws/agent`, { headers: { authorization: `Bearer ${token}` } });
+    await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString());
+      const offers = m.type === 'offer' ? [m.offer] : m.type === 'snapshot' ? m.offers : [];
+      for (const o of offers) {
+        if (o.channel !== 'callback' || offeredAt.has(o.interactionId)) continue;
+        offeredAt.set(o.interactionId, Date.now());
+        accepts.push([o.interactionId, extension, Date.now()]);
+        ws.send(JSON.stringify({ type: 'offer.accept', offerId: o.offerId }));
+      }
+    });
+    sockets.push(ws);
+    agents.push({ url, token });
+    const s = await api(url, 'PUT', '/api/agents/me/state', { state: 'available' }, token);
+    if (s.status !== 200) throw new Error(`state: ${s.status} ${JSON.stringify(s.body)}`);
+  }
+  log(`${AGENTS} agents available`);
+
+  // ---- the callbacks, as a request writes them, due evenly over the spread
+  const start = Date.now() + 20_000;
+  const due = new Map(); // interactionId → due ms
+  const numberOf = new Map(); // dialled number → callbackId
+  const callbackIds = [];
+  for (let k = 0; k < N; k += 500) {
+    const rows = [];
+    for (let j = k; j < Math.min(N, k + 500); j++) {
+      const at = start + Math.floor((j * SPREAD_S * 1000) / N);
+      const id = randomBytes(16).toString('hex');
+      const interactionId = randomBytes(16).toString('hex');
+      const phone = `06${String(j).padStart(8, '0')}`;
+      rows.push({ id, interactionId, phone, at });
+      due.set(interactionId, at);
+      numberOf.set(`0${phone}`, id);
+      callbackIds.push(id);
+    }
+    const when = (ms) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+    await db.query(
+      `INSERT INTO interactions (id, channel, direction, state, queueId, websiteId, contactId, assignedAgentId, routingVariables, subject, dispositionId, unmanaged, offline, timedOut, visitorTokenHash, queuedAt, assignedAt, closedAt)
+       VALUES ${rows.map(() => "(?, 'callback', 'inbound', 'new', 'callbacks', 'example', NULL, NULL, '{}', ?, NULL, 0, 0, 0, NULL, NULL, NULL, NULL)").join(', ')}`,
+      rows.flatMap((r) => [r.interactionId, `Callback to ${r.phone}`]),
+    );
+    await db.query(
+      `INSERT INTO callbacks (id, interactionId, phoneNumber, message, asap, slotStart, slotEnd, dueAt, state, attempts, jobId, lastCause)
+       VALUES ${rows.map(() => "(?, ?, ?, NULL, 0, NULL, NULL, ?, 'scheduled', 0, ?, NULL)").join(', ')}`,
+      rows.flatMap((r) => [r.id, r.interactionId, r.phone, when(r.at), r.id]),
+    );
+    await dueQueue.addBulk(rows.map((r) => ({
+      name: 'callback-due',
+      data: { callbackId: r.id },
+      opts: { jobId: r.id, delay: Math.max(0, r.at - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
+    })));
+  }
+  const written = Date.now();
+  if (written > start) log(`writing took past the first due time by ${written - start} ms`);
+  log(`${N} callbacks written, first due in ${Math.round((start - written) / 1000)} s`);
+  const cpu0 = servers.map((s) => cpuMs(s.proc.pid));
+  const load0 = loadavg();
+
+  // ---- wait until every callback has ended (or nothing moves for two minutes)
+  let last = -1;
+  let still = Date.now();
+  let ended = [];
+  for (;;) {
+    await sleep(2000);
+    ended = await db.query(`SELECT state, COUNT(*) AS n FROM callbacks WHERE state NOT IN ('scheduled', 'queued', 'dialling') GROUP BY state`);
+    const n = ended.reduce((a, r) => a + Number(r.n), 0);
+    if (n !== last) (last = n), (still = Date.now());
+    log(`${n}/${N} ended, load ${loadavg()[0]}`);
+    if (n >= N || Date.now() - still > 120_000) break;
+  }
+  const cpu1 = servers.map((s) => cpuMs(s.proc.pid));
+  const load1 = loadavg();
+
+  // ---- what happened
+  const journeyLate = async (type) => {
+    const rows = await db.query(`SELECT e.interactionId, MIN(e.at) AS at FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = ? GROUP BY e.interactionId`, [type]);
+    return rows.map((r) => new Date(r.at).getTime() - due.get(r.interactionId)).filter(Number.isFinite);
+  };
+  const queued = await journeyLate('queued');
+  const dueDone = await journeyLate('callback.due');
+  const deferred = await db.query(`SELECT COUNT(*) AS n FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = 'callback.deferred'`);
+  const causes = await db.query(`SELECT state, lastCause, COUNT(*) AS n FROM callbacks WHERE state <> 'completed' GROUP BY state, lastCause`);
+  const offered = [...offeredAt].map(([i, t]) => t - due.get(i)).filter(Number.isFinite);
+  const aInvites = new Map();
+  for (const [t, user] of invitesIn(agentTrace)) {
+    if (!aInvites.has(user)) aInvites.set(user, []);
+    aInvites.get(user).push(t);
+  }
+  const legA = [];
+  const byExt = new Map();
+  for (const [, ext, t] of accepts) (byExt.get(ext) ?? byExt.set(ext, []).get(ext)).push(t);
+  for (const [ext, ts] of byExt) {
+    const inv = aInvites.get(ext) ?? [];
+    ts.forEach((t, k) => inv[k] !== undefined && legA.push(inv[k] - t));
+  }
+  const dialled = new Map();
+  for (const [, user] of invitesIn(customerTrace)) dialled.set(user, (dialled.get(user) ?? 0) + 1);
+  const counts = [...numberOf.keys()].map((n) => dialled.get(n) ?? 0);
+  const states = Object.fromEntries(ended.map((r) => [r.state, Number(r.n)]));
+  const span = await db.query(`SELECT MIN(e.at) AS first, MAX(a.endedAt) AS last FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId JOIN callback_attempts a ON a.callbackId = c.id WHERE e.type = 'callback.due'`);
+  const seconds = (new Date(span[0].last).getTime() - new Date(span[0].first).getTime()) / 1000;
+  const cpu = cpu1.map((c, k) => c - cpu0[k]);
+  Object.assign(result, {
+    machine: { ...result.machine, loadAtStart: load0, loadAtEnd: load1 },
+    // queued: the interaction entered the callback queue (journey `queued`); due job done: its
+    // `callback.due` entry, written once routing returned (after the offer, when an agent was free).
+    lateMs: { dueToQueued: summary(queued), dueToDueJobDone: summary(dueDone), dueToOffered: summary(offered), acceptToLegAInvite: summary(legA) },
+    exactlyOnce: {
+      dialledOnce: counts.filter((c) => c === 1).length,
+      dialledTwiceOrMore: counts.filter((c) => c > 1).length,
+      neverDialled: counts.filter((c) => c === 0).length,
+      customerInvites: [...dialled.values()].reduce((a, b) => a + b, 0),
+      callbackStates: states,
+      notCompleted: causes.map((r) => ({ state: r.state, cause: r.lastCause, count: Number(r.n) })),
+      notEnded: N - Object.values(states).reduce((a, b) => a + b, 0),
+      // due while over the licensed limit: scheduled again a minute later (new job id)
+      deferrals: Number(deferred[0].n),
+    },
+    throughput: { firstDueToLastEndSeconds: +seconds.toFixed(1), callbacksPerSecond: +(N / seconds).toFixed(1) },
+    cpu: { serverMs: cpu, msPerCallback: +((cpu[0] + cpu[1]) / N).toFixed(2) },
+  });
+} finally {
+  for (const ws of sockets) ws.close();
+  await Promise.all(servers.map((s) => s.stop()));
+  agentsPbx.proc.kill('SIGKILL');
+  customersPbx.proc.kill('SIGKILL');
+  await dueQueue.close();
+  // Everything this run left in Redis (routing state, jobs) goes with its prefix.
+  const { Redis } = await import('ioredis');
+  const redis = new Redis({ host: config.main.redis.host, port: config.main.redis.port });
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.main.redis.keyPrefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+  await db.destroy();
+  await dropDatabase(config.main.database, dbName);
+}
+process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
+process.exit(0);

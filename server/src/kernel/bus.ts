@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { RedisHandle } from './redis.js';
+import type { Logger } from './logger.js';
+import type { AgentServerMessage, AgentStatusPayload, WidgetServerMessage } from '@switchboard/protocol';
+
+/**
+ * Events every server instance hears, so a socket on instance B learns what happened on A, one
+ * union per entry. The kernel's own (socket pushes, sessions, configuration) are here; each
+ * context declares its own next to its code by merging into this interface:
+ * `declare module '../../kernel/bus.js' { interface BusEvents { routing: RoutingBusEvent } }`.
+ */
+export interface BusEvents {
+  kernel:
+    | ({ type: 'agent.state' } & AgentStatusPayload)
+    | { type: 'agent.sessions-revoked'; agentId: string }
+    | { type: 'config.reloaded'; by: string; instance: string }
+    | { type: 'agent.push'; agentIds: string[] | 'supervisors'; message: AgentServerMessage }
+    | { type: 'visitor.push'; interactionId: string; message: WidgetServerMessage };
+}
+export type BusEvent = BusEvents[keyof BusEvents];
+
+type Handler = (event: BusEvent) => void;
+
+export class EventBus {
+  readonly instanceId = randomBytes(6).toString('hex');
+  private readonly handlers = new Set<Handler>();
+  private readonly resumed = new Set<() => void>();
+  private readonly channel: string;
+
+  constructor(private readonly redis: RedisHandle, private readonly log: Logger) {
+    this.channel = redis.key('events');
+  }
+
+  /**
+   * Called when the subscription is back after its connection was lost (Redis restarted or
+   * unreachable): whatever was published meanwhile never reached this instance.
+   */
+  onResumed(handler: () => void): void {
+    this.resumed.add(handler);
+  }
+
+  async start(): Promise<void> {
+    // Both connections must be back: clients told to catch up read through the command one, and
+    // lines published before it returned were lost. ioredis writes the SUBSCRIBE again right
+    // after 'ready', in the same tick, so it reaches Redis before any client can ask.
+    let lost = false;
+    const { client, subscriber } = this.redis;
+    const back = () => {
+      if (!lost || client.status !== 'ready' || subscriber.status !== 'ready') return;
+      lost = false;
+      this.log.info('event bus back after Redis was away: clients catch up');
+      for (const h of this.resumed) h();
+    };
+    for (const c of [client, subscriber]) {
+      c.on('close', () => (lost = true));
+      c.on('ready', back);
+    }
+    this.redis.subscriber.on('message', (channel, raw) => {
+      if (channel !== this.channel) return;
+      let event: BusEvent;
+      try {
+        event = JSON.parse(raw) as BusEvent;
+      } catch (err) {
+        this.log.warn({ err }, 'ignored malformed bus event');
+        return;
+      }
+      for (const h of this.handlers) {
+        try {
+          h(event);
+        } catch (err) {
+          this.log.error({ err, event: event.type }, 'bus handler failed');
+        }
+      }
+    });
+    await this.redis.subscriber.subscribe(this.channel);
+  }
+
+  on(handler: Handler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async publish(event: BusEvent): Promise<void> {
+    await this.redis.client.publish(this.channel, JSON.stringify(event));
+  }
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import type { SwitchboardFile } from '../config/schema.js';
+import { migrations } from './migrations/index.js';
+
+type Entities = NonNullable<ConstructorParameters<typeof DataSource>[0]['entities']>;
+
+export interface DataSourceOptions {
+  /** Only for unit tests of entities; production schemas change through migrations alone. */
+  synchronize?: boolean;
+  databaseOverride?: string;
+}
+
+/** `entities`: every context's entities (server/src/entities.ts lists them). */
+export function createDataSource(db: SwitchboardFile['database'], entities: Entities, options: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: db.type,
+    host: db.host,
+    port: db.port,
+    username: db.user,
+    password: db.password,
+    database: options.databaseOverride ?? db.name,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    poolSize: db.poolSize,
+    connectTimeout: 5000,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: options.synchronize ?? false,
+    logging: false,
+  });
+}

@@ -1,0 +1,6 @@
+// The public face of this context: what app.ts and other contexts may use of it.
+export { Agent, AgentSkill, AgentStateChange, type AgentState } from './agent.entity.js';
+export { presentAgent } from './presenter.js';
+export { loginBody, passwordBody } from './schema.js';
+export type { AgentService } from './service.js';
+export type { AgentStatus } from './status.js';

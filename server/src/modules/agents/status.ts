@@ -1,0 +1,11 @@
+import type { AgentState } from './agent.entity.js';
+
+/** An agent's current state as the desktop and supervisors see it (routing's state store keeps it). */
+export interface AgentStatus {
+  agentId: string;
+  state: AgentState;
+  reason: string | null;
+  since: string;
+  /** ISO; while in wrap-up, when it ends. */
+  wrapUpUntil: string | null;
+}

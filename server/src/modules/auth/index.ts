@@ -1,0 +1,2 @@
+// The public face of this context: what app.ts and other contexts may use of it.
+export { authRoutes } from './routes.js';

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Config, Website } from '../../kernel/config/schema.js';
+import type { Services } from '../../services.js';
+import { hashToken, reference } from '../intake/index.js';
+import type { Callback } from './callback.entity.js';
+import type { CallbacksDeps } from './types.js';
+
+type Language = 'en' | 'it' | 'fr';
+
+/**
+ * The customer's own key to their callback: 256 random bits in the confirmation mail's cancel
+ * link. Only its hash is stored, so the database alone cannot cancel anyone's callback.
+ */
+export function newCallbackToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+/** A token as the link carries it: 43 base64url characters. Anything else is refused before a lookup. */
+export const isCallbackToken = (v: string) => /^[A-Za-z0-9_-]{43}$/.test(v);
+
+export const cancelUrl = (config: Config, token: string) => `${config.main.server.publicUrl.replace(/\/+$/, '')}/callbacks/cancel/${token}`;
+
+/** The website's time zone (its calendar's), in which the customer reads "we will call you at". */
+export function websiteZone(config: Config, website: Website): string {
+  return config.calendars.find((c) => c.id === website.hours)?.timezone ?? 'UTC';
+}
+
+export function callTime(cb: Pick<Callback, 'asap' | 'slotStart' | 'slotEnd' | 'dueAt'>, zone: string, lang: Language): string {
+  const f = (d: Date, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(lang, { timeZone: zone, ...o }).format(d);
+  if (cb.slotStart && cb.slotEnd) return `${f(cb.slotStart, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' })}–${f(cb.slotEnd, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })}`;
+  return `${WORDS[lang].asap} (${f(cb.dueAt, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })})`;
+}
+
+const WORDS: Record<Language, { subject: string; asap: string; body: (v: { site: string; ref: string; when: string; phone: string; link: string }) => string }> = {
+  en: {
+    subject: 'Your callback request',
+    asap: 'as soon as possible',
+    body: (v) => `We will call you back on ${v.phone}: ${v.when}.\n\nYour reference: ${v.ref}\n\nNo longer needed? Cancel it here:\n${v.link}\n\n${v.site}\n`,
+  },
+  it: {
+    subject: 'La tua richiesta di essere richiamato',
+    asap: 'appena possibile',
+    body: (v) => `Ti richiameremo al numero ${v.phone}: ${v.when}.\n\nIl tuo riferimento: ${v.ref}\n\nNon serve più? Annulla qui:\n${v.link}\n\n${v.site}\n`,
+  },
+  fr: {
+    subject: 'Votre demande de rappel',
+    asap: 'dès que possible',
+    body: (v) => `Nous vous rappellerons au ${v.phone} : ${v.when}.\n\nVotre référence : ${v.ref}\n\nPlus besoin ? Annulez ici :\n${v.link}\n\n${v.site}\n`,
+  },
+};
+
+/** Mail is on for this website: an SMTP server is configured and the website's mail channel is enabled. */
+export const mailOn = (config: Config, website: Website) => !!config.main.smtp && website.channels.mail.enabled;
+
+/**
+ * The confirmation mail: reference, when we call, and the cancel link. Queued in the outbox (sent
+ * with retries while the mail server is away), once per callback.
+ */
+export async function sendConfirmation(s: Services, mailer: CallbacksDeps['mailer'], website: Website, cb: Callback, to: string, token: string, lang: Language = 'en'): Promise<void> {
+  const config = s.config();
+  const ref = reference('CB', cb.id);
+  const w = WORDS[lang];
+  await mailer.queue({
+    kind: 'callback',
+    dedupeKey: `callback-confirmation:${cb.id}`,
+    interactionId: cb.interactionId,
+    to,
+    subject: `[${ref}] ${w.subject} – ${website.name}`,
+    text: w.body({ site: website.name, ref, when: callTime(cb, websiteZone(config, website), lang), phone: `…${cb.phoneNumber.slice(-4)}`, link: cancelUrl(config, token) }),
+  });
+}

@@ -1,0 +1,127 @@
+import type { CallSession } from '@switchboard/sip';
+import type { Services } from '../../services.js';
+import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
+import { newId } from '../../kernel/db/ids.js';
+import type { Calls } from '../calls/index.js';
+import { CallLeg } from '../calls/index.js';
+import { Callback } from './callback.entity.js';
+import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
+import { dialString, toE164 } from './dial-plan.js';
+import { retryAfterFailure } from './retry.js';
+
+export interface DialData {
+  callbackId: string;
+  attempt: number;
+  agentId: string;
+}
+
+/**
+ * An agent accepted a callback: leg A rings the agent (softphone, or extension through the PBX),
+ * then leg B dials the customer through the trunk, bridged by rtpengine (CallControl.originate).
+ * The attempt's outcome is recorded with its SIP cause; busy or no answer are retried later by a
+ * new due job, until the queue's attempts are used up (unreached). BullMQ never retries a dial:
+ * the attempt row written before the INVITE makes a second run of the same attempt a no-op.
+ */
+export class CallbackDialJob extends BaseJob<DialData> {
+  readonly name = 'callback-dial';
+  override readonly attempts = 1;
+  override readonly concurrency = 64;
+
+  constructor(
+    private readonly s: Services,
+    /** The SIP side while it runs; absent with SIP off. */
+    private readonly sip: () => Calls | undefined,
+  ) {
+    super(s.jobs);
+  }
+
+  /** Every instance hears the assignment; the job id makes it one dial per attempt. */
+  dialFor(cb: Pick<Callback, 'id' | 'attempts'>, agentId: string): Promise<void> {
+    const attempt = cb.attempts + 1;
+    return this.schedule({ callbackId: cb.id, attempt, agentId }, { id: `${cb.id}-dial-${attempt}` });
+  }
+
+  async perform({ callbackId, attempt, agentId }: DialData, _run: JobRun): Promise<void> {
+    const s = this.s;
+    const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
+    if (!cb) return;
+    const interaction = await s.routing.records.get(cb.interactionId);
+    if (!interaction) return;
+    const queue = s.routing.queue(interaction.queueId ?? '');
+    const config = s.config();
+    const trunk = config.trunks.find((t) => t.id === queue?.callback.trunk) ?? config.trunks[0]!;
+    const dialled = dialString(toE164(cb.phoneNumber, trunk.dialPlan), trunk.dialPlan);
+    const attempts = s.db.getRepository(CallbackAttempt);
+    const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId, callId: null, dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
+    try {
+      await attempts.insert(row);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+      // This attempt was dialled by a run that did not finish (its instance died): never twice.
+      const earlier = await attempts.findOneByOrFail({ callbackId, attempt });
+      if (earlier.outcome === 'dialling') await this.finish(cb, earlier, 'failed', 'interrupted: the instance dialling it stopped');
+      return;
+    }
+    if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
+    await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
+    await s.routing.records.journey(interaction, 'callback.dialling', agentId, { attempt, dialled });
+
+    const sip = this.sip();
+    const agent = await s.agents.get(agentId);
+    if (!sip) return this.finish(cb, row, 'failed', 'SIP is not enabled on this server');
+    if (!agent.extension) return this.finish(cb, row, 'failed', 'agent: no extension to ring');
+    const session = await sip.control.originate({
+      a: { kind: 'agent', agentId, extension: agent.extension, displayName: agent.displayName },
+      bNumber: dialled,
+      context: { interactionId: cb.interactionId, name: (await s.routing.records.customerName(interaction.contactId)) ?? undefined },
+      ...(trunk.callerId ? { callerId: trunk.callerId.number } : {}),
+      // The queue's trunk (queues[].callback.trunk): leg B leaves through it, with its dial plan.
+      trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
+    });
+    // Listening before anything else is awaited: a quick answer would otherwise be bridged while
+    // the call id is written, and its 'answered' missed (the attempt then timed out as no answer).
+    const ending = settled(sip, session, (queue?.callback.answerTimeoutSeconds ?? 60) * 1000);
+    const callId = session.id.replace(/-/g, '');
+    await attempts.update({ id: row.id }, { callId });
+    const r = await ending;
+    if (r.answered) return this.finish(cb, row, 'answered', null);
+    // Which leg failed: without a leg B the agent's phone never answered.
+    const b = await s.db.getRepository(CallLeg).findOneBy({ callId, side: 'b' });
+    const cause = `${r.status ?? ''} ${r.cause}`.trim();
+    if (!b) return this.finish(cb, row, 'failed', `agent: ${cause}`);
+    const outcome: AttemptOutcome = r.cause === 'busy' ? 'busy' : ['no-answer', 'unavailable', 'canceled'].includes(r.cause) ? 'no-answer' : 'failed';
+    return this.finish(cb, row, outcome, cause);
+  }
+
+  private async finish(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
+    const s = this.s;
+    await s.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
+    const interaction = await s.routing.records.get(row.interactionId);
+    if (interaction) await s.routing.records.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
+    s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');
+    if (outcome === 'answered') {
+      await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'completed', lastCause: null });
+      return;
+    }
+    if (outcome === 'cancelled') return;
+    await retryAfterFailure(s, cb, row.attempt, cause);
+  }
+}
+
+/** Bridged, or how it ended; a call not bridged within the timeout is ended as not answered. */
+function settled(sip: Calls, session: CallSession, timeoutMs: number): Promise<{ answered: true } | { answered: false; cause: string; status?: number }> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void session.teardown('no-answer', 408), timeoutMs);
+    const done = (r: { answered: true } | { answered: false; cause: string; status?: number }) => {
+      clearTimeout(timer);
+      sip.events.off('answered', onAnswered);
+      sip.events.off('ended', onEnded);
+      resolve(r);
+    };
+    const onAnswered = (e: { callSessionId: string }) => e.callSessionId === session.id && done({ answered: true });
+    const onEnded = (e: { callSessionId: string; cause: string; status?: number }) =>
+      e.callSessionId === session.id && done({ answered: false, cause: e.cause, ...(e.status ? { status: e.status } : {}) });
+    sip.events.on('answered', onAnswered);
+    sip.events.on('ended', onEnded);
+  });
+}

@@ -1,0 +1,65 @@
+import type { Services } from '../../services.js';
+import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
+import { Interaction } from '../interactions/index.js';
+import { Callback } from './callback.entity.js';
+
+/** Over the licensed limit when due: try again this much later. */
+const BUSY_RETRY_MS = 60_000;
+
+/**
+ * A callback's due time came: its interaction enters the callback queue and is offered like any
+ * other. Never before: the interaction is held (state "new") until this runs.
+ */
+export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
+  readonly name = 'callback-due';
+  override readonly attempts = 10;
+  override readonly concurrency = 32;
+
+  constructor(private readonly s: Services) {
+    super(s.jobs);
+  }
+
+  async perform({ callbackId }: { callbackId: string }, run: JobRun): Promise<void> {
+    const repo = this.s.db.getRepository(Callback);
+    const cb = await repo.findOneBy({ id: callbackId });
+    // Cancelled, already routed, or replaced by a later schedule of the same callback.
+    if (!cb || cb.jobId !== run.id || (cb.state !== 'scheduled' && cb.state !== 'queued')) return;
+    // A run after a crash finds the interaction already queued: nothing to do twice.
+    const interaction = await this.s.db.getRepository(Interaction).findOneBy({ id: cb.interactionId });
+    if (!interaction || interaction.state !== 'new') {
+      if (cb.state === 'scheduled') await repo.update({ id: cb.id, state: 'scheduled' }, { state: 'queued' });
+      return;
+    }
+    // Queued before it can be offered: an agent may accept the offer before enqueueHeld returns,
+    // and the dialling starts only for a queued callback.
+    if (cb.state === 'scheduled' && !(await repo.update({ id: cb.id, state: 'scheduled' }, { state: 'queued' })).affected) return;
+    let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
+    try {
+      r = await this.s.routing.enqueueHeld(cb.interactionId);
+    } catch (err) {
+      await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled' });
+      throw err;
+    }
+    if (r.outcome === 'unmanaged') {
+      const at = r.nextOpening ? new Date(r.nextOpening) : new Date(Date.now() + BUSY_RETRY_MS);
+      const jobId = nextJobId(cb);
+      await repo.update({ id: cb.id }, { state: 'scheduled', dueAt: at, jobId });
+      await this.schedule({ callbackId: cb.id }, { id: jobId, at });
+      await this.s.routing.records.journey(interaction, 'callback.deferred', null, { reason: r.reason, dueAt: at.toISOString(), jobId });
+      this.s.log.info({ callbackId: cb.id, reason: r.reason, dueAt: at }, 'callback due but not routable now: deferred');
+      return;
+    }
+    await this.s.routing.records.journey(interaction, 'callback.due', null, { jobId: run.id, position: r.position });
+  }
+
+  /** The callback's job as its row says; scheduling an existing id again changes nothing. */
+  scheduleFor(cb: Pick<Callback, 'id' | 'jobId' | 'dueAt'>): Promise<void> {
+    return this.schedule({ callbackId: cb.id }, { id: cb.jobId ?? cb.id, at: cb.dueAt });
+  }
+}
+
+/** The first job of a callback has the callback's id; each later one (deferral, retry) a new suffix. */
+export function nextJobId(cb: Pick<Callback, 'id' | 'jobId'>): string {
+  const n = cb.jobId && cb.jobId !== cb.id ? Number(cb.jobId.slice(cb.id.length + 1)) || 1 : 1;
+  return `${cb.id}-${n + 1}`;
+}

@@ -1,0 +1,21 @@
+import type { Services } from '../../services.js';
+import type { Interaction } from '../interactions/index.js';
+import { Callback } from './callback.entity.js';
+import { callTime, websiteZone } from './confirmation.js';
+
+/**
+ * What a callback's offer shows the agent before accepting: the number, when the customer asked
+ * to be called (and the attempts so far, with the last cause), and their message.
+ */
+export function callbackPreview(s: Pick<Services, 'db' | 'config'>): (i: Interaction) => Promise<string[]> {
+  return async (i) => {
+    const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: i.id });
+    if (!cb) return [];
+    const config = s.config();
+    const website = config.websites.find((w) => w.id === i.websiteId);
+    const max = config.queues.find((q) => q.id === i.queueId)?.callback?.attempts;
+    const when = callTime(cb, website ? websiteZone(config, website) : 'UTC', 'en');
+    const tries = cb.attempts ? ` · attempt ${cb.attempts + 1}${max ? ` of ${max}` : ''}${cb.lastCause ? ` (last: ${cb.lastCause})` : ''}` : '';
+    return [cb.phoneNumber, `${when}${tries}`, ...(cb.message ? [cb.message] : [])];
+  };
+}

@@ -1,0 +1,70 @@
+// The visitor's side of a callback after asking: where it stands, and cancelling it — which
+// removes its job and closes its interaction, and is refused once dialling has begun. Every
+// malformed id is refused naming the field; an unknown one is 404.
+import { expect } from 'chai';
+import { Callback } from './callback.entity.js';
+import { CallbackDueJob } from './due-job.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { startRoutingServer, type TestServer } from '../../test/routing.js';
+import { widget } from '../../test/chat.js';
+import { eventually } from '../../test/redis.js';
+
+describe('callbacks: status and cancel for the visitor', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startRoutingServer();
+  });
+  after(() => t.stop());
+  const interactionOf = async (id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: (await t.sb.services.db.getRepository(Callback).findOneByOrFail({ id })).interactionId });
+
+  it('shows a scheduled callback, cancels it (job removed, interaction closed unoffered), and cancelling again changes nothing', async () => {
+    const slots = await widget(t.url, 'GET', '/callbacks/slots');
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 1111' }, slot: slots.body.slots[2].start });
+    expect(r.status).to.equal(201);
+    const status = await widget(t.url, 'GET', `/callbacks/${r.body.callbackId}`);
+    expect(status.status).to.equal(200);
+    expect(status.body).to.deep.include({ reference: r.body.reference, state: 'scheduled', asap: false, attempts: 0 });
+    expect(JSON.stringify(status.body)).to.not.contain('5050');
+
+    const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
+    expect(c.status, JSON.stringify(c.body)).to.equal(200);
+    expect(c.body.state).to.equal('cancelled');
+    expect(await new CallbackDueJob(t.sb.services).stateOf(r.body.callbackId)).to.equal(null);
+    expect((await interactionOf(r.body.callbackId)).state).to.equal('closed');
+    const again = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
+    expect([again.status, again.body.state]).to.deep.equal([200, 'cancelled']);
+  });
+
+  it('takes a due callback out of its queue', async () => {
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 2222' }, slot: 'asap' });
+    await eventually(() => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
+    const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
+    expect(c.status, JSON.stringify(c.body)).to.equal(200);
+    expect(['abandoned', 'closed']).to.include((await interactionOf(r.body.callbackId)).state);
+  });
+
+  it('refuses to cancel once dialling has begun', async () => {
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 3333' }, slot: 'asap' });
+    await eventually(() => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
+    await t.sb.services.db.getRepository(Callback).update({ id: r.body.callbackId }, { state: 'dialling' });
+    const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
+    expect(c.status).to.equal(409);
+    expect(c.body.error.message).to.contain('dialling');
+  });
+
+  it('refuses malformed ids naming the field, answers 404 for unknown ones and 403 to other origins', async () => {
+    for (const bad of ['abc', 'CB-12345678', 'Z'.repeat(32), '0'.repeat(33), "1' OR '1'='1", '%3Cscript%3E', '..%2F..%2Fadmin']) {
+      for (const [method, p] of [['GET', `/callbacks/${bad}`], ['POST', `/callbacks/${bad}/cancel`]] as const) {
+        const r = await widget(t.url, method, p);
+        expect(r.status, `${method} ${p}`).to.equal(400);
+        expect(r.body.error.fields[0].field).to.equal('callbackId');
+      }
+    }
+    const unknown = 'f'.repeat(32);
+    expect((await widget(t.url, 'GET', `/callbacks/${unknown}`)).status).to.equal(404);
+    expect((await widget(t.url, 'POST', `/callbacks/${unknown}/cancel`)).status).to.equal(404);
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 4444' }, slot: 'asap' });
+    expect((await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`, undefined, undefined, 'http://evil.example')).status).to.equal(403);
+    expect((await widget(t.url, 'GET', `/callbacks/${r.body.callbackId}`)).body.state).to.not.equal('cancelled');
+  });
+});

@@ -1,0 +1,4 @@
+// The public face of this context: what app.ts and other contexts may use of it.
+export { sipConnectSources } from './browser-origin.js';
+export { Call, CallLeg } from './call.entity.js';
+export type { Calls } from './calls.js';

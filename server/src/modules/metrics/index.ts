@@ -1,0 +1,3 @@
+// The public face of this context: what app.ts and other contexts may use of it.
+export { createMetrics, metricsOf, type MetricsDeps } from './module.js';
+export type { SipFigures } from './sip.js';

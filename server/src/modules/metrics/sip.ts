@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CallEvents } from '@switchboard/sip';
+
+/** The SIP side of this instance now, as GET /api/admin/sip reads it, plus its media sessions. */
+export interface SipFigures {
+  dialogs: number;
+  calls: number;
+  /** rtpengine calls this instance holds open: one per bridged call, plus the device test's probes. */
+  mediaSessions: number;
+}
+
+// Ends that are the call's normal course; every other cause counts as a failure.
+const NORMAL_ENDS = new Set(['caller-hangup', 'callee-hangup', 'canceled']);
+
+/**
+ * Calls and chat relay figures. Gauges are read at scrape time; the counters follow this
+ * instance's call events (a call counts once, at its first event, so a call refused before
+ * ringing still counts as started).
+ */
+export class SipAndChatMetrics {
+  private readonly started: Counter;
+  private readonly failures: Counter;
+  private readonly lag: Histogram;
+
+  constructor(registry: Registry, figures: () => SipFigures | null) {
+    const gauge = (name: string, help: string, value: (f: SipFigures) => number) =>
+      new Gauge({
+        name, help, registers: [registry],
+        collect() {
+          const f = figures();
+          if (f) this.set(value(f));
+        },
+      });
+    gauge('switchboard_sip_dialogs', 'SIP dialogs the engine of this instance holds now', (f) => f.dialogs);
+    gauge('switchboard_sip_calls', 'Calls (B2BUA call sessions) this instance holds now', (f) => f.calls);
+    gauge('switchboard_rtpengine_sessions', 'rtpengine calls this instance holds open (counted from its calls, not asked of rtpengine)', (f) => f.mediaSessions);
+    this.started = new Counter({ name: 'switchboard_sip_calls_started_total', help: 'Calls started on this instance (rate() gives calls per second)', registers: [registry] });
+    this.failures = new Counter({
+      name: 'switchboard_sip_call_failures_total', help: 'Calls that ended otherwise than by a hang-up or the caller canceling, by cause and SIP status',
+      labelNames: ['cause', 'status'], registers: [registry],
+    });
+    this.lag = new Histogram({
+      name: 'switchboard_chat_relay_lag_seconds', help: 'Time from a chat line stored to its copy sent into the XMPP room',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+    });
+  }
+
+  /** Counts the calls of `events` until the answer is called. */
+  follow(events: CallEvents): () => void {
+    const seen = new Set<string>();
+    const first = (e: { callSessionId: string }) => {
+      if (seen.has(e.callSessionId)) return;
+      seen.add(e.callSessionId);
+      this.started.inc();
+    };
+    const ended = (e: { callSessionId: string; cause: string; status?: number }) => {
+      first(e);
+      seen.delete(e.callSessionId);
+      if (!NORMAL_ENDS.has(e.cause)) this.failures.inc({ cause: e.cause, status: e.status ? String(e.status) : 'none' });
+    };
+    events.on('ringing', first);
+    events.on('answered', first);
+    events.on('ended', ended);
+    return () => {
+      events.off('ringing', first);
+      events.off('answered', first);
+      events.off('ended', ended);
+    };
+  }
+
+  observeRelayLag = (seconds: number): void => {
+    this.lag.observe(Math.max(0, seconds));
+  };
+}

@@ -1,0 +1,2 @@
+export { reportsModule } from './module.js';
+export { ReportsService } from './service.js';

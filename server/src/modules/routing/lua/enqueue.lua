@@ -1,0 +1,15 @@
+-- ARGV: iid, queueId, channel, score, website, licensedLimit, websiteLimit, liveSetOfWebsite,
+-- [agent it waits for, until (ms)] (preferred.lua).
+local iid, q, ch, score, website = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local limit, wlimit, wkey = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
+if redis.call('SCARD', LIVE) >= limit then return reply({ unmanaged = 'licensed-limit' }) end
+if wlimit > 0 and redis.call('SCARD', wkey) >= wlimit then return reply({ unmanaged = 'over-capacity' }) end
+redis.call('SADD', LIVE, iid)
+if wlimit > 0 then redis.call('SADD', wkey, iid) end
+redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', q, 'channel', ch, 'score', score, 'queuedAt', NOW,
+  'website', website, 'wkey', wkey, 'owner', '', 'offer', '', 'pending', '', 'conf', '', 'prefer', ARGV[13] or '', 'preferUntil', ARGV[14] or 0)
+redis.call('ZADD', qkey(q), score, iid)
+fixhead(q)
+local maxWait = num(redis.call('HGET', qckey(q), 'maxWaitMs'))
+if maxWait > 0 then redis.call('ZADD', MAXWAIT, NOW + maxWait, iid) end
+return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1 })

@@ -1,0 +1,53 @@
+import type { DataSource } from 'typeorm';
+import type { RedisHandle } from '../../kernel/redis.js';
+import type { EventBus } from '../../kernel/bus.js';
+import { AgentStateChange, type AgentState, type AgentStatus } from '../agents/index.js';
+import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
+
+const iso = (ms: number | string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
+// The scripts hand an absent reason over as '' or null; the status always says null.
+const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, since: c.since, wrapUpUntil: iso(c.wrapUntil) });
+
+/**
+ * An agent's current state lives in Redis, shared by every instance; each change is also written
+ * to MySQL (for reports and the audit trail) and announced on the bus. Changes go through the
+ * routing engine's script, because state, load and pending offers must change together: Available
+ * with work in hand is Busy, and leaving Available withdraws a pending offer.
+ */
+export class AgentStateStore {
+  private readonly engine: RoutingEngine;
+  /** Set by the routing service: re-routes an interaction whose offer a state change withdrew. */
+  onWithdrawn: (ended: OfferEnded) => Promise<void> = async () => undefined;
+  /** Set by the routing service: logging out hands what the agent held to others. */
+  onLeave: ((agentId: string) => Promise<AgentStatus>) | null = null;
+
+  constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus) {
+    this.engine = new RoutingEngine(redis);
+  }
+
+  private key(agentId: string) {
+    return this.redis.key('agent-state', agentId);
+  }
+
+  async get(agentId: string): Promise<AgentStatus> {
+    const h = await this.redis.client.hgetall(this.key(agentId));
+    if (!h.state) return { agentId, state: 'logged-out', reason: null, since: new Date(0).toISOString(), wrapUpUntil: null };
+    return { agentId, state: h.state as AgentState, reason: h.reason || null, since: h.since!, wrapUpUntil: h.state === 'wrap-up' ? iso(h.wrapUntil) : null };
+  }
+
+  async set(agentId: string, state: AgentState, reason: string | null = null): Promise<AgentStatus> {
+    if (state === 'logged-out' && this.onLeave) return this.onLeave(agentId);
+    const r = await this.engine.run<{ state: AgentState; withdrawn?: OfferEnded }>('setState', [agentId, state, reason ?? '']);
+    await this.record(r.changes);
+    if ('withdrawn' in r && r.withdrawn) await this.onWithdrawn(r.withdrawn);
+    const mine = r.changes.filter((c) => c.agentId === agentId).at(-1);
+    return mine ? toStatus(mine) : this.get(agentId);
+  }
+
+  /** Writes and announces changes the routing scripts made (busy, wrap-up, RONA...). */
+  async record(changes: StateChange[]): Promise<void> {
+    if (!changes.length) return;
+    await this.db.getRepository(AgentStateChange).insert(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, at: new Date(c.since) })));
+    for (const c of changes) await this.bus.publish({ type: 'agent.state', ...toStatus(c) });
+  }
+}

@@ -1,0 +1,90 @@
+// The call's legs as the server keeps them (CallRecorder): writes run in the order they were made
+// but never hold up signalling, since a slow database must not add to call setup time. A failed
+// write is logged, not fatal.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallRecorder, CallSessionInfo, EndCause, LegDirection } from './recorder.js';
+
+export interface LegRecordsOf {
+  callSessionId: string;
+  interactionId?: string;
+  info: CallSessionInfo;
+}
+
+export class LegRecords {
+  /** The recorder work still running, in order; undefined when there is none. */
+  private pending?: Promise<void>;
+
+  constructor(
+    private readonly recorder: CallRecorder,
+    private readonly call: LegRecordsOf,
+    private readonly log: () => Logger,
+  ) {}
+
+  /** Resolves once every write made so far has finished. */
+  get settled(): Promise<void> | undefined {
+    return this.pending;
+  }
+
+  /** Records a new leg and returns its id. */
+  created(direction: LegDirection, ids: { callId: string; localTag: string; remoteTag?: string }, from: string, to: string, about: { sdp?: string; trunk?: boolean } = {}): string {
+    const { callSessionId, interactionId, info } = this.call;
+    const legId = randomUUID();
+    const leg = {
+      legId, callSessionId, direction, callId: ids.callId, localTag: ids.localTag, from, to, createdAt: new Date(),
+      ...(ids.remoteTag ? { remoteTag: ids.remoteTag } : {}),
+      ...(interactionId ? { interactionId } : {}),
+      ...info,
+      ...(about.sdp !== undefined ? { video: hasVideo(about.sdp) } : {}),
+      ...(about.trunk ? { trunk: true } : {}),
+    };
+    this.record((r) => r.legCreated(leg));
+    return legId;
+  }
+
+  ringing(legId: string): void {
+    const at = new Date();
+    this.record((r) => r.legRinging(legId, at));
+  }
+
+  answered(legId: string, remoteTag: string): void {
+    const at = new Date();
+    this.record((r) => r.legAnswered(legId, at, remoteTag));
+  }
+
+  ended(legId: string, at: Date, cause: EndCause, status?: number): void {
+    const end = { legId, at, cause, ...(status ? { status } : {}) };
+    this.record((r) => r.legEnded(end));
+  }
+
+  private record(fn: (r: CallRecorder) => void | Promise<void>): void {
+    // With nothing pending the call is made at once, and a recorder that finishes synchronously
+    // (or a no-op one) costs no promise chain: there are eight calls per call.
+    if (!this.pending) {
+      let r: void | Promise<void>;
+      try {
+        r = fn(this.recorder);
+      } catch (err) {
+        this.log().error({ err }, 'call recorder failed');
+        return;
+      }
+      if (r) this.queue(r);
+      return;
+    }
+    this.queue(this.pending.then(() => fn(this.recorder)));
+  }
+
+  private queue(work: Promise<void>): void {
+    const tail: Promise<void> = work
+      .catch((err: unknown) => this.log().error({ err }, 'call recorder failed'))
+      .then(() => {
+        if (this.pending === tail) this.pending = undefined;
+      });
+    this.pending = tail;
+  }
+}
+
+/** An offer with a video stream that is not refused (port 0). */
+function hasVideo(sdp: string): boolean {
+  return /^m=video [1-9]/m.test(sdp);
+}

@@ -1,0 +1,2 @@
+export { ChatView } from './view';
+export { rememberedChat } from './session';
