@@ -1,8 +1,3 @@
-import type { DataSource } from 'typeorm';
-import type { Config } from './kernel/config/schema.js';
-import type { Logger } from './kernel/logger.js';
-import type { RedisHandle } from './kernel/redis.js';
-import type { EventBus } from './kernel/bus.js';
 import type { AgentService } from './modules/agents/service.js';
 import type { SessionStore } from './modules/agents/sessions.js';
 import type { AgentStateStore } from './modules/routing/state-store.js';
@@ -12,15 +7,10 @@ import type { AgentState } from './modules/agents/agent.entity.js';
 import type { ContactService } from './modules/contacts/service.js';
 import type { RoutingService } from './modules/routing/service.js';
 import type { XmppConnection } from './modules/chat/xmpp.js';
-import type { JobRunner } from './kernel/jobs/runner.js';
+import type { Kernel } from './kernel/kernel.js';
 
 /** What route modules and sockets may use; built once per server instance in app.ts. */
-export interface Services {
-  config: () => Config;
-  log: Logger;
-  db: DataSource;
-  redis: RedisHandle;
-  bus: EventBus;
+export interface Services extends Kernel {
   agents: AgentService;
   sessions: SessionStore;
   states: AgentStateStore;
@@ -28,8 +18,6 @@ export interface Services {
   contacts: ContactService;
   routing: RoutingService;
   xmpp: XmppConnection;
-  /** BullMQ queues and workers (see jobs/job.ts for the base every job extends). */
-  jobs: JobRunner;
   setOwnState: (agentId: string, state: AgentState, reason: string | null) => Promise<AgentStatus>;
   reloadConfig: (by: string) => Promise<void>;
 }
