@@ -102,6 +102,37 @@ describe('configuration files', () => {
     expect(problems(ok)).to.deep.equal([]);
   });
 
+  it('checks the customer-first settings of a callback queue and the prompt files it plays', () => {
+    const cb = 'queues.yaml:queues.3.callback';
+    const shipped = loadConfig(makeConfigDir()).queues[3]!.callback;
+    expect(shipped.order).to.equal('agent-first');
+    // Relative to the configuration folder, made absolute for rtpengine.
+    expect(shipped.announcement).to.include.keys('en', 'fr');
+    for (const f of Object.values(shipped.announcement as Record<string, string>)) expect(path.isAbsolute(f), f).to.equal(true);
+    expect(problems(makeConfigDir({ set: { [cb]: { order: 'customer-first' } } }))).to.deep.equal([
+      'queues.yaml: queues[3].callback.announcement: customer-first needs an announcement (a prompt file, or one per language)',
+    ]);
+    const dir = makeConfigDir();
+    writeFileSync(path.join(dir, 'not-a-wav.wav'), 'hello');
+    setYaml(dir, 'queues.yaml', 'queues.3.callback', { order: 'customer-first', announcement: { en: 'missing.wav', fr: 'not-a-wav.wav', it: 'prompts' } });
+    expect(problems(dir)).to.have.members([
+      `queues.yaml: queues[3].callback.announcement.en: ${path.join(dir, 'missing.wav')} does not exist`,
+      `queues.yaml: queues[3].callback.announcement.fr: ${path.join(dir, 'not-a-wav.wav')} is not a WAV file`,
+      `queues.yaml: queues[3].callback.announcement.it: ${path.join(dir, 'prompts')} is not a file`,
+    ]);
+    expect(problems(makeConfigDir({ set: { [cb]: { order: 'customer-first', announcement: 'prompts/callback-connecting.en.wav', customerWaitSeconds: 2 } } }))).to.deep.equal([
+      'queues.yaml: queues[3].callback.customerWaitSeconds: Too small: expected number to be >=5',
+    ]);
+    for (const garbage of [{ order: 'whenever' }, { announcement: { de: 'x.wav' } }, { announcement: {} }, { announcement: 42 }, { customerWaitSeconds: 'long' }, { order: 'customer-first', announcement: '' }]) {
+      const p = problems(makeConfigDir({ set: { [cb]: garbage } }));
+      expect(p, JSON.stringify(garbage)).to.have.length.greaterThan(0);
+      for (const line of p) expect(line, JSON.stringify(garbage)).to.match(/^queues\.yaml: queues\[3\]\.callback/);
+    }
+    const ok = makeConfigDir({ set: { [cb]: { order: 'customer-first', announcement: 'prompts/callback-connecting.fr.wav', customerWaitSeconds: 30 } } });
+    const q = loadConfig(ok).queues[3]!.callback;
+    expect(q).to.deep.include({ order: 'customer-first', announcement: path.join(ok, 'prompts/callback-connecting.fr.wav'), customerWaitSeconds: 30 });
+  });
+
   it('checks the website that takes incoming mail', () => {
     const on = { 'switchboard.yaml:imap.enabled': true };
     expect(problems(makeConfigDir({ set: { ...on, 'switchboard.yaml:imap.website': 'exmaple' } }))).to.deep.equal(['switchboard.yaml: imap.website: unknown website "exmaple" (websites: "example")']);

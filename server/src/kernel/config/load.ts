@@ -13,6 +13,7 @@ import {
   websiteFile,
   type Config,
 } from './schema.js';
+import { checkPrompts } from './prompts.js';
 
 export interface ConfigProblem {
   file: string;
@@ -99,6 +100,7 @@ export function loadConfig(dir: string, env: Env = process.env, options: LoadOpt
   };
   crossCheck(config, problems);
   checkXmppTls(config, problems);
+  for (const p of checkPrompts(config)) problems.push({ file: 'queues.yaml', ...p });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -47,9 +47,21 @@ export const queue = z
         attempts: z.number().int().min(1).max(10).default(3),
         retryMinutes: z.number().int().min(1).max(24 * 60).default(10),
         answerTimeoutSeconds: seconds.min(10).max(300).default(60),
+        // agent-first: the agent's phone rings, then the customer's; customer-first: the customer is
+        // dialled when due and, once they answer, the live call is offered to the best free agent.
+        order: z.enum(['agent-first', 'customer-first']).default('agent-first'),
+        // Customer-first: the prompt played to the answered customer while an agent is found (a
+        // file per language; relative paths are taken from the configuration folder).
+        announcement: localText.optional(),
+        // Customer-first: how long an answered customer waits for an agent before the call ends.
+        customerWaitSeconds: seconds.min(5).max(1800).default(120),
       })
       .strict()
-      .default({ mode: 'automatic', attempts: 3, retryMinutes: 10, answerTimeoutSeconds: 60 }),
+      .refine((c) => c.order !== 'customer-first' || c.announcement !== undefined, {
+        message: 'customer-first needs an announcement (a prompt file, or one per language)',
+        path: ['announcement'],
+      })
+      .default({ mode: 'automatic', attempts: 3, retryMinutes: 10, answerTimeoutSeconds: 60, order: 'agent-first', customerWaitSeconds: 120 }),
   })
   .strict()
   .refine((q) => !['phone', 'video'].includes(q.channel) || q.destination !== undefined, {
