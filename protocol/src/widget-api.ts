@@ -157,6 +157,8 @@ export interface StartedCall {
   inviteId?: string;
   sip: { wsUrl: string; domain: string; target: string; username: string; password: string; expiresInSeconds: number };
   video: boolean;
+  /** A queue call's visitor token: proves the waiting call is the visitor's own (keep my place). */
+  token?: string;
 }
 
 /** GET …/calls/invites/<chat id>. */

@@ -194,18 +194,32 @@ class CallFlow {
     const camB = this.video ? h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => { camOn = !camOn; handle?.camera(camOn); camB!.setAttribute('aria-pressed', String(!camOn)); camB!.textContent = t(camOn ? 'cameraOff' : 'cameraOn'); } }, t('cameraOff')) : null;
     const keypad = h('div', { class: 'sb-keypad', role: 'group', 'aria-label': t('keypad') }, ...'123456789*0#'.split('').map((k) => h('button', { type: 'button', onclick: () => handle?.dtmf(k) }, k)));
     const hang = h('button', { type: 'button', class: 'sb-hangup', onclick: () => { handle?.hangup(); finish(); } }, t('hangup'));
+    // Keep my place: a queue call's token lets the visitor switch the wait to a callback.
+    let waiting: { interactionId: string; token: string } | null = null;
+    let switching = false;
+    let endedWhileSwitching: { reason?: string } | null = null;
+    const offer = h('button', { type: 'button', class: 'sb-secondary sb-keep-place-offer', hidden: true, onclick: () => waiting && void import('./keep-place').then((k) => k.keepPlaceUnderCall(app, waiting!, offer, {
+      left: () => { over = true; handle?.hangup(); this.stop(); },
+      sending: (on) => {
+        switching = on;
+        if (!on && endedWhileSwitching) finish(endedWhileSwitching.reason);
+      },
+    })) }, t('keepPlace'));
     let over = false;
     const finish = (reason?: string) => {
+      // Our side ends the call once the callback has its place: the confirmation, not "ended", shows.
+      if (switching && !over) return void (endedWhileSwitching = { reason });
       if (over) return;
       over = true;
       this.stop();
       if (this.back) return this.back(reason);
       app.shell.view(h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('callEnded')), reason ? h('p', { class: 'sb-warn' }, t('callFailed', { reason })) : null, h('button', { type: 'button', class: 'sb-secondary', onclick: () => app.home() }, t('home'))));
     };
-    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, remote, self, h('div', { class: 'sb-row' }, muteB, camB, hang), keypad));
+    app.shell.view(h('section', { class: 'sb-panel sb-call' }, status, remote, self, h('div', { class: 'sb-row' }, muteB, camB, hang), offer, keypad));
     let ticket: CallTicket;
     try {
       const r = await request();
+      if (!invited && r.token && app.config.channels.callback?.enabled) waiting = { interactionId: r.interactionId, token: r.token };
       ticket = { wsUrl: r.sip.wsUrl, uri: `sip:${r.sip.username}@${r.sip.domain}`, target: r.sip.target, username: r.sip.username, password: r.sip.password, displayName: app.contact.name };
     } catch (err) {
       this.stop();
@@ -225,6 +239,7 @@ class CallFlow {
         state: (s, reason) => {
           if (s === 'ended') return finish(reason);
           status.textContent = t(s === 'ringing' ? 'ringing' : 'connected');
+          offer.hidden = !waiting || !!offer.nextElementSibling?.classList.contains('sb-keep-place-call');
         },
         remote: (s) => {
           remote.srcObject = s;

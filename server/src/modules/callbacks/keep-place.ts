@@ -15,6 +15,7 @@ import { Callback } from './callback.entity.js';
 import { CallbackDueJob } from './due-job.js';
 import { requestCallback, type CallbackRequested } from './service.js';
 import type { CallbacksDeps } from './types.js';
+import { callWaiting, endSwitchedCall } from './call-place.js';
 
 export const keepPlaceBody = z
   .object({
@@ -41,7 +42,8 @@ async function waiting(s: Services, ctx: Context, website: Website, id: string):
   const expected = i?.visitorTokenHash ? Buffer.from(i.visitorTokenHash, 'hex') : Buffer.alloc(32);
   if (!i || !timingSafeEqual(expected, Buffer.from(hashToken(token), 'hex')) || i.websiteId !== website.id) throw forbidden('This token is not valid for this chat or call.');
   if (!['chat', 'phone', 'video'].includes(i.channel)) throw new HttpError(409, 'not_waiting', 'Only a chat or a call waiting in a queue can switch to a callback.');
-  if (i.state !== 'queued' || !i.queuedAt) throw new HttpError(409, 'not_waiting', `This ${i.channel === 'chat' ? 'chat' : 'call'} is not waiting in a queue any more (it is ${i.state}).`);
+  const isCall = i.channel !== 'chat';
+  if (!i.queuedAt || (isCall ? !callWaiting(i) : i.state !== 'queued')) throw new HttpError(409, 'not_waiting', `This ${i.channel === 'chat' ? 'chat' : 'call'} is not waiting in a queue any more (it is ${i.state === 'assigned' ? 'with an agent' : i.state}).`);
   return i;
 }
 
@@ -73,8 +75,9 @@ export async function keepPlace(s: Services, mailer: CallbacksDeps['mailer'], ct
   });
   if (!r.existing) {
     await s.routing.records.journey(from, 'callback.kept-place', null, { callbackId: r.callbackId, reference: r.reference });
-    // The wait is over: the chat ends for the visitor and the agents, the call is hung up.
-    await s.routing.cancel(from.id).catch((err: { status?: number }) => {
+    // The wait is over: the call is hung up (its end closes it); the chat ends for the visitor and the agents.
+    if (from.channel !== 'chat') await endSwitchedCall(s, from.id);
+    else await s.routing.cancel(from.id).catch((err: { status?: number }) => {
       if (err.status !== 409 && err.status !== 404) throw err;
     });
   }

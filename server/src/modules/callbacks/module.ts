@@ -20,6 +20,7 @@ import { lookupBody, lookupCallback } from './by-reference.js';
 import { keepPlace, keepPlaceBody } from './keep-place.js';
 import { callbackPreview } from './offer-preview.js';
 import type { CallbacksDeps } from './types.js';
+import { hangUpSwitchedCalls } from './call-place.js';
 
 /** Callback requests from the widget, and the job that routes each when it is due. */
 export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule => ({
@@ -124,6 +125,7 @@ export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule =>
     dial.work();
     // Accepted by an agent (on any instance): in automatic mode, dial it; in preview mode the
     // agent presses Call (POST /api/callbacks/:id/dial).
+    const offSwitched = hangUpSwitchedCalls(s, { sip });
     const off = s.bus.on((e) => {
       if (e.type !== 'interaction.assigned' || e.channel !== 'callback') return;
       if (s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
@@ -149,6 +151,7 @@ export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule =>
     repair.unref();
     return () => {
       off();
+      offSwitched();
       clearInterval(repair);
     };
   },

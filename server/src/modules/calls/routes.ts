@@ -8,7 +8,7 @@ import { InteractionEvent } from '../journey/index.js';
 import type { Services } from '../../services.js';
 import type { Website } from '../../kernel/config/schema.js';
 import type { Principal } from '../../kernel/http/principal.js';
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { CallProbeAnswer, PendingCallInvite, SipCredentials, StartedCall } from '@switchboard/protocol';
 import { sdpProblem } from '@switchboard/sip';
@@ -74,12 +74,14 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
       if (!hours.open) throw new HttpError(409, 'closed', `We are closed right now.${hours.nextOpening ? ` We open again at ${hours.nextOpening}.` : ''}`);
       const sip = calls();
       if (!sip) throw sipDown();
+      // The visitor's proof that this waiting call is theirs (keep my place); only its hash is kept.
+      const visitorToken = randomBytes(32).toString('base64url');
       const contact = body.name || body.email || body.phone ? await s.contacts.findOrCreate({ name: body.name ?? null, email: body.email ?? null, phone: body.phone ?? null }) : null;
       const interaction = await s.db.transaction(async (m) => {
         const i = m.getRepository(Interaction).create({
           id: newId(), channel: body.video ? 'video' : 'phone', direction: 'inbound', state: 'queued', queueId: channel.queue!, websiteId: website.id,
           contactId: contact?.id ?? null, assignedAgentId: null, routingVariables: body.fields, subject: null, dispositionId: null,
-          unmanaged: false, offline: false, timedOut: false, visitorTokenHash: null, queuedAt: new Date(), assignedAt: null, closedAt: null,
+          unmanaged: false, offline: false, timedOut: false, visitorTokenHash: hashToken(visitorToken), queuedAt: new Date(), assignedAt: null, closedAt: null,
         });
         await m.getRepository(Interaction).insert(i);
         await m.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type: 'call.requested', data: { video: body.video, website: website.id }, at: new Date() });
@@ -92,6 +94,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
         interactionId: interaction.id,
         sip: { wsUrl: sip.wsUrl, domain: sip.domain, target: `sip:call@${sip.domain}`, username: token.username, password: token.password, expiresInSeconds: ttl },
         video: body.video,
+        token: visitorToken,
       } satisfies StartedCall;
     },
   });
