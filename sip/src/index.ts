@@ -14,6 +14,7 @@ export * from './call/call-session.js';
 export * from './call/call-control.js';
 export * from './call/live-calls.js';
 export type { OriginateRequest, OriginateLegA, TrunkRoute } from './call/originate.js';
+export { CustomerFirstCall, type CustomerFirstRequest, type AgentLegRequest, type AgentLegResult, type CustomerAnswer } from './call/customer-first.js';
 export { Registrar, type Binding } from './call/registrar.js';
 export { digestAuth, type Authenticator, type AuthLookup, type AuthMiddlewareOptions } from './auth/middleware.js';
 export { floodLimit, type FloodLimitOptions } from './auth/flood.js';

@@ -16,7 +16,10 @@ import { CallEvents, type CallRecorder, type CallSessionInfo, type EndCause } fr
 import { LOST_CAUSES, type LiveCall, type LiveCallStore } from './live-calls.js';
 import { answerLostDialogs, endLostCall, watchMedia, type LostCallDeps } from './lost-calls.js';
 import { Registrar } from './registrar.js';
-import { originate, type OriginateRequest, type TrunkRoute } from './originate.js';
+import { originate, type OriginateRequest, type SessionKind, type TrunkRoute } from './originate.js';
+import {
+  connectAgentLeg, dialCustomerFirst, type AgentLegRequest, type AgentLegResult, type CustomerAnswer, type CustomerFirstCall, type CustomerFirstRequest,
+} from './customer-first.js';
 import { ALL_X_HEADERS, callerName, passedHeaders } from './caller-identity.js';
 import { DEFAULT_CONTEXT_HEADERS, type ContextHeaderNames, type InteractionContext } from './interaction-context.js';
 
@@ -159,9 +162,10 @@ export class CallControl {
     return this.sessions;
   }
 
-  newSession(interactionId?: string, info: CallSessionInfo = {}): CallSession {
+  newSession<T extends CallSession = CallSession>(interactionId?: string, info: CallSessionInfo = {}, kind?: SessionKind<T>): T {
     const { engine, media, recorder } = this.opts;
-    const s = new CallSession({
+    const Kind = kind ?? (CallSession as unknown as SessionKind<T>);
+    const s = new Kind({
       engine, media, recorder, events: this.events, log: this.log, dialogKeepaliveMs: this.opts.dialogKeepaliveMs ?? 60_000,
       ...(this.opts.liveCalls ? { liveCalls: this.opts.liveCalls } : {}),
     }, interactionId, info);
@@ -321,6 +325,16 @@ export class CallControl {
   /** Calls leg A, then leg B through the trunk, and bridges them (callbacks). */
   originate(request: OriginateRequest): Promise<CallSession> {
     return originate(this, this.opts.engine, request);
+  }
+
+  /** Calls the customer first, an agent joins later (customer-first callbacks, customer-first.ts). */
+  dialCustomer(request: CustomerFirstRequest): { session: CustomerFirstCall; answered: Promise<CustomerAnswer> } {
+    return dialCustomerFirst(this, this.opts.engine, request);
+  }
+
+  /** Rings the agent for a customer waiting on a customer-first call, and bridges them. */
+  connectAgent(session: CustomerFirstCall, request: AgentLegRequest): Promise<AgentLegResult> {
+    return connectAgentLeg(this, session, request);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Originate-and-bridge as the server calls it: leg A is an agent (their registered softphone, or
 // their extension through the PBX), leg B a customer number through the trunk.
 import type { SipEngineApi } from '../engine-api.js';
-import type { CallSession, LegTarget } from './call-session.js';
+import type { CallSession, CallSessionDeps, LegTarget } from './call-session.js';
 import type { CallSessionInfo } from './recorder.js';
 import type { Binding } from './registrar.js';
 import type { InteractionContext } from './interaction-context.js';
@@ -17,13 +17,16 @@ export interface TrunkRoute {
   auth?: Credentials;
 }
 
+/** A CallSession class (customer-first calls are one). */
+export type SessionKind<T extends CallSession> = new (deps: CallSessionDeps, interactionId?: string, info?: CallSessionInfo) => T;
+
 /** What originating needs of call control: the agent's registration, the trunk, new sessions. */
 export interface OriginateHost {
   readonly domain: string;
   readonly registrar: { lookup(extension: string): Binding | undefined };
   trunkTarget(number: string, extra?: Partial<LegTarget>, trunk?: TrunkRoute): LegTarget;
   contextHeaders(ctx: InteractionContext): Record<string, string>;
-  newSession(interactionId?: string, info?: CallSessionInfo): CallSession;
+  newSession<T extends CallSession = CallSession>(interactionId?: string, info?: CallSessionInfo, kind?: SessionKind<T>): T;
 }
 
 export type OriginateLegA =
@@ -43,20 +46,21 @@ export interface OriginateRequest {
   trunk?: TrunkRoute;
 }
 
+/** Where leg A rings: the agent's registered softphone, else their extension through the PBX. */
+export function legATarget(cc: Pick<OriginateHost, 'registrar' | 'domain' | 'trunkTarget'>, a: OriginateLegA): LegTarget {
+  if (a.kind === 'uri') return { uri: a.uri, profile: 'rtp' };
+  const binding = cc.registrar.lookup(a.extension);
+  return binding
+    ? { uri: binding.contact, target: binding.flow, profile: 'webrtc', to: `sip:${a.extension}@${cc.domain}` }
+    : cc.trunkTarget(a.extension);
+}
+
 /**
  * Starts the call and returns its session at once; progress comes as call events (ringing,
  * answered, ended) and the session's `ended` event.
  */
 export async function originate(cc: OriginateHost, engine: SipEngineApi, r: OriginateRequest): Promise<CallSession> {
-  let aTarget: LegTarget;
-  if (r.a.kind === 'agent') {
-    const binding = cc.registrar.lookup(r.a.extension);
-    aTarget = binding
-      ? { uri: binding.contact, target: binding.flow, profile: 'webrtc', to: `sip:${r.a.extension}@${cc.domain}` }
-      : cc.trunkTarget(r.a.extension);
-  } else {
-    aTarget = { uri: r.a.uri, profile: 'rtp' };
-  }
+  const aTarget = legATarget(cc, r.a);
   aTarget.from = `sip:${r.callerId ?? 'switchboard'}@${cc.domain}`;
   if (r.context?.name) aTarget.fromName = `Callback: ${r.context.name}`;
   const bDomain = r.trunk ? (r.trunk.domain ?? r.trunk.host) : cc.domain;

@@ -28,6 +28,9 @@ export interface MediaRelay {
    * A relay that cannot be asked, or does not answer, names none: only a clear "unknown" counts.
    */
   lostSessions?(sessionIds: string[]): Promise<string[]>;
+  /** Plays a file to the party of `tag` (announcements); answers its length in ms. */
+  play?(sessionId: string, tag: string, file: string): Promise<number>;
+  stopPlaying?(sessionId: string, tag: string): Promise<void>;
 }
 
 export class MediaError extends Error {

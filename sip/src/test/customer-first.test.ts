@@ -1,0 +1,193 @@
+// Customer-first calls (callbacks): the customer (a sipp phone behind the trunk) is called with
+// rtpengine in place of the agent, hears the announcement from rtpengine's player, and is then
+// bridged to the agent's phone (another sipp) without being re-INVITEd. Both phones' media are
+// UDP sockets of this test, so the announcement and the conversation are counted where they land.
+import { expect } from 'chai';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RtpEngineRelay } from '../media/relay.js';
+import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippProcess } from './support/services.js';
+import { startHarness, type Harness } from './support/harness.js';
+
+interface Peer {
+  socket: dgram.Socket;
+  port: number;
+  received: number;
+}
+
+async function peer(): Promise<Peer> {
+  const socket = dgram.createSocket('udp4');
+  const p: Peer = { socket, port: 0, received: 0 };
+  socket.on('message', (m) => {
+    if (m.length >= 12 && (m[0]! & 0xc0) === 0x80) p.received++;
+  });
+  p.port = await new Promise<number>((r) => socket.bind(0, '127.0.0.1', () => r(socket.address().port)));
+  return p;
+}
+
+/** `seconds` of a 440 Hz tone, 8 kHz 16-bit mono WAV. */
+function toneWav(seconds: number): string {
+  const rate = 8000;
+  const pcm = Buffer.alloc(rate * 2 * seconds);
+  for (let i = 0; i < rate * seconds; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(pcm.length, 40);
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-prompt-')), 'prompt.wav');
+  writeFileSync(file, Buffer.concat([h, pcm]));
+  return file;
+}
+
+/** 20 ms PCMU packets every 20 ms until `until` says stop. */
+async function talk(from: Peer, to: { host: string; port: number }, until: () => boolean): Promise<number> {
+  const ssrc = Math.floor(Math.random() * 0xffffffff);
+  let n = 0;
+  while (!until() && n < 1500) {
+    const p = Buffer.alloc(172, 0xff);
+    p[0] = 0x80;
+    p.writeUInt16BE(n & 0xffff, 2);
+    p.writeUInt32BE((n * 160) >>> 0, 4);
+    p.writeUInt32BE(ssrc, 8);
+    from.socket.send(p, to.port, to.host);
+    n++;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return n;
+}
+
+/** Media addresses offered in the INVITEs a sipp phone received, in order. */
+function offeredMedia(trace: string): { host: string; port: number }[] {
+  return readFileSync(trace, 'utf8').split(/^-{20,}.*$/m).filter((m) => /^INVITE sip:/m.test(m)).map((sdp) => ({
+    host: /^c=IN IP4 (\S+)/m.exec(sdp)?.[1] ?? '',
+    port: Number(/^m=audio (\d+)/m.exec(sdp)?.[1]),
+  }));
+}
+
+const until = async (cond: () => boolean, what: string, tries = 300): Promise<void> => {
+  for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(cond(), what).to.equal(true);
+};
+
+describe('customer-first calls: the customer first, an announcement, then the agent', function () {
+  this.timeout(60_000);
+  let relay: RtpEngineRelay;
+  let h: Harness | undefined;
+  const cleanup: Array<() => void> = [];
+  before(async () => {
+    relay = await rtpengineRelay();
+  });
+  after(() => relay.close());
+  afterEach(async () => {
+    for (const c of cleanup.splice(0)) c();
+    if (h) {
+      try {
+        await h.assertClean();
+      } finally {
+        await h.close();
+        h = undefined;
+      }
+    }
+  });
+
+  async function phone(scenario: string, rtp?: Peer, extra: string[] = []): Promise<{ port: number; p: SippProcess; trace: string }> {
+    const port = await freePort();
+    const trace = join(mkdtempSync(join(tmpdir(), 'sb-cf-')), 'trace.log');
+    const p = sipp({ scenario, port, calls: 1, timeoutS: 50, extra: [...(rtp ? ['-set', 'rtp_port', String(rtp.port)] : []), '-trace_msg', '-message_file', trace, ...extra] });
+    cleanup.push(p.kill);
+    await waitForUdpListener(port, p);
+    return { port, p, trace };
+  }
+
+  it('plays the announcement to the answered customer only, then bridges the agent with RTP both ways; nothing is left', async () => {
+    const [customerRtp, agentRtp] = [await peer(), await peer()];
+    cleanup.push(() => customerRtp.socket.close(), () => agentRtp.socket.close());
+    const customer = await phone('uas-answer-media.xml', customerRtp);
+    const agent = await phone('uas-answer-media.xml', agentRtp);
+    h = await startHarness({ pbxPort: customer.port, relay });
+    const { session, answered } = h.cc.dialCustomer({ number: '0612345678', context: { interactionId: 'int-cf-1', name: 'Ada' }, callerId: '0200' });
+    expect(await answered).to.deep.equal({ answered: true });
+    // No agent yet: the call's events do not name the interaction (it waits in its queue).
+    expect(h.events.filter((e) => (e.payload as { interactionId?: string }).interactionId)).to.deep.equal([]);
+    expect(await session.announce(toneWav(1))).to.equal(1000);
+    await until(() => customerRtp.received >= 45, `announcement packets at the customer (${customerRtp.received})`);
+    expect(agentRtp.received, 'nothing reaches the agent, who is not called yet').to.equal(0);
+    // Played again when it ends, until an agent is connected.
+    await until(() => customerRtp.received >= 95, `announcement played again (${customerRtp.received})`);
+
+    const r = await h.cc.connectAgent(session, { a: { kind: 'uri', uri: `sip:agent@127.0.0.1:${agent.port}` }, context: { interactionId: 'int-cf-1', name: 'Ada' }, timeoutMs: 10_000 });
+    expect(r).to.deep.equal({ connected: true });
+    expect(session.state).to.equal('answered');
+    const answeredEvent = h.events.find((e) => e.name === 'answered')?.payload as { interactionId?: string } | undefined;
+    expect(answeredEvent?.interactionId, 'once bridged the call names its interaction').to.equal('int-cf-1');
+
+    const toCustomer = offeredMedia(customer.trace);
+    const toAgent = offeredMedia(agent.trace);
+    expect(toCustomer, 'the customer got one INVITE: never re-INVITEd').to.have.length(1);
+    expect(toAgent).to.have.length(1);
+    const agentInvite = readFileSync(agent.trace, 'utf8');
+    expect(agentInvite, 'the agent sees who it is and the interaction').to.match(/^From: "Callback: Ada"/m).and.match(/^X-Interaction-Id: int-cf-1/im);
+    const [heardByCustomer, heardByAgent] = [customerRtp.received, agentRtp.received];
+    let talking = true;
+    const enough = () => customerRtp.received >= heardByCustomer + 50 && agentRtp.received >= heardByAgent + 50;
+    await Promise.all([talk(customerRtp, toCustomer[0]!, () => enough() || !talking), talk(agentRtp, toAgent[0]!, () => enough() || !talking)]);
+    talking = false;
+    expect(agentRtp.received - heardByAgent, 'RTP from the customer at the agent').to.be.at.least(50);
+    expect(customerRtp.received - heardByCustomer, 'RTP from the agent at the customer').to.be.at.least(50);
+
+    await session.teardown('callee-hangup');
+    expect((await customer.p.done).code, 'customer phone (expects the BYE)').to.equal(0);
+    expect((await agent.p.done).code, 'agent phone (expects the BYE)').to.equal(0);
+  });
+
+  it('a busy customer is reported as such, with nothing to clean up', async () => {
+    const customer = await phone('uas-busy.xml');
+    h = await startHarness({ pbxPort: customer.port, relay });
+    const { answered } = h.cc.dialCustomer({ number: '0612345678' });
+    expect(await answered).to.deep.equal({ answered: false, status: 486 });
+    expect((await customer.p.done).code).to.equal(0);
+  });
+
+  it('a customer who hangs up while waiting ends the call; the agent cannot be connected any more', async () => {
+    const customer = await phone('uas-bye-first.xml');
+    h = await startHarness({ pbxPort: customer.port, relay });
+    const { session, answered } = h.cc.dialCustomer({ number: '0612345678', context: { interactionId: 'int-cf-2' } });
+    expect(await answered).to.deep.equal({ answered: true });
+    const ended = await new Promise<string>((r) => session.once('ended', r));
+    expect(ended).to.equal('callee-hangup');
+    const endedEvent = h.events.find((e) => e.name === 'ended')?.payload as { interactionId?: string } | undefined;
+    expect(endedEvent, 'ended').to.not.equal(undefined);
+    expect(endedEvent?.interactionId, 'the end of a call no agent had does not close the interaction').to.equal(undefined);
+    const r = await h.cc.connectAgent(session, { a: { kind: 'uri', uri: 'sip:agent@127.0.0.1:9' }, timeoutMs: 1000 });
+    expect(r.connected).to.equal(false);
+    expect((await customer.p.done).code).to.equal(0);
+  });
+
+  it('an agent leg that fails leaves the customer waiting, and another agent can be connected', async () => {
+    const customerRtp = await peer();
+    cleanup.push(() => customerRtp.socket.close());
+    const customer = await phone('uas-answer-media.xml', customerRtp);
+    const busyAgent = await phone('uas-busy.xml');
+    const agent = await phone('uas-answer-media.xml', await peer());
+    h = await startHarness({ pbxPort: customer.port, relay });
+    const { session, answered } = h.cc.dialCustomer({ number: '0612345678' });
+    expect(await answered).to.deep.equal({ answered: true });
+    expect(await h.cc.connectAgent(session, { a: { kind: 'uri', uri: `sip:agent@127.0.0.1:${busyAgent.port}` }, timeoutMs: 10_000 })).to.deep.include({ connected: false, status: 486 });
+    expect(session.state).to.not.equal('ended');
+    expect(await h.cc.connectAgent(session, { a: { kind: 'uri', uri: `sip:agent@127.0.0.1:${agent.port}` }, timeoutMs: 10_000 })).to.deep.equal({ connected: true });
+    await session.teardown('callee-hangup');
+    expect((await customer.p.done).code).to.equal(0);
+    expect((await agent.p.done).code).to.equal(0);
+  });
+});
