@@ -1,5 +1,6 @@
 import type { InteractionFigures } from '@switchboard/protocol';
-import type { Measure } from './interaction-sql.js';
+import type { Measure } from './measures.js';
+import { percentileOf, type Totals } from './read.js';
 
 export const FIGURES = [
   'offered', 'answered', 'abandoned', 'unmanaged', 'transferred', 'answeredWithinThreshold', 'serviceLevel',
@@ -40,3 +41,26 @@ export function figuresOfRow(row: Record<string, unknown>, total: boolean): Inte
 }
 
 export const EMPTY_FIGURES: InteractionFigures = figuresOfRow({}, true);
+
+/** A group's additive totals (buckets and recorded rows alike) as figures; times in seconds. */
+export function figuresOfTotals(t: Totals): InteractionFigures {
+  const s = t.sums;
+  const f: Record<string, number | null> = {
+    offered: s.offered,
+    answered: s.answered,
+    abandoned: s.abandoned,
+    unmanaged: s.unmanaged,
+    transferred: s.transferred,
+    answeredWithinThreshold: s.answeredWithinThreshold,
+    serviceLevel: s.offered ? round(s.answeredWithinThreshold / s.offered) : null,
+    rated: s.rated,
+    csatAvg: s.rated ? round(s.csatSum / s.rated) : null,
+    csatSatisfied: s.rated ? round(s.ratedSatisfied / s.rated) : null,
+  };
+  for (const [m, name] of Object.entries(NAMES) as [Measure, string][]) {
+    const n = s[`${m}Count`];
+    f[`${name}Avg`] = n ? round(s[`${m}Ms`] / n / 1000) : null;
+    f[`${name}P90`] = percentileOf(t.bins[m], 90);
+  }
+  return Object.fromEntries(FIGURES.map((k) => [k, f[k]])) as unknown as InteractionFigures;
+}

@@ -2,19 +2,21 @@ import type { DataSource } from 'typeorm';
 import type { AgentReport, CallbackFigures, InteractionReport } from '@switchboard/protocol';
 import { Interaction } from '../interactions/index.js';
 import { textIn, type Config } from '../../kernel/config/schema.js';
-import { EMPTY_FIGURES, figuresOfRow } from './figures.js';
+import { EMPTY_FIGURES, figuresOfRow, figuresOfTotals } from './figures.js';
+import { addTotals, emptyTotals, totalsByKey, type Key } from './read.js';
+import type { Thresholds } from './measures.js';
 import { interactionReportSql } from './interaction-sql.js';
 import { agentStatesReport } from './agent-states.js';
 import { callbackReport } from './callbacks.js';
 import type { AgentReportQuery, CallbackReportQuery, InteractionReportQuery, RawListQuery } from './schema.js';
 
-
 const DEFAULT_THRESHOLD = 20;
 const RAW_LIMIT = 100_000;
 
 /**
- * Reports computed in SQL from what is recorded — interactions, their journey, messages, the agents'
- * state history, callbacks and their attempts — the only source of truth; nothing is kept twice.
+ * Reports computed from what is recorded — interactions, their journey, messages, the agents' state
+ * history, callbacks and their attempts — the only source of truth; the hourly buckets the
+ * interaction report reads are derived from them and rebuilt from them (buckets.ts).
  */
 export class ReportsService {
   constructor(
@@ -22,11 +24,31 @@ export class ReportsService {
     private readonly config: () => Config,
   ) {}
 
+  /** The interaction report: whole clean hours from the hourly buckets, the rest from the recorded rows. */
   async interactions(q: InteractionReportQuery): Promise<InteractionReport> {
-    const cfg = this.config();
-    const thresholds = new Map(cfg.queues.map((x) => [x.id, x.serviceLevelSeconds ?? DEFAULT_THRESHOLD]));
-    const run = async (key: Parameters<typeof interactionReportSql>[1]) => {
-      const { sql, params } = interactionReportSql(q, key, thresholds, DEFAULT_THRESHOLD);
+    const keys: Key[] = q.interval ? [q.groupBy, q.interval] : [q.groupBy];
+    const byKey = await totalsByKey(this.db, q, keys, this.thresholds());
+    const grouped = byKey.get(q.groupBy)!;
+    const total = emptyTotals();
+    for (const g of grouped.values()) addTotals(total, g);
+    const names = await this.names(q.groupBy, [...grouped.keys()].filter(Boolean));
+    const groups = [...grouped]
+      .map(([key, g]) => ({ key, name: names.get(key) ?? key, ...figuresOfTotals(g) }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+    const report: InteractionReport = { from: q.fromAt.toISOString(), to: q.toAt.toISOString(), groups, total: figuresOfTotals(total) };
+    if (q.interval) {
+      report.series = [...byKey.get(q.interval)!].map(([at, g]) => ({ at, ...figuresOfTotals(g) })).sort((a, b) => a.at.localeCompare(b.at));
+    }
+    return report;
+  }
+
+  /**
+   * The same report computed from the recorded rows alone, percentiles exact: the reference the
+   * buckets are checked against (and a way to see both agree on a live system).
+   */
+  async interactionsFromRecords(q: InteractionReportQuery): Promise<InteractionReport> {
+    const run = async (key: Key) => {
+      const { sql, params } = interactionReportSql(q, key, this.thresholds());
       return (await this.db.query(sql, params)) as Record<string, unknown>[];
     };
     const rows = await run(q.groupBy);
@@ -44,6 +66,11 @@ export class ReportsService {
         .sort((a, b) => a.at.localeCompare(b.at));
     }
     return report;
+  }
+
+  /** Each queue's service-level threshold (seconds). */
+  thresholds(): Thresholds {
+    return { byQueue: new Map(this.config().queues.map((x) => [x.id, x.serviceLevelSeconds ?? DEFAULT_THRESHOLD])), fallback: DEFAULT_THRESHOLD };
   }
 
   async raw(q: RawListQuery): Promise<Interaction[]> {

@@ -1,0 +1,80 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+// Hourly pre-aggregates of the interaction report, derived from the interactions, their journey,
+// messages, ratings and the agents' state history (buckets.ts builds them; nothing is written here
+// that cannot be rebuilt from those tables). Keys are '' where the interaction has none, so they
+// can be part of the primary key; the queue leads it because a report is most often for one queue.
+
+const Count = () => Column({ type: 'int', unsigned: true, default: 0 });
+const SumMs = () => Column({ type: 'bigint', default: 0 });
+
+/** One hour (by queuedAt, UTC) × queue × channel × agent × website: counts, and sums of each time in ms. */
+@Entity('report_buckets')
+@Index(['hour'])
+export class ReportBucket {
+  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
+  @PrimaryColumn({ type: 'datetime' }) hour: Date;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) channel: string;
+  @PrimaryColumn({ type: 'varchar', length: 32 }) agentId: string;
+  @PrimaryColumn({ type: 'varchar', length: 63 }) websiteId: string;
+  @Count() offered: number;
+  @Count() answered: number;
+  @Count() abandoned: number;
+  @Count() unmanaged: number;
+  @Count() transferred: number;
+  /** With the queue's serviceLevelSeconds when the hour was built (a changed threshold needs a rebuild). */
+  @Count() answeredWithinThreshold: number;
+  @Count() rated: number;
+  @Count() ratedSatisfied: number;
+  @Count() csatSum: number;
+  @Count() toAnswerCount: number;
+  @SumMs() toAnswerMs: string;
+  @Count() handleCount: number;
+  @SumMs() handleMs: string;
+  @Count() abandonedAfterCount: number;
+  @SumMs() abandonedAfterMs: string;
+  @Count() wrapUpCount: number;
+  @SumMs() wrapUpMs: string;
+  @Count() firstResponseCount: number;
+  @SumMs() firstResponseMs: string;
+  @Count() resolutionCount: number;
+  @SumMs() resolutionMs: string;
+}
+
+/** How many of a bucket's times fell in each fixed bin (bins.ts), so percentiles read from buckets. */
+@Entity('report_bucket_times')
+@Index(['hour'])
+export class ReportBucketTime {
+  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
+  @PrimaryColumn({ type: 'datetime' }) hour: Date;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) channel: string;
+  @PrimaryColumn({ type: 'varchar', length: 32 }) agentId: string;
+  @PrimaryColumn({ type: 'varchar', length: 63 }) websiteId: string;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) measure: string;
+  /** The bin's upper bound in seconds. */
+  @PrimaryColumn({ type: 'int' }) bin: number;
+  @Count() n: number;
+}
+
+/**
+ * Which hours the buckets hold. A report reads buckets only for hours here with `dirty` 0; the
+ * others it computes from the recorded rows. Marking an hour dirty bumps `dirty`; a rebuild clears
+ * it only if nobody marked it meanwhile, so a change during a rebuild is never lost.
+ */
+@Entity('report_hours')
+@Index(['dirty', 'dueAt'])
+export class ReportHour {
+  @PrimaryColumn({ type: 'datetime' }) hour: Date;
+  @Column({ type: 'int', unsigned: true, default: 0 }) dirty: number;
+  /** Not rebuilt before this (a closed interaction's wrap-up is final only at its planned end). */
+  @Column({ type: 'datetime', precision: 3, nullable: true }) dueAt: Date | null;
+  @Column({ type: 'datetime', precision: 3, nullable: true }) builtAt: Date | null;
+}
+
+/** How far the recorded changes have been read for marking hours dirty (refresh.ts), one row per source. */
+@Entity('report_watermarks')
+export class ReportWatermark {
+  @PrimaryColumn({ type: 'varchar', length: 32 }) source: string;
+  /** The last journey step's seq read, or the time (ISO) up to which rows were read. */
+  @Column({ type: 'varchar', length: 40 }) position: string;
+}

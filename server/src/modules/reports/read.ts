@@ -1,0 +1,140 @@
+import type { DataSource } from 'typeorm';
+import { BUCKET_COLUMNS, MEASURES, type Measure, type Selection, type Thresholds } from './measures.js';
+import { HOUR_MS, binRowsSql, bucketRowsSql, ceilHour, floorHour, withMeasured } from './buckets.js';
+import type { InteractionGroup, Interval } from './schema.js';
+
+type Column = (typeof BUCKET_COLUMNS)[number];
+/** Additive figures of a group: bucket columns, and each measure's histogram (bin → count). */
+export interface Totals {
+  sums: Record<Column, number>;
+  bins: Record<Measure, Map<number, number>>;
+}
+export type Key = InteractionGroup | Interval;
+export interface Filters {
+  fromAt: Date;
+  toAt: Date;
+  queue?: string;
+  channel?: string;
+  agent?: string;
+  website?: string;
+}
+
+export const emptyTotals = (): Totals => ({
+  sums: Object.fromEntries(BUCKET_COLUMNS.map((c) => [c, 0])) as Record<Column, number>,
+  bins: Object.fromEntries(MEASURES.map((m) => [m, new Map<number, number>()])) as Record<Measure, Map<number, number>>,
+});
+
+export function addTotals(into: Totals, t: Totals): void {
+  for (const c of BUCKET_COLUMNS) into.sums[c] += t.sums[c];
+  for (const m of MEASURES) for (const [bin, n] of t.bins[m]) into.bins[m].set(bin, (into.bins[m].get(bin) ?? 0) + n);
+}
+
+const TABLE_KEYS: Record<Key, string> = {
+  queue: 'queueId',
+  channel: 'channel',
+  agent: 'agentId',
+  website: 'websiteId',
+  hour: "DATE_FORMAT(hour, '%Y-%m-%dT%H:00:00.000Z')",
+  day: "DATE_FORMAT(hour, '%Y-%m-%dT00:00:00.000Z')",
+};
+type Row = Record<string, unknown>;
+const hourIso = (v: unknown) => (v instanceof Date ? v.toISOString() : `${String(v).replace(' ', 'T')}.000Z`);
+const ROW_KEYS: Record<Key, (r: Row) => string> = {
+  queue: (r) => String(r.queueId),
+  channel: (r) => String(r.channel),
+  agent: (r) => String(r.agentId),
+  website: (r) => String(r.websiteId),
+  hour: (r) => hourIso(r.hour),
+  day: (r) => `${hourIso(r.hour).slice(0, 10)}T00:00:00.000Z`,
+};
+
+/** [from, to) split into the runs of whole hours the buckets hold clean, and the rest. */
+export async function splitPeriod(db: DataSource, from: Date, to: Date): Promise<{ buckets: [Date, Date][]; raw: [Date, Date][] }> {
+  const a = ceilHour(from);
+  const b = floorHour(to);
+  const clean: { hour: Date }[] = a < b
+    ? await db.query('SELECT hour FROM report_hours WHERE hour >= ? AND hour < ? AND dirty = 0 AND builtAt IS NOT NULL ORDER BY hour', [a, b])
+    : [];
+  const buckets: [Date, Date][] = [];
+  for (const { hour } of clean) {
+    const last = buckets[buckets.length - 1];
+    if (last && last[1].getTime() === hour.getTime()) last[1] = new Date(hour.getTime() + HOUR_MS);
+    else buckets.push([hour, new Date(hour.getTime() + HOUR_MS)]);
+  }
+  const raw: [Date, Date][] = [];
+  let at = from;
+  for (const [s, e] of buckets) {
+    if (s > at) raw.push([at, s]);
+    at = e;
+  }
+  if (at < to) raw.push([at, to]);
+  return { buckets, raw };
+}
+
+/**
+ * The report's additive figures per group of each key asked for: whole clean hours from the
+ * buckets, the rest (ragged edges, the current hour, hours changed since they were built) from the
+ * recorded rows through the same measures.
+ */
+export async function totalsByKey(db: DataSource, f: Filters, keys: Key[], t: Thresholds): Promise<Map<Key, Map<string, Totals>>> {
+  const out = new Map(keys.map((k) => [k, new Map<string, Totals>()]));
+  const group = (key: Key, k: string) => {
+    const groups = out.get(key)!;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = emptyTotals()));
+    return g;
+  };
+  const { buckets, raw } = await splitPeriod(db, f.fromAt, f.toAt);
+  if (buckets.length) {
+    const where = [`(${buckets.map(() => '(hour >= ? AND hour < ?)').join(' OR ')})`];
+    const params: unknown[] = buckets.flat();
+    for (const [field, column] of [['queue', 'queueId'], ['channel', 'channel'], ['agent', 'agentId'], ['website', 'websiteId']] as const) {
+      if (f[field] === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(f[field]);
+    }
+    for (const key of keys) {
+      const sums: Row[] = await db.query(
+        `SELECT ${TABLE_KEYS[key]} AS k, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM report_buckets WHERE ${where.join(' AND ')} GROUP BY k`,
+        params,
+      );
+      for (const r of sums) for (const c of BUCKET_COLUMNS) group(key, String(r.k)).sums[c] += Number(r[c]);
+      const bins: Row[] = await db.query(
+        `SELECT ${TABLE_KEYS[key]} AS k, measure, bin, SUM(n) AS n FROM report_bucket_times WHERE ${where.join(' AND ')} GROUP BY k, measure, bin`,
+        params,
+      );
+      for (const r of bins) addBin(group(key, String(r.k)), r);
+    }
+  }
+  if (raw.length) {
+    const s: Selection = { ranges: raw, queue: f.queue, channel: f.channel, agent: f.agent, website: f.website };
+    await withMeasured(db, s, t, async (qr) => {
+      for (const r of (await qr.query(bucketRowsSql)) as Row[]) {
+        for (const key of keys) for (const c of BUCKET_COLUMNS) group(key, ROW_KEYS[key](r)).sums[c] += Number(r[c]);
+      }
+      for (const r of (await qr.query(binRowsSql)) as Row[]) for (const key of keys) addBin(group(key, ROW_KEYS[key](r)), r);
+    });
+  }
+  return out;
+}
+
+function addBin(g: Totals, r: Row): void {
+  const bins = g.bins[r.measure as Measure];
+  if (!bins) return;
+  const bin = Number(r.bin);
+  bins.set(bin, (bins.get(bin) ?? 0) + Number(r.n));
+}
+
+/** Nearest-rank percentile from a histogram: the upper bound of the bin holding that rank. */
+export function percentileOf(bins: Map<number, number>, pct: number): number | null {
+  let count = 0;
+  for (const n of bins.values()) count += n;
+  if (!count) return null;
+  const rank = Math.ceil((pct * count) / 100);
+  let seen = 0;
+  for (const bin of [...bins.keys()].sort((x, y) => x - y)) {
+    seen += bins.get(bin)!;
+    if (seen >= rank) return bin;
+  }
+  return null;
+}
