@@ -127,7 +127,11 @@ export class Shell {
 
   /** An accepted offer is what the agent wants to see, whichever section is open. */
   protected openWork(id: string): void {
-    this.picked.set(id);
+    // A call the agent is answering or on keeps the detail: a callback's own call can ring before
+    // the acceptance of its offer has come back. The interaction gets its tab beside it.
+    const call = this.selectedCall();
+    if (call && this.phone.call(call)?.state !== 'ended') this.opened.update((o) => (o.includes(id) ? o : [...o, id]));
+    else this.picked.set(id);
     if (this.section() !== 'work') void this.router.navigate(['/']);
   }
 
