@@ -52,6 +52,7 @@ import { httpMetrics } from './kernel/http/metrics.js';
 import type { Services } from './services.js';
 import type { ServerModule } from './module.js';
 import { StartupError } from './kernel/startup-error.js';
+import { systemClock, type Clock } from './kernel/clock.js';
 
 /** What the composition root built, for tests and tools that look inside a running server. */
 export interface Contexts {
@@ -116,8 +117,9 @@ export interface Switchboard {
   stop(): Promise<void>;
 }
 
-export async function startSwitchboard(initial: Config, opts: { logger?: Logger; jobs?: RunnerOptions } = {}): Promise<Switchboard> {
+export async function startSwitchboard(initial: Config, opts: { logger?: Logger; jobs?: RunnerOptions; clock?: Clock } = {}): Promise<Switchboard> {
   let config = initial;
+  const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? createLogger(config.main.logging.level);
   const cleanups: (() => Promise<void> | void)[] = [];
   const undo = async () => {
@@ -137,11 +139,11 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
     const bus = new EventBus(redis, log);
     await bus.start();
     const sessions = new SessionStore(redis, () => config.main.security.sessionTtlHours * 3600);
-    const states = new AgentStateStore(redis, db, bus);
+    const states = new AgentStateStore(redis, db, bus, clock);
     const agents = new AgentService(db, sessions, bus, () => config);
     const xmpp = new XmppConnection(config.main.xmpp, log.child({ component: 'xmpp' }));
     const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine, () => config.main, { smtp: smtpReachable, imap: imapReachable });
-    const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents });
+    const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents, clock });
     cleanups.push(() => readiness.close());
 
     await syncConfig(db, config);
@@ -177,6 +179,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
       routing,
       xmpp,
       jobs,
+      clock,
       setOwnState: async (agentId, state, reason) => {
         checkReason(services, state, reason);
         return routing.setOwnState(agentId, state, reason);

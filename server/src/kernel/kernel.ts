@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { RedisHandle } from './redis.js';
 import type { EventBus } from './bus.js';
 import type { JobRunner } from './jobs/runner.js';
+import type { Clock } from './clock.js';
 
 /**
  * What every context may use without naming another context: the running configuration (a
@@ -18,4 +19,6 @@ export interface Kernel {
   bus: EventBus;
   /** BullMQ queues and workers (see jobs/job.ts for the base every job extends). */
   jobs: JobRunner;
+  /** The time recorded in interactions, the journey, messages and agent states (tests move their own). */
+  clock: Clock;
 }

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { api, login, startTestServer, TestSocket, type TestServer } from './server.js';
 import { RUN_ID } from './env.js';
 import type { TestConfigOptions } from './config.js';
+import type { Clock } from '../kernel/clock.js';
 import type { OfferPayload } from '@switchboard/protocol';
 
 export const QUEUE = { chat: 'support-chat', phone: 'support-phone', video: 'support-video', callback: 'callbacks', mail: 'mail' } as const;
@@ -24,7 +25,7 @@ export function uniquePrefix(): string {
   return `sbtest:${RUN_ID}:rt${randomBytes(4).toString('hex')}:`;
 }
 
-export async function startRoutingServer(extra: Record<string, unknown> = {}, opts: TestConfigOptions = {}): Promise<TestServer> {
+export async function startRoutingServer(extra: Record<string, unknown> = {}, opts: TestConfigOptions & { clock?: Clock } = {}): Promise<TestServer> {
   return startTestServer({ redisPrefix: uniquePrefix(), ...opts, set: openQueues({ ...extra, ...opts.set }) });
 }
 

@@ -8,6 +8,7 @@ import { createLogger } from '../kernel/logger.js';
 import { makeConfigDir, setYaml, type TestConfigOptions } from './config.js';
 import { ADMIN_PASSWORD, REPO } from './env.js';
 import type { Config } from '../kernel/config/schema.js';
+import type { Clock } from '../kernel/clock.js';
 
 export interface TestServer {
   sb: Switchboard;
@@ -17,10 +18,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(opts: TestConfigOptions = {}): Promise<TestServer> {
+export async function startTestServer(opts: TestConfigOptions & { clock?: Clock } = {}): Promise<TestServer> {
   const configDir = makeConfigDir(opts);
   const config = loadConfig(configDir);
-  const sb = await startSwitchboard(config, { logger: createLogger(process.env.SWITCHBOARD_TEST_LOG ?? 'silent') });
+  const sb = await startSwitchboard(config, { logger: createLogger(process.env.SWITCHBOARD_TEST_LOG ?? 'silent'), clock: opts.clock });
   return { sb, url: sb.url, config, configDir, stop: () => sb.stop() };
 }
 

@@ -54,7 +54,7 @@ export async function keepPlace(s: Services, mailer: CallbacksDeps['mailer'], ct
   const priority = typeof queued?.data.priority === 'number' ? queued.data.priority : (queue?.priority ?? 5);
   const since = from.queuedAt!;
   let position: number | null = null;
-  const r = await requestCallback(s, mailer, website, { fields: body.fields, slot: 'asap', ...(body.language ? { language: body.language } : {}) }, new Date(), async (cb, held) => {
+  const r = await requestCallback(s, mailer, website, { fields: body.fields, slot: 'asap', ...(body.language ? { language: body.language } : {}) }, s.clock.now(), async (cb, held) => {
     const repo = s.db.getRepository(Callback);
     // Queued before it can be offered, as when its job runs: an agent may accept at once.
     await repo.update({ id: cb.id }, { state: 'queued' });

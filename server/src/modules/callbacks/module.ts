@@ -33,7 +33,7 @@ export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule =>
       tag: 'widget',
       access: 'website',
       rateLimit: 'widget',
-      handler: async (ctx) => ({ slots: callbackSlots(s.config(), ctx.state.website as Website) }) satisfies CallbackSlots,
+      handler: async (ctx) => ({ slots: callbackSlots(s.config(), ctx.state.website as Website, s.clock.now()) }) satisfies CallbackSlots,
     });
 
     mount(router, deps, {
@@ -45,7 +45,7 @@ export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule =>
       rateLimit: 'widget',
       body: callbackBody,
       handler: async (ctx, { body }) => {
-        const r = await requestCallback(s, mailer, ctx.state.website as Website, body);
+        const r = await requestCallback(s, mailer, ctx.state.website as Website, body, s.clock.now());
         ctx.status = r.existing ? 200 : 201;
         return r;
       },

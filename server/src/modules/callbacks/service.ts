@@ -78,6 +78,7 @@ export async function requestCallback(s: Services, mailer: CallbacksDeps['mailer
     jobId: id,
     lastCause: null,
     tokenHash: null,
+    createdAt: now,
   });
   const token = newCallbackToken();
   const mailing = !!email && mailOn(s.config(), website);

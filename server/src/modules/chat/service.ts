@@ -36,7 +36,7 @@ export class ChatService {
     readonly relay: ChatRelay,
     readonly mailer: ChatDeps['mailer'],
   ) {
-    this.store = new ChatStore(s.db);
+    this.store = new ChatStore(s.db, s.clock);
     this.transcripts = new ChatTranscripts(this);
   }
 

@@ -3,6 +3,7 @@ import { newId } from '../../kernel/db/ids.js';
 import { Attachment, Message, type AuthorKind, type DeliveryState } from './message.entity.js';
 import { presentMessage } from './presenter.js';
 import type { ChatMessagePayload } from '@switchboard/protocol';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 
 export interface NewMessage {
   interactionId: string;
@@ -16,7 +17,7 @@ export interface NewMessage {
 
 /** MySQL side of chat: every line is written here before anyone is told it exists. */
 export class ChatStore {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly clock: Clock = systemClock) {}
 
   get messages() {
     return this.db.getRepository(Message);
@@ -42,7 +43,7 @@ export class ChatStore {
       clientMessageId: cid,
       externalId: null,
       deliveredAt: null,
-      createdAt: new Date(),
+      createdAt: this.clock.now(),
     });
     try {
       if (input.attachmentIds?.length) {

@@ -10,7 +10,7 @@ import { CsatService } from './service.js';
 export const feedbackModule: ServerModule = {
   name: 'feedback',
   routes: (router, deps, s) => {
-    const csat = new CsatService(s.db);
+    const csat = new CsatService(s.db, s.clock);
     mount(router, deps, {
       method: 'post',
       path: '/api/widget/:websiteId/chats/:interactionId/rating',

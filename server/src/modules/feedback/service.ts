@@ -8,6 +8,7 @@ import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import { hashToken } from '../intake/index.js';
 import { CsatRating } from './csat-rating.entity.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { RatingBody } from './schema.js';
 
 const OPEN = ['new', 'queued', 'offered', 'assigned', 'conference'];
@@ -17,7 +18,7 @@ const OPEN = ['new', 'queued', 'offered', 'assigned', 'conference'];
  * a website that asks for it. Stored once per interaction, with a `csat.rated` journey entry.
  */
 export class CsatService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly clock: Clock = systemClock) {}
 
   /** The chat whose token this is, on this website; unknown chat and wrong token answer alike. */
   async chatOf(website: Website, interactionId: string, token: string | undefined): Promise<Interaction> {
@@ -41,6 +42,7 @@ export class CsatService {
       agentId: i.assignedAgentId,
       rating: body.rating,
       comment: body.comment || null,
+      createdAt: this.clock.now(),
     });
     try {
       await this.db.getRepository(CsatRating).insert(row);
@@ -48,8 +50,8 @@ export class CsatService {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new HttpError(409, 'already_rated', 'This chat was rated already.');
       throw err;
     }
-    await this.db.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId: null, type: 'csat.rated', data: { rating: row.rating, comment: row.comment } as never, at: new Date() });
-    return { rating: row.rating, comment: row.comment, at: new Date().toISOString() };
+    await this.db.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId: null, type: 'csat.rated', data: { rating: row.rating, comment: row.comment } as never, at: row.createdAt });
+    return { rating: row.rating, comment: row.comment, at: row.createdAt.toISOString() };
   }
 }
 

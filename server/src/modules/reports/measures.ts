@@ -35,6 +35,8 @@ const ms = (a: string, b: string) => `TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) DIV
  * The CTEs ending in `measured`: one row per interaction with DIMENSIONS (hour as
  * 'YYYY-MM-DD HH:00:00'), state, threshold (s) and each measure (ms).
  *
+ * - time to answer: from the first queueing to the first agent; handle time: from then to the close
+ *   (a transfer to an agent or a queue neither restarts the wait nor shortens the handling).
  * - answered: assigned to an agent; abandoned: the customer left before any agent took it;
  *   unmanaged: ended in the queue (no agent, out of hours, max wait); transferred: at least one
  *   transfer in its journey.
@@ -59,12 +61,17 @@ export function measuredCtes(s: Selection, t: Thresholds): { ctes: string; param
     ? `CASE i.queueId ${[...t.byQueue].map(([id, sec]) => (thresholdParams.push(id, sec), 'WHEN ? THEN ?')).join(' ')} ELSE ${Number(t.fallback)} END`
     : String(Number(t.fallback));
   const typed = "i.channel IN ('chat', 'mail')";
+  // A transfer gives the interaction a new owner (assignedAt) or a new wait (queuedAt); the answer
+  // and the handling start at the first of each, as the journey recorded them.
+  const firstStep = (type: string, column: string) => `COALESCE((SELECT MIN(e.at) FROM interaction_events e WHERE e.interactionId = i.id AND e.type = '${type}'), ${column})`;
+  const firstAssigned = firstStep('assigned', 'i.assignedAt');
+  const firstQueued = `LEAST(i.queuedAt, ${firstStep('queued', 'i.queuedAt')})`;
   const base = `
     SELECT i.id, DATE_FORMAT(i.queuedAt, '%Y-%m-%d %H:00:00') AS hour, COALESCE(i.queueId, '') AS queueId, i.channel,
       COALESCE(i.assignedAgentId, '') AS agentId, COALESCE(i.websiteId, '') AS websiteId,
       i.state, i.unmanaged, i.assignedAgentId, i.closedAt, ${threshold} AS threshold,
-      CASE WHEN i.assignedAt IS NOT NULL THEN ${ms('i.queuedAt', 'i.assignedAt')} END AS toAnswer,
-      CASE WHEN i.assignedAt IS NOT NULL AND i.closedAt IS NOT NULL THEN ${ms('i.assignedAt', 'i.closedAt')} END AS handle,
+      CASE WHEN i.assignedAt IS NOT NULL THEN ${ms(firstQueued, firstAssigned)} END AS toAnswer,
+      CASE WHEN i.assignedAt IS NOT NULL AND i.closedAt IS NOT NULL THEN ${ms(firstAssigned, 'i.closedAt')} END AS handle,
       CASE WHEN i.assignedAt IS NULL AND i.state = 'abandoned' THEN COALESCE(${ms('i.queuedAt', 'i.closedAt')}, 0) END AS abandonedAfter,
       EXISTS (SELECT 1 FROM interaction_events t WHERE t.interactionId = i.id AND t.type = 'transferred') AS transferred,
       CASE WHEN i.state = 'closed' AND i.assignedAgentId IS NOT NULL THEN

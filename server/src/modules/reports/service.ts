@@ -8,6 +8,7 @@ import type { Thresholds } from './measures.js';
 import { interactionReportSql } from './interaction-sql.js';
 import { agentStatesReport } from './agent-states.js';
 import { callbackReport } from './callbacks.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { AgentReportQuery, CallbackReportQuery, InteractionReportQuery, RawListQuery } from './schema.js';
 
 const DEFAULT_THRESHOLD = 20;
@@ -22,6 +23,7 @@ export class ReportsService {
   constructor(
     private readonly db: DataSource,
     private readonly config: () => Config,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** The interaction report: whole clean hours from the hourly buckets, the rest from the recorded rows. */
@@ -85,7 +87,7 @@ export class ReportsService {
     return qb.orderBy('i.queuedAt', 'ASC').addOrderBy('i.id', 'ASC').take(RAW_LIMIT).getMany();
   }
 
-  async agents(q: AgentReportQuery, now = new Date()): Promise<AgentReport> {
+  async agents(q: AgentReportQuery, now = this.clock.now()): Promise<AgentReport> {
     const agents = await agentStatesReport(this.db, q, now);
     return { from: q.fromAt.toISOString(), to: q.toAt.toISOString(), agents };
   }

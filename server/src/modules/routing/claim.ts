@@ -22,7 +22,7 @@ export async function claimForAgent(d: Deps, routing: RoutingCore, interactionId
   const r = await d.engine.run<Claimed>('claim', [interactionId, agentId, i.queueId ?? '', i.channel, i.websiteId ?? '']);
   await d.states.record(r.changes);
   if (isRefusal(r)) return null;
-  const now = new Date();
+  const now = d.engine.clock.now();
   if (r.withdrawn) {
     await d.records.offerEnded(r.withdrawn.offerId, 'withdrawn');
     await d.events.push(r.withdrawn.agentId, { type: 'offer.ended', offerId: r.withdrawn.offerId, interactionId, reason: 'withdrawn' });

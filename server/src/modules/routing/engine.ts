@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisHandle } from '../../kernel/redis.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { Queue } from '../../kernel/config/schema.js';
 import type { AgentState } from '../agents/index.js';
 import { BODIES, librarySource, scriptSource, type ScriptName } from './lua.js';
@@ -91,7 +92,7 @@ export class RoutingEngine {
   /** Redis 7 functions when available (the shared code is loaded once), EVALSHA otherwise. */
   private mode: 'function' | 'eval' = 'function';
 
-  constructor(readonly redis: RedisHandle) {
+  constructor(readonly redis: RedisHandle, readonly clock: Clock = systemClock) {
     for (const name of Object.keys(BODIES) as ScriptName[]) this.shas.set(name, createHash('sha1').update(scriptSource(name)).digest('hex'));
   }
 
@@ -107,7 +108,7 @@ export class RoutingEngine {
     return this.redis.key('routing', ...parts);
   }
 
-  async run<T>(name: ScriptName, args: (string | number)[], now = Date.now()): Promise<Reply<T>> {
+  async run<T>(name: ScriptName, args: (string | number)[], now = this.clock.now().getTime()): Promise<Reply<T>> {
     const argv = [this.redis.key(''), now, new Date(now).toISOString(), randomBytes(14).toString('hex'), ...args].map(String);
     const raw = this.mode === 'function' ? await this.fcall(name, argv) : await this.evalsha(name, argv);
     const reply = JSON.parse(String(raw)) as Reply<T>;

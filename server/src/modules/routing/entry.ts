@@ -79,7 +79,7 @@ export class Entry {
   async closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean> {
     const i = await this.d.records.get(interactionId);
     if (!i || i.state !== 'new') return false;
-    await this.d.records.update(i.id, { state: 'closed', closedAt: new Date() });
+    await this.d.records.update(i.id, { state: 'closed', closedAt: this.d.engine.clock.now() });
     await this.d.records.journey(i, 'closed', null, { by, held: true });
     await this.d.bus.publish({ type: 'interaction.closed', interactionId: i.id, channel: i.channel, agentId: null, by, dispositionId: null });
     return true;
@@ -120,7 +120,7 @@ export class Entry {
   /** `since`: the place kept from an earlier wait (virtual hold) — ordered as if queued then. */
   private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date): Promise<CreateResult> {
     const config = this.d.config();
-    const now = new Date();
+    const now = this.d.engine.clock.now();
     const queuedAt = since && since < now ? since : now;
     const notNow = (reason: UnmanagedReason, nextOpening: string | null): Promise<CreateResult> =>
       held ? Promise.resolve({ outcome: 'unmanaged', interaction: i, reason, nextOpening }) : this.unmanaged(i, reason, nextOpening);

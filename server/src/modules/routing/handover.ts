@@ -23,10 +23,10 @@ export class Handover {
       const q = this.routing.queue(to.toQueue);
       if (!q) throw badRequest(`Unknown queue "${to.toQueue}".`, [{ field: 'toQueue', problem: 'unknown queue' }]);
       if (q.channel !== i.channel) throw badRequest(`Queue "${q.id}" takes ${q.channel}, not ${i.channel}.`, [{ field: 'toQueue', problem: `is a ${q.channel} queue` }]);
-      const r = await this.routing.engine.run<{ position: number }>('handover', [interactionId, agentId, 'queue', q.id, queueScore(q.priority, Date.now())]);
+      const r = await this.routing.engine.run<{ position: number }>('handover', [interactionId, agentId, 'queue', q.id, queueScore(q.priority, this.routing.engine.clock.now().getTime())]);
       await this.s.states.record(r.changes);
       if (isRefusal(r)) throw refusal(r, 'interaction');
-      const now = new Date();
+      const now = this.routing.engine.clock.now();
       await this.routing.records.update(interactionId, { state: 'queued', queueId: q.id, assignedAgentId: null, assignedAt: null, queuedAt: now });
       await this.routing.records.journey(i, 'transferred', agentId, { toQueue: q.id });
       await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });

@@ -5,20 +5,21 @@ import { AgentStateChange, type AgentState } from '../agents/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import { Contact } from '../contacts/index.js';
 import { Call } from '../calls/index.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
  * what is happening. Every routing step is written here after its script has decided it.
  */
 export class RoutingRecords {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly clock: Clock = systemClock) {}
 
   get interactions() {
     return this.db.getRepository(Interaction);
   }
 
   async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager): Promise<void> {
-    await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at: new Date() });
+    await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at: this.clock.now() });
   }
 
   async update(id: string, patch: Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>): Promise<void> {
@@ -32,7 +33,7 @@ export class RoutingRecords {
       agentId: o.agentId,
       kind: o.kind,
       state: 'pending',
-      offeredAt: new Date(),
+      offeredAt: this.clock.now(),
       expiresAt: new Date(o.expiresAt),
       respondedAt: null,
     });
@@ -43,7 +44,7 @@ export class RoutingRecords {
   }
 
   async offerEnded(offerId: string, state: OfferState): Promise<void> {
-    await this.db.getRepository(Offer).update({ id: offerId }, { state, respondedAt: new Date() });
+    await this.db.getRepository(Offer).update({ id: offerId }, { state, respondedAt: this.clock.now() });
   }
 
   async get(id: string): Promise<Interaction | null> {
@@ -89,7 +90,7 @@ export class RoutingRecords {
   async withdrawPending(ids: string[]): Promise<Offer[]> {
     if (!ids.length) return [];
     const pending = await this.db.getRepository(Offer).findBy({ interactionId: In(ids), state: 'pending' });
-    if (pending.length) await this.db.getRepository(Offer).update({ id: In(pending.map((o) => o.id)) }, { state: 'withdrawn', respondedAt: new Date() });
+    if (pending.length) await this.db.getRepository(Offer).update({ id: In(pending.map((o) => o.id)) }, { state: 'withdrawn', respondedAt: this.clock.now() });
     return pending;
   }
 

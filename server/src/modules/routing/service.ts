@@ -195,7 +195,7 @@ export class RoutingService implements RoutingCore {
     const r = await this.d.engine.run<Accepted>('accept', [offerId, agentId]);
     await this.d.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'offer');
-    const now = new Date();
+    const now = this.d.engine.clock.now();
     await this.d.records.offerEnded(offerId, 'accepted');
     const before = await this.d.records.get(r.interactionId);
     if (!before) throw new Error(`interaction ${r.interactionId} missing`);
@@ -341,7 +341,7 @@ export class RoutingService implements RoutingCore {
     const r = await this.d.engine.run<Closed>('close', [interactionId, agentId, wrapMs, 'closed']);
     await this.d.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'interaction');
-    const now = new Date();
+    const now = this.d.engine.clock.now();
     const who = 'agentId' in by ? 'agent' : by.by;
     if (r.withdrawn) await this.afterDeclineQuiet(r.withdrawn);
     if (r.state === 'abandoned') {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { EventBus } from '../../kernel/bus.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import { AgentStateChange, type AgentState, type AgentStatus } from '../agents/index.js';
 import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
 
@@ -21,8 +22,8 @@ export class AgentStateStore {
   /** Set by the routing service: logging out hands what the agent held to others. */
   onLeave: ((agentId: string) => Promise<AgentStatus>) | null = null;
 
-  constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus) {
-    this.engine = new RoutingEngine(redis);
+  constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus, clock: Clock = systemClock) {
+    this.engine = new RoutingEngine(redis, clock);
   }
 
   private key(agentId: string) {
