@@ -100,7 +100,8 @@ function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; cont
         const c = calls.running();
         if (!c) return undefined;
         const mediaSessions = c.media.kind === 'rtpengine' ? c.control.activeSessions.size + c.probes.size : 0;
-        return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions }, events: c.events };
+        const observeTransactions = c.engine.stack.observe?.bind(c.engine.stack);
+        return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions }, events: c.events, observeTransactions };
       },
     }),
     staticModule, // keep last: its catch-all GET serves the desktop for any path no module took

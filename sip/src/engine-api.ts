@@ -10,6 +10,7 @@ import type { DialogEvents, DialogSide, DialogSnapshot, DialogState } from './di
 import type { IncomingRequest, ServerResponse } from './request.js';
 import type { Flow, TransportProtocol } from './transport/types.js';
 import type { Credentials } from './auth/digest.js';
+import type { TransactionObserver } from './transaction/transactions.js';
 
 export interface UacOptions {
   /** Where to send the INVITE; by default the host/port/transport of the Request-URI. */
@@ -107,6 +108,8 @@ export interface RequestOptions {
 /** Where the engine is reached from outside, per transport (the host/port of our Contact). */
 export interface EngineStack {
   local(protocol: TransportProtocol): { host: string; port: number };
+  /** Transactions as they begin and end, for metrics (the in-process stack; drachtio-server keeps its own). */
+  observe?(fn: TransactionObserver): () => void;
 }
 
 /** What call control may use; implemented by `SipEngine` and `DrachtioEngine`. */

@@ -2,7 +2,7 @@ export * from './message.js';
 export * from './sdp.js';
 export * from './transport/types.js';
 export { Transports } from './transport/transports.js';
-export { DEFAULT_TIMERS, type TimerConfig } from './transaction/transactions.js';
+export { DEFAULT_TIMERS, type TimerConfig, type TransactionEvent, type TransactionObserver } from './transaction/transactions.js';
 export * from './auth/digest.js';
 export * from './request.js';
 export * from './dialog/dialog.js';

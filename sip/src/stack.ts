@@ -8,7 +8,7 @@ import {
 } from './message.js';
 import {
   ClientTransaction, ServerTransaction, clientKey, serverKey,
-  type ClientTransactionHandlers, type TimerConfig,
+  type ClientTransactionHandlers, type TimerConfig, type TransactionEvent, type TransactionObserver,
 } from './transaction/transactions.js';
 import { Transports } from './transport/transports.js';
 import type { Flow, ListenOptions, TransportProtocol } from './transport/types.js';
@@ -28,6 +28,7 @@ export class SipStack {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly contacts = new Map<string, NameAddr[]>();
+  private readonly observers = new Set<TransactionObserver>();
   user?: StackUser;
 
   constructor(
@@ -39,6 +40,22 @@ export class SipStack {
     this.transports.on('message', (data, flow, fatal) => this.receive(data, flow, fatal));
     this.transports.on('connection-closed', (flow) => this.user?.onConnectionClosed(flow));
     this.transports.on('error', (err) => this.log.warn({ err }, 'transport error'));
+  }
+
+  /** Calls `fn` as transactions begin and end (for metrics) until the answer is called. */
+  observe(fn: TransactionObserver): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  private observed(direction: 'in' | 'out', req: SipRequest, tx: { onFinal?: (status: number) => void }): void {
+    if (!this.observers.size) return;
+    const e: TransactionEvent = { direction, method: req.method, ...(req.method === 'INVITE' ? { initial: !req.headers.to.params.tag } : {}) };
+    const tell = (ev: TransactionEvent) => {
+      for (const o of this.observers) o(ev);
+    };
+    tell(e);
+    tx.onFinal = (status) => tell({ ...e, status });
   }
 
   get transactionCount(): number {
@@ -170,6 +187,7 @@ export class SipStack {
       if (this.servers.get(key) === t) this.servers.delete(key);
     });
     this.servers.set(key, tx);
+    this.observed('in', req, tx);
     return tx;
   }
 
@@ -185,6 +203,7 @@ export class SipStack {
       if (this.clients.get(key) === t) this.clients.delete(key);
     });
     this.clients.set(key, tx);
+    this.observed('out', req, tx);
     tx.start();
     return tx;
   }

@@ -17,6 +17,19 @@ export const DEFAULT_TIMERS: TimerConfig = { t1: 500, t2: 4000, t4: 5000 };
 /** Sends a message, or text already serialised (retransmissions are sent as first written). */
 export type Send = (m: SipMessage | string, flow: Flow) => boolean;
 
+/**
+ * A transaction began (no `status`) or ended with its final response (`status`; a timeout or a
+ * request that could not be sent ends with the 408 or 503 made here). `initial`: an INVITE that
+ * opens a dialog (no To tag), i.e. a new call.
+ */
+export interface TransactionEvent {
+  direction: 'in' | 'out';
+  method: string;
+  status?: number;
+  initial?: boolean;
+}
+export type TransactionObserver = (e: TransactionEvent) => void;
+
 export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
 
 export function topBranch(m: SipMessage): string {
@@ -74,6 +87,8 @@ export class ServerTransaction extends TimedTransaction {
   private lastText?: string;
   private makeTrying?: () => SipResponse;
   private req: SipRequest | undefined;
+  /** Told the status of the final response, once. */
+  onFinal?: (status: number) => void;
 
   constructor(
     request: SipRequest,
@@ -116,6 +131,7 @@ export class ServerTransaction extends TimedTransaction {
       return;
     }
     this.req = undefined;
+    this.onFinal?.(res.status);
     const { t1, t2 } = this.cfg;
     if (this.isInvite && res.status < 300) {
       // RFC 6026: in Accepted the dialog resends the 2xx until ACKed and retransmitted INVITEs
@@ -194,6 +210,8 @@ export class ClientTransaction extends TimedTransaction {
   private stray2xx?: (res: SipResponse) => void;
   /** Released with the handlers once the final response is in, like them. */
   private request: SipRequest | undefined;
+  /** Told the status of the final response (received or made here), once. */
+  onFinal?: (status: number) => void;
 
   constructor(
     request: SipRequest,
@@ -250,7 +268,7 @@ export class ClientTransaction extends TimedTransaction {
     };
     this.state = 'terminated';
     this.stopTimers();
-    this.finish().onResponse(res, this);
+    this.finish(status).onResponse(res, this);
     this.onTerminated(this);
   }
 
@@ -273,7 +291,7 @@ export class ClientTransaction extends TimedTransaction {
       }
       const { handlers } = this;
       this.stray2xx = handlers.onStray2xx;
-      this.finish();
+      this.finish(res.status);
       handlers.onResponse(res, this);
       this.state = 'accepted';
       this.stopResending();
@@ -286,14 +304,14 @@ export class ClientTransaction extends TimedTransaction {
       if (this.state === 'completed') return; // retransmitted final: ACK again, don't report twice
       this.state = 'completed';
       this.stopResending();
-      this.finish().onResponse(res, this);
+      this.finish(res.status).onResponse(res, this);
       this.endAfter(this.reliable ? 0 : 32000, this.end); // Timer D
       return;
     }
     if (this.state === 'completed') return;
     this.state = 'completed';
     this.stopResending();
-    this.finish().onResponse(res, this);
+    this.finish(res.status).onResponse(res, this);
     this.endAfter(this.reliable ? 0 : this.cfg.t4, this.end); // Timer K
   }
 
@@ -301,7 +319,9 @@ export class ClientTransaction extends TimedTransaction {
    * The final response is in: the handlers get it once, and the transaction lets go of them, since
    * it may live on for 32 s absorbing retransmissions and they hold the whole call.
    */
-  private finish(): ClientTransactionHandlers {
+  private finish(status: number): ClientTransactionHandlers {
+    this.onFinal?.(status);
+    this.onFinal = undefined;
     const { handlers } = this;
     this.handlers = RELEASED;
     this.request = undefined;

@@ -122,6 +122,19 @@ describe('metrics: calls, media and the chat relay', function () {
       const busy = failed.get('switchboard_sip_call_failures_total')!.metrics.find((m) => m.labels?.cause === 'busy');
       expect(busy?.labels, JSON.stringify(failed.get('switchboard_sip_call_failures_total'))).to.include({ status: '486' });
       expect(Number(busy?.value)).to.equal(1);
+      // The same call as SIP transactions: the softphone's REGISTERs came in (the first one
+      // challenged with 401), INVITEs went out to the softphone and to the PBX, which said 486.
+      const txs = failed.get('switchboard_sip_transactions_total')!;
+      expect(txs.type).to.equal('COUNTER');
+      const count = (method: string, direction: string) => Number(txs.metrics.find((m) => m.labels?.method === method && m.labels?.direction === direction)?.value ?? 0);
+      expect(count('REGISTER', 'in'), JSON.stringify(txs.metrics)).to.be.at.least(2);
+      expect(count('INVITE', 'out'), JSON.stringify(txs.metrics)).to.be.at.least(2);
+      const txFailures = failed.get('switchboard_sip_transaction_failures_total')!.metrics;
+      const failure = (method: string, direction: string, code: string) => txFailures.find((m) => m.labels?.method === method && m.labels?.direction === direction && m.labels?.code === code);
+      expect(Number(failure('INVITE', 'out', '486')?.value), JSON.stringify(txFailures)).to.equal(1);
+      expect(Number(failure('REGISTER', 'in', '401')?.value), JSON.stringify(txFailures)).to.be.at.least(1);
+      expect(txFailures.filter((m) => Number(m.labels?.code) < 300), 'a success counted as a failure').to.deep.equal([]);
+      expect(failed.get('switchboard_sip_new_calls_per_second')!.type).to.equal('GAUGE');
       // Once the call is over, nothing is left on the SIP side or in rtpengine.
       const after = await eventually(scrape, (f) => f.get('switchboard_sip_calls')?.metrics[0]?.value === '0' && f.get('switchboard_sip_dialogs')?.metrics[0]?.value === '0', 600);
       expect(after.get('switchboard_sip_calls')!.type).to.equal('GAUGE');

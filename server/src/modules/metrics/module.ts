@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ServerModule } from '../../module.js';
 import type { Services } from '../../services.js';
-import type { CallEvents } from '@switchboard/sip';
+import type { CallEvents, TransactionEvent } from '@switchboard/sip';
 import { SwitchboardMetrics } from './registry.js';
 import type { SipFigures } from './sip.js';
 
@@ -31,7 +31,7 @@ function dbPool(db: DataSource): { open: number; free: number; waiting: number }
 
 /** What /metrics needs of the SIP side: the running engine's figures and its call events. */
 export interface MetricsDeps {
-  sip(): { figures: SipFigures; events: CallEvents } | undefined;
+  sip(): { figures: SipFigures; events: CallEvents; observeTransactions?: (fn: (e: TransactionEvent) => void) => () => void } | undefined;
 }
 
 /** GET /metrics in Prometheus text format, for IT; only with the configured bearer token. */
@@ -68,6 +68,7 @@ export const createMetrics = (deps: MetricsDeps): ServerModule => ({
     // Calls start before metrics: the SIP side, when on, is already running.
     const sip = deps.sip();
     const unfollow = sip ? metrics.calls.follow(sip.events) : undefined;
+    const unobserve = sip?.observeTransactions?.(metrics.calls.observeTransaction);
     metrics.attach({
       sockets: () => hub.connections(),
       queues: () => s.routing.views.queueStats(),
@@ -76,6 +77,9 @@ export const createMetrics = (deps: MetricsDeps): ServerModule => ({
       redisReady: () => s.redis.client.status === 'ready',
       sip: () => deps.sip()?.figures ?? null,
     });
-    return () => unfollow?.();
+    return () => {
+      unfollow?.();
+      unobserve?.();
+    };
   },
 });

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CallEvents } from '@switchboard/sip';
+import type { CallEvents, TransactionEvent } from '@switchboard/sip';
 
 /** The SIP side of this instance now, as GET /api/admin/sip reads it, plus its media sessions. */
 export interface SipFigures {
@@ -11,6 +11,11 @@ export interface SipFigures {
 
 // Ends that are the call's normal course; every other cause counts as a failure.
 const NORMAL_ENDS = new Set(['caller-hangup', 'callee-hangup', 'canceled']);
+// Methods are labels as they are; anything else a peer sends counts as 'other', so a peer cannot
+// make a new time series per request.
+const METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
+/** New calls per second are counted over this window. */
+const CPS_WINDOW_MS = 10_000;
 
 /**
  * Calls and chat relay figures. Gauges are read at scrape time; the counters follow this
@@ -21,6 +26,10 @@ export class SipAndChatMetrics {
   private readonly started: Counter;
   private readonly failures: Counter;
   private readonly lag: Histogram;
+  private readonly transactions: Counter;
+  private readonly transactionFailures: Counter;
+  /** When each new call (an INVITE that opens a dialog, either way) began, within the CPS window. */
+  private readonly newCalls: number[] = [];
 
   constructor(registry: Registry, figures: () => SipFigures | null) {
     const gauge = (name: string, help: string, value: (f: SipFigures) => number) =>
@@ -38,6 +47,24 @@ export class SipAndChatMetrics {
     this.failures = new Counter({
       name: 'switchboard_sip_call_failures_total', help: 'Calls that ended otherwise than by a hang-up or the caller canceling, by cause and SIP status',
       labelNames: ['cause', 'status'], registers: [registry],
+    });
+    this.transactions = new Counter({
+      name: 'switchboard_sip_transactions_total', help: 'SIP transactions by method and direction (in: requests received, out: requests sent)',
+      labelNames: ['method', 'direction'], registers: [registry],
+    });
+    this.transactionFailures = new Counter({
+      name: 'switchboard_sip_transaction_failures_total',
+      help: 'SIP transactions whose final response was 300 or more, by method, direction and response code (408 and 503 include timeouts and requests that could not be sent)',
+      labelNames: ['method', 'direction', 'code'], registers: [registry],
+    });
+    const newCalls = this.newCalls;
+    new Gauge({
+      name: 'switchboard_sip_new_calls_per_second', help: `New calls (INVITEs opening a dialog, in and out) per second over the last ${CPS_WINDOW_MS / 1000} s`, registers: [registry],
+      collect() {
+        const since = Date.now() - CPS_WINDOW_MS;
+        while (newCalls.length && newCalls[0]! < since) newCalls.shift();
+        this.set(newCalls.length / (CPS_WINDOW_MS / 1000));
+      },
     });
     this.lag = new Histogram({
       name: 'switchboard_chat_relay_lag_seconds', help: 'Time from a chat line stored to its copy sent into the XMPP room',
@@ -67,6 +94,20 @@ export class SipAndChatMetrics {
       events.off('ended', ended);
     };
   }
+
+  /** Counts a SIP transaction as it begins and as it ends (see the SIP stack's observe). */
+  observeTransaction = (e: TransactionEvent): void => {
+    const method = METHODS.has(e.method) ? e.method : 'other';
+    if (e.status === undefined) {
+      this.transactions.inc({ method, direction: e.direction });
+      if (e.initial) {
+        this.newCalls.push(Date.now());
+        if (this.newCalls.length > 100_000) this.newCalls.shift();
+      }
+    } else if (e.status >= 300) {
+      this.transactionFailures.inc({ method, direction: e.direction, code: String(e.status) });
+    }
+  };
 
   observeRelayLag = (seconds: number): void => {
     this.lag.observe(Math.max(0, seconds));
