@@ -50,6 +50,17 @@ export interface InteractionReport {
   series?: InteractionSeriesPoint[];
 }
 
+/**
+ * GET /api/reports/interactions/distribution: how long the answered interactions waited, as a
+ * histogram. Each bin holds the waits up to `upTo` seconds (and over the bin before it); the last,
+ * `upTo: null`, holds the longer ones.
+ */
+export interface AnswerDistribution {
+  from: string;
+  to: string;
+  bins: { upTo: number | null; count: number }[];
+}
+
 /** Seconds an agent spent in each state over the period (logged out not counted). */
 export interface AgentStateFigures {
   agentId: string;

@@ -55,6 +55,7 @@ const TOTAL = {
 const DAY = 'from=2021-03-10&to=2021-03-10';
 const ROUTES = [
   `/api/reports/interactions?${HOUR}`, `/api/reports/interactions.csv?${HOUR}`, `/api/reports/interactions/raw.csv?${HOUR}`,
+  `/api/reports/interactions/distribution?${HOUR}`, `/api/reports/interactions/distribution.csv?${HOUR}`,
   `/api/reports/agents?${HOUR}`, `/api/reports/agents.csv?${HOUR}`, `/api/reports/callbacks?${HOUR}`, `/api/reports/callbacks.csv?${HOUR}`,
 ];
 
@@ -242,7 +243,7 @@ describe('reports', () => {
   });
 
   it('refuses garbage queries naming the field', async () => {
-    for (const path of ['/api/reports/interactions', '/api/reports/interactions.csv', '/api/reports/interactions/raw.csv']) {
+    for (const path of ['/api/reports/interactions', '/api/reports/interactions.csv', '/api/reports/interactions/raw.csv', '/api/reports/interactions/distribution', '/api/reports/interactions/distribution.csv']) {
       for (const [q, field] of [
         ['to=2021-03-10', 'from'],
         ['from=2021-03-10', 'to'],
@@ -311,6 +312,25 @@ describe('reports', () => {
     const lines = (csv.body as string).trimEnd().split('\r\n').map((l) => l.split(','));
     expect(lines[0]!.slice(0, 3)).to.deep.equal(['hour', 'offered', 'answered']);
     expect(lines.slice(1).map((l) => l.slice(0, 3))).to.deep.equal([[iso(0), '4', '3']]);
+  });
+
+  it('shows how long the answered ones waited as a histogram, with the filters, and as CSV', async () => {
+    const bins = (counts: Record<string, number>) =>
+      [10, 20, 30, 45, 60, 90, 120, 180, 300, 600, null].map((upTo) => ({ upTo, count: counts[String(upTo)] ?? 0 }));
+    // Answered in 10 (c1), 25 (c2) and 25 (p1).
+    const all = await api(t.url, 'GET', `/api/reports/interactions/distribution?${HOUR}`, undefined, sup.token);
+    expect(all.status, JSON.stringify(all.body)).to.equal(200);
+    expect(all.body).to.deep.equal({ from: iso(0), to: iso(3600), bins: bins({ 10: 1, 30: 2 }) });
+    const phone = await api(t.url, 'GET', `/api/reports/interactions/distribution?${HOUR}&channel=phone`, undefined, sup.token);
+    expect(phone.body.bins).to.deep.equal(bins({ 30: 1 }));
+    const mine = await api(t.url, 'GET', `/api/reports/interactions/distribution?${HOUR}&agent=${sup.id}&queue=support-chat`, undefined, sup.token);
+    expect(mine.body.bins).to.deep.equal(bins({ 10: 1 }));
+    const none = await api(t.url, 'GET', `/api/reports/interactions/distribution?${HOUR}&website=example&channel=phone`, undefined, sup.token);
+    expect(none.body.bins).to.deep.equal(bins({}));
+    const csv = await api(t.url, 'GET', `/api/reports/interactions/distribution.csv?${HOUR}&queue=support-chat`, undefined, sup.token);
+    expect((csv.body as string).trimEnd().split('\r\n')).to.deep.equal([
+      'upToSeconds,answered', '10,1', '20,0', '30,1', '45,0', '60,0', '90,0', '120,0', '180,0', '300,0', '600,0', 'longer,0',
+    ]);
   });
 
   it("reports each agent's time by state, Not ready per reason, and occupancy, cut to the period", async () => {

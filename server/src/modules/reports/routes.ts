@@ -53,6 +53,19 @@ export function reportsRoutes(router: Router, deps: RouteDeps, reports: ReportsS
     },
   });
   mount(router, deps, {
+    ...common, method: 'get', path: '/api/reports/interactions/distribution', query: rawListQuery,
+    summary: 'How long the answered interactions of the period waited: a histogram of time to answer (bins up to 10, 20, 30, 45, 60, 90, 120, 180, 300, 600 s and longer), with the same filters (supervisors, admins)',
+    handler: async (_ctx, { query }) => reports.answerDistribution(query),
+  });
+  mount(router, deps, {
+    ...common, method: 'get', path: '/api/reports/interactions/distribution.csv', query: rawListQuery,
+    summary: 'The time-to-answer histogram as CSV, one line per bin',
+    handler: async (ctx, { query }) => {
+      const r = await reports.answerDistribution(query);
+      sendCsv(ctx, `time-to-answer-${query.from}-${query.to}.csv`, toCsv(['upToSeconds', 'answered'], r.bins.map((b) => [b.upTo ?? 'longer', b.count])));
+    },
+  });
+  mount(router, deps, {
     ...common, method: 'get', path: '/api/reports/agents', query: agentReportQuery,
     summary: "Each agent's time by state (Available, Not ready per reason, Busy, Wrap-up, RONA) and occupancy over a period, from the state history (supervisors, admins)",
     handler: async (_ctx, { query }) => reports.agents(query),

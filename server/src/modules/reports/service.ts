@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { AgentReport, CallbackFigures, InteractionReport } from '@switchboard/protocol';
+import type { AgentReport, AnswerDistribution, CallbackFigures, InteractionReport } from '@switchboard/protocol';
 import { Interaction } from '../interactions/index.js';
 import { textIn, type Config } from '../../kernel/config/schema.js';
 import { EMPTY_FIGURES, figuresOfRow, figuresOfTotals } from './figures.js';
@@ -8,6 +8,7 @@ import type { Thresholds } from './measures.js';
 import { interactionReportSql } from './interaction-sql.js';
 import { agentStatesReport } from './agent-states.js';
 import { callbackReport } from './callbacks.js';
+import { answerDistribution } from './distribution.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { AgentReportQuery, CallbackReportQuery, InteractionReportQuery, RawListQuery } from './schema.js';
 
@@ -68,6 +69,11 @@ export class ReportsService {
         .sort((a, b) => a.at.localeCompare(b.at));
     }
     return report;
+  }
+
+  /** How long the answered interactions of the period waited, as a histogram. */
+  async answerDistribution(q: RawListQuery): Promise<AnswerDistribution> {
+    return answerDistribution(this.db, q, this.thresholds());
   }
 
   /** Each queue's service-level threshold (seconds). */
