@@ -30,6 +30,7 @@ export const JOURNEY_TYPES = [
   'callback.deferred',
   'callback.dialling',
   'callback.attempt',
+  'callback.answered',
   'callback.retry',
   'callback.unreached',
   'callback.cancelled',

@@ -2,7 +2,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typ
 import { IdColumn, IdPrimary, Time } from '../../kernel/db/columns.js';
 import { Callback } from './callback.entity.js';
 
-export const ATTEMPT_OUTCOMES = ['dialling', 'answered', 'busy', 'no-answer', 'failed', 'cancelled'] as const;
+// Customer-first adds: abandoned (the customer answered, then hung up before an agent took the
+// call) and no-agent (nobody took it within the queue's customerWaitSeconds).
+export const ATTEMPT_OUTCOMES = ['dialling', 'answered', 'busy', 'no-answer', 'failed', 'cancelled', 'abandoned', 'no-agent'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /**

@@ -21,6 +21,8 @@ export class Callback {
   @Column({ type: 'int', default: 0 }) attempts: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) jobId: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) lastCause: string | null;
+  /** The language the visitor asked in: a customer-first call's announcement is played in it. */
+  @Column({ type: 'varchar', length: 5, nullable: true }) language: string | null;
   /** Hash of the token in the customer's confirmation mail (its cancel link); the token itself is never stored. */
   @Index({ unique: true }) @Column({ type: 'char', length: 64, nullable: true }) tokenHash: string | null;
   @Created() createdAt: Date;

@@ -15,7 +15,11 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
   override readonly attempts = 10;
   override readonly concurrency = 32;
 
-  constructor(private readonly s: Services) {
+  constructor(
+    private readonly s: Services,
+    /** Customer-first queues: dials the customer instead of queueing (customer-first.ts). */
+    private readonly customerFirst?: (cb: Callback) => Promise<void>,
+  ) {
     super(s.jobs);
   }
 
@@ -33,6 +37,12 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     // Queued before it can be offered: an agent may accept the offer before enqueueHeld returns,
     // and the dialling starts only for a queued callback.
     if (cb.state === 'scheduled' && !(await repo.update({ id: cb.id, state: 'scheduled' }, { state: 'queued' })).affected) return;
+    // Customer first: the customer is called now; the interaction is queued once they answer.
+    if (this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first') {
+      await this.customerFirst(cb);
+      await this.s.routing.records.journey(interaction, 'callback.due', null, { jobId: run.id, order: 'customer-first' });
+      return;
+    }
     let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
     try {
       r = await this.s.routing.enqueueHeld(cb.interactionId);

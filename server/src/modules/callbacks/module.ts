@@ -19,6 +19,8 @@ import { mountAgentRoutes } from './agent-routes.js';
 import { lookupBody, lookupCallback } from './by-reference.js';
 import { keepPlace, keepPlaceBody } from './keep-place.js';
 import { callbackPreview } from './offer-preview.js';
+import { CustomerFirstJob } from './customer-first.js';
+import { retryAfterFailure } from './retry.js';
 import type { CallbacksDeps } from './types.js';
 import { hangUpSwitchedCalls } from './call-place.js';
 
@@ -119,7 +121,9 @@ export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule =>
   },
   start: async (s) => {
     s.routing.previewFor('callback', callbackPreview(s));
-    const due = new CallbackDueJob(s);
+    const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
+    customerFirst.work();
+    const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb));
     due.work();
     const dial = new CallbackDialJob(s, sip);
     dial.work();
@@ -128,6 +132,7 @@ export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule =>
     const offSwitched = hangUpSwitchedCalls(s, { sip });
     const off = s.bus.on((e) => {
       if (e.type !== 'interaction.assigned' || e.channel !== 'callback') return;
+      customerFirst.assigned(e.interactionId, e.agentId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not connect the agent to a customer-first callback'));
       if (s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
       void (async () => {
         const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: e.interactionId });

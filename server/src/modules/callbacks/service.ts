@@ -77,6 +77,7 @@ export async function requestCallback(s: Services, mailer: CallbacksDeps['mailer
     attempts: 0,
     jobId: id,
     lastCause: null,
+    language: body.language ?? null,
     tokenHash: null,
     createdAt: now,
   });

@@ -299,6 +299,7 @@ export const en = {
   'journey.overflowed': 'Moved to the overflow queue',
   'journey.callback.dialling': 'Calling the customer back',
   'journey.callback.attempt': 'Callback attempt ended',
+  'journey.callback.answered': 'Customer answered the callback: waiting for an agent',
   'journey.callback.retry': 'Callback to be tried again',
   'journey.callback.unreached': 'Customer not reached by callback',
   'journey.callback.cancelled': 'Callback cancelled by the customer',

@@ -300,6 +300,7 @@ export const fr: Record<MessageKey, string> = {
   'journey.overflowed': 'Passée dans la file de débordement',
   'journey.callback.dialling': 'Rappel du client en cours',
   'journey.callback.attempt': 'Tentative de rappel terminée',
+  'journey.callback.answered': 'Le client a répondu au rappel : en attente d’un agent',
   'journey.callback.retry': 'Rappel à retenter',
   'journey.callback.unreached': 'Client non joint par le rappel',
   'journey.callback.cancelled': 'Rappel annulé par le client',

@@ -300,6 +300,7 @@ export const it: Record<MessageKey, string> = {
   'journey.overflowed': 'Spostata nella coda di riserva',
   'journey.callback.dialling': 'Richiamata del cliente in corso',
   'journey.callback.attempt': 'Tentativo di richiamata concluso',
+  'journey.callback.answered': 'Il cliente ha risposto alla richiamata: in attesa di un operatore',
   'journey.callback.retry': 'Richiamata da ritentare',
   'journey.callback.unreached': 'Cliente non raggiunto dalla richiamata',
   'journey.callback.cancelled': 'Richiamata annullata dal cliente',

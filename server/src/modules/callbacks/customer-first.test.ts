@@ -1,0 +1,278 @@
+// Customer-first callbacks against real services: the customer's phone is a sipp UAS behind the
+// queue's trunk, the agent's extension another sipp UAS at the PBX; each phone's media is a UDP
+// socket of this test, so the announcement and the conversation are counted where they arrive.
+// Due → customer dialled → announcement at the customer → offered → accept → agent rung →
+// bridged, RTP both ways; busy → retried; the customer hanging up while queued → the offer is
+// withdrawn; nobody free → ended after customerWaitSeconds. Nothing is left in rtpengine.
+import { expect } from 'chai';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RtpEngineRelay } from '@switchboard/sip';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/index.js';
+import { Call } from '../calls/index.js';
+import { CallbackDueJob } from './due-job.js';
+import { widget } from '../../test/chat.js';
+import { eventually } from '../../test/redis.js';
+import { api, login, nextOffer, accept, setState, startRoutingServer, openDesktop, type TestServer } from '../../test/routing.js';
+import { attemptsOf, callbackOf } from '../../test/callbacks.js';
+import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
+import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
+
+interface RtpPeer {
+  socket: dgram.Socket;
+  port: number;
+  /** Every RTP packet that arrived. */
+  received: number;
+  /** Those carrying the other phone's voice (this test's all-0xff PCMU), not the announcement. */
+  voice: number;
+}
+
+async function rtpPeer(): Promise<RtpPeer> {
+  const socket = dgram.createSocket('udp4');
+  const peer: RtpPeer = { socket, port: 0, received: 0, voice: 0 };
+  socket.on('message', (m) => {
+    if (m.length < 12 || (m[0]! & 0xc0) !== 0x80) return;
+    peer.received++;
+    if (m.length > 100 && m[12] === 0xff && m[100] === 0xff) peer.voice++;
+  });
+  peer.port = await new Promise<number>((r) => socket.bind(0, '127.0.0.1', () => r(socket.address().port)));
+  return peer;
+}
+
+/** 20 ms PCMU packets (silence, 0xff), one every 20 ms, while `until` says to go on. */
+async function talk(from: RtpPeer, to: { host: string; port: number }, until: () => boolean): Promise<number> {
+  const ssrc = Math.floor(Math.random() * 0xffffffff);
+  let n = 0;
+  while (!until() && n < 1500) {
+    const p = Buffer.alloc(172, 0xff);
+    p[0] = 0x80;
+    p[1] = 0;
+    p.writeUInt16BE(n & 0xffff, 2);
+    p.writeUInt32BE((n * 160) >>> 0, 4);
+    p.writeUInt32BE(ssrc, 8);
+    from.socket.send(p, to.port, to.host);
+    n++;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return n;
+}
+
+/** The INVITEs a sipp phone received (trace), each with the media address it was offered. */
+function invites(trace: string): { text: string; host: string; port: number }[] {
+  return readFileSync(trace, 'utf8').split(/^-{20,}.*$/m).filter((m) => /^INVITE sip:/m.test(m)).map((text) => ({
+    text,
+    host: /^c=IN IP4 (\S+)/m.exec(text)?.[1] ?? '',
+    port: Number(/^m=audio (\d+)/m.exec(text)?.[1]),
+  }));
+}
+
+const traceFile = (name: string) => path.join(mkdtempSync(path.join(os.tmpdir(), `sb-cf-${name}-`)), 'trace.log');
+const uuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+const journeyOf = (t: TestServer, interactionId: string) => t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId }, order: { seq: 'ASC' } });
+
+interface Stage {
+  t: TestServer;
+  agent: { id: string; token: string; username: string; socket: Awaited<ReturnType<typeof openDesktop>> };
+  relay: RtpEngineRelay;
+}
+
+const CUSTOMER_FIRST = {
+  order: 'customer-first',
+  announcement: { en: 'prompts/callback-connecting.en.wav', fr: 'prompts/callback-connecting.fr.wav' },
+};
+
+describe('callbacks: customer first (the customer is called when due, then offered to an agent)', function () {
+  this.timeout(180_000);
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  function phone(scenario: string, rtp: RtpPeer | undefined, port: number, extra: string[] = []): { p: SippProcess; trace: string } {
+    const trace = traceFile(scenario.replace(/\.xml$/, ''));
+    const p = sipp({ scenario, port, calls: 1, timeoutS: 150, extra: [...(rtp ? ['-set', 'rtp_port', String(rtp.port)] : []), '-trace_msg', '-message_file', trace, ...extra] });
+    cleanup.push(() => p.kill());
+    return { p, trace };
+  }
+
+  /** A server whose callback queue is customer-first, the customer behind `customerPort`, an agent whose extension is at `agentPort`. */
+  async function stage(agentPort: number, customerPort: number, callback: Record<string, unknown>, k?: Kamailio, extension = String(400000 + Math.floor(Math.random() * 499999))): Promise<Stage> {
+    const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };
+    const t = await startRoutingServer({
+      'switchboard.yaml:sip.enabled': true,
+      'trunks.yaml:trunks.0.port': k ? k.port : agentPort,
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+      'trunks.yaml:trunks.0.dialPlan': dialPlan,
+      // The test decides when the agent accepts; an offer must not time out (RONA) meanwhile.
+      'queues.yaml:queues.3.offerTimeoutSeconds': 120,
+      ...(k ? { 'queues.yaml:queues.3.callback': { ...CUSTOMER_FIRST, ...callback } } : {
+        'trunks.yaml:trunks.1': { id: 'customers', name: 'Customers', host: '127.0.0.1', port: customerPort, optionsPingSeconds: 0, dialPlan },
+        'queues.yaml:queues.3.callback': { trunk: 'customers', ...CUSTOMER_FIRST, ...callback },
+      }),
+    });
+    cleanup.push(() => t.stop());
+    const admin = await login(t.url);
+    const username = `cf-${extension}`;
+    const made = await api(t.url, 'POST', '/api/agents', { username, name: 'First Agent', role: 'agent', password: 'callback-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    const token = await login(t.url, username, 'callback-password-1');
+    const socket = await openDesktop(t.url, token);
+    cleanup.push(() => socket.close());
+    const c = t.sb.services.config().main.rtpengine;
+    const relay = new RtpEngineRelay({ host: c.host, port: c.ngPort, timeout: c.timeoutMs });
+    cleanup.push(() => relay.close());
+    return { t, relay, agent: { id: made.body.agent.id as string, token, username, socket } };
+  }
+
+  /** The callback's call is gone everywhere: no call session, nothing in rtpengine. */
+  async function nothingLeft(x: Stage, sessionId: string): Promise<void> {
+    await eventually(async () => ({ sessions: x.t.sb.contexts.calls()!.control.activeSessions.size, media: (await x.relay.list()).includes(sessionId) }), (r) => r.sessions === 0 && !r.media);
+  }
+
+  for (const viaProxy of [false, true]) {
+    it(viaProxy
+      ? 'through a record-routing Kamailio: the customer, then the agent, reached through the proxy; announcement, bridge and RTP both ways'
+      : "due → the customer is dialled through the queue's trunk → hears the announcement in their language → offered → accepted → the agent's extension is rung and bridged, RTP both ways, nothing left", async () => {
+      const extension = String(400000 + Math.floor(Math.random() * 499999));
+      const [agentRtp, customerRtp] = [await rtpPeer(), await rtpPeer()];
+      cleanup.push(() => agentRtp.socket.close(), () => customerRtp.socket.close());
+      const [agentPort, customerPort] = [await freePort(), await freePort()];
+      const agentPhone = phone('uas-answer-media.xml', agentRtp, agentPort);
+      const customerPhone = phone('uas-answer-media.xml', customerRtp, customerPort);
+      await waitForUdpListener(agentPort, agentPhone.p);
+      await waitForUdpListener(customerPort, customerPhone.p);
+      let k: Kamailio | undefined;
+      if (viaProxy) {
+        k = await startKamailio({
+          recordRoute: true,
+          routes: [
+            { user: `^${extension}$`, to: `sip:$rU@127.0.0.1:${agentPort}` },
+            { user: '^0[0-9]+$', to: `sip:$rU@127.0.0.1:${customerPort}` },
+          ],
+        });
+        cleanup.push(() => k!.stop());
+      }
+      const x = await stage(agentPort, customerPort, { attempts: 1 }, k, extension);
+      await setState(x.t.url, x.agent, 'available');
+
+      const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap', language: 'fr' });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      // The customer's phone rings first, through the trunk, with the dial plan's number.
+      const offer = await nextOffer({ ...x.agent }, 30_000);
+      expect(offer.channel).to.equal('callback');
+      const [toCustomer] = invites(customerPhone.trace);
+      expect(toCustomer?.text).to.match(/^INVITE sip:00612345678@/m);
+      expect(invites(agentPhone.trace), "the agent's phone does not ring before they accept").to.deep.equal([]);
+      // The announcement (the French prompt) reaches the customer while the offer waits.
+      await eventually(async () => customerRtp.received, (n) => n >= 50);
+      expect(agentRtp.received).to.equal(0);
+      const cbBefore = await callbackOf(x.t, r.body.callbackId);
+      expect(cbBefore.state).to.equal('dialling');
+      const answered = (await journeyOf(x.t, cbBefore.interactionId)).find((e) => e.type === 'callback.answered');
+      expect(answered?.data).to.deep.include({ attempt: 1, language: 'fr', announcement: 'callback-connecting.fr.wav' });
+
+      const accepted = await accept(x.t.url, { ...x.agent }, offer.offerId);
+      expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+      const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'completed', 300, 200);
+      const [attempt] = await attemptsOf(x.t, cb.id);
+      expect(attempt).to.include({ attempt: 1, outcome: 'answered', agentId: x.agent.id, dialled: '00612345678' });
+      const sessionId = uuid(attempt!.callId!);
+      const [toAgent] = invites(agentPhone.trace);
+      expect(toAgent?.text, 'the agent is rung at their extension, with the interaction').to.match(new RegExp(`^INVITE sip:${extension}@`, 'm')).and.match(new RegExp(`^X-Switchboard-Interaction: ${cb.interactionId}`, 'im'));
+      expect(invites(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
+      // The desktop's call: the interaction's, answered.
+      const call = await eventually(() => x.t.sb.services.db.getRepository(Call).findOneBy({ interactionId: cb.interactionId }), (c) => !!c?.answeredAt);
+      expect(call!.kind).to.equal('originate');
+
+      let talking = true;
+      const enough = () => (agentRtp.voice >= 50 && customerRtp.voice >= 50) || !talking;
+      const sent = await Promise.all([talk(agentRtp, toAgent!, enough), talk(customerRtp, toCustomer!, enough)]);
+      talking = false;
+      expect(customerRtp.voice, `the agent's voice at the customer (sent ${sent[0]})`).to.be.at.least(50);
+      expect(agentRtp.voice, `the customer's voice at the agent (sent ${sent[1]})`).to.be.at.least(50);
+      if (k) expect(k.seen().filter((s) => s.method === 'INVITE').length, 'both INVITEs went through the proxy').to.be.at.least(2);
+
+      expect(await x.t.sb.contexts.calls()!.control.hangup(sessionId)).to.equal(true);
+      expect((await agentPhone.p.done).code, 'agent phone').to.equal(0);
+      expect((await customerPhone.p.done).code, 'customer phone').to.equal(0);
+      await eventually(() => x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
+      await nothingLeft(x, sessionId);
+    });
+  }
+
+  it('a busy customer is recorded with its SIP cause and retried by the next due job, then unreached', async () => {
+    const customerPort = await freePort();
+    const busy = sipp({ scenario: 'uas-busy.xml', port: customerPort, calls: 2, timeoutS: 150 });
+    cleanup.push(() => busy.kill());
+    await waitForUdpListener(customerPort, busy);
+    const x = await stage(await freePort(), customerPort, { attempts: 2, retryMinutes: 5 });
+    await setState(x.t.url, x.agent, 'available');
+    const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const retry = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 300, 200);
+    expect(retry.lastCause).to.equal('486 busy');
+    expect(retry.jobId).to.equal(`${retry.id}-2`);
+    expect(retry.dueAt.getTime()).to.be.greaterThan(Date.now() + 4 * 60_000);
+    const due = new CallbackDueJob(x.t.sb.services);
+    await eventually(() => due.stateOf(retry.jobId!), (st) => st === 'delayed');
+    await due.runNow(retry.jobId!);
+    const done = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'unreached', 300, 200);
+    expect((await attemptsOf(x.t, done.id)).map((a) => [a.attempt, a.outcome, a.cause, a.agentId])).to.deep.equal([
+      [1, 'busy', '486 busy', null],
+      [2, 'busy', '486 busy', null],
+    ]);
+    expect((await busy.done).code).to.equal(0);
+  });
+
+  it('the customer hangs up while queued: the offer is withdrawn, the attempt is abandoned, the journey says so', async () => {
+    const customerRtp = await rtpPeer();
+    cleanup.push(() => customerRtp.socket.close());
+    const customerPort = await freePort();
+    // Stays on the line 8 s after answering: long enough to be offered, not to be accepted.
+    const customerPhone = phone('uas-answer-media-then-bye.xml', customerRtp, customerPort, ['-d', '8000']);
+    await waitForUdpListener(customerPort, customerPhone.p);
+    const x = await stage(await freePort(), customerPort, { attempts: 3 });
+    await setState(x.t.url, x.agent, 'available');
+    const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const offer = await nextOffer({ ...x.agent }, 30_000);
+    const ended = await x.agent.socket.next((m) => m.type === 'offer.ended' && m.offerId === offer.offerId, 30_000);
+    expect(ended.reason).to.equal('withdrawn');
+    const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'cancelled', 300, 200);
+    expect(cb.lastCause).to.equal('answered, then hung up while waiting for an agent');
+    const [attempt] = await attemptsOf(x.t, cb.id);
+    expect(attempt).to.include({ outcome: 'abandoned', agentId: null });
+    expect((await x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('abandoned');
+    const journey = (await journeyOf(x.t, cb.interactionId)).map((e) => e.type);
+    expect(journey).to.include.members(['callback.answered', 'abandoned', 'callback.attempt']);
+    expect(customerRtp.received, 'the announcement played while they waited').to.be.greaterThan(0);
+    expect((await customerPhone.p.done).code).to.equal(0);
+    await nothingLeft(x, uuid(attempt!.callId!));
+  });
+
+  it("nobody free: the customer hears the announcement until customerWaitSeconds, then the call is ended and the attempt is 'no agent'", async () => {
+    const customerRtp = await rtpPeer();
+    cleanup.push(() => customerRtp.socket.close());
+    const customerPort = await freePort();
+    const customerPhone = phone('uas-answer-media.xml', customerRtp, customerPort);
+    await waitForUdpListener(customerPort, customerPhone.p);
+    const x = await stage(await freePort(), customerPort, { attempts: 1, customerWaitSeconds: 5 });
+    // Logged in but not ready: the callback is queued and waits.
+    await setState(x.t.url, x.agent, 'not-ready', 'break');
+    const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'unreached', 300, 200);
+    expect(cb.lastCause).to.equal('no agent within 5 s');
+    const [attempt] = await attemptsOf(x.t, cb.id);
+    expect(attempt).to.include({ outcome: 'no-agent', agentId: null });
+    // The prompt lasts 2.8 s: heard more than once in the 5 s.
+    expect(customerRtp.received, 'announcement packets').to.be.greaterThan(150);
+    expect((await customerPhone.p.done).code, 'the customer gets our BYE').to.equal(0);
+    const i = await x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
+    expect(i.state).to.equal('abandoned');
+    await nothingLeft(x, uuid(attempt!.callId!));
+  });
+});

@@ -1,0 +1,224 @@
+import { basename } from 'node:path';
+import type { CustomerFirstCall } from '@switchboard/sip';
+import type { JourneyType } from '@switchboard/protocol';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { Queue } from '../../kernel/config/schema.js';
+import { textIn } from '../../kernel/config/schema/common.js';
+import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
+import { newId } from '../../kernel/db/ids.js';
+import type { Calls } from '../calls/index.js';
+import type { Interaction } from '../interactions/index.js';
+import { Callback } from './callback.entity.js';
+import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
+import { dialString, toE164 } from './dial-plan.js';
+
+/** What customer-first callbacks need of the other contexts (given by the callbacks module). */
+export interface CustomerFirstDeps {
+  /** The SIP side while it runs; absent with SIP off. */
+  sip: () => Calls | undefined;
+  routing: {
+    queue(id: string): Queue | undefined;
+    enqueueHeld(interactionId: string): Promise<{ outcome: 'queued' } | { outcome: 'unmanaged'; reason: string }>;
+    close(interactionId: string, by: { by: 'customer' | 'system' }): Promise<unknown>;
+    transfer(interactionId: string, agentId: string, to: { toQueue: string }): Promise<unknown>;
+    records: {
+      get(id: string): Promise<Interaction | null>;
+      journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data?: Record<string, unknown>): Promise<void>;
+      customerName(contactId: string | null): Promise<string | null>;
+    };
+  };
+  agents: { get(id: string): Promise<{ extension: string | null; displayName: string }> };
+  /** After a failed attempt: the next one after the queue's backoff, or unreached (retry.ts). */
+  retry(cb: Callback, attempt: number, cause: string | null): Promise<void>;
+}
+
+/** An answered customer waiting for an agent, on this instance (the one holding the call). */
+interface Waiting {
+  session: CustomerFirstCall;
+  interactionId: string;
+  queue: Queue;
+  row: CallbackAttempt;
+  context: { interactionId: string; name?: string; phone: string };
+  callerId?: string;
+  connecting: boolean;
+  /** Being ended by us (no agent): its hang-up is not the customer leaving. */
+  ending: boolean;
+  settled: boolean;
+  settle(outcome: AttemptOutcome, cause: string | null): void;
+}
+
+const BUSY = [486, 600, 603];
+const NOT_ANSWERED = [408, 480, 487];
+
+/**
+ * Customer-first callbacks (queues[].callback.order): when due, the customer is called; once they
+ * answer they hear the queue's announcement while their interaction is queued and offered like
+ * any call; the agent who accepts is rung and bridged to them. One job per attempt (its row
+ * written before the INVITE, as agent-first dialling does), run on whichever instance picks it up;
+ * the call and its wait live in that instance, which alone acts on the agent's acceptance.
+ */
+export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: number }> {
+  readonly name = 'callback-customer-first';
+  override readonly attempts = 1;
+  override readonly concurrency = 64;
+  private readonly waiting = new Map<string, Waiting>();
+
+  constructor(private readonly k: Kernel, private readonly d: CustomerFirstDeps) {
+    super(k.jobs);
+  }
+
+  /** The due callback's next attempt; its job id makes it one dial however often it is asked. */
+  dialFor(cb: Pick<Callback, 'id' | 'attempts'>): Promise<void> {
+    const attempt = cb.attempts + 1;
+    return this.schedule({ callbackId: cb.id, attempt }, { id: `${cb.id}-cf-${attempt}` });
+  }
+
+  async perform({ callbackId, attempt }: { callbackId: string; attempt: number }, _run: JobRun): Promise<void> {
+    const { k, d } = this;
+    const cb = await k.db.getRepository(Callback).findOneBy({ id: callbackId });
+    const interaction = cb && (await d.routing.records.get(cb.interactionId));
+    const queue = interaction && d.routing.queue(interaction.queueId ?? '');
+    if (!cb || !interaction || !queue) return;
+    const trunk = k.config().trunks.find((t) => t.id === queue.callback.trunk) ?? k.config().trunks[0]!;
+    const dialled = dialString(toE164(cb.phoneNumber, trunk.dialPlan), trunk.dialPlan);
+    const attempts = k.db.getRepository(CallbackAttempt);
+    const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId: null, callId: null, dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
+    try {
+      await attempts.insert(row);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+      // Dialled by a run whose instance died (its call died with it): never twice.
+      const earlier = await attempts.findOneByOrFail({ callbackId, attempt });
+      if (earlier.outcome === 'dialling') await this.finish(cb, earlier, 'failed', 'interrupted: the instance dialling it stopped');
+      return;
+    }
+    if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
+    await k.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
+    await d.routing.records.journey(interaction, 'callback.dialling', null, { attempt, dialled, order: 'customer-first' });
+    const sip = d.sip();
+    if (!sip) return this.finish(cb, row, 'failed', 'SIP is not enabled on this server');
+
+    const name = await d.routing.records.customerName(interaction.contactId);
+    const context = { interactionId: cb.interactionId, phone: cb.phoneNumber, ...(name ? { name } : {}) };
+    const callerId = trunk.callerId?.number;
+    const { session, answered } = sip.control.dialCustomer({
+      number: dialled, context, ...(callerId ? { callerId } : {}),
+      trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
+    });
+    row.callId = session.id.replace(/-/g, '');
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void session.teardown('no-answer', 408);
+    }, queue.callback.answerTimeoutSeconds * 1000);
+    await attempts.update({ id: row.id }, { callId: row.callId });
+    const r = await answered;
+    clearTimeout(timer);
+    if (!r.answered) {
+      const status = timedOut ? 408 : r.status;
+      const outcome: AttemptOutcome = BUSY.includes(status) ? 'busy' : NOT_ANSWERED.includes(status) ? 'no-answer' : 'failed';
+      return this.finish(cb, row, outcome, `${status} ${timedOut ? 'no-answer' : (session.endCause ?? 'failed')}`);
+    }
+    const [outcome, cause] = await this.wait({ session, interactionId: cb.interactionId, queue, row, context, ...(callerId ? { callerId } : {}) }, cb.language);
+    return this.finish(cb, row, outcome, cause);
+  }
+
+  /**
+   * The customer is on the line: announcement, queued, offered. Settles when an agent is bridged,
+   * the customer hangs up, or nobody took the call within the queue's customerWaitSeconds.
+   */
+  private wait(w: Omit<Waiting, 'connecting' | 'ending' | 'settled' | 'settle'>, language: string | null): Promise<[AttemptOutcome, string | null]> {
+    const { k, d } = this;
+    return new Promise((resolve) => {
+      const waiting: Waiting = {
+        ...w, connecting: false, ending: false, settled: false,
+        settle: (outcome, cause) => {
+          if (waiting.settled) return;
+          waiting.settled = true;
+          clearTimeout(maxWait);
+          this.waiting.delete(w.interactionId);
+          resolve([outcome, cause]);
+        },
+      };
+      this.waiting.set(w.interactionId, waiting);
+      const maxWait = setTimeout(() => void this.giveUp(waiting, `no agent within ${w.queue.callback.customerWaitSeconds} s`), w.queue.callback.customerWaitSeconds * 1000);
+      w.session.once('ended', () => void this.customerLeft(waiting));
+      void (async () => {
+        const lang = language === 'it' || language === 'fr' ? language : 'en';
+        const file = textIn(w.queue.callback.announcement, lang) || undefined;
+        const interaction = await d.routing.records.get(w.interactionId);
+        if (interaction) await d.routing.records.journey(interaction, 'callback.answered', null, { attempt: w.row.attempt, language: lang, announcement: file ? basename(file) : null });
+        if (file) await w.session.announce(file).catch((err: unknown) => k.log.error({ err, file }, 'the announcement could not be played; the customer waits in silence'));
+        if (waiting.settled) return;
+        const q = await d.routing.enqueueHeld(w.interactionId);
+        if (q.outcome === 'unmanaged') await this.giveUp(waiting, `no agent: ${q.reason}`);
+      })().catch((err: unknown) => {
+        k.log.error({ err, interactionId: w.interactionId }, 'could not queue an answered customer-first callback');
+        void this.giveUp(waiting, 'failed: could not be queued');
+      });
+    });
+  }
+
+  /**
+   * An agent accepted a callback's offer (every instance hears it): when this instance holds the
+   * customer, the agent's phone rings and is bridged. A phone that does not answer sends the call
+   * back to its queue, for the next agent.
+   */
+  async assigned(interactionId: string, agentId: string): Promise<void> {
+    const w = this.waiting.get(interactionId);
+    if (!w || w.settled || w.connecting) return;
+    const { k, d } = this;
+    w.connecting = true;
+    const agent = await d.agents.get(agentId);
+    await k.db.getRepository(CallbackAttempt).update({ id: w.row.id }, { agentId });
+    w.row.agentId = agentId;
+    const sip = d.sip();
+    const r = sip && agent.extension
+      ? await sip.control.connectAgent(w.session, {
+        a: { kind: 'agent', agentId, extension: agent.extension, displayName: agent.displayName },
+        context: w.context, ...(w.callerId ? { callerId: w.callerId } : {}),
+        timeoutMs: w.queue.callback.answerTimeoutSeconds * 1000,
+      })
+      : { connected: false as const, status: 404, reason: 'no extension to ring' };
+    w.connecting = false;
+    if (r.connected) return w.settle('answered', null);
+    if (w.settled || w.ending || w.session.state === 'ended') return;
+    k.log.info({ interactionId, agentId, status: r.status, reason: r.reason }, 'the agent\'s phone did not take a customer-first callback: back to its queue');
+    await d.routing.transfer(interactionId, agentId, { toQueue: w.queue.id }).catch((err: unknown) => {
+      k.log.error({ err, interactionId }, 'could not put a customer-first callback back in its queue');
+      return this.giveUp(w, `agent: ${r.status} ${r.reason}`.slice(0, 64));
+    });
+  }
+
+  /** The customer hung up before an agent was on the call: the offer is withdrawn. */
+  private async customerLeft(w: Waiting): Promise<void> {
+    if (w.settled || w.ending) return;
+    await this.d.routing.close(w.interactionId, { by: 'customer' }).catch((err: { status?: number }) => {
+      if (err.status !== 409 && err.status !== 404) this.k.log.error({ err, interactionId: w.interactionId }, 'could not withdraw a customer-first callback');
+    });
+    w.settle('abandoned', 'answered, then hung up while waiting for an agent');
+  }
+
+  /** Nobody took the call in time (or it could not be queued): withdrawn, and the customer hung up on. */
+  private async giveUp(w: Waiting, cause: string): Promise<void> {
+    if (w.settled || w.ending) return;
+    w.ending = true;
+    await this.d.routing.close(w.interactionId, { by: 'system' }).catch((err: { status?: number }) => {
+      if (err.status !== 409 && err.status !== 404) this.k.log.error({ err, interactionId: w.interactionId }, 'could not withdraw a customer-first callback');
+    });
+    await w.session.teardown('no-answer');
+    w.settle('no-agent', cause);
+  }
+
+  private async finish(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
+    const { k, d } = this;
+    await k.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
+    const interaction = await d.routing.records.get(row.interactionId);
+    if (interaction) await d.routing.records.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId, order: 'customer-first' });
+    k.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'customer-first callback attempt ended');
+    const repo = k.db.getRepository(Callback);
+    if (outcome === 'answered') await repo.update({ id: cb.id }, { state: 'completed', lastCause: null });
+    else if (outcome === 'abandoned') await repo.update({ id: cb.id }, { state: 'cancelled', lastCause: cause });
+    else if (outcome !== 'cancelled') await d.retry(cb, row.attempt, cause);
+  }
+}
