@@ -26,8 +26,20 @@ export function websiteZone(config: Config, website: Website): string {
   return config.calendars.find((c) => c.id === website.hours)?.timezone ?? 'UTC';
 }
 
+/**
+ * Formatters by language, zone and shape: making an Intl.DateTimeFormat costs far more than using
+ * one, and every callback offer's preview formats its time. A handful of shapes, a few zones.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(lang: Language, zone: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${lang}|${zone}|${JSON.stringify(o)}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(lang, { timeZone: zone, ...o })));
+  return f;
+}
+
 export function callTime(cb: Pick<Callback, 'asap' | 'slotStart' | 'slotEnd' | 'dueAt'>, zone: string, lang: Language): string {
-  const f = (d: Date, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(lang, { timeZone: zone, ...o }).format(d);
+  const f = (d: Date, o: Intl.DateTimeFormatOptions) => formatter(lang, zone, o).format(d);
   if (cb.slotStart && cb.slotEnd) return `${f(cb.slotStart, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' })}–${f(cb.slotEnd, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })}`;
   return `${WORDS[lang].asap} (${f(cb.dueAt, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })})`;
 }

@@ -3,6 +3,7 @@ import type { Services } from '../../services.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Calls } from '../calls/index.js';
+import type { Interaction } from '../interactions/index.js';
 import { CallLeg } from '../calls/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
@@ -59,17 +60,17 @@ export class CallbackDialJob extends BaseJob<DialData> {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
       // This attempt was dialled by a run that did not finish (its instance died): never twice.
       const earlier = await attempts.findOneByOrFail({ callbackId, attempt });
-      if (earlier.outcome === 'dialling') await this.finish(cb, earlier, 'failed', 'interrupted: the instance dialling it stopped');
+      if (earlier.outcome === 'dialling') await this.finish(cb, earlier.interactionId === interaction.id ? interaction : await s.routing.records.get(earlier.interactionId), earlier, 'failed', 'interrupted: the instance dialling it stopped');
       return;
     }
-    if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
+    if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, interaction, row, 'cancelled', `callback was ${cb.state}`);
     await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
     await s.routing.records.journey(interaction, 'callback.dialling', agentId, { attempt, dialled });
 
     const sip = this.sip();
     const agent = await s.agents.get(agentId);
-    if (!sip) return this.finish(cb, row, 'failed', 'SIP is not enabled on this server');
-    if (!agent.extension) return this.finish(cb, row, 'failed', 'agent: no extension to ring');
+    if (!sip) return this.finish(cb, interaction, row, 'failed', 'SIP is not enabled on this server');
+    if (!agent.extension) return this.finish(cb, interaction, row, 'failed', 'agent: no extension to ring');
     const session = await sip.control.originate({
       a: { kind: 'agent', agentId, extension: agent.extension, displayName: agent.displayName },
       bNumber: dialled,
@@ -84,19 +85,19 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const callId = session.id.replace(/-/g, '');
     await attempts.update({ id: row.id }, { callId });
     const r = await ending;
-    if (r.answered) return this.finish(cb, row, 'answered', null);
+    if (r.answered) return this.finish(cb, interaction, row, 'answered', null);
     // Which leg failed: without a leg B the agent's phone never answered.
     const b = await s.db.getRepository(CallLeg).findOneBy({ callId, side: 'b' });
     const cause = `${r.status ?? ''} ${r.cause}`.trim();
-    if (!b) return this.finish(cb, row, 'failed', `agent: ${cause}`);
+    if (!b) return this.finish(cb, interaction, row, 'failed', `agent: ${cause}`);
     const outcome: AttemptOutcome = r.cause === 'busy' ? 'busy' : ['no-answer', 'unavailable', 'canceled'].includes(r.cause) ? 'no-answer' : 'failed';
-    return this.finish(cb, row, outcome, cause);
+    return this.finish(cb, interaction, row, outcome, cause);
   }
 
-  private async finish(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
+  /** `interaction`: the attempt's, as perform() read it (its id and contact do not change). */
+  private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
     const s = this.s;
     await s.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
-    const interaction = await s.routing.records.get(row.interactionId);
     if (interaction) await s.routing.records.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
     s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');
     if (outcome === 'answered') {

@@ -50,6 +50,12 @@ export function followCalls(events: CallEvents, db: DataSource, bus: EventBus, l
     return next;
   };
   const write = async (interactionId: string, type: JourneyType, data: Record<string, unknown>, change: Partial<Interaction>) => {
+    // A step that changes nothing (ringing, hold, resume) only adds to the journey: no lock to take.
+    if (!Object.keys(change).length) {
+      const i = await db.getRepository(Interaction).findOne({ where: { id: interactionId }, select: { id: true, contactId: true } });
+      if (i) await db.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type, data: data as never, at: new Date() });
+      return;
+    }
     await db.transaction(async (m) => {
       const i = await m.getRepository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } });
       if (!i) return;

@@ -30,6 +30,21 @@ export class MysqlCallRecorder implements CallRecorder {
   private readonly openWidgetCalls = new Map<string, { session: string; call: Promise<string | null> }>();
   /** What the SIP side does not know about a call that is about to start (a video invitation). */
   private readonly expected = new Map<string, { video: boolean }>();
+  /**
+   * The call's first-wins columns (`… IS NULL` updates) a session has written: once it has, its
+   * later legs would change nothing, so the statement is not sent again.
+   */
+  private readonly written = new Map<string, Set<'trunk' | 'answered' | 'endCause'>>();
+
+  private async once(session: string, what: 'trunk' | 'answered' | 'endCause', write: () => Promise<unknown>): Promise<void> {
+    if (this.written.get(session)?.has(what)) return;
+    await write();
+    this.done(session, what);
+  }
+
+  private done(session: string, what: 'trunk' | 'answered' | 'endCause'): void {
+    (this.written.get(session) ?? this.written.set(session, new Set()).get(session)!).add(what);
+  }
 
   constructor(private readonly db: DataSource, private readonly log: Logger, private readonly trunkId: () => string | null = () => null) {}
 
@@ -79,7 +94,7 @@ export class MysqlCallRecorder implements CallRecorder {
       if (!id) return;
       const calls = this.db.getRepository(Call);
       // A later leg can tell more about the call: the trunk it went through, video.
-      if (leg.trunk) await calls.createQueryBuilder().update().set({ trunkId: this.trunkId() }).where('id = :id AND trunkId IS NULL', { id }).execute();
+      if (leg.trunk) await this.once(session, 'trunk', () => calls.createQueryBuilder().update().set({ trunkId: this.trunkId() }).where('id = :id AND trunkId IS NULL', { id }).execute());
       if (leg.video) await calls.update({ id }, { video: true });
       // A call started on another instance: its legs there came first.
       const legs = id === place.owner ? n : Math.ceil((await this.db.getRepository(CallLeg).countBy({ callId: id })) / 2) * 2 + inSession;
@@ -114,6 +129,7 @@ export class MysqlCallRecorder implements CallRecorder {
           .values({ id: session, interactionId, kind, video: expectedVideo || leg.video === true, trunkId: leg.trunk ? this.trunkId() : null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
           .orIgnore()
           .execute();
+        if (leg.trunk) this.done(session, 'trunk');
         resolve(session);
       }).then(() => resolve(null));
     });
@@ -128,9 +144,9 @@ export class MysqlCallRecorder implements CallRecorder {
   }
 
   legAnswered(legId: string, at: Date, remoteTag: string): Promise<void> {
-    return this.update(legId, async (callId) => {
+    return this.update(legId, async (callId, session) => {
       await this.db.getRepository(CallLeg).update({ id: hex(legId) }, { answeredAt: at, remoteTag: remoteTag.slice(0, 128) });
-      await this.db.createQueryBuilder().update(Call).set({ answeredAt: at }).where('id = :callId AND answeredAt IS NULL', { callId }).execute();
+      await this.once(session, 'answered', () => this.db.createQueryBuilder().update(Call).set({ answeredAt: at }).where('id = :callId AND answeredAt IS NULL', { callId }).execute());
     });
   }
 
@@ -145,13 +161,14 @@ export class MysqlCallRecorder implements CallRecorder {
         await this.db.createQueryBuilder().update(Call).set({ endedAt: end.at }).where('id = :callId AND endedAt IS NULL', { callId }).execute();
       }
       if (session === callId && end.cause !== 'transferred') {
-        await this.db.createQueryBuilder().update(Call).set({ endCause: end.cause }).where('id = :callId AND endCause IS NULL', { callId }).execute();
+        await this.once(session, 'endCause', () => this.db.createQueryBuilder().update(Call).set({ endCause: end.cause }).where('id = :callId AND endCause IS NULL', { callId }).execute());
       }
       this.legSession.delete(end.legId);
       if (![...this.legSession.values()].includes(session)) {
         const owner = this.sessionSide.get(session)?.owner;
         this.sessionCall.delete(session);
         this.sessionSide.delete(session);
+        this.written.delete(session);
         if (owner && ![...this.sessionSide.values()].some((x) => x.owner === owner)) this.pairs.delete(owner);
         for (const [interactionId, w] of this.openWidgetCalls) if (w.session === session) this.openWidgetCalls.delete(interactionId);
       }
