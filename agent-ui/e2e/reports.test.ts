@@ -114,7 +114,7 @@ describe('reports view (a supervisor and an agent in Chromium, a real server)', 
     const sum = hours.reduce((acc, h) => acc.map((v, i) => v + Number(h[i])), [0, 0, 0]);
     expect(sum, JSON.stringify(hours)).to.deep.equal([2, 1, 1]);
     await sara.locator('[data-test=rep-agent-row]', { hasText: 'Chiara Bianchi' }).waitFor();
-    for (const chart of ['series', 'outcomes', 'times', 'callbacks', 'agents']) await sara.locator(`[data-test=rep-chart-${chart}][data-ready]`).waitFor();
+    for (const chart of ['series', 'outcomes', 'times', 'distribution', 'callbacks', 'agents']) await sara.locator(`[data-test=rep-chart-${chart}][data-ready]`).waitFor();
     await expectAccessible(sara, 'reports');
     await sara.screenshot({ path: path.join(SCREENSHOTS, 'reports-today.png'), fullPage: true });
 
@@ -141,6 +141,43 @@ describe('reports view (a supervisor and an agent in Chromium, a real server)', 
     const total = lines.find((l) => l[0] === 'total')!;
     const queue = lines.find((l) => l[0] === queueId)!;
     for (const l of [total, queue]) expect([l[col('offered')], l[col('answered')], l[col('abandoned')], l[col('unmanaged')]]).to.deep.equal(['2', '1', '1', '0']);
+  });
+
+  it('narrows the report by channel and agent, shows how long the answered chat waited, and the CSV respects the filters', async () => {
+    await sara.locator('[data-test=rep-preset-today]').click();
+    await sara.locator('[data-test=rep-total-offered]', { hasText: /^2$/ }).waitFor();
+    const waited = async () => (await sara.locator('[data-test=rep-distribution] [data-figure=count]').allTextContents()).reduce((a, v) => a + Number(v), 0);
+    // One chat was answered: the histogram holds one wait, in the bin the server put it.
+    expect(await waited()).to.equal(1);
+    const fromApi = await api(server.url, 'GET', `/api/reports/interactions/distribution?from=${today()}&to=${today()}`, undefined, saraToken);
+    const rows = await sara.locator('[data-test=rep-distribution] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('td')!.textContent)));
+    expect(rows).to.deep.equal(fromApi.body.bins.map((b: { count: number }) => b.count));
+
+    await sara.locator('[data-test=rep-filter-channel]').selectOption('phone');
+    await sara.locator('[data-test=rep-total-offered]', { hasText: /^0$/ }).waitFor();
+    expect(await waited()).to.equal(0);
+    await sara.locator('[data-test=rep-filter-channel]').selectOption('chat');
+    await sara.locator('[data-test=rep-filter-agent]').selectOption({ label: CHIARA.name });
+    // Chiara's: the chat she answered; the one given up on had no agent.
+    await sara.locator('[data-test=rep-total-offered]', { hasText: /^1$/ }).waitFor();
+    expect(await sara.locator('[data-test=rep-total-abandoned]').textContent()).to.equal('0');
+    expect(await waited()).to.equal(1);
+    await sara.locator('[data-test=rep-chart-distribution][data-ready]').waitFor();
+    await sara.screenshot({ path: path.join(SCREENSHOTS, 'reports-filtered.png'), fullPage: true });
+
+    const agentId = await sara.locator('[data-test=rep-filter-agent]').inputValue();
+    const [download] = await Promise.all([sara.waitForEvent('download'), sara.locator('[data-test=rep-csv-groups]').click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const filtered = await api(server.url, 'GET', `/api/reports/interactions.csv?from=${today()}&to=${today()}&channel=chat&agent=${agentId}&groupBy=queue`, undefined, saraToken);
+    expect(csv).to.equal(filtered.body);
+    const lines = csv.trim().split(/\r?\n/).map((l) => l.split(','));
+    const col = (name: string) => lines[0]!.indexOf(name);
+    const total = lines.find((l) => l[0] === 'total')!;
+    expect([total[col('offered')], total[col('answered')], total[col('abandoned')]]).to.deep.equal(['1', '1', '0']);
+
+    await sara.locator('[data-test=rep-filter-agent]').selectOption('');
+    await sara.locator('[data-test=rep-filter-channel]').selectOption('');
+    await sara.locator('[data-test=rep-total-offered]', { hasText: /^2$/ }).waitFor();
   });
 
   it('counts a callback the visitor asked for and cancelled in the callbacks card, and downloads it as the server’s CSV', async () => {

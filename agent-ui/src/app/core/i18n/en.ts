@@ -423,6 +423,8 @@ export const en = {
   'rep.cb.cancelled': 'Cancelled',
   'rep.cb.pending': 'Pending',
   'rep.total': 'Total',
+  'rep.all': 'All',
+  'rep.distribution': 'How long the answered ones waited',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -424,4 +424,6 @@ export const fr: Record<MessageKey, string> = {
   'rep.cb.cancelled': 'Annulés',
   'rep.cb.pending': 'En cours',
   'rep.total': 'Total',
+  'rep.all': 'Tous',
+  'rep.distribution': 'Combien de temps ont attendu ceux qui ont eu une réponse',
 };

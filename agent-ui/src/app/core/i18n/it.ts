@@ -424,4 +424,6 @@ export const it: Record<MessageKey, string> = {
   'rep.cb.cancelled': 'Annullate',
   'rep.cb.pending': 'In corso',
   'rep.total': 'Totale',
+  'rep.all': 'Tutti',
+  'rep.distribution': 'Quanto hanno atteso quelli con risposta',
 };

@@ -5,7 +5,12 @@ export type Interval = (typeof INTERVALS)[number];
 export const PRESETS = ['today', 'yesterday', 'week', 'month'] as const;
 export type Preset = (typeof PRESETS)[number];
 
-export interface ReportFilter {
+export const CHANNELS = ['phone', 'video', 'chat', 'callback', 'mail'] as const;
+/** What a report is narrowed to; absent is everything. */
+export const FILTERS = ['queue', 'channel', 'agent', 'website'] as const;
+export type FilterField = (typeof FILTERS)[number];
+
+export interface ReportFilter extends Partial<Record<FilterField, string>> {
   from: string;
   to: string;
   groupBy: GroupBy;
@@ -37,15 +42,31 @@ export function presetPeriod(preset: Preset, now: Date): { from: string; to: str
   }
 }
 
-/** The query string every route of a report shares; CSV links and JSON calls use the same one. */
+/**
+ * The query of a report route: the period and the filters that route takes (the agents report is
+ * narrowed by agent only, callbacks by queue and website). CSV links and JSON calls share it.
+ */
+export function filterQuery(f: ReportFilter, fields: readonly FilterField[] = FILTERS): string {
+  const p = new URLSearchParams({ from: f.from, to: f.to });
+  for (const k of fields) if (f[k]) p.set(k, f[k]);
+  return p.toString();
+}
+
 export function reportQuery(f: ReportFilter, withSeries: boolean): string {
-  const p = new URLSearchParams({ from: f.from, to: f.to, groupBy: f.groupBy });
+  const p = new URLSearchParams(filterQuery(f));
+  p.set('groupBy', f.groupBy);
   if (withSeries) p.set('interval', f.interval);
   return p.toString();
 }
 
 export function periodQuery(f: Pick<ReportFilter, 'from' | 'to'>): string {
   return new URLSearchParams({ from: f.from, to: f.to }).toString();
+}
+
+/** A time-to-answer bin's label, short enough for an axis: "≤ 30 s", "≤ 1.5 min", "> 10 min" for the last. */
+export function binLabel(upTo: number | null, previous: number | null): string {
+  const short = (s: number) => (s < 60 ? `${s} s` : `${Math.round((s / 60) * 10) / 10} min`);
+  return upTo === null ? `> ${short(previous ?? 0)}` : `≤ ${short(upTo)}`;
 }
 
 /** A series point's label: the hour in the browser's time zone, or the (UTC) day. */

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { settle, setUp, text } from '../../testing/helpers';
-import type { AgentReport, CallbackFigures, CallbackReport, InteractionFigures, InteractionReport } from '@switchboard/protocol';
+import type { AgentList, AgentReport, AnswerDistribution, CallbackFigures, CallbackReport, InteractionFigures, InteractionReport, QueueStatsList } from '@switchboard/protocol';
 import { presetPeriod, seconds } from './report-models';
 import { ReportsView } from './reports-view';
 
@@ -26,16 +26,32 @@ const agents: AgentReport = {
 
 const support: CallbackFigures = { requested: 7, reachedFirstAttempt: 2, reachedAfterRetries: 1, unreached: 1, failed: 1, cancelled: 1, pending: 1 };
 const callbacks: CallbackReport = { from: report.from, to: report.to, groups: [{ key: 'support', name: XSS, ...support }], total: support };
-const answer = (url: string) => (url.includes('callbacks') ? callbacks : url.includes('agents') ? agents : report);
+const UP_TO = [10, 20, 30, 45, 60, 90, 120, 180, 300, 600, null];
+const distribution: AnswerDistribution = { from: report.from, to: report.to, bins: UP_TO.map((upTo) => ({ upTo, count: upTo === 10 ? 1 : upTo === 30 ? 2 : upTo === null ? 1 : 0 })) };
+const websites: InteractionReport = { ...report, groups: [{ key: 'shop', name: XSS, ...sales }, { key: '', name: '', ...none }] };
+const queues = { queues: [{ queueId: 'sales', name: { en: 'Sales', it: 'Vendite' }, channel: 'chat' }, { queueId: 'care', name: 'Care', channel: 'phone' }] } as unknown as QueueStatsList;
+const agentList = { agents: [{ id: 'b2', name: 'Bruno' }, { id: 'a1', name: 'Ada' }] } as unknown as AgentList;
+const answer = (url: string) =>
+  url.startsWith('/api/routing/queues') ? queues
+  : url.startsWith('/api/agents') ? agentList
+  : url.includes('distribution') ? distribution
+  : url.includes('groupBy=website') ? websites
+  : url.includes('callbacks') ? callbacks : url.includes('agents') ? agents : report;
+/** Answers every request pending now, as the server would. */
+const flushAll = (http: ReturnType<typeof setUp>) => http.match(() => true).forEach((r) => r.flush(answer(r.request.url)));
 
 describe('ReportsView', () => {
   it('asks for the last 7 days by queue and day, and shows totals, the table behind each chart and CSV links', async () => {
     const http = setUp();
     const fixture = TestBed.createComponent(ReportsView);
     const { from, to } = presetPeriod('week', new Date());
+    http.expectOne('/api/routing/queues').flush(queues);
+    http.expectOne('/api/agents').flush(agentList);
     http.expectOne(`/api/reports/interactions?from=${from}&to=${to}&groupBy=queue&interval=day`).flush(report);
     http.expectOne(`/api/reports/agents?from=${from}&to=${to}`).flush(agents);
     http.expectOne(`/api/reports/callbacks?from=${from}&to=${to}`).flush(callbacks);
+    http.expectOne(`/api/reports/interactions/distribution?from=${from}&to=${to}`).flush(distribution);
+    http.expectOne(`/api/reports/interactions?from=${from}&to=${to}&groupBy=website`).flush(websites);
     await settle();
     await fixture.whenStable();
     const el: HTMLElement = fixture.nativeElement;
@@ -60,7 +76,19 @@ describe('ReportsView', () => {
     expect(el.querySelector('[data-test=rep-csv-series]')!.getAttribute('href')).toBe(`/api/reports/interactions.csv?from=${from}&to=${to}&groupBy=queue&interval=day`);
     expect(el.querySelector('[data-test=rep-csv-agents]')!.getAttribute('href')).toBe(`/api/reports/agents.csv?from=${from}&to=${to}`);
     // Chart.js is loaded on demand and draws each chart on its canvas.
-    await expect.poll(() => el.querySelectorAll('sb-chart[data-ready]').length, { timeout: 10_000 }).toBe(5);
+    // Time to answer as a histogram, with the table behind it.
+    expect([...el.querySelectorAll('[data-test=rep-distribution] tbody tr')].map((tr) => [text(tr.querySelector('th')), text(tr.querySelector('td'))])).toEqual([
+      ['≤ 10 s', '1'], ['≤ 20 s', '0'], ['≤ 30 s', '2'], ['≤ 45 s', '0'], ['≤ 1 min', '0'], ['≤ 1.5 min', '0'], ['≤ 2 min', '0'],
+      ['≤ 3 min', '0'], ['≤ 5 min', '0'], ['≤ 10 min', '0'], ['> 10 min', '1'],
+    ]);
+    expect(el.querySelector('[data-test=rep-csv-distribution]')!.getAttribute('href')).toBe(`/api/reports/interactions/distribution.csv?from=${from}&to=${to}`);
+    // The filters offer every queue and agent (by name) and the websites of the period.
+    const options = (f: string) => [...el.querySelectorAll(`[data-test=rep-filter-${f}] option`)].map((o) => [(o as HTMLOptionElement).value, text(o)]);
+    expect(options('queue')).toEqual([['', 'All'], ['care', 'Care'], ['sales', 'Sales']]);
+    expect(options('agent')).toEqual([['', 'All'], ['a1', 'Ada'], ['b2', 'Bruno']]);
+    expect(options('website')).toEqual([['', 'All'], ['shop', XSS]]);
+    expect(options('channel').map(([v]) => v)).toEqual(['', 'phone', 'video', 'chat', 'callback', 'mail']);
+    await expect.poll(() => el.querySelectorAll('sb-chart[data-ready]').length, { timeout: 10_000 }).toBe(6);
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
     http.verify();
   });
@@ -68,7 +96,7 @@ describe('ReportsView', () => {
   it('asks again by the hour for yesterday, and by channel with channel names in the agent’s language', async () => {
     const http = setUp();
     const fixture = TestBed.createComponent(ReportsView);
-    http.match(() => true).forEach((r) => r.flush(answer(r.request.url)));
+    flushAll(http);
     await settle();
     await fixture.whenStable();
     const el: HTMLElement = fixture.nativeElement;
@@ -77,6 +105,7 @@ describe('ReportsView', () => {
     http.expectOne(`/api/reports/interactions?from=${y.from}&to=${y.to}&groupBy=queue&interval=hour`).flush(report);
     http.expectOne(`/api/reports/agents?from=${y.from}&to=${y.to}`).flush(agents);
     http.expectOne(`/api/reports/callbacks?from=${y.from}&to=${y.to}`).flush(callbacks);
+    flushAll(http);
     await settle();
     const group = el.querySelector<HTMLSelectElement>('[data-test=rep-group]')!;
     group.value = 'channel';
@@ -84,9 +113,55 @@ describe('ReportsView', () => {
     http.expectOne(`/api/reports/interactions?from=${y.from}&to=${y.to}&groupBy=channel&interval=hour`).flush({ ...report, groups: [{ key: 'chat', name: 'chat', ...sales }] });
     http.expectOne(`/api/reports/agents?from=${y.from}&to=${y.to}`).flush(agents);
     http.expectOne(`/api/reports/callbacks?from=${y.from}&to=${y.to}`).flush(callbacks);
+    flushAll(http);
     await settle();
     await fixture.whenStable();
     expect(text(el.querySelector('[data-test=rep-group-row][data-key=chat] th'))).toBe('Chat');
+    http.verify();
+  });
+
+  it('sends the chosen queue, channel, agent and website to the server, each route the ones it takes, and the CSV links carry them', async () => {
+    const http = setUp();
+    const fixture = TestBed.createComponent(ReportsView);
+    flushAll(http);
+    await settle();
+    await fixture.whenStable();
+    const el: HTMLElement = fixture.nativeElement;
+    const { from, to } = presetPeriod('week', new Date());
+    const choose = async (f: string, value: string) => {
+      const select = el.querySelector<HTMLSelectElement>(`[data-test=rep-filter-${f}]`)!;
+      select.value = value;
+      select.dispatchEvent(new Event('change'));
+      const asked = http.match(() => true);
+      const urls = asked.map((r) => r.request.urlWithParams);
+      asked.forEach((r) => r.flush(answer(r.request.url)));
+      await settle();
+      await fixture.whenStable();
+      return urls;
+    };
+    await choose('queue', 'sales');
+    await choose('channel', 'chat');
+    await choose('website', 'shop');
+    const urls = await choose('agent', 'a1');
+    const all = `from=${from}&to=${to}&queue=sales&channel=chat&agent=a1&website=shop`;
+    expect(urls).toEqual([
+      `/api/reports/interactions?${all}&groupBy=queue&interval=day`,
+      `/api/reports/agents?from=${from}&to=${to}&agent=a1`,
+      `/api/reports/callbacks?from=${from}&to=${to}&queue=sales&website=shop`,
+      `/api/reports/interactions/distribution?${all}`,
+      `/api/reports/interactions?from=${from}&to=${to}&groupBy=website`,
+    ]);
+    const href = (t: string) => el.querySelector(`[data-test=${t}]`)!.getAttribute('href');
+    expect(href('rep-csv-groups')).toBe(`/api/reports/interactions.csv?${all}&groupBy=queue`);
+    expect(href('rep-csv-series')).toBe(`/api/reports/interactions.csv?${all}&groupBy=queue&interval=day`);
+    expect(href('rep-csv-raw')).toBe(`/api/reports/interactions/raw.csv?${all}`);
+    expect(href('rep-csv-distribution')).toBe(`/api/reports/interactions/distribution.csv?${all}`);
+    expect(href('rep-csv-agents')).toBe(`/api/reports/agents.csv?from=${from}&to=${to}&agent=a1`);
+    expect(href('rep-csv-callbacks')).toBe(`/api/reports/callbacks.csv?from=${from}&to=${to}&queue=sales&website=shop`);
+    expect(el.querySelector<HTMLSelectElement>('[data-test=rep-filter-queue]')!.value).toBe('sales');
+    // Back to every queue: the parameter goes.
+    const back = await choose('queue', '');
+    expect(back[0]).toBe(`/api/reports/interactions?from=${from}&to=${to}&channel=chat&agent=a1&website=shop&groupBy=queue&interval=day`);
     http.verify();
   });
 

@@ -1,16 +1,16 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import type { ChartConfiguration } from 'chart.js';
-import type { AgentReport, CallbackReport, InteractionReport } from '@switchboard/protocol';
+import type { AgentList, AgentReport, AnswerDistribution, CallbackReport, InteractionReport, QueueStatsList } from '@switchboard/protocol';
 import { Api, ApiError } from '../../core/api';
 import { I18n } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import { ChartView } from './chart';
 import {
-  AGENT_STATES, CALLBACK_OUTCOMES, GROUPS, INTERVALS, OUTCOMES, PRESETS, TIMES, bucketLabel, percent, periodQuery, presetPeriod, rating, reportQuery, seconds,
-  type GroupBy, type Interval, type Preset, type ReportFilter,
+  AGENT_STATES, CALLBACK_OUTCOMES, CHANNELS, GROUPS, INTERVALS, OUTCOMES, PRESETS, TIMES, binLabel, bucketLabel, filterQuery, percent, presetPeriod, rating, reportQuery, seconds,
+  type FilterField, type GroupBy, type Interval, type Preset, type ReportFilter,
 } from './report-models';
 
-const COLORS = { offered: '#2563eb', answered: '#16a34a', abandoned: '#dc2626', unmanaged: '#9ca3af', avg: '#2563eb', p90: '#f59e0b', csat: '#8b5cf6' };
+const COLORS = { distribution: '#0d9488', offered: '#2563eb', answered: '#16a34a', abandoned: '#dc2626', unmanaged: '#9ca3af', avg: '#2563eb', p90: '#f59e0b', csat: '#8b5cf6' };
 const CALLBACK_COLORS: Record<(typeof CALLBACK_OUTCOMES)[number], string> = {
   reachedFirstAttempt: '#16a34a', reachedAfterRetries: '#86efac', unreached: '#f59e0b', failed: '#dc2626', cancelled: '#9ca3af', pending: '#2563eb',
 };
@@ -39,6 +39,7 @@ export class ReportsView {
   protected readonly times = TIMES;
   protected readonly agentStates = AGENT_STATES;
   protected readonly callbackOutcomes = CALLBACK_OUTCOMES;
+  protected readonly channels = CHANNELS;
   protected readonly rating = rating;
   protected readonly seconds = seconds;
   protected readonly percent = percent;
@@ -48,6 +49,11 @@ export class ReportsView {
   protected readonly report = signal<InteractionReport | null>(null);
   protected readonly agents = signal<AgentReport | null>(null);
   protected readonly callbacks = signal<CallbackReport | null>(null);
+  protected readonly distribution = signal<AnswerDistribution | null>(null);
+  /** What the filters offer: every queue and agent; the websites that had interactions in the period. */
+  protected readonly queueOptions = signal<{ id: string; name: string }[]>([]);
+  protected readonly agentOptions = signal<{ id: string; name: string }[]>([]);
+  protected readonly websiteOptions = signal<{ id: string; name: string }[]>([]);
   protected readonly loading = signal(false);
   protected readonly error = signal<string | null>(null);
 
@@ -57,9 +63,10 @@ export class ReportsView {
     return {
       groups: `/api/reports/interactions.csv?${reportQuery(f, false)}`,
       series: `/api/reports/interactions.csv?${reportQuery(f, true)}`,
-      agents: `/api/reports/agents.csv?${periodQuery(f)}`,
-      callbacks: `/api/reports/callbacks.csv?${periodQuery(f)}`,
-      raw: `/api/reports/interactions/raw.csv?${periodQuery(f)}`,
+      agents: `/api/reports/agents.csv?${filterQuery(f, ['agent'])}`,
+      callbacks: `/api/reports/callbacks.csv?${filterQuery(f, ['queue', 'website'])}`,
+      raw: `/api/reports/interactions/raw.csv?${filterQuery(f)}`,
+      distribution: `/api/reports/interactions/distribution.csv?${filterQuery(f)}`,
     };
   });
 
@@ -104,6 +111,22 @@ export class ReportsView {
     };
   });
 
+  protected readonly distributionRows = computed(() =>
+    (this.distribution()?.bins ?? []).map((b, n, all) => ({ ...b, label: binLabel(b.upTo, all[n - 1]?.upTo ?? null) })),
+  );
+
+  protected readonly distributionChart = computed<ChartConfiguration>(() => {
+    const rows = this.distributionRows();
+    return {
+      type: 'bar',
+      data: { labels: rows.map((b) => b.label), datasets: [{ label: this.t('rep.answered'), data: rows.map((b) => b.count), backgroundColor: COLORS.distribution, categoryPercentage: 1, barPercentage: 0.95 }] },
+      options: {
+        plugins: { legend: { display: false } },
+        scales: { x: { title: { display: true, text: this.t('rep.time.timeToAnswer') } }, y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: this.t('rep.answered') } } },
+      },
+    };
+  });
+
   protected readonly callbacksChart = computed<ChartConfiguration>(() => {
     const groups = this.callbacks()?.groups ?? [];
     return {
@@ -132,6 +155,7 @@ export class ReportsView {
   });
 
   constructor() {
+    void this.loadOptions();
     void this.load();
   }
 
@@ -161,9 +185,25 @@ export class ReportsView {
     void this.load();
   }
 
+  protected setFilter(field: FilterField, value: string): void {
+    this.filter.update((f) => ({ ...f, [field]: value || undefined }));
+    void this.load();
+  }
+
   protected setInterval(value: string): void {
     this.filter.update((f) => ({ ...f, interval: value as Interval }));
     void this.load();
+  }
+
+  /** Queues and agents for the filters; a report still loads when they cannot be listed. */
+  private async loadOptions(): Promise<void> {
+    const [queues, agents] = await Promise.all([
+      this.api.get<QueueStatsList>('/api/routing/queues').catch(() => ({ queues: [] })),
+      this.api.get<AgentList>('/api/agents').catch(() => ({ agents: [] })),
+    ]);
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    this.queueOptions.set(queues.queues.map((q) => ({ id: q.queueId, name: this.i18n.text(q.name) })).sort(byName));
+    this.agentOptions.set(agents.agents.map((a) => ({ id: a.id, name: a.name })).sort(byName));
   }
 
   private loads = 0;
@@ -172,15 +212,21 @@ export class ReportsView {
     const turn = ++this.loads;
     this.loading.set(true);
     try {
-      const [report, agents, callbacks] = await Promise.all([
+      const [report, agents, callbacks, distribution, websites] = await Promise.all([
         this.api.get<InteractionReport>(`/api/reports/interactions?${reportQuery(f, true)}`),
-        this.api.get<AgentReport>(`/api/reports/agents?${periodQuery(f)}`),
-        this.api.get<CallbackReport>(`/api/reports/callbacks?${periodQuery(f)}`),
+        this.api.get<AgentReport>(`/api/reports/agents?${filterQuery(f, ['agent'])}`),
+        this.api.get<CallbackReport>(`/api/reports/callbacks?${filterQuery(f, ['queue', 'website'])}`),
+        this.api.get<AnswerDistribution>(`/api/reports/interactions/distribution?${filterQuery(f)}`),
+        this.api.get<InteractionReport>(`/api/reports/interactions?${filterQuery(f, [])}&groupBy=website`),
       ]);
       if (turn !== this.loads) return;
       this.report.set(report);
       this.agents.set(agents);
       this.callbacks.set(callbacks);
+      this.distribution.set(distribution);
+      // The chosen website stays on offer even in a period it had nothing in.
+      const chosen = f.website && !websites.groups.some((g) => g.key === f.website) ? [{ id: f.website, name: f.website }] : [];
+      this.websiteOptions.set([...websites.groups.filter((g) => g.key).map((g) => ({ id: g.key, name: g.name })), ...chosen]);
       this.error.set(null);
     } catch (err) {
       if (turn !== this.loads) return;
