@@ -20,6 +20,7 @@ import { api, login, nextOffer, accept, setState, startRoutingServer, openDeskto
 import { attemptsOf, callbackOf } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
 import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
+import { softphone } from '../../../../sip/dist/test/support/softphone.js';
 
 interface RtpPeer {
   socket: dgram.Socket;
@@ -163,6 +164,9 @@ describe('callbacks: customer first (the customer is called when due, then offer
       // The customer's phone rings first, through the trunk, with the dial plan's number.
       const offer = await nextOffer({ ...x.agent }, 30_000);
       expect(offer.channel).to.equal('callback');
+      // The offer says the customer is on the line now (first attempt, no "attempt 2").
+      expect(offer.preview?.[0]).to.equal('0612345678 · on the line, waiting');
+      expect(offer.preview?.[1]).to.not.match(/attempt/);
       const [toCustomer] = invites(customerPhone.trace);
       expect(toCustomer?.text).to.match(/^INVITE sip:00612345678@/m);
       expect(invites(agentPhone.trace), "the agent's phone does not ring before they accept").to.deep.equal([]);
@@ -202,6 +206,61 @@ describe('callbacks: customer first (the customer is called when due, then offer
       await nothingLeft(x, sessionId);
     });
   }
+
+  it("the accepting agent's softphone refuses: the call goes back to its queue, the customer keeps waiting, the next agent takes it", async () => {
+    const customerRtp = await rtpPeer();
+    cleanup.push(() => customerRtp.socket.close());
+    const [pbxPort, customerPort] = [await freePort(), await freePort()];
+    const pbxPhone = phone('uas-answer-media.xml', await rtpPeer(), pbxPort);
+    const customerPhone = phone('uas-answer-media.xml', customerRtp, customerPort);
+    await waitForUdpListener(pbxPort, pbxPhone.p);
+    await waitForUdpListener(customerPort, customerPhone.p);
+    const x = await stage(pbxPort, customerPort, { attempts: 1 });
+    // The first agent answers on the desktop's softphone (WebSocket, WebRTC-shaped SDP).
+    const cred = (await api(x.t.url, 'GET', '/api/sip/credentials', undefined, x.agent.token)).body;
+    const agentExtension = /^cf-(\d+)$/.exec(x.agent.username)![1]!;
+    const phone1 = await softphone({ wsPort: Number(new URL(cred.wsUrl).port), username: cred.username, password: cred.password, user: agentExtension });
+    cleanup.push(() => phone1.stop());
+    expect(await phone1.register()).to.equal(200);
+    // The second agent's extension is at the PBX (sipp); not ready until the first refuses.
+    const admin = await login(x.t.url);
+    const ext2 = String(400000 + Math.floor(Math.random() * 499999));
+    const made = await api(x.t.url, 'POST', '/api/agents', { username: `cf2-${ext2}`, name: 'Second Agent', role: 'agent', password: 'callback-password-1', extension: ext2, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    const token2 = await login(x.t.url, `cf2-${ext2}`, 'callback-password-1');
+    const socket2 = await openDesktop(x.t.url, token2);
+    cleanup.push(() => socket2.close());
+    const agent2 = { id: made.body.agent.id as string, token: token2, username: `cf2-${ext2}`, socket: socket2 };
+    await setState(x.t.url, agent2, 'not-ready', 'break');
+    await setState(x.t.url, x.agent, 'available');
+
+    const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const first = await nextOffer({ ...x.agent }, 30_000);
+    expect((await accept(x.t.url, { ...x.agent }, first.offerId)).status).to.equal(200);
+    await eventually(async () => phone1.incoming.length, (n) => n === 1);
+    const invite = phone1.incoming[0]!.request;
+    // rtpengine offered the customer's call to the browser as WebRTC.
+    expect(invite.body).to.match(/UDP\/TLS\/RTP\/SAVPF/).and.match(/^a=fingerprint:/m).and.match(/^a=ice-ufrag:/m);
+    expect(invite.getHeader('X-Switchboard-Interaction')).to.equal((await callbackOf(x.t, r.body.callbackId)).interactionId);
+    await setState(x.t.url, x.agent, 'not-ready', 'break');
+    await setState(x.t.url, agent2, 'available');
+    await phone1.incoming[0]!.reject({ statusCode: 486 });
+
+    const second = await nextOffer(agent2, 30_000);
+    expect(second.interactionId).to.equal(first.interactionId);
+    expect((await accept(x.t.url, agent2, second.offerId)).status).to.equal(200);
+    const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'completed', 300, 200);
+    const [attempt] = await attemptsOf(x.t, cb.id);
+    expect(attempt).to.include({ attempt: 1, outcome: 'answered', agentId: agent2.id });
+    expect(invites(pbxPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${ext2}@`, 'm'));
+    expect(invites(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
+    expect((await journeyOf(x.t, cb.interactionId)).map((e) => e.type)).to.include('transferred');
+    expect(await x.t.sb.contexts.calls()!.control.hangup(uuid(attempt!.callId!))).to.equal(true);
+    expect((await pbxPhone.p.done).code).to.equal(0);
+    expect((await customerPhone.p.done).code).to.equal(0);
+    await nothingLeft(x, uuid(attempt!.callId!));
+  });
 
   it('a busy customer is recorded with its SIP cause and retried by the next due job, then unreached', async () => {
     const customerPort = await freePort();

@@ -15,7 +15,10 @@ export function callbackPreview(s: Pick<Services, 'db' | 'config'>): (i: Interac
     const website = config.websites.find((w) => w.id === i.websiteId);
     const max = config.queues.find((q) => q.id === i.queueId)?.callback?.attempts;
     const when = callTime(cb, website ? websiteZone(config, website) : 'UTC', 'en');
-    const tries = cb.attempts ? ` · attempt ${cb.attempts + 1}${max ? ` of ${max}` : ''}${cb.lastCause ? ` (last: ${cb.lastCause})` : ''}` : '';
-    return [cb.phoneNumber, `${when}${tries}`, ...(cb.message ? [cb.message] : [])];
+    // Offered while dialling: a customer-first call, the customer on the line in this attempt.
+    const live = cb.state === 'dialling';
+    const made = live ? cb.attempts - 1 : cb.attempts;
+    const tries = made ? ` · attempt ${made + 1}${max ? ` of ${max}` : ''}${cb.lastCause ? ` (last: ${cb.lastCause})` : ''}` : '';
+    return [live ? `${cb.phoneNumber} · on the line, waiting` : cb.phoneNumber, `${when}${tries}`, ...(cb.message ? [cb.message] : [])];
   };
 }
