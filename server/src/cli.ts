@@ -14,6 +14,7 @@ import { clientInterface, renderProsodyConfig } from './modules/chat/prosody-con
 import { snippet } from './modules/websites/presenter.js';
 import { renderDrachtioConfig } from '@switchboard/sip';
 import { runAdminCommand } from './admin-cli.js';
+import { rebuildReports } from './modules/reports/index.js';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -34,6 +35,9 @@ const USAGE = `usage: switchboard <command> [options]
                                 prints JID, password, host, port and TLS (for their own XMPP client)
   contacts find <text>          search contacts by name, email or phone
   contacts add --name <n> [--email <e>] [--phone <p>]
+  reports rebuild [--from <date>] [--to <date>]
+                                build the reports' hourly buckets again from the recorded interactions
+                                (default: all of them; a bare date as --to means through that day)
   services env                  print service settings as shell variables (for scripts/)
   services prosody-config <dir> [--data-dir <d>] [--cert-dir <c>]
                                 write Prosody's configuration into <dir> (state in <d>, default <dir>/data;
@@ -62,6 +66,8 @@ const { values, positionals } = parseArgs({
     phone: { type: 'string' },
     'data-dir': { type: 'string' },
     'cert-dir': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
   },
   allowPositionals: true,
   strict: false,
@@ -168,6 +174,17 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
   case 'contacts add':
     await admin(`${cmd} ${sub}`, arg, positionals.slice(3));
     break;
+  case 'reports rebuild': {
+    const c = config();
+    await withDb(c, async (ds) => {
+      try {
+        out(await rebuildReports(ds, () => c, values.from as string | undefined, values.to as string | undefined));
+      } catch (err) {
+        fail(`switchboard: ${(err as Error).message}`);
+      }
+    });
+    break;
+  }
   case 'services env': {
     const c = config().main;
     const imap = c.imap?.enabled ? c.imap : undefined;

@@ -1,5 +1,5 @@
 // The public face of this context: what app.ts and other contexts may use of it.
-export { Attachment, Message } from './message.entity.js';
+export { Attachment, DELIVERY_STATES, Message } from './message.entity.js';
 export { createChat, type ChatContext } from './module.js';
 export type { ChatDeps, ChatMail, LeftMessage } from './types.js';
 export type { ChatParts } from './parts.js';

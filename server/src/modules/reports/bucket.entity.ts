@@ -78,3 +78,28 @@ export class ReportWatermark {
   /** The last journey step's seq read, or the time (ISO) up to which rows were read. */
   @Column({ type: 'varchar', length: 40 }) position: string;
 }
+
+/** One hour × agent × state × Not-ready reason ('' for none): the time spent in it, in ms (logged out is not kept). */
+@Entity('report_agent_hours')
+export class ReportAgentHour {
+  @PrimaryColumn({ type: 'datetime' }) hour: Date;
+  @PrimaryColumn({ type: 'char', length: 32 }) agentId: string;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) state: string;
+  @PrimaryColumn({ type: 'varchar', length: 63 }) reason: string;
+  @Column({ type: 'bigint' }) ms: string;
+}
+
+/** One hour (of the request) × queue × website ('' for none): callbacks by outcome. */
+@Entity('report_callback_hours')
+export class ReportCallbackHour {
+  @PrimaryColumn({ type: 'datetime' }) hour: Date;
+  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
+  @PrimaryColumn({ type: 'varchar', length: 63 }) websiteId: string;
+  @Count() requested: number;
+  @Count() reachedFirstAttempt: number;
+  @Count() reachedAfterRetries: number;
+  @Count() unreached: number;
+  @Count() failed: number;
+  @Count() cancelled: number;
+  @Count() pending: number;
+}

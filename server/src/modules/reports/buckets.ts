@@ -1,10 +1,10 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { HOUR_MS, floorHour } from './hours.js';
+import { buildAgentHours } from './agent-states.js';
+import { buildCallbackHours } from './callbacks.js';
 import { BUCKET_AGGREGATES, BUCKET_COLUMNS, DIMENSIONS, MEASURES, binnedSql, measuredCtes, type Selection, type Thresholds } from './measures.js';
 
-export const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-export const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
-export const ceilHour = (d: Date) => new Date(Math.ceil(d.getTime() / HOUR_MS) * HOUR_MS);
 const hourString = (d: Date) => d.toISOString().slice(0, 13).replace('T', ' ') + ':00:00';
 const REBUILD_LOCK_SECONDS = 120;
 
@@ -107,6 +107,8 @@ export class ReportBuckets {
           await qr.query('DELETE FROM report_bucket_times WHERE hour >= ? AND hour < ?', [a, b]);
           await qr.query(`INSERT INTO report_buckets (${DIMENSIONS.join(', ')}, ${BUCKET_COLUMNS.join(', ')}) ${bucketRowsSql}`);
           await qr.query(`INSERT INTO report_bucket_times (${DIMENSIONS.join(', ')}, measure, bin, n) ${binRowsSql}`);
+          await buildAgentHours(qr, a, b);
+          await buildCallbackHours(qr, a, b);
           const hours: unknown[][] = [];
           for (let h = a.getTime(); h < b.getTime(); h += HOUR_MS) hours.push([hourString(new Date(h)), version.get(h) ?? 0, this.now()]);
           // A wrap-up still running (dueAt ahead) keeps its hour dirty.

@@ -1,2 +1,3 @@
 export { reportsModule } from './module.js';
 export { ReportsService } from './service.js';
+export { rebuildReports } from './rebuild-command.js';

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { BUCKET_COLUMNS, MEASURES, type Measure, type Selection, type Thresholds } from './measures.js';
-import { HOUR_MS, binRowsSql, bucketRowsSql, ceilHour, floorHour, withMeasured } from './buckets.js';
+import { binRowsSql, bucketRowsSql, withMeasured } from './buckets.js';
+import { splitPeriod } from './hours.js';
 import type { InteractionGroup, Interval } from './schema.js';
 
 type Column = (typeof BUCKET_COLUMNS)[number];
@@ -47,29 +48,6 @@ const ROW_KEYS: Record<Key, (r: Row) => string> = {
   hour: (r) => hourIso(r.hour),
   day: (r) => `${hourIso(r.hour).slice(0, 10)}T00:00:00.000Z`,
 };
-
-/** [from, to) split into the runs of whole hours the buckets hold clean, and the rest. */
-export async function splitPeriod(db: DataSource, from: Date, to: Date): Promise<{ buckets: [Date, Date][]; raw: [Date, Date][] }> {
-  const a = ceilHour(from);
-  const b = floorHour(to);
-  const clean: { hour: Date }[] = a < b
-    ? await db.query('SELECT hour FROM report_hours WHERE hour >= ? AND hour < ? AND dirty = 0 AND builtAt IS NOT NULL ORDER BY hour', [a, b])
-    : [];
-  const buckets: [Date, Date][] = [];
-  for (const { hour } of clean) {
-    const last = buckets[buckets.length - 1];
-    if (last && last[1].getTime() === hour.getTime()) last[1] = new Date(hour.getTime() + HOUR_MS);
-    else buckets.push([hour, new Date(hour.getTime() + HOUR_MS)]);
-  }
-  const raw: [Date, Date][] = [];
-  let at = from;
-  for (const [s, e] of buckets) {
-    if (s > at) raw.push([at, s]);
-    at = e;
-  }
-  if (at < to) raw.push([at, to]);
-  return { buckets, raw };
-}
 
 /**
  * The report's additive figures per group of each key asked for: whole clean hours from the

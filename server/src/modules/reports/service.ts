@@ -98,8 +98,23 @@ export class ReportsService {
     return { from: q.fromAt.toISOString(), to: q.toAt.toISOString(), agents };
   }
 
+  /** The agents report from the state history alone (the reference for the buckets). */
+  async agentsFromRecords(q: AgentReportQuery, now = new Date()): Promise<AgentReport> {
+    const agents = await agentStatesReport(this.db, q, now, false);
+    return { from: q.fromAt.toISOString(), to: q.toAt.toISOString(), agents };
+  }
+
   async callbacks(q: CallbackReportQuery): Promise<{ from: string; to: string; groups: (CallbackFigures & { key: string; name: string })[]; total: CallbackFigures }> {
-    const { groups, total } = await callbackReport(this.db, q);
+    return this.callbacksReport(q, true);
+  }
+
+  /** The callbacks report from the rows alone (the reference for the buckets). */
+  async callbacksFromRecords(q: CallbackReportQuery): Promise<{ from: string; to: string; groups: (CallbackFigures & { key: string; name: string })[]; total: CallbackFigures }> {
+    return this.callbacksReport(q, false);
+  }
+
+  private async callbacksReport(q: CallbackReportQuery, useBuckets: boolean): Promise<{ from: string; to: string; groups: (CallbackFigures & { key: string; name: string })[]; total: CallbackFigures }> {
+    const { groups, total } = await callbackReport(this.db, q, useBuckets);
     const names = await this.names('queue', groups.map((g) => g.key));
     return { from: q.fromAt.toISOString(), to: q.toAt.toISOString(), groups: groups.map((g) => ({ ...g, name: names.get(g.key) ?? g.key })), total };
   }
