@@ -128,9 +128,13 @@ describe('callbacks: customer first (the customer is called when due, then offer
     return { t, relay, agent: { id: made.body.agent.id as string, token, username, socket } };
   }
 
-  /** The callback's call is gone everywhere: no call session, nothing in rtpengine. */
+  /** The callback's call is gone everywhere: no dialog, no call session, nothing in rtpengine. */
   async function nothingLeft(x: Stage, sessionId: string): Promise<void> {
-    await eventually(async () => ({ sessions: x.t.sb.contexts.calls()!.control.activeSessions.size, media: (await x.relay.list()).includes(sessionId) }), (r) => r.sessions === 0 && !r.media);
+    const calls = x.t.sb.contexts.calls()!;
+    await eventually(
+      async () => ({ dialogs: calls.engine.dialogs.size, sessions: calls.control.activeSessions.size, media: (await x.relay.list()).includes(sessionId) }),
+      (r) => r.dialogs === 0 && r.sessions === 0 && !r.media,
+    );
   }
 
   for (const viaProxy of [false, true]) {
@@ -309,6 +313,28 @@ describe('callbacks: customer first (the customer is called when due, then offer
     expect(journey).to.include.members(['callback.answered', 'abandoned', 'callback.attempt']);
     expect(customerRtp.received, 'the announcement played while they waited').to.be.greaterThan(0);
     expect((await customerPhone.p.done).code).to.equal(0);
+    await nothingLeft(x, uuid(attempt!.callId!));
+  });
+
+  it('a waiting call lost for another reason than the customer hanging up is a failed attempt, retried', async () => {
+    const customerPort = await freePort();
+    const customerPhone = phone('uas-answer-media.xml', await rtpPeer(), customerPort);
+    await waitForUdpListener(customerPort, customerPhone.p);
+    const x = await stage(await freePort(), customerPort, { attempts: 2, retryMinutes: 5 });
+    await setState(x.t.url, x.agent, 'available');
+    const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const offer = await nextOffer({ ...x.agent }, 30_000);
+    const [attempt] = await attemptsOf(x.t, r.body.callbackId);
+    const session = x.t.sb.contexts.calls()!.control.session(uuid(attempt!.callId!));
+    expect(session, 'the waiting call').to.not.equal(undefined);
+    await session!.teardown('transport-lost');
+    const ended = await x.agent.socket.next((m) => m.type === 'offer.ended' && m.offerId === offer.offerId, 30_000);
+    expect(ended.reason).to.equal('withdrawn');
+    const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 300, 200);
+    expect(cb.lastCause).to.equal('call lost while waiting: transport-lost');
+    expect((await attemptsOf(x.t, cb.id))[0]).to.include({ outcome: 'failed' });
+    expect((await customerPhone.p.done).code, 'the customer gets our BYE').to.equal(0);
     await nothingLeft(x, uuid(attempt!.callId!));
   });
 

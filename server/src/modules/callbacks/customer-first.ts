@@ -190,13 +190,19 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     });
   }
 
-  /** The customer hung up before an agent was on the call: the offer is withdrawn. */
+  /**
+   * The call ended before an agent was on it: the offer is withdrawn. The customer hanging up is
+   * an abandon; a call lost otherwise (server stopping, transport, media) is a failed attempt,
+   * retried.
+   */
   private async customerLeft(w: Waiting): Promise<void> {
     if (w.settled || w.ending) return;
-    await this.d.routing.close(w.interactionId, { by: 'customer' }).catch((err: { status?: number }) => {
+    const hungUp = w.session.endCause === 'callee-hangup';
+    await this.d.routing.close(w.interactionId, { by: hungUp ? 'customer' : 'system' }).catch((err: { status?: number }) => {
       if (err.status !== 409 && err.status !== 404) this.k.log.error({ err, interactionId: w.interactionId }, 'could not withdraw a customer-first callback');
     });
-    w.settle('abandoned', 'answered, then hung up while waiting for an agent');
+    if (hungUp) w.settle('abandoned', 'answered, then hung up while waiting for an agent');
+    else w.settle('failed', `call lost while waiting: ${w.session.endCause ?? 'failed'}`);
   }
 
   /** Nobody took the call in time (or it could not be queued): withdrawn, and the customer hung up on. */
