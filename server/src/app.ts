@@ -26,23 +26,23 @@ import { AgentStateStore } from './modules/routing/state-store.js';
 import { AgentService } from './modules/agents/service.js';
 import { XmppConnection } from './modules/chat/xmpp.js';
 import { Readiness, healthRoutes } from './modules/health/index.js';
-import { chatOfflineTickets, createMail, createOutbox, imapReachable, smtpReachable, type Outbox } from './modules/mail/index.js';
+import { chatOfflineTickets, createMail, createMailParts, imapReachable, smtpReachable, type MailParts, type Outbox } from './modules/mail/index.js';
 import { checkReason } from './modules/agents/routes.js';
 import { agentsModule } from './modules/agents/module.js';
 import { authRoutes } from './modules/auth/index.js';
 import { adminRoutes } from './modules/admin/index.js';
 import { websiteRoutes } from './modules/websites/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
-import { createCalls } from './modules/calls/module.js';
 import { ContactService } from './modules/contacts/service.js';
 import { routingModule } from './modules/routing/module.js';
 import { createRouting } from './modules/routing/create.js';
+import { interactionSteps, type InteractionSteps } from './modules/routing/index.js';
 import { RealtimeHub } from './kernel/realtime/hub.js';
 import { reasonsModule } from './modules/reasons/index.js';
 import { staticModule } from './modules/static/index.js';
-import { createCallbacks } from './modules/callbacks/index.js';
+import { createCallbacks, type CallbacksKit } from './modules/callbacks/index.js';
 import { createChat, type ChatParts } from './modules/chat/index.js';
-import type { Calls } from './modules/calls/index.js';
+import { createCalls, withLiveCall, type Calls } from './modules/calls/index.js';
 import { widgetApiModule } from './modules/widget-api/index.js';
 import { historyModule } from './modules/history/index.js';
 import { reportsModule } from './modules/reports/index.js';
@@ -57,7 +57,11 @@ import { systemClock, type Clock } from './kernel/clock.js';
 /** What the composition root built, for tests and tools that look inside a running server. */
 export interface Contexts {
   chat: ChatParts;
+  /** The mail context's parts: its outbox and held tickets. */
+  mail: MailParts;
   outbox: Outbox;
+  /** What the callbacks context's parts work with (its jobs are made from it). */
+  callbacks: CallbacksKit;
   /** The SIP side while it runs. */
   calls: () => Calls | undefined;
 }
@@ -67,17 +71,21 @@ export interface Contexts {
  * its routes, socket commands and bus handlers.
  */
 function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; contexts: Contexts } {
-  const calls = createCalls(s, hub);
-  const outbox = createOutbox(s);
-  const chat = createChat(s, hub, { mailer: outbox, offlineTicket: chatOfflineTickets(s), relayLag: metricsOf(s).calls.observeRelayLag });
+  // Routing owns the interaction lifecycle; every channel goes through these steps.
+  const steps: InteractionSteps = interactionSteps(s.routing, s.db, s.clock);
+  const calls = createCalls(s, { routing: steps, agents: s.agents, contacts: s.contacts, readiness: s.readiness }, hub);
+  const mailParts = createMailParts(s, { routing: steps, agents: s.agents, contacts: s.contacts });
+  const outbox = mailParts.outbox;
+  const chat = createChat(s, hub, { mailer: outbox, offlineTicket: chatOfflineTickets(mailParts), relayLag: metricsOf(s).calls.observeRelayLag, routing: steps, agents: s.agents, contacts: s.contacts, xmpp: s.xmpp });
   const files = chat.parts.files;
-  const mail = createMail(s, outbox, {
+  const mail = createMail(mailParts, {
     chat: {
       upload: (ctx, website, interactionId, by) => files.upload(ctx, website, interactionId, by),
       download: (ctx, interactionId, fileId, by) => files.download(ctx, interactionId, fileId, by),
       announce: (interactionId, messageId) => chat.parts.chat.announce(interactionId, messageId),
     },
   });
+  const callbacks = createCallbacks(s, { sip: calls.running, mailer: outbox, routing: steps, agents: s.agents, contacts: s.contacts });
   const modules: ServerModule[] = [
     { name: 'health', routes: healthRoutes },
     { name: 'auth', routes: authRoutes },
@@ -89,7 +97,7 @@ function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; cont
     reasonsModule,
     routingModule,
     chat,
-    createCallbacks({ sip: calls.running, mailer: outbox }),
+    callbacks,
     mail,
     widgetApiModule,
     historyModule,
@@ -106,7 +114,7 @@ function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; cont
     }),
     staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
   ];
-  return { modules, contexts: { chat: chat.parts, outbox, calls: calls.running } };
+  return { modules, contexts: { chat: chat.parts, mail: mailParts, callbacks: callbacks.kit, outbox, calls: calls.running } };
 }
 
 export { StartupError };
@@ -144,7 +152,7 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
     const agents = new AgentService(db, sessions, bus, () => config);
     const xmpp = new XmppConnection(config.main.xmpp, log.child({ component: 'xmpp' }));
     const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine, () => config.main, { smtp: smtpReachable, imap: imapReachable });
-    const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents, clock });
+    const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents, clock, withLiveCall: (ids) => withLiveCall(db, ids) });
     cleanups.push(() => readiness.close());
 
     await syncConfig(db, config);

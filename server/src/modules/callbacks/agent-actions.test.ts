@@ -31,7 +31,7 @@ describe('callbacks: the agent calls, calls again, reschedules or closes', funct
       const read = await api(x.t.url, 'GET', `/api/interactions/${interactionId}/callback`, undefined, x.agent.token);
       expect(read.status, JSON.stringify(read.body)).to.equal(200);
       expect(read.body.callback).to.include({ callbackId: r.body.callbackId, state: 'queued', mode: 'preview', attempts: 0, maxAttempts: 3, phoneNumber: '0612345678' });
-      expect(await new CallbackDialJob(x.t.sb.services, x.t.sb.contexts.calls).stateOf(`${r.body.callbackId}-dial-1`)).to.equal(null);
+      expect(await new CallbackDialJob(x.t.sb.contexts.callbacks, x.t.sb.contexts.calls).stateOf(`${r.body.callbackId}-dial-1`)).to.equal(null);
 
       const call = await api(x.t.url, 'POST', `/api/callbacks/${r.body.callbackId}/dial`, undefined, x.agent.token);
       expect(call.status, JSON.stringify(call.body)).to.equal(202);
@@ -55,7 +55,7 @@ describe('callbacks: the agent calls, calls again, reschedules or closes', funct
       const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '0612345678' }, slot: 'asap' });
       await takeOffer(x);
       const waiting = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 200);
-      const due = new CallbackDueJob(x.t.sb.services);
+      const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
       await eventually(() => due.stateOf(waiting.jobId!), (st) => st === 'delayed');
 
       const call = await api(x.t.url, 'POST', `/api/callbacks/${waiting.id}/dial`, undefined, x.agent.token);
@@ -90,7 +90,7 @@ describe('callbacks: the agent calls, calls again, reschedules or closes', funct
       expect(cb.interactionId).to.not.equal(first);
       expect((await interactionOf(t, first)).state).to.equal('closed');
       expect((await interactionOf(t, cb.interactionId)).state).to.equal('new');
-      const due = new CallbackDueJob(t.sb.services);
+      const due = new CallbackDueJob(t.sb.contexts.callbacks);
       expect(await due.stateOf(cb.jobId!)).to.equal('delayed');
       const journey = await t.sb.services.db.getRepository(InteractionEvent).findOneByOrFail({ interactionId: cb.interactionId, type: 'callback.rescheduled' });
       expect(journey.data).to.include({ dueAt: at.toISOString(), jobId: cb.jobId, previous: first });

@@ -1,5 +1,5 @@
 import type { AgentCallback } from '@switchboard/protocol';
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { HttpError, badRequest, conflict, notFound } from '../../kernel/http/errors.js';
 import type { Interaction } from '../interactions/index.js';
 import { reference } from '../intake/index.js';
@@ -15,7 +15,7 @@ const FINISHED: CallbackState[] = ['cancelled', 'closed'];
 const ENDED: CallbackState[] = ['completed', 'unreached', 'failed'];
 
 /** The callback's jobs come with it: a pending one is replaced or removed by every action. */
-export type Deps = Pick<Services, 'db' | 'routing' | 'jobs' | 'log'> & { due: CallbackDueJob };
+export type Deps = Pick<CallbacksKit, 'db' | 'routing' | 'jobs' | 'log'> & { due: CallbackDueJob };
 
 interface Found {
   cb: Callback;
@@ -27,7 +27,7 @@ interface Found {
 async function load(s: Deps, where: { id: string } | { interactionId: string }): Promise<Found> {
   const cb = await s.db.getRepository(Callback).findOneBy(where);
   if (!cb) throw notFound('Callback');
-  const interaction = await s.routing.records.get(cb.interactionId);
+  const interaction = await s.routing.get(cb.interactionId);
   const live = interaction && (interaction.state === 'assigned' || interaction.state === 'conference') ? interaction.assignedAgentId : null;
   const last = await s.db.getRepository(CallbackAttempt).findOne({ where: { callbackId: cb.id }, order: { attempt: 'DESC' } });
   return { cb, interaction, handler: live ?? last?.agentId ?? interaction?.assignedAgentId ?? null };
@@ -108,7 +108,7 @@ export async function reschedule(s: Deps, callbackId: string, agentId: string, a
   if (!r.affected) throw conflict('This callback changed meanwhile; reload it and try again.');
   if (cb.jobId) await s.due.unschedule(cb.jobId);
   if (interaction && interaction.id !== held.id) await closeForAgent(s, interaction, agentId, null);
-  await s.routing.records.journey(held, 'callback.rescheduled', agentId, { dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope, previous: interaction?.id ?? null });
+  await s.routing.journey(held, 'callback.rescheduled', agentId, { dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope, previous: interaction?.id ?? null });
   await s.due.schedule({ callbackId: cb.id }, { id: jobId, at });
   s.log.info({ callbackId: cb.id, agentId, dueAt: at }, 'callback rescheduled by the agent');
   return present(s, await s.db.getRepository(Callback).findOneByOrFail({ id: cb.id }));
@@ -130,7 +130,7 @@ export async function closeCallback(s: Deps, callbackId: string, agentId: string
   if (cb.jobId) await s.due.unschedule(cb.jobId);
   if (interaction) {
     await closeForAgent(s, interaction, agentId, disposition);
-    await s.routing.records.journey(interaction, 'callback.closed', agentId, { dispositionId: disposition, state: cb.state });
+    await s.routing.journey(interaction, 'callback.closed', agentId, { dispositionId: disposition, state: cb.state });
   }
   s.log.info({ callbackId: cb.id, agentId, disposition }, 'callback closed by the agent');
   return present(s, await s.db.getRepository(Callback).findOneByOrFail({ id: cb.id }));
@@ -147,11 +147,11 @@ async function closeForAgent(s: Deps, i: Interaction, agentId: string, dispositi
       if (err.status !== 409 && err.status !== 404) throw err;
     });
   }
-  if (disposition) await s.routing.records.update(i.id, { dispositionId: disposition });
+  if (disposition) await s.routing.setDisposition(i.id, disposition);
 }
 
 async function present(s: Deps, cb: Callback): Promise<AgentCallback> {
-  const interaction = await s.routing.records.get(cb.interactionId);
+  const interaction = await s.routing.get(cb.interactionId);
   const settings = s.routing.queue(interaction?.queueId ?? '')?.callback;
   const rows = await s.db.getRepository(CallbackAttempt).find({ where: { callbackId: cb.id }, order: { attempt: 'ASC' } });
   return {

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { badRequest } from '../../kernel/http/errors.js';
 import type { Principal } from '../../kernel/http/principal.js';
@@ -24,7 +24,7 @@ const principal = (ctx: Context) => ctx.state.principal as Principal;
  * The desktop's callback actions. Only the agent handling a callback (holding its interaction,
  * else who made its last attempt) acts on it; supervisors and admins may read any.
  */
-export function mountAgentRoutes(router: Router, deps: RouteDeps, s: Services, sip: () => Calls | undefined): void {
+export function mountAgentRoutes(router: Router, deps: RouteDeps, s: CallbacksKit, sip: () => Calls | undefined): void {
   // The jobs are only scheduled or removed here (start() works them); made per request, after the runner exists.
   const d = () => ({ db: s.db, routing: s.routing, jobs: s.jobs, log: s.log, due: new CallbackDueJob(s) });
 

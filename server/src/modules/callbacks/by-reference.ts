@@ -5,7 +5,7 @@
 // unknown reference answers exactly like wrong digits, so neither can be enumerated.
 import { z } from 'zod';
 import type { Website } from '../../kernel/config/schema.js';
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { HttpError, notFound } from '../../kernel/http/errors.js';
 import { hashToken } from '../intake/index.js';
 import { Callback } from './callback.entity.js';
@@ -32,7 +32,7 @@ const WINDOW_SECONDS = 900;
 
 export type { CallbackFound as FoundCallback } from '@switchboard/protocol';
 
-export async function lookupCallback(s: Services, website: Website, ip: string, body: LookupBody): Promise<CallbackFound> {
+export async function lookupCallback(s: CallbacksKit, website: Website, ip: string, body: LookupBody): Promise<CallbackFound> {
   const keys = [s.redis.key('callback-lookup', 'ip', ip), ...('reference' in body ? [s.redis.key('callback-lookup', 'ref', website.id, body.reference)] : [])];
   const counts = await s.redis.client.mget(...keys);
   if (Number(counts[0] ?? 0) >= FAILS_PER_ADDRESS || Number(counts[1] ?? 0) >= FAILS_PER_REFERENCE) {
@@ -48,7 +48,7 @@ export async function lookupCallback(s: Services, website: Website, ip: string, 
   return { callbackId: cb.id, ...presentStatus(cb) };
 }
 
-async function find(s: Services, website: Website, body: LookupBody): Promise<Callback | null> {
+async function find(s: CallbacksKit, website: Website, body: LookupBody): Promise<Callback | null> {
   if ('token' in body) {
     const rows: { id: string }[] = await s.db.query('SELECT c.id FROM callbacks c JOIN interactions i ON i.id = c.interactionId WHERE c.tokenHash = ? AND i.websiteId = ?', [hashToken(body.token), website.id]);
     return rows[0] ? s.db.getRepository(Callback).findOneBy({ id: rows[0].id }) : null;

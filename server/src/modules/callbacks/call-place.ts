@@ -2,9 +2,9 @@
 // by the queue's music — until an agent's extension answers it (calls/pbx-calls.ts claims it then).
 // Once its callback holds the place the call must end, on whichever instance carries it, so the
 // visitor is not served twice and no agent's phone goes on ringing for it.
-import { In } from 'typeorm';
 import type { Kernel } from '../../kernel/kernel.js';
-import { Interaction } from '../interactions/index.js';
+import type { Interaction } from '../interactions/index.js';
+import type { InteractionSteps } from '../routing/index.js';
 import type { Calls } from '../calls/index.js';
 
 export type CallPlaceBusEvent = { type: 'callback.call-switched'; interactionId: string };
@@ -29,8 +29,8 @@ export function callWaiting(i: Pick<Interaction, 'channel' | 'state' | 'assigned
  * The call is over for the visitor now: closed here (a call never connected has no end to close
  * it), then every instance is asked to hang up the sessions of it it carries.
  */
-export async function endSwitchedCall(k: Pick<Kernel, 'bus' | 'db'>, interactionId: string): Promise<void> {
-  await k.db.getRepository(Interaction).update({ id: interactionId, state: In(['queued', 'assigned']) }, { state: 'closed', closedAt: new Date() });
+export async function endSwitchedCall(k: Pick<Kernel, 'bus'> & { routing: Pick<InteractionSteps, 'closeWaitingCall'> }, interactionId: string): Promise<void> {
+  await k.routing.closeWaitingCall(interactionId);
   await k.bus.publish({ type: 'callback.call-switched', interactionId });
 }
 

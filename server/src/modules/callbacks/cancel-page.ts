@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { mount, type RouteDeps } from '../../kernel/http/route.js';
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { HttpError } from '../../kernel/http/errors.js';
 import { hashToken, reference } from '../intake/index.js';
 import { Callback } from './callback.entity.js';
@@ -62,7 +62,7 @@ function page(ctx: Context, status: number, code: string, lang: Language, title:
 }
 
 /** The callback this token was given for: the token's hash is looked up, never the token. */
-async function byToken(s: Services, ctx: Context, lang: Language): Promise<Callback | null> {
+async function byToken(s: CallbacksKit, ctx: Context, lang: Language): Promise<Callback | null> {
   const token = String(ctx.params.token ?? '');
   const w = WORDS[lang];
   if (!isCallbackToken(token)) {
@@ -74,9 +74,9 @@ async function byToken(s: Services, ctx: Context, lang: Language): Promise<Callb
   return cb;
 }
 
-async function show(s: Services, ctx: Context, cb: Callback, lang: Language, note?: string): Promise<void> {
+async function show(s: CallbacksKit, ctx: Context, cb: Callback, lang: Language, note?: string): Promise<void> {
   const w = WORDS[lang];
-  const i = await s.routing.records.get(cb.interactionId);
+  const i = await s.routing.get(cb.interactionId);
   const website = s.config().websites.find((x) => x.id === i?.websiteId);
   const head = `<p>${esc(website?.name ?? '')} · <strong class="reference">${esc(reference('CB', cb.id))}</strong></p>`;
   if (cb.state === 'cancelled') return page(ctx, 200, 'cancelled', lang, w.title, `${head}<p class="state">${esc(w.cancelled)}</p>`);
@@ -85,7 +85,7 @@ async function show(s: Services, ctx: Context, cb: Callback, lang: Language, not
   page(ctx, 200, cb.state, lang, w.title, `${head}${when}<form method="post"><p>${esc(w.ask)}</p><button type="submit">${esc(w.button)}</button></form>`);
 }
 
-export function cancelPageRoutes(router: Router, deps: RouteDeps, s: Services): void {
+export function cancelPageRoutes(router: Router, deps: RouteDeps, s: CallbacksKit): void {
   const lang = (ctx: Context): Language => (ctx.acceptsLanguages('en', 'it', 'fr') || 'en') as Language;
   mount(router, deps, {
     method: 'get',

@@ -56,7 +56,7 @@ describe('callbacks: the confirmation mail and its cancel link', () => {
     expect(cancelled.html).to.contain('This callback is cancelled');
     const cb = await row(r.body.callbackId);
     expect(cb.state).to.equal('cancelled');
-    expect(await new CallbackDueJob(t.sb.services).stateOf(r.body.callbackId)).to.equal(null);
+    expect(await new CallbackDueJob(t.sb.contexts.callbacks).stateOf(r.body.callbackId)).to.equal(null);
     expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('closed');
     const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: cb.interactionId, type: 'callback.cancelled' });
     expect(journey.map((e) => e.data)).to.deep.equal([{ by: 'customer', via: 'mail' }]);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, Website } from '../../kernel/config/schema.js';
-import type { Services } from '../../services.js';
 import { hashToken, reference } from '../intake/index.js';
 import type { Callback } from './callback.entity.js';
-import type { CallbacksDeps } from './types.js';
+import type { CallbacksDeps, CallbacksKit } from './types.js';
 
 type Language = 'en' | 'it' | 'fr';
 
@@ -69,7 +68,7 @@ export const mailOn = (config: Config, website: Website) => !!config.main.smtp &
  * The confirmation mail: reference, when we call, and the cancel link. Queued in the outbox (sent
  * with retries while the mail server is away), once per callback.
  */
-export async function sendConfirmation(s: Services, mailer: CallbacksDeps['mailer'], website: Website, cb: Callback, to: string, token: string, lang: Language = 'en'): Promise<void> {
+export async function sendConfirmation(s: CallbacksKit, mailer: CallbacksDeps['mailer'], website: Website, cb: Callback, to: string, token: string, lang: Language = 'en'): Promise<void> {
   const config = s.config();
   const ref = reference('CB', cb.id);
   const w = WORDS[lang];

@@ -90,7 +90,7 @@ describe('callbacks: exactly once across a kill -9', function () {
     expect(invitesTo(trace, '0644442222'), 'INVITEs the customer got').to.equal(1);
 
     // The callback waiting for its slot: its job survived the instance and runs once on the other.
-    const due = new CallbackDueJob(second.sb.services);
+    const due = new CallbackDueJob(second.sb.contexts.callbacks);
     expect(await due.stateOf(waiting.body.callbackId)).to.equal('delayed');
     expect(await due.runNow(waiting.body.callbackId)).to.equal(true);
     const w = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: waiting.body.callbackId }), (c) => c.state !== 'scheduled', 100, 200);

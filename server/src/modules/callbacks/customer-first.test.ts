@@ -279,7 +279,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
     expect(retry.lastCause).to.equal('486 busy');
     expect(retry.jobId).to.equal(`${retry.id}-2`);
     expect(retry.dueAt.getTime()).to.be.greaterThan(Date.now() + 4 * 60_000);
-    const due = new CallbackDueJob(x.t.sb.services);
+    const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
     await eventually(() => due.stateOf(retry.jobId!), (st) => st === 'delayed');
     await due.runNow(retry.jobId!);
     const done = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'unreached', 300, 200);

@@ -1,13 +1,12 @@
 import { basename } from 'node:path';
 import type { CustomerFirstCall } from '@switchboard/sip';
-import type { JourneyType } from '@switchboard/protocol';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Queue } from '../../kernel/config/schema.js';
 import { textIn } from '../../kernel/config/schema/common.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Calls } from '../calls/index.js';
-import type { Interaction } from '../interactions/index.js';
+import type { InteractionSteps } from '../routing/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
@@ -16,17 +15,7 @@ import { dialString, toE164 } from './dial-plan.js';
 export interface CustomerFirstDeps {
   /** The SIP side while it runs; absent with SIP off. */
   sip: () => Calls | undefined;
-  routing: {
-    queue(id: string): Queue | undefined;
-    enqueueHeld(interactionId: string): Promise<{ outcome: 'queued' } | { outcome: 'unmanaged'; reason: string }>;
-    close(interactionId: string, by: { by: 'customer' | 'system' }): Promise<unknown>;
-    transfer(interactionId: string, agentId: string, to: { toQueue: string }): Promise<unknown>;
-    records: {
-      get(id: string): Promise<Interaction | null>;
-      journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data?: Record<string, unknown>): Promise<void>;
-      customerName(contactId: string | null): Promise<string | null>;
-    };
-  };
+  routing: Pick<InteractionSteps, 'queue' | 'enqueueHeld' | 'close' | 'transfer' | 'get' | 'journey' | 'customerName'>;
   agents: { get(id: string): Promise<{ extension: string | null; displayName: string }> };
   /** After a failed attempt: the next one after the queue's backoff, or unreached (retry.ts). */
   retry(cb: Callback, attempt: number, cause: string | null): Promise<void>;
@@ -76,7 +65,7 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
   async perform({ callbackId, attempt }: { callbackId: string; attempt: number }, _run: JobRun): Promise<void> {
     const { k, d } = this;
     const cb = await k.db.getRepository(Callback).findOneBy({ id: callbackId });
-    const interaction = cb && (await d.routing.records.get(cb.interactionId));
+    const interaction = cb && (await d.routing.get(cb.interactionId));
     const queue = interaction && d.routing.queue(interaction.queueId ?? '');
     if (!cb || !interaction || !queue) return;
     const trunk = k.config().trunks.find((t) => t.id === queue.callback.trunk) ?? k.config().trunks[0]!;
@@ -94,11 +83,11 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     }
     if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
     await k.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
-    await d.routing.records.journey(interaction, 'callback.dialling', null, { attempt, dialled, order: 'customer-first' });
+    await d.routing.journey(interaction, 'callback.dialling', null, { attempt, dialled, order: 'customer-first' });
     const sip = d.sip();
     if (!sip) return this.finish(cb, row, 'failed', 'SIP is not enabled on this server');
 
-    const name = await d.routing.records.customerName(interaction.contactId);
+    const name = await d.routing.customerName(interaction.contactId);
     const context = { interactionId: cb.interactionId, phone: cb.phoneNumber, ...(name ? { name } : {}) };
     const callerId = trunk.callerId?.number;
     const { session, answered } = sip.control.dialCustomer({
@@ -146,8 +135,8 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
       void (async () => {
         const lang = language === 'it' || language === 'fr' ? language : 'en';
         const file = textIn(w.queue.callback.announcement, lang) || undefined;
-        const interaction = await d.routing.records.get(w.interactionId);
-        if (interaction) await d.routing.records.journey(interaction, 'callback.answered', null, { attempt: w.row.attempt, language: lang, announcement: file ? basename(file) : null });
+        const interaction = await d.routing.get(w.interactionId);
+        if (interaction) await d.routing.journey(interaction, 'callback.answered', null, { attempt: w.row.attempt, language: lang, announcement: file ? basename(file) : null });
         if (file) await w.session.announce(file).catch((err: unknown) => k.log.error({ err, file }, 'the announcement could not be played; the customer waits in silence'));
         if (waiting.settled) return;
         const q = await d.routing.enqueueHeld(w.interactionId);
@@ -219,8 +208,8 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
   private async finish(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
     const { k, d } = this;
     await k.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
-    const interaction = await d.routing.records.get(row.interactionId);
-    if (interaction) await d.routing.records.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId, order: 'customer-first' });
+    const interaction = await d.routing.get(row.interactionId);
+    if (interaction) await d.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId, order: 'customer-first' });
     k.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'customer-first callback attempt ended');
     const repo = k.db.getRepository(Callback);
     if (outcome === 'answered') await repo.update({ id: cb.id }, { state: 'completed', lastCause: null });

@@ -1,5 +1,5 @@
 import type { CallSession } from '@switchboard/sip';
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Calls } from '../calls/index.js';
@@ -29,7 +29,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
   override readonly concurrency = 64;
 
   constructor(
-    private readonly s: Services,
+    private readonly s: CallbacksKit,
     /** The SIP side while it runs; absent with SIP off. */
     private readonly sip: () => Calls | undefined,
   ) {
@@ -46,7 +46,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const s = this.s;
     const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
     if (!cb) return;
-    const interaction = await s.routing.records.get(cb.interactionId);
+    const interaction = await s.routing.get(cb.interactionId);
     if (!interaction) return;
     const queue = s.routing.queue(interaction.queueId ?? '');
     const config = s.config();
@@ -60,12 +60,12 @@ export class CallbackDialJob extends BaseJob<DialData> {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
       // This attempt was dialled by a run that did not finish (its instance died): never twice.
       const earlier = await attempts.findOneByOrFail({ callbackId, attempt });
-      if (earlier.outcome === 'dialling') await this.finish(cb, earlier.interactionId === interaction.id ? interaction : await s.routing.records.get(earlier.interactionId), earlier, 'failed', 'interrupted: the instance dialling it stopped');
+      if (earlier.outcome === 'dialling') await this.finish(cb, earlier.interactionId === interaction.id ? interaction : await s.routing.get(earlier.interactionId), earlier, 'failed', 'interrupted: the instance dialling it stopped');
       return;
     }
     if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, interaction, row, 'cancelled', `callback was ${cb.state}`);
     await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
-    await s.routing.records.journey(interaction, 'callback.dialling', agentId, { attempt, dialled });
+    await s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled });
 
     const sip = this.sip();
     const agent = await s.agents.get(agentId);
@@ -74,7 +74,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const session = await sip.control.originate({
       a: { kind: 'agent', agentId, extension: agent.extension, displayName: agent.displayName },
       bNumber: dialled,
-      context: { interactionId: cb.interactionId, name: (await s.routing.records.customerName(interaction.contactId)) ?? undefined },
+      context: { interactionId: cb.interactionId, name: (await s.routing.customerName(interaction.contactId)) ?? undefined },
       ...(trunk.callerId ? { callerId: trunk.callerId.number } : {}),
       // The queue's trunk (queues[].callback.trunk): leg B leaves through it, with its dial plan.
       trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
@@ -98,7 +98,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
   private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
     const s = this.s;
     await s.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
-    if (interaction) await s.routing.records.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
+    if (interaction) await s.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
     s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');
     if (outcome === 'answered') {
       await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'completed', lastCause: null });

@@ -50,7 +50,7 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       expect(retry.lastCause).to.equal('486 busy');
       // The retry waits for its backoff (5 minutes), on a new held interaction.
       expect(retry.dueAt.getTime()).to.be.greaterThan(Date.now() + 4 * 60_000);
-      const due = new CallbackDueJob(x.t.sb.services);
+      const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
       await eventually(() => due.stateOf(retry.jobId!), (st) => st === 'delayed');
       expect((await x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: retry.interactionId })).state).to.equal('new');
 

@@ -1,4 +1,4 @@
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Interaction } from '../interactions/index.js';
 import { Callback } from './callback.entity.js';
@@ -16,7 +16,7 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
   override readonly concurrency = 32;
 
   constructor(
-    private readonly s: Services,
+    private readonly s: CallbacksKit,
     /** Customer-first queues: dials the customer instead of queueing (customer-first.ts). */
     private readonly customerFirst?: (cb: Callback) => Promise<void>,
   ) {
@@ -40,7 +40,7 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     // Customer first: the customer is called now; the interaction is queued once they answer.
     if (this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first') {
       await this.customerFirst(cb);
-      await this.s.routing.records.journey(interaction, 'callback.due', null, { jobId: run.id, order: 'customer-first' });
+      await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, order: 'customer-first' });
       return;
     }
     let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
@@ -55,11 +55,11 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       const jobId = nextJobId(cb);
       await repo.update({ id: cb.id }, { state: 'scheduled', dueAt: at, jobId });
       await this.schedule({ callbackId: cb.id }, { id: jobId, at });
-      await this.s.routing.records.journey(interaction, 'callback.deferred', null, { reason: r.reason, dueAt: at.toISOString(), jobId });
+      await this.s.routing.journey(interaction, 'callback.deferred', null, { reason: r.reason, dueAt: at.toISOString(), jobId });
       this.s.log.info({ callbackId: cb.id, reason: r.reason, dueAt: at }, 'callback due but not routable now: deferred');
       return;
     }
-    await this.s.routing.records.journey(interaction, 'callback.due', null, { jobId: run.id, position: r.position });
+    await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, position: r.position });
   }
 
   /** The callback's job as its row says; scheduling an existing id again changes nothing. */

@@ -6,7 +6,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Context } from 'koa';
 import type { Website } from '../../kernel/config/schema.js';
-import type { Services } from '../../services.js';
 import { HttpError, forbidden } from '../../kernel/http/errors.js';
 import { bearer, hashToken } from '../intake/index.js';
 import { Interaction } from '../interactions/index.js';
@@ -14,7 +13,7 @@ import { InteractionEvent } from '../journey/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob } from './due-job.js';
 import { requestCallback, type CallbackRequested } from './service.js';
-import type { CallbacksDeps } from './types.js';
+import type { CallbacksDeps, CallbacksKit } from './types.js';
 import { callWaiting, endSwitchedCall } from './call-place.js';
 
 export const keepPlaceBody = z
@@ -35,7 +34,7 @@ export interface PlaceKept extends CallbackRequested {
 }
 
 /** The waiting interaction whose token came with the request; unknown and wrong token read alike. */
-async function waiting(s: Services, ctx: Context, website: Website, id: string): Promise<Interaction> {
+async function waiting(s: CallbacksKit, ctx: Context, website: Website, id: string): Promise<Interaction> {
   const token = bearer(ctx);
   if (!token) throw new HttpError(401, 'token_required', "Send the waiting chat's or call's token (Authorization: Bearer <token>).");
   const i = await s.db.getRepository(Interaction).findOneBy({ id });
@@ -47,7 +46,7 @@ async function waiting(s: Services, ctx: Context, website: Website, id: string):
   return i;
 }
 
-export async function keepPlace(s: Services, mailer: CallbacksDeps['mailer'], ctx: Context, website: Website, body: KeepPlaceBody): Promise<PlaceKept> {
+export async function keepPlace(s: CallbacksKit, mailer: CallbacksDeps['mailer'], ctx: Context, website: Website, body: KeepPlaceBody): Promise<PlaceKept> {
   const from = await waiting(s, ctx, website, body.interactionId);
   const queued = await s.db.getRepository(InteractionEvent).findOne({ where: { interactionId: from.id, type: 'queued' }, order: { seq: 'DESC' } });
   const queue = s.config().queues.find((q) => q.id === from.queueId);
@@ -65,7 +64,7 @@ export async function keepPlace(s: Services, mailer: CallbacksDeps['mailer'], ct
     if (entered.outcome === 'queued') {
       position = entered.position;
       cb.state = 'queued';
-      await s.routing.records.journey(held, 'callback.kept-place', null, { from: from.id, since: since.toISOString(), priority, position });
+      await s.routing.journey(held, 'callback.kept-place', null, { from: from.id, since: since.toISOString(), priority, position });
     } else {
       // Not routable right now (over the licensed limit, the callback queue's hours): the job
       // routes it when it can, at the end of the queue like any callback.
@@ -74,7 +73,7 @@ export async function keepPlace(s: Services, mailer: CallbacksDeps['mailer'], ct
     }
   });
   if (!r.existing) {
-    await s.routing.records.journey(from, 'callback.kept-place', null, { callbackId: r.callbackId, reference: r.reference });
+    await s.routing.journey(from, 'callback.kept-place', null, { callbackId: r.callbackId, reference: r.reference });
     // The wait is over: the call is hung up (its end closes it); the chat ends for the visitor and the agents.
     if (from.channel !== 'chat') await endSwitchedCall(s, from.id);
     else await s.routing.cancel(from.id).catch((err: { status?: number }) => {

@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import type { ServerModule } from '../../module.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { Context } from 'koa';
 import type { CallbackSlots } from '@switchboard/protocol';
 import { SUPERVISORS, mount } from '../../kernel/http/route.js';
@@ -21,151 +21,161 @@ import { keepPlace, keepPlaceBody } from './keep-place.js';
 import { callbackPreview } from './offer-preview.js';
 import { CustomerFirstJob } from './customer-first.js';
 import { retryAfterFailure } from './retry.js';
-import type { CallbacksDeps } from './types.js';
+import type { CallbacksDeps, CallbacksKit } from './types.js';
 import { hangUpSwitchedCalls } from './call-place.js';
 
+/** The callbacks context as app.ts wires it; `kit` is what its parts (jobs, routes) work with. */
+export interface CallbacksContext extends ServerModule {
+  readonly kit: CallbacksKit;
+}
+
 /** Callback requests from the widget, and the job that routes each when it is due. */
-export const createCallbacks = ({ sip, mailer }: CallbacksDeps): ServerModule => ({
-  name: 'callbacks',
-  routes: (router, deps, s) => {
-    mount(router, deps, {
-      method: 'get',
-      path: '/api/widget/:websiteId/callbacks/slots',
-      summary: 'Half-hour slots within working hours (next 7 days) a visitor may pick for a callback',
-      tag: 'widget',
-      access: 'website',
-      rateLimit: 'widget',
-      handler: async (ctx) => ({ slots: callbackSlots(s.config(), ctx.state.website as Website, s.clock.now()) }) satisfies CallbackSlots,
-    });
+export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
+  const s: CallbacksKit = { config: k.config, log: k.log, db: k.db, redis: k.redis, bus: k.bus, jobs: k.jobs, clock: k.clock, ...d };
+  const { sip, mailer } = d;
+  return {
+    name: 'callbacks',
+    kit: s,
+    routes: (router, deps) => {
+      mount(router, deps, {
+        method: 'get',
+        path: '/api/widget/:websiteId/callbacks/slots',
+        summary: 'Half-hour slots within working hours (next 7 days) a visitor may pick for a callback',
+        tag: 'widget',
+        access: 'website',
+        rateLimit: 'widget',
+        handler: async (ctx) => ({ slots: callbackSlots(s.config(), ctx.state.website as Website, s.clock.now()) }) satisfies CallbackSlots,
+      });
 
-    mount(router, deps, {
-      method: 'post',
-      path: '/api/widget/:websiteId/callbacks',
-      summary: 'Ask for a callback: phone (validated), optional message, a slot or "asap"; answers with a reference',
-      tag: 'widget',
-      access: 'website',
-      rateLimit: 'widget',
-      body: callbackBody,
-      handler: async (ctx, { body }) => {
-        const r = await requestCallback(s, mailer, ctx.state.website as Website, body, s.clock.now());
-        ctx.status = r.existing ? 200 : 201;
-        return r;
-      },
-    });
+      mount(router, deps, {
+        method: 'post',
+        path: '/api/widget/:websiteId/callbacks',
+        summary: 'Ask for a callback: phone (validated), optional message, a slot or "asap"; answers with a reference',
+        tag: 'widget',
+        access: 'website',
+        rateLimit: 'widget',
+        body: callbackBody,
+        handler: async (ctx, { body }) => {
+          const r = await requestCallback(s, mailer, ctx.state.website as Website, body, s.clock.now());
+          ctx.status = r.existing ? 200 : 201;
+          return r;
+        },
+      });
 
-    mount(router, deps, {
-      method: 'post',
-      path: '/api/widget/:websiteId/callbacks/lookup',
-      summary: 'Find a callback again by its reference and the last 4 digits of its number (or the mail\'s token); failed tries are limited',
-      tag: 'widget',
-      access: 'website',
-      rateLimit: 'widget',
-      body: lookupBody,
-      handler: async (ctx, { body }) => lookupCallback(s, ctx.state.website as Website, ctx.ip, body),
-    });
+      mount(router, deps, {
+        method: 'post',
+        path: '/api/widget/:websiteId/callbacks/lookup',
+        summary: 'Find a callback again by its reference and the last 4 digits of its number (or the mail\'s token); failed tries are limited',
+        tag: 'widget',
+        access: 'website',
+        rateLimit: 'widget',
+        body: lookupBody,
+        handler: async (ctx, { body }) => lookupCallback(s, ctx.state.website as Website, ctx.ip, body),
+      });
 
-    mount(router, deps, {
-      method: 'post',
-      path: '/api/widget/:websiteId/callbacks/keep-place',
-      summary: 'A visitor waiting in a chat or call queue switches to a callback that keeps their place (the chat or call token as bearer)',
-      tag: 'widget',
-      access: 'website',
-      rateLimit: 'widget',
-      body: keepPlaceBody,
-      handler: async (ctx, { body }) => {
-        const r = await keepPlace(s, mailer, ctx, ctx.state.website as Website, body);
-        ctx.status = r.existing ? 200 : 201;
-        return r;
-      },
-    });
+      mount(router, deps, {
+        method: 'post',
+        path: '/api/widget/:websiteId/callbacks/keep-place',
+        summary: 'A visitor waiting in a chat or call queue switches to a callback that keeps their place (the chat or call token as bearer)',
+        tag: 'widget',
+        access: 'website',
+        rateLimit: 'widget',
+        body: keepPlaceBody,
+        handler: async (ctx, { body }) => {
+          const r = await keepPlace(s, mailer, ctx, ctx.state.website as Website, body);
+          ctx.status = r.existing ? 200 : 201;
+          return r;
+        },
+      });
 
-    const callbackId = (ctx: Context): string => {
-      const v = ctx.params.callbackId as string;
-      if (!/^[0-9a-f]{32}$/.test(v)) throw badRequest('callbackId must be the id given when the callback was asked for (32 hex characters).', [{ field: 'callbackId', problem: 'must be an id' }]);
-      return v;
-    };
+      const callbackId = (ctx: Context): string => {
+        const v = ctx.params.callbackId as string;
+        if (!/^[0-9a-f]{32}$/.test(v)) throw badRequest('callbackId must be the id given when the callback was asked for (32 hex characters).', [{ field: 'callbackId', problem: 'must be an id' }]);
+        return v;
+      };
 
-    mount(router, deps, {
-      method: 'get',
-      path: '/api/widget/:websiteId/callbacks/:callbackId',
-      summary: 'Where a callback the visitor asked for stands (by the id its request answered with)',
-      tag: 'widget',
-      access: 'website',
-      rateLimit: 'widget',
-      handler: async (ctx) => callbackStatus(s, ctx.state.website as Website, callbackId(ctx)),
-    });
+      mount(router, deps, {
+        method: 'get',
+        path: '/api/widget/:websiteId/callbacks/:callbackId',
+        summary: 'Where a callback the visitor asked for stands (by the id its request answered with)',
+        tag: 'widget',
+        access: 'website',
+        rateLimit: 'widget',
+        handler: async (ctx) => callbackStatus(s, ctx.state.website as Website, callbackId(ctx)),
+      });
 
-    mount(router, deps, {
-      method: 'post',
-      path: '/api/widget/:websiteId/callbacks/:callbackId/cancel',
-      summary: 'The visitor cancels their callback: its job is removed and its interaction closed (409 once dialling began)',
-      tag: 'widget',
-      access: 'website',
-      rateLimit: 'widget',
-      handler: async (ctx) => cancelCallback(s, ctx.state.website as Website, callbackId(ctx)),
-    });
+      mount(router, deps, {
+        method: 'post',
+        path: '/api/widget/:websiteId/callbacks/:callbackId/cancel',
+        summary: 'The visitor cancels their callback: its job is removed and its interaction closed (409 once dialling began)',
+        tag: 'widget',
+        access: 'website',
+        rateLimit: 'widget',
+        handler: async (ctx) => cancelCallback(s, ctx.state.website as Website, callbackId(ctx)),
+      });
 
-    cancelPageRoutes(router, deps, s);
+      cancelPageRoutes(router, deps, s);
 
-    mount(router, deps, {
-      method: 'get',
-      path: '/api/callbacks/summary',
-      summary: 'Per callback queue: scheduled by hour (next 24 h), due now, overdue, and how today\'s ended',
-      tag: 'callbacks',
-      access: SUPERVISORS,
-      rateLimit: 'api',
-      handler: async () => ({ queues: await callbackSummary(s) }),
-    });
+      mount(router, deps, {
+        method: 'get',
+        path: '/api/callbacks/summary',
+        summary: 'Per callback queue: scheduled by hour (next 24 h), due now, overdue, and how today\'s ended',
+        tag: 'callbacks',
+        access: SUPERVISORS,
+        rateLimit: 'api',
+        handler: async () => ({ queues: await callbackSummary(s) }),
+      });
 
-    mountAgentRoutes(router, deps, s, sip);
-  },
-  start: async (s) => {
-    s.routing.previewFor('callback', callbackPreview(s));
-    const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
-    customerFirst.work();
-    const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb));
-    due.work();
-    const dial = new CallbackDialJob(s, sip);
-    dial.work();
-    // Accepted by an agent (on any instance): in automatic mode, dial it; in preview mode the
-    // agent presses Call (POST /api/callbacks/:id/dial).
-    const offSwitched = hangUpSwitchedCalls(s, { sip });
-    const off = s.bus.on((e) => {
-      if (e.type !== 'interaction.assigned' || e.channel !== 'callback') return;
-      customerFirst.assigned(e.interactionId, e.agentId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not connect the agent to a customer-first callback'));
-      if (s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
-      void (async () => {
-        const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: e.interactionId });
-        if (cb?.state === 'queued') await dial.dialFor(cb, e.agentId);
-      })().catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not start dialling a callback'));
-    });
-    // Jobs lost with a Redis that had no append-only file come back from MySQL; the ones still
-    // there are left alone (same job id).
-    const open = await scheduledIn(s);
-    for (const cb of open) await due.scheduleFor(cb).catch((err) => s.log.error({ err, callbackId: cb.id }, 'could not schedule a callback at start'));
-    if (open.length) s.log.info({ callbacks: open.length }, 'scheduled callbacks checked');
-    // A request whose job could not be added (Redis went away between MySQL and BullMQ) is
-    // overdue without a job: one instance a minute schedules such callbacks again (same job id).
-    const repair = setInterval(() => {
-      void (async () => {
-        if (!(await s.redis.client.set(s.redis.key('callbacks', 'repair-lease'), '1', 'PX', REPAIR_MS - 1000, 'NX'))) return;
-        const overdue = (await scheduledIn(s)).filter((cb) => cb.dueAt.getTime() < Date.now() - REPAIR_MS);
-        for (const cb of overdue) await due.scheduleFor(cb);
-      })().catch((err) => s.log.warn({ err }, 'callback job repair failed; trying again in a minute'));
-    }, REPAIR_MS);
-    repair.unref();
-    return () => {
-      off();
-      offSwitched();
-      clearInterval(repair);
-    };
-  },
-});
+      mountAgentRoutes(router, deps, s, sip);
+    },
+    start: async () => {
+      s.routing.previewFor('callback', callbackPreview(s));
+      const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
+      customerFirst.work();
+      const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb));
+      due.work();
+      const dial = new CallbackDialJob(s, sip);
+      dial.work();
+      // Accepted by an agent (on any instance): in automatic mode, dial it; in preview mode the
+      // agent presses Call (POST /api/callbacks/:id/dial).
+      const offSwitched = hangUpSwitchedCalls(s, { sip });
+      const off = s.bus.on((e) => {
+        if (e.type !== 'interaction.assigned' || e.channel !== 'callback') return;
+        customerFirst.assigned(e.interactionId, e.agentId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not connect the agent to a customer-first callback'));
+        if (s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
+        void (async () => {
+          const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: e.interactionId });
+          if (cb?.state === 'queued') await dial.dialFor(cb, e.agentId);
+        })().catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not start dialling a callback'));
+      });
+      // Jobs lost with a Redis that had no append-only file come back from MySQL; the ones still
+      // there are left alone (same job id).
+      const open = await scheduledIn(s);
+      for (const cb of open) await due.scheduleFor(cb).catch((err) => s.log.error({ err, callbackId: cb.id }, 'could not schedule a callback at start'));
+      if (open.length) s.log.info({ callbacks: open.length }, 'scheduled callbacks checked');
+      // A request whose job could not be added (Redis went away between MySQL and BullMQ) is
+      // overdue without a job: one instance a minute schedules such callbacks again (same job id).
+      const repair = setInterval(() => {
+        void (async () => {
+          if (!(await s.redis.client.set(s.redis.key('callbacks', 'repair-lease'), '1', 'PX', REPAIR_MS - 1000, 'NX'))) return;
+          const overdue = (await scheduledIn(s)).filter((cb) => cb.dueAt.getTime() < Date.now() - REPAIR_MS);
+          for (const cb of overdue) await due.scheduleFor(cb);
+        })().catch((err) => s.log.warn({ err }, 'callback job repair failed; trying again in a minute'));
+      }, REPAIR_MS);
+      repair.unref();
+      return () => {
+        off();
+        offSwitched();
+        clearInterval(repair);
+      };
+    },
+  };
+}
 
 const REPAIR_MS = 60_000;
 
 /** Scheduled callbacks whose jobs live in this instance's job scope (where they were requested). */
-async function scheduledIn(s: Services): Promise<Callback[]> {
+async function scheduledIn(s: CallbacksKit): Promise<Callback[]> {
   const rows: { id: string }[] = await s.db.query(
     `SELECT c.id FROM callbacks c
        JOIN interaction_events e ON e.interactionId = c.interactionId

@@ -1,4 +1,4 @@
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import type { Interaction } from '../interactions/index.js';
 import { Callback } from './callback.entity.js';
 import { callTime, websiteZone } from './confirmation.js';
@@ -7,7 +7,7 @@ import { callTime, websiteZone } from './confirmation.js';
  * What a callback's offer shows the agent before accepting: the number, when the customer asked
  * to be called (and the attempts so far, with the last cause), and their message.
  */
-export function callbackPreview(s: Pick<Services, 'db' | 'config'>): (i: Interaction) => Promise<string[]> {
+export function callbackPreview(s: Pick<CallbacksKit, 'db' | 'config'>): (i: Interaction) => Promise<string[]> {
   return async (i) => {
     const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: i.id });
     if (!cb) return [];

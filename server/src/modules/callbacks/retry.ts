@@ -1,4 +1,4 @@
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob, nextJobId } from './due-job.js';
 
@@ -8,15 +8,15 @@ import { CallbackDueJob, nextJobId } from './due-job.js';
  * (retryMinutes, doubled each attempt; outside hours the due job waits for the next opening).
  * After the last one the callback is unreached.
  */
-export async function retryAfterFailure(s: Services, cb: Callback, attempt: number, cause: string | null): Promise<void> {
+export async function retryAfterFailure(s: CallbacksKit, cb: Callback, attempt: number, cause: string | null): Promise<void> {
   const repo = s.db.getRepository(Callback);
-  const old = await s.routing.records.get(cb.interactionId);
+  const old = await s.routing.get(cb.interactionId);
   await closeQuietly(s, cb.interactionId);
   const queue = s.routing.queue(old?.queueId ?? '');
   const settings = queue?.callback ?? { attempts: 1, retryMinutes: 10 };
   if (!old || attempt >= settings.attempts) {
     await repo.update({ id: cb.id }, { state: 'unreached', lastCause: cause });
-    if (old) await s.routing.records.journey(old, 'callback.unreached', null, { attempts: attempt, cause });
+    if (old) await s.routing.journey(old, 'callback.unreached', null, { attempts: attempt, cause });
     s.log.info({ callbackId: cb.id, attempts: attempt, cause }, 'callback unreached');
     return;
   }
@@ -24,12 +24,12 @@ export async function retryAfterFailure(s: Services, cb: Callback, attempt: numb
   const next = await s.routing.createHeld({ channel: 'callback', queueId: old.queueId!, websiteId: old.websiteId, contactId: old.contactId, subject: old.subject, routingVariables: old.routingVariables });
   const jobId = nextJobId(cb);
   await repo.update({ id: cb.id }, { state: 'scheduled', interactionId: next.id, dueAt: at, jobId, lastCause: cause });
-  await s.routing.records.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope });
+  await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope });
   await new CallbackDueJob(s).schedule({ callbackId: cb.id }, { id: jobId, at });
 }
 
 /** Closes the interaction unless it is closed already (the end of its call may have done it). */
-export async function closeQuietly(s: Services, interactionId: string): Promise<void> {
+export async function closeQuietly(s: CallbacksKit, interactionId: string): Promise<void> {
   await s.routing.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
     if (err.status !== 409 && err.status !== 404) throw err;
   });

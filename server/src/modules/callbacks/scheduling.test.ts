@@ -32,7 +32,7 @@ describe('callbacks are scheduled jobs, routed when due', () => {
       const slots = await widget(t.url, 'GET', '/callbacks/slots');
       const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 1111 2222', message: 'After lunch' }, slot: slots.body.slots[2].start });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      const due = new CallbackDueJob(t.sb.services);
+      const due = new CallbackDueJob(t.sb.contexts.callbacks);
       expect(await due.stateOf(r.body.callbackId), 'the job, under the callback id').to.equal('delayed');
       await noOffer(agent);
       const cb = await callbackOf(t, r.body.callbackId);
@@ -87,9 +87,9 @@ describe('callback due times follow the working hours', () => {
       const website = t.config.websites.find((w) => w.id === 'example')!;
       const sunday = new Date('2026-12-06T10:00:00Z');
       expect(asapDue(t.config, website, sunday)?.toISOString()).to.equal('2026-12-07T07:30:00.000Z');
-      const r = await requestCallback(t.sb.services, t.sb.contexts.outbox, website, { fields: { phone: '+39 06 7777 8888' }, slot: 'asap' }, sunday);
+      const r = await requestCallback(t.sb.contexts.callbacks, t.sb.contexts.outbox, website, { fields: { phone: '+39 06 7777 8888' }, slot: 'asap' }, sunday);
       expect(r.dueAt).to.equal('2026-12-07T07:30:00.000Z');
-      expect(await new CallbackDueJob(t.sb.services).stateOf(r.callbackId)).to.equal('delayed');
+      expect(await new CallbackDueJob(t.sb.contexts.callbacks).stateOf(r.callbackId)).to.equal('delayed');
       // Open now (a weekday morning in Rome): due at once.
       const tuesday = new Date('2026-12-08T09:00:00Z');
       expect(asapDue(t.config, website, tuesday)?.toISOString()).to.equal(tuesday.toISOString());
@@ -110,13 +110,13 @@ describe('scheduled callbacks survive restarts', () => {
       expect(r.status).to.equal(201);
       id = r.body.callbackId;
       // As if Redis had restarted without its append-only file.
-      expect(await new CallbackDueJob(first.sb.services).unschedule(id)).to.equal(true);
+      expect(await new CallbackDueJob(first.sb.contexts.callbacks).unschedule(id)).to.equal(true);
     } finally {
       await first.stop();
     }
     const second = await startRoutingServer({}, { redisPrefix });
     try {
-      const due = new CallbackDueJob(second.sb.services);
+      const due = new CallbackDueJob(second.sb.contexts.callbacks);
       expect(await due.stateOf(id)).to.equal('delayed');
       const agent = await makeAgent(second.url, await login(second.url));
       await due.runNow(id);

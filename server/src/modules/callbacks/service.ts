@@ -1,6 +1,5 @@
 import type { CallbackRequested } from '@switchboard/protocol';
 import type { Website } from '../../kernel/config/schema.js';
-import type { Services } from '../../services.js';
 import { HttpError, badRequest } from '../../kernel/http/errors.js';
 import { newId } from '../../kernel/db/ids.js';
 import { DEFAULT_CALLBACK_FORM, reference, validateForm } from '../intake/index.js';
@@ -10,7 +9,7 @@ import { asapDue, callbackSlots, SLOT_MINUTES } from './slots.js';
 import { CallbackDueJob } from './due-job.js';
 import { normalisePhone, type CallbackBody } from './schema.js';
 import { mailOn, newCallbackToken, sendConfirmation } from './confirmation.js';
-import type { CallbacksDeps } from './types.js';
+import type { CallbacksDeps, CallbacksKit } from './types.js';
 
 export type { CallbackRequested } from '@switchboard/protocol';
 
@@ -29,7 +28,7 @@ const SAME_REQUEST_SECONDS = 600;
  */
 export type RouteCallback = (cb: Callback, interaction: Interaction) => Promise<void>;
 
-export async function requestCallback(s: Services, mailer: CallbacksDeps['mailer'], website: Website, body: CallbackBody, now = new Date(), route?: RouteCallback): Promise<CallbackRequested> {
+export async function requestCallback(s: CallbacksKit, mailer: CallbacksDeps['mailer'], website: Website, body: CallbackBody, now = new Date(), route?: RouteCallback): Promise<CallbackRequested> {
   const ch = website.channels.callback;
   if (!ch.enabled) throw new HttpError(403, 'channel_disabled', `Callbacks are not enabled for website "${website.id}".`);
   if (!ch.queue) throw new HttpError(503, 'not_configured', `Website "${website.id}" has no callback queue configured (channels.callback.queue).`);
@@ -85,7 +84,7 @@ export async function requestCallback(s: Services, mailer: CallbacksDeps['mailer
   const mailing = !!email && mailOn(s.config(), website);
   if (mailing) cb.tokenHash = token.hash;
   await s.db.getRepository(Callback).insert(cb);
-  await s.routing.records.journey(interaction, 'callback.requested', null, { asap: cb.asap, dueAt: cb.dueAt.toISOString(), jobId: cb.jobId, jobScope: s.jobs.scope, answers: answers.answers });
+  await s.routing.journey(interaction, 'callback.requested', null, { asap: cb.asap, dueAt: cb.dueAt.toISOString(), jobId: cb.jobId, jobScope: s.jobs.scope, answers: answers.answers });
   if (route) await route(cb, interaction);
   else await new CallbackDueJob(s).scheduleFor(cb);
   s.log.info({ interactionId: interaction.id, callbackId: cb.id, asap: cb.asap, dueAt: cb.dueAt }, 'callback scheduled');
@@ -98,7 +97,7 @@ export async function requestCallback(s: Services, mailer: CallbacksDeps['mailer
 }
 
 /** The open callback a repeated request refers to; the first request may still be writing it. */
-async function sameRequest(s: Services, id: string | null): Promise<Callback | null> {
+async function sameRequest(s: CallbacksKit, id: string | null): Promise<Callback | null> {
   if (!id) return null;
   for (let i = 0; i < 30; i++) {
     const cb = await s.db.getRepository(Callback).findOneBy({ id });

@@ -1,4 +1,4 @@
-import type { Services } from '../../services.js';
+import type { CallbacksKit } from './types.js';
 
 export interface CallbackSummary {
   queueId: string;
@@ -13,7 +13,7 @@ export interface CallbackSummary {
 }
 
 /** What a supervisor sees of callbacks, per callback queue; read from MySQL, the record. */
-export async function callbackSummary(s: Services, now = new Date()): Promise<CallbackSummary[]> {
+export async function callbackSummary(s: CallbacksKit, now = new Date()): Promise<CallbackSummary[]> {
   const queues = s.config().queues.filter((q) => q.channel === 'callback').map((q) => q.id);
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const rows: { queueId: string; state: string; dueAt: Date; updatedAt: Date }[] = await s.db.query(

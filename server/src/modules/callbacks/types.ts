@@ -1,4 +1,8 @@
+import type { Kernel } from '../../kernel/kernel.js';
 import type { Calls } from '../calls/index.js';
+import type { InteractionSteps } from '../routing/index.js';
+import type { ContactService } from '../contacts/index.js';
+import type { AgentService } from '../agents/index.js';
 
 /** A mail callbacks asks to be sent: the customer's confirmation. */
 export interface CallbackMail {
@@ -17,4 +21,14 @@ export interface CallbacksDeps {
   sip: () => Calls | undefined;
   /** Stores and queues a mail, sent with retries while the mail server is away (mail's outbox). */
   mailer: { queue(m: CallbackMail): Promise<unknown> };
+  /** The interaction lifecycle: a callback's interactions are created, queued, closed and journaled only through it. */
+  routing: Pick<
+    InteractionSteps,
+    'createHeld' | 'enqueueHeld' | 'closeHeld' | 'closeWaitingCall' | 'transfer' | 'claim' | 'close' | 'cancel' | 'checkDisposition' | 'setDisposition' | 'journey' | 'get' | 'customerName' | 'queue' | 'previewFor'
+  >;
+  agents: Pick<AgentService, 'get'>;
+  contacts: Pick<ContactService, 'findOrCreate'>;
 }
+
+/** What the callbacks context's parts work with: the kernel and what it needs of the others. */
+export interface CallbacksKit extends Kernel, CallbacksDeps {}

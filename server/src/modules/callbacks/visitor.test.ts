@@ -29,7 +29,7 @@ describe('callbacks: status and cancel for the visitor', () => {
     const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
     expect(c.status, JSON.stringify(c.body)).to.equal(200);
     expect(c.body.state).to.equal('cancelled');
-    expect(await new CallbackDueJob(t.sb.services).stateOf(r.body.callbackId)).to.equal(null);
+    expect(await new CallbackDueJob(t.sb.contexts.callbacks).stateOf(r.body.callbackId)).to.equal(null);
     expect((await interactionOf(r.body.callbackId)).state).to.equal('closed');
     const again = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
     expect([again.status, again.body.state]).to.deep.equal([200, 'cancelled']);

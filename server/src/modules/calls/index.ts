@@ -2,3 +2,6 @@
 export { sipConnectSources } from './browser-origin.js';
 export { Call, CallLeg } from './call.entity.js';
 export type { Calls } from './calls.js';
+export { createCalls, type CallsContext } from './module.js';
+export type { CallsDeps } from './types.js';
+export { withLiveCall } from './live.js';

@@ -2,11 +2,11 @@ import type { JourneyType } from '@switchboard/protocol';
 import type { CallInvitePayload, CallInviteState } from '@switchboard/protocol';
 import { newId } from '../../kernel/db/ids.js';
 import { HttpError } from '../../kernel/http/errors.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { CallsDeps } from './types.js';
 import type { Principal } from '../../kernel/http/principal.js';
 import type { RealtimeHub } from '../../kernel/realtime/hub.js';
-import { Interaction } from '../interactions/index.js';
-import { InteractionEvent } from '../journey/index.js';
+import type { Interaction } from '../interactions/index.js';
 
 /** How long the visitor has to answer an invitation. */
 export const INVITE_TTL_SECONDS = 60;
@@ -75,7 +75,8 @@ export class CallInvites {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly s: Services,
+    private readonly s: Kernel,
+    private readonly d: CallsDeps,
     private readonly hub: RealtimeHub,
     /** Whether the agent's softphone is registered with this instance's SIP engine. */
     private readonly softphoneOf: (agentId: string) => Promise<'registered' | 'no-extension' | 'not-registered' | 'sip-down'>,
@@ -111,16 +112,16 @@ export class CallInvites {
 
   /** The agent's `call.invite`: only an agent handling this chat, while it is open. */
   async invite(p: Principal, interactionId: string, video: boolean): Promise<CallInvitePayload> {
-    const i = await this.s.db.getRepository(Interaction).findOneBy({ id: interactionId });
+    const i = await this.d.routing.get(interactionId);
     if (!i || i.channel !== 'chat') throw new HttpError(404, 'not_found', 'No chat with this id.');
-    const live = await this.s.routing.engine.interactionLive(interactionId);
+    const live = await this.d.routing.live(interactionId);
     if (live.owner !== p.agentId && live.conf !== p.agentId) throw new HttpError(403, 'not_yours', 'Only the agent handling this chat can invite the visitor to a call.');
     if (!LIVE_STATES.includes(i.state) || !i.websiteId) throw new HttpError(409, 'chat_closed', 'This chat is not open any more.');
     const phone = await this.softphoneOf(p.agentId);
     if (phone === 'sip-down') throw new HttpError(503, 'calls_unavailable', 'Calls are not available right now.');
     if (phone === 'no-extension') throw new HttpError(409, 'no_extension', 'You have no phone extension, so no call can reach you. Ask an administrator to give you one.');
     if (phone === 'not-registered') throw new HttpError(409, 'no_softphone', 'Your softphone is not connected: connect it, then invite the visitor again.');
-    const agent = await this.s.agents.get(p.agentId);
+    const agent = await this.d.agents.get(p.agentId);
     const r: InviteRecord = {
       inviteId: newId(), interactionId, websiteId: i.websiteId, agentId: p.agentId, agentName: agent.displayName,
       video, state: 'pending', expiresAt: Date.now() + INVITE_TTL_SECONDS * 1000, reason: null, callSessionId: null,
@@ -193,7 +194,7 @@ export class CallInvites {
     if (r.state !== 'pending') throw ended(r.state);
     if (!LIVE_STATES.includes(chat.state)) throw new HttpError(409, 'chat_closed', 'This chat has ended, and the invitation with it.');
     // The chat may have been transferred since: the call must not ring an agent who left it.
-    const live = await this.s.routing.engine.interactionLive(chat.id);
+    const live = await this.d.routing.live(chat.id);
     if (live.owner !== r.agentId && live.conf !== r.agentId) {
       await this.fail(r, 'The agent who sent the invitation has left the chat.');
       throw new HttpError(409, 'agent_left', 'The agent who invited you is no longer in this chat. Ask in the chat for a new invitation.');
@@ -246,7 +247,7 @@ export class CallInvites {
   }
 
   private async journey(i: Interaction, type: JourneyType, agentId: string | null, data: Record<string, unknown>): Promise<void> {
-    await this.s.db.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId, type, data: data as never, at: new Date() });
+    await this.d.routing.journey(i, type, agentId, data);
   }
 
   close(): void {

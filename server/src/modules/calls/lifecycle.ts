@@ -1,19 +1,17 @@
 import type { JourneyType } from '@switchboard/protocol';
-import type { DataSource } from 'typeorm';
 import type { CallEventBase, CallEvents } from '@switchboard/sip';
 import type { PbxCalls } from './pbx-calls.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { EventBus } from '../../kernel/bus.js';
 import type { CallBusEvent } from './events.js';
-import { Interaction } from '../interactions/index.js';
-import { InteractionEvent } from '../journey/index.js';
+import type { CallChange, InteractionSteps } from '../routing/index.js';
 
 /**
  * A widget call's interaction follows its call: the PBX, not our routing engine, picks the agent
  * for phone queues, so answered means assigned and the end of the call closes the interaction.
- * Each step also lands in the contact's journey.
+ * Each step also lands in the contact's journey; routing's lifecycle writes both (callStep).
  */
-export function followCalls(events: CallEvents, db: DataSource, bus: EventBus, log: Logger, pbx?: PbxCalls): { idle(): Promise<void> } {
+export function followCalls(events: CallEvents, routing: Pick<InteractionSteps, 'callStep'>, bus: EventBus, log: Logger, pbx?: PbxCalls): { idle(): Promise<void> } {
   const interactionOf = (e: CallEventBase) => pbx?.interactionOf(e) ?? e.interactionId;
   // The agent's leg of a call the PBX moved to another agent ended, not the customer's call.
   const moved = (e: CallEventBase) => {
@@ -40,30 +38,14 @@ export function followCalls(events: CallEvents, db: DataSource, bus: EventBus, l
   // One interaction's steps are written in the order they happened (a hold and the resume right
   // after it would otherwise race for the journey's sequence numbers).
   const writing = new Map<string, Promise<void>>();
-  const step = (interactionId: string, type: JourneyType, data: Record<string, unknown>, change: Partial<Interaction>): Promise<void> => {
-    const next = (writing.get(interactionId) ?? Promise.resolve()).catch(() => undefined).then(() => write(interactionId, type, data, change));
+  const step = (interactionId: string, type: JourneyType, data: Record<string, unknown>, change: CallChange): Promise<void> => {
+    const next = (writing.get(interactionId) ?? Promise.resolve()).catch(() => undefined).then(() => routing.callStep(interactionId, type, data, change));
     writing.set(interactionId, next);
     next.then(
       () => writing.get(interactionId) === next && writing.delete(interactionId),
       () => writing.get(interactionId) === next && writing.delete(interactionId),
     );
     return next;
-  };
-  const write = async (interactionId: string, type: JourneyType, data: Record<string, unknown>, change: Partial<Interaction>) => {
-    // A step that changes nothing (ringing, hold, resume) only adds to the journey: no lock to take.
-    if (!Object.keys(change).length) {
-      const i = await db.getRepository(Interaction).findOne({ where: { id: interactionId }, select: { id: true, contactId: true } });
-      if (i) await db.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type, data: data as never, at: new Date() });
-      return;
-    }
-    await db.transaction(async (m) => {
-      const i = await m.getRepository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } });
-      if (!i) return;
-      // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
-      // after it, so only the journey hears about it.
-      if (Object.keys(change).length && i.state !== 'closed' && i.channel !== 'chat') await m.getRepository(Interaction).update({ id: i.id }, change);
-      await m.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type, data: data as never, at: new Date() });
-    });
   };
   const safely = (p: Promise<void>) => track(p.catch((err) => log.error({ err }, 'could not follow a call on its interaction')));
   events.on('ringing', (e) => e.interactionId && safely(step(e.interactionId, 'call.ringing', { call: e.callSessionId }, {})));
@@ -78,7 +60,7 @@ export function followCalls(events: CallEvents, db: DataSource, bus: EventBus, l
   });
   events.on('ended', (e) => {
     const id = interactionOf(e);
-    const change: Partial<Interaction> = moved(e) ? {} : { state: 'closed', closedAt: e.at };
+    const change: CallChange = moved(e) ? {} : { state: 'closed', closedAt: e.at };
     pbx?.ended(e.callSessionId);
     if (e.interactionId) held.delete(e.interactionId);
     if (id) safely(step(id, 'call.ended', { call: e.callSessionId, cause: e.cause, status: e.status ?? null }, change));

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { SipEngine, createNonceIssuer, startSipService, type RunningEngine, type SipService } from '@switchboard/sip';
 import { StartupError } from '../../kernel/startup-error.js';
 import type { ServerModule } from '../../module.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { CallsDeps } from './types.js';
 import type { Trunk } from '../../kernel/config/schema.js';
 import { SipCredentialStore } from './credentials.js';
 import { MysqlCallRecorder } from './recorder.js';
@@ -42,19 +43,19 @@ function contextHeaders(t: Trunk) {
   };
 }
 
-async function extensionOf(s: Services, agentId: string): Promise<string | null> {
+async function extensionOf(s: Kernel, agentId: string): Promise<string | null> {
   return (await s.db.getRepository(Agent).findOneBy({ id: agentId, active: true }))?.extension ?? null;
 }
 
 /** The secret digest nonces are signed with, the same for every instance (made by the first one). */
-async function sharedDigestSecret(s: Services): Promise<Buffer> {
+async function sharedDigestSecret(s: Kernel): Promise<Buffer> {
   const key = s.redis.key('calls', 'digest-secret');
   await s.redis.client.set(key, randomBytes(32).toString('hex'), 'NX');
   const secret = await s.redis.client.get(key);
   return Buffer.from(secret!, 'hex');
 }
 
-async function start(s: Services, live: Live): Promise<() => Promise<void>> {
+async function start(s: Kernel, d: CallsDeps, live: Live): Promise<() => Promise<void>> {
   const c = s.config().main;
   const log = s.log.child({ component: 'sip' });
   // Calls leave through the first trunk; per-queue trunks will pick theirs from queue.destination.trunk.
@@ -108,12 +109,12 @@ async function start(s: Services, live: Live): Promise<() => Promise<void>> {
     const h = sip.health();
     if (!h.ok) log.error({ drachtio: `${drachtio.host}:${drachtio.port}` }, `SIP calls are down until drachtio-server answers: ${h.reason}`);
   }
-  s.readiness.add('sip', async () => {
+  d.readiness.add('sip', async () => {
     const h = sip.health();
     if (!h.ok) throw new Error(h.reason);
   });
-  const pbxCalls = new PbxCalls(s, control, recorder, log);
-  const following = followCalls(control.events, s.db, s.bus, log, pbxCalls);
+  const pbxCalls = new PbxCalls(d, control, recorder, log);
+  const following = followCalls(control.events, d.routing, s.bus, log, pbxCalls);
   await liveCalls.start((call) => control.endLost(call, 'server-lost'));
   // drachtio-server listens where the configuration says; the in-process engine may have picked a free port.
   const wsPort = engine instanceof SipEngine ? engine.stack.transports.port('ws') : c.sip.wsPort;
@@ -128,7 +129,7 @@ async function start(s: Services, live: Live): Promise<() => Promise<void>> {
   log.info({ engine: c.sip.engine, wsUrl: running.wsUrl, udp: engine.stack.local('udp').port, tcp: engine.stack.local('tcp').port }, 'sip engine listening');
   return async () => {
     off();
-    s.readiness.remove('sip');
+    d.readiness.remove('sip');
     live.calls = undefined;
     await Promise.all([...probes].map((id) => media.delete(id)));
     await sip.close();
@@ -143,7 +144,7 @@ async function start(s: Services, live: Live): Promise<() => Promise<void>> {
  * Where the agent's softphone stands for an invitation. The registrar is this instance's: an
  * invitation call reaches a softphone registered with the same instance as the visitor's SIP.
  */
-async function softphoneOf(s: Services, live: Live, agentId: string): Promise<'registered' | 'no-extension' | 'not-registered' | 'sip-down'> {
+async function softphoneOf(s: Kernel, live: Live, agentId: string): Promise<'registered' | 'no-extension' | 'not-registered' | 'sip-down'> {
   const sip = live.calls;
   if (!sip) return 'sip-down';
   const extension = await extensionOf(s, agentId);
@@ -151,8 +152,8 @@ async function softphoneOf(s: Services, live: Live, agentId: string): Promise<'r
   return sip.control.registrar.lookup(extension) ? 'registered' : 'not-registered';
 }
 
-function registerInvites(s: Services, hub: RealtimeHub, live: Live): () => void {
-  const inv = new CallInvites(s, hub, (agentId) => softphoneOf(s, live, agentId));
+function registerInvites(s: Kernel, d: CallsDeps, hub: RealtimeHub, live: Live): () => void {
+  const inv = new CallInvites(s, d, hub, (agentId) => softphoneOf(s, live, agentId));
   live.invites = inv;
   hub.onAgentCommand(inviteCommands.invite, async (conn, cmd) => ({ type: 'call.invite.state', invite: await inv.invite(conn.principal, cmd.interactionId, cmd.video) }));
   hub.onAgentCommand(inviteCommands.cancel, async (conn, cmd) => ({ type: 'call.invite.state', invite: await inv.cancel(conn.principal, cmd.inviteId) }));
@@ -179,18 +180,18 @@ export interface CallsContext extends ServerModule {
 }
 
 /** Web and video calls through the SIP engine, and call invitations from chats. */
-export function createCalls(s: Services, hub: RealtimeHub): CallsContext {
+export function createCalls(s: Kernel, d: CallsDeps, hub: RealtimeHub): CallsContext {
   const live: Live = {};
   const calls = () => live.calls;
   return {
     name: 'calls',
     running: calls,
-    routes: (router, deps) => callRoutes(router, deps, s, { calls, invites: () => live.invites }),
+    routes: (router, deps) => callRoutes(router, deps, s, d, { calls, invites: () => live.invites }),
     start: async () => {
-      const stopInvites = registerInvites(s, hub, live);
+      const stopInvites = registerInvites(s, d, hub, live);
       let stopSip: (() => Promise<void>) | undefined;
       try {
-        stopSip = s.config().main.sip.enabled ? await start(s, live) : undefined;
+        stopSip = s.config().main.sip.enabled ? await start(s, d, live) : undefined;
       } catch (err) {
         stopInvites();
         throw err;

@@ -1,10 +1,6 @@
 import type { CallControl, CallEventBase } from '@switchboard/sip';
-import type { Services } from '../../services.js';
+import type { CallsDeps } from './types.js';
 import type { Logger } from '../../kernel/logger.js';
-import { newId } from '../../kernel/db/ids.js';
-import { Interaction } from '../interactions/index.js';
-import { InteractionEvent } from '../journey/index.js';
-import { Call } from './call.entity.js';
 import type { MysqlCallRecorder } from './recorder.js';
 
 /** A caller number worth keeping on a contact: digits, an optional +, no SIP user names. */
@@ -29,7 +25,7 @@ export class PbxCalls {
   /** Interactions made here for calls that came without one, by call session. */
   private readonly made = new Map<string, string>();
 
-  constructor(private readonly s: Services, private readonly control: CallControl, private readonly recorder: MysqlCallRecorder, private readonly log: Logger) {
+  constructor(private readonly d: CallsDeps, private readonly control: CallControl, private readonly recorder: MysqlCallRecorder, private readonly log: Logger) {
     control.events.on('answered', (e) => {
       if (e.kind !== 'inbound' || !e.agentId) return;
       this.link(e, e.agentId).catch((err: unknown) => log.error({ err, callSessionId: e.callSessionId }, 'could not give the agent the interaction of a PBX call'));
@@ -47,9 +43,8 @@ export class PbxCalls {
   }
 
   private async link(e: CallEventBase, agentId: string): Promise<void> {
-    const db = this.s.db;
     const call = e.callSessionId.replace(/-/g, '');
-    const known = e.interactionId ? await db.getRepository(Interaction).findOneBy({ id: e.interactionId }) : null;
+    const known = e.interactionId ? await this.d.routing.get(e.interactionId) : null;
     let interactionId: string;
     if (known && (known.channel === 'phone' || known.channel === 'video')) {
       interactionId = known.id;
@@ -57,26 +52,20 @@ export class PbxCalls {
       if (e.interactionId) this.log.warn({ interactionId: e.interactionId }, 'a PBX call names an interaction that is not a call of ours; taken as a plain inbound call');
       interactionId = await this.inbound(e, call);
       this.made.set(e.callSessionId, interactionId);
-      const recorded = await this.recorder.callOf(e.callSessionId);
-      if (recorded) await db.getRepository(Call).update({ id: recorded }, { interactionId });
+      await this.recorder.linkInteraction(e.callSessionId, interactionId);
     }
-    await this.s.routing.claim(interactionId, agentId, { via: 'pbx', call });
+    await this.d.routing.claim(interactionId, agentId, { via: 'pbx', call });
     // A call that ended while this ran: its end found no owner to close for.
-    if (!this.control.session(e.callSessionId)) await this.s.routing.callEnded(interactionId);
+    if (!this.control.session(e.callSessionId)) await this.d.routing.callEnded(interactionId);
   }
 
   private async inbound(e: CallEventBase, call: string): Promise<string> {
     const number = e.callerNumber && PHONE_NUMBER.test(e.callerNumber) ? e.callerNumber : null;
-    const contact = number || e.callerName ? await this.s.contacts.findOrCreate({ phone: number, name: e.callerName?.slice(0, 200) ?? null }) : null;
-    const id = newId();
-    await this.s.db.transaction(async (m) => {
-      await m.getRepository(Interaction).insert({
-        id, channel: 'phone', direction: 'inbound', state: 'queued', queueId: null, websiteId: null, contactId: contact?.id ?? null,
-        assignedAgentId: null, routingVariables: {}, subject: null, dispositionId: null, unmanaged: false, offline: false, timedOut: false,
-        visitorTokenHash: null, queuedAt: e.at, assignedAt: null, closedAt: null,
-      });
-      await m.getRepository(InteractionEvent).insert({ interactionId: id, contactId: contact?.id ?? null, agentId: null, type: 'call.inbound', data: { call, ...(number ? { from: number } : {}) }, at: e.at });
+    const contact = number || e.callerName ? await this.d.contacts.findOrCreate({ phone: number, name: e.callerName?.slice(0, 200) ?? null }) : null;
+    const i = await this.d.routing.createForCall({
+      channel: 'phone', queueId: null, websiteId: null, contactId: contact?.id ?? null, at: e.at,
+      step: { type: 'call.inbound', data: { call, ...(number ? { from: number } : {}) } },
     });
-    return id;
+    return i.id;
   }
 }

@@ -70,6 +70,12 @@ export class MysqlCallRecorder implements CallRecorder {
     return this.sessionCall.get(hex(callSessionId));
   }
 
+  /** The call of this session, once recorded, belongs to this interaction (made for it after it began). */
+  async linkInteraction(callSessionId: string, interactionId: string): Promise<void> {
+    const recorded = await this.callOf(callSessionId);
+    if (recorded) await this.db.getRepository(Call).update({ id: recorded }, { interactionId });
+  }
+
   legCreated(leg: LegInfo): Promise<void> {
     const session = hex(leg.callSessionId);
     this.legSession.set(leg.legId, session);

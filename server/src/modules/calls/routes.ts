@@ -2,10 +2,10 @@ import type Router from '@koa/router';
 import { ADMINS, ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { HttpError, badRequest, forbidden, notFound } from '../../kernel/http/errors.js';
 import { newId } from '../../kernel/db/ids.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import { hoursStatus } from '../websites/index.js';
-import { Interaction } from '../interactions/index.js';
-import { InteractionEvent } from '../journey/index.js';
-import type { Services } from '../../services.js';
+import type { Interaction } from '../interactions/index.js';
+import type { CallsDeps } from './types.js';
 import type { Website } from '../../kernel/config/schema.js';
 import type { Principal } from '../../kernel/http/principal.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -27,10 +27,10 @@ const sipDown = () => new HttpError(503, 'calls_unavailable', 'Calls are not ava
  * The chat whose visitor token came with the request; unknown chat and wrong token read the same,
  * so chat ids cannot be probed. The same rule as the chat module's own routes (ChatVisitors.authorize).
  */
-async function visitorChat(s: Services, ctx: Context, website: Website, interactionId: string): Promise<Interaction> {
+async function visitorChat(d: CallsDeps, ctx: Context, website: Website, interactionId: string): Promise<Interaction> {
   const token = bearer(ctx);
   if (!token) throw new HttpError(401, 'token_required', "Send the chat's token (Authorization: Bearer <token>) to join the agent's call.");
-  const i = await s.db.getRepository(Interaction).findOneBy({ id: interactionId });
+  const i = await d.routing.get(interactionId);
   const expected = i?.visitorTokenHash ? Buffer.from(i.visitorTokenHash, 'hex') : Buffer.alloc(32);
   const ok = timingSafeEqual(expected, Buffer.from(hashToken(token), 'hex')) && i?.channel === 'chat' && i.websiteId === website.id;
   if (!ok || !i) throw forbidden('This chat token is not valid for this chat.');
@@ -38,7 +38,7 @@ async function visitorChat(s: Services, ctx: Context, website: Website, interact
 }
 
 /** `live`: the SIP side and the invitations once the module has started them (undefined before and when off). */
-export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: { calls: () => Calls | undefined; invites: () => CallInvites | undefined }): void {
+export function callRoutes(router: Router, deps: RouteDeps, s: Kernel, d: CallsDeps, live: { calls: () => Calls | undefined; invites: () => CallInvites | undefined }): void {
   const { calls, invites } = live;
   mount(router, deps, {
     method: 'post',
@@ -52,7 +52,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
       const website = ctx.state.website as Website;
       if (body.inviteId && body.interactionId) {
         // The agent asked for this call from the chat: no queue, hours or channel switch applies.
-        const chat = await visitorChat(s, ctx, website, body.interactionId);
+        const chat = await visitorChat(d, ctx, website, body.interactionId);
         const inv = invites();
         const sip = calls();
         if (!inv || !sip) throw sipDown();
@@ -76,16 +76,11 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
       if (!sip) throw sipDown();
       // The visitor's proof that this waiting call is theirs (keep my place); only its hash is kept.
       const visitorToken = randomBytes(32).toString('base64url');
-      const contact = body.name || body.email || body.phone ? await s.contacts.findOrCreate({ name: body.name ?? null, email: body.email ?? null, phone: body.phone ?? null }) : null;
-      const interaction = await s.db.transaction(async (m) => {
-        const i = m.getRepository(Interaction).create({
-          id: newId(), channel: body.video ? 'video' : 'phone', direction: 'inbound', state: 'queued', queueId: channel.queue!, websiteId: website.id,
-          contactId: contact?.id ?? null, assignedAgentId: null, routingVariables: body.fields, subject: null, dispositionId: null,
-          unmanaged: false, offline: false, timedOut: false, visitorTokenHash: hashToken(visitorToken), queuedAt: new Date(), assignedAt: null, closedAt: null,
-        });
-        await m.getRepository(Interaction).insert(i);
-        await m.getRepository(InteractionEvent).insert({ interactionId: i.id, contactId: i.contactId, agentId: null, type: 'call.requested', data: { video: body.video, website: website.id }, at: new Date() });
-        return i;
+      const contact = body.name || body.email || body.phone ? await d.contacts.findOrCreate({ name: body.name ?? null, email: body.email ?? null, phone: body.phone ?? null }) : null;
+      const interaction = await d.routing.createForCall({
+        channel: body.video ? 'video' : 'phone', queueId: channel.queue, websiteId: website.id, contactId: contact?.id ?? null, routingVariables: body.fields,
+        visitorTokenHash: hashToken(visitorToken),
+        step: { type: 'call.requested', data: { video: body.video, website: website.id } },
       });
       const ttl = s.config().main.sip.callTokenTtlSeconds;
       const token = await sip.credentials.issueCallToken(interaction.id, ttl);
@@ -109,7 +104,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
     handler: async (ctx) => {
       const id = String(ctx.params.interactionId);
       if (!/^[0-9a-f]{32}$/.test(id)) throw badRequest('Give the chat id (32 hex characters).', [{ field: 'interactionId', problem: 'must be an id' }]);
-      const chat = await visitorChat(s, ctx, ctx.state.website as Website, id);
+      const chat = await visitorChat(d, ctx, ctx.state.website as Website, id);
       return { invite: (await invites()?.pendingFor(chat.id)) ?? null } satisfies PendingCallInvite;
     },
   });
@@ -160,7 +155,7 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
       const sip = calls();
       if (!sip) throw sipDown();
       const p = ctx.state.principal as Principal;
-      const agent = await s.agents.get(p.agentId);
+      const agent = await d.agents.get(p.agentId);
       const cred = await sip.credentials.agentSecret(agent, s.config().main.security.sessionTtlHours * 3600);
       return { wsUrl: sip.wsUrl, domain: sip.domain, extension: agent.extension, uri: `sip:${agent.extension ?? agent.username}@${sip.domain}`, ...cred } satisfies SipCredentials;
     },
@@ -194,9 +189,9 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
       const p = ctx.state.principal as Principal;
       const agentId = body.agentId ?? p.agentId;
       if (agentId !== p.agentId && p.role === 'agent') throw forbidden('Agents may only place calls from their own phone.');
-      const agent = await s.agents.get(agentId);
+      const agent = await d.agents.get(agentId);
       if (!agent.extension) throw badRequest(`${agent.displayName} has no extension to call first.`, [{ field: 'agentId', problem: 'agent has no extension' }]);
-      if (body.interactionId) await mayCallAbout(s, p, body.interactionId);
+      if (body.interactionId) await mayCallAbout(d, p, body.interactionId);
       const session = await sip.control.originate({
         a: { kind: 'agent', agentId: agent.id, extension: agent.extension, displayName: agent.displayName },
         bNumber: body.number,
@@ -212,11 +207,11 @@ export function callRoutes(router: Router, deps: RouteDeps, s: Services, live: {
  * A call placed about an interaction lands in its record and journey: agents may do so only for
  * an interaction they handle (owner or conference guest) or handled last; supervisors for any.
  */
-async function mayCallAbout(s: Services, p: Principal, interactionId: string): Promise<void> {
-  const i = await s.db.getRepository(Interaction).findOneBy({ id: interactionId });
+async function mayCallAbout(d: CallsDeps, p: Principal, interactionId: string): Promise<void> {
+  const i = await d.routing.get(interactionId);
   if (!i) throw notFound('Interaction');
   if (p.role !== 'agent' || i.assignedAgentId === p.agentId) return;
-  const live = await s.routing.engine.interactionLive(interactionId);
+  const live = await d.routing.live(interactionId);
   if (live.owner === p.agentId || live.conf === p.agentId) return;
   throw new HttpError(403, 'not_yours', 'This interaction is not assigned to you.');
 }

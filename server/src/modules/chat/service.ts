@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessagePayload, ChatQueueInfo, ChatTypingState } from '@switchboard/protocol';
-import type { Services } from '../../services.js';
 import type { RealtimeHub } from '../../kernel/realtime/hub.js';
 import { HttpError, forbidden, notFound } from '../../kernel/http/errors.js';
 import { Interaction } from '../interactions/index.js';
@@ -9,7 +8,7 @@ import { ChatStore, type NewMessage } from './store.js';
 import { ChatTranscripts } from './transcript.js';
 import type { Author, ChatRelay, Reflected } from './relay.js';
 import type { Message } from './message.entity.js';
-import type { ChatDeps } from './types.js';
+import type { ChatDeps, ChatKit } from './types.js';
 
 /** Longest chat line, in characters; longer ones are refused with 413. */
 export const MAX_MESSAGE_CHARS = 5000;
@@ -31,7 +30,7 @@ export class ChatService {
   readonly transcripts: ChatTranscripts;
 
   constructor(
-    readonly s: Services,
+    readonly s: ChatKit,
     readonly hub: RealtimeHub,
     readonly relay: ChatRelay,
     readonly mailer: ChatDeps['mailer'],
@@ -183,7 +182,7 @@ export class ChatService {
   private async fromXmppClient(r: Extract<Reflected, { kind: 'external' }>): Promise<void> {
     const refuse = (why: string) => this.relay.tell(r.room, r.nick, `Not delivered to the visitor: ${why}`);
     const agentId = this.relay.agentOfJid(r.realJid);
-    const [i, live] = await Promise.all([this.interactions.findOneBy({ id: r.interactionId }), this.s.routing.engine.interactionLive(r.interactionId)]);
+    const [i, live] = await Promise.all([this.interactions.findOneBy({ id: r.interactionId }), this.s.routing.live(r.interactionId)]);
     const participant = !!agentId && (live.owner === agentId || live.conf === agentId);
     if (!participant || !i || !LIVE_STATES.includes(i.state)) {
       if (r.body !== null) refuse(!participant ? 'only the agents handling this chat can write in it.' : 'this chat is not open any more.');
@@ -213,7 +212,7 @@ export class ChatService {
   private async xmppClientJoined(r: Extract<Reflected, { kind: 'joined' }>): Promise<void> {
     const agentId = this.relay.agentOfJid(r.realJid);
     if (!agentId) return;
-    const live = await this.s.routing.engine.interactionLive(r.interactionId);
+    const live = await this.s.routing.live(r.interactionId);
     if (live.owner !== agentId && live.conf !== agentId) return;
     // Every instance's owner occupant sees the join: the first to claim it tells.
     const key = this.s.redis.key('chat', 'xmpp-join', r.interactionId, createHash('sha1').update(`${r.nick}\n${r.realJid}`).digest('hex'));
@@ -255,7 +254,7 @@ export class ChatService {
   /** The owner, the conference guest and supervisors monitoring: who sees the agent side. */
   async agentsOf(interactionId: string): Promise<string[]> {
     // Routing's live record in Redis says who holds the interaction now (owner, conference guest).
-    const [monitors, live] = await Promise.all([this.s.redis.client.smembers(this.monitorsKey(interactionId)), this.s.routing.engine.interactionLive(interactionId)]);
+    const [monitors, live] = await Promise.all([this.s.redis.client.smembers(this.monitorsKey(interactionId)), this.s.routing.live(interactionId)]);
     const ids = new Set<string>(monitors);
     if (live.owner) ids.add(live.owner);
     if (live.conf) ids.add(live.conf);
@@ -280,7 +279,7 @@ export class ChatService {
 
   /** May this desktop user act in (or read) this chat? Owners and guests act; supervisors read and add notes. */
   async access(p: Principal, interactionId: string, need: 'write' | 'note' | 'read'): Promise<Interaction> {
-    const [i, live] = await Promise.all([this.interaction(interactionId), this.s.routing.engine.interactionLive(interactionId)]);
+    const [i, live] = await Promise.all([this.interaction(interactionId), this.s.routing.live(interactionId)]);
     const participant = (!!live.owner && live.owner === p.agentId) || (!!live.conf && live.conf === p.agentId);
     const supervisor = p.role !== 'agent';
     if (need === 'write') {
@@ -305,7 +304,7 @@ export class ChatService {
   /** The visitor's display name (the contact's), remembered: it is on every line they write. */
   async visitorName(i: Interaction): Promise<string | null> {
     if (this.names.has(i.id)) return this.names.get(i.id)!;
-    const name = await this.s.routing.records.customerName(i.contactId);
+    const name = await this.s.routing.customerName(i.contactId);
     if (this.names.size >= 10_000) this.names.delete(this.names.keys().next().value!);
     this.names.set(i.id, name);
     return name;

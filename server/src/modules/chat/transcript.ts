@@ -1,14 +1,13 @@
 import { In, type Repository } from 'typeorm';
 import type { ChatMessagePayload } from '@switchboard/protocol';
 import { InteractionEvent } from '../journey/index.js';
-import type { Services } from '../../services.js';
 import type { Interaction } from '../interactions/index.js';
 import type { ChatStore } from './store.js';
-import type { ChatDeps } from './types.js';
+import type { ChatDeps, ChatKit } from './types.js';
 
 /** What transcripts need of the chat service (which owns them). */
 interface TranscriptSource {
-  readonly s: Services;
+  readonly s: ChatKit;
   readonly store: ChatStore;
   readonly interactions: Repository<Interaction>;
   readonly mailer: ChatDeps['mailer'];

@@ -1,5 +1,10 @@
 import type { Website } from '../../kernel/config/schema.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { Interaction } from '../interactions/index.js';
+import type { InteractionSteps } from '../routing/index.js';
+import type { AgentService } from '../agents/index.js';
+import type { ContactService } from '../contacts/index.js';
+import type { XmppConnection } from './xmpp.js';
 
 /** A mail chat asks to be sent: transcripts and left messages (the mail context's outbox). */
 export interface ChatMail {
@@ -33,4 +38,16 @@ export interface ChatDeps {
   offlineTicket(website: Website, chat: Interaction, left: LeftMessage): Promise<string>;
   /** Told, for each line sent into its XMPP room, how long after it was stored (for /metrics). */
   relayLag?(seconds: number): void;
+  /** The interaction lifecycle: chats are created, cancelled, closed and journaled only through it. */
+  routing: Pick<
+    InteractionSteps,
+    'create' | 'cancel' | 'close' | 'journey' | 'get' | 'live' | 'position' | 'customerName' | 'previewFor' | 'refreshOffers' | 'setVisitorToken' | 'markOffline'
+  >;
+  agents: Pick<AgentService, 'get'>;
+  contacts: Pick<ContactService, 'findOrCreate'>;
+  /** The server's XMPP connection (app.ts makes it: /ready checks it too). */
+  xmpp: XmppConnection;
 }
+
+/** What the chat context's parts work with: the kernel and what it needs of the others. */
+export interface ChatKit extends Kernel, Pick<ChatDeps, 'routing' | 'agents' | 'contacts'> {}

@@ -49,8 +49,8 @@ export class ChatVisitors {
     const created = await this.s.routing.create({ channel: 'chat', queueId, websiteId: website.id, contactId: contact.id, subject: option ? textIn(option.label, input.language ?? website.look.language ?? 'en') : null, routingVariables: answers.variables });
     const i = created.interaction;
     const token = randomBytes(32).toString('base64url');
-    await this.chat.interactions.update({ id: i.id }, { visitorTokenHash: hashToken(token) });
-    await this.s.routing.records.journey(i, 'chat.form', null, { answers: answers.answers, option: option?.id ?? null });
+    await this.s.routing.setVisitorToken(i.id, hashToken(token));
+    await this.s.routing.journey(i, 'chat.form', null, { answers: answers.answers, option: option?.id ?? null });
     const log = this.s.log.child({ interactionId: i.id });
     const lang = input.language ?? website.look.language ?? 'en';
     if (created.outcome === 'unmanaged') {
@@ -100,8 +100,7 @@ export class ChatVisitors {
     const form = website.forms.offline.length ? website.forms.offline : DEFAULT_OFFLINE_FORM;
     const answers = validateForm(form, fields);
     const contact = await this.s.contacts.findOrCreate({ name: answers.contact.name ?? null, email: answers.contact.email ?? null, phone: answers.contact.phone ?? null, customFields: answers.contact.customFields });
-    const r = await this.chat.interactions.update({ id: i.id, offline: false }, { offline: true, contactId: i.contactId ?? contact.id });
-    if (!r.affected) throw conflict('A message was already left for this chat.');
+    if (!(await this.s.routing.markOffline(i.id, i.contactId ?? contact.id))) throw conflict('A message was already left for this chat.');
     const text = formText(form, answers.answers);
     await this.chat.store.add({ interactionId: i.id, authorKind: 'visitor', authorName: answers.contact.name ?? null, body: text, clientMessageId: 'offline-form' });
     const email = answers.contact.email ?? (typeof answers.answers.email === 'string' ? answers.answers.email : undefined);
@@ -111,14 +110,14 @@ export class ChatVisitors {
     const ticket = website.offline.action === 'interaction' && email && website.channels.mail.queue
       ? await this.offlineTicket(website, i, { contactId: i.contactId ?? contact.id, email, name: answers.contact.name ?? null, text, variables: answers.variables })
       : null;
-    await this.s.routing.records.journey(i, 'offline.form', null, { answers: answers.answers, ticketInteractionId: ticket });
+    await this.s.routing.journey(i, 'offline.form', null, { answers: answers.answers, ticketInteractionId: ticket });
     this.s.log.info({ interactionId: i.id, ticketInteractionId: ticket }, 'offline form stored');
     // The website wants left messages in a mailbox too: stored first, then queued (the outbox
     // retries while the mail server is away), so a mail failure loses nothing.
     const to = website.offline.action === 'mail' ? website.offline.forwardTo : undefined;
     if (!to || !this.s.config().main.smtp) return { stored: true, forwarded: false };
     await this.chat.mailer.queue({ kind: 'forward', dedupeKey: `offline:${i.id}`, interactionId: i.id, to, replyTo: email ?? null, subject: `[${reference('C', i.id)}] Message left in the chat on ${website.name}`, text });
-    await this.s.routing.records.journey(i, 'offline.forwarded', null, { to });
+    await this.s.routing.journey(i, 'offline.forwarded', null, { to });
     return { stored: true, forwarded: true };
   }
 
@@ -129,7 +128,7 @@ export class ChatVisitors {
     }
     const to = email ?? (i.contactId ? ((await this.s.db.getRepository(Contact).findOneBy({ id: i.contactId }))?.email ?? null) : null);
     if (!to) throw badRequest('Give the address to send the transcript to.', [{ field: 'email', problem: 'is required' }]);
-    await this.s.routing.records.journey(i, 'transcript.requested', null, { email: to });
+    await this.s.routing.journey(i, 'transcript.requested', null, { email: to });
     // Over already (the end screen): now. Otherwise the close sends it.
     if (ChatService.isOpen(i)) return { email: to, sent: false };
     try {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Website } from '../../kernel/config/schema.js';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import { HttpError, badRequest, forbidden } from '../../kernel/http/errors.js';
 import { Interaction } from '../interactions/index.js';
 import { Attachment, Message } from '../chat/index.js';
@@ -10,9 +10,9 @@ import { DEFAULT_MAIL_FORM, bearer, hashToken } from '../intake/index.js';
 import { MailThread } from './mail-thread.entity.js';
 
 /** A token that lets the visitor who opened the ticket attach its files (shown once, hash kept). */
-export async function issueUploadToken(s: Services, interactionId: string): Promise<string> {
+export async function issueUploadToken(s: MailKit, interactionId: string): Promise<string> {
   const token = randomBytes(24).toString('base64url');
-  await s.db.getRepository(Interaction).update({ id: interactionId }, { visitorTokenHash: hashToken(token) });
+  await s.routing.setVisitorToken(interactionId, hashToken(token));
   return token;
 }
 
@@ -21,7 +21,7 @@ export async function issueUploadToken(s: Services, interactionId: string): Prom
  * checked against that field's types and size (and the content against its extension, by the
  * chat's file store), one file per attachment field, attached to the ticket's first message.
  */
-export async function uploadTicketFile(s: Services, chat: MailChat, ctx: Context, website: Website, ticketId: string): Promise<Attachment> {
+export async function uploadTicketFile(s: MailKit, chat: MailChat, ctx: Context, website: Website, ticketId: string): Promise<Attachment> {
   const thread = /^[0-9a-f]{32}$/.test(ticketId) ? await s.db.getRepository(MailThread).findOneBy({ id: ticketId }) : null;
   const i = thread ? await s.db.getRepository(Interaction).findOneBy({ id: thread.interactionId }) : null;
   const token = bearer(ctx);

@@ -1,4 +1,4 @@
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import { HttpError } from '../../kernel/http/errors.js';
 import { headerText } from './mailer.js';
 import type { Outbox } from './outbox.js';
@@ -17,7 +17,7 @@ export interface Forward {
  * visitor as Reply-To so that answering the mail answers them. Stored and queued: a mail server
  * that is away delays the mail, it does not lose it.
  */
-export async function forwardByMail(s: Services, outbox: Outbox, f: Forward): Promise<void> {
+export async function forwardByMail(s: MailKit, outbox: Outbox, f: Forward): Promise<void> {
   if (!s.config().main.smtp) throw new HttpError(503, 'not_configured', 'Messages cannot be forwarded: smtp is not configured in switchboard.yaml.');
   await outbox.queue({ kind: 'forward', dedupeKey: `forward:${f.id}`, to: f.to, replyTo: f.replyTo, subject: headerText(f.subject), text: f.text });
 }

@@ -15,7 +15,7 @@ import { FORM, widget } from '../../test/chat.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { MailThread } from './mail-thread.entity.js';
-import { heldMailOf, retryAt } from './held.js';
+import { retryAt } from './held.js';
 import { testConfig } from '../../test/config.js';
 import { TEST_DB } from '../../test/env.js';
 import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
@@ -169,7 +169,7 @@ describe('mail: tickets an earlier version left unmanaged', function () {
       const i = await t.sb.services.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: website.id, subject: 'Left last night', offline: true });
       await db.query('UPDATE `interactions` SET `createdAt` = NOW(3) - INTERVAL 5 MINUTE WHERE `id` = ?', [i.id]);
       const fresh = await t.sb.services.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: website.id, subject: 'Being made now', offline: true });
-      await heldMailOf(t.sb.services).repair();
+      await t.sb.contexts.mail.kit.held.repair();
       const rows = await db.getRepository(Interaction).findBy({ id: In([i.id, fresh.id]) });
       expect(rows.find((r) => r.id === i.id)!.state).to.equal('queued');
       // One a request is still making (its thread and first message not yet written) is left to it.

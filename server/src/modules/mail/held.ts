@@ -1,11 +1,10 @@
 import { In, type DataSource } from 'typeorm';
-import type { JourneyType } from '@switchboard/protocol';
 import type { Logger } from '../../kernel/logger.js';
 import type { RedisHandle } from '../../kernel/redis.js';
 import { BaseJob, type JobQueues, type JobRun } from '../../kernel/jobs/job.js';
 import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
-import type { CreateResult } from '../routing/index.js';
+import type { CreateResult, InteractionSteps } from '../routing/index.js';
 
 /** Over the licensed limit: try again at the next whole minute. */
 const BUSY_RETRY_MS = 60_000;
@@ -37,10 +36,7 @@ export interface HeldMailDeps {
   db: DataSource;
   redis: RedisHandle;
   log: Logger;
-  routing: {
-    enqueueHeld(interactionId: string): Promise<CreateResult>;
-    records: { journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data?: Record<string, unknown>): Promise<void> };
-  };
+  routing: Pick<InteractionSteps, 'enqueueHeld' | 'journey'>;
 }
 
 /**
@@ -72,7 +68,7 @@ export class HeldMailJob extends BaseJob<{ interactionId: string }> {
       const at = new Date(retryAt(r.nextOpening ? Date.parse(r.nextOpening) : null, Date.now()));
       // The id names the time, so the start-up check scheduling the same wait again adds nothing.
       await this.schedule({ interactionId: i.id }, { id: `${i.id}-${at.getTime()}`, at });
-      await this.d.routing.records.journey(i, 'mail.held', null, { reason: r.reason, nextOpening: r.nextOpening, retryAt: at.toISOString(), scope: this.d.scope });
+      await this.d.routing.journey(i, 'mail.held', null, { reason: r.reason, nextOpening: r.nextOpening, retryAt: at.toISOString(), scope: this.d.scope });
       this.d.log.info({ interactionId: i.id, reason: r.reason, retryAt: at }, 'mail ticket held until its queue can take it');
       return 'unmanaged';
     } finally {
@@ -125,19 +121,4 @@ export class HeldMailJob extends BaseJob<{ interactionId: string }> {
       off();
     };
   }
-}
-
-/** One per server instance, made when the mail module starts (routes reach it through this). */
-const instances = new WeakMap<object, HeldMailJob>();
-
-export function createHeldMail(owner: object, d: HeldMailDeps): HeldMailJob {
-  const job = new HeldMailJob(d);
-  instances.set(owner, job);
-  return job;
-}
-
-export function heldMailOf(owner: object): HeldMailJob {
-  const job = instances.get(owner);
-  if (!job) throw new Error('mail module not started');
-  return job;
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { In } from 'typeorm';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import type { Website } from '../../kernel/config/schema.js';
 import { newId } from '../../kernel/db/ids.js';
 import { Attachment, Message } from '../chat/index.js';
@@ -48,7 +48,7 @@ interface Mail {
  */
 export class MailIntake {
   constructor(
-    private readonly s: Services,
+    private readonly s: MailKit,
     private readonly chat: MailChat,
   ) {}
 
@@ -94,7 +94,7 @@ export class MailIntake {
     const outcome: IncomingOutcome = f.source ? 'stored' : 'too-large';
     await record(outcome, { interactionId: thread.interactionId, messageId: m.id, html: mail.html });
     const i = await this.s.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
-    await this.s.routing.records.journey(i, 'mail.received', null, { messageId: m.id, from: mail.from, files: mail.files.length - refused.length });
+    await this.s.routing.journey(i, 'mail.received', null, { messageId: m.id, from: mail.from, files: mail.files.length - refused.length });
     if (i.state === 'new') await releaseTicket(this.s, i.id);
     // The agent holding the ticket hears of it as of a chat line: the desktop counts it unread.
     try {
@@ -210,7 +210,7 @@ export class MailIntake {
       previousInteractionId: before?.previous?.id ?? null,
     });
     await this.s.db.getRepository(MailThread).insert(thread);
-    if (before) await this.s.routing.records.journey(created.interaction, 'mail.reopened', before.previous?.assignedAgentId ?? null, { previousInteractionId: before.previous?.id ?? null });
+    if (before) await this.s.routing.journey(created.interaction, 'mail.reopened', before.previous?.assignedAgentId ?? null, { previousInteractionId: before.previous?.id ?? null });
     this.s.log.info({ interactionId: created.interaction.id, reopened: !!before }, 'mail interaction opened from the mailbox');
     return thread;
   }

@@ -5,17 +5,17 @@ import type Router from '@koa/router';
 import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
 import type { Website } from '../../kernel/config/schema.js';
 import type { Principal } from '../../kernel/http/principal.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import { presentAttachment, type ChatDeps } from '../chat/index.js';
 import { mailBody, replyBody } from './schema.js';
 import { fileTicket, openTicket } from './service.js';
-import { createHeldMail } from './held.js';
+import { HeldMailJob } from './held.js';
 import { headerText } from './mailer.js';
 import { uploadTicketFile } from './files.js';
 import { mailAccess, queueReply, retryReply, threadView } from './replies.js';
 import { Outbox } from './outbox.js';
 import { MailboxReader } from './reader.js';
-import type { MailDeps } from './types.js';
+import type { MailChat, MailDeps, MailKit } from './types.js';
 
 const principal = (ctx: Context) => ctx.state.principal as Principal;
 
@@ -24,13 +24,23 @@ export interface MailContext extends ServerModule {
   readonly outbox: Outbox;
 }
 
-/** The outbox comes first: chat is built with it, and mail with chat. */
-export function createOutbox(s: Services): Outbox {
-  return new Outbox(s);
+/**
+ * The mail context's own parts, built first: chat mails through the outbox and files the messages
+ * left in it as tickets here, and mail is then built with chat.
+ */
+export interface MailParts {
+  readonly kit: MailKit;
+  readonly outbox: Outbox;
+}
+
+export function createMailParts(k: Kernel, d: MailDeps): MailParts {
+  const held = new HeldMailJob({ jobs: k.jobs, scope: k.jobs.scope, db: k.db, redis: k.redis, log: k.log.child({ component: 'mail-held' }), routing: d.routing });
+  const kit: MailKit = { config: k.config, log: k.log, db: k.db, redis: k.redis, bus: k.bus, jobs: k.jobs, clock: k.clock, routing: d.routing, agents: d.agents, contacts: d.contacts, held };
+  return { kit, outbox: new Outbox(kit) };
 }
 
 /** A message left in a chat nobody could take becomes a ticket of the website's mail queue (chat's offlineTicket). */
-export function chatOfflineTickets(s: Services): ChatDeps['offlineTicket'] {
+export function chatOfflineTickets({ kit: s }: MailParts): ChatDeps['offlineTicket'] {
   return async (website, chat, left) =>
     (
       await fileTicket(s, website, {
@@ -44,14 +54,13 @@ export function chatOfflineTickets(s: Services): ChatDeps['offlineTicket'] {
 }
 
 /** Mail tickets opened from the widget (mail form and offline form); the desktop's thread and replies; the outbox. */
-export function createMail(s: Services, outbox: Outbox, { chat }: MailDeps): MailContext {
+export function createMail({ kit: s, outbox }: MailParts, { chat }: { chat: MailChat }): MailContext {
   return {
     name: 'mail',
     outbox,
     start: async () => {
       outbox.start();
-      const held = createHeldMail(s, { jobs: s.jobs, scope: s.jobs.scope, db: s.db, redis: s.redis, log: s.log.child({ component: 'mail-held' }), routing: s.routing });
-      const stopHeld = held.start(s.bus);
+      const stopHeld = s.held.start(s.bus);
       const reader = new MailboxReader(s, chat);
       reader.start();
       return async () => {
@@ -64,7 +73,7 @@ export function createMail(s: Services, outbox: Outbox, { chat }: MailDeps): Mai
   };
 }
 
-function mailRoutes(router: Router, deps: RouteDeps, s: Services, outbox: Outbox, chat: MailDeps['chat']): void {
+function mailRoutes(router: Router, deps: RouteDeps, s: MailKit, outbox: Outbox, chat: MailChat): void {
   mount(router, deps, {
     method: 'post',
     path: '/api/widget/:websiteId/mail',

@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import { newId } from '../../kernel/db/ids.js';
 import { OutgoingMail, type OutgoingKind } from './outgoing-mail.entity.js';
 import { newMessageId } from './mailer.js';
@@ -32,7 +32,7 @@ export class Outbox {
   readonly job: SendMailJob;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly s: Services, hooks: SentHook[] = []) {
+  constructor(private readonly s: MailKit, hooks: SentHook[] = []) {
     this.job = new SendMailJob(s, hooks);
   }
 

@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import { imapClient } from './reachability.js';
 import { MailIntake, type FetchedMail } from './intake.js';
 import type { MailChat } from './types.js';
@@ -29,7 +29,7 @@ export class MailboxReader {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly s: Services,
+    private readonly s: MailKit,
     chat: MailChat,
   ) {
     this.intake = new MailIntake(s, chat);
@@ -118,7 +118,7 @@ export class MailboxReader {
     await Promise.all(Array.from({ length: PARALLEL }, worker));
   }
 
-  private async takeOne(c: ImapFlow, imap: NonNullable<ReturnType<Services['config']>['main']['imap']>, uidValidity: string, uid: number): Promise<void> {
+  private async takeOne(c: ImapFlow, imap: NonNullable<ReturnType<MailKit['config']>['main']['imap']>, uidValidity: string, uid: number): Promise<void> {
     const lock = this.s.redis.key('mail', 'uid', imap.user, imap.mailbox, uidValidity, String(uid));
     if ((await this.s.redis.client.set(lock, this.s.bus.instanceId, 'PX', LOCK_MS, 'NX')) !== 'OK') return;
     try {

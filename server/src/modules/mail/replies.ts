@@ -1,6 +1,6 @@
 import { In, IsNull } from 'typeorm';
 import type { MailDelivery, MailThreadPayload } from '@switchboard/protocol';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import type { Principal } from '../../kernel/http/principal.js';
 import { HttpError, badRequest, forbidden, notFound } from '../../kernel/http/errors.js';
 import { newId } from '../../kernel/db/ids.js';
@@ -19,11 +19,11 @@ import { replyHtml, replyText } from './format.js';
 const LIVE = ['assigned', 'conference'];
 
 /** A mail interaction as the desktop may see it: its agents act; supervisors (and its last agent) read. */
-export async function mailAccess(s: Services, p: Principal, interactionId: string, need: 'read' | 'write'): Promise<{ i: Interaction; thread: MailThread }> {
+export async function mailAccess(s: MailKit, p: Principal, interactionId: string, need: 'read' | 'write'): Promise<{ i: Interaction; thread: MailThread }> {
   const i = /^[0-9a-f]{32}$/.test(interactionId) ? await s.db.getRepository(Interaction).findOneBy({ id: interactionId }) : null;
   const thread = i?.channel === 'mail' ? await s.db.getRepository(MailThread).findOneBy({ interactionId }) : null;
   if (!i || !thread) throw notFound('Mail interaction');
-  const live = await s.routing.engine.interactionLive(i.id);
+  const live = await s.routing.live(i.id);
   const handling = (!!live.owner && live.owner === p.agentId) || (!!live.conf && live.conf === p.agentId);
   if (need === 'write') {
     if (!handling) throw new HttpError(403, 'not_yours', 'Only the agent handling this mail can answer it.');
@@ -35,7 +35,7 @@ export async function mailAccess(s: Services, p: Principal, interactionId: strin
 }
 
 /** The sanitised HTML of customers' mails, by message. */
-async function htmlOf(s: Services, messageIds: string[]): Promise<Map<string, string>> {
+async function htmlOf(s: MailKit, messageIds: string[]): Promise<Map<string, string>> {
   if (!messageIds.length) return new Map();
   const rows = await s.db.getRepository(IncomingMail).find({ where: { messageId: In(messageIds) }, select: { messageId: true, html: true } });
   return new Map(rows.filter((r) => r.html).map((r) => [r.messageId!, r.html!]));
@@ -49,7 +49,7 @@ export const presentDelivery = (o: OutgoingMail): MailDelivery => ({ state: o.st
 export const ticketReference = (thread: MailThread) => reference('T', thread.firstThreadId ?? thread.id);
 
 /** Every message of the conversation, across the interactions a reopened ticket went through, oldest first. */
-async function conversation(s: Services, thread: MailThread): Promise<Message[]> {
+async function conversation(s: MailKit, thread: MailThread): Promise<Message[]> {
   const first = thread.firstThreadId ?? thread.id;
   const threads = await s.db.getRepository(MailThread).find({ where: [{ id: first }, { firstThreadId: first }] });
   const ids = [...new Set([thread.interactionId, ...threads.map((t) => t.interactionId)])];
@@ -57,7 +57,7 @@ async function conversation(s: Services, thread: MailThread): Promise<Message[]>
 }
 
 /** The whole thread, oldest first, each agent reply with where its mail is (queued, sent, failed and why). */
-export async function threadView(s: Services, outbox: Outbox, i: Interaction, thread: MailThread): Promise<MailThreadPayload> {
+export async function threadView(s: MailKit, outbox: Outbox, i: Interaction, thread: MailThread): Promise<MailThreadPayload> {
   const rows = (await conversation(s, thread)).filter((m) => m.authorKind !== 'note' || m.interactionId === i.id);
   const files = rows.length ? await s.db.getRepository(Attachment).find({ where: { messageId: In(rows.map((m) => m.id)) }, order: { createdAt: 'ASC' } }) : [];
   const out = await outbox.ofMessages(rows.filter((m) => m.authorKind === 'agent').map((m) => m.id));
@@ -82,7 +82,7 @@ export async function threadView(s: Services, outbox: Outbox, i: Interaction, th
  * ticket reference in the subject, Reply-To the support mailbox). Retried sends of the same
  * clientMessageId return the stored reply.
  */
-export async function queueReply(s: Services, outbox: Outbox, p: Principal, interactionId: string, body: ReplyBody) {
+export async function queueReply(s: MailKit, outbox: Outbox, p: Principal, interactionId: string, body: ReplyBody) {
   const { i, thread } = await mailAccess(s, p, interactionId, 'write');
   const messages = s.db.getRepository(Message);
   const again = await messages.findOneBy({ interactionId: i.id, clientMessageId: body.clientMessageId });
@@ -120,19 +120,19 @@ export async function queueReply(s: Services, outbox: Outbox, p: Principal, inte
     references: referencesOf([thread.rootMessageId, ...earlier.map((x) => x.externalId)]),
     attachmentIds: files.map((f) => f.id),
   });
-  await s.routing.records.journey(i, 'mail.queued', p.agentId, { messageId: m.id, to: thread.customerAddress, files: files.length, format: body.format });
+  await s.routing.journey(i, 'mail.queued', p.agentId, { messageId: m.id, to: thread.customerAddress, files: files.length, format: body.format });
   return (await threadView(s, outbox, i, thread)).messages.find((x) => x.id === m.id)!;
 }
 
 /** A reply whose mail failed (a refused address, a mail server away too long), sent again. */
-export async function retryReply(s: Services, outbox: Outbox, p: Principal, interactionId: string, messageId: string) {
+export async function retryReply(s: MailKit, outbox: Outbox, p: Principal, interactionId: string, messageId: string) {
   const { i, thread } = await mailAccess(s, p, interactionId, 'write');
   const m = /^[0-9a-f]{32}$/.test(messageId) ? await s.db.getRepository(Message).findOneBy({ id: messageId, interactionId: i.id, authorKind: 'agent' }) : null;
   const mail = m ? (await outbox.ofMessages([m.id])).get(m.id) : undefined;
   if (!m || !mail) throw notFound('Reply');
   if (await outbox.retry(mail.id)) {
     await s.db.getRepository(Message).update({ id: m.id, deliveryState: 'failed' }, { deliveryState: 'stored' });
-    await s.routing.records.journey(i, 'mail.queued', p.agentId, { messageId: m.id, to: thread.customerAddress, retry: true });
+    await s.routing.journey(i, 'mail.queued', p.agentId, { messageId: m.id, to: thread.customerAddress, retry: true });
   } else if (mail.state === 'sent') throw new HttpError(409, 'not_failed', 'This reply was sent; only a failed reply can be sent again.');
   return (await threadView(s, outbox, i, thread)).messages.find((x) => x.id === m.id)!;
 }

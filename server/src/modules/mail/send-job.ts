@@ -2,7 +2,7 @@ import path from 'node:path';
 import { In } from 'typeorm';
 import { UnrecoverableError } from 'bullmq';
 import type { JourneyType } from '@switchboard/protocol';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import type { SwitchboardFile } from '../../kernel/config/schema.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Attachment, Message } from '../chat/index.js';
@@ -35,7 +35,7 @@ export class SendMailJob extends BaseJob<{ id: string }> {
   private transport: { smtp: Smtp; t: ReturnType<typeof smtpTransport> } | undefined;
 
   constructor(
-    private readonly s: Services,
+    private readonly s: MailKit,
     private readonly hooks: SentHook[],
   ) {
     super(s.jobs);
@@ -107,7 +107,7 @@ export class SendMailJob extends BaseJob<{ id: string }> {
   private async journey(m: OutgoingMail, type: JourneyType, data: Record<string, unknown>): Promise<void> {
     if (!m.interactionId) return;
     const i = await this.s.db.getRepository(Interaction).findOneBy({ id: m.interactionId });
-    if (i) await this.s.routing.records.journey(i, type, null, data);
+    if (i) await this.s.routing.journey(i, type, null, data);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import type { TicketOpened } from '@switchboard/protocol';
 import type { Website } from '../../kernel/config/schema.js';
-import type { Services } from '../../services.js';
+import type { MailKit } from './types.js';
 import { HttpError, badRequest } from '../../kernel/http/errors.js';
 import { newId } from '../../kernel/db/ids.js';
 import { DEFAULT_MAIL_FORM, DEFAULT_OFFLINE_FORM, formText, reference, validateForm } from '../intake/index.js';
@@ -11,7 +11,6 @@ import { forwardByMail } from './forward.js';
 import type { Outbox } from './outbox.js';
 import { headerText } from './mailer.js';
 import { issueUploadToken } from './files.js';
-import { heldMailOf } from './held.js';
 
 export type { TicketOpened } from '@switchboard/protocol';
 
@@ -19,7 +18,7 @@ export type { TicketOpened } from '@switchboard/protocol';
  * A mail ticket from the widget (the mail form, or the offline form outside hours): contact by
  * email, a mail interaction routed to the website's mail queue, its thread and first message.
  */
-export async function openTicket(s: Services, outbox: Outbox, website: Website, body: MailBody): Promise<TicketOpened> {
+export async function openTicket(s: MailKit, outbox: Outbox, website: Website, body: MailBody): Promise<TicketOpened> {
   const ch = website.channels.mail;
   if (!body.offline && !ch.enabled) throw new HttpError(403, 'channel_disabled', `Mail is not enabled for website "${website.id}".`);
   if (!ch.queue) throw new HttpError(503, 'not_configured', `Website "${website.id}" has no mail queue configured (channels.mail.queue).`);
@@ -71,7 +70,7 @@ export interface NewTicket {
  * be offered (an agent must find the text there), then queued, or held until the queue can take
  * it (see held.ts): never unmanaged.
  */
-export async function fileTicket(s: Services, website: Website, t: NewTicket): Promise<{ interactionId: string; threadId: string }> {
+export async function fileTicket(s: MailKit, website: Website, t: NewTicket): Promise<{ interactionId: string; threadId: string }> {
   const queueId = website.channels.mail.queue;
   if (!queueId) throw new HttpError(503, 'not_configured', `Website "${website.id}" has no mail queue configured (channels.mail.queue).`);
   const i = await s.routing.createHeld({ channel: 'mail', queueId, websiteId: website.id, contactId: t.contactId, subject: t.subject, routingVariables: t.variables, offline: t.offline });
@@ -89,15 +88,15 @@ export async function fileTicket(s: Services, website: Website, t: NewTicket): P
     externalId: null,
     deliveredAt: null,
   });
-  await s.routing.records.journey(i, t.journey.type, null, t.journey.data);
+  await s.routing.journey(i, t.journey.type, null, t.journey.data);
   await releaseTicket(s, i.id);
   return { interactionId: i.id, threadId: thread.id };
 }
 
 /** Queues a held ticket; should that fail now, the held-ticket check tries again within minutes. */
-export async function releaseTicket(s: Services, interactionId: string): Promise<void> {
+export async function releaseTicket(s: MailKit, interactionId: string): Promise<void> {
   try {
-    await heldMailOf(s).release(interactionId);
+    await s.held.release(interactionId);
   } catch (err) {
     s.log.warn({ err, interactionId }, 'a new mail ticket could not be queued yet; it stays held and is tried again');
   }

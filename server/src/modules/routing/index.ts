@@ -1,3 +1,5 @@
 // The public face of this context: what app.ts and other contexts may use of it.
 export type { QueueAvailability } from './views.js';
 export type { CreateInteraction, CreateResult } from './service.js';
+export type { QueuePlace } from './service.js';
+export { interactionSteps, type InteractionSteps, type CallInteraction, type CallChange } from './lifecycle.js';

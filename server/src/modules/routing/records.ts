@@ -1,10 +1,9 @@
 import type { JourneyType } from '@switchboard/protocol';
-import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import { Interaction, Offer, type InteractionState, type OfferState } from '../interactions/index.js';
 import { AgentStateChange, type AgentState } from '../agents/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import { Contact } from '../contacts/index.js';
-import { Call } from '../calls/index.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 
 /**
@@ -12,7 +11,12 @@ import { systemClock, type Clock } from '../../kernel/clock.js';
  * what is happening. Every routing step is written here after its script has decided it.
  */
 export class RoutingRecords {
-  constructor(private readonly db: DataSource, private readonly clock: Clock = systemClock) {}
+  /** `liveCalls`: those of these interactions that have a call still going on (the calls context knows). */
+  constructor(
+    private readonly db: DataSource,
+    private readonly liveCalls: (interactionIds: string[]) => Promise<string[]>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get interactions() {
     return this.db.getRepository(Interaction);
@@ -110,9 +114,7 @@ export class RoutingRecords {
 
   /** Those of these interactions that have a call still going on. */
   async withLiveCall(ids: string[]): Promise<string[]> {
-    if (!ids.length) return [];
-    const rows = await this.db.getRepository(Call).find({ where: { interactionId: In(ids), endedAt: IsNull() }, select: { id: true, interactionId: true } });
-    return [...new Set(rows.map((r) => r.interactionId!))];
+    return ids.length ? this.liveCalls(ids) : [];
   }
 
   async customerName(contactId: string | null): Promise<string | null> {
