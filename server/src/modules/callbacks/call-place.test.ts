@@ -81,7 +81,9 @@ describe('callbacks: keep my place from a widget call', function () {
     const result = await pbx.done;
     expect(result.code, result.stderr).to.equal(0);
     expect((await repo(Interaction).findOneByOrFail({ id: call.interactionId })).state).to.equal('closed');
-    const journey = (await repo(InteractionEvent).find({ where: { interactionId: call.interactionId }, order: { seq: 'ASC' } })).map((e) => e.type);
+    // The call's end reaches the journey after the call's row (calls/lifecycle.ts writes it as its own step).
+    const steps = async () => (await repo(InteractionEvent).find({ where: { interactionId: call.interactionId }, order: { seq: 'ASC' } })).map((e) => e.type);
+    const journey = await eventually(steps, (types) => types.includes('call.ended'));
     expect(journey.filter((x) => x !== 'call.ringing')).to.deep.equal(['call.requested', 'call.answered', 'callback.kept-place', 'call.ended']);
     expect((await repo(InteractionEvent).findOneByOrFail({ interactionId: cb.interactionId, type: 'callback.kept-place' })).data).to.deep.include({ from: call.interactionId, priority: 7 });
 
