@@ -41,6 +41,12 @@ describe('Docker: the deployment files agree with each other', () => {
     for (const [k, def] of configReads) if (def && asked.get(k)) expect(asked.get(k), k).to.equal(def);
   });
 
+  it('shows rtpengine the configuration folder where the server reads it (announcement prompts)', () => {
+    const server = compose.services.switchboard!.volumes!.find((v) => v.endsWith(':/etc/switchboard:ro'));
+    expect(server).to.not.equal(undefined);
+    expect(compose.services.rtpengine!.volumes).to.include(server);
+  });
+
   it('names every volume it mounts', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       for (const v of s.volumes ?? []) {
