@@ -54,6 +54,7 @@ export const JOURNEY_TYPES = [
   'mail.received',
   'mail.reopened',
   'mail.held',
+  'csat.invited',
   'csat.rated',
 ] as const;
 export type JourneyType = (typeof JOURNEY_TYPES)[number];

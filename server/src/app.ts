@@ -46,7 +46,7 @@ import { createCalls, withLiveCall, type Calls } from './modules/calls/index.js'
 import { widgetApiModule } from './modules/widget-api/index.js';
 import { historyModule } from './modules/history/index.js';
 import { reportsModule } from './modules/reports/index.js';
-import { feedbackModule } from './modules/feedback/index.js';
+import { createFeedback } from './modules/feedback/index.js';
 import { createMetrics, metricsOf } from './modules/metrics/index.js';
 import { httpMetrics } from './kernel/http/metrics.js';
 import type { Services } from './services.js';
@@ -102,7 +102,7 @@ function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; cont
     widgetApiModule,
     historyModule,
     reportsModule,
-    feedbackModule,
+    createFeedback({ mailer: outbox }),
     createMetrics({
       sip: () => {
         const c = calls.running();

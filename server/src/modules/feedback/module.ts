@@ -5,13 +5,23 @@ import type { Website } from '../../kernel/config/schema.js';
 import { bearer } from '../intake/index.js';
 import { ratingBody } from './schema.js';
 import { CsatService } from './service.js';
+import { inviteToRate, MAILED_CHANNELS, type InviteDeps } from './invite.js';
+import { ratingPageRoutes } from './rating-page.js';
 
-/** Customer feedback: the satisfaction rating a visitor gives at the end of a chat. */
-export const feedbackModule: ServerModule = {
+/** What feedback needs of other contexts: the outbox, for the rating mail. */
+export interface FeedbackDeps {
+  mailer: InviteDeps['mailer'];
+}
+
+/**
+ * Customer feedback: the satisfaction rating a visitor gives at the end of a chat, and the one a
+ * customer gives through the link in the mail sent when their callback or mail ticket closes.
+ */
+export const createFeedback = (deps: FeedbackDeps): ServerModule => ({
   name: 'feedback',
-  routes: (router, deps, s) => {
+  routes: (router, routeDeps, s) => {
     const csat = new CsatService(s.db, s.clock);
-    mount(router, deps, {
+    mount(router, routeDeps, {
       method: 'post',
       path: '/api/widget/:websiteId/chats/:interactionId/rating',
       summary: "Rate the chat that ended, 1–5 with an optional comment (the chat's token as bearer); once per chat, on websites with csat.enabled",
@@ -27,5 +37,14 @@ export const feedbackModule: ServerModule = {
         return { csat: r } satisfies { csat: CsatSummary };
       },
     });
+    ratingPageRoutes(router, routeDeps, { db: s.db, config: s.config, csat });
   },
-};
+  start: async (s) => {
+    const d: InviteDeps = { db: s.db, config: s.config, clock: s.clock, log: s.log, mailer: deps.mailer };
+    const off = s.bus.on((e) => {
+      if (e.type !== 'interaction.closed' || !(MAILED_CHANNELS as readonly string[]).includes(e.channel) || !e.agentId) return;
+      inviteToRate(d, e.interactionId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));
+    });
+    return off;
+  },
+});

@@ -1,7 +1,7 @@
 import { Column, Entity, Index } from 'typeorm';
 import { Created, IdColumn, IdPrimary, Json, Time } from '../../kernel/db/columns.js';
 
-export const OUTGOING_KINDS = ['reply', 'transcript', 'forward', 'callback'] as const;
+export const OUTGOING_KINDS = ['reply', 'transcript', 'forward', 'callback', 'csat'] as const;
 export type OutgoingKind = (typeof OUTGOING_KINDS)[number];
 export const OUTGOING_STATES = ['queued', 'sent', 'failed'] as const;
 export type OutgoingState = (typeof OUTGOING_STATES)[number];

@@ -364,6 +364,7 @@ export const en = {
   'cb.state.closed': 'Closed',
   'history.csat': 'Customer rating',
   'history.csatValue': '{rating} of 5',
+  'journey.csat.invited': 'Customer asked by mail for a rating',
   'journey.csat.rated': 'Customer rated the chat',
   'nav.reports': 'Reports',
   'rep.filters': 'Report filters',

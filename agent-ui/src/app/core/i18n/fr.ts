@@ -365,6 +365,7 @@ export const fr: Record<MessageKey, string> = {
   'cb.state.closed': 'Clos',
   'history.csat': 'Note du client',
   'history.csatValue': '{rating} sur 5',
+  'journey.csat.invited': 'Note demandée au client par e-mail',
   'journey.csat.rated': 'Le client a noté le chat',
   'nav.reports': 'Rapports',
   'rep.filters': 'Filtres du rapport',

@@ -365,6 +365,7 @@ export const it: Record<MessageKey, string> = {
   'cb.state.closed': 'Chiusa',
   'history.csat': 'Valutazione del cliente',
   'history.csatValue': '{rating} su 5',
+  'journey.csat.invited': 'Chiesta al cliente una valutazione via email',
   'journey.csat.rated': 'Il cliente ha valutato la chat',
   'nav.reports': 'Report',
   'rep.filters': 'Filtri del report',
