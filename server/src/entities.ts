@@ -13,10 +13,10 @@ import { OutgoingMail } from './modules/mail/outgoing-mail.entity.js';
 import { IncomingMail } from './modules/mail/incoming-mail.entity.js';
 import { QueueRecord, ReasonRecord, SkillRecord, TrunkRecord } from './modules/queues/queue.entity.js';
 import { WebsiteRecord } from './modules/websites/website.entity.js';
-import { ReportAgentHour, ReportBucket, ReportCallbackHour, ReportBucketTime, ReportHour, ReportWatermark } from './modules/reports/bucket.entity.js';
+import { ReportAgentHour, ReportBucket, ReportCallbackHour, ReportDay, ReportDayTime, ReportBucketTime, ReportHour, ReportWatermark } from './modules/reports/bucket.entity.js';
 
 export const entities = [
   Agent, AgentSkill, AgentStateChange, Callback, CallbackAttempt, Call, CallLeg, Attachment, Message, Contact,
   Interaction, Offer, InteractionEvent, MailThread, OutgoingMail, IncomingMail, QueueRecord, ReasonRecord, SkillRecord, TrunkRecord,
-  WebsiteRecord, CsatRating, ReportBucket, ReportBucketTime, ReportHour, ReportWatermark, ReportAgentHour, ReportCallbackHour,
+  WebsiteRecord, CsatRating, ReportBucket, ReportBucketTime, ReportHour, ReportWatermark, ReportAgentHour, ReportCallbackHour, ReportDay, ReportDayTime,
 ];

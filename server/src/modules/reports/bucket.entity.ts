@@ -8,15 +8,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 const Count = () => Column({ type: 'int', unsigned: true, default: 0 });
 const SumMs = () => Column({ type: 'bigint', default: 0 });
 
-/** One hour (by queuedAt, UTC) × queue × channel × agent × website: counts, and sums of each time in ms. */
-@Entity('report_buckets')
-@Index(['hour'])
-export class ReportBucket {
-  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
-  @PrimaryColumn({ type: 'datetime' }) hour: Date;
-  @PrimaryColumn({ type: 'varchar', length: 16 }) channel: string;
-  @PrimaryColumn({ type: 'varchar', length: 32 }) agentId: string;
-  @PrimaryColumn({ type: 'varchar', length: 63 }) websiteId: string;
+/** The additive figures of a bucket: counts, and sums of each time in ms. */
+abstract class Figures {
   @Count() offered: number;
   @Count() answered: number;
   @Count() abandoned: number;
@@ -39,6 +32,39 @@ export class ReportBucket {
   @SumMs() firstResponseMs: string;
   @Count() resolutionCount: number;
   @SumMs() resolutionMs: string;
+}
+
+/** One hour (by queuedAt, UTC) × queue × channel × agent × website. */
+@Entity('report_buckets')
+@Index(['hour'])
+export class ReportBucket extends Figures {
+  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
+  @PrimaryColumn({ type: 'datetime' }) hour: Date;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) channel: string;
+  @PrimaryColumn({ type: 'varchar', length: 32 }) agentId: string;
+  @PrimaryColumn({ type: 'varchar', length: 63 }) websiteId: string;
+}
+
+/**
+ * A UTC day × queue × channel: the sum of that day's hourly buckets, for reports that neither group
+ * nor filter by agent or website (a month of a queue is then 30 days, not 700 hours × every agent).
+ */
+@Entity('report_days')
+export class ReportDay extends Figures {
+  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
+  @PrimaryColumn({ type: 'datetime' }) day: Date;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) channel: string;
+}
+
+/** The day's histograms, summed from report_bucket_times like report_days. */
+@Entity('report_day_times')
+export class ReportDayTime {
+  @PrimaryColumn({ type: 'varchar', length: 63 }) queueId: string;
+  @PrimaryColumn({ type: 'datetime' }) day: Date;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) channel: string;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) measure: string;
+  @PrimaryColumn({ type: 'int' }) bin: number;
+  @Count() n: number;
 }
 
 /** How many of a bucket's times fell in each fixed bin (bins.ts), so percentiles read from buckets. */

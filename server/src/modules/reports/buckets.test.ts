@@ -175,9 +175,13 @@ describe('report buckets', () => {
   });
 
   it('really reads the buckets, and a rebuild puts them right again', async () => {
+    // By agent the hours are read; by queue the day's sums.
     await db.query("UPDATE report_buckets SET offered = offered + 100 WHERE hour = '2021-03-10 10:00:00' LIMIT 1");
+    await db.query("UPDATE report_days SET offered = offered + 50 WHERE day = '2021-03-10' LIMIT 1");
     const q = interactionReportQuery.parse(QUERIES[0]);
-    expect((await reports.interactions(q)).total.offered).to.equal(ROWS.length + 100);
+    const byAgent = interactionReportQuery.parse({ ...QUERIES[0], groupBy: 'agent' });
+    expect((await reports.interactions(byAgent)).total.offered).to.equal(ROWS.length + 100);
+    expect((await reports.interactions(q)).total.offered).to.equal(ROWS.length + 50);
     await db.query("UPDATE report_callback_hours SET requested = requested + 5 WHERE hour = '2021-03-10 10:00:00' LIMIT 1");
     expect((await reports.callbacks(callbackReportQuery.parse(QUERIES[0]))).total.requested).to.equal(23);
     await db.query("UPDATE report_agent_hours SET ms = ms + 7000 WHERE hour = '2021-03-10 10:00:00' AND agentId = ? AND state = 'busy'", [agents[1]]);
@@ -186,6 +190,7 @@ describe('report buckets', () => {
     expect((await reports.agents(a)).agents.find((x) => x.agentId === agents[1])!.busy).to.equal(before.busy + 7);
     await buckets.rebuild(new Date('2021-03-10T10:00:00Z'), new Date('2021-03-10T11:00:00Z'));
     expect((await reports.interactions(q)).total.offered).to.equal(ROWS.length);
+    expect((await reports.interactions(byAgent)).total.offered).to.equal(ROWS.length);
     expect((await reports.agents(a)).agents.find((x) => x.agentId === agents[1])!.busy).to.equal(before.busy);
     expect((await reports.callbacks(callbackReportQuery.parse(QUERIES[0]))).total.requested).to.equal(18);
     // Twice gives the same.

@@ -34,6 +34,25 @@ export async function withMeasured<T>(db: DataSource, s: Selection, t: Threshold
 export const bucketRowsSql = `SELECT ${DIMENSIONS.join(', ')}, ${BUCKET_AGGREGATES.join(', ')} FROM report_measured GROUP BY ${DIMENSIONS.join(', ')}`;
 export const binRowsSql = binnedSql('report_measured');
 
+/** Sums again the days [a, b) touches from their hourly buckets (inside the caller's transaction). */
+async function buildDays(qr: QueryRunner, a: Date, b: Date): Promise<void> {
+  for (let d = Math.floor(a.getTime() / DAY_MS) * DAY_MS; d < b.getTime(); d += DAY_MS) {
+    const [day, next] = [new Date(d), new Date(d + DAY_MS)];
+    await qr.query('DELETE FROM report_days WHERE day = ?', [day]);
+    await qr.query('DELETE FROM report_day_times WHERE day = ?', [day]);
+    await qr.query(
+      `INSERT INTO report_days (day, queueId, channel, ${BUCKET_COLUMNS.join(', ')})
+       SELECT ?, queueId, channel, ${BUCKET_COLUMNS.map((c) => `SUM(${c})`).join(', ')} FROM report_buckets WHERE hour >= ? AND hour < ? GROUP BY queueId, channel`,
+      [day, day, next],
+    );
+    await qr.query(
+      `INSERT INTO report_day_times (day, queueId, channel, measure, bin, n)
+       SELECT ?, queueId, channel, measure, bin, SUM(n) FROM report_bucket_times WHERE hour >= ? AND hour < ? GROUP BY queueId, channel, measure, bin`,
+      [day, day, next],
+    );
+  }
+}
+
 /**
  * Builds and keeps the hourly buckets. Every write replaces whole hours from the recorded rows, so
  * running it twice, on two instances at once (a lock serialises them) or again after a crash gives
@@ -107,6 +126,7 @@ export class ReportBuckets {
           await qr.query('DELETE FROM report_bucket_times WHERE hour >= ? AND hour < ?', [a, b]);
           await qr.query(`INSERT INTO report_buckets (${DIMENSIONS.join(', ')}, ${BUCKET_COLUMNS.join(', ')}) ${bucketRowsSql}`);
           await qr.query(`INSERT INTO report_bucket_times (${DIMENSIONS.join(', ')}, measure, bin, n) ${binRowsSql}`);
+          await buildDays(qr, a, b);
           await buildAgentHours(qr, a, b);
           await buildCallbackHours(qr, a, b);
           const hours: unknown[][] = [];

@@ -63,24 +63,26 @@ export async function totalsByKey(db: DataSource, f: Filters, keys: Key[], t: Th
     return g;
   };
   const { buckets, raw } = await splitPeriod(db, f.fromAt, f.toAt);
-  if (buckets.length) {
-    const where = [`(${buckets.map(() => '(hour >= ? AND hour < ?)').join(' OR ')})`];
-    const params: unknown[] = buckets.flat();
-    for (const [field, column] of [['queue', 'queueId'], ['channel', 'channel'], ['agent', 'agentId'], ['website', 'websiteId']] as const) {
+  // Whole days from the daily sums when nothing asks for agents or websites, the rest by the hour.
+  const daily = f.agent === undefined && f.website === undefined && keys.every((k) => k === 'queue' || k === 'channel' || k === 'day');
+  const { days, hours } = daily ? wholeDays(buckets) : { days: [], hours: buckets };
+  for (const [table, times, column, ranges] of [['report_buckets', 'report_bucket_times', 'hour', hours], ['report_days', 'report_day_times', 'day', days]] as const) {
+    if (!ranges.length) continue;
+    const where = [`(${ranges.map(() => `(${column} >= ? AND ${column} < ?)`).join(' OR ')})`];
+    const params: unknown[] = ranges.flat();
+    for (const [field, name] of [['queue', 'queueId'], ['channel', 'channel'], ['agent', 'agentId'], ['website', 'websiteId']] as const) {
       if (f[field] === undefined) continue;
-      where.push(`${column} = ?`);
+      where.push(`${name} = ?`);
       params.push(f[field]);
     }
     for (const key of keys) {
+      const k = TABLE_KEYS[key].replace('(hour,', `(${column},`);
       const sums: Row[] = await db.query(
-        `SELECT ${TABLE_KEYS[key]} AS k, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM report_buckets WHERE ${where.join(' AND ')} GROUP BY k`,
+        `SELECT ${k} AS k, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY k`,
         params,
       );
       for (const r of sums) for (const c of BUCKET_COLUMNS) group(key, String(r.k)).sums[c] += Number(r[c]);
-      const bins: Row[] = await db.query(
-        `SELECT ${TABLE_KEYS[key]} AS k, measure, bin, SUM(n) AS n FROM report_bucket_times WHERE ${where.join(' AND ')} GROUP BY k, measure, bin`,
-        params,
-      );
+      const bins: Row[] = await db.query(`SELECT ${k} AS k, measure, bin, SUM(n) AS n FROM ${times} WHERE ${where.join(' AND ')} GROUP BY k, measure, bin`, params);
       for (const r of bins) addBin(group(key, String(r.k)), r);
     }
   }
@@ -94,6 +96,26 @@ export async function totalsByKey(db: DataSource, f: Filters, keys: Key[], t: Th
     });
   }
   return out;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Runs of clean hours split into the whole UTC days within them and the hours around. */
+function wholeDays(ranges: [Date, Date][]): { days: [Date, Date][]; hours: [Date, Date][] } {
+  const days: [Date, Date][] = [];
+  const hours: [Date, Date][] = [];
+  for (const [a, b] of ranges) {
+    const d1 = Math.ceil(a.getTime() / DAY_MS) * DAY_MS;
+    const d2 = Math.floor(b.getTime() / DAY_MS) * DAY_MS;
+    if (d1 >= d2) {
+      hours.push([a, b]);
+      continue;
+    }
+    days.push([new Date(d1), new Date(d2)]);
+    if (a.getTime() < d1) hours.push([a, new Date(d1)]);
+    if (d2 < b.getTime()) hours.push([new Date(d2), b]);
+  }
+  return { days, hours };
 }
 
 function addBin(g: Totals, r: Row): void {
