@@ -84,3 +84,51 @@ describe('widget: keep my place from a call', () => {
     await frame.locator('.sb-channels').waitFor();
   });
 });
+
+describe('widget: keep my place once an agent has the call', () => {
+  let sb: Switchboard;
+  let site: HostSite;
+  let browser: Browser;
+  let pbx: { kill(): void };
+  let agentId: string;
+  before(async () => {
+    const pbxPort = await freePort();
+    pbx = sipp({ scenario: 'uas-answer-any.xml', port: pbxPort, calls: 1, timeoutS: 80 });
+    await waitForUdpListener(pbxPort, pbx);
+    sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.port': pbxPort, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
+    agentId = (await makeAgent(sb.url, await login(sb.url), { skills: [{ skill: 'english', level: 8 }], available: false })).id;
+    site = await hostSite(sb.url);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await sb?.stop();
+    pbx?.kill();
+  });
+
+  it('says the call is no longer waiting, drops the offer and leaves the call up', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    const frame = await openWidget(page, site);
+    await frame.getByRole('button', { name: 'Call', exact: true }).click();
+    await frame.getByRole('button', { name: 'Test my devices' }).click();
+    await frame.getByRole('button', { name: 'Continue' }).click({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Call now' }).click();
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Call me back instead' }).click();
+    // Meanwhile the PBX handed the call to an agent's extension, who answered (calls/pbx-calls.ts).
+    const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
+    const repo = sb.sb.services.db.getRepository(Interaction);
+    const [phoneCall] = await repo.findBy({ channel: 'phone', websiteId: 'example' });
+    await repo.update({ id: phoneCall.id }, { state: 'assigned', assignedAgentId: agentId });
+    await frame.getByLabel('Phone number').fill('+39 06 4545 1111');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.getByText(/not waiting in a queue any more \(it is with an agent\)/).waitFor();
+    await frame.locator('.sb-keep-place-call').waitFor({ state: 'detached' });
+    expect(await frame.getByRole('button', { name: 'Call me back instead' }).isVisible()).to.equal(false);
+    expect(await frame.locator('.sb-call-state').textContent()).to.contain('Connected');
+    await frame.getByRole('button', { name: 'Hang up' }).click();
+    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    await page.close();
+  });
+});

@@ -200,9 +200,14 @@ class CallFlow {
     let endedWhileSwitching: { reason?: string } | null = null;
     const offer = h('button', { type: 'button', class: 'sb-secondary sb-keep-place-offer', hidden: true, onclick: () => waiting && void import('./keep-place').then((k) => k.keepPlaceUnderCall(app, waiting!, offer, {
       left: () => { over = true; handle?.hangup(); this.stop(); },
-      sending: (on) => {
+      sending: (on, err) => {
         switching = on;
         if (!on && endedWhileSwitching) finish(endedWhileSwitching.reason);
+        // An agent has the call now (or it is over): the offer goes, the strip says why.
+        if (err instanceof ApiError && err.code === 'not_waiting') {
+          waiting = null;
+          if (offer.nextElementSibling?.classList.contains('sb-keep-place-call')) offer.nextElementSibling.remove();
+        }
       },
     })) }, t('keepPlace'));
     let over = false;

@@ -17,8 +17,8 @@ export interface Waiting {
 interface Leaving {
   /** The wait is over (the callback took its place); called before the confirmation shows. */
   left(): void;
-  /** The request is on its way (true) or came back refused (false). */
-  sending?(on: boolean): void;
+  /** The request is on its way (true) or came back refused (false, with why). */
+  sending?(on: boolean, err?: unknown): void;
 }
 
 function keepPlaceForm(app: App, waiting: Waiting, leaving: Leaving): HTMLFormElement {
@@ -37,7 +37,7 @@ function keepPlaceForm(app: App, waiting: Waiting, leaving: Leaving): HTMLFormEl
         leaving.left();
         callbackDone(app, { ...r, state: r.keptPlace ? 'queued' : 'scheduled' });
       } catch (err) {
-        leaving.sending?.(false);
+        leaving.sending?.(false, err);
         throw err;
       }
     });

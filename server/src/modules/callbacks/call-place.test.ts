@@ -117,3 +117,50 @@ describe('callbacks: keep my place from a widget call', function () {
     expect((await repo(Interaction).findOneByOrFail({ id: a.interactionId })).state, 'the call still waits').to.equal('queued');
   });
 });
+
+describe('callbacks: keep my place from a widget call still ringing in the PBX queue', function () {
+  this.timeout(90000);
+  let t: TestServer;
+  let pbx: SippProcess;
+  let phone: Softphone | undefined;
+  before(async () => {
+    const pbxPort = await freePort();
+    // A queue that lets the call ring until someone answers: it must get the CANCEL.
+    pbx = sipp({ scenario: 'uas-no-answer.xml', port: pbxPort, calls: 1, timeoutS: 80 });
+    await waitForUdpListener(pbxPort, pbx);
+    t = await startRoutingServer({
+      'switchboard.yaml:sip.enabled': true,
+      'switchboard.yaml:sip.udpPort': await freePort(),
+      'switchboard.yaml:sip.tcpPort': await freePort(),
+      'switchboard.yaml:sip.wsPort': await freePort(),
+      'trunks.yaml:trunks.0.port': pbxPort,
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+      'queues.yaml:queues.3.callback.mode': 'preview',
+    });
+  });
+  after(async () => {
+    await phone?.stop().catch(() => undefined);
+    await t?.stop();
+    pbx?.kill();
+  });
+
+  it('cancels the ringing call towards the PBX, answers the visitor with a final response, and keeps the place', async () => {
+    const r = await widget(t.url, 'POST', '/calls', {});
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const call = r.body;
+    phone = await softphone({ wsPort: wsPort(call.sip.wsUrl), username: call.sip.username, password: call.sip.password, user: 'visitor' });
+    const session = await phone.call(call.sip.target);
+    const repo = t.sb.services.db.getRepository(InteractionEvent);
+    await eventually(() => repo.findOneBy({ interactionId: call.interactionId, type: 'call.ringing' }), (e) => !!e);
+
+    const kept = await widget(t.url, 'POST', '/callbacks/keep-place', { interactionId: call.interactionId, fields: { phone: '+39 06 7070 4321' } }, call.token);
+    expect(kept.status, JSON.stringify(kept.body)).to.equal(201);
+    expect(kept.body.keptPlace).to.equal(true);
+    await waitForState(session, SessionState.Terminated);
+    const result = await pbx.done;
+    expect(result.code, result.stderr).to.equal(0);
+    const ended = await eventually(() => t.sb.services.db.getRepository(Call).findOneBy({ interactionId: call.interactionId }), (c) => !!c?.endedAt);
+    expect(ended!.answeredAt).to.equal(null);
+    expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: call.interactionId })).state).to.equal('closed');
+  });
+});
