@@ -71,7 +71,7 @@ describe('widget: keep my place from a call', () => {
     const db = sb.sb.services.db;
     const cb = (await db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === reference);
     expect(cb).to.include({ phoneNumber: '+390645457878', state: 'queued', asap: true });
-    const [phoneCall] = await db.getRepository(Interaction).findBy({ channel: 'phone', websiteId: 'example' });
+    const phoneCall = await db.getRepository(Interaction).findOne({ where: { channel: 'phone', websiteId: 'example' }, order: { createdAt: 'DESC' } });
     const held = await db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
     expect(held.queuedAt.getTime(), 'the callback waits since the call did').to.equal(phoneCall.queuedAt.getTime());
     // The call is over on every side: the PBX's scenario ended with the BYE, the record is closed.
@@ -119,7 +119,8 @@ describe('widget: keep my place once an agent has the call', () => {
     // Meanwhile the PBX handed the call to an agent's extension, who answered (calls/pbx-calls.ts).
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
     const repo = sb.sb.services.db.getRepository(Interaction);
-    const [phoneCall] = await repo.findBy({ channel: 'phone', websiteId: 'example' });
+    // This test's call: the newest (the database is the run's, other files' calls are in it too).
+    const phoneCall = await repo.findOne({ where: { channel: 'phone', websiteId: 'example' }, order: { createdAt: 'DESC' } });
     await repo.update({ id: phoneCall.id }, { state: 'assigned', assignedAgentId: agentId });
     await frame.getByLabel('Phone number').fill('+39 06 4545 1111');
     await frame.getByRole('button', { name: 'Send' }).click();
