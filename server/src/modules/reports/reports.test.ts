@@ -9,6 +9,11 @@ import { FORM, command, startChat, widget, cid, type TestVisitor } from '../../t
 import { ManualClock } from '../../test/clock.js';
 import { Interaction } from '../interactions/index.js';
 import { newId } from '../../kernel/db/ids.js';
+import { eventually } from '../../test/redis.js';
+import { ReportBuckets } from './buckets.js';
+import { ReportRefresh } from './refresh.js';
+import { splitPeriod } from './hours.js';
+import { ReportsService } from './service.js';
 
 // The next whole hour, so the whole day below falls in one hourly bucket; ahead of the real time,
 // never behind it, so nothing that still reads the real time (the chats' idle sweep) sees it as old.
@@ -364,6 +369,27 @@ describe('reports', () => {
     const one = { requested: 1, reachedFirstAttempt: 0, reachedAfterRetries: 0, unreached: 0, failed: 0, cancelled: 0, pending: 1 };
     expect(r.body.groups).to.deep.equal([{ key: 'callbacks', name: textName(t, 'callbacks'), ...one }]);
     expect(r.body.total).to.deep.equal(one);
+  });
+
+  // Last: it moves the clock past the hour.
+  it('reads the same figures from the hourly buckets once the hour is over', async () => {
+    const paths = [
+      `/api/reports/interactions?${HOUR}`, `/api/reports/interactions?${HOUR}&groupBy=channel&interval=hour`, `/api/reports/interactions?${HOUR}&groupBy=agent`,
+      `/api/reports/interactions?${HOUR}&groupBy=website&channel=chat`, `/api/reports/interactions/distribution?${HOUR}`, `/api/reports/interactions.csv?${HOUR}`,
+      `/api/reports/callbacks?${HOUR}`,
+    ];
+    const read = () => Promise.all(paths.map(async (p) => (await api(t.url, 'GET', p, undefined, sup.token)).body));
+    const fromRows = await read();
+    expect(fromRows[0].total).to.deep.equal(TOTAL);
+    clock.at(7200);
+    const db = t.sb.services.db;
+    const reports = new ReportsService(db, () => t.config, clock);
+    const refresh = new ReportRefresh({ db, log: t.sb.services.log, buckets: new ReportBuckets(db, () => reports.thresholds(), () => clock.now()), now: () => clock.now() });
+    // Passes (this one's or the server's own) until the hour is built and nothing is left to mark.
+    await eventually(async () => (await refresh.pass(), splitPeriod(db, START, new Date(START.getTime() + 3_600_000))), (p) => p.buckets.length === 1 && p.raw.length === 0);
+    // Bucket rows per queue × channel × agent × website: c1 (sup), c2 (ann), c3 (nobody), p1 (sup).
+    expect(Number((await db.query('SELECT COUNT(*) AS n FROM report_buckets WHERE hour = ?', [START]))[0].n)).to.equal(4);
+    expect(await read()).to.deep.equal(fromRows);
   });
 
   it('counts callbacks reached at the first attempt, after retries, unreached and still pending', async () => {
