@@ -16,7 +16,7 @@ import { Call } from '../calls/index.js';
 import { CallbackDueJob } from './due-job.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
-import { api, login, nextOffer, accept, setState, startRoutingServer, openDesktop, type TestServer } from '../../test/routing.js';
+import { api, login, nextOffer, accept, setState, startRoutingServer, openDesktop, uniquePrefix, type TestServer } from '../../test/routing.js';
 import { attemptsOf, callbackOf } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
 import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
@@ -264,6 +264,59 @@ describe('callbacks: customer first (the customer is called when due, then offer
     expect((await pbxPhone.p.done).code).to.equal(0);
     expect((await customerPhone.p.done).code).to.equal(0);
     await nothingLeft(x, uuid(attempt!.callId!));
+  });
+
+  it('two instances: the agent accepts on the one that does not hold the customer; the one that does rings the agent and bridges', async () => {
+    const [agentPort, customerPort] = [await freePort(), await freePort()];
+    const agentPhone = phone('uas-answer-media.xml', await rtpPeer(), agentPort);
+    const customerPhone = phone('uas-answer-media.xml', await rtpPeer(), customerPort);
+    await waitForUdpListener(agentPort, agentPhone.p);
+    await waitForUdpListener(customerPort, customerPhone.p);
+    const redisPrefix = uniquePrefix();
+    const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };
+    const set = {
+      'switchboard.yaml:sip.enabled': true,
+      'trunks.yaml:trunks.0.port': agentPort,
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+      'trunks.yaml:trunks.0.dialPlan': dialPlan,
+      'trunks.yaml:trunks.1': { id: 'customers', name: 'Customers', host: '127.0.0.1', port: customerPort, optionsPingSeconds: 0, dialPlan },
+      'queues.yaml:queues.3.offerTimeoutSeconds': 120,
+      'queues.yaml:queues.3.callback': { trunk: 'customers', attempts: 1, ...CUSTOMER_FIRST },
+    };
+    // Alone at first: this instance calls the customer and holds the call.
+    const a = await startRoutingServer(set, { redisPrefix });
+    cleanup.push(() => a.stop());
+    const r = await widget(a.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const waiting = await eventually(() => callbackOf(a, r.body.callbackId), (c) => c.state === 'dialling', 300, 100);
+    await eventually(async () => (await journeyOf(a, waiting.interactionId)).some((e) => e.type === 'callback.answered'), (v) => v, 300, 100);
+
+    // The agent works on the second instance.
+    const b = await startRoutingServer(set, { redisPrefix });
+    cleanup.push(() => b.stop());
+    const admin = await login(b.url);
+    const extension = String(400000 + Math.floor(Math.random() * 499999));
+    const made = await api(b.url, 'POST', '/api/agents', { username: `cfb-${extension}`, name: 'Other Instance', role: 'agent', password: 'callback-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    const token = await login(b.url, `cfb-${extension}`, 'callback-password-1');
+    const socket = await openDesktop(b.url, token);
+    cleanup.push(() => socket.close());
+    const agent = { id: made.body.agent.id as string, token, username: `cfb-${extension}`, socket };
+    await setState(b.url, agent, 'available');
+    const offer = await nextOffer(agent, 30_000);
+    expect(offer.interactionId).to.equal(waiting.interactionId);
+    expect((await accept(b.url, agent, offer.offerId)).status).to.equal(200);
+
+    const cb = await eventually(() => callbackOf(a, r.body.callbackId), (c) => c.state === 'completed', 300, 200);
+    const [attempt] = await attemptsOf(a, cb.id);
+    expect(attempt).to.include({ outcome: 'answered', agentId: agent.id });
+    const sessionId = uuid(attempt!.callId!);
+    expect(a.sb.contexts.calls()!.control.session(sessionId), 'the call is on the instance that called the customer').to.not.equal(undefined);
+    expect(b.sb.contexts.calls()!.control.activeSessions.size).to.equal(0);
+    expect(invites(agentPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${extension}@`, 'm'));
+    expect(await a.sb.contexts.calls()!.control.hangup(sessionId)).to.equal(true);
+    expect((await agentPhone.p.done).code).to.equal(0);
+    expect((await customerPhone.p.done).code).to.equal(0);
   });
 
   it('a busy customer is recorded with its SIP cause and retried by the next due job, then unreached', async () => {
