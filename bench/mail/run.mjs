@@ -67,7 +67,7 @@ const dir = makeConfigDir({
 const config = loadConfig(dir);
 await createDatabase(config.main.database, TEST_DB, true);
 const sb = await startSwitchboard(config, { logger: createLogger('silent') });
-const db = sb.services.db;
+const db = sb.kernel.db;
 const result = { machine: { cpus: os.cpus().length, loadBefore: loadavg() }, inbound: null, replies: null };
 
 try {

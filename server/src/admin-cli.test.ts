@@ -76,7 +76,7 @@ describe('administrator CLI for agents and contacts', function () {
     cli(['agents', 'add', 'cli.ext', '--name', 'Ext', '--role', 'agent'], { SWITCHBOARD_NEW_PASSWORD: 'cli-password-1' });
     cli(['agents', 'add', 'cli.ext2', '--name', 'Ext Two', '--role', 'agent', '--extension', '7301'], { SWITCHBOARD_NEW_PASSWORD: 'cli-password-1' });
     // Read from the database: the CLI blocks this process, so no HTTP connection stays usable across it.
-    const extension = async () => (await t.sb.services.db.getRepository(Agent).findOneByOrFail({ username: 'cli.ext' })).extension;
+    const extension = async () => (await t.sb.kernel.db.getRepository(Agent).findOneByOrFail({ username: 'cli.ext' })).extension;
     const set = cli(['agents', 'extension', 'cli.ext', '7302']);
     expect(set.status, set.stderr).to.equal(0);
     expect(set.stdout).to.contain('cli.ext has extension 7302');

@@ -20,42 +20,45 @@ import { EventBus } from './kernel/bus.js';
 import { errorMiddleware } from './kernel/http/errors.js';
 import { authenticate, rateLimiter, websiteOrigin, findWebsite, desktopOnly } from './kernel/http/security.js';
 import type { RouteDeps } from './kernel/http/route.js';
+import type { SessionResolver } from './kernel/http/principal.js';
 import { openApiDocument } from './kernel/http/openapi.js';
-import { SessionStore } from './modules/agents/sessions.js';
-import { AgentStateStore } from './modules/routing/state-store.js';
-import { AgentService } from './modules/agents/service.js';
 import { XmppConnection } from './modules/chat/xmpp.js';
-import { Readiness, healthRoutes } from './modules/health/index.js';
+import { createHealth, type Readiness } from './modules/health/index.js';
 import { chatOfflineTickets, createMail, createMailParts, imapReachable, smtpReachable, type MailParts, type Outbox } from './modules/mail/index.js';
-import { checkReason } from './modules/agents/routes.js';
-import { agentsModule } from './modules/agents/module.js';
-import { authRoutes } from './modules/auth/index.js';
-import { adminRoutes } from './modules/admin/index.js';
-import { websiteRoutes } from './modules/websites/routes.js';
-import { contactRoutes } from './modules/contacts/routes.js';
-import { ContactService } from './modules/contacts/service.js';
-import { routingModule } from './modules/routing/module.js';
-import { createRouting } from './modules/routing/create.js';
-import { interactionSteps, type InteractionSteps } from './modules/routing/index.js';
+import { createAgentAccounts, createAgents, type AgentService } from './modules/agents/index.js';
+import { createAuth } from './modules/auth/index.js';
+import { createAdmin } from './modules/admin/index.js';
+import { createWebsites } from './modules/websites/index.js';
+import { createContacts, type ContactService } from './modules/contacts/index.js';
+import { createRouting, interactionSteps, type AgentStateStore, type InteractionSteps, type RoutingService } from './modules/routing/index.js';
 import { RealtimeHub } from './kernel/realtime/hub.js';
-import { reasonsModule } from './modules/reasons/index.js';
-import { staticModule } from './modules/static/index.js';
+import { createReasons } from './modules/reasons/index.js';
+import { createStatic } from './modules/static/index.js';
 import { createCallbacks, type CallbacksKit } from './modules/callbacks/index.js';
 import { createChat, type ChatParts } from './modules/chat/index.js';
 import { createCalls, withLiveCall, type Calls } from './modules/calls/index.js';
-import { widgetApiModule } from './modules/widget-api/index.js';
-import { historyModule } from './modules/history/index.js';
-import { reportsModule } from './modules/reports/index.js';
+import { createWidgetApi } from './modules/widget-api/index.js';
+import { createHistory } from './modules/history/index.js';
+import { createReports } from './modules/reports/index.js';
 import { createFeedback } from './modules/feedback/index.js';
-import { createMetrics, metricsOf } from './modules/metrics/index.js';
+import { createMetrics, type SwitchboardMetrics } from './modules/metrics/index.js';
 import { httpMetrics } from './kernel/http/metrics.js';
-import type { Services } from './services.js';
+import type { Kernel } from './kernel/kernel.js';
 import type { ServerModule } from './module.js';
 import { StartupError } from './kernel/startup-error.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 
+type MountedRoute = RouteDeps['mounted'][number];
+
 /** What the composition root built, for tests and tools that look inside a running server. */
 export interface Contexts {
+  agents: AgentService;
+  states: AgentStateStore;
+  routing: RoutingService;
+  contacts: ContactService;
+  readiness: Readiness;
+  xmpp: XmppConnection;
+  metrics: SwitchboardMetrics;
   chat: ChatParts;
   /** The mail context's parts: its outbox and held tickets. */
   mail: MailParts;
@@ -66,17 +69,41 @@ export interface Contexts {
   calls: () => Calls | undefined;
 }
 
+/** The contexts startSwitchboard builds first: the accounts, routing, health and contacts the others are given. */
+interface Core {
+  accounts: ReturnType<typeof createAgentAccounts>;
+  routing: ReturnType<typeof createRouting>;
+  health: ReturnType<typeof createHealth>;
+  contacts: ReturnType<typeof createContacts>;
+  agents: ReturnType<typeof createAgents>;
+  xmpp: XmppConnection;
+  reloadConfig: (by: string) => Promise<void>;
+}
+
 /**
  * The bounded contexts, built together before any route is mounted, in start order. Each adds
  * its routes, socket commands and bus handlers.
  */
-function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; contexts: Contexts } {
+function compose(k: Kernel, core: Core, hub: RealtimeHub): { modules: ServerModule[]; contexts: Contexts; metrics: SwitchboardMetrics } {
+  const routing = core.routing.service;
+  const agents = core.accounts.service;
+  const contacts = core.contacts.service;
   // Routing owns the interaction lifecycle; every channel goes through these steps.
-  const steps: InteractionSteps = interactionSteps(s.routing, s.db, s.clock);
-  const calls = createCalls(s, { routing: steps, agents: s.agents, contacts: s.contacts, readiness: s.readiness }, hub);
-  const mailParts = createMailParts(s, { routing: steps, agents: s.agents, contacts: s.contacts });
+  const steps: InteractionSteps = interactionSteps(routing, k.db, k.clock);
+  const calls = createCalls(k, { routing: steps, agents, contacts, readiness: core.health.readiness }, hub);
+  const metrics = createMetrics(k, {
+    sip: () => {
+      const c = calls.running();
+      if (!c) return undefined;
+      const mediaSessions = c.media.kind === 'rtpengine' ? c.control.activeSessions.size + c.probes.size : 0;
+      const observeTransactions = c.engine.stack.observe?.bind(c.engine.stack);
+      return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions }, events: c.events, observeTransactions };
+    },
+    routing: { queueStats: () => routing.views.queueStats() },
+  });
+  const mailParts = createMailParts(k, { routing: steps, agents, contacts });
   const outbox = mailParts.outbox;
-  const chat = createChat(s, hub, { mailer: outbox, offlineTicket: chatOfflineTickets(mailParts), relayLag: metricsOf(s).calls.observeRelayLag, routing: steps, agents: s.agents, contacts: s.contacts, xmpp: s.xmpp });
+  const chat = createChat(k, hub, { mailer: outbox, offlineTicket: chatOfflineTickets(mailParts), relayLag: metrics.metrics.calls.observeRelayLag, routing: steps, agents, contacts, xmpp: core.xmpp });
   const files = chat.parts.files;
   const mail = createMail(mailParts, {
     chat: {
@@ -85,44 +112,55 @@ function compose(s: Services, hub: RealtimeHub): { modules: ServerModule[]; cont
       announce: (interactionId, messageId) => chat.parts.chat.announce(interactionId, messageId),
     },
   });
-  const callbacks = createCallbacks(s, { sip: calls.running, mailer: outbox, routing: steps, agents: s.agents, contacts: s.contacts });
+  const callbacks = createCallbacks(k, { sip: calls.running, mailer: outbox, routing: steps, agents, contacts });
   const modules: ServerModule[] = [
-    { name: 'health', routes: healthRoutes },
-    { name: 'auth', routes: authRoutes },
-    agentsModule,
-    { name: 'admin', routes: adminRoutes },
-    { name: 'websites', routes: websiteRoutes },
-    { name: 'contacts', routes: contactRoutes },
+    core.health,
+    createAuth(k, { agents: core.accounts.service, sessions: core.accounts.sessions, states: core.routing.states }),
+    core.agents,
+    createAdmin(k, { reloadConfig: core.reloadConfig }),
+    createWebsites(k),
+    core.contacts,
     calls,
-    reasonsModule,
-    routingModule,
+    createReasons(k),
+    core.routing,
     chat,
     callbacks,
     mail,
-    widgetApiModule,
-    historyModule,
-    reportsModule,
-    createFeedback({ mailer: outbox }),
-    createMetrics({
-      sip: () => {
-        const c = calls.running();
-        if (!c) return undefined;
-        const mediaSessions = c.media.kind === 'rtpengine' ? c.control.activeSessions.size + c.probes.size : 0;
-        const observeTransactions = c.engine.stack.observe?.bind(c.engine.stack);
-        return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions }, events: c.events, observeTransactions };
-      },
-    }),
-    staticModule, // keep last: its catch-all GET serves the desktop for any path no module took
+    createWidgetApi(k, { routing }),
+    createHistory(k),
+    createReports(k),
+    createFeedback(k, { mailer: outbox }),
+    metrics,
+    createStatic(k), // keep last: its catch-all GET serves the desktop for any path no module took
   ];
-  return { modules, contexts: { chat: chat.parts, mail: mailParts, callbacks: callbacks.kit, outbox, calls: calls.running } };
+  const contexts: Contexts = {
+    agents,
+    states: core.routing.states,
+    routing,
+    contacts,
+    readiness: core.health.readiness,
+    xmpp: core.xmpp,
+    metrics: metrics.metrics,
+    chat: chat.parts,
+    mail: mailParts,
+    callbacks: callbacks.kit,
+    outbox,
+    calls: calls.running,
+  };
+  return { modules, contexts, metrics: metrics.metrics };
 }
 
 export { StartupError };
 
 export interface Switchboard {
   readonly url: string;
-  readonly services: Services;
+  /** What every context stands on: the running configuration, log, database, Redis, bus, jobs. */
+  readonly kernel: Kernel;
   readonly contexts: Contexts;
+  /** Every route mounted, as the OpenAPI document lists them. */
+  readonly mounted: readonly MountedRoute[];
+  /** Re-reads config/ and tells the other instances (SIGHUP, the admin API). */
+  reloadConfig(by: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,16 +185,16 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
 
     const bus = new EventBus(redis, log);
     await bus.start();
-    const sessions = new SessionStore(redis, () => config.main.security.sessionTtlHours * 3600);
-    const states = new AgentStateStore(redis, db, bus, clock);
-    const agents = new AgentService(db, sessions, bus, () => config);
+    const kernel: Kernel = { config: () => config, log, db, redis, bus, jobs, clock };
+    const accounts = createAgentAccounts(kernel);
+    const routing = createRouting(kernel, { agents: accounts.service, withLiveCall: (ids) => withLiveCall(db, ids) });
     const xmpp = new XmppConnection(config.main.xmpp, log.child({ component: 'xmpp' }));
-    const readiness = new Readiness(db, redis, xmpp, () => config.main.rtpengine, () => config.main, { smtp: smtpReachable, imap: imapReachable });
-    const routing = createRouting({ config: () => config, log, bus, redis, db, states, agents, clock, withLiveCall: (ids) => withLiveCall(db, ids) });
-    cleanups.push(() => readiness.close());
+    const health = createHealth(kernel, { xmpp, mail: { smtp: smtpReachable, imap: imapReachable } });
+    const contacts = createContacts(kernel);
+    const agents = createAgents(kernel, accounts, { states: routing.states, routing: routing.service });
 
     await syncConfig(db, config);
-    const created = await agents.bootstrap();
+    const created = await accounts.service.bootstrap();
     if (created.length) log.info({ agents: created }, 'created agents from agents.yaml');
 
     const reload = async (by: string, announce: boolean) => {
@@ -174,39 +212,19 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
       }
     });
 
-    const services: Services = {
-      config: () => config,
-      log,
-      db,
-      redis,
-      bus,
-      agents,
-      sessions,
-      states,
-      readiness,
-      contacts: new ContactService(db),
-      routing,
-      xmpp,
-      jobs,
-      clock,
-      setOwnState: async (agentId, state, reason) => {
-        checkReason(services, state, reason);
-        return routing.setOwnState(agentId, state, reason);
-      },
-      reloadConfig: (by) => reload(by, true),
-    };
+    const reloadConfig = (by: string) => reload(by, true);
 
     // Everything is built first, then routes are mounted, then modules start.
-    const hub = new RealtimeHub(services);
-    const { modules, contexts } = compose(services, hub);
-    const app = buildKoa(services, modules);
+    const hub = new RealtimeHub({ ...kernel, sessions: accounts.sessions, states: routing.states });
+    const { modules, contexts, metrics } = compose(kernel, { accounts, routing, health, contacts, agents, xmpp, reloadConfig }, hub);
+    const { app, mounted } = buildKoa(kernel, accounts.sessions, metrics, modules);
     const server = config.main.server.tls
       ? https.createServer({ cert: readFileSync(config.main.server.tls.cert), key: readFileSync(config.main.server.tls.key) }, app.callback())
       : http.createServer(app.callback());
     server.requestTimeout = 60_000;
     hub.attach(server);
     for (const m of modules) {
-      const stop = await m.start?.(services, hub);
+      const stop = await m.start?.(hub);
       if (stop) cleanups.push(stop);
     }
     await listen(server, config);
@@ -230,8 +248,10 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
     let stopping: Promise<void> | undefined;
     return {
       url,
-      services,
+      kernel,
       contexts,
+      mounted,
+      reloadConfig,
       stop: () => {
         stopping ??= (async () => {
           log.info('stopping');
@@ -252,14 +272,16 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
   }
 }
 
-function buildKoa(s: Services, modules: ServerModule[]): Koa {
+function buildKoa(s: Kernel, sessions: SessionResolver, metrics: SwitchboardMetrics, modules: ServerModule[]): { app: Koa; mounted: readonly MountedRoute[] } {
   const app = new Koa({ proxy: s.config().main.server.trustProxy });
   const router = new Router();
+  const mounted: MountedRoute[] = [];
   const deps: RouteDeps = {
     rateLimit: rateLimiter(s.redis, s.config, s.log),
-    authenticate: authenticate(s.sessions),
+    authenticate: authenticate(sessions),
     websiteOrigin: websiteOrigin(s.config),
     desktopOnly: (opts) => desktopOnly(s.config, opts),
+    mounted,
   };
   app.use(async (ctx, next) => {
     ctx.state.requestId = randomBytes(8).toString('hex');
@@ -268,20 +290,20 @@ function buildKoa(s: Services, modules: ServerModule[]): Koa {
     ctx.set('Referrer-Policy', 'no-referrer');
     await next();
   });
-  app.use(httpMetrics(metricsOf(s).observeHttp));
+  app.use(httpMetrics(metrics.observeHttp));
   app.use(errorMiddleware(s.log));
   app.use(widgetPreflight(s));
-  for (const m of modules) m.routes?.(router, deps, s);
+  for (const m of modules) m.routes?.(router, deps);
   router.get('/api/openapi.json', (ctx) => {
-    ctx.body = openApiDocument(s.config().main.server.publicUrl);
+    ctx.body = openApiDocument(s.config().main.server.publicUrl, mounted);
   });
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return app;
+  return { app, mounted };
 }
 
 /** CORS preflight for widget endpoints: answered for the website's allowed origins only. */
-function widgetPreflight(s: Services): Koa.Middleware {
+function widgetPreflight(s: Pick<Kernel, 'config'>): Koa.Middleware {
   return async (ctx, next) => {
     const m = /^\/api\/widget\/([^/]+)\//.exec(ctx.path);
     if (ctx.method !== 'OPTIONS' || !m) return next();

@@ -123,16 +123,16 @@ async function start(): Promise<void> {
     throw err;
   }
   const stop = (signal: string) => {
-    sb.services.log.info({ signal }, 'signal received');
+    sb.kernel.log.info({ signal }, 'signal received');
     sb.stop().then(() => process.exit(0), () => process.exit(1));
   };
   // A stray rejected promise (e.g. @xmpp/connection writing to a socket it has just dropped)
   // must not take every call and chat of this instance down with it: log it loudly and go on.
-  process.on('unhandledRejection', (err) => sb.services.log.error({ err }, 'unhandled promise rejection'));
+  process.on('unhandledRejection', (err) => sb.kernel.log.error({ err }, 'unhandled promise rejection'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
-    sb.services.reloadConfig('SIGHUP').catch((err) => sb.services.log.error({ err: err instanceof ConfigError ? { message: err.message } : err }, 'reload refused; keeping the running configuration'));
+    sb.reloadConfig('SIGHUP').catch((err) => sb.kernel.log.error({ err: err instanceof ConfigError ? { message: err.message } : err }, 'reload refused; keeping the running configuration'));
   });
 }
 

@@ -66,7 +66,7 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
     await expectAccessible(page, 'call ended');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const calls = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } });
+    const calls = await sb.sb.kernel.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } });
     expect(calls).to.have.length(1);
     expect(calls[0].routingVariables).to.deep.include({ order: 'A-17' });
   });

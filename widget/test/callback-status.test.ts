@@ -22,7 +22,7 @@ describe('widget: the state of a callback request', () => {
   });
   const rowOf = async (reference: string) => {
     const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
-    const rows = await sb.sb.services.db.getRepository(Callback).find();
+    const rows = await sb.sb.kernel.db.getRepository(Callback).find();
     return rows.find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === reference) as { id: string; state: string };
   };
 

@@ -97,7 +97,7 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('heading', { name: 'The chat has ended.' }).waitFor();
     await expectAccessible(page, 'chat ended');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const closed = await sb.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: offer.interactionId });
+    const closed = await sb.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: offer.interactionId });
     expect(closed.state).to.equal('closed');
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await frame.getByLabel('Name').waitFor();
@@ -324,11 +324,11 @@ describe('widget: a chat form with every kind of field', () => {
     const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
     const { interactionId } = await frameHandle.evaluate(() => JSON.parse(sessionStorage.getItem('switchboard.chat.example')!));
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const chats = await sb.sb.services.db.getRepository(Interaction).find({ where: { id: interactionId, channel: 'chat' } });
+    const chats = await sb.sb.kernel.db.getRepository(Interaction).find({ where: { id: interactionId, channel: 'chat' } });
     expect(chats).to.have.length(1);
     expect(chats[0].routingVariables).to.deep.include({ order: '4711', topic: 'product', urgency: 'high', reach: 'mail,phone' });
     const Attachment = await entity('Attachment', 'modules/chat/message.entity.js');
-    const files = await sb.sb.services.db.getRepository(Attachment).findBy({ interactionId: chats[0].id });
+    const files = await sb.sb.kernel.db.getRepository(Attachment).findBy({ interactionId: chats[0].id });
     expect(files.map((f: { fileName: string; size: number; messageId: string | null }) => [f.fileName, f.size, !!f.messageId])).to.deep.equal([['notes.txt', 2000, true]]);
     agent.socket.close();
     await page.close();

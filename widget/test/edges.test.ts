@@ -43,8 +43,8 @@ describe('widget: outside hours', () => {
     const ref = /T-[0-9A-F]{8}/.exec(text!)![0];
     const MailThread = await entity('MailThread', 'modules/mail/mail-thread.entity.js');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const thread = (await sb.sb.services.db.getRepository(MailThread).find()).find((x: { id: string }) => `T-${x.id.slice(0, 8).toUpperCase()}` === ref);
-    const i = await sb.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
+    const thread = (await sb.sb.kernel.db.getRepository(MailThread).find()).find((x: { id: string }) => `T-${x.id.slice(0, 8).toUpperCase()}` === ref);
+    const i = await sb.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
     // Held until the opening (see server/src/modules/mail/held.test.ts), not unmanaged.
     expect(i).to.include({ channel: 'mail', offline: true, state: 'new', unmanaged: false });
     await page.close();
@@ -93,7 +93,7 @@ describe('widget: unmanaged, refused origins, hostile input, calls', () => {
     await frame.getByText('Your message has been sent. We will get back to you.').waitFor();
     await expectAccessible(page, 'message left');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const rows = await sb.sb.services.db.getRepository(Interaction).find({ where: { channel: 'chat', offline: true } });
+    const rows = await sb.sb.kernel.db.getRepository(Interaction).find({ where: { channel: 'chat', offline: true } });
     expect(rows.some((r: { state: string; unmanaged: boolean }) => r.state === 'unmanaged' && r.unmanaged)).to.equal(true);
   });
 
@@ -234,7 +234,7 @@ describe('widget: messages from other windows', () => {
     });
   </script>`;
   const Contact = () => entity('Contact', 'modules/contacts/contact.entity.js');
-  const forgedContacts = async () => sb.sb.services.db.getRepository(await Contact()).countBy({ email: 'forged@example.com' });
+  const forgedContacts = async () => sb.sb.kernel.db.getRepository(await Contact()).countBy({ email: 'forged@example.com' });
 
   async function withForger(page: Page): Promise<(order: string) => Promise<void>> {
     await page.route('http://third-party.test/**', (r) => r.fulfill({ contentType: 'text/html', body: forger }));

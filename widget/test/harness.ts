@@ -24,7 +24,10 @@ export const { makeAgent, nextOffer, accept, setState } = routing;
 
 export interface Switchboard {
   url: string;
-  sb: { services: { db: { getRepository(e: unknown): any } } };
+  sb: {
+    kernel: { db: { getRepository(e: unknown): any }; redis: { client: any; key(...parts: string[]): string } };
+    contexts: { xmpp: { status(): { ok: boolean } } };
+  };
   stop(): Promise<void>;
 }
 

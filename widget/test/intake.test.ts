@@ -135,7 +135,7 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     await expectAccessible(page, 'callback sent');
     const ref = /CB-[0-9A-F]{8}/.exec(text!)![0];
     const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
-    const rows = await sb.sb.services.db.getRepository(Callback).find();
+    const rows = await sb.sb.kernel.db.getRepository(Callback).find();
     const row = rows.find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === ref);
     expect(row).to.include({ phoneNumber: '+390612345678', message: 'After lunch please', asap: false, state: 'scheduled' });
     expect(row.dueAt.toISOString()).to.equal(slot);
@@ -149,7 +149,7 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     await frame.getByRole('button', { name: 'Send' }).click();
     const ref = /CB-[0-9A-F]{8}/.exec((await frame.locator('.sb-reference').textContent())!)![0];
     const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
-    const row = (await sb.sb.services.db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === ref);
+    const row = (await sb.sb.kernel.db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === ref);
     expect(row).to.include({ phoneNumber: '+442079460018', asap: true });
     expect(row.message ?? '').to.equal('');
   });
@@ -169,11 +169,11 @@ describe('widget: bubble, callback and mail as a visitor', () => {
     await frame.getByRole('button', { name: 'Send' }).click();
     const ref = /T-[0-9A-F]{8}/.exec((await frame.locator('.sb-reference').textContent())!)![0];
     const MailThread = await entity('MailThread', 'modules/mail/mail-thread.entity.js');
-    const threads = await sb.sb.services.db.getRepository(MailThread).find();
+    const threads = await sb.sb.kernel.db.getRepository(MailThread).find();
     const thread = threads.find((x: { id: string }) => `T-${x.id.slice(0, 8).toUpperCase()}` === ref);
     expect(thread).to.include({ subject: 'Invoice copy', customerAddress: 'visitor@example.com' });
     const Attachment = await entity('Attachment', 'modules/chat/message.entity.js');
-    const files = await eventually(() => sb.sb.services.db.getRepository(Attachment).findBy({ interactionId: thread.interactionId }), (f: { messageId: string | null }[]) => f.length > 0 && f.every((x) => !!x.messageId));
+    const files = await eventually(() => sb.sb.kernel.db.getRepository(Attachment).findBy({ interactionId: thread.interactionId }), (f: { messageId: string | null }[]) => f.length > 0 && f.every((x) => !!x.messageId));
     expect(files.map((f: { fileName: string; messageId: string | null }) => [f.fileName, !!f.messageId])).to.deep.equal([['order.pdf', true]]);
     expect(await frame.getByRole('alert').isVisible()).to.equal(false);
   });

@@ -27,7 +27,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
 
   before(async () => {
     sb = await startSwitchboard({ 'switchboard.yaml:sip.enabled': true, 'trunks.yaml:trunks.0.optionsPingSeconds': 0 });
-    await eventually(async () => (sb.sb.services as any).xmpp.status().ok, (ok: boolean) => ok);
+    await eventually(async () => sb.sb.contexts.xmpp.status().ok, (ok: boolean) => ok);
     site = await hostSite(sb.url);
     browser = await launchChromium();
     const admin = await login(sb.url);
@@ -176,7 +176,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     const sent = await invite(true);
     await frame.locator('.sb-invite').waitFor();
     // Its minute is up on the server (as if the visitor had waited); the page has not heard yet.
-    const redis = (sb.sb.services as any).redis;
+    const redis = sb.sb.kernel.redis;
     await redis.client.hset(redis.key('call-invite', sent.inviteId), 'expiresAt', String(Date.now() - 1));
     await frame.getByRole('button', { name: 'Join' }).click();
     // Back in the conversation at once, told why there is no call.

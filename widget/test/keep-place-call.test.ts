@@ -68,7 +68,7 @@ describe('widget: keep my place from a call', () => {
     const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
     const Call = await entity('Call', 'modules/calls/call.entity.js');
-    const db = sb.sb.services.db;
+    const db = sb.sb.kernel.db;
     const cb = (await db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === reference);
     expect(cb).to.include({ phoneNumber: '+390645457878', state: 'queued', asap: true });
     const phoneCall = await db.getRepository(Interaction).findOne({ where: { channel: 'phone', websiteId: 'example' }, order: { createdAt: 'DESC' } });
@@ -118,7 +118,7 @@ describe('widget: keep my place once an agent has the call', () => {
     await frame.getByRole('button', { name: 'Call me back instead' }).click();
     // Meanwhile the PBX handed the call to an agent's extension, who answered (calls/pbx-calls.ts).
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const repo = sb.sb.services.db.getRepository(Interaction);
+    const repo = sb.sb.kernel.db.getRepository(Interaction);
     // This test's call: the newest (the database is the run's, other files' calls are in it too).
     const phoneCall = await repo.findOne({ where: { channel: 'phone', websiteId: 'example' }, order: { createdAt: 'DESC' } });
     await repo.update({ id: phoneCall.id }, { state: 'assigned', assignedAgentId: agentId });

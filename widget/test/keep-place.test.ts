@@ -56,7 +56,7 @@ describe('widget: keep my place in the queue', () => {
 
     const Callback = await entity('Callback', 'modules/callbacks/callback.entity.js');
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
-    const db = sb.sb.services.db;
+    const db = sb.sb.kernel.db;
     const cb = (await db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === reference);
     expect(cb).to.include({ phoneNumber: '+390651512468', state: 'queued', asap: true });
     const chats = await db.getRepository(Interaction).findBy({ channel: 'chat' });

@@ -53,8 +53,8 @@ export async function closeStage(x: DialStage | undefined): Promise<void> {
   await x?.t.stop();
 }
 
-export const attemptsOf = (t: TestServer, callbackId: string) => t.sb.services.db.getRepository(CallbackAttempt).find({ where: { callbackId }, order: { attempt: 'ASC' } });
-export const callbackOf = (t: TestServer, id: string) => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id });
+export const attemptsOf = (t: TestServer, callbackId: string) => t.sb.kernel.db.getRepository(CallbackAttempt).find({ where: { callbackId }, order: { attempt: 'ASC' } });
+export const callbackOf = (t: TestServer, id: string) => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id });
 
 /** The agent takes the next offer, a callback. */
 export async function takeOffer(x: Pick<DialStage, 't' | 'agent'>): Promise<string> {

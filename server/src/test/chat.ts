@@ -12,7 +12,7 @@ import { eventually } from './redis.js';
 /** A server whose queues are always open, once its XMPP session is up (it connects in the background). */
 export async function startChatServer(extra: Record<string, unknown> = {}): Promise<TestServer> {
   const t = await startRoutingServer(extra);
-  await eventually(async () => t.sb.services.xmpp.status().ok, (ok) => ok);
+  await eventually(async () => t.sb.contexts.xmpp.status().ok, (ok) => ok);
   return t;
 }
 

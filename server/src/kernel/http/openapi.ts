@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { registry } from './route.js';
+import type { RouteSpec } from './route.js';
 
 const jsonSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
 /** OpenAPI 3.1 built from the mounted routes' own schemas, so it always says what the code does. */
-export function openApiDocument(publicUrl: string) {
+export function openApiDocument(publicUrl: string, mounted: readonly RouteSpec<z.ZodType, z.ZodType>[]) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of registry) {
+  for (const r of mounted) {
     const path = r.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const params: Record<string, unknown>[] = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     // Query parameters from the route's own zod object, so they cannot drift either.

@@ -30,10 +30,9 @@ export interface RouteDeps {
   authenticate: Middleware;
   websiteOrigin: Middleware;
   desktopOnly: (opts: { rawBody: boolean }) => Middleware;
+  /** Every route this server mounted, read by its OpenAPI document so the two cannot drift. */
+  mounted: RouteSpec<z.ZodType, z.ZodType>[];
 }
-
-/** Every registered route, read by the OpenAPI document so the two cannot drift. */
-export const registry: RouteSpec<z.ZodType, z.ZodType>[] = [];
 
 /**
  * Mounts a route as one visible stack: rate limit → origin → auth → validate → handler. Handlers get
@@ -44,7 +43,7 @@ export function mount<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
   deps: RouteDeps,
   spec: RouteSpec<B, Q>,
 ): void {
-  if (!registry.some((r) => r.method === spec.method && r.path === spec.path)) registry.push(spec as never);
+  if (!deps.mounted.some((r) => r.method === spec.method && r.path === spec.path)) deps.mounted.push(spec as never);
   const stack: Middleware[] = [deps.rateLimit(spec.rateLimit)];
   if (spec.access === 'website') {
     stack.push(deps.websiteOrigin);

@@ -4,7 +4,6 @@
 import { expect } from 'chai';
 import { Interaction } from '../../modules/interactions/interaction.entity.js';
 import { Contact } from '../../modules/contacts/contact.entity.js';
-import { registry } from './route.js';
 import { INVALID_UNICODE } from './unicode.js';
 import { api, login, makeAgent, type TestServer } from '../../test/routing.js';
 import { FORM, ORIGIN, cid, command, startChat, startChatServer, widget } from '../../test/chat.js';
@@ -21,7 +20,7 @@ describe('invalid Unicode on every input path', function () {
   });
   after(() => t.stop());
 
-  const count = () => Promise.all([t.sb.services.db.getRepository(Interaction).count(), t.sb.services.db.getRepository(Contact).count()]);
+  const count = () => Promise.all([t.sb.kernel.db.getRepository(Interaction).count(), t.sb.kernel.db.getRepository(Contact).count()]);
   const refused = (r: { status: number; body: any }, field: string) => {
     expect(r.status, JSON.stringify(r.body)).to.equal(400);
     expect(r.body.error.fields, JSON.stringify(r.body)).to.deep.equal([{ field, problem: INVALID_UNICODE }]);
@@ -65,7 +64,7 @@ describe('invalid Unicode on every input path', function () {
   });
 
   it('refuses it on every route that reads a body, before anything else looks at it', async () => {
-    const withBody = registry.filter((r) => r.body);
+    const withBody = t.sb.mounted.filter((r) => r.body);
     expect(withBody.length).to.be.greaterThan(20);
     for (const r of withBody) {
       const path = r.path.replace(':websiteId', 'example').replace(/:[a-zA-Z]+/g, '0'.repeat(32));

@@ -1,2 +1,3 @@
 // The public face of this context: what app.ts and other contexts may use of it.
-export { adminRoutes } from './routes.js';
+export { createAdmin } from './module.js';
+export type { AdminDeps } from './routes.js';

@@ -29,7 +29,7 @@ describe('configuration reload and the SIP trunk in use', function () {
     expect(r.status, JSON.stringify(r.body)).to.equal(422);
     expect(r.body.error.fields.map((f: { field: string }) => f.field)).to.deep.equal(['trunks.yaml: trunks.0.port', 'trunks.yaml: trunks.0.callerId']);
     expect(r.body.error.fields[0].problem).to.match(/cannot change while Switchboard runs: restart to apply it/);
-    const running = t.sb.services.config();
+    const running = t.sb.kernel.config();
     expect(running.trunks[0]!.port).to.equal(port);
     expect(running.queues[1]!.name).not.to.equal('Phone support (renamed)');
 
@@ -37,7 +37,7 @@ describe('configuration reload and the SIP trunk in use', function () {
     setYaml(t.configDir, 'trunks.yaml', 'trunks.0.port', port);
     setYaml(t.configDir, 'trunks.yaml', 'trunks.0.callerId', running.trunks[0]!.callerId);
     expect((await reload()).status).to.equal(200);
-    expect(t.sb.services.config().queues[1]!.name).to.equal('Phone support (renamed)');
+    expect(t.sb.kernel.config().queues[1]!.name).to.equal('Phone support (renamed)');
   });
 
   it('refuses turning SIP calls off or on by reload', async () => {

@@ -2,10 +2,14 @@ import type Router from '@koa/router';
 import { ADMINS, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { ConfigError } from '../../kernel/config/load.js';
 import { HttpError } from '../../kernel/http/errors.js';
-import type { Services } from '../../services.js';
 import type { Principal } from '../../kernel/http/principal.js';
 
-export function adminRoutes(router: Router, deps: RouteDeps, s: Services): void {
+/** What administration uses: re-reading the configuration on every instance (app.ts owns the running configuration). */
+export interface AdminDeps {
+  reloadConfig(by: string): Promise<void>;
+}
+
+export function adminRoutes(router: Router, deps: RouteDeps, s: AdminDeps): void {
   mount(router, deps, {
     method: 'post',
     path: '/api/admin/config/reload',

@@ -26,9 +26,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-/** Hash compared against when the username is unknown, so both cases take the same time. */
-let decoy: Promise<string> | undefined;
+/** A hash of a random password, compared against when the username is unknown so both cases take the same time. */
 export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(randomBytes(16).toString('hex'));
-  return decoy;
+  return hashPassword(randomBytes(16).toString('hex'));
 }

@@ -7,7 +7,10 @@ import { isId } from '../../kernel/db/ids.js';
 import { notFound } from '../../kernel/http/errors.js';
 import { createAgentBody, setStateBody, updateAgentBody } from './schema.js';
 import { presentAgent, presentStatus } from './presenter.js';
-import type { Services } from '../../services.js';
+import type { AgentService } from './service.js';
+import type { AgentStates, AgentStatus } from './status.js';
+import type { AgentState } from './agent.entity.js';
+import type { Config } from '../../kernel/config/schema.js';
 import type { Principal } from '../../kernel/http/principal.js';
 
 const agentId = (raw: string | undefined) => {
@@ -15,7 +18,14 @@ const agentId = (raw: string | undefined) => {
   return raw;
 };
 
-export function agentRoutes(router: Router, deps: RouteDeps, s: Services): void {
+/** What the agents' routes use: the accounts, routing's state store, and setting one's own state. */
+export interface AgentRouteParts {
+  agents: AgentService;
+  states: AgentStates;
+  setOwnState(agentId: string, state: AgentState, reason: string | null): Promise<AgentStatus>;
+}
+
+export function agentRoutes(router: Router, deps: RouteDeps, s: AgentRouteParts): void {
   mount(router, deps, {
     method: 'get',
     path: '/api/agents',
@@ -108,9 +118,9 @@ export function agentRoutes(router: Router, deps: RouteDeps, s: Services): void 
   });
 }
 
-export function checkReason(s: Services, state: string, reason: string | null): void {
+export function checkReason(config: Config, state: string, reason: string | null): void {
   if (state === 'not-ready') {
-    const reasons = s.config().reasons.notReady;
+    const reasons = config.reasons.notReady;
     if (!reason) throw badRequest('Pick a reason for Not ready.', [{ field: 'reason', problem: 'is required for not-ready' }]);
     if (!reasons.some((r) => r.id === reason)) throw badRequest(`Unknown reason "${reason}".`, [{ field: 'reason', problem: `must be one of ${reasons.map((r) => r.id).join(', ')}` }]);
   } else if (reason) {

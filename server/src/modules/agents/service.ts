@@ -16,6 +16,8 @@ export class AgentService {
   onSessionsEnded: (agentId: string, why: SessionsEndReason) => Promise<void> = async () => undefined;
   /** Set by the routing service: new skills or capacity count at once for a logged-in agent. */
   onProfileChanged: (agentId: string) => Promise<void> = async () => undefined;
+  /** Made once, at the first login of an unknown username. */
+  private decoy: Promise<string> | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -129,7 +131,7 @@ export class AgentService {
   /** Returns the agent when the credentials are right; the same time is spent either way. */
   async verifyCredentials(username: string, password: string): Promise<Agent | null> {
     const agent = await this.repo.findOneBy({ username });
-    const ok = await verifyPassword(password, agent?.passwordHash ?? (await decoyHash()));
+    const ok = await verifyPassword(password, agent?.passwordHash ?? (await (this.decoy ??= decoyHash())));
     if (!agent || !ok || !agent.active) return null;
     await this.repo.update({ id: agent.id }, { lastLoginAt: new Date() });
     return agent;

@@ -9,3 +9,9 @@ export interface AgentStatus {
   /** ISO; while in wrap-up, when it ends. */
   wrapUpUntil: string | null;
 }
+
+/** Reading and forcing an agent's state: what the agents and auth contexts use of routing's state store. */
+export interface AgentStates {
+  get(agentId: string): Promise<AgentStatus>;
+  set(agentId: string, state: AgentState, reason?: string | null): Promise<AgentStatus>;
+}

@@ -1,2 +1,3 @@
 // The public face of this context: what app.ts and other contexts may use of it.
-export { authRoutes } from './routes.js';
+export { createAuth } from './module.js';
+export type { AuthDeps } from './routes.js';

@@ -7,11 +7,19 @@ import { LoginLockout } from './lockout.js';
 import { SESSION_COOKIE } from '../../kernel/http/security.js';
 import { loginBody, passwordBody } from '../agents/index.js';
 import { presentAgent } from '../agents/index.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { AgentService, AgentStates, SessionStore } from '../agents/index.js';
 import type { Principal } from '../../kernel/http/principal.js';
 
-export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
-  const lockout = new LoginLockout(s.redis, s.config, s.log);
+/** What logging in and out uses of the agents context (accounts, sessions) and of routing (states). */
+export interface AuthDeps {
+  agents: Pick<AgentService, 'verifyCredentials' | 'skillsOf' | 'revokeSessions' | 'get' | 'changePassword'>;
+  sessions: Pick<SessionStore, 'create'>;
+  states: AgentStates;
+}
+
+export function authRoutes(router: Router, deps: RouteDeps, k: Kernel, s: AuthDeps): void {
+  const lockout = new LoginLockout(k.redis, k.config, k.log);
   mount(router, deps, {
     method: 'post',
     path: '/api/auth/login',
@@ -30,7 +38,7 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
       if (!agent) throw unauthorized('Wrong username or password.');
       await lockout.succeeded(body.username);
       const { token } = await s.sessions.create({ agentId: agent.id, role: agent.role, username: agent.username });
-      const hours = s.config().main.security.sessionTtlHours;
+      const hours = k.config().main.security.sessionTtlHours;
       ctx.cookies.set(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
@@ -38,7 +46,7 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
         maxAge: hours * 3600 * 1000,
         path: '/',
       });
-      s.log.info({ agentId: agent.id }, 'agent logged in');
+      k.log.info({ agentId: agent.id }, 'agent logged in');
       const skills = (await s.agents.skillsOf([agent.id])).get(agent.id) ?? [];
       return { token, agent: presentAgent(agent, skills) };
     },
@@ -70,7 +78,7 @@ export function authRoutes(router: Router, deps: RouteDeps, s: Services): void {
       const p = ctx.state.principal as Principal;
       const agent = await s.agents.get(p.agentId);
       const skills = (await s.agents.skillsOf([agent.id])).get(agent.id) ?? [];
-      const permissions = s.config().main.security.transcriptAttachmentRoles.includes(p.role) ? ['transcript.attachments'] : [];
+      const permissions = k.config().main.security.transcriptAttachmentRoles.includes(p.role) ? ['transcript.attachments'] : [];
       return { agent: presentAgent(agent, skills), status: await s.states.get(agent.id), permissions } satisfies Me;
     },
   });

@@ -15,7 +15,7 @@ import { api, login, makeAgent, startRoutingServer, type TestServer } from '../.
 import { attemptsOf, callbackOf, closeStage, dialStage, takeOffer, type DialStage } from '../../test/callbacks.js';
 
 const PREVIEW = { 'queues.yaml:queues.3.callback': { mode: 'preview', attempts: 3, retryMinutes: 5 } };
-const interactionOf = (t: TestServer, id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+const interactionOf = (t: TestServer, id: string) => t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
 const invites = (trace: string) => (readFileSync(trace, 'utf8').match(/^INVITE sip:/gm) ?? []).length;
 
 describe('callbacks: the agent calls, calls again, reschedules or closes', function () {
@@ -92,7 +92,7 @@ describe('callbacks: the agent calls, calls again, reschedules or closes', funct
       expect((await interactionOf(t, cb.interactionId)).state).to.equal('new');
       const due = new CallbackDueJob(t.sb.contexts.callbacks);
       expect(await due.stateOf(cb.jobId!)).to.equal('delayed');
-      const journey = await t.sb.services.db.getRepository(InteractionEvent).findOneByOrFail({ interactionId: cb.interactionId, type: 'callback.rescheduled' });
+      const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findOneByOrFail({ interactionId: cb.interactionId, type: 'callback.rescheduled' });
       expect(journey.data).to.include({ dueAt: at.toISOString(), jobId: cb.jobId, previous: first });
 
       // Due at the new time: offered again, taken, then closed by the agent.

@@ -46,7 +46,7 @@ describe('callbacks: keep my place from a widget call', function () {
     await t?.stop();
     pbx?.kill();
   });
-  const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+  const repo = <T extends object>(e: new () => T) => t.sb.kernel.db.getRepository(e);
 
   /** A widget call set up as the widget does: the answer carries the SIP ticket and the visitor token. */
   async function startCall(): Promise<{ interactionId: string; token: string; sip: { wsUrl: string; username: string; password: string; target: string } }> {
@@ -150,7 +150,7 @@ describe('callbacks: keep my place from a widget call still ringing in the PBX q
     const call = r.body;
     phone = await softphone({ wsPort: wsPort(call.sip.wsUrl), username: call.sip.username, password: call.sip.password, user: 'visitor' });
     const session = await phone.call(call.sip.target);
-    const repo = t.sb.services.db.getRepository(InteractionEvent);
+    const repo = t.sb.kernel.db.getRepository(InteractionEvent);
     await eventually(() => repo.findOneBy({ interactionId: call.interactionId, type: 'call.ringing' }), (e) => !!e);
 
     const kept = await widget(t.url, 'POST', '/callbacks/keep-place', { interactionId: call.interactionId, fields: { phone: '+39 06 7070 4321' } }, call.token);
@@ -159,8 +159,8 @@ describe('callbacks: keep my place from a widget call still ringing in the PBX q
     await waitForState(session, SessionState.Terminated);
     const result = await pbx.done;
     expect(result.code, result.stderr).to.equal(0);
-    const ended = await eventually(() => t.sb.services.db.getRepository(Call).findOneBy({ interactionId: call.interactionId }), (c) => !!c?.endedAt);
+    const ended = await eventually(() => t.sb.kernel.db.getRepository(Call).findOneBy({ interactionId: call.interactionId }), (c) => !!c?.endedAt);
     expect(ended!.answeredAt).to.equal(null);
-    expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: call.interactionId })).state).to.equal('closed');
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: call.interactionId })).state).to.equal('closed');
   });
 });

@@ -21,11 +21,11 @@ describe('callbacks from the widget', () => {
     const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 (06) 1234-5678', message: 'About my order' }, slot: 'asap' });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     expect(r.body.reference).to.match(/^CB-[0-9A-F]{8}$/);
-    const cb = await t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
+    const cb = await t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
     expect(cb).to.include({ phoneNumber: '+390612345678', message: 'About my order', asap: true, state: 'scheduled' });
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
     expect(i).to.include({ channel: 'callback', queueId: 'callbacks', websiteId: 'example' });
-    const c = await t.sb.services.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
+    const c = await t.sb.kernel.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
     expect(c.phone).to.equal('+390612345678');
   });
 
@@ -36,7 +36,7 @@ describe('callbacks from the widget', () => {
     const pick = slots.body.slots[3];
     const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '0612345678' }, slot: pick.start });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
-    const cb = await t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
+    const cb = await t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
     expect(cb.asap).to.equal(false);
     expect(cb.dueAt.toISOString()).to.equal(pick.start);
     expect(cb.slotEnd!.getTime() - cb.slotStart!.getTime()).to.equal(30 * 60_000);
@@ -52,7 +52,7 @@ describe('callbacks from the widget', () => {
   });
 
   it('refuses garbage with a problem per field and stores nothing', async () => {
-    const before = await t.sb.services.db.getRepository(Callback).count();
+    const before = await t.sb.kernel.db.getRepository(Callback).count();
     const cases: [unknown, string][] = [
       [{ fields: { phone: 'call me maybe' }, slot: 'asap' }, 'fields.phone'],
       [{ fields: { phone: '12' }, slot: 'asap' }, 'fields.phone'],
@@ -76,7 +76,7 @@ describe('callbacks from the widget', () => {
       const r = await widget(t.url, 'POST', '/callbacks', raw);
       expect(r.status, raw).to.equal(400);
     }
-    expect(await t.sb.services.db.getRepository(Callback).count()).to.equal(before);
+    expect(await t.sb.kernel.db.getRepository(Callback).count()).to.equal(before);
   });
 
   it('refuses a page whose origin is not one of the website', async () => {

@@ -20,7 +20,7 @@ describe('callbacks: the confirmation mail and its cancel link', () => {
     t = await startRoutingServer({ 'websites/example.yaml:forms.callback.2': EMAIL_FIELD, 'switchboard.yaml:imap.enabled': false });
   });
   after(() => t.stop());
-  const row = (id: string) => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id });
+  const row = (id: string) => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id });
   const page = async (method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}) => {
     const res = await fetch(t.url + path, { method, headers });
     return { status: res.status, type: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy') ?? '', html: await res.text() };
@@ -57,13 +57,13 @@ describe('callbacks: the confirmation mail and its cancel link', () => {
     const cb = await row(r.body.callbackId);
     expect(cb.state).to.equal('cancelled');
     expect(await new CallbackDueJob(t.sb.contexts.callbacks).stateOf(r.body.callbackId)).to.equal(null);
-    expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('closed');
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: cb.interactionId, type: 'callback.cancelled' });
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('closed');
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: cb.interactionId, type: 'callback.cancelled' });
     expect(journey.map((e) => e.data)).to.deep.equal([{ by: 'customer', via: 'mail' }]);
 
     const again = await page('POST', path);
     expect([again.status, again.html.includes('This callback is cancelled')]).to.deep.equal([200, true]);
-    expect(await t.sb.services.db.getRepository(InteractionEvent).countBy({ interactionId: cb.interactionId, type: 'callback.cancelled' })).to.equal(1);
+    expect(await t.sb.kernel.db.getRepository(InteractionEvent).countBy({ interactionId: cb.interactionId, type: 'callback.cancelled' })).to.equal(1);
     expect((await widget(t.url, 'GET', `/callbacks/${r.body.callbackId}`)).body.state).to.equal('cancelled');
   });
 
@@ -91,7 +91,7 @@ describe('callbacks: the confirmation mail and its cancel link', () => {
     const [mail] = await waitForMails(t.config.main.imap!, to, 1);
     const token = /\/callbacks\/cancel\/([A-Za-z0-9_-]{43})/.exec(mail!.text ?? '')![1];
     await eventually(() => row(r.body.callbackId), (cb) => cb.state === 'queued');
-    await t.sb.services.db.getRepository(Callback).update({ id: r.body.callbackId }, { state: 'dialling' });
+    await t.sb.kernel.db.getRepository(Callback).update({ id: r.body.callbackId }, { state: 'dialling' });
     const p = await page('POST', `/callbacks/cancel/${token}`);
     expect(p.status).to.equal(409);
     expect(p.html).to.contain('dialling');

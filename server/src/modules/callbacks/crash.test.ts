@@ -77,7 +77,7 @@ describe('callbacks: exactly once across a kill -9', function () {
     first.proc.kill('SIGKILL');
     desk.close();
     second = await startTestServer({ redisPrefix, set: { ...set } });
-    const db = second.sb.services.db;
+    const db = second.sb.kernel.db;
 
     const attempt = await eventually(() => db.getRepository(CallbackAttempt).findOneBy({ callbackId: dialled.body.callbackId, attempt: 1 }), (a) => a?.outcome !== 'dialling', 300, 200);
     expect(attempt!.outcome).to.equal('failed');

@@ -72,7 +72,7 @@ function invites(trace: string): { text: string; host: string; port: number }[] 
 
 const traceFile = (name: string) => path.join(mkdtempSync(path.join(os.tmpdir(), `sb-cf-${name}-`)), 'trace.log');
 const uuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-const journeyOf = (t: TestServer, interactionId: string) => t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId }, order: { seq: 'ASC' } });
+const journeyOf = (t: TestServer, interactionId: string) => t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId }, order: { seq: 'ASC' } });
 
 interface Stage {
   t: TestServer;
@@ -122,7 +122,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
     const token = await login(t.url, username, 'callback-password-1');
     const socket = await openDesktop(t.url, token);
     cleanup.push(() => socket.close());
-    const c = t.sb.services.config().main.rtpengine;
+    const c = t.sb.kernel.config().main.rtpengine;
     const relay = new RtpEngineRelay({ host: c.host, port: c.ngPort, timeout: c.timeoutMs });
     cleanup.push(() => relay.close());
     return { t, relay, agent: { id: made.body.agent.id as string, token, username, socket } };
@@ -192,7 +192,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
       expect(toAgent?.text, 'the agent is rung at their extension, with the interaction').to.match(new RegExp(`^INVITE sip:${extension}@`, 'm')).and.match(new RegExp(`^X-Switchboard-Interaction: ${cb.interactionId}`, 'im'));
       expect(invites(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
       // The desktop's call: the interaction's, answered.
-      const call = await eventually(() => x.t.sb.services.db.getRepository(Call).findOneBy({ interactionId: cb.interactionId }), (c) => !!c?.answeredAt);
+      const call = await eventually(() => x.t.sb.kernel.db.getRepository(Call).findOneBy({ interactionId: cb.interactionId }), (c) => !!c?.answeredAt);
       expect(call!.kind).to.equal('originate');
 
       let talking = true;
@@ -206,7 +206,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
       expect(await x.t.sb.contexts.calls()!.control.hangup(sessionId)).to.equal(true);
       expect((await agentPhone.p.done).code, 'agent phone').to.equal(0);
       expect((await customerPhone.p.done).code, 'customer phone').to.equal(0);
-      await eventually(() => x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
+      await eventually(() => x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
       await nothingLeft(x, sessionId);
     });
   }
@@ -361,7 +361,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
     expect(cb.lastCause).to.equal('answered, then hung up while waiting for an agent');
     const [attempt] = await attemptsOf(x.t, cb.id);
     expect(attempt).to.include({ outcome: 'abandoned', agentId: null });
-    expect((await x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('abandoned');
+    expect((await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('abandoned');
     const journey = (await journeyOf(x.t, cb.interactionId)).map((e) => e.type);
     expect(journey).to.include.members(['callback.answered', 'abandoned', 'callback.attempt']);
     expect(customerRtp.received, 'the announcement played while they waited').to.be.greaterThan(0);
@@ -409,7 +409,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
     // The prompt lasts 2.8 s: heard more than once in the 5 s.
     expect(customerRtp.received, 'announcement packets').to.be.greaterThan(150);
     expect((await customerPhone.p.done).code, 'the customer gets our BYE').to.equal(0);
-    const i = await x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
+    const i = await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
     expect(i.state).to.equal('abandoned');
     await nothingLeft(x, uuid(attempt!.callId!));
   });

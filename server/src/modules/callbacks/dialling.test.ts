@@ -32,7 +32,7 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       // National number of the trunk's country (+39 06…), after the outside-line 0.
       expect(readFileSync(x.trace, 'utf8')).to.match(/^INVITE sip:00612345678@127\.0\.0\.1:\d+ SIP\/2\.0/m);
       await x.phone.incoming[0]!.bye();
-      await eventually(() => x!.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
+      await eventually(() => x!.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
     } finally {
       await teardown(x);
     }
@@ -52,7 +52,7 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       expect(retry.dueAt.getTime()).to.be.greaterThan(Date.now() + 4 * 60_000);
       const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
       await eventually(() => due.stateOf(retry.jobId!), (st) => st === 'delayed');
-      expect((await x.t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: retry.interactionId })).state).to.equal('new');
+      expect((await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: retry.interactionId })).state).to.equal('new');
 
       await due.runNow(retry.jobId!);
       await takeOffer(x);

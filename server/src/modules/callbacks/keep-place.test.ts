@@ -23,8 +23,8 @@ describe('callbacks: keep my place (virtual hold)', () => {
     await setState(t.url, agent, 'not-ready', 'break');
   });
   after(() => t.stop());
-  const row = (id: string) => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id });
-  const interaction = (id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+  const row = (id: string) => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id });
+  const interaction = (id: string) => t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
 
   it('puts the switched visitor ahead of a callback asked for after they started waiting, and ends their chat', async () => {
     const waiting = await startChat(t.url);
@@ -45,7 +45,7 @@ describe('callbacks: keep my place (virtual hold)', () => {
     // The chat is over for the visitor, and both journeys say why.
     await waiting.socket.next((m) => m.type === 'chat.ended');
     expect(['abandoned', 'closed']).to.include((await interaction(waiting.interactionId)).state);
-    const events = t.sb.services.db.getRepository(InteractionEvent);
+    const events = t.sb.kernel.db.getRepository(InteractionEvent);
     expect((await events.findOneByOrFail({ interactionId: waiting.interactionId, type: 'callback.kept-place' })).data).to.deep.include({ callbackId: r.body.callbackId });
     expect((await events.findOneByOrFail({ interactionId: kept.interactionId, type: 'callback.kept-place' })).data).to.deep.include({ from: waiting.interactionId, priority: 5 });
 
@@ -63,7 +63,7 @@ describe('callbacks: keep my place (virtual hold)', () => {
   it('refuses without the chat token, with another chat token, for a chat no longer waiting, and garbage — creating nothing', async () => {
     const a = await startChat(t.url);
     const b = await startChat(t.url);
-    const before = await t.sb.services.db.getRepository(Callback).count();
+    const before = await t.sb.kernel.db.getRepository(Callback).count();
     const body = { interactionId: a.interactionId, fields: { phone: '+39 06 6060 3333' } };
     expect((await widget(t.url, 'POST', '/callbacks/keep-place', body)).status).to.equal(401);
     const wrong = await widget(t.url, 'POST', '/callbacks/keep-place', body, b.token);
@@ -77,13 +77,13 @@ describe('callbacks: keep my place (virtual hold)', () => {
     const noPhone = await widget(t.url, 'POST', '/callbacks/keep-place', { ...body, fields: { phone: 'call me' } }, a.token);
     expect(noPhone.status).to.equal(400);
     expect(noPhone.body.error.fields[0].field).to.equal('fields.phone');
-    expect(await t.sb.services.db.getRepository(Callback).count()).to.equal(before);
+    expect(await t.sb.kernel.db.getRepository(Callback).count()).to.equal(before);
     expect((await interaction(a.interactionId)).state, 'the chat still waits').to.equal('queued');
 
     const end = await widget(t.url, 'POST', `/chats/${b.interactionId}/end`, {}, b.token);
     expect(end.status, JSON.stringify(end.body)).to.be.oneOf([200, 204]);
     const late = await widget(t.url, 'POST', '/callbacks/keep-place', { ...body, interactionId: b.interactionId }, b.token);
     expect([late.status, late.body.error.code]).to.deep.equal([409, 'not_waiting']);
-    expect(await t.sb.services.db.getRepository(Callback).count()).to.equal(before);
+    expect(await t.sb.kernel.db.getRepository(Callback).count()).to.equal(before);
   });
 });

@@ -132,7 +132,7 @@ describe('callbacks: an accepted callback is bridged with RTP both ways', functi
         const sent = await Promise.all([talk(rtpA, toA, () => enough() || !talking), talk(rtpB, toB, () => enough() || !talking)]);
         expect(rtpB.received, `RTP from the agent's side reaching the customer (sent ${sent[0]})`).to.be.at.least(50);
         expect(rtpA.received, `RTP from the customer reaching the agent's side (sent ${sent[1]})`).to.be.at.least(50);
-        const c = t.sb.services.config().main.rtpengine;
+        const c = t.sb.kernel.config().main.rtpengine;
         const relay = new RtpEngineRelay({ host: c.host, port: c.ngPort, timeout: c.timeoutMs });
         const counted = await legPackets(relay, sessionId);
         expect(counted, 'rtpengine packets per leg').to.have.length(2);
@@ -145,7 +145,7 @@ describe('callbacks: an accepted callback is bridged with RTP both ways', functi
         expect(await t.sb.contexts.calls()!.control.hangup(sessionId)).to.equal(true);
         expect((await agentPbx.done).code, 'agent PBX').to.equal(0);
         expect((await customerPbx.done).code, 'customer PBX').to.equal(0);
-        await eventually(() => t!.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
+        await eventually(() => t!.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId }), (i) => i.state === 'closed');
         agent.socket.close();
       } finally {
         talking = false;

@@ -28,7 +28,7 @@ describe('callbacks while Redis is down', function () {
   });
 
   it('answers 503 for 30 s without storing anything, then runs the waiting and the overdue jobs once', async () => {
-    const db = t.sb.services.db;
+    const db = t.sb.kernel.db;
     const due = new CallbackDueJob(t.sb.contexts.callbacks);
     const slots = await widget(t.url, 'GET', '/callbacks/slots');
     const waiting = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 2222 1111' }, slot: slots.body.slots[4].start });

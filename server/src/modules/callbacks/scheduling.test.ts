@@ -13,9 +13,9 @@ import { makeAgent, nextOffer, noOffer, startRoutingServer, uniquePrefix, login,
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 
-const callbackOf = (t: TestServer, id: string) => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id });
+const callbackOf = (t: TestServer, id: string) => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id });
 const journeyOf = async (t: TestServer, interactionId: string) =>
-  (await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId }, order: { seq: 'ASC' } })).map((e) => e.type);
+  (await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId }, order: { seq: 'ASC' } })).map((e) => e.type);
 
 describe('callbacks are scheduled jobs, routed when due', () => {
   let t: TestServer;
@@ -37,7 +37,7 @@ describe('callbacks are scheduled jobs, routed when due', () => {
       await noOffer(agent);
       const cb = await callbackOf(t, r.body.callbackId);
       expect(cb.state).to.equal('scheduled');
-      expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('new');
+      expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('new');
 
       expect(await due.runNow(r.body.callbackId)).to.equal(true);
       const offer = await nextOffer(agent, 15_000);
@@ -67,11 +67,11 @@ describe('callbacks are scheduled jobs, routed when due', () => {
   it('makes one callback and one job of a double click', async () => {
     const slots = await widget(t.url, 'GET', '/callbacks/slots');
     const body = { fields: { phone: '+39 06 5555 6666' }, slot: slots.body.slots[5].start };
-    const before = await t.sb.services.db.getRepository(Callback).count();
+    const before = await t.sb.kernel.db.getRepository(Callback).count();
     const [a, b] = await Promise.all([widget(t.url, 'POST', '/callbacks', body), widget(t.url, 'POST', '/callbacks', body)]);
     expect([a.status, b.status].sort()).to.deep.equal([200, 201]);
     expect(a.body.reference).to.equal(b.body.reference);
-    expect(await t.sb.services.db.getRepository(Callback).count()).to.equal(before + 1);
+    expect(await t.sb.kernel.db.getRepository(Callback).count()).to.equal(before + 1);
     // Another slot for the same number is another request.
     const c = await widget(t.url, 'POST', '/callbacks', { ...body, slot: slots.body.slots[6].start });
     expect(c.status).to.equal(201);

@@ -30,7 +30,7 @@ describe('callbacks: supervisor summary', () => {
     expect(soon, 'a slot within the next day').to.not.equal(undefined);
     expect((await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 6060 1111' }, slot: soon.start })).status).to.equal(201);
     const asap = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 6060 2222' }, slot: 'asap' });
-    await eventually(() => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: asap.body.callbackId }), (c) => c.state === 'queued');
+    await eventually(() => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: asap.body.callbackId }), (c) => c.state === 'queued');
     const gone = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 6060 3333' }, slot: slots.body.slots[8].start });
     expect((await widget(t.url, 'POST', `/callbacks/${gone.body.callbackId}/cancel`)).status).to.equal(200);
     const after = await summary();

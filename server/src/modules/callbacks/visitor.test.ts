@@ -15,7 +15,7 @@ describe('callbacks: status and cancel for the visitor', () => {
     t = await startRoutingServer();
   });
   after(() => t.stop());
-  const interactionOf = async (id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: (await t.sb.services.db.getRepository(Callback).findOneByOrFail({ id })).interactionId });
+  const interactionOf = async (id: string) => t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: (await t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id })).interactionId });
 
   it('shows a scheduled callback, cancels it (job removed, interaction closed unoffered), and cancelling again changes nothing', async () => {
     const slots = await widget(t.url, 'GET', '/callbacks/slots');
@@ -37,7 +37,7 @@ describe('callbacks: status and cancel for the visitor', () => {
 
   it('takes a due callback out of its queue', async () => {
     const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 2222' }, slot: 'asap' });
-    await eventually(() => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
+    await eventually(() => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
     const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
     expect(c.status, JSON.stringify(c.body)).to.equal(200);
     expect(['abandoned', 'closed']).to.include((await interactionOf(r.body.callbackId)).state);
@@ -45,8 +45,8 @@ describe('callbacks: status and cancel for the visitor', () => {
 
   it('refuses to cancel once dialling has begun', async () => {
     const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 3333' }, slot: 'asap' });
-    await eventually(() => t.sb.services.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
-    await t.sb.services.db.getRepository(Callback).update({ id: r.body.callbackId }, { state: 'dialling' });
+    await eventually(() => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
+    await t.sb.kernel.db.getRepository(Callback).update({ id: r.body.callbackId }, { state: 'dialling' });
     const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
     expect(c.status).to.equal(409);
     expect(c.body.error.message).to.contain('dialling');

@@ -45,14 +45,14 @@ describe('calls: widget calls and softphones through the SIP engine', function (
   });
 
   const wsPort = (url: string) => Number(new URL(url).port);
-  const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+  const repo = <T extends object>(e: new () => T) => t.sb.kernel.db.getRepository(e);
 
   it("originates: rings the agent's softphone, then dials the customer through the PBX, and bridges them", async () => {
     const token = await login(t.url, 'ext.agent', 'ext-password-1');
     const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
     const phone = await softphone({ wsPort: wsPort(cred.wsUrl), username: cred.username, password: cred.password, user: '201', autoAnswer: true });
     const heard: { event: string; callId: string }[] = [];
-    const off = t.sb.services.bus.on((e) => void (e.type === 'call.event' && heard.push(e)));
+    const off = t.sb.kernel.bus.on((e) => void (e.type === 'call.event' && heard.push(e)));
     try {
       expect(await phone.register()).to.equal(200);
       const r = await api(t.url, 'POST', '/api/calls/originate', { number: '0612345678' }, token);
@@ -206,13 +206,13 @@ describe('calls: refused when the website does not offer them', () => {
     });
     try {
       // Other test files share the database: count what this test adds.
-      const videoBefore = await t.sb.services.db.getRepository(Interaction).countBy({ channel: 'video' });
+      const videoBefore = await t.sb.kernel.db.getRepository(Interaction).countBy({ channel: 'video' });
       const closed = await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, ORIGIN);
       expect(closed.status).to.equal(409);
       expect(closed.body.error.message).to.match(/closed/);
       const video = await api(t.url, 'POST', '/api/widget/example/calls', { video: true }, undefined, ORIGIN);
       expect(video.status).to.equal(400);
-      expect(await t.sb.services.db.getRepository(Interaction).countBy({ channel: 'video' })).to.equal(videoBefore);
+      expect(await t.sb.kernel.db.getRepository(Interaction).countBy({ channel: 'video' })).to.equal(videoBefore);
     } finally {
       await t.stop();
     }
@@ -249,7 +249,7 @@ describe('calls: placed about an interaction', function () {
     expect(refused.body.error.code).to.equal('not_yours');
     // The agent it is assigned to may; another agent still may not; a supervisor may, for anyone's phone.
     const ownAgentId = (await api(t.url, 'GET', '/api/auth/me', undefined, ownAgent)).body.agent.id as string;
-    await t.sb.services.db.getRepository(Interaction).update({ id: interactionId }, { assignedAgentId: ownAgentId });
+    await t.sb.kernel.db.getRepository(Interaction).update({ id: interactionId }, { assignedAgentId: ownAgentId });
     expect((await originate(other, {})).status).to.equal(403);
     expect((await originate(ownAgent, {})).status).to.equal(202);
     expect((await originate(sup, {})).status).to.equal(202);

@@ -29,7 +29,7 @@ describe('calls: no call outlives its server', function () {
   const redisPrefix = `sbtest:${RUN_ID}:crash-${process.pid}:`;
   let survivor: TestServer;
   let rtp: RtpEngineRelay;
-  const repo = <T extends object>(e: new () => T) => survivor.sb.services.db.getRepository(e);
+  const repo = <T extends object>(e: new () => T) => survivor.sb.kernel.db.getRepository(e);
 
   before(async () => {
     rtp = await rtpengineRelay();

@@ -157,7 +157,7 @@ describe('calls on drachtio-server (sip.engine: drachtio)', function () {
             const session = await phone.call(r.body.sip.target);
             await waitForState(session, SessionState.Established, 20000);
             await session.bye();
-            const call = await eventually(() => a.sb.services.db.getRepository(Call).findOneBy({ interactionId: r.body.interactionId }), (c) => !!c?.endedAt);
+            const call = await eventually(() => a.sb.kernel.db.getRepository(Call).findOneBy({ interactionId: r.body.interactionId }), (c) => !!c?.endedAt);
             expect(call!.endCause).to.equal('caller-hangup');
           } finally {
             await phone.stop();

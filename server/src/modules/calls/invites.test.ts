@@ -90,7 +90,7 @@ describe('calls: invitations from a chat', function () {
     expect(phone!.remoteSdps[0]).to.match(/^m=video /m);
     expect(visitor.remoteSdps[0]).to.match(/^m=video /m);
 
-    const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+    const repo = <T extends object>(e: new () => T) => t.sb.kernel.db.getRepository(e);
     const call = await eventually(() => repo(Call).findOneBy({ interactionId: v.interactionId }), (c) => !!c?.answeredAt);
     expect(call!.video).to.equal(true);
     await session.bye();
@@ -228,7 +228,7 @@ describe('calls: invitations from a chat', function () {
 
     // Its minute is up (the clock moved on in Redis, as if the timer's instance had died).
     const second = await invite(a, v, false);
-    await t.sb.services.redis.client.hset(t.sb.services.redis.key('call-invite', second.inviteId), 'expiresAt', String(Date.now() - 1));
+    await t.sb.kernel.redis.client.hset(t.sb.kernel.redis.key('call-invite', second.inviteId), 'expiresAt', String(Date.now() - 1));
     const expired = await join(v, second.inviteId);
     expect([expired.status, expired.body.error.code]).to.deep.equal([410, 'invite_expired']);
     expect(expired.body.error.message).to.match(/expired\. Ask the agent to invite you again/);

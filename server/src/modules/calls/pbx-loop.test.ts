@@ -78,7 +78,7 @@ describe('calls through a record-routing PBX: one call record per visitor call',
     await k?.stop();
   });
 
-  const repo = <T extends object>(e: new () => T) => t.sb.services.db.getRepository(e);
+  const repo = <T extends object>(e: new () => T) => t.sb.kernel.db.getRepository(e);
 
   async function visitorCall(video: boolean) {
     const r = await api(t.url, 'POST', '/api/widget/example/calls', { name: 'Lia Verdi', phone: '+39 02 5550101', video, fields: { order: 'B-9' } }, undefined, ORIGIN);

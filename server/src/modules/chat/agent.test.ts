@@ -97,7 +97,7 @@ describe('chat: agent side', () => {
     expect(await a.socket.next((m) => m.type === 'chat.ended' && m.interactionId === v.interactionId)).to.include({ by: 'customer' });
     await a.socket.next((m) => m.type === 'interaction.removed' && m.interactionId === v.interactionId);
     expect(await v.socket.next((m) => m.type === 'chat.ended')).to.include({ by: 'customer' });
-    expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId })).state).to.equal('closed');
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId })).state).to.equal('closed');
     // Writing into the ended chat is refused, with what to do.
     const late = await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'late' });
     expect(late).to.include({ type: 'error', code: 'chat_closed' });
@@ -121,7 +121,7 @@ describe('chat: agent side', () => {
     expect(await lifecycle.sweepUnattended(new Date(Date.now() + 16 * 60_000))).to.include(v.interactionId);
     expect(await v.socket.next((m) => m.type === 'chat.ended')).to.include({ by: 'system', timedOut: true });
     expect(await a.socket.next((m) => m.type === 'chat.ended')).to.include({ timedOut: true });
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId });
     expect(i).to.include({ state: 'closed', dispositionId: 'timeout', timedOut: true });
     v.socket.close();
   });

@@ -14,7 +14,7 @@ describe('chat: relay through XMPP rooms', () => {
   before(async () => {
     t = await startChatServer();
     admin = await login(t.url);
-    await eventually(async () => t.sb.services.xmpp.status().ok, (ok) => ok);
+    await eventually(async () => t.sb.contexts.xmpp.status().ok, (ok) => ok);
   });
   after(() => t.stop());
   const english = [{ skill: 'english', level: 8 }];
@@ -25,7 +25,7 @@ describe('chat: relay through XMPP rooms', () => {
     // The bot option's welcome line comes first, from the bot, and goes through the room.
     const welcome = v.subscribed.messages[0];
     expect(welcome).to.include({ authorKind: 'bot', body: 'Thanks! An agent will look up your order.' });
-    await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: welcome.id }), (m) => m.deliveryState === 'sent');
+    await eventually(() => t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: welcome.id }), (m) => m.deliveryState === 'sent');
     await takeChat(t.url, a, v);
 
     const parts = t.sb.contexts.chat;
@@ -39,7 +39,7 @@ describe('chat: relay through XMPP rooms', () => {
     expect(ack.message.deliveryState).to.equal('stored');
     const got = await a.socket.next((m) => m.type === 'chat.message' && m.message.id === ack.message.id);
     expect(got.message).to.include({ body: 'Hello, where is my order?', authorKind: 'visitor', authorName: 'Ada Visitor', deliveryState: 'sent' });
-    expect((await t.sb.services.db.getRepository(Message).findOneByOrFail({ id: ack.message.id })).externalId).to.be.a('string');
+    expect((await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: ack.message.id })).externalId).to.be.a('string');
 
     // The desktop shows it: the visitor's line gets its double check.
     expect((await command(a.socket, { type: 'chat.received', interactionId: v.interactionId, messageIds: [ack.message.id] })).type).to.equal('ok');
@@ -54,7 +54,7 @@ describe('chat: relay through XMPP rooms', () => {
     await command(v.socket, { type: 'chat.received', interactionId: v.interactionId, messageIds: [aack.message.id] });
     const da = await a.socket.next((m) => m.type === 'chat.delivery' && m.messageIds.includes(aack.message.id));
     expect(da.state).to.equal('delivered');
-    expect((await t.sb.services.db.getRepository(Message).findOneByOrFail({ id: aack.message.id })).deliveryState).to.equal('delivered');
+    expect((await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: aack.message.id })).deliveryState).to.equal('delivered');
 
     // Typing both ways.
     await command(v.socket, { type: 'chat.typing', interactionId: v.interactionId, state: 'composing' });
@@ -70,7 +70,7 @@ describe('chat: relay through XMPP rooms', () => {
       () => parts.chat.relay.features(v.interactionId).then(() => 'exists', (err: Error) => err.message),
       (r) => r !== 'exists',
     );
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId });
     expect(i).to.include({ state: 'closed', dispositionId: 'resolved' });
     v.socket.close();
   });
@@ -84,7 +84,7 @@ describe('chat: relay through XMPP rooms', () => {
     expect(http.status).to.equal(201);
     expect(again.message.id).to.equal(first.message.id);
     expect(http.body.message.id).to.equal(first.message.id);
-    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId, clientMessageId: id })).to.equal(1);
+    expect(await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId, clientMessageId: id })).to.equal(1);
     await command(v.socket, { type: 'chat.end', interactionId: v.interactionId });
     v.socket.close();
   });
@@ -95,11 +95,11 @@ describe('chat: relay through XMPP rooms', () => {
     const rows = await Promise.all(['a', 'b', 'c', 'd'].map((body) => store.add({ interactionId: v.interactionId, authorKind: 'system', authorName: null, body: `batch ${body}` })));
     const ids = rows.map((r) => r.message.id);
     // The same echo twice (a resend's echo racing the first) and one line already sent elsewhere.
-    await t.sb.services.db.getRepository(Message).update({ id: ids[3] }, { deliveryState: 'sent' });
+    await t.sb.kernel.db.getRepository(Message).update({ id: ids[3] }, { deliveryState: 'sent' });
     const won = await Promise.all([...ids, ids[0]!, ids[1]!].map((id) => store.markSent(id, `ext-${id}`)));
     expect(won.slice(0, 4)).to.deep.equal([true, true, true, false]);
     expect(won.slice(4)).to.deep.equal([false, false]);
-    const after = await t.sb.services.db.getRepository(Message).findBy(ids.map((id) => ({ id })));
+    const after = await t.sb.kernel.db.getRepository(Message).findBy(ids.map((id) => ({ id })));
     expect(after.every((m) => m.deliveryState === 'sent')).to.equal(true);
     expect(after.find((m) => m.id === ids[0])!.externalId).to.equal(`ext-${ids[0]}`);
     expect(after.find((m) => m.id === ids[3])!.externalId).to.equal(null);

@@ -53,7 +53,7 @@ describe('chat: files', () => {
   });
   afterEach(() => t.stop());
   const uploads = () => path.resolve(t.config.main.storage.uploadsDir);
-  const stored = (interactionId: string) => t.sb.services.db.getRepository(Attachment).countBy({ interactionId });
+  const stored = (interactionId: string) => t.sb.kernel.db.getRepository(Attachment).countBy({ interactionId });
   const filesOnDisk = () => (existsSync(uploads()) ? readdirSync(uploads(), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length : 0);
 
   it('sends a file from the visitor to the agent and back, downloadable as an attachment with nosniff', async () => {

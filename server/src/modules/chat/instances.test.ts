@@ -20,8 +20,8 @@ describe('chat: two server instances', () => {
     const prefix = uniquePrefix();
     for (let k = 0; k < 2; k++) servers.push(await startRoutingServer({}, { redisPrefix: prefix }));
     const [one, two] = servers as [TestServer, TestServer];
-    for (const t of servers) await eventually(async () => t.sb.services.xmpp.status().ok, (ok) => ok);
-    expect(one.sb.services.xmpp.domain).to.not.equal(two.sb.services.xmpp.domain);
+    for (const t of servers) await eventually(async () => t.sb.contexts.xmpp.status().ok, (ok) => ok);
+    expect(one.sb.contexts.xmpp.domain).to.not.equal(two.sb.contexts.xmpp.domain);
 
     const a = await makeAgent(two.url, await login(two.url), { skills: [{ skill: 'english', level: 8 }] });
     const v = await startChat(one.url);
@@ -55,7 +55,7 @@ describe('chat: two server instances', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(twice(v.socket.messages, [got.message.id])).to.deep.equal([]);
     expect(client.stanzas.filter((s) => s.is('message') && s.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'two-1')).to.have.length(1);
-    expect(await one.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'from my client' })).to.equal(1);
+    expect(await one.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'from my client' })).to.equal(1);
     await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
     await setState(two.url, a, 'not-ready', 'lunch');
     v.socket.close();

@@ -84,7 +84,7 @@ describe('chat: nothing lost', function () {
     try {
       t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues(prosody.settings) });
       const url = t.url;
-      await eventually(async () => t!.sb.services.xmpp.status().ok, (ok) => ok);
+      await eventually(async () => t!.sb.contexts.xmpp.status().ok, (ok) => ok);
       const admin = await login(url);
       const a = await makeAgent(url, admin, { skills: english });
       const v = await startChat(url);
@@ -94,7 +94,7 @@ describe('chat: nothing lost', function () {
       await a.socket.next((m) => m.type === 'chat.message' && m.message.id === first.message.id);
 
       await prosody.stop();
-      await eventually(async () => t!.sb.services.xmpp.status().ok, (ok) => !ok);
+      await eventually(async () => t!.sb.contexts.xmpp.status().ok, (ok) => !ok);
       // While XMPP is down, lines are still acknowledged: they are in MySQL.
       const during: string[] = [];
       for (const body of ['during 1', 'during 2', 'during 3']) {
@@ -118,7 +118,7 @@ describe('chat: nothing lost', function () {
       expect(a.socket.messages.filter((m) => isLine(m, [...during, after.message.id])), 'no line delivered twice to the agent').to.deep.equal([]);
       expect(v.socket.messages.filter((m) => isLine(m, [fromAgent.message.id])), 'no line delivered twice to the visitor').to.deep.equal([]);
       for (const id of [...during, after.message.id]) expect(v.socket.messages.filter((m) => isLine(m, [id])), id).to.have.length(1);
-      const rows = await t.sb.services.db.getRepository(Message).findBy({ interactionId: v.interactionId });
+      const rows = await t.sb.kernel.db.getRepository(Message).findBy({ interactionId: v.interactionId });
       expect(rows.filter((m) => m.authorKind === 'visitor').map((m) => m.body).sort()).to.deep.equal(['after', 'during 1', 'during 2', 'during 3', 'first']);
       expect(rows.every((m) => m.deliveryState !== 'stored')).to.equal(true);
       await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });

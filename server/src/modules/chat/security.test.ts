@@ -26,7 +26,7 @@ describe('chat: bad input and security', () => {
     admin = await login(t.url);
   });
   afterEach(() => t.stop());
-  const messages = (interactionId: string) => t.sb.services.db.getRepository(Message).countBy({ interactionId });
+  const messages = (interactionId: string) => t.sb.kernel.db.getRepository(Message).countBy({ interactionId });
 
   it('stores and delivers strings from an XSS payload list verbatim, both ways, without breaking the relay', async () => {
     expect(XSS.length).to.be.above(30);
@@ -38,11 +38,11 @@ describe('chat: bad input and security', () => {
       expect(ack.type, JSON.stringify(ack)).to.equal('chat.ack');
       const got = await a.socket.next((m) => m.type === 'chat.message' && m.message.id === ack.message.id);
       expect(got.message.body).to.equal(body);
-      expect((await t.sb.services.db.getRepository(Message).findOneByOrFail({ id: ack.message.id })).body).to.equal(body);
+      expect((await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: ack.message.id })).body).to.equal(body);
       const back = await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body });
       expect((await v.socket.next((m) => m.type === 'chat.message' && m.message.id === back.message.id)).message.body).to.equal(body);
     }
-    expect(t.sb.services.xmpp.status().ok).to.equal(true);
+    expect(t.sb.contexts.xmpp.status().ok).to.equal(true);
     // The visitor's name is hostile too.
     const w = await startChat(t.url, { fields: { ...FORM, email: 'hostile@example.com', name: '<img src=x onerror=alert(1)>\u0000' }, option: 'orders' });
     const line = await command(w.socket, { type: 'chat.send', interactionId: w.interactionId, clientMessageId: cid(), body: 'hi' });
@@ -50,14 +50,14 @@ describe('chat: bad input and security', () => {
     // In the room the visitor is an occupant under the name without what XMPP cannot carry (a NUL
     // in a stanza would make Prosody drop the relay's connection, every room with it): the line
     // goes through and the relay stays connected. A bidi override (forbidden in a nickname) too.
-    await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: line.message.id }), (m) => m.deliveryState === 'sent');
+    await eventually(() => t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: line.message.id }), (m) => m.deliveryState === 'sent');
     const relay = t.sb.contexts.chat.chat.relay;
     expect(relay.rooms.realJid(relay.room(w.interactionId), '<img src=x onerror=alert(1)>')).to.match(new RegExp(`^visitor-${w.interactionId}@`));
     const rtl = await startChat(t.url, { fields: { ...FORM, email: 'rtl@example.com', name: 'Eve \u202etxt.exe' }, option: 'orders' });
     const rtlLine = await command(rtl.socket, { type: 'chat.send', interactionId: rtl.interactionId, clientMessageId: cid(), body: 'hello' });
-    await eventually(() => t.sb.services.db.getRepository(Message).findOneByOrFail({ id: rtlLine.message.id }), (m) => m.deliveryState === 'sent');
+    await eventually(() => t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: rtlLine.message.id }), (m) => m.deliveryState === 'sent');
     expect(relay.rooms.realJid(relay.room(rtl.interactionId), 'Eve txt.exe')).to.match(/^visitor-/);
-    expect(t.sb.services.xmpp.status().ok).to.equal(true);
+    expect(t.sb.contexts.xmpp.status().ok).to.equal(true);
     rtl.socket.close();
     v.socket.close();
     w.socket.close();
@@ -86,7 +86,7 @@ describe('chat: bad input and security', () => {
     const va = await startChat(t.url);
     const vb = await startChat(t.url);
     const before = await messages(vb.interactionId);
-    const stateBefore = (await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: vb.interactionId })).state;
+    const stateBefore = (await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: vb.interactionId })).state;
     const asA = (method: string, p: string, body?: unknown) => widget(t.url, method, `/chats/${vb.interactionId}${p}`, body, va.token);
     for (const r of [await asA('GET', ''), await asA('POST', '/messages', { clientMessageId: cid(), body: 'intruder' }), await asA('POST', '/end'), await asA('POST', '/transcript', {})]) {
       expect(r.status).to.equal(403);
@@ -102,7 +102,7 @@ describe('chat: bad input and security', () => {
     expect(await command(va.socket, { type: 'chat.send', interactionId: vb.interactionId, clientMessageId: cid(), body: 'x' })).to.include({ type: 'error', code: 'forbidden' });
     expect(await command(va.socket, { type: 'chat.end', interactionId: vb.interactionId })).to.include({ type: 'error', code: 'forbidden' });
     expect(await messages(vb.interactionId)).to.equal(before);
-    expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: vb.interactionId })).state).to.equal(stateBefore);
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: vb.interactionId })).state).to.equal(stateBefore);
     va.socket.close();
     vb.socket.close();
   });
@@ -135,7 +135,7 @@ describe('chat: bad input and security', () => {
 
   it('refuses pages from origins the website does not allow, on HTTP and on the socket, storing nothing', async () => {
     await makeAgent(t.url, admin, { skills: english });
-    const count = () => t.sb.services.db.getRepository(Interaction).count();
+    const count = () => t.sb.kernel.db.getRepository(Interaction).count();
     const before = await count();
     const evil = await widget(t.url, 'POST', '/chats', { fields: FORM, option: 'orders' }, undefined, 'https://evil.example');
     expect(evil.status).to.equal(403);

@@ -38,7 +38,7 @@ describe('chat: visitor side', () => {
     await t?.stop();
     t = undefined;
   });
-  const countInteractions = () => t!.sb.services.db.getRepository(Interaction).count();
+  const countInteractions = () => t!.sb.kernel.db.getRepository(Interaction).count();
 
   it('checks every field type of the website form, names each problem and stores nothing', async () => {
     await start({ 'websites/example.yaml:forms.chat': EVERY_FIELD, 'websites/example.yaml:bot.options': [] });
@@ -76,11 +76,11 @@ describe('chat: visitor side', () => {
     expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
     expect(ok.body.outcome).to.equal('queued');
     expect(ok.body.token).to.be.a('string').with.length.above(40);
-    const i = await t!.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: ok.body.interactionId });
+    const i = await t!.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: ok.body.interactionId });
     expect(i.routingVariables).to.deep.equal({ order: '42', topic: 'order' });
     // Only the token's hash is kept.
     expect(i.visitorTokenHash).to.have.length(64).and.not.equal(ok.body.token);
-    const contact = await t!.sb.services.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
+    const contact = await t!.sb.kernel.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
     expect(contact).to.deep.include({ name: 'Bo Field', email: 'bo.field@example.com' });
     expect(contact.customFields).to.deep.equal({ products: 'a,b' });
   });
@@ -110,7 +110,7 @@ describe('chat: visitor side', () => {
     const v = await startChat(t!.url);
     expect(v.start.messages).to.have.length(1);
     expect(v.start.messages[0]).to.include({ authorKind: 'bot', authorName: 'Talk to us', body: 'Thanks! An agent will look up your order.' });
-    const i = await t!.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId });
+    const i = await t!.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: v.interactionId });
     expect(i.queueId).to.equal('support-chat');
     expect(i.subject).to.equal('Where is my order?');
     await takeChat(t!.url, a, v);
@@ -132,12 +132,12 @@ describe('chat: visitor side', () => {
     expect(bad.status).to.equal(400);
     expect(bad.body.error.fields).to.deep.equal([{ field: 'fields.message', problem: 'is required' }]);
     expect((await widget(t!.url, 'POST', path, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Call me' } }, 'forged-token')).status).to.equal(403);
-    expect(await t!.sb.services.db.getRepository(Message).countBy({ interactionId: r.body.interactionId })).to.equal(0);
+    expect(await t!.sb.kernel.db.getRepository(Message).countBy({ interactionId: r.body.interactionId })).to.equal(0);
     const ok = await widget(t!.url, 'POST', path, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Call me tomorrow' } }, r.body.token);
     expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
-    const i = await t!.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: r.body.interactionId });
+    const i = await t!.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: r.body.interactionId });
     expect(i).to.include({ state: 'unmanaged', offline: true });
-    const stored = await t!.sb.services.db.getRepository(Message).findBy({ interactionId: i.id });
+    const stored = await t!.sb.kernel.db.getRepository(Message).findBy({ interactionId: i.id });
     expect(stored.map((m) => m.body)).to.deep.equal(['Name: Ada\nEmail: ada@example.com\nMessage: Call me tomorrow']);
     expect((await widget(t!.url, 'POST', path, { fields: { name: 'Ada', email: 'ada@example.com', message: 'again' } }, r.body.token)).status).to.equal(409);
   });
@@ -169,8 +169,8 @@ describe('chat: visitor side', () => {
       const kept = await widget(t!.url, 'POST', `/chats/${again.body.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Second try' } }, again.body.token);
       expect(kept.status).to.equal(201);
       expect(kept.body).to.deep.equal({ stored: true, forwarded: true });
-      expect((await t!.sb.services.db.getRepository(Message).findBy({ interactionId: again.body.interactionId })).map((m) => m.body)).to.deep.equal(['Name: Ada\nEmail: ada@example.com\nMessage: Second try']);
-      await eventually(() => t!.sb.services.db.getRepository(OutgoingMail).findOneBy({ interactionId: again.body.interactionId }), (x) => !!x?.lastError);
+      expect((await t!.sb.kernel.db.getRepository(Message).findBy({ interactionId: again.body.interactionId })).map((m) => m.body)).to.deep.equal(['Name: Ada\nEmail: ada@example.com\nMessage: Second try']);
+      await eventually(() => t!.sb.kernel.db.getRepository(OutgoingMail).findOneBy({ interactionId: again.body.interactionId }), (x) => !!x?.lastError);
       sink = await smtpSink(sink.port);
       await eventually(async () => sink.mails.length, (n) => n === 1, 300, 200);
       expect(sink.mails[0]).to.include('Message: Second try');
@@ -218,7 +218,7 @@ describe('chat: visitor side', () => {
     expect(r.status).to.equal(202);
     expect(r.body).to.deep.equal({ requested: true, email: 'ada@example.com', sent: false });
     expect((await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, { email: 'nope' }, v.token)).status).to.equal(400);
-    const events = await t!.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId, type: 'transcript.requested' });
+    const events = await t!.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId, type: 'transcript.requested' });
     expect(events.map((e) => e.data)).to.deep.equal([{ email: 'ada@example.com' }]);
     v.socket.close();
     await t!.stop();
@@ -266,13 +266,13 @@ describe('chat: visitor side', () => {
       await sink.close();
       const down = await widget(t!.url, 'POST', `/chats/${v.interactionId}/transcript`, { email: 'carol@example.com' }, v.token);
       expect(down.body).to.deep.equal({ requested: true, email: 'carol@example.com', sent: true });
-      await eventually(() => t!.sb.services.db.getRepository(OutgoingMail).findOneBy({ dedupeKey: `transcript:${v.interactionId}:carol@example.com` }), (x) => !!x?.lastError);
-      let events = await t!.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId });
+      await eventually(() => t!.sb.kernel.db.getRepository(OutgoingMail).findOneBy({ dedupeKey: `transcript:${v.interactionId}:carol@example.com` }), (x) => !!x?.lastError);
+      let events = await t!.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId });
       expect(events.filter((e) => e.type === 'transcript.sent').map((e) => e.data.email)).to.deep.equal(['ada@example.com', 'bob@example.com']);
       sink = await smtpSink(sink.port);
       await eventually(async () => sink.mails.length, (n) => n === 1, 300, 200);
       expect(sink.mails[0]).to.match(/^To: carol@example\.com/m);
-      events = await eventually(() => t!.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId }), (es) => es.filter((e) => e.type === 'transcript.sent').length === 3);
+      events = await eventually(() => t!.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId }), (es) => es.filter((e) => e.type === 'transcript.sent').length === 3);
       expect(events.filter((e) => e.type === 'transcript.sent').map((e) => e.data.email)).to.deep.equal(['ada@example.com', 'bob@example.com', 'carol@example.com']);
       v.socket.close();
     } finally {
@@ -289,7 +289,7 @@ describe('chat: visitor side', () => {
     expect(denied).to.include({ type: 'error', code: 'forbidden' });
     const forged = await command(other, { type: 'chat.subscribe', interactionId: v.interactionId, token: 'x'.repeat(43) });
     expect(forged).to.include({ type: 'error', code: 'forbidden' });
-    expect(await t!.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId, authorKind: 'visitor' })).to.equal(0);
+    expect(await t!.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId, authorKind: 'visitor' })).to.equal(0);
     other.close();
     v.socket.close();
   });

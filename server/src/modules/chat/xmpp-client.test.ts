@@ -34,7 +34,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
   async function account(a: TestAgent): Promise<TestXmppClient> {
     const r = await api(t.url, 'POST', '/api/chat/xmpp-account', {}, a.token);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
-    expect(r.body.jid).to.equal(`agent-${a.id}@${t.sb.services.config().main.xmpp.domain}`);
+    expect(r.body.jid).to.equal(`agent-${a.id}@${t.sb.kernel.config().main.xmpp.domain}`);
     const c = await TestXmppClient.login(r.body);
     clients.push(c);
     credentials.set(c, r.body);
@@ -59,10 +59,10 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     expect((await api(t.url, 'POST', '/api/chat/xmpp-account', {})).status).to.equal(401);
     const byAdmin = await api(t.url, 'POST', '/api/chat/xmpp-account', { agentId: b.id }, admin);
     expect(byAdmin.status, JSON.stringify(byAdmin.body)).to.equal(201);
-    expect(byAdmin.body.jid).to.equal(`agent-${b.id}@${t.sb.services.config().main.xmpp.domain}`);
+    expect(byAdmin.body.jid).to.equal(`agent-${b.id}@${t.sb.kernel.config().main.xmpp.domain}`);
     expect(byAdmin.body.password).to.be.a('string').with.length.greaterThan(15);
     // What a client needs to connect: Prosody's client port, which takes nothing before STARTTLS.
-    const x = t.sb.services.config().main.xmpp;
+    const x = t.sb.kernel.config().main.xmpp;
     expect(byAdmin.body).to.include({ host: x.host, port: x.port, tls: 'starttls', directTlsPort: null });
   });
 
@@ -72,7 +72,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const field = (out: string, name: string) => new RegExp(`^${name} +(\\S+)`, 'm').exec(out)?.[1];
     const first = cli(a.username);
     expect(first.status, first.stderr).to.equal(0);
-    const x = t.sb.services.config().main.xmpp;
+    const x = t.sb.kernel.config().main.xmpp;
     const account = { jid: field(first.stdout, 'jid')!, password: field(first.stdout, 'password')!, host: field(first.stdout, 'host')!, port: Number(field(first.stdout, 'port')), tls: field(first.stdout, 'tls')! };
     expect(account).to.include({ jid: `agent-${a.id}@${x.domain}`, host: x.host, port: x.port, tls: 'starttls' });
     expect(first.stdout).to.match(/^tls +starttls \(required/m);
@@ -148,7 +148,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     await a.socket.next((m) => m.type === 'chat.message' && m.message.id === got.message.id);
     const receipt = await c.next((s) => s.is('message') && s.getChild('received', RECEIPTS)?.attrs.id === 'x-line-1');
     expect(receipt.attrs.from).to.equal(`${room}/Switchboard`);
-    const row = await t.sb.services.db.getRepository(Message).findOneByOrFail({ id: got.message.id });
+    const row = await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: got.message.id });
     expect(row).to.include({ authorKind: 'agent', authorAgentId: a.id, body: 'Yes, from my XMPP client' });
 
     // The visitor's page shows it: the client gets the visitor's receipt under its own stanza id.
@@ -160,20 +160,20 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     // A resend of the same stanza (a client retrying) is stored once.
     await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-line-1' }, xml('body', {}, 'Yes, from my XMPP client'), xml('request', { xmlns: RECEIPTS })));
     await c.next((s) => s.is('message') && s.getChild('received', RECEIPTS)?.attrs.id === 'x-line-1' && s !== receipt);
-    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'Yes, from my XMPP client' })).to.equal(1);
+    expect(await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'Yes, from my XMPP client' })).to.equal(1);
 
     // Typing from the client reaches the visitor (XEP-0085).
     await c.xmpp.send(xml('message', { to: room, type: 'groupchat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
     expect(await v.socket.next((m) => m.type === 'chat.typing')).to.include({ authorKind: 'agent', state: 'composing', authorName: a.username });
 
     // Oversized: a clear private error from the room's owner, nothing stored, nothing to the visitor.
-    const before = await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId });
+    const before = await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId });
     await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-big' }, xml('body', {}, 'x'.repeat(MAX_MESSAGE_CHARS + 1))));
     const refusal = await c.next((s) => s.is('message') && s.attrs.type === 'chat' && /limit is 5000/.test(s.getChildText('body') ?? ''));
     expect(refusal.attrs.from).to.equal(`${room}/Switchboard`);
     await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'x-empty' }, xml('body', {}, '   ')));
     await c.next((s) => s.is('message') && s.attrs.type === 'chat' && /empty/.test(s.getChildText('body') ?? ''));
-    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(before);
+    expect(await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(before);
     expect(v.socket.messages.some((m) => m.type === 'chat.message' && m.message.body.startsWith('xxxx'))).to.equal(false);
 
     // Closing the chat destroys the room: the client is told.
@@ -207,12 +207,12 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const big = await TestXmppClient.login(credentials.get(c)!);
     clients.push(big);
     await joinRoom(big, room, 'agent-big');
-    const stored = await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId });
+    const stored = await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId });
     const closed = new Promise((resolve) => big.xmpp.once('disconnect', resolve));
     await big.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'huge' }, xml('body', {}, 'h'.repeat(300 * 1024)))).catch(() => undefined);
     await closed;
     await new Promise((r) => setTimeout(r, 500));
-    expect(await t.sb.services.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(stored);
+    expect(await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(stored);
 
     // A supervisor monitors and writes a note: no new occupant, no presence the visitor side could see.
     const presences = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`)).length;

@@ -23,12 +23,12 @@ describe('contacts', () => {
   });
 
   it('matches by email when a channel meets a known visitor, and creates unknown ones', async () => {
-    const a = await t.sb.services.contacts.findOrCreate({ name: 'Luca', email: 'luca@example.com' });
-    const b = await t.sb.services.contacts.findOrCreate({ name: 'Someone else', email: 'LUCA@example.com', phone: '+3911' });
+    const a = await t.sb.contexts.contacts.findOrCreate({ name: 'Luca', email: 'luca@example.com' });
+    const b = await t.sb.contexts.contacts.findOrCreate({ name: 'Someone else', email: 'LUCA@example.com', phone: '+3911' });
     expect(b.id).to.equal(a.id);
     expect(b.name).to.equal('Luca'); // never overwritten by what a visitor types
     expect(b.phone).to.equal('+3911'); // but gaps are filled
-    const c = await t.sb.services.contacts.findOrCreate({ email: 'new@example.com' });
+    const c = await t.sb.contexts.contacts.findOrCreate({ email: 'new@example.com' });
     expect(c.id).not.to.equal(a.id);
   });
 

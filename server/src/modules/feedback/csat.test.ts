@@ -31,7 +31,7 @@ describe('CSAT: the visitor rates a chat at its end', function () {
     return v;
   }
   const rate = (v: { interactionId: string; token: string }, body: unknown) => widget(t.url, 'POST', `/chats/${v.interactionId}/rating`, body, v.token);
-  const stored = (id: string) => t.sb.services.db.getRepository(CsatRating).findBy({ interactionId: id });
+  const stored = (id: string) => t.sb.kernel.db.getRepository(CsatRating).findBy({ interactionId: id });
 
   it('stores the rating once, in the journey and in History, and the widget config says to ask', async () => {
     const config = await widget(t.url, 'GET', '/config');
@@ -48,7 +48,7 @@ describe('CSAT: the visitor rates a chat at its end', function () {
     expect(again.body.error.code).to.equal('already_rated');
     expect(await stored(v.interactionId)).to.have.length(1);
 
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId, type: 'csat.rated' });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: v.interactionId, type: 'csat.rated' });
     expect(journey.map((e) => e.data)).to.deep.equal([{ rating: 4, comment: 'Quick and kind.' }]);
     const record = await api(t.url, 'GET', `/api/history/interactions/${v.interactionId}`, undefined, a.token);
     expect(record.status).to.equal(200);

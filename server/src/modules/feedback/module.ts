@@ -1,4 +1,5 @@
 import type { CsatSummary } from '@switchboard/protocol';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { ServerModule } from '../../module.js';
 import { mount } from '../../kernel/http/route.js';
 import type { Website } from '../../kernel/config/schema.js';
@@ -17,10 +18,10 @@ export interface FeedbackDeps {
  * Customer feedback: the satisfaction rating a visitor gives at the end of a chat, and the one a
  * customer gives through the link in the mail sent when their callback or mail ticket closes.
  */
-export const createFeedback = (deps: FeedbackDeps): ServerModule => ({
+export const createFeedback = (k: Kernel, deps: FeedbackDeps): ServerModule => ({
   name: 'feedback',
-  routes: (router, routeDeps, s) => {
-    const csat = new CsatService(s.db, s.clock);
+  routes: (router, routeDeps) => {
+    const csat = new CsatService(k.db, k.clock);
     mount(router, routeDeps, {
       method: 'post',
       path: '/api/widget/:websiteId/chats/:interactionId/rating',
@@ -37,13 +38,13 @@ export const createFeedback = (deps: FeedbackDeps): ServerModule => ({
         return { csat: r } satisfies { csat: CsatSummary };
       },
     });
-    ratingPageRoutes(router, routeDeps, { db: s.db, config: s.config, csat });
+    ratingPageRoutes(router, routeDeps, { db: k.db, config: k.config, csat });
   },
-  start: async (s) => {
-    const d: InviteDeps = { db: s.db, config: s.config, clock: s.clock, log: s.log, mailer: deps.mailer };
-    const off = s.bus.on((e) => {
+  start: async () => {
+    const d: InviteDeps = { db: k.db, config: k.config, clock: k.clock, log: k.log, mailer: deps.mailer };
+    const off = k.bus.on((e) => {
       if (e.type !== 'interaction.closed' || !(MAILED_CHANNELS as readonly string[]).includes(e.channel) || !e.agentId) return;
-      inviteToRate(d, e.interactionId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));
+      inviteToRate(d, e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));
     });
     return off;
   },

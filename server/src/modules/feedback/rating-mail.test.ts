@@ -28,7 +28,7 @@ describe('feedback: the rating mail of callbacks and mail tickets', () => {
     await t?.stop();
   });
 
-  const db = () => t.sb.services.db;
+  const db = () => t.sb.kernel.db;
   /** Takes the next offer and closes it as the agent. */
   const handle = async (interactionId?: string) => {
     const o = await nextOffer(agent, 15_000);
@@ -154,7 +154,7 @@ describe('feedback: the rating mail of callbacks and mail tickets', () => {
   });
 
   it('asks nothing of a ticket nobody handled, nor on a website that does not ask for ratings', async () => {
-    const deps = { db: db(), config: () => t.config, clock: t.sb.services.clock, log: t.sb.services.log, mailer: { queue: async () => expect.fail('no mail expected') } };
+    const deps = { db: db(), config: () => t.config, clock: t.sb.kernel.clock, log: t.sb.kernel.log, mailer: { queue: async () => expect.fail('no mail expected') } };
     // A ticket withdrawn while it waited (nobody was available): nobody handled it.
     await setState(t.url, agent, 'not-ready', 'break');
     try {

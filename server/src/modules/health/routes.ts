@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import { mount, type RouteDeps } from '../../kernel/http/route.js';
-import type { Services } from '../../services.js';
+import type { Readiness } from './checks.js';
 
-export function healthRoutes(router: Router, deps: RouteDeps, s: Services): void {
+export function healthRoutes(router: Router, deps: RouteDeps, readiness: Pick<Readiness, 'check'>): void {
   mount(router, deps, {
     method: 'get',
     path: '/health',
@@ -20,7 +20,7 @@ export function healthRoutes(router: Router, deps: RouteDeps, s: Services): void
     access: 'public',
     rateLimit: 'widget',
     handler: async (ctx) => {
-      const r = await s.readiness.check();
+      const r = await readiness.check();
       ctx.status = r.ready ? 200 : 503;
       return r;
     },

@@ -1,2 +1,2 @@
 // The public face of this context: what app.ts and other contexts may use of it.
-export { historyModule } from './module.js';
+export { createHistory } from './module.js';

@@ -19,24 +19,27 @@ const FONTS = { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italic: 
 const FALLBACK = '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf';
 type Style = keyof typeof FONTS;
 
-interface FontSet {
+export interface FontSet {
   paths: Record<Style, string> | null;
   covers: (cp: number) => boolean;
   fallback: { path: string; covers: (cp: number) => boolean } | null;
 }
 
-let fontSet: FontSet | undefined;
-function fonts(): FontSet {
-  if (fontSet) return fontSet;
+/** Which fonts this machine has, looked up once per history context (the first transcript asked for). */
+export function transcriptFonts(): () => FontSet {
+  let found: FontSet | undefined;
+  return () => (found ??= findFonts());
+}
+
+function findFonts(): FontSet {
   const paths = Object.fromEntries(Object.entries(FONTS).map(([k, f]) => [k, path.join(DEJAVU, f)])) as Record<Style, string>;
   const main = Object.values(paths).every((p) => existsSync(p)) ? (fontkit.openSync(paths.regular) as Font) : null;
   const fb = existsSync(FALLBACK) ? (fontkit.openSync(FALLBACK) as Font) : null;
-  fontSet = {
+  return {
     paths: main ? paths : null,
     covers: main ? (cp) => main.hasGlyphForCodePoint(cp) : (cp) => cp === 9 || cp === 10 || cp === 13 || (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff),
     fallback: main && fb ? { path: FALLBACK, covers: (cp) => fb.hasGlyphForCodePoint(cp) } : null,
   };
-  return fontSet;
 }
 
 /** Splits text into runs of the main font and of the fallback font; what neither has becomes "?". */
@@ -66,6 +69,7 @@ export interface TranscriptOptions {
   filesDir: string;
   timeZone: string;
   generatedBy: string;
+  fonts: () => FontSet;
 }
 
 const KIND_LABEL: Record<string, string> = { visitor: 'Customer', agent: 'Agent', bot: 'Bot', system: 'System', note: 'Internal note' };
@@ -80,7 +84,7 @@ function kb(bytes: number): string {
  * (images also drawn inline). Everything a visitor wrote is drawn as text, never interpreted.
  */
 export async function renderTranscript(r: InteractionRecord, opts: TranscriptOptions): Promise<Buffer> {
-  const f = fonts();
+  const f = opts.fonts();
   const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: opts.timeZone, dateStyle: 'medium', timeStyle: 'medium' });
   const time = (d: Date | null) => (d ? fmt.format(d) : '—');
 

@@ -8,9 +8,9 @@ import { presentMessage } from '../chat/index.js';
 import { presentJourneyEvent } from '../interactions/index.js';
 import { historySearch, transcriptQuery } from './schema.js';
 import { presentHistoryCall } from './presenter.js';
-import { renderTranscript } from './pdf.js';
+import { renderTranscript, transcriptFonts } from './pdf.js';
 import type { HistoryService } from './service.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { Principal } from '../../kernel/http/principal.js';
 import type { Config } from '../../kernel/config/schema.js';
 
@@ -30,7 +30,8 @@ const item = z.object({
   agentNames: z.array(z.string()), state: z.string(), disposition: z.string().nullable(), subject: z.string().nullable(), createdAt: z.string(), closedAt: z.string().nullable(),
 });
 
-export function historyRoutes(router: Router, deps: RouteDeps, s: Services, history: HistoryService): void {
+export function historyRoutes(router: Router, deps: RouteDeps, s: Kernel, history: HistoryService): void {
+  const fonts = transcriptFonts();
   mount(router, deps, {
     method: 'get', path: '/api/history/interactions', tag: 'history',
     summary: 'Search past interactions (agents: the ones they handled; supervisors: all), newest first',
@@ -69,6 +70,7 @@ export function historyRoutes(router: Router, deps: RouteDeps, s: Services, hist
         filesDir: cfg.main.storage.uploadsDir,
         timeZone: timeZoneOf(cfg, r.interaction.queueId, r.interaction.websiteId),
         generatedBy: p.username,
+        fonts,
       });
       s.log.info({ interactionId: r.item.id, agentId: p.agentId, attachments: withFiles }, 'transcript downloaded');
       ctx.set('Content-Type', 'application/pdf');

@@ -51,7 +51,7 @@ describe('mail: messages left outside hours reach an agent', function () {
     // The widget's offline form (the website is closed)…
     const left = await widget(first.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: `olga-${tag}@example.com`, message: `Offline ${tag}: please call me` } });
     expect(left.status, JSON.stringify(left.body)).to.equal(201);
-    const db = () => second!.sb.services.db;
+    const db = () => second!.sb.kernel.db;
     // …and a chat started anyway, told it is closed, whose visitor leaves a message.
     const chat = await widget(first.url, 'POST', '/chats', { fields: { ...FORM, email: `nina-${tag}@example.com` }, option: 'orders' });
     expect(chat.status, JSON.stringify(chat.body)).to.equal(201);
@@ -118,10 +118,10 @@ describe('mail: hours moved by a configuration reload', function () {
     const tag = Math.random().toString(16).slice(2, 10);
     const left = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Ezio', email: `ezio-${tag}@example.com`, message: `Moved ${tag}` } });
     expect(left.status, JSON.stringify(left.body)).to.equal(201);
-    const { interactionId } = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: left.body.ticketId });
-    const step = await t.sb.services.db.getRepository(InteractionEvent).findOneByOrFail({ interactionId, type: 'mail.held' });
+    const { interactionId } = await t.sb.kernel.db.getRepository(MailThread).findOneByOrFail({ id: left.body.ticketId });
+    const step = await t.sb.kernel.db.getRepository(InteractionEvent).findOneByOrFail({ interactionId, type: 'mail.held' });
     expect(step.data).to.include({ reason: 'outside-hours', nextOpening: `${far}T10:00:00.000Z` });
-    expect((await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: interactionId })).state).to.equal('new');
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interactionId })).state).to.equal('new');
 
     setYaml(t.configDir, 'websites/example.yaml', 'hours', undefined);
     expect((await api(t.url, 'POST', '/api/admin/config/reload', undefined, admin)).status).to.equal(200);
@@ -163,19 +163,19 @@ describe('mail: tickets an earlier version left unmanaged', function () {
   it('are queued by the held-ticket check once they are older than a request could take', async () => {
     const t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues() });
     try {
-      const db = t.sb.services.db;
+      const db = t.sb.kernel.db;
       const website = t.config.websites.find((w) => w.id === 'example')!;
       // As the upgrade leaves one: held, never tried, made a while ago.
-      const i = await t.sb.services.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: website.id, subject: 'Left last night', offline: true });
+      const i = await t.sb.contexts.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: website.id, subject: 'Left last night', offline: true });
       await db.query('UPDATE `interactions` SET `createdAt` = NOW(3) - INTERVAL 5 MINUTE WHERE `id` = ?', [i.id]);
-      const fresh = await t.sb.services.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: website.id, subject: 'Being made now', offline: true });
+      const fresh = await t.sb.contexts.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: website.id, subject: 'Being made now', offline: true });
       await t.sb.contexts.mail.kit.held.repair();
       const rows = await db.getRepository(Interaction).findBy({ id: In([i.id, fresh.id]) });
       expect(rows.find((r) => r.id === i.id)!.state).to.equal('queued');
       // One a request is still making (its thread and first message not yet written) is left to it.
       expect(rows.find((r) => r.id === fresh.id)!.state).to.equal('new');
-      await t.sb.services.routing.closeHeld(fresh.id, 'system');
-      await t.sb.services.routing.cancel(i.id);
+      await t.sb.contexts.routing.closeHeld(fresh.id, 'system');
+      await t.sb.contexts.routing.cancel(i.id);
     } finally {
       await t.stop();
     }

@@ -49,7 +49,7 @@ describe('incoming mail (real Postfix and Dovecot)', function () {
     expect((await accept(t.url, a, offer.offerId)).status).to.equal(200);
     return offer.interactionId;
   };
-  const threadOf = (address: string) => eventually(() => t.sb.services.db.getRepository(MailThread).findOne({ where: { customerAddress: address }, order: { createdAt: 'DESC' } }), (x) => !!x, 600, 200);
+  const threadOf = (address: string) => eventually(() => t.sb.kernel.db.getRepository(MailThread).findOne({ where: { customerAddress: address }, order: { createdAt: 'DESC' } }), (x) => !!x, 600, 200);
 
   it('takes a ticket from the widget to a reply in the customer’s mailbox and the customer’s answer back into the same ticket', async () => {
     const customer = customerAddress();
@@ -84,7 +84,7 @@ describe('incoming mail (real Postfix and Dovecot)', function () {
     expect(pushed.message.authorKind).to.equal('visitor');
     const after = await eventually(() => view(id), (v) => v.messages.some((m) => m.body.includes('Still flickering')), 600, 200);
     expect(after.messages.map((m) => m.authorKind)).to.deep.equal(['visitor', 'agent', 'visitor']);
-    expect(await t.sb.services.db.getRepository(MailThread).countBy({ customerAddress: customer })).to.equal(1);
+    expect(await t.sb.kernel.db.getRepository(MailThread).countBy({ customerAddress: customer })).to.equal(1);
 
     // Marked on the server as stored: a restart does not take it again.
     const c = new ImapFlow({ host: '127.0.0.1', port: DOVECOT, secure: false, auth: { user: support, pass: t.config.main.imap!.password }, logger: false });
@@ -102,15 +102,15 @@ describe('incoming mail (real Postfix and Dovecot)', function () {
     const thread = await threadOf(customer);
     const id = await take();
     expect(id).to.equal(thread!.interactionId);
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
     expect(i).to.include({ channel: 'mail', queueId: 'mail', subject: 'Question about invoices' });
     const v = await view(id);
     expect(v.messages.map((m) => m.body)).to.deep.equal(['Where do I find my invoices?']);
 
     // The same mail delivered again (same Message-ID): stored once.
     await postfix.sendMail({ from: customer, to: support, subject: 'Question about invoices', text: 'Where do I find my invoices?', messageId });
-    await eventually(() => t.sb.services.db.getRepository(IncomingMail).findBy({ headerMessageId: messageId }), (x) => x.length === 2, 600, 200);
-    expect((await t.sb.services.db.getRepository(IncomingMail).findBy({ headerMessageId: messageId })).map((x) => x.outcome).sort()).to.deep.equal(['duplicate', 'stored']);
+    await eventually(() => t.sb.kernel.db.getRepository(IncomingMail).findBy({ headerMessageId: messageId }), (x) => x.length === 2, 600, 200);
+    expect((await t.sb.kernel.db.getRepository(IncomingMail).findBy({ headerMessageId: messageId })).map((x) => x.outcome).sort()).to.deep.equal(['duplicate', 'stored']);
     expect((await view(id)).messages).to.have.length(1);
 
     // From another address, but naming the ticket in the subject: the same ticket.
@@ -132,9 +132,9 @@ describe('incoming mail (real Postfix and Dovecot)', function () {
     expect(again).to.not.equal(id);
     const v = await view(again);
     expect(v.messages.map((m) => m.body)).to.deep.equal(['I want a refund.', 'Refund done.', 'It did not arrive.']);
-    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ interactionId: again });
+    const thread = await t.sb.kernel.db.getRepository(MailThread).findOneByOrFail({ interactionId: again });
     expect(thread.previousInteractionId).to.equal(id);
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: again });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: again });
     expect(i.routingVariables.previousAgent).to.equal(a.id);
     expect(v.reference).to.equal((await view(id)).reference);
   });
@@ -146,7 +146,7 @@ describe('incoming mail (real Postfix and Dovecot)', function () {
       await postfix.sendMail({ from: customer, to: support, subject: 'Sent while IMAP was down', text: 'Hello?' });
       // Delivered to Dovecot by Postfix meanwhile; Switchboard cannot see it yet.
       await new Promise((r) => setTimeout(r, 2000));
-      expect(await t.sb.services.db.getRepository(MailThread).countBy({ customerAddress: customer })).to.equal(0);
+      expect(await t.sb.kernel.db.getRepository(MailThread).countBy({ customerAddress: customer })).to.equal(0);
     } finally {
       await imap.start();
     }
@@ -228,7 +228,7 @@ describe('two instances reading the same support mailbox', function () {
         await postfix.sendMail({ from: c, to: support, subject: `Two readers ${n}`, text: `Mail ${k} of customer ${n}`, messageId });
       }
     }
-    const incoming = t.sb.services.db.getRepository(IncomingMail);
+    const incoming = t.sb.kernel.db.getRepository(IncomingMail);
     const rows = await eventually(() => incoming.findBy({ mailbox: `${support}/INBOX` }), (x) => x.length >= sent.length, 900, 200);
     // Nothing more comes: each UID was recorded once.
     await new Promise((r) => setTimeout(r, 3000));
@@ -238,7 +238,7 @@ describe('two instances reading the same support mailbox', function () {
     expect(rows.every((r) => r.outcome === 'stored')).to.equal(true);
     expect(all.map((r) => r.headerMessageId).sort()).to.deep.equal([...sent].sort());
     for (const c of customers) {
-      const threads = await t.sb.services.db.getRepository(MailThread).findBy({ customerAddress: c });
+      const threads = await t.sb.kernel.db.getRepository(MailThread).findBy({ customerAddress: c });
       expect(threads, c).to.have.length(1);
       const v = await api(t.url, 'GET', `/api/mail/${threads[0]!.interactionId}`, undefined, await login(t.url));
       expect(v.body.messages.map((m: { body: string }) => m.body).sort(), c).to.have.length(3);

@@ -22,13 +22,13 @@ describe('mail tickets from the widget', () => {
     const r = await widget(t.url, 'POST', '/mail', { fields: { email: 'Mail.Visitor@Example.com', subject: 'Broken lamp', body: 'It <b>flickers</b>.', file: { fileName: 'photo.jpg', size: 1000 } } });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     expect(r.body.reference).to.match(/^T-[0-9A-F]{8}$/);
-    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
+    const thread = await t.sb.kernel.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
     expect(thread).to.include({ subject: 'Broken lamp', customerAddress: 'Mail.Visitor@Example.com' });
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
     expect(i).to.include({ channel: 'mail', queueId: 'mail', websiteId: 'example', offline: false, subject: 'Broken lamp' });
-    const m = await t.sb.services.db.getRepository(Message).findOneByOrFail({ interactionId: i.id });
+    const m = await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ interactionId: i.id });
     expect(m.body).to.contain('Message: It <b>flickers</b>.').and.to.contain('Attachment: photo.jpg');
-    const c = await t.sb.services.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
+    const c = await t.sb.kernel.db.getRepository(Contact).findOneByOrFail({ id: i.contactId! });
     expect(c.email).to.equal('mail.visitor@example.com');
   });
 
@@ -47,9 +47,9 @@ describe('mail tickets from the widget', () => {
     const ok = await up('field=file&name=receipt.pdf', '%PDF-1.4\n');
     expect(ok.status).to.equal(201);
     expect((await up('field=file&name=receipt.pdf', '%PDF-1.4\n')).status).to.equal(409);
-    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
-    const files = await t.sb.services.db.getRepository(Attachment).findBy({ interactionId: thread.interactionId });
-    const first = await t.sb.services.db.getRepository(Message).findOneByOrFail({ interactionId: thread.interactionId });
+    const thread = await t.sb.kernel.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
+    const files = await t.sb.kernel.db.getRepository(Attachment).findBy({ interactionId: thread.interactionId });
+    const first = await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ interactionId: thread.interactionId });
     expect(files.map((f) => [f.fileName, f.size, f.messageId])).to.deep.equal([['receipt.pdf', 9, first.id]]);
     // Without a file in the form there is nothing to upload and no token.
     const plain = await widget(t.url, 'POST', '/mail', { fields: { email: 'f@example.com', subject: 'S', body: 'B' } });
@@ -59,13 +59,13 @@ describe('mail tickets from the widget', () => {
   it('stores the offline form as an offline mail interaction', async () => {
     const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Call me tomorrow' } });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
-    const thread = await t.sb.services.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
-    const i = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
+    const thread = await t.sb.kernel.db.getRepository(MailThread).findOneByOrFail({ id: r.body.ticketId });
+    const i = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: thread.interactionId });
     expect(i.offline).to.equal(true);
   });
 
   it('refuses garbage with a problem per field and stores nothing', async () => {
-    const before = await t.sb.services.db.getRepository(MailThread).count();
+    const before = await t.sb.kernel.db.getRepository(MailThread).count();
     const ok = { email: 'a@example.com', subject: 'S', body: 'B' };
     const cases: [unknown, string][] = [
       [{ fields: { ...ok, email: 'not-an-email' } }, 'fields.email'],
@@ -88,7 +88,7 @@ describe('mail tickets from the widget', () => {
       expect(r.body.error.fields.map((f: { field: string }) => f.field).join(' '), JSON.stringify(r.body)).to.contain(field);
     }
     expect((await widget(t.url, 'POST', '/mail', 'x'.repeat(10))).status).to.equal(400);
-    expect(await t.sb.services.db.getRepository(MailThread).count()).to.equal(before);
+    expect(await t.sb.kernel.db.getRepository(MailThread).count()).to.equal(before);
   });
 
   it('refuses a page whose origin is not one of the website, and an unknown website', async () => {
@@ -104,14 +104,14 @@ describe('offline forms forwarded by mail', () => {
     const sink = await smtpSink();
     const t = await startRoutingServer({ 'switchboard.yaml:smtp.port': sink.port, 'websites/example.yaml:offline': { action: 'mail', forwardTo: 'desk@example.com' } });
     try {
-      const before = await t.sb.services.db.getRepository(MailThread).count();
+      const before = await t.sb.kernel.db.getRepository(MailThread).count();
       const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Call me <tomorrow>' } });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
       await eventually(async () => sink.mails.length, (n) => n === 1);
       const mail = sink.mails[0]!;
       expect(mail).to.match(/^To: desk@example\.com/m).and.to.match(/^Reply-To: olga@example\.com/m).and.to.contain(`[${r.body.reference}]`);
       expect(mail).to.contain('Message: Call me <tomorrow>');
-      expect(await t.sb.services.db.getRepository(MailThread).count()).to.equal(before);
+      expect(await t.sb.kernel.db.getRepository(MailThread).count()).to.equal(before);
     } finally {
       await t.stop();
       await sink.close();
@@ -126,12 +126,12 @@ describe('offline forms forwarded by mail', () => {
     try {
       const r = await widget(t.url, 'POST', '/mail', { offline: true, fields: { name: 'Olga', email: 'olga@example.com', message: 'Hello while down' } });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      const row = await eventually(() => t.sb.services.db.getRepository(OutgoingMail).findOneBy({ dedupeKey: `forward:${r.body.ticketId}` }), (x) => !!x?.lastError);
+      const row = await eventually(() => t.sb.kernel.db.getRepository(OutgoingMail).findOneBy({ dedupeKey: `forward:${r.body.ticketId}` }), (x) => !!x?.lastError);
       expect(row).to.include({ state: 'queued', toAddress: 'desk@example.com' });
       sink = await smtpSink(down.port);
       await eventually(async () => sink!.mails.length, (n) => n === 1, 300, 200);
       expect(sink.mails[0]).to.contain('Message: Hello while down').and.to.contain(`[${r.body.reference}]`);
-      await eventually(() => t.sb.services.db.getRepository(OutgoingMail).findOneBy({ id: row!.id }), (x) => x?.state === 'sent');
+      await eventually(() => t.sb.kernel.db.getRepository(OutgoingMail).findOneBy({ id: row!.id }), (x) => x?.state === 'sent');
     } finally {
       await t.stop();
       await sink?.close();

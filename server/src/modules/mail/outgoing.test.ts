@@ -89,7 +89,7 @@ describe('mail replies through the outbox (real Postfix and Dovecot)', function 
     const replies = view.body.messages.filter((m: { authorKind: string }) => m.authorKind === 'agent');
     expect(replies.map((m: { deliveryState: string }) => m.deliveryState)).to.deep.equal(['sent', 'sent']);
     expect(replies[0].attachments.map((f: { fileName: string }) => f.fileName)).to.deep.equal(['steps.txt']);
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId });
     expect(journey.filter((e) => e.type === 'mail.sent')).to.have.length(2);
   });
 
@@ -138,11 +138,11 @@ describe('mail replies through the outbox (real Postfix and Dovecot)', function 
     let mailId: string;
     try {
       await api(t.url, 'POST', `/api/mail/${interactionId}/replies`, { clientMessageId: cid(), body: 'Survives a lost queue.' }, a.token);
-      const row = await eventually(() => t.sb.services.db.getRepository(OutgoingMail).findOneBy({ interactionId }), (x) => !!x && x.attempts >= 1, 300, 200);
+      const row = await eventually(() => t.sb.kernel.db.getRepository(OutgoingMail).findOneBy({ interactionId }), (x) => !!x && x.attempts >= 1, 300, 200);
       mailId = row!.id;
       // What a Redis restart without persistence does to the queue.
       const { Queue } = await import('bullmq');
-      const q = new Queue('mail-send', { connection: { host: '127.0.0.1', port: t.config.main.redis.port }, prefix: t.sb.services.jobs.scope });
+      const q = new Queue('mail-send', { connection: { host: '127.0.0.1', port: t.config.main.redis.port }, prefix: t.sb.kernel.jobs.scope });
       await (await q.getJob(mailId))?.remove();
       expect(await q.getJob(mailId)).to.equal(undefined);
       await q.close();
@@ -150,7 +150,7 @@ describe('mail replies through the outbox (real Postfix and Dovecot)', function 
       await smtp.start();
     }
     await t.sb.contexts.outbox.sweep();
-    await eventually(() => t.sb.services.db.getRepository(OutgoingMail).findOneBy({ id: mailId }), (x) => x?.state === 'sent', 300, 500);
+    await eventually(() => t.sb.kernel.db.getRepository(OutgoingMail).findOneBy({ id: mailId }), (x) => x?.state === 'sent', 300, 500);
     expect(await waitForMails(t.config.main.imap!, customer, 1)).to.have.length(1);
   });
 
@@ -174,7 +174,7 @@ describe('mail replies through the outbox (real Postfix and Dovecot)', function 
         expect(r.status, JSON.stringify(body)).to.equal(400);
         expect(JSON.stringify(r.body.error.fields), JSON.stringify(r.body)).to.contain(field);
       }
-      expect(await t.sb.services.db.getRepository(OutgoingMail).countBy({ interactionId })).to.equal(0);
+      expect(await t.sb.kernel.db.getRepository(OutgoingMail).countBy({ interactionId })).to.equal(0);
     } finally {
       other.socket.close();
     }

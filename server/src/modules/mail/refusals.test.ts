@@ -66,7 +66,7 @@ describe('mail replies refused by the mail server', function () {
     expect(failed.deliveryState).to.equal('failed');
     expect(failed.delivery!.attempts).to.equal(1);
     expect(failed.delivery!.lastError).to.contain('550').and.to.contain('User unknown');
-    const journey = await eventually(() => t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: id, type: 'mail.failed' }), (x) => x.length === 1);
+    const journey = await eventually(() => t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: id, type: 'mail.failed' }), (x) => x.length === 1);
     expect(journey[0]!.data).to.include({ messageId: m.id });
     expect(String(journey[0]!.data.error)).to.contain('550');
     // A retry would come within a second or two (backoff from 1 s): none comes.
@@ -113,8 +113,8 @@ describe('mail replies refused by the mail server', function () {
     expect(sent.deliveryState).to.equal('sent');
     await new Promise((r) => setTimeout(r, 2000));
     expect(smtp.mails.filter((x) => x.includes('Second chance.'))).to.have.length(1);
-    expect(await t.sb.services.db.getRepository(OutgoingMail).countBy({ interactionId: id })).to.equal(1);
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: id, type: 'mail.queued' });
+    expect(await t.sb.kernel.db.getRepository(OutgoingMail).countBy({ interactionId: id })).to.equal(1);
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: id, type: 'mail.queued' });
     expect(journey.filter((e) => e.data.retry === true)).to.have.length(1);
 
     // Sent: nothing to retry.

@@ -1,2 +1,2 @@
 // The public face of this context: what app.ts and other contexts may use of it.
-export { reasonsModule } from './module.js';
+export { createReasons } from './module.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { ServerModule } from '../../module.js';
 import { ALL_ROLES, mount } from '../../kernel/http/route.js';
 import { presentReasons } from './presenter.js';
@@ -6,9 +7,9 @@ import { presentReasons } from './presenter.js';
 const labelled = z.object({ id: z.string(), label: z.string() });
 
 /** Not-ready reasons and dispositions from reasons.yaml, for the desktop's pickers. */
-export const reasonsModule: ServerModule = {
+export const createReasons = (k: Kernel): ServerModule => ({
   name: 'reasons',
-  routes: (router, deps, s) => {
+  routes: (router, deps) => {
     mount(router, deps, {
       method: 'get',
       path: '/api/reasons',
@@ -17,7 +18,7 @@ export const reasonsModule: ServerModule = {
       access: ALL_ROLES,
       rateLimit: 'api',
       response: z.object({ notReady: z.array(labelled), dispositions: z.array(labelled) }),
-      handler: async () => presentReasons(s.config().reasons),
+      handler: async () => presentReasons(k.config().reasons),
     });
   },
-};
+});

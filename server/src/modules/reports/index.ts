@@ -1,3 +1,3 @@
-export { reportsModule } from './module.js';
+export { createReports } from './module.js';
 export { ReportsService } from './service.js';
 export { rebuildReports } from './rebuild-command.js';

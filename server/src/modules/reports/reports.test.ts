@@ -181,7 +181,7 @@ describe('reports', () => {
 
     // What the dialler records for callbacks it made (reached at once, after retries, never) is
     // set down as it would write it: dialling needs a PBX, which the callbacks tests bring.
-    await insertCallbacks(t.sb.services.db);
+    await insertCallbacks(t.sb.kernel.db);
   });
 
   after(async () => {
@@ -382,9 +382,9 @@ describe('reports', () => {
     const fromRows = await read();
     expect(fromRows[0].total).to.deep.equal(TOTAL);
     clock.at(7200);
-    const db = t.sb.services.db;
+    const db = t.sb.kernel.db;
     const reports = new ReportsService(db, () => t.config, clock);
-    const refresh = new ReportRefresh({ db, log: t.sb.services.log, buckets: new ReportBuckets(db, () => reports.thresholds(), () => clock.now()), now: () => clock.now() });
+    const refresh = new ReportRefresh({ db, log: t.sb.kernel.log, buckets: new ReportBuckets(db, () => reports.thresholds(), () => clock.now()), now: () => clock.now() });
     // Passes (this one's or the server's own) until the hour is built and nothing is left to mark.
     await eventually(async () => (await refresh.pass(), splitPeriod(db, START, new Date(START.getTime() + 3_600_000))), (p) => p.buckets.length === 1 && p.raw.length === 0);
     // Bucket rows per queue × channel × agent × website: c1 (sup), c2 (ann), c3 (nobody), p1 (sup).

@@ -50,7 +50,7 @@ describe('routing: changes apply at once', () => {
     // The total of 2 is reached: a third waits.
     await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     await noOffer(a);
-    expect((await t.sb.services.routing.engine.agentLoad(a.id))['cap:total']).to.equal('2');
+    expect((await t.sb.contexts.routing.engine.agentLoad(a.id))['cap:total']).to.equal('2');
   });
 
   it('refuses an unknown skill or a bad capacity with 400 and changes nothing, in MySQL or in routing', async () => {
@@ -58,7 +58,7 @@ describe('routing: changes apply at once', () => {
     await standby();
     const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 2 }] });
     await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
-    const profile = await t.sb.services.routing.engine.agentLoad(a.id);
+    const profile = await t.sb.contexts.routing.engine.agentLoad(a.id);
     const unknown = await api(t.url, 'PATCH', `/api/agents/${a.id}`, { skills: [{ skill: 'english', level: 9 }, { skill: 'klingon', level: 9 }] }, admin);
     expect(unknown.status).to.equal(400);
     expect(unknown.body.error.fields).to.deep.equal([{ field: 'skills.1.skill', problem: 'unknown skill "klingon"' }]);
@@ -67,8 +67,8 @@ describe('routing: changes apply at once', () => {
     expect(bad.body.error.fields.map((f: { field: string }) => f.field)).to.include.members(['capacity.chat', 'capacity.total']);
     // A plain agent may not raise their own skills.
     expect((await api(t.url, 'PATCH', `/api/agents/${a.id}`, { skills: [{ skill: 'english', level: 9 }] }, a.token)).status).to.equal(403);
-    expect(await t.sb.services.routing.engine.agentLoad(a.id)).to.deep.equal(profile);
-    expect((await t.sb.services.agents.skillsOf([a.id])).get(a.id)!.map((x) => [x.skillId, x.level])).to.deep.equal([['english', 2]]);
+    expect(await t.sb.contexts.routing.engine.agentLoad(a.id)).to.deep.equal(profile);
+    expect((await t.sb.contexts.agents.skillsOf([a.id])).get(a.id)!.map((x) => [x.skillId, x.level])).to.deep.equal([['english', 2]]);
     await noOffer(a);
   });
 
@@ -79,7 +79,7 @@ describe('routing: changes apply at once', () => {
     await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     expect((await api(t.url, 'PATCH', `/api/agents/${a.id}`, { skills: [{ skill: 'english', level: 9 }] }, admin)).status).to.equal(200);
     await noOffer(a);
-    expect(await t.sb.services.routing.engine.online()).to.not.include(a.id);
+    expect(await t.sb.contexts.routing.engine.online()).to.not.include(a.id);
   });
 
   it('applies a queue requirement lowered by a configuration reload to the agents logged in', async () => {

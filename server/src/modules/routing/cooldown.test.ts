@@ -31,13 +31,13 @@ describe('routing: declines cool down, long waits overflow', () => {
 
     // Both declined: it waits (still queued, first in line) until the cool-down is over, and then
     // goes to the best agent first, as any new chat would.
-    expect(await t.sb.services.routing.position(id)).to.include({ state: 'queued', position: 1 });
+    expect(await t.sb.contexts.routing.position(id)).to.include({ state: 'queued', position: 1 });
     const again = await nextOffer(a, 20000);
     expect(again.interactionId).to.equal(id);
     console.log(`      offered again ${Math.round(performance.now() - waitingSince)} ms after both declined (cool-down 8 s, offer timeout 5 s)`);
     expect(b.socket.messages.filter((m) => m.type === 'offer')).to.deep.equal([]);
     expect((await accept(t.url, a, again.offerId)).status).to.equal(200);
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'queued', 'offered', 'offer.rejected', 'offered', 'offer.timeout', 'offered', 'assigned']);
   });
 
@@ -60,9 +60,9 @@ describe('routing: declines cool down, long waits overflow', () => {
     expect(offer.interactionId).to.equal(id);
     expect(offer.queueId).to.equal('overflow-chat');
     expect((await accept(t.url, billing, offer.offerId)).status).to.equal(200);
-    const row = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+    const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
     expect(row).to.include({ queueId: 'overflow-chat', state: 'assigned', unmanaged: false });
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'queued', 'overflowed', 'offered', 'assigned']);
     expect(journey[2]!.data).to.include({ from: QUEUE.chat, to: 'overflow-chat' });
   });
@@ -78,11 +78,11 @@ describe('routing: declines cool down, long waits overflow', () => {
     await setState(t.url, keeper, 'not-ready', 'break');
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const id = r.interaction.id as string;
-    const repo = t.sb.services.db.getRepository(Interaction);
+    const repo = t.sb.kernel.db.getRepository(Interaction);
     for (let n = 0; n < 200 && (await repo.findOneByOrFail({ id })).state !== 'unmanaged'; n++) await new Promise((res) => setTimeout(res, 100));
     const row = await repo.findOneByOrFail({ id });
     expect(row).to.include({ state: 'unmanaged', unmanaged: true, timedOut: true });
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
     // Two queues pointing at each other: three hops, then the visitor is offered to leave a message.
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'queued', 'overflowed', 'overflowed', 'overflowed', 'unmanaged']);
   });

@@ -21,10 +21,10 @@ describe('routing: agents leaving with work in hand', () => {
 
   const english = [{ skill: 'english', level: 8 }];
   const one = { chat: 1, total: 1 };
-  const row = (id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
-  const journey = async (id: string) => (await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } })).map((e) => e.type);
-  const live = (id: string) => t.sb.services.routing.engine.interactionLive(id);
-  const load = (a: TestAgent) => t.sb.services.routing.engine.agentLoad(a.id);
+  const row = (id: string) => t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
+  const journey = async (id: string) => (await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } })).map((e) => e.type);
+  const live = (id: string) => t.sb.contexts.routing.engine.interactionLive(id);
+  const load = (a: TestAgent) => t.sb.contexts.routing.engine.agentLoad(a.id);
 
   async function assign(a: TestAgent, channel: 'chat' | 'phone' = 'chat'): Promise<string> {
     const r = await createInteraction(t.url, admin, { channel, queueId: QUEUE[channel] });
@@ -52,10 +52,10 @@ describe('routing: agents leaving with work in hand', () => {
     expect(r).to.include({ state: 'queued', assignedAgentId: null });
     expect(r.queuedAt!.getTime()).to.equal(queuedAt.getTime());
     expect(await journey(held)).to.include('requeued');
-    expect(await t.sb.services.routing.position(held)).to.include({ state: 'queued', position: 1 });
-    expect(await t.sb.services.routing.position(newer)).to.include({ state: 'queued', position: 2 });
+    expect(await t.sb.contexts.routing.position(held)).to.include({ state: 'queued', position: 1 });
+    expect(await t.sb.contexts.routing.position(newer)).to.include({ state: 'queued', position: 2 });
     expect(await load(a)).to.include({ 'load:total': '0', 'load:chat': '0' });
-    expect(await t.sb.services.routing.engine.interactionsOf(a.id)).to.deep.equal([]);
+    expect(await t.sb.contexts.routing.engine.interactionsOf(a.id)).to.deep.equal([]);
 
     // The next agent gets the older one first.
     await setState(t.url, b, 'available');
@@ -87,8 +87,8 @@ describe('routing: agents leaving with work in hand', () => {
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     expect((await closed).code).to.equal(4001);
     expect((await nextOffer(b)).interactionId).to.equal(held);
-    expect((await t.sb.services.states.get(a.id)).state).to.equal('logged-out');
-    const events = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: held, type: 'requeued' });
+    expect((await t.sb.contexts.states.get(a.id)).state).to.equal('logged-out');
+    const events = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: held, type: 'requeued' });
     expect(events.map((e) => e.data)).to.deep.equal([{ reason: 'agent-left', why: 'deactivated', queueId: QUEUE.chat }]);
   });
 
@@ -104,7 +104,7 @@ describe('routing: agents leaving with work in hand', () => {
     expect((await api(t.url, 'POST', `/api/agents/${'0'.repeat(32)}/logout`, undefined, admin)).status).to.equal(404);
 
     await setState(t.url, b, 'logged-out');
-    const changes = () => t.sb.services.db.getRepository(AgentStateChange).countBy({ agentId: b.id });
+    const changes = () => t.sb.kernel.db.getRepository(AgentStateChange).countBy({ agentId: b.id });
     const before = await changes();
     expect((await setState(t.url, b, 'logged-out')).state).to.equal('logged-out');
     expect(await changes()).to.equal(before);
@@ -119,7 +119,7 @@ describe('routing: agents leaving with work in hand', () => {
     expect(r.status, JSON.stringify(r.body)).to.be.oneOf([200, 204]);
     expect((await nextOffer(b)).interactionId).to.equal(held);
     expect(await row(held)).to.include({ state: 'offered', assignedAgentId: null });
-    expect((await t.sb.services.states.get(a.id)).state).to.equal('logged-out');
+    expect((await t.sb.contexts.states.get(a.id)).state).to.equal('logged-out');
   });
 
   it('notices an agent whose last session expired and re-routes their chat', async () => {
@@ -128,13 +128,13 @@ describe('routing: agents leaving with work in hand', () => {
     const held = await assign(a);
     const b = await makeAgent(t.url, admin, { skills: english });
     // What the sessions' TTL does in Redis, without waiting hours for it.
-    const redis = t.sb.services.redis;
+    const redis = t.sb.kernel.redis;
     const ids = await redis.client.smembers(redis.key('agent-sessions', a.id));
     expect(ids).to.have.length(1);
     await redis.client.del(redis.key('session', ids[0]!));
     expect((await nextOffer(b, 10000)).interactionId).to.equal(held);
-    expect((await t.sb.services.states.get(a.id)).state).to.equal('logged-out');
-    const events = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: held, type: 'requeued' });
+    expect((await t.sb.contexts.states.get(a.id)).state).to.equal('logged-out');
+    const events = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: held, type: 'requeued' });
     expect(events.map((e) => (e.data as { why: string }).why)).to.deep.equal(['session-expired']);
     // An agent who still has a session is left alone (Available, with the offer pending).
     expect(await stateOf(t.url, b)).to.equal('available');
@@ -144,7 +144,7 @@ describe('routing: agents leaving with work in hand', () => {
     await start({ 'queues.yaml:queues.1.wrapUpSeconds': 20 });
     const a = await makeAgent(t.url, admin);
     const id = await assign(a, 'phone');
-    await t.sb.services.db.getRepository(Call).insert({ id: newId(), interactionId: id, kind: 'widget', video: false, trunkId: null, setupAt: new Date(), answeredAt: new Date(), endedAt: null, endCause: null });
+    await t.sb.kernel.db.getRepository(Call).insert({ id: newId(), interactionId: id, kind: 'widget', video: false, trunkId: null, setupAt: new Date(), answeredAt: new Date(), endedAt: null, endCause: null });
     const b = await makeAgent(t.url, admin);
     expect((await setState(t.url, a, 'logged-out')).state).to.equal('logged-out');
     await noOffer(b);
@@ -153,14 +153,14 @@ describe('routing: agents leaving with work in hand', () => {
     expect(await load(a)).to.include({ 'load:phone': '1' });
 
     // The call ends (as the calls module announces it): the interaction closes, the slot is free.
-    await t.sb.services.db.getRepository(Call).update({ interactionId: id }, { endedAt: new Date() });
-    await t.sb.services.bus.publish({ type: 'call.event', event: 'ended', callId: newId(), interactionId: id, at: new Date().toISOString() });
+    await t.sb.kernel.db.getRepository(Call).update({ interactionId: id }, { endedAt: new Date() });
+    await t.sb.kernel.bus.publish({ type: 'call.event', event: 'ended', callId: newId(), interactionId: id, at: new Date().toISOString() });
     const until = Date.now() + 5000;
     while ((await live(id)).state !== 'closed' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(await live(id)).to.include({ state: 'closed' });
     expect(await load(a)).to.include({ 'load:phone': '0', 'load:total': '0' });
     expect((await row(id)).state).to.equal('closed');
-    expect(await t.sb.services.states.get(a.id)).to.include({ state: 'logged-out' });
+    expect(await t.sb.contexts.states.get(a.id)).to.include({ state: 'logged-out' });
   });
 
   it('re-routes a phone interaction without a live call like any other work', async () => {

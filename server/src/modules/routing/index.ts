@@ -3,3 +3,6 @@ export type { QueueAvailability } from './views.js';
 export type { CreateInteraction, CreateResult } from './service.js';
 export type { QueuePlace } from './service.js';
 export { interactionSteps, type InteractionSteps, type CallInteraction, type CallChange } from './lifecycle.js';
+export { createRouting, type RoutingContext, type RoutingDeps } from './module.js';
+export type { RoutingService } from './service.js';
+export type { AgentStateStore } from './state-store.js';

@@ -23,7 +23,7 @@ describe('routing: interaction lifecycle', () => {
     expect((await accept(t.url, a, o.offerId)).status).to.equal(200);
     return r.interaction.id;
   }
-  const row = (id: string) => t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+  const row = (id: string) => t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
 
   it('transfers to a named agent who accepts: the first agent lets go, the second owns it', async () => {
     await start();
@@ -94,7 +94,7 @@ describe('routing: interaction lifecycle', () => {
     expect(end.body.interaction).to.include({ state: 'assigned', conference: 'none', ownerId: a.id });
     await b.socket.next((m) => m.type === 'interaction.removed' && m.reason === 'conference-ended');
     expect(await stateOf(t.url, b)).to.equal('available');
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
     expect(journey.map((e) => e.type)).to.include.members(['conference.requested', 'conference.started', 'conference.ended']);
   });
 
@@ -142,7 +142,7 @@ describe('routing: interaction lifecycle', () => {
     await makeAgent(t.url, admin, { skills: [{ skill: 'italian', level: 9 }] });
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     expect(r).to.include({ outcome: 'unmanaged', reason: 'no-agent' });
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).findBy({ interactionId: r.interaction.id });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: r.interaction.id });
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'unmanaged']);
   });
 
@@ -177,7 +177,7 @@ describe('routing: interaction lifecycle', () => {
     const a = await makeAgent(t.url, admin, { skills: english });
     await api(t.url, 'PUT', '/api/agents/me/state', { state: 'not-ready', reason: 'break' }, a.token);
     const events: { type: string; interactionId?: string; reason?: string }[] = [];
-    const off = t.sb.services.bus.on((e) => events.push(e as never));
+    const off = t.sb.kernel.bus.on((e) => events.push(e as never));
     const r = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
     expect(r.outcome).to.equal('queued');
     const until = Date.now() + 6000;
@@ -185,7 +185,7 @@ describe('routing: interaction lifecycle', () => {
     off();
     expect(events.find((e) => e.type === 'interaction.unmanaged')).to.include({ interactionId: r.interaction.id, reason: 'max-wait' });
     expect(await row(r.interaction.id)).to.include({ state: 'unmanaged', unmanaged: true, timedOut: true });
-    expect((await t.sb.services.routing.position(r.interaction.id)).position).to.equal(null);
+    expect((await t.sb.contexts.routing.position(r.interaction.id)).position).to.equal(null);
     // Not offered once the agent is back.
     await api(t.url, 'PUT', '/api/agents/me/state', { state: 'available' }, a.token);
     await new Promise((res) => setTimeout(res, 800));
@@ -199,7 +199,7 @@ describe('routing: interaction lifecycle', () => {
     await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
     const second = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
     expect(second.position).to.equal(2);
-    expect(await t.sb.services.routing.position(second.interaction.id)).to.include({ state: 'queued', position: 2 });
+    expect(await t.sb.contexts.routing.position(second.interaction.id)).to.include({ state: 'queued', position: 2 });
     const av = await api(t.url, 'GET', '/api/routing/availability?website=example&channel=mail', undefined, admin);
     expect(av.body.queues).to.deep.equal([{ queueId: 'mail', channel: 'mail', open: true, nextOpening: null, agentsAvailable: 0, agentsLoggedIn: 1, waiting: 2 }]);
     await api(t.url, 'PUT', '/api/agents/me/state', { state: 'available' }, a.token);

@@ -1,16 +1,21 @@
+import type { Kernel } from '../../kernel/kernel.js';
 import type { ServerModule } from '../../module.js';
-import type { Services } from '../../services.js';
 import type { RealtimeHub } from '../../kernel/realtime/hub.js';
+import type { AgentService } from '../agents/index.js';
 import { isRedisUnavailable } from '../../kernel/redis.js';
 import { commands } from './schema.js';
 import { routingRoutes } from './routes.js';
+import { RoutingEngine } from './engine.js';
+import { RoutingRecords } from './records.js';
+import { AgentEvents } from './agent-events.js';
+import { RoutingService } from './service.js';
+import { AgentStateStore } from './state-store.js';
 
 const SWEEP_MS = 250;
 const STATS_MS = 2000;
 
 /** Agent socket commands for routing; answers are `ok` (with the interaction) or `error`. */
-function registerCommands(s: Services, hub: RealtimeHub): void {
-  const r = s.routing;
+function registerCommands(r: RoutingService, hub: RealtimeHub): void {
   hub.onAgentCommand(commands.resume, async (conn, cmd) => {
     const events = await r.events.since(conn.principal.agentId, cmd.afterSeq);
     if (!events) return r.views.snapshot(conn.principal.agentId);
@@ -45,19 +50,19 @@ function registerCommands(s: Services, hub: RealtimeHub): void {
  * timeouts survive the death of the instance that made the offer. Queue statistics go to
  * supervisors from whichever instance holds the short Redis lease.
  */
-function startLoops(s: Services, hub: RealtimeHub): () => void {
+function startLoops(k: Kernel, routing: RoutingService, hub: RealtimeHub): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   // While Redis is away every sweep fails the same way: say so once, not four times a second.
   let paused = false;
   const sweep = async () => {
     try {
-      await s.routing.sweep();
-      if (paused) s.log.info('routing resumed: Redis is back');
+      await routing.sweep();
+      if (paused) k.log.info('routing resumed: Redis is back');
       paused = false;
     } catch (err) {
-      if (!isRedisUnavailable(err)) s.log.error({ err }, 'routing sweep failed');
-      else if (!paused) s.log.warn({ reason: (err as Error).message }, 'routing paused: Redis unavailable');
+      if (!isRedisUnavailable(err)) k.log.error({ err }, 'routing sweep failed');
+      else if (!paused) k.log.warn({ reason: (err as Error).message }, 'routing paused: Redis unavailable');
       paused = isRedisUnavailable(err);
     }
     if (!stopped) timer = setTimeout(sweep, SWEEP_MS);
@@ -65,9 +70,9 @@ function startLoops(s: Services, hub: RealtimeHub): () => void {
   timer = setTimeout(sweep, SWEEP_MS);
   const stats = setInterval(() => {
     (async () => {
-      const lease = await s.redis.client.set(s.redis.key('routing', 'stats-lease'), s.bus.instanceId, 'PX', STATS_MS - 100, 'NX');
-      if (lease) await hub.pushToAgents('supervisors', { type: 'queue.stats', queues: await s.routing.views.queueStats() });
-    })().catch((err) => s.log.warn({ err }, 'queue statistics push failed'));
+      const lease = await k.redis.client.set(k.redis.key('routing', 'stats-lease'), k.bus.instanceId, 'PX', STATS_MS - 100, 'NX');
+      if (lease) await hub.pushToAgents('supervisors', { type: 'queue.stats', queues: await routing.views.queueStats() });
+    })().catch((err) => k.log.warn({ err }, 'queue statistics push failed'));
   }, STATS_MS);
   stats.unref();
   return () => {
@@ -77,38 +82,68 @@ function startLoops(s: Services, hub: RealtimeHub): () => void {
   };
 }
 
-export const routingModule: ServerModule = {
-  name: 'routing',
-  routes: routingRoutes,
-  start: async (s, hub) => {
-    // New queue settings and rankings apply at once: what they made routable is offered now, not
-    // at the agents' next state change.
-    const sync = async () => {
-      await s.routing.engine.syncQueues(s.config().queues);
-      await s.routing.refreshProfiles();
-      await s.routing.dispatch();
-    };
-    // A failed rebuild must not keep the server down: the sweep tries again every 250 ms.
-    const ready = await s.routing.rebuilder.ensure(30_000).catch((err) => {
-      s.log.error({ err }, 'rebuilding the routing state failed');
-      return false;
-    });
-    if (!ready) s.log.warn('routing state still missing; the sweep keeps trying to rebuild it');
-    await sync();
-    const off = s.bus.on((e) => {
-      // Only the instance that reloaded syncs, so an instance still on the old files cannot undo it.
-      if (e.type === 'config.reloaded' && e.instance === s.bus.instanceId) {
-        sync().catch((err) => s.log.error({ err }, 'syncing queues to routing failed'));
-      }
-      if (e.type === 'call.event' && e.event === 'ended' && e.interactionId) {
-        s.routing.callEnded(e.interactionId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'closing the interaction of an ended call failed'));
-      }
-    });
-    registerCommands(s, hub);
-    const stop = startLoops(s, hub);
-    return () => {
-      off();
-      stop();
-    };
-  },
-};
+/** What routing uses of other contexts. */
+export interface RoutingDeps {
+  /** The agents' accounts (names, skills, capacity); routing hands their work over when their sessions end. */
+  agents: AgentService;
+  /** Those of these interactions that have a call still going on (an agent who leaves keeps them; the calls context answers). */
+  withLiveCall: (interactionIds: string[]) => Promise<string[]>;
+}
+
+/** The routing context as app.ts wires it: the service every channel routes through, and the agents' state store. */
+export interface RoutingContext extends ServerModule {
+  readonly service: RoutingService;
+  readonly states: AgentStateStore;
+}
+
+/** Queues, offers, assignment, transfer and close for every channel, and the agents' states. */
+export function createRouting(k: Kernel, deps: RoutingDeps): RoutingContext {
+  const states = new AgentStateStore(k.redis, k.db, k.bus, k.clock);
+  const routing = new RoutingService({
+    config: k.config,
+    log: k.log.child({ component: 'routing' }),
+    bus: k.bus,
+    engine: new RoutingEngine(k.redis, k.clock),
+    records: new RoutingRecords(k.db, deps.withLiveCall, k.clock),
+    events: new AgentEvents(k.redis, k.bus),
+    states,
+    agents: deps.agents,
+  });
+  return {
+    name: 'routing',
+    service: routing,
+    states,
+    routes: (router, routeDeps) => routingRoutes(router, routeDeps, k, { routing, agents: deps.agents }),
+    start: async (hub) => {
+      // New queue settings and rankings apply at once: what they made routable is offered now, not
+      // at the agents' next state change.
+      const sync = async () => {
+        await routing.engine.syncQueues(k.config().queues);
+        await routing.refreshProfiles();
+        await routing.dispatch();
+      };
+      // A failed rebuild must not keep the server down: the sweep tries again every 250 ms.
+      const ready = await routing.rebuilder.ensure(30_000).catch((err) => {
+        k.log.error({ err }, 'rebuilding the routing state failed');
+        return false;
+      });
+      if (!ready) k.log.warn('routing state still missing; the sweep keeps trying to rebuild it');
+      await sync();
+      const off = k.bus.on((e) => {
+        // Only the instance that reloaded syncs, so an instance still on the old files cannot undo it.
+        if (e.type === 'config.reloaded' && e.instance === k.bus.instanceId) {
+          sync().catch((err) => k.log.error({ err }, 'syncing queues to routing failed'));
+        }
+        if (e.type === 'call.event' && e.event === 'ended' && e.interactionId) {
+          routing.callEnded(e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'closing the interaction of an ended call failed'));
+        }
+      });
+      registerCommands(routing, hub);
+      const stop = startLoops(k, routing, hub);
+      return () => {
+        off();
+        stop();
+      };
+    },
+  };
+}

@@ -39,7 +39,7 @@ describe('routing: agent real-time API', () => {
   });
 
   it('shows on the offer what the channel gives as the customer\'s first lines', async () => {
-    t.sb.services.routing.previewFor('chat', async (i) => [`Hello from ${i.id.slice(0, 4)}`, 'My order is late']);
+    t.sb.contexts.routing.previewFor('chat', async (i) => [`Hello from ${i.id.slice(0, 4)}`, 'My order is late']);
     const a = await makeAgent(t.url, admin, { skills: english });
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat, subject: 'Order' });
     const o = await nextOffer(a);
@@ -64,7 +64,7 @@ describe('routing: agent real-time API', () => {
     expect(client.interactions.has(id)).to.equal(false);
     expect(client.resumedFrom).to.equal(seenSeq);
     expect(client.gaps).to.equal(0);
-    expect(client.seq).to.equal(await t.sb.services.routing.events.current(a.id));
+    expect(client.seq).to.equal(await t.sb.contexts.routing.events.current(a.id));
     // A desktop claiming a seq from the future cannot be resumed: it gets the whole picture.
     client.ws!.send({ type: 'resume', afterSeq: client.seq + 1000, ref: 'far' });
     const snap = await client.ws!.next((m) => m.ref === 'far');
@@ -84,7 +84,7 @@ describe('routing: agent real-time API', () => {
     expect(r.body.error.code).to.equal('not_yours');
     b.socket.send({ type: 'offer.reject', offerId: o.offerId, ref: 'x' });
     expect(await b.socket.next((m) => m.ref === 'x')).to.include({ type: 'error', code: 'not_yours' });
-    expect((await t.sb.services.db.getRepository(Offer).findOneByOrFail({ id: o.offerId })).state).to.equal('pending');
+    expect((await t.sb.kernel.db.getRepository(Offer).findOneByOrFail({ id: o.offerId })).state).to.equal('pending');
     expect((await accept(t.url, a, o.offerId)).status).to.equal(200);
     await release(a, o.interactionId);
   });
@@ -102,7 +102,7 @@ describe('routing: agent real-time API', () => {
     const garbage = await api(t.url, 'POST', `/api/interactions/${id}/close`, { disposition: 42, extra: true }, a.token);
     expect(garbage.status).to.equal(400);
     expect(garbage.body.error.fields.map((f: { field: string }) => f.field)).to.include.members(['disposition', 'extra']);
-    const row = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+    const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
     expect(row).to.include({ state: 'assigned', assignedAgentId: a.id, dispositionId: null });
     expect(await stateOf(t.url, a)).to.equal('busy');
     await release(a, id);
@@ -122,9 +122,9 @@ describe('routing: agent real-time API', () => {
     expect((await api(t.url, 'POST', `/api/interactions/${id}/transfer`, { toAgent: 'not-an-id' }, a.token)).status).to.equal(400);
     a.socket.send({ type: 'interaction.conference', interactionId: id, agentId: gone.id, ref: 'cf' });
     expect(await a.socket.next((m) => m.ref === 'cf')).to.include({ type: 'error', code: 'agent_logged_out' });
-    const row = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id });
+    const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
     expect(row).to.include({ state: 'assigned', assignedAgentId: a.id });
-    expect((await t.sb.services.routing.payload(id)).transferTo).to.equal(null);
+    expect((await t.sb.contexts.routing.payload(id)).transferTo).to.equal(null);
     await release(a, id);
   });
 

@@ -29,7 +29,7 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
 
   /** What losing Redis does to one installation: every key of these kinds under its prefix goes. */
   async function lose(t: TestServer, kinds = ['routing:*']): Promise<void> {
-    const redis = t.sb.services.redis;
+    const redis = t.sb.kernel.redis;
     for (const kind of kinds) {
       const keys = await redis.client.keys(redis.key('') + kind);
       if (keys.length) await redis.client.del(...keys);
@@ -37,13 +37,13 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
   }
   async function rebuilt(t: TestServer): Promise<void> {
     const until = Date.now() + 10000;
-    while (!(await t.sb.services.routing.rebuilder.present())) {
+    while (!(await t.sb.contexts.routing.rebuilder.present())) {
       if (Date.now() > until) throw new Error('routing state not rebuilt');
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  const assignedCount = async (t: TestServer, id: string) => t.sb.services.db.getRepository(InteractionEvent).countBy({ interactionId: id, type: 'assigned' });
-  const load = (t: TestServer, a: TestAgent) => t.sb.services.routing.engine.agentLoad(a.id);
+  const assignedCount = async (t: TestServer, id: string) => t.sb.kernel.db.getRepository(InteractionEvent).countBy({ interactionId: id, type: 'assigned' });
+  const load = (t: TestServer, a: TestAgent) => t.sb.contexts.routing.engine.agentLoad(a.id);
 
   async function assign(t: TestServer, a: TestAgent): Promise<string> {
     const id = (await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat })).interaction.id;
@@ -74,19 +74,19 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     expect(again.offerId).to.not.equal(lost.offerId);
     expect(await c.socket.next((m) => m.type === 'snapshot')).to.have.nested.property('offers[0].offerId', again.offerId);
     expect((await accept(t.url, c, lost.offerId)).status).to.equal(404);
-    expect((await t.sb.services.db.getRepository(Offer).findOneByOrFail({ id: lost.offerId })).state).to.equal('withdrawn');
+    expect((await t.sb.kernel.db.getRepository(Offer).findOneByOrFail({ id: lost.offerId })).state).to.equal('withdrawn');
     expect((await accept(t.url, c, again.offerId)).status).to.equal(200);
 
     // Loads and states as before the loss; c4 waits with its original enqueue time.
     for (const [agent, held] of [[a, c1], [b, c2], [c, c3]] as const) {
       expect(await load(t, agent)).to.include({ 'load:chat': '1', 'load:total': '1' });
-      expect(await t.sb.services.routing.engine.interactionsOf(agent.id)).to.deep.equal([held]);
+      expect(await t.sb.contexts.routing.engine.interactionsOf(agent.id)).to.deep.equal([held]);
       expect(await stateOf(t.url, agent)).to.equal('busy');
     }
-    const live = await t.sb.services.routing.engine.interactionLive(c4);
-    const row = await t.sb.services.db.getRepository(Interaction).findOneByOrFail({ id: c4 });
+    const live = await t.sb.contexts.routing.engine.interactionLive(c4);
+    const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: c4 });
     expect(live).to.include({ state: 'queued', queuedAt: String(row.queuedAt!.getTime()) });
-    expect(await t.sb.services.routing.position(c4)).to.include({ position: 1 });
+    expect(await t.sb.contexts.routing.position(c4)).to.include({ position: 1 });
     for (const id of [c1, c2, c3]) expect(await assignedCount(t, id)).to.equal(1);
 
     // Work goes on: a closes c1 and gets c4; nobody is offered anything held.
@@ -101,7 +101,7 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     const t2 = await start(prefix);
     let runs = 0;
     for (const t of [t1, t2]) {
-      const r = t.sb.services.routing.rebuilder;
+      const r = t.sb.contexts.routing.rebuilder;
       const original = r.rebuild.bind(r);
       r.rebuild = async () => {
         runs++;
@@ -145,12 +145,12 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     const t3 = await start(prefix);
 
     expect(await stateOf(t3.url, a)).to.equal('busy');
-    expect(await t3.sb.services.states.get(n.id)).to.include({ state: 'not-ready', reason: 'lunch' });
-    expect((await t3.sb.services.states.get(gone.id)).state).to.equal('logged-out');
+    expect(await t3.sb.contexts.states.get(n.id)).to.include({ state: 'not-ready', reason: 'lunch' });
+    expect((await t3.sb.contexts.states.get(gone.id)).state).to.equal('logged-out');
     expect(await load(t3, a)).to.include({ 'load:chat': '1', 'load:total': '1' });
-    expect(await t3.sb.services.routing.engine.interactionsOf(a.id)).to.deep.equal([c1]);
+    expect(await t3.sb.contexts.routing.engine.interactionsOf(a.id)).to.deep.equal([c1]);
     // The offer to gone is gone; the interaction waits for an agent.
-    expect(await t3.sb.services.routing.position(waiting)).to.include({ state: 'queued', position: 1 });
+    expect(await t3.sb.contexts.routing.position(waiting)).to.include({ state: 'queued', position: 1 });
     const b = await makeAgent(t3.url, admin, { skills: english });
     expect((await nextOffer(b)).interactionId).to.equal(waiting);
   });

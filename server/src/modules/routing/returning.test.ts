@@ -31,7 +31,7 @@ describe('routing: a returning customer waits for the agent who had the ticket',
 
   // As the mailbox reader opens a reopened ticket's interaction: previousAgent is set by the server only.
   const mail = (previousAgent?: string) =>
-    t.sb.services.routing.create({ channel: 'mail', queueId: QUEUE.mail, subject: 'Again', routingVariables: previousAgent ? { previousAgent } : {} }).then((r) => r.interaction.id);
+    t.sb.contexts.routing.create({ channel: 'mail', queueId: QUEUE.mail, subject: 'Again', routingVariables: previousAgent ? { previousAgent } : {} }).then((r) => r.interaction.id);
   const take = async (a: TestAgent, id: string) => {
     const o = await nextOffer(a, 20_000);
     expect(o.interactionId).to.equal(id);
@@ -63,7 +63,7 @@ describe('routing: a returning customer waits for the agent who had the ticket',
       const id = await mail(previous.id);
       // Within the 6 s it waits for the agent on a break: nobody else is offered it.
       await noOffer(longest, 1500);
-      expect(await t.sb.services.routing.position(id)).to.include({ state: 'queued' });
+      expect(await t.sb.contexts.routing.position(id)).to.include({ state: 'queued' });
       await take(longest, id);
       expect(previous.socket.messages.filter((m) => m.type === 'offer')).to.deep.equal([]);
     } finally {

@@ -3,7 +3,9 @@ import type Router from '@koa/router';
 import { ALL_ROLES, SUPERVISORS, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { forbidden, notFound } from '../../kernel/http/errors.js';
 import { isId } from '../../kernel/db/ids.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { AgentService } from '../agents/index.js';
+import type { RoutingService } from './service.js';
 import type { Principal } from '../../kernel/http/principal.js';
 import { availabilityQuery, closeBody, conferenceBody, createInteractionBody, transferBody, transferTargetsQuery, transferTargetsResponse } from './schema.js';
 import { transferTargets } from './transfer-targets.js';
@@ -17,7 +19,7 @@ const idParam = (raw: string | undefined, what: string) => {
 const me = (ctx: { state: Record<string, unknown> }) => (ctx.state.principal as Principal).agentId;
 
 /** REST equivalents of the agent socket commands, and the supervisor's views. */
-export function routingRoutes(router: Router, deps: RouteDeps, s: Services): void {
+export function routingRoutes(router: Router, deps: RouteDeps, k: Kernel, s: { routing: RoutingService; agents: AgentService }): void {
   mount(router, deps, {
     method: 'post',
     path: '/api/routing/interactions',
@@ -75,7 +77,7 @@ export function routingRoutes(router: Router, deps: RouteDeps, s: Services): voi
     rateLimit: 'api',
     query: transferTargetsQuery,
     response: transferTargetsResponse,
-    handler: async (ctx, { query }) => presentTransferTargets(await transferTargets(s, query.interactionId, me(ctx))),
+    handler: async (ctx, { query }) => presentTransferTargets(await transferTargets({ config: k.config, agents: s.agents, routing: s.routing }, query.interactionId, me(ctx))),
   });
 
   mount(router, deps, {

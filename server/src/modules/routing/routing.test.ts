@@ -136,9 +136,9 @@ describe('routing: who gets the offer', () => {
     await noOffer(sleepy, 600);
     await setState(t.url, sleepy, 'available');
     await nextOffer(sleepy);
-    const offers = await t.sb.services.db.getRepository(Offer).findBy({ interactionId: r.interaction.id });
+    const offers = await t.sb.kernel.db.getRepository(Offer).findBy({ interactionId: r.interaction.id });
     expect(offers.map((o) => o.state).sort()).to.deep.equal(['accepted', 'timeout']);
-    const states = await t.sb.services.db.getRepository(AgentStateChange).find({ where: { agentId: sleepy.id }, order: { seq: 'ASC' } });
+    const states = await t.sb.kernel.db.getRepository(AgentStateChange).find({ where: { agentId: sleepy.id }, order: { seq: 'ASC' } });
     expect(states.map((s) => s.state)).to.include('rona');
   });
 
@@ -155,9 +155,9 @@ describe('routing: who gets the offer', () => {
     expect(o2.interactionId).to.equal(r.interaction.id);
     expect((await api(t.url, 'POST', `/api/offers/${o2.offerId}/reject`, undefined, b.token)).status).to.equal(204);
     await noOffer(a, 600);
-    const pos = await t.sb.services.routing.position(r.interaction.id);
+    const pos = await t.sb.contexts.routing.position(r.interaction.id);
     expect(pos).to.include({ state: 'queued', position: 1 });
-    const journey = await t.sb.services.db.getRepository(InteractionEvent).find({ where: { interactionId: r.interaction.id }, order: { seq: 'ASC' } });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: r.interaction.id }, order: { seq: 'ASC' } });
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'queued', 'offered', 'offer.rejected', 'offered', 'offer.rejected']);
   });
 

@@ -1,2 +1,2 @@
 // The public face of this context: what app.ts and other contexts may use of it.
-export { staticModule } from './module.js';
+export { createStatic } from './module.js';

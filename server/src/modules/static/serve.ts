@@ -23,6 +23,8 @@ export interface Site {
   missing: string;
   /** Extra connect-src entries for the page policy (the softphone's SIP WebSocket). */
   connectSources?: () => string;
+  /** Compressed files already served (shared by the sites of one static context). */
+  gzip: GzipCache;
 }
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -50,17 +52,19 @@ export function appCsp(nonce: string, extraConnect = ''): string {
 }
 
 /** Small in-memory gzip cache: the built folders are a few hundred KB and change only on deploy. */
-const gzipCache = new Map<string, Promise<Buffer>>();
+export class GzipCache {
+  private readonly entries = new Map<string, Promise<Buffer>>();
 
-function gzipped(file: string, mtime: Date, content?: Buffer): Promise<Buffer> {
-  const key = `${file}:${mtime.getTime()}`;
-  let hit = gzipCache.get(key);
-  if (!hit) {
-    if (gzipCache.size > 500) gzipCache.clear();
-    hit = (content ? Promise.resolve(content) : readFile(file)).then((b) => gzip(b, { level: 9 }));
-    gzipCache.set(key, hit);
+  get(file: string, mtime: Date, content?: Buffer): Promise<Buffer> {
+    const key = `${file}:${mtime.getTime()}`;
+    let hit = this.entries.get(key);
+    if (!hit) {
+      if (this.entries.size > 500) this.entries.clear();
+      hit = (content ? Promise.resolve(content) : readFile(file)).then((b) => gzip(b, { level: 9 }));
+      this.entries.set(key, hit);
+    }
+    return hit;
   }
-  return hit;
 }
 
 function wantsGzip(ctx: Context): boolean {
@@ -112,7 +116,7 @@ async function sendFile(ctx: Context, site: Site, file: string, st: { size: numb
     ctx.vary('Accept-Encoding');
     if (wantsGzip(ctx)) {
       ctx.set('Content-Encoding', 'gzip');
-      ctx.body = await gzipped(file, st.mtime);
+      ctx.body = await site.gzip.get(file, st.mtime);
       return;
     }
   }
@@ -134,7 +138,7 @@ async function sendHtml(ctx: Context, site: Site, file: string, st: { size: numb
   if (wantsGzip(ctx) && body.length > 1024) {
     ctx.vary('Accept-Encoding');
     ctx.set('Content-Encoding', 'gzip');
-    ctx.body = site.crossOrigin ? await gzipped(file, st.mtime, body) : await gzip(body);
+    ctx.body = site.crossOrigin ? await site.gzip.get(file, st.mtime, body) : await gzip(body);
     return;
   }
   ctx.body = body;

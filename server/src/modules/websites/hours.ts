@@ -8,6 +8,8 @@ interface LocalParts {
   minutes: number; // since local midnight
 }
 
+// A table of constants filled on first use, not state: each zone's formatter is a pure function of
+// the zone, made once and never replaced, so no server and no request can see another's effect.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);

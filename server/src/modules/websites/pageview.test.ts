@@ -15,7 +15,7 @@ const get = (t: TestServer, path: string, headers: Record<string, string> = {}) 
  * bus) run beside any request and are no page view's doing.
  */
 function countRedisCommands(t: TestServer): { count: () => number; stop: () => void } {
-  const client = t.sb.services.redis.client;
+  const client = t.sb.kernel.redis.client;
   const original = client.sendCommand.bind(client);
   let n = 0;
   client.sendCommand = ((...args: Parameters<typeof original>) => {
@@ -71,7 +71,7 @@ describe('the page-view path', function () {
   });
 
   it('computes availability once for visitors asking together, and answers 304 while it is unchanged', async () => {
-    const routing = t.sb.services.routing;
+    const routing = t.sb.contexts.routing;
     const original = routing.availability.bind(routing);
     let asked = 0;
     routing.availability = ((...args: Parameters<typeof original>) => {

@@ -3,7 +3,7 @@ import { ADMINS, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { notFound } from '../../kernel/http/errors.js';
 import { findWebsite } from '../../kernel/http/security.js';
 import { presentWidgetConfig, snippet } from './presenter.js';
-import type { Services } from '../../services.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { Config, Website } from '../../kernel/config/schema.js';
 import { cachedJson, sendCached, type CachedJson } from '../../kernel/http/cache.js';
 
@@ -14,7 +14,7 @@ export const WIDGET_CONFIG_MAX_AGE_SECONDS = 60;
  * Every page view of every site asks for this: it is built once per configuration (a reload
  * makes a new one) and website, and again only when the website's hours change state.
  */
-function widgetConfigCache(s: Services) {
+function widgetConfigCache(s: Pick<Kernel, 'config'>) {
   let built: { config: Config; entries: Map<string, CachedJson & { until: number }> } | undefined;
   return (w: Website, now = Date.now()): { cached: CachedJson; maxAge: number } => {
     const config = s.config();
@@ -30,7 +30,7 @@ function widgetConfigCache(s: Services) {
   };
 }
 
-export function websiteRoutes(router: Router, deps: RouteDeps, s: Services): void {
+export function websiteRoutes(router: Router, deps: RouteDeps, s: Pick<Kernel, 'config'>): void {
   const widgetConfig = widgetConfigCache(s);
   mount(router, deps, {
     method: 'get',

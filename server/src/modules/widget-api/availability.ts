@@ -1,7 +1,6 @@
 import type { Availability, WebsiteAvailability, WidgetChannel } from '@switchboard/protocol';
 import type { Channel, Config, Website } from '../../kernel/config/schema.js';
 import type { QueueAvailability } from '../routing/index.js';
-import type { Services } from '../../services.js';
 import { hoursStatus } from '../websites/index.js';
 
 /** Widget channel names; `call` is served by a phone queue. */
@@ -9,6 +8,11 @@ export const WIDGET_CHANNELS: readonly WidgetChannel[] = ['chat', 'call', 'video
 export type { WidgetChannel } from '@switchboard/protocol';
 
 export type { Availability, WebsiteAvailability } from '@switchboard/protocol';
+
+/** What the widget API uses of routing: whether a queue is open and has agents available now. */
+export interface WidgetApiDeps {
+  routing: { availability(q: { queueId: string }): Promise<QueueAvailability[]> };
+}
 
 const queueChannel = (c: WidgetChannel): Channel => (c === 'call' ? 'phone' : c);
 
@@ -23,8 +27,7 @@ function combine(website: Website, config: Config, q: QueueAvailability | undefi
  * What the site's bot may know: for each enabled channel and each bot option, whether a visitor
  * handed over now would reach an agent. Counts only; no agent or queue internals.
  */
-export async function websiteAvailability(s: Services, website: Website, now = new Date()): Promise<WebsiteAvailability> {
-  const config = s.config();
+export async function websiteAvailability(config: Config, s: WidgetApiDeps, website: Website, now = new Date()): Promise<WebsiteAvailability> {
   const wanted = new Set<string>();
   for (const c of WIDGET_CHANNELS) if (website.channels[c].enabled && website.channels[c].queue) wanted.add(website.channels[c].queue!);
   for (const o of website.bot.options) wanted.add(o.queue);
