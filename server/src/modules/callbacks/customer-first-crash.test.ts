@@ -61,7 +61,7 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
 
     first.proc.kill('SIGKILL');
     second = await startTestServer({ redisPrefix, set: { ...set } });
-    const db = second.sb.services.db;
+    const db = second.sb.kernel.db;
     const attempt = await eventually(() => db.getRepository(CallbackAttempt).findOneBy({ callbackId: r.body.callbackId, attempt: 1 }), (a) => a?.outcome !== 'dialling', 300, 200);
     expect(attempt).to.include({ outcome: 'failed', agentId: null });
     expect(attempt!.cause).to.contain('interrupted');
