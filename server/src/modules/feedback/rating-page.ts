@@ -26,7 +26,9 @@ function page(ctx: Context, status: number, code: string, lang: RatingLanguage, 
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Referrer-Policy', 'no-referrer');
+  // Not no-referrer: with it a browser posts the form with `Origin: null`, which the cross-site
+  // check refuses. same-origin sends the link (and its token) to this server only.
+  ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   ctx.body = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${esc(w.title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}fieldset{border:0;padding:0}label{margin-right:.75rem}textarea{width:100%;font:inherit}button{font:inherit;padding:.5rem 1rem}.error{color:#b91c1c}</style></head><body data-code="${code}"><main><h1>${esc(w.title)}</h1>${body}</main></body></html>`;
 }
