@@ -271,6 +271,19 @@ describe('report buckets', () => {
     expect((await splitPeriod(db, ...day)).buckets).to.deep.equal([[new Date('2021-03-10T08:00:00Z'), day[1]]]);
     await sameAsRecords();
 
+    // A transfer to another queue at 21:00 gives a chat queued at 12:53 in sales a new wait in support:
+    // both hours are rebuilt (the old one would still count it).
+    const moved = open[4];
+    const [{ queuedAt: first }] = await db.query('SELECT queuedAt FROM interactions WHERE id = ?', [moved]);
+    await db.query("INSERT INTO interaction_events (interactionId, type, data, at) VALUES (?, 'queued', '{}', ?)", [moved, first]);
+    await refresh.pass();
+    const again = new Date('2021-03-10T21:00:00Z');
+    await db.query("UPDATE interactions SET state = 'queued', queueId = 'support', assignedAgentId = NULL, assignedAt = NULL, queuedAt = ? WHERE id = ?", [again, moved]);
+    await db.query("INSERT INTO interaction_events (interactionId, type, data, at) VALUES (?, 'transferred', '{}', ?)", [moved, again]);
+    expect(await reports.interactions(q)).to.not.deep.equal(await reports.interactionsFromRecords(q));
+    expect(await refresh.pass()).to.include({ rebuilt: 2 });
+    await sameAsRecords();
+
     // A state change written late (agent 1 Not ready at 11:30): its hours up to the agent's next change (13:33).
     await db.query("INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES (?, 'not-ready', 'training', '2021-03-10 11:30:00')", [agents[1]]);
     const a = agentReportQuery.parse(AGENT_QUERIES[0]);
