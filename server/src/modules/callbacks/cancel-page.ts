@@ -56,7 +56,9 @@ function page(ctx: Context, status: number, code: string, lang: Language, title:
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Referrer-Policy', 'no-referrer');
+  // Not no-referrer: with it a browser posts the cancel button's form with `Origin: null`, which the
+  // cross-site check refuses. same-origin sends the link (and its token) to this server only.
+  ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   ctx.body = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1rem}</style></head><body data-code="${code}"><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
 }
