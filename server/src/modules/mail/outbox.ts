@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, IsNull, Not } from 'typeorm';
 import type { MailKit } from './types.js';
 import { newId } from '../../kernel/db/ids.js';
 import { OutgoingMail, type OutgoingKind } from './outgoing-mail.entity.js';
@@ -93,6 +93,13 @@ export class Outbox {
   async ofMessages(ids: string[]): Promise<Map<string, OutgoingMail>> {
     if (!ids.length) return new Map();
     return new Map((await this.rows.findBy({ messageId: In(ids) })).map((r) => [r.messageId!, r]));
+  }
+
+  /** The mails of these interactions' messages, by message. */
+  async ofInteractions(interactionIds: string[]): Promise<Map<string, OutgoingMail>> {
+    if (!interactionIds.length) return new Map();
+    const rows = await this.rows.findBy({ interactionId: In(interactionIds), messageId: Not(IsNull()) });
+    return new Map(rows.map((r) => [r.messageId!, r]));
   }
 
   /** Queued rows go on the queue again: what Redis lost (a restart without AOF) is sent anyway. */

@@ -48,19 +48,27 @@ export const presentDelivery = (o: OutgoingMail): MailDelivery => ({ state: o.st
 /** The ticket reference customers see: the first thread's, also after the ticket was reopened. */
 export const ticketReference = (thread: MailThread) => reference('T', thread.firstThreadId ?? thread.id);
 
-/** Every message of the conversation, across the interactions a reopened ticket went through, oldest first. */
-async function conversation(s: MailKit, thread: MailThread): Promise<Message[]> {
+/** The interactions a reopened ticket went through. */
+async function conversationOf(s: MailKit, thread: MailThread): Promise<string[]> {
   const first = thread.firstThreadId ?? thread.id;
   const threads = await s.db.getRepository(MailThread).find({ where: [{ id: first }, { firstThreadId: first }] });
-  const ids = [...new Set([thread.interactionId, ...threads.map((t) => t.interactionId)])];
-  return s.db.getRepository(Message).find({ where: { interactionId: In(ids) }, order: { createdAt: 'ASC' } });
+  return [...new Set([thread.interactionId, ...threads.map((t) => t.interactionId)])];
+}
+
+/** Every message of the conversation, across the interactions a reopened ticket went through, oldest first. */
+async function conversation(s: MailKit, thread: MailThread): Promise<Message[]> {
+  return s.db.getRepository(Message).find({ where: { interactionId: In(await conversationOf(s, thread)) }, order: { createdAt: 'ASC' } });
 }
 
 /** The whole thread, oldest first, each agent reply with where its mail is (queued, sent, failed and why). */
 export async function threadView(s: MailKit, outbox: Outbox, i: Interaction, thread: MailThread): Promise<MailThreadPayload> {
-  const rows = (await conversation(s, thread)).filter((m) => m.authorKind !== 'note' || m.interactionId === i.id);
+  const ids = await conversationOf(s, thread);
+  // The mails before the messages: a reply's message is marked sent before its mail (send-job.ts),
+  // so a mail read as sent always comes with its message read as sent.
+  const out = await outbox.ofInteractions(ids);
+  const all = await s.db.getRepository(Message).find({ where: { interactionId: In(ids) }, order: { createdAt: 'ASC' } });
+  const rows = all.filter((m) => m.authorKind !== 'note' || m.interactionId === i.id);
   const files = rows.length ? await s.db.getRepository(Attachment).find({ where: { messageId: In(rows.map((m) => m.id)) }, order: { createdAt: 'ASC' } }) : [];
-  const out = await outbox.ofMessages(rows.filter((m) => m.authorKind === 'agent').map((m) => m.id));
   const html = await htmlOf(s, rows.filter((m) => m.authorKind === 'visitor').map((m) => m.id));
   return {
     interactionId: i.id,
@@ -69,7 +77,7 @@ export async function threadView(s: MailKit, outbox: Outbox, i: Interaction, thr
     customerAddress: thread.customerAddress,
     state: i.state,
     messages: rows.map((m) => {
-      const o = out.get(m.id);
+      const o = m.authorKind === 'agent' ? out.get(m.id) : undefined;
       const h = html.get(m.id);
       return { ...presentMessage(m, files.filter((f) => f.messageId === m.id)), ...(o ? { delivery: presentDelivery(o) } : {}), ...(h ? { html: h } : {}) };
     }),
