@@ -66,6 +66,8 @@ export async function totalsByKey(db: DataSource, f: Filters, keys: Key[], t: Th
   // Whole days from the daily sums when nothing asks for agents or websites, the rest by the hour.
   const daily = f.agent === undefined && f.website === undefined && keys.every((k) => k === 'queue' || k === 'channel' || k === 'day');
   const { days, hours } = daily ? wholeDays(buckets) : { days: [], hours: buckets };
+  // The statements are independent: they run at once on the pool's connections.
+  const reads: Promise<void>[] = [];
   for (const [table, times, column, ranges] of [['report_buckets', 'report_bucket_times', 'hour', hours], ['report_days', 'report_day_times', 'day', days]] as const) {
     if (!ranges.length) continue;
     const where = [`(${ranges.map(() => `(${column} >= ? AND ${column} < ?)`).join(' OR ')})`];
@@ -77,24 +79,26 @@ export async function totalsByKey(db: DataSource, f: Filters, keys: Key[], t: Th
     }
     for (const key of keys) {
       const k = TABLE_KEYS[key].replace('(hour,', `(${column},`);
-      const sums: Row[] = await db.query(
-        `SELECT ${k} AS k, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY k`,
-        params,
-      );
-      for (const r of sums) for (const c of BUCKET_COLUMNS) group(key, String(r.k)).sums[c] += Number(r[c]);
-      const bins: Row[] = await db.query(`SELECT ${k} AS k, measure, bin, SUM(n) AS n FROM ${times} WHERE ${where.join(' AND ')} GROUP BY k, measure, bin`, params);
-      for (const r of bins) addBin(group(key, String(r.k)), r);
+      const sums = `SELECT ${k} AS k, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY k`;
+      reads.push(db.query(sums, params).then((rows: Row[]) => {
+        for (const r of rows) for (const c of BUCKET_COLUMNS) group(key, String(r.k)).sums[c] += Number(r[c]);
+      }));
+      const bins = `SELECT ${k} AS k, measure, bin, SUM(n) AS n FROM ${times} WHERE ${where.join(' AND ')} GROUP BY k, measure, bin`;
+      reads.push(db.query(bins, params).then((rows: Row[]) => {
+        for (const r of rows) addBin(group(key, String(r.k)), r);
+      }));
     }
   }
   if (raw.length) {
     const s: Selection = { ranges: raw, queue: f.queue, channel: f.channel, agent: f.agent, website: f.website };
-    await withMeasured(db, s, t, async (qr) => {
+    reads.push(withMeasured(db, s, t, async (qr) => {
       for (const r of (await qr.query(bucketRowsSql)) as Row[]) {
         for (const key of keys) for (const c of BUCKET_COLUMNS) group(key, ROW_KEYS[key](r)).sums[c] += Number(r[c]);
       }
       for (const r of (await qr.query(binRowsSql)) as Row[]) for (const key of keys) addBin(group(key, ROW_KEYS[key](r)), r);
-    });
+    }));
   }
+  await Promise.all(reads);
   return out;
 }
 
