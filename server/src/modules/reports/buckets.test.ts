@@ -284,6 +284,18 @@ describe('report buckets', () => {
     expect(await refresh.pass()).to.include({ rebuilt: 2 });
     await sameAsRecords();
 
+    // A callback requested at 09:05 and still scheduled is reached later: its request hour is rebuilt.
+    const [cb] = await db.query("SELECT id, interactionId FROM callbacks WHERE state = 'scheduled' ORDER BY createdAt LIMIT 1");
+    await db.query("UPDATE callbacks SET state = 'completed', attempts = 1 WHERE id = ?", [cb.id]);
+    await db.query("INSERT INTO callback_attempts (id, callbackId, attempt, interactionId, dialled, outcome, startedAt) VALUES (?, ?, 1, ?, '+390212345678', 'answered', '2021-03-10 20:00:00')", [
+      newId(), cb.id, cb.interactionId,
+    ]);
+    await db.query("INSERT INTO interaction_events (interactionId, type, data, at) VALUES (?, 'callback.closed', '{}', '2021-03-10 20:00:00')", [cb.interactionId]);
+    const c = callbackReportQuery.parse(CALLBACK_QUERIES[0]);
+    expect(await reports.callbacks(c)).to.not.deep.equal(await reports.callbacksFromRecords(c));
+    expect(await refresh.pass()).to.include({ rebuilt: 1 });
+    await sameAsRecords();
+
     // A state change written late (agent 1 Not ready at 11:30): its hours up to the agent's next change (13:33).
     await db.query("INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES (?, 'not-ready', 'training', '2021-03-10 11:30:00')", [agents[1]]);
     const a = agentReportQuery.parse(AGENT_QUERIES[0]);
