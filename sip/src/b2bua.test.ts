@@ -25,7 +25,7 @@ describe('engine.createB2BUA', () => {
     });
   });
   afterEach(async () => {
-    for (let i = 0; i < 40 && engine.dialogs.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && engine.dialogs.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect([...engine.dialogs.keys()], 'dialogs left over').to.deep.equal([]);
     await engine.close();
   });

@@ -42,7 +42,7 @@ describe('widget: JavaScript API for the site bot (demo page)', () => {
     // Availability is worked out once a second per website (the page-view path): the agent shows within that.
     const availability = () => page.evaluate(() => (window as any).Switchboard.getAvailability('chat'));
     let chat = await availability();
-    for (let n = 0; n < 50 && !chat.available; n++) {
+    for (let n = 0; n < 150 && !chat.available; n++) {
       await new Promise((r) => setTimeout(r, 200));
       chat = await availability();
     }

@@ -116,7 +116,9 @@ describe('widget: unmanaged, refused origins, hostile input, calls', () => {
     }
   });
 
-  it('never runs nor renders as HTML any XSS payload typed into the forms or the chat, in either direction', async () => {
+  it('never runs nor renders as HTML any XSS payload typed into the forms or the chat, in either direction', async function () {
+    // Over forty payloads through every form and the chat both ways: 24 s of 60 on a loaded machine.
+    this.timeout(180_000);
     const payloads = await xssPayloads();
     expect(payloads.length).to.be.greaterThan(40);
     const frame = await openWidget(page, site);

@@ -94,7 +94,7 @@ export class AgentRealtimeClient {
   }
 
   /** Waits until the picture satisfies `pred`. */
-  async until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+  async until(pred: () => boolean, timeoutMs = 15_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!pred()) {
       if (Date.now() > end) throw new Error(`client state not reached; seq ${this.seq}, offers ${[...this.offers.keys()]}, interactions ${[...this.interactions.keys()]}`);

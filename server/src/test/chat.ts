@@ -63,7 +63,7 @@ export const cid = () => randomBytes(8).toString('hex');
 
 let refs = 0;
 /** Sends a command and waits for its answer (matched by ref). */
-export async function command(socket: TestSocket, cmd: Record<string, unknown>, timeoutMs = 5000): ReturnType<TestSocket['next']> {
+export async function command(socket: TestSocket, cmd: Record<string, unknown>, timeoutMs = 15_000): ReturnType<TestSocket['next']> {
   const ref = `r${++refs}`;
   socket.send({ ...cmd, ref });
   return socket.next((m) => m.ref === ref, timeoutMs);
@@ -107,7 +107,7 @@ export class TestXmppClient {
   }
 
   /** The first stanza (already received or to come) matching pred. */
-  next(pred: (s: XmlElement) => boolean, timeoutMs = 5000): Promise<XmlElement> {
+  next(pred: (s: XmlElement) => boolean, timeoutMs = 15_000): Promise<XmlElement> {
     const had = this.stanzas.find(pred);
     if (had) return Promise.resolve(had);
     return new Promise((resolve, reject) => {

@@ -74,7 +74,7 @@ export async function createInteraction(url: string, adminToken: string, body: R
 }
 
 /** The next offer shown on this desktop. */
-export function nextOffer(a: TestAgent, timeoutMs = 5000): Promise<OfferPayload> {
+export function nextOffer(a: TestAgent, timeoutMs = 15_000): Promise<OfferPayload> {
   return a.socket.next((m) => m.type === 'offer', timeoutMs).then((m) => m.offer);
 }
 
@@ -93,7 +93,7 @@ export async function stateOf(url: string, a: TestAgent): Promise<string> {
   return (await api(url, 'GET', `/api/agents/${a.id}/state`, undefined, a.token)).body.state;
 }
 
-export async function waitState(url: string, a: TestAgent, state: string, timeoutMs = 8000): Promise<void> {
+export async function waitState(url: string, a: TestAgent, state: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < until) {

@@ -120,7 +120,7 @@ export class TestSocket {
     this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
   }
 
-  next(pred: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+  next(pred: (m: any) => boolean, timeoutMs = 15_000): Promise<any> {
     const found = this.messages.find(pred);
     if (found) {
       this.messages.splice(this.messages.indexOf(found), 1);
@@ -137,7 +137,7 @@ export class TestSocket {
     });
   }
 
-  waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  waitClose(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
     if (this.closed) return Promise.resolve(this.closed);
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);

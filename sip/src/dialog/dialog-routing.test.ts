@@ -70,7 +70,7 @@ describe('dialog route sets and remote targets (RFC 3261 §12)', () => {
     const ok = await next(from, 'SIP/2.0 200');
     from.send([`ACK ${contact} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${from.port};branch=z9hG4bKack${from.port}`, 'From: <sip:caller@example.com>;tag=c1',
       `To: ${header(ok, 'To')[0]}`, `Call-ID: rr-${from.port}@test`, 'CSeq: 5 ACK', 'Content-Length: 0', '', ''].join('\r\n'));
-    for (let i = 0; i < 100 && (!uas[0] || uas[0].awaitingAck); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && (!uas[0] || uas[0].awaitingAck); i++) await new Promise((r) => setTimeout(r, 10));
     return { ringing, ok };
   }
 
@@ -128,12 +128,12 @@ describe('dialog route sets and remote targets (RFC 3261 §12)', () => {
       const ok = await next(caller, 'SIP/2.0 200');
       caller.send([`ACK ${contact} SIP/2.0`, 'Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKtcp1ack', 'From: <sip:caller@example.com>;tag=t1', `To: ${header(ok, 'To')[0]}`,
         'Call-ID: tcp-1@test', 'CSeq: 1 ACK', 'Content-Length: 0', '', ''].join('\r\n'));
-      for (let i = 0; i < 100 && (!uas[0] || uas[0].awaitingAck); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 500 && (!uas[0] || uas[0].awaitingAck); i++) await new Promise((r) => setTimeout(r, 10));
       caller.close();
       await new Promise((r) => setTimeout(r, 200));
       expect(uas[0]!.state, 'the dialog after its connection closed').to.equal('confirmed');
       void uas[0]!.destroy();
-      for (let i = 0; i < 100 && !received.join('').includes('BYE '); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && !received.join('').includes('BYE '); i++) await new Promise((r) => setTimeout(r, 20));
       expect(received.join('')).to.match(new RegExp(`^BYE ${contact.replace(/[.;]/g, '\\$&')} SIP/2.0`, 'm'));
     } finally {
       listener.close();

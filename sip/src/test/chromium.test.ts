@@ -226,7 +226,7 @@ describe('headless Chromium widget call with audio and DTMF both ways (sip.js, r
     pbx = sipp({ scenario: 'uac-pbx-calls-extension-media-expect-200.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}`, timeoutS: 40,
       extra: ['-set', 'echo_port', String(pbxMedia.port)] });
     let stats: Stats = { sent: 0, received: 0, ice: '' };
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 200; i++) {
       if (await page.evaluate(() => (globalThis as unknown as { inCall(): boolean }).inCall())) {
         stats = await rtpStats(page);
         if (stats.sent > 50 && stats.received > 50) break;

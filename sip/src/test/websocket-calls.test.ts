@@ -184,7 +184,7 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     } finally {
       ua.stop();
     }
-    for (let i = 0; i < 100 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(h.cc.registrar.size, 'binding dropped after JsSIP unregistered').to.equal(0);
   });
 
@@ -289,7 +289,7 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
     expect(h.cc.registrar.size).to.equal(1);
     await phone.stop();
     phone = undefined;
-    for (let i = 0; i < 100 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && h.cc.registrar.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(h.cc.registrar.size).to.equal(0);
   });
 

@@ -67,11 +67,13 @@ describe('callbacks are scheduled jobs, routed when due', () => {
   it('makes one callback and one job of a double click', async () => {
     const slots = await widget(t.url, 'GET', '/callbacks/slots');
     const body = { fields: { phone: '+39 06 5555 6666' }, slot: slots.body.slots[5].start };
-    const before = await t.sb.kernel.db.getRepository(Callback).count();
+    // This test's number only: the database is the whole run's.
+    const mine = () => t.sb.kernel.db.getRepository(Callback).countBy({ phoneNumber: '+390655556666' });
+    expect(await mine()).to.equal(0);
     const [a, b] = await Promise.all([widget(t.url, 'POST', '/callbacks', body), widget(t.url, 'POST', '/callbacks', body)]);
     expect([a.status, b.status].sort()).to.deep.equal([200, 201]);
     expect(a.body.reference).to.equal(b.body.reference);
-    expect(await t.sb.kernel.db.getRepository(Callback).count()).to.equal(before + 1);
+    expect(await mine()).to.equal(1);
     // Another slot for the same number is another request.
     const c = await widget(t.url, 'POST', '/callbacks', { ...body, slot: slots.body.slots[6].start });
     expect(c.status).to.equal(201);

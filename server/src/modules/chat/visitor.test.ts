@@ -185,7 +185,7 @@ describe('chat: visitor side', () => {
     await api(t!.url, 'PUT', '/api/agents/me/state', { state: 'not-ready', reason: 'break' }, a.token);
     const v = await startChat(t!.url);
     expect(v.subscribed.queue.state).to.equal('queued');
-    const line = await v.socket.next((m) => m.type === 'chat.message' && m.message.authorKind === 'system', 8000);
+    const line = await v.socket.next((m) => m.type === 'chat.message' && m.message.authorKind === 'system');
     expect(line.message.body).to.equal('All our agents are busy. Leave us a message and we will get back to you.');
     expect((await v.socket.next((m) => m.type === 'chat.queue' && m.queue.state === 'unmanaged')).queue.position).to.equal(null);
     const ok = await widget(t!.url, 'POST', `/chats/${v.interactionId}/offline`, { fields: { name: 'Ada', email: 'ada@example.com', message: 'Call me' } }, v.token);
@@ -204,7 +204,7 @@ describe('chat: visitor side', () => {
     expect(third.subscribed.queue).to.include({ state: 'queued', position: 2 });
     // The second visitor leaves; the third moves up.
     expect((await command(second.socket, { type: 'chat.end', interactionId: second.interactionId })).type).to.equal('ok');
-    const moved = await third.socket.next((m) => m.type === 'chat.queue' && m.queue.position === 1, 8000);
+    const moved = await third.socket.next((m) => m.type === 'chat.queue' && m.queue.position === 1);
     expect(moved.queue.state).to.equal('queued');
     expect(await second.socket.next((m) => m.type === 'chat.ended')).to.include({ by: 'customer' });
     for (const v of [first, second, third]) v.socket.close();

@@ -240,7 +240,7 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const bc = await account(b);
     const room = t.sb.contexts.chat.chat.relay.room(v.interactionId);
     await joinRoom(ac, room, 'a-client');
-    const presence = (cl: TestXmppClient, nick: string, type?: string) => cl.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}` && s.attrs.type === type && s.attrs.to?.includes('/test-') === true, 8000);
+    const presence = (cl: TestXmppClient, nick: string, type?: string) => cl.next((s) => s.is('presence') && s.attrs.from === `${room}/${nick}` && s.attrs.type === type && s.attrs.to?.includes('/test-') === true);
 
     expect((await command(a.socket, { type: 'interaction.transfer', interactionId: v.interactionId, toAgent: b.id })).type).to.equal('ok');
     expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);

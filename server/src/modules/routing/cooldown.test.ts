@@ -5,7 +5,9 @@ import { InteractionEvent } from '../journey/event.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, type TestServer } from '../../test/routing.js';
 
-describe('routing: declines cool down, long waits overflow', () => {
+describe('routing: declines cool down, long waits overflow', function () {
+  // An 8 s cool-down after a 5 s ring-out, waited for in full.
+  this.timeout(90_000);
   let t: TestServer;
   let admin: string;
   afterEach(() => t?.stop());

@@ -68,7 +68,7 @@ describe('routing: two server instances', function () {
     // Agents accept whatever they are offered, through alternating instances, until none is left.
     const accepted = new Map<string, number>();
     for (let round = 0; round < 10; round++) {
-      const offers = await Promise.all(agents.map((ag) => nextOffer(ag, 1500).catch(() => null)));
+      const offers = await Promise.all(agents.map((ag) => nextOffer(ag, 5000).catch(() => null)));
       if (offers.every((x) => x === null)) break;
       await Promise.all(
         offers.map(async (o, n) => {
@@ -104,7 +104,7 @@ describe('routing: two server instances', function () {
       held.push(r.interaction.id);
     }
     // Every owner gets one callback (capacity 1) and accepts it.
-    const offers = await Promise.all(owners.map((o) => nextOffer(o, 8000)));
+    const offers = await Promise.all(owners.map((o) => nextOffer(o)));
     const accepted = await Promise.all(offers.map((o, n) => api(n % 2 ? a.url : b.url, 'POST', `/api/offers/${o.offerId}/accept`, undefined, owners[n]!.token)));
     expect(accepted.map((r) => r.status)).to.deep.equal(Array(10).fill(200));
     const target = await makeAgent(a.url, admin, { capacity: { callback: 1, total: 1 } });
@@ -127,7 +127,7 @@ describe('routing: two server instances', function () {
     expect((await api(a.url, 'POST', '/api/admin/config/reload', undefined, admin)).status).to.equal(200);
     // b hears the reload on the bus; until then it does not know the queue.
     let created = await api(b.url, 'POST', '/api/routing/interactions', { channel: 'mail', queueId: 'billing-mail' }, admin);
-    for (let n = 0; n < 50 && created.status === 400; n++) {
+    for (let n = 0; n < 200 && created.status === 400; n++) {
       await new Promise((r) => setTimeout(r, 100));
       created = await api(b.url, 'POST', '/api/routing/interactions', { channel: 'mail', queueId: 'billing-mail' }, admin);
     }
@@ -145,10 +145,10 @@ describe('routing: two server instances', function () {
     const r = await createInteraction(a.url, admin, { channel: 'mail', queueId: QUEUE.mail });
     const o = await nextOffer(holder);
     a.proc.kill('SIGKILL');
-    const ended = await holder.socket.next((m) => m.type === 'offer.ended' && m.offerId === o.offerId, 10000);
+    const ended = await holder.socket.next((m) => m.type === 'offer.ended' && m.offerId === o.offerId, 30_000);
     expect(ended.reason).to.equal('timeout');
     expect((await api(b.url, 'GET', `/api/agents/${holder.id}/state`, undefined, holder.token)).body.state).to.equal('rona');
-    const again = await nextOffer(next, 5000);
+    const again = await nextOffer(next);
     expect(again.interactionId).to.equal(r.interaction.id);
   });
 

@@ -148,7 +148,7 @@ describe('routing: agent real-time API', () => {
 
   it('pushes queue statistics to supervisors', async () => {
     const sup = await makeAgent(t.url, admin, { role: 'supervisor', available: false });
-    const stats = await sup.socket.next((m) => m.type === 'queue.stats', 5000);
+    const stats = await sup.socket.next((m) => m.type === 'queue.stats');
     expect(stats.queues.map((q: { queueId: string }) => q.queueId)).to.include(QUEUE.chat);
     sup.socket.send({ type: 'queues.watch', ref: 'w' });
     expect((await sup.socket.next((m) => m.ref === 'w')).type).to.equal('queue.stats');

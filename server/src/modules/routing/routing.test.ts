@@ -9,7 +9,9 @@ import {
   QUEUE, accept, api, createInteraction, login, makeAgent, noOffer, nextOffer, setState, startRoutingServer, stateOf, type TestServer,
 } from '../../test/routing.js';
 
-describe('routing: who gets the offer', () => {
+describe('routing: who gets the offer', function () {
+  // Offers ring out after 5 s; several such waits in one test under a loaded machine.
+  this.timeout(90_000);
   let t: TestServer;
   let admin: string;
   const start = async (extra: Record<string, unknown> = {}) => {
@@ -69,7 +71,7 @@ describe('routing: who gets the offer', () => {
     const junior = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 2 }] });
     await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     await noOffer(junior, 1200);
-    const offer = await nextOffer(junior, 4000);
+    const offer = await nextOffer(junior);
     expect(offer.kind).to.equal('route');
   });
 
@@ -120,7 +122,7 @@ describe('routing: who gets the offer', () => {
     const other = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 6 }] });
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const first = await nextOffer(sleepy);
-    const ended = await sleepy.socket.next((m) => m.type === 'offer.ended', 8000);
+    const ended = await sleepy.socket.next((m) => m.type === 'offer.ended', 20_000);
     expect(ended).to.include({ offerId: first.offerId, reason: 'timeout' });
     expect(await stateOf(t.url, sleepy)).to.equal('rona');
     const second = await nextOffer(other);
@@ -166,7 +168,7 @@ describe('routing: who gets the offer', () => {
     const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
     await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     await nextOffer(a);
-    await a.socket.next((m) => m.type === 'offer.ended' && m.reason === 'timeout', 8000);
+    await a.socket.next((m) => m.type === 'offer.ended' && m.reason === 'timeout', 20_000);
     const status = (await api(t.url, 'GET', `/api/agents/${a.id}/state`, undefined, a.token)).body;
     expect(status).to.include({ state: 'not-ready', reason: 'missed-offers' });
   });

@@ -34,7 +34,7 @@ export async function rtpengineRelay(): Promise<RtpEngineRelay> {
     ], { stdio: 'ignore' });
     ownRtpengine.unref();
   }
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 150; i++) {
     if (await relay.ping()) return relay;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -112,7 +112,7 @@ export function sipp(opts: { scenario: string; port: number; remote?: string; ca
 
 /** Resolves once a sipp UAS has bound its port (sipp gives no ready signal). */
 export async function waitForUdpListener(port: number, proc?: SippProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     if (proc && proc.exited() !== undefined) {
       const r = await proc.done;
       throw new Error(`sipp exited (${r.code}) before listening on ${port}: ${r.stderr.slice(-800)}`);
@@ -130,7 +130,7 @@ export async function waitForUdpListener(port: number, proc?: SippProcess): Prom
 
 /** Resolves once something accepts TCP connections on `port` (a sipp started with -t t1). */
 export async function waitForTcpListener(port: number, proc?: SippProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     if (proc && proc.exited() !== undefined) throw new Error(`sipp exited before listening on tcp ${port}: ${(await proc.done).stderr.slice(-800)}`);
     const up = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: '127.0.0.1', port });
