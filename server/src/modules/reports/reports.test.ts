@@ -14,13 +14,15 @@ import { ReportBuckets } from './buckets.js';
 import { ReportRefresh } from './refresh.js';
 import { splitPeriod } from './hours.js';
 import { ReportsService } from './service.js';
+import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
+import { testConfig } from '../../test/config.js';
+import { TEST_DB } from '../../test/env.js';
 
-// A whole hour, so the whole day below falls in one hourly bucket; ahead of the real time,
-// never behind it, so nothing that still reads the real time (the chats' idle sweep) sees it as old.
-// Two hours ahead, not the next one: this is worked out when mocha loads the files, and the files
-// that run before this one (ten minutes and more) must not reach it with their real-time rows in
-// the run's shared database — they would count in this hour's figures.
-const START = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 2 * 3_600_000);
+// A whole hour 30 days ahead, so the whole day below falls in one hourly bucket: ahead of the real
+// time, never behind it, so nothing that still reads the real time (the chats' idle sweep) sees it
+// as old. The server has a database of its own: its clock builds hours that, for the other test
+// files' servers, are not over yet.
+const START = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 30 * 86_400_000);
 const iso = (s: number) => new Date(START.getTime() + s * 1000).toISOString();
 const HOUR = `from=${iso(0)}&to=${iso(3600)}`;
 
@@ -61,6 +63,9 @@ const TOTAL = {
   rated: 2, csatAvg: 4, csatSatisfied: 0.5,
 };
 const DAY = 'from=2021-03-10&to=2021-03-10';
+/** The day of the callbacks written as the dialler would (see insertCallbacks): two days after START. */
+const CB_T = START.getTime() + 2 * 86_400_000;
+const CB_DAY = `from=${new Date(CB_T).toISOString().slice(0, 10)}&to=${new Date(CB_T).toISOString().slice(0, 10)}`;
 const ROUTES = [
   `/api/reports/interactions?${HOUR}`, `/api/reports/interactions.csv?${HOUR}`, `/api/reports/interactions/raw.csv?${HOUR}`,
   `/api/reports/interactions/distribution?${HOUR}`, `/api/reports/interactions/distribution.csv?${HOUR}`,
@@ -101,8 +106,12 @@ describe('reports', () => {
   };
   const accepted = async (a: TestAgent, offerId: string) => expect((await accept(t.url, a, offerId)).status).to.equal(200);
 
+  const database = `${TEST_DB}_reports`;
+
   before(async () => {
+    await createDatabase(testConfig().main.database, database, true);
     t = await startRoutingServer({
+      'switchboard.yaml:database.name': database,
       'queues.yaml:queues.0.serviceLevelSeconds': 30,
       'queues.yaml:queues.0.wrapUpSeconds': 30,
       'queues.yaml:queues.1.serviceLevelSeconds': undefined,
@@ -191,6 +200,7 @@ describe('reports', () => {
     for (const v of visitors) v.socket.close();
     for (const a of [sup, ann]) a?.socket.close();
     await t?.stop();
+    if (!process.env.SWITCHBOARD_KEEP_TEST_DB) await dropDatabase(testConfig().main.database, database);
   });
 
   it('counts and times per queue with each queue’s own service-level threshold', async () => {
@@ -388,15 +398,18 @@ describe('reports', () => {
     const db = t.sb.kernel.db;
     const reports = new ReportsService(db, () => t.config, clock);
     const refresh = new ReportRefresh({ db, log: t.sb.kernel.log, buckets: new ReportBuckets(db, () => reports.thresholds(), () => clock.now()), now: () => clock.now() });
-    // Passes (this one's or the server's own) until the hour is built and nothing is left to mark.
-    await eventually(async () => (await refresh.pass(), splitPeriod(db, START, new Date(START.getTime() + 3_600_000))), (p) => p.buckets.length === 1 && p.raw.length === 0);
+    const buckets = new ReportBuckets(db, () => reports.thresholds(), () => clock.now());
+    const end = new Date(START.getTime() + 3_600_000);
+    // A refresh pass takes in the day's journey (so the server's own passes have nothing left to
+    // mark), then the hour is built; again until it reads clean.
+    await eventually(async () => (await refresh.pass(), await buckets.rebuild(START, end), splitPeriod(db, START, end)), (p) => p.buckets.length === 1 && p.raw.length === 0);
     // Bucket rows per queue × channel × agent × website: c1 (sup), c2 (ann), c3 (nobody), p1 (sup).
     expect(Number((await db.query('SELECT COUNT(*) AS n FROM report_buckets WHERE hour = ?', [START]))[0].n)).to.equal(4);
     expect(await read()).to.deep.equal(fromRows);
   });
 
   it('counts callbacks reached at the first attempt, after retries, unreached and still pending', async () => {
-    const r = await api(t.url, 'GET', `/api/reports/callbacks?${DAY}`, undefined, sup.token);
+    const r = await api(t.url, 'GET', `/api/reports/callbacks?${CB_DAY}`, undefined, sup.token);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     const zero = { requested: 0, reachedFirstAttempt: 0, reachedAfterRetries: 0, unreached: 0, failed: 0, cancelled: 0, pending: 0 };
     expect(r.body.groups).to.deep.equal([
@@ -404,7 +417,7 @@ describe('reports', () => {
       { key: 'support-phone', name: textName(t, 'support-phone'), ...zero, requested: 4, reachedFirstAttempt: 1, reachedAfterRetries: 1, unreached: 1, pending: 1 },
     ]);
     expect(r.body.total).to.deep.equal({ ...zero, requested: 5, reachedFirstAttempt: 1, reachedAfterRetries: 1, unreached: 1, cancelled: 1, pending: 1 });
-    const csv = await api(t.url, 'GET', `/api/reports/callbacks.csv?${DAY}&queue=support-phone`, undefined, sup.token);
+    const csv = await api(t.url, 'GET', `/api/reports/callbacks.csv?${CB_DAY}&queue=support-phone`, undefined, sup.token);
     expect((csv.body as string).trimEnd().split('\r\n')).to.deep.equal([
       'queue,name,requested,reachedFirstAttempt,reachedAfterRetries,unreached,failed,cancelled,pending',
       `support-phone,${textName(t, 'support-phone')},4,1,1,1,0,0,1`,
@@ -413,10 +426,9 @@ describe('reports', () => {
   });
 });
 
-const T = Date.parse('2021-03-10T10:00:00Z');
-const at = (s: number) => new Date(T + s * 1000);
+const at = (s: number) => new Date(CB_T + s * 1000);
 
-/** Callbacks of 2021-03-10 (and one of the next day), with the attempts each made. */
+/** Callbacks of CB_DAY (and one of the next day), with the attempts each made. */
 async function insertCallbacks(db: DataSource): Promise<void> {
   const list: [string, string, string[], number][] = [
     ['support-phone', 'completed', ['answered'], 0],
