@@ -204,7 +204,11 @@ export async function startSwitchboard(initial: Config, opts: { logger?: Logger;
       await syncConfig(db, next);
       config = next;
       log.info({ by }, 'configuration reloaded');
-      if (announce) await bus.publish({ type: 'config.reloaded', by, instance: bus.instanceId });
+      if (!announce) return;
+      // Only the instance that reloaded applies it to routing, so an instance still on the old
+      // files cannot undo it; before it announces, so the others' new queues route at once.
+      await routing.applyConfig().catch((err) => log.error({ err }, 'syncing queues to routing failed'));
+      await bus.publish({ type: 'config.reloaded', by, instance: bus.instanceId });
     };
     bus.on((e) => {
       if (e.type === 'config.reloaded' && e.instance !== bus.instanceId) {

@@ -94,6 +94,12 @@ export interface RoutingDeps {
 export interface RoutingContext extends ServerModule {
   readonly service: RoutingService;
   readonly states: AgentStateStore;
+  /**
+   * Puts the running configuration's queue settings and the agents' profiles into the routing
+   * state and offers what they made routable. The instance that reloads runs it before it
+   * announces the reload, so once a reload has answered its new queues route on every instance.
+   */
+  applyConfig(): Promise<void>;
 }
 
 /** Queues, offers, assignment, transfer and close for every channel, and the agents' states. */
@@ -109,31 +115,28 @@ export function createRouting(k: Kernel, deps: RoutingDeps): RoutingContext {
     states,
     agents: deps.agents,
   });
+  // New queue settings and rankings apply at once: what they made routable is offered now, not
+  // at the agents' next state change.
+  const applyConfig = async () => {
+    await routing.engine.syncQueues(k.config().queues);
+    await routing.refreshProfiles();
+    await routing.dispatch();
+  };
   return {
     name: 'routing',
     service: routing,
     states,
+    applyConfig,
     routes: (router, routeDeps) => routingRoutes(router, routeDeps, k, { routing, agents: deps.agents }),
     start: async (hub) => {
-      // New queue settings and rankings apply at once: what they made routable is offered now, not
-      // at the agents' next state change.
-      const sync = async () => {
-        await routing.engine.syncQueues(k.config().queues);
-        await routing.refreshProfiles();
-        await routing.dispatch();
-      };
       // A failed rebuild must not keep the server down: the sweep tries again every 250 ms.
       const ready = await routing.rebuilder.ensure(30_000).catch((err) => {
         k.log.error({ err }, 'rebuilding the routing state failed');
         return false;
       });
       if (!ready) k.log.warn('routing state still missing; the sweep keeps trying to rebuild it');
-      await sync();
+      await applyConfig();
       const off = k.bus.on((e) => {
-        // Only the instance that reloaded syncs, so an instance still on the old files cannot undo it.
-        if (e.type === 'config.reloaded' && e.instance === k.bus.instanceId) {
-          sync().catch((err) => k.log.error({ err }, 'syncing queues to routing failed'));
-        }
         if (e.type === 'call.event' && e.event === 'ended' && e.interactionId) {
           routing.callEnded(e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'closing the interaction of an ended call failed'));
         }
