@@ -11,6 +11,18 @@ import { expectAccessible } from './axe.ts';
 const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
 const { freePort, sipp, waitForUdpListener } = await import(support('services.js'));
 
+// The run's database holds other files' phone calls too: a test finds its own as the one that was not there before it.
+async function phoneCallsNow(sb: Switchboard): Promise<Set<string>> {
+  const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
+  return new Set((await sb.sb.kernel.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } })).map((c: { id: string }) => c.id));
+}
+async function newPhoneCall(sb: Switchboard, earlier: Set<string>): Promise<any> {
+  const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
+  const calls = (await sb.sb.kernel.db.getRepository(Interaction).find({ where: { channel: 'phone', websiteId: 'example' } })).filter((c: { id: string }) => !earlier.has(c.id));
+  expect(calls, 'phone calls this test made').to.have.length(1);
+  return calls[0];
+}
+
 describe('widget: keep my place from a call', () => {
   let sb: Switchboard;
   let site: HostSite;
@@ -42,6 +54,7 @@ describe('widget: keep my place from a call', () => {
   });
 
   it('switches the waiting call to a callback that keeps its place, ends the call and shows the reference', async () => {
+    const earlier = await phoneCallsNow(sb);
     page = await browser.newPage({ locale: 'en-GB' });
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
@@ -71,7 +84,7 @@ describe('widget: keep my place from a call', () => {
     const db = sb.sb.kernel.db;
     const cb = (await db.getRepository(Callback).find()).find((r: { id: string }) => `CB-${r.id.slice(0, 8).toUpperCase()}` === reference);
     expect(cb).to.include({ phoneNumber: '+390645457878', state: 'queued', asap: true });
-    const phoneCall = await db.getRepository(Interaction).findOne({ where: { channel: 'phone', websiteId: 'example' }, order: { createdAt: 'DESC' } });
+    const phoneCall = await newPhoneCall(sb, earlier);
     const held = await db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
     expect(held.queuedAt.getTime(), 'the callback waits since the call did').to.equal(phoneCall.queuedAt.getTime());
     // The call is over on every side: the PBX's scenario ended with the BYE, the record is closed.
@@ -108,6 +121,7 @@ describe('widget: keep my place once an agent has the call', () => {
   });
 
   it('says the call is no longer waiting, drops the offer and leaves the call up', async () => {
+    const earlier = await phoneCallsNow(sb);
     const page = await browser.newPage({ locale: 'en-GB' });
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
@@ -119,8 +133,7 @@ describe('widget: keep my place once an agent has the call', () => {
     // Meanwhile the PBX handed the call to an agent's extension, who answered (calls/pbx-calls.ts).
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');
     const repo = sb.sb.kernel.db.getRepository(Interaction);
-    // This test's call: the newest (the database is the run's, other files' calls are in it too).
-    const phoneCall = await repo.findOne({ where: { channel: 'phone', websiteId: 'example' }, order: { createdAt: 'DESC' } });
+    const phoneCall = await newPhoneCall(sb, earlier);
     await repo.update({ id: phoneCall.id }, { state: 'assigned', assignedAgentId: agentId });
     await frame.getByLabel('Phone number').fill('+39 06 4545 1111');
     await frame.getByRole('button', { name: 'Send' }).click();

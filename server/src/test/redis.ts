@@ -56,7 +56,7 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Polls until the check passes; a waiting helper, not an assertion on how long it took. */
-export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, attempts = 100, everyMs = 100): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, attempts = 200, everyMs = 100): Promise<T> {
   let last: T | undefined;
   for (let i = 0; i < attempts; i++) {
     last = await fn();
