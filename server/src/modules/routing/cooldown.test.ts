@@ -6,7 +6,7 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, type TestServer } from '../../test/routing.js';
 
 describe('routing: declines cool down, long waits overflow', function () {
-  // An 8 s cool-down after a 5 s ring-out, waited for in full.
+  // A 14 s cool-down after a 5 s ring-out, waited for in full.
   this.timeout(90_000);
   let t: TestServer;
   let admin: string;
@@ -14,8 +14,10 @@ describe('routing: declines cool down, long waits overflow', function () {
 
   it('offers a chat again, in the normal order, once every agent who rejected or missed it has cooled down', async () => {
     // A cool-down longer than the offer timeout (5 s) but far below the default minute, so both
-    // agents are cooling down at once without the test waiting long.
-    t = await startRoutingServer({ 'queues.yaml:queues.0.declineCooldownSeconds': 8, 'queues.yaml:queues.0.autoNotReadyAfterMissed': undefined });
+    // agents are cooling down at once without the test waiting long. The 9 s beyond the ring-out
+    // keep A cooling down until the position is read even on a loaded machine (with 8 s, three
+    // seconds of delay let A's cool-down end first and the chat was already offered again).
+    t = await startRoutingServer({ 'queues.yaml:queues.0.declineCooldownSeconds': 14, 'queues.yaml:queues.0.autoNotReadyAfterMissed': undefined });
     admin = await login(t.url);
     const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
     const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 6 }] });
@@ -34,9 +36,9 @@ describe('routing: declines cool down, long waits overflow', function () {
     // Both declined: it waits (still queued, first in line) until the cool-down is over, and then
     // goes to the best agent first, as any new chat would.
     expect(await t.sb.contexts.routing.position(id)).to.include({ state: 'queued', position: 1 });
-    const again = await nextOffer(a, 20000);
+    const again = await nextOffer(a, 30000);
     expect(again.interactionId).to.equal(id);
-    console.log(`      offered again ${Math.round(performance.now() - waitingSince)} ms after both declined (cool-down 8 s, offer timeout 5 s)`);
+    console.log(`      offered again ${Math.round(performance.now() - waitingSince)} ms after both declined (cool-down 14 s, offer timeout 5 s)`);
     expect(b.socket.messages.filter((m) => m.type === 'offer')).to.deep.equal([]);
     expect((await accept(t.url, a, again.offerId)).status).to.equal(200);
     const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
