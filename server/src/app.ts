@@ -129,7 +129,7 @@ function compose(k: Kernel, core: Core, hub: RealtimeHub): { modules: ServerModu
     createWidgetApi(k, { routing }),
     createHistory(k),
     createReports(k),
-    createFeedback(k, { mailer: outbox }),
+    createFeedback(k, { mailer: outbox, routing: steps }),
     metrics,
     createStatic(k), // keep last: its catch-all GET serves the desktop for any path no module took
   ];

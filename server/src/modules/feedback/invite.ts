@@ -5,6 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
+import type { InteractionSteps } from '../routing/index.js';
 import { Contact } from '../contacts/index.js';
 import { hashToken } from '../intake/index.js';
 import { RATING_WORDS, type RatingLanguage } from './rating-words.js';
@@ -28,6 +29,8 @@ export interface InviteDeps {
   clock: Clock;
   log: Logger;
   mailer: { queue(m: RatingMail): Promise<unknown> };
+  /** Routing's lifecycle: the invitation's journey step is written there. */
+  routing: Pick<InteractionSteps, 'journey'>;
 }
 
 /** A rating link's token: 256 random bits; only its hash is kept (in the `csat.invited` journey step). */
@@ -53,7 +56,7 @@ export async function inviteToRate(d: InviteDeps, interactionId: string): Promis
   const contact = await d.db.getRepository(Contact).findOneBy({ id: i.contactId });
   if (!contact?.email) return false;
   const token = randomBytes(32).toString('base64url');
-  await d.db.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId: null, type: 'csat.invited', data: { tokenHash: hashToken(token) } as never, at: d.clock.now() });
+  await d.routing.journey(i, 'csat.invited', null, { tokenHash: hashToken(token) }, d.clock.now());
   const lang = languageOf(website);
   const w = RATING_WORDS[lang];
   await d.mailer.queue({

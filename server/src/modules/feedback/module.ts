@@ -9,9 +9,10 @@ import { CsatService } from './service.js';
 import { inviteToRate, MAILED_CHANNELS, type InviteDeps } from './invite.js';
 import { ratingPageRoutes } from './rating-page.js';
 
-/** What feedback needs of other contexts: the outbox, for the rating mail. */
+/** What feedback needs of other contexts: the outbox, for the rating mail; routing's lifecycle, for the journey. */
 export interface FeedbackDeps {
   mailer: InviteDeps['mailer'];
+  routing: InviteDeps['routing'];
 }
 
 /**
@@ -21,7 +22,7 @@ export interface FeedbackDeps {
 export const createFeedback = (k: Kernel, deps: FeedbackDeps): ServerModule => ({
   name: 'feedback',
   routes: (router, routeDeps) => {
-    const csat = new CsatService(k.db, k.clock);
+    const csat = new CsatService(k.db, deps.routing, k.clock);
     mount(router, routeDeps, {
       method: 'post',
       path: '/api/widget/:websiteId/chats/:interactionId/rating',
@@ -41,7 +42,7 @@ export const createFeedback = (k: Kernel, deps: FeedbackDeps): ServerModule => (
     ratingPageRoutes(router, routeDeps, { db: k.db, config: k.config, csat });
   },
   start: async () => {
-    const d: InviteDeps = { db: k.db, config: k.config, clock: k.clock, log: k.log, mailer: deps.mailer };
+    const d: InviteDeps = { db: k.db, config: k.config, clock: k.clock, log: k.log, mailer: deps.mailer, routing: deps.routing };
     const off = k.bus.on((e) => {
       if (e.type !== 'interaction.closed' || !(MAILED_CHANNELS as readonly string[]).includes(e.channel) || !e.agentId) return;
       inviteToRate(d, e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));

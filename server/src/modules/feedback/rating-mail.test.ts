@@ -155,7 +155,7 @@ describe('feedback: the rating mail of callbacks and mail tickets', () => {
   });
 
   it('asks nothing of a ticket nobody handled, nor on a website that does not ask for ratings', async () => {
-    const deps = { db: db(), config: () => t.config, clock: t.sb.kernel.clock, log: t.sb.kernel.log, mailer: { queue: async () => expect.fail('no mail expected') } };
+    const deps = { db: db(), config: () => t.config, clock: t.sb.kernel.clock, log: t.sb.kernel.log, mailer: { queue: async () => expect.fail('no mail expected') }, routing: { journey: async () => expect.fail('no journey step expected') } };
     // A ticket withdrawn while it waited (nobody was available): nobody handled it.
     await setState(t.url, agent, 'not-ready', 'break');
     try {

@@ -5,7 +5,7 @@ import type { Website } from '../../kernel/config/schema.js';
 import { HttpError, forbidden } from '../../kernel/http/errors.js';
 import { newId } from '../../kernel/db/ids.js';
 import { Interaction } from '../interactions/index.js';
-import { InteractionEvent } from '../journey/index.js';
+import type { InteractionSteps } from '../routing/index.js';
 import { hashToken } from '../intake/index.js';
 import { CsatRating } from './csat-rating.entity.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
@@ -18,7 +18,12 @@ const OPEN = ['new', 'queued', 'offered', 'assigned', 'conference'];
  * a website that asks for it. Stored once per interaction, with a `csat.rated` journey entry.
  */
 export class CsatService {
-  constructor(private readonly db: DataSource, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Routing's lifecycle: the rating's journey step is written there. */
+    private readonly routing: Pick<InteractionSteps, 'journey'>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** The chat whose token this is, on this website; unknown chat and wrong token answer alike. */
   async chatOf(website: Website, interactionId: string, token: string | undefined): Promise<Interaction> {
@@ -50,7 +55,7 @@ export class CsatService {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new HttpError(409, 'already_rated', 'This chat was rated already.');
       throw err;
     }
-    await this.db.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId: null, type: 'csat.rated', data: { rating: row.rating, comment: row.comment } as never, at: row.createdAt });
+    await this.routing.journey(i, 'csat.rated', null, { rating: row.rating, comment: row.comment }, row.createdAt);
     return { rating: row.rating, comment: row.comment, at: row.createdAt.toISOString() };
   }
 }

@@ -56,8 +56,8 @@ export interface InteractionSteps {
   setVisitorToken(interactionId: string, tokenHash: string): Promise<void>;
   /** Marks a chat as left for the offline form; false when it already was. */
   markOffline(interactionId: string, contactId: string): Promise<boolean>;
-  /** Appends a step to the interaction's journey. */
-  journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data?: Record<string, unknown>): Promise<void>;
+  /** Appends a step to the interaction's journey (`at`: when it happened, if not now). */
+  journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data?: Record<string, unknown>, at?: Date): Promise<void>;
 
   get(interactionId: string): Promise<Interaction | null>;
   /** The live routing state (owner, conference guest, state, queue) of an interaction. */
@@ -124,7 +124,7 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
       const r = await records.interactions.update({ id, offline: false }, { offline: true, contactId });
       return !!r.affected;
     },
-    journey: (i, type, agentId, data = {}) => records.journey(i, type, agentId, data),
+    journey: (i, type, agentId, data = {}, at) => records.journey(i, type, agentId, data, undefined, at),
     get: (id) => records.get(id),
     live: (id) => routing.engine.interactionLive(id),
     customerName: (contactId) => records.customerName(contactId),

@@ -22,8 +22,8 @@ export class RoutingRecords {
     return this.db.getRepository(Interaction);
   }
 
-  async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager): Promise<void> {
-    await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at: this.clock.now() });
+  async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager, at: Date = this.clock.now()): Promise<void> {
+    await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at });
   }
 
   async update(id: string, patch: Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>): Promise<void> {
