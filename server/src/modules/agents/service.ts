@@ -11,11 +11,18 @@ import type { EventBus } from '../../kernel/bus.js';
 /** Why every session of an agent ended. */
 export type SessionsEndReason = 'logout' | 'forced-logout' | 'deactivated' | 'password-changed' | 'role-changed';
 
+/**
+ * What whoever routes work to agents must hear at once, in this process and before the request
+ * answers: an agent without sessions has left and hands over their work; new skills or capacity
+ * count at once for a logged-in agent.
+ */
+export interface AgentFollower {
+  sessionsEnded(agentId: string, why: SessionsEndReason): Promise<void>;
+  profileChanged(agentId: string): Promise<void>;
+}
+
 export class AgentService {
-  /** Set by the routing service: an agent without sessions has left, and hands over their work. */
-  onSessionsEnded: (agentId: string, why: SessionsEndReason) => Promise<void> = async () => undefined;
-  /** Set by the routing service: new skills or capacity count at once for a logged-in agent. */
-  onProfileChanged: (agentId: string) => Promise<void> = async () => undefined;
+  private follower: AgentFollower | undefined;
   /** Made once, at the first login of an unknown username. */
   private decoy: Promise<string> | undefined;
 
@@ -25,6 +32,12 @@ export class AgentService {
     private readonly bus: EventBus,
     private readonly config: () => Config,
   ) {}
+
+  /** Routing follows the agents it routes to (it is built after them, as it needs them). */
+  follow(follower: AgentFollower): void {
+    if (this.follower) throw new Error('agents already have a follower');
+    this.follower = follower;
+  }
 
   private get repo() {
     return this.db.getRepository(Agent);
@@ -93,7 +106,7 @@ export class AgentService {
       }
     });
     if (revoke) await this.revokeSessions(id, revoke);
-    if (input.skills || input.capacity) await this.onProfileChanged(id);
+    if (input.skills || input.capacity) await this.follower?.profileChanged(id);
     return this.get(id);
   }
 
@@ -147,7 +160,7 @@ export class AgentService {
   async revokeSessions(id: string, why: SessionsEndReason = 'logout'): Promise<void> {
     await this.sessions.revokeAll(id);
     await this.bus.publish({ type: 'agent.sessions-revoked', agentId: id });
-    await this.onSessionsEnded(id, why);
+    await this.follower?.sessionsEnded(id, why);
   }
 
   /** Whether any session of the agent is still alive (sessions expire silently in Redis). */

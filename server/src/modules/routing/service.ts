@@ -35,12 +35,10 @@ export class RoutingService implements RoutingCore {
   readonly rebuilder: RoutingRebuild;
 
   constructor(private readonly d: Deps) {
-    d.states.onWithdrawn = (ended) => this.afterDecline(ended);
     // Every way of leaving ends up here: the state logged-out (own, admin), and the end of the
     // agent's sessions (logout everywhere, deactivation, password or role change).
-    d.states.onLeave = (agentId) => this.leave(agentId, 'logged-out');
-    d.agents.onSessionsEnded = async (agentId, why) => void (await this.leave(agentId, why));
-    d.agents.onProfileChanged = (agentId) => this.profileChanged(agentId);
+    d.states.follow({ withdrawn: (ended) => this.afterDecline(ended), leave: (agentId) => this.leave(agentId, 'logged-out') });
+    d.agents.follow({ sessionsEnded: async (agentId, why) => void (await this.leave(agentId, why)), profileChanged: (agentId) => this.profileChanged(agentId) });
     this.views = new RoutingViews({ config: d.config, redis: d.engine.redis, states: d.states }, this);
     this.handover = new Handover(d, this);
     this.departures = new Departures(d, this);

@@ -10,6 +10,15 @@ const iso = (ms: number | string | null | undefined) => (ms ? new Date(Number(ms
 const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, since: c.since, wrapUpUntil: iso(c.wrapUntil) });
 
 /**
+ * The routing service, told of what a state change sets going: an offer the change withdrew is
+ * routed again; logging out hands what the agent held to others.
+ */
+export interface StateFollower {
+  withdrawn(ended: OfferEnded): Promise<void>;
+  leave(agentId: string): Promise<AgentStatus>;
+}
+
+/**
  * An agent's current state lives in Redis, shared by every instance; each change is also written
  * to MySQL (for reports and the audit trail) and announced on the bus. Changes go through the
  * routing engine's script, because state, load and pending offers must change together: Available
@@ -17,13 +26,16 @@ const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: 
  */
 export class AgentStateStore {
   private readonly engine: RoutingEngine;
-  /** Set by the routing service: re-routes an interaction whose offer a state change withdrew. */
-  onWithdrawn: (ended: OfferEnded) => Promise<void> = async () => undefined;
-  /** Set by the routing service: logging out hands what the agent held to others. */
-  onLeave: ((agentId: string) => Promise<AgentStatus>) | null = null;
+  private follower: StateFollower | undefined;
 
   constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus, clock: Clock = systemClock) {
     this.engine = new RoutingEngine(redis, clock);
+  }
+
+  /** The routing service follows the store it is built on. */
+  follow(follower: StateFollower): void {
+    if (this.follower) throw new Error('the agent state store already has a follower');
+    this.follower = follower;
   }
 
   private key(agentId: string) {
@@ -37,10 +49,10 @@ export class AgentStateStore {
   }
 
   async set(agentId: string, state: AgentState, reason: string | null = null): Promise<AgentStatus> {
-    if (state === 'logged-out' && this.onLeave) return this.onLeave(agentId);
+    if (state === 'logged-out' && this.follower) return this.follower.leave(agentId);
     const r = await this.engine.run<{ state: AgentState; withdrawn?: OfferEnded }>('setState', [agentId, state, reason ?? '']);
     await this.record(r.changes);
-    if ('withdrawn' in r && r.withdrawn) await this.onWithdrawn(r.withdrawn);
+    if ('withdrawn' in r && r.withdrawn) await this.follower?.withdrawn(r.withdrawn);
     const mine = r.changes.filter((c) => c.agentId === agentId).at(-1);
     return mine ? toStatus(mine) : this.get(agentId);
   }
