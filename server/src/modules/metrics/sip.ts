@@ -14,8 +14,40 @@ const NORMAL_ENDS = new Set(['caller-hangup', 'callee-hangup', 'canceled']);
 // Methods are labels as they are; anything else a peer sends counts as 'other', so a peer cannot
 // make a new time series per request.
 const METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
-/** New calls per second are counted over this window. */
-const CPS_WINDOW_MS = 10_000;
+/** New calls per second are counted over this many seconds. */
+const CPS_WINDOW_S = 10;
+
+/**
+ * Events per whole second over the last `seconds`, in a ring of counters: counting is O(1) and the
+ * memory fixed, whether or not anybody scrapes (a list of times grew until the next scrape, and
+ * trimming it cost a copy per new call).
+ */
+class PerSecond {
+  private readonly counts: number[];
+  private second = 0;
+
+  constructor(private readonly seconds: number) {
+    this.counts = new Array<number>(seconds).fill(0);
+  }
+
+  add(now = Date.now()): void {
+    this.advance(now);
+    this.counts[this.second % this.seconds]! += 1;
+  }
+
+  /** The mean rate over the window. */
+  rate(now = Date.now()): number {
+    this.advance(now);
+    return this.counts.reduce((a, b) => a + b, 0) / this.seconds;
+  }
+
+  private advance(now: number): void {
+    const second = Math.floor(now / 1000);
+    if (second <= this.second) return;
+    for (let s = Math.max(this.second + 1, second - this.seconds + 1); s <= second; s++) this.counts[s % this.seconds] = 0;
+    this.second = second;
+  }
+}
 
 /**
  * Calls and chat relay figures. Gauges are read at scrape time; the counters follow this
@@ -28,8 +60,8 @@ export class SipAndChatMetrics {
   private readonly lag: Histogram;
   private readonly transactions: Counter;
   private readonly transactionFailures: Counter;
-  /** When each new call (an INVITE that opens a dialog, either way) began, within the CPS window. */
-  private readonly newCalls: number[] = [];
+  /** New calls (INVITEs that open a dialog, either way) per second. */
+  private readonly newCalls = new PerSecond(CPS_WINDOW_S);
 
   constructor(registry: Registry, figures: () => SipFigures | null) {
     const gauge = (name: string, help: string, value: (f: SipFigures) => number) =>
@@ -59,11 +91,9 @@ export class SipAndChatMetrics {
     });
     const newCalls = this.newCalls;
     new Gauge({
-      name: 'switchboard_sip_new_calls_per_second', help: `New calls (INVITEs opening a dialog, in and out) per second over the last ${CPS_WINDOW_MS / 1000} s`, registers: [registry],
+      name: 'switchboard_sip_new_calls_per_second', help: `New calls (INVITEs opening a dialog, in and out) per second over the last ${CPS_WINDOW_S} s`, registers: [registry],
       collect() {
-        const since = Date.now() - CPS_WINDOW_MS;
-        while (newCalls.length && newCalls[0]! < since) newCalls.shift();
-        this.set(newCalls.length / (CPS_WINDOW_MS / 1000));
+        this.set(newCalls.rate());
       },
     });
     this.lag = new Histogram({
@@ -100,10 +130,7 @@ export class SipAndChatMetrics {
     const method = METHODS.has(e.method) ? e.method : 'other';
     if (e.status === undefined) {
       this.transactions.inc({ method, direction: e.direction });
-      if (e.initial) {
-        this.newCalls.push(Date.now());
-        if (this.newCalls.length > 100_000) this.newCalls.shift();
-      }
+      if (e.initial) this.newCalls.add();
     } else if (e.status >= 300) {
       this.transactionFailures.inc({ method, direction: e.direction, code: String(e.status) });
     }
