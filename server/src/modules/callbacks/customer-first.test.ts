@@ -211,7 +211,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
     });
   }
 
-  it("the accepting agent's softphone refuses: the call goes back to its queue, the customer keeps waiting, the next agent takes it", async () => {
+  it("the accepting agent's softphone refuses: the call goes back to its queue at its place, ahead of a later callback, the customer keeps waiting, the next agent takes it", async () => {
     const customerRtp = await rtpPeer();
     cleanup.push(() => customerRtp.socket.close());
     const [pbxPort, customerPort] = [await freePort(), await freePort()];
@@ -247,19 +247,29 @@ describe('callbacks: customer first (the customer is called when due, then offer
     // rtpengine offered the customer's call to the browser as WebRTC.
     expect(invite.body).to.match(/UDP\/TLS\/RTP\/SAVPF/).and.match(/^a=fingerprint:/m).and.match(/^a=ice-ufrag:/m);
     expect(invite.getHeader('X-Switchboard-Interaction')).to.equal((await callbackOf(x.t, r.body.callbackId)).interactionId);
+    // Another callback of the same priority enters the queue while the agent's phone rings.
+    const later = await api(x.t.url, 'POST', '/api/routing/interactions', { channel: 'callback', queueId: 'callbacks' }, admin);
+    expect(later.status, JSON.stringify(later.body)).to.equal(201);
     await setState(x.t.url, x.agent, 'not-ready', 'break');
-    await setState(x.t.url, agent2, 'available');
     await phone1.incoming[0]!.reject({ statusCode: 486 });
+    await eventually(() => x.t.sb.contexts.routing.engine.interactionLive(first.interactionId), (l) => l.state === 'queued');
+    // Back at its place: the customer on the line is the next one served, waiting since they first entered.
+    expect(await x.t.sb.contexts.routing.position(first.interactionId)).to.include({ position: 1 });
+    expect((await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: first.interactionId })).queuedAt!.toISOString()).to.equal(first.waitingSince);
+    await setState(x.t.url, agent2, 'available');
 
     const second = await nextOffer(agent2, 30_000);
-    expect(second.interactionId).to.equal(first.interactionId);
+    expect(second.interactionId, 'the customer on the line is offered before the later callback').to.equal(first.interactionId);
+    expect(second.waitingSince).to.equal(first.waitingSince);
     expect((await accept(x.t.url, agent2, second.offerId)).status).to.equal(200);
     const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'completed', 300, 200);
     const [attempt] = await attemptsOf(x.t, cb.id);
     expect(attempt).to.include({ attempt: 1, outcome: 'answered', agentId: agent2.id });
     expect(invites(pbxPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${ext2}@`, 'm'));
     expect(invites(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
-    expect((await journeyOf(x.t, cb.interactionId)).map((e) => e.type)).to.include('transferred');
+    const requeued = (await journeyOf(x.t, cb.interactionId)).find((e) => e.type === 'requeued');
+    expect(requeued?.agentId).to.equal(x.agent.id);
+    expect(requeued?.data).to.include({ reason: 'agent-not-connected', status: 486, position: 1 });
     expect(await x.t.sb.contexts.calls()!.control.hangup(uuid(attempt!.callId!))).to.equal(true);
     expect((await pbxPhone.p.done).code).to.equal(0);
     expect((await customerPhone.p.done).code).to.equal(0);

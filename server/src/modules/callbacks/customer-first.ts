@@ -15,7 +15,7 @@ import { dialString, toE164 } from './dial-plan.js';
 export interface CustomerFirstDeps {
   /** The SIP side while it runs; absent with SIP off. */
   sip: () => Calls | undefined;
-  routing: Pick<InteractionSteps, 'queue' | 'enqueueHeld' | 'close' | 'transfer' | 'get' | 'journey' | 'customerName'>;
+  routing: Pick<InteractionSteps, 'queue' | 'enqueueHeld' | 'close' | 'requeue' | 'get' | 'journey' | 'customerName'>;
   agents: { get(id: string): Promise<{ extension: string | null; displayName: string }> };
   /** After a failed attempt: the next one after the queue's backoff, or unreached (retry.ts). */
   retry(cb: Callback, attempt: number, cause: string | null): Promise<void>;
@@ -151,7 +151,7 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
   /**
    * An agent accepted a callback's offer (every instance hears it): when this instance holds the
    * customer, the agent's phone rings and is bridged. A phone that does not answer sends the call
-   * back to its queue, for the next agent.
+   * back to its queue at the place it had, for the next agent.
    */
   async assigned(interactionId: string, agentId: string): Promise<void> {
     const w = this.waiting.get(interactionId);
@@ -173,7 +173,8 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     if (r.connected) return w.settle('answered', null);
     if (w.settled || w.ending || w.session.state === 'ended') return;
     k.log.info({ interactionId, agentId, status: r.status, reason: r.reason }, 'the agent\'s phone did not take a customer-first callback: back to its queue');
-    await d.routing.transfer(interactionId, agentId, { toQueue: w.queue.id }).catch((err: unknown) => {
+    // The customer is still on the line: they keep their place (next to be served) and their wait.
+    await d.routing.requeue(interactionId, agentId, { reason: 'agent-not-connected', status: r.status, cause: r.reason }).catch((err: unknown) => {
       k.log.error({ err, interactionId }, 'could not put a customer-first callback back in its queue');
       return this.giveUp(w, `agent: ${r.status} ${r.reason}`.slice(0, 64));
     });

@@ -38,6 +38,27 @@ export class Handover {
     return this.invite(interactionId, agentId, to.toAgent!, 'agent');
   }
 
+  /**
+   * The owner could not take the interaction after all (their phone refused the call it was
+   * accepted for): back to its queue at its old place, as after a rejected offer — queuedAt is
+   * the wait the customer has already done, so the offer's "waiting since", the supervisor's
+   * longest wait and the reports keep counting from their first entry.
+   */
+  async requeue(interactionId: string, agentId: string, data: Record<string, unknown>): Promise<InteractionPayload> {
+    const i = await this.routing.records.get(interactionId);
+    if (!i) throw notFound('Interaction');
+    const r = await this.routing.engine.run<{ queueId: string; position: number }>('handover', [interactionId, agentId, 'back', '', '']);
+    await this.s.states.record(r.changes);
+    if (isRefusal(r)) throw refusal(r, 'interaction');
+    await this.routing.records.update(interactionId, { state: 'queued', assignedAgentId: null, assignedAt: null });
+    await this.routing.records.journey(i, 'requeued', agentId, { ...data, queueId: r.queueId, position: r.position });
+    await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });
+    await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: r.queueId });
+    await this.routing.routeInteraction(interactionId);
+    await this.routing.routeAgents(r.freed);
+    return this.routing.payload(interactionId);
+  }
+
   async conference(interactionId: string, agentId: string, guestId: string): Promise<InteractionPayload> {
     return this.invite(interactionId, agentId, guestId, 'conference');
   }

@@ -46,6 +46,11 @@ export interface InteractionSteps {
   /** A call no agent took yet closes: its customer switched to a callback that keeps the place (false: not waiting any more). */
   closeWaitingCall(interactionId: string): Promise<boolean>;
   transfer(interactionId: string, agentId: string, to: { toQueue?: string; toAgent?: string }): Promise<InteractionPayload>;
+  /**
+   * The agent who accepted it could not take it after all (their phone refused the call): back to
+   * its queue at its old place, its wait counted from its first entry (`data` goes to the journey).
+   */
+  requeue(interactionId: string, agentId: string, data?: Record<string, unknown>): Promise<InteractionPayload>;
   close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId?: string | null): Promise<InteractionPayload>;
   /** The customer left before an agent took it: abandoned; once assigned, closed. */
   cancel(interactionId: string): Promise<InteractionPayload>;
@@ -115,6 +120,7 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
       return !!r.affected;
     },
     transfer: (id, agentId, to) => routing.transfer(id, agentId, to),
+    requeue: (id, agentId, data) => routing.requeue(id, agentId, data),
     close: (id, by, dispositionId) => routing.close(id, by, dispositionId),
     cancel: (id) => routing.cancel(id),
     checkDisposition: (id) => routing.checkDisposition(id),

@@ -82,6 +82,11 @@ export class RoutingService implements RoutingCore {
     return this.handover.transfer(interactionId, agentId, to);
   }
 
+  /** The owner could not take it after all (their phone refused the call): back to its queue at its old place. */
+  requeue(interactionId: string, agentId: string, data: Record<string, unknown> = {}): Promise<InteractionPayload> {
+    return this.handover.requeue(interactionId, agentId, data);
+  }
+
   /** Invites a second agent: "conference requested" until they accept, then "conference". */
   conference(interactionId: string, agentId: string, guestId: string): Promise<InteractionPayload> {
     return this.handover.conference(interactionId, agentId, guestId);

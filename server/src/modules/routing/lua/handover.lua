@@ -1,6 +1,7 @@
--- ARGV: interactionId, agentId (owner), mode (queue|agent|conference), target, score|timeoutMs.
--- To a queue: the owner lets go and it is routed again. To an agent or a conference: an offer to
--- that agent; the interaction stays with the owner until it is accepted.
+-- ARGV: interactionId, agentId (owner), mode (queue|back|agent|conference), target, score|timeoutMs.
+-- To a queue: the owner lets go and it is routed again. Back: the owner could not take it after
+-- all (their phone refused the call): it goes back to its queue at its old place. To an agent or
+-- a conference: an offer to that agent; the interaction stays with the owner until it is accepted.
 local iid, a, mode, target, extra = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local i = hgetall(ikey(iid))
 if not i.state then return reply({ error = 'not_found' }) end
@@ -21,6 +22,21 @@ if mode == 'queue' then
   if maxWait > 0 then redis.call('ZADD', MAXWAIT, NOW + maxWait, iid) end
   settle(a)
   return reply({ interactionId = iid, position = redis.call('ZRANK', qkey(target), iid) + 1 })
+end
+if mode == 'back' then
+  -- As after a rejected offer: its original score and queuedAt (ahead of everything that arrived
+  -- after it, with the relaxation its wait has earned, the rest of its max-wait window), and the
+  -- agent passed over for the queue's cool-down.
+  release(a, i.channel)
+  redis.call('SREM', intskey(a), iid)
+  local cfg = redis.call('HMGET', qckey(i.queue), 'cooldownMs', 'maxWaitMs')
+  redis.call('ZADD', skipkey(iid), NOW + (cfg[1] and tonumber(cfg[1]) or 60000), a)
+  redis.call('HSET', ikey(iid), 'state', 'queued', 'owner', '', 'offer', '')
+  redis.call('ZADD', qkey(i.queue), i.score, iid)
+  fixhead(i.queue)
+  if num(cfg[2]) > 0 then redis.call('ZADD', MAXWAIT, math.max(NOW, num(i.queuedAt) + num(cfg[2])), iid) end
+  settle(a)
+  return reply({ interactionId = iid, queueId = i.queue, position = redis.call('ZRANK', qkey(i.queue), iid) + 1 })
 end
 if target == a then return reply({ error = 'self' }) end
 local st = redis.call('HGET', skey(target), 'state')
