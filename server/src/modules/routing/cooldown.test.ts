@@ -63,6 +63,9 @@ describe('routing: declines cool down, long waits overflow', function () {
     const offer = await nextOffer(billing, 20000);
     expect(offer.interactionId).to.equal(id);
     expect(offer.queueId).to.equal('overflow-chat');
+    // Its wait goes on from its first entry: the offer, routing's state and MySQL say the same.
+    expect(offer.waitingSince).to.equal(r.interaction.queuedAt);
+    expect(Number((await t.sb.contexts.routing.engine.interactionLive(id)).queuedAt)).to.equal(Date.parse(r.interaction.queuedAt));
     expect((await accept(t.url, billing, offer.offerId)).status).to.equal(200);
     const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id });
     expect(row).to.include({ queueId: 'overflow-chat', state: 'assigned', unmanaged: false });

@@ -2,6 +2,8 @@
 -- overflow queue (at its old place by priority and age, a fresh max-wait there; at most
 -- MAX_OVERFLOWS hops, so a ring of queues cannot keep it forever), or else leaves the queue as
 -- unmanaged. While an offer is pending it is left alone (the sweep comes back after the offer).
+-- queuedAt stays: the wait is the customer's, counted from their first entry (the supervisor's
+-- longest wait, the relaxation it has earned, MySQL's queuedAt and a rebuild all agree).
 local iid = ARGV[5]
 local i = hgetall(ikey(iid))
 if i.state == 'offered' then return reply({ error = 'offered' }) end
@@ -12,7 +14,7 @@ fixhead(i.queue)
 local target = redis.call('HGET', qckey(i.queue), 'overflow')
 local hops = num(i.overflows)
 if not empty(target) and hops < 3 then
-  redis.call('HSET', ikey(iid), 'queue', target, 'queuedAt', NOW, 'overflows', hops + 1)
+  redis.call('HSET', ikey(iid), 'queue', target, 'overflows', hops + 1)
   redis.call('ZADD', qkey(target), i.score, iid)
   fixhead(target)
   local maxWait = num(redis.call('HGET', qckey(target), 'maxWaitMs'))
