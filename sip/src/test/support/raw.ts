@@ -7,9 +7,16 @@ export function statusOf(msg: string): number {
   return Number(/^SIP\/2\.0 (\d{3})/.exec(msg)?.[1] ?? 0);
 }
 
+/**
+ * How long a test waits for a message it expects: generous, since the answer may have to cross
+ * sipp or the PBX and back on a loaded machine (timer B alone is 64·T1 = 2.56 s in the tests).
+ */
+export const REPLY_BUDGET_MS = 15_000;
+
 export interface Client {
   send(msg: string): void;
-  next(): Promise<string>;
+  /** The next message, or a rejection after `budgetMs` (default REPLY_BUDGET_MS). */
+  next(budgetMs?: number): Promise<string>;
   close(): void;
   /** Everything received so far. */
   all: string[];
@@ -17,7 +24,7 @@ export interface Client {
   port: number;
 }
 
-function queue(): { push(m: string): void; next(): Promise<string>; all: string[] } {
+function queue(): { push(m: string): void; next(budgetMs?: number): Promise<string>; all: string[] } {
   const items: string[] = [];
   const all: string[] = [];
   const waiters: Array<(m: string) => void> = [];
@@ -29,15 +36,20 @@ function queue(): { push(m: string): void; next(): Promise<string>; all: string[
       if (w) w(m);
       else items.push(m);
     },
-    next() {
+    next(budgetMs = REPLY_BUDGET_MS) {
       const m = items.shift();
       if (m !== undefined) return Promise.resolve(m);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no response within 3 s')), 3000);
-        waiters.push((x) => {
+        const waiter = (x: string): void => {
           clearTimeout(t);
           resolve(x);
-        });
+        };
+        // A waiter that gave up must not swallow the next message: a later next() gets it.
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no message within ${budgetMs / 1000} s`));
+        }, budgetMs);
+        waiters.push(waiter);
       });
     },
   };
@@ -80,10 +92,10 @@ export async function wsClient(port: number): Promise<Client> {
   return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, all: q.all, port: 0, close: () => ws.close() };
 }
 
-/** Reads responses until a final one (100 Trying may come first). */
-export async function finalResponse(c: Client): Promise<string> {
+/** Reads responses until a final one (100 Trying may come first); `budgetMs` is per message. */
+export async function finalResponse(c: Client, budgetMs?: number): Promise<string> {
   for (;;) {
-    const m = await c.next();
+    const m = await c.next(budgetMs);
     if (statusOf(m) >= 200) return m;
   }
 }
