@@ -46,14 +46,19 @@ export function stopOwnRtpengine(): void {
   ownRtpengine = undefined;
 }
 
+/** Ports this process handed out: free when drawn, but bound only later by whoever got them. */
+const handedOut = new Set<number>();
+
 /**
  * A port free for both UDP and TCP on 127.0.0.1, drawn from 20000–29999: outside the kernel's
  * ephemeral range (other processes' outgoing sockets) and rtpengine's media ports (40000–40999),
- * so it is still free when sipp or the engine binds it a moment later.
+ * so it is still free when sipp or the engine binds it a moment later. Never the same one twice
+ * in a process: a test draws the PBX's port, then the engine's, before anything binds the first.
  */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 10000);
+    if (handedOut.has(port)) continue;
     const udpFree = await new Promise<boolean>((resolve) => {
       const u = dgram.createSocket('udp4');
       u.once('error', () => resolve(false));
@@ -65,7 +70,10 @@ export async function freePort(): Promise<number> {
       t.once('error', () => resolve(false));
       t.listen(port, '127.0.0.1', () => t.close(() => resolve(true)));
     });
-    if (tcpFree) return port;
+    if (tcpFree) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }
 
