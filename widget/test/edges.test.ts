@@ -2,7 +2,7 @@
 // not allow, hostile text in every field and message, and a call before the call service exists.
 import { expect } from 'chai';
 import type { Browser, Dialog, Page } from 'playwright-core';
-import { cid, command, accept, entity, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startPlainSwitchboard, startSwitchboard, withoutSip, xssPayloads, type HostSite, type Switchboard } from './harness.ts';
+import { cid, command, accept, entity, freePort, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, startPlainSwitchboard, startSwitchboard, withoutSip, xssPayloads, type HostSite, type Switchboard } from './harness.ts';
 import { expectAccessible } from './axe.ts';
 
 const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
@@ -101,11 +101,12 @@ describe('widget: unmanaged, refused origins, hostile input, calls', () => {
   });
 
   it('shows nothing on a page whose origin the website does not allow, and the frame refuses to be embedded there', async () => {
-    const other = await hostSite(sb.url, 8082);
+    // A port of its own: a fixed one may be taken by another run on the machine.
+    const other = await hostSite(sb.url, await freePort());
     try {
       const warning = page.waitForEvent('console', (m) => m.text().includes('refused this page'));
       await page.goto(other.origin);
-      expect((await warning).text()).to.contain("Check that the website's origins include http://127.0.0.1:8082.");
+      expect((await warning).text()).to.contain(`Check that the website's origins include ${other.origin}.`);
       expect(await page.locator('[data-switchboard-widget]').count()).to.equal(0);
       expect(await page.evaluate(() => typeof (window as any).Switchboard)).to.equal('undefined');
       // Framing the widget page directly is blocked by its frame-ancestors policy.

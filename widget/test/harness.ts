@@ -32,18 +32,29 @@ export interface Switchboard {
 }
 
 /**
- * The host page's port: a free one, made the example website's origin, so two test runs on one
- * machine never fight over a fixed port.
+ * A port for a server a test binds a moment later, or unbinds and binds again: drawn outside the
+ * kernel's ephemeral range, where any process's outgoing connection or listen(0) could take it
+ * in between, and never twice in this process.
  */
-export function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-export const HOST_PORT = await freePort();
+export const { freePort } = (await import(path.join(REPO, 'sip/dist/test/support/services.js'))) as { freePort(): Promise<number> };
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+/** The page hostSite() serves on HOST_PORT now (none between tests). */
+let hostHandler: Handler | undefined;
+/**
+ * The host page's server, on a port the kernel picks (no fixed port for two runs to fight over),
+ * made the example website's origin. It stays bound for the whole run: every test's site is
+ * served from it, so no other process can take the port between two tests.
+ */
+const hostServer = http.createServer((req, res) => {
+  if (hostHandler) return hostHandler(req, res);
+  res.writeHead(503);
+  res.end();
+});
+export const HOST_PORT = await new Promise<number>((resolve, reject) => {
+  hostServer.once('error', reject).listen(0, '127.0.0.1', () => resolve((hostServer.address() as { port: number }).port));
+});
+hostServer.unref();
 const hostOrigins = { 'websites/example.yaml:origins': [`http://127.0.0.1:${HOST_PORT}`] };
 
 /** Queues open round the clock and a fresh Redis prefix; `set` overrides config keys. */
@@ -72,7 +83,7 @@ export interface HostSite {
  */
 export async function hostSite(switchboardUrl: string, port = HOST_PORT): Promise<HostSite> {
   const snippet = `<script src="${switchboardUrl}/widget/loader.js" data-switchboard-website="example" async></script>`;
-  const srv = http.createServer((req, res) => {
+  const handler: Handler = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -109,12 +120,25 @@ export async function hostSite(switchboardUrl: string, port = HOST_PORT): Promis
     }
     res.writeHead(404);
     res.end();
-  });
+  };
+  const origin = `http://127.0.0.1:${port}`;
+  if (port === HOST_PORT) {
+    if (hostHandler) throw new Error(`a host site is already open on ${origin}: close it first`);
+    hostHandler = handler;
+    return {
+      origin,
+      close: async () => {
+        if (hostHandler === handler) hostHandler = undefined;
+        hostServer.closeIdleConnections();
+      },
+    };
+  }
+  const srv = http.createServer(handler);
   await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
     srv.listen(port, '127.0.0.1', () => resolve());
   });
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => srv.close(() => r())) };
+  return { origin, close: () => new Promise((r) => srv.close(() => r())) };
 }
 
 /** Debian's Chromium with the flags this machine needs (/work/shared/machine-notes.md). */
