@@ -97,7 +97,7 @@ function compose(k: Kernel, core: Core, hub: RealtimeHub): { modules: ServerModu
       if (!c) return undefined;
       const mediaSessions = c.media.kind === 'rtpengine' ? c.control.activeSessions.size + c.probes.size : 0;
       const observeTransactions = c.engine.stack.observe?.bind(c.engine.stack);
-      return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions }, events: c.events, observeTransactions };
+      return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions, mediaFailures: c.media.failures?.() ?? [] }, events: c.events, observeTransactions };
     },
     routing: { queueStats: () => routing.views.queueStats() },
   });

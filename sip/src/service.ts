@@ -92,7 +92,12 @@ export async function startSipService(opts: SipServiceOptions): Promise<SipServi
 }
 
 function wire<E extends RunningEngine>(engine: E, opts: SipServiceOptions): Omit<SipService<E>, 'health'> {
-  const rtp = opts.rtpengine ? new RtpEngineRelay({ host: opts.rtpengine.host, port: opts.rtpengine.port, timeout: opts.rtpengine.timeoutMs ?? 2000 }) : undefined;
+  const rtp = opts.rtpengine
+    ? new RtpEngineRelay({
+      host: opts.rtpengine.host, port: opts.rtpengine.port, timeout: opts.rtpengine.timeoutMs ?? 2000,
+      onStrayReply: (err) => opts.logger?.warn({ err }, 'rtpengine: a reply that matches no command (late, or unreadable)'),
+    })
+    : undefined;
   const media: MediaRelay = rtp ?? new PassthroughRelay();
   // Registered first, so they see an INVITE before call control's middleware does.
   for (const step of opts.inviteSteps ?? []) engine.use('INVITE', step(() => calls));

@@ -69,6 +69,8 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
   protected mediaTag?: string;
   private readonly live?: LiveCallWriter;
   endCause?: EndCause;
+  /** What exactly failed, when teardown was told (the media relay's reason). */
+  endDetail?: string;
 
   constructor(
     protected readonly deps: CallSessionDeps,
@@ -175,13 +177,17 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
     if (call) this.live!.save(call);
   }
 
-  /** Ends everything this call holds. Idempotent; resolves when BYEs were sent and media deleted. */
-  teardown(cause: EndCause = 'failed', status?: number): Promise<void> {
+  /**
+   * Ends everything this call holds. Idempotent; resolves when BYEs were sent and media deleted.
+   * `detail`: what exactly failed, for records and logs (the media relay's reason), never for callers.
+   */
+  teardown(cause: EndCause = 'failed', status?: number, detail?: string): Promise<void> {
     if (this.ending) return this.ending;
     // Set before any work: destroying a dialog below re-enters teardown through its 'destroy' event.
     this.endCause = cause;
+    this.endDetail = detail;
     this.state = 'ended';
-    this.ending = Promise.resolve().then(() => this.doTeardown(cause, status));
+    this.ending = Promise.resolve().then(() => this.doTeardown(cause, status, detail));
     return this.ending;
   }
 
@@ -198,7 +204,7 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
     });
   }
 
-  private async doTeardown(cause: EndCause, status?: number): Promise<void> {
+  private async doTeardown(cause: EndCause, status?: number, detail?: string): Promise<void> {
     const { media } = this.deps;
     this.stopKeepalive?.();
     this.abortB?.abort();
@@ -228,8 +234,8 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
     }
     await this.legs.settled;
     await this.live?.drop(this.id);
-    this.publish('ended', { ...this.base(), cause, ...(status ? { status } : {}), description: describeCause(cause) });
-    this.log.info({ cause, status }, 'call ended');
+    this.publish('ended', { ...this.base(), cause, ...(status ? { status } : {}), ...(detail ? { detail } : {}), description: describeCause(cause) });
+    this.log.info({ cause, status, detail }, 'call ended');
     this.emit('ended', cause);
   }
 }

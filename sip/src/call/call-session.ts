@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SipStatusError } from '../dialog/dialog.js';
 import type { SipDialog } from '../engine-api.js';
 import type { IncomingRequest, ServerResponse } from '../request.js';
-import { MediaError, type MediaProfile } from '../media/relay.js';
+import { MediaError, mediaFailureReason, type MediaProfile } from '../media/relay.js';
 import { sdpProblem } from '../sdp.js';
 import { causeForStatus } from './recorder.js';
 import { wireInDialogRelays, type InDialogRelays, type ReferHandler, type RelayLeg } from './relay.js';
@@ -51,7 +51,7 @@ export class CallSession extends CallCore {
       // rtpengine refusing this SDP is the caller's problem (488); rtpengine unreachable is ours (503).
       const rejected = err instanceof MediaError && err.sdpRejected;
       this.log.warn({ err }, 'media offer failed');
-      return this.teardown(rejected ? 'rejected' : 'media-failed', rejected ? 488 : 503);
+      return this.teardown(rejected ? 'rejected' : 'media-failed', rejected ? 488 : 503, mediaFailureReason(err));
     }
     if (this.ending) return;
 
@@ -102,7 +102,7 @@ export class CallSession extends CallCore {
       answer = await media.answer({ sessionId: this.id, fromTag: aTag, toTag: bDialog.remoteTag, sdp: bDialog.remoteSdp, profile: aProfile });
     } catch (err) {
       this.log.warn({ err }, 'media answer failed');
-      return this.teardown('media-failed', err instanceof MediaError && err.sdpRejected ? 488 : 503);
+      return this.teardown('media-failed', err instanceof MediaError && err.sdpRejected ? 488 : 503, mediaFailureReason(err));
     }
     if (this.ending) return this.ending;
     const a = this.a;
@@ -242,8 +242,9 @@ export class CallSession extends CallCore {
     try {
       sdpForA = await media.offer({ sessionId: this.id, fromTag: bTag, sdp: placeholderSdp(placeholderHost), profile: aTarget.profile });
     } catch (err) {
+      // Nothing was dialled yet: the attempt ends here, before any phone rings.
       this.log.warn({ err }, 'media offer for originate failed');
-      return this.teardown('media-failed');
+      return this.teardown('media-failed', undefined, mediaFailureReason(err));
     }
     const aIds = this.outboundIds();
     this.a = { id: this.legs.created('outbound', aIds, aTarget.from ?? '', aTarget.to ?? aTarget.uri, { trunk: aTarget.trunk === true }), profile: aTarget.profile, ended: false };
@@ -305,7 +306,7 @@ export class CallSession extends CallCore {
     } catch (err) {
       if (err instanceof SipStatusError) return this.teardown(causeForStatus(err.status), err.status);
       this.log.warn({ err }, 'originate failed');
-      return this.teardown(err instanceof MediaError ? 'media-failed' : 'failed');
+      return err instanceof MediaError ? this.teardown('media-failed', undefined, mediaFailureReason(err)) : this.teardown('failed', undefined, mediaFailureReason(err));
     }
   }
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { SipStatusError } from '../dialog/dialog.js';
 import type { SipDialog } from '../engine-api.js';
-import { MediaError } from '../media/relay.js';
+import { MediaError, mediaFailureReason } from '../media/relay.js';
 import { causeForStatus, type CallSessionInfo } from './recorder.js';
 import { wireInDialogRelays } from './relay.js';
 import { placeholderSdp, uacOptions, type LegTarget } from './legs.js';
@@ -92,7 +92,7 @@ export class CustomerFirstCall extends CallSession {
       offer = await media.offer({ sessionId: this.id, fromTag: this.agentTag, sdp: placeholderSdp(placeholderHost), profile: target.profile });
     } catch (err) {
       this.log.warn({ err }, 'media offer for the customer failed');
-      await this.teardown('media-failed', 503);
+      await this.teardown('media-failed', 503, mediaFailureReason(err));
       return { answered: false, status: 503 };
     }
     const ids = this.outboundIds();
@@ -126,7 +126,7 @@ export class CustomerFirstCall extends CallSession {
       await media.answer({ sessionId: this.id, fromTag: this.agentTag, toTag: dialog.remoteTag, sdp: dialog.remoteSdp, profile: 'rtp' });
     } catch (err) {
       this.log.warn({ err }, 'media answer for the customer failed');
-      await this.teardown('media-failed', 503);
+      await this.teardown('media-failed', 503, mediaFailureReason(err));
       return { answered: false, status: 503 };
     }
     // In-dialog OPTIONS find a customer who vanished while waiting; the call is not "answered"

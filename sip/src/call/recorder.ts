@@ -87,7 +87,8 @@ export interface CallEventMap {
   ringing: [CallEventBase];
   answered: [CallEventBase];
   held: [CallEventBase & { held: boolean; by: 'a' | 'b' }];
-  ended: [CallEventBase & { cause: EndCause; status?: number; description: string }];
+  /** `detail`: what exactly failed when the cause alone does not say (the media relay's reason). */
+  ended: [CallEventBase & { cause: EndCause; status?: number; detail?: string; description: string }];
 }
 
 export class CallEvents extends EventEmitter<CallEventMap> {}

@@ -31,13 +31,30 @@ export interface MediaRelay {
   /** Plays a file to the party of `tag` (announcements); answers its length in ms. */
   play?(sessionId: string, tag: string, file: string): Promise<number>;
   stopPlaying?(sessionId: string, tag: string): Promise<void>;
+  /** Commands that failed since start, by command and how (what /metrics counts). */
+  failures?(): { command: string; kind: MediaFailureKind; count: number }[];
 }
 
+/** How a media relay let a call down: it said no, it did not answer, or it answered nonsense. */
+export type MediaFailureKind = 'refused' | 'timeout' | 'bad-reply';
+
 export class MediaError extends Error {
-  constructor(message: string, readonly sdpRejected = false) {
+  /** The relay's own words ("Ran out of ports"), or what went wrong talking to it: for records. */
+  readonly reason: string;
+  readonly kind: MediaFailureKind;
+
+  constructor(message: string, readonly sdpRejected = false, opts: { reason?: string; kind?: MediaFailureKind } = {}) {
     super(message);
     this.name = 'MediaError';
+    this.reason = opts.reason ?? message;
+    this.kind = opts.kind ?? 'refused';
   }
+}
+
+/** What to record for a failed media step: the relay's reason when it gave one. */
+export function mediaFailureReason(err: unknown): string {
+  if (err instanceof MediaError) return err.reason;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Signalling only: SDP goes through untouched (benchmarks, or a PBX that relays media itself). */
@@ -68,21 +85,71 @@ export interface RtpEngineOptions {
   port: number;
   /** ms to wait for each ng reply (default 2000). */
   timeout?: number;
+  /**
+   * Times a command is sent before it counts as unanswered (default 2). The ng protocol runs over
+   * UDP: a datagram dropped by a full socket buffer under load is lost for good unless sent again.
+   * Every command we send is safe to repeat (rtpengine answers a repeated offer for the same
+   * call and tag with the same ports; a repeated delete finds nothing to delete).
+   */
+  tries?: number;
+  /** Replies that could not be read or matched to a command (late, after their timeout; garbage). */
+  onStrayReply?: (err: Error) => void;
 }
+
+type NgVerb = 'offer' | 'answer' | 'delete' | 'list' | 'query' | 'ping' | 'playMedia' | 'stopMedia';
 
 export class RtpEngineRelay implements MediaRelay {
   readonly kind = 'rtpengine' as const;
   private readonly client: InstanceType<typeof rtpengine.Client>;
+  private readonly failed = new Map<string, number>();
 
   constructor(private readonly opts: RtpEngineOptions) {
     this.client = new rtpengine.Client({ timeout: opts.timeout ?? 2000 });
+    // The client reports a reply it cannot read, or one arriving after its command timed out, as an
+    // 'error' event: without a listener that event would throw and end the process.
+    this.client.on('error', (err: Error) => opts.onStrayReply?.(err));
   }
 
-  private async call(verb: 'offer' | 'answer' | 'delete' | 'list' | 'query' | 'ping' | 'playMedia' | 'stopMedia', params: NgParams): Promise<NgResponse> {
+  /** Commands that failed since start, by command and how (what /metrics counts). */
+  failures(): { command: string; kind: MediaFailureKind; count: number }[] {
+    return [...this.failed].map(([k, count]) => {
+      const [command, kind] = k.split(' ') as [string, MediaFailureKind];
+      return { command, kind, count };
+    });
+  }
+
+  private fail(verb: NgVerb, err: MediaError): MediaError {
+    // An unknown call on delete or query is an answer, not a failure of the relay.
+    if (!/unknown call/i.test(err.reason)) this.failed.set(`${verb} ${err.kind}`, (this.failed.get(`${verb} ${err.kind}`) ?? 0) + 1);
+    return err;
+  }
+
+  private async send(verb: NgVerb, params: NgParams): Promise<NgResponse | undefined> {
     const { host, port } = this.opts;
-    const r = verb === 'ping' ? await this.client.ping(port, host) : await this.client[verb](port, host, params);
-    if (r.result === 'error') throw new MediaError(`rtpengine ${verb}: ${r['error-reason'] ?? 'error'}`, /sdp|parse/i.test(r['error-reason'] ?? ''));
-    return r;
+    const tries = Math.max(1, this.opts.tries ?? 2);
+    for (let i = 1; ; i++) {
+      try {
+        return verb === 'ping' ? await this.client.ping(port, host) : await this.client[verb](port, host, params);
+      } catch (err) {
+        if (!/timeout/i.test((err as Error).message ?? '')) throw this.fail(verb, new MediaError(`rtpengine ${verb}: ${(err as Error).message}`, false, { reason: `cannot send to rtpengine: ${(err as Error).message}`.slice(0, 48), kind: 'timeout' }));
+        if (i >= tries) return undefined;
+      }
+    }
+  }
+
+  private async call(verb: NgVerb, params: NgParams): Promise<NgResponse> {
+    const r = await this.send(verb, params);
+    if (!r) {
+      const reason = `no reply within ${this.opts.timeout ?? 2000} ms (${Math.max(1, this.opts.tries ?? 2)} tries)`;
+      throw this.fail(verb, new MediaError(`rtpengine ${verb}: ${reason}`, false, { reason, kind: 'timeout' }));
+    }
+    if (typeof r !== 'object' || typeof r.result !== 'string') {
+      throw this.fail(verb, new MediaError(`rtpengine ${verb}: a reply without a result`, false, { reason: 'reply without a result', kind: 'bad-reply' }));
+    }
+    if (r.result === 'ok' || r.result === 'pong') return r;
+    // 'error' with its reason; other results ('load limit' when rtpengine sheds load) say theirs in 'message'.
+    const said = String(r['error-reason'] ?? r.message ?? r.result);
+    throw this.fail(verb, new MediaError(`rtpengine ${verb}: ${said}`, r.result === 'error' && /sdp|parse/i.test(said), { reason: said }));
   }
 
   private params(o: MediaOffer, extra: NgParams = {}): NgParams {
@@ -101,7 +168,7 @@ export class RtpEngineRelay implements MediaRelay {
 
   async offer(o: MediaOffer): Promise<string> {
     const r = await this.call('offer', this.params(o));
-    if (!r.sdp) throw new MediaError('rtpengine offer returned no SDP');
+    if (!r.sdp) throw this.fail('offer', new MediaError('rtpengine offer returned no SDP', false, { reason: 'reply without SDP', kind: 'bad-reply' }));
     return r.sdp;
   }
 
@@ -113,7 +180,7 @@ export class RtpEngineRelay implements MediaRelay {
   async answer(a: MediaAnswer): Promise<string> {
     const extra: NgParams = { 'to-tag': a.toTag, ...(a.profile === 'webrtc' ? { DTLS: 'active' } : {}) };
     const r = await this.call('answer', this.params(a, extra));
-    if (!r.sdp) throw new MediaError('rtpengine answer returned no SDP');
+    if (!r.sdp) throw this.fail('answer', new MediaError('rtpengine answer returned no SDP', false, { reason: 'reply without SDP', kind: 'bad-reply' }));
     return r.sdp;
   }
 
@@ -121,7 +188,7 @@ export class RtpEngineRelay implements MediaRelay {
     try {
       await this.call('delete', { 'call-id': sessionId, 'delete-delay': 0 });
     } catch (err) {
-      if (err instanceof MediaError && /unknown call/i.test(err.message)) return;
+      if (err instanceof MediaError && /unknown call/i.test(err.reason)) return;
       throw err;
     }
   }

@@ -10,6 +10,7 @@ import type { InteractionSteps } from '../routing/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
+import { attemptCause } from './retry.js';
 
 /** What customer-first callbacks need of the other contexts (given by the callbacks module). */
 export interface CustomerFirstDeps {
@@ -106,7 +107,7 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     if (!r.answered) {
       const status = timedOut ? 408 : r.status;
       const outcome: AttemptOutcome = BUSY.includes(status) ? 'busy' : NOT_ANSWERED.includes(status) ? 'no-answer' : 'failed';
-      return this.finish(cb, row, outcome, `${status} ${timedOut ? 'no-answer' : (session.endCause ?? 'failed')}`);
+      return this.finish(cb, row, outcome, attemptCause({ status, cause: timedOut ? 'no-answer' : (session.endCause ?? 'failed'), ...(session.endDetail ? { detail: session.endDetail } : {}) }));
     }
     const [outcome, cause] = await this.wait({ session, interactionId: cb.interactionId, queue, row, context, ...(callerId ? { callerId } : {}) }, cb.language);
     return this.finish(cb, row, outcome, cause);

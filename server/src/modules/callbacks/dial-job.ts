@@ -8,7 +8,7 @@ import { CallLeg } from '../calls/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
-import { retryAfterFailure } from './retry.js';
+import { attemptCause, retryAfterFailure } from './retry.js';
 
 export interface DialData {
   callbackId: string;
@@ -86,10 +86,12 @@ export class CallbackDialJob extends BaseJob<DialData> {
     await attempts.update({ id: row.id }, { callId });
     const r = await ending;
     if (r.answered) return this.finish(cb, interaction, row, 'answered', null);
+    const cause = attemptCause(r);
+    // The media server failing is nobody's phone: a failed attempt, retried after the backoff.
+    if (r.cause === 'media-failed') return this.finish(cb, interaction, row, 'failed', cause);
     // Which leg failed: without a leg B the agent's phone never answered.
     const b = await s.db.getRepository(CallLeg).findOneBy({ callId, side: 'b' });
-    const cause = `${r.status ?? ''} ${r.cause}`.trim();
-    if (!b) return this.finish(cb, interaction, row, 'failed', `agent: ${cause}`);
+    if (!b) return this.finish(cb, interaction, row, 'failed', `agent: ${cause}`.slice(0, 64));
     const outcome: AttemptOutcome = r.cause === 'busy' ? 'busy' : ['no-answer', 'unavailable', 'canceled'].includes(r.cause) ? 'no-answer' : 'failed';
     return this.finish(cb, interaction, row, outcome, cause);
   }
@@ -110,18 +112,20 @@ export class CallbackDialJob extends BaseJob<DialData> {
 }
 
 /** Bridged, or how it ended; a call not bridged within the timeout is ended as not answered. */
-function settled(sip: Calls, session: CallSession, timeoutMs: number): Promise<{ answered: true } | { answered: false; cause: string; status?: number }> {
+type Settled = { answered: true } | { answered: false; cause: string; status?: number; detail?: string };
+
+function settled(sip: Calls, session: CallSession, timeoutMs: number): Promise<Settled> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => void session.teardown('no-answer', 408), timeoutMs);
-    const done = (r: { answered: true } | { answered: false; cause: string; status?: number }) => {
+    const done = (r: Settled) => {
       clearTimeout(timer);
       sip.events.off('answered', onAnswered);
       sip.events.off('ended', onEnded);
       resolve(r);
     };
     const onAnswered = (e: { callSessionId: string }) => e.callSessionId === session.id && done({ answered: true });
-    const onEnded = (e: { callSessionId: string; cause: string; status?: number }) =>
-      e.callSessionId === session.id && done({ answered: false, cause: e.cause, ...(e.status ? { status: e.status } : {}) });
+    const onEnded = (e: { callSessionId: string; cause: string; status?: number; detail?: string }) =>
+      e.callSessionId === session.id && done({ answered: false, cause: e.cause, ...(e.status ? { status: e.status } : {}), ...(e.detail ? { detail: e.detail } : {}) });
     sip.events.on('answered', onAnswered);
     sip.events.on('ended', onEnded);
   });

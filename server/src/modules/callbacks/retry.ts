@@ -34,3 +34,13 @@ export async function closeQuietly(s: CallbacksKit, interactionId: string): Prom
     if (err.status !== 409 && err.status !== 404) throw err;
   });
 }
+
+/**
+ * An attempt's cause as recorded (64 characters at most): "486 busy", or for a media server that
+ * refused or did not answer, "media-failed: " and its reason ("Ran out of ports"), so the record
+ * says what to fix.
+ */
+export function attemptCause(end: { cause: string; status?: number; detail?: string }): string {
+  const text = end.cause === 'media-failed' && end.detail ? `media-failed: ${end.detail}` : `${end.status ?? ''} ${end.cause}`.trim();
+  return text.slice(0, 64);
+}

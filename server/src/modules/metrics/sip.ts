@@ -7,6 +7,8 @@ export interface SipFigures {
   calls: number;
   /** rtpengine calls this instance holds open: one per bridged call, plus the device test's probes. */
   mediaSessions: number;
+  /** rtpengine commands that failed since start, by command and how (refused, timeout, bad-reply). */
+  mediaFailures: { command: string; kind: string; count: number }[];
 }
 
 // Ends that are the call's normal course; every other cause counts as a failure.
@@ -75,6 +77,18 @@ export class SipAndChatMetrics {
     gauge('switchboard_sip_dialogs', 'SIP dialogs the engine of this instance holds now', (f) => f.dialogs);
     gauge('switchboard_sip_calls', 'Calls (B2BUA call sessions) this instance holds now', (f) => f.calls);
     gauge('switchboard_rtpengine_sessions', 'rtpengine calls this instance holds open (counted from its calls, not asked of rtpengine)', (f) => f.mediaSessions);
+    new Counter({
+      name: 'switchboard_rtpengine_failures_total',
+      help: 'rtpengine commands that failed, by command and kind: refused (its error reason, e.g. out of ports), timeout (no reply after the retries), bad-reply',
+      labelNames: ['command', 'kind'], registers: [registry],
+      collect() {
+        const f = figures();
+        if (!f) return;
+        // The relay keeps the running totals; a scrape copies them.
+        this.reset();
+        for (const x of f.mediaFailures) this.inc({ command: x.command, kind: x.kind }, x.count);
+      },
+    });
     this.started = new Counter({ name: 'switchboard_sip_calls_started_total', help: 'Calls started on this instance (rate() gives calls per second)', registers: [registry] });
     this.failures = new Counter({
       name: 'switchboard_sip_call_failures_total', help: 'Calls that ended otherwise than by a hang-up or the caller canceling, by cause and SIP status',
