@@ -5,6 +5,14 @@
 // answers, talks a second and hangs up). Build first: `npm run build`.
 //
 //   node bench/callbacks/run.mjs [--callbacks 10000] [--agents 200] [--spread 60] [--out file]
+//                                [--rtpengine-ports N] [--attempts 1] [--retry-minutes 5]
+//
+// The run has an rtpengine of its own (own ng port, own media ports): the shared one's range is
+// sized for the test suites, and every bridged callback holds 4 of its ports (6 while leg A is
+// re-INVITEd onto the customer's media). By default the range is 6 per agent (each agent has at
+// most one callback call at a time) plus a margin; `--rtpengine-ports 40` makes it too small on
+// purpose, to see what a media server out of ports does to callbacks (`--attempts 3
+// --retry-minutes 1` to see them retried).
 //
 // The callbacks are written as a visitor's request writes them (a held interaction, the callback
 // row, its `callback-due` job with the callback's id, delayed until its due time), spread evenly
@@ -45,11 +53,16 @@ const { values: opt } = parseArgs({
     agents: { type: 'string', default: '200' },
     spread: { type: 'string', default: '60' },
     out: { type: 'string', default: path.join(here, 'results.json') },
+    'rtpengine-ports': { type: 'string' },
+    attempts: { type: 'string', default: '1' },
+    'retry-minutes': { type: 'string', default: '5' },
   },
 });
 const N = Number(opt.callbacks);
 const AGENTS = Number(opt.agents);
 const SPREAD_S = Number(opt.spread);
+const PORTS_PER_CALL = 6;
+const RTP_PORTS = Number(opt['rtpengine-ports'] ?? AGENTS * PORTS_PER_CALL + 100);
 const tag = randomBytes(4).toString('hex');
 const dbName = `switchboard_bench_cb_${tag}`;
 const loadavg = () => os.loadavg().map((x) => +x.toFixed(2));
@@ -85,12 +98,36 @@ function invitesIn(trace) {
 }
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-cb-'));
+
+/**
+ * This run's rtpengine: media ports in 50000–60999 (above the project's 40000–49999), a random
+ * even start so two runs rarely overlap (rtpengine skips a port something else holds).
+ */
+async function startRtpengine(ports) {
+  const ngPort = await freePort();
+  const first = 50000 + 2 * Math.floor(Math.random() * ((11000 - ports) / 2));
+  const logFile = path.join(tmp, 'rtpengine.log');
+  const { openSync } = await import('node:fs');
+  const proc = spawn('rtpengine', ['--config-file=none', '--foreground', '--log-stderr', '--table=-1', '--interface=127.0.0.1',
+    `--listen-ng=127.0.0.1:${ngPort}`, `--port-min=${first}`, `--port-max=${first + ports - 1}`, `--pidfile=${path.join(tmp, 'rtpengine.pid')}`],
+  { stdio: ['ignore', 'ignore', openSync(logFile, 'a')] });
+  const { RtpEngineRelay } = await import('../../sip/dist/media/relay.js');
+  const relay = new RtpEngineRelay({ host: '127.0.0.1', port: ngPort, timeout: 500 });
+  for (let i = 0; !(await relay.ping()); i++) {
+    if (i > 50 || proc.exitCode !== null) throw new Error(`rtpengine did not start (${logFile})`);
+    await sleep(200);
+  }
+  relay.close();
+  return { proc, ngPort, range: [first, first + ports - 1], logFile };
+}
+const rtp = await startRtpengine(RTP_PORTS);
+process.on('exit', () => rtp.proc.exitCode === null && rtp.proc.kill('SIGTERM'));
 const [pbxPort, customersPort] = [await freePort(), await freePort()];
 const agentTrace = path.join(tmp, 'agents.log');
 const customerTrace = path.join(tmp, 'customers.log');
 // Leg A re-INVITEd onto the customer's media, then the BYE: the scenario of the media test.
-const agentsPbx = sipp(path.join(repo, 'sip/test/sipp/uas-answer-reinvite-media.xml'), pbxPort, N, agentTrace, ['-set', 'rtp_port', '9', '-mp', String(await freePort())]);
-const customersPbx = sipp(path.join(here, 'uas-customer-hangs-up.xml'), customersPort, N, customerTrace, ['-mp', String(await freePort())]);
+const agentsPbx = sipp(path.join(repo, 'sip/test/sipp/uas-answer-reinvite-media.xml'), pbxPort, N * Number(opt.attempts), agentTrace, ['-set', 'rtp_port', '9', '-mp', String(await freePort())]);
+const customersPbx = sipp(path.join(here, 'uas-customer-hangs-up.xml'), customersPort, N * Number(opt.attempts), customerTrace, ['-mp', String(await freePort())]);
 const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };
 const dir = makeConfigDir({
   redisPrefix: `sbbench:cb:${tag}:`,
@@ -103,11 +140,12 @@ const dir = makeConfigDir({
     'switchboard.yaml:security.rateLimits.apiPerMinute': 1_000_000,
     'switchboard.yaml:security.rateLimits.loginPerMinute': 1_000_000,
     'switchboard.yaml:security.rateLimits.agentSocketCommandsPerMinute': 1_000_000,
+    'switchboard.yaml:rtpengine.ngPort': rtp.ngPort,
     'trunks.yaml:trunks.0.port': pbxPort,
     'trunks.yaml:trunks.0.optionsPingSeconds': 0,
     'trunks.yaml:trunks.0.dialPlan': dialPlan,
     'trunks.yaml:trunks.1': { id: 'customers', name: 'Customers', host: '127.0.0.1', port: customersPort, optionsPingSeconds: 0, dialPlan },
-    'queues.yaml:queues.3.callback': { trunk: 'customers', attempts: 1, retryMinutes: 5, answerTimeoutSeconds: 120 },
+    'queues.yaml:queues.3.callback': { trunk: 'customers', attempts: Number(opt.attempts), retryMinutes: Number(opt['retry-minutes']), answerTimeoutSeconds: 120 },
     'queues.yaml:queues.3.offerTimeoutSeconds': 600,
   }),
 });
@@ -120,7 +158,11 @@ const servers = [one, two];
 const db = new DataSource({ type: 'mysql', host: config.main.database.host, port: config.main.database.port, username: config.main.database.user, password: config.main.database.password, database: dbName });
 await db.initialize();
 const dueQueue = new Queue('callback-due', { connection: { host: config.main.redis.host, port: config.main.redis.port }, prefix: `${config.main.redis.keyPrefix}jobs` });
-const result = { benchmark: 'callbacks', date: new Date().toISOString(), node: process.version, machine: { cpus: os.cpus().length, loadBefore: loadavg() }, setup: { callbacks: N, agents: AGENTS, spreadSeconds: SPREAD_S, instances: 2, licensedSessions: config.main.licensing.maxConcurrentSessions } };
+const result = { benchmark: 'callbacks', date: new Date().toISOString(), node: process.version, machine: { cpus: os.cpus().length, loadBefore: loadavg() }, setup: {
+  callbacks: N, agents: AGENTS, spreadSeconds: SPREAD_S, instances: 2, licensedSessions: config.main.licensing.maxConcurrentSessions, attempts: Number(opt.attempts), retryMinutes: Number(opt['retry-minutes']),
+  // At most one callback call per agent at a time, each holding up to PORTS_PER_CALL media ports.
+  rtpengine: { own: true, mediaPorts: RTP_PORTS, range: rtp.range, portsPerCall: PORTS_PER_CALL, callsItFits: Math.floor(RTP_PORTS / PORTS_PER_CALL), concurrentCallsAtMost: AGENTS },
+} };
 const sockets = [];
 try {
   // ---- agents: each an extension at the PBX (no softphone), a desktop socket on one of the two servers
@@ -218,6 +260,11 @@ try {
   const dueDone = await journeyLate('callback.due');
   const deferred = await db.query(`SELECT COUNT(*) AS n FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = 'callback.deferred'`);
   const causes = await db.query(`SELECT state, lastCause, COUNT(*) AS n FROM callbacks WHERE state <> 'completed' GROUP BY state, lastCause`);
+  const attemptRows = await db.query(`SELECT outcome, cause, COUNT(*) AS n FROM callback_attempts GROUP BY outcome, cause ORDER BY n DESC`);
+  // What rtpengine itself said when it refused (its log: "Ran out of ports" per refused offer).
+  const rtpLog = readFileSync(rtp.logFile, 'utf8');
+  const refusals = {};
+  for (const m of rtpLog.matchAll(/Protocol error in packet from [^:]+:\d+: ([^[]+?) \[/g)) refusals[m[1]] = (refusals[m[1]] ?? 0) + 1;
   const offered = [...offeredAt].map(([i, t]) => t - due.get(i)).filter(Number.isFinite);
   const aInvites = new Map();
   for (const [t, user] of invitesIn(agentTrace)) {
@@ -253,7 +300,9 @@ try {
       notEnded: N - Object.values(states).reduce((a, b) => a + b, 0),
       // due while over the licensed limit: scheduled again a minute later (new job id)
       deferrals: Number(deferred[0].n),
+      attempts: attemptRows.map((r) => ({ outcome: r.outcome, cause: r.cause, count: Number(r.n) })),
     },
+    rtpengineRefusals: refusals,
     throughput: { firstDueToLastEndSeconds: +seconds.toFixed(1), callbacksPerSecond: +(N / seconds).toFixed(1) },
     cpu: { serverMs: cpu, msPerCallback: +((cpu[0] + cpu[1]) / N).toFixed(2) },
   });
@@ -262,6 +311,7 @@ try {
   await Promise.all(servers.map((s) => s.stop()));
   agentsPbx.proc.kill('SIGKILL');
   customersPbx.proc.kill('SIGKILL');
+  rtp.proc.kill('SIGTERM');
   await dueQueue.close();
   // Everything this run left in Redis (routing state, jobs) goes with its prefix.
   const { Redis } = await import('ioredis');

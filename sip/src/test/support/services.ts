@@ -30,7 +30,7 @@ export async function rtpengineRelay(): Promise<RtpEngineRelay> {
     const dir = mkdtempSync(join(tmpdir(), 'sb-rtpengine-'));
     ownRtpengine = spawn('rtpengine', [
       '--config-file=none', '--foreground', '--log-stderr', '--table=-1', '--interface=127.0.0.1',
-      `--listen-ng=${addr.host}:${addr.port}`, '--port-min=40000', '--port-max=40999', `--pidfile=${join(dir, 'pid')}`,
+      `--listen-ng=${addr.host}:${addr.port}`, '--port-min=40000', '--port-max=49999', `--pidfile=${join(dir, 'pid')}`,
     ], { stdio: 'ignore' });
     ownRtpengine.unref();
   }
@@ -51,7 +51,7 @@ const handedOut = new Set<number>();
 
 /**
  * A port free for both UDP and TCP on 127.0.0.1, drawn from 20000–29999: outside the kernel's
- * ephemeral range (other processes' outgoing sockets) and rtpengine's media ports (40000–40999),
+ * ephemeral range (other processes' outgoing sockets) and rtpengine's media ports (40000–49999),
  * so it is still free when sipp or the engine binds it a moment later. Never the same one twice
  * in a process: a test draws the PBX's port, then the engine's, before anything binds the first.
  */

@@ -72,7 +72,7 @@ export const switchboardFile = z
         ngPort: port.default(22222),
         timeoutMs: z.number().int().min(100).max(30000).default(2000),
         portMin: port.default(40000),
-        portMax: port.default(40999),
+        portMax: port.default(49999),
       })
       .strict()
       .refine((r) => r.portMin < r.portMax, { message: 'portMin must be below portMax', path: ['portMin'] }),
