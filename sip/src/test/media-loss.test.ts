@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RtpEngineRelay } from '../media/relay.js';
-import { freePort, sipp, waitForUdpListener, type SippResult } from './support/services.js';
+import { NG_TIMEOUT_MS, freePort, sipp, waitForUdpListener, type SippResult } from './support/services.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 function ok(r: SippResult, who: string): void {
@@ -55,7 +55,7 @@ describe('calls whose media session rtpengine lost', function () {
 
   before(async () => {
     ngPort = await freePort();
-    relay = new RtpEngineRelay({ host: '127.0.0.1', port: ngPort, timeout: 1000 });
+    relay = new RtpEngineRelay({ host: '127.0.0.1', port: ngPort, timeout: NG_TIMEOUT_MS });
     await startRtpengine();
   });
   after(async () => {

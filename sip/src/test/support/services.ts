@@ -21,11 +21,23 @@ function ngAddress(): { host: string; port: number } {
   return { host, port: Number(port ?? 22222) };
 }
 
+/**
+ * How long the tests' relays wait for each ng reply. rtpengine is one process shared by every test
+ * run on the machine, and the ng client does not resend: on a loaded machine a reply can take
+ * over a second, which would fail the call being set up with "media down".
+ */
+export const NG_TIMEOUT_MS = 5000;
+
 /** A relay connected to a live rtpengine; starts one (ng on RTPENGINE_NG) when none answers. */
 export async function rtpengineRelay(): Promise<RtpEngineRelay> {
   const addr = ngAddress();
-  const relay = new RtpEngineRelay({ ...addr, timeout: 1000 });
-  if (await relay.ping()) return relay;
+  // Probed with a short timeout, since a ping to nobody waits all of it; a slow pong is tried again.
+  const probe = new RtpEngineRelay({ ...addr, timeout: 1000 });
+  const relay = (): RtpEngineRelay => {
+    probe.close();
+    return new RtpEngineRelay({ ...addr, timeout: NG_TIMEOUT_MS });
+  };
+  if (await probe.ping()) return relay();
   if (!ownRtpengine) {
     const dir = mkdtempSync(join(tmpdir(), 'sb-rtpengine-'));
     ownRtpengine = spawn('rtpengine', [
@@ -35,9 +47,10 @@ export async function rtpengineRelay(): Promise<RtpEngineRelay> {
     ownRtpengine.unref();
   }
   for (let i = 0; i < 150; i++) {
-    if (await relay.ping()) return relay;
+    if (await probe.ping()) return relay();
     await new Promise((r) => setTimeout(r, 100));
   }
+  probe.close();
   throw new Error('rtpengine did not answer on ' + `${addr.host}:${addr.port}`);
 }
 
