@@ -49,7 +49,7 @@ describe('widget: JavaScript API for the site bot (demo page)', () => {
     expect(chat).to.include({ open: true, available: true, agentsAvailable: 1 });
     await ask('Please, a person');
     await page.locator('#bot-log li', { hasText: 'Chat started (queued).' }).waitFor();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     await page.locator('#bot-log li', { hasText: 'joined the chat.' }).waitFor();
     // The bot's question became the chat's first line.
@@ -109,7 +109,7 @@ describe('widget: JavaScript API for the site bot (demo page)', () => {
     const agent = await makeAgent(sb.url, await login(sb.url), { skills: [{ skill: 'english', level: 8 }] });
     const started = await p.evaluate(() => (window as any).Switchboard.startChat({ name: 'Eve Bot', email: 'eve@example.com', fields: { privacy: true }, option: 'orders', message: 'Hi from the bot' }));
     expect(started.outcome).to.equal('queued');
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     expect(offer.interactionId).to.equal(started.interactionId);
     await accept(sb.url, agent, offer.offerId);
     await waitFor('agent.joined');

@@ -48,7 +48,7 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
     await frame.getByRole('button', { name: 'Test my devices' }).click();
-    await frame.locator('.sb-results li').nth(2).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-results li').nth(2).waitFor();
     expect(await frame.locator('.sb-results .sb-bad').count()).to.equal(0);
     expect(sipLoaded).to.deep.equal([]);
     await frame.getByRole('button', { name: 'Continue' }).click();
@@ -56,7 +56,7 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     expect(await frame.locator('.sb-warn:visible').textContent()).to.contain('Please fill in this field.');
     await frame.getByLabel('Order number').fill('A-17');
     await frame.getByRole('button', { name: 'Call now' }).click();
-    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
     expect(sipLoaded).to.have.length(1);
     // Chromium's fake microphone beeps; its echo must be audible in the remote stream.
     const peak = await remoteAudioPeak(page);
@@ -100,9 +100,9 @@ describe('widget: a call the PBX refuses', () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
     await frame.getByRole('button', { name: 'Test my devices' }).click();
-    await frame.getByRole('button', { name: 'Continue' }).click({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Continue' }).click();
     await frame.getByRole('button', { name: 'Call now' }).click();
-    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor({ timeout: 20000 });
+    await frame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
     expect(await frame.locator('.sb-warn').textContent()).to.match(/^The call failed: 486 /);
     await page.close();
   });

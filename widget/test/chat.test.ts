@@ -63,7 +63,7 @@ describe('widget: chat with an agent', () => {
     await fillChatForm(frame);
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await frame.locator('.sb-line.sb-bot', { hasText: 'Thanks! An agent will look up your order.' }).waitFor();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     expect((await accept(sb.url, agent, offer.offerId)).status).to.equal(200);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
 
@@ -120,7 +120,7 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'Chat' }).click();
     await fillChatForm(frame);
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
     lose = true;
@@ -128,7 +128,7 @@ describe('widget: chat with an agent', () => {
     await input.fill('Is anyone reading this?');
     await input.press('Enter');
     const strip = frame.locator('.sb-error[role=alert]');
-    await strip.waitFor({ timeout: 15000 });
+    await strip.waitFor();
     expect(await strip.locator('span').textContent()).to.equal('Your message could not be sent.');
     await frame.locator('.sb-line.sb-visitor .sb-failed').waitFor();
     await expectAccessible(page, 'chat with a failed line');
@@ -150,7 +150,7 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'Chat' }).click();
     await fillChatForm(frame);
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     const input = frame.getByLabel('Type a message');
     await input.fill('Before moving on');
@@ -182,7 +182,7 @@ describe('widget: chat with an agent', () => {
     await frame.locator('.sb-queue', { hasText: 'You are number 1 in the queue.' }).waitFor();
     await expectAccessible(page, 'chat waiting in the queue');
     await setState(sb.url, agent, 'available');
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
     await frame.locator('.sb-queue').waitFor({ state: 'hidden' });
@@ -211,7 +211,7 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'Chat' }).click();
     await fillChatForm(frame);
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
     // Uploads hang until released, so the progress bar and its cancel button stay up.
@@ -239,7 +239,7 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'Chat' }).click();
     await fillChatForm(frame);
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
 
@@ -319,7 +319,7 @@ describe('widget: a chat form with every kind of field', () => {
     await frame.getByLabel('Where is my order?').check();
     await frame.getByRole('button', { name: 'Start chat' }).click();
     // The file went up once the chat existed, as the chat's first file.
-    await frame.locator('.sb-line.sb-visitor .sb-files a', { hasText: 'notes.txt' }).waitFor({ timeout: 15000 });
+    await frame.locator('.sb-line.sb-visitor .sb-files a', { hasText: 'notes.txt' }).waitFor();
     // This tab's chat (the database holds other tests' chats too).
     const frameHandle = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
     const { interactionId } = await frameHandle.evaluate(() => JSON.parse(sessionStorage.getItem('switchboard.chat.example')!));

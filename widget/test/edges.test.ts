@@ -160,7 +160,7 @@ describe('widget: unmanaged, refused origins, hostile input, calls', () => {
     await frame.getByLabel('I accept the privacy policy').check();
     await frame.getByLabel('Where is my order?').check();
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     await accept(sb.url, agent, offer.offerId);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
     const input = frame.getByLabel('Type a message');
@@ -194,7 +194,7 @@ describe('widget: unmanaged, refused origins, hostile input, calls', () => {
     expect(scripts.some((u) => /\/call-[A-Z0-9]+\.js$/.test(u))).to.equal(true);
     await frame.getByRole('button', { name: 'Test my devices' }).click();
     await frame.locator('.sb-preview').waitFor();
-    await frame.locator('.sb-results li').nth(3).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-results li').nth(3).waitFor();
     // No call service: the test says so before the visitor calls, without blaming their network.
     expect(await frame.locator('.sb-results li').allTextContents()).to.deep.equal(['\u2713 Microphone works', '\u2713 Camera works', '\u2713 Connection to our server works', '\u2715 Calls are not available right now: the call service did not answer.']);
     await expectAccessible(page, 'device test');
@@ -312,7 +312,7 @@ describe('widget: what it sends is text', () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
     await frame.getByRole('button', { name: 'Test my devices' }).click();
-    await frame.getByRole('button', { name: 'Continue' }).click({ timeout: 25000 });
+    await frame.getByRole('button', { name: 'Continue' }).click();
     // The emoji straddles the 500th unit: half of it would be a lone surrogate, which no server can store.
     await frame.getByLabel('Details').fill(`${'a'.repeat(499)}\u{1F600} and more`);
     const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/widget\/example\/calls$/.test(r.url()));

@@ -20,7 +20,12 @@ export const { eventually } = await import(serverDist('test/redis.js'));
 export const { smtpSink } = (await import(serverDist('test/smtp.js'))) as { smtpSink(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> };
 export const { command, cid } = chat;
 export const { api, login } = server;
-export const { makeAgent, nextOffer, accept, setState } = routing;
+export const { makeAgent, accept, setState } = routing;
+/**
+ * The agent's next offer. It comes from a click in Chromium through the server, Redis and the
+ * routing sweep to the agent's socket: as long as Playwright's own waits (30 s) on a loaded machine.
+ */
+export const nextOffer = (agent: unknown, timeoutMs = 30_000): Promise<{ offerId: string; interactionId: string } & Record<string, any>> => routing.nextOffer(agent, timeoutMs);
 
 export interface Switchboard {
   url: string;
@@ -173,7 +178,7 @@ export async function chatWithAgent(frame: FrameLocator, switchboardUrl: string,
   await frame.getByRole('button', { name: 'Chat' }).click();
   await fillChatForm(frame);
   await frame.getByRole('button', { name: 'Start chat' }).click();
-  const offer = await nextOffer(agent, 10000);
+  const offer = await nextOffer(agent);
   const accepted = await accept(switchboardUrl, agent, offer.offerId);
   if (accepted.status !== 200) throw new Error(`the agent could not accept the chat: ${accepted.status}`);
   await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();

@@ -62,7 +62,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     await frame.getByLabel('I accept the privacy policy').check();
     await frame.getByLabel('Where is my order?').check();
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    const offer = await nextOffer(agent, 10000);
+    const offer = await nextOffer(agent);
     interactionId = offer.interactionId;
     expect((await accept(sb.url, agent, offer.offerId)).status).to.equal(200);
     await frame.locator('.sb-line.sb-system', { hasText: 'joined the chat.' }).waitFor();
@@ -202,7 +202,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     expect(ringing.request.getHeader('X-Switchboard-Invite')).to.equal(sent.inviteId);
     expect(ringing.request.getHeader('X-Switchboard-Interaction')).to.equal(interactionId);
     await ringing.accept();
-    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
     await agent.socket.next((m: any) => m.type === 'call.invite.state' && m.invite.inviteId === sent.inviteId && m.invite.state === 'accepted');
     // Video was offered by the browser, reached the agent, and came back in the answer.
     expect(phone.remoteSdps[0]).to.match(/^m=video /m);
@@ -244,9 +244,9 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     await eventually(async () => phone.incoming.length, (n: number) => n === before + 1, 15000);
     const ringing = phone.incoming[before];
     await ringing.accept();
-    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
     await ringing.bye();
-    await frame.locator('.sb-invite-notice', { hasText: 'The call has ended.' }).waitFor({ timeout: 15000 });
+    await frame.locator('.sb-invite-notice', { hasText: 'The call has ended.' }).waitFor();
     expect(await frame.locator('.sb-line.sb-agent', { hasText: 'Can you see me?' }).count()).to.equal(1);
     const input = frame.getByLabel('Type a message');
     await input.fill('Thanks for the call');

@@ -59,9 +59,9 @@ describe('widget: keep my place from a call', () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
     await frame.getByRole('button', { name: 'Test my devices' }).click();
-    await frame.getByRole('button', { name: 'Continue' }).click({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Continue' }).click();
     await frame.getByRole('button', { name: 'Call now' }).click();
-    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
 
     // Back closes the form and the call goes on; the second time the visitor goes through with it.
     const offer = frame.getByRole('button', { name: 'Call me back instead' });
@@ -126,9 +126,9 @@ describe('widget: keep my place once an agent has the call', () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
     await frame.getByRole('button', { name: 'Test my devices' }).click();
-    await frame.getByRole('button', { name: 'Continue' }).click({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Continue' }).click();
     await frame.getByRole('button', { name: 'Call now' }).click();
-    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20000 });
+    await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
     await frame.getByRole('button', { name: 'Call me back instead' }).click();
     // Meanwhile the PBX handed the call to an agent's extension, who answered (calls/pbx-calls.ts).
     const Interaction = await entity('Interaction', 'modules/interactions/interaction.entity.js');

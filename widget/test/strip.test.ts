@@ -119,7 +119,7 @@ describe('widget: the error strip goes once the action that failed succeeds', ()
     await input.fill('Are you there?');
     await input.press('Enter');
     const strip = frame.locator('.sb-error[role=alert]');
-    await strip.waitFor({ timeout: 15000 });
+    await strip.waitFor();
     expect(await strip.locator('span').textContent()).to.equal('Your message could not be sent.');
     lose = false;
     await frame.locator('.sb-line.sb-visitor .sb-retry-line').click();
