@@ -17,11 +17,14 @@ const requestLine = (msg: string): string => msg.split('\r\n')[0]!;
 /** Every value of a header, over all its lines (values here hold no commas of their own). */
 const values = (msg: string, name: string): string[] => header(msg, name).flatMap((v) => v.split(/\s*,\s*/));
 
-/** Waits for the next message on `c` whose first line starts with `start`. */
-async function next(c: Client, start: string): Promise<string> {
+/**
+ * Waits for the next message on `c` whose first line starts with `start` (and, given `cseq`, of
+ * that CSeq: a 2xx the engine resends until our ACK gets in may come before the one awaited).
+ */
+async function next(c: Client, start: string, cseq?: string): Promise<string> {
   for (;;) {
     const m = await c.next();
-    if (m.startsWith(start)) return m;
+    if (m.startsWith(start) && (!cseq || header(m, 'CSeq')[0] === cseq)) return m;
   }
 }
 
@@ -103,13 +106,13 @@ describe('dialog route sets and remote targets (RFC 3261 §12)', () => {
     caller.send([`INVITE sip:svc@127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${caller.port};branch=z9hG4bKre${caller.port}`,
       'From: <sip:caller@example.com>;tag=c1', `To: <sip:svc@127.0.0.1>;tag=${uas[0]!.localTag}`, `Call-ID: rr-${caller.port}@test`, 'CSeq: 6 INVITE',
       `Contact: <sip:caller@127.0.0.1:${moved.port}>`, 'Content-Type: application/sdp', `Content-Length: ${SDP.length}`, '', SDP].join('\r\n'));
-    const ok = await next(caller, 'SIP/2.0 200');
+    const ok = await next(caller, 'SIP/2.0 200', '6 INVITE');
     caller.send([`ACK sip:switchboard@127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${caller.port};branch=z9hG4bKreack`, 'From: <sip:caller@example.com>;tag=c1',
       `To: ${header(ok, 'To')[0]}`, `Call-ID: rr-${caller.port}@test`, 'CSeq: 6 ACK', 'Content-Length: 0', '', ''].join('\r\n'));
     // An in-dialog request with a CSeq lower than the last one is out of order (§12.2.2).
     caller.send([`INFO sip:switchboard@127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${caller.port};branch=z9hG4bKold`,
       'From: <sip:caller@example.com>;tag=c1', `To: ${header(ok, 'To')[0]}`, `Call-ID: rr-${caller.port}@test`, 'CSeq: 4 INFO', 'Content-Length: 0', '', ''].join('\r\n'));
-    expect(requestLine(await next(caller, 'SIP/2.0 '))).to.match(/^SIP\/2.0 500/);
+    expect(requestLine(await next(caller, 'SIP/2.0 ', '4 INFO'))).to.match(/^SIP\/2.0 500/);
     void uas[0]!.destroy();
     const bye = await next(moved, 'BYE ');
     expect(requestLine(bye)).to.equal(`BYE sip:caller@127.0.0.1:${moved.port} SIP/2.0`);

@@ -240,7 +240,7 @@ const says = (want: Expected): string => (want === 'none' ? 'sends nothing back'
 async function expectAnswer(c: Client, want: Expected): Promise<void> {
   if (want === 'none') {
     let got: string | undefined;
-    await finalResponse(c, SILENCE_MS).then((r) => (got = r), () => undefined);
+    await finalResponse(c, { budgetMs: SILENCE_MS }).then((r) => (got = r), () => undefined);
     expect(got, 'a response to the sender').to.equal(undefined);
     return;
   }
@@ -310,7 +310,7 @@ describe('malformed and torture messages (RFC 4475) never take the engine down',
             const before = reached.length;
             try {
               c.send(message(`${name}${Math.floor(Math.random() * 1e9)}`));
-              const res = await finalResponse(c, SILENCE_MS).catch(() => undefined);
+              const res = await finalResponse(c, { budgetMs: SILENCE_MS }).catch(() => undefined);
               if (res) expect(statusOf(res), res.split('\r\n')[0]).to.be.within(400, 599);
               expect(reached.length, 'requests that reached the middleware').to.equal(before);
             } finally {

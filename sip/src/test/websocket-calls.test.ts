@@ -260,14 +260,14 @@ describe('browser-side calls over SIP-over-WebSocket (sip.js client, sipp PBX, r
         pbxSide.send(invite(n, from, [...extra]));
         // drachtio-server's sofia-sip refuses the broken From itself; the rest reach our parser.
         const refusal = h.kind === 'drachtio' && n === 1 ? '400 Bad From Header' : '400 Bad Request (control character in a header value)';
-        const res = await finalResponse(pbxSide);
+        const res = await finalResponse(pbxSide, { callId: `inject-${n}@127.0.0.1` });
         expect(res.split('\r\n')[0]).to.equal(`SIP/2.0 ${refusal}`);
         // ACKed like any final response to an INVITE (a transaction would resend it until then).
         pbxSide.send(ack(n, res));
       }
       pbxSide.send(invite(4, '"Eve\r\n Folded"', ['X-Folded: part1\r\n  part2']));
       const got = await jssip.nextCall;
-      const final = await finalResponse(pbxSide);
+      const final = await finalResponse(pbxSide, { callId: 'inject-4@127.0.0.1' });
       expect(statusOf(final)).to.equal(486);
       pbxSide.send(ack(4, final));
       const raw = (got.request as unknown as { data: string }).data;

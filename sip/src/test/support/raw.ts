@@ -92,11 +92,19 @@ export async function wsClient(port: number): Promise<Client> {
   return { send: (m) => ws.send(Buffer.from(m, 'binary').toString('utf8')), next: q.next, all: q.all, port: 0, close: () => ws.close() };
 }
 
-/** Reads responses until a final one (100 Trying may come first); `budgetMs` is per message. */
-export async function finalResponse(c: Client, budgetMs?: number): Promise<string> {
+/**
+ * Reads responses until a final one (100 Trying may come first); `budgetMs` is per message. With
+ * `callId`, only that call's: over UDP an earlier request's final response is resent (timer G)
+ * until our ACK gets in, so on a loaded machine a copy of it can come before the one awaited.
+ */
+export async function finalResponse(c: Client, opts: { budgetMs?: number; callId?: string } = {}): Promise<string> {
   for (;;) {
-    const m = await c.next(budgetMs);
-    if (statusOf(m) >= 200) return m;
+    const m = await c.next(opts.budgetMs);
+    if (statusOf(m) >= 200 && (!opts.callId || callIdOf(m) === opts.callId)) return m;
   }
+}
+
+export function callIdOf(msg: string): string | undefined {
+  return /^(?:Call-ID|i)[ \t]*:[ \t]*([^\r\n]+?)[ \t]*\r?$/im.exec(msg)?.[1];
 }
 
