@@ -70,7 +70,7 @@ describe('widget: chat with an agent', () => {
     const input = frame.getByLabel('Type a message');
     await input.fill('Hello, where is my order?');
     await input.press('Enter');
-    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Hello, where is my order?', 10000);
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Hello, where is my order?', 30_000);
     expect(got.message.authorName).to.equal('Ada Visitor');
     const mine = frame.locator('.sb-line.sb-visitor', { hasText: 'Hello, where is my order?' });
     await mine.locator('.sb-sent').waitFor();
@@ -83,7 +83,7 @@ describe('widget: chat with an agent', () => {
     const sent = await command(agent.socket, { type: 'chat.send', interactionId: offer.interactionId, clientMessageId: cid(), body: 'It ships today.' });
     await frame.locator('.sb-line.sb-agent', { hasText: 'It ships today.' }).waitFor();
     // The widget confirms it showed the agent's line: the agent gets the double check.
-    const delivered = await agent.socket.next((m: any) => m.type === 'chat.delivery' && m.messageIds.includes(sent.message.id), 10000);
+    const delivered = await agent.socket.next((m: any) => m.type === 'chat.delivery' && m.messageIds.includes(sent.message.id), 30_000);
     expect(delivered.state).to.equal('delivered');
     await expectAccessible(page, 'chat');
 
@@ -228,7 +228,7 @@ describe('widget: chat with an agent', () => {
     expect(await frame.locator('.sb-line.sb-visitor').count()).to.equal(0);
     await page.unroute('**/files?name=*');
     await input.press('Enter');
-    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'See the notes', 10000);
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'See the notes', 30_000);
     expect(got.message.attachments.map((a: any) => a.fileName)).to.deep.equal(['notes.txt']);
     agent.socket.close();
   });
@@ -257,7 +257,7 @@ describe('widget: chat with an agent', () => {
     const input = frame.getByLabel('Type a message');
     await input.fill('Here is the receipt');
     await input.press('Enter');
-    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Here is the receipt', 10000);
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Here is the receipt', 30_000);
     expect(got.message.attachments.map((a: any) => a.fileName)).to.deep.equal(['a.txt']);
     const link = frame.getByRole('link', { name: 'Download a.txt' });
     await link.waitFor();

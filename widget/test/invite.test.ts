@@ -251,7 +251,7 @@ describe('widget: joining a video call the agent offers in the chat', () => {
     const input = frame.getByLabel('Type a message');
     await input.fill('Thanks for the call');
     await input.press('Enter');
-    await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Thanks for the call', 10000);
+    await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Thanks for the call', 30_000);
     expect(dialogs).to.deep.equal([]);
   });
 });

@@ -123,7 +123,7 @@ describe('widget: the error strip goes once the action that failed succeeds', ()
     expect(await strip.locator('span').textContent()).to.equal('Your message could not be sent.');
     lose = false;
     await frame.locator('.sb-line.sb-visitor .sb-retry-line').click();
-    await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Are you there?', 10000);
+    await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'Are you there?', 30_000);
     await frame.locator('.sb-line.sb-visitor', { hasText: 'Are you there?' }).locator('.sb-sent, .sb-delivered').waitFor();
     await strip.waitFor({ state: 'hidden' });
     agent.socket.close();
@@ -144,7 +144,7 @@ describe('widget: the error strip goes once the action that failed succeeds', ()
     expect(await input.inputValue()).to.equal('My receipt');
     await page.unroute('**/files?name=*');
     await input.press('Enter');
-    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'My receipt', 10000);
+    const got = await agent.socket.next((m: any) => m.type === 'chat.message' && m.message.body === 'My receipt', 30_000);
     expect(got.message.attachments.map((a: any) => a.fileName)).to.deep.equal(['receipt.txt']);
     await strip.waitFor({ state: 'hidden' });
     agent.socket.close();
