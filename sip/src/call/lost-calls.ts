@@ -20,15 +20,19 @@ export interface LostCallDeps {
 /**
  * Ends a call whose process died: BYE to every leg still reachable (a browser's WebSocket died
  * with that process), the media session deleted, the records closed and `ended` published, as
- * if the call had ended here.
+ * if the call had ended here. Resolves once all that is done, without the BYEs' responses.
  */
 export async function endLostCall(d: LostCallDeps, call: LiveCall, cause: EndCause): Promise<void> {
   const { engine, media, recorder, liveCalls } = d;
   const log = d.log.child({ callSessionId: call.callSessionId });
-  await Promise.all(call.legs.map(async (l) => {
-    if (!l.dialog || l.dialog.flow.protocol === 'ws' || !engine.endDialog) return;
-    await engine.endDialog(l.dialog, { headers: { [END_CAUSE_HEADER]: cause } }).catch((err: unknown) => log.warn({ err }, 'BYE to a lost call failed'));
-  }));
+  // The BYEs go out now and their responses are not waited for, as in a call's own teardown. Many
+  // peers answer where the call came from, the dead process's address, rather than to our Via
+  // (sipp does), and a vanished one answers nothing: either would hold the media, the records
+  // and the sweep of the dead process's other calls for 32 s (Timer F).
+  for (const l of call.legs) {
+    if (!l.dialog || l.dialog.flow.protocol === 'ws' || !engine.endDialog) continue;
+    engine.endDialog(l.dialog, { headers: { [END_CAUSE_HEADER]: cause } }).catch((err: unknown) => log.warn({ err }, 'BYE to a lost call failed'));
+  }
   if (call.media) await media.delete(call.media.callId).catch((err: unknown) => log.warn({ err }, 'rtpengine delete of a lost call failed'));
   const at = new Date();
   try {
