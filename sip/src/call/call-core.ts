@@ -152,16 +152,25 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
     return this.state === 'answered' && this.mediaUsed ? this.id : undefined;
   }
 
-  /** What another process needs to end this call (dialogs, media session); undefined until answered. */
+  /** Whether the call has parties another process would have to hang up if this one died. */
+  protected isUp(): boolean {
+    return this.state === 'answered';
+  }
+
+  /**
+   * What another process needs to end this call (dialogs, media session); undefined until it is
+   * up. Its interaction is the one its events carry: the process ending it publishes its end.
+   */
   liveCall(): LiveCall | undefined {
-    if (this.state !== 'answered') return undefined;
+    if (!this.isUp()) return undefined;
+    const { interactionId } = this.base();
     const legs = [this.a, this.b].filter((l): l is Leg => !!l?.dialog).map((l) => {
       const dialog = l.dialog!.snapshot?.();
       return { legId: l.id, ...(dialog ? { dialog } : {}) };
     });
     return {
       callSessionId: this.id,
-      ...(this.interactionId ? { interactionId: this.interactionId } : {}),
+      ...(interactionId ? { interactionId } : {}),
       ...(this.mediaUsed && this.mediaTag !== undefined ? { media: { callId: this.id, fromTag: this.mediaTag } } : {}),
       legs,
       answeredAt: new Date().toISOString(),

@@ -129,9 +129,11 @@ export class CustomerFirstCall extends CallSession {
       await this.teardown('media-failed', 503, mediaFailureReason(err));
       return { answered: false, status: 503 };
     }
-    // In-dialog OPTIONS find a customer who vanished while waiting; the call is not "answered"
-    // (no agent) until connectAgent, so it is kept for another process only then.
+    // In-dialog OPTIONS find a customer who vanished while waiting. The call is not "answered"
+    // (no agent) until connectAgent, but the customer is on the line: if this process dies,
+    // another one hangs up on them and deletes the media from the live-call record.
     this.startKeepalive();
+    this.saveLive();
     return this.ending ? { answered: false, status: 487 } : { answered: true };
   }
 
@@ -222,6 +224,11 @@ export class CustomerFirstCall extends CallSession {
       media,
     );
     return { connected: true };
+  }
+
+  /** Up from the customer's answer: they are on the line, waiting for an agent. */
+  protected override isUp(): boolean {
+    return super.isUp() || (this.state !== 'ended' && !!this.b?.dialog && !!this.customerTag);
   }
 
   override teardown(...args: Parameters<CallSession['teardown']>): Promise<void> {

@@ -1,6 +1,6 @@
-// Calls that must not outlive the process that holds them. An answered call is written to a
-// store outside the process (the server's is Redis) with what ending it takes: each leg's dialog
-// snapshot and the rtpengine session. When the process dies without ending it, another process
+// Calls that must not outlive the process that holds them. An answered call (a customer-first
+// call from the customer's answer) is written to a store outside the process (the server's is
+// Redis) with what ending it takes: each leg's dialog snapshot and the rtpengine session. When the process dies without ending it, another process
 // (or this one, restarted) ends it from there: BYE to the legs it can reach, media deleted, call
 // records closed, `ended` published.
 import type { DialogSnapshot } from '../dialog/dialog.js';

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RtpEngineRelay } from '../media/relay.js';
+import type { LiveCall, LiveCallStore } from '../call/live-calls.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippProcess } from './support/services.js';
 import { startHarness, type Harness } from './support/harness.js';
 
@@ -80,6 +81,23 @@ const until = async (cond: () => boolean, what: string, tries = 300): Promise<vo
   expect(cond(), what).to.equal(true);
 };
 
+/** The live-call store as another process would read it: the last record of each call. */
+class RecordedLiveCalls implements LiveCallStore {
+  readonly calls = new Map<string, LiveCall>();
+  readonly dropped: string[] = [];
+  async save(call: LiveCall): Promise<void> {
+    this.calls.set(call.callSessionId, structuredClone(call));
+  }
+  async drop(id: string): Promise<void> {
+    this.calls.delete(id);
+    this.dropped.push(id);
+  }
+  async lostDialog(): Promise<undefined> {
+    return undefined;
+  }
+  async lostEnded(): Promise<void> {}
+}
+
 describe('customer-first calls: the customer first, an announcement, then the agent', function () {
   this.timeout(60_000);
   let relay: RtpEngineRelay;
@@ -115,11 +133,19 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     cleanup.push(() => customerRtp.socket.close(), () => agentRtp.socket.close());
     const customer = await phone('uas-answer-media.xml', customerRtp);
     const agent = await phone('uas-answer-media.xml', agentRtp);
-    h = await startHarness({ pbxPort: customer.port, relay });
+    const live = new RecordedLiveCalls();
+    h = await startHarness({ pbxPort: customer.port, relay, liveCalls: live });
     const { session, answered } = h.cc.dialCustomer({ number: '0612345678', context: { interactionId: 'int-cf-1', name: 'Ada' }, callerId: '0200' });
     expect(await answered).to.deep.equal({ answered: true });
     // No agent yet: the call's events do not name the interaction (it waits in its queue).
     expect(h.events.filter((e) => (e.payload as { interactionId?: string }).interactionId)).to.deep.equal([]);
+    // The waiting customer is on record for another process to hang up on if this one dies: their
+    // dialog and the media session, without the interaction (routing withdraws it, not the call's end).
+    await until(() => live.calls.has(session.id), 'the waiting call is recorded as live');
+    const waiting = live.calls.get(session.id)!;
+    expect(waiting.interactionId).to.equal(undefined);
+    expect(waiting.media).to.deep.equal({ callId: session.id, fromTag: waiting.media?.fromTag });
+    expect(waiting.legs.map((l) => [l.dialog?.callId, l.dialog?.remote.params.tag])).to.deep.equal([[session.bDialog!.callId, session.bDialog!.remoteTag]]);
     expect(await session.announce(toneWav(1))).to.equal(1000);
     await until(() => customerRtp.received >= 45, `announcement packets at the customer (${customerRtp.received})`);
     expect(agentRtp.received, 'nothing reaches the agent, who is not called yet').to.equal(0);
@@ -131,6 +157,8 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     expect(session.state).to.equal('answered');
     const answeredEvent = h.events.find((e) => e.name === 'answered')?.payload as { interactionId?: string } | undefined;
     expect(answeredEvent?.interactionId, 'once bridged the call names its interaction').to.equal('int-cf-1');
+    await until(() => live.calls.get(session.id)?.legs.length === 2, 'the record holds both legs once bridged');
+    expect(live.calls.get(session.id)?.interactionId).to.equal('int-cf-1');
 
     const toCustomer = offeredMedia(customer.trace);
     const toAgent = offeredMedia(agent.trace);
@@ -149,6 +177,8 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     await session.teardown('callee-hangup');
     expect((await customer.p.done).code, 'customer phone (expects the BYE)').to.equal(0);
     expect((await agent.p.done).code, 'agent phone (expects the BYE)').to.equal(0);
+    expect(live.calls.has(session.id), 'an ended call leaves no record').to.equal(false);
+    expect(live.dropped).to.deep.equal([session.id]);
   });
 
   it('a busy customer is reported as such, with nothing to clean up', async () => {
@@ -161,11 +191,14 @@ describe('customer-first calls: the customer first, an announcement, then the ag
 
   it('a customer who hangs up while waiting ends the call; the agent cannot be connected any more', async () => {
     const customer = await phone('uas-bye-first.xml');
-    h = await startHarness({ pbxPort: customer.port, relay });
+    const live = new RecordedLiveCalls();
+    h = await startHarness({ pbxPort: customer.port, relay, liveCalls: live });
     const { session, answered } = h.cc.dialCustomer({ number: '0612345678', context: { interactionId: 'int-cf-2' } });
     expect(await answered).to.deep.equal({ answered: true });
     const ended = await new Promise<string>((r) => session.once('ended', r));
     expect(ended).to.equal('callee-hangup');
+    // The record (if it was written before the BYE came) is gone before the call says it ended.
+    expect(live.calls.has(session.id), 'no record left').to.equal(false);
     const endedEvent = h.events.find((e) => e.name === 'ended')?.payload as { interactionId?: string } | undefined;
     expect(endedEvent, 'ended').to.not.equal(undefined);
     expect(endedEvent?.interactionId, 'the end of a call no agent had does not close the interaction').to.equal(undefined);

@@ -10,6 +10,7 @@ import { PassthroughRelay } from '../../media/relay.js';
 import type { RtpEngineRelay } from '../../media/relay.js';
 import type { TimerConfig } from '../../transaction/transactions.js';
 import type { FloodLimitOptions } from '../../auth/flood.js';
+import type { LiveCallStore } from '../../call/live-calls.js';
 import { startTestEngine } from './engine.js';
 
 export const WIDGET_TOKEN = { username: 'call-tok-1', password: 'tok-secret' };
@@ -54,6 +55,8 @@ export async function startHarness(opts: {
   sipPort?: number;
   /** The PBX number widget calls are routed to (default 7000). */
   widgetDestination?: string;
+  /** Where answered calls are kept for another process (default: none). */
+  liveCalls?: LiveCallStore;
 }): Promise<Harness> {
   const { engine, kind, sipPort, wsPort } = await startTestEngine({ ...(opts.timers ? { timers: opts.timers } : {}), ...(opts.sipPort ? { sipPort: opts.sipPort } : {}) });
   const authenticator: Authenticator = {
@@ -81,6 +84,7 @@ export async function startHarness(opts: {
     keepaliveMs: 0,
     mediaCheckMs: opts.mediaCheckMs ?? 0,
     ...(opts.dialogKeepaliveMs !== undefined ? { dialogKeepaliveMs: opts.dialogKeepaliveMs } : {}),
+    ...(opts.liveCalls ? { liveCalls: opts.liveCalls } : {}),
     // Every test peer is on 127.0.0.1: tell sources apart by port.
     floodLimit: { key: (req) => `${req.source.address}:${req.source.port}`, ...opts.floodLimit },
   });
