@@ -8,7 +8,7 @@ import { CallLeg } from '../calls/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
-import { attemptCause, retryAfterFailure } from './retry.js';
+import { attemptCause, requeueAfterAgentFailure, retryAfterFailure } from './retry.js';
 
 export interface DialData {
   callbackId: string;
@@ -91,13 +91,16 @@ export class CallbackDialJob extends BaseJob<DialData> {
     if (r.cause === 'media-failed') return this.finish(cb, interaction, row, 'failed', cause);
     // Which leg failed: without a leg B the agent's phone never answered.
     const b = await s.db.getRepository(CallLeg).findOneBy({ callId, side: 'b' });
-    if (!b) return this.finish(cb, interaction, row, 'failed', `agent: ${cause}`.slice(0, 64));
+    if (!b) return this.finish(cb, interaction, row, 'failed', `agent: ${cause}`.slice(0, 64), agentId);
     const outcome: AttemptOutcome = r.cause === 'busy' ? 'busy' : ['no-answer', 'unavailable', 'canceled'].includes(r.cause) ? 'no-answer' : 'failed';
     return this.finish(cb, interaction, row, outcome, cause);
   }
 
-  /** `interaction`: the attempt's, as perform() read it (its id and contact do not change). */
-  private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
+  /**
+   * `interaction`: the attempt's, as perform() read it (its id and contact do not change).
+   * `agentWhoFailed`: leg A never answered — the customer was not called, the callback keeps its place.
+   */
+  private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null, agentWhoFailed?: string): Promise<void> {
     const s = this.s;
     await s.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
     if (interaction) await s.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
@@ -107,6 +110,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
       return;
     }
     if (outcome === 'cancelled') return;
+    if (agentWhoFailed) return requeueAfterAgentFailure(s, cb, row.attempt, cause, agentWhoFailed);
     await retryAfterFailure(s, cb, row.attempt, cause);
   }
 }

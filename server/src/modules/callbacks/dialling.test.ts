@@ -13,6 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
 import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, takeOffer, type DialStage as Setup } from '../../test/callbacks.js';
+import { InteractionEvent } from '../journey/index.js';
+import { accept, api, login, nextOffer, openDesktop, setState } from '../../test/routing.js';
+import { softphone } from '../../../../sip/dist/test/support/softphone.js';
 
 describe('callbacks: accept → dial (agent first, then the customer through the trunk)', function () {
   this.timeout(120_000);
@@ -68,6 +71,71 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       await teardown(x);
     }
   });
+  it("the accepting agent's phone refuses (486): the customer is not called, the callback goes back to its queue at its place, ahead of a later one, and the next agent's call reaches the customer", async () => {
+    let x: Setup | undefined;
+    const stops: Array<() => unknown> = [];
+    try {
+      x = await setup('uas-answer-any.xml', 1, { 'queues.yaml:queues.3.callback': { attempts: 3, retryMinutes: 30 } });
+      const t = x.t;
+      await setState(t.url, x.agent, 'not-ready', 'break');
+      // The first agent's softphone rings without answering; the test refuses the call.
+      const admin = await login(t.url);
+      const ext = String(200000 + Math.floor(Math.random() * 799999));
+      const made = await api(t.url, 'POST', '/api/agents', { username: `cbr-${ext}`, name: 'Refusing Agent', role: 'agent', password: 'callback-password-1', extension: ext, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+      expect(made.status, JSON.stringify(made.body)).to.equal(201);
+      const token = await login(t.url, `cbr-${ext}`, 'callback-password-1');
+      const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
+      const phone = await softphone({ wsPort: Number(new URL(cred.wsUrl).port), username: cred.username, password: cred.password, user: ext });
+      stops.push(() => phone.stop());
+      expect(await phone.register()).to.equal(200);
+      const socket = await openDesktop(t.url, token);
+      stops.push(() => socket.close());
+      const refusing = { id: made.body.agent.id as string, token, username: `cbr-${ext}`, socket };
+      await setState(t.url, refusing, 'available');
+
+      const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const first = await nextOffer(refusing, 20_000);
+      expect((await accept(t.url, refusing, first.offerId)).status).to.equal(200);
+      await eventually(async () => phone.incoming.length, (n) => n === 1);
+      // Another callback is asked for while the agent's phone rings; it waits (nobody free).
+      const later = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 6060 1111' }, slot: 'asap' });
+      expect(later.status, JSON.stringify(later.body)).to.equal(201);
+      const laterRow = await eventually(() => callbackOf(t, later.body.callbackId), (c) => c.state === 'queued');
+      // On a break before refusing, so that freeing them does not hand them the later callback.
+      await setState(t.url, refusing, 'not-ready', 'break');
+      await phone.incoming[0]!.reject({ statusCode: 486 });
+
+      const back = await eventually(() => callbackOf(t, r.body.callbackId), (c) => c.state === 'queued' && c.interactionId !== first.interactionId, 300, 200);
+      await eventually(() => t.sb.kernel.db.getRepository(InteractionEvent).findOneBy({ interactionId: back.interactionId, type: 'callback.retry' }), (e) => !!e);
+      const [failed] = await attemptsOf(t, back.id);
+      expect(failed).to.include({ attempt: 1, outcome: 'failed', agentId: refusing.id });
+      expect(failed!.cause).to.match(/^agent: 486/);
+      expect(readFileSync(x.trace, 'utf8'), 'the customer was not called').to.not.match(/^INVITE /m);
+      // At its place: ahead of the later callback, waiting since it first entered.
+      expect(await t.sb.contexts.routing.position(back.interactionId)).to.include({ state: 'queued', position: 1 });
+      expect(await t.sb.contexts.routing.position(laterRow.interactionId)).to.include({ state: 'queued', position: 2 });
+      expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: back.interactionId })).queuedAt!.toISOString()).to.equal(first.waitingSince);
+      expect(Number((await t.sb.contexts.routing.engine.interactionLive(back.interactionId)).queuedAt)).to.equal(Date.parse(first.waitingSince!));
+
+      // The agent whose phone refused it is passed over for the cool-down: they get the later one.
+      await setState(t.url, refusing, 'available');
+      expect((await nextOffer(refusing, 20_000)).interactionId).to.equal(laterRow.interactionId);
+      await setState(t.url, x.agent, 'available');
+      const second = await nextOffer({ ...x.agent, username: '' }, 20_000);
+      expect(second.interactionId, 'the callback that kept its place, before the later one').to.equal(back.interactionId);
+      expect(second.interactionId).to.not.equal(laterRow.interactionId);
+      expect(second.waitingSince).to.equal(first.waitingSince);
+      expect((await accept(t.url, { ...x.agent, username: '' }, second.offerId)).status).to.equal(200);
+      const cb = await eventually(() => callbackOf(t, r.body.callbackId), (c) => c.state === 'completed', 300, 200);
+      expect((await attemptsOf(t, cb.id)).map((a) => [a.attempt, a.outcome, a.agentId])).to.deep.equal([[1, 'failed', refusing.id], [2, 'answered', x.agent.id]]);
+      await x.phone.incoming[0]!.bye();
+    } finally {
+      for (const stop of stops.reverse()) await stop();
+      await teardown(x);
+    }
+  });
+
   it("dials a queue's callbacks through the queue's own trunk, with that trunk's dial plan and caller id", async () => {
     let x: Setup | undefined;
     const port = await freePort();

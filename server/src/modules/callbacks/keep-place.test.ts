@@ -41,6 +41,8 @@ describe('callbacks: keep my place (virtual hold)', () => {
     expect(kept.state).to.equal('queued');
     const chat = await interaction(waiting.interactionId);
     expect((await interaction(kept.interactionId)).queuedAt!.getTime(), 'queued since the chat was').to.equal(chat.queuedAt!.getTime());
+    // Routing counts its wait from there too: the supervisor's longest wait, the relaxation it has earned.
+    expect(Number((await t.sb.contexts.routing.engine.interactionLive(kept.interactionId)).queuedAt), 'waiting since the chat was, for routing').to.equal(chat.queuedAt!.getTime());
 
     // The chat is over for the visitor, and both journeys say why.
     await waiting.socket.next((m) => m.type === 'chat.ended');
@@ -54,6 +56,7 @@ describe('callbacks: keep my place (virtual hold)', () => {
     const first = await nextOffer(agent, 30_000);
     expect(first.interactionId, 'the callback that kept its place').to.equal(kept.interactionId);
     expect(first.interactionId).to.not.equal(laterRow.interactionId);
+    expect(first.waitingSince).to.equal(chat.queuedAt!.toISOString());
     // The offer shows whom to call and when they asked for it.
     expect(first.preview?.[0]).to.equal('+390660602222');
     expect(first.preview?.[1]).to.match(/^as soon as possible/);

@@ -1,4 +1,5 @@
 import type { CallbacksKit } from './types.js';
+import { InteractionEvent } from '../journey/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob, nextJobId } from './due-job.js';
 
@@ -43,4 +44,42 @@ export async function closeQuietly(s: CallbacksKit, interactionId: string): Prom
 export function attemptCause(end: { cause: string; status?: number; detail?: string }): string {
   const text = end.cause === 'media-failed' && end.detail ? `media-failed: ${end.detail}` : `${end.status ?? ''} ${end.cause}`.trim();
   return text.slice(0, 64);
+}
+
+/**
+ * The agent's phone did not take the call (leg A never answered): the customer was not called, so
+ * the callback goes back to its queue at once, at the place it had — its priority and the time it
+ * first entered, on a new interaction (the call's end closed the old one) — and that agent is
+ * passed over for the queue's cool-down. It counts as an attempt: with none left it ends as after
+ * any failure, so a phone that never answers cannot keep a callback going round.
+ */
+export async function requeueAfterAgentFailure(s: CallbacksKit, cb: Callback, attempt: number, cause: string | null, agentId: string): Promise<void> {
+  const old = await s.routing.get(cb.interactionId);
+  const queue = s.routing.queue(old?.queueId ?? '');
+  if (!old?.queuedAt || !queue || attempt >= queue.callback.attempts) return retryAfterFailure(s, cb, attempt, cause);
+  const queued = await s.db.getRepository(InteractionEvent).findOne({ where: { interactionId: old.id, type: 'queued' }, order: { seq: 'DESC' } });
+  const priority = typeof queued?.data.priority === 'number' ? queued.data.priority : queue.priority;
+  await closeQuietly(s, old.id);
+  const next = await s.routing.createHeld({ channel: 'callback', queueId: old.queueId!, websiteId: old.websiteId, contactId: old.contactId, subject: old.subject, routingVariables: old.routingVariables });
+  const repo = s.db.getRepository(Callback);
+  // Queued before it can be offered: an agent may accept at once, and only a queued callback is dialled.
+  if (!(await repo.update({ id: cb.id, state: 'dialling' }, { state: 'queued', interactionId: next.id, lastCause: cause })).affected) {
+    // Changed meanwhile (the customer cancelled): nothing to queue.
+    await s.routing.closeHeld(next.id, 'system');
+    return;
+  }
+  const entered = await s.routing.enqueueHeld(next.id, { priority, since: old.queuedAt, passOver: [agentId] }).catch(async (err: unknown) => {
+    s.log.error({ err, callbackId: cb.id }, 'could not put a callback back in its queue after the agent\'s phone failed; its due job routes it');
+    return null;
+  });
+  if (entered?.outcome === 'queued') {
+    await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, keptPlace: true, since: old.queuedAt.toISOString(), position: entered.position });
+    return;
+  }
+  // Not routable now (hours, licensed limit): its due job routes it when it can, like any retry.
+  const jobId = nextJobId(cb);
+  const at = new Date();
+  await repo.update({ id: cb.id }, { state: 'scheduled', dueAt: at, jobId });
+  await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope });
+  await new CallbackDueJob(s).schedule({ callbackId: cb.id }, { id: jobId, at });
 }

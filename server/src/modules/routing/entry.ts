@@ -27,6 +27,8 @@ export interface CreateInteraction {
 export interface QueuePlace {
   priority: number;
   since: Date;
+  /** Agents passed over for the queue's cool-down, as if they had rejected it (their phone just refused it). */
+  passOver?: string[];
 }
 
 export type CreateResult =
@@ -72,7 +74,7 @@ export class Entry {
     const queue = this.routing.queue(i.queueId ?? '');
     if (!queue) throw new Error(`interaction ${interactionId}: queue "${i.queueId}" is gone`);
     const website = i.websiteId ? this.d.config().websites.find((w) => w.id === i.websiteId) : undefined;
-    return this.enter(i, queue, website, place?.priority, true, place?.since);
+    return this.enter(i, queue, website, place?.priority, true, place?.since, place?.passOver);
   }
 
   /** A held interaction that will never be queued (its callback was cancelled): closed as it is. */
@@ -118,7 +120,7 @@ export class Entry {
   }
 
   /** `since`: the place kept from an earlier wait (virtual hold) — ordered as if queued then. */
-  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date): Promise<CreateResult> {
+  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = []): Promise<CreateResult> {
     const config = this.d.config();
     const now = this.d.engine.clock.now();
     const queuedAt = since && since < now ? since : now;
@@ -132,9 +134,10 @@ export class Entry {
     if (!held && !(await this.anyoneCouldServe(queue))) return this.unmanaged(i, 'no-agent', null);
 
     const wlimit = i.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
+    const [prefer = '', preferUntil = '0'] = previousAgent(i, queue, now);
     const r = await this.d.engine.run<{ position: number } | { unmanaged: UnmanagedReason }>(
       'enqueue',
-      [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), ...previousAgent(i, queue, now)],
+      [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), prefer, preferUntil, passOver.join(',')],
       now.getTime(),
     );
     if ('unmanaged' in r) return notNow(r.unmanaged, null);

@@ -1,13 +1,17 @@
 -- ARGV: iid, queueId, channel, score, website, licensedLimit, websiteLimit, liveSetOfWebsite,
--- [agent it waits for, until (ms)] (preferred.lua).
+-- agent it waits for ('' = none), until (ms) (preferred.lua), agents to pass over (comma-separated:
+-- skipped for the queue's cool-down, as after a reject).
 local iid, q, ch, score, website = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local limit, wlimit, wkey = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
 if redis.call('SCARD', LIVE) >= limit then return reply({ unmanaged = 'licensed-limit' }) end
 if wlimit > 0 and redis.call('SCARD', wkey) >= wlimit then return reply({ unmanaged = 'over-capacity' }) end
 redis.call('SADD', LIVE, iid)
 if wlimit > 0 then redis.call('SADD', wkey, iid) end
-redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', q, 'channel', ch, 'score', score, 'queuedAt', NOW,
+-- Waiting since the score's time: now, or the place kept from an earlier wait (virtual hold).
+redis.call('HSET', ikey(iid), 'state', 'queued', 'queue', q, 'channel', ch, 'score', score, 'queuedAt', math.fmod(tonumber(score), 1e13),
   'website', website, 'wkey', wkey, 'owner', '', 'offer', '', 'pending', '', 'conf', '', 'prefer', ARGV[13] or '', 'preferUntil', ARGV[14] or 0)
+local cool = redis.call('HGET', qckey(q), 'cooldownMs')
+for a in string.gmatch(ARGV[15] or '', '[^,]+') do redis.call('ZADD', skipkey(iid), NOW + (cool and tonumber(cool) or 60000), a) end
 redis.call('ZADD', qkey(q), score, iid)
 fixhead(q)
 local maxWait = num(redis.call('HGET', qckey(q), 'maxWaitMs'))
