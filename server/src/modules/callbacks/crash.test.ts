@@ -95,7 +95,8 @@ describe('callbacks: exactly once across a kill -9', function () {
     expect(await due.runNow(waiting.body.callbackId)).to.equal(true);
     const w = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: waiting.body.callbackId }), (c) => c.state !== 'scheduled', 100, 200);
     expect(w.state).to.equal('queued');
-    const dues = await db.getRepository(InteractionEvent).countBy({ interactionId: w.interactionId, type: 'callback.due' });
+    // The row says queued before the queueing is journaled: wait for the journey, then count.
+    const dues = await eventually(() => db.getRepository(InteractionEvent).countBy({ interactionId: w.interactionId, type: 'callback.due' }), (n) => n > 0, 100, 200);
     expect(dues).to.equal(1);
   });
 });
