@@ -59,7 +59,7 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
     expect(sipLoaded).to.have.length(1);
     // Chromium's fake microphone beeps; its echo must be audible in the remote stream.
-    const peak = await remoteAudioPeak(page);
+    const peak = await remoteAudioPeak(page, 5);
     expect(peak).to.be.greaterThan(5);
     const mute = frame.getByRole('button', { name: 'Mute' });
     await mute.click();

@@ -186,26 +186,28 @@ export async function chatWithAgent(frame: FrameLocator, switchboardUrl: string,
 }
 
 /**
- * How loud the widget's call sounds for four seconds (0–128): Chromium's fake microphone beeps,
- * so a PBX that echoes RTP makes it audible in the remote stream only when media flows both ways.
+ * How loud the widget's call sounds (0–128): Chromium's fake microphone beeps, so a PBX that
+ * echoes RTP makes it audible in the remote stream only when media flows both ways. Listens until
+ * the peak is above `enough`, for up to 20 s: "Connected" comes with the 200, and on a loaded
+ * machine DTLS and the first echoed beep can take seconds more.
  */
-export async function remoteAudioPeak(page: Page): Promise<number> {
+export async function remoteAudioPeak(page: Page, enough: number): Promise<number> {
   const frame = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
-  return frame.evaluate(async () => {
+  return frame.evaluate(async (enough) => {
     const el = document.querySelector<HTMLMediaElement>('.sb-remote-audio')!;
     const ctx = new AudioContext();
     const analyser = ctx.createAnalyser();
     ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
     const buf = new Uint8Array(analyser.fftSize);
     let max = 0;
-    for (let n = 0; n < 40; n++) {
+    for (let n = 0; n < 200 && max <= enough; n++) {
       await new Promise((r) => setTimeout(r, 100));
       analyser.getByteTimeDomainData(buf);
       for (const v of buf) max = Math.max(max, Math.abs(v - 128));
     }
     await ctx.close();
     return max;
-  });
+  }, enough);
 }
 
 /**
