@@ -4,7 +4,7 @@
 // PBX (leg A) and as the customers' phones (leg B, through the callback queue's own trunk; each
 // answers, talks a second and hangs up). Build first: `npm run build`.
 //
-//   node bench/callbacks/run.mjs [--callbacks 10000] [--agents 200] [--spread 60] [--out file]
+//   node bench/callbacks/run.mjs [--callbacks 10000] [--agents 200] [--spread 60] [--count] [--out file]
 //                                [--rtpengine-ports N] [--attempts 1] [--retry-minutes 5]
 //
 // The run has an rtpengine of its own (own ng port, own media ports): the shared one's range is
@@ -24,7 +24,9 @@
 // - accept → leg A INVITE: the accept sent on the socket to the INVITE for that agent's extension
 //   at the PBX (sipp's trace; same clock);
 // - exactly once: INVITEs per customer number at the customers' sipp (each must be 1), callbacks
-//   not completed at the end (lost or failed), jobs per second, CPU of both servers per callback.
+//   not completed at the end (lost or failed), jobs per second, CPU of both servers per callback;
+// - with --count: SQL statements and Redis commands per callback, by their text (count-roundtrips.mjs;
+//   the counting costs the servers a little CPU of its own).
 // Prints one JSON document (also written to --out, default bench/callbacks/results.json).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +46,7 @@ import { openQueues } from '../../server/dist/test/routing.js';
 import { createDatabase, dropDatabase } from '../../server/dist/kernel/db/admin.js';
 import { loadConfig } from '../../server/dist/kernel/config/load.js';
 import { freePort } from '../../sip/dist/test/support/services.js';
+import { countRoundTrips, perUnit } from './roundtrips.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -52,6 +55,7 @@ const { values: opt } = parseArgs({
     callbacks: { type: 'string', default: '10000' },
     agents: { type: 'string', default: '200' },
     spread: { type: 'string', default: '60' },
+    count: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(here, 'results.json') },
     'rtpengine-ports': { type: 'string' },
     attempts: { type: 'string', default: '1' },
@@ -128,6 +132,7 @@ const customerTrace = path.join(tmp, 'customers.log');
 // Leg A re-INVITEd onto the customer's media, then the BYE: the scenario of the media test.
 const agentsPbx = sipp(path.join(repo, 'sip/test/sipp/uas-answer-reinvite-media.xml'), pbxPort, N * Number(opt.attempts), agentTrace, ['-set', 'rtp_port', '9', '-mp', String(await freePort())]);
 const customersPbx = sipp(path.join(here, 'uas-customer-hangs-up.xml'), customersPort, N * Number(opt.attempts), customerTrace, ['-mp', String(await freePort())]);
+const counter = opt.count ? countRoundTrips(tmp) : null;
 const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };
 const dir = makeConfigDir({
   redisPrefix: `sbbench:cb:${tag}:`,
@@ -233,6 +238,7 @@ try {
   const written = Date.now();
   if (written > start) log(`writing took past the first due time by ${written - start} ms`);
   log(`${N} callbacks written, first due in ${Math.round((start - written) / 1000)} s`);
+  const counts0 = await counter?.snapshot(servers.map((s) => s.proc.pid));
   const cpu0 = servers.map((s) => cpuMs(s.proc.pid));
   const load0 = loadavg();
 
@@ -249,6 +255,7 @@ try {
     if (n >= N || Date.now() - still > 120_000) break;
   }
   const cpu1 = servers.map((s) => cpuMs(s.proc.pid));
+  if (counter) result.roundTripsPerCallback = perUnit(counts0, await counter.snapshot(servers.map((s) => s.proc.pid)), N);
   const load1 = loadavg();
 
   // ---- what happened
