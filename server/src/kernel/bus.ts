@@ -19,7 +19,19 @@ export interface BusEvents {
 }
 export type BusEvent = BusEvents[keyof BusEvents];
 
-type Handler = (event: BusEvent) => void;
+/** Where an event came from: `local` when this instance published it. */
+export interface BusOrigin {
+  local: boolean;
+}
+
+type Handler = (event: BusEvent, origin: BusOrigin) => void;
+
+/**
+ * Each event goes out stamped with its instance, so a handler whose work one instance is enough
+ * for (the one where it happened) can leave it to that one instead of every instance doing it.
+ * Handlers never see the stamp; an instance without it reads events as from elsewhere.
+ */
+const ORIGIN = 'fromInstance';
 
 export class EventBus {
   readonly instanceId = randomBytes(6).toString('hex');
@@ -58,15 +70,18 @@ export class EventBus {
     this.redis.subscriber.on('message', (channel, raw) => {
       if (channel !== this.channel) return;
       let event: BusEvent;
+      let origin: BusOrigin;
       try {
-        event = JSON.parse(raw) as BusEvent;
+        const { [ORIGIN]: from, ...rest } = JSON.parse(raw) as BusEvent & { [ORIGIN]?: string };
+        event = rest as BusEvent;
+        origin = { local: from === this.instanceId };
       } catch (err) {
         this.log.warn({ err }, 'ignored malformed bus event');
         return;
       }
       for (const h of this.handlers) {
         try {
-          h(event);
+          h(event, origin);
         } catch (err) {
           this.log.error({ err, event: event.type }, 'bus handler failed');
         }
@@ -81,6 +96,6 @@ export class EventBus {
   }
 
   async publish(event: BusEvent): Promise<void> {
-    await this.redis.client.publish(this.channel, JSON.stringify(event));
+    await this.redis.client.publish(this.channel, JSON.stringify({ ...event, [ORIGIN]: this.instanceId }));
   }
 }

@@ -36,7 +36,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     super(s.jobs);
   }
 
-  /** Every instance hears the assignment; the job id makes it one dial per attempt. */
+  /** The job id makes it one dial per attempt, however often it is asked. */
   dialFor(cb: Pick<Callback, 'id' | 'attempts'>, agentId: string): Promise<void> {
     const attempt = cb.attempts + 1;
     return this.schedule({ callbackId: cb.id, attempt, agentId }, { id: `${cb.id}-dial-${attempt}` });

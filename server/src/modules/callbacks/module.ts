@@ -136,13 +136,14 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
       due.work();
       const dial = new CallbackDialJob(s, sip);
       dial.work();
-      // Accepted by an agent (on any instance): in automatic mode, dial it; in preview mode the
-      // agent presses Call (POST /api/callbacks/:id/dial).
+      // Accepted by an agent: in automatic mode the instance where it was accepted schedules the
+      // dial (its job runs on any instance); in preview mode the agent presses Call
+      // (POST /api/callbacks/:id/dial). A customer-first call is connected by the instance holding it.
       const offSwitched = hangUpSwitchedCalls(s, { sip });
-      const off = s.bus.on((e) => {
+      const off = s.bus.on((e, origin) => {
         if (e.type !== 'interaction.assigned' || e.channel !== 'callback') return;
         customerFirst.assigned(e.interactionId, e.agentId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not connect the agent to a customer-first callback'));
-        if (s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
+        if (!origin.local || s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
         void (async () => {
           const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: e.interactionId });
           if (cb?.state === 'queued') await dial.dialFor(cb, e.agentId);

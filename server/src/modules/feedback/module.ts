@@ -43,8 +43,9 @@ export const createFeedback = (k: Kernel, deps: FeedbackDeps): ServerModule => (
   },
   start: async () => {
     const d: InviteDeps = { db: k.db, config: k.config, clock: k.clock, log: k.log, mailer: deps.mailer, routing: deps.routing };
-    const off = k.bus.on((e) => {
-      if (e.type !== 'interaction.closed' || !(MAILED_CHANNELS as readonly string[]).includes(e.channel) || !e.agentId) return;
+    // The instance that closed it invites (the mail's dedupe key would make a second one a no-op).
+    const off = k.bus.on((e, origin) => {
+      if (!origin.local || e.type !== 'interaction.closed' || !(MAILED_CHANNELS as readonly string[]).includes(e.channel) || !e.agentId) return;
       inviteToRate(d, e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));
     });
     return off;
