@@ -19,6 +19,8 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     private readonly s: CallbacksKit,
     /** Customer-first queues: dials the customer instead of queueing (customer-first.ts). */
     private readonly customerFirst?: (cb: Callback) => Promise<void>,
+    /** The callbacks being queued now, by interaction: their offer's preview shows them without reading them again. */
+    private readonly inHand = new Map<string, Callback>(),
   ) {
     super(s.jobs);
   }
@@ -37,6 +39,7 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     // Queued before it can be offered: an agent may accept the offer before enqueueHeld returns,
     // and the dialling starts only for a queued callback.
     if (cb.state === 'scheduled' && !(await repo.update({ id: cb.id, state: 'scheduled' }, { state: 'queued' })).affected) return;
+    cb.state = 'queued';
     // Customer first: the customer is called now; the interaction is queued once they answer.
     if (this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first') {
       await this.customerFirst(cb);
@@ -44,11 +47,14 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       return;
     }
     let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
+    this.inHand.set(cb.interactionId, cb);
     try {
-      r = await this.s.routing.enqueueHeld(cb.interactionId);
+      r = await this.s.routing.enqueueHeld(interaction);
     } catch (err) {
       await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled' });
       throw err;
+    } finally {
+      this.inHand.delete(cb.interactionId);
     }
     if (r.outcome === 'unmanaged') {
       const at = r.nextOpening ? new Date(r.nextOpening) : new Date(Date.now() + BUSY_RETRY_MS);

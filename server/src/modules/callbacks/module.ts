@@ -129,10 +129,11 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
       mountAgentRoutes(router, deps, s, sip);
     },
     start: async () => {
-      s.routing.previewFor('callback', callbackPreview(s));
+      const queueing = new Map<string, Callback>();
+      s.routing.previewFor('callback', callbackPreview(s, queueing));
       const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
       customerFirst.work();
-      const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb));
+      const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb), queueing);
       due.work();
       const dial = new CallbackDialJob(s, sip);
       dial.work();

@@ -5,11 +5,12 @@ import { callTime, websiteZone } from './confirmation.js';
 
 /**
  * What a callback's offer shows the agent before accepting: the number, when the customer asked
- * to be called (and the attempts so far, with the last cause), and their message.
+ * to be called (and the attempts so far, with the last cause), and their message. `inHand`: the
+ * callbacks a step (the due job) is routing, by interaction, as it has just read and written them.
  */
-export function callbackPreview(s: Pick<CallbacksKit, 'db' | 'config'>): (i: Interaction) => Promise<string[]> {
+export function callbackPreview(s: Pick<CallbacksKit, 'db' | 'config'>, inHand: ReadonlyMap<string, Callback> = new Map()): (i: Interaction) => Promise<string[]> {
   return async (i) => {
-    const cb = await s.db.getRepository(Callback).findOneBy({ interactionId: i.id });
+    const cb = inHand.get(i.id) ?? (await s.db.getRepository(Callback).findOneBy({ interactionId: i.id }));
     if (!cb) return [];
     const config = s.config();
     const website = config.websites.find((w) => w.id === i.websiteId);

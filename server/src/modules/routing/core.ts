@@ -32,12 +32,12 @@ export interface RoutingCore {
   queue(id: string): Queue | undefined;
   estimate(queueId: string, position: number): Promise<number | null>;
   dispatch(): Promise<number>;
-  routeInteraction(interactionId: string): Promise<void>;
+  routeInteraction(interactionId: string, held?: Interaction): Promise<void>;
   routeAgents(agentIds: string[]): Promise<void>;
-  announce(o: OfferMade): Promise<void>;
+  announce(o: OfferMade, held?: Interaction): Promise<void>;
   offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload>;
   afterDecline(e: OfferEnded): Promise<void>;
   close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId?: string | null): Promise<InteractionPayload>;
   tellParticipants(p: InteractionPayload): Promise<void>;
-  payload(interactionId: string): Promise<InteractionPayload>;
+  payload(interactionId: string, held?: Interaction): Promise<InteractionPayload>;
 }

@@ -66,10 +66,11 @@ export class Entry {
   /**
    * Queues an interaction made by createHeld(), even with nobody logged in (it waits for them).
    * Outside hours or over the licensed limit nothing changes: the caller is told and decides when
-   * to try again.
+   * to try again. `held`: its id, or its row as the caller has just read it (not read again).
    */
-  async enqueueHeld(interactionId: string, place?: QueuePlace): Promise<CreateResult> {
-    const i = await this.d.records.get(interactionId);
+  async enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult> {
+    const interactionId = typeof held === 'string' ? held : held.id;
+    const i = typeof held === 'string' ? await this.d.records.get(held) : held;
     if (!i || i.state !== 'new') throw new Error(`interaction ${interactionId} is not held (state ${i?.state ?? 'missing'})`);
     const queue = this.routing.queue(i.queueId ?? '');
     if (!queue) throw new Error(`interaction ${interactionId}: queue "${i.queueId}" is gone`);
@@ -142,14 +143,12 @@ export class Entry {
     );
     if ('unmanaged' in r) return notNow(r.unmanaged, null);
     if (isRefusal(r)) throw new Error(`enqueue refused: ${r.error}`);
-    i.state = 'queued';
-    i.queuedAt = queuedAt;
-    await this.d.records.update(i.id, { state: 'queued', queuedAt });
+    await this.d.records.apply(i, { state: 'queued', queuedAt });
     await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: priority ?? queue.priority, routingScope: this.d.engine.scope });
     await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
-    await this.routing.routeInteraction(i.id);
-    const fresh = (await this.d.records.get(i.id)) ?? i;
-    return { outcome: 'queued', interaction: fresh, position: r.position, estimatedWaitSeconds: await this.routing.estimate(queue.id, r.position) };
+    // Routing keeps `i` as it writes it (offered), so it is not read again.
+    await this.routing.routeInteraction(i.id, i);
+    return { outcome: 'queued', interaction: i, position: r.position, estimatedWaitSeconds: await this.routing.estimate(queue.id, r.position) };
   }
 
   private async unmanaged(i: Interaction, reason: UnmanagedReason, nextOpening: string | null): Promise<CreateResult> {

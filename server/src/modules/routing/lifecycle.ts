@@ -34,7 +34,8 @@ export interface InteractionSteps {
   create(input: CreateInteraction): Promise<CreateResult>;
   /** Creates it without queueing (state "new"): work due later waits for enqueueHeld(). */
   createHeld(input: CreateInteraction): Promise<Interaction>;
-  enqueueHeld(interactionId: string, place?: QueuePlace): Promise<CreateResult>;
+  /** `held`: its id, or its row as the caller has just read it (not read again). */
+  enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult>;
   closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean>;
   /** An interaction for a call: queued at the PBX, never offered by Switchboard's routing. */
   createForCall(input: CallInteraction): Promise<Interaction>;

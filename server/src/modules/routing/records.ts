@@ -6,6 +6,8 @@ import { InteractionEvent } from '../journey/index.js';
 import { Contact } from '../contacts/index.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 
+export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
+
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
  * what is happening. Every routing step is written here after its script has decided it.
@@ -26,8 +28,14 @@ export class RoutingRecords {
     await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at });
   }
 
-  async update(id: string, patch: Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>): Promise<void> {
+  async update(id: string, patch: InteractionPatch): Promise<void> {
     await this.interactions.update({ id }, patch);
+  }
+
+  /** Writes the change and makes it to the row in hand too: the rest of the step goes on with it, not a read of it again. */
+  async apply(i: Interaction, patch: InteractionPatch): Promise<void> {
+    await this.update(i.id, patch);
+    Object.assign(i, patch);
   }
 
   async offerCreated(o: { offerId: string; interactionId: string; agentId: string; kind: Offer['kind']; expiresAt: number }): Promise<void> {

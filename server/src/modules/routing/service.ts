@@ -116,8 +116,8 @@ export class RoutingService implements RoutingCore {
   }
 
   /** Queues an interaction made by createHeld() (see Entry.enqueueHeld). */
-  enqueueHeld(interactionId: string, place?: QueuePlace): Promise<CreateResult> {
-    return this.entry.enqueueHeld(interactionId, place);
+  enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult> {
+    return this.entry.enqueueHeld(held, place);
   }
 
   /** A held interaction that will never be queued (its callback was cancelled): closed as it is. */
@@ -150,9 +150,9 @@ export class RoutingService implements RoutingCore {
     return made;
   }
 
-  /** Offers this interaction to the best free agent, if there is one. */
-  async routeInteraction(interactionId: string): Promise<void> {
-    await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]));
+  /** Offers this interaction to the best free agent, if there is one; `held`: its row, as the caller has just read or written it. */
+  async routeInteraction(interactionId: string, held?: Interaction): Promise<void> {
+    await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]), held);
   }
 
   /** Lets each of these agents, if free, take the most urgent waiting interaction they may take. */
@@ -161,19 +161,19 @@ export class RoutingService implements RoutingCore {
     for (const a of new Set(agentIds)) await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeAgent', [a, ...queues]));
   }
 
-  private async offers(r: Awaited<ReturnType<RoutingEngine['run']>> & { offers?: OfferMade[] }): Promise<number> {
+  private async offers(r: Awaited<ReturnType<RoutingEngine['run']>> & { offers?: OfferMade[] }, held?: Interaction): Promise<number> {
     await this.d.states.record(r.changes);
     const offers = isRefusal(r) ? [] : list<OfferMade>(r.offers);
-    for (const o of offers) await this.announce(o).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
+    for (const o of offers) await this.announce(o, o.interactionId === held?.id ? held : undefined).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
     return offers.length;
   }
 
-  /** Records a new offer and shows it to the agent. */
-  async announce(o: OfferMade): Promise<void> {
-    const i = await this.d.records.get(o.interactionId);
+  /** Records a new offer and shows it to the agent; `held`: the interaction's row in hand, if the step has it. */
+  async announce(o: OfferMade, held?: Interaction): Promise<void> {
+    const i = held ?? (await this.d.records.get(o.interactionId));
     if (!i) return;
     await this.d.records.offerCreated(o);
-    if (o.kind === 'route') await this.d.records.update(i.id, { state: 'offered' });
+    if (o.kind === 'route') await this.d.records.apply(i, { state: 'offered' });
     await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
     const payload = await this.offerPayload(o, i);
     await this.d.events.push(o.agentId, { type: 'offer', offer: payload });
@@ -204,16 +204,16 @@ export class RoutingService implements RoutingCore {
     if (!before) throw new Error(`interaction ${r.interactionId} missing`);
     const { channel } = before;
     if (r.kind === 'route') {
-      await this.d.records.update(r.interactionId, { state: 'assigned', assignedAgentId: agentId, assignedAt: now });
+      await this.d.records.apply(before, { state: 'assigned', assignedAgentId: agentId, assignedAt: now });
       await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
       await this.d.bus.publish({ type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null });
     } else if (r.kind === 'transfer') {
-      await this.d.records.update(r.interactionId, { assignedAgentId: agentId, assignedAt: now });
+      await this.d.records.apply(before, { assignedAgentId: agentId, assignedAt: now });
       await this.d.records.journey(before, 'transferred', agentId, { from: r.from, offerId });
       await this.d.events.push(r.from, { type: 'interaction.removed', interactionId: r.interactionId, reason: 'transferred' });
       await this.d.bus.publish({ type: 'interaction.transferred', interactionId: r.interactionId, channel, fromAgentId: r.from, toAgentId: agentId, toQueueId: null });
     } else {
-      await this.d.records.update(r.interactionId, { state: 'conference' });
+      await this.d.records.apply(before, { state: 'conference' });
       await this.d.records.journey(before, 'conference.started', agentId, { owner: r.from, offerId });
       await this.d.bus.publish({ type: 'interaction.conference', interactionId: r.interactionId, channel, agentId: r.from, guestId: agentId, phase: 'started' });
     }
@@ -224,7 +224,7 @@ export class RoutingService implements RoutingCore {
         if (other !== agentId) await this.d.events.push(other, { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'taken', byAgentId: agentId });
       }
     }
-    const payload = await this.payload(r.interactionId);
+    const payload = await this.payload(r.interactionId, before);
     await this.tellParticipants(payload);
     await this.routeAgents(r.freed);
     return payload;
@@ -348,17 +348,17 @@ export class RoutingService implements RoutingCore {
     const who = 'agentId' in by ? 'agent' : by.by;
     if (r.withdrawn) await this.afterDeclineQuiet(r.withdrawn);
     if (r.state === 'abandoned') {
-      await this.d.records.update(interactionId, { state: 'abandoned', closedAt: now });
+      await this.d.records.apply(before, { state: 'abandoned', closedAt: now });
       await this.d.records.journey(before, 'abandoned', null, { by: who });
       await this.d.bus.publish({ type: 'interaction.abandoned', interactionId, channel: before.channel, queueId: before.queueId });
     } else {
-      await this.d.records.update(interactionId, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
+      await this.d.records.apply(before, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
       await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
       for (const a of [r.owner, r.conf].filter(Boolean)) await this.d.events.push(a, { type: 'interaction.removed', interactionId, reason: 'closed' });
       await this.d.bus.publish({ type: 'interaction.closed', interactionId, channel: before.channel, agentId: r.owner || null, by: who, dispositionId });
     }
     await this.routeAgents(r.freed);
-    return this.payload(interactionId);
+    return this.payload(interactionId, before);
   }
 
   /** A withdrawal caused by a close: the offer goes, nothing is routed again. */
@@ -378,8 +378,9 @@ export class RoutingService implements RoutingCore {
     for (const a of to) await this.d.events.push(a, { type: 'interaction.updated', interaction: p });
   }
 
-  async payload(interactionId: string): Promise<InteractionPayload> {
-    const i = await this.d.records.get(interactionId);
+  /** `held`: the interaction's row as this step has just written it, if it has; read otherwise. */
+  async payload(interactionId: string, held?: Interaction): Promise<InteractionPayload> {
+    const i = held ?? (await this.d.records.get(interactionId));
     if (!i) throw refusal({ error: 'not_found' }, 'interaction');
     return presentInteraction(i, await this.d.engine.interactionLive(interactionId), await this.d.records.customerName(i.contactId));
   }
