@@ -223,10 +223,10 @@ describe('headless Chromium widget call with audio and DTMF both ways (sip.js, r
       [`ws://127.0.0.1:${h.wsPort}`, AGENT.username, AGENT.password]);
     expect(h.cc.registrar.lookup('201')?.flow.protocol).to.equal('ws');
 
-    pbx = sipp({ scenario: 'uac-pbx-calls-extension-media-expect-200.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}`, timeoutS: 40,
+    pbx = sipp({ scenario: 'uac-pbx-calls-extension-media-bye-received-expect-200.xml', port: await freePort(), remote: `127.0.0.1:${h.sipPort}`, timeoutS: 50,
       extra: ['-set', 'echo_port', String(pbxMedia.port)] });
     let stats: Stats = { sent: 0, received: 0, ice: '' };
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 300; i++) {
       if (await page.evaluate(() => (globalThis as unknown as { inCall(): boolean }).inCall())) {
         stats = await rtpStats(page);
         if (stats.sent > 50 && stats.received > 50) break;
@@ -237,6 +237,7 @@ describe('headless Chromium widget call with audio and DTMF both ways (sip.js, r
     expect(stats.sent, 'RTP packets the agent sent').to.be.greaterThan(50);
     expect(stats.received, 'RTP packets the agent received (echoed by the PBX side)').to.be.greaterThan(50);
     expect([...pbxMedia.byPt.values()].reduce((a, b) => a + b, 0), 'RTP at the PBX side').to.be.greaterThan(50);
+    await page.evaluate(() => (globalThis as unknown as { hangup(): Promise<void> }).hangup());
     const r = await pbx.done;
     expect(r.code, r.stderr.slice(-800)).to.equal(0);
   });
