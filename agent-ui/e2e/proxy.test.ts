@@ -177,8 +177,11 @@ describe('two instances behind HAProxy: one killed under a chat stream (desktop 
       }
     })();
 
-    await desk.locator('[data-test=chat-line][data-kind=visitor]', { hasText: 'LB-5' }).waitFor();
-    await desk.locator('[data-test=chat-line][data-kind=agent]', { hasText: 'DESK-3' }).waitFor();
+    // Whole-text matches: 'LB-5' as a substring is also LB-50…LB-59, which a loaded machine has
+    // already rendered by the time it looks.
+    const line = (kind: string, text: string) => desk.locator(`[data-test=chat-line][data-kind=${kind}] [data-test=chat-body]`, { hasText: new RegExp(`^\\s*${text}\\s*$`) });
+    await line('visitor', 'LB-5').waitFor();
+    await line('agent', 'DESK-3').waitFor();
     await a.kill();
     const killedAt = performance.now();
     const afterKill = sent + 1;

@@ -183,7 +183,7 @@ describe('nothing missed across a server crash or a Redis outage (desktop and wi
 
   it('shows every line once on both sides after the server is killed with -9 under a stream, and receipts go on', async () => {
     const s = stream('KILL');
-    await desk.locator('[data-test=chat-line][data-kind=visitor]', { hasText: 'KILL-5' }).waitFor();
+    await desk.locator('[data-test=chat-line][data-kind=visitor] [data-test=chat-body]', { hasText: /^\s*KILL-5\s*$/ }).waitFor();
     await server.kill();
     const down = performance.now();
     await new Promise((res) => setTimeout(res, 500));
@@ -200,7 +200,7 @@ describe('nothing missed across a server crash or a Redis outage (desktop and wi
 
   it('delivers what the visitor sent while Redis was down once it returns, and shows a refused agent line as failed with Retry', async () => {
     const s = stream('REDIS');
-    await desk.locator('[data-test=chat-line][data-kind=visitor]', { hasText: 'REDIS-3' }).waitFor();
+    await desk.locator('[data-test=chat-line][data-kind=visitor] [data-test=chat-body]', { hasText: /^\s*REDIS-3\s*$/ }).waitFor();
     await redis.stop();
     const down = performance.now();
     // The agent answers meanwhile: the server refuses it (redis_unavailable) and the desktop says so.
