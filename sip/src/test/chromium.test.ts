@@ -173,7 +173,7 @@ describe('headless Chromium widget call with audio and DTMF both ways (sip.js, r
     const pbxMedia = await rtpEcho();
     echo = pbxMedia.socket;
     const { byPt, port: echoPort } = pbxMedia;
-    pbx = sipp({ scenario: 'uas-answer-echo-dtmf.xml', port: pbxPort, timeoutS: 40, extra: ['-set', 'echo_port', String(echoPort)] });
+    pbx = sipp({ scenario: 'uas-answer-echo-dtmf.xml', port: pbxPort, timeoutS: 55, extra: ['-set', 'echo_port', String(echoPort)] });
     await waitForUdpListener(pbxPort, pbx);
     web = await serve();
     browser = await launch();
@@ -185,7 +185,7 @@ describe('headless Chromium widget call with audio and DTMF both ways (sip.js, r
     const sessionId = [...h.cc.activeSessions.keys()][0]!;
     let stats = { sent: 0, received: 0, ice: '' };
     let legs: number[] = [];
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 120; i++) {
       stats = await page.evaluate(() => (globalThis as unknown as { rtpStats(): Promise<{ sent: number; received: number; ice: string }> }).rtpStats());
       legs = await legPackets(relay, sessionId);
       if (stats.sent > 50 && stats.received > 50 && legs.length === 2 && legs.every((n) => n > 50)) break;
