@@ -64,7 +64,11 @@ export function measuredCtes(s: Selection, t: Thresholds): { ctes: string; param
   // A transfer gives the interaction a new owner (assignedAt) or a new wait (queuedAt); the answer
   // and the handling start at the first of each, as the journey recorded them.
   const firstStep = (type: string, column: string) => `COALESCE((SELECT MIN(e.at) FROM interaction_events e WHERE e.interactionId = i.id AND e.type = '${type}'), ${column})`;
-  const firstAssigned = firstStep('assigned', 'i.assignedAt');
+  // An acceptance whose phone never took the call (a customer-first callback's agent leg refused:
+  // journey 'requeued', reason agent-not-connected) answered nothing: the answer is the first
+  // assignment after the last such requeue, while the wait still starts at the first entry.
+  const undone = "(SELECT MAX(r.seq) FROM interaction_events r WHERE r.interactionId = i.id AND r.type = 'requeued' AND JSON_VALUE(r.data, '$.reason') = 'agent-not-connected')";
+  const firstAssigned = `COALESCE((SELECT MIN(e.at) FROM interaction_events e WHERE e.interactionId = i.id AND e.type = 'assigned' AND e.seq > COALESCE(${undone}, 0)), i.assignedAt)`;
   const firstQueued = `LEAST(i.queuedAt, ${firstStep('queued', 'i.queuedAt')})`;
   const base = `
     SELECT i.id, DATE_FORMAT(i.queuedAt, '%Y-%m-%d %H:00:00') AS hour, COALESCE(i.queueId, '') AS queueId, i.channel,
