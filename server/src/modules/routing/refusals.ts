@@ -27,6 +27,8 @@ export function refusal(r: Refusal, what: 'offer' | 'interaction'): HttpError {
       return new HttpError(409, 'in_conference', 'End the conference before transferring.');
     case 'state':
       return new HttpError(409, 'wrong_state', `Not possible while the interaction is ${r.state}.`);
+    case 'no_queue':
+      return new HttpError(409, 'no_queue', 'This interaction was never in a queue here (the PBX routed its call): it cannot go back to one.');
     case 'self':
       return new HttpError(400, 'invalid_request', 'Pick another agent than yourself.', [{ field: 'agentId', problem: 'is you' }]);
     case 'target_logged_out':

@@ -5,6 +5,7 @@
 // first agent cannot serve, so nothing but the two places decides which the next agent gets.
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
+import { newId } from '../../kernel/db/ids.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, stateOf, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: a requeued interaction keeps its place', function () {
@@ -65,5 +66,21 @@ describe('routing: a requeued interaction keeps its place', function () {
     await s.first.socket.next((m) => m.type === 'offer.ended' && m.reason === 'timeout', 30_000);
     expect(await stateOf(t.url, s.first)).to.equal('rona');
     await servedFirst(s);
+  });
+
+  it('refuses to put back a call the PBX routed (never in a queue here), leaving it with its agent rather than in no queue', async () => {
+    t = await startRoutingServer();
+    admin = await login(t.url);
+    const a = await makeAgent(t.url, admin, { skills: english });
+    const id = newId();
+    await t.sb.kernel.db.getRepository(Interaction).insert({
+      id, channel: 'phone', direction: 'inbound', state: 'queued', queueId: null, websiteId: null, contactId: null, assignedAgentId: null, routingVariables: {},
+      subject: null, dispositionId: null, unmanaged: false, offline: false, timedOut: false, visitorTokenHash: null, queuedAt: new Date(), assignedAt: null, closedAt: null,
+    });
+    expect(await t.sb.contexts.routing.claim(id, a.id)).to.not.equal(null);
+    const err = await t.sb.contexts.routing.requeue(id, a.id, { reason: 'agent-not-connected' }).then(() => null, (e: unknown) => e);
+    expect(err).to.include({ status: 409, code: 'no_queue' });
+    expect(await t.sb.contexts.routing.engine.interactionLive(id)).to.include({ state: 'assigned', owner: a.id });
+    expect(await row(id)).to.include({ state: 'assigned', assignedAgentId: a.id });
   });
 });

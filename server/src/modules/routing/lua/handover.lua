@@ -24,6 +24,8 @@ if mode == 'queue' then
   return reply({ interactionId = iid, position = redis.call('ZRANK', qkey(target), iid) + 1 })
 end
 if mode == 'back' then
+  -- A call the PBX routed was never in a queue here: there is no place to go back to.
+  if empty(i.queue) then return reply({ error = 'no_queue', state = i.state }) end
   -- As after a rejected offer: its original score and queuedAt (ahead of everything that arrived
   -- after it, with the relaxation its wait has earned, the rest of its max-wait window), and the
   -- agent passed over for the queue's cool-down.
