@@ -93,7 +93,9 @@ describe('callbacks: exactly once across a kill -9', function () {
     const due = new CallbackDueJob(second.sb.contexts.callbacks);
     expect(await due.stateOf(waiting.body.callbackId)).to.equal('delayed');
     expect(await due.runNow(waiting.body.callbackId)).to.equal(true);
-    const w = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: waiting.body.callbackId }), (c) => c.state !== 'scheduled', 100, 200);
+    // Until the run is over: the callback turns queued before the run queues it and writes its step.
+    await eventually(() => due.stateOf(waiting.body.callbackId), (state) => state === 'completed', 300, 200);
+    const w = await db.getRepository(Callback).findOneByOrFail({ id: waiting.body.callbackId });
     expect(w.state).to.equal('queued');
     // The row says queued before the queueing is journaled: wait for the journey, then count.
     const dues = await eventually(() => db.getRepository(InteractionEvent).countBy({ interactionId: w.interactionId, type: 'callback.due' }), (n) => n > 0, 100, 200);
