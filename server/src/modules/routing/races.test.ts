@@ -11,7 +11,8 @@ import { entities } from '../../entities.js';
 import { createRedis } from '../../kernel/redis.js';
 import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
-import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, openQueues, setState, uniquePrefix, type TestAgent } from '../../test/routing.js';
+import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, noOffer, openQueues, setState, uniquePrefix, type TestAgent } from '../../test/routing.js';
+import { eventually } from '../../test/redis.js';
 
 type Proc = Awaited<ReturnType<typeof spawnServer>>;
 
@@ -27,7 +28,7 @@ describe('routing: two server instances', function () {
 
   before(async () => {
     since = new Date();
-    dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 }) });
+    dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.0.offerTimeoutSeconds': 60, 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 }) });
     a = await spawnServer(dir);
     b = await spawnServer(dir); // after a: a has run the migrations
     admin = await login(a.url);
@@ -68,11 +69,12 @@ describe('routing: two server instances', function () {
     const created = await Promise.all(Array.from({ length: 40 }, (_, n) => createInteraction(n % 2 ? a.url : b.url, admin, { channel: 'chat', queueId: QUEUE.chat })));
     expect(created.every((c) => c.outcome === 'queued')).to.equal(true);
     const ids = created.map((c) => c.interaction.id as string);
-    // Agents accept whatever they are offered, through alternating instances, until none is left.
-    const accepted = new Map<string, number>();
-    for (let round = 0; round < 10; round++) {
-      const offers = await Promise.all(agents.map((ag) => nextOffer(ag, 5000).catch(() => null)));
-      if (offers.every((x) => x === null)) break;
+    // Agents accept whatever they are offered, through alternating instances, until all are full;
+    // an offer waits for the slowest of the round, so offers here do not time out (60 s).
+    const accepted = new Map<string, number>(agents.map((ag) => [ag.id, 0]));
+    const full = (ag: TestAgent) => accepted.get(ag.id)! >= 2;
+    for (let round = 0; round < 10 && !agents.every(full); round++) {
+      const offers = await Promise.all(agents.map((ag) => (full(ag) ? null : nextOffer(ag, 60_000))));
       await Promise.all(
         offers.map(async (o, n) => {
           if (!o) return;
@@ -83,6 +85,8 @@ describe('routing: two server instances', function () {
       );
     }
     expect([...accepted.values()]).to.deep.equal([2, 2, 2, 2, 2, 2]);
+    // Full agents are offered nothing more.
+    await Promise.all(agents.map((ag) => noOffer(ag)));
     const offers = await db.getRepository(Offer).createQueryBuilder('o').where('o.interactionId IN (:...ids)', { ids }).getMany();
     const perInteraction = new Map<string, string[]>();
     for (const o of offers) perInteraction.set(o.interactionId, [...(perInteraction.get(o.interactionId) ?? []), o.state]);
@@ -170,7 +174,7 @@ describe('routing: two server instances', function () {
       // New work reaches both instances while they find out.
       const created = await Promise.all(Array.from({ length: 6 }, (_, n) => createInteraction(n % 2 ? a.url : b.url, admin, { channel: 'callback', queueId: QUEUE.callback })));
       expect(created.map((c) => c.outcome)).to.deep.equal(Array(6).fill('queued'));
-      for (let n = 0; n < 100 && !(await redis.client.exists(redis.key('routing', 'built'))); n++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(() => redis.client.exists(redis.key('routing', 'built')), (n) => n === 1, 600, 100);
     } finally {
       await redis.close();
     }
