@@ -36,7 +36,7 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     }
   }
   async function rebuilt(t: TestServer): Promise<void> {
-    const until = Date.now() + 10000;
+    const until = Date.now() + 60_000;
     while (!(await t.sb.contexts.routing.rebuilder.present())) {
       if (Date.now() > until) throw new Error('routing state not rebuilt');
       await new Promise((r) => setTimeout(r, 50));
