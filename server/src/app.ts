@@ -281,7 +281,7 @@ function buildKoa(s: Kernel, sessions: SessionResolver, metrics: SwitchboardMetr
   const router = new Router();
   const mounted: MountedRoute[] = [];
   const deps: RouteDeps = {
-    rateLimit: rateLimiter(s.redis, s.config, s.log),
+    rateLimit: rateLimiter(s.redis, s.config, s.log, s.clock),
     authenticate: authenticate(sessions),
     websiteOrigin: websiteOrigin(s.config),
     desktopOnly: (opts) => desktopOnly(s.config, opts),

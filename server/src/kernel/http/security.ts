@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type { IncomingMessage } from 'node:http';
 import type { RedisHandle } from '../redis.js';
 import type { Logger } from '../logger.js';
+import type { Clock } from '../clock.js';
 import type { Config, Website } from '../config/schema.js';
 import type { SessionResolver, Principal } from './principal.js';
 import { HttpError, forbidden, unauthorized, notFound } from './errors.js';
@@ -70,9 +71,10 @@ const tooMany = (retry: string) => new HttpError(429, 'rate_limited', `Too many 
 /**
  * Agents' and login limits: fixed-window counters in Redis, so they hold across instances. While
  * Redis is away the limiter lets requests through (and logs once a window): refusing every agent
- * would be worse. The widget's limit is local to each instance (LocalRateLimiter).
+ * would be worse. The widget's limit is local to each instance (LocalRateLimiter). The windows
+ * are minutes of the server's clock, so a test can keep its requests inside one.
  */
-export function rateLimiter(redis: RedisHandle, config: () => Config, log: Logger) {
+export function rateLimiter(redis: RedisHandle, config: () => Config, log: Logger, clock: Clock) {
   let warnedWindow = 0;
   const local = new LocalRateLimiter();
   return (bucket: RateBucket): Middleware => {
@@ -86,7 +88,8 @@ export function rateLimiter(redis: RedisHandle, config: () => Config, log: Logge
     return async (ctx, next) => {
       const limits = config().main.security.rateLimits;
       const limit = bucket === 'login' || bucket === 'password' ? limits.loginPerMinute : limits.apiPerMinute;
-      const window = Math.floor(Date.now() / 60000);
+      const now = clock.now().getTime();
+      const window = Math.floor(now / 60000);
       // The limit runs before authentication, so an agent is recognised by their token, not their id.
       const token = bucket === 'api' || bucket === 'password' ? tokenFrom(ctx.req) : null;
       const who = token ? createHash('sha256').update(token).digest('hex').slice(0, 32) : ctx.ip;
@@ -99,7 +102,7 @@ export function rateLimiter(redis: RedisHandle, config: () => Config, log: Logge
         if (warnedWindow !== window) log.warn({ err }, 'rate limiter unavailable; letting requests through');
         warnedWindow = window;
       }
-      if (count > limit) throw tooMany(String(60 - Math.floor((Date.now() / 1000) % 60)));
+      if (count > limit) throw tooMany(String(60 - Math.floor((now / 1000) % 60)));
       await next();
     };
   };
