@@ -9,6 +9,7 @@ import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 import { OutgoingMail } from '../mail/outgoing-mail.entity.js';
 import { InteractionEvent } from '../journey/index.js';
+import { Interaction } from '../interactions/index.js';
 import { CsatRating } from './csat-rating.entity.js';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
@@ -98,7 +99,8 @@ describe('feedback: the rating mail of callbacks and mail tickets', () => {
     const record = await api(t.url, 'GET', `/api/history/interactions/${id}`, undefined, admin);
     expect(record.body.interaction.csat).to.include({ rating: 4, comment: `${XSS} fast` });
     expect(record.body.journey.map((e: { type: string }) => e.type)).to.include.members(['csat.invited', 'csat.rated']);
-    const day = new Date().toISOString().slice(0, 10);
+    // The day it was queued (the report's period is of queue times), not today: midnight may have passed since.
+    const day = (await db().getRepository(Interaction).findOneByOrFail({ id })).queuedAt!.toISOString().slice(0, 10);
     // This agent's mail (the run's database is shared with the other test files).
     const report = await api(t.url, 'GET', `/api/reports/interactions?from=${day}&to=${day}&channel=mail&agent=${agent.id}`, undefined, admin);
     expect(report.body.total).to.include({ rated: 1, csatAvg: 4, csatSatisfied: 1 });
