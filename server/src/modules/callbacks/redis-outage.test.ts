@@ -3,6 +3,7 @@
 // when Redis is back, a job that was waiting for its slot is still there, and one that fell due
 // during the outage runs, once.
 import { expect } from 'chai';
+import { Like } from 'typeorm';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,19 +39,19 @@ describe('callbacks while Redis is down', function () {
     expect(await due.unschedule(overdue.body.callbackId)).to.equal(true);
     await due.schedule({ callbackId: overdue.body.callbackId }, { id: overdue.body.callbackId, at: new Date(Date.now() + 5000) });
 
-    const before = await db.getRepository(Callback).count();
     await redis.stop();
     const until = Date.now() + 30_000;
     let refused = 0;
-    while (Date.now() < until) {
+    // For 30 s, and at least six times however slowly the machine answers.
+    while (Date.now() < until || refused < 6) {
       const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: `+39 06 2222 ${4000 + refused}` }, slot: 'asap' });
       expect(r.status, JSON.stringify(r.body)).to.equal(503);
       expect(r.body.error.code).to.equal('redis_unavailable');
       refused++;
       await new Promise((res) => setTimeout(res, 2000));
     }
-    expect(refused).to.be.greaterThan(5);
-    expect(await db.getRepository(Callback).count(), 'nothing half-made').to.equal(before);
+    // The refused requests' numbers (+39 06 2222 4000…): the run's other files share the table.
+    expect(await db.getRepository(Callback).countBy({ phoneNumber: Like('+390622224%') }), 'nothing half-made').to.equal(0);
     await redis.start();
 
     const r = await eventually(() => widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 2222 9999' }, slot: slots.body.slots[6].start }), (x) => x.status === 201, 100, 300);
