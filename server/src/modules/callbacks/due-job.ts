@@ -46,11 +46,16 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, order: 'customer-first' });
       return;
     }
+    // The customer may cancel meanwhile (withdraw(): the callback first, then the interaction —
+    // closed while held, taken out of the queue once queued). Each step below checks again.
+    const cancelled = async () => (await repo.findOneBy({ id: cb.id }))?.state === 'cancelled';
     let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
     this.inHand.set(cb.interactionId, cb);
     try {
       r = await this.s.routing.enqueueHeld(interaction);
     } catch (err) {
+      // withdraw() closed the held interaction first: nothing to queue, nothing to try again.
+      if (await cancelled()) return;
       await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled' });
       throw err;
     } finally {
@@ -59,10 +64,19 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     if (r.outcome === 'unmanaged') {
       const at = r.nextOpening ? new Date(r.nextOpening) : new Date(Date.now() + BUSY_RETRY_MS);
       const jobId = nextJobId(cb);
-      await repo.update({ id: cb.id }, { state: 'scheduled', dueAt: at, jobId });
+      // Not over a cancel: a cancelled callback is never scheduled again.
+      if (!(await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled', dueAt: at, jobId })).affected) return;
       await this.schedule({ callbackId: cb.id }, { id: jobId, at });
       await this.s.routing.journey(interaction, 'callback.deferred', null, { reason: r.reason, dueAt: at.toISOString(), jobId });
       this.s.log.info({ callbackId: cb.id, reason: r.reason, dueAt: at }, 'callback due but not routable now: deferred');
+      return;
+    }
+    // withdraw() found the interaction still held, closed it, and left the queueing to go on: it
+    // must not stay in the queue (to be offered, and dialled) for a callback nobody wants.
+    if (await cancelled()) {
+      await this.s.routing.cancel(cb.interactionId).catch((err: { status?: number }) => {
+        if (err.status !== 409 && err.status !== 404) throw err;
+      });
       return;
     }
     await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, position: r.position });
