@@ -88,15 +88,27 @@ function sipp(scenario, port, calls, trace, extra = []) {
   return { proc: p, done: new Promise((r) => p.on('close', r)) };
 }
 
-/** Initial INVITEs in a sipp trace: [time ms, Request-URI user]. */
+/**
+ * Initial INVITEs in a sipp trace: [time ms, Request-URI user], one per Call-ID at its first
+ * sight — under load an INVITE retransmitted before sipp's 100 Trying is one call, not a second
+ * dial (the 10,000 run would otherwise count it twice).
+ */
 function invitesIn(trace) {
   const out = [];
+  const seen = new Set();
   let at = 0;
+  let pending;
   for (const line of readFileSync(trace, 'utf8').split('\n')) {
     const t = /^-{10,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)/.exec(line);
     if (t) at = Date.parse(`${t[1].replace(' ', 'T').slice(0, 23)}Z`);
     const m = /^INVITE sip:([^@]+)@/.exec(line);
-    if (m) out.push([at, m[1]]);
+    if (m) pending = [at, m[1]];
+    const c = /^Call-ID:\s*(\S+)/i.exec(line);
+    if (c && pending) {
+      if (!seen.has(c[1])) out.push(pending);
+      seen.add(c[1]);
+      pending = undefined;
+    }
   }
   return out;
 }
@@ -279,11 +291,31 @@ try {
     aInvites.get(user).push(t);
   }
   const legA = [];
+  const legAInviteOf = new Map(); // interactionId → [accept sent, INVITE at the PBX]
   const byExt = new Map();
-  for (const [, ext, t] of accepts) (byExt.get(ext) ?? byExt.set(ext, []).get(ext)).push(t);
+  for (const [interactionId, ext, t] of accepts) (byExt.get(ext) ?? byExt.set(ext, []).get(ext)).push([interactionId, t]);
   for (const [ext, ts] of byExt) {
     const inv = aInvites.get(ext) ?? [];
-    ts.forEach((t, k) => inv[k] !== undefined && legA.push(inv[k] - t));
+    ts.forEach(([interactionId, t], k) => {
+      if (inv[k] === undefined) return;
+      legA.push(inv[k] - t);
+      legAInviteOf.set(interactionId, [t, inv[k]]);
+    });
+  }
+  // accept → leg A in its steps, by the journey's times (same clock): the accept recorded
+  // ('assigned', written before the bus event that starts dialling), the dial job past its
+  // exactly-once guard ('callback.dialling'), the INVITE at the PBX.
+  const stepAt = async (type) => new Map((await db.query(
+    `SELECT e.interactionId, MIN(e.at) AS at FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = ? GROUP BY e.interactionId`, [type],
+  )).map((r) => [r.interactionId, new Date(r.at).getTime()]));
+  const [assignedAt, diallingAt] = [await stepAt('assigned'), await stepAt('callback.dialling')];
+  const steps = { acceptToAssigned: [], assignedToDialling: [], diallingToInvite: [] };
+  for (const [i, [t, invite]] of legAInviteOf) {
+    const [a, d] = [assignedAt.get(i), diallingAt.get(i)];
+    if (a === undefined || d === undefined) continue;
+    steps.acceptToAssigned.push(a - t);
+    steps.assignedToDialling.push(d - a);
+    steps.diallingToInvite.push(invite - d);
   }
   const dialled = new Map();
   for (const [, user] of invitesIn(customerTrace)) dialled.set(user, (dialled.get(user) ?? 0) + 1);
@@ -296,7 +328,10 @@ try {
     machine: { ...result.machine, loadAtStart: load0, loadAtEnd: load1 },
     // queued: the interaction entered the callback queue (journey `queued`); due job done: its
     // `callback.due` entry, written once routing returned (after the offer, when an agent was free).
-    lateMs: { dueToQueued: summary(queued), dueToDueJobDone: summary(dueDone), dueToOffered: summary(offered), acceptToLegAInvite: summary(legA) },
+    lateMs: {
+      dueToQueued: summary(queued), dueToDueJobDone: summary(dueDone), dueToOffered: summary(offered), acceptToLegAInvite: summary(legA),
+      acceptToLegASteps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, summary(xs)])),
+    },
     exactlyOnce: {
       dialledOnce: counts.filter((c) => c === 1).length,
       dialledTwiceOrMore: counts.filter((c) => c > 1).length,
