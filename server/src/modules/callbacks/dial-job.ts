@@ -26,7 +26,14 @@ export interface DialData {
 export class CallbackDialJob extends BaseJob<DialData> {
   readonly name = 'callback-dial';
   override readonly attempts = 1;
-  override readonly concurrency = 64;
+  /**
+   * A dial job stays active until its call is bridged or ends (leg A and leg B ringing, up to
+   * answerTimeoutSeconds): it waits on phones, it does not compute. The limit is how many
+   * callback calls one instance sets up at once, and it must not be below the agents who may
+   * accept together — at 64, with 1,000 agents accepting, dials waited for a slot behind calls
+   * still ringing while their agents waited for leg A.
+   */
+  override readonly concurrency = 1000;
 
   constructor(
     private readonly s: CallbacksKit,
@@ -46,8 +53,12 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const s = this.s;
     const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
     if (!cb) return;
+    // The agent is waiting for leg A: what the INVITE needs but the guard below does not is read
+    // meanwhile, so the wait is the longest of these round trips, not their sum.
+    const agentRead = settle(s.agents.get(agentId));
     const interaction = await s.routing.get(cb.interactionId);
     if (!interaction) return;
+    const nameRead = settle(s.routing.customerName(interaction.contactId));
     const queue = s.routing.queue(interaction.queueId ?? '');
     const config = s.config();
     const trunk = config.trunks.find((t) => t.id === queue?.callback.trunk) ?? config.trunks[0]!;
@@ -64,17 +75,19 @@ export class CallbackDialJob extends BaseJob<DialData> {
       return;
     }
     if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, interaction, row, 'cancelled', `callback was ${cb.state}`);
-    await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
-    await s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled });
+    await Promise.all([
+      s.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt }),
+      s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled }),
+    ]);
 
     const sip = this.sip();
-    const agent = await s.agents.get(agentId);
+    const agent = await agentRead();
     if (!sip) return this.finish(cb, interaction, row, 'failed', 'SIP is not enabled on this server');
     if (!agent.extension) return this.finish(cb, interaction, row, 'failed', 'agent: no extension to ring');
     const session = await sip.control.originate({
       a: { kind: 'agent', agentId, extension: agent.extension, displayName: agent.displayName },
       bNumber: dialled,
-      context: { interactionId: cb.interactionId, name: (await s.routing.customerName(interaction.contactId)) ?? undefined },
+      context: { interactionId: cb.interactionId, name: (await nameRead()) ?? undefined },
       ...(trunk.callerId ? { callerId: trunk.callerId.number } : {}),
       // The queue's trunk (queues[].callback.trunk): leg B leaves through it, with its dial plan.
       trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
@@ -113,6 +126,15 @@ export class CallbackDialJob extends BaseJob<DialData> {
     if (agentWhoFailed) return requeueAfterAgentFailure(s, cb, row.attempt, cause, agentWhoFailed);
     await retryAfterFailure(s, cb, row.attempt, cause);
   }
+}
+
+/**
+ * Starts a read now and gives it when asked: a rejection surfaces there, where the read used to
+ * be awaited, and is never unhandled when perform() returns before asking.
+ */
+function settle<T>(p: Promise<T>): () => Promise<T> {
+  p.catch(() => undefined);
+  return () => p;
 }
 
 /** Bridged, or how it ended; a call not bridged within the timeout is ended as not answered. */
