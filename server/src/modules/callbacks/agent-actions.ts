@@ -61,8 +61,11 @@ export async function dialNow(s: Deps, dial: CallbackDialJob, callbackId: string
     await s.routing.claim(interactionId, agentId, { via: 'callback', by: 'agent' });
     fresh = await s.db.getRepository(Callback).findOneByOrFail({ id: cb.id });
   }
-  await dial.dialFor(fresh, agentId);
-  s.log.info({ callbackId: cb.id, agentId, attempt: fresh.attempts + 1 }, 'callback dialled by the agent');
+  // The attempt is counted from the row read before the claim: in automatic mode the claim's
+  // assignment schedules the same attempt, and its dial may already have counted it in the row —
+  // counting from `fresh` then asked for the next attempt too, and the customer was dialled twice.
+  await dial.dialFor({ id: cb.id, attempts: cb.attempts }, agentId);
+  s.log.info({ callbackId: cb.id, agentId, attempt: cb.attempts + 1 }, 'callback dialled by the agent');
   return present(s, fresh);
 }
 
