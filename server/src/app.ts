@@ -112,7 +112,7 @@ function compose(k: Kernel, core: Core, hub: RealtimeHub): { modules: ServerModu
       announce: (interactionId, messageId) => chat.parts.chat.announce(interactionId, messageId),
     },
   });
-  const callbacks = createCallbacks(k, { sip: calls.running, mailer: outbox, routing: steps, agents, contacts });
+  const callbacks = createCallbacks(k, { sip: calls.running, lostCalls: calls, mailer: outbox, routing: steps, agents, contacts });
   const modules: ServerModule[] = [
     core.health,
     createAuth(k, { agents: core.accounts.service, sessions: core.accounts.sessions, states: core.routing.states }),

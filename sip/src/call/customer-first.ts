@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SipStatusError } from '../dialog/dialog.js';
 import type { SipDialog } from '../engine-api.js';
 import { MediaError, mediaFailureReason } from '../media/relay.js';
-import { causeForStatus, type CallSessionInfo } from './recorder.js';
+import { causeForStatus, type CallSessionInfo, type PlacedBy } from './recorder.js';
 import { wireInDialogRelays } from './relay.js';
 import { placeholderSdp, uacOptions, type LegTarget } from './legs.js';
 import { CallSession } from './call-session.js';
@@ -15,6 +15,7 @@ import type { Leg } from './call-core.js';
 import { legATarget, type OriginateHost, type OriginateLegA, type TrunkRoute } from './originate.js';
 import type { InteractionContext } from './interaction-context.js';
 import type { SipEngineApi } from '../engine-api.js';
+import type { LiveCall } from './live-calls.js';
 
 export interface CustomerFirstRequest {
   /** Number dialled through the trunk. */
@@ -24,6 +25,8 @@ export interface CustomerFirstRequest {
   callerId?: string;
   /** The trunk the customer is called through (default: call control's own). */
   trunk?: TrunkRoute;
+  /** Who to tell if this process dies while the customer waits and another one ends the call. */
+  placedBy?: PlacedBy;
 }
 
 export interface AgentLegRequest {
@@ -44,6 +47,7 @@ export function dialCustomerFirst(cc: OriginateHost, engine: SipEngineApi, r: Cu
     ...(r.context ? { headers: cc.contextHeaders(r.context) } : {}),
   }, r.trunk);
   const session = cc.newSession(r.context?.interactionId, { kind: 'originate' }, CustomerFirstCall);
+  if (r.placedBy) session.placedBy = r.placedBy;
   return { session, answered: session.dialCustomer(target, engine.stack.local(target.target?.protocol ?? 'udp').host) };
 }
 
@@ -69,6 +73,8 @@ export class CustomerFirstCall extends CallSession {
   private customerProfile: LegTarget['profile'] = 'rtp';
   private announcing?: { timer?: NodeJS.Timeout; stopped: boolean };
   private connected = false;
+  /** On the live-call record: the interaction is not, until an agent is on the call. */
+  placedBy?: PlacedBy;
 
   /**
    * Until an agent is on the call its events carry no interaction: the interaction is waiting in
@@ -224,6 +230,11 @@ export class CustomerFirstCall extends CallSession {
       media,
     );
     return { connected: true };
+  }
+
+  override liveCall(): LiveCall | undefined {
+    const call = super.liveCall();
+    return call && this.placedBy ? { ...call, placedBy: this.placedBy } : call;
   }
 
   /** Up from the customer's answer: they are on the line, waiting for an agent. */

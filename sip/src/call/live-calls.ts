@@ -1,10 +1,11 @@
 // Calls that must not outlive the process that holds them. An answered call (a customer-first
 // call from the customer's answer) is written to a store outside the process (the server's is
-// Redis) with what ending it takes: each leg's dialog snapshot and the rtpengine session. When the process dies without ending it, another process
-// (or this one, restarted) ends it from there: BYE to the legs it can reach, media deleted, call
-// records closed, `ended` published.
+// Redis) with what ending it takes: each leg's dialog snapshot and the rtpengine session. When the
+// process dies without ending it, another process (or this one, restarted) ends it from there: BYE
+// to the legs it can reach, media deleted, call records closed, `ended` published (with who placed
+// it, when no interaction is on record: they are the ones to tell).
 import type { DialogSnapshot } from '../dialog/dialog.js';
-import type { EndCause } from './recorder.js';
+import type { EndCause, PlacedBy } from './recorder.js';
 
 export interface LiveCallLeg {
   legId: string;
@@ -15,6 +16,8 @@ export interface LiveCallLeg {
 export interface LiveCall {
   callSessionId: string;
   interactionId?: string;
+  /** Who placed it, while no interaction is on record for it (see PlacedBy). */
+  placedBy?: PlacedBy;
   /** rtpengine's call-id and the from-tag the session was offered with. */
   media?: { callId: string; fromTag: string };
   legs: LiveCallLeg[];

@@ -46,7 +46,7 @@ describe('a call whose process died is ended from its live-call record', () => {
     await engine.close();
   });
 
-  it("BYEs the one leg of a customer still waiting, through its route set with the next CSeq and both tags, and deletes the media without waiting for the BYE's answer", async () => {
+  it("BYEs the one leg of a customer still waiting, through its route set with the next CSeq and both tags, deletes the media without waiting for the BYE's answer, and names who placed the call", async () => {
     const call: LiveCall = {
       callSessionId: 'session-1',
       media: { callId: 'session-1', fromTag: 'a-placeholder' },
@@ -65,6 +65,7 @@ describe('a call whose process died is ended from its live-call record', () => {
         },
       }],
       answeredAt: new Date().toISOString(),
+      placedBy: { context: 'callbacks', ref: 'callback-1/1' },
     };
     const media = new RecordingRelay();
     const lost: Array<[string, EndCause]> = [];
@@ -79,7 +80,8 @@ describe('a call whose process died is ended from its live-call record', () => {
     await endLostCall({ engine, media, recorder, events, log: pino({ level: 'silent' }) }, call, 'server-lost');
     expect(media.deleted).to.deep.equal(['session-1']);
     expect(lost).to.deep.equal([['session-1', 'server-lost']]);
-    expect(ended.map((e) => [e.callSessionId, e.cause, e.interactionId])).to.deep.equal([['session-1', 'server-lost', undefined]]);
+    // No interaction to close: its end names who placed the call, for them to follow up.
+    expect(ended.map((e) => [e.callSessionId, e.cause, e.interactionId, e.placedBy])).to.deep.equal([['session-1', 'server-lost', undefined, { context: 'callbacks', ref: 'callback-1/1' }]]);
 
     // All of that happened before the peer answered; the BYE is the dialog's, as RFC 3261 §12.2.1.1 builds it.
     const bye = await peer.next();

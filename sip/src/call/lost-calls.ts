@@ -42,7 +42,7 @@ export async function endLostCall(d: LostCallDeps, call: LiveCall, cause: EndCau
   }
   await liveCalls?.lostEnded(call).catch((err: unknown) => log.warn({ err }, 'live call store failed'));
   log.info({ cause }, 'lost call ended');
-  d.events.emit('ended', { callSessionId: call.callSessionId, ...(call.interactionId ? { interactionId: call.interactionId } : {}), at, cause, description: describeCause(cause) });
+  d.events.emit('ended', { callSessionId: call.callSessionId, ...(call.interactionId ? { interactionId: call.interactionId } : {}), ...(call.placedBy ? { placedBy: call.placedBy } : {}), at, cause, description: describeCause(cause) });
 }
 
 /**

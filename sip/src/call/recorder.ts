@@ -82,13 +82,27 @@ export interface CallEventBase extends CallSessionInfo {
   at: Date;
 }
 
+/**
+ * Who placed a call that has no interaction on record (a customer-first callback's attempt while
+ * the customer waits): `context` names them, `ref` is theirs to read. The process that ends the
+ * call after its own died tells them (the `ended` event carries it; see live-calls.ts): nobody
+ * else would, its end closing no interaction.
+ */
+export interface PlacedBy {
+  context: string;
+  ref: string;
+}
+
 /** Published to the rest of the server (agent desktop, widget, interaction state). */
 export interface CallEventMap {
   ringing: [CallEventBase];
   answered: [CallEventBase];
   held: [CallEventBase & { held: boolean; by: 'a' | 'b' }];
-  /** `detail`: what exactly failed when the cause alone does not say (the media relay's reason). */
-  ended: [CallEventBase & { cause: EndCause; status?: number; detail?: string; description: string }];
+  /**
+   * `detail`: what exactly failed when the cause alone does not say (the media relay's reason).
+   * `placedBy`: on the end of a call whose process died, who placed it (live-calls.ts).
+   */
+  ended: [CallEventBase & { cause: EndCause; status?: number; detail?: string; description: string; placedBy?: PlacedBy }];
 }
 
 export class CallEvents extends EventEmitter<CallEventMap> {}

@@ -135,7 +135,7 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     const agent = await phone('uas-answer-media.xml', agentRtp);
     const live = new RecordedLiveCalls();
     h = await startHarness({ pbxPort: customer.port, relay, liveCalls: live });
-    const { session, answered } = h.cc.dialCustomer({ number: '0612345678', context: { interactionId: 'int-cf-1', name: 'Ada' }, callerId: '0200' });
+    const { session, answered } = h.cc.dialCustomer({ number: '0612345678', context: { interactionId: 'int-cf-1', name: 'Ada' }, callerId: '0200', placedBy: { context: 'callbacks', ref: 'cb-1/1' } });
     expect(await answered).to.deep.equal({ answered: true });
     // No agent yet: the call's events do not name the interaction (it waits in its queue).
     expect(h.events.filter((e) => (e.payload as { interactionId?: string }).interactionId)).to.deep.equal([]);
@@ -144,6 +144,8 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     await until(() => live.calls.has(session.id), 'the waiting call is recorded as live');
     const waiting = live.calls.get(session.id)!;
     expect(waiting.interactionId).to.equal(undefined);
+    // Who placed it, for the process ending it to tell: nobody else would.
+    expect(waiting.placedBy).to.deep.equal({ context: 'callbacks', ref: 'cb-1/1' });
     expect(waiting.media).to.deep.equal({ callId: session.id, fromTag: waiting.media?.fromTag });
     expect(waiting.legs.map((l) => [l.dialog?.callId, l.dialog?.remote.params.tag])).to.deep.equal([[session.bDialog!.callId, session.bDialog!.remoteTag]]);
     expect(await session.announce(toneWav(1))).to.equal(1000);

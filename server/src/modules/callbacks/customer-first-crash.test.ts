@@ -3,8 +3,9 @@
 // check), finds the attempt's row written before the INVITE, records it as interrupted and
 // schedules the next attempt instead of calling again. Killed while the customer's phone rings,
 // the call dies with it; killed while the customer, answered, waits for an agent, the other
-// instance ends the call from its live-call record: BYE in the customer's dialog, rtpengine
-// session deleted.
+// instance ends the call from its live-call record (BYE in the customer's dialog, rtpengine
+// session deleted) and settles the attempt and withdraws its offer then, not when the job is
+// taken over: until then an agent could accept a call that is over.
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ import { Call } from '../calls/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt } from './attempt.entity.js';
 import { CallbackDueJob } from './due-job.js';
+import { CustomerFirstJob } from './customer-first.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
 
 /** Calls the customer's phone got: INVITEs counted by Call-ID (a UDP retransmission is the same call). */
@@ -123,7 +125,7 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
     expect(invitesTo(trace, '0644443333'), 'calls the customer got').to.equal(1);
   });
 
-  it('ends the call of a customer waiting for an agent when their instance dies: BYE in their dialog, media deleted, the attempt retried once, the offer gone', async () => {
+  it('ends the call of a customer waiting for an agent when their instance dies: BYE in their dialog, media deleted, the offer withdrawn and the attempt settled at once, retried once after the backoff', async () => {
     const customerPort = await freePort();
     const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'sb-cf-crash-waiting-')), 'customer.log');
     // Answers, then waits for a BYE and answers it 200: it ends well only if our BYE reaches it.
@@ -132,9 +134,10 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
     const redisPrefix = uniquePrefix();
     const set = openQueues({
       'switchboard.yaml:sip.enabled': true,
-      // The takeover of the job comes after the heartbeat lapsed (as with the defaults: 30 s > 15 s),
-      // so the dead instance's call is ended while its interaction still waits in its queue.
-      'switchboard.yaml:redis.jobLockSeconds': 25,
+      // The dead instance's job is taken over once its lock lapsed, 30 to 60 s after the kill, well
+      // after a survivor ended the call (heartbeat 15 s, a look every 5 s): what is settled while
+      // the job is still the dead instance's is the survivor's doing.
+      'switchboard.yaml:redis.jobLockSeconds': 60,
       'switchboard.yaml:redis.jobStalledCheckSeconds': 1,
       'trunks.yaml:trunks.0.port': customerPort,
       'trunks.yaml:trunks.0.optionsPingSeconds': 0,
@@ -160,6 +163,10 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
     agent.socket.close();
     second = await startTestServer({ redisPrefix, set: { ...set } });
     const db = second.sb.kernel.db;
+    const kit = second.sb.contexts.callbacks;
+    const attemptJob = new CustomerFirstJob(kit, { ...kit, retry: () => Promise.reject(new Error('not used')) });
+    const token = await login(second.url, agent.username, 'routing-test-password');
+    const again = { ...agent, token, socket: await openDesktop(second.url, token) };
 
     // The customer gets a BYE in their dialog and answers it 200; sipp ends its one call cleanly.
     const result = await customer.done;
@@ -176,29 +183,40 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
     await eventually(() => rtp.list(), (ids) => !ids.includes(session), 240, 250);
     expect((await rtp.query(session)).result).to.equal('error');
 
-    // The attempt is interrupted and the next one waits for the queue's backoff; nothing dialled twice.
+    // The survivor that ended the call settled the attempt and withdrew the offer at once, while
+    // the attempt's job is still held by the dead instance: no agent can take a call that is over.
     const attempt = await eventually(() => db.getRepository(CallbackAttempt).findOneBy({ callbackId: r.body.callbackId, attempt: 1 }), (a) => a?.outcome !== 'dialling', 300, 200);
-    expect(attempt).to.include({ outcome: 'failed', agentId: null });
-    expect(attempt!.cause).to.contain('interrupted');
+    expect(attempt).to.include({ outcome: 'failed', agentId: null, cause: 'interrupted: the instance holding the call stopped' });
+    const jobId = `${r.body.callbackId}-cf-1`;
+    expect(await attemptJob.stateOf(jobId), 'the attempt\'s job, not taken over yet').to.equal('active');
+    const withdrawn = await again.socket.next((m) => m.type === 'offer.ended' && m.offerId === offer.offerId, 30_000);
+    expect(withdrawn.reason).to.equal('withdrawn');
     const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (c) => c.state === 'scheduled', 100, 200);
     expect(cb.jobId).to.equal(`${cb.id}-2`);
-    expect(await new CallbackDueJob(second.sb.contexts.callbacks).stateOf(cb.jobId!)).to.equal('delayed');
-    expect(await db.getRepository(CallbackAttempt).countBy({ callbackId: cb.id })).to.equal(1);
-    expect(requestsTo(trace, 'INVITE'), 'calls the customer got').to.have.length(1);
+    expect(await new CallbackDueJob(kit).stateOf(cb.jobId!)).to.equal('delayed');
+    expect((await second.sb.contexts.routing.engine.interactionLive(offer.interactionId)).state ?? 'gone').to.not.equal('queued');
+    await setState(second.url, again, 'available');
+    await noOffer(again, 3000);
 
-    // The waiting interaction is over, for the records and for routing: nobody is offered it again.
-    const waited = await eventually(() => db.getRepository(Interaction).findOneByOrFail({ id: offer.interactionId }), (i) => i.state === 'abandoned' || i.state === 'closed', 100, 200);
+    // The waiting interaction is over, for the records too.
+    const waited = await db.getRepository(Interaction).findOneByOrFail({ id: offer.interactionId });
+    expect(waited.state).to.be.oneOf(['abandoned', 'closed']);
     expect(waited.closedAt).to.be.instanceOf(Date);
+    const call = await eventually(() => db.getRepository(Call).findOneByOrFail({ id: attempt!.callId! }), (c) => !!c.endedAt, 100, 200);
+    expect(call.endCause).to.equal('server-lost');
+
+    // The job's run after the takeover finds the attempt settled: no second settling, retry or INVITE.
+    await eventually(() => attemptJob.stateOf(jobId), (state) => state === 'completed', 600, 250);
+    expect(await db.getRepository(CallbackAttempt).countBy({ callbackId: cb.id })).to.equal(1);
+    const now = await db.getRepository(Callback).findOneByOrFail({ id: cb.id });
+    expect([now.state, now.jobId, now.interactionId]).to.deep.equal(['scheduled', cb.jobId, cb.interactionId]);
+    expect(await new CallbackDueJob(kit).stateOf(cb.jobId!), 'the next attempt still waits for the backoff').to.equal('delayed');
     // Withdrawn by the retry (by the system), not closed by the call's end: until an agent is on
     // the call, its events, the lost call's end included, carry no interaction.
     const journey = await db.getRepository(InteractionEvent).find({ where: { interactionId: offer.interactionId }, order: { seq: 'ASC' } });
-    expect(journey.map((e) => e.type)).to.include.members(['callback.answered', 'callback.attempt']).and.not.include('call.ended');
-    expect((await second.sb.contexts.routing.engine.interactionLive(offer.interactionId)).state ?? 'gone').to.not.equal('queued');
-    const call = await eventually(() => db.getRepository(Call).findOneByOrFail({ id: attempt!.callId! }), (c) => !!c.endedAt, 100, 200);
-    expect(call.endCause).to.equal('server-lost');
-    const token = await login(second.url, agent.username, 'routing-test-password');
-    const again = { ...agent, token, socket: await openDesktop(second.url, token) };
-    await setState(second.url, again, 'available');
-    await noOffer(again, 3000);
+    expect(journey.map((e) => e.type)).to.include.members(['callback.answered']).and.not.include('call.ended');
+    expect(journey.filter((e) => e.type === 'callback.attempt'), 'the attempt settled once').to.have.length(1);
+    expect(await db.getRepository(InteractionEvent).countBy({ interactionId: cb.interactionId, type: 'callback.retry' }), 'one retry').to.equal(1);
+    expect(requestsTo(trace, 'INVITE'), 'calls the customer got').to.have.length(1);
   });
 });

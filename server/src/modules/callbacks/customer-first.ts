@@ -38,6 +38,12 @@ interface Waiting {
 }
 
 const BUSY = [486, 600, 603];
+/** How a customer-first call names its callback's attempt on the live-call record (PlacedBy). */
+export const PLACED_BY = 'callbacks';
+const INTERRUPTED = {
+  dialling: 'interrupted: the instance dialling it stopped',
+  waiting: 'interrupted: the instance holding the call stopped',
+};
 const NOT_ANSWERED = [408, 480, 487];
 
 /**
@@ -78,8 +84,9 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     } catch (err) {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
       // Dialled by a run whose instance died (its call died with it): never twice.
-      const earlier = await attempts.findOneByOrFail({ callbackId, attempt });
-      if (earlier.outcome === 'dialling') await this.finish(cb, earlier, 'failed', 'interrupted: the instance dialling it stopped');
+      // An answered customer's call was ended by a survivor, which settled the attempt then
+      // (lost()); else it is settled now. Whichever comes first does it, once.
+      await this.interrupted(cb, await attempts.findOneByOrFail({ callbackId, attempt }), INTERRUPTED.dialling);
       return;
     }
     if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
@@ -93,6 +100,7 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     const callerId = trunk.callerId?.number;
     const { session, answered } = sip.control.dialCustomer({
       number: dialled, context, ...(callerId ? { callerId } : {}),
+      placedBy: { context: PLACED_BY, ref: `${callbackId}/${attempt}` },
       trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
     });
     row.callId = session.id.replace(/-/g, '');
@@ -207,9 +215,37 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     w.settle('no-agent', cause);
   }
 
+  /**
+   * Another instance ended this attempt's call, the customer waiting for an agent, because the
+   * instance holding it died (`ref` is the call's PlacedBy). The job holding the attempt is still
+   * locked by the dead instance for up to `redis.jobLockSeconds`, and meanwhile the interaction
+   * could be offered and accepted, an agent rung for nobody: it is withdrawn and the attempt
+   * settled now. The job's run after the takeover then finds the attempt settled and does nothing.
+   */
+  async lost(ref: string): Promise<void> {
+    const [callbackId, n] = ref.split('/');
+    const attempt = Number(n);
+    if (!callbackId || !Number.isInteger(attempt)) return this.k.log.warn({ ref }, 'a lost call names no callback attempt');
+    const row = await this.k.db.getRepository(CallbackAttempt).findOneBy({ callbackId, attempt });
+    const cb = await this.k.db.getRepository(Callback).findOneBy({ id: callbackId });
+    if (row && cb) await this.interrupted(cb, row, INTERRUPTED.waiting);
+  }
+
+  /** Settles an attempt that was under way as interrupted, unless someone settled it already. */
+  private async interrupted(cb: Callback, row: CallbackAttempt, cause: string): Promise<void> {
+    const outcome: AttemptOutcome = 'failed';
+    const settled = await this.k.db.getRepository(CallbackAttempt).update({ id: row.id, outcome: 'dialling' }, { outcome, cause, endedAt: new Date() });
+    if (settled.affected) await this.followUp(cb, row, outcome, cause);
+  }
+
   private async finish(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
+    await this.k.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
+    await this.followUp(cb, row, outcome, cause);
+  }
+
+  /** What an attempt's outcome means for the callback: journaled, then completed, cancelled or retried. */
+  private async followUp(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
     const { k, d } = this;
-    await k.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
     const interaction = await d.routing.get(row.interactionId);
     if (interaction) await d.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId, order: 'customer-first' });
     k.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'customer-first callback attempt ended');

@@ -19,7 +19,7 @@ import { mountAgentRoutes } from './agent-routes.js';
 import { lookupBody, lookupCallback } from './by-reference.js';
 import { keepPlace, keepPlaceBody } from './keep-place.js';
 import { callbackPreview } from './offer-preview.js';
-import { CustomerFirstJob } from './customer-first.js';
+import { CustomerFirstJob, PLACED_BY } from './customer-first.js';
 import { retryAfterFailure } from './retry.js';
 import type { CallbacksDeps, CallbacksKit } from './types.js';
 import { hangUpSwitchedCalls } from './call-place.js';
@@ -33,6 +33,11 @@ export interface CallbacksContext extends ServerModule {
 export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
   const s: CallbacksKit = { config: k.config, log: k.log, db: k.db, redis: k.redis, bus: k.bus, jobs: k.jobs, clock: k.clock, ...d };
   const { sip, mailer } = d;
+  // The calls context starts first, and its first look for dead instances' calls may end one of
+  // ours at once: the follow-up waits until this context runs.
+  let started!: (job: CustomerFirstJob) => void;
+  const customerFirstJob = new Promise<CustomerFirstJob>((resolve) => (started = resolve));
+  d.lostCalls.followLostCalls(PLACED_BY, async (ref) => (await customerFirstJob).lost(ref));
   return {
     name: 'callbacks',
     kit: s,
@@ -133,6 +138,7 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
       s.routing.previewFor('callback', callbackPreview(s, queueing));
       const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
       customerFirst.work();
+      started(customerFirst);
       const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb), queueing);
       due.work();
       const dial = new CallbackDialJob(s, sip);

@@ -1,5 +1,5 @@
 import type { Kernel } from '../../kernel/kernel.js';
-import type { Calls } from '../calls/index.js';
+import type { Calls, CallsContext } from '../calls/index.js';
 import type { InteractionSteps } from '../routing/index.js';
 import type { ContactService } from '../contacts/index.js';
 import type { AgentService } from '../agents/index.js';
@@ -19,6 +19,8 @@ export interface CallbackMail {
 export interface CallbacksDeps {
   /** The SIP side while it runs (calls context); absent with SIP off. */
   sip: () => Calls | undefined;
+  /** Told when this instance ended a waiting customer-first call whose instance died. */
+  lostCalls: Pick<CallsContext, 'followLostCalls'>;
   /** Stores and queues a mail, sent with retries while the mail server is away (mail's outbox). */
   mailer: { queue(m: CallbackMail): Promise<unknown> };
   /** The interaction lifecycle: a callback's interactions are created, queued, closed and journaled only through it. */

@@ -55,7 +55,10 @@ async function sharedDigestSecret(s: Kernel): Promise<Buffer> {
   return Buffer.from(secret!, 'hex');
 }
 
-async function start(s: Kernel, d: CallsDeps, live: Live): Promise<() => Promise<void>> {
+/** Per context, what to do when this instance ended a call it placed whose instance died (PlacedBy). */
+type LostCallFollowers = Map<string, (ref: string) => Promise<void>>;
+
+async function start(s: Kernel, d: CallsDeps, live: Live, followers: LostCallFollowers): Promise<() => Promise<void>> {
   const c = s.config().main;
   const log = s.log.child({ component: 'sip' });
   // Calls leave through the first trunk; per-queue trunks will pick theirs from queue.destination.trunk.
@@ -115,6 +118,12 @@ async function start(s: Kernel, d: CallsDeps, live: Live): Promise<() => Promise
   });
   const pbxCalls = new PbxCalls(d, control, recorder, log);
   const following = followCalls(control.events, d.routing, s.bus, log, pbxCalls);
+  // Only the instance that claimed the lost call hears its end here: one follow-up per call.
+  const onEnded = (e: { placedBy?: { context: string; ref: string } }): void => {
+    const follow = e.placedBy && followers.get(e.placedBy.context);
+    if (follow) void follow(e.placedBy!.ref).catch((err: unknown) => log.error({ err, placedBy: e.placedBy }, 'could not follow up a lost call'));
+  };
+  control.events.on('ended', onEnded);
   await liveCalls.start((call) => control.endLost(call, 'server-lost'));
   // drachtio-server listens where the configuration says; the in-process engine may have picked a free port.
   const wsPort = engine instanceof SipEngine ? engine.stack.transports.port('ws') : c.sip.wsPort;
@@ -129,6 +138,7 @@ async function start(s: Kernel, d: CallsDeps, live: Live): Promise<() => Promise
   log.info({ engine: c.sip.engine, wsUrl: running.wsUrl, udp: engine.stack.local('udp').port, tcp: engine.stack.local('tcp').port }, 'sip engine listening');
   return async () => {
     off();
+    control.events.off('ended', onEnded);
     d.readiness.remove('sip');
     live.calls = undefined;
     await Promise.all([...probes].map((id) => media.delete(id)));
@@ -177,21 +187,34 @@ function registerInvites(s: Kernel, d: CallsDeps, hub: RealtimeHub, live: Live):
 /** The calls context as app.ts wires it; `running` is the SIP side while it runs (callbacks dial through it). */
 export interface CallsContext extends ServerModule {
   running(): Calls | undefined;
+  /**
+   * `follow(ref)` runs when this instance ends a call placed by `context` (`placedBy` of the call)
+   * because the instance holding it died: such a call has no interaction on record, so nothing
+   * else tells its placer it is over. Returns what stops it.
+   */
+  followLostCalls(context: string, follow: (ref: string) => Promise<void>): () => void;
 }
 
 /** Web and video calls through the SIP engine, and call invitations from chats. */
 export function createCalls(s: Kernel, d: CallsDeps, hub: RealtimeHub): CallsContext {
   const live: Live = {};
   const calls = () => live.calls;
+  const followers: LostCallFollowers = new Map();
   return {
     name: 'calls',
     running: calls,
+    followLostCalls: (context, follow) => {
+      followers.set(context, follow);
+      return () => {
+        if (followers.get(context) === follow) followers.delete(context);
+      };
+    },
     routes: (router, deps) => callRoutes(router, deps, s, d, { calls, invites: () => live.invites }),
     start: async () => {
       const stopInvites = registerInvites(s, d, hub, live);
       let stopSip: (() => Promise<void>) | undefined;
       try {
-        stopSip = s.config().main.sip.enabled ? await start(s, d, live) : undefined;
+        stopSip = s.config().main.sip.enabled ? await start(s, d, live, followers) : undefined;
       } catch (err) {
         stopInvites();
         throw err;
