@@ -96,6 +96,12 @@ export class EventBus {
   }
 
   async publish(event: BusEvent): Promise<void> {
-    await this.redis.client.publish(this.channel, JSON.stringify({ ...event, [ORIGIN]: this.instanceId }));
+    const { channel, payload } = this.wire(event);
+    await this.redis.client.publish(channel, payload);
+  }
+
+  /** The channel and the line publish() would send: for a Redis script that publishes as one step with its own writes. */
+  wire(event: BusEvent): { channel: string; payload: string } {
+    return { channel: this.channel, payload: JSON.stringify({ ...event, [ORIGIN]: this.instanceId }) };
   }
 }

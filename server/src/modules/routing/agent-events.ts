@@ -9,15 +9,20 @@ export type Unsequenced = SequencedMessage extends infer M ? (M extends Sequence
 export const KEEP = 500;
 const TTL_SECONDS = 24 * 3600;
 
-// Numbering and storing must be one step, or two instances could store out of order.
+// Numbering, storing and publishing are one step: two instances could otherwise store, or send
+// live, one agent's events out of order. The bus line is sent in two halves with the number
+// between them (ARGV[4] .. seq .. ARGV[5]), so one round trip does all three.
 const PUSH = `
 local seq = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], seq, seq .. '|' .. ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[6], ARGV[4] .. seq .. ARGV[5])
 return seq
 `;
+/** Stands for the number in the bus line until the script knows it: the message's last key, so its last occurrence in the line is ours (only the instance stamp follows). */
+const SEQ = '\u0000seq';
 
 /**
  * Each agent's own event stream: numbered, kept in Redis, delivered live to every tab on every
@@ -35,9 +40,10 @@ export class AgentEvents {
   }
 
   async push(agentId: string, msg: Unsequenced): Promise<number> {
-    const seq = Number(await this.redis.client.eval(PUSH, 2, this.seqKey(agentId), this.logKey(agentId), JSON.stringify(msg), KEEP, TTL_SECONDS));
-    await this.bus.publish({ type: 'agent.push', agentIds: [agentId], message: { ...msg, seq } as AgentServerMessage });
-    return seq;
+    const { channel, payload } = this.bus.wire({ type: 'agent.push', agentIds: [agentId], message: { ...msg, seq: SEQ } as unknown as AgentServerMessage });
+    const at = payload.lastIndexOf(JSON.stringify(SEQ));
+    const [before, after] = [payload.slice(0, at), payload.slice(at + JSON.stringify(SEQ).length)];
+    return Number(await this.redis.client.eval(PUSH, 2, this.seqKey(agentId), this.logKey(agentId), JSON.stringify(msg), KEEP, TTL_SECONDS, before, after, channel));
   }
 
   async current(agentId: string): Promise<number> {
