@@ -1,5 +1,5 @@
 import type { InteractionPayload, JourneyType } from '@switchboard/protocol';
-import { In, type DataSource } from 'typeorm';
+import { In, Not, type DataSource } from 'typeorm';
 import type { Channel, Queue } from '../../kernel/config/schema.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -98,19 +98,14 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
         return i;
       }),
     callStep: async (interactionId, type, data, change) => {
-      // A step that changes nothing (ringing, hold, resume) only adds to the journey: no lock to take.
-      if (!Object.keys(change).length) {
-        const i = await records.interactions.findOne({ where: { id: interactionId }, select: { id: true, contactId: true } });
-        if (i) await records.journey(i, type, null, data);
-        return;
-      }
+      // A step that changes nothing (ringing, hold, resume) only adds to the journey.
+      if (!Object.keys(change).length) return records.journeyOf(interactionId, type, null, data);
       await db.transaction(async (m) => {
-        const i = await m.getRepository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } });
-        if (!i) return;
         // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
-        // after it, so only the journey hears about it.
-        if (Object.keys(change).length && i.state !== 'closed' && i.channel !== 'chat') await m.getRepository(Interaction).update({ id: i.id }, change);
-        await records.journey(i, type, null, data, m);
+        // after it, so only the journey hears about it; a closed interaction stays closed. The
+        // update's row lock orders it with any other change of the interaction.
+        await m.getRepository(Interaction).update({ id: interactionId, state: Not('closed'), channel: Not('chat') }, change);
+        await records.journeyOf(interactionId, type, null, data, m);
       });
     },
     claim: (id, agentId, data) => routing.claim(id, agentId, data),

@@ -28,6 +28,17 @@ export class RoutingRecords {
     await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at });
   }
 
+  /**
+   * A journey entry for an interaction known by its id alone: its contact is taken from its row in
+   * the same statement (nothing is written when there is no such interaction).
+   */
+  async journeyOf(interactionId: string, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager, at: Date = this.clock.now()): Promise<void> {
+    await m.query(
+      'INSERT INTO interaction_events (contactId, interactionId, agentId, type, data, at) SELECT contactId, id, ?, ?, ?, ? FROM interactions WHERE id = ?',
+      [agentId, type, JSON.stringify(data), at, interactionId],
+    );
+  }
+
   async update(id: string, patch: InteractionPatch): Promise<void> {
     await this.interactions.update({ id }, patch);
   }
