@@ -51,13 +51,13 @@ export class CallbackDialJob extends BaseJob<DialData> {
 
   async perform({ callbackId, attempt, agentId }: DialData, _run: JobRun): Promise<void> {
     const s = this.s;
-    const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
-    if (!cb) return;
+    // With its interaction, in one statement (findOne with relations would send two).
+    const cb = await s.db.getRepository(Callback).createQueryBuilder('c').leftJoinAndSelect('c.interaction', 'i').where('c.id = :callbackId', { callbackId }).getOne();
+    const interaction = cb?.interaction;
+    if (!cb || !interaction) return;
     // The agent is waiting for leg A: what the INVITE needs but the guard below does not is read
     // meanwhile, so the wait is the longest of these round trips, not their sum.
     const agentRead = settle(s.agents.get(agentId));
-    const interaction = await s.routing.get(cb.interactionId);
-    if (!interaction) return;
     const nameRead = settle(s.routing.customerName(interaction.contactId));
     const queue = s.routing.queue(interaction.queueId ?? '');
     const config = s.config();

@@ -1,6 +1,5 @@
 import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
-import { Interaction } from '../interactions/index.js';
 import { Callback } from './callback.entity.js';
 
 /** Over the licensed limit when due: try again this much later. */
@@ -27,11 +26,12 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
 
   async perform({ callbackId }: { callbackId: string }, run: JobRun): Promise<void> {
     const repo = this.s.db.getRepository(Callback);
-    const cb = await repo.findOneBy({ id: callbackId });
+    // With its interaction, in one statement (findOne with relations would send two).
+    const cb = await repo.createQueryBuilder('c').leftJoinAndSelect('c.interaction', 'i').where('c.id = :callbackId', { callbackId }).getOne();
     // Cancelled, already routed, or replaced by a later schedule of the same callback.
     if (!cb || cb.jobId !== run.id || (cb.state !== 'scheduled' && cb.state !== 'queued')) return;
     // A run after a crash finds the interaction already queued: nothing to do twice.
-    const interaction = await this.s.db.getRepository(Interaction).findOneBy({ id: cb.interactionId });
+    const interaction = cb.interaction;
     if (!interaction || interaction.state !== 'new') {
       if (cb.state === 'scheduled') await repo.update({ id: cb.id, state: 'scheduled' }, { state: 'queued' });
       return;
