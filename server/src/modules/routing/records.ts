@@ -5,6 +5,7 @@ import { AgentStateChange, type AgentState } from '../agents/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import { Contact } from '../contacts/index.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
+import { JourneyWriter } from './journey-writer.js';
 
 export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
 
@@ -13,19 +14,26 @@ export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | '
  * what is happening. Every routing step is written here after its script has decided it.
  */
 export class RoutingRecords {
+  private readonly writer: JourneyWriter;
+
   /** `liveCalls`: those of these interactions that have a call still going on (the calls context knows). */
   constructor(
     private readonly db: DataSource,
     private readonly liveCalls: (interactionIds: string[]) => Promise<string[]>,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.writer = new JourneyWriter(db);
+  }
 
   get interactions() {
     return this.db.getRepository(Interaction);
   }
 
-  async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager, at: Date = this.clock.now()): Promise<void> {
-    await m.getRepository(InteractionEvent).insert({ contactId: i.contactId, interactionId: i.id, agentId, type, data: data as never, at });
+  /** Outside a transaction (no `m`), entries that come together are written together (journey-writer.ts). */
+  async journey(i: Pick<Interaction, 'id' | 'contactId'>, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m?: EntityManager, at: Date = this.clock.now()): Promise<void> {
+    const row = { contactId: i.contactId, interactionId: i.id, agentId, type, data, at };
+    if (!m || m === this.db.manager) return this.writer.write(row);
+    await m.getRepository(InteractionEvent).insert({ ...row, data: data as never });
   }
 
   /**
