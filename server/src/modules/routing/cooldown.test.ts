@@ -86,10 +86,12 @@ describe('routing: declines cool down, long waits overflow', function () {
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const id = r.interaction.id as string;
     const repo = t.sb.kernel.db.getRepository(Interaction);
-    for (let n = 0; n < 200 && (await repo.findOneByOrFail({ id })).state !== 'unmanaged'; n++) await new Promise((res) => setTimeout(res, 100));
+    const events = () => t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    // The row says unmanaged a statement before the journey does: wait for the journey's step.
+    for (let n = 0; n < 200 && !(await events()).some((e) => e.type === 'unmanaged'); n++) await new Promise((res) => setTimeout(res, 100));
     const row = await repo.findOneByOrFail({ id });
     expect(row).to.include({ state: 'unmanaged', unmanaged: true, timedOut: true });
-    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+    const journey = await events();
     // Two queues pointing at each other: three hops, then the visitor is offered to leave a message.
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'queued', 'overflowed', 'overflowed', 'overflowed', 'unmanaged']);
   });
