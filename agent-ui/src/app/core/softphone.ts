@@ -38,6 +38,8 @@ export interface PhoneCall {
 /** Keypad tones; anything else is refused before it reaches the SIP stack. */
 export const DTMF_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
 const DIALABLE = /^\+?[0-9*#]{1,32}$/;
+/** The end cause of a ringing call whose connection to the server closed; the screen words it. */
+export const LOST_WITH_CONNECTION = 'lost-with-connection';
 /** How soon a hold or resume JsSIP could not send yet is tried again. */
 const HOLD_RETRY_MS = 250;
 
@@ -117,7 +119,11 @@ export class Softphone {
       this.error.set(null);
     });
     ua.on('unregistered', () => this.ua === ua && this.registration.set('connecting'));
-    ua.on('disconnected', () => this.ua === ua && this.registration.set('connecting'));
+    ua.on('disconnected', () => {
+      if (this.ua !== ua) return;
+      this.registration.set('connecting');
+      this.dropRinging();
+    });
     ua.on('registrationFailed', (e) => {
       this.registration.set('failed');
       this.error.set(String(e.response?.reason_phrase || e.cause || 'registration failed'));
@@ -138,6 +144,27 @@ export class Softphone {
     this.ua?.stop();
     this.ua = null;
     this.registration.set('off');
+  }
+
+  /**
+   * Ends every incoming call still ringing: its INVITE came over the connection that just closed,
+   * and a 200 can go back only over that connection (RFC 7118 §5: a new connection is a new flow),
+   * so nobody could ever answer it, while JsSIP would leave it ringing until its own timers.
+   * JsSIP has already dropped the INVITE's server transaction, so the reject terminate() makes is
+   * not sent: the call ends here only. Calls answered already are left to their media and dialog.
+   */
+  private dropRinging(): void {
+    for (const [id, s] of this.sessions) {
+      const c = this.call(id);
+      if (c?.direction !== 'incoming' || c.state !== 'ringing' || s.isEstablished() || s.isEnded()) continue;
+      console.warn(`softphone: incoming call ${id} from ${c.number || 'unknown'} lost with the connection to the server while ringing`);
+      this.patch(id, { endCause: LOST_WITH_CONNECTION });
+      try {
+        s.terminate();
+      } catch {
+        /* already ended */
+      }
+    }
   }
 
   /** Calls a number through the PBX. */

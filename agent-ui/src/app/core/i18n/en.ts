@@ -139,6 +139,7 @@ export const en = {
   'phone.transfer': 'Transfer',
   'phone.transferTo': 'Transfer to (number or extension)',
   'phone.transferBlind': 'Transfer now',
+  'phone.lostWithConnection': 'The call was lost with the connection.',
   'chat.conversation': 'Conversation',
   'chat.noMessages': 'No messages yet.',
   'chat.you': 'You',

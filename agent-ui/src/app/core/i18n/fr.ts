@@ -139,6 +139,7 @@ export const fr: Record<MessageKey, string> = {
   'phone.transfer': 'Transférer',
   'phone.transferTo': 'Transférer à (numéro ou poste)',
   'phone.transferBlind': 'Transférer maintenant',
+  'phone.lostWithConnection': 'L’appel a été perdu avec la connexion.',
   'chat.conversation': 'Conversation',
   'chat.noMessages': 'Pas encore de message.',
   'chat.you': 'Vous',

@@ -139,6 +139,7 @@ export const it: Record<MessageKey, string> = {
   'phone.transfer': 'Trasferisci',
   'phone.transferTo': 'Trasferisci a (numero o interno)',
   'phone.transferBlind': 'Trasferisci ora',
+  'phone.lostWithConnection': 'La chiamata è andata persa con la connessione.',
   'chat.conversation': 'Conversazione',
   'chat.noMessages': 'Ancora nessun messaggio.',
   'chat.you': 'Tu',

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, signal, viewChild } from '@angular/core';
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
-import { DTMF_KEYS, Softphone } from '../../core/softphone';
+import { DTMF_KEYS, LOST_WITH_CONNECTION, Softphone } from '../../core/softphone';
 
 /**
  * One softphone call: who is calling (the widget's context or the PBX caller), the videos of a
@@ -18,6 +18,7 @@ export class CallPanel {
   private readonly clock = inject(Clock);
   protected readonly t = inject(I18n).t;
   protected readonly keys = DTMF_KEYS;
+  protected readonly lost = LOST_WITH_CONNECTION;
 
   readonly callId = input.required<string>();
   protected readonly call = computed(() => this.phone.call(this.callId()));
