@@ -119,7 +119,8 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
     expect(attempt!.cause).to.contain('interrupted');
     const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (c) => c.state === 'scheduled', 100, 200);
     expect(cb.jobId).to.equal(`${cb.id}-2`);
-    expect(await new CallbackDueJob(second.sb.contexts.callbacks).stateOf(cb.jobId!)).to.equal('delayed');
+    // The row says scheduled before the retry's job is in the queue (retryAfterFailure): wait for the job.
+    await eventually(() => new CallbackDueJob(second!.sb.contexts.callbacks).stateOf(cb.jobId!), (state) => state === 'delayed', 100, 200);
     expect(await db.getRepository(CallbackAttempt).countBy({ callbackId: cb.id })).to.equal(1);
     // The run that found the attempt's row ended without calling: the customer got one INVITE.
     expect(invitesTo(trace, '0644443333'), 'calls the customer got').to.equal(1);
@@ -193,7 +194,8 @@ describe('callbacks: customer first, exactly once across a kill -9', function ()
     expect(withdrawn.reason).to.equal('withdrawn');
     const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (c) => c.state === 'scheduled', 100, 200);
     expect(cb.jobId).to.equal(`${cb.id}-2`);
-    expect(await new CallbackDueJob(kit).stateOf(cb.jobId!)).to.equal('delayed');
+    // The row says scheduled before the retry's job is in the queue (retryAfterFailure): wait for the job.
+    await eventually(() => new CallbackDueJob(kit).stateOf(cb.jobId!), (state) => state === 'delayed', 100, 200);
     expect((await second.sb.contexts.routing.engine.interactionLive(offer.interactionId)).state ?? 'gone').to.not.equal('queued');
     await setState(second.url, again, 'available');
     await noOffer(again, 3000);
