@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,15 +63,60 @@ export function stopOwnRtpengine(): void {
 const handedOut = new Set<number>();
 
 /**
+ * Claims on ports, shared by every test process on the machine (several runs at once, the server
+ * suite's calls too): a file per port holding the claiming process's pid. Checking that a port
+ * is free is not enough, since another run may draw the same one before either binds it.
+ */
+const CLAIMS = join(tmpdir(), 'switchboard-test-ports');
+mkdirSync(CLAIMS, { recursive: true });
+process.on('exit', () => {
+  for (const port of handedOut) rmSync(join(CLAIMS, String(port)), { force: true });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims `port` for this process; a claim left by a process that is gone is taken over. */
+function claim(port: number): boolean {
+  const file = join(CLAIMS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner: number;
+    try {
+      owner = Number(readFileSync(file, 'utf8'));
+    } catch {
+      return false; // released or taken over meanwhile: draw another
+    }
+    // 0: its owner has created the file and not yet written its pid.
+    if (!owner || owner === process.pid || alive(owner)) return false;
+    rmSync(file, { force: true });
+  }
+  return false;
+}
+
+/**
  * A port free for both UDP and TCP on 127.0.0.1, drawn from 20000–29999: outside the kernel's
  * ephemeral range (other processes' outgoing sockets) and rtpengine's media ports (40000–49999),
  * so it is still free when sipp or the engine binds it a moment later. Never the same one twice
- * in a process: a test draws the PBX's port, then the engine's, before anything binds the first.
+ * in a process (a test draws the PBX's port, then the engine's, before anything binds the first),
+ * nor one another test process on the machine has drawn (see CLAIMS).
  */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 10000);
-    if (handedOut.has(port)) continue;
+    if (handedOut.has(port) || !claim(port)) continue;
+    handedOut.add(port); // claimed until this process exits, whether it turns out free or not
     const udpFree = await new Promise<boolean>((resolve) => {
       const u = dgram.createSocket('udp4');
       u.once('error', () => resolve(false));
@@ -83,10 +128,7 @@ export async function freePort(): Promise<number> {
       t.once('error', () => resolve(false));
       t.listen(port, '127.0.0.1', () => t.close(() => resolve(true)));
     });
-    if (tcpFree) {
-      handedOut.add(port);
-      return port;
-    }
+    if (tcpFree) return port;
   }
 }
 
