@@ -53,7 +53,7 @@ describe('Docker: a widget call bridged to a sipp PBX, media through the rtpengi
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 30_000 });
 
     // The browser hears its fake microphone's beeps echoed by the PBX: both directions work.
-    const peak = await remoteAudioPeak(page);
+    const peak = await remoteAudioPeak(page, 5);
     expect(peak, 'loudness of the echoed audio').to.be.greaterThan(5);
 
     // And the containerised rtpengine relayed it: one call (besides the device test's own media
