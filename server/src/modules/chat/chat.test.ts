@@ -4,6 +4,8 @@
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Message } from './message.entity.js';
+import { ChatStore } from './store.js';
+import { ManualClock } from '../../test/clock.js';
 import { api, login, makeAgent, type TestServer } from '../../test/routing.js';
 import { eventually } from '../../test/redis.js';
 import { cid, command, startChat, takeChat , startChatServer } from '../../test/chat.js';
@@ -85,6 +87,24 @@ describe('chat: relay through XMPP rooms', () => {
     expect(again.message.id).to.equal(first.message.id);
     expect(http.body.message.id).to.equal(first.message.id);
     expect(await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId, clientMessageId: id })).to.equal(1);
+    await command(v.socket, { type: 'chat.end', interactionId: v.interactionId });
+    v.socket.close();
+  });
+
+  it('reads lines stored in the same millisecond back in the order they were stored, on both sides', async () => {
+    const v = await startChat(t.url);
+    // A clock that never moves: every line gets the same createdAt, as a line and its answer can.
+    const store = new ChatStore(t.sb.kernel.db, new ManualClock(new Date()));
+    const bodies = Array.from({ length: 12 }, (_, k) => `line ${k}`);
+    for (const [k, body] of bodies.entries()) {
+      await store.add({ interactionId: v.interactionId, authorKind: k % 2 ? 'agent' : 'visitor', authorName: null, body, clientMessageId: cid() });
+    }
+    const own = (m: { body: string }) => bodies.includes(m.body);
+    const desk = await api(t.url, 'GET', `/api/chats/${v.interactionId}/messages`, undefined, admin);
+    expect(desk.status).to.equal(200);
+    expect(desk.body.messages.filter(own).map((m: { body: string }) => m.body)).to.deep.equal(bodies);
+    const page = await command(v.socket, { type: 'chat.subscribe', interactionId: v.interactionId, token: v.token });
+    expect(page.messages.filter(own).map((m: { body: string }) => m.body)).to.deep.equal(bodies);
     await command(v.socket, { type: 'chat.end', interactionId: v.interactionId });
     v.socket.close();
   });

@@ -27,6 +27,11 @@ export class Message {
   @Column({ type: 'varchar', length: 255, nullable: true }) externalId: string | null;
   @Time({ nullable: true }) deliveredAt: Date | null;
   @Created() createdAt: Date;
+  /**
+   * The order lines were stored in. Two lines can be stored in the same millisecond (a visitor's
+   * line and the agent's answer sent at once), and a conversation read back must not swap them.
+   */
+  @Column({ type: 'bigint', unsigned: true, generated: 'increment', unique: true, insert: false, update: false }) seq?: string;
   @ManyToOne(() => Interaction, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'interactionId' }) interaction?: Relation<Interaction>;
 }
 

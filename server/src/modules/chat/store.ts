@@ -143,12 +143,12 @@ export class ChatStore {
   /** The conversation in order; notes only for agents. */
   /** The visitor's first lines, for the offer an agent decides on. */
   async firstVisitorLines(interactionId: string, count: number): Promise<string[]> {
-    const rows = await this.messages.find({ where: { interactionId, authorKind: 'visitor' }, order: { createdAt: 'ASC' }, take: count });
+    const rows = await this.messages.find({ where: { interactionId, authorKind: 'visitor' }, order: { createdAt: 'ASC', seq: 'ASC' }, take: count });
     return rows.map((m) => m.body).filter((b) => b.trim() !== '');
   }
 
   async history(interactionId: string, opts: { notes: boolean }): Promise<ChatMessagePayload[]> {
-    const rows = await this.messages.find({ where: { interactionId }, order: { createdAt: 'ASC' } });
+    const rows = await this.messages.find({ where: { interactionId }, order: { createdAt: 'ASC', seq: 'ASC' } });
     const visible = opts.notes ? rows : rows.filter((m) => m.authorKind !== 'note');
     const atts = await this.attachmentsOf(visible.map((m) => m.id));
     return visible.map((m) => presentMessage(m, atts.get(m.id)));
@@ -179,6 +179,7 @@ export class ChatStore {
       .andWhere('m.authorKind <> :n', { n: 'note' })
       .andWhere('m.createdAt <= :t', { t: olderThan })
       .orderBy('m.createdAt', 'ASC')
+      .addOrderBy('m.seq', 'ASC')
       .limit(limit)
       .getMany();
   }

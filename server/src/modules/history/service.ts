@@ -79,7 +79,7 @@ export class HistoryService {
       throw forbidden('Only the agents who handled this interaction and supervisors may open it.');
     }
     const [messages, attachments, calls, journey, agents, csat] = await Promise.all([
-      this.db.getRepository(Message).find({ where: { interactionId: id }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      this.db.getRepository(Message).find({ where: { interactionId: id }, order: { createdAt: 'ASC', seq: 'ASC' } }),
       this.db.getRepository(Attachment).find({ where: { interactionId: id }, order: { createdAt: 'ASC' } }),
       this.db.getRepository(Call).find({ where: { interactionId: id }, order: { setupAt: 'ASC' } }),
       this.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { at: 'ASC', seq: 'ASC' }, take: 500 }),

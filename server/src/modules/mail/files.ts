@@ -35,7 +35,7 @@ export async function uploadTicketFile(s: MailKit, chat: MailChat, ctx: Context,
   if ((await s.db.getRepository(Attachment).countBy({ interactionId: i.id })) >= fields.length) throw new HttpError(409, 'already_attached', 'The files of this ticket were sent already.');
   const limits: Website = { ...website, uploads: { maxFileBytes: field.maxBytes, maxFiles: fields.length, acceptedTypes: field.acceptedTypes } };
   const a = await chat.upload(ctx, limits, i.id, 'visitor');
-  const first = await s.db.getRepository(Message).findOne({ where: { interactionId: i.id }, order: { createdAt: 'ASC' } });
+  const first = await s.db.getRepository(Message).findOne({ where: { interactionId: i.id }, order: { createdAt: 'ASC', seq: 'ASC' } });
   if (first) await s.db.getRepository(Attachment).update({ id: a.id }, { messageId: first.id });
   return a;
 }

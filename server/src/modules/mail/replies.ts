@@ -57,7 +57,7 @@ async function conversationOf(s: MailKit, thread: MailThread): Promise<string[]>
 
 /** Every message of the conversation, across the interactions a reopened ticket went through, oldest first. */
 async function conversation(s: MailKit, thread: MailThread): Promise<Message[]> {
-  return s.db.getRepository(Message).find({ where: { interactionId: In(await conversationOf(s, thread)) }, order: { createdAt: 'ASC' } });
+  return s.db.getRepository(Message).find({ where: { interactionId: In(await conversationOf(s, thread)) }, order: { createdAt: 'ASC', seq: 'ASC' } });
 }
 
 /** The whole thread, oldest first, each agent reply with where its mail is (queued, sent, failed and why). */
@@ -66,7 +66,7 @@ export async function threadView(s: MailKit, outbox: Outbox, i: Interaction, thr
   // The mails before the messages: a reply's message is marked sent before its mail (send-job.ts),
   // so a mail read as sent always comes with its message read as sent.
   const out = await outbox.ofInteractions(ids);
-  const all = await s.db.getRepository(Message).find({ where: { interactionId: In(ids) }, order: { createdAt: 'ASC' } });
+  const all = await s.db.getRepository(Message).find({ where: { interactionId: In(ids) }, order: { createdAt: 'ASC', seq: 'ASC' } });
   const rows = all.filter((m) => m.authorKind !== 'note' || m.interactionId === i.id);
   const files = rows.length ? await s.db.getRepository(Attachment).find({ where: { messageId: In(rows.map((m) => m.id)) }, order: { createdAt: 'ASC' } }) : [];
   const html = await htmlOf(s, rows.filter((m) => m.authorKind === 'visitor').map((m) => m.id));
