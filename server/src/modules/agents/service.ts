@@ -168,6 +168,11 @@ export class AgentService {
     return this.sessions.anyAlive(id);
   }
 
+  /** Those of these agents with a session still alive (see hasSession). */
+  withSession(ids: string[]): Promise<Set<string>> {
+    return this.sessions.withAnyAlive(ids);
+  }
+
   /** Creates the agents of agents.yaml that do not exist yet; existing ones are left untouched. */
   async bootstrap(): Promise<string[]> {
     const created: string[] = [];

@@ -52,6 +52,20 @@ export class SessionStore implements SessionResolver {
     return (await this.redis.client.exists(...ids.map((id) => this.sessionKey(id)))) > 0;
   }
 
+  /**
+   * Those of these agents with a session still alive, in two round trips however many there are:
+   * the periodic check goes over every logged-in agent, and one pair of commands each was most of
+   * what it cost.
+   */
+  async withAnyAlive(agentIds: string[]): Promise<Set<string>> {
+    if (!agentIds.length) return new Set();
+    const members = results<string[]>(await this.redis.client.pipeline(agentIds.map((a) => ['smembers', this.agentKey(a)])).exec());
+    const asked = agentIds.flatMap((a, n) => (members[n]!.length ? [{ agentId: a, keys: members[n]!.map((id) => this.sessionKey(id)) }] : []));
+    if (!asked.length) return new Set();
+    const found = results<number>(await this.redis.client.pipeline(asked.map((q) => ['exists', ...q.keys])).exec());
+    return new Set(asked.filter((_, n) => found[n]! > 0).map((q) => q.agentId));
+  }
+
   /** Ends every session of the agent; returns how many there were. */
   async revokeAll(agentId: string): Promise<number> {
     const ids = await this.redis.client.smembers(this.agentKey(agentId));
@@ -60,4 +74,12 @@ export class SessionStore implements SessionResolver {
     await m.exec();
     return ids.length;
   }
+}
+
+/** A pipeline's replies; its first failed command fails the whole, as that command alone would have. */
+function results<T>(replies: [Error | null, unknown][] | null): T[] {
+  return (replies ?? []).map(([err, v]) => {
+    if (err) throw err;
+    return v as T;
+  });
 }

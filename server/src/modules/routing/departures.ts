@@ -83,8 +83,11 @@ export class Departures {
 
   /** Agents in a logged-in state none of whose sessions is left (they expired): they leave. */
   async leaveWithoutSession(): Promise<void> {
-    for (const a of await this.d.engine.online()) {
-      if (!(await this.d.agents.hasSession(a))) await this.leave(a, 'session-expired');
+    const online = await this.d.engine.online();
+    const alive = await this.d.agents.withSession(online);
+    for (const a of online) {
+      // Asked again alone, just before it counts: a login since the check above keeps the agent.
+      if (!alive.has(a) && !(await this.d.agents.hasSession(a))) await this.leave(a, 'session-expired');
     }
   }
 }
