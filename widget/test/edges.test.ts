@@ -231,18 +231,18 @@ describe('widget: messages from other windows', () => {
       w.postMessage(msg({ type: 'request', id: 1, method: 'startChat', args: { name: 'Forged', email: 'forged@example.com', fields: { privacy: true }, option: 'orders' } }), '*');
       w.postMessage(msg({ type: 'init', options: { language: 'fr' } }), '*');
     };
+    let popup = null;
     addEventListener('message', (e) => {
       if (e.data === 'forge-parent') { forge(parent); parent.postMessage('forged', '*'); }
-      if (typeof e.data === 'string' && e.data.startsWith('forge-popup ')) {
-        const w = open(e.data.slice(12));
-        setTimeout(() => { forge(w); parent.postMessage('forged', '*'); }, 1500);
-      }
+      if (typeof e.data === 'string' && e.data.startsWith('open-popup ')) { popup = open(e.data.slice(11)); parent.postMessage('opened', '*'); }
+      // Last, a message of its own: the popup has been handed every forged one when this one reaches it.
+      if (e.data === 'forge-popup') { forge(popup); popup.postMessage('forged', '*'); parent.postMessage('forged', '*'); }
     });
   </script>`;
   const Contact = () => entity('Contact', 'modules/contacts/contact.entity.js');
   const forgedContacts = async () => sb.sb.kernel.db.getRepository(await Contact()).countBy({ email: 'forged@example.com' });
 
-  async function withForger(page: Page): Promise<(order: string) => Promise<void>> {
+  async function withForger(page: Page): Promise<(order: string, done?: string) => Promise<void>> {
     await page.route('http://third-party.test/**', (r) => r.fulfill({ contentType: 'text/html', body: forger }));
     await page.evaluate(() => new Promise<void>((resolve) => {
       const f = document.createElement('iframe');
@@ -251,10 +251,10 @@ describe('widget: messages from other windows', () => {
       f.onload = () => resolve();
       document.body.append(f);
     }));
-    return (order) => page.evaluate((o) => new Promise<void>((resolve) => {
-      addEventListener('message', (e) => e.data === 'forged' && resolve());
+    return (order, done = 'forged') => page.evaluate(([o, d]) => new Promise<void>((resolve) => {
+      addEventListener('message', (e) => e.data === d && resolve());
       (document.getElementById('ad') as HTMLIFrameElement).contentWindow!.postMessage(o, '*');
-    }), order);
+    }), [order, done]);
   }
 
   it("does not let a third party's frame on the page fire the page's widget events or close the widget", async () => {
@@ -267,8 +267,7 @@ describe('widget: messages from other windows', () => {
     });
     const order = await withForger(page);
     await order('forge-parent');
-    // The loader handles a message in the turn it arrives; the page's own message after them has arrived too.
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    // The loader handles a message in the turn it arrives, and the forger's reply left after its forged ones: all have been handled.
     expect(await page.evaluate(() => (window as any).heard)).to.deep.equal([]);
     expect(await page.locator('[data-switchboard-widget] button').getAttribute('aria-expanded')).to.equal('true');
     expect(await frame.locator('.sb-channel-chat').textContent()).to.equal('Chat');
@@ -281,11 +280,15 @@ describe('widget: messages from other windows', () => {
     const order = await withForger(page);
     const popup = page.waitForEvent('popup');
     // The frame's URL claims the website's own origin as its parent; only a real parent counts.
-    const forging = order(`forge-popup ${sb.url}/widget/frame/example#origin=${encodeURIComponent(site.origin)}`);
+    await order(`open-popup ${sb.url}/widget/frame/example#origin=${encodeURIComponent(site.origin)}`, 'opened');
     const opened = await popup;
     await opened.locator('.sb-standalone').waitFor();
-    await forging;
-    await opened.waitForTimeout(1500);
+    // Listening before the forger starts: its last message must not arrive unheard.
+    await opened.evaluate(() => {
+      (window as any).forgedHeard = new Promise<void>((resolve) => addEventListener('message', (e) => e.data === 'forged' && resolve()));
+    });
+    await order('forge-popup');
+    await opened.evaluate(() => (window as any).forgedHeard);
     expect(await opened.locator('.sb-title').count()).to.equal(0);
     expect(await forgedContacts()).to.equal(0);
     await page.close();
