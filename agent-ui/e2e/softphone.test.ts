@@ -4,61 +4,21 @@
 // in e2e/sipp/). Both directions: the PBX calls the agent, and the agent calls out, holds,
 // resumes, sends a keypad tone and transfers.
 import { expect } from 'chai';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, startServer, UI, type E2eServer } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { screenshotPath } from './harness.ts';
 import { expectAccessible } from './axe.ts';
-
-const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
-const { freePort, sipp, waitForUdpListener, rtpengineRelay, SCENARIOS } = await import(support('services.js'));
-type Sipp = { done: Promise<{ code: number | null; stderr: string; stdout: string }>; kill(): void };
-/** Our scenarios live beside this test; sipp() resolves names inside sip/test/sipp. */
-const ours = (name: string) => path.relative(SCENARIOS, path.join(UI, 'e2e/sipp', name));
+import { useSoftphoneDesk } from './softphone-stage.ts';
 
 const AGENT = { username: 'paolo', password: 'correct-horse-battery', name: 'Paolo Neri', extension: '201' };
 
 describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the PBX)', function () {
   this.timeout(90_000);
-  let server: E2eServer;
-  let browser: Browser;
+  const desk = useSoftphoneDesk(AGENT);
   let page: Page;
-  let sipPort: number;
-  let trunkPort: number;
-  const procs: Sipp[] = [];
-  const errors: string[] = [];
-
-  before(async () => {
-    await rtpengineRelay(); // the one the config names, or one of the SIP tests' own
-    sipPort = await freePort();
-    trunkPort = await freePort();
-    server = await startServer({
-      ...alwaysOpen(),
-      'switchboard.yaml:sip.enabled': true,
-      'switchboard.yaml:sip.udpPort': sipPort,
-      'switchboard.yaml:sip.tcpPort': sipPort,
-      'switchboard.yaml:sip.wsPort': await freePort(),
-      'trunks.yaml:trunks.0.port': trunkPort,
-      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
-    });
-    const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
-    const r = await api(server.url, 'POST', '/api/agents', { ...AGENT, role: 'agent' }, admin);
-    expect(r.status, JSON.stringify(r.body)).to.equal(201);
-    browser = await launchChromium();
-    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 760 }, permissions: ['microphone'] });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-    await logInOnScreen(page, server.url, AGENT);
+  before(() => {
+    page = desk.page;
   });
-  after(async () => {
-    for (const p of procs) p.kill();
-    await browser?.close();
-    await server?.stop();
-    await dropTestDatabase();
-  });
-  afterEach(() => expect(errors, errors.join('\n')).to.deep.equal([]));
 
-  const run = (p: Sipp) => (procs.push(p), p);
   const callPanel = () => page.locator('[data-test=call-panel]');
   const callState = () => page.locator('[data-test=call-state]');
 
@@ -87,7 +47,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
   });
 
   it('rings on a PBX call, answers with audio both ways, mutes, and hangs up (the PBX gets the BYE)', async () => {
-    const pbx = run(sipp({ scenario: ours('uac-pbx-calls-agent-who-hangs-up-expect-200.xml'), port: await freePort(), remote: `127.0.0.1:${sipPort}`, timeoutS: 60, extra: ['-rtp_echo', '-mp', String(await freePort())] }));
+    const pbx = await desk.pbxCallsAgent({ timeoutS: 60, echo: true });
     const row = page.locator('[data-test=call]');
     await row.waitFor({ timeout: 20_000 });
     // The SIP engine passes the PBX caller's display name on, and the number beside it.
@@ -125,8 +85,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
 
   it('calls out through the PBX, holds, resumes, sends a keypad tone and transfers blind to 8000', async () => {
     // The PBX checks each step: sendonly re-INVITE, sendrecv re-INVITE, INFO Signal=5, REFER to 8000.
-    const pbx = run(sipp({ scenario: 'uas-answer-hold-resume-info-refer.xml', port: trunkPort, timeoutS: 60 }));
-    await waitForUdpListener(trunkPort, pbx);
+    const pbx = await desk.pbxOnTrunk({ scenario: 'uas-answer-hold-resume-info-refer.xml', timeoutS: 60 });
     await page.locator('[data-test=dial-number]').fill('abc');
     await page.locator('[data-test=dial]').click();
     expect(await page.locator('sb-phone-status [role=alert]').textContent()).to.equal('Type digits only (and + * #).');
