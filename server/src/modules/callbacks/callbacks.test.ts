@@ -2,6 +2,7 @@
 // phone number must be callable, a slot must be one the widget offered, and what is accepted is
 // stored as a contact, a callback interaction and a Callback row with its due job.
 import { expect } from 'chai';
+import { In } from 'typeorm';
 import { Callback } from './callback.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
@@ -59,20 +60,22 @@ describe('callbacks from the widget', () => {
   });
 
   it('refuses garbage with a problem per field and stores nothing', async () => {
-    const before = await t.sb.kernel.db.getRepository(Callback).count();
+    // Only the number these requests carry: earlier tests' callbacks (a retry is a new row) come and go meanwhile.
+    const mine = () => t.sb.kernel.db.getRepository(Callback).countBy({ phoneNumber: In(['+390612347777', '0612347777']) });
+    const before = await mine();
     const cases: [unknown, string][] = [
       [{ fields: { phone: 'call me maybe' }, slot: 'asap' }, 'fields.phone'],
       [{ fields: { phone: '12' }, slot: 'asap' }, 'fields.phone'],
       [{ fields: { phone: '+1234567890123456789' }, slot: 'asap' }, 'fields.phone'],
       [{ fields: { phone: '<script>alert(1)</script>' }, slot: 'asap' }, 'fields.phone'],
       [{ fields: {}, slot: 'asap' }, 'fields.phone'],
-      [{ fields: { phone: '0612345678', message: 'x'.repeat(501) }, slot: 'asap' }, 'fields.message'],
-      [{ fields: { phone: '0612345678', admin: true }, slot: 'asap' }, 'fields.admin'],
-      [{ fields: { phone: ['0612345678'] }, slot: 'asap' }, 'fields.phone'],
-      [{ fields: { phone: '0612345678' }, slot: 'tomorrow' }, 'slot'],
-      [{ fields: { phone: '0612345678' } }, 'slot'],
+      [{ fields: { phone: '0612347777', message: 'x'.repeat(501) }, slot: 'asap' }, 'fields.message'],
+      [{ fields: { phone: '0612347777', admin: true }, slot: 'asap' }, 'fields.admin'],
+      [{ fields: { phone: ['0612347777'] }, slot: 'asap' }, 'fields.phone'],
+      [{ fields: { phone: '0612347777' }, slot: 'tomorrow' }, 'slot'],
+      [{ fields: { phone: '0612347777' } }, 'slot'],
       [{ fields: 'phone=1', slot: 'asap' }, 'fields'],
-      [{ fields: { phone: '0612345678' }, slot: 'asap', queueId: 'support-chat' }, 'queueId'],
+      [{ fields: { phone: '0612347777' }, slot: 'asap', queueId: 'support-chat' }, 'queueId'],
     ];
     for (const [body, field] of cases) {
       const r = await widget(t.url, 'POST', '/callbacks', body);
@@ -83,7 +86,7 @@ describe('callbacks from the widget', () => {
       const r = await widget(t.url, 'POST', '/callbacks', raw);
       expect(r.status, raw).to.equal(400);
     }
-    expect(await t.sb.kernel.db.getRepository(Callback).count()).to.equal(before);
+    expect(await mine()).to.equal(before);
   });
 
   it('refuses a page whose origin is not one of the website', async () => {
