@@ -6,6 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { newId } from '../../kernel/db/ids.js';
+import { Interaction, Offer } from '../interactions/interaction.entity.js';
+import { Call, CallLeg } from '../calls/call.entity.js';
 import { api, login, makeAgent, type TestAgent, type TestServer } from '../../test/routing.js';
 import { ORIGIN, cid, command, startChat, startChatServer, takeChat, type TestVisitor } from '../../test/chat.js';
 
@@ -136,6 +139,38 @@ describe('history and PDF transcripts', () => {
     );
     // Someone who never handled it gets nothing, with or without files.
     expect((await api(t.url, 'GET', `/api/history/interactions/${v.interactionId}/transcript.pdf`, undefined, other.token)).status).to.equal(403);
+  });
+
+  it('lists who took part and a call\'s legs in the order they came, when they came in the same millisecond', async () => {
+    const db = t.sb.kernel.db;
+    // Made one after the other on a clock that does not move; their ids sort the other way round.
+    const at = new Date();
+    const idFrom = (first: string) => first + newId().slice(1);
+    const id = newId();
+    await db.getRepository(Interaction).insert({
+      id, channel: 'phone', direction: 'inbound', state: 'closed', queueId: null, websiteId: 'example', contactId: null, assignedAgentId: null, routingVariables: {}, subject: null,
+      dispositionId: null, unmanaged: false, offline: false, timedOut: false, visitorTokenHash: null, queuedAt: at, assignedAt: at, closedAt: at,
+    });
+    const offer = (agentId: string, first: string, kind: 'route' | 'conference') => ({ id: idFrom(first), interactionId: id, agentId, state: 'accepted' as const, kind, offeredAt: at, expiresAt: at, respondedAt: at });
+    await db.getRepository(Offer).insert(offer(a.id, 'f', 'route'));
+    await db.getRepository(Offer).insert(offer(other.id, '0', 'conference'));
+    const callId = newId();
+    await db.getRepository(Call).insert({ id: callId, interactionId: id, kind: 'inbound', video: false, trunkId: null, setupAt: at, answeredAt: at, endedAt: at, endCause: 'caller-hangup' });
+    const leg = (side: string, first: string, direction: 'inbound' | 'outbound') => ({
+      id: idFrom(first), callId, side, direction, sipCallId: newId(), localTag: null, remoteTag: null, remoteUri: `sip:${side}@example.com`,
+      setupAt: at, ringingAt: null, answeredAt: at, endedAt: at, finalStatus: 200, cause: 'bye',
+    });
+    await db.getRepository(CallLeg).insert(leg('a', 'f', 'inbound'));
+    await db.getRepository(CallLeg).insert(leg('b', '0', 'outbound'));
+
+    const r = await api(t.url, 'GET', `/api/history/interactions/${id}`, undefined, sup.token);
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    expect(r.body.interaction.agentNames).to.deep.equal([a.username, other.username]);
+    const pdf = await download(t.url, `/api/history/interactions/${id}/transcript.pdf`, sup.token);
+    expect(pdf.status).to.equal(200);
+    const text = await pdfText(pdf.body);
+    expect(text.match(/leg [ab] \w+/g), text).to.deep.equal(['leg a inbound', 'leg b outbound']);
+    expect(text).to.include(`Agents: ${a.username}, ${other.username}`);
   });
 
   it('refuses garbage queries naming the field', async () => {

@@ -86,7 +86,8 @@ export class HistoryService {
       this.agentNamesOf([id], [interaction]),
       ratingsOf(this.db, [id]),
     ]);
-    const legs = calls.length ? await this.db.getRepository(CallLeg).find({ where: { callId: In(calls.map((c) => c.id)) }, order: { setupAt: 'ASC' } }) : [];
+    // A leg and the one it set up can start in the same millisecond: their side (a, b, c …) is the order.
+    const legs = calls.length ? await this.db.getRepository(CallLeg).find({ where: { callId: In(calls.map((c) => c.id)) }, order: { setupAt: 'ASC', side: 'ASC' } }) : [];
     return {
       interaction,
       item: this.present(interaction, agents.get(id) ?? [], csat.get(id)),
@@ -124,7 +125,7 @@ export class HistoryService {
   private async agentNamesOf(ids: string[], rows: Interaction[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (!ids.length) return out;
-    const offers = await this.db.getRepository(Offer).find({ where: { interactionId: In(ids), state: 'accepted' }, order: { offeredAt: 'ASC' } });
+    const offers = await this.db.getRepository(Offer).find({ where: { interactionId: In(ids), state: 'accepted' }, order: { offeredAt: 'ASC', seq: 'ASC' } });
     const byInteraction = new Map<string, string[]>();
     for (const o of offers) byInteraction.set(o.interactionId, [...(byInteraction.get(o.interactionId) ?? []), o.agentId]);
     for (const r of rows) if (r.assignedAgentId) byInteraction.set(r.id, [...(byInteraction.get(r.id) ?? []), r.assignedAgentId]);

@@ -56,6 +56,11 @@ export class Offer {
   @Time() offeredAt: Date;
   @Time() expiresAt: Date;
   @Time({ nullable: true }) respondedAt: Date | null;
+  /**
+   * The order offers were made in. Two can be made in the same millisecond (on a clock that does
+   * not move, every one is), and who joined after whom must not swap.
+   */
+  @Column({ type: 'bigint', unsigned: true, generated: 'increment', unique: true, insert: false, update: false }) seq?: string;
   @ManyToOne(() => Interaction, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'interactionId' }) interaction?: Relation<Interaction>;
   @ManyToOne(() => Agent, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'agentId' }) agent?: Relation<Agent>;
 }

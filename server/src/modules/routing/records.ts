@@ -112,7 +112,7 @@ export class RoutingRecords {
   async conferenceGuests(ids: string[]): Promise<Map<string, string>> {
     const map = new Map<string, string>();
     if (!ids.length) return map;
-    const offers = await this.db.getRepository(Offer).find({ where: { interactionId: In(ids), kind: 'conference', state: 'accepted' }, order: { offeredAt: 'ASC' } });
+    const offers = await this.db.getRepository(Offer).find({ where: { interactionId: In(ids), kind: 'conference', state: 'accepted' }, order: { offeredAt: 'ASC', seq: 'ASC' } });
     for (const o of offers) map.set(o.interactionId, o.agentId);
     return map;
   }
