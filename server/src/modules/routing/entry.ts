@@ -82,7 +82,8 @@ export class Entry {
   async closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean> {
     const i = await this.d.records.get(interactionId);
     if (!i || i.state !== 'new') return false;
-    await this.d.records.update(i.id, { state: 'closed', closedAt: this.d.engine.clock.now() });
+    // Queued meanwhile (enqueueHeld holds the row while it queues it): it is not ours to close.
+    if (!(await this.d.records.updateIf(i.id, 'new', { state: 'closed', closedAt: this.d.engine.clock.now() }))) return false;
     await this.d.records.journey(i, 'closed', null, { by, held: true });
     await this.d.bus.publish({ type: 'interaction.closed', interactionId: i.id, channel: i.channel, agentId: null, by, dispositionId: null });
     return true;
@@ -136,14 +137,22 @@ export class Entry {
 
     const wlimit = i.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
     const [prefer = '', preferUntil = '0'] = previousAgent(i, queue, now);
-    const r = await this.d.engine.run<{ position: number } | { unmanaged: UnmanagedReason }>(
-      'enqueue',
-      [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), prefer, preferUntil, passOver.join(',')],
-      now.getTime(),
-    );
+    const enqueue = () =>
+      this.d.engine.run<{ position: number } | { unmanaged: UnmanagedReason }>(
+        'enqueue',
+        [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), prefer, preferUntil, passOver.join(',')],
+        now.getTime(),
+      );
+    const queued = { state: 'queued', queuedAt } as const;
+    // A held one may be closed or queued by someone else at the same time (the customer
+    // withdrawing it, another instance's job): it is queued only while still held, once.
+    const entered = held ? await this.d.records.leaveHold(i.id, enqueue, (r) => ('position' in r ? queued : null)) : { r: await enqueue() };
+    if (!entered) throw new Error(`interaction ${i.id} is not held any more (closed or queued meanwhile)`);
+    const { r } = entered;
     if ('unmanaged' in r) return notNow(r.unmanaged, null);
     if (isRefusal(r)) throw new Error(`enqueue refused: ${r.error}`);
-    await this.d.records.apply(i, { state: 'queued', queuedAt });
+    if (held) Object.assign(i, queued);
+    else await this.d.records.apply(i, queued);
     await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: priority ?? queue.priority, routingScope: this.d.engine.scope });
     await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
     // Routing keeps `i` as it writes it (offered), so it is not read again.

@@ -51,6 +51,28 @@ export class RoutingRecords {
     await this.interactions.update({ id }, patch);
   }
 
+  /** Writes the change only while the row is still in state `from`; false when it was not (any more). */
+  async updateIf(id: string, from: InteractionState, patch: InteractionPatch): Promise<boolean> {
+    return !!(await this.interactions.update({ id, state: from }, patch)).affected;
+  }
+
+  /**
+   * Takes a held interaction (state "new") out of its hold: `step` (its entry into the queue in
+   * Redis) runs with the row locked, and the patch `taken` gives for its result is written before
+   * the lock goes. Another instance queueing or closing the same interaction meanwhile waits for
+   * it and then finds it no longer held. Null when it was not held (any more): `step` did not run.
+   */
+  async leaveHold<T>(id: string, step: () => Promise<T>, taken: (r: T) => InteractionPatch | null): Promise<{ r: T } | null> {
+    return this.db.transaction(async (m) => {
+      const row = await m.getRepository(Interaction).findOne({ where: { id }, select: { id: true, state: true }, lock: { mode: 'pessimistic_write' } });
+      if (row?.state !== 'new') return null;
+      const r = await step();
+      const patch = taken(r);
+      if (patch) await m.getRepository(Interaction).update({ id }, patch);
+      return { r };
+    });
+  }
+
   /** Writes the change and makes it to the row in hand too: the rest of the step goes on with it, not a read of it again. */
   async apply(i: Interaction, patch: InteractionPatch): Promise<void> {
     await this.update(i.id, patch);

@@ -1,0 +1,64 @@
+// A held interaction (a mail ticket waiting for its queue to open, a callback waiting for its slot)
+// is queued by a job and closed by someone else (the customer withdrawing it, an agent, the job of
+// another instance) — sometimes at the same moment. Exactly one of them may win: a ticket closed
+// while it was being queued must not wait in the queue to be offered, nor be queued twice.
+import { expect } from 'chai';
+import { In } from 'typeorm';
+import { QUEUE, startRoutingServer } from '../../test/routing.js';
+import type { TestServer } from '../../test/server.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
+
+const ROUNDS = 60;
+
+describe('routing: a held interaction queued and closed at the same time', function () {
+  this.timeout(180_000);
+  let t: TestServer;
+  before(async () => {
+    // Nobody logged in: a queued ticket stays queued, where the test can see it.
+    t = await startRoutingServer({ 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 });
+  });
+  after(() => t?.stop());
+
+  const held = (n: number) => t.sb.contexts.routing.createHeld({ channel: 'mail', queueId: QUEUE.mail, subject: `Held ${n}` });
+  const steps = async (id: string) => (await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id, type: In(['queued', 'closed']) }, order: { seq: 'ASC' } })).map((e) => e.type);
+
+  it('is either queued or closed, never both', async () => {
+    const routing = t.sb.contexts.routing;
+    const outcomes = new Set<string>();
+    for (let n = 0; n < ROUNDS; n++) {
+      const i = await held(n);
+      // Every other round the row in hand, as the callbacks' job passes it: queueing then starts
+      // without reading it, and wins about as often as the close.
+      const [queued, closed] = await Promise.allSettled([routing.enqueueHeld(n % 2 ? i : i.id), routing.closeHeld(i.id, 'customer')]);
+      if (closed.status === 'rejected') throw closed.reason;
+      const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: i.id });
+      const live = await routing.engine.interactionLive(i.id);
+      if (closed.value) {
+        outcomes.add('closed');
+        expect(queued.status, `round ${n}: closed, and queued too`).to.equal('rejected');
+        expect([row.state, live.state ?? null, await steps(i.id)], `round ${n}`).to.deep.equal(['closed', null, ['closed']]);
+      } else {
+        outcomes.add('queued');
+        expect(queued.status === 'fulfilled' && queued.value.outcome, `round ${n}`).to.equal('queued');
+        expect([row.state, live.state, await steps(i.id)], `round ${n}`).to.deep.equal(['queued', 'queued', ['queued']]);
+        await routing.cancel(i.id);
+      }
+    }
+    // Both orders happened (closed first, queued first), or the rounds proved little: the close
+    // wins most of them, the queueing one in five or more.
+    expect([...outcomes].sort()).to.deep.equal(['closed', 'queued']);
+  });
+
+  it('is queued once when two try to queue it at once', async () => {
+    const routing = t.sb.contexts.routing;
+    for (let n = 0; n < ROUNDS; n++) {
+      const i = await held(n);
+      const tries = await Promise.allSettled([routing.enqueueHeld(i.id), routing.enqueueHeld(i.id)]);
+      expect(tries.map((r) => r.status).sort(), `round ${n}`).to.deep.equal(['fulfilled', 'rejected']);
+      const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: i.id });
+      expect([row.state, await steps(i.id)], `round ${n}`).to.deep.equal(['queued', ['queued']]);
+      await routing.cancel(i.id);
+    }
+  });
+});
