@@ -2,9 +2,9 @@
 // when the website is closed, or the form a chat nobody could take offers) made a mail
 // interaction in state `unmanaged`, or stayed on the unmanaged chat, and no agent was ever offered
 // it, even once the agents logged in the next morning. Now the ticket is held and queued at the
-// opening by a job in Redis: this test moves the hours (a calendar opening a minute or two from
-// now), kills the server that took the messages with -9 before the opening, and has an agent log
-// in to another instance after it.
+// opening by a job in Redis: this test moves the hours (a calendar opening a few minutes from
+// now), kills the server that took the messages with -9 before the opening, moves the other
+// instance's clock to the opening and runs the jobs due by then, and has an agent log in to it.
 import { expect } from 'chai';
 import { In } from 'typeorm';
 import { api, login, spawnServer, startTestServer, type TestServer } from '../../test/server.js';
@@ -18,6 +18,7 @@ import { MailThread } from './mail-thread.entity.js';
 import { retryAt } from './held.js';
 import { testConfig } from '../../test/config.js';
 import { TEST_DB } from '../../test/env.js';
+import { ManualClock } from '../../test/clock.js';
 import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
 import { createDataSource } from '../../kernel/db/data-source.js';
 import { migrations } from '../../kernel/db/migrations/index.js';
@@ -25,9 +26,12 @@ import { entities } from '../../entities.js';
 
 const MIN = 60_000;
 
-/** A calendar (UTC) closed until the first whole minute at least 75 s from now, open after it. */
+/**
+ * A calendar (UTC) closed until the first whole minute at least five minutes from now (time for
+ * the first server to start and take the messages), open after it.
+ */
 function openingSoon(): { opening: number; calendar: Record<string, unknown> } {
-  const opening = Math.ceil((Date.now() + 75_000) / MIN) * MIN;
+  const opening = Math.ceil((Date.now() + 5 * MIN) / MIN) * MIN;
   const at = new Date(opening).toISOString();
   return { opening, calendar: { id: 'later', name: 'Opens later', timezone: 'UTC', weekly: {}, holidays: [{ date: at.slice(0, 10), name: 'Moved', open: [`${at.slice(11, 16)}-24:00`] }] } };
 }
@@ -69,7 +73,9 @@ describe('mail: messages left outside hours reach an agent', function () {
     expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
     expect((await offline({ name: 'Nina', email: `nina-${tag}@example.com`, message: 'again' })).status).to.equal(409);
 
-    second = await startTestServer({ redisPrefix, set });
+    // The instance that runs the jobs after the kill: it reaches the opening when the test says.
+    const clock = new ManualClock(new Date());
+    second = await startTestServer({ redisPrefix, set, clock });
     const threads = await db().getRepository(MailThread).find({ where: [{ id: left.body.ticketId }, { customerAddress: `nina-${tag}@example.com` }] });
     expect(threads).to.have.length(2);
     const ids = threads.map((t) => t.interactionId);
@@ -83,6 +89,16 @@ describe('mail: messages left outside hours reach an agent', function () {
 
     // The instance that took the messages dies before the opening; the other one runs the jobs.
     first.proc.kill('SIGKILL');
+    // Each ticket's next try waits in Redis, due no later than the opening (held.ts names the job
+    // by its time): it is what queues them at the opening, with its instance gone.
+    const job = second.sb.contexts.mail.kit.held;
+    const tries = held.map((e) => ({ at: Date.parse(e.data.retryAt as string), id: `${e.interactionId}-${Date.parse(e.data.retryAt as string)}` }));
+    for (const { at, id } of tries) {
+      expect(at).to.be.at.most(opening);
+      expect(await job.stateOf(id), id).to.equal('delayed');
+    }
+    clock.at((opening - clock.start.getTime()) / 1000);
+    for (const { id } of tries) expect(await job.runNow(id), id).to.equal(true);
     const queued = await eventually(() => db().getRepository(Interaction).findBy({ id: In(ids) }), (rows) => rows.every((i) => i.state === 'queued'), 300, 1000);
     for (const i of queued) expect(i.queuedAt!.getTime()).to.be.at.least(opening);
 
