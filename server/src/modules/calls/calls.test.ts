@@ -5,10 +5,13 @@ import { expect } from 'chai';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { SessionState, type Inviter } from 'sip.js';
+import type { LegInfo } from '@switchboard/sip';
 import { api, login, startTestServer, type TestServer } from '../../test/server.js';
 import { eventually } from '../../test/redis.js';
 import { Call, CallLeg } from './call.entity.js';
+import { MysqlCallRecorder } from './recorder.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 // The SIP package's own test peers: a sip.js softphone over WebSocket and sipp runners.
@@ -263,5 +266,23 @@ describe('calls: placed about an interaction', function () {
     const bad = await originate(other, { interactionId: '../etc' });
     expect(bad.status).to.equal(400);
     expect(bad.body.error.fields[0].field).to.equal('interactionId');
+  });
+
+  it('records the call as ended when its last leg ends, not before', async () => {
+    const recorder = new MysqlCallRecorder(t.sb.kernel.db, t.sb.kernel.log);
+    const session = randomUUID();
+    const leg = (legId: string, to: string): LegInfo => ({ legId, callSessionId: session, kind: 'originate', direction: 'outbound', callId: `${legId}@test`, from: 'sip:switchboard@127.0.0.1', to, createdAt: new Date() });
+    const [a, b] = [randomUUID(), randomUUID()];
+    await recorder.legCreated(leg(a, 'sip:201@127.0.0.1'));
+    await recorder.legCreated(leg(b, 'sip:0612345678@127.0.0.1'));
+    const callId = session.replace(/-/g, '');
+    await recorder.legEnded({ legId: b, at: new Date(), cause: 'callee-hangup', status: 200 });
+    // Leg A is still up: the call goes on.
+    expect((await t.sb.kernel.db.getRepository(Call).findOneByOrFail({ id: callId })).endedAt).to.equal(null);
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await recorder.legEnded({ legId: a, at, cause: 'caller-hangup', status: 200 });
+    const call = await t.sb.kernel.db.getRepository(Call).findOneByOrFail({ id: callId });
+    expect(call.endedAt?.getTime()).to.equal(at.getTime());
+    expect(call.endCause).to.equal('callee-hangup');
   });
 });

@@ -161,11 +161,14 @@ export class MysqlCallRecorder implements CallRecorder {
       await this.db.getRepository(CallLeg).update({ id: hex(end.legId) }, { endedAt: end.at, cause: end.cause, finalStatus: end.status ?? null });
       // The first leg to end says why the call ended, of the call's own session (the visitor's,
       // for a call the PBX hands to an agent: the agent's session also ends when the PBX moves
-      // the call elsewhere), and not a leg a transfer replaced. The call is over when no leg is left.
-      const open = await this.db.getRepository(CallLeg).createQueryBuilder('l').where('l.callId = :callId AND l.endedAt IS NULL', { callId }).getCount();
-      if (open === 0) {
-        await this.db.createQueryBuilder().update(Call).set({ endedAt: end.at }).where('id = :callId AND endedAt IS NULL', { callId }).execute();
-      }
+      // the call elsewhere), and not a leg a transfer replaced. The call is over when no leg is
+      // left: asked in the update itself, one statement per leg rather than a count and then the update.
+      await this.db
+        .createQueryBuilder()
+        .update(Call)
+        .set({ endedAt: end.at })
+        .where('id = :callId AND endedAt IS NULL AND NOT EXISTS (SELECT 1 FROM call_legs l WHERE l.callId = :callId AND l.endedAt IS NULL)', { callId })
+        .execute();
       if (session === callId && end.cause !== 'transferred') {
         await this.once(session, 'endCause', () => this.db.createQueryBuilder().update(Call).set({ endCause: end.cause }).where('id = :callId AND endCause IS NULL', { callId }).execute());
       }
