@@ -284,5 +284,19 @@ describe('calls: placed about an interaction', function () {
     const call = await t.sb.kernel.db.getRepository(Call).findOneByOrFail({ id: callId });
     expect(call.endedAt?.getTime()).to.equal(at.getTime());
     expect(call.endCause).to.equal('callee-hangup');
+    expect(call.interactionId).to.equal(null);
+  });
+
+  it('records a call that names an interaction under it, and one naming an interaction that does not exist under none', async () => {
+    const recorder = new MysqlCallRecorder(t.sb.kernel.db, t.sb.kernel.log);
+    const created = await api(t.url, 'POST', '/api/widget/example/calls', {}, undefined, ORIGIN);
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const recorded: Record<string, string | null> = {};
+    for (const [name, interactionId] of [['existing', created.body.interactionId as string], ['missing', 'f'.repeat(32)]] as const) {
+      const session = randomUUID();
+      await recorder.legCreated({ legId: randomUUID(), callSessionId: session, interactionId, kind: 'originate', direction: 'outbound', callId: `${session}@test`, from: 'sip:switchboard@127.0.0.1', to: 'sip:201@127.0.0.1', createdAt: new Date() });
+      recorded[name] = (await t.sb.kernel.db.getRepository(Call).findOneByOrFail({ id: session.replace(/-/g, '') })).interactionId;
+    }
+    expect(recorded).to.deep.equal({ existing: created.body.interactionId, missing: null });
   });
 });

@@ -1,7 +1,6 @@
 import { IsNull, type DataSource } from 'typeorm';
 import type { CallRecorder, EndCause, LegEnd, LegInfo } from '@switchboard/sip';
 import type { Logger } from '../../kernel/logger.js';
-import { Interaction } from '../interactions/index.js';
 import { Call, CallLeg } from './call.entity.js';
 
 const hex = (uuid: string) => uuid.replace(/-/g, '');
@@ -120,21 +119,26 @@ export class MysqlCallRecorder implements CallRecorder {
     const kind = leg.kind ?? (leg.interactionId ? 'widget' : 'softphone');
     const created = new Promise<string | null>((resolve) => {
       void this.chain(session, async () => {
-        let interactionId = leg.interactionId && (await this.db.getRepository(Interaction).existsBy({ id: leg.interactionId })) ? leg.interactionId : null;
-        if (kind === 'inbound' && interactionId) {
+        const named = leg.interactionId ?? null;
+        if (kind === 'inbound' && named) {
           // Another instance may hold the widget side of this call.
-          const open = await this.db.getRepository(Call).findOne({ where: { interactionId, kind: 'widget', endedAt: IsNull() }, order: { setupAt: 'DESC' } });
+          const open = await this.db.getRepository(Call).findOne({ where: { interactionId: named, kind: 'widget', endedAt: IsNull() }, order: { setupAt: 'DESC' } });
           if (open) return resolve(open.id);
         }
-        if (leg.interactionId && !interactionId) this.log.warn({ interactionId: leg.interactionId }, 'a call names an interaction that does not exist');
-        interactionId ??= null;
-        await this.db
+        // The interaction is looked up by the insert itself (not a read before it): the call keeps
+        // it only if it exists, and says which it kept.
+        const { raw } = await this.db
           .createQueryBuilder()
           .insert()
           .into(Call)
-          .values({ id: session, interactionId, kind, video: expectedVideo || leg.video === true, trunkId: leg.trunk ? this.trunkId() : null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
+          .values({ id: session, interactionId: named ? () => '(SELECT i.id FROM interactions i WHERE i.id = :named)' : null, kind, video: expectedVideo || leg.video === true, trunkId: leg.trunk ? this.trunkId() : null, setupAt: leg.createdAt, answeredAt: null, endedAt: null, endCause: null })
+          .setParameter('named', named)
           .orIgnore()
+          .returning(['interactionId'])
+          .updateEntity(false)
           .execute();
+        const kept = (raw as { interactionId: string | null }[])[0];
+        if (named && kept && kept.interactionId === null) this.log.warn({ interactionId: named }, 'a call names an interaction that does not exist');
         if (leg.trunk) this.done(session, 'trunk');
         resolve(session);
       }).then(() => resolve(null));
