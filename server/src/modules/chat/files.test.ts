@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { Attachment } from './message.entity.js';
 import { api, login, makeAgent, type TestServer } from '../../test/routing.js';
 import { ORIGIN, cid, command, startChat, takeChat, widget , startChatServer } from '../../test/chat.js';
+import { eventually } from '../../test/redis.js';
 
 const english = [{ skill: 'english', level: 8 }];
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
@@ -54,6 +55,12 @@ describe('chat: files', () => {
   afterEach(() => t.stop());
   const uploads = () => path.resolve(t.config.main.storage.uploadsDir);
   const stored = (interactionId: string) => t.sb.kernel.db.getRepository(Attachment).countBy({ interactionId });
+  /** Visitor uploads the server is done refusing (400), from its request counter. */
+  const uploadsRefused = async () => {
+    const requests = await t.sb.contexts.metrics.registry.getSingleMetric('switchboard_http_requests_total')!.get();
+    const upload = (l: Record<string, unknown>) => l.method === 'POST' && l.route === '/api/widget/:websiteId/chats/:interactionId/files' && l.status === '400';
+    return requests.values.filter((v) => upload(v.labels)).reduce((n, v) => n + v.value, 0);
+  };
   const filesOnDisk = () => (existsSync(uploads()) ? readdirSync(uploads(), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length : 0);
 
   it('sends a file from the visitor to the agent and back, downloadable as an attachment with nosniff', async () => {
@@ -131,9 +138,11 @@ describe('chat: files', () => {
     const empty = await upload(t.url, p('e.pdf'), v.token, [], { length: 0 });
     expect(empty.status).to.equal(400);
     expect((await upload(t.url, `/api/widget/example/chats/${v.interactionId}/files`, v.token, [PNG], { length: PNG.length })).body.error.fields).to.deep.equal([{ field: 'name', problem: 'is required' }]);
-    // Cancelled half-way: the server drops what it got.
+    // Cancelled half-way: the server drops what it got. The client cannot hear the answer; the
+    // request is counted once the server is done with it (its part of the body removed).
+    const refused = await uploadsRefused();
     await upload(t.url, p('half.pdf'), v.token, [Buffer.from('%PDF-1.7\n'), Buffer.alloc(64 * 1024), Buffer.alloc(64 * 1024)], { length: 3 * MB, abortAfter: 2 });
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(uploadsRefused, (n) => n === refused + 1);
     expect(await stored(v.interactionId)).to.equal(0);
     expect(filesOnDisk()).to.equal(0);
     v.socket.close();
