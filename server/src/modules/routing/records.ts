@@ -51,9 +51,9 @@ export class RoutingRecords {
     await this.interactions.update({ id }, patch);
   }
 
-  /** Writes the change only while the row is still in state `from`; false when it was not (any more). */
-  async updateIf(id: string, from: InteractionState, patch: InteractionPatch): Promise<boolean> {
-    return !!(await this.interactions.update({ id, state: from }, patch)).affected;
+  /** Writes the change only while the row is still in state `from` (one of them); false when it was not (any more). */
+  async updateIf(id: string, from: InteractionState | InteractionState[], patch: InteractionPatch): Promise<boolean> {
+    return !!(await this.interactions.update({ id, state: Array.isArray(from) ? In(from) : from }, patch)).affected;
   }
 
   /**

@@ -246,8 +246,9 @@ export class RoutingService implements RoutingCore {
     await this.d.records.journey(i, `offer.${e.outcome}`, e.agentId, { offerId: e.offerId, kind: e.kind });
     if (e.kind === 'route') {
       const live = await this.d.engine.interactionLive(i.id);
-      if (live.state === 'queued') {
-        await this.d.records.update(i.id, { state: 'queued' });
+      // Not over a close that came after the read (the customer leaving, on any instance): the
+      // row would say queued for good, and a rebuild of the routing state would queue it again.
+      if (live.state === 'queued' && (await this.d.records.updateIf(i.id, ['offered', 'queued'], { state: 'queued' }))) {
         await this.d.bus.publish({ type: 'interaction.requeued', interactionId: i.id, channel: i.channel, queueId: e.queueId, agentId: e.agentId, outcome: e.outcome });
       }
     } else if (e.from) {
