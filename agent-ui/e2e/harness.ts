@@ -2,7 +2,6 @@
 // own process, against the machine's MariaDB and Redis, with a copy of config/ on a free port
 // and a database of its own. The server serves agent-ui/dist, so this tests the real build.
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -21,16 +20,12 @@ const { createDatabase, dropDatabase } = await import(serverDist('kernel/db/admi
 const { TEST_DB, ADMIN_PASSWORD } = await import(serverDist('test/env.js'));
 export { api, login, ADMIN_PASSWORD };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/**
+ * A port for a server a test binds a moment later (the spawned server, a shop page, a proxy):
+ * drawn outside the kernel's ephemeral range, where any process's outgoing connection or
+ * listen(0) could take it in between, and claimed against every test process on the machine.
+ */
+export const { freePort } = (await import(path.join(REPO, 'sip/dist/test/support/services.js'))) as { freePort(): Promise<number> };
 
 export interface E2eServer {
   url: string;
