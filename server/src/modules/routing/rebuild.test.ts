@@ -7,6 +7,8 @@ import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { createRedis } from '../../kernel/redis.js';
+import { newId } from '../../kernel/db/ids.js';
+import { RoutingRecords } from './records.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, stateOf, uniquePrefix, type TestAgent, type TestServer } from '../../test/routing.js';
 
 const english = [{ skill: 'english', level: 8 }];
@@ -52,6 +54,25 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     expect((await accept(t.url, a, o.offerId)).status).to.equal(200);
     return id;
   }
+
+  it("finds a conference's guest in its latest conference offer, when the offers were made in the same millisecond", async () => {
+    const t = await start(uniquePrefix());
+    const b = await makeAgent(t.url, admin, { skills: english, available: false });
+    const c = await makeAgent(t.url, admin, { skills: english, available: false });
+    const db = t.sb.kernel.db;
+    // B's conference, ended, then C's, on a clock that does not move; their ids sort the other way round.
+    const at = new Date();
+    const id = newId();
+    await db.getRepository(Interaction).insert({
+      id, channel: 'chat', direction: 'inbound', state: 'conference', queueId: QUEUE.chat, websiteId: null, contactId: null, assignedAgentId: null, routingVariables: {}, subject: null,
+      dispositionId: null, unmanaged: false, offline: false, timedOut: false, visitorTokenHash: null, queuedAt: at, assignedAt: at, closedAt: null,
+    });
+    for (const [agentId, first] of [[b.id, 'f'], [c.id, '0']]) {
+      await db.getRepository(Offer).insert({ id: first + newId().slice(1), interactionId: id, agentId, state: 'accepted', kind: 'conference', offeredAt: at, expiresAt: at, respondedAt: at });
+    }
+    const guests = await new RoutingRecords(db, async () => []).conferenceGuests([id]);
+    expect(guests.get(id)).to.equal(c.id);
+  });
 
   it('puts queues, loads and a pending offer back after the routing keys vanish mid-operation, assigning nothing twice', async () => {
     const t = await start(uniquePrefix());
