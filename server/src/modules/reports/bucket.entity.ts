@@ -101,8 +101,8 @@ export class ReportHour {
 @Entity('report_watermarks')
 export class ReportWatermark {
   @PrimaryColumn({ type: 'varchar', length: 32 }) source: string;
-  /** The last journey step's seq read, or the time (ISO) up to which rows were read. */
-  @Column({ type: 'varchar', length: 40 }) position: string;
+  /** The last journey step's seq read, or the time (ISO) and seq or id of the last row read. */
+  @Column({ type: 'varchar', length: 80 }) position: string;
 }
 
 /** One hour × agent × state × Not-ready reason ('' for none): the time spent in it, in ms (logged out is not kept). */

@@ -155,7 +155,9 @@ export class ReportRefresh {
 
   /**
    * Agents' messages (first response) and ratings written after the watermark: the newest row more
-   * than a minute old, so rows still committing are read again next time.
+   * than a minute old, so rows still committing are read again next time. The watermark is that
+   * row's time and its seq (a message) or id (a rating): rows of the same millisecond that a batch
+   * left out are read next time, not skipped.
    */
   private async byTime(source: 'messages' | 'ratings'): Promise<Mark[]> {
     const table = source === 'messages' ? 'messages' : 'csat_ratings';
@@ -166,17 +168,24 @@ export class ReportRefresh {
       await this.save(source, (row.at ?? new Date(0)).toISOString());
       return [];
     }
+    // A watermark saved before it named a row (a time alone) is after every row of that time.
+    const [time, after = null] = position.split(' ');
     // Messages are found through their delivery-state index (every state), the only one on createdAt.
     const sql = source === 'messages'
-      ? `SELECT m.createdAt AS at, i.queuedAt FROM messages m JOIN interactions i ON i.id = m.interactionId
-          WHERE m.deliveryState IN (${DELIVERY_STATES.map(() => '?').join(', ')}) AND m.createdAt > ? AND m.authorKind = 'agent' ORDER BY m.createdAt LIMIT ${BATCH}`
-      : `SELECT r.createdAt AS at, i.queuedAt FROM csat_ratings r JOIN interactions i ON i.id = r.interactionId
-          WHERE r.createdAt > ? ORDER BY r.createdAt LIMIT ${BATCH}`;
-    const from = new Date(position);
-    const rows: { at: Date; queuedAt: Date | null }[] = await this.d.db.query(sql, source === 'messages' ? [...DELIVERY_STATES, from] : [from]);
+      ? `SELECT m.createdAt AS at, m.seq AS k, i.queuedAt FROM messages m JOIN interactions i ON i.id = m.interactionId
+          WHERE m.deliveryState IN (${DELIVERY_STATES.map(() => '?').join(', ')}) AND (m.createdAt > ? OR (m.createdAt = ? AND m.seq > ?)) AND m.authorKind = 'agent'
+          ORDER BY m.createdAt, m.seq LIMIT ${BATCH}`
+      : `SELECT r.createdAt AS at, r.id AS k, i.queuedAt FROM csat_ratings r JOIN interactions i ON i.id = r.interactionId
+          WHERE r.createdAt > ? OR (r.createdAt = ? AND r.id > ?) ORDER BY r.createdAt, r.id LIMIT ${BATCH}`;
+    const from = new Date(time!);
+    const rows: { at: Date; k: string; queuedAt: Date | null }[] = await this.d.db.query(sql, [...(source === 'messages' ? DELIVERY_STATES : []), from, from, after]);
     const settled = this.now().getTime() - SETTLE_MS;
-    const newest = rows.reduce((t, r) => (r.at.getTime() <= settled ? Math.max(t, r.at.getTime()) : t), from.getTime());
-    await this.save(source, new Date(newest).toISOString());
+    let last: { at: Date; k: string | null } = { at: from, k: after };
+    for (const r of rows) {
+      if (r.at.getTime() > settled) break;
+      last = { at: r.at, k: String(r.k) };
+    }
+    await this.save(source, last.k === null ? last.at.toISOString() : `${last.at.toISOString()} ${last.k}`);
     return rows.filter((r) => r.queuedAt).map((r) => ({ hour: r.queuedAt! }));
   }
 
