@@ -48,6 +48,8 @@ export class Attachment {
   @Column({ type: 'varchar', length: 255 }) storageKey: string;
   @Column({ type: 'varchar', length: 8 }) uploadedByKind: 'visitor' | 'agent';
   @Created() createdAt: Date;
+  /** The order files were stored in: a mail's files are stored one after the other, in the same millisecond as often as not. */
+  @Column({ type: 'bigint', unsigned: true, generated: 'increment', unique: true, insert: false, update: false }) seq?: string;
   @ManyToOne(() => Interaction, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'interactionId' }) interaction?: Relation<Interaction>;
   @ManyToOne(() => Message, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'messageId' }) message?: Relation<Message>;
 }

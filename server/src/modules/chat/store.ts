@@ -161,7 +161,7 @@ export class ChatStore {
   private async attachmentsOf(messageIds: string[]): Promise<Map<string, Attachment[]>> {
     const out = new Map<string, Attachment[]>();
     if (!messageIds.length) return out;
-    for (const a of await this.attachments.find({ where: { messageId: In(messageIds) }, order: { createdAt: 'ASC' } })) {
+    for (const a of await this.attachments.find({ where: { messageId: In(messageIds) }, order: { createdAt: 'ASC', seq: 'ASC' } })) {
       const list = out.get(a.messageId!) ?? [];
       list.push(a);
       out.set(a.messageId!, list);

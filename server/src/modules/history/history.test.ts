@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { newId } from '../../kernel/db/ids.js';
 import { Interaction, Offer } from '../interactions/interaction.entity.js';
 import { Call, CallLeg } from '../calls/call.entity.js';
+import { Attachment, Message } from '../chat/message.entity.js';
 import { api, login, makeAgent, type TestAgent, type TestServer } from '../../test/routing.js';
 import { ORIGIN, cid, command, startChat, startChatServer, takeChat, type TestVisitor } from '../../test/chat.js';
 
@@ -141,7 +142,7 @@ describe('history and PDF transcripts', () => {
     expect((await api(t.url, 'GET', `/api/history/interactions/${v.interactionId}/transcript.pdf`, undefined, other.token)).status).to.equal(403);
   });
 
-  it('lists who took part and a call\'s legs in the order they came, when they came in the same millisecond', async () => {
+  it('lists who took part, a call\'s legs and a message\'s files in the order they came, when they came in the same millisecond', async () => {
     const db = t.sb.kernel.db;
     // Made one after the other on a clock that does not move; their ids sort the other way round.
     const at = new Date();
@@ -162,10 +163,17 @@ describe('history and PDF transcripts', () => {
     });
     await db.getRepository(CallLeg).insert(leg('a', 'f', 'inbound'));
     await db.getRepository(CallLeg).insert(leg('b', '0', 'outbound'));
+    // A mail's files, stored one after the other.
+    const messageId = newId();
+    await db.getRepository(Message).insert({ id: messageId, interactionId: id, authorKind: 'visitor', authorAgentId: null, authorName: null, body: 'Two files', deliveryState: 'delivered', clientMessageId: null, externalId: null, deliveredAt: null, createdAt: at });
+    for (const [fileName, first] of [['first.pdf', 'f'], ['second.pdf', '0']]) {
+      await db.getRepository(Attachment).insert({ id: idFrom(first), interactionId: id, messageId, fileName, size: 9, sha256: '0'.repeat(64), detectedType: 'application/pdf', storageKey: `00/${idFrom('0')}`, uploadedByKind: 'visitor', createdAt: at });
+    }
 
     const r = await api(t.url, 'GET', `/api/history/interactions/${id}`, undefined, sup.token);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     expect(r.body.interaction.agentNames).to.deep.equal([a.username, other.username]);
+    expect(r.body.messages[0].attachments.map((f: { fileName: string }) => f.fileName)).to.deep.equal(['first.pdf', 'second.pdf']);
     const pdf = await download(t.url, `/api/history/interactions/${id}/transcript.pdf`, sup.token);
     expect(pdf.status).to.equal(200);
     const text = await pdfText(pdf.body);

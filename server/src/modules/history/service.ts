@@ -80,7 +80,7 @@ export class HistoryService {
     }
     const [messages, attachments, calls, journey, agents, csat] = await Promise.all([
       this.db.getRepository(Message).find({ where: { interactionId: id }, order: { createdAt: 'ASC', seq: 'ASC' } }),
-      this.db.getRepository(Attachment).find({ where: { interactionId: id }, order: { createdAt: 'ASC' } }),
+      this.db.getRepository(Attachment).find({ where: { interactionId: id }, order: { createdAt: 'ASC', seq: 'ASC' } }),
       this.db.getRepository(Call).find({ where: { interactionId: id }, order: { setupAt: 'ASC' } }),
       this.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { at: 'ASC', seq: 'ASC' }, take: 500 }),
       this.agentNamesOf([id], [interaction]),

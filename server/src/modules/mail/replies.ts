@@ -68,7 +68,7 @@ export async function threadView(s: MailKit, outbox: Outbox, i: Interaction, thr
   const out = await outbox.ofInteractions(ids);
   const all = await s.db.getRepository(Message).find({ where: { interactionId: In(ids) }, order: { createdAt: 'ASC', seq: 'ASC' } });
   const rows = all.filter((m) => m.authorKind !== 'note' || m.interactionId === i.id);
-  const files = rows.length ? await s.db.getRepository(Attachment).find({ where: { messageId: In(rows.map((m) => m.id)) }, order: { createdAt: 'ASC' } }) : [];
+  const files = rows.length ? await s.db.getRepository(Attachment).find({ where: { messageId: In(rows.map((m) => m.id)) }, order: { createdAt: 'ASC', seq: 'ASC' } }) : [];
   const html = await htmlOf(s, rows.filter((m) => m.authorKind === 'visitor').map((m) => m.id));
   return {
     interactionId: i.id,
