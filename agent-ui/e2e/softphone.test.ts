@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { screenshotPath } from './harness.ts';
 import { expectAccessible } from './axe.ts';
+import { remoteAudioPeak } from './media.ts';
 import { useSoftphoneDesk } from './softphone-stage.ts';
 
 const AGENT = { username: 'paolo', password: 'correct-horse-battery', name: 'Paolo Neri', extension: '201' };
@@ -21,24 +22,6 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
 
   const callPanel = () => page.locator('[data-test=call-panel]');
   const callState = () => page.locator('[data-test=call-state]');
-
-  /** The loudest sample of the remote audio over ~2 s (Chromium's fake microphone beeps). */
-  const remotePeak = () =>
-    page.evaluate(async () => {
-      const el = document.querySelector<HTMLMediaElement>('audio.sb-remote-audio')!;
-      const ctx = new AudioContext();
-      const analyser = ctx.createAnalyser();
-      ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
-      const buf = new Uint8Array(analyser.fftSize);
-      let max = 0;
-      for (let n = 0; n < 20; n++) {
-        await new Promise((r) => setTimeout(r, 100));
-        analyser.getByteTimeDomainData(buf);
-        for (const v of buf) max = Math.max(max, Math.abs(v - 128));
-      }
-      await ctx.close();
-      return max;
-    });
 
   it('registers as the agent extension and says so in the header', async () => {
     const reg = page.locator('[data-test=phone-registration]');
@@ -64,7 +47,7 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     await callPanel().and(page.locator('[data-call-state=connected]')).waitFor({ timeout: 20_000 });
     expect(await callState().textContent()).to.match(/^\s*Connected/);
     // sipp echoes what it receives: hearing the fake microphone's beep proves media both ways.
-    expect(await remotePeak()).to.be.greaterThan(5);
+    expect(await remoteAudioPeak(page, 5)).to.be.greaterThan(5);
 
     await page.locator('[data-test=mute]').click();
     await page.locator('[data-test=mute][aria-pressed=true]').waitFor();

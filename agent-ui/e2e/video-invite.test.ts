@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, screenshotPath, serveShop, startServer, type E2eServer } from './harness.ts';
 import { expectAccessible } from './axe.ts';
-import { eventually, received, watchPeerConnections } from './media.ts';
+import { eventually, received, remoteAudioPeak, watchPeerConnections } from './media.ts';
 
 const { startChat, widget, ORIGIN } = await import(path.join(REPO, 'server/dist/test/chat.js'));
 const { freePort, rtpengineRelay } = await import(path.join(REPO, 'sip/dist/test/support/services.js'));
@@ -129,21 +129,7 @@ describe('video call from a chat (JsSIP in Chromium, the SIP engine, rtpengine; 
     await widget.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 20_000 });
 
     // Visitor → agent: the fake microphone's beep is in the desktop's remote audio.
-    const peak = await page.evaluate(async () => {
-      const el = document.querySelector<HTMLMediaElement>('audio.sb-remote-audio')!;
-      const ctx = new AudioContext();
-      const analyser = ctx.createAnalyser();
-      ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
-      const buf = new Uint8Array(analyser.fftSize);
-      let max = 0;
-      for (let n = 0; n < 20; n++) {
-        await new Promise((r) => setTimeout(r, 100));
-        analyser.getByteTimeDomainData(buf);
-        for (const v of buf) max = Math.max(max, Math.abs(v - 128));
-      }
-      await ctx.close();
-      return max;
-    });
+    const peak = await remoteAudioPeak(page, 5);
     expect(peak, 'remote audio level on the desktop').to.be.greaterThan(5);
     // Agent → visitor: the widget's connection receives audio packets.
     const frame = visitorPage.frames().find((f) => f.url().includes('/widget/frame/'))!;
