@@ -16,6 +16,8 @@ import { customerAddress, mailboxOf, waitForMails } from '../../test/mailbox.js'
 import { tcpProxy } from '../../test/tcp-proxy.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { OutgoingMail } from './outgoing-mail.entity.js';
+import { Attachment } from '../chat/message.entity.js';
+import { newId } from '../../kernel/db/ids.js';
 
 const cid = () => randomBytes(8).toString('hex');
 const POSTFIX = 2525;
@@ -91,6 +93,25 @@ describe('mail replies through the outbox (real Postfix and Dovecot)', function 
     expect(replies[0].attachments.map((f: { fileName: string }) => f.fileName)).to.deep.equal(['steps.txt']);
     const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId });
     expect(journey.filter((e) => e.type === 'mail.sent')).to.have.length(2);
+  });
+
+  it('sends a reply\'s files in the order they were uploaded, as the thread lists them', async () => {
+    const customer = customerAddress();
+    const { interactionId } = await takeTicket(t, a, customer, 'Two files please');
+    const ids: string[] = [];
+    for (const [name, first] of [['first.txt', 'f'], ['second.txt', '0']]) {
+      const file = await upload(t, a, interactionId, name, `${name}\n`);
+      expect(file.status).to.equal(201);
+      // Ids that sort the other way round from the uploads.
+      const id = first + newId().slice(1);
+      await t.sb.kernel.db.getRepository(Attachment).update({ id: ((await file.json()) as { file: { id: string } }).file.id }, { id });
+      ids.push(id);
+    }
+    const r = await api(t.url, 'POST', `/api/mail/${interactionId}/replies`, { clientMessageId: cid(), body: 'Both files attached.', attachmentIds: [...ids].reverse() }, a.token);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    expect(r.body.message.attachments.map((f: { fileName: string }) => f.fileName)).to.deep.equal(['first.txt', 'second.txt']);
+    const [mail] = await waitForMails(t.config.main.imap!, customer, 1);
+    expect(mail!.attachments.map((x) => x.filename)).to.deep.equal(['first.txt', 'second.txt']);
   });
 
   it("gives the mail thread's PDF transcript with the customer's mail and the agent's reply", async () => {

@@ -99,7 +99,10 @@ export async function queueReply(s: MailKit, outbox: Outbox, p: Principal, inter
   const website = s.config().websites.find((w) => w.id === i.websiteId);
   const maxFiles = website?.uploads.maxFiles ?? 5;
   if (body.attachmentIds.length > maxFiles) throw badRequest(`At most ${maxFiles} files per reply.`, [{ field: 'attachmentIds', problem: `more than ${maxFiles}` }]);
-  const files = body.attachmentIds.length ? await s.db.getRepository(Attachment).findBy({ id: In(body.attachmentIds), interactionId: i.id, messageId: IsNull(), uploadedByKind: 'agent' }) : [];
+  // In the order they were uploaded, as the thread lists them: the mail carries them so.
+  const files = body.attachmentIds.length
+    ? await s.db.getRepository(Attachment).find({ where: { id: In(body.attachmentIds), interactionId: i.id, messageId: IsNull(), uploadedByKind: 'agent' }, order: { createdAt: 'ASC', seq: 'ASC' } })
+    : [];
   if (files.length !== new Set(body.attachmentIds).size) throw badRequest('Attach files uploaded to this mail and not sent yet.', [{ field: 'attachmentIds', problem: 'unknown or already sent' }]);
 
   const earlier = await conversation(s, thread);

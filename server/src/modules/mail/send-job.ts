@@ -77,7 +77,8 @@ export class SendMailJob extends BaseJob<{ id: string }> {
   private async send(m: OutgoingMail): Promise<void> {
     const main = this.s.config().main;
     if (!main.smtp) throw new Error('smtp is not configured in switchboard.yaml');
-    const files = m.attachmentIds.length ? await this.s.db.getRepository(Attachment).findBy({ id: In(m.attachmentIds) }) : [];
+    // In the order they were uploaded, as the thread lists them.
+    const files = m.attachmentIds.length ? await this.s.db.getRepository(Attachment).find({ where: { id: In(m.attachmentIds) }, order: { createdAt: 'ASC', seq: 'ASC' } }) : [];
     const dir = path.resolve(main.storage.uploadsDir);
     await this.transportFor(main.smtp).sendMail({
       from: main.smtp.from,
