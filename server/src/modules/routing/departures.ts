@@ -2,6 +2,7 @@ import type { Channel } from '../../kernel/config/schema.js';
 import type { AgentStatus } from '../agents/index.js';
 import { isRefusal, list, type OfferEnded } from './engine.js';
 import type { Deps, RoutingCore } from './core.js';
+import { ROUTED } from './records.js';
 
 /** Why an agent left; recorded in the journey of what they held. */
 export type LeaveReason = 'logged-out' | 'logout' | 'forced-logout' | 'deactivated' | 'password-changed' | 'role-changed' | 'session-expired';
@@ -37,11 +38,12 @@ export class Departures {
     for (const q of list<Left['requeued'][number]>(r.requeued)) {
       const i = await this.d.records.get(q.interactionId);
       if (!i) continue;
-      // queuedAt stays: it is the wait the customer has already done.
-      await this.d.records.update(i.id, { state: 'queued', assignedAgentId: null, assignedAt: null });
-      await this.d.records.journey(i, 'requeued', agentId, { reason: 'agent-left', why, queueId: q.queueId });
+      // queuedAt stays: it is the wait the customer has already done. Not over the customer
+      // leaving since the script (its close written first): it would stay queued in its row.
+      const requeued = await this.d.records.updateIf(i.id, ROUTED, { state: 'queued', assignedAgentId: null, assignedAt: null });
+      if (requeued) await this.d.records.journey(i, 'requeued', agentId, { reason: 'agent-left', why, queueId: q.queueId });
       await this.d.events.push(agentId, { type: 'interaction.removed', interactionId: i.id, reason: 'transferred' });
-      await this.d.bus.publish({ type: 'interaction.transferred', interactionId: i.id, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: q.queueId });
+      if (requeued) await this.d.bus.publish({ type: 'interaction.transferred', interactionId: i.id, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: q.queueId });
     }
     for (const h of list<Left['handed'][number]>(r.handed)) {
       const i = await this.d.records.get(h.interactionId);

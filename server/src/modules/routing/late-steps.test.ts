@@ -2,9 +2,9 @@
 // the state before another one changed it (on this instance or another) must not write over it:
 // these tests make the other step happen in that gap, which two instances make possible.
 import { expect } from 'chai';
-import { QUEUE, api, createInteraction, login, makeAgent, nextOffer, startRoutingServer } from '../../test/routing.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer } from '../../test/routing.js';
 import type { TestServer } from '../../test/server.js';
-import { Interaction } from '../interactions/interaction.entity.js';
+import { Interaction, Offer } from '../interactions/interaction.entity.js';
 
 describe('routing: a step that comes after the interaction was closed', function () {
   this.timeout(120_000);
@@ -40,6 +40,60 @@ describe('routing: a step that comes after the interaction was closed', function
     expect((await engine.interactionLive(interaction.id)).state).to.equal('abandoned');
     const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id });
     expect(row.state).to.equal('abandoned');
+    agent.socket.close();
+  });
+
+  it('an offer made as the customer left is not shown, and leaves the interaction as the close did', async () => {
+    const admin = await login(t.url);
+    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    // The offer is made in Redis; before it is written down the customer leaves.
+    const records = t.sb.contexts.routing.records;
+    const created = records.offerCreated.bind(records);
+    let offerId: string | undefined;
+    records.offerCreated = async (o) => {
+      if (!offerId) {
+        offerId = o.offerId;
+        await t.sb.contexts.routing.cancel(o.interactionId);
+      }
+      return created(o);
+    };
+    let id: string;
+    try {
+      id = (await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat })).interaction.id;
+    } finally {
+      records.offerCreated = created;
+    }
+    expect(offerId).to.be.a('string');
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id })).state).to.equal('abandoned');
+    expect((await t.sb.kernel.db.getRepository(Offer).findOneByOrFail({ id: offerId })).state).to.equal('withdrawn');
+    await noOffer(agent);
+    agent.socket.close();
+  });
+
+  it('an agent logging out does not put back in the queue a chat its customer left meanwhile', async () => {
+    const admin = await login(t.url);
+    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    expect((await accept(t.url, agent, (await nextOffer(agent)).offerId)).status).to.equal(200);
+    // The agent's leaving has put the chat back in its queue when the customer leaves.
+    const routing = t.sb.contexts.routing;
+    const get = routing.records.get.bind(routing.records);
+    let left = false;
+    routing.records.get = async (id: string) => {
+      if (id === interaction.id && !left && (await routing.engine.interactionLive(id)).state === 'queued') {
+        left = true;
+        await routing.cancel(id);
+      }
+      return get(id);
+    };
+    try {
+      await setState(t.url, agent, 'logged-out');
+    } finally {
+      routing.records.get = get;
+    }
+    expect(left).to.equal(true);
+    expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
     agent.socket.close();
   });
 });

@@ -7,6 +7,12 @@ import { Contact } from '../contacts/index.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { JourneyWriter } from './journey-writer.js';
 
+/**
+ * The states of an interaction routing still moves (queues, offers, assigns): a row is written
+ * after its script, so it may lag behind Redis, but once closed, abandoned or unmanaged it stays.
+ */
+export const ROUTED: InteractionState[] = ['new', 'queued', 'offered', 'assigned', 'conference'];
+
 export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
 
 /**

@@ -5,7 +5,7 @@ import { badRequest } from '../../kernel/http/errors.js';
 import { isRefusal, list, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
 import type { AgentEvents } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
-import type { RoutingRecords } from './records.js';
+import { ROUTED, type RoutingRecords } from './records.js';
 import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
@@ -173,7 +173,15 @@ export class RoutingService implements RoutingCore {
     const i = held ?? (await this.d.records.get(o.interactionId));
     if (!i) return;
     await this.d.records.offerCreated(o);
-    if (o.kind === 'route') await this.d.records.apply(i, { state: 'offered' });
+    if (o.kind === 'route') {
+      // Its customer may have left since the script made the offer (on any instance), the close
+      // already written: the offer went with it, and the row stays as the close left it.
+      if (!(await this.d.records.updateIf(i.id, ROUTED, { state: 'offered' }))) {
+        await this.d.records.offerEnded(o.offerId, 'withdrawn');
+        return;
+      }
+      i.state = 'offered';
+    }
     await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
     const payload = await this.offerPayload(o, i);
     await this.d.events.push(o.agentId, { type: 'offer', offer: payload });
