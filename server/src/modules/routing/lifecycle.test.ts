@@ -149,7 +149,7 @@ describe('routing: interaction lifecycle', () => {
     await makeAgent(t.url, admin, { skills: [{ skill: 'italian', level: 9 }] });
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     expect(r).to.include({ outcome: 'unmanaged', reason: 'no-agent' });
-    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: r.interaction.id });
+    const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: r.interaction.id }, order: { seq: 'ASC' } });
     expect(journey.map((e) => e.type)).to.deep.equal(['created', 'unmanaged']);
   });
 
