@@ -146,14 +146,15 @@ export class ChatService {
   async delivered(messageId: string, stanzaId: string | null): Promise<void> {
     const cached = this.inflight.get(messageId)?.payload;
     this.inflight.delete(messageId);
-    if (!(await this.store.markSent(messageId, stanzaId))) return;
+    const state = await this.store.markSent(messageId, stanzaId);
+    if (!state) return;
     let message = cached;
     if (!message) {
       const m = await this.store.get(messageId);
       if (!m) return;
       message = await this.store.payload(m);
     }
-    message = { ...message, deliveryState: 'sent' };
+    message = { ...message, deliveryState: state };
     await Promise.all([this.hub.pushToVisitors(message.interactionId, { type: 'chat.message', message }), this.pushToAgents(message.interactionId, { type: 'chat.message', message })]);
   }
 

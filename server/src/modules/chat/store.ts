@@ -15,6 +15,9 @@ export interface NewMessage {
   attachmentIds?: string[];
 }
 
+/** Where an echoed line ends up: `sent`, or `delivered` when the other side had already seen it. */
+export type Relayed = Extract<DeliveryState, 'sent' | 'delivered'>;
+
 /** MySQL side of chat: every line is written here before anyone is told it exists. */
 export class ChatStore {
   constructor(private readonly db: DataSource, private readonly clock: Clock = systemClock) {}
@@ -70,14 +73,16 @@ export class ChatStore {
     return this.messages.findOneBy({ id });
   }
 
-  private sentQueue: { id: string; externalId: string | null; done: (won: boolean) => void; fail: (e: Error) => void }[] = [];
+  private sentQueue: { id: string; externalId: string | null; done: (state: Relayed | null) => void; fail: (e: Error) => void }[] = [];
 
   /**
-   * stored → sent happens once, whoever gets there first; the winner tells the sockets. Echoes that
-   * arrive together are written in one transaction (lock the rows still `stored`, update those):
-   * under load that is one commit for many lines instead of one each.
+   * stored → sent happens once, whoever gets there first; the winner tells the sockets (null: it
+   * lost). A line the other side already confirmed while it was still `stored` (it saw it in a
+   * history) goes straight to `delivered`. Echoes that arrive together are written in one
+   * transaction (lock the rows still `stored`, update those): under load that is one commit for
+   * many lines instead of one each.
    */
-  markSent(id: string, externalId: string | null): Promise<boolean> {
+  markSent(id: string, externalId: string | null): Promise<Relayed | null> {
     return new Promise((done, fail) => {
       this.sentQueue.push({ id, externalId, done, fail });
       if (!this.flushing) {
@@ -96,7 +101,7 @@ export class ChatStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const won = await this.sentBatch(batch);
-          for (const b of batch) b.done(won.has(b));
+          for (const b of batch) b.done(won.get(b) ?? null);
           break;
         } catch (err) {
           // A deadlock with another instance's batch: InnoDB rolled ours back; run it again.
@@ -109,35 +114,47 @@ export class ChatStore {
     this.flushing = false;
   }
 
-  private async sentBatch(batch: typeof this.sentQueue): Promise<Set<(typeof batch)[0]>> {
+  private async sentBatch(batch: typeof this.sentQueue): Promise<Map<(typeof batch)[0], Relayed>> {
     if (batch.length === 1) {
       const [one] = batch as [(typeof batch)[0]];
-      const r = await this.messages.update({ id: one.id, deliveryState: 'stored' }, { deliveryState: 'sent', externalId: one.externalId });
-      return new Set((r.affected ?? 0) > 0 ? [one] : []);
+      const sent = await this.messages.update({ id: one.id, deliveryState: 'stored', deliveredAt: IsNull() }, { deliveryState: 'sent', externalId: one.externalId });
+      if ((sent.affected ?? 0) > 0) return new Map([[one, 'sent']]);
+      const confirmed = await this.messages.update({ id: one.id, deliveryState: 'stored' }, { deliveryState: 'delivered', externalId: one.externalId });
+      return new Map((confirmed.affected ?? 0) > 0 ? [[one, 'delivered']] : []);
     }
     return this.db.transaction(async (tx) => {
       const ids = [...new Set(batch.map((b) => b.id))];
       // By primary key only: record locks on these rows, no gap locks that would stall inserts.
-      const rows: { id: string; deliveryState: string }[] = await tx.query(`SELECT id, deliveryState FROM messages FORCE INDEX (PRIMARY) WHERE id IN (${ids.map(() => '?').join(',')}) FOR UPDATE`, ids);
-      const stored = new Set(rows.filter((r) => r.deliveryState === 'stored').map((r) => r.id));
+      const rows: { id: string; deliveryState: string; deliveredAt: Date | null }[] = await tx.query(`SELECT id, deliveryState, deliveredAt FROM messages FORCE INDEX (PRIMARY) WHERE id IN (${ids.map(() => '?').join(',')}) FOR UPDATE`, ids);
+      const stored = new Map(rows.filter((r) => r.deliveryState === 'stored').map((r) => [r.id, r.deliveredAt === null ? 'sent' : 'delivered'] as const));
       const first = batch.filter((b, k) => stored.has(b.id) && batch.findIndex((x) => x.id === b.id) === k);
       if (first.length) {
         const cases = first.map(() => 'WHEN ? THEN ?').join(' ');
-        await tx.query(`UPDATE messages SET deliveryState = 'sent', externalId = CASE id ${cases} END WHERE id IN (${first.map(() => '?').join(',')})`, [...first.flatMap((b) => [b.id, b.externalId]), ...first.map((b) => b.id)]);
+        await tx.query(`UPDATE messages SET deliveryState = IF(deliveredAt IS NULL, 'sent', 'delivered'), externalId = CASE id ${cases} END WHERE id IN (${first.map(() => '?').join(',')})`, [...first.flatMap((b) => [b.id, b.externalId]), ...first.map((b) => b.id)]);
       }
-      return new Set(first);
+      return new Map(first.map((b) => [b, stored.get(b.id)!]));
     });
   }
 
-  /** Marks messages of the other side as shown on this side's screen; returns those that changed. */
+  /**
+   * Marks messages of the other side as shown on this side's screen; returns those that changed.
+   * A line still `stored` was read from a history before it was relayed (its instance died between
+   * storing and relaying it): it stays `stored`, only remembered as seen, so the resend sweep still
+   * relays it and its author's side is still told; it turns `delivered` when its echo comes back.
+   */
   async markDelivered(interactionId: string, ids: string[], authorKinds: AuthorKind[]): Promise<{ id: string; clientMessageId: string | null }[]> {
     if (!ids.length) return [];
     const rows = await this.messages.find({
       where: { interactionId, id: In(ids), authorKind: In(authorKinds), deliveryState: In(['stored', 'sent'] as DeliveryState[]) },
-      select: { id: true, clientMessageId: true },
+      select: { id: true, clientMessageId: true, deliveryState: true },
     });
-    if (rows.length) await this.messages.update({ id: In(rows.map((r) => r.id)), deliveryState: In(['stored', 'sent'] as DeliveryState[]) }, { deliveryState: 'delivered', deliveredAt: new Date() });
-    return rows;
+    const now = new Date();
+    const stored = rows.filter((r) => r.deliveryState === 'stored').map((r) => r.id);
+    if (stored.length) await this.messages.update({ id: In(stored), deliveryState: 'stored', deliveredAt: IsNull() }, { deliveredAt: now });
+    const sent = rows.filter((r) => r.deliveryState === 'sent').map((r) => r.id);
+    if (!sent.length) return [];
+    await this.messages.update({ id: In(sent), deliveryState: 'sent' }, { deliveryState: 'delivered', deliveredAt: now });
+    return rows.filter((r) => r.deliveryState === 'sent').map(({ id, clientMessageId }) => ({ id, clientMessageId }));
   }
 
   /** The conversation in order; notes only for agents. */
