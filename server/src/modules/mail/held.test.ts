@@ -196,6 +196,25 @@ describe('mail: tickets an earlier version left unmanaged', function () {
       await t.stop();
     }
   });
+
+  it('are queued by the held-ticket check in the order they came, oldest first', async () => {
+    const t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues() });
+    try {
+      const db = t.sb.kernel.db;
+      const made = [];
+      for (const subject of ['One', 'Two']) made.push(await t.sb.contexts.routing.createHeld({ channel: 'mail', queueId: 'mail', websiteId: 'example', subject, offline: true }));
+      // The older has the greater id: read back in id order they would queue the other way round.
+      const [older, newer] = made.sort((x, y) => (x.id < y.id ? 1 : -1));
+      await db.query('UPDATE `interactions` SET `createdAt` = NOW(3) - INTERVAL 6 MINUTE WHERE `id` = ?', [older!.id]);
+      await db.query('UPDATE `interactions` SET `createdAt` = NOW(3) - INTERVAL 5 MINUTE WHERE `id` = ?', [newer!.id]);
+      await t.sb.contexts.mail.kit.held.repair();
+      const queued = await db.getRepository(InteractionEvent).find({ where: { interactionId: In([older!.id, newer!.id]), type: 'queued' }, order: { seq: 'ASC' } });
+      expect(queued.map((e) => e.interactionId)).to.deep.equal([older!.id, newer!.id]);
+      for (const i of [older!, newer!]) await t.sb.contexts.routing.cancel(i.id);
+    } finally {
+      await t.stop();
+    }
+  });
 });
 
 describe('mail: when a held ticket is tried again', () => {

@@ -89,7 +89,8 @@ export class HeldMailJob extends BaseJob<{ interactionId: string }> {
    * have queued it by then).
    */
   async repair(): Promise<number> {
-    const held = await this.d.db.getRepository(Interaction).find({ where: { channel: 'mail', state: 'new' }, select: { id: true, createdAt: true } });
+    // Oldest first: each goes to the end of its queue as it is released, so they queue in the order they came.
+    const held = await this.d.db.getRepository(Interaction).find({ where: { channel: 'mail', state: 'new' }, select: { id: true, createdAt: true }, order: { createdAt: 'ASC' } });
     if (!held.length) return 0;
     const steps = await this.d.db.getRepository(InteractionEvent).find({ where: { interactionId: In(held.map((i) => i.id)), type: 'mail.held' }, order: { seq: 'ASC' } });
     const scopeOf = new Map(steps.map((e) => [e.interactionId, e.data.scope]));
