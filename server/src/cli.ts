@@ -4,17 +4,13 @@
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from './kernel/config/load.js';
 import type { Config } from './kernel/config/schema.js';
-import { StartupError, startSwitchboard } from './app.js';
-import { createDataSource } from './kernel/db/data-source.js';
-import { entities } from './entities.js';
-import { runMigrationsLocked } from './kernel/db/migration-lock.js';
 import { clientInterface, renderProsodyConfig } from './modules/chat/prosody-config.js';
 import { snippet } from './modules/websites/presenter.js';
-import { renderDrachtioConfig } from '@switchboard/sip';
-import { runAdminCommand } from './admin-cli.js';
-import { rebuildReports } from './modules/reports/index.js';
+// The server, the database layer and the SIP stack are loaded by the commands that use them
+// (imported when they run): the others answer without loading the whole server first.
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -92,6 +88,7 @@ function config(bootstrapAgents = false): Config {
 
 async function admin(command: string, arg: string | undefined, more: string[] = []): Promise<void> {
   const c = config();
+  const { runAdminCommand } = await import('./admin-cli.js');
   try {
     out(await runAdminCommand(c, command, arg, values as Record<string, string | undefined>, process.env.SWITCHBOARD_NEW_PASSWORD, more));
   } catch (err) {
@@ -99,7 +96,8 @@ async function admin(command: string, arg: string | undefined, more: string[] = 
   }
 }
 
-async function withDb<T>(c: Config, fn: (ds: ReturnType<typeof createDataSource>) => Promise<T>): Promise<T> {
+async function withDb<T>(c: Config, fn: (ds: DataSource) => Promise<T>): Promise<T> {
+  const [{ createDataSource }, { entities }] = await Promise.all([import('./kernel/db/data-source.js'), import('./entities.js')]);
   const ds = createDataSource(c.main.database, entities);
   try {
     await ds.initialize();
@@ -115,6 +113,7 @@ async function withDb<T>(c: Config, fn: (ds: ReturnType<typeof createDataSource>
 
 async function start(): Promise<void> {
   const c = config(true);
+  const { StartupError, startSwitchboard } = await import('./app.js');
   let sb;
   try {
     sb = await startSwitchboard(c);
@@ -149,6 +148,7 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
   }
   case 'migrate': {
     const c = config();
+    const { runMigrationsLocked } = await import('./kernel/db/migration-lock.js');
     await withDb(c, async (ds) => {
       const done = await runMigrationsLocked(ds);
       out(done.length ? `applied ${done.map((m) => m.name).join(', ')}` : 'database is up to date');
@@ -176,6 +176,7 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     break;
   case 'reports rebuild': {
     const c = config();
+    const { rebuildReports } = await import('./modules/reports/index.js');
     await withDb(c, async (ds) => {
       try {
         out(await rebuildReports(ds, () => c, values.from as string | undefined, values.to as string | undefined));
@@ -223,6 +224,7 @@ switch (`${cmd} ${sub ?? ''}`.trim()) {
     if (sip.engine !== 'drachtio' || !sip.drachtio) fail('switchboard.yaml: sip.engine is not drachtio (set sip.engine: drachtio and sip.drachtio: host, port, secret)', 1);
     mkdirSync(arg!, { recursive: true });
     const file = path.join(arg!, 'drachtio.conf.xml');
+    const { renderDrachtioConfig } = await import('@switchboard/sip');
     writeFileSync(file, renderDrachtioConfig({
       admin: { host: sip.drachtio!.host, port: sip.drachtio!.port, secret: sip.drachtio!.secret },
       sip: { host: sip.host, udpPort: sip.udpPort, tcpPort: sip.tcpPort, wsPort: sip.wsPort, ...(sip.publicHost ? { publicHost: sip.publicHost } : {}) },
