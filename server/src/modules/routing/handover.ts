@@ -5,6 +5,7 @@ import { notFound } from '../../kernel/http/errors.js';
 import { isRefusal, queueScore, type OfferMade } from './engine.js';
 import { refusal } from './refusals.js';
 import type { Deps, RoutingCore } from './core.js';
+import { ROUTED } from './records.js';
 
 type S = Pick<Deps, 'config' | 'bus' | 'states' | 'agents'>;
 
@@ -27,7 +28,8 @@ export class Handover {
       await this.s.states.record(r.changes);
       if (isRefusal(r)) throw refusal(r, 'interaction');
       const now = this.routing.engine.clock.now();
-      await this.routing.records.update(interactionId, { state: 'queued', queueId: q.id, assignedAgentId: null, assignedAt: null, queuedAt: now });
+      // Not over the customer leaving since the script (its close written first).
+      await this.routing.records.updateIf(interactionId, ROUTED, { state: 'queued', queueId: q.id, assignedAgentId: null, assignedAt: null, queuedAt: now });
       await this.routing.records.journey(i, 'transferred', agentId, { toQueue: q.id });
       await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });
       await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: q.id });
@@ -50,7 +52,7 @@ export class Handover {
     const r = await this.routing.engine.run<{ queueId: string; position: number }>('handover', [interactionId, agentId, 'back', '', '']);
     await this.s.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'interaction');
-    await this.routing.records.update(interactionId, { state: 'queued', assignedAgentId: null, assignedAt: null });
+    await this.routing.records.updateIf(interactionId, ROUTED, { state: 'queued', assignedAgentId: null, assignedAt: null });
     await this.routing.records.journey(i, 'requeued', agentId, { ...data, queueId: r.queueId, position: r.position });
     await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });
     await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: r.queueId });

@@ -96,4 +96,34 @@ describe('routing: a step that comes after the interaction was closed', function
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
     agent.socket.close();
   });
+
+  for (const step of ['transfer to a queue', 'requeue'] as const) {
+    it(`an agent's ${step} does not put back in the queue a chat its customer left meanwhile`, async () => {
+      const admin = await login(t.url);
+      const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+      const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+      expect((await accept(t.url, agent, (await nextOffer(agent)).offerId)).status).to.equal(200);
+      // The script has put the chat back in its queue when the customer leaves.
+      const { routing, states } = t.sb.contexts;
+      const record = states.record.bind(states);
+      let left = false;
+      states.record = async (changes) => {
+        if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'queued') {
+          left = true;
+          await routing.cancel(interaction.id);
+        }
+        return record(changes);
+      };
+      try {
+        if (step === 'requeue') await routing.requeue(interaction.id, agent.id, {});
+        else await routing.transfer(interaction.id, agent.id, { toQueue: QUEUE.chat });
+      } finally {
+        states.record = record;
+      }
+      expect(left).to.equal(true);
+      expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
+      expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
+      agent.socket.close();
+    });
+  }
 });
