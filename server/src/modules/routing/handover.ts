@@ -97,7 +97,8 @@ export class Handover {
     const r = await this.routing.engine.run<{ guest: string; owner: string }>('endConference', [interactionId, agentId]);
     await this.s.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'interaction');
-    await this.routing.records.update(interactionId, { state: 'assigned' });
+    // Not over the customer leaving since the script (its close written first).
+    await this.routing.records.updateIf(interactionId, ROUTED, { state: 'assigned' });
     await this.routing.records.journey(i, 'conference.ended', agentId, { guest: r.guest });
     await this.routing.events.push(r.guest, { type: 'interaction.removed', interactionId, reason: 'conference-ended' });
     await this.s.bus.publish({ type: 'interaction.conference', interactionId, channel: i.channel, agentId: r.owner, guestId: r.guest, phase: 'ended' });
