@@ -64,7 +64,10 @@ describe('server start and stop', () => {
   });
 });
 
-describe('two server instances', () => {
+describe('two server instances', function () {
+  // Two server processes started one after the other: each start is a process boot, migrations
+  // checked and every service connected, which on a loaded machine takes 15–25 s.
+  this.timeout(120_000);
   it('share an agent state: set on one, read and pushed on the other', async () => {
     const dir = makeConfigDir();
     const a = await spawnServer(dir);
@@ -141,7 +144,9 @@ describe('widget endpoints and the website allow-list', () => {
     }
   });
 
-  it('gives the admin the snippet through the API and the CLI', async () => {
+  it('gives the admin the snippet through the API and the CLI', async function () {
+    // The CLI is a process of its own: its start is most of this test's time on a loaded machine.
+    this.timeout(90_000);
     const t = await startTestServer();
     try {
       const r = await api(t.url, 'GET', '/api/websites/example/snippet', undefined, await login(t.url));
