@@ -127,33 +127,36 @@ describe('routing: a step that comes after the interaction was closed', function
     });
   }
 
-  it('the end of a conference does not make a chat its customer closed meanwhile assigned again', async () => {
-    const admin = await login(t.url);
-    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
-    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
-    expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
-    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
-    expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
-    expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
-    // The script has ended the conference when the customer closes the chat.
-    const { routing, states } = t.sb.contexts;
-    const record = states.record.bind(states);
-    let left = false;
-    states.record = async (changes) => {
-      if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
-        left = true;
-        await routing.close(interaction.id, { by: 'customer' });
+  for (const ending of ['the owner', 'the guest logging out'] as const) {
+    it(`the end of a conference by ${ending} does not make a chat its customer closed meanwhile assigned again`, async () => {
+      const admin = await login(t.url);
+      const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+      const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+      expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
+      const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
+      expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
+      expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
+      // The script has ended the conference when the customer closes the chat.
+      const { routing, states } = t.sb.contexts;
+      const record = states.record.bind(states);
+      let left = false;
+      states.record = async (changes) => {
+        if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
+          left = true;
+          await routing.close(interaction.id, { by: 'customer' });
+        }
+        return record(changes);
+      };
+      try {
+        if (ending === 'the owner') await routing.endConference(interaction.id, a.id);
+        else await setState(t.url, b, 'logged-out');
+      } finally {
+        states.record = record;
       }
-      return record(changes);
-    };
-    try {
-      await routing.endConference(interaction.id, a.id);
-    } finally {
-      states.record = record;
-    }
-    expect(left).to.equal(true);
-    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
-    a.socket.close();
-    b.socket.close();
-  });
+      expect(left).to.equal(true);
+      expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
+      a.socket.close();
+      b.socket.close();
+    });
+  }
 });
