@@ -66,22 +66,3 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
   }
   return v;
 }
-
-/**
- * Waits until the page's one open call has `direction` as its audio's negotiated direction: the
- * re-INVITE that asked for it has been answered (and ACKed). The hold button follows a click at
- * once, while the re-INVITE follows only once the previous offer is answered; a PBX that checks
- * hold, resume and a tone in that order must not get the tone first. Needs watchPeerConnections.
- */
-export async function audioNegotiated(page: Page, direction: RTCRtpTransceiverDirection): Promise<void> {
-  await eventually(
-    () =>
-      page.evaluate(() =>
-        ((window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? [])
-          .filter((pc) => pc.signalingState !== 'closed')
-          .flatMap((pc) => pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio').map((t) => t.currentDirection)),
-      ),
-    (d) => d.length === 1 && d[0] === direction,
-    `the call's audio negotiated ${direction}`,
-  );
-}

@@ -5,7 +5,6 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { alwaysOpen, api, dropTestDatabase, launchChromium, logInOnScreen, login, REPO, startServer, UI, type E2eServer } from './harness.ts';
-import { watchPeerConnections } from './media.ts';
 
 const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
 const { freePort, sipp, waitForUdpListener, rtpengineRelay, SCENARIOS } = await import(support('services.js'));
@@ -78,7 +77,6 @@ export function useSoftphoneDesk(agent: SoftphoneAgent): SoftphoneDesk {
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     browser = await launchChromium();
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 760 }, permissions: ['microphone'] });
-    await context.addInitScript(watchPeerConnections);
     desk.page = await context.newPage();
     desk.page.on('pageerror', (e) => desk.errors.push(e.message));
     desk.page.on('console', (m) => {
