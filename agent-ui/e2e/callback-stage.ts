@@ -130,7 +130,8 @@ export async function workTheCallAndHangUp(desk: CallbackDesk, customer: Sipp, c
   await page.locator('[data-test=hold]').click();
   await page.locator('[data-test=hold][aria-pressed=true]').waitFor();
   await page.locator('[data-test=hold]').click();
-  await page.locator('[data-test=hold][aria-pressed=false]').waitFor();
+  // The customer's phone takes the resume before the keypad tone: the button is busy until it has answered.
+  await page.locator('[data-test=hold][aria-pressed=false]:not([aria-busy])').waitFor();
   await page.locator('[data-test=mute]').click();
   await page.locator('[data-test=mute][aria-pressed=true]').waitFor();
   await page.locator('[data-test=mute]').click();

@@ -81,7 +81,8 @@ describe('softphone (JsSIP in Chromium, the SIP engine, rtpengine, sipp as the P
     await page.locator('[data-test=hold][aria-pressed=true]').waitFor();
     expect(await callState().textContent()).to.match(/^\s*On hold/);
     await page.locator('[data-test=hold]').click();
-    await page.locator('[data-test=hold][aria-pressed=false]').waitFor();
+    // The PBX takes the resume before the keypad tone: the button is busy until it has answered.
+    await page.locator('[data-test=hold][aria-pressed=false]:not([aria-busy])').waitFor();
 
     await page.locator('[data-test=keypad-toggle]').click();
     await page.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: '5', exact: true }).click();

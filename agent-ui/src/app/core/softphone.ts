@@ -21,6 +21,8 @@ export interface PhoneCall {
   displayName: string | null;
   context: CallContext;
   held: boolean;
+  /** The hold or resume the agent asked for is still being agreed with the other side (re-INVITE open). */
+  holdBusy?: boolean;
   muted: boolean;
   startedAt: number;
   answeredAt: number | null;
@@ -62,6 +64,8 @@ export class Softphone {
   /** Hold as the agent last asked, per call, until the dialog has it; and the pending look again. */
   private readonly holdWanted = new Map<string, boolean>();
   private readonly holdRetry = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Calls whose hold or resume re-INVITE is on its way, unanswered. */
+  private readonly holdOpen = new Set<string>();
   private generation = 0;
 
   readonly registration = signal<Registration>('off');
@@ -231,7 +235,7 @@ export class Softphone {
     const c = this.call(id);
     if (!this.sessions.has(id) || c?.state !== 'connected') return;
     this.holdWanted.set(id, !c.held);
-    this.patch(id, { held: !c.held });
+    this.patch(id, { held: !c.held, holdBusy: true });
     this.applyHold(id);
   }
 
@@ -240,12 +244,21 @@ export class Softphone {
     this.holdRetry.delete(id);
     const s = this.sessions.get(id);
     const want = this.holdWanted.get(id);
-    if (!s || s.isEnded() || want === undefined || s.isOnHold().local === want) return;
+    if (!s || s.isEnded()) return;
+    if (want === undefined || s.isOnHold().local === want) {
+      if (!this.holdOpen.has(id)) this.patch(id, { holdBusy: false });
+      return;
+    }
     // `done` runs on the 2xx: by then the agent may have clicked again.
-    const sent = want ? s.hold({}, () => this.applyHold(id)) : s.unhold({}, () => this.applyHold(id));
+    const done = () => {
+      this.holdOpen.delete(id);
+      this.applyHold(id);
+    };
+    const sent = want ? s.hold({}, done) : s.unhold({}, done);
+    if (sent) this.holdOpen.add(id);
     // Not sent: an offer is still open. Its completion fires no event when it came from the
     // peer, so look again shortly.
-    if (!sent) this.holdRetry.set(id, setTimeout(() => this.applyHold(id), HOLD_RETRY_MS));
+    else this.holdRetry.set(id, setTimeout(() => this.applyHold(id), HOLD_RETRY_MS));
   }
 
   toggleMute(id: string): void {
@@ -329,6 +342,7 @@ export class Softphone {
       clearTimeout(this.holdRetry.get(id));
       this.holdRetry.delete(id);
       this.holdWanted.delete(id);
+      this.holdOpen.delete(id);
       const el = this.audio.get(id);
       if (el) {
         el.srcObject = null;
