@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import { freePort as freeTestPort } from '../../../sip/dist/test/support/services.js';
 
 /** A private redis-server for tests that stop and restart Redis under a running server. */
 export class ScratchRedis {
@@ -11,12 +12,13 @@ export class ScratchRedis {
     readonly extraArgs: string[] = [],
   ) {}
 
-  static async freePort(): Promise<number> {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise((r) => srv.close(r));
-    return port;
+  /**
+   * A port drawn outside the kernel's ephemeral range and claimed for every test process on the
+   * machine (the SIP tests' helper): a port the kernel just said was free can be handed to another
+   * process's outgoing connection before the scratch server binds it.
+   */
+  static freePort(): Promise<number> {
+    return freeTestPort();
   }
 
   async start(): Promise<void> {
