@@ -69,6 +69,8 @@ describe('widget: the state of a callback request', () => {
     const frame = await openWidget(page, site);
     await frame.getByRole('button', { name: 'Call me back' }).click();
     await frame.getByRole('button', { name: 'Your callback requests' }).click();
+    // Asked elsewhere: not listed once the list has loaded, until found.
+    await frame.locator('.sb-callbacks[aria-busy="false"]').waitFor({ state: 'attached' });
     expect(await frame.locator('.sb-callbacks .sb-callback').count()).to.equal(0);
     await frame.getByLabel('Reference').fill(asked.reference.toLowerCase());
     await frame.getByLabel('Last 4 digits of the phone number').fill('1111');

@@ -81,7 +81,8 @@ async function refresh(id: string): Promise<CallbackStatus | null> {
 
 /** The remembered requests and a form to find another by its reference. */
 export async function statusView(app: App): Promise<void> {
-  const list = h('div', { class: 'sb-callbacks' });
+  // Busy until the remembered requests are read: an empty list means "none" only after that.
+  const list = h('div', { class: 'sb-callbacks', 'aria-busy': 'true' });
   const reference = h('input', { id: 'sb-lookup-ref', name: 'reference', autocomplete: 'off', placeholder: 'CB-…', maxlength: 11 });
   const digits = h('input', { id: 'sb-lookup-digits', name: 'phoneEnd', inputmode: 'numeric', autocomplete: 'off', maxlength: 4 });
   const problem = h('p', { class: 'sb-warn', role: 'alert', hidden: true });
@@ -121,8 +122,12 @@ export async function statusView(app: App): Promise<void> {
       .finally(() => (button.disabled = false));
   });
   app.shell.view(app.backButton(), h('section', { class: 'sb-panel' }, h('h2', { tabindex: '-1' }, t('yourRequests')), list), form);
-  for (const id of rememberedCallbacks()) {
-    const s = await refresh(id);
-    if (s) list.append(statusCard(app, s));
+  try {
+    for (const id of rememberedCallbacks()) {
+      const s = await refresh(id);
+      if (s) list.append(statusCard(app, s));
+    }
+  } finally {
+    list.setAttribute('aria-busy', 'false');
   }
 }
