@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { accept, api, cid, entity, fillChatForm, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { accept, api, cid, entity, eventually, fillChatForm, setState, command, hostSite, launchChromium, login, makeAgent, nextOffer, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 import { expectAccessible } from './axe.ts';
 
 const files = mkdtempSync(path.join(os.tmpdir(), 'sb-widget-files-'));
@@ -195,11 +195,14 @@ describe('widget: chat with an agent', () => {
     await frame.getByRole('button', { name: 'Yes, end it' }).click();
     await frame.getByRole('button', { name: 'Email me the transcript' }).click();
     expect(await frame.locator('.sb-transcript-sent').textContent()).to.equal('The transcript was sent to ada@example.com');
-    // The transcript leaves through the mail queue: wait for it, then check it came once.
-    const transcripts = () => mail.mails.filter((m) => /^To: ada@example\.com/m.test(m) && /^Subject: Your chat with Example shop/m.test(m));
-    for (let i = 0; i < 300 && transcripts().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(transcripts()).to.have.length(1);
+    // The transcript leaves through the mail queue: once the outbox has nothing of this chat left
+    // to send, every copy it was going to send has reached the mail server; then count them.
+    const OutgoingMail = await entity('OutgoingMail', 'modules/mail/outgoing-mail.entity.js');
+    const outbox = () => sb.sb.kernel.db.getRepository(OutgoingMail).findBy({ interactionId: offer.interactionId, kind: 'transcript' }) as Promise<{ state: string }[]>;
+    const rows = await eventually(outbox, (r: { state: string }[]) => r.length > 0 && r.every((m) => m.state !== 'queued'));
+    expect(rows.map((m: { state: string }) => m.state)).to.deep.equal(['sent']);
+    const transcripts = mail.mails.filter((m) => /^To: ada@example\.com/m.test(m) && /^Subject: Your chat with Example shop/m.test(m));
+    expect(transcripts).to.have.length(1);
     await frame.getByRole('button', { name: 'Start chat' }).press('Escape');
     await page.locator('[data-switchboard-widget] button[aria-expanded="false"]').waitFor();
     agent.socket.close();
