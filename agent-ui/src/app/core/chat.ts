@@ -35,6 +35,11 @@ export class ChatStore {
   readonly viewing = signal<string | null>(null);
   readonly totalUnread = computed(() => [...this.unreadMap().values()].reduce((a, b) => a + b, 0));
   private readonly loaded = new Set<string>();
+  /**
+   * The visitor's lines a receipt went out for, with their state then: the pane redraws on every
+   * change to its chat, and a line the server keeps in `stored` would be receipted each time.
+   */
+  private readonly receipted = new Map<string, ChatDeliveryState>();
   private connectedBefore = false;
 
   constructor() {
@@ -56,6 +61,8 @@ export class ChatStore {
     this.socket.on('error', (m) => m.ref && this.fail((l) => l.clientMessageId === m.ref));
     // Every connection after the first (a server restart, a network drop) may have missed lines.
     this.socket.on('hello', () => {
+      // A receipt sent just before the drop may never have arrived: a new connection sends again.
+      this.receipted.clear();
       if (this.connectedBefore) void this.catchUp();
       this.connectedBefore = true;
     });
@@ -137,8 +144,9 @@ export class ChatStore {
   /** The agent has the chat on screen: its lines are read, and the visitor's get their double check. */
   markRead(interactionId: string): void {
     if (this.unread(interactionId)) this.unreadMap.update((u) => new Map(u).set(interactionId, 0));
-    const unconfirmed = this.lines(interactionId).filter((l) => l.authorKind === 'visitor' && ORDER[l.deliveryState] < ORDER.delivered).map((l) => l.id);
-    if (unconfirmed.length) this.socket.send({ type: 'chat.received', interactionId, messageIds: unconfirmed });
+    const unconfirmed = this.lines(interactionId).filter((l) => l.authorKind === 'visitor' && ORDER[l.deliveryState] < ORDER.delivered && this.receipted.get(l.id) !== l.deliveryState);
+    if (!unconfirmed.length) return;
+    if (this.socket.send({ type: 'chat.received', interactionId, messageIds: unconfirmed.map((l) => l.id) })) for (const l of unconfirmed) this.receipted.set(l.id, l.deliveryState);
   }
 
   private add(m: ChatMessagePayload): void {

@@ -23,12 +23,12 @@ describe('ChatPane', () => {
     });
   });
 
-  async function render(monitoring: boolean): Promise<HTMLElement> {
+  async function render(monitoring: boolean, line = visitorLine): Promise<HTMLElement> {
     const fixture = TestBed.createComponent(ChatPane);
     fixture.componentRef.setInput('interactionId', 'i1');
     fixture.componentRef.setInput('monitoring', monitoring);
     await fixture.whenStable();
-    http.expectOne('/api/chats/i1/messages').flush({ messages: [visitorLine] });
+    http.expectOne('/api/chats/i1/messages').flush({ messages: [line] });
     await settle();
     await fixture.whenStable();
     return fixture.nativeElement as HTMLElement;
@@ -64,6 +64,25 @@ describe('ChatPane', () => {
   it('confirms the visitor’s lines it shows to the agent of the chat', async () => {
     await render(false);
     expect(sent).toContainEqual({ type: 'chat.received', interactionId: 'i1', messageIds: ['m1'] });
+  });
+
+  it('confirms a line the server keeps in stored once, however often the chat redraws, and again when its state changes', async () => {
+    await render(false, { ...visitorLine, deliveryState: 'stored' });
+    const socket = TestBed.inject(AgentSocket);
+    const receipts = () => sent.filter((c) => c.type === 'chat.received');
+    // The agent's own lines and their receipts redraw the chat; the visitor's line stays stored.
+    for (let n = 0; n < 5; n++) {
+      const own: ChatMessagePayload = { ...visitorLine, id: `a${n}`, authorKind: 'agent', authorName: null, body: `Line ${n}`, clientMessageId: `ca${n}`, deliveryState: 'stored' };
+      socket.receive(JSON.stringify({ type: 'chat.ack', ref: own.clientMessageId, message: own }));
+      socket.receive(JSON.stringify({ type: 'chat.delivery', interactionId: 'i1', messageIds: [own.id], state: 'delivered' }));
+      await settle();
+      TestBed.tick();
+    }
+    expect(receipts()).toEqual([{ type: 'chat.received', interactionId: 'i1', messageIds: ['m1'] }]);
+    socket.receive(JSON.stringify({ type: 'chat.delivery', interactionId: 'i1', messageIds: ['m1'], state: 'sent' }));
+    await settle();
+    TestBed.tick();
+    expect(receipts()).toHaveLength(2);
   });
 
   it('monitoring, tells the visitor nothing: no receipts, no typing, and what is written is a note', async () => {
