@@ -31,29 +31,7 @@ export async function received(where: Page | Frame, kind: 'audio' | 'video'): Pr
   }, kind);
 }
 
-/**
- * How loud the desktop's remote audio (audio.sb-remote-audio) sounds, 0–128: Chromium's fake
- * microphone beeps, so it is audible there only when media flows from the other side. Listens
- * until the peak is above `enough`, for up to 20 s: "Connected" comes with the 200, and on a
- * loaded machine DTLS and the first beep can take seconds more.
- */
-export async function remoteAudioPeak(page: Page, enough: number): Promise<number> {
-  return page.evaluate(async (enough) => {
-    const el = document.querySelector<HTMLMediaElement>('audio.sb-remote-audio')!;
-    const ctx = new AudioContext();
-    const analyser = ctx.createAnalyser();
-    ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
-    const buf = new Uint8Array(analyser.fftSize);
-    let max = 0;
-    for (let n = 0; n < 200 && max <= enough; n++) {
-      await new Promise((r) => setTimeout(r, 100));
-      analyser.getByteTimeDomainData(buf);
-      for (const v of buf) max = Math.max(max, Math.abs(v - 128));
-    }
-    await ctx.close();
-    return max;
-  }, enough);
-}
+export { remoteAudioPeak } from '../../widget/test/media.ts';
 
 /** Reads until `ok` holds, failing with the last value after `ms`. */
 export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 15_000): Promise<T> {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { hostSite, launchChromium, openWidget, remoteAudioPeak, type HostSite } from '../../widget/test/harness.ts';
+import { hostSite, launchChromium, openWidget, remoteAudioPeak, widgetFrame, type HostSite } from '../../widget/test/harness.ts';
 import { REPO, stackUp, type Stack } from './stack.ts';
 
 const sipDist = (p: string) => path.join(REPO, 'sip/dist', p);
@@ -53,7 +53,7 @@ describe('Docker: a widget call bridged to a sipp PBX, media through the rtpengi
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor({ timeout: 30_000 });
 
     // The browser hears its fake microphone's beeps echoed by the PBX: both directions work.
-    const peak = await remoteAudioPeak(page, 5);
+    const peak = await remoteAudioPeak(widgetFrame(page), 5);
     expect(peak, 'loudness of the echoed audio').to.be.greaterThan(5);
 
     // And the containerised rtpengine relayed it: one call (besides the device test's own media

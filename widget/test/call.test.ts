@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { entity, hostSite, launchChromium, openWidget, remoteAudioPeak, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { entity, hostSite, launchChromium, openWidget, remoteAudioPeak, widgetFrame, REPO, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 import { expectAccessible } from './axe.ts';
 
 const support = (f: string) => path.join(REPO, 'sip/dist/test/support', f);
@@ -59,7 +59,7 @@ describe('widget: a call through the SIP engine to the PBX', () => {
     await frame.locator('.sb-call-state', { hasText: 'Connected' }).waitFor();
     expect(sipLoaded).to.have.length(1);
     // Chromium's fake microphone beeps; its echo must be audible in the remote stream.
-    const peak = await remoteAudioPeak(page, 5);
+    const peak = await remoteAudioPeak(widgetFrame(page), 5);
     expect(peak).to.be.greaterThan(5);
     const mute = frame.getByRole('button', { name: 'Mute' });
     await mute.click();

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type FrameLocator, type Page } from 'playwright-core';
 
 export const WIDGET = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO = path.resolve(WIDGET, '..');
@@ -185,29 +185,11 @@ export async function chatWithAgent(frame: FrameLocator, switchboardUrl: string,
   return offer.interactionId;
 }
 
-/**
- * How loud the widget's call sounds (0–128): Chromium's fake microphone beeps, so a PBX that
- * echoes RTP makes it audible in the remote stream only when media flows both ways. Listens until
- * the peak is above `enough`, for up to 20 s: "Connected" comes with the 200, and on a loaded
- * machine DTLS and the first echoed beep can take seconds more.
- */
-export async function remoteAudioPeak(page: Page, enough: number): Promise<number> {
-  const frame = page.frames().find((f) => f.url().includes('/widget/frame/'))!;
-  return frame.evaluate(async (enough) => {
-    const el = document.querySelector<HTMLMediaElement>('.sb-remote-audio')!;
-    const ctx = new AudioContext();
-    const analyser = ctx.createAnalyser();
-    ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
-    const buf = new Uint8Array(analyser.fftSize);
-    let max = 0;
-    for (let n = 0; n < 200 && max <= enough; n++) {
-      await new Promise((r) => setTimeout(r, 100));
-      analyser.getByteTimeDomainData(buf);
-      for (const v of buf) max = Math.max(max, Math.abs(v - 128));
-    }
-    await ctx.close();
-    return max;
-  }, enough);
+export { remoteAudioPeak } from './media.ts';
+
+/** The widget's frame in a page that opened it, for what runs inside it. */
+export function widgetFrame(page: Page): Frame {
+  return page.frames().find((f) => f.url().includes('/widget/frame/'))!;
 }
 
 /**
