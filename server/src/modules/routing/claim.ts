@@ -1,6 +1,10 @@
 import type { InteractionPayload } from '@switchboard/protocol';
 import { isRefusal, type OfferEnded } from './engine.js';
 import type { Deps, RoutingCore } from './core.js';
+import type { InteractionState } from '../interactions/index.js';
+
+/** What a claim may take: anything not finished by a close (see the check before the script). */
+const OPEN: InteractionState[] = ['new', 'queued', 'offered', 'assigned', 'conference', 'wrap-up', 'unmanaged'];
 
 interface Claimed {
   interactionId: string;
@@ -27,7 +31,13 @@ export async function claimForAgent(d: Deps, routing: RoutingCore, interactionId
     await d.records.offerEnded(r.withdrawn.offerId, 'withdrawn');
     await d.events.push(r.withdrawn.agentId, { type: 'offer.ended', offerId: r.withdrawn.offerId, interactionId, reason: 'withdrawn' });
   }
-  await d.records.update(interactionId, { state: 'assigned', assignedAgentId: agentId, assignedAt: now });
+  // Not over the customer's close that came after the script (on any instance, its close written
+  // first): the closed call would be assigned again in its row, and a rebuild would route it.
+  if (!(await d.records.updateIf(interactionId, OPEN, { state: 'assigned', assignedAgentId: agentId, assignedAt: now }))) {
+    if (r.from) await d.events.push(r.from, { type: 'interaction.removed', interactionId, reason: 'transferred' });
+    await routing.routeAgents(r.freed);
+    return null;
+  }
   if (r.from) {
     await d.records.journey(i, 'transferred', agentId, { ...data, from: r.from });
     await d.events.push(r.from, { type: 'interaction.removed', interactionId, reason: 'transferred' });

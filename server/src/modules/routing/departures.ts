@@ -48,10 +48,11 @@ export class Departures {
     for (const h of list<Left['handed'][number]>(r.handed)) {
       const i = await this.d.records.get(h.interactionId);
       if (!i) continue;
-      await this.d.records.update(i.id, { state: 'assigned', assignedAgentId: h.to });
-      await this.d.records.journey(i, 'transferred', h.to, { from: agentId, reason: 'agent-left', why });
+      // Not over the customer's close that came after the script (its close written first).
+      const handed = await this.d.records.updateIf(i.id, ROUTED, { state: 'assigned', assignedAgentId: h.to });
+      if (handed) await this.d.records.journey(i, 'transferred', h.to, { from: agentId, reason: 'agent-left', why });
       await this.d.events.push(agentId, { type: 'interaction.removed', interactionId: i.id, reason: 'transferred' });
-      await this.d.bus.publish({ type: 'interaction.transferred', interactionId: i.id, channel: i.channel, fromAgentId: agentId, toAgentId: h.to, toQueueId: null });
+      if (handed) await this.d.bus.publish({ type: 'interaction.transferred', interactionId: i.id, channel: i.channel, fromAgentId: agentId, toAgentId: h.to, toQueueId: null });
       await this.routing.tellParticipants(await this.routing.payload(i.id));
     }
     for (const g of list<Left['guestLeft'][number]>(r.guestLeft)) {

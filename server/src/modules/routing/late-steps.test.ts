@@ -159,4 +159,91 @@ describe('routing: a step that comes after the interaction was closed', function
       b.socket.close();
     });
   }
+
+  it('an accepted offer does not make a chat its customer closed meanwhile assigned again', async () => {
+    const admin = await login(t.url);
+    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    const o = await nextOffer(agent);
+    // The script has given the chat to the agent when the customer closes it.
+    const { routing, states } = t.sb.contexts;
+    const record = states.record.bind(states);
+    let left = false;
+    states.record = async (changes) => {
+      if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
+        left = true;
+        await routing.cancel(interaction.id);
+      }
+      return record(changes);
+    };
+    let r: Awaited<ReturnType<typeof accept>>;
+    try {
+      r = await accept(t.url, agent, o.offerId);
+    } finally {
+      states.record = record;
+    }
+    expect(left).to.equal(true);
+    expect(r.status).to.equal(200);
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
+    // The desktop is told it is closed, not shown it as its agent's.
+    expect(r.body.interaction.state).to.equal('closed');
+    agent.socket.close();
+  });
+
+  it('an interaction claimed for the agent the PBX gave it to is not made assigned again when its customer closed it meanwhile', async () => {
+    const admin = await login(t.url);
+    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }], available: false });
+    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    const { routing, states } = t.sb.contexts;
+    const record = states.record.bind(states);
+    let left = false;
+    states.record = async (changes) => {
+      if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
+        left = true;
+        await routing.cancel(interaction.id);
+      }
+      return record(changes);
+    };
+    let claimed: unknown;
+    try {
+      claimed = await routing.claim(interaction.id, agent.id, { via: 'pbx' });
+    } finally {
+      states.record = record;
+    }
+    expect(left).to.equal(true);
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
+    expect(claimed).to.equal(null);
+    agent.socket.close();
+  });
+
+  it('the owner logging out does not hand to the conference guest a chat its customer closed meanwhile', async () => {
+    const admin = await login(t.url);
+    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
+    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
+    expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
+    expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
+    // The owner's leaving has handed the chat to the guest when the customer closes it.
+    const { routing, states } = t.sb.contexts;
+    const record = states.record.bind(states);
+    let left = false;
+    states.record = async (changes) => {
+      const live = await routing.engine.interactionLive(interaction.id);
+      if (!left && live.state === 'assigned' && live.owner === b.id) {
+        left = true;
+        await routing.close(interaction.id, { by: 'customer' });
+      }
+      return record(changes);
+    };
+    try {
+      await setState(t.url, a, 'logged-out');
+    } finally {
+      states.record = record;
+    }
+    expect(left).to.equal(true);
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
+    a.socket.close();
+    b.socket.close();
+  });
 });

@@ -175,4 +175,32 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     const b = await makeAgent(t3.url, admin, { skills: english });
     expect((await nextOffer(b)).interactionId).to.equal(waiting);
   });
+
+  it('does not write back as queued an interaction whose customer left as soon as it was restored', async () => {
+    const t = await start(uniquePrefix());
+    const a = await makeAgent(t.url, admin, { skills: english, capacity: one });
+    const id = (await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat })).interaction.id;
+    expect((await nextOffer(a)).interactionId).to.equal(id);
+    // The offered chat is restored as queued (the offer died with Redis); the customer leaves before its row is written.
+    const { routing } = t.sb.contexts;
+    const run = routing.engine.run.bind(routing.engine);
+    let left = false;
+    routing.engine.run = (async (name: Parameters<typeof run>[0], args: Parameters<typeof run>[1], now?: number) => {
+      const r = await run(name, args, now);
+      if (name === 'restoreInteraction' && args[0] === id && !left) {
+        left = true;
+        await routing.cancel(id);
+      }
+      return r;
+    }) as typeof run;
+    try {
+      await lose(t);
+      expect(await routing.rebuilder.ensure()).to.equal(true);
+    } finally {
+      routing.engine.run = run;
+    }
+    expect(left).to.equal(true);
+    expect((await routing.engine.interactionLive(id)).state).to.equal('abandoned');
+    expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id })).state).to.equal('abandoned');
+  });
 });

@@ -4,6 +4,7 @@ import type { AgentState } from '../agents/index.js';
 import { isRefusal, queueScore } from './engine.js';
 import type { Deps, RoutingCore } from './core.js';
 import type { RoutingViews } from './views.js';
+import { ROUTED } from './records.js';
 
 /** Long enough for a rebuild of a large installation; the lock is released as soon as it is done. */
 const LOCK_MS = 60_000;
@@ -111,7 +112,8 @@ export class RoutingRebuild {
       ]);
       if (isRefusal(r) || !r.restored) continue;
       restored.push(i);
-      if (state === 'queued' && i.state !== 'queued') await this.d.records.update(i.id, { state: 'queued', assignedAgentId: null, assignedAt: null });
+      // Restored, it can be closed at once (by the customer, on any instance): not written back over that close.
+      if (state === 'queued' && i.state !== 'queued') await this.d.records.updateIf(i.id, ROUTED, { state: 'queued', assignedAgentId: null, assignedAt: null });
     }
     // Offers lived in Redis only: those still pending in MySQL are gone.
     await this.d.records.withdrawPending(restored.map((i) => i.id));

@@ -85,6 +85,13 @@ export class RoutingRecords {
     Object.assign(i, patch);
   }
 
+  /** As apply(), only while the row is still in state `from` (one of them); false, the row in hand unchanged, when it was not. */
+  async applyIf(i: Interaction, from: InteractionState | InteractionState[], patch: InteractionPatch): Promise<boolean> {
+    if (!(await this.updateIf(i.id, from, patch))) return false;
+    Object.assign(i, patch);
+    return true;
+  }
+
   async offerCreated(o: { offerId: string; interactionId: string; agentId: string; kind: Offer['kind']; expiresAt: number }): Promise<void> {
     await this.db.getRepository(Offer).insert({
       id: o.offerId,

@@ -211,17 +211,21 @@ export class RoutingService implements RoutingCore {
     const before = await this.d.records.get(r.interactionId);
     if (!before) throw new Error(`interaction ${r.interactionId} missing`);
     const { channel } = before;
+    const patch = r.kind === 'route' ? { state: 'assigned' as const, assignedAgentId: agentId, assignedAt: now } : r.kind === 'transfer' ? { assignedAgentId: agentId, assignedAt: now } : { state: 'conference' as const };
+    // The customer may have closed it since the script (on any instance), the close written
+    // first: the row stays as the close left it, and a step that no longer holds is not recorded
+    // or announced — a closed chat written back to assigned would be routed again by a rebuild.
+    const written = await this.d.records.applyIf(before, ROUTED, patch);
     if (r.kind === 'route') {
-      await this.d.records.apply(before, { state: 'assigned', assignedAgentId: agentId, assignedAt: now });
-      await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
-      await this.d.bus.publish({ type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null });
+      if (written) {
+        await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
+        await this.d.bus.publish({ type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null });
+      }
     } else if (r.kind === 'transfer') {
-      await this.d.records.apply(before, { assignedAgentId: agentId, assignedAt: now });
-      await this.d.records.journey(before, 'transferred', agentId, { from: r.from, offerId });
+      if (written) await this.d.records.journey(before, 'transferred', agentId, { from: r.from, offerId });
       await this.d.events.push(r.from, { type: 'interaction.removed', interactionId: r.interactionId, reason: 'transferred' });
-      await this.d.bus.publish({ type: 'interaction.transferred', interactionId: r.interactionId, channel, fromAgentId: r.from, toAgentId: agentId, toQueueId: null });
-    } else {
-      await this.d.records.apply(before, { state: 'conference' });
+      if (written) await this.d.bus.publish({ type: 'interaction.transferred', interactionId: r.interactionId, channel, fromAgentId: r.from, toAgentId: agentId, toQueueId: null });
+    } else if (written) {
       await this.d.records.journey(before, 'conference.started', agentId, { owner: r.from, offerId });
       await this.d.bus.publish({ type: 'interaction.conference', interactionId: r.interactionId, channel, agentId: r.from, guestId: agentId, phase: 'started' });
     }
@@ -232,7 +236,8 @@ export class RoutingService implements RoutingCore {
         if (other !== agentId) await this.d.events.push(other, { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'taken', byAgentId: agentId });
       }
     }
-    const payload = await this.payload(r.interactionId, before);
+    // Closed meanwhile: read as the close left it, so the desktops drop it.
+    const payload = await this.payload(r.interactionId, written ? before : undefined);
     await this.tellParticipants(payload);
     await this.routeAgents(r.freed);
     return payload;
