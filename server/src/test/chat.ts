@@ -10,8 +10,8 @@ import { accept, nextOffer, startRoutingServer, type TestAgent, type TestServer 
 import { eventually } from './redis.js';
 
 /** A server whose queues are always open, once its XMPP session is up (it connects in the background). */
-export async function startChatServer(extra: Record<string, unknown> = {}): Promise<TestServer> {
-  const t = await startRoutingServer(extra);
+export async function startChatServer(extra: Record<string, unknown> = {}, opts: Parameters<typeof startRoutingServer>[1] = {}): Promise<TestServer> {
+  const t = await startRoutingServer(extra, opts);
   await eventually(async () => t.sb.contexts.xmpp.status().ok, (ok) => ok);
   return t;
 }

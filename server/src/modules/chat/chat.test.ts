@@ -127,24 +127,4 @@ describe('chat: relay through XMPP rooms', () => {
     v.socket.close();
   });
 
-  it('still relays and pushes a line the other side confirmed from a history before it was relayed', async () => {
-    const a = await makeAgent(t.url, admin, { skills: english });
-    const v = await startChat(t.url);
-    await takeChat(t.url, a, v);
-    const parts = t.sb.contexts.chat;
-    // Stored by an instance that died before relaying it: only MySQL has it.
-    const { message } = await parts.chat.store.add({ interactionId: v.interactionId, authorKind: 'visitor', authorName: 'Ada Visitor', body: 'stored, then its instance died', clientMessageId: cid() });
-    // The desktop reconnects, reads the history, shows the line and confirms it.
-    const hist = await api(t.url, 'GET', `/api/chats/${v.interactionId}/messages`, undefined, a.token);
-    expect(hist.body.messages.find((m: { id: string }) => m.id === message.id)).to.include({ deliveryState: 'stored' });
-    expect((await command(a.socket, { type: 'chat.received', interactionId: v.interactionId, messageIds: [message.id] })).type).to.equal('ok');
-    // The resend sweep still relays it, and the visitor's other pages and the desktop are told, with the double check.
-    await parts.lifecycle.flushPending(new Date(), true);
-    const pushed = await v.socket.next((m) => m.type === 'chat.message' && m.message.id === message.id);
-    expect(pushed.message).to.include({ body: 'stored, then its instance died', deliveryState: 'delivered' });
-    expect((await a.socket.next((m) => m.type === 'chat.message' && m.message.id === message.id)).message.deliveryState).to.equal('delivered');
-    expect((await t.sb.kernel.db.getRepository(Message).findOneByOrFail({ id: message.id })).deliveryState).to.equal('delivered');
-    await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId, disposition: 'resolved' });
-    v.socket.close();
-  });
 });

@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { BusEvent } from '../../kernel/bus.js';
 import type { Logger } from '../../kernel/logger.js';
-import type { ChatService } from './service.js';
-import { ChatService as Chat } from './service.js';
+import { RESEND_AFTER_MS, type ChatService } from './service.js';
 import type { Message } from './message.entity.js';
 
 const PENDING_EVERY_MS = 1000;
-/** A line written to XMPP by this instance and not echoed after this long is sent again (the room may have vanished). */
-const RESEND_AFTER_MS = 5000;
 /** A line no live instance is relaying (its instance died) is picked up after this long. */
 const ORPHAN_AFTER_MS = 15_000;
 const POSITIONS_EVERY_MS = 2000;
@@ -38,7 +35,7 @@ export class ChatLifecycle {
         .then((mine) => (mine ? this.react(e) : undefined))
         .catch((err) => this.log.error({ err, event: e.type, interactionId: (e as { interactionId?: string }).interactionId }, 'chat reaction to a routing step failed'));
     });
-    this.every(PENDING_EVERY_MS, () => this.flushPending(new Date(Date.now() - RESEND_AFTER_MS)));
+    this.every(PENDING_EVERY_MS, () => this.flushPending(new Date(this.s.clock.now().getTime() - RESEND_AFTER_MS)));
     this.every(POSITIONS_EVERY_MS, () => this.leased('positions', POSITIONS_EVERY_MS, () => this.pushPositions()));
     this.every(UNATTENDED_EVERY_MS, () => this.leased('unattended', UNATTENDED_EVERY_MS, () => this.sweepUnattended(new Date()).then(() => undefined)));
     return () => {
@@ -160,7 +157,8 @@ export class ChatLifecycle {
   /** Lines stored but never echoed by a room: after a crash, an XMPP outage or a lost room. */
   async flushPending(olderThan: Date, all = false): Promise<void> {
     if (!this.chat.relay.online) return;
-    const now = Date.now();
+    // The kernel's clock, which also dated the lines (createdAt).
+    const now = this.s.clock.now().getTime();
     // In order within a chat, chats side by side: one slow room join must not hold up the others.
     const byChat = new Map<string, Message[]>();
     for (const m of await this.chat.store.pending(olderThan)) {
@@ -169,18 +167,7 @@ export class ChatLifecycle {
       if (!all && !mine && now - m.createdAt.getTime() < ORPHAN_AFTER_MS) continue;
       byChat.set(m.interactionId, [...(byChat.get(m.interactionId) ?? []), m]);
     }
-    await Promise.all([...byChat.values()].map((lines) => this.resend(lines)));
-  }
-
-  private async resend(lines: Message[]): Promise<void> {
-    const i = await this.chat.interactions.findOneBy({ id: lines[0]!.interactionId });
-    for (const m of lines) {
-      const claimed = await this.s.redis.client.set(this.s.redis.key('chat', 'resend', m.id), this.s.bus.instanceId, 'PX', RESEND_AFTER_MS, 'NX');
-      if (!claimed) continue;
-      // A closed chat has no room any more: hand the line over directly.
-      if (!i || !Chat.isOpen(i)) await this.chat.delivered(m.id, null);
-      else this.chat.forward(m);
-    }
+    await Promise.all([...byChat.values()].map((lines) => this.chat.resend(lines)));
   }
 
   private async pushPositions(): Promise<void> {

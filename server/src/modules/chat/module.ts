@@ -51,7 +51,7 @@ export function createChat(k: Kernel, hub: RealtimeHub, deps: ChatDeps): ChatCon
       });
       // After a reconnection, lines that were stored while XMPP was away go out at once.
       const offOnline = deps.xmpp.onOnline(() => {
-        parts.lifecycle.flushPending(new Date(), true).catch((err) => s.log.warn({ err }, 'flushing pending chat lines failed'));
+        parts.lifecycle.flushPending(s.clock.now(), true).catch((err) => s.log.warn({ err }, 'flushing pending chat lines failed'));
       });
       const stopLifecycle = parts.lifecycle.start();
       return () => {

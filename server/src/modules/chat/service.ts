@@ -15,6 +15,12 @@ export const MAX_MESSAGE_CHARS = 5000;
 /** What an agent's XMPP client is sent of the chat so far when it joins: lines, and characters per line. */
 const REPLAY_LINES = 50;
 const REPLAY_CHARS = 1000;
+/**
+ * A line being relayed is claimed in Redis this long (`chat:resend:<id>`): while the claim holds,
+ * no other path relays it again. The relaying instance sends its own line again after this long
+ * without an echo (the room may have vanished).
+ */
+export const RESEND_AFTER_MS = 5000;
 const OPEN_STATES = ['new', 'queued', 'offered', 'assigned', 'conference'];
 const LIVE_STATES = ['assigned', 'conference'];
 
@@ -133,13 +139,37 @@ export class ChatService {
     if (this.inflight.size >= 10_000) this.inflight.delete(this.inflight.keys().next().value!);
     const entry = { payload: payload ?? this.inflight.get(m.id)?.payload ?? null, writtenAt: null as number | null };
     this.inflight.set(m.id, entry);
+    // Ours while it is on its way: a receipt for it, read from a history meanwhile, must not send it twice.
+    this.s.redis.client.set(this.resendKey(m.id), this.s.bus.instanceId, 'PX', RESEND_AFTER_MS).catch(() => undefined);
     this.relay.message(m, entry.payload?.attachments ?? []).then(
-      () => (entry.writtenAt = Date.now()),
+      () => (entry.writtenAt = this.s.clock.now().getTime()),
       (err) => {
         this.inflight.delete(m.id);
+        // Not on its way after all: the flush when XMPP is back must not find it claimed.
+        this.s.redis.client.del(this.resendKey(m.id)).catch(() => undefined);
         this.s.log.warn({ err: { message: (err as Error).message }, interactionId: m.interactionId }, 'chat line not relayed yet; will retry');
       },
     );
+  }
+
+  private resendKey(messageId: string): string {
+    return this.s.redis.key('chat', 'resend', messageId);
+  }
+
+  /**
+   * Relays again lines still `stored` (in order, for one chat), each only if no one holds its
+   * claim: nobody else is relaying it. A closed chat has no room any more: the line is handed over
+   * directly.
+   */
+  async resend(lines: Message[]): Promise<void> {
+    if (!lines.length) return;
+    const i = await this.interactions.findOneBy({ id: lines[0]!.interactionId });
+    for (const m of lines) {
+      const claimed = await this.s.redis.client.set(this.resendKey(m.id), this.s.bus.instanceId, 'PX', RESEND_AFTER_MS, 'NX');
+      if (!claimed) continue;
+      if (!i || !ChatService.isOpen(i)) await this.delivered(m.id, null);
+      else this.forward(m);
+    }
   }
 
   /** A line the room echoed (or, for a closed chat, one that will never go through a room). */
@@ -239,7 +269,10 @@ export class ChatService {
   /** The reader's screen shows these lines of the other side. */
   async received(interactionId: string, messageIds: string[], by: Author & { kind: 'agent' | 'visitor' }): Promise<void> {
     const kinds = by.kind === 'visitor' ? (['agent', 'bot', 'system'] as const) : (['visitor'] as const);
-    const rows = await this.store.markDelivered(interactionId, messageIds, [...kinds]);
+    const { changed: rows, stored } = await this.store.markDelivered(interactionId, messageIds, [...kinds]);
+    // Shown from a history before any room echoed it: its instance may have died between storing
+    // and relaying it. Unless someone holds its claim, it goes out now rather than at the sweep.
+    if (stored.length) await this.resend(stored.filter((m) => !this.inflight.has(m.id)));
     if (!rows.length) return;
     const changed = rows.map((r) => r.id);
     // A line an agent wrote from their XMPP client is known there by its own stanza id.

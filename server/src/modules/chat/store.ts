@@ -139,22 +139,26 @@ export class ChatStore {
   /**
    * Marks messages of the other side as shown on this side's screen; returns those that changed.
    * A line still `stored` was read from a history before it was relayed (its instance died between
-   * storing and relaying it): it stays `stored`, only remembered as seen, so the resend sweep still
-   * relays it and its author's side is still told; it turns `delivered` when its echo comes back.
+   * storing and relaying it): it stays `stored`, only remembered as seen, and is returned (in
+   * order) for the caller to relay, so its author's side is still told; it turns `delivered` when
+   * its echo comes back.
    */
-  async markDelivered(interactionId: string, ids: string[], authorKinds: AuthorKind[]): Promise<{ id: string; clientMessageId: string | null }[]> {
-    if (!ids.length) return [];
+  async markDelivered(interactionId: string, ids: string[], authorKinds: AuthorKind[]): Promise<{ changed: { id: string; clientMessageId: string | null }[]; stored: Message[] }> {
+    if (!ids.length) return { changed: [], stored: [] };
     const rows = await this.messages.find({
       where: { interactionId, id: In(ids), authorKind: In(authorKinds), deliveryState: In(['stored', 'sent'] as DeliveryState[]) },
       select: { id: true, clientMessageId: true, deliveryState: true },
     });
     const now = new Date();
-    const stored = rows.filter((r) => r.deliveryState === 'stored').map((r) => r.id);
-    if (stored.length) await this.messages.update({ id: In(stored), deliveryState: 'stored', deliveredAt: IsNull() }, { deliveredAt: now });
+    const storedIds = rows.filter((r) => r.deliveryState === 'stored').map((r) => r.id);
+    let stored: Message[] = [];
+    if (storedIds.length) {
+      await this.messages.update({ id: In(storedIds), deliveryState: 'stored', deliveredAt: IsNull() }, { deliveredAt: now });
+      stored = await this.messages.find({ where: { id: In(storedIds), deliveryState: 'stored' }, order: { createdAt: 'ASC', seq: 'ASC' } });
+    }
     const sent = rows.filter((r) => r.deliveryState === 'sent').map((r) => r.id);
-    if (!sent.length) return [];
-    await this.messages.update({ id: In(sent), deliveryState: 'sent' }, { deliveryState: 'delivered', deliveredAt: now });
-    return rows.filter((r) => r.deliveryState === 'sent').map(({ id, clientMessageId }) => ({ id, clientMessageId }));
+    if (sent.length) await this.messages.update({ id: In(sent), deliveryState: 'sent' }, { deliveryState: 'delivered', deliveredAt: now });
+    return { changed: rows.filter((r) => r.deliveryState === 'sent').map(({ id, clientMessageId }) => ({ id, clientMessageId })), stored };
   }
 
   /** The conversation in order; notes only for agents. */
