@@ -25,6 +25,9 @@ export async function startTestServer(opts: TestConfigOptions & { clock?: Clock 
   return { sb, url: sb.url, config, configDir, stop: () => sb.stop() };
 }
 
+/** How much of a spawned server's output is kept for the error when it exits. */
+const TAIL_CHARS = 64 * 1024;
+
 /** A real server process, as production runs it (for multi-instance tests). */
 export async function spawnServer(configDir: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
   // The start line in the log is how we learn the port it picked.
@@ -35,22 +38,38 @@ export async function spawnServer(configDir: string): Promise<{ url: string; pro
     env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
+  // Only the log's tail is kept (for the error if it exits), and the start line is looked for
+  // in whole lines until it shows: a benchmark's servers log for many minutes.
+  let tail = '';
+  let partial = '';
+  let started = false;
+  const keep = (s: string) => {
+    tail = (tail + s).slice(-TAIL_CHARS);
+  };
   const url = await new Promise<string>((resolve, reject) => {
     // A generous wait, not a measure: on a loaded machine loading the server's modules alone takes seconds.
-    const timer = setTimeout(() => reject(new Error(`server did not start within 90 s:\n${out}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start within 90 s:\n${tail}`)), 90_000);
+    // The pipes are read for as long as the server runs: a full pipe would block its writes.
     proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"([^"]+)".*"msg":"switchboard started"/.exec(out);
-      if (m) {
+      const text = d.toString();
+      keep(text);
+      if (started) return;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const m = /"url":"([^"]+)".*"msg":"switchboard started"/.exec(line);
+        if (!m) continue;
+        started = true;
+        partial = '';
         clearTimeout(timer);
         resolve(m[1]!);
+        return;
       }
     });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => keep(d.toString()));
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
+      reject(new Error(`server exited with ${code}:\n${tail}`));
     });
   });
   return {
