@@ -5,7 +5,11 @@
 // answers, talks a second and hangs up). Build first: `npm run build`.
 //
 //   node bench/callbacks/run.mjs [--callbacks 10000] [--agents 200] [--spread 60] [--count] [--out file]
-//                                [--rtpengine-ports N] [--attempts 1] [--retry-minutes 5]
+//                                [--rtpengine-ports N] [--attempts 1] [--retry-minutes 5] [--idle-seconds N]
+//
+// `--idle-seconds N`: once the agents are logged in and available, N seconds with nothing to
+// route, and what every process spent in them (`idle`, CPU ms per second; with --count the
+// servers' SQL and Redis per second); `--callbacks 0` stops there.
 //
 // The run has an rtpengine of its own (own ng port, own media ports): the shared one's range is
 // sized for the test suites, and every bridged callback holds 4 of its ports (6 while leg A is
@@ -24,11 +28,12 @@
 // - accept → leg A INVITE: the accept sent on the socket to the INVITE for that agent's extension
 //   at the PBX (sipp's trace; same clock);
 // - exactly once: INVITEs per customer number at the customers' sipp (each must be 1), callbacks
-//   not completed at the end (lost or failed), jobs per second, CPU of both servers per callback;
+//   not completed at the end (lost or failed), jobs per second, CPU of both servers per callback,
+//   and of the whole machine's share (MariaDB, Redis, rtpengine, both sipps, this process);
 // - with --count: SQL statements and Redis commands per callback, by their text (count-roundtrips.mjs;
 //   the counting costs the servers a little CPU of its own).
 // Prints one JSON document (also written to --out, default bench/callbacks/results.json).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,11 +65,15 @@ const { values: opt } = parseArgs({
     'rtpengine-ports': { type: 'string' },
     attempts: { type: 'string', default: '1' },
     'retry-minutes': { type: 'string', default: '5' },
+    'idle-seconds': { type: 'string', default: '0' },
   },
 });
 const N = Number(opt.callbacks);
 const AGENTS = Number(opt.agents);
 const SPREAD_S = Number(opt.spread);
+const IDLE_S = Number(opt['idle-seconds']);
+/** Agents created and logged in at a time: setup is not measured, and one by one 1,000 took minutes. */
+const SETUP_PARALLEL = 16;
 const PORTS_PER_CALL = 6;
 const RTP_PORTS = Number(opt['rtpengine-ports'] ?? AGENTS * PORTS_PER_CALL + 100);
 const tag = randomBytes(4).toString('hex');
@@ -77,9 +86,30 @@ const pct = (xs, p) => {
 };
 const summary = (xs) => ({ count: xs.length, p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), max: pct(xs, 100) });
 const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return null; // gone
+  }
 };
+/** The one process of this name (the one whose command line names `hint` when there are several). */
+const pidOf = (name, hint) => {
+  let rows;
+  try {
+    rows = execFileSync('pgrep', ['-a', '-x', name], { encoding: 'utf8' }).trim().split('\n').map((l) => [Number(l.split(' ')[0]), l]);
+  } catch {
+    return null;
+  }
+  return (rows.find(([, l]) => hint && l.includes(hint)) ?? rows[0])?.[0] ?? null;
+};
+/** Runs `fn` on each of `items`, `limit` at a time. */
+async function pool(items, limit, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 
 function sipp(scenario, port, calls, trace, extra = []) {
@@ -181,13 +211,24 @@ const result = { benchmark: 'callbacks', date: new Date().toISOString(), node: p
   rtpengine: { own: true, mediaPorts: RTP_PORTS, range: rtp.range, portsPerCall: PORTS_PER_CALL, callsItFits: Math.floor(RTP_PORTS / PORTS_PER_CALL), concurrentCallsAtMost: AGENTS },
 } };
 const sockets = [];
+/**
+ * Every process the run keeps busy, by pid: CPU per callback is the machine's, not only the
+ * servers' (MariaDB and Redis are the shared ones, found by name; Redis by its port).
+ */
+const busy = {
+  serverOne: one.proc.pid, serverTwo: two.proc.pid, mariadbd: pidOf('mariadbd'), redis: pidOf('redis-server', `:${config.main.redis.port}`),
+  rtpengine: rtp.proc.pid, sippAgents: agentsPbx.proc.pid, sippCustomers: customersPbx.proc.pid, bench: process.pid,
+};
+const cpuNow = () => Object.fromEntries(Object.entries(busy).map(([k, pid]) => [k, pid ? cpuMs(pid) : null]));
+const cpuSince = (before, after = cpuNow()) => Object.fromEntries(Object.keys(busy).map((k) => [k, before[k] === null || after[k] === null ? null : +(after[k] - before[k]).toFixed(0)]));
+const total = (ms) => Object.values(ms).reduce((a, b) => a + (b ?? 0), 0);
 try {
   // ---- agents: each an extension at the PBX (no softphone), a desktop socket on one of the two servers
   const admin = await login(one.url);
   const offeredAt = new Map();
   const accepts = []; // [interactionId, extension, t]
   const agents = [];
-  for (let k = 0; k < AGENTS; k++) {
+  await pool(Array.from({ length: AGENTS }, (_, k) => k), SETUP_PARALLEL, async (k) => {
     const username = `bench-${tag}-${k}`;
     const extension = String(700000 + k);
     const r = await api(one.url, 'POST', '/api/agents', { username, name: `Bench ${k}`, role: 'agent', password: 'bench-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
@@ -210,144 +251,165 @@ try {
     agents.push({ url, token });
     const s = await api(url, 'PUT', '/api/agents/me/state', { state: 'available' }, token);
     if (s.status !== 200) throw new Error(`state: ${s.status} ${JSON.stringify(s.body)}`);
-  }
+  });
   log(`${AGENTS} agents available`);
 
-  // ---- the callbacks, as a request writes them, due evenly over the spread
-  const start = Date.now() + 20_000;
-  const due = new Map(); // interactionId → due ms
-  const numberOf = new Map(); // dialled number → callbackId
-  const callbackIds = [];
-  for (let k = 0; k < N; k += 500) {
-    const rows = [];
-    for (let j = k; j < Math.min(N, k + 500); j++) {
-      const at = start + Math.floor((j * SPREAD_S * 1000) / N);
-      const id = randomBytes(16).toString('hex');
-      const interactionId = randomBytes(16).toString('hex');
-      const phone = `06${String(j).padStart(8, '0')}`;
-      rows.push({ id, interactionId, phone, at });
-      due.set(interactionId, at);
-      numberOf.set(`0${phone}`, id);
-      callbackIds.push(id);
+  // ---- idle: the agents logged in and available, nothing to route; what the servers spend anyway
+  if (IDLE_S > 0) {
+    log(`idle for ${IDLE_S} s`);
+    const idleCounts0 = await counter?.snapshot(servers.map((s) => s.proc.pid));
+    const [c0, t0] = [cpuNow(), Date.now()];
+    await sleep(IDLE_S * 1000);
+    const [ms, seconds] = [cpuSince(c0), (Date.now() - t0) / 1000];
+    // Per second (the counting's own snapshots fall outside the CPU window).
+    if (counter) result.idleRoundTripsPerSecond = perUnit(idleCounts0, await counter.snapshot(servers.map((s) => s.proc.pid)), seconds);
+    const perSecond = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : +(v / seconds).toFixed(1)]));
+    result.idle = { seconds: +seconds.toFixed(1), agentsAvailable: AGENTS, cpuMsPerSecond: perSecond, serversMsPerSecond: +((ms.serverOne + ms.serverTwo) / seconds).toFixed(1), load: loadavg() };
+  }
+
+  if (N > 0) {
+    // ---- the callbacks, as a request writes them, due evenly over the spread
+    const start = Date.now() + 20_000;
+    const due = new Map(); // interactionId → due ms
+    const numberOf = new Map(); // dialled number → callbackId
+    const callbackIds = [];
+    for (let k = 0; k < N; k += 500) {
+      const rows = [];
+      for (let j = k; j < Math.min(N, k + 500); j++) {
+        const at = start + Math.floor((j * SPREAD_S * 1000) / N);
+        const id = randomBytes(16).toString('hex');
+        const interactionId = randomBytes(16).toString('hex');
+        const phone = `06${String(j).padStart(8, '0')}`;
+        rows.push({ id, interactionId, phone, at });
+        due.set(interactionId, at);
+        numberOf.set(`0${phone}`, id);
+        callbackIds.push(id);
+      }
+      const when = (ms) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+      await db.query(
+        `INSERT INTO interactions (id, channel, direction, state, queueId, websiteId, contactId, assignedAgentId, routingVariables, subject, dispositionId, unmanaged, offline, timedOut, visitorTokenHash, queuedAt, assignedAt, closedAt)
+         VALUES ${rows.map(() => "(?, 'callback', 'inbound', 'new', 'callbacks', 'example', NULL, NULL, '{}', ?, NULL, 0, 0, 0, NULL, NULL, NULL, NULL)").join(', ')}`,
+        rows.flatMap((r) => [r.interactionId, `Callback to ${r.phone}`]),
+      );
+      await db.query(
+        `INSERT INTO callbacks (id, interactionId, phoneNumber, message, asap, slotStart, slotEnd, dueAt, state, attempts, jobId, lastCause)
+         VALUES ${rows.map(() => "(?, ?, ?, NULL, 0, NULL, NULL, ?, 'scheduled', 0, ?, NULL)").join(', ')}`,
+        rows.flatMap((r) => [r.id, r.interactionId, r.phone, when(r.at), r.id]),
+      );
+      await dueQueue.addBulk(rows.map((r) => ({
+        name: 'callback-due',
+        data: { callbackId: r.id },
+        opts: { jobId: r.id, delay: Math.max(0, r.at - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
+      })));
     }
-    const when = (ms) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
-    await db.query(
-      `INSERT INTO interactions (id, channel, direction, state, queueId, websiteId, contactId, assignedAgentId, routingVariables, subject, dispositionId, unmanaged, offline, timedOut, visitorTokenHash, queuedAt, assignedAt, closedAt)
-       VALUES ${rows.map(() => "(?, 'callback', 'inbound', 'new', 'callbacks', 'example', NULL, NULL, '{}', ?, NULL, 0, 0, 0, NULL, NULL, NULL, NULL)").join(', ')}`,
-      rows.flatMap((r) => [r.interactionId, `Callback to ${r.phone}`]),
-    );
-    await db.query(
-      `INSERT INTO callbacks (id, interactionId, phoneNumber, message, asap, slotStart, slotEnd, dueAt, state, attempts, jobId, lastCause)
-       VALUES ${rows.map(() => "(?, ?, ?, NULL, 0, NULL, NULL, ?, 'scheduled', 0, ?, NULL)").join(', ')}`,
-      rows.flatMap((r) => [r.id, r.interactionId, r.phone, when(r.at), r.id]),
-    );
-    await dueQueue.addBulk(rows.map((r) => ({
-      name: 'callback-due',
-      data: { callbackId: r.id },
-      opts: { jobId: r.id, delay: Math.max(0, r.at - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
-    })));
-  }
-  const written = Date.now();
-  if (written > start) log(`writing took past the first due time by ${written - start} ms`);
-  log(`${N} callbacks written, first due in ${Math.round((start - written) / 1000)} s`);
-  const counts0 = await counter?.snapshot(servers.map((s) => s.proc.pid));
-  const cpu0 = servers.map((s) => cpuMs(s.proc.pid));
-  const load0 = loadavg();
+    const written = Date.now();
+    if (written > start) log(`writing took past the first due time by ${written - start} ms`);
+    log(`${N} callbacks written, first due in ${Math.round((start - written) / 1000)} s`);
+    const counts0 = await counter?.snapshot(servers.map((s) => s.proc.pid));
+    const cpu0 = servers.map((s) => cpuMs(s.proc.pid));
+    const machine0 = cpuNow();
+    const load0 = loadavg();
 
-  // ---- wait until every callback has ended (or nothing moves for two minutes)
-  let last = -1;
-  let still = Date.now();
-  let ended = [];
-  for (;;) {
-    await sleep(2000);
-    ended = await db.query(`SELECT state, COUNT(*) AS n FROM callbacks WHERE state NOT IN ('scheduled', 'queued', 'dialling') GROUP BY state`);
-    const n = ended.reduce((a, r) => a + Number(r.n), 0);
-    if (n !== last) (last = n), (still = Date.now());
-    log(`${n}/${N} ended, load ${loadavg()[0]}`);
-    if (n >= N || Date.now() - still > 120_000) break;
-  }
-  const cpu1 = servers.map((s) => cpuMs(s.proc.pid));
-  if (counter) result.roundTripsPerCallback = perUnit(counts0, await counter.snapshot(servers.map((s) => s.proc.pid)), N);
-  const load1 = loadavg();
+    // ---- wait until every callback has ended (or nothing moves for two minutes)
+    let last = -1;
+    let still = Date.now();
+    let ended = [];
+    for (;;) {
+      await sleep(2000);
+      ended = await db.query(`SELECT state, COUNT(*) AS n FROM callbacks WHERE state NOT IN ('scheduled', 'queued', 'dialling') GROUP BY state`);
+      const n = ended.reduce((a, r) => a + Number(r.n), 0);
+      if (n !== last) (last = n), (still = Date.now());
+      log(`${n}/${N} ended, load ${loadavg()[0]}`);
+      if (n >= N || Date.now() - still > 120_000) break;
+    }
+    const cpu1 = servers.map((s) => cpuMs(s.proc.pid));
+    const machineMs = cpuSince(machine0);
+    if (counter) result.roundTripsPerCallback = perUnit(counts0, await counter.snapshot(servers.map((s) => s.proc.pid)), N);
+    const load1 = loadavg();
 
-  // ---- what happened
-  const journeyLate = async (type) => {
-    const rows = await db.query(`SELECT e.interactionId, MIN(e.at) AS at FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = ? GROUP BY e.interactionId`, [type]);
-    return rows.map((r) => new Date(r.at).getTime() - due.get(r.interactionId)).filter(Number.isFinite);
-  };
-  const queued = await journeyLate('queued');
-  const dueDone = await journeyLate('callback.due');
-  const deferred = await db.query(`SELECT COUNT(*) AS n FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = 'callback.deferred'`);
-  const causes = await db.query(`SELECT state, lastCause, COUNT(*) AS n FROM callbacks WHERE state <> 'completed' GROUP BY state, lastCause`);
-  const attemptRows = await db.query(`SELECT outcome, cause, COUNT(*) AS n FROM callback_attempts GROUP BY outcome, cause ORDER BY n DESC`);
-  // What rtpengine itself said when it refused (its log: "Ran out of ports" per refused offer).
-  const rtpLog = readFileSync(rtp.logFile, 'utf8');
-  const refusals = {};
-  for (const m of rtpLog.matchAll(/Protocol error in packet from [^:]+:\d+: ([^[]+?) \[/g)) refusals[m[1]] = (refusals[m[1]] ?? 0) + 1;
-  const offered = [...offeredAt].map(([i, t]) => t - due.get(i)).filter(Number.isFinite);
-  const aInvites = new Map();
-  for (const [t, user] of invitesIn(agentTrace)) {
-    if (!aInvites.has(user)) aInvites.set(user, []);
-    aInvites.get(user).push(t);
-  }
-  const legA = [];
-  const legAInviteOf = new Map(); // interactionId → [accept sent, INVITE at the PBX]
-  const byExt = new Map();
-  for (const [interactionId, ext, t] of accepts) (byExt.get(ext) ?? byExt.set(ext, []).get(ext)).push([interactionId, t]);
-  for (const [ext, ts] of byExt) {
-    const inv = aInvites.get(ext) ?? [];
-    ts.forEach(([interactionId, t], k) => {
-      if (inv[k] === undefined) return;
-      legA.push(inv[k] - t);
-      legAInviteOf.set(interactionId, [t, inv[k]]);
+    // ---- what happened
+    const journeyLate = async (type) => {
+      const rows = await db.query(`SELECT e.interactionId, MIN(e.at) AS at FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = ? GROUP BY e.interactionId`, [type]);
+      return rows.map((r) => new Date(r.at).getTime() - due.get(r.interactionId)).filter(Number.isFinite);
+    };
+    const queued = await journeyLate('queued');
+    const dueDone = await journeyLate('callback.due');
+    const deferred = await db.query(`SELECT COUNT(*) AS n FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = 'callback.deferred'`);
+    const causes = await db.query(`SELECT state, lastCause, COUNT(*) AS n FROM callbacks WHERE state <> 'completed' GROUP BY state, lastCause`);
+    const attemptRows = await db.query(`SELECT outcome, cause, COUNT(*) AS n FROM callback_attempts GROUP BY outcome, cause ORDER BY n DESC`);
+    // What rtpengine itself said when it refused (its log: "Ran out of ports" per refused offer).
+    const rtpLog = readFileSync(rtp.logFile, 'utf8');
+    const refusals = {};
+    for (const m of rtpLog.matchAll(/Protocol error in packet from [^:]+:\d+: ([^[]+?) \[/g)) refusals[m[1]] = (refusals[m[1]] ?? 0) + 1;
+    const offered = [...offeredAt].map(([i, t]) => t - due.get(i)).filter(Number.isFinite);
+    const aInvites = new Map();
+    for (const [t, user] of invitesIn(agentTrace)) {
+      if (!aInvites.has(user)) aInvites.set(user, []);
+      aInvites.get(user).push(t);
+    }
+    const legA = [];
+    const legAInviteOf = new Map(); // interactionId → [accept sent, INVITE at the PBX]
+    const byExt = new Map();
+    for (const [interactionId, ext, t] of accepts) (byExt.get(ext) ?? byExt.set(ext, []).get(ext)).push([interactionId, t]);
+    for (const [ext, ts] of byExt) {
+      const inv = aInvites.get(ext) ?? [];
+      ts.forEach(([interactionId, t], k) => {
+        if (inv[k] === undefined) return;
+        legA.push(inv[k] - t);
+        legAInviteOf.set(interactionId, [t, inv[k]]);
+      });
+    }
+    // accept → leg A in its steps, by the journey's times (same clock): the accept recorded
+    // ('assigned', written before the bus event that starts dialling), the dial job past its
+    // exactly-once guard ('callback.dialling'), the INVITE at the PBX.
+    const stepAt = async (type) => new Map((await db.query(
+      `SELECT e.interactionId, MIN(e.at) AS at FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = ? GROUP BY e.interactionId`, [type],
+    )).map((r) => [r.interactionId, new Date(r.at).getTime()]));
+    const [assignedAt, diallingAt] = [await stepAt('assigned'), await stepAt('callback.dialling')];
+    const steps = { acceptToAssigned: [], assignedToDialling: [], diallingToInvite: [] };
+    for (const [i, [t, invite]] of legAInviteOf) {
+      const [a, d] = [assignedAt.get(i), diallingAt.get(i)];
+      if (a === undefined || d === undefined) continue;
+      steps.acceptToAssigned.push(a - t);
+      steps.assignedToDialling.push(d - a);
+      steps.diallingToInvite.push(invite - d);
+    }
+    const dialled = new Map();
+    for (const [, user] of invitesIn(customerTrace)) dialled.set(user, (dialled.get(user) ?? 0) + 1);
+    const counts = [...numberOf.keys()].map((n) => dialled.get(n) ?? 0);
+    const states = Object.fromEntries(ended.map((r) => [r.state, Number(r.n)]));
+    const span = await db.query(`SELECT MIN(e.at) AS first, MAX(a.endedAt) AS last FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId JOIN callback_attempts a ON a.callbackId = c.id WHERE e.type = 'callback.due'`);
+    const seconds = (new Date(span[0].last).getTime() - new Date(span[0].first).getTime()) / 1000;
+    const cpu = cpu1.map((c, k) => c - cpu0[k]);
+    Object.assign(result, {
+      machine: { ...result.machine, loadAtStart: load0, loadAtEnd: load1 },
+      // queued: the interaction entered the callback queue (journey `queued`); due job done: its
+      // `callback.due` entry, written once routing returned (after the offer, when an agent was free).
+      lateMs: {
+        dueToQueued: summary(queued), dueToDueJobDone: summary(dueDone), dueToOffered: summary(offered), acceptToLegAInvite: summary(legA),
+        acceptToLegASteps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, summary(xs)])),
+      },
+      exactlyOnce: {
+        dialledOnce: counts.filter((c) => c === 1).length,
+        dialledTwiceOrMore: counts.filter((c) => c > 1).length,
+        neverDialled: counts.filter((c) => c === 0).length,
+        customerInvites: [...dialled.values()].reduce((a, b) => a + b, 0),
+        callbackStates: states,
+        notCompleted: causes.map((r) => ({ state: r.state, cause: r.lastCause, count: Number(r.n) })),
+        notEnded: N - Object.values(states).reduce((a, b) => a + b, 0),
+        // due while over the licensed limit: scheduled again a minute later (new job id)
+        deferrals: Number(deferred[0].n),
+        attempts: attemptRows.map((r) => ({ outcome: r.outcome, cause: r.cause, count: Number(r.n) })),
+      },
+      rtpengineRefusals: refusals,
+      throughput: { firstDueToLastEndSeconds: +seconds.toFixed(1), callbacksPerSecond: +(N / seconds).toFixed(1) },
+      cpu: {
+        serverMs: cpu, msPerCallback: +((cpu[0] + cpu[1]) / N).toFixed(2),
+        // From the callbacks written to the last one ended: the servers and everything they used.
+        processesMs: machineMs, machineMsPerCallback: +(total(machineMs) / N).toFixed(2),
+      },
     });
   }
-  // accept → leg A in its steps, by the journey's times (same clock): the accept recorded
-  // ('assigned', written before the bus event that starts dialling), the dial job past its
-  // exactly-once guard ('callback.dialling'), the INVITE at the PBX.
-  const stepAt = async (type) => new Map((await db.query(
-    `SELECT e.interactionId, MIN(e.at) AS at FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId WHERE e.type = ? GROUP BY e.interactionId`, [type],
-  )).map((r) => [r.interactionId, new Date(r.at).getTime()]));
-  const [assignedAt, diallingAt] = [await stepAt('assigned'), await stepAt('callback.dialling')];
-  const steps = { acceptToAssigned: [], assignedToDialling: [], diallingToInvite: [] };
-  for (const [i, [t, invite]] of legAInviteOf) {
-    const [a, d] = [assignedAt.get(i), diallingAt.get(i)];
-    if (a === undefined || d === undefined) continue;
-    steps.acceptToAssigned.push(a - t);
-    steps.assignedToDialling.push(d - a);
-    steps.diallingToInvite.push(invite - d);
-  }
-  const dialled = new Map();
-  for (const [, user] of invitesIn(customerTrace)) dialled.set(user, (dialled.get(user) ?? 0) + 1);
-  const counts = [...numberOf.keys()].map((n) => dialled.get(n) ?? 0);
-  const states = Object.fromEntries(ended.map((r) => [r.state, Number(r.n)]));
-  const span = await db.query(`SELECT MIN(e.at) AS first, MAX(a.endedAt) AS last FROM interaction_events e JOIN callbacks c ON c.interactionId = e.interactionId JOIN callback_attempts a ON a.callbackId = c.id WHERE e.type = 'callback.due'`);
-  const seconds = (new Date(span[0].last).getTime() - new Date(span[0].first).getTime()) / 1000;
-  const cpu = cpu1.map((c, k) => c - cpu0[k]);
-  Object.assign(result, {
-    machine: { ...result.machine, loadAtStart: load0, loadAtEnd: load1 },
-    // queued: the interaction entered the callback queue (journey `queued`); due job done: its
-    // `callback.due` entry, written once routing returned (after the offer, when an agent was free).
-    lateMs: {
-      dueToQueued: summary(queued), dueToDueJobDone: summary(dueDone), dueToOffered: summary(offered), acceptToLegAInvite: summary(legA),
-      acceptToLegASteps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, summary(xs)])),
-    },
-    exactlyOnce: {
-      dialledOnce: counts.filter((c) => c === 1).length,
-      dialledTwiceOrMore: counts.filter((c) => c > 1).length,
-      neverDialled: counts.filter((c) => c === 0).length,
-      customerInvites: [...dialled.values()].reduce((a, b) => a + b, 0),
-      callbackStates: states,
-      notCompleted: causes.map((r) => ({ state: r.state, cause: r.lastCause, count: Number(r.n) })),
-      notEnded: N - Object.values(states).reduce((a, b) => a + b, 0),
-      // due while over the licensed limit: scheduled again a minute later (new job id)
-      deferrals: Number(deferred[0].n),
-      attempts: attemptRows.map((r) => ({ outcome: r.outcome, cause: r.cause, count: Number(r.n) })),
-    },
-    rtpengineRefusals: refusals,
-    throughput: { firstDueToLastEndSeconds: +seconds.toFixed(1), callbacksPerSecond: +(N / seconds).toFixed(1) },
-    cpu: { serverMs: cpu, msPerCallback: +((cpu[0] + cpu[1]) / N).toFixed(2) },
-  });
 } finally {
   for (const ws of sockets) ws.close();
   await Promise.all(servers.map((s) => s.stop()));
