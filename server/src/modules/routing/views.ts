@@ -4,7 +4,7 @@ import { hoursStatus } from '../websites/index.js';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { RoutingCore } from './core.js';
 import type { AgentStateStore } from './state-store.js';
-import type { OfferKind } from './engine.js';
+import { isRefusal, list, type OfferKind } from './engine.js';
 
 export interface AgentRow {
   agentId: string;
@@ -56,20 +56,6 @@ export class RoutingViews {
     });
   }
 
-  private static eligible(a: AgentRow, q: Queue): boolean {
-    const anyAgent = q.relax.some((r) => r.anyAgent);
-    const drop = Math.max(0, ...q.relax.map((r) => r.minLevelDrop ?? 0));
-    return (a.cap[q.channel] ?? 0) > 0 && (anyAgent || q.skills.every((s) => (a.skills[s.skill] ?? 0) >= Math.max(1, s.level - drop)));
-  }
-
-  private static canTakeNow(a: AgentRow, q: Queue): boolean {
-    if (a.state !== 'available' && a.state !== 'busy') return false;
-    if (a.offer) return false;
-    const onCall = (a.load.phone ?? 0) + (a.load.video ?? 0) > 0;
-    if (onCall && !q.allowWhileOnCall && q.channel !== 'phone' && q.channel !== 'video') return false;
-    return (a.load[q.channel] ?? 0) < (a.cap[q.channel] ?? 0) && (a.load.total ?? 0) < (a.cap.total ?? 0);
-  }
-
   /** For the widget's bot API: may a visitor expect an agent now, per queue of a website or channel? */
   async availability(filter: { websiteId?: string; queueId?: string; channel?: Channel } = {}): Promise<QueueAvailability[]> {
     const config = this.s.config();
@@ -118,21 +104,30 @@ export class RoutingViews {
     return { loggedIn, available: loads.filter((v) => Number(v[0]) + Number(v[1]) === 0).length };
   }
 
-  /** The supervisor's live view of every queue. */
+  /**
+   * The supervisor's live view of every queue. Its agents are those with the channel in their
+   * capacity and the queue's skills at the level of its most relaxed step (any agent, if a step
+   * says so); available, those who could take one more of it now. One script counts them over the
+   * online agents (queue-stats.lua): the view is pushed every two seconds, and reading each agent
+   * from here cost the server in proportion to the agents logged in.
+   */
   async queueStats(): Promise<QueueStatsPayload[]> {
     const config = this.s.config();
-    const agents = await this.onlineAgents();
-    const offered = new Map<string, number>();
-    for (const a of agents.filter((x) => x.offer)) {
-      const q = (await this.routing.engine.offerOf(a.offer)).queue;
-      if (q) offered.set(q, (offered.get(q) ?? 0) + 1);
-    }
+    const asked = config.queues.map((q) => ({
+      id: q.id,
+      channel: q.channel,
+      skills: q.skills.map((s) => [s.skill, s.level]),
+      drop: Math.max(0, ...q.relax.map((r) => r.minLevelDrop ?? 0)),
+      any: q.relax.some((r) => r.anyAgent),
+      allowCall: !!q.allowWhileOnCall,
+    }));
+    const r = await this.routing.engine.run<{ queues: { agents: Partial<Record<AgentStateName, number>>; available: number; offered: number }[] }>('queueStats', [JSON.stringify(asked)]);
+    const counted = isRefusal(r) ? [] : list<{ agents: Partial<Record<AgentStateName, number>>; available: number; offered: number }>(r.queues);
     const now = Date.now();
     return Promise.all(
-      config.queues.map(async (q) => {
+      config.queues.map(async (q, n) => {
         const w = await this.routing.engine.waiting(q.id);
-        const eligible = agents.filter((a) => RoutingViews.eligible(a, q));
-        const byState = Object.fromEntries(STATES.map((st) => [st, eligible.filter((a) => a.state === st).length])) as Record<AgentStateName, number>;
+        const c = counted[n];
         return {
           queueId: q.id,
           name: q.name,
@@ -140,9 +135,9 @@ export class RoutingViews {
           open: hoursStatus(calendar(config, q.hours), new Date(now)).open,
           waiting: w.count,
           longestWaitSeconds: w.oldestQueuedAt ? Math.floor((now - w.oldestQueuedAt) / 1000) : 0,
-          offered: offered.get(q.id) ?? 0,
-          agents: byState,
-          available: eligible.filter((a) => RoutingViews.canTakeNow(a, q)).length,
+          offered: c?.offered ?? 0,
+          agents: Object.fromEntries(STATES.map((st) => [st, c?.agents[st] ?? 0])) as Record<AgentStateName, number>,
+          available: c?.available ?? 0,
           estimatedWaitSeconds: w.count ? await this.routing.estimate(q.id, w.count) : null,
         };
       }),
