@@ -80,6 +80,8 @@ function refOf(msg: unknown): string | undefined {
 export class RealtimeHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   private readonly agents = new Map<string, Set<AgentSocket>>();
+  /** Sockets of supervisors and administrators: what goes to all of them must not walk every agent's socket. */
+  private readonly supervisors = new Set<AgentSocket>();
   /** Visitor sockets by the interaction they follow: a push looks up its few sockets, not every visitor. */
   private readonly followers = new Map<string, Set<VisitorSocket>>();
   private readonly agentCommands = new Map<string, { schema: CommandSchema; handler: AgentHandler<never> }>();
@@ -137,7 +139,7 @@ export class RealtimeHub {
     this.s.bus.on((event) => {
       if (event.type === 'agent.push') {
         if (event.agentIds === 'supervisors') {
-          for (const set of this.agents.values()) for (const a of set) if (a.principal.role !== 'agent') a.send(event.message);
+          for (const a of this.supervisors) a.send(event.message);
         } else {
           for (const id of event.agentIds) for (const a of this.agents.get(id) ?? []) a.send(event.message);
         }
@@ -146,9 +148,8 @@ export class RealtimeHub {
       } else if (event.type === 'agent.state') {
         const { type: _t, ...status } = event;
         const message: AgentServerMessage = { type: 'agent.state', status: status as never };
-        for (const set of this.agents.values()) {
-          for (const a of set) if (a.principal.agentId === event.agentId || a.principal.role !== 'agent') a.send(message);
-        }
+        for (const a of this.agents.get(event.agentId) ?? []) a.send(message);
+        for (const a of this.supervisors) if (a.principal.agentId !== event.agentId) a.send(message);
       } else if (event.type === 'agent.sessions-revoked') {
         for (const a of this.agents.get(event.agentId) ?? []) a.ws.close(AGENT_CLOSE.sessionRevoked, 'session revoked');
       }
@@ -207,10 +208,12 @@ export class RealtimeHub {
     let set = this.agents.get(principal.agentId);
     if (!set) this.agents.set(principal.agentId, (set = new Set()));
     set.add(entry);
+    if (principal.role !== 'agent') this.supervisors.add(entry);
     this.track(ws);
     const log = this.s.log.child({ agentId: principal.agentId, socket: 'agent' });
     ws.on('close', () => {
       set.delete(entry);
+      this.supervisors.delete(entry);
       if (set.size === 0) this.agents.delete(principal.agentId);
     });
     ws.on('message', (data, isBinary) => {
