@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { chatWithAgent, freePort, hostSite, launchChromium, login, makeAgent, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
+import { chatWithAgent, entity, eventually, freePort, hostSite, launchChromium, login, makeAgent, openWidget, smtpSink, startSwitchboard, type HostSite, type Switchboard } from './harness.ts';
 
 /** The test mail server behind a port that can go away and come back, as a mail server restarting would. */
 async function switchableSmtp(target: number): Promise<{ port: number; up(): Promise<void>; down(): Promise<void> }> {
@@ -66,15 +66,15 @@ describe('widget: the error strip goes once the action that failed succeeds', ()
     await mail?.close();
   });
 
-  async function talking(): Promise<{ frame: FrameLocator; agent: Awaited<ReturnType<typeof makeAgent>> }> {
+  async function talking(): Promise<{ frame: FrameLocator; agent: Awaited<ReturnType<typeof makeAgent>>; interactionId: string }> {
     const agent = await makeAgent(sb.url, admin, { skills: [{ skill: 'english', level: 8 }] });
     const frame = await openWidget(page, site);
-    await chatWithAgent(frame, sb.url, agent);
-    return { agent, frame };
+    const interactionId = await chatWithAgent(frame, sb.url, agent);
+    return { agent, frame, interactionId };
   }
 
   it('clears the strip when the transcript is mailed after the request failed', async () => {
-    const { frame, agent } = await talking();
+    const { frame, agent, interactionId } = await talking();
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByRole('button', { name: 'Yes, end it' }).click();
     // A transcript asked for while SMTP is down is queued and succeeds, so the failure is the
@@ -97,9 +97,12 @@ describe('widget: the error strip goes once the action that failed succeeds', ()
     await frame.getByRole('button', { name: 'Email me the transcript' }).click();
     expect(await frame.locator('.sb-transcript-sent').textContent()).to.equal('The transcript was sent to ada@example.com');
     await strip.waitFor({ state: 'hidden' });
-    const toAda = () => mail.mails.filter((m) => /^To: ada@example\.com/m.test(m));
-    for (let n = 0; n < 300 && toAda().length === 0; n++) await new Promise((r) => setTimeout(r, 100));
-    expect(toAda()).to.have.length(1);
+    // Once the outbox has nothing of this chat left to send, every copy reached the mail server.
+    const OutgoingMail = await entity('OutgoingMail', 'modules/mail/outgoing-mail.entity.js');
+    const outbox = () => sb.sb.kernel.db.getRepository(OutgoingMail).findBy({ interactionId, kind: 'transcript' }) as Promise<{ state: string }[]>;
+    const rows = await eventually(outbox, (r: { state: string }[]) => r.length > 0 && r.every((m) => m.state !== 'queued'));
+    expect(rows.map((m: { state: string }) => m.state)).to.deep.equal(['sent']);
+    expect(mail.mails.filter((m) => /^To: ada@example\.com/m.test(m))).to.have.length(1);
     agent.socket.close();
   });
 
