@@ -194,7 +194,8 @@ describe('two instances behind HAProxy: one killed under a chat stream (desktop 
     await online.waitFor({ timeout: 60_000 });
     // The proxy took the dead instance out; everything now goes to the survivor.
     await proxy.until('sb1', false);
-    await new Promise((r) => setTimeout(r, 1500));
+    // A few more lines through the survivor alone, shown on the desktop, before the streams stop.
+    await line('visitor', `LB-${sent + 3}`).waitFor();
     streaming = false;
     await Promise.all([visitorStream, agentStream]);
 
