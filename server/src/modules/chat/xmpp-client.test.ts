@@ -211,8 +211,13 @@ describe('chat: occupants and agents on their own XMPP clients', () => {
     const closed = new Promise((resolve) => big.xmpp.once('disconnect', resolve));
     await big.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'huge' }, xml('body', {}, 'h'.repeat(300 * 1024)))).catch(() => undefined);
     await closed;
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await t.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId })).to.equal(stored);
+    // A line after it through the same room: once that one is stored and receipted, the room has
+    // passed on whatever came before it.
+    await c.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'after-huge' }, xml('body', {}, 'after the huge one'), xml('request', { xmlns: RECEIPTS })));
+    await c.next((s) => s.is('message') && s.getChild('received', RECEIPTS)?.attrs.id === 'after-huge');
+    const rows = await t.sb.kernel.db.getRepository(Message).findBy({ interactionId: v.interactionId });
+    expect(rows.length).to.equal(stored + 1);
+    expect(rows.some((m) => m.body === 'after the huge one')).to.equal(true);
 
     // A supervisor monitors and writes a note: no new occupant, no presence the visitor side could see.
     const presences = () => c.stanzas.filter((s) => s.is('presence') && s.attrs.from?.startsWith(`${room}/`)).length;
