@@ -12,6 +12,11 @@ export interface ClientRequestHooks {
   on2xx?(res: SipResponse, req: SipRequest): void;
   /** Called with every transaction started (a challenge restarts it), e.g. to CANCEL it. */
   onTransaction?(tx: ClientTransaction, req: SipRequest): void;
+  /**
+   * Called with each request, our Via on it, before it is sent (again after a challenge, with a
+   * new branch); a returned promise holds the sending until it settles.
+   */
+  beforeSend?(req: SipRequest): void | Promise<void>;
 }
 
 export function sendClientRequest(
@@ -25,6 +30,16 @@ export function sendClientRequest(
   return new Promise((resolve) => {
     let challenged = false;
     const start = (r: SipRequest): void => {
+      if (!hooks.beforeSend) {
+        send(r);
+        return;
+      }
+      const branch = stack.stampVia(r, flow);
+      const wait = hooks.beforeSend(r);
+      if (wait) void wait.catch(() => undefined).then(() => send(r, branch));
+      else send(r, branch);
+    };
+    const send = (r: SipRequest, branch?: string): void => {
       let settled = false;
       const tx = stack.sendRequest(r, flow, {
         onResponse(res) {
@@ -49,7 +64,7 @@ export function sendClientRequest(
           }
           resolve({ res, req: r });
         },
-      });
+      }, branch);
       hooks.onTransaction?.(tx, r);
     };
     start(req);

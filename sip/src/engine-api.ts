@@ -11,6 +11,7 @@ import type { IncomingRequest, ServerResponse } from './request.js';
 import type { Flow, TransportProtocol } from './transport/types.js';
 import type { Credentials } from './auth/digest.js';
 import type { TransactionObserver } from './transaction/transactions.js';
+import type { PendingInvite } from './pending-invite.js';
 
 export interface UacOptions {
   /** Where to send the INVITE; by default the host/port/transport of the Request-URI. */
@@ -30,6 +31,12 @@ export interface UacOptions {
   onProvisional?(res: SipResponse): void;
   /** Aborting sends CANCEL; the promise then rejects with 487. */
   signal?: AbortSignal;
+  /**
+   * Called before the INVITE is sent (again after a challenge) with what a CANCEL for it takes;
+   * the INVITE waits for a returned promise (the live-call record written first). Not called by
+   * engines that cannot send that CANCEL (`cancelPending` absent).
+   */
+  onInvite?(invite: PendingInvite): void | Promise<void>;
 }
 
 export interface B2buaOptions extends Omit<UacOptions, 'localSdp' | 'signal'> {
@@ -126,6 +133,12 @@ export interface SipEngineApi {
   request(uri: string, opts: RequestOptions): Promise<SipResponse>;
   /** Sends BYE in a dialog known only from its snapshot (a call whose process died). */
   endDialog?(snapshot: DialogSnapshot, opts?: { headers?: Record<string, unknown> }): Promise<void>;
+  /**
+   * Sends the CANCEL for an INVITE another process sent and cannot cancel any more (it died), with
+   * that INVITE's Via: no transaction, nothing waited for (its 200 and the 487 go to that Via).
+   * Absent where the engine puts its own Via on every request (drachtio-server).
+   */
+  cancelPending?(invite: PendingInvite): void;
   /** Where a BYE for an unknown dialog is asked about before it gets 481. */
   onLostDialog?: LostDialogHandler | undefined;
 }

@@ -16,6 +16,7 @@ import { sendClientRequest } from './client-request.js';
 import { routeSetFrom } from './dialog/route-set.js';
 import type { B2buaOptions, LostDialogHandler, Middleware, RequestOptions, SipEngineApi, UacOptions, UasOptions } from './engine-api.js';
 import { MiddlewareChain } from './middleware.js';
+import { cancelFor, type PendingInvite } from './pending-invite.js';
 
 export type { EngineStack, Middleware, Next, RequestOptions, RunningEngine, SipDialog, SipEngineApi, UasOptions } from './engine-api.js';
 
@@ -191,6 +192,10 @@ export class SipEngine extends EventEmitter<EngineEvents> implements SipEngineAp
       res.sendBuilt(ok);
       dialog.sent2xx(ok);
     });
+  }
+
+  cancelPending(invite: PendingInvite): void {
+    this.stack.send(cancelFor(invite), invite.flow);
   }
 
   async endDialog(snapshot: DialogSnapshot, opts: { headers?: Record<string, unknown> } = {}): Promise<void> {

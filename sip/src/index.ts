@@ -8,6 +8,7 @@ export * from './request.js';
 export * from './dialog/dialog.js';
 export * from './engine.js';
 export type { UacOptions, B2buaOptions } from './engine-api.js';
+export { cancelFor, pendingInvite, type PendingInvite } from './pending-invite.js';
 export * from './media/relay.js';
 export * from './call/recorder.js';
 export * from './call/call-session.js';

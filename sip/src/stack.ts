@@ -191,11 +191,17 @@ export class SipStack {
     return tx;
   }
 
-  /** Adds our Via (new branch unless `branch` given) and starts a client transaction. */
-  sendRequest(req: SipRequest, flow: Flow, handlers: ClientTransactionHandlers, branch = newBranch()): ClientTransaction {
+  /** Puts our Via on a request about to be sent (and Max-Forwards); returns its branch. */
+  stampVia(req: SipRequest, flow: Flow, branch = newBranch()): string {
     const l = this.local(flow.protocol, flow.secure);
     req.headers.via = [{ version: '2.0', protocol: l.transport, host: l.host, port: l.port, params: { branch, rport: null } }];
     req.headers['max-forwards'] ??= '70';
+    return branch;
+  }
+
+  /** Adds our Via (new branch unless `branch` given) and starts a client transaction. */
+  sendRequest(req: SipRequest, flow: Flow, handlers: ClientTransactionHandlers, branch = newBranch()): ClientTransaction {
+    this.stampVia(req, flow, branch);
     const key = clientKey(req);
     // 2xx retransmissions after the first find their dialog through the engine, as strays do.
     if (req.method === 'INVITE' && !handlers.onStray2xx) handlers.onStray2xx = (res) => this.user?.onStray2xx(res, flow);

@@ -8,6 +8,7 @@ import { routeSetFrom } from './dialog/route-set.js';
 import { flowForUri } from './stack.js';
 import type { UacOptions } from './engine-api.js';
 import type { ClientTransaction } from './transaction/transactions.js';
+import { pendingInvite } from './pending-invite.js';
 
 /** What an outgoing INVITE needs of the engine: its stack, and where the new dialog is kept. */
 export interface UacHost extends DialogHost {
@@ -63,6 +64,7 @@ export async function createUac(engine: UacHost, uri: string, opts: UacOptions):
 
   try {
     const { res } = await sendClientRequest(engine.stack, invite, flow, opts.auth, {
+      ...(opts.onInvite ? { beforeSend: (r: SipRequest) => opts.onInvite!(pendingInvite(r, flow)) } : {}),
       onTransaction: (tx, r) => {
         currentTx = tx;
         currentReq = r;

@@ -12,6 +12,8 @@ import {
   type CallEventMap, type CallEvents, type CallRecorder, type CallSessionInfo, type EndCause, describeCause,
 } from './recorder.js';
 import type { LiveCall, LiveCallStore } from './live-calls.js';
+import type { UacOptions } from '../engine-api.js';
+import type { PendingInvite } from '../pending-invite.js';
 import { LegRecords } from './leg-records.js';
 import { LiveCallWriter } from './live-call-writer.js';
 import { keepDialogsAlive } from './dialog-keepalive.js';
@@ -68,6 +70,8 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
   /** rtpengine's from-tag for this call's session. */
   protected mediaTag?: string;
   private readonly live?: LiveCallWriter;
+  /** Agent legs whose INVITE is not answered yet, by leg id, as the live-call record has them. */
+  private readonly ringingLegs = new Map<string, PendingInvite>();
   endCause?: EndCause;
   /** What exactly failed, when teardown was told (the media relay's reason). */
   endDetail?: string;
@@ -158,11 +162,35 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
   }
 
   /**
-   * What another process needs to end this call (dialogs, media session); undefined until it is
-   * up. Its interaction is the one its events carry: the process ending it publishes its end.
+   * For an agent's leg: its INVITE is on the live-call record before it is sent, so that if this
+   * process dies while the phone rings, the one ending the call can CANCEL it. Nothing where no
+   * store is kept or the engine could not send that CANCEL. `settled(legId)` once it has its
+   * final response: the next write of the record leaves it out.
+   */
+  protected ringingOnRecord(legId: string): Pick<UacOptions, 'onInvite'> {
+    if (!this.live || !this.deps.engine.cancelPending) return {};
+    return {
+      onInvite: (invite) => {
+        // A browser's leg dies with this process's WebSocket: nobody else could reach it.
+        if (invite.flow.protocol === 'ws') return;
+        this.ringingLegs.set(legId, invite);
+        return this.saveLive();
+      },
+    };
+  }
+
+  /** The leg's INVITE had its final response; true when the record still names it. */
+  protected ringingSettled(legId: string): boolean {
+    return this.ringingLegs.delete(legId);
+  }
+
+  /**
+   * What another process needs to end this call (dialogs, media session, INVITEs of agent legs
+   * still ringing); undefined until it is up or an agent's phone rings. Its interaction is the one
+   * its events carry: the process ending it publishes its end.
    */
   liveCall(): LiveCall | undefined {
-    if (!this.isUp()) return undefined;
+    if (!this.isUp() && !this.ringingLegs.size) return undefined;
     const { interactionId } = this.base();
     const legs = [this.a, this.b].filter((l): l is Leg => !!l?.dialog).map((l) => {
       const dialog = l.dialog!.snapshot?.();
@@ -173,6 +201,7 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
       ...(interactionId ? { interactionId } : {}),
       ...(this.mediaUsed && this.mediaTag !== undefined ? { media: { callId: this.id, fromTag: this.mediaTag } } : {}),
       legs,
+      ...(this.ringingLegs.size ? { ringing: [...this.ringingLegs].map(([legId, invite]) => ({ legId, ...invite })) } : {}),
       answeredAt: new Date().toISOString(),
     };
   }
@@ -181,9 +210,9 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
    * Writes the call to the live store: at answer, and again after in-dialog requests of ours
    * (their CSeq must be exceeded by the BYE another process would send).
    */
-  protected saveLive(): void {
+  protected saveLive(): Promise<void> | undefined {
     const call = this.live && !this.ending ? this.liveCall() : undefined;
-    if (call) this.live!.save(call);
+    return call ? this.live!.save(call) : undefined;
   }
 
   /**

@@ -190,9 +190,11 @@ export class CustomerFirstCall extends CallSession {
     try {
       const offer = await media.offer({ sessionId: this.id, fromTag: this.customerTag, sdp: customerDialog.remoteSdp, profile: target.profile });
       dialog = await engine.createUAC(target.uri, {
-        ...uacOptions(target, ids), localSdp: offer, signal: abort.signal,
+        ...uacOptions(target, ids), ...this.ringingOnRecord(a.id), localSdp: offer, signal: abort.signal,
         onProvisional: (p) => (p.status === 180 || p.status === 183 ? this.legs.ringing(a.id) : undefined),
       });
+      // Off the record with the write once bridged (saveLive below), which adds the agent's dialog.
+      this.ringingSettled(a.id);
       a.dialog = dialog;
       this.legs.answered(a.id, dialog.remoteTag);
       if (this.ending) {
@@ -207,6 +209,8 @@ export class CustomerFirstCall extends CallSession {
       const status = err instanceof SipStatusError ? err.status : 503;
       if (!(err instanceof SipStatusError)) this.log.warn({ err }, 'agent leg of a customer-first call failed');
       void a.dialog?.destroy();
+      // The customer still waits: their record must not name an INVITE that is over.
+      if (this.ringingSettled(a.id)) void this.saveLive();
       if (!a.ended) {
         a.ended = true;
         this.legs.ended(a.id, new Date(), causeForStatus(status), status);

@@ -9,8 +9,9 @@ export class LiveCallWriter {
 
   constructor(private readonly store: LiveCallStore, private readonly log: () => Logger) {}
 
-  save(call: LiveCall): void {
-    this.write(() => this.store.save(call));
+  /** Resolves once written (or failed: logged). */
+  save(call: LiveCall): Promise<void> {
+    return this.write(() => this.store.save(call));
   }
 
   /** Removes the call if it was ever saved; resolves when every write has finished. */
@@ -20,7 +21,8 @@ export class LiveCallWriter {
     await this.writes;
   }
 
-  private write(fn: () => Promise<void>): void {
+  private write(fn: () => Promise<void>): Promise<void> {
     this.writes = (this.writes ?? Promise.resolve()).then(fn).catch((err: unknown) => this.log().warn({ err }, 'live call store failed'));
+    return this.writes;
   }
 }

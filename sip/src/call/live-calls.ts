@@ -6,6 +6,7 @@
 // it, when no interaction is on record: they are the ones to tell).
 import type { DialogSnapshot } from '../dialog/dialog.js';
 import type { EndCause, PlacedBy } from './recorder.js';
+import type { PendingInvite } from '../pending-invite.js';
 
 export interface LiveCallLeg {
   legId: string;
@@ -21,6 +22,11 @@ export interface LiveCall {
   /** rtpengine's call-id and the from-tag the session was offered with. */
   media?: { callId: string; fromTag: string };
   legs: LiveCallLeg[];
+  /**
+   * Our INVITEs not answered yet (an agent's phone ringing), by leg: written before each is sent,
+   * gone with the next write after its final response. The process ending the call CANCELs them.
+   */
+  ringing?: (PendingInvite & { legId: string })[];
   answeredAt: string;
 }
 

@@ -17,10 +17,13 @@ export interface LostCallDeps {
   liveCalls?: LiveCallStore;
 }
 
+/** Said once per process: an engine without `cancelPending` cannot stop a lost call's ringing phone. */
+let cannotCancelSaid = false;
+
 /**
- * Ends a call whose process died: BYE to every leg still reachable (a browser's WebSocket died
- * with that process), the media session deleted, the records closed and `ended` published, as
- * if the call had ended here. Resolves once all that is done, without the BYEs' responses.
+ * Ends a call whose process died: CANCEL to an agent's phone still ringing, BYE to every leg
+ * still reachable (a browser's WebSocket died with that process), the media session deleted, the
+ * records closed and `ended` published, as if the call had ended here. Resolves once all that is done, without the BYEs' responses.
  */
 export async function endLostCall(d: LostCallDeps, call: LiveCall, cause: EndCause): Promise<void> {
   const { engine, media, recorder, liveCalls } = d;
@@ -29,6 +32,14 @@ export async function endLostCall(d: LostCallDeps, call: LiveCall, cause: EndCau
   // peers answer where the call came from, the dead process's address, rather than to our Via
   // (sipp does), and a vanished one answers nothing: either would hold the media, the records
   // and the sweep of the dead process's other calls for 32 s (Timer F).
+  // An agent's phone still ringing is CANCELled with the dead process's own Via (pending-invite.ts).
+  for (const invite of call.ringing ?? []) {
+    if (engine.cancelPending) engine.cancelPending(invite);
+    else if (!cannotCancelSaid) {
+      cannotCancelSaid = true;
+      log.warn('this SIP engine cannot CANCEL an INVITE another process sent (drachtio-server puts its own Via on every request): the phone of a lost call rings until its own timeout');
+    }
+  }
   for (const l of call.legs) {
     if (!l.dialog || l.dialog.flow.protocol === 'ws' || !engine.endDialog) continue;
     engine.endDialog(l.dialog, { headers: { [END_CAUSE_HEADER]: cause } }).catch((err: unknown) => log.warn({ err }, 'BYE to a lost call failed'));

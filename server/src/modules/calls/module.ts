@@ -124,6 +124,8 @@ async function start(s: Kernel, d: CallsDeps, live: Live, followers: LostCallFol
     if (follow) void follow(e.placedBy!.ref).catch((err: unknown) => log.error({ err, placedBy: e.placedBy }, 'could not follow up a lost call'));
   };
   control.events.on('ended', onEnded);
+  // Said once, where it applies: every instance may be the one ending a dead instance's calls.
+  if (!engine.cancelPending) log.warn('this SIP engine cannot CANCEL an INVITE another process sent (drachtio-server puts its own Via on every request): an agent\'s extension rung by an instance that dies rings until its own timeout');
   await liveCalls.start((call) => control.endLost(call, 'server-lost'));
   // drachtio-server listens where the configuration says; the in-process engine may have picked a free port.
   const wsPort = engine instanceof SipEngine ? engine.stack.transports.port('ws') : c.sip.wsPort;
