@@ -23,6 +23,8 @@ export interface DialData {
  * new due job, until the queue's attempts are used up (unreached). BullMQ never retries a dial:
  * the attempt row written before the INVITE makes a second run of the same attempt a no-op.
  */
+// The statements of every attempt are written as SQL: built by the ORM they cost the server about
+// twice the CPU of the round trip itself. Reads that give entities still go through it.
 export class CallbackDialJob extends BaseJob<DialData> {
   readonly name = 'callback-dial';
   override readonly attempts = 1;
@@ -66,7 +68,10 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const attempts = s.db.getRepository(CallbackAttempt);
     const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId, callId: null, dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
     try {
-      await attempts.insert(row);
+      await s.db.query(
+        'INSERT INTO callback_attempts (id, callbackId, attempt, interactionId, agentId, callId, dialled, outcome, cause, startedAt, endedAt) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, NULL)',
+        [row.id, row.callbackId, row.attempt, row.interactionId, row.agentId, row.dialled, row.outcome, row.startedAt],
+      );
     } catch (err) {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
       // This attempt was dialled by a run that did not finish (its instance died): never twice.
@@ -76,7 +81,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     }
     if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, interaction, row, 'cancelled', `callback was ${cb.state}`);
     await Promise.all([
-      s.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt }),
+      s.db.query('UPDATE callbacks SET state = ?, attempts = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?', ['dialling', attempt, cb.id]),
       s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled }),
     ]);
 
@@ -96,7 +101,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     // the call id is written, and its 'answered' missed (the attempt then timed out as no answer).
     const ending = settled(sip, session, (queue?.callback.answerTimeoutSeconds ?? 60) * 1000);
     const callId = session.id.replace(/-/g, '');
-    await attempts.update({ id: row.id }, { callId });
+    await s.db.query('UPDATE callback_attempts SET callId = ? WHERE id = ?', [callId, row.id]);
     const r = await ending;
     if (r.answered) return this.finish(cb, interaction, row, 'answered', null);
     const cause = attemptCause(r);
@@ -115,11 +120,11 @@ export class CallbackDialJob extends BaseJob<DialData> {
    */
   private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null, agentWhoFailed?: string): Promise<void> {
     const s = this.s;
-    await s.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
+    await s.db.query('UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ? WHERE id = ?', [outcome, cause, new Date(), row.id]);
     if (interaction) await s.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
     s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');
     if (outcome === 'answered') {
-      await s.db.getRepository(Callback).update({ id: cb.id }, { state: 'completed', lastCause: null });
+      await s.db.query('UPDATE callbacks SET state = ?, lastCause = NULL, updatedAt = CURRENT_TIMESTAMP WHERE id = ?', ['completed', cb.id]);
       return;
     }
     if (outcome === 'cancelled') return;
