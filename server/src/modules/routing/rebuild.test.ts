@@ -7,6 +7,7 @@ import { Offer } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { createRedis } from '../../kernel/redis.js';
+import { eventually } from '../../test/redis.js';
 import { newId } from '../../kernel/db/ids.js';
 import { RoutingRecords } from './records.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, stateOf, uniquePrefix, type TestAgent, type TestServer } from '../../test/routing.js';
@@ -121,12 +122,19 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     const t1 = await start(prefix);
     const t2 = await start(prefix);
     let runs = 0;
-    for (const t of [t1, t2]) {
+    const swept = [0, 0];
+    for (const [n, t] of [t1, t2].entries()) {
       const r = t.sb.contexts.routing.rebuilder;
       const original = r.rebuild.bind(r);
       r.rebuild = async () => {
         runs++;
         return original();
+      };
+      const routing = t.sb.contexts.routing;
+      const sweep = routing.sweep.bind(routing);
+      routing.sweep = async () => {
+        await sweep();
+        swept[n]!++;
       };
     }
     const a = await makeAgent(t1.url, admin, { skills: english, capacity: one });
@@ -137,7 +145,10 @@ describe('routing: rebuilding a lost routing state from MySQL', () => {
     const created = await createInteraction(t2.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     expect(created.outcome).to.equal('queued');
     expect((await nextOffer(b)).interactionId).to.equal(created.interaction.id);
-    await new Promise((r) => setTimeout(r, 1000)); // both sweeps have looked at the marker since
+    // Two sweeps ended on each instance from here: the second began after the offer, so each
+    // instance's sweep has looked at the marker since the rebuild.
+    const since = [...swept];
+    await eventually(async () => swept, (s) => s.every((n, i) => n >= since[i]! + 2), 200, 50);
     expect(runs).to.equal(1);
     expect(await load(t2, a)).to.include({ 'load:chat': '1', 'load:total': '1' });
     expect(await assignedCount(t1, c1)).to.equal(1);
