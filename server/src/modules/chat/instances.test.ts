@@ -43,7 +43,13 @@ describe('chat: two server instances', () => {
     // The XMPP client's copies come over its own connection, possibly after the sockets' pushes.
     const bodies = ['v0', 'v3', 'a0', 'a3'];
     await Promise.all(bodies.map((body) => client!.next((s) => s.is('message') && s.getChildText('body') === body)));
-    await new Promise((r) => setTimeout(r, 1000)); // a duplicate push would arrive by now
+    // A line more from each side, through the same paths: once the other side and the XMPP client
+    // (through Prosody, which any relayed copy passes) have it, a copy of an earlier line has come too.
+    const vEnd = (await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'v-end' })).message.id;
+    const aEnd = (await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'a-end' })).message.id;
+    await a.socket.next((m) => m.type === 'chat.message' && m.message.id === vEnd, 10000);
+    await v.socket.next((m) => m.type === 'chat.message' && m.message.id === aEnd, 10000);
+    await Promise.all(['v-end', 'a-end'].map((body) => client!.next((s) => s.is('message') && s.getChildText('body') === body)));
     // next() took each first copy; any copy left is a duplicate.
     const twice = (msgs: { type: string; message?: { id: string } }[], ids: string[]) => ids.filter((id) => msgs.some((m) => m.type === 'chat.message' && m.message?.id === id));
     expect(twice(a.socket.messages, fromVisitor), 'visitor lines the agent got twice').to.deep.equal([]);
@@ -55,7 +61,10 @@ describe('chat: two server instances', () => {
     await client.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'two-1' }, xml('body', {}, 'from my client'), xml('request', { xmlns: 'urn:xmpp:receipts' })));
     const got = await v.socket.next((m) => m.type === 'chat.message' && m.message.body === 'from my client', 10000);
     await client.next((s) => s.is('message') && s.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'two-1');
-    await new Promise((r) => setTimeout(r, 1000));
+    // The same again: once its push and receipt are back, a second push or receipt of the first has come.
+    await client.xmpp.send(xml('message', { to: room, type: 'groupchat', id: 'two-2' }, xml('body', {}, 'from my client again'), xml('request', { xmlns: 'urn:xmpp:receipts' })));
+    await v.socket.next((m) => m.type === 'chat.message' && m.message.body === 'from my client again', 10000);
+    await client.next((s) => s.is('message') && s.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'two-2');
     expect(twice(v.socket.messages, [got.message.id])).to.deep.equal([]);
     expect(client.stanzas.filter((s) => s.is('message') && s.getChild('received', 'urn:xmpp:receipts')?.attrs.id === 'two-1')).to.have.length(1);
     expect(await one.sb.kernel.db.getRepository(Message).countBy({ interactionId: v.interactionId, body: 'from my client' })).to.equal(1);
