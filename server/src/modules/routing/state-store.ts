@@ -9,6 +9,12 @@ const iso = (ms: number | string | null | undefined) => (ms ? new Date(Number(ms
 // The scripts hand an absent reason over as '' or null; the status always says null.
 const toStatus = (c: StateChange): AgentStatus => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, since: c.since, wrapUpUntil: iso(c.wrapUntil) });
 
+/** An agent's status from their state hash in Redis (`agent-state:<id>`); none is logged out. */
+export function statusFrom(agentId: string, h: Record<string, string>): AgentStatus {
+  if (!h.state) return { agentId, state: 'logged-out', reason: null, since: new Date(0).toISOString(), wrapUpUntil: null };
+  return { agentId, state: h.state as AgentState, reason: h.reason || null, since: h.since!, wrapUpUntil: h.state === 'wrap-up' ? iso(h.wrapUntil) : null };
+}
+
 /**
  * The routing service, told of what a state change sets going: an offer the change withdrew is
  * routed again; logging out hands what the agent held to others.
@@ -43,9 +49,7 @@ export class AgentStateStore {
   }
 
   async get(agentId: string): Promise<AgentStatus> {
-    const h = await this.redis.client.hgetall(this.key(agentId));
-    if (!h.state) return { agentId, state: 'logged-out', reason: null, since: new Date(0).toISOString(), wrapUpUntil: null };
-    return { agentId, state: h.state as AgentState, reason: h.reason || null, since: h.since!, wrapUpUntil: h.state === 'wrap-up' ? iso(h.wrapUntil) : null };
+    return statusFrom(agentId, await this.redis.client.hgetall(this.key(agentId)));
   }
 
   async set(agentId: string, state: AgentState, reason: string | null = null): Promise<AgentStatus> {

@@ -1,10 +1,11 @@
-import type { AgentStateName, AgentServerMessage, ChannelName, OfferPayload, QueueStatsPayload } from '@switchboard/protocol';
+import type { AgentStateName, AgentServerMessage, ChannelName, LiveAgentPayload, OfferPayload, QueueStatsPayload } from '@switchboard/protocol';
 import type { Channel, Config, Queue } from '../../kernel/config/schema.js';
 import { hoursStatus } from '../websites/index.js';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { RoutingCore } from './core.js';
 import type { AgentStateStore } from './state-store.js';
 import { isRefusal, list, type OfferKind } from './engine.js';
+import { liveAgents } from './agent-list.js';
 
 export interface AgentRow {
   agentId: string;
@@ -144,19 +145,9 @@ export class RoutingViews {
     );
   }
 
-  /** The supervisor's view of every logged-in agent: state, load and what they hold. */
-  async agents() {
-    const rows = await this.onlineAgents();
-    return Promise.all(
-      rows.map(async (a) => ({
-        agentId: a.agentId,
-        status: await this.s.states.get(a.agentId),
-        load: a.load,
-        capacity: a.cap,
-        pendingOfferId: a.offer || null,
-        interactions: await this.routing.engine.interactionsOf(a.agentId),
-      })),
-    );
+  /** The supervisor's view of every logged-in agent: state, load and what they hold (one read, see agent-list.ts). */
+  agents(): Promise<LiveAgentPayload[]> {
+    return liveAgents(this.s.redis, this.routing.engine);
   }
 
   /** Everything an agent's desktop shows, with the seq it is current up to. */
