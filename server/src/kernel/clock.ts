@@ -5,6 +5,14 @@
  */
 export interface Clock {
   now(): Date;
+  /** Runs `fn` once `ms` have passed on this clock; the returned function cancels it. */
+  after(ms: number, fn: () => void): () => void;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = {
+  now: () => new Date(),
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};

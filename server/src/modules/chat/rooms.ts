@@ -1,4 +1,5 @@
 import { xml, type XmlElement } from '@xmpp/client';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { IQ_TIMEOUT_MS, XmppError, type XmppConnection } from './xmpp.js';
 
@@ -69,7 +70,11 @@ export class ChatRooms {
   private readonly rooms = new Map<string, Room>();
   private readonly waiters = new Map<string, { nick: string; resolve: () => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly xmpp: XmppConnection, private readonly log: Logger) {
+  constructor(
+    private readonly xmpp: XmppConnection,
+    private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
+  ) {
     xmpp.onOnline(() => this.rejoinAll());
     xmpp.onOffline(() => {
       for (const r of this.rooms.values()) {
@@ -190,11 +195,11 @@ export class ChatRooms {
     const from = this.full(p);
     const key = `${r.jid}|${from}`;
     const done = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
+      const cancel = this.clock.after(JOIN_TIMEOUT_MS, () => {
         this.waiters.delete(key);
         reject(new Error(`no answer from room ${r.jid}`));
-      }, JOIN_TIMEOUT_MS);
-      this.waiters.set(key, { nick, resolve: () => (clearTimeout(t), resolve()), reject: (e) => (clearTimeout(t), reject(e)) });
+      });
+      this.waiters.set(key, { nick, resolve: () => (cancel(), resolve()), reject: (e) => (cancel(), reject(e)) });
     });
     // No history: MySQL is the record, and a rejoin must not replay old lines as new ones.
     try {
