@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { newId } from '../../kernel/db/ids.js';
+import { Contact } from './contact.entity.js';
 import { api, login, startTestServer, type TestServer } from '../../test/server.js';
 
 describe('contacts', () => {
@@ -20,6 +22,23 @@ describe('contacts', () => {
     expect(found.body.contacts.map((x: { id: string }) => x.id)).to.include(c.id);
     const edited = await api(t.url, 'PATCH', `/api/contacts/${c.id}`, { customFields: { tier: 'gold' } }, token);
     expect(edited.body.contact.customFields).to.deep.equal({ customer_no: 'C-17', tier: 'gold' });
+  });
+
+  it('finds contacts changed in the same millisecond in one order, the same first ones for a shorter limit', async () => {
+    const db = t.sb.kernel.db;
+    const name = `Tie ${newId().slice(0, 8)}`;
+    // Stored one after the other; their ids sort the other way round.
+    const ids: string[] = [];
+    for (const first of 'fedcba9') {
+      const id = first + newId().slice(1);
+      ids.push(id);
+      await db.getRepository(Contact).insert({ id, name, email: null, phone: null, customFields: {} });
+    }
+    await db.query('UPDATE contacts SET updatedAt = ? WHERE name = ?', [new Date(), name]);
+    const found = async (limit: number) => (await api(t.url, 'GET', `/api/contacts?q=${encodeURIComponent(name)}&limit=${limit}`, undefined, token)).body.contacts.map((c: { id: string }) => c.id);
+    const all = await found(7);
+    expect(all).to.deep.equal([...ids].sort().reverse());
+    expect(await found(3)).to.deep.equal(all.slice(0, 3));
   });
 
   it('matches by email when a channel meets a known visitor, and creates unknown ones', async () => {

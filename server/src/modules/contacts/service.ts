@@ -22,7 +22,8 @@ export class ContactService {
 
   /** `scope` narrows the search to what the asker may see (ContactPolicy.restrict). */
   async search(q: string | undefined, limit: number, scope?: (qb: SelectQueryBuilder<Contact>) => Promise<void>): Promise<Contact[]> {
-    const qb = this.repo.createQueryBuilder('c').orderBy('c.updatedAt', 'DESC').limit(limit);
+    // Contacts changed in the same millisecond come in one order (by id), so the same search gives the same first `limit`.
+    const qb = this.repo.createQueryBuilder('c').orderBy('c.updatedAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit);
     await scope?.(qb);
     if (q) {
       // LIKE wildcards typed by the user are matched literally.
