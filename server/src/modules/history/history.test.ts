@@ -181,6 +181,31 @@ describe('history and PDF transcripts', () => {
     expect(text).to.include(`Agents: ${a.username}, ${other.username}`);
   });
 
+  it('lists interactions created in the same millisecond in one order (by id), each once across the pages', async () => {
+    const db = t.sb.kernel.db;
+    // Created one after the other on a clock that does not move; their ids sort the other way round.
+    const at = new Date();
+    const subject = `tie-${newId().slice(0, 8)}`;
+    const ids: string[] = [];
+    for (const first of 'fedcba9') {
+      const id = first + newId().slice(1);
+      ids.push(id);
+      await db.getRepository(Interaction).insert({
+        id, channel: 'mail', direction: 'inbound', state: 'closed', queueId: null, websiteId: 'example', contactId: null, assignedAgentId: null, routingVariables: {}, subject,
+        dispositionId: null, unmanaged: false, offline: false, timedOut: false, visitorTokenHash: null, queuedAt: at, assignedAt: at, closedAt: at,
+      });
+    }
+    await db.query('UPDATE interactions SET createdAt = ? WHERE subject = ?', [at, subject]);
+    const listed: string[] = [];
+    for (let page = 1; page <= 3; page++) {
+      const r = await api(t.url, 'GET', `/api/history/interactions?q=${subject}&pageSize=3&page=${page}`, undefined, sup.token);
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      expect(r.body.total).to.equal(7);
+      listed.push(...r.body.items.map((i: { id: string }) => i.id));
+    }
+    expect(listed).to.deep.equal([...ids].sort().reverse());
+  });
+
   it('refuses garbage queries naming the field', async () => {
     for (const [q, field] of [
       ['channel=fax', 'channel'],
