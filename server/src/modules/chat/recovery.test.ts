@@ -8,6 +8,7 @@ import { api, login, spawnServer, startTestServer, type TestServer } from '../..
 import { eventually } from '../../test/redis.js';
 import { accept, makeAgent, nextOffer, openDesktop, openQueues, uniquePrefix, type TestAgent } from '../../test/routing.js';
 import { ScratchProsody } from '../../test/scratch-prosody.js';
+import { ManualClock } from '../../test/clock.js';
 import { cid, command, openVisitor, startChat, takeChat, widget, type TestVisitor } from '../../test/chat.js';
 import type { TestSocket } from '../../test/server.js';
 
@@ -82,7 +83,9 @@ describe('chat: nothing lost', function () {
     await prosody.start();
     let t: TestServer | undefined;
     try {
-      t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues(prosody.settings) });
+      // The server's clock stands still until the test moves it past the resend delay.
+      const clock = new ManualClock(new Date());
+      t = await startTestServer({ redisPrefix: uniquePrefix(), set: openQueues(prosody.settings), clock });
       const url = t.url;
       await eventually(async () => t!.sb.contexts.xmpp.status().ok, (ok) => ok);
       const admin = await login(url);
@@ -111,7 +114,34 @@ describe('chat: nothing lost', function () {
       // The room works again for new lines, and nothing was delivered twice.
       const after = await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'after' });
       await a.socket.next((m) => m.type === 'chat.message' && m.message.id === after.message.id, 10000);
-      await new Promise((r) => setTimeout(r, 6000)); // longer than the resend delay: a duplicate would show now
+      // A duplicate is a line resent after it was relayed. The server's clock moves a minute on,
+      // past the resend delay and the age of an orphan line, and the lines' claims in Redis go as
+      // they would by then; once a run of the
+      // resend sweep that began after that has ended, and every run before it, whatever it would
+      // resend has gone out. A line more from each side comes after those copies on the same
+      // connection: once both are through, a duplicate has come.
+      const lifecycle = t.sb.contexts.chat.lifecycle;
+      const flush = lifecycle.flushPending.bind(lifecycle);
+      let started = 0;
+      const ended = new Set<number>();
+      lifecycle.flushPending = async (...args: Parameters<typeof flush>) => {
+        const n = ++started;
+        try {
+          return await flush(...args);
+        } finally {
+          ended.add(n);
+        }
+      };
+      clock.at(60);
+      const redis = t.sb.kernel.redis;
+      const claims = await redis.client.keys(redis.key('chat', 'resend', '*'));
+      if (claims.length) await redis.client.del(...claims);
+      const from = started;
+      await eventually(async () => ended, (e) => Array.from({ length: from + 1 }, (_, k) => k + 1).every((n) => e.has(n)));
+      const vEnd = await command(v.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'last' });
+      const aEnd = await command(a.socket, { type: 'chat.send', interactionId: v.interactionId, clientMessageId: cid(), body: 'agent last' });
+      await a.socket.next((m) => m.type === 'chat.message' && m.message.id === vEnd.message.id, 10000);
+      await v.socket.next((m) => m.type === 'chat.message' && m.message.id === aEnd.message.id, 10000);
       // Each socket got each line once: the agent's copies were taken above, the visitor's own
       // lines come back to its page exactly once.
       const isLine = (m: { type: string; message?: { id: string } }, ids: string[]) => m.type === 'chat.message' && ids.includes(m.message!.id);
@@ -119,7 +149,7 @@ describe('chat: nothing lost', function () {
       expect(v.socket.messages.filter((m) => isLine(m, [fromAgent.message.id])), 'no line delivered twice to the visitor').to.deep.equal([]);
       for (const id of [...during, after.message.id]) expect(v.socket.messages.filter((m) => isLine(m, [id])), id).to.have.length(1);
       const rows = await t.sb.kernel.db.getRepository(Message).findBy({ interactionId: v.interactionId });
-      expect(rows.filter((m) => m.authorKind === 'visitor').map((m) => m.body).sort()).to.deep.equal(['after', 'during 1', 'during 2', 'during 3', 'first']);
+      expect(rows.filter((m) => m.authorKind === 'visitor').map((m) => m.body).sort()).to.deep.equal(['after', 'during 1', 'during 2', 'during 3', 'first', 'last']);
       expect(rows.every((m) => m.deliveryState !== 'stored')).to.equal(true);
       await command(a.socket, { type: 'interaction.close', interactionId: v.interactionId });
       v.socket.close();
