@@ -19,6 +19,8 @@ import { startSwitchboard } from '../../app.js';
 class Recorder extends BaseJob<{ n: number }> {
   readonly name = 'recorder';
   override readonly backoffMs = 50;
+  // One at a time, in the order they came: once a job scheduled later has run, the earlier have.
+  override readonly concurrency = 1;
   runs: { data: { n: number }; run: JobRun }[] = [];
   failedWith: Error[] = [];
   failUntil = 0;
@@ -44,26 +46,34 @@ describe('jobs (BullMQ on the real Redis)', () => {
     job.work();
   });
   afterEach(() => runner.close());
+  const ran = (id: string) => job.runs.some((r) => r.run.id === id);
 
   it('runs a job once however often the same id is scheduled', async () => {
     await Promise.all([1, 2, 3].map((n) => job.schedule({ n }, { id: 'same-request' })));
-    await eventually(async () => job.runs.length, (n) => n >= 1);
-    // A second job would have run in this time as quickly as the first did.
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(job.runs.map((r) => r.run)).to.deep.equal([{ id: 'same-request', attempt: 1 }]);
+    // A job scheduled after them: once it has run, any second job of the same id has run too.
+    await job.schedule({ n: 0 }, { id: 'after-same' });
+    await eventually(async () => job.runs.length, () => ran('after-same'));
+    expect(job.runs.map((r) => r.run)).to.deep.equal([
+      { id: 'same-request', attempt: 1 },
+      { id: 'after-same', attempt: 1 },
+    ]);
     await job.schedule({ n: 4 }, { id: 'same-request' });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(job.runs).to.have.length(1);
+    await job.schedule({ n: 0 }, { id: 'after-again' });
+    await eventually(async () => job.runs.length, () => ran('after-again'));
+    expect(job.runs.map((r) => r.run.id)).to.deep.equal(['same-request', 'after-same', 'after-again']);
   });
 
   it('holds a job back until its due time, and runs it when made due', async () => {
     await job.schedule({ n: 1 }, { id: 'later', at: new Date(Date.now() + 3600_000) });
     expect(await job.stateOf('later')).to.equal('delayed');
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(job.runs).to.deep.equal([]);
+    // A job due now runs; the one due in an hour has not.
+    await job.schedule({ n: 0 }, { id: 'now' });
+    await eventually(async () => job.runs.length, () => ran('now'));
+    expect(job.runs.map((r) => r.run.id)).to.deep.equal(['now']);
+    expect(await job.stateOf('later')).to.equal('delayed');
     expect(await job.runNow('later')).to.equal(true);
-    await eventually(async () => job.runs.length, (n) => n === 1);
-    expect(job.runs[0]!.data).to.deep.equal({ n: 1 });
+    await eventually(async () => job.runs.length, () => ran('later'));
+    expect(job.runs.map((r) => r.data)).to.deep.equal([{ n: 0 }, { n: 1 }]);
   });
 
   it('retries a failing job and calls onFailed once after the last attempt', async () => {
