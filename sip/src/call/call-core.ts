@@ -190,8 +190,11 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
    * its events carry: the process ending it publishes its end.
    */
   liveCall(): LiveCall | undefined {
-    if (!this.isUp() && !this.ringingLegs.size) return undefined;
-    const { interactionId } = this.base();
+    const up = this.isUp();
+    if (!up && !this.ringingLegs.size) return undefined;
+    // A call that only rings has answered nothing of its interaction: its end is for what placed
+    // it to settle (a callback's dial job, taken over when its instance died), not the interaction's.
+    const interactionId = up ? this.base().interactionId : undefined;
     const legs = [this.a, this.b].filter((l): l is Leg => !!l?.dialog).map((l) => {
       const dialog = l.dialog!.snapshot?.();
       return { legId: l.id, ...(dialog ? { dialog } : {}) };

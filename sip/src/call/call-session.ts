@@ -260,13 +260,16 @@ export class CallSession extends CallCore {
     let aDialog: SipDialog;
     try {
       aDialog = await engine.createUAC(aTarget.uri, {
-        ...uacOptions(aTarget, aIds), localSdp: sdpForA, signal: this.abortB.signal,
+        ...uacOptions(aTarget, aIds), ...this.ringingOnRecord(a.id), localSdp: sdpForA, signal: this.abortB.signal,
         onProvisional: (p) => p.status === 180 || p.status === 183 ? ringing(a) : undefined,
       });
     } catch (err) {
       const status = err instanceof SipStatusError ? err.status : 500;
       return this.teardown(causeForStatus(status), status);
     }
+    // Not written again until the call is up (no write more per callback): a process dying while
+    // the customer's phone rings leaves a record whose CANCEL the agent's phone answers 481.
+    this.ringingSettled(a.id);
     a.dialog = aDialog;
     this.legs.answered(a.id, aDialog.remoteTag);
     this.watch(aDialog, 'caller-hangup');

@@ -3,7 +3,8 @@
 // waiting customer and CANCELs the agent's INVITE — RFC 3261 §9.1, with the dead instance's own
 // Via and branch — so the agent's phone stops ringing at once rather than at its own timeout.
 // Directly, and through a record-routing Kamailio (a stateful proxy: it matches the CANCEL to its
-// INVITE transaction by that Via and relays it).
+// INVITE transaction by that Via and relays it). An agent-first callback's agent leg the same way,
+// the attempt still settled by its job's takeover.
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,9 @@ import { makeConfigDir } from '../../test/config.js';
 import { eventually } from '../../test/redis.js';
 import { accept, api, login, nextOffer, openDesktop, openQueues, setState, uniquePrefix } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
+import { Call } from '../calls/index.js';
+import { Callback } from './callback.entity.js';
+import { CallbackAttempt } from './attempt.entity.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
 import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
 
@@ -39,6 +43,70 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
     cleanup.push(() => p.kill());
     return { p, trace };
   }
+
+  /** The CANCEL the phone got is the one §9.1 asks for the INVITE it got (directly: same Via). */
+  function expectCancelOf(invite: string, cancel: string): void {
+    expect(cancel.split('\n')[0]!.replace('CANCEL', 'INVITE')).to.equal(invite.split('\n')[0]);
+    for (const h of ['Call-ID', 'From', 'To']) expect(header(cancel, h), h).to.equal(header(invite, h));
+    expect(header(cancel, 'CSeq')).to.equal(header(invite, 'CSeq')!.replace('INVITE', 'CANCEL'));
+    expect(header(cancel, 'Via'), 'the INVITE\'s Via: sent-by and branch').to.equal(header(invite, 'Via'));
+  }
+
+  it('agent first: the agent\'s extension ringing for an accepted callback is CANCELled; the attempt is settled by its job\'s takeover, the customer never called', async () => {
+    const extension = String(400000 + Math.floor(Math.random() * 499999));
+    const agentPort = await freePort();
+    const agentPhone = phone('uas-ring-until-cancel.xml', agentPort);
+    await waitForUdpListener(agentPort, agentPhone.p);
+    const set = openQueues({
+      'switchboard.yaml:sip.enabled': true,
+      'switchboard.yaml:redis.jobLockSeconds': 3,
+      'switchboard.yaml:redis.jobStalledCheckSeconds': 1,
+      'trunks.yaml:trunks.0.port': agentPort,
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+      'queues.yaml:queues.3.callback': { attempts: 3, retryMinutes: 60, answerTimeoutSeconds: 180 },
+    });
+    const redisPrefix = uniquePrefix();
+    const [udp, ws] = [await freePort(), await freePort()];
+    const first = await spawnServer(makeConfigDir({ redisPrefix, set: { ...set, 'switchboard.yaml:sip.udpPort': udp, 'switchboard.yaml:sip.tcpPort': udp, 'switchboard.yaml:sip.wsPort': ws } }));
+    cleanup.push(() => first.proc.exitCode === null && first.proc.kill('SIGKILL'));
+    const admin = await login(first.url);
+    const username = `ring-${extension}`;
+    const made = await api(first.url, 'POST', '/api/agents', { username, name: 'Ringing Agent', role: 'agent', password: 'callback-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    const token = await login(first.url, username, 'callback-password-1');
+    const agent = { id: made.body.agent.id as string, username, token, socket: await openDesktop(first.url, token) };
+    cleanup.push(() => agent.socket.close());
+    await setState(first.url, agent, 'available');
+
+    const r = await widget(first.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const offer = await nextOffer(agent, 60_000);
+    const accepted = await accept(first.url, agent, offer.offerId);
+    expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+    const [invite] = await eventually(async () => received(agentPhone.trace, 'INVITE'), (l) => l.length === 1, 600, 100);
+    expect(invite, 'leg A: the agent\'s extension').to.match(new RegExp(`^INVITE sip:${extension}@`));
+
+    first.proc.kill('SIGKILL');
+    const second: TestServer = await startTestServer({ redisPrefix, set: { ...set } });
+    cleanup.push(() => second.stop());
+
+    const agentDone = await agentPhone.p.done;
+    expect(agentDone.code, `${agentDone.stdout}\n${agentDone.stderr}`).to.equal(0);
+    const [cancel, ...more] = received(agentPhone.trace, 'CANCEL');
+    expect(more, 'one CANCEL').to.deep.equal([]);
+    expectCancelOf(invite!, cancel!);
+    expect(received(agentPhone.trace, 'INVITE'), 'the customer (same trunk) was never called').to.have.length(1);
+
+    // The survivor closed the call; the attempt is the job's to settle, as before: interrupted, retried.
+    const db = second.sb.kernel.db;
+    const attempt = await eventually(() => db.getRepository(CallbackAttempt).findOneBy({ callbackId: r.body.callbackId, attempt: 1 }), (a) => a?.outcome !== 'dialling', 300, 200);
+    expect(attempt!.outcome).to.equal('failed');
+    expect(attempt!.cause).to.contain('interrupted');
+    const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (c) => c.state === 'scheduled', 100, 200);
+    expect(cb.jobId).to.equal(`${cb.id}-2`);
+    const call = await eventually(() => db.getRepository(Call).findOneBy({ id: attempt!.callId! }), (c) => !!c?.endedAt, 100, 200);
+    expect(call!.endCause).to.equal('server-lost');
+  });
 
   for (const viaProxy of [false, true]) {
     it(viaProxy
@@ -107,10 +175,10 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
       expect(customerDone.code, `${customerDone.stdout}\n${customerDone.stderr}`).to.equal(0);
       const [cancel, ...more] = received(agentPhone.trace, 'CANCEL');
       expect(more, 'one CANCEL').to.deep.equal([]);
-      expect(cancel!.split('\n')[0]!.replace('CANCEL', 'INVITE')).to.equal(invite!.split('\n')[0]);
-      for (const h of ['Call-ID', 'From', 'To']) expect(header(cancel!, h), h).to.equal(header(invite!, h));
-      expect(header(cancel!, 'CSeq')).to.equal(header(invite!, 'CSeq')!.replace('INVITE', 'CANCEL'));
       if (k) {
+        expect(cancel!.split('\n')[0]!.replace('CANCEL', 'INVITE')).to.equal(invite!.split('\n')[0]);
+        for (const h of ['Call-ID', 'From', 'To']) expect(header(cancel!, h), h).to.equal(header(invite!, h));
+        expect(header(cancel!, 'CSeq')).to.equal(header(invite!, 'CSeq')!.replace('INVITE', 'CANCEL'));
         // The proxy relayed it with its own Via on top, for its own branch of the INVITE.
         expect(branch(cancel!), 'the proxy\'s branch of the INVITE').to.equal(branch(invite!));
         // The proxy would CANCEL the INVITE on its own after its fr_inv_timer (120 s): this one is
@@ -118,7 +186,7 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
         const sightings = k.seen().filter((s) => s.method === 'CANCEL' && s.callId === header(invite!, 'Call-ID'));
         expect(sightings.map((s) => s.source), 'the survivor\'s CANCEL went through the proxy').to.deep.equal([`127.0.0.1:${second.sb.contexts.calls()!.engine.stack.local('udp').port}`]);
       } else {
-        expect(header(cancel!, 'Via'), 'the INVITE\'s Via: sent-by and branch').to.equal(header(invite!, 'Via'));
+        expectCancelOf(invite!, cancel!);
       }
     });
   }
