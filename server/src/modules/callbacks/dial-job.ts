@@ -5,7 +5,8 @@ import { newId } from '../../kernel/db/ids.js';
 import type { Calls } from '../calls/index.js';
 import type { Interaction } from '../interactions/index.js';
 import { CallLeg } from '../calls/index.js';
-import { Callback } from './callback.entity.js';
+import type { Callback } from './callback.entity.js';
+import { callbackWithInteraction } from './reads.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
 import { attemptCause, requeueAfterAgentFailure, retryAfterFailure } from './retry.js';
@@ -53,8 +54,8 @@ export class CallbackDialJob extends BaseJob<DialData> {
 
   async perform({ callbackId, attempt, agentId }: DialData, _run: JobRun): Promise<void> {
     const s = this.s;
-    // With its interaction, in one statement (findOne with relations would send two).
-    const cb = await s.db.getRepository(Callback).createQueryBuilder('c').leftJoinAndSelect('c.interaction', 'i').where('c.id = :callbackId', { callbackId }).getOne();
+    // With its interaction, in one statement.
+    const cb = await callbackWithInteraction(s.db, callbackId);
     const interaction = cb?.interaction;
     if (!cb || !interaction) return;
     // The agent is waiting for leg A: what the INVITE needs but the guard below does not is read

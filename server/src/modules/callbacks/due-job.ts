@@ -1,6 +1,7 @@
 import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Callback } from './callback.entity.js';
+import { callbackWithInteraction } from './reads.js';
 
 /** Over the licensed limit when due: try again this much later. */
 const BUSY_RETRY_MS = 60_000;
@@ -26,8 +27,8 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
 
   async perform({ callbackId }: { callbackId: string }, run: JobRun): Promise<void> {
     const repo = this.s.db.getRepository(Callback);
-    // With its interaction, in one statement (findOne with relations would send two).
-    const cb = await repo.createQueryBuilder('c').leftJoinAndSelect('c.interaction', 'i').where('c.id = :callbackId', { callbackId }).getOne();
+    // With its interaction, in one statement.
+    const cb = await callbackWithInteraction(this.s.db, callbackId);
     // Cancelled, already routed, or replaced by a later schedule of the same callback.
     if (!cb || cb.jobId !== run.id || (cb.state !== 'scheduled' && cb.state !== 'queued')) return;
     // A run after a crash finds the interaction already queued: nothing to do twice.
