@@ -10,7 +10,7 @@ import { ImapFlow } from 'imapflow';
 import { accept, api, login, makeAgent, nextOffer, startRoutingServer, type TestAgent, type TestServer } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
-import { customerAddress, waitForMails } from '../../test/mailbox.js';
+import { customerAddress, mailboxOf, waitForMails } from '../../test/mailbox.js';
 import { tcpProxy } from '../../test/tcp-proxy.js';
 import { MailThread } from './mail-thread.entity.js';
 import { IncomingMail } from './incoming-mail.entity.js';
@@ -144,8 +144,9 @@ describe('incoming mail (real Postfix and Dovecot)', function () {
     const customer = customerAddress('while-down');
     try {
       await postfix.sendMail({ from: customer, to: support, subject: 'Sent while IMAP was down', text: 'Hello?' });
-      // Delivered to Dovecot by Postfix meanwhile; Switchboard cannot see it yet.
-      await new Promise((r) => setTimeout(r, 2000));
+      // Delivered to Dovecot by Postfix meanwhile (read there past the stopped way in); Switchboard cannot see it yet.
+      const delivered = () => mailboxOf({ ...t.config.main.imap!, port: DOVECOT }, support).then((ms) => ms.filter((m) => m.from?.value[0]?.address === customer).length);
+      await eventually(delivered, (n) => n === 1, 300, 200);
       expect(await t.sb.kernel.db.getRepository(MailThread).countBy({ customerAddress: customer })).to.equal(0);
     } finally {
       await imap.start();
