@@ -69,8 +69,9 @@ describe('mail replies refused by the mail server', function () {
     const journey = await eventually(() => t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: id, type: 'mail.failed' }), (x) => x.length === 1);
     expect(journey[0]!.data).to.include({ messageId: m.id });
     expect(String(journey[0]!.data.error)).to.contain('550');
-    // A retry would come within a second or two (backoff from 1 s): none comes.
-    await new Promise((r) => setTimeout(r, 4000));
+    // Its job has failed for good, not waiting for a retry: no other try can come.
+    const row = await t.sb.kernel.db.getRepository(OutgoingMail).findOneByOrFail({ messageId: m.id });
+    await eventually(() => t.sb.contexts.mail.outbox.job.stateOf(row.id), (state) => state === 'failed');
     expect(smtp.rcptCount - before).to.equal(1);
     expect(smtp.mails).to.have.length(0);
   });
@@ -111,7 +112,10 @@ describe('mail replies refused by the mail server', function () {
     expect(r1!.body.message.delivery.state).to.be.oneOf(['queued', 'sent']);
     const sent = await replyNow(id, m.id, (x) => x.delivery?.state === 'sent');
     expect(sent.deliveryState).to.equal('sent');
-    await new Promise((r) => setTimeout(r, 2000));
+    // Both retries were answered, so whatever they queued is queued under the row's id: once that
+    // job has completed, nothing of this reply is left to send.
+    const row = await t.sb.kernel.db.getRepository(OutgoingMail).findOneByOrFail({ messageId: m.id });
+    await eventually(() => t.sb.contexts.mail.outbox.job.stateOf(row.id), (state) => state === 'completed');
     expect(smtp.mails.filter((x) => x.includes('Second chance.'))).to.have.length(1);
     expect(await t.sb.kernel.db.getRepository(OutgoingMail).countBy({ interactionId: id })).to.equal(1);
     const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: id, type: 'mail.queued' });
