@@ -219,8 +219,15 @@ const busy = {
   serverOne: one.proc.pid, serverTwo: two.proc.pid, mariadbd: pidOf('mariadbd'), redis: pidOf('redis-server', `:${config.main.redis.port}`),
   rtpengine: rtp.proc.pid, sippAgents: agentsPbx.proc.pid, sippCustomers: customersPbx.proc.pid, bench: process.pid,
 };
-const cpuNow = () => Object.fromEntries(Object.entries(busy).map(([k, pid]) => [k, pid ? cpuMs(pid) : null]));
-const cpuSince = (before, after = cpuNow()) => Object.fromEntries(Object.keys(busy).map((k) => [k, before[k] === null || after[k] === null ? null : +(after[k] - before[k]).toFixed(0)]));
+/** CPU of this process's children that have exited (a child's time moves to its parent once reaped). */
+const exitedChildrenMs = () => {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+};
+// The sipps exit once they have had all their calls, usually before the window closes: their
+// time is then in exitedChildren (whole lifetimes; idle before the window), not under their names.
+const cpuNow = () => ({ ...Object.fromEntries(Object.entries(busy).map(([k, pid]) => [k, pid ? cpuMs(pid) : null])), exitedChildren: exitedChildrenMs() });
+const cpuSince = (before, after = cpuNow()) => Object.fromEntries(Object.keys(after).map((k) => [k, before[k] === null || after[k] === null ? null : +(after[k] - before[k]).toFixed(0)]));
 const total = (ms) => Object.values(ms).reduce((a, b) => a + (b ?? 0), 0);
 try {
   // ---- agents: each an extension at the PBX (no softphone), a desktop socket on one of the two servers
