@@ -58,10 +58,10 @@ export class Departures {
     for (const g of list<Left['guestLeft'][number]>(r.guestLeft)) {
       const i = await this.d.records.get(g.interactionId);
       if (!i) continue;
-      await this.d.records.updateIf(i.id, ROUTED, { state: 'assigned' });
-      await this.d.records.journey(i, 'conference.ended', agentId, { guest: agentId, reason: 'agent-left', why });
+      const ended = await this.d.records.updateIf(i.id, ROUTED, { state: 'assigned' });
+      if (ended) await this.d.records.journey(i, 'conference.ended', agentId, { guest: agentId, reason: 'agent-left', why });
       await this.d.events.push(agentId, { type: 'interaction.removed', interactionId: i.id, reason: 'conference-ended' });
-      await this.d.bus.publish({ type: 'interaction.conference', interactionId: i.id, channel: i.channel, agentId: g.owner, guestId: agentId, phase: 'ended' });
+      if (ended) await this.d.bus.publish({ type: 'interaction.conference', interactionId: i.id, channel: i.channel, agentId: g.owner, guestId: agentId, phase: 'ended' });
       await this.routing.tellParticipants(await this.routing.payload(i.id));
     }
     // Withdrawn offers: a route offer is routed again, a transfer's owner hears it was not taken.

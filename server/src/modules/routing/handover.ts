@@ -28,11 +28,12 @@ export class Handover {
       await this.s.states.record(r.changes);
       if (isRefusal(r)) throw refusal(r, 'interaction');
       const now = this.routing.engine.clock.now();
-      // Not over the customer leaving since the script (its close written first).
-      await this.routing.records.updateIf(interactionId, ROUTED, { state: 'queued', queueId: q.id, assignedAgentId: null, assignedAt: null, queuedAt: now });
-      await this.routing.records.journey(i, 'transferred', agentId, { toQueue: q.id });
+      // Not over the customer leaving since the script (its close written first): then the
+      // transfer no longer holds, and is neither recorded nor announced after the close.
+      const moved = await this.routing.records.updateIf(interactionId, ROUTED, { state: 'queued', queueId: q.id, assignedAgentId: null, assignedAt: null, queuedAt: now });
+      if (moved) await this.routing.records.journey(i, 'transferred', agentId, { toQueue: q.id });
       await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });
-      await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: q.id });
+      if (moved) await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: q.id });
       await this.routing.routeInteraction(interactionId);
       await this.routing.routeAgents(r.freed);
       return this.routing.payload(interactionId);
@@ -52,10 +53,11 @@ export class Handover {
     const r = await this.routing.engine.run<{ queueId: string; position: number }>('handover', [interactionId, agentId, 'back', '', '']);
     await this.s.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'interaction');
-    await this.routing.records.updateIf(interactionId, ROUTED, { state: 'queued', assignedAgentId: null, assignedAt: null });
-    await this.routing.records.journey(i, 'requeued', agentId, { ...data, queueId: r.queueId, position: r.position });
+    // As for a transfer: not over a close written first, nor recorded or announced after it.
+    const moved = await this.routing.records.updateIf(interactionId, ROUTED, { state: 'queued', assignedAgentId: null, assignedAt: null });
+    if (moved) await this.routing.records.journey(i, 'requeued', agentId, { ...data, queueId: r.queueId, position: r.position });
     await this.routing.events.push(agentId, { type: 'interaction.removed', interactionId, reason: 'transferred' });
-    await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: r.queueId });
+    if (moved) await this.s.bus.publish({ type: 'interaction.transferred', interactionId, channel: i.channel, fromAgentId: agentId, toAgentId: null, toQueueId: r.queueId });
     await this.routing.routeInteraction(interactionId);
     await this.routing.routeAgents(r.freed);
     return this.routing.payload(interactionId);
@@ -97,11 +99,11 @@ export class Handover {
     const r = await this.routing.engine.run<{ guest: string; owner: string }>('endConference', [interactionId, agentId]);
     await this.s.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'interaction');
-    // Not over the customer leaving since the script (its close written first).
-    await this.routing.records.updateIf(interactionId, ROUTED, { state: 'assigned' });
-    await this.routing.records.journey(i, 'conference.ended', agentId, { guest: r.guest });
+    // Not over the customer leaving since the script (its close written first), nor recorded or announced after it.
+    const ended = await this.routing.records.updateIf(interactionId, ROUTED, { state: 'assigned' });
+    if (ended) await this.routing.records.journey(i, 'conference.ended', agentId, { guest: r.guest });
     await this.routing.events.push(r.guest, { type: 'interaction.removed', interactionId, reason: 'conference-ended' });
-    await this.s.bus.publish({ type: 'interaction.conference', interactionId, channel: i.channel, agentId: r.owner, guestId: r.guest, phase: 'ended' });
+    if (ended) await this.s.bus.publish({ type: 'interaction.conference', interactionId, channel: i.channel, agentId: r.owner, guestId: r.guest, phase: 'ended' });
     const p = await this.routing.payload(interactionId);
     await this.routing.tellParticipants(p);
     await this.routing.routeAgents(r.freed);

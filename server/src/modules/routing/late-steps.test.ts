@@ -13,6 +13,8 @@ describe('routing: a step that comes after the interaction was closed', function
     t = await startRoutingServer();
   });
   after(() => t?.stop());
+  /** The last entry of the interaction's journey, in the order written. */
+  const lastStep = async (id: string) => (await t.sb.contexts.routing.records.history(id)).at(-1)?.type;
 
   it('a rejected offer does not put back in the queue an interaction its customer left meanwhile', async () => {
     const admin = await login(t.url);
@@ -123,6 +125,7 @@ describe('routing: a step that comes after the interaction was closed', function
       expect(left).to.equal(true);
       expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
       expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
+      expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('abandoned');
       agent.socket.close();
     });
   }
@@ -155,6 +158,7 @@ describe('routing: a step that comes after the interaction was closed', function
       }
       expect(left).to.equal(true);
       expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
+      expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
       a.socket.close();
       b.socket.close();
     });
@@ -187,6 +191,7 @@ describe('routing: a step that comes after the interaction was closed', function
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     // The desktop is told it is closed, not shown it as its agent's.
     expect(r.body.interaction.state).to.equal('closed');
+    expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
     agent.socket.close();
   });
 
@@ -213,6 +218,7 @@ describe('routing: a step that comes after the interaction was closed', function
     expect(left).to.equal(true);
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     expect(claimed).to.equal(null);
+    expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
     agent.socket.close();
   });
 
@@ -243,6 +249,7 @@ describe('routing: a step that comes after the interaction was closed', function
     }
     expect(left).to.equal(true);
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
+    expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
     a.socket.close();
     b.socket.close();
   });
