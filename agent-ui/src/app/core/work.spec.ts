@@ -1,4 +1,5 @@
 import { TestBed } from '@angular/core/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import type { AgentServerMessage, OfferPayload } from '@switchboard/protocol';
 import { AgentSocket } from './agent-socket';
 import { Notifier } from './notifier';
@@ -21,13 +22,14 @@ const offer = (id: string, over: Partial<OfferPayload> = {}): OfferPayload => ({
 });
 
 describe('WorkStore', () => {
+  let http: HttpTestingController;
   let socket: AgentSocket;
   let work: WorkStore;
   let chimes: number;
   const push = (m: AgentServerMessage) => socket.receive(JSON.stringify(m));
 
   beforeEach(() => {
-    setUp();
+    http = setUp();
     signIn();
     socket = TestBed.inject(AgentSocket);
     work = TestBed.inject(WorkStore);
@@ -81,5 +83,19 @@ describe('WorkStore', () => {
     expect(work.offers().map((o) => o.offerId)).toEqual(['o9']);
     push({ type: 'offer', seq: 41, offer: offer('o10') });
     expect(work.offers()).toHaveLength(2);
+  });
+  it('lists an accepted interaction, but not one the customer closed before the accept landed', async () => {
+    const base = { channel: 'chat', queueId: 'support-chat', websiteId: null, contactId: null, customerName: 'Mario Rossi', subject: null, routingVariables: {}, ownerId: 'a1', conference: 'none', conferenceAgentId: null, transferTo: null, dispositionId: null, queuedAt: null, assignedAt: new Date().toISOString(), closedAt: null } as const;
+    push({ type: 'offer', seq: 11, offer: offer('o1') });
+    push({ type: 'offer', seq: 12, offer: offer('o2') });
+    const first = work.accept(work.offers()[0]!);
+    http.expectOne('/api/offers/o1/accept').flush({ interaction: { ...base, id: 'i-o1', state: 'assigned' } });
+    expect((await first)?.id).toBe('i-o1');
+    const second = work.accept(work.offers()[0]!);
+    http.expectOne('/api/offers/o2/accept').flush({ interaction: { ...base, id: 'i-o2', state: 'abandoned', closedAt: new Date().toISOString() } });
+    expect(await second).toBeNull();
+    expect(work.interactions().map((i) => i.id)).toEqual(['i-o1']);
+    expect(work.offers()).toEqual([]);
+    expect(work.notes()).toEqual([{ offerId: 'o2', customerName: 'Mario Rossi', reason: 'withdrawn' }]);
   });
 });

@@ -57,10 +57,19 @@ export class WorkStore {
     return this.interactionMap().get(id);
   }
 
-  async accept(offer: OfferPayload): Promise<InteractionPayload> {
+  /**
+   * Null when the customer left between the offer and the accept: the server then answers with
+   * the interaction as the close left it, which has no place in the agent's list.
+   */
+  async accept(offer: OfferPayload): Promise<InteractionPayload | null> {
     return this.answer(offer, async () => {
       const r = await this.api.post<OfferAccepted>(`/api/offers/${offer.offerId}/accept`);
       this.dropOffer(offer.offerId);
+      if (FINISHED.has(r.interaction.state)) {
+        this.remove(r.interaction.id);
+        this.note({ offerId: offer.offerId, customerName: offer.customerName, reason: 'withdrawn' });
+        return null;
+      }
       this.upsert(r.interaction);
       return r.interaction;
     });

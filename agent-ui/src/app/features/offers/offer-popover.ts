@@ -57,7 +57,10 @@ export class OfferPopover {
   }
 
   protected async accept(o: OfferPayload): Promise<void> {
-    await this.run(async () => this.accepted.emit((await this.work.accept(o)).id));
+    await this.run(async () => {
+      const taken = await this.work.accept(o);
+      if (taken) this.accepted.emit(taken.id);
+    });
   }
 
   protected async reject(o: OfferPayload): Promise<void> {
