@@ -16,6 +16,7 @@ import { InteractionEvent } from '../journey/event.entity.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt } from './attempt.entity.js';
 import { CallbackDueJob } from './due-job.js';
+import { CallbackDialJob } from './dial-job.js';
 import { softphone, type Softphone } from '../../../../sip/dist/test/support/softphone.js';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
 
@@ -85,8 +86,10 @@ describe('callbacks: exactly once across a kill -9', function () {
     // The next attempt waits for its backoff.
     const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: dialled.body.callbackId }), (c) => c.state === 'scheduled', 100, 200);
     expect(await db.getRepository(CallbackAttempt).countBy({ callbackId: cb.id })).to.equal(1);
-    // A second dial would have reached the PBX well within this time.
-    await new Promise((r) => setTimeout(r, 3000));
+    // The killed instance's dial job, stalled, ran again here and is over: a second dial would
+    // have been sent from it (and would keep it running while the customer's phone rings).
+    const dial = new CallbackDialJob(second.sb.contexts.callbacks, () => undefined);
+    await eventually(() => dial.stateOf(`${cb.id}-dial-1`), (state) => state === 'completed' || state === 'failed', 300, 200);
     expect(invitesTo(trace, '0644442222'), 'INVITEs the customer got').to.equal(1);
 
     // The callback waiting for its slot: its job survived the instance and runs once on the other.
