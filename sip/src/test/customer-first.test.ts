@@ -85,8 +85,11 @@ const until = async (cond: () => boolean, what: string, tries = 300): Promise<vo
 class RecordedLiveCalls implements LiveCallStore {
   readonly calls = new Map<string, LiveCall>();
   readonly dropped: string[] = [];
+  /** Every record written, in order. */
+  readonly saved: LiveCall[] = [];
   async save(call: LiveCall): Promise<void> {
     this.calls.set(call.callSessionId, structuredClone(call));
+    this.saved.push(structuredClone(call));
   }
   async drop(id: string): Promise<void> {
     this.calls.delete(id);
@@ -161,6 +164,12 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     expect(answeredEvent?.interactionId, 'once bridged the call names its interaction').to.equal('int-cf-1');
     await until(() => live.calls.get(session.id)?.legs.length === 2, 'the record holds both legs once bridged');
     expect(live.calls.get(session.id)?.interactionId).to.equal('int-cf-1');
+    // While the agent's phone rang the record named its INVITE (for a CANCEL by another process);
+    // the write once bridged no longer does.
+    const ringing = live.saved.filter((c) => c.ringing).map((c) => c.ringing!);
+    expect(ringing, 'one write before the agent\'s INVITE').to.have.length(1);
+    expect(ringing[0]!.map((i) => [i.uri, i.callId, i.cseq, i.flow.port])).to.deep.equal([[`sip:agent@127.0.0.1:${agent.port}`, session.aDialog!.callId, 1, agent.port]]);
+    expect(live.calls.get(session.id)?.ringing).to.equal(undefined);
 
     const toCustomer = offeredMedia(customer.trace);
     const toAgent = offeredMedia(agent.trace);
@@ -215,11 +224,15 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     const customer = await phone('uas-answer-media.xml', customerRtp);
     const busyAgent = await phone('uas-busy.xml');
     const agent = await phone('uas-answer-media.xml', await peer());
-    h = await startHarness({ pbxPort: customer.port, relay });
+    const live = new RecordedLiveCalls();
+    h = await startHarness({ pbxPort: customer.port, relay, liveCalls: live });
     const { session, answered } = h.cc.dialCustomer({ number: '0612345678' });
     expect(await answered).to.deep.equal({ answered: true });
     expect(await h.cc.connectAgent(session, { a: { kind: 'uri', uri: `sip:agent@127.0.0.1:${busyAgent.port}` }, timeoutMs: 10_000 })).to.deep.include({ connected: false, status: 486 });
     expect(session.state).to.not.equal('ended');
+    // The customer still waits: their record no longer names the refused INVITE.
+    await until(() => live.saved.length >= 3, 'the record written again after the refusal');
+    expect(live.saved.map((c) => c.ringing?.map((i) => i.flow.port))).to.deep.equal([undefined, [busyAgent.port], undefined]);
     expect(await h.cc.connectAgent(session, { a: { kind: 'uri', uri: `sip:agent@127.0.0.1:${agent.port}` }, timeoutMs: 10_000 })).to.deep.equal({ connected: true });
     await session.teardown('callee-hangup');
     expect((await customer.p.done).code).to.equal(0);
