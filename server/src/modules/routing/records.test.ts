@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import type { DataSource } from 'typeorm';
+import { testConfig } from '../../test/config.js';
+import { TEST_DB } from '../../test/env.js';
+import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
+import { createDataSource } from '../../kernel/db/data-source.js';
+import { newId } from '../../kernel/db/ids.js';
+import { entities } from '../../entities.js';
+import { Interaction } from '../interactions/index.js';
+import { RoutingRecords } from './records.js';
+
+describe('routing records as SQL', () => {
+  const name = `${TEST_DB}_rtrecords`;
+  const cfg = testConfig().main.database;
+  let db: DataSource;
+  let records: RoutingRecords;
+  const agent = newId();
+
+  before(async () => {
+    await createDatabase(cfg, name, true);
+    db = createDataSource(cfg, entities, { databaseOverride: name });
+    await db.initialize();
+    await db.runMigrations();
+    await db.query("INSERT INTO agents (id, username, displayName, role, passwordHash, capacity) VALUES (?, 'a', 'Agent', 'agent', 'x', '{}')", [agent]);
+    records = new RoutingRecords(db, async () => []);
+  });
+  after(async () => {
+    await db?.destroy();
+    await dropDatabase(cfg, name);
+  });
+
+  const at = new Date('2026-12-05T10:11:12.345Z');
+  const insert = async (set: { vars: Record<string, string>; flags: boolean; times: Date | null; subject: string | null }) => {
+    const i = db.getRepository(Interaction).create({
+      id: newId(), channel: 'chat', direction: 'inbound', state: 'queued', queueId: 'sales', websiteId: 'site', contactId: null, assignedAgentId: set.times ? agent : null,
+      routingVariables: set.vars, subject: set.subject, dispositionId: null, unmanaged: set.flags, offline: set.flags, timedOut: set.flags, visitorTokenHash: set.flags ? 'f'.repeat(64) : null,
+      queuedAt: set.times, assignedAt: set.times, closedAt: null,
+    });
+    await db.getRepository(Interaction).insert(i);
+    return i.id;
+  };
+
+  it('reads an interaction as the ORM does: every column and its type', async () => {
+    const sets: Parameters<typeof insert>[0][] = [
+      { vars: {}, flags: false, times: null, subject: null },
+      { vars: { plan: 'gold', n: '3' }, flags: true, times: at, subject: 'after 5 « please »' },
+    ];
+    for (const set of sets) {
+      const id = await insert(set);
+      const got = await records.get(id);
+      expect(got).to.be.instanceOf(Interaction);
+      expect(got).to.deep.equal(await db.getRepository(Interaction).findOneBy({ id }));
+    }
+    expect(await records.get(newId())).to.equal(null);
+  });
+
+  it('writes a patch as the ORM does: booleans, dates, nulls, and the columns left undefined untouched', async () => {
+    const id = await insert({ vars: {}, flags: false, times: null, subject: null });
+    const twin = await insert({ vars: {}, flags: false, times: null, subject: null });
+    const patch = { state: 'assigned' as const, assignedAgentId: agent, assignedAt: at, timedOut: true, unmanaged: undefined, queuedAt: null };
+    await records.update(id, patch);
+    await db.getRepository(Interaction).update({ id: twin }, patch);
+    const [mine, theirs] = await Promise.all([db.getRepository(Interaction).findOneByOrFail({ id }), db.getRepository(Interaction).findOneByOrFail({ id: twin })]);
+    expect({ ...mine, id: twin, createdAt: null, updatedAt: null }).to.deep.equal({ ...theirs, createdAt: null, updatedAt: null });
+    expect(mine.timedOut).to.equal(true);
+    expect(mine.assignedAt).to.deep.equal(at);
+  });
+
+  it('writes a conditional change only while the row is in one of the states named, and says whether it did', async () => {
+    const id = await insert({ vars: {}, flags: false, times: null, subject: null });
+    expect(await records.updateIf(id, ['offered', 'assigned'], { state: 'closed', closedAt: at })).to.equal(false);
+    expect((await db.getRepository(Interaction).findOneByOrFail({ id })).state).to.equal('queued');
+    expect(await records.updateIf(id, 'queued', { state: 'offered' })).to.equal(true);
+    expect(await records.updateIf(id, ['queued', 'offered'], { state: 'closed', closedAt: at })).to.equal(true);
+    const row = await db.getRepository(Interaction).findOneByOrFail({ id });
+    expect(row.state).to.equal('closed');
+    expect(row.closedAt).to.deep.equal(at);
+    expect(await records.updateIf(id, ['queued', 'offered'], { state: 'assigned' })).to.equal(false);
+    expect(await records.updateIf(newId(), 'queued', { state: 'offered' })).to.equal(false);
+  });
+});
