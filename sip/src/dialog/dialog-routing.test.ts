@@ -132,8 +132,10 @@ describe('dialog route sets and remote targets (RFC 3261 §12)', () => {
       caller.send([`ACK ${contact} SIP/2.0`, 'Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKtcp1ack', 'From: <sip:caller@example.com>;tag=t1', `To: ${header(ok, 'To')[0]}`,
         'Call-ID: tcp-1@test', 'CSeq: 1 ACK', 'Content-Length: 0', '', ''].join('\r\n'));
       for (let i = 0; i < 500 && (!uas[0] || uas[0].awaitingAck); i++) await new Promise((r) => setTimeout(r, 10));
+      // The engine has dealt with the connection's end once it says so.
+      const closed = new Promise((r) => engine.once('connection-closed', r));
       caller.close();
-      await new Promise((r) => setTimeout(r, 200));
+      await closed;
       expect(uas[0]!.state, 'the dialog after its connection closed').to.equal('confirmed');
       void uas[0]!.destroy();
       for (let i = 0; i < 500 && !received.join('').includes('BYE '); i++) await new Promise((r) => setTimeout(r, 20));
