@@ -60,11 +60,11 @@ export interface NonceIssuer {
   check(nonce: string): 'ok' | 'stale' | 'invalid';
 }
 
-export function createNonceIssuer(secret: Buffer = randomBytes(32), lifetimeMs = 300_000): NonceIssuer {
+export function createNonceIssuer(secret: Buffer = randomBytes(32), lifetimeMs = 300_000, now: () => number = Date.now): NonceIssuer {
   const sign = (ts: string): string => createHmac('sha256', secret).update(ts).digest('hex').slice(0, 32);
   return {
     issue() {
-      const ts = Date.now().toString(16);
+      const ts = now().toString(16);
       return `${ts}.${sign(ts)}`;
     },
     check(nonce) {
@@ -73,7 +73,7 @@ export function createNonceIssuer(secret: Buffer = randomBytes(32), lifetimeMs =
       const expected = Buffer.from(sign(ts));
       const given = Buffer.from(mac);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
-      return Date.now() - parseInt(ts, 16) > lifetimeMs ? 'stale' : 'ok';
+      return now() - parseInt(ts, 16) > lifetimeMs ? 'stale' : 'ok';
     },
   };
 }
