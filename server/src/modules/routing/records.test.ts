@@ -6,7 +6,8 @@ import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
 import { createDataSource } from '../../kernel/db/data-source.js';
 import { newId } from '../../kernel/db/ids.js';
 import { entities } from '../../entities.js';
-import { Interaction } from '../interactions/index.js';
+import { Interaction, Offer } from '../interactions/index.js';
+import { systemClock } from '../../kernel/clock.js';
 import { RoutingRecords } from './records.js';
 
 describe('routing records as SQL', () => {
@@ -77,5 +78,19 @@ describe('routing records as SQL', () => {
     expect(row.closedAt).to.deep.equal(at);
     expect(await records.updateIf(id, ['queued', 'offered'], { state: 'assigned' })).to.equal(false);
     expect(await records.updateIf(newId(), 'queued', { state: 'offered' })).to.equal(false);
+  });
+
+  it('writes an offer and its end as the ORM did: pending, its times, then its state and when it was answered', async () => {
+    const interactionId = await insert({ vars: {}, flags: false, times: null, subject: null });
+    const timed = new RoutingRecords(db, async () => [], { ...systemClock, now: () => at });
+    const offerId = newId();
+    await timed.offerCreated({ offerId, interactionId, agentId: agent, kind: 'transfer', expiresAt: at.getTime() + 30_000 });
+    const row = await db.getRepository(Offer).findOneByOrFail({ id: offerId });
+    expect({ ...row, seq: undefined }).to.deep.equal(Object.assign(new Offer(), { id: offerId, interactionId, agentId: agent, state: 'pending', kind: 'transfer', offeredAt: at, expiresAt: new Date(at.getTime() + 30_000), respondedAt: null, seq: undefined }));
+    expect(await timed.pendingOffers(interactionId)).to.have.length(1);
+    await timed.offerEnded(offerId, 'accepted');
+    const ended = await db.getRepository(Offer).findOneByOrFail({ id: offerId });
+    expect([ended.state, ended.respondedAt]).to.deep.equal(['accepted', at]);
+    expect(await timed.pendingOffers(interactionId)).to.have.length(0);
   });
 });

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { EventBus } from '../../kernel/bus.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
-import { AgentStateChange, type AgentState, type AgentStatus } from '../agents/index.js';
+import type { AgentState, AgentStatus } from '../agents/index.js';
 import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
 
 const iso = (ms: number | string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
@@ -64,7 +64,12 @@ export class AgentStateStore {
   /** Writes and announces changes the routing scripts made (busy, wrap-up, RONA...). */
   async record(changes: StateChange[]): Promise<void> {
     if (!changes.length) return;
-    await this.db.getRepository(AgentStateChange).insert(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, at: new Date(c.since) })));
+    // As SQL: two or more for every routed interaction, and the ORM's insert (reading back each
+    // row's seq, which nothing here uses) costs several times its round trip.
+    await this.db.query(
+      `INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES ${changes.map(() => '(?, ?, ?, ?)').join(', ')}`,
+      changes.flatMap((c) => [c.agentId, c.state, c.reason || null, new Date(c.since)]),
+    );
     for (const c of changes) await this.bus.publish({ type: 'agent.state', ...toStatus(c) });
   }
 }
