@@ -1,5 +1,5 @@
 import type { InteractionPayload, JourneyType } from '@switchboard/protocol';
-import { In, Not, type DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { Channel, Queue } from '../../kernel/config/schema.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -104,7 +104,7 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
         // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
         // after it, so only the journey hears about it; a closed interaction stays closed. The
         // update's row lock orders it with any other change of the interaction.
-        await m.getRepository(Interaction).update({ id: interactionId, state: Not('closed'), channel: Not('chat') }, change);
+        await records.updateForCall(interactionId, change, m);
         await records.journeyOf(interactionId, type, null, data, m);
       });
     },

@@ -93,4 +93,18 @@ describe('routing records as SQL', () => {
     expect([ended.state, ended.respondedAt]).to.deep.equal(['accepted', at]);
     expect(await timed.pendingOffers(interactionId)).to.have.length(0);
   });
+
+  it("writes a call's change unless the interaction is closed or a chat, in the caller's transaction", async () => {
+    const call = await insert({ vars: {}, flags: false, times: null, subject: null });
+    const chat = await insert({ vars: {}, flags: false, times: null, subject: null });
+    await db.query("UPDATE interactions SET channel = 'chat' WHERE id = ?", [chat]);
+    await db.query("UPDATE interactions SET channel = 'voice' WHERE id = ?", [call]);
+    const closed = await insert({ vars: {}, flags: false, times: null, subject: null });
+    await db.query("UPDATE interactions SET channel = 'voice', state = 'closed' WHERE id = ?", [closed]);
+    for (const id of [call, chat, closed]) await db.transaction((m) => records.updateForCall(id, { state: 'assigned', assignedAt: at }, m));
+    const states = async (id: string) => { const r = await db.getRepository(Interaction).findOneByOrFail({ id }); return [r.state, r.assignedAt]; };
+    expect(await states(call)).to.deep.equal(['assigned', at]);
+    expect(await states(chat)).to.deep.equal(['queued', null]);
+    expect(await states(closed)).to.deep.equal(['closed', null]);
+  });
 });

@@ -70,7 +70,7 @@ export class RoutingRecords {
    * The patch as the ORM's update writes it: its columns left undefined are not written, each value
    * converted by the ORM's own conversion, and the row's updatedAt set by the database.
    */
-  private async write(id: string, patch: InteractionPatch, from?: InteractionState[]): Promise<number> {
+  private async write(id: string, patch: InteractionPatch, m: EntityManager = this.db.manager, and?: { sql: string; params: unknown[] }): Promise<number> {
     const { metadata } = this.statements();
     const sets: string[] = [];
     const params: unknown[] = [];
@@ -82,11 +82,9 @@ export class RoutingRecords {
     }
     // The ORM refuses an update with nothing to write; so does this.
     if (!sets.length) throw new Error(`nothing to write to interaction ${id}`);
-    if (from && !from.length) return 0;
     params.push(id);
-    if (from) params.push(...from);
-    const where = from ? `id = ? AND state IN (${from.map(() => '?').join(', ')})` : 'id = ?';
-    const r = (await this.db.query(`UPDATE interactions SET ${sets.join(', ')}, updatedAt = CURRENT_TIMESTAMP WHERE ${where}`, params)) as { affectedRows: number };
+    if (and) params.push(...and.params);
+    const r = (await m.query(`UPDATE interactions SET ${sets.join(', ')}, updatedAt = CURRENT_TIMESTAMP WHERE id = ?${and ? ` AND ${and.sql}` : ''}`, params)) as { affectedRows: number };
     return r.affectedRows;
   }
 
@@ -96,7 +94,17 @@ export class RoutingRecords {
 
   /** Writes the change only while the row is still in state `from` (one of them); false when it was not (any more). */
   async updateIf(id: string, from: InteractionState | InteractionState[], patch: InteractionPatch): Promise<boolean> {
-    return (await this.write(id, patch, Array.isArray(from) ? from : [from])) > 0;
+    const states = Array.isArray(from) ? from : [from];
+    if (!states.length) return false;
+    return (await this.write(id, patch, this.db.manager, { sql: `state IN (${states.map(() => '?').join(', ')})`, params: states })) > 0;
+  }
+
+  /**
+   * A call's step changes the interaction unless it is closed (it stays so) or a chat (a call joined
+   * from a chat is part of it: the chat goes on after the call).
+   */
+  async updateForCall(id: string, patch: InteractionPatch, m: EntityManager): Promise<void> {
+    await this.write(id, patch, m, { sql: "state != 'closed' AND channel != 'chat'", params: [] });
   }
 
   /**
@@ -107,11 +115,11 @@ export class RoutingRecords {
    */
   async leaveHold<T>(id: string, step: () => Promise<T>, taken: (r: T) => InteractionPatch | null): Promise<{ r: T } | null> {
     return this.db.transaction(async (m) => {
-      const row = await m.getRepository(Interaction).findOne({ where: { id }, select: { id: true, state: true }, lock: { mode: 'pessimistic_write' } });
+      const [row] = (await m.query('SELECT state FROM interactions WHERE id = ? LIMIT 1 FOR UPDATE', [id])) as { state: InteractionState }[];
       if (row?.state !== 'new') return null;
       const r = await step();
       const patch = taken(r);
-      if (patch) await m.getRepository(Interaction).update({ id }, patch);
+      if (patch) await this.write(id, patch, m);
       return { r };
     });
   }
