@@ -52,19 +52,11 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
     expect(header(cancel, 'Via'), 'the INVITE\'s Via: sent-by and branch').to.equal(header(invite, 'Via'));
   }
 
-  it('agent first: the agent\'s extension ringing for an accepted callback is CANCELled; the attempt is settled by its job\'s takeover, the customer never called', async () => {
-    const extension = String(400000 + Math.floor(Math.random() * 499999));
-    const agentPort = await freePort();
-    const agentPhone = phone('uas-ring-until-cancel.xml', agentPort);
-    await waitForUdpListener(agentPort, agentPhone.p);
-    const set = openQueues({
-      'switchboard.yaml:sip.enabled': true,
-      'switchboard.yaml:redis.jobLockSeconds': 3,
-      'switchboard.yaml:redis.jobStalledCheckSeconds': 1,
-      'trunks.yaml:trunks.0.port': agentPort,
-      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
-      'queues.yaml:queues.3.callback': { attempts: 3, retryMinutes: 60, answerTimeoutSeconds: 180 },
-    });
+  /**
+   * The instance to be killed (a process, on SIP ports of its own), an agent with `extension`
+   * available on it, and a visitor's ASAP callback offered to and accepted by that agent.
+   */
+  async function acceptedOnFirstInstance(set: Record<string, unknown>, extension: string) {
     const redisPrefix = uniquePrefix();
     const [udp, ws] = [await freePort(), await freePort()];
     const first = await spawnServer(makeConfigDir({ redisPrefix, set: { ...set, 'switchboard.yaml:sip.udpPort': udp, 'switchboard.yaml:sip.tcpPort': udp, 'switchboard.yaml:sip.wsPort': ws } }));
@@ -83,6 +75,23 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
     const offer = await nextOffer(agent, 60_000);
     const accepted = await accept(first.url, agent, offer.offerId);
     expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+    return { redisPrefix, first, r };
+  }
+
+  it('agent first: the agent\'s extension ringing for an accepted callback is CANCELled; the attempt is settled by its job\'s takeover, the customer never called', async () => {
+    const extension = String(400000 + Math.floor(Math.random() * 499999));
+    const agentPort = await freePort();
+    const agentPhone = phone('uas-ring-until-cancel.xml', agentPort);
+    await waitForUdpListener(agentPort, agentPhone.p);
+    const set = openQueues({
+      'switchboard.yaml:sip.enabled': true,
+      'switchboard.yaml:redis.jobLockSeconds': 3,
+      'switchboard.yaml:redis.jobStalledCheckSeconds': 1,
+      'trunks.yaml:trunks.0.port': agentPort,
+      'trunks.yaml:trunks.0.optionsPingSeconds': 0,
+      'queues.yaml:queues.3.callback': { attempts: 3, retryMinutes: 60, answerTimeoutSeconds: 180 },
+    });
+    const { redisPrefix, first, r } = await acceptedOnFirstInstance(set, extension);
     const [invite] = await eventually(async () => received(agentPhone.trace, 'INVITE'), (l) => l.length === 1, 600, 100);
     expect(invite, 'leg A: the agent\'s extension').to.match(new RegExp(`^INVITE sip:${extension}@`));
 
@@ -144,24 +153,7 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
           order: 'customer-first', announcement: 'prompts/callback-connecting.en.wav',
         },
       });
-      const redisPrefix = uniquePrefix();
-      const [udp, ws] = [await freePort(), await freePort()];
-      const first = await spawnServer(makeConfigDir({ redisPrefix, set: { ...set, 'switchboard.yaml:sip.udpPort': udp, 'switchboard.yaml:sip.tcpPort': udp, 'switchboard.yaml:sip.wsPort': ws } }));
-      cleanup.push(() => first.proc.exitCode === null && first.proc.kill('SIGKILL'));
-      const admin = await login(first.url);
-      const username = `ring-${extension}`;
-      const made = await api(first.url, 'POST', '/api/agents', { username, name: 'Ringing Agent', role: 'agent', password: 'callback-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
-      expect(made.status, JSON.stringify(made.body)).to.equal(201);
-      const token = await login(first.url, username, 'callback-password-1');
-      const agent = { id: made.body.agent.id as string, username, token, socket: await openDesktop(first.url, token) };
-      cleanup.push(() => agent.socket.close());
-      await setState(first.url, agent, 'available');
-
-      const r = await widget(first.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
-      expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      const offer = await nextOffer(agent, 60_000);
-      const accepted = await accept(first.url, agent, offer.offerId);
-      expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+      const { redisPrefix, first } = await acceptedOnFirstInstance(set, extension);
       // The agent's extension rings (it answered 180) and never answers.
       const [invite] = await eventually(async () => received(agentPhone.trace, 'INVITE'), (l) => l.length === 1, 600, 100);
 
