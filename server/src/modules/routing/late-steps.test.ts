@@ -15,6 +15,45 @@ describe('routing: a step that comes after the interaction was closed', function
   after(() => t?.stop());
   /** The last entry of the interaction's journey, in the order written. */
   const lastStep = async (id: string) => (await t.sb.contexts.routing.records.history(id)).at(-1)?.type;
+  type Live = Awaited<ReturnType<TestServer['sb']['contexts']['routing']['engine']['interactionLive']>>;
+
+  /**
+   * Runs `step` with `close` landing in its gap: at the first change of agent states routing
+   * records once the interaction's live state satisfies `decided` — after the step's script,
+   * before its row is written. The close must have happened.
+   */
+  async function closingInTheGap<T>(id: string, decided: (live: Live) => boolean, close: () => Promise<unknown>, step: () => Promise<T>): Promise<T> {
+    const { routing, states } = t.sb.contexts;
+    const record = states.record.bind(states);
+    let left = false;
+    states.record = async (changes) => {
+      if (!left && decided(await routing.engine.interactionLive(id))) {
+        left = true;
+        await close();
+      }
+      return record(changes);
+    };
+    let out: T;
+    try {
+      out = await step();
+    } finally {
+      states.record = record;
+    }
+    expect(left, 'the close came in the step\'s gap').to.equal(true);
+    return out;
+  }
+
+  /** A chat accepted by `a` in a conference `b` has joined. */
+  async function conferenceChat() {
+    const admin = await login(t.url);
+    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
+    expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
+    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
+    expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
+    expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
+    return { a, b, interaction };
+  }
 
   it('a rejected offer does not put back in the queue an interaction its customer left meanwhile', async () => {
     const admin = await login(t.url);
@@ -106,23 +145,9 @@ describe('routing: a step that comes after the interaction was closed', function
       const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
       expect((await accept(t.url, agent, (await nextOffer(agent)).offerId)).status).to.equal(200);
       // The script has put the chat back in its queue when the customer leaves.
-      const { routing, states } = t.sb.contexts;
-      const record = states.record.bind(states);
-      let left = false;
-      states.record = async (changes) => {
-        if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'queued') {
-          left = true;
-          await routing.cancel(interaction.id);
-        }
-        return record(changes);
-      };
-      try {
-        if (step === 'requeue') await routing.requeue(interaction.id, agent.id, {});
-        else await routing.transfer(interaction.id, agent.id, { toQueue: QUEUE.chat });
-      } finally {
-        states.record = record;
-      }
-      expect(left).to.equal(true);
+      const { routing } = t.sb.contexts;
+      await closingInTheGap(interaction.id, (live) => live.state === 'queued', () => routing.cancel(interaction.id), () =>
+        step === 'requeue' ? routing.requeue(interaction.id, agent.id, {}) : routing.transfer(interaction.id, agent.id, { toQueue: QUEUE.chat }));
       expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
       expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
       expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('abandoned');
@@ -132,31 +157,11 @@ describe('routing: a step that comes after the interaction was closed', function
 
   for (const ending of ['the owner', 'the guest logging out'] as const) {
     it(`the end of a conference by ${ending} does not make a chat its customer closed meanwhile assigned again`, async () => {
-      const admin = await login(t.url);
-      const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
-      const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
-      expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
-      const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
-      expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
-      expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
+      const { a, b, interaction } = await conferenceChat();
       // The script has ended the conference when the customer closes the chat.
-      const { routing, states } = t.sb.contexts;
-      const record = states.record.bind(states);
-      let left = false;
-      states.record = async (changes) => {
-        if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
-          left = true;
-          await routing.close(interaction.id, { by: 'customer' });
-        }
-        return record(changes);
-      };
-      try {
-        if (ending === 'the owner') await routing.endConference(interaction.id, a.id);
-        else await setState(t.url, b, 'logged-out');
-      } finally {
-        states.record = record;
-      }
-      expect(left).to.equal(true);
+      const { routing } = t.sb.contexts;
+      await closingInTheGap(interaction.id, (live) => live.state === 'assigned', () => routing.close(interaction.id, { by: 'customer' }), () =>
+        ending === 'the owner' ? routing.endConference(interaction.id, a.id) : setState(t.url, b, 'logged-out'));
       expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
       expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
       a.socket.close();
@@ -170,23 +175,8 @@ describe('routing: a step that comes after the interaction was closed', function
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const o = await nextOffer(agent);
     // The script has given the chat to the agent when the customer closes it.
-    const { routing, states } = t.sb.contexts;
-    const record = states.record.bind(states);
-    let left = false;
-    states.record = async (changes) => {
-      if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
-        left = true;
-        await routing.cancel(interaction.id);
-      }
-      return record(changes);
-    };
-    let r: Awaited<ReturnType<typeof accept>>;
-    try {
-      r = await accept(t.url, agent, o.offerId);
-    } finally {
-      states.record = record;
-    }
-    expect(left).to.equal(true);
+    const { routing } = t.sb.contexts;
+    const r = await closingInTheGap(interaction.id, (live) => live.state === 'assigned', () => routing.cancel(interaction.id), () => accept(t.url, agent, o.offerId));
     expect(r.status).to.equal(200);
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     // The desktop is told it is closed, not shown it as its agent's.
@@ -199,23 +189,8 @@ describe('routing: a step that comes after the interaction was closed', function
     const admin = await login(t.url);
     const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }], available: false });
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
-    const { routing, states } = t.sb.contexts;
-    const record = states.record.bind(states);
-    let left = false;
-    states.record = async (changes) => {
-      if (!left && (await routing.engine.interactionLive(interaction.id)).state === 'assigned') {
-        left = true;
-        await routing.cancel(interaction.id);
-      }
-      return record(changes);
-    };
-    let claimed: unknown;
-    try {
-      claimed = await routing.claim(interaction.id, agent.id, { via: 'pbx' });
-    } finally {
-      states.record = record;
-    }
-    expect(left).to.equal(true);
+    const { routing } = t.sb.contexts;
+    const claimed = await closingInTheGap(interaction.id, (live) => live.state === 'assigned', () => routing.cancel(interaction.id), () => routing.claim(interaction.id, agent.id, { via: 'pbx' }));
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     expect(claimed).to.equal(null);
     expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
@@ -223,31 +198,10 @@ describe('routing: a step that comes after the interaction was closed', function
   });
 
   it('the owner logging out does not hand to the conference guest a chat its customer closed meanwhile', async () => {
-    const admin = await login(t.url);
-    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
-    const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
-    expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
-    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
-    expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
-    expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
+    const { a, b, interaction } = await conferenceChat();
     // The owner's leaving has handed the chat to the guest when the customer closes it.
-    const { routing, states } = t.sb.contexts;
-    const record = states.record.bind(states);
-    let left = false;
-    states.record = async (changes) => {
-      const live = await routing.engine.interactionLive(interaction.id);
-      if (!left && live.state === 'assigned' && live.owner === b.id) {
-        left = true;
-        await routing.close(interaction.id, { by: 'customer' });
-      }
-      return record(changes);
-    };
-    try {
-      await setState(t.url, a, 'logged-out');
-    } finally {
-      states.record = record;
-    }
-    expect(left).to.equal(true);
+    const { routing } = t.sb.contexts;
+    await closingInTheGap(interaction.id, (live) => live.state === 'assigned' && live.owner === b.id, () => routing.close(interaction.id, { by: 'customer' }), () => setState(t.url, a, 'logged-out'));
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
     a.socket.close();
