@@ -1,31 +1,22 @@
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { testConfig } from '../../test/config.js';
-import { TEST_DB } from '../../test/env.js';
-import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
-import { createDataSource } from '../../kernel/db/data-source.js';
+import { migratedDatabase } from '../../test/database.js';
 import { newId } from '../../kernel/db/ids.js';
-import { entities } from '../../entities.js';
 import { Interaction } from '../interactions/index.js';
 import { Callback } from './callback.entity.js';
 import { callbackWithInteraction } from './reads.js';
 
 describe('callback reads', () => {
-  const name = `${TEST_DB}_cbreads`;
-  const cfg = testConfig().main.database;
+  let drop: (() => Promise<void>) | undefined;
   let db: DataSource;
   const agent = newId();
 
   before(async () => {
-    await createDatabase(cfg, name, true);
-    db = createDataSource(cfg, entities, { databaseOverride: name });
-    await db.initialize();
-    await db.runMigrations();
+    ({ db, drop } = await migratedDatabase('cbreads'));
     await db.query("INSERT INTO agents (id, username, displayName, role, passwordHash, capacity) VALUES (?, 'a', 'Agent', 'agent', 'x', '{}')", [agent]);
   });
   after(async () => {
-    await db?.destroy();
-    await dropDatabase(cfg, name);
+    await drop?.();
   });
 
   const viaOrm = (id: string) => db.getRepository(Callback).createQueryBuilder('c').leftJoinAndSelect('c.interaction', 'i').where('c.id = :id', { id }).getOne();

@@ -5,11 +5,7 @@
 // histograms' percentiles are exact.
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { testConfig } from '../../test/config.js';
-import { TEST_DB } from '../../test/env.js';
-import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
-import { createDataSource } from '../../kernel/db/data-source.js';
-import { entities } from '../../entities.js';
+import { migratedDatabase } from '../../test/database.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Config } from '../../kernel/config/schema.js';
 import { ReportsService } from './service.js';
@@ -62,8 +58,7 @@ const AGENT_1: [number, string, string | null][] = [
 ];
 
 describe('report buckets', () => {
-  const name = `${TEST_DB}_rbuckets`;
-  const cfg = testConfig().main.database;
+  let drop: (() => Promise<void>) | undefined;
   let db: DataSource;
   let reports: ReportsService;
   let buckets: ReportBuckets;
@@ -71,10 +66,7 @@ describe('report buckets', () => {
   const open: string[] = [];
 
   before(async () => {
-    await createDatabase(cfg, name, true);
-    db = createDataSource(cfg, entities, { databaseOverride: name });
-    await db.initialize();
-    await db.runMigrations();
+    ({ db, drop } = await migratedDatabase('rbuckets'));
     for (const [n, id] of agents.entries()) {
       await db.query("INSERT INTO agents (id, username, displayName, role, passwordHash, capacity) VALUES (?, ?, ?, 'agent', 'x', '{}')", [id, `a${n}`, `Agent ${n}`]);
     }
@@ -111,8 +103,7 @@ describe('report buckets', () => {
   });
 
   after(async () => {
-    await db?.destroy();
-    await dropDatabase(cfg, name);
+    await drop?.();
   });
 
   const QUERIES = [

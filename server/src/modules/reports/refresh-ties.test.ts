@@ -3,11 +3,7 @@
 // pass, not skipped — each hour they changed is marked once its row is read.
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { testConfig } from '../../test/config.js';
-import { TEST_DB } from '../../test/env.js';
-import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
-import { createDataSource } from '../../kernel/db/data-source.js';
-import { entities } from '../../entities.js';
+import { migratedDatabase } from '../../test/database.js';
 import type { Config } from '../../kernel/config/schema.js';
 import { ReportsService } from './service.js';
 import { ReportBuckets } from './buckets.js';
@@ -19,19 +15,14 @@ const config = () => ({ queues: [{ id: 'sales', name: 'Sales', serviceLevelSecon
 const ROWS = 5001;
 
 describe('report refresh: rows of the same millisecond', () => {
-  const name = `${TEST_DB}_rties`;
-  const cfg = testConfig().main.database;
+  let drop: (() => Promise<void>) | undefined;
   let db: DataSource;
 
   before(async () => {
-    await createDatabase(cfg, name, true);
-    db = createDataSource(cfg, entities, { databaseOverride: name });
-    await db.initialize();
-    await db.runMigrations();
+    ({ db, drop } = await migratedDatabase('rties'));
   });
   after(async () => {
-    await db?.destroy();
-    await dropDatabase(cfg, name);
+    await drop?.();
   });
 
   for (const source of ['ratings', 'messages'] as const) {

@@ -5,11 +5,7 @@
 // the report is read from the rows and from the hourly buckets.
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { testConfig } from '../../test/config.js';
-import { TEST_DB } from '../../test/env.js';
-import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
-import { createDataSource } from '../../kernel/db/data-source.js';
-import { entities } from '../../entities.js';
+import { migratedDatabase } from '../../test/database.js';
 import { newId } from '../../kernel/db/ids.js';
 import type { Config } from '../../kernel/config/schema.js';
 import { ReportsService } from './service.js';
@@ -22,8 +18,7 @@ const config = () =>
   ({ queues: [{ id: 'callbacks', name: 'Callbacks', serviceLevelSeconds: 30 }, { id: 'chat', name: 'Chat', serviceLevelSeconds: 30 }], websites: [] }) as unknown as Config;
 
 describe('reports: time to answer of a requeued interaction', () => {
-  const name = `${TEST_DB}_rrequeued`;
-  const cfg = testConfig().main.database;
+  let drop: (() => Promise<void>) | undefined;
   let db: DataSource;
   let reports: ReportsService;
   const agents = [newId(), newId()];
@@ -41,10 +36,7 @@ describe('reports: time to answer of a requeued interaction', () => {
   }
 
   before(async () => {
-    await createDatabase(cfg, name, true);
-    db = createDataSource(cfg, entities, { databaseOverride: name });
-    await db.initialize();
-    await db.runMigrations();
+    ({ db, drop } = await migratedDatabase('rrequeued'));
     for (const [n, id] of agents.entries()) {
       await db.query("INSERT INTO agents (id, username, displayName, role, passwordHash, capacity) VALUES (?, ?, ?, 'agent', 'x', '{}')", [id, `a${n}`, `Agent ${n}`]);
     }
@@ -58,8 +50,7 @@ describe('reports: time to answer of a requeued interaction', () => {
   });
 
   after(async () => {
-    await db?.destroy();
-    await dropDatabase(cfg, name);
+    await drop?.();
   });
 
   const read = async (queue: string, fromBuckets: boolean) => {

@@ -1,33 +1,24 @@
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { testConfig } from '../../test/config.js';
-import { TEST_DB } from '../../test/env.js';
-import { createDatabase, dropDatabase } from '../../kernel/db/admin.js';
-import { createDataSource } from '../../kernel/db/data-source.js';
+import { migratedDatabase } from '../../test/database.js';
 import { newId } from '../../kernel/db/ids.js';
-import { entities } from '../../entities.js';
 import { Interaction, Offer } from '../interactions/index.js';
 import { systemClock } from '../../kernel/clock.js';
 import { RoutingRecords } from './records.js';
 
 describe('routing records as SQL', () => {
-  const name = `${TEST_DB}_rtrecords`;
-  const cfg = testConfig().main.database;
+  let drop: (() => Promise<void>) | undefined;
   let db: DataSource;
   let records: RoutingRecords;
   const agent = newId();
 
   before(async () => {
-    await createDatabase(cfg, name, true);
-    db = createDataSource(cfg, entities, { databaseOverride: name });
-    await db.initialize();
-    await db.runMigrations();
+    ({ db, drop } = await migratedDatabase('rtrecords'));
     await db.query("INSERT INTO agents (id, username, displayName, role, passwordHash, capacity) VALUES (?, 'a', 'Agent', 'agent', 'x', '{}')", [agent]);
     records = new RoutingRecords(db, async () => []);
   });
   after(async () => {
-    await db?.destroy();
-    await dropDatabase(cfg, name);
+    await drop?.();
   });
 
   const at = new Date('2026-12-05T10:11:12.345Z');
