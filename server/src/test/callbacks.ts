@@ -9,6 +9,7 @@ import { CallbackAttempt } from '../modules/callbacks/attempt.entity.js';
 import { api, login, nextOffer, accept, setState, startRoutingServer, openDesktop, type TestServer } from './routing.js';
 import { softphone, type Softphone } from '../../../sip/dist/test/support/softphone.js';
 import { freePort, sipp, waitForUdpListener } from '../../../sip/dist/test/support/services.js';
+import { startKamailio, type Kamailio } from '../../../sip/dist/test/support/kamailio.js';
 
 export interface DialStage {
   t: TestServer;
@@ -63,4 +64,19 @@ export async function takeOffer(x: Pick<DialStage, 't' | 'agent'>): Promise<stri
   const r = await accept(x.t.url, { ...x.agent, username: '' }, offer.offerId);
   expect(r.status, JSON.stringify(r.body)).to.equal(200);
   return offer.interactionId;
+}
+
+/**
+ * A record-routing Kamailio in front of the PBX, as in the field: the agent's `extension` goes to
+ * the phone on `agentPort`, an outside number (the dial plan's leading 0) to the customer's on
+ * `customerPort`.
+ */
+export function kamailioFront(extension: string, agentPort: number, customerPort: number): Promise<Kamailio> {
+  return startKamailio({
+    recordRoute: true,
+    routes: [
+      { user: `^${extension}$`, to: `sip:$rU@127.0.0.1:${agentPort}` },
+      { user: '^0[0-9]+$', to: `sip:$rU@127.0.0.1:${customerPort}` },
+    ],
+  });
 }

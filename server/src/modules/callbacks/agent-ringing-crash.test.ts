@@ -14,11 +14,12 @@ import { makeConfigDir } from '../../test/config.js';
 import { eventually } from '../../test/redis.js';
 import { accept, api, login, nextOffer, openDesktop, openQueues, setState, uniquePrefix } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
+import { kamailioFront } from '../../test/callbacks.js';
 import { Call } from '../calls/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackAttempt } from './attempt.entity.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
-import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
+import type { Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
 
 /** The requests of `method` a sipp phone received, as text (a UDP retransmission counted once). */
 function received(trace: string, method: string): string[] {
@@ -130,13 +131,7 @@ describe('callbacks: the agent\'s phone ringing when the instance that rang it d
       await waitForUdpListener(customerPort, customerPhone.p);
       let k: Kamailio | undefined;
       if (viaProxy) {
-        k = await startKamailio({
-          recordRoute: true,
-          routes: [
-            { user: `^${extension}$`, to: `sip:$rU@127.0.0.1:${agentPort}` },
-            { user: '^0[0-9]+$', to: `sip:$rU@127.0.0.1:${customerPort}` },
-          ],
-        });
+        k = await kamailioFront(extension, agentPort, customerPort);
         cleanup.push(() => k!.stop());
       }
       const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };

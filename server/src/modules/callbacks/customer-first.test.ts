@@ -17,9 +17,9 @@ import { CallbackDueJob } from './due-job.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 import { api, login, nextOffer, accept, setState, startRoutingServer, openDesktop, uniquePrefix, type TestServer } from '../../test/routing.js';
-import { attemptsOf, callbackOf } from '../../test/callbacks.js';
+import { attemptsOf, callbackOf, kamailioFront } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
-import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
+import type { Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
 import { softphone } from '../../../../sip/dist/test/support/softphone.js';
 
 interface RtpPeer {
@@ -151,13 +151,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
       await waitForUdpListener(customerPort, customerPhone.p);
       let k: Kamailio | undefined;
       if (viaProxy) {
-        k = await startKamailio({
-          recordRoute: true,
-          routes: [
-            { user: `^${extension}$`, to: `sip:$rU@127.0.0.1:${agentPort}` },
-            { user: '^0[0-9]+$', to: `sip:$rU@127.0.0.1:${customerPort}` },
-          ],
-        });
+        k = await kamailioFront(extension, agentPort, customerPort);
         cleanup.push(() => k!.stop());
       }
       const x = await stage(agentPort, customerPort, { attempts: 1 }, k, extension);

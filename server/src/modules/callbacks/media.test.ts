@@ -14,9 +14,9 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 import { api, login, setState, startRoutingServer, openDesktop, type TestServer } from '../../test/routing.js';
-import { attemptsOf, callbackOf, takeOffer } from '../../test/callbacks.js';
+import { attemptsOf, callbackOf, kamailioFront, takeOffer } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
-import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
+import type { Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
 
 interface RtpPeer {
   socket: dgram.Socket;
@@ -92,13 +92,7 @@ describe('callbacks: an accepted callback is bridged with RTP both ways', functi
         await waitForUdpListener(portB, customerPbx);
         const dialPlan = { countryCode: '39', outsideLinePrefix: '0' };
         if (viaProxy) {
-          k = await startKamailio({
-            recordRoute: true,
-            routes: [
-              { user: `^${extension}$`, to: `sip:$rU@127.0.0.1:${portA}` },
-              { user: '^0[0-9]+$', to: `sip:$rU@127.0.0.1:${portB}` },
-            ],
-          });
+          k = await kamailioFront(extension, portA, portB);
         }
         t = await startRoutingServer({
           'switchboard.yaml:sip.enabled': true,
