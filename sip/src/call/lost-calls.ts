@@ -17,9 +17,6 @@ export interface LostCallDeps {
   liveCalls?: LiveCallStore;
 }
 
-/** Said once per process: an engine without `cancelPending` cannot stop a lost call's ringing phone. */
-let cannotCancelSaid = false;
-
 /**
  * Ends a call whose process died: CANCEL to an agent's phone still ringing, BYE to every leg
  * still reachable (a browser's WebSocket died with that process), the media session deleted, the
@@ -33,13 +30,8 @@ export async function endLostCall(d: LostCallDeps, call: LiveCall, cause: EndCau
   // (sipp does), and a vanished one answers nothing: either would hold the media, the records
   // and the sweep of the dead process's other calls for 32 s (Timer F).
   // An agent's phone still ringing is CANCELled with the dead process's own Via (pending-invite.ts).
-  for (const invite of call.ringing ?? []) {
-    if (engine.cancelPending) engine.cancelPending(invite);
-    else if (!cannotCancelSaid) {
-      cannotCancelSaid = true;
-      log.warn('this SIP engine cannot CANCEL an INVITE another process sent (drachtio-server puts its own Via on every request): the phone of a lost call rings until its own timeout');
-    }
-  }
+  // An engine that cannot (drachtio-server) was said so once at start, by the calls context.
+  for (const invite of call.ringing ?? []) engine.cancelPending?.(invite);
   for (const l of call.legs) {
     if (!l.dialog || l.dialog.flow.protocol === 'ws' || !engine.endDialog) continue;
     engine.endDialog(l.dialog, { headers: { [END_CAUSE_HEADER]: cause } }).catch((err: unknown) => log.warn({ err }, 'BYE to a lost call failed'));
