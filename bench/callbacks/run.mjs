@@ -5,7 +5,10 @@
 // answers, talks a second and hangs up). Build first: `npm run build`.
 //
 //   node bench/callbacks/run.mjs [--callbacks 10000] [--agents 200] [--spread 60] [--count] [--out file]
-//                                [--rtpengine-ports N] [--attempts 1] [--retry-minutes 5] [--idle-seconds N]
+//                                [--rtpengine-ports N] [--attempts 1] [--retry-minutes 5] [--idle-seconds N] [--db-tcp]
+//
+// The servers reach MariaDB over its Unix socket when it runs on this host (the socket it names);
+// `--db-tcp`: over TCP (host and port), as before.
 //
 // `--idle-seconds N`: once the agents are logged in and available, N seconds with nothing to
 // route, and what every process spent in them (`idle`, CPU ms per second; with --count the
@@ -35,7 +38,7 @@
 // Prints one JSON document (also written to --out, default bench/callbacks/results.json).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -43,9 +46,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
+import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { WebSocket } from 'ws';
-import { makeConfigDir } from '../../server/dist/test/config.js';
+import { makeConfigDir, setYaml } from '../../server/dist/test/config.js';
 import { spawnServer, api, login } from '../../server/dist/test/server.js';
 import { openQueues } from '../../server/dist/test/routing.js';
 import { createDatabase, dropDatabase } from '../../server/dist/kernel/db/admin.js';
@@ -66,6 +70,7 @@ const { values: opt } = parseArgs({
     attempts: { type: 'string', default: '1' },
     'retry-minutes': { type: 'string', default: '5' },
     'idle-seconds': { type: 'string', default: '0' },
+    'db-tcp': { type: 'boolean', default: false },
   },
 });
 const N = Number(opt.callbacks);
@@ -93,6 +98,15 @@ const cpuMs = (pid) => {
     return null; // gone
   }
 };
+async function socketOf(db) {
+  const c = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  try {
+    const [[{ socket }]] = await c.query('SELECT @@socket AS socket');
+    return socket && existsSync(socket) ? socket : null;
+  } finally {
+    await c.end();
+  }
+}
 /** The one process of this name (the one whose command line names `hint` when there are several). */
 const pidOf = (name, hint) => {
   let rows;
@@ -196,17 +210,21 @@ const dir = makeConfigDir({
     'queues.yaml:queues.3.offerTimeoutSeconds': 600,
   }),
 });
+// The servers reach MariaDB over its Unix socket (database.socketPath), as on a single host,
+// unless --db-tcp: the socket is the one the server says it has, so it is the same server.
+const dbSocket = opt['db-tcp'] ? null : await socketOf(loadConfig(dir).main.database);
+if (dbSocket) setYaml(dir, 'switchboard.yaml', 'database.socketPath', dbSocket);
 const config = loadConfig(dir);
 await createDatabase(config.main.database, dbName, true);
 log(`starting two servers (${tmp})`);
 const one = await spawnServer(dir);
 const two = await spawnServer(dir);
 const servers = [one, two];
-const db = new DataSource({ type: 'mysql', host: config.main.database.host, port: config.main.database.port, username: config.main.database.user, password: config.main.database.password, database: dbName });
+const db = new DataSource({ type: 'mysql', host: config.main.database.host, port: config.main.database.port, socketPath: config.main.database.socketPath, username: config.main.database.user, password: config.main.database.password, database: dbName });
 await db.initialize();
 const dueQueue = new Queue('callback-due', { connection: { host: config.main.redis.host, port: config.main.redis.port }, prefix: `${config.main.redis.keyPrefix}jobs` });
 const result = { benchmark: 'callbacks', date: new Date().toISOString(), node: process.version, machine: { cpus: os.cpus().length, loadBefore: loadavg() }, setup: {
-  callbacks: N, agents: AGENTS, spreadSeconds: SPREAD_S, instances: 2, licensedSessions: config.main.licensing.maxConcurrentSessions, attempts: Number(opt.attempts), retryMinutes: Number(opt['retry-minutes']),
+  callbacks: N, agents: AGENTS, spreadSeconds: SPREAD_S, instances: 2, database: dbSocket ? `socket ${dbSocket}` : 'tcp', licensedSessions: config.main.licensing.maxConcurrentSessions, attempts: Number(opt.attempts), retryMinutes: Number(opt['retry-minutes']),
   // At most one callback call per agent at a time, each holding up to PORTS_PER_CALL media ports.
   rtpengine: { own: true, mediaPorts: RTP_PORTS, range: rtp.range, portsPerCall: PORTS_PER_CALL, callsItFits: Math.floor(RTP_PORTS / PORTS_PER_CALL), concurrentCallsAtMost: AGENTS },
 } };

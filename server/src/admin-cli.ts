@@ -1,7 +1,7 @@
 // The administrator's agent and contact commands. They use the same services as the API, so a
 // password or a skill is validated the same way from the shell as over HTTP.
 import { ZodError } from 'zod';
-import { createDataSource } from './kernel/db/data-source.js';
+import { createDataSource, databaseAddress } from './kernel/db/data-source.js';
 import { entities } from './entities.js';
 import { createRedis } from './kernel/redis.js';
 import { createLogger } from './kernel/logger.js';
@@ -44,7 +44,7 @@ export async function runAdminCommand(config: Config, command: string, arg: stri
   try {
     await db.initialize();
   } catch (err) {
-    throw new Error(`cannot connect to the database at ${config.main.database.host}:${config.main.database.port}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot connect to the database at ${databaseAddress(config.main.database)}: ${(err as Error).message}`, { cause: err });
   }
   const redis = createRedis(config.main.redis);
   try {

@@ -97,12 +97,12 @@ async function admin(command: string, arg: string | undefined, more: string[] = 
 }
 
 async function withDb<T>(c: Config, fn: (ds: DataSource) => Promise<T>): Promise<T> {
-  const [{ createDataSource }, { entities }] = await Promise.all([import('./kernel/db/data-source.js'), import('./entities.js')]);
+  const [{ createDataSource, databaseAddress }, { entities }] = await Promise.all([import('./kernel/db/data-source.js'), import('./entities.js')]);
   const ds = createDataSource(c.main.database, entities);
   try {
     await ds.initialize();
   } catch (err) {
-    return fail(`switchboard: cannot connect to the database at ${c.main.database.host}:${c.main.database.port}: ${(err as Error).message}`);
+    return fail(`switchboard: cannot connect to the database at ${databaseAddress(c.main.database)}: ${(err as Error).message}`);
   }
   try {
     return await fn(ds);

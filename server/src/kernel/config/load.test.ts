@@ -52,6 +52,14 @@ describe('configuration files', () => {
     expect(problems(dir)).to.deep.equal(['switchboard.yaml: redis.port: Invalid input: expected number, received string']);
   });
 
+  it("refuses a database socket that is not an absolute path, or too long for one", () => {
+    expect(problems(makeConfigDir({ set: { 'switchboard.yaml:database.socketPath': 'run/mysqld.sock' } }))).to.deep.equal(['switchboard.yaml: database.socketPath: must be an absolute path']);
+    expect(problems(makeConfigDir({ set: { 'switchboard.yaml:database.socketPath': `/${'s'.repeat(107)}` } }))).to.deep.equal([
+      'switchboard.yaml: database.socketPath: must be at most 107 characters (a Unix socket path)',
+    ]);
+    expect(problems(makeConfigDir({ set: { 'switchboard.yaml:database.socketPath': 3306 } }))).to.deep.equal(['switchboard.yaml: database.socketPath: Invalid input: expected string, received number']);
+  });
+
   it('reports a missing required key as required', () => {
     const dir = makeConfigDir({ set: { 'switchboard.yaml:xmpp.domain': undefined } });
     expect(problems(dir)).to.deep.equal(['switchboard.yaml: xmpp.domain: is required']);

@@ -4,7 +4,7 @@ import type { SwitchboardFile } from '../config/schema.js';
 type Db = SwitchboardFile['database'];
 
 async function withServer<T>(db: Db, fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
-  const c = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, connectTimeout: 5000 });
+  const c = await mysql.createConnection({ ...(db.socketPath ? { socketPath: db.socketPath } : { host: db.host, port: db.port }), user: db.user, password: db.password, connectTimeout: 5000 });
   try {
     return await fn(c);
   } finally {

@@ -11,12 +11,16 @@ export interface DataSourceOptions {
   databaseOverride?: string;
 }
 
+/** Where the database is reached, for messages: its socket or its host and port. */
+export function databaseAddress(db: SwitchboardFile['database']): string {
+  return db.socketPath ?? `${db.host}:${db.port}`;
+}
+
 /** `entities`: every context's entities (server/src/entities.ts lists them). */
 export function createDataSource(db: SwitchboardFile['database'], entities: Entities, options: DataSourceOptions = {}): DataSource {
   return new DataSource({
     type: db.type,
-    host: db.host,
-    port: db.port,
+    ...(db.socketPath ? { socketPath: db.socketPath } : { host: db.host, port: db.port }),
     username: db.user,
     password: db.password,
     database: options.databaseOverride ?? db.name,
