@@ -39,7 +39,7 @@ export interface InteractionSteps {
   closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean>;
   /** An interaction for a call: queued at the PBX, never offered by Switchboard's routing. */
   createForCall(input: CallInteraction): Promise<Interaction>;
-  /** A call's step on its interaction, in one transaction with its journey entry (see calls/lifecycle.ts). */
+  /** A call's step on its interaction, then its journey entry (see calls/lifecycle.ts). */
   callStep(interactionId: string, type: JourneyType, data: Record<string, unknown>, change: CallChange): Promise<void>;
   /** The PBX handed the call to this agent, who answered: theirs now. */
   claim(interactionId: string, agentId: string, data?: Record<string, unknown>): Promise<InteractionPayload | null>;
@@ -98,15 +98,13 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
         return i;
       }),
     callStep: async (interactionId, type, data, change) => {
-      // A step that changes nothing (ringing, hold, resume) only adds to the journey.
-      if (!Object.keys(change).length) return records.journeyOf(interactionId, type, null, data);
-      await db.transaction(async (m) => {
-        // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
-        // after it, so only the journey hears about it; a closed interaction stays closed. The
-        // update's row lock orders it with any other change of the interaction.
-        await records.updateForCall(interactionId, change, m);
-        await records.journeyOf(interactionId, type, null, data, m);
-      });
+      // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
+      // after it, so only the journey hears about it; a closed interaction stays closed. No
+      // transaction around the change and its entry: one interaction's call steps come one after
+      // the other (calls/lifecycle.ts), and a routing step changing the row meanwhile wrote its
+      // own entry outside the row's lock already, so the lock never ordered the entries.
+      if (Object.keys(change).length) await records.updateForCall(interactionId, change);
+      await records.journeyOf(interactionId, type, null, data);
     },
     claim: (id, agentId, data) => routing.claim(id, agentId, data),
     callEnded: (id) => routing.callEnded(id),

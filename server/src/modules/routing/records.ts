@@ -103,7 +103,7 @@ export class RoutingRecords {
    * A call's step changes the interaction unless it is closed (it stays so) or a chat (a call joined
    * from a chat is part of it: the chat goes on after the call).
    */
-  async updateForCall(id: string, patch: InteractionPatch, m: EntityManager): Promise<void> {
+  async updateForCall(id: string, patch: InteractionPatch, m: EntityManager = this.db.manager): Promise<void> {
     await this.write(id, patch, m, { sql: "state != 'closed' AND channel != 'chat'", params: [] });
   }
 
