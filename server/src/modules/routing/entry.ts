@@ -146,7 +146,7 @@ export class Entry {
     const queued = { state: 'queued', queuedAt } as const;
     // A held one may be closed or queued by someone else at the same time (the customer
     // withdrawing it, another instance's job): it is queued only while still held, once.
-    const entered = held ? await this.d.records.leaveHold(i.id, enqueue, (r) => ('position' in r ? queued : null)) : { r: await enqueue() };
+    const entered = held ? await this.d.records.leaveHold(i.id, queued, enqueue, (r) => 'position' in r) : { r: await enqueue() };
     if (!entered) throw new Error(`interaction ${i.id} is not held any more (closed or queued meanwhile)`);
     const { r } = entered;
     if ('unmanaged' in r) return notNow(r.unmanaged, null);

@@ -16,6 +16,11 @@ export const ROUTED: InteractionState[] = ['new', 'queued', 'offered', 'assigned
 
 export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
 
+/** A step under leaveHold() whose result undoes its patch: thrown to roll the transaction back. */
+class NotKept {
+  constructor(readonly r: unknown) {}
+}
+
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
  * what is happening. Every routing step is written here after its script has decided it.
@@ -108,20 +113,25 @@ export class RoutingRecords {
   }
 
   /**
-   * Takes a held interaction (state "new") out of its hold: `step` (its entry into the queue in
-   * Redis) runs with the row locked, and the patch `taken` gives for its result is written before
-   * the lock goes. Another instance queueing or closing the same interaction meanwhile waits for
-   * it and then finds it no longer held. Null when it was not held (any more): `step` did not run.
+   * Takes a held interaction (state "new") out of its hold: the patch is written while it is still
+   * held, which locks the row, and `step` (its entry into the queue in Redis) runs under that lock;
+   * the patch stays only when `kept` says so for the step's result. Another instance queueing or
+   * closing the same interaction meanwhile waits for it and then finds it no longer held. Null
+   * when it was not held (any more): `step` did not run.
    */
-  async leaveHold<T>(id: string, step: () => Promise<T>, taken: (r: T) => InteractionPatch | null): Promise<{ r: T } | null> {
-    return this.db.transaction(async (m) => {
-      const [row] = (await m.query('SELECT state FROM interactions WHERE id = ? LIMIT 1 FOR UPDATE', [id])) as { state: InteractionState }[];
-      if (row?.state !== 'new') return null;
-      const r = await step();
-      const patch = taken(r);
-      if (patch) await this.write(id, patch, m);
-      return { r };
-    });
+  async leaveHold<T>(id: string, patch: InteractionPatch, step: () => Promise<T>, kept: (r: T) => boolean): Promise<{ r: T } | null> {
+    try {
+      return await this.db.transaction(async (m) => {
+        // The conditional update is the locking read: affected rows say whether it was held.
+        if (!(await this.write(id, patch, m, { sql: "state = 'new'", params: [] }))) return null;
+        const r = await step();
+        if (!kept(r)) throw new NotKept(r);
+        return { r };
+      });
+    } catch (err) {
+      if (err instanceof NotKept) return { r: err.r as T };
+      throw err;
+    }
   }
 
   /** Writes the change and makes it to the row in hand too: the rest of the step goes on with it, not a read of it again. */
