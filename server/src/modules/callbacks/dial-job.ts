@@ -121,14 +121,18 @@ export class CallbackDialJob extends BaseJob<DialData> {
    */
   private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null, agentWhoFailed?: string): Promise<void> {
     const s = this.s;
-    await s.db.query('UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ? WHERE id = ?', [outcome, cause, new Date(), row.id]);
+    // An answered attempt completes its callback: both rows in one statement.
+    if (outcome === 'answered') {
+      await s.db.query(
+        "UPDATE callback_attempts a JOIN callbacks c ON c.id = a.callbackId SET a.outcome = ?, a.cause = ?, a.endedAt = ?, c.state = 'completed', c.lastCause = NULL, c.updatedAt = CURRENT_TIMESTAMP WHERE a.id = ?",
+        [outcome, cause, new Date(), row.id],
+      );
+    } else {
+      await s.db.query('UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ? WHERE id = ?', [outcome, cause, new Date(), row.id]);
+    }
     if (interaction) await s.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
     s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');
-    if (outcome === 'answered') {
-      await s.db.query('UPDATE callbacks SET state = ?, lastCause = NULL, updatedAt = CURRENT_TIMESTAMP WHERE id = ?', ['completed', cb.id]);
-      return;
-    }
-    if (outcome === 'cancelled') return;
+    if (outcome === 'answered' || outcome === 'cancelled') return;
     if (agentWhoFailed) return requeueAfterAgentFailure(s, cb, row.attempt, cause, agentWhoFailed);
     await retryAfterFailure(s, cb, row.attempt, cause);
   }
