@@ -149,23 +149,45 @@ export class MysqlCallRecorder implements CallRecorder {
 
   legAnswered(legId: string, at: Date, remoteTag: string): Promise<void> {
     return this.update(legId, async (callId, session) => {
-      await this.db.query('UPDATE call_legs SET answeredAt = ?, remoteTag = ? WHERE id = ?', [at, remoteTag.slice(0, 128), hex(legId)]);
-      await this.once(session, 'answered', () => this.db.query('UPDATE calls SET answeredAt = ? WHERE id = ? AND answeredAt IS NULL', [at, callId]));
+      const tag = remoteTag.slice(0, 128);
+      if (this.written.get(session)?.has('answered')) {
+        await this.db.query('UPDATE call_legs SET answeredAt = ?, remoteTag = ? WHERE id = ?', [at, tag, hex(legId)]);
+        return;
+      }
+      // The leg and the call's first answer in one statement; the call's row is named first, as in
+      // every statement here that locks both, so two sessions of one call wait for each other
+      // rather than deadlock.
+      await this.db.query(
+        'UPDATE calls c LEFT JOIN call_legs l ON l.id = ? SET l.answeredAt = ?, l.remoteTag = ?, c.answeredAt = COALESCE(c.answeredAt, ?) WHERE c.id = ?',
+        [hex(legId), at, tag, at, callId],
+      );
+      this.done(session, 'answered');
     });
   }
 
   legEnded(end: LegEnd): Promise<void> {
-    return this.update(end.legId, async (callId, session) => {
-      await this.db.query('UPDATE call_legs SET endedAt = ?, cause = ?, finalStatus = ? WHERE id = ?', [end.at, end.cause, end.status ?? null, hex(end.legId)]);
+    return this.legsEnded([end.legId], end.at, end.cause, end.status);
+  }
+
+  /** Legs of one session ending together (a hang-up ends both sides of a bridged call at once). */
+  legsEnded(legIds: string[], at: Date, cause: EndCause, status?: number): Promise<void> {
+    const first = legIds[0];
+    if (!first) return Promise.resolve();
+    return this.update(first, async (callId, session) => {
       // The first leg to end says why the call ended, of the call's own session (the visitor's,
       // for a call the PBX hands to an agent: the agent's session also ends when the PBX moves
       // the call elsewhere), and not a leg a transfer replaced. The call is over when no leg is
-      // left: asked in the update itself, one statement per leg rather than a count and then the update.
-      await this.db.query('UPDATE calls SET endedAt = ? WHERE id = ? AND endedAt IS NULL AND NOT EXISTS (SELECT 1 FROM call_legs l WHERE l.callId = ? AND l.endedAt IS NULL)', [end.at, callId, callId]);
-      if (session === callId && end.cause !== 'transferred') {
-        await this.once(session, 'endCause', () => this.db.query('UPDATE calls SET endCause = ? WHERE id = ? AND endCause IS NULL', [end.cause, callId]));
-      }
-      this.legSession.delete(end.legId);
+      // left open besides these. Legs, call end and cause in one statement.
+      const why = session === callId && cause !== 'transferred' && !this.written.get(session)?.has('endCause');
+      const ids = legIds.map(hex);
+      const marks = ids.map(() => '?').join(', ');
+      await this.db.query(
+        `UPDATE calls c LEFT JOIN call_legs l ON l.id IN (${marks}) SET l.endedAt = ?, l.cause = ?, l.finalStatus = ?,${why ? ' c.endCause = COALESCE(c.endCause, ?),' : ''}` +
+          ` c.endedAt = IF(c.endedAt IS NULL AND NOT EXISTS (SELECT 1 FROM call_legs o WHERE o.callId = ? AND o.endedAt IS NULL AND o.id NOT IN (${marks})), ?, c.endedAt) WHERE c.id = ?`,
+        [...ids, at, cause, status ?? null, ...(why ? [cause] : []), callId, ...ids, at, callId],
+      );
+      if (why) this.done(session, 'endCause');
+      for (const legId of legIds) this.legSession.delete(legId);
       if (![...this.legSession.values()].includes(session)) {
         const owner = this.sessionSide.get(session)?.owner;
         this.sessionCall.delete(session);
