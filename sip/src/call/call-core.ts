@@ -267,12 +267,9 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
         this.log.error({ err }, 'rtpengine delete failed');
       }
     }
-    const at = new Date();
-    for (const l of legs) {
-      if (l.ended) continue;
-      l.ended = true;
-      this.legs.ended(l.id, at, cause, status);
-    }
+    const open = legs.filter((l) => !l.ended);
+    for (const l of open) l.ended = true;
+    this.legs.allEnded(open.map((l) => l.id), new Date(), cause, status);
     await this.legs.settled;
     await this.live?.drop(this.id);
     this.publish('ended', { ...this.base(), cause, ...(status ? { status } : {}), ...(detail ? { detail } : {}), description: describeCause(cause) });

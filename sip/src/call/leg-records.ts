@@ -57,6 +57,15 @@ export class LegRecords {
     this.record((r) => r.legEnded(end));
   }
 
+  /** Legs ending together: one write where the recorder takes them at once. */
+  allEnded(legIds: string[], at: Date, cause: EndCause, status?: number): void {
+    if (legIds.length > 1 && this.recorder.legsEnded) {
+      this.record((r) => r.legsEnded!(legIds, at, cause, status));
+      return;
+    }
+    for (const legId of legIds) this.ended(legId, at, cause, status);
+  }
+
   private record(fn: (r: CallRecorder) => void | Promise<void>): void {
     // With nothing pending the call is made at once, and a recorder that finishes synchronously
     // (or a no-op one) costs no promise chain: there are eight calls per call.

@@ -72,6 +72,8 @@ export interface CallRecorder {
   legRinging(legId: string, at: Date): void | Promise<void>;
   legAnswered(legId: string, at: Date, remoteTag: string): void | Promise<void>;
   legEnded(end: LegEnd): void | Promise<void>;
+  /** Legs of one call ending at once with one cause (the call torn down); without it, `legEnded` for each. */
+  legsEnded?(legIds: string[], at: Date, cause: EndCause, status?: number): void | Promise<void>;
   /** A call of a process that died was ended by this one: every leg still open ends with `cause`. */
   callLost?(callSessionId: string, at: Date, cause: EndCause): void | Promise<void>;
 }
