@@ -8,6 +8,8 @@ export interface JourneyRow {
   type: JourneyType;
   data: Record<string, unknown>;
   at: Date;
+  /** The contact is taken from the interaction's row (contactId is not used); without a row nothing is written. */
+  contactOfInteraction?: boolean;
 }
 
 interface Waiting {
@@ -59,9 +61,28 @@ export class JourneyWriter {
   }
 
   private insert(rows: JourneyRow[]): Promise<unknown> {
-    return this.db.query(
-      `INSERT INTO interaction_events ${COLUMNS} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      rows.flatMap((r) => [r.contactId, r.interactionId, r.agentId, r.type, JSON.stringify(r.data), r.at]),
-    );
+    if (rows.every((r) => !r.contactOfInteraction)) {
+      return this.db.query(
+        `INSERT INTO interaction_events ${COLUMNS} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        rows.flatMap((r) => [r.contactId, r.interactionId, r.agentId, r.type, JSON.stringify(r.data), r.at]),
+      );
+    }
+    if (rows.length === 1) {
+      const [r] = rows as [JourneyRow];
+      return this.db.query(`INSERT INTO interaction_events ${COLUMNS} SELECT contactId, id, ?, ?, ?, ? FROM interactions WHERE id = ?`, [r.agentId, r.type, JSON.stringify(r.data), r.at, r.interactionId]);
+    }
+    // Rows with and without their contact in one statement; the ORDER BY keeps their seq in arrival order.
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    rows.forEach((r, n) => {
+      if (r.contactOfInteraction) {
+        parts.push(`SELECT ${n} AS n, contactId, id AS interactionId, ? AS agentId, ? AS type, ? AS data, ? AS at FROM interactions WHERE id = ?`);
+        params.push(r.agentId, r.type, JSON.stringify(r.data), r.at, r.interactionId);
+      } else {
+        parts.push(`SELECT ${n} AS n, ? AS contactId, ? AS interactionId, ? AS agentId, ? AS type, ? AS data, ? AS at`);
+        params.push(r.contactId, r.interactionId, r.agentId, r.type, JSON.stringify(r.data), r.at);
+      }
+    });
+    return this.db.query(`INSERT INTO interaction_events ${COLUMNS} SELECT contactId, interactionId, agentId, type, data, at FROM (${parts.join(' UNION ALL ')}) r ORDER BY n`, params);
   }
 }

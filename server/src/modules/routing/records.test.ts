@@ -5,6 +5,8 @@ import { newId } from '../../kernel/db/ids.js';
 import { Interaction, Offer } from '../interactions/index.js';
 import { systemClock } from '../../kernel/clock.js';
 import { RoutingRecords } from './records.js';
+import { Contact } from '../contacts/index.js';
+import { InteractionEvent } from '../journey/index.js';
 
 describe('routing records as SQL', () => {
   let drop: (() => Promise<void>) | undefined;
@@ -83,6 +85,37 @@ describe('routing records as SQL', () => {
     const ended = await db.getRepository(Offer).findOneByOrFail({ id: offerId });
     expect([ended.state, ended.respondedAt]).to.deep.equal(['accepted', at]);
     expect(await timed.pendingOffers(interactionId)).to.have.length(0);
+  });
+
+  it("writes a journey entry taking the contact from the interaction's row, together with others and in their order, and none without the row", async () => {
+    const contactId = newId();
+    await db.getRepository(Contact).insert({ id: contactId, name: 'Ada', email: null, phone: null, customFields: {} });
+    const id = await insert({ vars: {}, flags: false, times: null, subject: null });
+    await db.query('UPDATE interactions SET contactId = ? WHERE id = ?', [contactId, id]);
+    const missing = newId();
+    // Sent at once: the first goes alone, the others together in one statement (journey-writer.ts).
+    const inserts: string[] = [];
+    const count = <T extends { query: (sql: string, params?: unknown[]) => Promise<unknown> }>(o: T) => {
+      const query = o.query.bind(o);
+      o.query = (sql: string, params?: unknown[]) => (sql.startsWith('INSERT INTO interaction_events') && inserts.push(sql), query(sql, params));
+      return () => void (o.query = query);
+    };
+    const uncount = [count(db), count(db.manager)];
+    await Promise.all([
+      records.journeyOf(id, 'call.ringing', null, { call: 'c1' }, undefined, at),
+      records.journey({ id, contactId: null }, 'call.held', agent, { n: 1 }, undefined, at),
+      records.journeyOf(id, 'call.answered', null, { call: 'c1' }, undefined, at),
+      records.journeyOf(missing, 'call.ended', null, {}, undefined, at),
+      records.journey({ id, contactId }, 'call.ended', null, { call: 'c1', cause: 'bye' }, undefined, at),
+    ]).finally(() => uncount.forEach((f) => f()));
+    expect(inserts).to.have.length(2);
+    const rows = await db.getRepository(InteractionEvent).find({ where: [{ interactionId: id }, { interactionId: missing }], order: { seq: 'ASC' } });
+    expect(rows.map((r) => [r.interactionId, r.contactId, r.agentId, r.type, r.data, r.at])).to.deep.equal([
+      [id, contactId, null, 'call.ringing', { call: 'c1' }, at],
+      [id, null, agent, 'call.held', { n: 1 }, at],
+      [id, contactId, null, 'call.answered', { call: 'c1' }, at],
+      [id, contactId, null, 'call.ended', { call: 'c1', cause: 'bye' }, at],
+    ]);
   });
 
   it("writes a call's change unless the interaction is closed or a chat, in the caller's transaction", async () => {

@@ -56,7 +56,8 @@ export class RoutingRecords {
    * A journey entry for an interaction known by its id alone: its contact is taken from its row in
    * the same statement (nothing is written when there is no such interaction).
    */
-  async journeyOf(interactionId: string, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m: EntityManager = this.db.manager, at: Date = this.clock.now()): Promise<void> {
+  async journeyOf(interactionId: string, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m?: EntityManager, at: Date = this.clock.now()): Promise<void> {
+    if (!m || m === this.db.manager) return this.writer.write({ contactId: null, contactOfInteraction: true, interactionId, agentId, type, data, at });
     await m.query(
       'INSERT INTO interaction_events (contactId, interactionId, agentId, type, data, at) SELECT contactId, id, ?, ?, ?, ? FROM interactions WHERE id = ?',
       [agentId, type, JSON.stringify(data), at, interactionId],
