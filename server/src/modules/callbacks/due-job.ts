@@ -48,15 +48,16 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       return;
     }
     // The customer may cancel meanwhile (withdraw(): the callback first, then the interaction —
-    // closed while held, taken out of the queue once queued). Each step below checks again.
-    const cancelled = async () => ((await this.s.db.query('SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[])[0]?.state === 'cancelled';
+    // closed while held, taken out of the queue once queued). enqueueHeld queues it only while it
+    // is held, and a close waits for the queueing to finish: so withdraw() either closed it first
+    // (enqueueHeld fails, below) or finds it queued and takes it out of the queue itself.
     let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
     this.inHand.set(cb.interactionId, cb);
     try {
       r = await this.s.routing.enqueueHeld(interaction);
     } catch (err) {
       // withdraw() closed the held interaction first: nothing to queue, nothing to try again.
-      if (await cancelled()) return;
+      if (((await this.s.db.query('SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[])[0]?.state === 'cancelled') return;
       await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled' });
       throw err;
     } finally {
@@ -70,14 +71,6 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       await this.schedule({ callbackId: cb.id }, { id: jobId, at });
       await this.s.routing.journey(interaction, 'callback.deferred', null, { reason: r.reason, dueAt: at.toISOString(), jobId });
       this.s.log.info({ callbackId: cb.id, reason: r.reason, dueAt: at }, 'callback due but not routable now: deferred');
-      return;
-    }
-    // withdraw() found the interaction still held, closed it, and left the queueing to go on: it
-    // must not stay in the queue (to be offered, and dialled) for a callback nobody wants.
-    if (await cancelled()) {
-      await this.s.routing.cancel(cb.interactionId).catch((err: { status?: number }) => {
-        if (err.status !== 409 && err.status !== 404) throw err;
-      });
       return;
     }
     await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, position: r.position });

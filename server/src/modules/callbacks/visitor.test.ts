@@ -43,6 +43,37 @@ describe('callbacks: status and cancel for the visitor', () => {
     expect(['abandoned', 'closed']).to.include((await interactionOf(r.body.callbackId)).state);
   });
 
+  it('takes out of its queue a callback cancelled while its due job queues it', async () => {
+    // The cancel comes while the due job's entry into the queue (Redis) runs: withdraw() marks the
+    // callback cancelled and tries to close the interaction still held, which has to wait for the
+    // queueing to finish, then finds it queued and takes it back out.
+    const { engine } = t.sb.contexts.routing;
+    const run = engine.run.bind(engine);
+    const db = t.sb.kernel.db;
+    let cancelling: Promise<{ status: number }> | undefined;
+    engine.run = (async (name, args, now) => {
+      if (name === 'enqueue' && !cancelling && args[2] === 'callback') {
+        const [cb] = (await db.query('SELECT id FROM callbacks WHERE interactionId = ?', [args[0]])) as { id: string }[];
+        cancelling = widget(t.url, 'POST', `/callbacks/${cb!.id}/cancel`);
+        await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: cb!.id }), (c) => c.state === 'cancelled');
+      }
+      return run(name, args, now);
+    }) as typeof engine.run;
+    try {
+      const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 5555' }, slot: 'asap' });
+      expect(r.status).to.equal(201);
+      await eventually(async () => cancelling, (c) => !!c);
+      expect((await cancelling!).status).to.equal(200);
+      const i = await eventually(() => interactionOf(r.body.callbackId), (x) => x.state === 'abandoned');
+      expect(await engine.position(i.queueId!, i.id), 'not left in the queue').to.equal(null);
+      expect((await db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId })).state).to.equal('cancelled');
+      await eventually(() => new CallbackDueJob(t.sb.contexts.callbacks).stateOf(r.body.callbackId), (s) => s === 'completed' || s === null);
+      expect(await engine.position(i.queueId!, i.id), 'not queued again by the due job').to.equal(null);
+    } finally {
+      engine.run = run;
+    }
+  });
+
   it('refuses to cancel once dialling has begun', async () => {
     const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 3333' }, slot: 'asap' });
     await eventually(() => t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (cb) => cb.state === 'queued');
