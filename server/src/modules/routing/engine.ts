@@ -47,6 +47,8 @@ export interface Accepted {
   channel: string;
   waitedMs?: number;
   seen: string[];
+  /** The routing hash's conference and transfer fields as the accept left them. */
+  live: Record<string, string>;
 }
 
 export interface Closed {

@@ -3,7 +3,7 @@ import type { AgentState, AgentStatus } from '../agents/index.js';
 import { presentInteraction, type Interaction } from '../interactions/index.js';
 import { badRequest } from '../../kernel/http/errors.js';
 import { isRefusal, list, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
-import type { AgentEvents } from './agent-events.js';
+import type { AgentEvents, Outgoing } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
 import { ROUTED, type RoutingRecords } from './records.js';
 import { refusal } from './refusals.js';
@@ -184,8 +184,10 @@ export class RoutingService implements RoutingCore {
     }
     await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
     const payload = await this.offerPayload(o, i);
-    await this.d.events.push(o.agentId, { type: 'offer', offer: payload });
-    await this.d.bus.publish({ type: 'interaction.offered', interactionId: i.id, channel: i.channel, agentId: o.agentId, offerId: o.offerId, kind: o.kind });
+    await this.d.events.send([
+      { agentId: o.agentId, msg: { type: 'offer', offer: payload } },
+      { event: { type: 'interaction.offered', interactionId: i.id, channel: i.channel, agentId: o.agentId, offerId: o.offerId, kind: o.kind } },
+    ]);
   }
 
   async offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
@@ -216,10 +218,12 @@ export class RoutingService implements RoutingCore {
     // first: the row stays as the close left it, and a step that no longer holds is not recorded
     // or announced — a closed chat written back to assigned would be routed again by a rebuild.
     const written = await this.d.records.applyIf(before, ROUTED, patch);
+    // The step's bus event and the agents' events go out together, in this order.
+    const lines: Outgoing[] = [];
     if (r.kind === 'route') {
       if (written) {
         await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
-        await this.d.bus.publish({ type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null });
+        lines.push({ event: { type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null } });
       }
     } else if (r.kind === 'transfer') {
       if (written) await this.d.records.journey(before, 'transferred', agentId, { from: r.from, offerId });
@@ -229,15 +233,17 @@ export class RoutingService implements RoutingCore {
       await this.d.records.journey(before, 'conference.started', agentId, { owner: r.from, offerId });
       await this.d.bus.publish({ type: 'interaction.conference', interactionId: r.interactionId, channel, agentId: r.from, guestId: agentId, phase: 'started' });
     }
-    await this.d.events.push(agentId, { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'accepted', byAgentId: agentId });
+    lines.push({ agentId, msg: { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'accepted', byAgentId: agentId } });
     // Agents who saw this interaction earlier (and may still show it) learn that it was taken.
     if (r.kind === 'route') {
       for (const other of list<string>(r.seen)) {
-        if (other !== agentId) await this.d.events.push(other, { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'taken', byAgentId: agentId });
+        if (other !== agentId) lines.push({ agentId: other, msg: { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'taken', byAgentId: agentId } });
       }
     }
-    // Closed meanwhile: read as the close left it, so the desktops drop it.
-    const payload = await this.payload(r.interactionId, written ? before : undefined);
+    await this.d.events.send(lines);
+    // Closed meanwhile: read as the close left it, so the desktops drop it. Routed, as the script
+    // left it: nobody else can change the routing hash of an interaction the agent has just taken.
+    const payload = written ? await this.payload(r.interactionId, before, r.kind === 'route' ? r.live : undefined) : await this.payload(r.interactionId);
     await this.tellParticipants(payload);
     await this.routeAgents(r.freed);
     return payload;
@@ -368,11 +374,15 @@ export class RoutingService implements RoutingCore {
     } else {
       await this.d.records.apply(before, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
       await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
-      for (const a of [r.owner, r.conf].filter(Boolean)) await this.d.events.push(a, { type: 'interaction.removed', interactionId, reason: 'closed' });
-      await this.d.bus.publish({ type: 'interaction.closed', interactionId, channel: before.channel, agentId: r.owner || null, by: who, dispositionId });
+      await this.d.events.send([
+        ...[r.owner, r.conf].filter(Boolean).map((a) => ({ agentId: a, msg: { type: 'interaction.removed', interactionId, reason: 'closed' } }) as const),
+        { event: { type: 'interaction.closed', interactionId, channel: before.channel, agentId: r.owner || null, by: who, dispositionId } },
+      ]);
     }
     await this.routeAgents(r.freed);
-    return this.payload(interactionId, before);
+    // The close script emptied the routing hash's conference and transfer fields, and nothing
+    // writes them on a finished interaction.
+    return this.payload(interactionId, before, {});
   }
 
   /** A withdrawal caused by a close: the offer goes, nothing is routed again. */
@@ -392,11 +402,11 @@ export class RoutingService implements RoutingCore {
     for (const a of to) await this.d.events.push(a, { type: 'interaction.updated', interaction: p });
   }
 
-  /** `held`: the interaction's row as this step has just written it, if it has; read otherwise. */
-  async payload(interactionId: string, held?: Interaction): Promise<InteractionPayload> {
+  /** `held`: the interaction's row as this step has just written it, if it has; `live`: its routing hash as the step's script left it; each read otherwise. */
+  async payload(interactionId: string, held?: Interaction, live?: Record<string, string>): Promise<InteractionPayload> {
     const i = held ?? (await this.d.records.get(interactionId));
     if (!i) throw refusal({ error: 'not_found' }, 'interaction');
-    return presentInteraction(i, await this.d.engine.interactionLive(interactionId), await this.d.records.customerName(i.contactId));
+    return presentInteraction(i, live ?? (await this.d.engine.interactionLive(interactionId)), await this.d.records.customerName(i.contactId));
   }
 
   get engine(): RoutingEngine {

@@ -30,4 +30,6 @@ end
 redis.call('SADD', intskey(a), iid)
 settle(a)
 result.seen = redis.call('SMEMBERS', ikey(iid)..':seen')
+local live = redis.call('HMGET', ikey(iid), 'conf', 'pendingKind', 'pendingAgent')
+result.live = { conf = live[1] or '', pendingKind = live[2] or '', pendingAgent = live[3] or '' }
 return reply(result)
