@@ -79,20 +79,32 @@ export class EventBus {
         this.log.warn({ err }, 'ignored malformed bus event');
         return;
       }
-      for (const h of this.handlers) {
-        try {
-          h(event, origin);
-        } catch (err) {
-          this.log.error({ err, event: event.type }, 'bus handler failed');
-        }
-      }
+      this.dispatch(event, origin);
     });
     await this.redis.subscriber.subscribe(this.channel);
+  }
+
+  private dispatch(event: BusEvent, origin: BusOrigin): void {
+    for (const h of this.handlers) {
+      try {
+        h(event, origin);
+      } catch (err) {
+        this.log.error({ err, event: event.type }, 'bus handler failed');
+      }
+    }
   }
 
   on(handler: Handler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  /**
+   * For an event only handlers on this instance act on: they hear it as a local event, as if
+   * published, without the round trip through Redis; the other instances do not hear it.
+   */
+  emitLocal(event: BusEvent): void {
+    setImmediate(() => this.dispatch(event, { local: true }));
   }
 
   async publish(event: BusEvent): Promise<void> {

@@ -1,4 +1,4 @@
-/** A call's steps, announced on the bus so desktops, supervisors and routing hear them on every instance. */
+/** A call's steps, heard on the instance that carries the call (EventBus.emitLocal). */
 export type CallBusEvent = {
   type: 'call.event';
   event: 'ringing' | 'answered' | 'held' | 'resumed' | 'ended';

@@ -24,12 +24,10 @@ export function followCalls(events: CallEvents, routing: Pick<InteractionSteps, 
     void p.finally(() => pending.delete(p));
     return p;
   };
-  // The rest of the server (desktops, supervisors, callbacks, routing) hears every call step on
-  // the bus; routing closes an interaction an agent holds when its call ends, with their wrap-up.
+  // Routing, on the instance that carried the call, closes an interaction an agent holds when its
+  // call ends, with their wrap-up; no other instance acts on a call's steps, so they stay here.
   const announce = (event: CallBusEvent['event'], e: CallEventBase, extra: { cause?: string; description?: string } = {}) =>
-    track(bus
-      .publish({ type: 'call.event', event, callId: e.callSessionId.replace(/-/g, ''), interactionId: (event === 'ended' && moved(e) ? undefined : interactionOf(e)) ?? null, at: e.at.toISOString(), ...extra })
-      .catch((err) => log.warn({ err }, 'could not announce a call event')));
+    bus.emitLocal({ type: 'call.event', event, callId: e.callSessionId.replace(/-/g, ''), interactionId: (event === 'ended' && moved(e) ? undefined : interactionOf(e)) ?? null, at: e.at.toISOString(), ...extra });
   events.on('ringing', (e) => void announce('ringing', e));
   events.on('answered', (e) => void announce('answered', e));
   events.on('held', (e) => void announce(e.held ? 'held' : 'resumed', e));
