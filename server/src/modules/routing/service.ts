@@ -17,6 +17,7 @@ import { OfferCards } from './offer-cards.js';
 import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
 
 const SESSION_CHECK_MS = 3000;
+const DISPATCH_LEASE_MS = 900;
 
 export type { CreateInteraction, CreateResult, QueuePlace } from './entry.js';
 
@@ -281,10 +282,15 @@ export class RoutingService implements RoutingCore {
 
   /** Ends offers whose time ran out and wrap-ups that are over; every instance runs this. */
   async sweep(): Promise<void> {
+    // One round trip: whether the state is there, what is due, and the leases of the passes below.
+    const run = () => this.d.engine.run<{ lost?: true; offers: string[]; wraps: string[]; waits: string[]; dispatch: boolean; sessionCheck: boolean }>('due', [200, DISPATCH_LEASE_MS, SESSION_CHECK_MS]);
+    let due = await run();
     // Nothing is routed on a lost state; the instance that gets the lock rebuilds it first.
-    if (!(await this.rebuilder.present()) && !(await this.rebuilder.tryRebuild())) return;
-    const due = await this.d.engine.run<{ offers: string[]; wraps: string[]; waits: string[] }>('due', [200]);
-    if (isRefusal(due)) return;
+    if (!isRefusal(due) && due.lost) {
+      if (!(await this.rebuilder.tryRebuild())) return;
+      due = await run();
+    }
+    if (isRefusal(due) || due.lost) return;
     for (const offerId of list<string>(due.offers)) {
       const r = await this.d.engine.run<OfferEnded>('decline', [offerId, '', 'timeout']);
       await this.d.states.record(r.changes);
@@ -297,10 +303,9 @@ export class RoutingService implements RoutingCore {
     }
     for (const id of list<string>(due.waits)) await this.expireWait(id);
     // One instance at a time makes the full pass, about once a second.
-    const lease = await this.d.engine.redis.client.set(this.d.engine.key('dispatch-lease'), '1', 'PX', 900, 'NX');
-    if (lease) await this.dispatch();
+    if (due.dispatch) await this.dispatch();
     // Sessions expire silently in Redis; one instance every few seconds notices the agents left.
-    if (await this.d.engine.redis.client.set(this.d.engine.key('session-check-lease'), '1', 'PX', SESSION_CHECK_MS, 'NX')) await this.leaveWithoutSession();
+    if (due.sessionCheck) await this.leaveWithoutSession();
   }
 
   /** Waited longer than the queue's maxWaitSeconds: to its overflow queue, or unmanaged (timed out). */
