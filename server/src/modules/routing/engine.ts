@@ -76,6 +76,9 @@ type Reply<T> = (T | Refusal) & { changes: StateChange[]; freed: string[] };
 /** Lua's cjson encodes an empty table as {}; every list we read goes through this. */
 export const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
+/** Seconds until the interaction at `position` is likely answered, from the queue's average wait. */
+export const waitEstimate = (avgWaitMs: number | null, position: number): number | null => (avgWaitMs === null ? null : Math.ceil((avgWaitMs / 1000) * position));
+
 export const isRefusal = (r: object): r is Refusal => typeof (r as Refusal).error === 'string';
 
 /** Waiting order inside a queue and across queues: higher priority first, then the oldest. */

@@ -3,7 +3,7 @@ import { newId } from '../../kernel/db/ids.js';
 import { badRequest } from '../../kernel/http/errors.js';
 import type { Interaction } from '../interactions/index.js';
 import { hoursStatus } from '../websites/index.js';
-import { isRefusal, queueScore } from './engine.js';
+import { isRefusal, queueScore, waitEstimate } from './engine.js';
 import { previousAgent } from './returning.js';
 import type { Deps, RoutingCore } from './core.js';
 import type { UnmanagedReason } from './events.js';
@@ -122,7 +122,7 @@ export class Entry {
   }
 
   /** `since`: the place kept from an earlier wait (virtual hold) — ordered as if queued then. */
-  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = []): Promise<CreateResult> {
+  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = [], rebuilt = false): Promise<CreateResult> {
     const config = this.d.config();
     const now = this.d.engine.clock.now();
     const queuedAt = since && since < now ? since : now;
@@ -131,14 +131,22 @@ export class Entry {
     const calendars = [queue.hours, website?.hours].filter((c): c is string => !!c).map((id) => config.calendars.find((c) => c.id === id));
     const closed = calendars.map((c) => hoursStatus(c, now)).find((h) => !h.open);
     if (closed) return notNow('outside-hours', closed.nextOpening);
-    // With the routing state lost, nobody would look logged in: wait for it to be rebuilt.
-    if (!(await this.rebuilder.present())) await this.rebuilder.ensure();
-    if (!held && !(await this.anyoneCouldServe(queue))) return this.unmanaged(i, 'no-agent', null);
+    // With the routing state lost, nobody would look logged in and the enqueue script refuses:
+    // the state is rebuilt (or its rebuild waited for) and the interaction enters again, at the
+    // time it came. Asked only then, so a step with the state there makes no round trip for it.
+    const again = async () => {
+      await this.rebuilder.ensure();
+      return this.enter(i, queue, website, priority, held, queuedAt, passOver, true);
+    };
+    if (!held && !(await this.anyoneCouldServe(queue))) {
+      if (!rebuilt && !(await this.rebuilder.present())) return again();
+      return this.unmanaged(i, 'no-agent', null);
+    }
 
     const wlimit = i.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
     const [prefer = '', preferUntil = '0'] = previousAgent(i, queue, now);
     const enqueue = () =>
-      this.d.engine.run<{ position: number } | { unmanaged: UnmanagedReason }>(
+      this.d.engine.run<{ position: number; avgWaitMs: string } | { unmanaged: UnmanagedReason }>(
         'enqueue',
         [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), prefer, preferUntil, passOver.join(',')],
         now.getTime(),
@@ -150,6 +158,7 @@ export class Entry {
     if (!entered) throw new Error(`interaction ${i.id} is not held any more (closed or queued meanwhile)`);
     const { r } = entered;
     if ('unmanaged' in r) return notNow(r.unmanaged, null);
+    if (isRefusal(r) && r.error === 'lost' && !rebuilt) return again();
     if (isRefusal(r)) throw new Error(`enqueue refused: ${r.error}`);
     if (held) Object.assign(i, queued);
     else await this.d.records.apply(i, queued);
@@ -157,7 +166,7 @@ export class Entry {
     await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
     // Routing keeps `i` as it writes it (offered), so it is not read again.
     await this.routing.routeInteraction(i.id, i);
-    return { outcome: 'queued', interaction: i, position: r.position, estimatedWaitSeconds: await this.routing.estimate(queue.id, r.position) };
+    return { outcome: 'queued', interaction: i, position: r.position, estimatedWaitSeconds: waitEstimate(r.avgWaitMs ? Number(r.avgWaitMs) : null, r.position) };
   }
 
   private async unmanaged(i: Interaction, reason: UnmanagedReason, nextOpening: string | null): Promise<CreateResult> {

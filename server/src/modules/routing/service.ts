@@ -2,7 +2,7 @@ import type { Channel, Queue } from '../../kernel/config/schema.js';
 import type { AgentState, AgentStatus } from '../agents/index.js';
 import { presentInteraction, type Interaction } from '../interactions/index.js';
 import { badRequest } from '../../kernel/http/errors.js';
-import { isRefusal, list, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
+import { isRefusal, list, waitEstimate, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
 import type { AgentEvents, Outgoing } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
 import { ROUTED, type RoutingRecords } from './records.js';
@@ -127,8 +127,7 @@ export class RoutingService implements RoutingCore {
   }
 
   async estimate(queueId: string, position: number): Promise<number | null> {
-    const avg = await this.d.engine.avgWaitMs(queueId);
-    return avg === null ? null : Math.ceil((avg / 1000) * position);
+    return waitEstimate(await this.d.engine.avgWaitMs(queueId), position);
   }
 
   /** Where a queued interaction stands, for the channel to show the customer. */

@@ -2,6 +2,8 @@
 -- agent it waits for ('' = none), until (ms) (preferred.lua), agents to pass over (comma-separated:
 -- skipped for the queue's cool-down, as after a reject).
 local iid, q, ch, score, website = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+-- The routing state is gone (routing:built missing): the caller has it rebuilt first.
+if redis.call('EXISTS', P..'routing:built') == 0 then return reply({ error = 'lost' }) end
 local limit, wlimit, wkey = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
 if redis.call('SCARD', LIVE) >= limit then return reply({ unmanaged = 'licensed-limit' }) end
 if wlimit > 0 and redis.call('SCARD', wkey) >= wlimit then return reply({ unmanaged = 'over-capacity' }) end
@@ -16,4 +18,5 @@ redis.call('ZADD', qkey(q), score, iid)
 fixhead(q)
 local maxWait = num(redis.call('HGET', qckey(q), 'maxWaitMs'))
 if maxWait > 0 then redis.call('ZADD', MAXWAIT, NOW + maxWait, iid) end
-return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1 })
+-- With the queue's average wait, for the caller's estimate: no second round trip for it.
+return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1, avgWaitMs = redis.call('HGET', P..'routing:stats:'..q, 'avgWaitMs') or '' })
