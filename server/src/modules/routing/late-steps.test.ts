@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer } from '../../test/routing.js';
 import type { TestServer } from '../../test/server.js';
 import { Interaction, Offer } from '../interactions/interaction.entity.js';
+import { interactionSteps } from './lifecycle.js';
 
 describe('routing: a step that comes after the interaction was closed', function () {
   this.timeout(120_000);
@@ -196,6 +197,23 @@ describe('routing: a step that comes after the interaction was closed', function
     expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
     agent.socket.close();
   });
+
+  for (const ended of ['abandoned', 'unmanaged'] as const) {
+    it(`a call's answer and end that come after its interaction ended ${ended} leave it ${ended}`, async () => {
+      const { routing } = t.sb.contexts;
+      const steps = interactionSteps(routing, t.sb.kernel.db, t.sb.kernel.clock);
+      const i = await steps.createForCall({ channel: 'phone', queueId: QUEUE.phone, websiteId: null, contactId: null, step: { type: 'call.inbound', data: {} } });
+      const endedAt = new Date(Date.now() - 60_000);
+      await routing.records.update(i.id, { state: ended, closedAt: endedAt });
+      await steps.callStep(i.id, 'call.answered', { call: 'late' }, { state: 'assigned', assignedAt: new Date() });
+      await steps.callStep(i.id, 'call.ended', { call: 'late' }, { state: 'closed', closedAt: new Date() });
+      const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: i.id });
+      expect(row).to.include({ state: ended, assignedAt: null });
+      expect(row.closedAt!.getTime()).to.equal(endedAt.getTime());
+      // The journey still hears of the call's steps.
+      expect(await lastStep(i.id)).to.equal('call.ended');
+    });
+  }
 
   it('the owner logging out does not hand to the conference guest a chat its customer closed meanwhile', async () => {
     const { a, b, interaction } = await conferenceChat();

@@ -99,10 +99,11 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
       }),
     callStep: async (interactionId, type, data, change) => {
       // A call joined from a chat (an agent's invitation) is part of the chat: the chat goes on
-      // after it, so only the journey hears about it; a closed interaction stays closed. No
-      // transaction around the change and its entry: one interaction's call steps come one after
-      // the other (calls/lifecycle.ts), and a routing step changing the row meanwhile wrote its
-      // own entry outside the row's lock already, so the lock never ordered the entries.
+      // after it, so only the journey hears about it; an ended interaction (closed, abandoned,
+      // unmanaged) stays as it ended. No transaction around the change and its entry: one
+      // interaction's call steps come one after the other (calls/lifecycle.ts), and a routing step
+      // changing the row meanwhile wrote its own entry outside the row's lock already, so the lock
+      // never ordered the entries.
       if (Object.keys(change).length) await records.updateForCall(interactionId, change);
       await records.journeyOf(interactionId, type, null, data);
     },

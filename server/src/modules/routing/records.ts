@@ -106,11 +106,12 @@ export class RoutingRecords {
   }
 
   /**
-   * A call's step changes the interaction unless it is closed (it stays so) or a chat (a call joined
-   * from a chat is part of it: the chat goes on after the call).
+   * A call's step changes the interaction unless it has ended (closed, abandoned or unmanaged: it
+   * stays as it ended) or is a chat (a call joined from a chat is part of it: the chat goes on
+   * after the call).
    */
   async updateForCall(id: string, patch: InteractionPatch, m: EntityManager = this.db.manager): Promise<void> {
-    await this.write(id, patch, m, { sql: "state != 'closed' AND channel != 'chat'", params: [] });
+    await this.write(id, patch, m, { sql: "state NOT IN ('closed', 'abandoned', 'unmanaged') AND channel != 'chat'", params: [] });
   }
 
   /**
