@@ -41,6 +41,7 @@ export interface WidgetEvents {
   'chat.ended': { interactionId: string; by: string };
   'chat.message': { interactionId: string; authorKind: string; authorName: string | null; body: string; createdAt: string };
   'agent.joined': { interactionId: string; name: string | null };
+  'call.ended': { interactionId: string | null; keptPlace: boolean };
 }
 export type WidgetEventName = keyof WidgetEvents;
 

@@ -57,6 +57,11 @@ describe('widget: keep my place from a call', () => {
     const earlier = await phoneCallsNow(sb);
     page = await browser.newPage({ locale: 'en-GB' });
     const frame = await openWidget(page, site);
+    await page.evaluate(() => {
+      const w = window as any;
+      w.callsEnded = [];
+      w.Switchboard.on('call.ended', (d: unknown) => w.callsEnded.push(d));
+    });
     await frame.getByRole('button', { name: 'Call', exact: true }).click();
     await frame.getByRole('button', { name: 'Test my devices' }).click();
     await frame.getByRole('button', { name: 'Continue' }).click();
@@ -92,6 +97,10 @@ describe('widget: keep my place from a call', () => {
     expect(result.code, result.stderr).to.equal(0);
     await eventually(() => db.getRepository(Call).findOneBy({ interactionId: phoneCall.id }), (c: { endedAt: Date | null } | null) => !!c?.endedAt);
     expect((await db.getRepository(Interaction).findOneByOrFail({ id: phoneCall.id })).state).to.equal('closed');
+    // The widget's call has taken its end in (the page hears of it): the confirmation stays, no "ended" screen.
+    await page.waitForFunction(() => (window as any).callsEnded.length > 0);
+    expect(await page.evaluate(() => (window as any).callsEnded)).to.deep.equal([{ interactionId: phoneCall.id, keptPlace: true }]);
+    expect(await card.isVisible()).to.equal(true);
     expect(await frame.getByRole('heading', { name: 'The call has ended.' }).count()).to.equal(0);
     await frame.getByRole('button', { name: 'Home' }).click();
     await frame.locator('.sb-channels').waitFor();

@@ -196,13 +196,32 @@ class CallFlow {
     const hang = h('button', { type: 'button', class: 'sb-hangup', onclick: () => { handle?.hangup(); finish(); } }, t('hangup'));
     // Keep my place: a queue call's token lets the visitor switch the wait to a callback.
     let waiting: { interactionId: string; token: string } | null = null;
+    let interactionId: string | null = null;
     let switching = false;
     let endedWhileSwitching: { reason?: string } | null = null;
+    // The page hears of the end once the call has taken it in and a switch to a callback under way
+    // has its answer (the server hangs up a switched call before it answers).
+    let sessionEnded = false;
+    let keptPlace = false;
+    let told = false;
+    const tell = () => {
+      if (told || !sessionEnded || switching) return;
+      told = true;
+      app.host.emit('call.ended', { interactionId, keptPlace });
+    };
     const offer = h('button', { type: 'button', class: 'sb-secondary sb-keep-place-offer', hidden: true, onclick: () => waiting && void import('./keep-place').then((k) => k.keepPlaceUnderCall(app, waiting!, offer, {
-      left: () => { over = true; handle?.hangup(); this.stop(); },
+      left: () => {
+        over = true;
+        keptPlace = true;
+        switching = false;
+        handle?.hangup();
+        this.stop();
+        tell();
+      },
       sending: (on, err) => {
         switching = on;
         if (!on && endedWhileSwitching) finish(endedWhileSwitching.reason);
+        if (!on) tell();
         // An agent has the call now (or it is over): the offer goes, the strip says why.
         if (err instanceof ApiError && err.code === 'not_waiting') {
           waiting = null;
@@ -224,6 +243,7 @@ class CallFlow {
     let ticket: CallTicket;
     try {
       const r = await request();
+      interactionId = r.interactionId;
       if (!invited && r.token && app.config.channels.callback?.enabled) waiting = { interactionId: r.interactionId, token: r.token };
       ticket = { wsUrl: r.sip.wsUrl, uri: `sip:${r.sip.username}@${r.sip.domain}`, target: r.sip.target, username: r.sip.username, password: r.sip.password, displayName: app.contact.name };
     } catch (err) {
@@ -242,7 +262,11 @@ class CallFlow {
       const stream = this.stream ?? (await this.open());
       handle = await placeCall(ticket, stream, {
         state: (s, reason) => {
-          if (s === 'ended') return finish(reason);
+          if (s === 'ended') {
+            sessionEnded = true;
+            finish(reason);
+            return tell();
+          }
           status.textContent = t(s === 'ringing' ? 'ringing' : 'connected');
           offer.hidden = !waiting || !!offer.nextElementSibling?.classList.contains('sb-keep-place-call');
         },
