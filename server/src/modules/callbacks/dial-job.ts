@@ -1,4 +1,3 @@
-import type { CallSession } from '@switchboard/sip';
 import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { newId } from '../../kernel/db/ids.js';
@@ -9,6 +8,7 @@ import type { Callback } from './callback.entity.js';
 import { callbackWithInteraction } from './reads.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
+import { CallEnds } from './call-ends.js';
 import { attemptCause, requeueAfterAgentFailure, retryAfterFailure } from './retry.js';
 
 export interface DialData {
@@ -100,7 +100,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     });
     // Listening before anything else is awaited: a quick answer would otherwise be bridged while
     // the call id is written, and its 'answered' missed (the attempt then timed out as no answer).
-    const ending = settled(sip, session, (queue?.callback.answerTimeoutSeconds ?? 60) * 1000);
+    const ending = CallEnds.of(sip.events).settled(session, (queue?.callback.answerTimeoutSeconds ?? 60) * 1000);
     const callId = session.id.replace(/-/g, '');
     await s.db.query('UPDATE callback_attempts SET callId = ? WHERE id = ?', [callId, row.id]);
     const r = await ending;
@@ -145,24 +145,4 @@ export class CallbackDialJob extends BaseJob<DialData> {
 function settle<T>(p: Promise<T>): () => Promise<T> {
   p.catch(() => undefined);
   return () => p;
-}
-
-/** Bridged, or how it ended; a call not bridged within the timeout is ended as not answered. */
-type Settled = { answered: true } | { answered: false; cause: string; status?: number; detail?: string };
-
-function settled(sip: Calls, session: CallSession, timeoutMs: number): Promise<Settled> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => void session.teardown('no-answer', 408), timeoutMs);
-    const done = (r: Settled) => {
-      clearTimeout(timer);
-      sip.events.off('answered', onAnswered);
-      sip.events.off('ended', onEnded);
-      resolve(r);
-    };
-    const onAnswered = (e: { callSessionId: string }) => e.callSessionId === session.id && done({ answered: true });
-    const onEnded = (e: { callSessionId: string; cause: string; status?: number; detail?: string }) =>
-      e.callSessionId === session.id && done({ answered: false, cause: e.cause, ...(e.status ? { status: e.status } : {}), ...(e.detail ? { detail: e.detail } : {}) });
-    sip.events.on('answered', onAnswered);
-    sip.events.on('ended', onEnded);
-  });
 }
