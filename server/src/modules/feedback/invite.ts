@@ -41,15 +41,25 @@ export const ratingUrl = (config: Config, interactionId: string, token: string, 
 /** The website's language for the mail and the page: its widget's, else English. */
 export const languageOf = (w: Website | undefined): RatingLanguage => (w?.look.language && w.look.language in RATING_WORDS ? (w.look.language as RatingLanguage) : 'en');
 
+/** What the close of an interaction says about it (its bus event): all a rating invitation needs. */
+export interface ClosedInteraction {
+  interactionId: string;
+  channel: string;
+  websiteId: string | null;
+  contactId: string | null;
+  agentId: string | null;
+}
+
 /**
  * When a callback or a mail ticket an agent handled closes on a website that asks for ratings, the
  * customer gets a mail with a link to rate it (when we know their address and mail is set up).
+ * `closed`: the interaction's id (it is read), or its close as announced (nothing to read).
  * Returns whether a mail was queued.
  */
-export async function inviteToRate(d: InviteDeps, interactionId: string): Promise<boolean> {
+export async function inviteToRate(d: InviteDeps, closed: string | ClosedInteraction): Promise<boolean> {
   const config = d.config();
   if (!config.main.smtp) return false;
-  const i = await d.db.getRepository(Interaction).findOneBy({ id: interactionId });
+  const i = typeof closed === 'string' ? await d.db.getRepository(Interaction).findOneBy({ id: closed }) : { id: closed.interactionId, channel: closed.channel, state: 'closed', websiteId: closed.websiteId, contactId: closed.contactId, assignedAgentId: closed.agentId };
   if (!i || !(MAILED_CHANNELS as readonly string[]).includes(i.channel) || i.state !== 'closed' || !i.assignedAgentId || !i.contactId) return false;
   const website = config.websites.find((w) => w.id === i.websiteId);
   if (!website?.csat.enabled) return false;

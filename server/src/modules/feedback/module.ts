@@ -46,7 +46,7 @@ export const createFeedback = (k: Kernel, deps: FeedbackDeps): ServerModule => (
     // The instance that closed it invites (the mail's dedupe key would make a second one a no-op).
     const off = k.bus.on((e, origin) => {
       if (!origin.local || e.type !== 'interaction.closed' || !(MAILED_CHANNELS as readonly string[]).includes(e.channel) || !e.agentId) return;
-      inviteToRate(d, e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));
+      inviteToRate(d, e).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'could not queue the rating mail'));
     });
     return off;
   },

@@ -85,7 +85,7 @@ export class Entry {
     // Queued meanwhile (enqueueHeld holds the row while it queues it): it is not ours to close.
     if (!(await this.d.records.updateIf(i.id, 'new', { state: 'closed', closedAt: this.d.engine.clock.now() }))) return false;
     await this.d.records.journey(i, 'closed', null, { by, held: true });
-    await this.d.bus.publish({ type: 'interaction.closed', interactionId: i.id, channel: i.channel, agentId: null, by, dispositionId: null });
+    await this.d.bus.publish({ type: 'interaction.closed', interactionId: i.id, channel: i.channel, websiteId: i.websiteId, contactId: i.contactId, agentId: null, by, dispositionId: null });
     return true;
   }
 

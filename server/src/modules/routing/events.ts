@@ -18,7 +18,8 @@ export type RoutingBusEvent =
   | { type: 'interaction.transferred'; interactionId: string; channel: Channel; fromAgentId: string; toAgentId: string | null; toQueueId: string | null }
   | { type: 'interaction.transfer-declined'; interactionId: string; channel: Channel; agentId: string; toAgentId: string; kind: 'transfer' | 'conference'; outcome: 'rejected' | 'timeout' | 'withdrawn' }
   | { type: 'interaction.conference'; interactionId: string; channel: Channel; agentId: string; guestId: string; phase: 'requested' | 'started' | 'ended' }
-  | { type: 'interaction.closed'; interactionId: string; channel: Channel; agentId: string | null; by: 'agent' | 'customer' | 'system'; dispositionId: string | null }
+  /** `websiteId`, `contactId`: the interaction's, so that those who react need not read it. */
+  | { type: 'interaction.closed'; interactionId: string; channel: Channel; websiteId: string | null; contactId: string | null; agentId: string | null; by: 'agent' | 'customer' | 'system'; dispositionId: string | null }
   | { type: 'interaction.abandoned'; interactionId: string; channel: Channel; queueId: string | null };
 
 declare module '../../kernel/bus.js' {

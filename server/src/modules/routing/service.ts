@@ -380,7 +380,7 @@ export class RoutingService implements RoutingCore {
       await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
       await this.d.events.send([
         ...[r.owner, r.conf].filter(Boolean).map((a) => ({ agentId: a, msg: { type: 'interaction.removed', interactionId, reason: 'closed' } }) as const),
-        { event: { type: 'interaction.closed', interactionId, channel: before.channel, agentId: r.owner || null, by: who, dispositionId } },
+        { event: { type: 'interaction.closed', interactionId, channel: before.channel, websiteId: before.websiteId, contactId: before.contactId, agentId: r.owner || null, by: who, dispositionId } },
       ]);
     }
     await this.routeAgents(r.freed);
