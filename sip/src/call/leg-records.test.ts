@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { LegRecords } from './leg-records.js';
-import { InMemoryCallRecorder, type EndCause, type LegEnd } from './recorder.js';
+import { InMemoryCallRecorder, type EndCause, type LegEnd, type LegInfo } from './recorder.js';
 
 describe('leg records: legs ending together', () => {
   const log = pino({ level: 'silent' });
@@ -34,6 +34,45 @@ describe('leg records: legs ending together', () => {
     legs.allEnded([c], at, 'caller-hangup');
     await legs.settled;
     expect(recorder.writes).to.deep.equal([[a, b], [c]]);
+  });
+
+  it("writes a leg's ringing with its answer when both wait behind another write, and at once otherwise", async () => {
+    const writes: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const recorder = new (class extends InMemoryCallRecorder {
+      override legCreated(leg: LegInfo): Promise<void> {
+        writes.push('created');
+        super.legCreated(leg);
+        return slow;
+      }
+      override legRinging(legId: string, when: Date): void {
+        writes.push('ringing');
+        super.legRinging(legId, when);
+      }
+      override legAnswered(legId: string, when: Date, tag: string, ringingAt?: Date): void {
+        writes.push(ringingAt ? 'answered, rang' : 'answered');
+        super.legAnswered(legId, when, tag, ringingAt);
+      }
+    })();
+    const legs = new LegRecords(recorder, { callSessionId: 's3', info: {} }, () => log);
+    const a = legs.created('outbound', { callId: 'a', ...ids }, 'sip:sb@x', 'sip:201@x');
+    legs.ringing(a);
+    legs.ringing(a);
+    legs.answered(a, 'tag-a');
+    release();
+    await legs.settled;
+    expect(writes).to.deep.equal(['created', 'answered, rang']);
+    expect(recorder.legs.get(a)?.ringingAt).to.be.instanceOf(Date);
+    expect(recorder.legs.get(a)?.answeredAt).to.be.instanceOf(Date);
+    // Nothing to wait for: ringing is written when it happens; behind a write with no answer after it, as soon as its turn comes.
+    const b = legs.created('outbound', { callId: 'b', ...ids }, 'sip:sb@x', 'sip:0612@x');
+    await legs.settled;
+    legs.ringing(b);
+    expect(writes.at(-1)).to.equal('ringing');
+    legs.answered(b, 'tag-b');
+    await legs.settled;
+    expect(writes.slice(-2)).to.deep.equal(['ringing', 'answered']);
   });
 
   it('ends each leg on its own with a recorder that does not take them together', async () => {

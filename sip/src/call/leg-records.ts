@@ -14,6 +14,8 @@ export interface LegRecordsOf {
 export class LegRecords {
   /** The recorder work still running, in order; undefined when there is none. */
   private pending?: Promise<void>;
+  /** Ringing queued and not yet sent to the recorder, by leg. */
+  private readonly unsentRinging = new Map<string, Date>();
 
   constructor(
     private readonly recorder: CallRecorder,
@@ -44,12 +46,26 @@ export class LegRecords {
 
   ringing(legId: string): void {
     const at = new Date();
-    this.record((r) => r.legRinging(legId, at));
+    if (!this.pending) {
+      this.record((r) => r.legRinging(legId, at));
+      return;
+    }
+    // Waiting behind another write: a phone that answers before it is sent (auto-answer) has
+    // its ringing written with its answer, in one write.
+    this.unsentRinging.set(legId, at);
+    this.record((r) => {
+      const last = this.unsentRinging.get(legId);
+      if (!last) return;
+      this.unsentRinging.delete(legId);
+      return r.legRinging(legId, last);
+    });
   }
 
   answered(legId: string, remoteTag: string): void {
     const at = new Date();
-    this.record((r) => r.legAnswered(legId, at, remoteTag));
+    const rang = this.unsentRinging.get(legId);
+    this.unsentRinging.delete(legId);
+    this.record((r) => r.legAnswered(legId, at, remoteTag, rang));
   }
 
   ended(legId: string, at: Date, cause: EndCause, status?: number): void {

@@ -70,7 +70,8 @@ export interface LegEnd {
 export interface CallRecorder {
   legCreated(leg: LegInfo): void | Promise<void>;
   legRinging(legId: string, at: Date): void | Promise<void>;
-  legAnswered(legId: string, at: Date, remoteTag: string): void | Promise<void>;
+  /** `ringingAt`: when the leg rang, if that was not recorded yet (it answered at once). */
+  legAnswered(legId: string, at: Date, remoteTag: string, ringingAt?: Date): void | Promise<void>;
   legEnded(end: LegEnd): void | Promise<void>;
   /** Legs of one call ending at once with one cause (the call torn down); without it, `legEnded` for each. */
   legsEnded?(legIds: string[], at: Date, cause: EndCause, status?: number): void | Promise<void>;
@@ -153,9 +154,10 @@ export class InMemoryCallRecorder implements CallRecorder {
     const l = this.legs.get(legId);
     if (l) l.ringingAt = at;
   }
-  legAnswered(legId: string, at: Date, remoteTag: string): void {
+  legAnswered(legId: string, at: Date, remoteTag: string, ringingAt?: Date): void {
     const l = this.legs.get(legId);
     if (l) {
+      if (ringingAt) l.ringingAt = ringingAt;
       l.answeredAt = at;
       l.remoteTag = remoteTag;
     }

@@ -69,6 +69,19 @@ describe('call recorder: a leg and its call in one statement', () => {
     expect((await call(session)).answeredAt).to.deep.equal(t(2));
   });
 
+  it('writes the ringing of a leg that answered before it was written with its answer, on the first answer of the call and on a later one', async () => {
+    const recorder = new MysqlCallRecorder(db, log);
+    const session = randomUUID();
+    const [a, b] = [leg(session), leg(session)];
+    await recorder.legCreated(a);
+    await recorder.legCreated(b);
+    await recorder.legAnswered(a.legId, t(2), 'tag-a', t(1));
+    await recorder.legAnswered(b.legId, t(4), 'tag-b', t(3));
+    expect(await row(a)).to.deep.equal({ ...open, ringingAt: t(1), answeredAt: t(2), remoteTag: 'tag-a' });
+    expect(await row(b)).to.deep.equal({ ...open, ringingAt: t(3), answeredAt: t(4), remoteTag: 'tag-b' });
+    expect((await call(session)).answeredAt).to.deep.equal(t(2));
+  });
+
   it('keeps the first answer of a call whose legs two instances record', async () => {
     const { here, there, visitor, a, agent } = await handedOver();
     await here.legAnswered(a.legId, t(2), 'tag-a');

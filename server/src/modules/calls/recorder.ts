@@ -147,19 +147,21 @@ export class MysqlCallRecorder implements CallRecorder {
     });
   }
 
-  legAnswered(legId: string, at: Date, remoteTag: string): Promise<void> {
+  /** `ringingAt`: the leg rang and answered before its ringing was written (auto-answer): both in one statement. */
+  legAnswered(legId: string, at: Date, remoteTag: string, ringingAt?: Date): Promise<void> {
     return this.update(legId, async (callId, session) => {
       const tag = remoteTag.slice(0, 128);
+      const rang = ringingAt ? [ringingAt] : [];
       if (this.written.get(session)?.has('answered')) {
-        await this.db.query('UPDATE call_legs SET answeredAt = ?, remoteTag = ? WHERE id = ?', [at, tag, hex(legId)]);
+        await this.db.query(`UPDATE call_legs SET${ringingAt ? ' ringingAt = ?,' : ''} answeredAt = ?, remoteTag = ? WHERE id = ?`, [...rang, at, tag, hex(legId)]);
         return;
       }
       // The leg and the call's first answer in one statement; the call's row is named first, as in
       // every statement here that locks both, so two sessions of one call wait for each other
       // rather than deadlock.
       await this.db.query(
-        'UPDATE calls c LEFT JOIN call_legs l ON l.id = ? SET l.answeredAt = ?, l.remoteTag = ?, c.answeredAt = COALESCE(c.answeredAt, ?) WHERE c.id = ?',
-        [hex(legId), at, tag, at, callId],
+        `UPDATE calls c LEFT JOIN call_legs l ON l.id = ? SET${ringingAt ? ' l.ringingAt = ?,' : ''} l.answeredAt = ?, l.remoteTag = ?, c.answeredAt = COALESCE(c.answeredAt, ?) WHERE c.id = ?`,
+        [hex(legId), ...rang, at, tag, at, callId],
       );
       this.done(session, 'answered');
     });
