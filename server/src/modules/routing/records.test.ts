@@ -87,6 +87,38 @@ describe('routing records as SQL', () => {
     expect(await timed.pendingOffers(interactionId)).to.have.length(0);
   });
 
+  it('accepts an offer and writes the change only while the interaction is in one of the states named, in one statement; without the offer\'s row, the change alone', async () => {
+    const timed = new RoutingRecords(db, async () => [], { ...systemClock, now: () => at });
+    const offered = async (state: string) => {
+      const id = await insert({ vars: {}, flags: false, times: null, subject: null });
+      await db.query('UPDATE interactions SET state = ? WHERE id = ?', [state, id]);
+      const offerId = newId();
+      await timed.offerCreated({ offerId, interactionId: id, agentId: agent, kind: 'route', expiresAt: at.getTime() + 30_000 });
+      return { i: (await timed.get(id))!, offerId };
+    };
+    const patch = { state: 'assigned' as const, assignedAgentId: agent, assignedAt: at };
+    const row = (id: string) => db.getRepository(Interaction).findOneByOrFail({ id });
+    const offer = async (id: string) => { const o = await db.getRepository(Offer).findOneByOrFail({ id }); return [o.state, o.respondedAt]; };
+
+    const open = await offered('offered');
+    expect(await timed.acceptOffer(open.offerId, open.i, ['queued', 'offered'], patch)).to.equal(true);
+    expect([open.i.state, open.i.assignedAgentId, open.i.assignedAt]).to.deep.equal(['assigned', agent, at]);
+    const written = await row(open.i.id);
+    expect([written.state, written.assignedAgentId, written.assignedAt]).to.deep.equal(['assigned', agent, at]);
+    expect(await offer(open.offerId)).to.deep.equal(['accepted', at]);
+
+    const closed = await offered('closed');
+    expect(await timed.acceptOffer(closed.offerId, closed.i, ['queued', 'offered'], patch)).to.equal(false);
+    expect(closed.i.state).to.equal('closed');
+    expect([(await row(closed.i.id)).state, (await row(closed.i.id)).assignedAgentId]).to.deep.equal(['closed', null]);
+    expect(await offer(closed.offerId)).to.deep.equal(['accepted', at]);
+
+    const lost = await offered('offered');
+    await db.query('DELETE FROM offers WHERE id = ?', [lost.offerId]);
+    expect(await timed.acceptOffer(lost.offerId, lost.i, ['queued', 'offered'], patch)).to.equal(true);
+    expect((await row(lost.i.id)).state).to.equal('assigned');
+  });
+
   it("writes a journey entry taking the contact from the interaction's row, together with others and in their order, and none without the row", async () => {
     const contactId = newId();
     await db.getRepository(Contact).insert({ id: contactId, name: 'Ada', email: null, phone: null, customFields: {} });

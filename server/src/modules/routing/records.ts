@@ -77,21 +77,45 @@ export class RoutingRecords {
    * converted by the ORM's own conversion, and the row's updatedAt set by the database.
    */
   private async write(id: string, patch: InteractionPatch, m: EntityManager = this.db.manager, and?: { sql: string; params: unknown[] }): Promise<number> {
+    const { sets, params } = this.sets(id, patch);
+    params.push(id);
+    if (and) params.push(...and.params);
+    const r = (await m.query(`UPDATE interactions SET ${sets.join(', ')}, updatedAt = CURRENT_TIMESTAMP WHERE id = ?${and ? ` AND ${and.sql}` : ''}`, params)) as { affectedRows: number };
+    return r.affectedRows;
+  }
+
+  /** The patch's columns (of the table as `alias`, if given) and their values, as write() sets them. */
+  private sets(id: string, patch: InteractionPatch, alias = ''): { sets: string[]; params: unknown[] } {
     const { metadata } = this.statements();
     const sets: string[] = [];
     const params: unknown[] = [];
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       const column = metadata.findColumnWithPropertyName(key)!;
-      sets.push(`\`${column.databaseName}\` = ?`);
+      sets.push(`${alias}\`${column.databaseName}\` = ?`);
       params.push(this.db.driver.preparePersistentValue(value, column));
     }
     // The ORM refuses an update with nothing to write; so does this.
     if (!sets.length) throw new Error(`nothing to write to interaction ${id}`);
-    params.push(id);
-    if (and) params.push(...and.params);
-    const r = (await m.query(`UPDATE interactions SET ${sets.join(', ')}, updatedAt = CURRENT_TIMESTAMP WHERE id = ?${and ? ` AND ${and.sql}` : ''}`, params)) as { affectedRows: number };
-    return r.affectedRows;
+    return { sets, params };
+  }
+
+  /**
+   * The offer's end as accepted and, only while the interaction is still in one of the states
+   * `from`, its change — in one statement; the row in hand takes the change when it was written.
+   * False when the interaction was not in those states (any more): the offer is accepted anyway.
+   */
+  async acceptOffer(offerId: string, i: Interaction, from: InteractionState[], patch: InteractionPatch): Promise<boolean> {
+    const { sets, params } = this.sets(i.id, patch, 'i.');
+    // The rows matched, each table's counted: the offer's, and the interaction's when it was in `from`.
+    const r = (await this.db.query(
+      `UPDATE offers o LEFT JOIN interactions i ON i.id = ? AND i.state IN (${from.map(() => '?').join(', ')}) SET o.state = 'accepted', o.respondedAt = ?, ${sets.join(', ')}, i.updatedAt = CURRENT_TIMESTAMP WHERE o.id = ?`,
+      [i.id, ...from, this.clock.now(), ...params, offerId],
+    )) as { affectedRows: number };
+    // No row of the offer (its insert failed after the script made it): the change alone, as before.
+    const written = r.affectedRows === 0 ? await this.updateIf(i.id, from, patch) : r.affectedRows > 1;
+    if (written) Object.assign(i, patch);
+    return written;
   }
 
   async update(id: string, patch: InteractionPatch): Promise<void> {

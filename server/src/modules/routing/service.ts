@@ -209,15 +209,17 @@ export class RoutingService implements RoutingCore {
     await this.d.states.record(r.changes);
     if (isRefusal(r)) throw refusal(r, 'offer');
     const now = this.d.engine.clock.now();
-    await this.d.records.offerEnded(offerId, 'accepted');
     const before = await this.d.records.get(r.interactionId);
-    if (!before) throw new Error(`interaction ${r.interactionId} missing`);
+    if (!before) {
+      await this.d.records.offerEnded(offerId, 'accepted');
+      throw new Error(`interaction ${r.interactionId} missing`);
+    }
     const { channel } = before;
     const patch = r.kind === 'route' ? { state: 'assigned' as const, assignedAgentId: agentId, assignedAt: now } : r.kind === 'transfer' ? { assignedAgentId: agentId, assignedAt: now } : { state: 'conference' as const };
     // The customer may have closed it since the script (on any instance), the close written
     // first: the row stays as the close left it, and a step that no longer holds is not recorded
     // or announced — a closed chat written back to assigned would be routed again by a rebuild.
-    const written = await this.d.records.applyIf(before, ROUTED, patch);
+    const written = await this.d.records.acceptOffer(offerId, before, ROUTED, patch);
     // The step's bus event and the agents' events go out together, in this order.
     const lines: Outgoing[] = [];
     if (r.kind === 'route') {
