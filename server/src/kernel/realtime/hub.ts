@@ -118,6 +118,14 @@ export class RealtimeHub {
     return { agents, visitors: Math.max(0, this.wss.clients.size - agents) };
   }
 
+  /**
+   * Whether a supervisor's socket is open on this instance: what only supervisors read need not
+   * be made by an instance none of them listens on.
+   */
+  hasSupervisors(): boolean {
+    return this.supervisors.size > 0;
+  }
+
   /** Delivers to the agent's sockets on every instance. */
   async pushToAgents(agentIds: string[] | 'supervisors', message: AgentServerMessage): Promise<void> {
     await this.s.bus.publish({ type: 'agent.push', agentIds, message });

@@ -70,6 +70,9 @@ function startLoops(k: Kernel, routing: RoutingService, hub: RealtimeHub): () =>
   timer = setTimeout(sweep, SWEEP_MS);
   const stats = setInterval(() => {
     (async () => {
+      // Made by an instance a supervisor listens on (the push reaches every instance's): one pass
+      // over every online agent in Redis, for nobody when no supervisor is connected.
+      if (!hub.hasSupervisors()) return;
       const lease = await k.redis.client.set(k.redis.key('routing', 'stats-lease'), k.bus.instanceId, 'PX', STATS_MS - 100, 'NX');
       if (lease) await hub.pushToAgents('supervisors', { type: 'queue.stats', queues: await routing.views.queueStats() });
     })().catch((err) => k.log.warn({ err }, 'queue statistics push failed'));
