@@ -24,7 +24,7 @@ import type { SessionResolver } from './kernel/http/principal.js';
 import { openApiDocument } from './kernel/http/openapi.js';
 import { XmppConnection } from './modules/chat/xmpp.js';
 import { createHealth, type Readiness } from './modules/health/index.js';
-import { chatOfflineTickets, createMail, createMailParts, imapReachable, smtpReachable, type MailParts, type Outbox } from './modules/mail/index.js';
+import { chatOfflineTickets, createMail, createMailParts, imapReachable, smtpReachable, type MailboxReader, type MailParts, type Outbox } from './modules/mail/index.js';
 import { createAgentAccounts, createAgents, type AgentService } from './modules/agents/index.js';
 import { createAuth } from './modules/auth/index.js';
 import { createAdmin } from './modules/admin/index.js';
@@ -63,6 +63,8 @@ export interface Contexts {
   /** The mail context's parts: its outbox and held tickets. */
   mail: MailParts;
   outbox: Outbox;
+  /** The support mailbox's reader. */
+  mailbox: MailboxReader;
   /** What the callbacks context's parts work with (its jobs are made from it). */
   callbacks: CallbacksKit;
   /** The SIP side while it runs. */
@@ -143,6 +145,7 @@ function compose(k: Kernel, core: Core, hub: RealtimeHub): { modules: ServerModu
     metrics: metrics.metrics,
     chat: chat.parts,
     mail: mailParts,
+    mailbox: mail.mailbox,
     callbacks: callbacks.kit,
     outbox,
     calls: calls.running,

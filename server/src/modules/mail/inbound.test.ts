@@ -230,13 +230,14 @@ describe('two instances reading the same support mailbox', function () {
       }
     }
     const incoming = t.sb.kernel.db.getRepository(IncomingMail);
-    const rows = await eventually(() => incoming.findBy({ mailbox: `${support}/INBOX` }), (x) => x.length >= sent.length, 900, 200);
-    // Nothing more comes: each UID was recorded once.
-    await new Promise((r) => setTimeout(r, 3000));
+    await eventually(() => incoming.findBy({ mailbox: `${support}/INBOX` }), (x) => x.length >= sent.length, 900, 200);
+    // Nothing more comes: each UID was recorded once. Once each instance has read the mailbox
+    // again from here, every take of either has ended (a pass waits for the one before it).
+    await Promise.all(servers.map((s) => s.sb.contexts.mailbox.readNow()));
     const all = await incoming.findBy({ mailbox: `${support}/INBOX` });
     expect(all).to.have.length(sent.length);
     expect(new Set(all.map((r) => r.uid)).size).to.equal(sent.length);
-    expect(rows.every((r) => r.outcome === 'stored')).to.equal(true);
+    expect(all.every((r) => r.outcome === 'stored')).to.equal(true);
     expect(all.map((r) => r.headerMessageId).sort()).to.deep.equal([...sent].sort());
     for (const c of customers) {
       const threads = await t.sb.kernel.db.getRepository(MailThread).findBy({ customerAddress: c });

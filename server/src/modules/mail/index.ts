@@ -2,4 +2,5 @@
 export { chatOfflineTickets, createMail, createMailParts, type MailContext, type MailParts } from './module.js';
 export type { MailChat, MailDeps } from './types.js';
 export type { Outbox } from './outbox.js';
+export type { MailboxReader } from './reader.js';
 export { imapReachable, smtpReachable } from './reachability.js';

@@ -22,6 +22,8 @@ const principal = (ctx: Context) => ctx.state.principal as Principal;
 /** The mail context as app.ts wires it; the outbox also sends chat's transcripts and left messages. */
 export interface MailContext extends ServerModule {
   readonly outbox: Outbox;
+  /** Reads the support mailbox while the context runs. */
+  readonly mailbox: MailboxReader;
 }
 
 /**
@@ -55,13 +57,14 @@ export function chatOfflineTickets({ kit: s }: MailParts): ChatDeps['offlineTick
 
 /** Mail tickets opened from the widget (mail form and offline form); the desktop's thread and replies; the outbox. */
 export function createMail({ kit: s, outbox }: MailParts, { chat }: { chat: MailChat }): MailContext {
+  const reader = new MailboxReader(s, chat);
   return {
     name: 'mail',
     outbox,
+    mailbox: reader,
     start: async () => {
       outbox.start();
       const stopHeld = s.held.start(s.bus);
-      const reader = new MailboxReader(s, chat);
       reader.start();
       return async () => {
         await reader.stop();

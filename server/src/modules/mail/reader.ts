@@ -27,6 +27,8 @@ export class MailboxReader {
   private readonly intake: MailIntake;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Callers of readNow() waiting for the end of the next pass to begin. */
+  private nextPass: (() => void)[] = [];
 
   constructor(
     private readonly s: MailKit,
@@ -86,16 +88,32 @@ export class MailboxReader {
     }
   }
 
+  /**
+   * Reads the mailbox now. Resolves when a pass begun after the call has ended, and with it every
+   * pass before it: each mail in the mailbox at the call has then been taken, unless another
+   * instance was taking it or the mailbox could not be reached (a pass without a connection reads
+   * nothing).
+   */
+  readNow(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.nextPass.push(resolve);
+      this.kick();
+    });
+  }
+
   /** One pass at a time; a kick during a pass runs another after it. */
   kick(): void {
     if (this.running) {
       this.again = true;
       return;
     }
+    const waiting = this.nextPass.splice(0);
     this.running = this.pass()
       .catch((err) => this.log.warn({ err: { message: (err as Error).message } }, 'reading the support mailbox failed; next pass retries'))
       .finally(() => {
         this.running = undefined;
+        for (const done of waiting) done();
         if (this.again && !this.stopped) {
           this.again = false;
           this.kick();
@@ -151,6 +169,7 @@ export class MailboxReader {
     clearInterval(this.timer);
     this.wake?.();
     await this.running?.catch(() => undefined);
+    for (const done of this.nextPass.splice(0)) done();
     await this.client?.logout().catch(() => undefined);
     this.client?.close();
     await this.loop?.catch(() => undefined);
