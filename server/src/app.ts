@@ -101,7 +101,7 @@ function compose(k: Kernel, core: Core, hub: RealtimeHub): { modules: ServerModu
       const observeTransactions = c.engine.stack.observe?.bind(c.engine.stack);
       return { figures: { dialogs: c.engine.dialogs.size, calls: c.control.activeSessions.size, mediaSessions, mediaFailures: c.media.failures?.() ?? [] }, events: c.events, observeTransactions };
     },
-    routing: { queueStats: () => routing.views.queueStats() },
+    routing: { queueStats: () => routing.views.queueStats(), sweeps: () => core.routing.sweeps() },
   });
   const mailParts = createMailParts(k, { routing: steps, agents, contacts });
   const outbox = mailParts.outbox;

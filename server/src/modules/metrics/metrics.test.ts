@@ -69,6 +69,14 @@ describe('metrics', () => {
     expect(Number(pool.find((m) => m.labels?.state === 'open')?.value)).to.be.at.least(1);
     expect(families.get('switchboard_redis_up')!.metrics[0]!.value).to.equal('1');
     expect(families.has('switchboard_process_cpu_seconds_total')).to.equal(true);
+    // The routing sweeps this instance completed: a counter that grows while routing runs.
+    expect(families.get('switchboard_routing_sweeps_total')!.type).to.equal('COUNTER');
+    const sweeps = async () => {
+      const text = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      return Number(parse(text).find((f) => f.name === 'switchboard_routing_sweeps_total')!.metrics[0]!.value);
+    };
+    const first = await sweeps();
+    await eventually(sweeps, (n) => n > first);
   });
 
   it('refuses a metrics token too short to be a secret, naming the key', () => {

@@ -20,10 +20,10 @@ function dbPool(db: DataSource): { open: number; free: number; waiting: number }
   return { open: pool._allConnections.length, free: pool._freeConnections?.length ?? 0, waiting: pool._connectionQueue?.length ?? 0 };
 }
 
-/** What /metrics needs of other contexts: the SIP side's figures and call events, routing's queue figures. */
+/** What /metrics needs of other contexts: the SIP side's figures and call events, routing's queue figures and sweeps. */
 export interface MetricsDeps {
   sip(): { figures: SipFigures; events: CallEvents; observeTransactions?: (fn: (e: TransactionEvent) => void) => () => void } | undefined;
-  routing: { queueStats: MetricSources['queues'] };
+  routing: { queueStats: MetricSources['queues']; sweeps: MetricSources['sweeps'] };
 }
 
 /** The metrics context as app.ts wires it; `metrics` is what the HTTP layer and chat's relay record into. */
@@ -70,6 +70,7 @@ export const createMetrics = (k: Kernel, deps: MetricsDeps): MetricsContext => {
       metrics.attach({
         sockets: () => hub.connections(),
         queues: () => deps.routing.queueStats(),
+        sweeps: () => deps.routing.sweeps(),
         jobDepths: () => k.jobs.depths(),
         dbPool: () => dbPool(k.db),
         redisReady: () => k.redis.client.status === 'ready',

@@ -6,6 +6,8 @@ import { SipAndChatMetrics, type SipFigures } from './sip.js';
 export interface MetricSources {
   sockets(): { agents: number; visitors: number };
   queues(): Promise<{ queueId: string; waiting: number; offered: number; longestWaitSeconds: number }[]>;
+  /** Routing sweeps this instance completed since it started. */
+  sweeps(): number;
   jobDepths(): Promise<{ queue: string; state: string; count: number }[]>;
   dbPool(): { open: number; free: number; waiting: number } | null;
   redisReady(): boolean;
@@ -53,6 +55,13 @@ export class SwitchboardMetrics {
     perQueue('switchboard_routing_waiting', 'Interactions waiting in each queue', (q) => q.waiting);
     perQueue('switchboard_routing_offered', 'Interactions of each queue being offered to an agent right now', (q) => q.offered);
     perQueue('switchboard_routing_longest_wait_seconds', 'Longest current wait in each queue', (q) => q.longestWaitSeconds);
+    new Counter({
+      name: 'switchboard_routing_sweeps_total', help: 'Routing sweeps (offer timeouts, wrap-ups, waits, the dispatch pass) this instance completed; flat while routing is paused or stuck', registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(sources()?.sweeps() ?? 0);
+      },
+    });
     new Gauge({
       name: 'switchboard_jobs', help: 'BullMQ jobs by queue and state', labelNames: ['queue', 'state'], registers: [this.registry],
       async collect() {

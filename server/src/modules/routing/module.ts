@@ -50,7 +50,7 @@ function registerCommands(r: RoutingService, hub: RealtimeHub): void {
  * timeouts survive the death of the instance that made the offer. Queue statistics go to
  * supervisors from whichever instance holds the short Redis lease.
  */
-function startLoops(k: Kernel, routing: RoutingService, hub: RealtimeHub): () => void {
+function startLoops(k: Kernel, routing: RoutingService, hub: RealtimeHub, swept: () => void): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   // While Redis is away every sweep fails the same way: say so once, not four times a second.
@@ -58,6 +58,7 @@ function startLoops(k: Kernel, routing: RoutingService, hub: RealtimeHub): () =>
   const sweep = async () => {
     try {
       await routing.sweep();
+      swept();
       if (paused) k.log.info('routing resumed: Redis is back');
       paused = false;
     } catch (err) {
@@ -103,6 +104,8 @@ export interface RoutingContext extends ServerModule {
    * announces the reload, so once a reload has answered its new queues route on every instance.
    */
   applyConfig(): Promise<void>;
+  /** Sweeps this instance has completed since it started (a sweep that failed does not count). */
+  sweeps(): number;
 }
 
 /** Queues, offers, assignment, transfer and close for every channel, and the agents' states. */
@@ -125,11 +128,13 @@ export function createRouting(k: Kernel, deps: RoutingDeps): RoutingContext {
     await routing.refreshProfiles();
     await routing.dispatch();
   };
+  let sweeps = 0;
   return {
     name: 'routing',
     service: routing,
     states,
     applyConfig,
+    sweeps: () => sweeps,
     routes: (router, routeDeps) => routingRoutes(router, routeDeps, k, { routing, agents: deps.agents }),
     start: async (hub) => {
       // A failed rebuild must not keep the server down: the sweep tries again every 250 ms.
@@ -147,7 +152,7 @@ export function createRouting(k: Kernel, deps: RoutingDeps): RoutingContext {
         }
       });
       registerCommands(routing, hub);
-      const stop = startLoops(k, routing, hub);
+      const stop = startLoops(k, routing, hub, () => sweeps++);
       return () => {
         off();
         stop();

@@ -16,6 +16,13 @@ import { eventually } from '../../test/redis.js';
 
 type Proc = Awaited<ReturnType<typeof spawnServer>>;
 
+const METRICS_TOKEN = 'races-metrics-token-0123456789abcdef';
+/** The routing sweeps an instance has completed, as its /metrics says. */
+async function sweeps(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  return Number(/^switchboard_routing_sweeps_total (\d+)$/m.exec(text)![1]);
+}
+
 describe('routing: two server instances', function () {
   this.timeout(90000);
   let a: Proc;
@@ -28,7 +35,7 @@ describe('routing: two server instances', function () {
 
   before(async () => {
     since = new Date();
-    dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.0.offerTimeoutSeconds': 60, 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000 }) });
+    dir = makeConfigDir({ redisPrefix: uniquePrefix(), set: openQueues({ 'queues.yaml:queues.0.relax': [], 'queues.yaml:queues.0.offerTimeoutSeconds': 60, 'queues.yaml:queues.3.offerTimeoutSeconds': 60, 'switchboard.yaml:licensing.maxConcurrentSessions': 1000, 'switchboard.yaml:metrics.token': METRICS_TOKEN }) });
     a = await spawnServer(dir);
     b = await spawnServer(dir); // after a: a has run the migrations
     admin = await login(a.url);
@@ -178,7 +185,10 @@ describe('routing: two server instances', function () {
     } finally {
       await redis.close();
     }
-    await new Promise((r) => setTimeout(r, 1000)); // let both instances' sweeps offer what they can
+    // Both instances' sweeps have offered what they can: on each, a sweep begun after the state was
+    // back has ended (the one running when it was seen ends first).
+    const swept = await Promise.all([a.url, b.url].map(sweeps));
+    await eventually(() => Promise.all([a.url, b.url].map(sweeps)), (n) => n.every((x, i) => x >= swept[i]! + 2), 600, 100);
     const after = await view(b.url);
     const owners = new Map<string, string>();
     for (const v of after) {
