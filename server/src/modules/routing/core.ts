@@ -1,7 +1,7 @@
 import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
 import type { Config, Queue } from '../../kernel/config/schema.js';
 import type { Logger } from '../../kernel/logger.js';
-import type { EventBus } from '../../kernel/bus.js';
+import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import type { AgentService } from '../agents/index.js';
 import type { Interaction } from '../interactions/index.js';
 import type { OfferEnded, OfferMade, RoutingEngine } from './engine.js';
@@ -32,7 +32,7 @@ export interface RoutingCore {
   queue(id: string): Queue | undefined;
   estimate(queueId: string, position: number): Promise<number | null>;
   dispatch(): Promise<number>;
-  routeInteraction(interactionId: string, held?: Interaction): Promise<void>;
+  routeInteraction(interactionId: string, held?: Interaction, first?: BusEvent[]): Promise<void>;
   routeAgents(agentIds: string[]): Promise<void>;
   announce(o: OfferMade, held?: Interaction): Promise<void>;
   offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload>;

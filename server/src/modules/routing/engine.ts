@@ -71,7 +71,7 @@ export interface Refusal {
 }
 
 /** `freed`: agents whose load went down, who may take the next waiting interaction. */
-type Reply<T> = (T | Refusal) & { changes: StateChange[]; freed: string[] };
+export type Reply<T> = (T | Refusal) & { changes: StateChange[]; freed: string[] };
 
 /** Lua's cjson encodes an empty table as {}; every list we read goes through this. */
 export const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);

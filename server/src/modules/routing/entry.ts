@@ -163,9 +163,9 @@ export class Entry {
     if (held) Object.assign(i, queued);
     else await this.d.records.apply(i, queued);
     await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: priority ?? queue.priority, routingScope: this.d.engine.scope });
-    await this.d.bus.publish({ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position });
-    // Routing keeps `i` as it writes it (offered), so it is not read again.
-    await this.routing.routeInteraction(i.id, i);
+    // Routing keeps `i` as it writes it (offered), so it is not read again; the queued event goes
+    // out with the offer, if one is made.
+    await this.routing.routeInteraction(i.id, i, [{ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position }]);
     return { outcome: 'queued', interaction: i, position: r.position, estimatedWaitSeconds: waitEstimate(r.avgWaitMs ? Number(r.avgWaitMs) : null, r.position) };
   }
 

@@ -25,20 +25,21 @@ describe('routing: a step that comes after the interaction was closed', function
    */
   async function closingInTheGap<T>(id: string, decided: (live: Live) => boolean, close: () => Promise<unknown>, step: () => Promise<T>): Promise<T> {
     const { routing, states } = t.sb.contexts;
-    const record = states.record.bind(states);
+    // Every step writes the state changes its script made (record() does it through write()).
+    const write = states.write.bind(states);
     let left = false;
-    states.record = async (changes) => {
+    states.write = async (changes) => {
       if (!left && decided(await routing.engine.interactionLive(id))) {
         left = true;
         await close();
       }
-      return record(changes);
+      return write(changes);
     };
     let out: T;
     try {
       out = await step();
     } finally {
-      states.record = record;
+      states.write = write;
     }
     expect(left, 'the close came in the step\'s gap').to.equal(true);
     return out;

@@ -2,7 +2,8 @@ import type { Channel, Queue } from '../../kernel/config/schema.js';
 import type { AgentState, AgentStatus } from '../agents/index.js';
 import { presentInteraction, type Interaction } from '../interactions/index.js';
 import { badRequest } from '../../kernel/http/errors.js';
-import { isRefusal, list, waitEstimate, type Accepted, type Closed, type OfferEnded, type OfferMade, type RoutingEngine } from './engine.js';
+import { isRefusal, list, waitEstimate, type Accepted, type Closed, type OfferEnded, type OfferMade, type Reply, type RoutingEngine } from './engine.js';
+import type { BusEvent } from '../../kernel/bus.js';
 import type { AgentEvents, Outgoing } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
 import { ROUTED, type RoutingRecords } from './records.js';
@@ -150,9 +151,17 @@ export class RoutingService implements RoutingCore {
     return made;
   }
 
-  /** Offers this interaction to the best free agent, if there is one; `held`: its row, as the caller has just read or written it. */
-  async routeInteraction(interactionId: string, held?: Interaction): Promise<void> {
-    await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]), held);
+  /**
+   * Offers this interaction to the best free agent, if there is one; `held`: its row, as the caller
+   * has just read or written it; `first`: the caller's bus events, sent with the offer in one round
+   * trip, or on their own when no offer is made.
+   */
+  async routeInteraction(interactionId: string, held?: Interaction, first: BusEvent[] = []): Promise<void> {
+    try {
+      await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]), held, first);
+    } finally {
+      for (const e of first.splice(0)) await this.d.bus.publish(e);
+    }
   }
 
   /** Lets each of these agents, if free, take the most urgent waiting interaction they may take. */
@@ -161,15 +170,15 @@ export class RoutingService implements RoutingCore {
     for (const a of new Set(agentIds)) await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeAgent', [a, ...queues]));
   }
 
-  private async offers(r: Awaited<ReturnType<RoutingEngine['run']>> & { offers?: OfferMade[] }, held?: Interaction): Promise<number> {
+  private async offers(r: Awaited<ReturnType<RoutingEngine['run']>> & { offers?: OfferMade[] }, held?: Interaction, first: BusEvent[] = []): Promise<number> {
     await this.d.states.record(r.changes);
     const offers = isRefusal(r) ? [] : list<OfferMade>(r.offers);
-    for (const o of offers) await this.announce(o, o.interactionId === held?.id ? held : undefined).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
+    for (const o of offers) await this.announce(o, o.interactionId === held?.id ? held : undefined, first).catch((err) => this.log.error({ err, offerId: o.offerId }, 'announcing an offer failed'));
     return offers.length;
   }
 
-  /** Records a new offer and shows it to the agent; `held`: the interaction's row in hand, if the step has it. */
-  async announce(o: OfferMade, held?: Interaction): Promise<void> {
+  /** Records a new offer and shows it to the agent; `held`: the interaction's row in hand, if the step has it; `first`: bus events that go out before the offer's. */
+  async announce(o: OfferMade, held?: Interaction, first: BusEvent[] = []): Promise<void> {
     const i = held ?? (await this.d.records.get(o.interactionId));
     if (!i) return;
     await this.d.records.offerCreated(o);
@@ -185,6 +194,7 @@ export class RoutingService implements RoutingCore {
     await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
     const payload = await this.offerPayload(o, i);
     await this.d.events.send([
+      ...first.splice(0).map((event) => ({ event })),
       { agentId: o.agentId, msg: { type: 'offer', offer: payload } },
       { event: { type: 'interaction.offered', interactionId: i.id, channel: i.channel, agentId: o.agentId, offerId: o.offerId, kind: o.kind } },
     ]);
@@ -206,7 +216,12 @@ export class RoutingService implements RoutingCore {
 
   async accept(offerId: string, agentId: string): Promise<InteractionPayload> {
     const r = await this.d.engine.run<Accepted>('accept', [offerId, agentId]);
-    await this.d.states.record(r.changes);
+    // The agents' new states go out with the step's events, or alone if it stops before them.
+    const states = await this.d.states.write(r.changes);
+    return this.accepted(r, offerId, agentId, states).finally(() => this.d.states.announce(states));
+  }
+
+  private async accepted(r: Reply<Accepted>, offerId: string, agentId: string, states: BusEvent[]): Promise<InteractionPayload> {
     if (isRefusal(r)) throw refusal(r, 'offer');
     const now = this.d.engine.clock.now();
     const before = await this.d.records.get(r.interactionId);
@@ -220,8 +235,8 @@ export class RoutingService implements RoutingCore {
     // first: the row stays as the close left it, and a step that no longer holds is not recorded
     // or announced — a closed chat written back to assigned would be routed again by a rebuild.
     const written = await this.d.records.acceptOffer(offerId, before, ROUTED, patch);
-    // The step's bus event and the agents' events go out together, in this order.
-    const lines: Outgoing[] = [];
+    // The step's bus events and the agents' events go out together, in this order.
+    const lines: Outgoing[] = states.splice(0).map((event) => ({ event }));
     if (r.kind === 'route') {
       if (written) {
         await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
@@ -368,27 +383,33 @@ export class RoutingService implements RoutingCore {
     const agentId = 'agentId' in by ? by.agentId : '';
     const wrapMs = (this.queue(before.queueId ?? '')?.wrapUpSeconds ?? 0) * 1000;
     const r = await this.d.engine.run<Closed>('close', [interactionId, agentId, wrapMs, 'closed']);
-    await this.d.states.record(r.changes);
-    if (isRefusal(r)) throw refusal(r, 'interaction');
-    const now = this.d.engine.clock.now();
-    const who = 'agentId' in by ? 'agent' : by.by;
-    if (r.withdrawn) await this.afterDeclineQuiet(r.withdrawn);
-    if (r.state === 'abandoned') {
-      await this.d.records.apply(before, { state: 'abandoned', closedAt: now });
-      await this.d.records.journey(before, 'abandoned', null, { by: who });
-      await this.d.bus.publish({ type: 'interaction.abandoned', interactionId, channel: before.channel, queueId: before.queueId });
-    } else {
-      await this.d.records.apply(before, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
-      await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
-      await this.d.events.send([
-        ...[r.owner, r.conf].filter(Boolean).map((a) => ({ agentId: a, msg: { type: 'interaction.removed', interactionId, reason: 'closed' } }) as const),
-        { event: { type: 'interaction.closed', interactionId, channel: before.channel, websiteId: before.websiteId, contactId: before.contactId, agentId: r.owner || null, by: who, dispositionId } },
-      ]);
-    }
+    // The agents' new states go out with the step's events, or alone if it stops before them.
+    const states = await this.d.states.write(r.changes);
+    await this.closed(r, before, by, dispositionId, states).finally(() => this.d.states.announce(states));
     await this.routeAgents(r.freed);
     // The close script emptied the routing hash's conference and transfer fields, and nothing
     // writes them on a finished interaction.
     return this.payload(interactionId, before, {});
+  }
+
+  private async closed(r: Reply<Closed>, before: Interaction, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null, states: BusEvent[]): Promise<void> {
+    const interactionId = before.id;
+    if (isRefusal(r)) throw refusal(r, 'interaction');
+    const now = this.d.engine.clock.now();
+    const who = 'agentId' in by ? 'agent' : by.by;
+    if (r.withdrawn) await this.afterDeclineQuiet(r.withdrawn);
+    const lines: Outgoing[] = states.splice(0).map((event) => ({ event }));
+    if (r.state === 'abandoned') {
+      await this.d.records.apply(before, { state: 'abandoned', closedAt: now });
+      await this.d.records.journey(before, 'abandoned', null, { by: who });
+      lines.push({ event: { type: 'interaction.abandoned', interactionId, channel: before.channel, queueId: before.queueId } });
+    } else {
+      await this.d.records.apply(before, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
+      await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
+      for (const a of [r.owner, r.conf].filter(Boolean)) lines.push({ agentId: a, msg: { type: 'interaction.removed', interactionId, reason: 'closed' } });
+      lines.push({ event: { type: 'interaction.closed', interactionId, channel: before.channel, websiteId: before.websiteId, contactId: before.contactId, agentId: r.owner || null, by: who, dispositionId } });
+    }
+    await this.d.events.send(lines);
   }
 
   /** A withdrawal caused by a close: the offer goes, nothing is routed again. */

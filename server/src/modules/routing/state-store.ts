@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../kernel/redis.js';
-import type { EventBus } from '../../kernel/bus.js';
+import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { AgentState, AgentStatus } from '../agents/index.js';
 import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
@@ -63,13 +63,26 @@ export class AgentStateStore {
 
   /** Writes and announces changes the routing scripts made (busy, wrap-up, RONA...). */
   async record(changes: StateChange[]): Promise<void> {
-    if (!changes.length) return;
+    await this.announce(await this.write(changes));
+  }
+
+  /** Publishes what write() returned. */
+  async announce(events: BusEvent[]): Promise<void> {
+    for (const e of events) await this.bus.publish(e);
+  }
+
+  /**
+   * Writes the changes and returns their bus events, for a step that sends them in the same round
+   * trip as its own (AgentEvents.send); announce() them when it does not get that far.
+   */
+  async write(changes: StateChange[]): Promise<BusEvent[]> {
+    if (!changes.length) return [];
     // As SQL: two or more for every routed interaction, and the ORM's insert (reading back each
     // row's seq, which nothing here uses) costs several times its round trip.
     await this.db.query(
       `INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES ${changes.map(() => '(?, ?, ?, ?)').join(', ')}`,
       changes.flatMap((c) => [c.agentId, c.state, c.reason || null, new Date(c.since)]),
     );
-    for (const c of changes) await this.bus.publish({ type: 'agent.state', ...toStatus(c) });
+    return changes.map((c): BusEvent => ({ type: 'agent.state', ...toStatus(c) }));
   }
 }
