@@ -16,4 +16,6 @@ export interface SessionResolver {
   resolve(token: string): Promise<Principal | null>;
   /** Whether the session still exists (a logout elsewhere ends it). */
   isLive(sessionId: string): Promise<boolean>;
+  /** The Redis key that exists while the session does: isLive() asked with other commands, in their round trip. */
+  liveKey(sessionId: string): string;
 }

@@ -226,10 +226,16 @@ export class RealtimeHub {
     });
     ws.on('message', (data, isBinary) => {
       const raw = parseFrame(data, isBinary);
-      const limited = () => this.limiter.agent(principal.sessionId, this.s.config().main.security.rateLimits.agentSocketCommandsPerMinute);
+      // Every command re-checks the session: a revocation may have raced this socket. Asked with
+      // the command's count, in its round trip; on its own when that could not answer.
+      let live: boolean | undefined;
+      const limited = async () => {
+        const r = await this.limiter.agent(principal.sessionId, this.s.config().main.security.rateLimits.agentSocketCommandsPerMinute, this.s.sessions.liveKey(principal.sessionId));
+        live = r.live;
+        return r.wait;
+      };
       this.dispatch(this.agentCommands, entry, raw, limited, async () => {
-        // Every command re-checks the session: a revocation may have raced this socket.
-        if (await this.stillValid(principal)) return true;
+        if (live ?? (await this.stillValid(principal))) return true;
         ws.close(AGENT_CLOSE.sessionRevoked, 'session revoked');
         return false;
       }).catch((err) => {

@@ -17,19 +17,27 @@ export class CommandLimiter {
     private readonly log: Logger,
   ) {}
 
-  /** Counts one command of the session; the seconds to wait when over the limit. */
-  async agent(sessionId: string, limit: number): Promise<number | undefined> {
+  /**
+   * Counts one command of the session: `wait`, the seconds to wait when over the limit. With
+   * `liveKey`, also whether that key exists, in the same round trip (`live`; absent when Redis
+   * could not be asked).
+   */
+  async agent(sessionId: string, limit: number, liveKey?: string): Promise<{ wait: number | undefined; live?: boolean }> {
     const window = Math.floor(Date.now() / 60000);
     const key = this.redis.key('rl', 'ws-agent', sessionId, String(window));
     let count = 0;
+    let live: boolean | undefined;
     try {
-      const res = await this.redis.client.multi().incr(key).expire(key, 61).exec();
+      const m = this.redis.client.multi().incr(key).expire(key, 61);
+      if (liveKey) m.exists(liveKey);
+      const res = await m.exec();
       count = Number(res?.[0]?.[1] ?? 0);
+      if (liveKey && res?.[2] && !res[2][0]) live = Number(res[2][1]) === 1;
     } catch (err) {
       if (this.warnedWindow !== window) this.log.warn({ err }, 'socket rate limiter unavailable; letting commands through');
       this.warnedWindow = window;
     }
-    return count > limit ? retryAfter() : undefined;
+    return { wait: count > limit ? retryAfter() : undefined, live };
   }
 
   /** A counter for one visitor socket. */

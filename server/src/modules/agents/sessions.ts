@@ -54,6 +54,10 @@ export class SessionStore implements SessionResolver {
     return { agentId: h.agentId, role: h.role as Role, username: h.username!, sessionId };
   }
 
+  liveKey(sessionId: string): string {
+    return this.sessionKey(sessionId);
+  }
+
   async isLive(sessionId: string): Promise<boolean> {
     return (await this.redis.client.exists(this.sessionKey(sessionId))) === 1;
   }
