@@ -37,6 +37,9 @@ export function createDataSource(db: SwitchboardFile['database'], entities: Enti
     // mysql2 captures a stack for every statement, to put on its error if the statement fails
     // (3 % of the server's CPU per callback). The error we see is TypeORM's, thrown in an async
     // function: its stack already names the code that sent the statement (data-source.test.ts).
-    extra: { trace: false },
+    // Statements prepared (kernel/db/statements.ts) are kept per connection, the least recently
+    // used closed beyond this: the server's limit (max_prepared_stmt_count, 16,382 by default) is
+    // shared by all connections, 151 of them at most by default.
+    extra: { trace: false, maxPreparedStatements: 100 },
   });
 }

@@ -10,6 +10,7 @@ import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
 import { CallEnds } from './call-ends.js';
 import { attemptCause, requeueAfterAgentFailure, retryAfterFailure } from './retry.js';
+import { execute } from '../../kernel/db/statements.js';
 
 export interface DialData {
   callbackId: string;
@@ -69,7 +70,8 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const attempts = s.db.getRepository(CallbackAttempt);
     const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId, callId: null, dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
     try {
-      await s.db.query(
+      await execute(
+        s.db,
         'INSERT INTO callback_attempts (id, callbackId, attempt, interactionId, agentId, callId, dialled, outcome, cause, startedAt, endedAt) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, NULL)',
         [row.id, row.callbackId, row.attempt, row.interactionId, row.agentId, row.dialled, row.outcome, row.startedAt],
       );
@@ -82,7 +84,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     }
     if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, interaction, row, 'cancelled', `callback was ${cb.state}`);
     await Promise.all([
-      s.db.query('UPDATE callbacks SET state = ?, attempts = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?', ['dialling', attempt, cb.id]),
+      execute(s.db, 'UPDATE callbacks SET state = ?, attempts = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?', ['dialling', attempt, cb.id]),
       s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled }),
     ]);
 
@@ -102,7 +104,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
     // the call id is written, and its 'answered' missed (the attempt then timed out as no answer).
     const ending = CallEnds.of(sip.events).settled(session, (queue?.callback.answerTimeoutSeconds ?? 60) * 1000);
     const callId = session.id.replace(/-/g, '');
-    await s.db.query('UPDATE callback_attempts SET callId = ? WHERE id = ?', [callId, row.id]);
+    await execute(s.db, 'UPDATE callback_attempts SET callId = ? WHERE id = ?', [callId, row.id]);
     const r = await ending;
     if (r.answered) return this.finish(cb, interaction, row, 'answered', null);
     const cause = attemptCause(r);
@@ -123,12 +125,13 @@ export class CallbackDialJob extends BaseJob<DialData> {
     const s = this.s;
     // An answered attempt completes its callback: both rows in one statement.
     if (outcome === 'answered') {
-      await s.db.query(
+      await execute(
+        s.db,
         "UPDATE callback_attempts a JOIN callbacks c ON c.id = a.callbackId SET a.outcome = ?, a.cause = ?, a.endedAt = ?, c.state = 'completed', c.lastCause = NULL, c.updatedAt = CURRENT_TIMESTAMP WHERE a.id = ?",
         [outcome, cause, new Date(), row.id],
       );
     } else {
-      await s.db.query('UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ? WHERE id = ?', [outcome, cause, new Date(), row.id]);
+      await execute(s.db, 'UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ? WHERE id = ?', [outcome, cause, new Date(), row.id]);
     }
     if (interaction) await s.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
     s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');

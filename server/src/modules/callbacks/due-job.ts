@@ -2,6 +2,7 @@ import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Callback } from './callback.entity.js';
 import { callbackWithInteraction } from './reads.js';
+import { execute } from '../../kernel/db/statements.js';
 
 /** Over the licensed limit when due: try again this much later. */
 const BUSY_RETRY_MS = 60_000;
@@ -57,7 +58,7 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       r = await this.s.routing.enqueueHeld(interaction);
     } catch (err) {
       // withdraw() closed the held interaction first: nothing to queue, nothing to try again.
-      if (((await this.s.db.query('SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[])[0]?.state === 'cancelled') return;
+      if (((await execute(this.s.db, 'SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[])[0]?.state === 'cancelled') return;
       await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled' });
       throw err;
     } finally {
@@ -81,7 +82,7 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
    * statements every callback sends: built by the ORM they cost twice the CPU of the round trip.
    */
   private async toQueued(id: string): Promise<boolean> {
-    const r = (await this.s.db.query("UPDATE callbacks SET state = 'queued', updatedAt = CURRENT_TIMESTAMP WHERE id = ? AND state = 'scheduled'", [id])) as { affectedRows: number };
+    const r = (await execute(this.s.db, "UPDATE callbacks SET state = 'queued', updatedAt = CURRENT_TIMESTAMP WHERE id = ? AND state = 'scheduled'", [id])) as { affectedRows: number };
     return r.affectedRows > 0;
   }
 

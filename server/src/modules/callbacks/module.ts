@@ -23,6 +23,7 @@ import { CustomerFirstJob, PLACED_BY } from './customer-first.js';
 import { retryAfterFailure } from './retry.js';
 import type { CallbacksDeps, CallbacksKit } from './types.js';
 import { hangUpSwitchedCalls } from './call-place.js';
+import { execute } from '../../kernel/db/statements.js';
 
 /** The callbacks context as app.ts wires it; `kit` is what its parts (jobs, routes) work with. */
 export interface CallbacksContext extends ServerModule {
@@ -154,7 +155,7 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
         void (async () => {
           // The three columns the dial job's id needs, as SQL: the ORM would build the query and
           // hydrate the whole callback, at twice the CPU of the round trip.
-          const [cb] = (await s.db.query('SELECT id, attempts, state FROM callbacks WHERE interactionId = ?', [e.interactionId])) as Pick<Callback, 'id' | 'attempts' | 'state'>[];
+          const [cb] = (await execute(s.db, 'SELECT id, attempts, state FROM callbacks WHERE interactionId = ?', [e.interactionId])) as Pick<Callback, 'id' | 'attempts' | 'state'>[];
           if (cb?.state === 'queued') await dial.dialFor(cb, e.agentId);
         })().catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not start dialling a callback'));
       });

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { EntityRows } from '../../kernel/db/rows.js';
 import { Interaction } from '../interactions/index.js';
 import { Callback } from './callback.entity.js';
+import { execute } from '../../kernel/db/statements.js';
 
 interface Statement {
   callback: EntityRows<Callback>;
@@ -22,7 +23,7 @@ export async function callbackWithInteraction(db: DataSource, id: string): Promi
     st = { callback, interaction, sql: `SELECT ${callback.select}, ${interaction.select} FROM callbacks c LEFT JOIN interactions i ON i.id = c.interactionId WHERE c.id = ?` };
     statements.set(db, st);
   }
-  const [row] = (await db.query(st.sql, [id])) as Record<string, unknown>[];
+  const [row] = (await execute(db, st.sql, [id])) as Record<string, unknown>[];
   if (!row) return null;
   const cb = st.callback.from(row)!;
   const interaction = st.interaction.from(row);

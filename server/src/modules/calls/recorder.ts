@@ -2,6 +2,7 @@ import { IsNull, type DataSource } from 'typeorm';
 import type { CallRecorder, EndCause, LegEnd, LegInfo } from '@switchboard/sip';
 import type { Logger } from '../../kernel/logger.js';
 import { Call, CallLeg } from './call.entity.js';
+import { execute } from '../../kernel/db/statements.js';
 
 const hex = (uuid: string) => uuid.replace(/-/g, '');
 const SIDES = 'abcdefghijkl';
@@ -105,7 +106,8 @@ export class MysqlCallRecorder implements CallRecorder {
       if (leg.video) await calls.update({ id }, { video: true });
       // A call started on another instance: its legs there came first.
       const legs = id === place.owner ? n : Math.ceil((await this.db.getRepository(CallLeg).countBy({ callId: id })) / 2) * 2 + inSession;
-      await this.db.query(
+      await execute(
+        this.db,
         'INSERT INTO call_legs (id, callId, side, direction, sipCallId, localTag, remoteTag, remoteUri, setupAt, ringingAt, answeredAt, endedAt, finalStatus, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL)',
         [hex(leg.legId), id, SIDES[Math.min(legs, SIDES.length - 1)]!, leg.direction, leg.callId.slice(0, 255), leg.localTag ?? null, leg.remoteTag ?? null, (leg.direction === 'inbound' ? leg.from : leg.to).slice(0, 255), leg.createdAt],
       );
@@ -128,7 +130,8 @@ export class MysqlCallRecorder implements CallRecorder {
         }
         // The interaction is looked up by the insert itself (not a read before it): the call keeps
         // it only if it exists, and says which it kept.
-        const kept = ((await this.db.query(
+        const kept = ((await execute(
+          this.db,
           'INSERT IGNORE INTO calls (id, interactionId, kind, video, trunkId, setupAt, answeredAt, endedAt, endCause) VALUES (?, (SELECT i.id FROM interactions i WHERE i.id = ?), ?, ?, ?, ?, NULL, NULL, NULL) RETURNING interactionId',
           [session, named, kind, expectedVideo || leg.video === true ? 1 : 0, leg.trunk ? this.trunkId() : null, leg.createdAt],
         )) as { interactionId: string | null }[])[0];
@@ -143,7 +146,7 @@ export class MysqlCallRecorder implements CallRecorder {
 
   legRinging(legId: string, at: Date): Promise<void> {
     return this.update(legId, async () => {
-      await this.db.query('UPDATE call_legs SET ringingAt = ? WHERE id = ?', [at, hex(legId)]);
+      await execute(this.db, 'UPDATE call_legs SET ringingAt = ? WHERE id = ?', [at, hex(legId)]);
     });
   }
 
@@ -153,13 +156,14 @@ export class MysqlCallRecorder implements CallRecorder {
       const tag = remoteTag.slice(0, 128);
       const rang = ringingAt ? [ringingAt] : [];
       if (this.written.get(session)?.has('answered')) {
-        await this.db.query(`UPDATE call_legs SET${ringingAt ? ' ringingAt = ?,' : ''} answeredAt = ?, remoteTag = ? WHERE id = ?`, [...rang, at, tag, hex(legId)]);
+        await execute(this.db, `UPDATE call_legs SET${ringingAt ? ' ringingAt = ?,' : ''} answeredAt = ?, remoteTag = ? WHERE id = ?`, [...rang, at, tag, hex(legId)]);
         return;
       }
       // The leg and the call's first answer in one statement; the call's row is named first, as in
       // every statement here that locks both, so two sessions of one call wait for each other
       // rather than deadlock.
-      await this.db.query(
+      await execute(
+        this.db,
         `UPDATE calls c LEFT JOIN call_legs l ON l.id = ? SET${ringingAt ? ' l.ringingAt = ?,' : ''} l.answeredAt = ?, l.remoteTag = ?, c.answeredAt = COALESCE(c.answeredAt, ?) WHERE c.id = ?`,
         [hex(legId), ...rang, at, tag, at, callId],
       );
@@ -183,7 +187,9 @@ export class MysqlCallRecorder implements CallRecorder {
       const why = session === callId && cause !== 'transferred' && !this.written.get(session)?.has('endCause');
       const ids = legIds.map(hex);
       const marks = ids.map(() => '?').join(', ');
-      await this.db.query(
+      // A few shapes (one or two legs, with the cause or not): prepared.
+      await execute(
+        this.db,
         `UPDATE calls c LEFT JOIN call_legs l ON l.id IN (${marks}) SET l.endedAt = ?, l.cause = ?, l.finalStatus = ?,${why ? ' c.endCause = COALESCE(c.endCause, ?),' : ''}` +
           ` c.endedAt = IF(c.endedAt IS NULL AND NOT EXISTS (SELECT 1 FROM call_legs o WHERE o.callId = ? AND o.endedAt IS NULL AND o.id NOT IN (${marks})), ?, c.endedAt) WHERE c.id = ?`,
         [...ids, at, cause, status ?? null, ...(why ? [cause] : []), callId, ...ids, at, callId],

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { JourneyType } from '@switchboard/protocol';
+import { execute } from '../../kernel/db/statements.js';
 
 export interface JourneyRow {
   contactId: string | null;
@@ -19,6 +20,7 @@ interface Waiting {
 }
 
 const MAX_ROWS = 500;
+const PREPARED_ROWS = 8;
 const COLUMNS = '(contactId, interactionId, agentId, type, data, at)';
 
 /**
@@ -61,15 +63,16 @@ export class JourneyWriter {
   }
 
   private insert(rows: JourneyRow[]): Promise<unknown> {
+    // Prepared for the few shapes that come most, as text beyond: a prepared statement for every
+    // number of rows would crowd out the others a connection keeps (kernel/db/statements.ts).
     if (rows.every((r) => !r.contactOfInteraction)) {
-      return this.db.query(
-        `INSERT INTO interaction_events ${COLUMNS} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        rows.flatMap((r) => [r.contactId, r.interactionId, r.agentId, r.type, JSON.stringify(r.data), r.at]),
-      );
+      const sql = `INSERT INTO interaction_events ${COLUMNS} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
+      const params = rows.flatMap((r) => [r.contactId, r.interactionId, r.agentId, r.type, JSON.stringify(r.data), r.at]);
+      return rows.length <= PREPARED_ROWS ? execute(this.db, sql, params) : this.db.query(sql, params);
     }
     if (rows.length === 1) {
       const [r] = rows as [JourneyRow];
-      return this.db.query(`INSERT INTO interaction_events ${COLUMNS} SELECT contactId, id, ?, ?, ?, ? FROM interactions WHERE id = ?`, [r.agentId, r.type, JSON.stringify(r.data), r.at, r.interactionId]);
+      return execute(this.db, `INSERT INTO interaction_events ${COLUMNS} SELECT contactId, id, ?, ?, ?, ? FROM interactions WHERE id = ?`, [r.agentId, r.type, JSON.stringify(r.data), r.at, r.interactionId]);
     }
     // Rows with and without their contact in one statement; the ORDER BY keeps their seq in arrival order.
     const parts: string[] = [];

@@ -5,6 +5,7 @@ import { newId } from '../../kernel/db/ids.js';
 import { Interaction, Offer } from '../interactions/index.js';
 import { systemClock } from '../../kernel/clock.js';
 import { RoutingRecords } from './records.js';
+import { JourneyWriter } from './journey-writer.js';
 import { Contact } from '../contacts/index.js';
 import { InteractionEvent } from '../journey/index.js';
 
@@ -126,13 +127,15 @@ describe('routing records as SQL', () => {
     await db.query('UPDATE interactions SET contactId = ? WHERE id = ?', [contactId, id]);
     const missing = newId();
     // Sent at once: the first goes alone, the others together in one statement (journey-writer.ts).
-    const inserts: string[] = [];
-    const count = <T extends { query: (sql: string, params?: unknown[]) => Promise<unknown> }>(o: T) => {
-      const query = o.query.bind(o);
-      o.query = (sql: string, params?: unknown[]) => (sql.startsWith('INSERT INTO interaction_events') && inserts.push(sql), query(sql, params));
-      return () => void (o.query = query);
+    // Counted where the writer sends them: as text or prepared (kernel/db/statements.ts).
+    const inserts: unknown[][] = [];
+    const writer = JourneyWriter.prototype as unknown as { insert: (rows: unknown[]) => Promise<unknown> };
+    const send = writer.insert;
+    writer.insert = function (this: unknown, rows: unknown[]) {
+      inserts.push(rows);
+      return send.call(this, rows);
     };
-    const uncount = [count(db), count(db.manager)];
+    const uncount = [() => void (writer.insert = send)];
     await Promise.all([
       records.journeyOf(id, 'call.ringing', null, { call: 'c1' }, undefined, at),
       records.journey({ id, contactId: null }, 'call.held', agent, { n: 1 }, undefined, at),

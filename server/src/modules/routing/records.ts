@@ -7,6 +7,7 @@ import { Contact } from '../contacts/index.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { EntityRows } from '../../kernel/db/rows.js';
 import { JourneyWriter } from './journey-writer.js';
+import { execute } from '../../kernel/db/statements.js';
 
 /**
  * The states of an interaction routing still moves (queues, offers, assigns): a row is written
@@ -58,7 +59,8 @@ export class RoutingRecords {
    */
   async journeyOf(interactionId: string, type: JourneyType, agentId: string | null, data: Record<string, unknown> = {}, m?: EntityManager, at: Date = this.clock.now()): Promise<void> {
     if (!m || m === this.db.manager) return this.writer.write({ contactId: null, contactOfInteraction: true, interactionId, agentId, type, data, at });
-    await m.query(
+    await execute(
+      m,
       'INSERT INTO interaction_events (contactId, interactionId, agentId, type, data, at) SELECT contactId, id, ?, ?, ?, ? FROM interactions WHERE id = ?',
       [agentId, type, JSON.stringify(data), at, interactionId],
     );
@@ -80,7 +82,7 @@ export class RoutingRecords {
     const { sets, params } = this.sets(id, patch);
     params.push(id);
     if (and) params.push(...and.params);
-    const r = (await m.query(`UPDATE interactions SET ${sets.join(', ')}, updatedAt = CURRENT_TIMESTAMP WHERE id = ?${and ? ` AND ${and.sql}` : ''}`, params)) as { affectedRows: number };
+    const r = (await execute(m, `UPDATE interactions SET ${sets.join(', ')}, updatedAt = CURRENT_TIMESTAMP WHERE id = ?${and ? ` AND ${and.sql}` : ''}`, params)) as { affectedRows: number };
     return r.affectedRows;
   }
 
@@ -108,7 +110,8 @@ export class RoutingRecords {
   async acceptOffer(offerId: string, i: Interaction, from: InteractionState[], patch: InteractionPatch): Promise<boolean> {
     const { sets, params } = this.sets(i.id, patch, 'i.');
     // The rows matched, each table's counted: the offer's, and the interaction's when it was in `from`.
-    const r = (await this.db.query(
+    const r = (await execute(
+      this.db,
       `UPDATE offers o LEFT JOIN interactions i ON i.id = ? AND i.state IN (${from.map(() => '?').join(', ')}) SET o.state = 'accepted', o.respondedAt = ?, ${sets.join(', ')}, i.updatedAt = CURRENT_TIMESTAMP WHERE o.id = ?`,
       [i.id, ...from, this.clock.now(), ...params, offerId],
     )) as { affectedRows: number };
@@ -176,7 +179,8 @@ export class RoutingRecords {
   // An offer's insert and its end are sent as SQL: one of each for every offer, and built by the
   // ORM (the insert reading back the row's defaults) each cost several times its round trip.
   async offerCreated(o: { offerId: string; interactionId: string; agentId: string; kind: Offer['kind']; expiresAt: number }): Promise<void> {
-    await this.db.query(
+    await execute(
+      this.db,
       "INSERT INTO offers (id, interactionId, agentId, state, kind, offeredAt, expiresAt, respondedAt) VALUES (?, ?, ?, 'pending', ?, ?, ?, NULL)",
       [o.offerId, o.interactionId, o.agentId, o.kind, this.clock.now(), new Date(o.expiresAt)],
     );
@@ -187,12 +191,12 @@ export class RoutingRecords {
   }
 
   async offerEnded(offerId: string, state: OfferState): Promise<void> {
-    await this.db.query('UPDATE offers SET state = ?, respondedAt = ? WHERE id = ?', [state, this.clock.now(), offerId]);
+    await execute(this.db, 'UPDATE offers SET state = ?, respondedAt = ? WHERE id = ?', [state, this.clock.now(), offerId]);
   }
 
   async get(id: string): Promise<Interaction | null> {
     const { rows, get } = this.statements();
-    const [row] = (await this.db.query(get, [id])) as Record<string, unknown>[];
+    const [row] = (await execute(this.db, get, [id])) as Record<string, unknown>[];
     return row ? rows.from(row)! : null;
   }
 

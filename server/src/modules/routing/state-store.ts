@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
+import { execute } from '../../kernel/db/statements.js';
 import type { AgentState, AgentStatus } from '../agents/index.js';
 import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
 
@@ -79,10 +80,10 @@ export class AgentStateStore {
     if (!changes.length) return [];
     // As SQL: two or more for every routed interaction, and the ORM's insert (reading back each
     // row's seq, which nothing here uses) costs several times its round trip.
-    await this.db.query(
-      `INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES ${changes.map(() => '(?, ?, ?, ?)').join(', ')}`,
-      changes.flatMap((c) => [c.agentId, c.state, c.reason || null, new Date(c.since)]),
-    );
+    const sql = `INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES ${changes.map(() => '(?, ?, ?, ?)').join(', ')}`;
+    const params = changes.flatMap((c) => [c.agentId, c.state, c.reason || null, new Date(c.since)]);
+    // Prepared for the few rows a step makes; a sweep's many as text (kernel/db/statements.ts).
+    await (changes.length <= 4 ? execute(this.db, sql, params) : this.db.query(sql, params));
     return changes.map((c): BusEvent => ({ type: 'agent.state', ...toStatus(c) }));
   }
 }
