@@ -101,11 +101,18 @@ export class ReportBuckets {
    */
   async markDirty(hours: { hour: Date; dueAt?: Date | null }[]): Promise<void> {
     if (!hours.length) return;
-    const values = hours.map(() => '(?, 1, ?)').join(', ');
+    // One row an hour, due at the latest of its marks: a pass's thousands of marks fall in a few hours,
+    // and one increment is as good as many for a rebuild to see that the hour changed.
+    const due = new Map<string, Date | null>();
+    for (const h of hours) {
+      const key = hourString(floorHour(h.hour));
+      const [was, at] = [due.get(key) ?? null, h.dueAt ?? null];
+      due.set(key, was && (!at || was > at) ? was : at);
+    }
     await this.db.query(
-      `INSERT INTO report_hours (hour, dirty, dueAt) VALUES ${values}
+      `INSERT INTO report_hours (hour, dirty, dueAt) VALUES ${[...due.keys()].map(() => '(?, 1, ?)').join(', ')}
        ON DUPLICATE KEY UPDATE dirty = dirty + 1, dueAt = CASE WHEN VALUES(dueAt) IS NULL THEN dueAt WHEN dueAt IS NULL THEN VALUES(dueAt) ELSE GREATEST(dueAt, VALUES(dueAt)) END`,
-      hours.flatMap((h) => [hourString(floorHour(h.hour)), h.dueAt ?? null]),
+      [...due].flat(),
     );
   }
 

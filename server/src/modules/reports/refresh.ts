@@ -104,8 +104,12 @@ export class ReportRefresh {
       const s = span.get(r.agentId);
       span.set(r.agentId, { first: s && s.first < r.at ? s.first : r.at, last: s && s.last > r.at ? s.last : r.at });
     }
+    // Changes are recorded as they happen, in the hour not built yet: an agent's UPDATE can only reach
+    // a built hour when its earliest change is not after the last one built (a change written late).
+    const built = span.size ? await this.lastBuilt() : null;
     let marked = 0;
     for (const [agentId, { first, last }] of span) {
+      if (!built || floorHour(first) > built) continue;
       const res = await this.d.db.query(
         `UPDATE report_hours SET dirty = dirty + 1 WHERE builtAt IS NOT NULL AND hour >= ?
             AND hour < COALESCE((SELECT MIN(c.at) FROM agent_state_changes c WHERE c.agentId = ? AND c.at > ?), '9999-12-31')`,
@@ -114,6 +118,11 @@ export class ReportRefresh {
       marked += Number(res?.affectedRows ?? 0);
     }
     return marked;
+  }
+
+  private async lastBuilt(): Promise<Date | null> {
+    const [row] = await this.d.db.query('SELECT MAX(hour) AS hour FROM report_hours WHERE builtAt IS NOT NULL');
+    return row?.hour ?? null;
   }
 
   /** The last seq of rows old enough that nothing before them can still be committing. */
