@@ -1,5 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import { newId } from '../../kernel/db/ids.js';
+import { EntityRows } from '../../kernel/db/rows.js';
+import { execute } from '../../kernel/db/statements.js';
 import { DEFAULT_CAPACITY, type Config } from '../../kernel/config/schema.js';
 import { HttpError, badRequest, conflict, notFound } from '../../kernel/http/errors.js';
 import { Agent, AgentSkill } from './agent.entity.js';
@@ -25,6 +27,7 @@ export class AgentService {
   private follower: AgentFollower | undefined;
   /** Made once, at the first login of an unknown username. */
   private decoy: Promise<string> | undefined;
+  private byId: { rows: EntityRows<Agent>; sql: string } | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -116,8 +119,14 @@ export class AgentService {
     if (holder && holder.id !== self) throw new HttpError(409, 'conflict', `Extension ${extension} belongs to ${holder.username}.`, [{ field: 'extension', problem: `already used by ${holder.username}` }]);
   }
 
+  /** Read for every callback dialled: as SQL of our own, a prepared statement (kernel/db/rows.ts). */
   async get(id: string): Promise<Agent> {
-    const agent = await this.repo.findOneBy({ id });
+    this.byId ??= (() => {
+      const rows = new EntityRows(this.db, Agent, 'a');
+      return { rows, sql: `SELECT ${rows.select} FROM agents a WHERE a.id = ? LIMIT 1` };
+    })();
+    const [row] = await execute<Record<string, unknown>[]>(this.db, this.byId.sql, [id]);
+    const agent = row && this.byId.rows.from(row);
     if (!agent) throw notFound('Agent');
     return agent;
   }
