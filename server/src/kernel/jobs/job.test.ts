@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { BaseJob, type JobRun } from './job.js';
 import { JobRunner } from './runner.js';
@@ -18,7 +19,7 @@ import { startSwitchboard } from '../../app.js';
 
 class Recorder extends BaseJob<{ n: number }> {
   readonly name = 'recorder';
-  override readonly backoffMs = 50;
+  override readonly backoffMs: number = 50;
   // One at a time, in the order they came: once a job scheduled later has run, the earlier have.
   override readonly concurrency = 1;
   runs: { data: { n: number }; run: JobRun }[] = [];
@@ -98,6 +99,122 @@ describe('jobs (BullMQ on the real Redis)', () => {
     expect(await job.unschedule('cancelled')).to.equal(true);
     expect(await job.stateOf('cancelled')).to.equal(null);
     expect(await job.unschedule('cancelled')).to.equal(false);
+  });
+});
+
+/** Runs until released: a job still running when something happens to its instance. */
+class Holder extends BaseJob<{ n: number }> {
+  readonly name = 'holder';
+  override readonly attempts = 1;
+  override readonly concurrency = 1;
+  runs: JobRun[] = [];
+  private releases: (() => void)[] = [];
+
+  async perform(_data: { n: number }, run: JobRun): Promise<void> {
+    this.runs.push(run);
+    await new Promise<void>((r) => this.releases.push(r));
+  }
+
+  release(): void {
+    for (const r of this.releases.splice(0)) r();
+  }
+}
+
+class SlowRetry extends Recorder {
+  override readonly backoffMs = 3_600_000;
+}
+
+describe('jobs: what the fetch loop owns (locks, stalls, backoff, close)', () => {
+  const runners: JobRunner[] = [];
+  const holders: Holder[] = [];
+  const start = (redis: ReturnType<typeof sharedRedis>, opts: { lockDurationMs?: number; stalledIntervalMs?: number } = {}) => {
+    const r = new JobRunner(redis, createLogger('silent'), opts);
+    runners.push(r);
+    return r;
+  };
+  const holder = (r: JobRunner, work = true) => {
+    const h = new Holder(r);
+    holders.push(h);
+    if (work) h.work();
+    return h;
+  };
+  afterEach(async () => {
+    for (const h of holders.splice(0)) h.release();
+    await Promise.all(runners.splice(0).map((r) => r.close(0)));
+  });
+
+  it('renews the lock of a job that outlasts it, so the job is not taken for stalled and run twice', async () => {
+    const runner = start(sharedRedis(), { lockDurationMs: 600, stalledIntervalMs: 150 });
+    const job = holder(runner);
+    await job.schedule({ n: 1 }, { id: 'long' });
+    await eventually(async () => job.runs.length, (n) => n === 1);
+    const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    try {
+      // Each renewal sets the lock's time to live back to the full 600 ms: see three of them.
+      let renewals = 0;
+      let last = Infinity;
+      await eventually(
+        async () => {
+          const ttl = await redis.pttl(`${runner.scope}:holder:long:lock`);
+          if (ttl > last && job.runs.length === 1) renewals++;
+          last = ttl;
+          return renewals;
+        },
+        (n) => n >= 3,
+        400,
+        50,
+      );
+    } finally {
+      redis.disconnect();
+    }
+    job.release();
+    await eventually(() => job.stateOf('long'), (s) => s === 'completed');
+    expect(job.runs).to.deep.equal([{ id: 'long', attempt: 1 }]);
+  });
+
+  it('runs the job of an instance that died once its lock has expired, keeping the attempt number', async () => {
+    const redis = sharedRedis();
+    const dying = start(redis, { lockDurationMs: 500, stalledIntervalMs: 150 });
+    const first = holder(dying);
+    await first.schedule({ n: 1 }, { id: 'orphan' });
+    await eventually(async () => first.runs.length, (n) => n === 1);
+    // As after a kill -9: the job stays active in Redis and its lock is no longer renewed.
+    await dying.close(0);
+    const survivor = start(redis, { lockDurationMs: 500, stalledIntervalMs: 150 });
+    const second = holder(survivor);
+    await eventually(async () => second.runs.length, (n) => n === 1);
+    expect(second.runs).to.deep.equal([{ id: 'orphan', attempt: 1 }]);
+    second.release();
+    await eventually(() => second.stateOf('orphan'), (s) => s === 'completed');
+  });
+
+  it('keeps a failed job delayed for its backoff before the next attempt', async () => {
+    const job = new SlowRetry(start(sharedRedis()));
+    job.work();
+    job.failUntil = 1;
+    await job.schedule({ n: 1 }, { id: 'backing-off' });
+    await eventually(() => job.stateOf('backing-off'), (s) => s === 'delayed');
+    expect(job.runs.map((r) => r.run.attempt)).to.deep.equal([1]);
+    // Made due now instead of in an hour: the second attempt runs and succeeds.
+    expect(await job.runNow('backing-off')).to.equal(true);
+    await eventually(() => job.stateOf('backing-off'), (s) => s === 'completed');
+    expect(job.runs.map((r) => r.run.attempt)).to.deep.equal([1, 2]);
+  });
+
+  it('lets a running job finish when closing, and starts no other', async () => {
+    const redis = sharedRedis();
+    const runner = start(redis);
+    const job = holder(runner);
+    await job.schedule({ n: 1 }, { id: 'running' });
+    await eventually(async () => job.runs.length, (n) => n === 1);
+    await job.schedule({ n: 2 }, { id: 'waiting' });
+    const closed = runner.close(60_000);
+    job.release();
+    await closed;
+    const after = holder(start(redis), false);
+    expect(await after.stateOf('running')).to.equal('completed');
+    expect(await after.stateOf('waiting')).to.equal('waiting');
+    expect(job.runs.map((r) => r.id)).to.deep.equal(['running']);
   });
 });
 

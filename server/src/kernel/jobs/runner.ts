@@ -1,7 +1,8 @@
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { SwitchboardFile } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { BaseJob } from './job.js';
+import { JobLoop } from './loop.js';
 
 export interface RunnerOptions {
   /** How often a worker looks for jobs whose instance died (BullMQ's stalled check). */
@@ -17,7 +18,7 @@ export interface RunnerOptions {
  */
 export class JobRunner {
   private readonly queues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
+  private readonly workers: JobLoop<object>[] = [];
   /** The BullMQ key prefix: instances with the same scope share their jobs. */
   readonly scope: string;
   private closed = false;
@@ -68,7 +69,7 @@ export class JobRunner {
 
   work<T extends object>(job: BaseJob<T>): void {
     if (this.closed) return;
-    const w = new Worker<T>(job.name, async (j: Job<T>) => job.perform(j.data, { id: j.id!, attempt: j.attemptsMade + 1 }), {
+    const w = new JobLoop<T>(job.name, async (j: Job<T>) => job.perform(j.data, { id: j.id!, attempt: j.attemptsMade + 1 }), {
       connection: this.connection(true),
       prefix: this.scope,
       concurrency: job.concurrency,
@@ -84,16 +85,18 @@ export class JobRunner {
       this.log[last ? 'error' : 'warn']({ err, job: job.name, jobId: j.id, attempt: j.attemptsMade }, last ? 'job failed for good' : 'job failed; it will be retried');
       if (last) job.onFailed(j.data, err).catch((e) => this.log.error({ err: e, job: job.name, jobId: j.id }, 'job onFailed threw'));
     });
-    this.workers.push(w);
+    w.start();
+    this.workers.push(w as unknown as JobLoop<object>);
   }
 
-  /** Workers first (a running job gets a few seconds to finish), then the queues. */
+  /** Workers first (a running job gets graceMs to finish; after that it is left to stall), then the queues. */
   async close(graceMs = 5000): Promise<void> {
     this.closed = true;
     await Promise.all(
       this.workers.map(async (w) => {
-        const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), graceMs).unref());
-        if ((await Promise.race([w.close().then(() => 'done' as const), timer])) === 'late') await w.close(true);
+        const late = setTimeout(() => w.abandon(), graceMs);
+        await w.close();
+        clearTimeout(late);
       }),
     );
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));

@@ -1,0 +1,126 @@
+import { Worker, isNotConnectionError, type Job, type JobJson, type Processor, type WorkerOptions } from 'bullmq';
+
+/** Longest a blocked fetch waits for a marker before it looks at the queue anyway. */
+const IDLE_BLOCK_SECONDS = 10;
+/** Pause after a failed fetch or wait, so a broken Redis is not hammered. */
+const RETRY_AFTER_MS = 1000;
+
+/**
+ * One job kind's fetch loop on one instance, on BullMQ's own primitives (moveToActive, the
+ * marker wait, processJob with its lock renewal, retries and stalled check) but with a policy of
+ * its own, because BullMQ's loop pays for every job in round trips that find nothing:
+ *
+ * - after taking a job it does not ask again at once: the take left BullMQ's "maybe more" marker,
+ *   so the blocked wait returns at once when another instance has not popped it, and otherwise
+ *   there was nothing more. Only a run of takes (a backlog) asks again straight away;
+ * - a finished job fetches the next in the same round trip (moveToFinished's fetchNext);
+ * - an idle loop blocks on the marker until the next delayed job is due, or 10 s.
+ */
+export class JobLoop<T extends object> extends Worker<T> {
+  private readonly inFlight = new Set<Promise<void>>();
+  private slotFree: (() => void) | null = null;
+  private nextDueAt = 0;
+  private tokens = 0;
+  private abandoned!: () => void;
+
+  constructor(name: string, processor: Processor<T>, opts: WorkerOptions) {
+    super(name, processor, { ...opts, autorun: false });
+  }
+
+  /** Starts the stalled check, the lock renewal and the fetch loop; close() ends them. */
+  start(): void {
+    const loop = (async () => {
+      await this.startStalledCheckTimer();
+      this.lockManager.start();
+      await this.fetchLoop();
+      await Promise.all([...this.inFlight]);
+    })();
+    loop.catch((err: Error) => this.emit('error', err));
+    // Worker.close() disconnects the blocked wait and then waits for this: the jobs running, or
+    // abandon().
+    this.mainLoopRunning = Promise.race([loop.catch(() => undefined), new Promise<void>((r) => (this.abandoned = r))]);
+  }
+
+  /**
+   * Lets close() go on without the jobs still running: their locks are no longer renewed, so once
+   * they expire another instance's stalled check runs them again, as after a crash.
+   */
+  abandon(): void {
+    this.abandoned();
+  }
+
+  private async fetchLoop(): Promise<void> {
+    // Takes in a row: two mean a backlog, where asking again at once finds the next job.
+    let takes = 0;
+    while (!this.closing) {
+      if (this.inFlight.size >= this.concurrency) {
+        await new Promise<void>((r) => (this.slotFree = r));
+        continue;
+      }
+      if (takes < 2 && !(this.nextDueAt && this.nextDueAt <= Date.now())) {
+        if (!(await this.waitForMarker())) continue;
+        if (this.closing) break;
+      }
+      const job = await this.fetch();
+      if (job === null) continue;
+      if (job) {
+        takes++;
+        this.perform(job);
+      } else takes = 0;
+    }
+  }
+
+  /** Blocks until a marker or the next due time: true when it is time to fetch. */
+  private async waitForMarker(): Promise<boolean> {
+    const now = Date.now();
+    const seconds = this.nextDueAt > now ? Math.max((this.nextDueAt - now) / 1000, this.minimumBlockTimeout) : IDLE_BLOCK_SECONDS;
+    try {
+      const marker = await this.backend.waitForJob(Math.min(seconds, IDLE_BLOCK_SECONDS));
+      // A delayed job's marker carries its due time: wait on until then unless it is due now.
+      if (marker && marker.score > Date.now() + 1) {
+        this.nextDueAt = this.nextDueAt > Date.now() ? Math.min(this.nextDueAt, marker.score) : marker.score;
+        return false;
+      }
+      return true;
+    } catch (err) {
+      if (this.closing) return false;
+      if (isNotConnectionError(err as Error)) this.emit('error', err as Error);
+      await this.backend.reconnectBlocking().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+      return false;
+    }
+  }
+
+  /** The next job, undefined when there is none, null when Redis failed (after a pause). */
+  private async fetch(): Promise<Job<T> | undefined | null> {
+    const token = `${this.id}:${this.tokens++}`;
+    try {
+      const [jobData, id, , delayUntil] = (await this.backend.moveToActive(token, this.opts.name)) as [JobJson | null | undefined, string | 0 | undefined, number, number];
+      this.nextDueAt = Number(delayUntil) || 0;
+      return (await this.nextJobFromJobData(jobData || undefined, id || undefined, token)) ?? undefined;
+    } catch (err) {
+      if (this.closing) return null;
+      this.emit('error', err as Error);
+      await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+      return null;
+    }
+  }
+
+  private perform(first: Job<T>): void {
+    const p: Promise<void> = (async () => {
+      let job: Job<T> | void = first;
+      // A finished job fetches the next in the same round trip while the loop runs.
+      while (job) job = await this.processJob(job, job.token!, () => !this.closing);
+    })()
+      .catch((err: Error) => {
+        this.emit('error', err);
+      })
+      .finally(() => {
+        this.inFlight.delete(p);
+        const free = this.slotFree;
+        this.slotFree = null;
+        free?.();
+      });
+    this.inFlight.add(p);
+  }
+}
