@@ -36,6 +36,7 @@
 // - with --count: SQL statements and Redis commands per callback, by their text (count-roundtrips.mjs;
 //   the counting costs the servers a little CPU of its own).
 // Prints one JSON document (also written to --out, default bench/callbacks/results.json).
+import '../runtime.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

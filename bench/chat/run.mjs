@@ -19,6 +19,7 @@
 // 5. memory: server RSS before the chats and with every room active, per active chat; server CPU,
 //    MySQL writes and Redis publishes per line during the chat phase.
 // Prints one JSON document (also written to --out, default bench/chat/results.json).
+import '../runtime.mjs';
 import { fork } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -12,6 +12,7 @@
 // server of its own (nothing else working on it), or the figures are everybody's. Prints JSON: per
 // statement, transport and method, MariaDB's and this process's CPU µs per statement (mean of
 // the rounds) and the wall time.
+import '../runtime.mjs';
 import mysql from 'mysql2';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -6,6 +6,7 @@
 // this process; the producer adds the jobs before the window).
 //
 //   node bench/jobs/fetch.mjs [--callbacks 2000] [--spread 4] [--work-ms 2] [--port 16398] [--runs 3]
+import '../runtime.mjs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import process from 'node:process';

@@ -16,6 +16,7 @@
 //    per mail; throughput = mails / (last sent − first queued); the mailboxes are counted over IMAP
 //    (none lost, none doubled).
 // Prints one JSON document (also written to --out, default bench/mail/results.json).
+import '../runtime.mjs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import process from 'node:process';

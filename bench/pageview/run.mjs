@@ -9,6 +9,7 @@
 // Prints one JSON document (also written to bench/pageview/results.json, or --out): requests per
 // second per target and round, their medians, and the median over rounds of each route's ratio to
 // the hello-world of the same round.
+import '../runtime.mjs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';

@@ -21,6 +21,7 @@
 // the same with its daily series, the same grouped by agent; each month × `--rounds`: all queues
 // at once, every agent's time by state, the callbacks report. Prints one JSON document (also
 // written to --out, default bench/reports/results.json).
+import '../runtime.mjs';
 import 'reflect-metadata';
 import os from 'node:os';
 import process from 'node:process';

@@ -13,6 +13,7 @@
 //   something already (in the ranking, not free), so the best free agent is of the second level.
 // Each decision offers the interaction; the offer is then withdrawn through EVAL (not counted in
 // FCALL's statistics), which puts the agent and the interaction back as they were.
+import '../runtime.mjs';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import process from 'node:process';

@@ -12,6 +12,7 @@
 //   Offers per second, and the latency of each decision.
 // - full pass: the periodic `dispatch` over every queue head, with 10,000 waiting.
 // MySQL writes (offers, journey) are not part of this measure: see docs/benchmarks.md.
+import '../runtime.mjs';
 import { randomBytes } from 'node:crypto';
 import process from 'node:process';
 import os from 'node:os';

@@ -3,6 +3,7 @@
 // engine is the in-process one, or drachtio-server's (`--drachtio host:port:secret`; SIP then
 // arrives on drachtio-server's UDP port, which the ready message reports).
 // Runs in its own process so its CPU time can be measured alone. Talks to run.mjs over IPC.
+import '../runtime.mjs';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import process from 'node:process';

@@ -6,6 +6,7 @@
 //   node bench/sip/rtp.mjs [--calls 200] [--rate 30]
 //
 // Prints one JSON document (also written to bench/sip/rtp-results.json).
+import '../runtime.mjs';
 import { spawn, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';

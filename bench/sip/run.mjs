@@ -16,6 +16,7 @@
 // CPU ms per call of the system under test (Switchboard: its Node process; Kamailio: all its
 // processes). The highest sustained rate is the highest with < 0.1 % failed calls and an achieved
 // rate within 5 % of the target.
+import '../runtime.mjs';
 import { spawn, fork, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';

@@ -8,6 +8,7 @@
 // desktop socket sends `ping` one after another (each waits for its `pong`): the round trip of
 // the cheapest command, limiter included. Then the limiter's own Redis transaction, alone, as
 // many times. Prints one JSON document.
+import '../runtime.mjs';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import process from 'node:process';
