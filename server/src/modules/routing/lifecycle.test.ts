@@ -193,9 +193,11 @@ describe('routing: interaction lifecycle', () => {
     expect(events.find((e) => e.type === 'interaction.unmanaged')).to.include({ interactionId: r.interaction.id, reason: 'max-wait' });
     expect(await row(r.interaction.id)).to.include({ state: 'unmanaged', unmanaged: true, timedOut: true });
     expect((await t.sb.contexts.routing.position(r.interaction.id)).position).to.equal(null);
-    // Not offered once the agent is back.
+    // Not offered once the agent is back. Their offers arrive in order, and going available offers
+    // what waits before answering: one for the timed-out interaction would come before the next's.
     await api(t.url, 'PUT', '/api/agents/me/state', { state: 'available' }, a.token);
-    await new Promise((res) => setTimeout(res, 800));
+    const next = await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail });
+    expect((await nextOffer(a)).interactionId).to.equal(next.interaction.id);
     expect(a.socket.messages.filter((m) => m.type === 'offer')).to.deep.equal([]);
   });
 
