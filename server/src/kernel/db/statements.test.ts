@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { testConfig } from '../../test/config.js';
 import { createDataSource } from './data-source.js';
-import { execute } from './statements.js';
+import { PREPARED_ROWS, execute, executeRows } from './statements.js';
 
 describe('statements sent as prepared statements', () => {
   // One connection: the session's counters and its temporary table are those of every statement here.
@@ -53,6 +53,20 @@ describe('statements sent as prepared statements', () => {
     const full = { driver: { obtainMasterConnection: () => Promise.resolve(refusing) } } as unknown as DataSource;
     expect(await execute(full, 'SELECT ? AS n', [7])).to.deep.equal([{ n: 7 }]);
     expect(sent).to.deep.equal(['execute', 'query', 'release']);
+  });
+
+  it('prepares a statement built for any number of rows up to PREPARED_ROWS rows, and sends it as text beyond', async () => {
+    const insert = async (rows: number, tag: string) => {
+      const before = await counters();
+      const ids = Array.from({ length: rows }, (_, n) => `${tag}${n}`.padEnd(32, '-'));
+      await executeRows(db, `INSERT INTO t (id, flag) VALUES ${ids.map(() => '(?, 0)').join(', ')}`, ids, rows);
+      const after = await counters();
+      return { prepared: after.Com_stmt_prepare! - before.Com_stmt_prepare!, executed: after.Com_stmt_execute! - before.Com_stmt_execute! };
+    };
+    expect(await insert(1, 'one')).to.deep.equal({ prepared: 1, executed: 1 });
+    expect(await insert(PREPARED_ROWS, 'most')).to.deep.equal({ prepared: 1, executed: 1 });
+    expect(await insert(PREPARED_ROWS + 1, 'many')).to.deep.equal({ prepared: 0, executed: 0 });
+    expect((await db.query("SELECT COUNT(*) AS n FROM t WHERE id LIKE 'one%' OR id LIKE 'most%' OR id LIKE 'many%'")) as unknown[]).to.deep.equal([{ n: String(2 * PREPARED_ROWS + 2) }]);
   });
 
   it('writes values and gives rows back as query() does', async () => {

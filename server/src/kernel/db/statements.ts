@@ -43,3 +43,15 @@ export async function execute<T = unknown>(db: DataSource | EntityManager, sql: 
     if (!runner) connection.release();
   }
 }
+
+/** The most rows a statement built for any number of rows is prepared for (executeRows). */
+export const PREPARED_ROWS = 8;
+
+/**
+ * A statement whose text grows with its rows (a multi-row INSERT): prepared for the few rows that
+ * come most (up to PREPARED_ROWS), as text beyond — a prepared statement for every number of rows
+ * would crowd out the others a connection keeps. `rows`: how many rows the text was built for.
+ */
+export function executeRows<T = unknown>(db: DataSource | EntityManager, sql: string, params: unknown[], rows: number): Promise<T> {
+  return rows <= PREPARED_ROWS ? execute<T>(db, sql, params) : (db.query(sql, params) as Promise<T>);
+}

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { JourneyType } from '@switchboard/protocol';
-import { execute } from '../../kernel/db/statements.js';
+import { execute, executeRows } from '../../kernel/db/statements.js';
 
 export interface JourneyRow {
   contactId: string | null;
@@ -20,7 +20,6 @@ interface Waiting {
 }
 
 const MAX_ROWS = 500;
-const PREPARED_ROWS = 8;
 const COLUMNS = '(contactId, interactionId, agentId, type, data, at)';
 
 /**
@@ -63,12 +62,10 @@ export class JourneyWriter {
   }
 
   private insert(rows: JourneyRow[]): Promise<unknown> {
-    // Prepared for the few shapes that come most, as text beyond: a prepared statement for every
-    // number of rows would crowd out the others a connection keeps (kernel/db/statements.ts).
     if (rows.every((r) => !r.contactOfInteraction)) {
       const sql = `INSERT INTO interaction_events ${COLUMNS} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
       const params = rows.flatMap((r) => [r.contactId, r.interactionId, r.agentId, r.type, JSON.stringify(r.data), r.at]);
-      return rows.length <= PREPARED_ROWS ? execute(this.db, sql, params) : this.db.query(sql, params);
+      return executeRows(this.db, sql, params, rows.length);
     }
     if (rows.length === 1) {
       const [r] = rows as [JourneyRow];

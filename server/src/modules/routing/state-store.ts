@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
-import { execute } from '../../kernel/db/statements.js';
+import { executeRows } from '../../kernel/db/statements.js';
 import type { AgentState, AgentStatus } from '../agents/index.js';
 import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
 
@@ -82,8 +82,8 @@ export class AgentStateStore {
     // row's seq, which nothing here uses) costs several times its round trip.
     const sql = `INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES ${changes.map(() => '(?, ?, ?, ?)').join(', ')}`;
     const params = changes.flatMap((c) => [c.agentId, c.state, c.reason || null, new Date(c.since)]);
-    // Prepared for the few rows a step makes; a sweep's many as text (kernel/db/statements.ts).
-    await (changes.length <= 4 ? execute(this.db, sql, params) : this.db.query(sql, params));
+    // Prepared for the few rows a step makes; a sweep's many as text.
+    await executeRows(this.db, sql, params, changes.length);
     return changes.map((c): BusEvent => ({ type: 'agent.state', ...toStatus(c) }));
   }
 }
