@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { SwitchboardFile } from './config/schema.js';
 
@@ -11,6 +12,26 @@ export interface RedisHandle {
   /** Namespaces a key with the configured prefix (ioredis' keyPrefix would not reach pub/sub or BullMQ). */
   key: (...parts: string[]) => string;
   close: () => Promise<void>;
+}
+
+/** Runs a Lua script with its keys and arguments on this connection; its reply as Redis gives it. */
+export type RedisScript = (client: Redis, keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
+
+/**
+ * A Lua script sent by its SHA1 (EVALSHA), so its text crosses the wire, and Redis compiles it,
+ * only when Redis does not know it: its first use, or after a restart or SCRIPT FLUSH emptied the
+ * script cache. Then it goes once as EVAL, which puts it in the cache for the calls after.
+ */
+export function redisScript(source: string): RedisScript {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (client, keys, args) => {
+    try {
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
+      return client.eval(source, keys.length, ...keys, ...args);
+    }
+  };
 }
 
 /**

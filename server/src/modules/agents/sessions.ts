@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RedisHandle } from '../../kernel/redis.js';
+import { redisScript, type RedisHandle } from '../../kernel/redis.js';
 import type { Role } from '../../kernel/config/schema.js';
 import type { Principal, SessionResolver } from '../../kernel/http/principal.js';
 
@@ -7,7 +7,7 @@ import type { Principal, SessionResolver } from '../../kernel/http/principal.js'
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** ARGV: the session key prefix, the agent-sessions key prefix, agent ids → those with no session left. */
-const WITHOUT_SESSION = `
+const WITHOUT_SESSION = redisScript(`
 local gone = {}
 for n = 3, #ARGV do
   local alive = false
@@ -16,7 +16,7 @@ for n = 3, #ARGV do
   end
   if not alive then gone[#gone + 1] = ARGV[n] end
 end
-return gone`;
+return gone`);
 
 /**
  * Agent sessions live in Redis so that every instance sees a logout at once. Only a hash of the
@@ -75,7 +75,7 @@ export class SessionStore implements SessionResolver {
    */
   async withAnyAlive(agentIds: string[]): Promise<Set<string>> {
     if (!agentIds.length) return new Set();
-    const gone = (await this.redis.client.eval(WITHOUT_SESSION, 0, this.sessionKey(''), this.agentKey(''), ...agentIds)) as string[];
+    const gone = (await WITHOUT_SESSION(this.redis.client, [], [this.sessionKey(''), this.agentKey(''), ...agentIds])) as string[];
     const without = new Set(gone);
     return new Set(agentIds.filter((a) => !without.has(a)));
   }

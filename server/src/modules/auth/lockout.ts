@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisHandle } from '../../kernel/redis.js';
+import { redisScript, type RedisHandle } from '../../kernel/redis.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { Config } from '../../kernel/config/schema.js';
 
@@ -11,7 +11,7 @@ import type { Config } from '../../kernel/config/schema.js';
  * every lock ends by itself — the worst an attacker can do is slow a user down, never shut them
  * out for good. A right password clears the count; an admin can clear it from the CLI.
  */
-const ATTEMPT = `
+const ATTEMPT = redisScript(`
 local now = tonumber(ARGV[1])
 local locked = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 if locked > now then return locked - now end
@@ -23,7 +23,7 @@ if n >= threshold then
 end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 0
-`;
+`);
 
 export class LoginLockout {
   private warned = 0;
@@ -44,7 +44,7 @@ export class LoginLockout {
   async attempt(username: string): Promise<number> {
     const s = this.config().main.security.loginLockout;
     try {
-      const ms = Number(await this.redis.client.eval(ATTEMPT, 1, this.key(username), this.now(), s.failures, s.lockSeconds, s.maxLockSeconds, s.maxLockSeconds * 2 + 3600));
+      const ms = Number(await ATTEMPT(this.redis.client, [this.key(username)], [this.now(), s.failures, s.lockSeconds, s.maxLockSeconds, s.maxLockSeconds * 2 + 3600]));
       return Math.ceil(ms / 1000);
     } catch (err) {
       // As the rate limiter: with Redis away, refusing every agent would be worse.

@@ -3,6 +3,7 @@ import type { CallInvitePayload, CallInviteState } from '@switchboard/protocol';
 import { newId } from '../../kernel/db/ids.js';
 import { HttpError } from '../../kernel/http/errors.js';
 import type { Kernel } from '../../kernel/kernel.js';
+import { redisScript } from '../../kernel/redis.js';
 import type { CallsDeps } from './types.js';
 import type { Principal } from '../../kernel/http/principal.js';
 import type { RealtimeHub } from '../../kernel/realtime/hub.js';
@@ -31,7 +32,7 @@ export interface InviteRecord {
 
 // Moves an invitation from one state to another, atomically across instances. A pending one past
 // its time is expired on the spot, whoever looks first, so an answer can never beat the clock.
-const TRANSITION = `
+const TRANSITION = redisScript(`
 local s = redis.call('HGET', KEYS[1], 'state')
 if not s then return 'missing' end
 if s ~= ARGV[1] then return s end
@@ -41,10 +42,10 @@ if s == 'pending' and ARGV[2] ~= 'expired' and tonumber(redis.call('HGET', KEYS[
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[4]) end
-return 'ok'`;
+return 'ok'`);
 
 // Clears the chat's "open invitation" pointer only if it still points at this invitation.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`;
+const RELEASE = redisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`);
 
 const gone = () => new HttpError(404, 'invite_not_found', 'This invitation does not exist (any more). Ask the agent to invite you again.');
 
@@ -224,7 +225,7 @@ export class CallInvites {
 
   /** Moves the state or throws what the caller should hear; either way `r` ends up current. */
   private async move(r: InviteRecord, from: CallInviteState, to: CallInviteState, reason = ''): Promise<void> {
-    const out = String(await this.s.redis.client.eval(TRANSITION, 1, this.key(r.inviteId), from, to, String(Date.now()), reason));
+    const out = String(await TRANSITION(this.s.redis.client, [this.key(r.inviteId)], [from, to, String(Date.now()), reason]));
     if (out === 'missing') throw gone();
     if (out !== 'ok' && out !== 'expired') {
       r.state = out as CallInviteState;
@@ -235,7 +236,7 @@ export class CallInvites {
     if (r.state !== 'pending') {
       clearTimeout(this.timers.get(r.inviteId));
       this.timers.delete(r.inviteId);
-      await this.s.redis.client.eval(RELEASE, 1, this.openKey(r.interactionId), r.inviteId);
+      await RELEASE(this.s.redis.client, [this.openKey(r.interactionId)], [r.inviteId]);
     }
     await this.announce(r);
     if (out === 'expired' && to !== 'expired') throw ended('expired');

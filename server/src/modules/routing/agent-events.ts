@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { AgentServerMessage, SequencedMessage } from '@switchboard/protocol';
-import type { RedisHandle } from '../../kernel/redis.js';
+import { redisScript, type RedisHandle } from '../../kernel/redis.js';
 import type { BusEvent, EventBus } from '../../kernel/bus.js';
 
 /** Distributes Omit over the union, so each variant keeps its own fields. */
@@ -16,7 +15,7 @@ const TTL_SECONDS = 24 * 3600;
 // bus events to announce sends them in the same round trip, in their place among the agents'
 // lines (an empty message: the line goes out as it is).
 // ARGV: keep, ttl, channel, then per line: message, before, after. KEYS: seq and log of each agent line.
-const PUSH = `
+const PUSH = redisScript(`
 local keep, ttl, channel = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local k, seqs = 1, {}
 for n = 4, #ARGV, 3 do
@@ -35,8 +34,7 @@ for n = 4, #ARGV, 3 do
   end
 end
 return seqs
-`;
-const PUSH_SHA = createHash('sha1').update(PUSH).digest('hex');
+`);
 /** Stands for the number in the bus line until the script knows it: the message's last key, so its last occurrence in the line is ours (only the instance stamp follows). */
 const SEQ = '\u0000seq';
 
@@ -83,14 +81,7 @@ export class AgentEvents {
       keys.push(this.seqKey(line.agentId), this.logKey(line.agentId));
     }
     if (argv.length === 3) return [];
-    let seqs: unknown;
-    try {
-      seqs = await this.redis.client.evalsha(PUSH_SHA, keys.length, ...keys, ...argv);
-    } catch (err) {
-      if (!(err as Error).message?.includes('NOSCRIPT')) throw err;
-      seqs = await this.redis.client.eval(PUSH, keys.length, ...keys, ...argv);
-    }
-    return (seqs as (number | string)[]).map(Number);
+    return ((await PUSH(this.redis.client, keys, argv)) as (number | string)[]).map(Number);
   }
 
   async current(agentId: string): Promise<number> {

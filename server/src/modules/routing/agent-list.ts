@@ -1,12 +1,12 @@
 import type { LiveAgentPayload } from '@switchboard/protocol';
-import type { RedisHandle } from '../../kernel/redis.js';
+import { redisScript, type RedisHandle } from '../../kernel/redis.js';
 import type { RoutingEngine } from './engine.js';
 import { statusFrom } from './state-store.js';
 
 // Every logged-in agent with their routing hash (load, capacity, offer), state and held
 // interactions, in one script: Redis runs nothing in between, so no row mixes two moments of an
 // agent (the load before an accept with the interactions after it).
-const READ = `
+const READ = redisScript(`
 local ids = redis.call('SMEMBERS', ARGV[1] .. 'online')
 table.sort(ids)
 local out = {}
@@ -15,7 +15,7 @@ for n, id in ipairs(ids) do
   table.sort(held)
   out[n] = { id, redis.call('HGETALL', ARGV[1] .. 'a:' .. id), redis.call('HGETALL', ARGV[2] .. id), held }
 end
-return out`;
+return out`);
 
 const pairs = (flat: string[]): Record<string, string> => {
   const h: Record<string, string> = {};
@@ -25,7 +25,7 @@ const pairs = (flat: string[]): Record<string, string> => {
 
 /** The supervisor's list of the logged-in agents, each row one consistent picture of that agent. */
 export async function liveAgents(redis: RedisHandle, engine: RoutingEngine): Promise<LiveAgentPayload[]> {
-  const rows = (await redis.client.eval(READ, 0, engine.key(''), redis.key('agent-state', ''))) as [string, string[], string[], string[]][];
+  const rows = (await READ(redis.client, [], [engine.key(''), redis.key('agent-state', '')])) as [string, string[], string[], string[]][];
   return rows.map(([agentId, routing, state, interactions]) => {
     const h = pairs(routing);
     const load: Record<string, number> = {};

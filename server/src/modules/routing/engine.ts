@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RedisHandle } from '../../kernel/redis.js';
+import { redisScript, type RedisHandle, type RedisScript } from '../../kernel/redis.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { Queue } from '../../kernel/config/schema.js';
 import type { AgentState } from '../agents/index.js';
@@ -93,12 +93,12 @@ const TAG = createHash('sha1').update(librarySource('')).digest('hex').slice(0, 
 const LIBRARY = librarySource(TAG);
 
 export class RoutingEngine {
-  private readonly shas = new Map<ScriptName, string>();
+  private readonly scripts = new Map<ScriptName, RedisScript>();
   /** Redis 7 functions when available (the shared code is loaded once), EVALSHA otherwise. */
   private mode: 'function' | 'eval' = 'function';
 
   constructor(readonly redis: RedisHandle, readonly clock: Clock = systemClock) {
-    for (const name of Object.keys(BODIES) as ScriptName[]) this.shas.set(name, createHash('sha1').update(scriptSource(name)).digest('hex'));
+    for (const name of Object.keys(BODIES) as ScriptName[]) this.scripts.set(name, redisScript(scriptSource(name)));
   }
 
   /**
@@ -138,13 +138,8 @@ export class RoutingEngine {
     }
   }
 
-  private async evalsha(name: ScriptName, argv: string[]): Promise<unknown> {
-    try {
-      return await this.redis.client.evalsha(this.shas.get(name)!, 0, ...argv);
-    } catch (err) {
-      if (!(err as Error).message?.includes('NOSCRIPT')) throw err;
-      return this.redis.client.eval(scriptSource(name), 0, ...argv);
-    }
+  private evalsha(name: ScriptName, argv: string[]): Promise<unknown> {
+    return this.scripts.get(name)!(this.redis.client, [], argv);
   }
 
   /** Writes what the scripts need to know about each queue (they cannot read config/). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { redisScript } from '../../kernel/redis.js';
 import type { Interaction } from '../interactions/index.js';
 import type { AgentState } from '../agents/index.js';
 import { isRefusal, queueScore } from './engine.js';
@@ -10,9 +11,9 @@ import { ROUTED } from './records.js';
 const LOCK_MS = 60_000;
 
 // Compare-and-delete: an instance whose lock expired must not release the next holder's.
-const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const UNLOCK = redisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
-const RENUMBER = `if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400) end return 1`;
+const RENUMBER = redisScript(`if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400) end return 1`);
 
 /** What an agent's last recorded state becomes: load decides Busy and Wrap-up again. */
 const RESTORED: Record<AgentState, AgentState | null> = {
@@ -70,7 +71,7 @@ export class RoutingRebuild {
       await this.renumber(agents);
       await this.redis.client.set(this.marker, new Date().toISOString());
     } finally {
-      await this.redis.client.eval(UNLOCK, 1, this.lock, token);
+      await UNLOCK(this.redis.client, [this.lock], [token]);
     }
     await this.routing.dispatch();
     await this.resync(agents);
@@ -148,7 +149,7 @@ export class RoutingRebuild {
    * so the next event shows a gap and the desktop resumes.
    */
   private async renumber(agents: string[]): Promise<void> {
-    for (const a of agents) await this.redis.client.eval(RENUMBER, 1, this.redis.key('routing', 'seq', a), Date.now());
+    for (const a of agents) await RENUMBER(this.redis.client, [this.redis.key('routing', 'seq', a)], [Date.now()]);
   }
 
   /** Each logged-in agent gets the whole picture now, so no tab keeps an offer that is gone. */
