@@ -201,6 +201,22 @@ describe('jobs: what the fetch loop owns (locks, stalls, backoff, close)', () =>
     expect(job.runs.map((r) => r.run.attempt)).to.deep.equal([1, 2]);
   });
 
+  it('after taking the last waiting job, leaves no wake-up for other instances, only when the next delayed job is due', async () => {
+    const runner = start(sharedRedis());
+    const job = holder(runner);
+    await job.schedule({ n: 1 }, { id: 'later', at: new Date(Date.now() + 3600_000) });
+    await job.schedule({ n: 2 }, { id: 'now' });
+    await eventually(async () => job.runs.length, (n) => n === 1);
+    const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    try {
+      const [, delayedScore] = await redis.zrange(`${runner.scope}:holder:delayed`, 0, 0, 'WITHSCORES');
+      // BullMQ's own take leaves "0" (maybe more waiting): a blocked worker elsewhere wakes for nothing.
+      expect(await redis.zrange(`${runner.scope}:holder:marker`, 0, -1, 'WITHSCORES')).to.deep.equal(['1', String(Math.floor(Number(delayedScore) / 0x1000))]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('lets a running job finish when closing, and starts no other', async () => {
     const redis = sharedRedis();
     const runner = start(redis);

@@ -1,4 +1,5 @@
 import { Worker, isNotConnectionError, type Job, type JobJson, type Processor, type WorkerOptions } from 'bullmq';
+import { useOurTakeScripts } from './scripts.js';
 
 /** Longest a blocked fetch waits for a marker before it looks at the queue anyway. */
 const IDLE_BLOCK_SECONDS = 10;
@@ -14,7 +15,8 @@ const RETRY_AFTER_MS = 1000;
  *   so the blocked wait returns at once when another instance has not popped it, and otherwise
  *   there was nothing more. Only a run of takes (a backlog) asks again straight away;
  * - a finished job fetches the next in the same round trip (moveToFinished's fetchNext);
- * - an idle loop blocks on the marker until the next delayed job is due, or 10 s.
+ * - an idle loop blocks on the marker until the next delayed job is due, or 10 s;
+ * - a take wakes no other instance unless there is more to take (scripts.ts).
  */
 export class JobLoop<T extends object> extends Worker<T> {
   private readonly inFlight = new Set<Promise<void>>();
@@ -30,6 +32,7 @@ export class JobLoop<T extends object> extends Worker<T> {
   /** Starts the stalled check, the lock renewal and the fetch loop; close() ends them. */
   start(): void {
     const loop = (async () => {
+      useOurTakeScripts(await this.backend.client);
       await this.startStalledCheckTimer();
       this.lockManager.start();
       await this.fetchLoop();
