@@ -13,6 +13,7 @@
 //   something already (in the ranking, not free), so the best free agent is of the second level.
 // Each decision offers the interaction; the offer is then withdrawn through EVAL (not counted in
 // FCALL's statistics), which puts the agent and the interaction back as they were.
+// Then `refresh`: what keeping the free sets costs a script that changes an agent.
 import '../runtime.mjs';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -87,15 +88,32 @@ async function scenario(name, free, levels, busyBest) {
   return { scenario: name, freeAgents: free, levels, agentsInRanking: agents.length, decisions: s.calls, usecPerDecision: +(s.usec / s.calls).toFixed(1), usecPerWithdrawal: +(w.usec / w.calls).toFixed(1), chosen: [...chosen] };
 }
 
+// What keeping the free sets costs every script that changes an agent: `restoreAgent` on an agent
+// whose state is there does nothing but settle and refresh them (100 agents, half Available).
+async function refresh() {
+  await redis.client.flushdb();
+  await engine.syncQueues([{ id: 'q', channel: 'callback', skills: [], relax: [], allowWhileOnCall: false, offerTimeoutSeconds: 600, declineCooldownSeconds: 60 }]);
+  for (let n = 0; n < 100; n++) {
+    await engine.profile(`a${n}`, { callback: 1, phone: 1, chat: 2, total: 2 }, [], ['q']);
+    await engine.run('setState', [`a${n}`, n % 2 ? 'available' : 'not-ready', ''], (clock += 1));
+  }
+  await redis.client.call('CONFIG', 'RESETSTAT');
+  for (let k = 0; k < DECISIONS * 10; k++) await engine.run('restoreAgent', [`a${k % 100}`, '', ''], clock);
+  const s = await stat('fcall');
+  return { calls: s.calls, usecPerRefresh: +(s.usec / s.calls).toFixed(1) };
+}
+
 const results = [];
+let refreshCost;
 try {
   for (const free of [10, 100, 1000]) {
     results.push(await scenario('levels1', free, 1, 0));
     results.push(await scenario('levels3', free, 3, 0));
     results.push(await scenario('levels3-best-busy', free, 3, Math.ceil(free / 3)));
   }
+  refreshCost = await refresh();
 } finally {
   await redis.close();
   server.kill('SIGTERM');
 }
-process.stdout.write(`${JSON.stringify({ benchmark: 'routing-choice', date: new Date().toISOString(), decisionsPerScenario: DECISIONS, results }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ benchmark: 'routing-choice', date: new Date().toISOString(), decisionsPerScenario: DECISIONS, results, refresh: refreshCost }, null, 2)}\n`);

@@ -5,13 +5,13 @@
 -- Per call state, set by init(): the scripts run one at a time, so these are never shared.
 local P, NOW, NOWISO, SEED
 local FREE, ONLINE, LIVE, DEADLINES, WRAP, MAXWAIT, IDLE, HEADS
-local changes, freed, seq = {}, {}, 0
+local changes, freed, seq, idled = {}, {}, 0, {}
 local function init(argv)
   P, NOW, NOWISO, SEED = argv[1], tonumber(argv[2]), argv[3], argv[4]
   FREE, ONLINE, LIVE = P..'routing:free', P..'routing:online', P..'routing:live'
   DEADLINES, WRAP, MAXWAIT = P..'routing:deadlines', P..'routing:wrap', P..'routing:maxwait'
   IDLE, HEADS = P..'routing:idle', P..'routing:heads'
-  changes, freed, seq = {}, {}, 0
+  changes, freed, seq, idled = {}, {}, 0, {}
 end
 local function akey(a) return P..'routing:a:'..a end
 local function skey(a) return P..'agent-state:'..a end
@@ -44,9 +44,10 @@ end
 -- under their total capacity; per-channel limits are checked when choosing.
 -- ...and free for a channel when also under that channel's limit (FREE..':'..channel). Choosing
 -- an agent intersects these sets with a queue's ranking instead of looking at every agent.
--- freeidle(channel) holds the same agents scored by IDLE (kept here: every change of IDLE, in
--- setstate() and profile.lua, is followed by a refresh), so route() can walk the free agents
--- longest idle first instead of intersecting all of them.
+-- freeidle(channel) holds the same agents scored by IDLE, so route() can walk the free agents
+-- longest idle first instead of intersecting all of them. It changes with the free set, and when
+-- setstate() gives a free agent a new idle time (idled; every setstate() is followed by a refresh
+-- in the same script) or profile.lua refreshes an agent.
 local CHANNELS = { 'phone', 'video', 'chat', 'callback', 'mail' }
 local function freeidle(ch) return P..'routing:fidle:'..ch end
 local function refresh(a)
@@ -57,10 +58,10 @@ local function refresh(a)
   if ok then redis.call('SADD', FREE, a) else redis.call('SREM', FREE, a) end
   for k, ch in ipairs(CHANNELS) do
     if ok and num(v[2 + 2 * k]) < num(v[3 + 2 * k]) then
-      redis.call('SADD', FREE..':'..ch, a)
-      if v[14] then redis.call('ZADD', freeidle(ch), v[14], a) else redis.call('ZREM', freeidle(ch), a) end
-    else
-      redis.call('SREM', FREE..':'..ch, a)
+      if redis.call('SADD', FREE..':'..ch, a) == 1 or idled[a] then
+        if v[14] then redis.call('ZADD', freeidle(ch), v[14], a) else redis.call('ZREM', freeidle(ch), a) end
+      end
+    elseif redis.call('SREM', FREE..':'..ch, a) == 1 then
       redis.call('ZREM', freeidle(ch), a)
     end
   end
@@ -104,6 +105,7 @@ local function setstate(a, st, reason)
   if st == 'available' then
     redis.call('HSET', akey(a), 'idle', NOW)
     redis.call('ZADD', IDLE, NOW, a)
+    idled[a] = true
   end
 end
 

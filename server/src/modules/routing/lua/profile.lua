@@ -7,6 +7,8 @@ end
 for n = 7, #ARGV, 2 do redis.call('HSET', akey(a), ARGV[n], ARGV[n + 1]) end
 if not redis.call('HGET', akey(a), 'idle') then redis.call('HSET', akey(a), 'idle', NOW) end
 redis.call('ZADD', IDLE, num(redis.call('HGET', akey(a), 'idle')), a)
+-- The refresh below writes the agent's place among the free agents by idle time afresh.
+idled[a] = true
 -- The agent's entries ('queue|step') are remembered so a new profile can remove them.
 for _, m in ipairs(redis.call('SMEMBERS', akey(a)..':idx')) do
   local q, step = string.match(m, '([^|]+)|(%d+)')
