@@ -11,12 +11,10 @@ const RETRY_AFTER_MS = 1000;
  * marker wait, processJob with its lock renewal, retries and stalled check) but with a policy of
  * its own, because BullMQ's loop pays for every job in round trips that find nothing:
  *
- * - after taking a job it does not ask again at once: the take left BullMQ's "maybe more" marker,
- *   so the blocked wait returns at once when another instance has not popped it, and otherwise
- *   there was nothing more. Only a run of takes (a backlog) asks again straight away;
+ * - after taking a job it asks again at once only when the take said more are waiting;
  * - a finished job fetches the next in the same round trip (moveToFinished's fetchNext);
  * - an idle loop blocks on the marker until the next delayed job is due, or 10 s;
- * - a take wakes no other instance unless there is more to take (scripts.ts).
+ * - a take wakes no other instance unless there is more to take, and then says so (scripts.ts).
  */
 export class JobLoop<T extends object> extends Worker<T> {
   private readonly inFlight = new Set<Promise<void>>();
@@ -53,23 +51,18 @@ export class JobLoop<T extends object> extends Worker<T> {
   }
 
   private async fetchLoop(): Promise<void> {
-    // Takes in a row: two mean a backlog, where asking again at once finds the next job.
-    let takes = 0;
     while (!this.closing) {
       if (this.inFlight.size >= this.concurrency) {
         await new Promise<void>((r) => (this.slotFree = r));
         continue;
       }
-      if (takes < 2 && !(this.nextDueAt && this.nextDueAt <= Date.now())) {
+      // Due: a delayed job's time has come, or the last take said more are waiting (scripts.ts).
+      if (!(this.nextDueAt && this.nextDueAt <= Date.now())) {
         if (!(await this.waitForMarker())) continue;
         if (this.closing) break;
       }
       const job = await this.fetch();
-      if (job === null) continue;
-      if (job) {
-        takes++;
-        this.perform(job);
-      } else takes = 0;
+      if (job) this.perform(job);
     }
   }
 

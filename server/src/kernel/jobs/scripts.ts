@@ -15,26 +15,32 @@ const scripts = [
 ];
 
 /** What BullMQ does after a worker took a job: set the "maybe more" marker, always. */
-const AFTER_TAKE = '  addBaseMarkerIfNeeded(markerKey, false)\n';
+const AFTER_TAKE = `  addBaseMarkerIfNeeded(markerKey, false)
+  -- rate limit delay must be 0 in this case to prevent adding more delay
+  -- when job that is moved to active needs to be processed
+  return {rcall("HGETALL", jobKey), jobId, 0, 0} -- get job data
+`;
 
 /**
  * What we do instead (in both scripts KEYS[1] is the wait list, KEYS[3] the prioritized set and
  * KEYS[7] the delayed set). BullMQ's marker wakes a blocked worker of another instance after
  * every take, which then asks for a job and finds none: two round trips and a script run for
- * nothing, per job. The marker stays when there is more to take; when there is not, it goes, and
- * the delayed-job marker tells a blocked worker when the next delayed job is due, which is what
- * that worker would have learnt from its fruitless fetch. Atomic with the take, so no job added
- * meanwhile can lose its wake-up.
+ * nothing, per job. The marker stays when there is more to take, and the taker hears so (1 where
+ * BullMQ answers 0, a due time of "long ago": JobLoop fetches again at once); when there is not,
+ * it goes, and the delayed-job marker tells a blocked worker when the next delayed job is due,
+ * which is what that worker would have learnt from its fruitless fetch. Atomic with the take, so
+ * no job added meanwhile can lose its wake-up.
  */
 const OURS_AFTER_TAKE = `  if rcall("LLEN", KEYS[1]) > 0 or rcall("ZCARD", KEYS[3]) > 0 then
     addBaseMarkerIfNeeded(markerKey, false)
-  else
-    rcall("ZREM", markerKey, "0")
-    local nextDelayed = rcall("ZRANGE", KEYS[7], 0, 0, "WITHSCORES")
-    if nextDelayed[2] then
-      rcall("ZADD", markerKey, math.floor(tonumber(nextDelayed[2]) / 0x1000), "1")
-    end
+    return {rcall("HGETALL", jobKey), jobId, 0, 1}
   end
+  rcall("ZREM", markerKey, "0")
+  local nextDelayed = rcall("ZRANGE", KEYS[7], 0, 0, "WITHSCORES")
+  if nextDelayed[2] then
+    rcall("ZADD", markerKey, math.floor(tonumber(nextDelayed[2]) / 0x1000), "1")
+  end
+  return {rcall("HGETALL", jobKey), jobId, 0, 0}
 `;
 
 const ours = scripts.map((s) => {
