@@ -44,16 +44,10 @@ const WORK_MS = Number(opt['work-ms']);
 const PORT = Number(opt.port);
 
 const server = spawn('redis-server', ['--port', String(PORT), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
-const admin = new Redis({ port: PORT, lazyConnect: true });
-for (let i = 0; ; i++) {
-  try {
-    await admin.connect();
-    break;
-  } catch {
-    if (i > 50) throw new Error('private redis-server did not start');
-    await sleep(100);
-  }
-}
+// Commands wait in ioredis's offline queue while the server starts.
+const admin = new Redis({ port: PORT, retryStrategy: () => 50 });
+admin.on('error', () => undefined);
+await admin.ping();
 
 class Due extends BaseJob {
   name = 'bench-due';
