@@ -162,13 +162,13 @@ export class CallControl {
     return this.sessions;
   }
 
-  newSession<T extends CallSession = CallSession>(interactionId?: string, info: CallSessionInfo = {}, kind?: SessionKind<T>): T {
+  newSession<T extends CallSession = CallSession>(interactionId?: string, info: CallSessionInfo = {}, kind?: SessionKind<T>, id?: string): T {
     const { engine, media, recorder } = this.opts;
     const Kind = kind ?? (CallSession as unknown as SessionKind<T>);
     const s = new Kind({
       engine, media, recorder, events: this.events, log: this.log, dialogKeepaliveMs: this.opts.dialogKeepaliveMs ?? 60_000,
       ...(this.opts.liveCalls ? { liveCalls: this.opts.liveCalls } : {}),
-    }, interactionId, info);
+    }, interactionId, info, id);
     this.sessions.set(s.id, s);
     s.once('ended', () => this.sessions.delete(s.id));
     return s;

@@ -55,7 +55,6 @@ export interface Leg {
  * events, its records, and the one way out.
  */
 export abstract class CallCore extends EventEmitter<CallSessionEvents> {
-  readonly id = randomUUID();
   state: CallState = 'setup';
   held = false;
   private childLog?: Logger;
@@ -80,6 +79,8 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
     protected readonly deps: CallSessionDeps,
     readonly interactionId?: string,
     readonly info: CallSessionInfo = {},
+    /** Chosen by the caller when it records the call's id before the call starts. */
+    readonly id: string = randomUUID(),
   ) {
     super();
     this.legs = new LegRecords(deps.recorder, { callSessionId: this.id, ...(interactionId ? { interactionId } : {}), info }, () => this.log);

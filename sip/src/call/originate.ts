@@ -18,7 +18,7 @@ export interface TrunkRoute {
 }
 
 /** A CallSession class (customer-first calls are one). */
-export type SessionKind<T extends CallSession> = new (deps: CallSessionDeps, interactionId?: string, info?: CallSessionInfo) => T;
+export type SessionKind<T extends CallSession> = new (deps: CallSessionDeps, interactionId?: string, info?: CallSessionInfo, id?: string) => T;
 
 /** What originating needs of call control: the agent's registration, the trunk, new sessions. */
 export interface OriginateHost {
@@ -26,7 +26,7 @@ export interface OriginateHost {
   readonly registrar: { lookup(extension: string): Binding | undefined };
   trunkTarget(number: string, extra?: Partial<LegTarget>, trunk?: TrunkRoute): LegTarget;
   contextHeaders(ctx: InteractionContext): Record<string, string>;
-  newSession<T extends CallSession = CallSession>(interactionId?: string, info?: CallSessionInfo, kind?: SessionKind<T>): T;
+  newSession<T extends CallSession = CallSession>(interactionId?: string, info?: CallSessionInfo, kind?: SessionKind<T>, id?: string): T;
 }
 
 export type OriginateLegA =
@@ -44,6 +44,8 @@ export interface OriginateRequest {
   callerId?: string;
   /** The trunk leg B leaves through (default: call control's own; leg A's PBX extension always uses that one). */
   trunk?: TrunkRoute;
+  /** The call's id (a UUID), when the caller records it before the call starts; else a new one. */
+  id?: string;
 }
 
 /** Where leg A rings: the agent's registered softphone, else their extension through the PBX. */
@@ -68,7 +70,7 @@ export async function originate(cc: OriginateHost, engine: SipEngineApi, r: Orig
     from: `sip:${r.callerId ?? 'switchboard'}@${bDomain}`,
     ...(r.context ? { headers: cc.contextHeaders(r.context) } : {}),
   }, r.trunk);
-  const session = cc.newSession(r.context?.interactionId, { kind: 'originate', ...(r.a.kind === 'agent' ? { agentId: r.a.agentId } : {}) });
+  const session = cc.newSession(r.context?.interactionId, { kind: 'originate', ...(r.a.kind === 'agent' ? { agentId: r.a.agentId } : {}) }, undefined, r.id);
   void session.originate(aTarget, bTarget, engine.stack.local(bTarget.target?.protocol ?? 'udp').host);
   return session;
 }

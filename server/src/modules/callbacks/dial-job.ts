@@ -1,10 +1,12 @@
 import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
+import { randomUUID } from 'node:crypto';
 import { newId } from '../../kernel/db/ids.js';
 import type { Calls } from '../calls/index.js';
 import type { Interaction } from '../interactions/index.js';
 import { CallLeg } from '../calls/index.js';
 import type { Callback } from './callback.entity.js';
+import type { Agent } from '../agents/index.js';
 import { callbackWithInteraction } from './reads.js';
 import { CallbackAttempt, type AttemptOutcome } from './attempt.entity.js';
 import { dialString, toE164 } from './dial-plan.js';
@@ -16,7 +18,23 @@ export interface DialData {
   callbackId: string;
   attempt: number;
   agentId: string;
+  /** What the accept read of the callback, its interaction and the agent: the dial reads none of it again. */
+  known?: DialKnown;
 }
+
+/** Columns that do not change while the callback waits for its dial (its state does: not here). */
+export interface DialKnown {
+  interactionId: string;
+  jobId: string | null;
+  phoneNumber: string;
+  contactId: string | null;
+  queueId: string | null;
+  /** Null: no such agent (the dial fails as it did when reading it). */
+  agent: Pick<Agent, 'extension' | 'displayName'> | null;
+}
+
+/** The callback as an attempt needs it, from the accept's read or its own. */
+type DialCallback = Pick<Callback, 'id' | 'interactionId' | 'jobId' | 'phoneNumber'>;
 
 /**
  * An agent accepted a callback: leg A rings the agent (softphone, or extension through the PBX),
@@ -48,32 +66,63 @@ export class CallbackDialJob extends BaseJob<DialData> {
   }
 
   /** The job id makes it one dial per attempt, however often it is asked. */
-  dialFor(cb: Pick<Callback, 'id' | 'attempts'>, agentId: string): Promise<void> {
+  dialFor(cb: Pick<Callback, 'id' | 'attempts'>, agentId: string, known?: DialKnown): Promise<void> {
     const attempt = cb.attempts + 1;
-    return this.schedule({ callbackId: cb.id, attempt, agentId }, { id: `${cb.id}-dial-${attempt}` });
+    return this.schedule({ callbackId: cb.id, attempt, agentId, ...(known ? { known } : {}) }, { id: `${cb.id}-dial-${attempt}` });
   }
 
-  async perform({ callbackId, attempt, agentId }: DialData, _run: JobRun): Promise<void> {
+  /**
+   * An agent accepted the callback's interaction (automatic mode): dialled if it is queued. What
+   * the dial needs of the callback, its interaction and the agent is read here in one statement
+   * and rides in the job; only the callback's state is checked again, by the dial's own update.
+   */
+  async accepted(interactionId: string, agentId: string): Promise<void> {
+    const [row] = (await execute(
+      this.s.db,
+      'SELECT c.id, c.attempts, c.state, c.jobId, c.phoneNumber, i.contactId, i.queueId, a.id AS agentId, a.extension, a.displayName FROM callbacks c JOIN interactions i ON i.id = c.interactionId LEFT JOIN agents a ON a.id = ? WHERE c.interactionId = ?',
+      [agentId, interactionId],
+    )) as (Pick<Callback, 'id' | 'attempts' | 'state' | 'jobId' | 'phoneNumber'> & Pick<Interaction, 'contactId' | 'queueId'> & { agentId: string | null } & Pick<Agent, 'extension'> & { displayName: string | null })[];
+    if (row?.state !== 'queued') return;
+    await this.dialFor(row, agentId, {
+      interactionId, jobId: row.jobId, phoneNumber: row.phoneNumber, contactId: row.contactId, queueId: row.queueId,
+      agent: row.agentId ? { extension: row.extension, displayName: row.displayName ?? '' } : null,
+    });
+  }
+
+  async perform({ callbackId, attempt, agentId, known }: DialData, _run: JobRun): Promise<void> {
     const s = this.s;
-    // With its interaction, in one statement.
-    const cb = await callbackWithInteraction(s.db, callbackId);
-    const interaction = cb?.interaction;
-    if (!cb || !interaction) return;
-    // The agent is waiting for leg A: what the INVITE needs but the guard below does not is read
-    // meanwhile, so the wait is the longest of these round trips, not their sum.
-    const agentRead = settle(s.agents.get(agentId));
+    let cb: DialCallback;
+    let interaction: Pick<Interaction, 'id' | 'contactId' | 'queueId'>;
+    let agentRead: () => Promise<Pick<Agent, 'extension' | 'displayName'>>;
+    if (known) {
+      cb = { id: callbackId, interactionId: known.interactionId, jobId: known.jobId, phoneNumber: known.phoneNumber };
+      interaction = { id: known.interactionId, contactId: known.contactId, queueId: known.queueId };
+      agentRead = known.agent ? settle(Promise.resolve(known.agent)) : settle(s.agents.get(agentId));
+    } else {
+      // Asked without the accept's read (the agent's Call in preview mode): with its interaction, in one statement.
+      const read = await callbackWithInteraction(s.db, callbackId);
+      if (!read?.interaction) return;
+      cb = read;
+      interaction = read.interaction;
+      // The agent is waiting for leg A: what the INVITE needs but the guard below does not is read
+      // meanwhile, so the wait is the longest of these round trips, not their sum.
+      agentRead = settle(s.agents.get(agentId));
+    }
     const nameRead = settle(s.routing.customerName(interaction.contactId));
     const queue = s.routing.queue(interaction.queueId ?? '');
     const config = s.config();
     const trunk = config.trunks.find((t) => t.id === queue?.callback.trunk) ?? config.trunks[0]!;
     const dialled = dialString(toE164(cb.phoneNumber, trunk.dialPlan), trunk.dialPlan);
     const attempts = s.db.getRepository(CallbackAttempt);
-    const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId, callId: null, dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
+    // The call's id is chosen here and recorded with the attempt before its INVITE: a run taking
+    // over after a crash finds the call, and no second statement writes it once the call started.
+    const callSessionId = randomUUID();
+    const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId, callId: callSessionId.replace(/-/g, ''), dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
     try {
       await execute(
         s.db,
-        'INSERT INTO callback_attempts (id, callbackId, attempt, interactionId, agentId, callId, dialled, outcome, cause, startedAt, endedAt) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, NULL)',
-        [row.id, row.callbackId, row.attempt, row.interactionId, row.agentId, row.dialled, row.outcome, row.startedAt],
+        'INSERT INTO callback_attempts (id, callbackId, attempt, interactionId, agentId, callId, dialled, outcome, cause, startedAt, endedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)',
+        [row.id, row.callbackId, row.attempt, row.interactionId, row.agentId, row.callId, row.dialled, row.outcome, row.startedAt],
       );
     } catch (err) {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
@@ -82,17 +131,31 @@ export class CallbackDialJob extends BaseJob<DialData> {
       if (earlier.outcome === 'dialling') await this.finish(cb, earlier.interactionId === interaction.id ? interaction : await s.routing.get(earlier.interactionId), earlier, 'failed', 'interrupted: the instance dialling it stopped');
       return;
     }
-    if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, interaction, row, 'cancelled', `callback was ${cb.state}`);
-    await Promise.all([
-      execute(s.db, 'UPDATE callbacks SET state = ?, attempts = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ?', ['dialling', attempt, cb.id]),
-      s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled }),
-    ]);
+    // Dialling only from queued (or dialling: the agent's Call again), in the same statement that
+    // says so: a cancel (scheduled or queued → cancelled) made after the accept's read, even after
+    // this job started, is seen here, and once dialling the callback can no longer be cancelled.
+    const moved = (await execute(
+      s.db,
+      "UPDATE callbacks SET state = 'dialling', attempts = ?, updatedAt = CURRENT_TIMESTAMP WHERE id = ? AND state IN ('queued', 'dialling')",
+      [attempt, cb.id],
+    )) as { affectedRows: number };
+    if (!moved.affectedRows) {
+      const [now] = (await execute(s.db, 'SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[];
+      row.callId = null;
+      return this.finish(cb, interaction, row, 'cancelled', `callback was ${now?.state ?? 'deleted'}`);
+    }
+    // Written while the agent is read (when not known already); in the journey before leg A rings.
+    const dialling = settle(s.routing.journey(interaction, 'callback.dialling', agentId, { attempt, dialled }));
 
     const sip = this.sip();
     const agent = await agentRead();
+    await dialling();
+    // Not dialled: the attempt has no call.
+    if (!sip || !agent.extension) row.callId = null;
     if (!sip) return this.finish(cb, interaction, row, 'failed', 'SIP is not enabled on this server');
     if (!agent.extension) return this.finish(cb, interaction, row, 'failed', 'agent: no extension to ring');
     const session = await sip.control.originate({
+      id: callSessionId,
       a: { kind: 'agent', agentId, extension: agent.extension, displayName: agent.displayName },
       bNumber: dialled,
       context: { interactionId: cb.interactionId, name: (await nameRead()) ?? undefined },
@@ -100,11 +163,10 @@ export class CallbackDialJob extends BaseJob<DialData> {
       // The queue's trunk (queues[].callback.trunk): leg B leaves through it, with its dial plan.
       trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
     });
-    // Listening before anything else is awaited: a quick answer would otherwise be bridged while
-    // the call id is written, and its 'answered' missed (the attempt then timed out as no answer).
+    // Listening before anything else is awaited: a quick answer would otherwise be bridged
+    // meanwhile, and its 'answered' missed (the attempt then timed out as no answer).
     const ending = CallEnds.of(sip.events).settled(session, (queue?.callback.answerTimeoutSeconds ?? 60) * 1000);
-    const callId = session.id.replace(/-/g, '');
-    await execute(s.db, 'UPDATE callback_attempts SET callId = ? WHERE id = ?', [callId, row.id]);
+    const callId = row.callId!;
     const r = await ending;
     if (r.answered) return this.finish(cb, interaction, row, 'answered', null);
     const cause = attemptCause(r);
@@ -121,7 +183,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
    * `interaction`: the attempt's, as perform() read it (its id and contact do not change).
    * `agentWhoFailed`: leg A never answered — the customer was not called, the callback keeps its place.
    */
-  private async finish(cb: Callback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null, agentWhoFailed?: string): Promise<void> {
+  private async finish(cb: DialCallback, interaction: Pick<Interaction, 'id' | 'contactId'> | null, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null, agentWhoFailed?: string): Promise<void> {
     const s = this.s;
     // An answered attempt completes its callback: both rows in one statement.
     if (outcome === 'answered') {
@@ -131,7 +193,7 @@ export class CallbackDialJob extends BaseJob<DialData> {
         [outcome, cause, new Date(), row.id],
       );
     } else {
-      await execute(s.db, 'UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ? WHERE id = ?', [outcome, cause, new Date(), row.id]);
+      await execute(s.db, 'UPDATE callback_attempts SET outcome = ?, cause = ?, endedAt = ?, callId = ? WHERE id = ?', [outcome, cause, new Date(), row.callId, row.id]);
     }
     if (interaction) await s.routing.journey(interaction, 'callback.attempt', row.agentId, { attempt: row.attempt, outcome, cause, dialled: row.dialled, callId: row.callId });
     s.log.info({ callbackId: cb.id, attempt: row.attempt, outcome, cause }, 'callback attempt ended');

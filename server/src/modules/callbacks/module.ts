@@ -23,7 +23,6 @@ import { CustomerFirstJob, PLACED_BY } from './customer-first.js';
 import { retryAfterFailure } from './retry.js';
 import type { CallbacksDeps, CallbacksKit } from './types.js';
 import { hangUpSwitchedCalls } from './call-place.js';
-import { execute } from '../../kernel/db/statements.js';
 
 /** The callbacks context as app.ts wires it; `kit` is what its parts (jobs, routes) work with. */
 export interface CallbacksContext extends ServerModule {
@@ -152,12 +151,7 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
         if (e.type !== 'interaction.assigned' || e.channel !== 'callback') return;
         customerFirst.assigned(e.interactionId, e.agentId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not connect the agent to a customer-first callback'));
         if (!origin.local || s.routing.queue(e.queueId ?? '')?.callback.mode === 'preview') return;
-        void (async () => {
-          // The three columns the dial job's id needs, as SQL: the ORM would build the query and
-          // hydrate the whole callback, at twice the CPU of the round trip.
-          const [cb] = (await execute(s.db, 'SELECT id, attempts, state FROM callbacks WHERE interactionId = ?', [e.interactionId])) as Pick<Callback, 'id' | 'attempts' | 'state'>[];
-          if (cb?.state === 'queued') await dial.dialFor(cb, e.agentId);
-        })().catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not start dialling a callback'));
+        dial.accepted(e.interactionId, e.agentId).catch((err) => s.log.error({ err, interactionId: e.interactionId }, 'could not start dialling a callback'));
       });
       // Jobs lost with a Redis that had no append-only file come back from MySQL; the ones still
       // there are left alone (same job id).

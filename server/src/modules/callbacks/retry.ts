@@ -9,7 +9,7 @@ import { CallbackDueJob, nextJobId } from './due-job.js';
  * (retryMinutes, doubled each attempt; outside hours the due job waits for the next opening).
  * After the last one the callback is unreached.
  */
-export async function retryAfterFailure(s: CallbacksKit, cb: Callback, attempt: number, cause: string | null): Promise<void> {
+export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null): Promise<void> {
   const repo = s.db.getRepository(Callback);
   const old = await s.routing.get(cb.interactionId);
   await closeQuietly(s, cb.interactionId);
@@ -53,7 +53,7 @@ export function attemptCause(end: { cause: string; status?: number; detail?: str
  * passed over for the queue's cool-down. It counts as an attempt: with none left it ends as after
  * any failure, so a phone that never answers cannot keep a callback going round.
  */
-export async function requeueAfterAgentFailure(s: CallbacksKit, cb: Callback, attempt: number, cause: string | null, agentId: string): Promise<void> {
+export async function requeueAfterAgentFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null, agentId: string): Promise<void> {
   const old = await s.routing.get(cb.interactionId);
   const queue = s.routing.queue(old?.queueId ?? '');
   if (!old?.queuedAt || !queue || attempt >= queue.callback.attempts) return retryAfterFailure(s, cb, attempt, cause);

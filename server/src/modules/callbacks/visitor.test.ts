@@ -4,6 +4,9 @@
 import { expect } from 'chai';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob } from './due-job.js';
+import { CallbackDialJob } from './dial-job.js';
+import { CallbackAttempt } from './attempt.entity.js';
+import type { JobRun } from '../../kernel/jobs/job.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { startRoutingServer, type TestServer } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
@@ -81,6 +84,22 @@ describe('callbacks: status and cancel for the visitor', () => {
     const c = await widget(t.url, 'POST', `/callbacks/${r.body.callbackId}/cancel`);
     expect(c.status).to.equal(409);
     expect(c.body.error.message).to.contain('dialling');
+  });
+
+  it('a cancel made after the accept read the callback is seen by its dial: not dialled, the attempt recorded as cancelled', async () => {
+    // The accept's read rides in the dial job (DialKnown); the customer cancels before the job runs.
+    const db = t.sb.kernel.db;
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 6666' }, slot: 'asap' });
+    const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (c) => c.state === 'queued');
+    const [agent] = (await db.query('SELECT id, displayName FROM agents LIMIT 1')) as { id: string; displayName: string }[];
+    const i = await interactionOf(cb.id);
+    const known = { interactionId: cb.interactionId, jobId: cb.jobId, phoneNumber: cb.phoneNumber, contactId: i.contactId, queueId: i.queueId, agent: { extension: '1000', displayName: agent!.displayName } };
+    expect((await widget(t.url, 'POST', `/callbacks/${cb.id}/cancel`)).status).to.equal(200);
+    await new CallbackDialJob(t.sb.contexts.callbacks, () => undefined).perform({ callbackId: cb.id, attempt: 1, agentId: agent!.id, known }, {} as JobRun);
+    const after = await db.getRepository(Callback).findOneByOrFail({ id: cb.id });
+    expect([after.state, after.attempts]).to.deep.equal(['cancelled', 0]);
+    const attempts = await db.getRepository(CallbackAttempt).findBy({ callbackId: cb.id });
+    expect(attempts.map((a) => [a.outcome, a.cause])).to.deep.equal([['cancelled', 'callback was cancelled']]);
   });
 
   it('refuses malformed ids naming the field, answers 404 for unknown ones and 403 to other origins', async () => {
