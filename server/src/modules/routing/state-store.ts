@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RedisHandle } from '../../kernel/redis.js';
 import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import { systemClock, type Clock } from '../../kernel/clock.js';
-import { executeRows } from '../../kernel/db/statements.js';
+import { StateChangeWriter } from './state-writer.js';
 import type { AgentState, AgentStatus } from '../agents/index.js';
 import { RoutingEngine, type OfferEnded, type StateChange } from './engine.js';
 
@@ -34,9 +34,11 @@ export interface StateFollower {
 export class AgentStateStore {
   private readonly engine: RoutingEngine;
   private follower: StateFollower | undefined;
+  private readonly writer: StateChangeWriter;
 
-  constructor(private readonly redis: RedisHandle, private readonly db: DataSource, private readonly bus: EventBus, clock: Clock = systemClock) {
+  constructor(private readonly redis: RedisHandle, db: DataSource, private readonly bus: EventBus, clock: Clock = systemClock) {
     this.engine = new RoutingEngine(redis, clock);
+    this.writer = new StateChangeWriter(db);
   }
 
   /** The routing service follows the store it is built on. */
@@ -78,12 +80,10 @@ export class AgentStateStore {
    */
   async write(changes: StateChange[]): Promise<BusEvent[]> {
     if (!changes.length) return [];
-    // As SQL: two or more for every routed interaction, and the ORM's insert (reading back each
-    // row's seq, which nothing here uses) costs several times its round trip.
-    const sql = `INSERT INTO agent_state_changes (agentId, state, reason, at) VALUES ${changes.map(() => '(?, ?, ?, ?)').join(', ')}`;
-    const params = changes.flatMap((c) => [c.agentId, c.state, c.reason || null, new Date(c.since)]);
-    // Prepared for the few rows a step makes; a sweep's many as text.
-    await executeRows(this.db, sql, params, changes.length);
+    // As SQL, not the ORM's insert (reading back each row's seq, which nothing here uses, costs
+    // several times its round trip); two or more for every routed interaction, so the steps' rows
+    // that come together are written together.
+    await this.writer.write(changes.map((c) => ({ agentId: c.agentId, state: c.state, reason: c.reason || null, at: new Date(c.since) })));
     return changes.map((c): BusEvent => ({ type: 'agent.state', ...toStatus(c) }));
   }
 }
