@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { JourneyType } from '@switchboard/protocol';
 import { execute, executeRows } from '../../kernel/db/statements.js';
+import { GroupCommit } from '../../kernel/db/group-commit.js';
 
 export interface JourneyRow {
   contactId: string | null;
@@ -13,52 +14,22 @@ export interface JourneyRow {
   contactOfInteraction?: boolean;
 }
 
-interface Waiting {
-  row: JourneyRow;
-  done: () => void;
-  failed: (err: unknown) => void;
-}
-
-const MAX_ROWS = 500;
 const COLUMNS = '(contactId, interactionId, agentId, type, data, at)';
 
 /**
- * Journey entries outside a transaction, written as they come: one at a time while the database
- * keeps up, and those that arrived while an insert was on its way go together in the next one
- * (group commit). An entry's promise settles once its own row is written, so a step that awaits
- * its entries still writes them in its order; rows go in arrival order, so their seq follows it.
- * No wait is added: the first entry of a quiet moment is sent at once.
+ * Journey entries outside a transaction, written through a group commit (kernel/db/group-commit.ts):
+ * an entry's promise settles once its own row is written, so a step that awaits its entries still
+ * writes them in its order, and their seq follows it.
  */
 export class JourneyWriter {
-  private queue: Waiting[] = [];
-  private writing = false;
+  private readonly rows: GroupCommit<JourneyRow>;
 
-  constructor(private readonly db: DataSource) {}
-
-  write(row: JourneyRow): Promise<void> {
-    return new Promise<void>((done, failed) => {
-      this.queue.push({ row, done, failed });
-      if (!this.writing) void this.drain();
-    });
+  constructor(private readonly db: DataSource) {
+    this.rows = new GroupCommit((rows) => this.insert(rows));
   }
 
-  private async drain(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, MAX_ROWS);
-        try {
-          await this.insert(batch.map((w) => w.row));
-          for (const w of batch) w.done();
-        } catch (err) {
-          if (batch.length === 1) batch[0]!.failed(err);
-          // One bad row must not fail the others: each alone, so only its own step hears of it.
-          else for (const w of batch) await this.insert([w.row]).then(w.done, w.failed);
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
+  write(row: JourneyRow): Promise<void> {
+    return this.rows.write([row]);
   }
 
   private insert(rows: JourneyRow[]): Promise<unknown> {

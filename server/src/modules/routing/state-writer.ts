@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { AgentState } from '../agents/index.js';
 import { executeRows } from '../../kernel/db/statements.js';
+import { GroupCommit } from '../../kernel/db/group-commit.js';
 
 export interface StateRow {
   agentId: string;
@@ -9,57 +10,20 @@ export interface StateRow {
   at: Date;
 }
 
-interface Waiting {
-  rows: StateRow[];
-  done: () => void;
-  failed: (err: unknown) => void;
-}
-
-const MAX_ROWS = 500;
-
 /**
- * Agent state changes, written as they come, as the journey's entries are (journey-writer.ts): one
- * step's rows at a time while the database keeps up, and the steps' rows that arrived while an
- * insert was on its way together in the next one. A step's promise settles once its own rows are
- * written; rows go in arrival order, so an agent's seq follows the order of their changes.
+ * Agent state changes, written as they come, as the journey's entries are (kernel/db/group-commit.ts):
+ * an agent's seq follows the order of their changes, and a step's promise settles once its own rows
+ * are written.
  */
 export class StateChangeWriter {
-  private queue: Waiting[] = [];
-  private writing = false;
+  private readonly rows: GroupCommit<StateRow>;
 
-  constructor(private readonly db: DataSource) {}
-
-  write(rows: StateRow[]): Promise<void> {
-    return new Promise<void>((done, failed) => {
-      this.queue.push({ rows, done, failed });
-      if (!this.writing) void this.drain();
-    });
+  constructor(private readonly db: DataSource) {
+    this.rows = new GroupCommit((rows) => this.insert(rows));
   }
 
-  private async drain(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length) {
-        const batch: Waiting[] = [];
-        let n = 0;
-        // A step's rows stay together; a step with more than MAX_ROWS goes alone.
-        while (this.queue.length && (!batch.length || n + this.queue[0]!.rows.length <= MAX_ROWS)) {
-          const w = this.queue.shift()!;
-          batch.push(w);
-          n += w.rows.length;
-        }
-        try {
-          await this.insert(batch.flatMap((w) => w.rows));
-          for (const w of batch) w.done();
-        } catch (err) {
-          if (batch.length === 1) batch[0]!.failed(err);
-          // One step's bad row must not fail the others: each step alone, so only it hears of it.
-          else for (const w of batch) await this.insert(w.rows).then(w.done, w.failed);
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
+  write(rows: StateRow[]): Promise<void> {
+    return this.rows.write(rows);
   }
 
   private insert(rows: StateRow[]): Promise<unknown> {
