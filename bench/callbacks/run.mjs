@@ -248,6 +248,13 @@ const exitedChildrenMs = () => {
 const cpuNow = () => ({ ...Object.fromEntries(Object.entries(busy).map(([k, pid]) => [k, pid ? cpuMs(pid) : null])), exitedChildren: exitedChildrenMs() });
 const cpuSince = (before, after = cpuNow()) => Object.fromEntries(Object.keys(after).map((k) => [k, before[k] === null || after[k] === null ? null : +(after[k] - before[k]).toFixed(0)]));
 const total = (ms) => Object.values(ms).reduce((a, b) => a + (b ?? 0), 0);
+/**
+ * MariaDB's own counters (global, so the bench's own few polls are in them): what the load asked
+ * of it per callback — statements, commits, redo log writes and flushes, rows.
+ */
+const DB_COUNTERS = ['Questions', 'Com_stmt_execute', 'Com_insert', 'Com_insert_select', 'Com_update', 'Com_update_multi', 'Com_select', 'Com_begin', 'Com_commit',
+  'Handler_commit', 'Innodb_log_writes', 'Innodb_os_log_fsyncs', 'Innodb_data_fsyncs', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_read', 'Threads_created'];
+const dbStatus = async () => Object.fromEntries((await db.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${DB_COUNTERS.map(() => '?').join(', ')})`, DB_COUNTERS)).map((r) => [r.Variable_name, Number(r.Value)]));
 try {
   // ---- agents: each an extension at the PBX (no softphone), a desktop socket on one of the two servers
   const admin = await login(one.url);
@@ -334,6 +341,7 @@ try {
     const counts0 = await counter?.snapshot(servers.map((s) => s.proc.pid));
     const cpu0 = servers.map((s) => cpuMs(s.proc.pid));
     const machine0 = cpuNow();
+    const db0 = await dbStatus();
     const load0 = loadavg();
 
     // ---- wait until every callback has ended (or nothing moves for two minutes)
@@ -350,6 +358,7 @@ try {
     }
     const cpu1 = servers.map((s) => cpuMs(s.proc.pid));
     const machineMs = cpuSince(machine0);
+    const db1 = await dbStatus();
     if (counter) result.roundTripsPerCallback = perUnit(counts0, await counter.snapshot(servers.map((s) => s.proc.pid)), N);
     const load1 = loadavg();
 
@@ -434,6 +443,7 @@ try {
         // From the callbacks written to the last one ended: the servers and everything they used.
         processesMs: machineMs, machineMsPerCallback: +(total(machineMs) / N).toFixed(2),
       },
+      mariadbPerCallback: Object.fromEntries(DB_COUNTERS.filter((k) => k in db0 && k in db1).map((k) => [k, +((db1[k] - db0[k]) / N).toFixed(2)])),
     });
   }
 } finally {
