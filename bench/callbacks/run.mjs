@@ -246,6 +246,23 @@ const exitedChildrenMs = () => {
 // The sipps exit once they have had all their calls, usually before the window closes: their
 // time is then in exitedChildren (whole lifetimes; idle before the window), not under their names.
 const cpuNow = () => ({ ...Object.fromEntries(Object.entries(busy).map(([k, pid]) => [k, pid ? cpuMs(pid) : null])), exitedChildren: exitedChildrenMs() });
+/**
+ * Read and write system calls of a process (/proc/<pid>/io): on this kind of machine a write that
+ * wakes the process at the other end (MariaDB, Redis, a sipp, rtpengine, a desktop) costs tens of
+ * µs, so what the processes say to each other per callback is a cost of its own.
+ */
+const syscallsOf = (pid) => {
+  try {
+    const io = Object.fromEntries(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => l.split(': ')));
+    return { reads: Number(io.syscr), writes: Number(io.syscw) };
+  } catch {
+    return null;
+  }
+};
+const syscallsNow = () => Object.fromEntries(Object.entries(busy).map(([k, pid]) => [k, pid ? syscallsOf(pid) : null]));
+const syscallsPerCallback = (before, after = syscallsNow()) => Object.fromEntries(Object.keys(after).filter((k) => before[k] && after[k]).map((k) => [k, {
+  reads: +((after[k].reads - before[k].reads) / N).toFixed(1), writes: +((after[k].writes - before[k].writes) / N).toFixed(1),
+}]));
 const cpuSince = (before, after = cpuNow()) => Object.fromEntries(Object.keys(after).map((k) => [k, before[k] === null || after[k] === null ? null : +(after[k] - before[k]).toFixed(0)]));
 const total = (ms) => Object.values(ms).reduce((a, b) => a + (b ?? 0), 0);
 /**
@@ -342,6 +359,7 @@ try {
     const cpu0 = servers.map((s) => cpuMs(s.proc.pid));
     const machine0 = cpuNow();
     const db0 = await dbStatus();
+    const sys0 = syscallsNow();
     const load0 = loadavg();
 
     // ---- wait until every callback has ended (or nothing moves for two minutes)
@@ -359,6 +377,7 @@ try {
     const cpu1 = servers.map((s) => cpuMs(s.proc.pid));
     const machineMs = cpuSince(machine0);
     const db1 = await dbStatus();
+    const syscalls = syscallsPerCallback(sys0);
     if (counter) result.roundTripsPerCallback = perUnit(counts0, await counter.snapshot(servers.map((s) => s.proc.pid)), N);
     const load1 = loadavg();
 
@@ -443,6 +462,7 @@ try {
         // From the callbacks written to the last one ended: the servers and everything they used.
         processesMs: machineMs, machineMsPerCallback: +(total(machineMs) / N).toFixed(2),
       },
+      syscallsPerCallback: syscalls,
       mariadbPerCallback: Object.fromEntries(DB_COUNTERS.filter((k) => k in db0 && k in db1).map((k) => [k, +((db1[k] - db0[k]) / N).toFixed(2)])),
     });
   }
