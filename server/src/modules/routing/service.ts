@@ -257,11 +257,18 @@ export class RoutingService implements RoutingCore {
         if (other !== agentId) lines.push({ agentId: other, msg: { type: 'offer.ended', offerId, interactionId: r.interactionId, reason: 'taken', byAgentId: agentId } });
       }
     }
-    await this.d.events.send(lines);
     // Closed meanwhile: read as the close left it, so the desktops drop it. Routed, as the script
     // left it: nobody else can change the routing hash of an interaction the agent has just taken.
-    const payload = written ? await this.payload(r.interactionId, before, r.kind === 'route' ? r.live : undefined) : await this.payload(r.interactionId);
-    await this.tellParticipants(payload);
+    // Its participants get it in the same round trip as the step's events, after them.
+    let payload: InteractionPayload;
+    try {
+      payload = written ? await this.payload(r.interactionId, before, r.kind === 'route' ? r.live : undefined) : await this.payload(r.interactionId);
+    } catch (err) {
+      await this.d.events.send(lines);
+      throw err;
+    }
+    for (const a of participants(payload)) lines.push({ agentId: a, msg: { type: 'interaction.updated', interaction: payload } });
+    await this.d.events.send(lines);
     await this.routeAgents(r.freed);
     return payload;
   }
@@ -425,8 +432,7 @@ export class RoutingService implements RoutingCore {
 
   /** Sends the interaction as it is now to its owner and conference guest (all their tabs). */
   async tellParticipants(p: InteractionPayload): Promise<void> {
-    const to = new Set([p.ownerId, p.conferenceAgentId].filter((x): x is string => !!x));
-    for (const a of to) await this.d.events.push(a, { type: 'interaction.updated', interaction: p });
+    for (const a of participants(p)) await this.d.events.push(a, { type: 'interaction.updated', interaction: p });
   }
 
   /** `held`: the interaction's row as this step has just written it, if it has; `live`: its routing hash as the step's script left it; each read otherwise. */
@@ -445,4 +451,9 @@ export class RoutingService implements RoutingCore {
   get events(): AgentEvents {
     return this.d.events;
   }
+}
+
+/** Who works on the interaction: its owner and its conference guest. */
+function participants(p: InteractionPayload): Set<string> {
+  return new Set([p.ownerId, p.conferenceAgentId].filter((x): x is string => !!x));
 }
