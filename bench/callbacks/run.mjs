@@ -274,6 +274,9 @@ try {
   // ---- agents: each an extension at the PBX (no softphone), a desktop socket on one of the two servers
   const admin = await login(one.url);
   const offeredAt = new Map();
+  // What the desktops were sent over the measured window, by message type.
+  const desktopMessages = new Map();
+  let counting = false;
   const accepts = []; // [interactionId, extension, t]
   const agents = [];
   await pool(Array.from({ length: AGENTS }, (_, k) => k), SETUP_PARALLEL, async (k) => {
@@ -287,6 +290,7 @@ try {
     await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
     ws.on('message', (raw) => {
       const m = JSON.parse(raw.toString());
+      if (counting) desktopMessages.set(m.type, (desktopMessages.get(m.type) ?? 0) + 1);
       const offers = m.type === 'offer' ? [m.offer] : m.type === 'snapshot' ? m.offers : [];
       for (const o of offers) {
         if (o.channel !== 'callback' || offeredAt.has(o.interactionId)) continue;
@@ -358,6 +362,7 @@ try {
     const machine0 = cpuNow();
     const db0 = await dbStatus();
     const sys0 = syscallsNow();
+    counting = true;
     const load0 = loadavg();
 
     // ---- wait until every callback has ended (or nothing moves for two minutes)
@@ -376,6 +381,7 @@ try {
     const machineMs = cpuSince(machine0);
     const db1 = await dbStatus();
     const syscalls = syscallsPerCallback(sys0);
+    counting = false;
     if (counter) result.roundTripsPerCallback = perUnit(counts0, await counter.snapshot(servers.map((s) => s.proc.pid)), N);
     const load1 = loadavg();
 
@@ -461,6 +467,7 @@ try {
         processesMs: machineMs, machineMsPerCallback: +(total(machineMs) / N).toFixed(2),
       },
       syscallsPerCallback: syscalls,
+      desktopMessagesPerCallback: Object.fromEntries([...desktopMessages].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +(v / N).toFixed(2)])),
       mariadbPerCallback: Object.fromEntries(DB_COUNTERS.filter((k) => k in db0 && k in db1).map((k) => [k, +((db1[k] - db0[k]) / N).toFixed(2)])),
     });
   }
