@@ -47,7 +47,10 @@ export function followCalls(events: CallEvents, routing: Pick<InteractionSteps, 
   };
   const safely = (p: Promise<void>) => track(p.catch((err) => log.error({ err }, 'could not follow a call on its interaction')));
   events.on('ringing', (e) => e.interactionId && safely(step(e.interactionId, 'call.ringing', { call: e.callSessionId }, {})));
-  events.on('answered', (e) => e.interactionId && safely(step(e.interactionId, 'call.answered', { call: e.callSessionId }, { state: 'assigned', assignedAt: e.at })));
+  // A call we originate is placed for an agent who holds its interaction already (a callback's
+  // accept or claim wrote its assignment; a call about an interaction needs its owner, or a
+  // supervisor): its answer is the journey's, the row stays as routing wrote it.
+  events.on('answered', (e) => e.interactionId && safely(step(e.interactionId, 'call.answered', { call: e.callSessionId }, e.kind === 'originate' ? {} : { state: 'assigned', assignedAt: e.at })));
   // A call that came back through the PBX is two sessions of one interaction, and a hold is
   // relayed by both: the journey says it once, when the interaction's hold state changes.
   const held = new Map<string, boolean>();
