@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { newId } from '../../kernel/db/ids.js';
 import type { Calls } from '../calls/index.js';
 import type { Interaction } from '../interactions/index.js';
+import type { AcceptRead } from '../routing/index.js';
 import { CallLeg } from '../calls/index.js';
 import type { Callback } from './callback.entity.js';
 import type { Agent } from '../agents/index.js';
@@ -33,6 +34,17 @@ export interface DialKnown {
   agent: Pick<Agent, 'extension' | 'displayName'> | null;
 }
 
+/** What accepted() reads of the callback, its interaction and the agent. */
+type AcceptedRow = Pick<Callback, 'id' | 'attempts' | 'state' | 'jobId' | 'phoneNumber'> & Pick<Interaction, 'contactId' | 'queueId'> & { agentId: string | null } & Pick<Agent, 'extension'> & { displayName: string | null };
+
+/**
+ * The accepts' reads kept for their dial, at most, and for how long: the assignment is heard
+ * within milliseconds of its accept, and a read whose event was lost (the accept failing after
+ * it) is not taken for a later assignment of the same interaction to the same agent.
+ */
+const KEPT_READS = 1000;
+const KEPT_MS = 10_000;
+
 /** The callback as an attempt needs it, from the accept's read or its own. */
 type DialCallback = Pick<Callback, 'id' | 'interactionId' | 'jobId' | 'phoneNumber'>;
 
@@ -57,6 +69,25 @@ export class CallbackDialJob extends BaseJob<DialData> {
    */
   override readonly concurrency = 1000;
 
+  /** accepted()'s read, made with the accept's read of the interaction, by interaction and agent, until it is asked for. */
+  private readonly reads = new Map<string, { row: AcceptedRow; at: number }>();
+
+  /**
+   * accepted()'s read as part of the accept's read of the interaction (routing's AcceptRead): a
+   * callback the accept dials (automatic mode) is not read again when its assignment is heard.
+   */
+  readonly onAccept: AcceptRead = {
+    joins: 'LEFT JOIN callbacks c ON c.interactionId = i.id LEFT JOIN agents a ON a.id = ?',
+    columns: 'c.id AS cb_id, c.attempts AS cb_attempts, c.state AS cb_state, c.jobId AS cb_jobId, c.phoneNumber AS cb_phoneNumber, i.contactId AS cb_contactId, i.queueId AS cb_queueId, a.id AS cb_agentId, a.extension AS cb_extension, a.displayName AS cb_displayName',
+    params: (agentId) => [agentId],
+    accepted: (interactionId, agentId, row) => {
+      if (row.cb_id === null || this.s.routing.queue(String(row.cb_queueId ?? ''))?.callback.mode === 'preview') return;
+      if (this.reads.size >= KEPT_READS) this.reads.delete(this.reads.keys().next().value!);
+      const read = Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('cb_')).map(([k, v]) => [k.slice(3), v]));
+      this.reads.set(`${interactionId} ${agentId}`, { row: read as AcceptedRow, at: Date.now() });
+    },
+  };
+
   constructor(
     private readonly s: CallbacksKit,
     /** The SIP side while it runs; absent with SIP off. */
@@ -73,15 +104,19 @@ export class CallbackDialJob extends BaseJob<DialData> {
 
   /**
    * An agent accepted the callback's interaction (automatic mode): dialled if it is queued. What
-   * the dial needs of the callback, its interaction and the agent is read here in one statement
-   * and rides in the job; only the callback's state is checked again, by the dial's own update.
+   * the dial needs of the callback, its interaction and the agent is read in one statement — the
+   * accept's own (onAccept) when it was accepted here, else here — and rides in the job; only the
+   * callback's state is checked again, by the dial's own update.
    */
   async accepted(interactionId: string, agentId: string): Promise<void> {
-    const [row] = (await execute(
+    const key = `${interactionId} ${agentId}`;
+    const kept = this.reads.get(key);
+    this.reads.delete(key);
+    const row = (kept && Date.now() - kept.at < KEPT_MS ? kept.row : undefined) ?? ((await execute(
       this.s.db,
       'SELECT c.id, c.attempts, c.state, c.jobId, c.phoneNumber, i.contactId, i.queueId, a.id AS agentId, a.extension, a.displayName FROM callbacks c JOIN interactions i ON i.id = c.interactionId LEFT JOIN agents a ON a.id = ? WHERE c.interactionId = ?',
       [agentId, interactionId],
-    )) as (Pick<Callback, 'id' | 'attempts' | 'state' | 'jobId' | 'phoneNumber'> & Pick<Interaction, 'contactId' | 'queueId'> & { agentId: string | null } & Pick<Agent, 'extension'> & { displayName: string | null })[];
+    )) as AcceptedRow[])[0];
     if (row?.state !== 'queued') return;
     await this.dialFor(row, agentId, {
       interactionId, jobId: row.jobId, phoneNumber: row.phoneNumber, contactId: row.contactId, queueId: row.queueId,

@@ -16,6 +16,26 @@ import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, tak
 import { InteractionEvent } from '../journey/index.js';
 import { accept, api, login, nextOffer, openDesktop, setState } from '../../test/routing.js';
 import { softphone } from '../../../../sip/dist/test/support/softphone.js';
+import type { DataSource } from 'typeorm';
+
+/** The statements sent on the database's connections from now, by text, until `stop()`. */
+function statementsFrom(db: DataSource): { texts: string[]; stop(): void } {
+  type Connection = { execute(sql: string, ...rest: unknown[]): unknown };
+  const driver = db.driver as unknown as { obtainMasterConnection(): Promise<Connection> };
+  const obtain = driver.obtainMasterConnection;
+  const texts: string[] = [];
+  driver.obtainMasterConnection = async function (this: unknown) {
+    const c = await obtain.call(driver);
+    return new Proxy(c, {
+      get(target, prop) {
+        if (prop === 'execute') return (sql: string, ...rest: unknown[]) => (texts.push(sql), target.execute(sql, ...rest));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  };
+  return { texts, stop: () => void (driver.obtainMasterConnection = obtain) };
+}
 
 describe('callbacks: accept → dial (agent first, then the customer through the trunk)', function () {
   this.timeout(120_000);
@@ -26,9 +46,14 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       x = await setup('uas-answer-any.xml', 1);
       const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      await takeOffer(x);
+      const offer = await nextOffer({ ...x.agent, username: '' }, 20_000);
+      const sent = statementsFrom(x.t.sb.kernel.db);
+      expect((await accept(x.t.url, { ...x.agent, username: '' }, offer.offerId)).status).to.equal(200);
       const cb = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'completed', 200);
+      sent.stop();
       expect(cb.attempts).to.equal(1);
+      // The accept read the interaction, and with it what the dial needs: the dial read nothing again.
+      expect(sent.texts.filter((q) => /^SELECT .* FROM (interactions|callbacks)\b/.test(q))).to.have.length(1);
       const [attempt] = await attemptsOf(x.t, cb.id);
       expect(attempt).to.include({ attempt: 1, outcome: 'answered', dialled: '00612345678', agentId: x.agent.id });
       expect(attempt!.callId).to.match(/^[0-9a-f]{32}$/);

@@ -142,6 +142,7 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
       const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb), queueing);
       due.work();
       const dial = new CallbackDialJob(s, sip);
+      s.routing.readOnAccept('callback', dial.onAccept);
       dial.work();
       // Accepted by an agent: in automatic mode the instance where it was accepted schedules the
       // dial (its job runs on any instance); in preview mode the agent presses Call

@@ -5,7 +5,7 @@ import { newId } from '../../kernel/db/ids.js';
 import type { Clock } from '../../kernel/clock.js';
 import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
-import type { CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
+import type { AcceptRead, CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
 
 /** An interaction made for a call the PBX routes (a widget call, or an inbound call without one). */
 export interface CallInteraction {
@@ -75,6 +75,8 @@ export interface InteractionSteps {
   previewFor(channel: Channel, fn: (i: Interaction) => Promise<string[]>): void;
   /** Shows the interaction's pending offers again, with the customer's first lines as the channel now gives them. */
   refreshOffers(interactionId: string): Promise<number>;
+  /** What the channel's step after an accept needs of its own rows, read with the accept's read of the interaction. */
+  readOnAccept(channel: Channel, read: AcceptRead): void;
 }
 
 /** The lifecycle over the routing service and the database it records in; times from the kernel's clock. */
@@ -133,5 +135,6 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
     queue: (id) => routing.queue(id),
     previewFor: (channel, fn) => routing.previewFor(channel, fn),
     refreshOffers: (id) => routing.refreshOffers(id),
+    readOnAccept: (channel, read) => routing.readOnAccept(channel, read),
   };
 }

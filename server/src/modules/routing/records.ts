@@ -17,6 +17,13 @@ export const ROUTED: InteractionState[] = ['new', 'queued', 'offered', 'assigned
 
 export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
 
+/** Joins on the interaction (as `i`), the columns they give (named apart from `i_…`), and their parameters. */
+export interface JoinedRead {
+  joins: string;
+  columns: string;
+  params: unknown[];
+}
+
 /** A step under leaveHold() whose result undoes its patch: thrown to roll the transaction back. */
 class NotKept {
   constructor(readonly r: unknown) {}
@@ -198,6 +205,16 @@ export class RoutingRecords {
     const { rows, get } = this.statements();
     const [row] = (await execute(this.db, get, [id])) as Record<string, unknown>[];
     return row ? rows.from(row)! : null;
+  }
+
+  /**
+   * The interaction and, in the same statement, the columns a channel's joins on it (`i`) give:
+   * `params`, those of the joins, come before the interaction's id.
+   */
+  async getWith(id: string, w: JoinedRead): Promise<{ i: Interaction; joined: Record<string, unknown> } | null> {
+    const { rows } = this.statements();
+    const [row] = (await execute(this.db, `SELECT ${rows.select}, ${w.columns} FROM interactions i ${w.joins} WHERE i.id = ? LIMIT 1`, [...w.params, id])) as Record<string, unknown>[];
+    return row ? { i: rows.from(row)!, joined: row } : null;
   }
 
   async many(ids: string[]): Promise<Interaction[]> {

@@ -23,6 +23,20 @@ const DISPATCH_LEASE_MS = 900;
 export type { CreateInteraction, CreateResult, QueuePlace } from './entry.js';
 
 /**
+ * What a channel's own step after an offer of its interaction is accepted needs of its rows, read
+ * with the accept's read of the interaction: the step then reads none of it again.
+ */
+export interface AcceptRead {
+  /** Joins on the interaction (as `i`), and the columns they give (named apart from its own `i_…`). */
+  joins: string;
+  columns: string;
+  /** The joins' parameters, for the agent who accepts. */
+  params(agentId: string): unknown[];
+  /** The columns as read, once the accept is written: before its interaction.assigned goes out. */
+  accepted(interactionId: string, agentId: string, row: Record<string, unknown>): void;
+}
+
+/**
  * The one routing engine every channel uses. Decisions are made by atomic scripts in Redis (see
  * lua.ts); this class validates input, writes each step to MySQL and the journey, tells the agents
  * concerned (their sequenced event stream) and announces the step on the bus for the channels.
@@ -34,6 +48,7 @@ export class RoutingService implements RoutingCore {
   private readonly departures: Departures;
   private readonly entry: Entry;
   private readonly cards: OfferCards;
+  private readonly acceptReads = new Map<string, AcceptRead>();
   readonly rebuilder: RoutingRebuild;
 
   constructor(private readonly d: Deps) {
@@ -214,6 +229,11 @@ export class RoutingService implements RoutingCore {
     this.cards.previewFor(channel, fn);
   }
 
+  /** A channel's rows read with the accept's read of its interactions (see AcceptRead). */
+  readOnAccept(channel: Channel, read: AcceptRead): void {
+    this.acceptReads.set(channel, read);
+  }
+
   async accept(offerId: string, agentId: string): Promise<InteractionPayload> {
     const r = await this.d.engine.run<Accepted>('accept', [offerId, agentId]);
     // The agents' new states go out with the step's events, or alone if it stops before them.
@@ -224,7 +244,9 @@ export class RoutingService implements RoutingCore {
   private async accepted(r: Reply<Accepted>, offerId: string, agentId: string, states: BusEvent[]): Promise<InteractionPayload> {
     if (isRefusal(r)) throw refusal(r, 'offer');
     const now = this.d.engine.clock.now();
-    const before = await this.d.records.get(r.interactionId);
+    const read = r.kind === 'route' ? this.acceptReads.get(r.channel) : undefined;
+    const got = read ? await this.d.records.getWith(r.interactionId, { joins: read.joins, columns: read.columns, params: read.params(agentId) }) : undefined;
+    const before = read ? (got?.i ?? null) : await this.d.records.get(r.interactionId);
     if (!before) {
       await this.d.records.offerEnded(offerId, 'accepted');
       throw new Error(`interaction ${r.interactionId} missing`);
@@ -239,6 +261,7 @@ export class RoutingService implements RoutingCore {
     const lines: Outgoing[] = states.splice(0).map((event) => ({ event }));
     if (r.kind === 'route') {
       if (written) {
+        if (read && got) read.accepted(r.interactionId, agentId, got.joined);
         await this.d.records.journey(before, 'assigned', agentId, { offerId, waitedMs: r.waitedMs });
         lines.push({ event: { type: 'interaction.assigned', interactionId: r.interactionId, channel, agentId, queueId: r.queueId || null } });
       }
