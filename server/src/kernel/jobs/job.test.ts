@@ -21,7 +21,7 @@ class Recorder extends BaseJob<{ n: number }> {
   readonly name = 'recorder';
   override readonly backoffMs: number = 50;
   // One at a time, in the order they came: once a job scheduled later has run, the earlier have.
-  override readonly concurrency = 1;
+  override readonly concurrency: number = 1;
   runs: { data: { n: number }; run: JobRun }[] = [];
   failedWith: Error[] = [];
   failUntil = 0;
@@ -120,6 +120,10 @@ class Holder extends BaseJob<{ n: number }> {
   }
 }
 
+class Wide extends Recorder {
+  override readonly concurrency = 8;
+}
+
 class SlowRetry extends Recorder {
   override readonly backoffMs = 3_600_000;
 }
@@ -202,10 +206,13 @@ describe('jobs: what the fetch loop owns (locks, stalls, backoff, close)', () =>
   });
 
   it('after taking the last waiting job, leaves no wake-up for other instances, only when the next delayed job is due', async () => {
-    const runner = start(sharedRedis());
+    const shared = sharedRedis();
+    const runner = start(shared);
     const job = holder(runner);
-    await job.schedule({ n: 1 }, { id: 'later', at: new Date(Date.now() + 3600_000) });
-    await job.schedule({ n: 2 }, { id: 'now' });
+    // Scheduled by an instance that does not run them: the job due now is fetched, not taken as it is added.
+    const elsewhere = holder(start(shared), false);
+    await elsewhere.schedule({ n: 1 }, { id: 'later', at: new Date(Date.now() + 3600_000) });
+    await elsewhere.schedule({ n: 2 }, { id: 'now' });
     await eventually(async () => job.runs.length, (n) => n === 1);
     const redis = new Redis({ host: '127.0.0.1', port: 6379 });
     try {
@@ -215,6 +222,21 @@ describe('jobs: what the fetch loop owns (locks, stalls, backoff, close)', () =>
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('runs a job due now on the instance that schedules it while it has a slot free, waking no other instance', async () => {
+    const redis = sharedRedis();
+    const [here, there] = [start(redis), start(redis)].map((r) => new Wide(r));
+    here!.work();
+    there!.work();
+    await Promise.all(runners.map((r) => r.running()));
+    for (let n = 1; n <= 10; n++) {
+      await here!.schedule({ n }, { id: `now-${n}` });
+      await eventually(async () => here!.runs.length + there!.runs.length, (c) => c === n);
+    }
+    // BullMQ's add wakes whichever worker has waited longest: about half would run over there.
+    expect(there!.runs).to.deep.equal([]);
+    expect(here!.runs.map((r) => r.run)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({ id: `now-${n}`, attempt: 1 })));
   });
 
   it('lets a running job finish when closing, and starts no other', async () => {

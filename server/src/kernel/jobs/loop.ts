@@ -1,5 +1,5 @@
-import { Worker, isNotConnectionError, type Job, type JobJson, type Processor, type WorkerOptions } from 'bullmq';
-import { useOurTakeScripts } from './scripts.js';
+import { Job, Worker, isNotConnectionError, raw2NextJobData, type JobJson, type JobsOptions, type Processor, type Queue, type RedisClient, type WorkerOptions } from 'bullmq';
+import { ADD_AND_TAKE_COMMAND, ADD_COMMAND, useAddAndTake, useOurTakeScripts } from './scripts.js';
 
 /** Longest a blocked fetch waits for a marker before it looks at the queue anyway. */
 const IDLE_BLOCK_SECONDS = 10;
@@ -14,7 +14,9 @@ const RETRY_AFTER_MS = 1000;
  * - after taking a job it asks again at once only when the take said more are waiting;
  * - a finished job fetches the next in the same round trip (moveToFinished's fetchNext);
  * - an idle loop blocks on the marker until the next delayed job is due, or 10 s;
- * - a take wakes no other instance unless there is more to take, and then says so (scripts.ts).
+ * - a take wakes no other instance unless there is more to take, and then says so (scripts.ts);
+ * - a job due now, scheduled on an instance that runs its kind with a slot free, is taken as it is
+ *   added and runs there (addAndRun): no worker is woken to fetch it.
  */
 export class JobLoop<T extends object> extends Worker<T> {
   private readonly inFlight = new Set<Promise<void>>();
@@ -22,6 +24,10 @@ export class JobLoop<T extends object> extends Worker<T> {
   private nextDueAt = 0;
   private tokens = 0;
   private abandoned!: () => void;
+  private ready = false;
+  private markReady!: () => void;
+  /** Resolves once the loop fetches, and jobs added here may be taken as they are added (tests). */
+  readonly fetching = new Promise<void>((r) => (this.markReady = r));
 
   constructor(name: string, processor: Processor<T>, opts: WorkerOptions) {
     super(name, processor, { ...opts, autorun: false });
@@ -33,6 +39,8 @@ export class JobLoop<T extends object> extends Worker<T> {
       useOurTakeScripts(await this.backend.client);
       await this.startStalledCheckTimer();
       this.lockManager.start();
+      this.ready = true;
+      this.markReady();
       await this.fetchLoop();
       await Promise.all([...this.inFlight]);
     })();
@@ -102,6 +110,49 @@ export class JobLoop<T extends object> extends Worker<T> {
     }
   }
 
+  /**
+   * Adds a job due now to `queue` (this loop's) and, in the same round trip, takes it and runs it
+   * here; undefined, having added nothing, when this loop cannot run it now (not started, closing,
+   * no slot free). A job id that exists already adds and runs nothing, as with Queue.add.
+   */
+  async addAndRun(queue: Queue, name: string, data: T, opts: JobsOptions): Promise<Job<T> | undefined> {
+    if (!this.ready || this.closing || this.inFlight.size >= this.concurrency) return undefined;
+    // The slot is held while the job is added: the fetch loop does not fill it meanwhile.
+    let release!: () => void;
+    const slot = new Promise<void>((r) => (release = r));
+    this.inFlight.add(slot);
+    try {
+      const client = await queue.getBackend().client;
+      useAddAndTake(client);
+      const token = `${this.id}:${this.tokens++}`;
+      const job = new Job<T>(queue, name, data, opts, opts.jobId);
+      const extra = [token, this.opts.lockDuration, Date.now(), this.opts.name ?? ''];
+      // Queue.add's own encoding of the job and its options; only the script run differs.
+      const reply = (await job.addJob({
+        runCommand: (command: string, args: unknown[]) => client.runCommand(command === ADD_COMMAND ? ADD_AND_TAKE_COMMAND : command, command === ADD_COMMAND ? [...args, ...extra] : args),
+      } as unknown as RedisClient)) as string | unknown[];
+      if (!Array.isArray(reply)) {
+        job.id = String(reply);
+        return job;
+      }
+      const [jobData, id] = raw2NextJobData(reply) as [JobJson, string];
+      job.id = id;
+      const taken = await this.nextJobFromJobData(jobData, id, token);
+      if (taken) this.perform(taken);
+      return job;
+    } finally {
+      this.inFlight.delete(slot);
+      release();
+      this.freeSlot();
+    }
+  }
+
+  private freeSlot(): void {
+    const free = this.slotFree;
+    this.slotFree = null;
+    free?.();
+  }
+
   private perform(first: Job<T>): void {
     const p: Promise<void> = (async () => {
       let job: Job<T> | void = first;
@@ -113,9 +164,7 @@ export class JobLoop<T extends object> extends Worker<T> {
       })
       .finally(() => {
         this.inFlight.delete(p);
-        const free = this.slotFree;
-        this.slotFree = null;
-        free?.();
+        this.freeSlot();
       });
     this.inFlight.add(p);
   }

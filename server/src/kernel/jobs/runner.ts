@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { SwitchboardFile } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { BaseJob } from './job.js';
@@ -11,13 +11,27 @@ export interface RunnerOptions {
   lockDurationMs?: number;
 }
 
+/** A queue whose jobs due now are run by this instance's loop when it has a slot free (JobLoop.addAndRun). */
+class OwnQueue extends Queue {
+  loop?: JobLoop<object>;
+
+  override async add(name: string, data: object, opts?: JobsOptions): Promise<Job> {
+    if (this.loop && opts?.jobId && !opts.delay && !opts.priority) {
+      const job = await this.loop.addAndRun(this, name, data, opts);
+      if (job) return job;
+    }
+    return super.add(name, data, opts);
+  }
+}
+
 /**
  * The BullMQ side of jobs: one Queue per job name (to schedule) and, on instances that run that
  * kind of job, one Worker. Keys live under the configured Redis prefix, so instances sharing a
  * prefix share the jobs and tests with their own prefix see only theirs.
  */
 export class JobRunner {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues = new Map<string, OwnQueue>();
+  private readonly loops = new Map<string, JobLoop<object>>();
   private readonly workers: JobLoop<object>[] = [];
   /** The BullMQ key prefix: instances with the same scope share their jobs. */
   readonly scope: string;
@@ -50,7 +64,8 @@ export class JobRunner {
   queue(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.connection(false), prefix: this.scope });
+      q = new OwnQueue(name, { connection: this.connection(false), prefix: this.scope });
+      q.loop = this.loops.get(name);
       q.on('error', (err) => this.log.warn({ err, queue: name }, 'job queue: Redis error'));
       this.queues.set(name, q);
     }
@@ -87,6 +102,14 @@ export class JobRunner {
     });
     w.start();
     this.workers.push(w as unknown as JobLoop<object>);
+    this.loops.set(job.name, w as unknown as JobLoop<object>);
+    const q = this.queues.get(job.name);
+    if (q) q.loop = w as unknown as JobLoop<object>;
+  }
+
+  /** Resolves once every worker started here fetches (tests). */
+  async running(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.fetching));
   }
 
   /** Workers first (a running job gets graceMs to finish; after that it is left to stall), then the queues. */
