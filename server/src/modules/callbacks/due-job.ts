@@ -32,9 +32,10 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     const cb = await callbackWithInteraction(this.s.db, callbackId);
     // Cancelled, already routed, or replaced by a later schedule of the same callback.
     if (!cb || cb.jobId !== run.id || (cb.state !== 'scheduled' && cb.state !== 'queued')) return;
-    // A run after a crash finds the interaction already queued: nothing to do twice.
+    // A run after a crash finds the interaction already queued: nothing to do twice — unless the
+    // run died between the interaction's row and Redis (resumeHeld tells, and queues it then).
     const interaction = cb.interaction;
-    if (!interaction || interaction.state !== 'new') {
+    if (!interaction || (interaction.state !== 'new' && interaction.state !== 'queued')) {
       if (cb.state === 'scheduled') await this.toQueued(cb.id);
       return;
     }
@@ -42,20 +43,26 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     // and the dialling starts only for a queued callback.
     if (cb.state === 'scheduled' && !(await this.toQueued(cb.id))) return;
     cb.state = 'queued';
+    const resumed = interaction.state === 'queued';
     // Customer first: the customer is called now; the interaction is queued once they answer.
-    if (this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first') {
+    if (!resumed && this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first') {
       await this.customerFirst(cb);
       await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, order: 'customer-first' });
       return;
     }
     // The customer may cancel meanwhile (withdraw(): the callback first, then the interaction —
     // closed while held, taken out of the queue once queued). enqueueHeld queues it only while it
-    // is held, and a close waits for the queueing to finish: so withdraw() either closed it first
-    // (enqueueHeld fails, below) or finds it queued and takes it out of the queue itself.
+    // is held, and a close before its queueing reached Redis marks it there, which the queueing
+    // refuses: so withdraw() either closed it (enqueueHeld fails, below) or finds it queued in
+    // Redis and takes it out of the queue itself.
     let r: Awaited<ReturnType<typeof this.s.routing.enqueueHeld>>;
     this.inHand.set(cb.interactionId, cb);
     try {
-      r = await this.s.routing.enqueueHeld(interaction);
+      if (resumed) {
+        const again = await this.s.routing.resumeHeld(interaction);
+        if (!again) return;
+        r = again;
+      } else r = await this.s.routing.enqueueHeld(interaction);
     } catch (err) {
       // withdraw() closed the held interaction first: nothing to queue, nothing to try again.
       if (((await execute(this.s.db, 'SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[])[0]?.state === 'cancelled') return;

@@ -64,6 +64,30 @@ describe('callbacks are scheduled jobs, routed when due', () => {
     }
   });
 
+  it('queues a callback whose due run died between the row of its interaction and Redis, once', async () => {
+    const agent = await makeAgent(t.url, admin);
+    try {
+      const slots = await widget(t.url, 'GET', '/callbacks/slots');
+      const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 7777 8888' }, slot: slots.body.slots[4].start });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const cb = await callbackOf(t, r.body.callbackId);
+      // As the run left them: both rows queued, nothing in Redis yet; the job runs again.
+      const db = t.sb.kernel.db;
+      await db.query("UPDATE callbacks SET state = 'queued' WHERE id = ?", [cb.id]);
+      await db.query("UPDATE interactions SET state = 'queued', queuedAt = ? WHERE id = ? AND state = 'new'", [new Date(), cb.interactionId]);
+      expect(await new CallbackDueJob(t.sb.contexts.callbacks).runNow(cb.id)).to.equal(true);
+      const offer = await nextOffer(agent, 15_000);
+      expect(offer.interactionId).to.equal(cb.interactionId);
+      const journey = await eventually(() => journeyOf(t, cb.interactionId), (j) => j.includes('callback.due'));
+      expect(journey.filter((type) => type === 'queued')).to.have.length(1);
+      // Once in Redis, another run finds nothing to do.
+      const i = await db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId });
+      expect(await t.sb.contexts.routing.resumeHeld({ ...i, state: 'queued' } as Interaction)).to.equal(null);
+    } finally {
+      agent.socket.close();
+    }
+  });
+
   it('makes one callback and one job of a double click', async () => {
     const slots = await widget(t.url, 'GET', '/callbacks/slots');
     const body = { fields: { phone: '+39 06 5555 6666' }, slot: slots.body.slots[5].start };

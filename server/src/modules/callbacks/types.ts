@@ -26,7 +26,7 @@ export interface CallbacksDeps {
   /** The interaction lifecycle: a callback's interactions are created, queued, closed and journaled only through it. */
   routing: Pick<
     InteractionSteps,
-    'createHeld' | 'enqueueHeld' | 'closeHeld' | 'closeWaitingCall' | 'requeue' | 'claim' | 'close' | 'cancel' | 'checkDisposition' | 'setDisposition' | 'journey' | 'get' | 'customerName' | 'queue' | 'previewFor' | 'readOnAccept'
+    'createHeld' | 'enqueueHeld' | 'resumeHeld' | 'closeHeld' | 'closeWaitingCall' | 'requeue' | 'claim' | 'close' | 'cancel' | 'checkDisposition' | 'setDisposition' | 'journey' | 'get' | 'customerName' | 'queue' | 'previewFor' | 'readOnAccept'
   >;
   agents: Pick<AgentService, 'get'>;
   contacts: Pick<ContactService, 'findOrCreate'>;

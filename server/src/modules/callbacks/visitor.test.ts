@@ -8,6 +8,7 @@ import { CallbackDialJob } from './dial-job.js';
 import { CallbackAttempt } from './attempt.entity.js';
 import type { JobRun } from '../../kernel/jobs/job.js';
 import { Interaction } from '../interactions/interaction.entity.js';
+import { InteractionEvent } from '../journey/event.entity.js';
 import { startRoutingServer, type TestServer } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
@@ -46,10 +47,10 @@ describe('callbacks: status and cancel for the visitor', () => {
     expect(['abandoned', 'closed']).to.include((await interactionOf(r.body.callbackId)).state);
   });
 
-  it('takes out of its queue a callback cancelled while its due job queues it', async () => {
-    // The cancel comes while the due job's entry into the queue (Redis) runs: withdraw() marks the
-    // callback cancelled and tries to close the interaction still held, which has to wait for the
-    // queueing to finish, then finds it queued and takes it back out.
+  it('closes, never queued, a callback cancelled while its due job queues it', async () => {
+    // The cancel comes while the due job's entry into the queue (Redis) runs, the interaction's
+    // row already taken out of its hold: withdraw() marks the callback cancelled and, the queueing
+    // not in Redis yet, marks the interaction there and closes it; the queueing refuses it.
     const { engine } = t.sb.contexts.routing;
     const run = engine.run.bind(engine);
     const db = t.sb.kernel.db;
@@ -58,7 +59,7 @@ describe('callbacks: status and cancel for the visitor', () => {
       if (name === 'enqueue' && !cancelling && args[2] === 'callback') {
         const [cb] = (await db.query('SELECT id FROM callbacks WHERE interactionId = ?', [args[0]])) as { id: string }[];
         cancelling = widget(t.url, 'POST', `/callbacks/${cb!.id}/cancel`);
-        await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: cb!.id }), (c) => c.state === 'cancelled');
+        await cancelling;
       }
       return run(name, args, now);
     }) as typeof engine.run;
@@ -67,11 +68,13 @@ describe('callbacks: status and cancel for the visitor', () => {
       expect(r.status).to.equal(201);
       await eventually(async () => cancelling, (c) => !!c);
       expect((await cancelling!).status).to.equal(200);
-      const i = await eventually(() => interactionOf(r.body.callbackId), (x) => x.state === 'abandoned');
-      expect(await engine.position(i.queueId!, i.id), 'not left in the queue').to.equal(null);
       expect((await db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId })).state).to.equal('cancelled');
       await eventually(() => new CallbackDueJob(t.sb.contexts.callbacks).stateOf(r.body.callbackId), (s) => s === 'completed' || s === null);
-      expect(await engine.position(i.queueId!, i.id), 'not queued again by the due job').to.equal(null);
+      const i = await interactionOf(r.body.callbackId);
+      expect([i.state, i.queuedAt]).to.deep.equal(['closed', null]);
+      expect((await engine.interactionLive(i.id)).state, 'never in the queue').to.equal(undefined);
+      const steps = (await db.getRepository(InteractionEvent).find({ where: { interactionId: i.id }, order: { seq: 'ASC' } })).map((e) => e.type);
+      expect(steps).to.include('closed').and.not.include('queued');
     } finally {
       engine.run = run;
     }

@@ -35,6 +35,13 @@ export type CreateResult =
   | { outcome: 'queued'; interaction: Interaction; position: number; estimatedWaitSeconds: number | null }
   | { outcome: 'unmanaged'; interaction: Interaction; reason: UnmanagedReason; nextOpening: string | null };
 
+/** A held interaction queued or closed by someone else meanwhile: not this queueing's to queue. */
+export class NotHeld extends Error {
+  constructor(interactionId: string) {
+    super(`interaction ${interactionId} is not held any more (closed or queued meanwhile)`);
+  }
+}
+
 type S = Pick<Deps, 'config' | 'log' | 'bus' | 'engine' | 'records'>;
 
 /**
@@ -78,12 +85,36 @@ export class Entry {
     return this.enter(i, queue, website, place?.priority, true, place?.since, place?.passOver);
   }
 
+  /**
+   * A held interaction whose queueing wrote its row (queued) and never reached Redis, its instance
+   * gone in between: queued now, at the time the row says. Null when the queueing did reach Redis
+   * (nothing to do twice) or it was closed meanwhile. `i`: its row as the caller has just read it.
+   */
+  async resumeHeld(i: Interaction, place?: Pick<QueuePlace, 'priority'>): Promise<CreateResult | null> {
+    if (i.state !== 'queued') return null;
+    const queue = this.routing.queue(i.queueId ?? '');
+    if (!queue) throw new Error(`interaction ${i.id}: queue "${i.queueId}" is gone`);
+    const website = i.websiteId ? this.d.config().websites.find((w) => w.id === i.websiteId) : undefined;
+    return this.enter(i, queue, website, place?.priority, true, i.queuedAt ?? undefined, [], false, true).catch((err: unknown) => {
+      if (err instanceof NotHeld) return null;
+      throw err;
+    });
+  }
+
   /** A held interaction that will never be queued (its callback was cancelled): closed as it is. */
   async closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean> {
     const i = await this.d.records.get(interactionId);
-    if (!i || i.state !== 'new') return false;
-    // Queued meanwhile (enqueueHeld holds the row while it queues it): it is not ours to close.
-    if (!(await this.d.records.updateIf(i.id, 'new', { state: 'closed', closedAt: this.d.engine.clock.now() }))) return false;
+    if (!i || (i.state !== 'new' && i.state !== 'queued')) return false;
+    const closed = { state: 'closed', closedAt: this.d.engine.clock.now() } as const;
+    if (!(i.state === 'new' && (await this.d.records.updateIf(i.id, 'new', closed)))) {
+      // Taken out of its hold by a queueing (enqueueHeld), which writes the row before Redis: not
+      // ours to close once the queueing is in Redis; until then, the mark made there makes the
+      // queueing refuse it and put it back, and it is closed here.
+      const r = await this.d.engine.run<{ queued: boolean }>('unhold', [i.id]);
+      if (isRefusal(r) || r.queued) return false;
+      // As a close while held leaves it: never queued.
+      if (!(await this.d.records.updateIf(i.id, ['new', 'queued'], { ...closed, queuedAt: null }))) return false;
+    }
     await this.d.records.journey(i, 'closed', null, { by, held: true });
     await this.d.bus.publish({ type: 'interaction.closed', interactionId: i.id, channel: i.channel, websiteId: i.websiteId, contactId: i.contactId, agentId: null, by, dispositionId: null });
     return true;
@@ -122,7 +153,7 @@ export class Entry {
   }
 
   /** `since`: the place kept from an earlier wait (virtual hold) — ordered as if queued then. */
-  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = [], rebuilt = false): Promise<CreateResult> {
+  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = [], rebuilt = false, resumed = false): Promise<CreateResult> {
     const config = this.d.config();
     const now = this.d.engine.clock.now();
     const queuedAt = since && since < now ? since : now;
@@ -130,7 +161,8 @@ export class Entry {
       held ? Promise.resolve({ outcome: 'unmanaged', interaction: i, reason, nextOpening }) : this.unmanaged(i, reason, nextOpening);
     const calendars = [queue.hours, website?.hours].filter((c): c is string => !!c).map((id) => config.calendars.find((c) => c.id === id));
     const closed = calendars.map((c) => hoursStatus(c, now)).find((h) => !h.open);
-    if (closed) return notNow('outside-hours', closed.nextOpening);
+    // A queueing resumed had found it open when it wrote the row.
+    if (closed && !resumed) return notNow('outside-hours', closed.nextOpening);
     // With the routing state lost, nobody would look logged in and the enqueue script refuses:
     // the state is rebuilt (or its rebuild waited for) and the interaction enters again, at the
     // time it came. Asked only then, so a step with the state there makes no round trip for it.
@@ -153,9 +185,11 @@ export class Entry {
       );
     const queued = { state: 'queued', queuedAt } as const;
     // A held one may be closed or queued by someone else at the same time (the customer
-    // withdrawing it, another instance's job): it is queued only while still held, once.
-    const entered = held ? await this.d.records.leaveHold(i.id, queued, enqueue, (r) => 'position' in r) : { r: await enqueue() };
-    if (!entered) throw new Error(`interaction ${i.id} is not held any more (closed or queued meanwhile)`);
+    // withdrawing it, another instance's job): it is queued only while still held, once. Put
+    // back, it is held as it was made: never queued.
+    const entered = held ? await this.d.records.leaveHold(i.id, queued, { state: 'new', queuedAt: null }, enqueue, (r) => 'position' in r || (isRefusal(r) && r.error === 'queued'), resumed) : { r: await enqueue() };
+    // Refused as queued (by another queueing, whose row write stands) or closed meanwhile (closeHeld).
+    if (!entered || ('error' in entered.r && (entered.r.error === 'queued' || entered.r.error === 'closed'))) throw new NotHeld(i.id);
     const { r } = entered;
     if ('unmanaged' in r) return notNow(r.unmanaged, null);
     if (isRefusal(r) && r.error === 'lost' && !rebuilt) return again();

@@ -36,6 +36,8 @@ export interface InteractionSteps {
   createHeld(input: CreateInteraction): Promise<Interaction>;
   /** `held`: its id, or its row as the caller has just read it (not read again). */
   enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult>;
+  /** A held interaction queued in MySQL whose queueing never reached Redis (its instance died): queued now; null when there was nothing to do. */
+  resumeHeld(held: Interaction, place?: Pick<QueuePlace, 'priority'>): Promise<CreateResult | null>;
   closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean>;
   /** An interaction for a call: queued at the PBX, never offered by Switchboard's routing. */
   createForCall(input: CallInteraction): Promise<Interaction>;
@@ -86,6 +88,7 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
     create: (input) => routing.create(input),
     createHeld: (input) => routing.createHeld(input),
     enqueueHeld: (id, place) => routing.enqueueHeld(id, place),
+    resumeHeld: (i, place) => routing.resumeHeld(i, place),
     closeHeld: (id, by) => routing.closeHeld(id, by),
     createForCall: (input) =>
       db.transaction(async (m) => {

@@ -16,7 +16,7 @@ const PRELUDE = `${read('prelude')}\n${read('preferred')}`;
 /** Script name → its file in lua/ (kebab-case of the name). */
 const NAMES = [
   'dispatch', 'routeOne', 'routeAgent', 'enqueue', 'accept', 'decline', 'due', 'endWrap', 'expireWait', 'close',
-  'handover', 'endConference', 'setState', 'profile', 'leave', 'restoreInteraction', 'restoreAgent', 'claim', 'queueStats',
+  'handover', 'endConference', 'setState', 'profile', 'leave', 'restoreInteraction', 'restoreAgent', 'claim', 'queueStats', 'unhold',
 ] as const;
 export type ScriptName = (typeof NAMES)[number];
 

@@ -24,11 +24,6 @@ export interface JoinedRead {
   params: unknown[];
 }
 
-/** A step under leaveHold() whose result undoes its patch: thrown to roll the transaction back. */
-class NotKept {
-  constructor(readonly r: unknown) {}
-}
-
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
  * what is happening. Every routing step is written here after its script has decided it.
@@ -150,24 +145,25 @@ export class RoutingRecords {
 
   /**
    * Takes a held interaction (state "new") out of its hold: the patch is written while it is still
-   * held, which locks the row, and `step` (its entry into the queue in Redis) runs under that lock;
-   * the patch stays only when `kept` says so for the step's result. Another instance queueing or
-   * closing the same interaction meanwhile waits for it and then finds it no longer held. Null
-   * when it was not held (any more): `step` did not run.
+   * held, then `step` (its entry into the queue in Redis) runs; when `kept` says no for the step's
+   * result, or the step fails, `back` puts the row back on hold. No transaction is held open across
+   * the step: another instance queueing it meanwhile finds it no longer held, and a close meanwhile
+   * (closeHeld) marks it in Redis, where the step refuses it. Null when it was not held (any more):
+   * `step` did not run. `written`: the patch is on the row already (a queueing cut short, resumed).
    */
-  async leaveHold<T>(id: string, patch: InteractionPatch, step: () => Promise<T>, kept: (r: T) => boolean): Promise<{ r: T } | null> {
+  async leaveHold<T>(id: string, patch: InteractionPatch, back: InteractionPatch, step: () => Promise<T>, kept: (r: T) => boolean, written = false): Promise<{ r: T } | null> {
+    if (!written && !(await this.write(id, patch, this.db.manager, { sql: "state = 'new'", params: [] }))) return null;
+    // Only while the row is still as the patch left it: a close meanwhile stays.
+    const undo = () => this.write(id, back, this.db.manager, { sql: 'state = ?', params: [patch.state] });
+    let r: T;
     try {
-      return await this.db.transaction(async (m) => {
-        // The conditional update is the locking read: affected rows say whether it was held.
-        if (!(await this.write(id, patch, m, { sql: "state = 'new'", params: [] }))) return null;
-        const r = await step();
-        if (!kept(r)) throw new NotKept(r);
-        return { r };
-      });
+      r = await step();
     } catch (err) {
-      if (err instanceof NotKept) return { r: err.r as T };
+      await undo();
       throw err;
     }
+    if (!kept(r)) await undo();
+    return { r };
   }
 
   /** Writes the change and makes it to the row in hand too: the rest of the step goes on with it, not a read of it again. */

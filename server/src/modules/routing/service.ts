@@ -137,6 +137,11 @@ export class RoutingService implements RoutingCore {
     return this.entry.enqueueHeld(held, place);
   }
 
+  /** Queues a held interaction whose queueing was cut short (see Entry.resumeHeld); null when there was nothing to do. */
+  resumeHeld(i: Interaction, place?: Pick<QueuePlace, 'priority'>): Promise<CreateResult | null> {
+    return this.entry.resumeHeld(i, place);
+  }
+
   /** A held interaction that will never be queued (its callback was cancelled): closed as it is. */
   closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean> {
     return this.entry.closeHeld(interactionId, by);

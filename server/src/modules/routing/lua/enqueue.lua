@@ -4,6 +4,10 @@
 local iid, q, ch, score, website = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 -- The routing state is gone (routing:built missing): the caller has it rebuilt first.
 if redis.call('EXISTS', P..'routing:built') == 0 then return reply({ error = 'lost' }) end
+-- Queued once: not when it is (or was) in routing already — a queueing run again after its
+-- instance died — nor when closed while it was being taken out of its hold (unhold.lua).
+if redis.call('EXISTS', ikey(iid)) == 1 then return reply({ error = 'queued' }) end
+if redis.call('EXISTS', ikey(iid)..':unheld') == 1 then return reply({ error = 'closed' }) end
 local limit, wlimit, wkey = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
 if redis.call('SCARD', LIVE) >= limit then return reply({ unmanaged = 'licensed-limit' }) end
 if wlimit > 0 and redis.call('SCARD', wkey) >= wlimit then return reply({ unmanaged = 'over-capacity' }) end
