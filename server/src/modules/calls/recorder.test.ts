@@ -69,6 +69,45 @@ describe('call recorder: a leg and its call in one statement', () => {
     expect((await call(session)).answeredAt).to.deep.equal(t(2));
   });
 
+  /** The statements `fn` sends, by text. */
+  const sent = async (fn: () => Promise<unknown>): Promise<string[]> => {
+    type Send = (sql: string, ...rest: unknown[]) => unknown;
+    const driver = db.driver as unknown as { obtainMasterConnection(): Promise<{ execute: Send; query: Send; release(): void }> };
+    const obtain = driver.obtainMasterConnection;
+    const texts: string[] = [];
+    driver.obtainMasterConnection = async function (this: unknown) {
+      const c = await obtain.call(this);
+      const counted = (send: Send): Send => (sql, ...rest) => (texts.push(sql), send.call(c, sql, ...rest));
+      // Released as itself: the pool must not keep the counting one.
+      return Object.assign(Object.create(c) as object, { execute: counted(c.execute), query: counted(c.query), release: () => c.release() }) as typeof c;
+    };
+    try {
+      await fn();
+    } finally {
+      driver.obtainMasterConnection = obtain;
+    }
+    return texts;
+  };
+
+  it("writes a leg's ringing with its answer, or with its end when it never answered, in no statement of its own", async () => {
+    const recorder = new MysqlCallRecorder(db, log);
+    const session = randomUUID();
+    const [a, b] = [leg(session), leg(session)];
+    await recorder.legCreated(a);
+    await recorder.legCreated(b);
+    const statements = await sent(async () => {
+      await recorder.legRinging(a.legId, t(1));
+      await recorder.legAnswered(a.legId, t(2), 'tag-a');
+      await recorder.legRinging(b.legId, t(3));
+      await recorder.legRinging(b.legId, t(4));
+      await recorder.legsEnded([a.legId, b.legId], t(5), 'canceled', 487);
+    });
+    expect(statements, statements.join("\n")).to.have.length(2);
+    expect(await row(a)).to.deep.equal({ ...open, ringingAt: t(1), answeredAt: t(2), remoteTag: 'tag-a', endedAt: t(5), cause: 'canceled', finalStatus: 487 });
+    expect(await row(b)).to.deep.equal({ ...open, ringingAt: t(4), endedAt: t(5), cause: 'canceled', finalStatus: 487 });
+    expect(await call(session)).to.deep.include({ answeredAt: t(2), endedAt: t(5), endCause: 'canceled' });
+  });
+
   it('writes the ringing of a leg that answered before it was written with its answer, on the first answer of the call and on a later one', async () => {
     const recorder = new MysqlCallRecorder(db, log);
     const session = randomUUID();

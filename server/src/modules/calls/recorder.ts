@@ -35,6 +35,8 @@ export class MysqlCallRecorder implements CallRecorder {
    * later legs would change nothing, so the statement is not sent again.
    */
   private readonly written = new Map<string, Set<'trunk' | 'answered' | 'endCause'>>();
+  /** A leg's ringing not written yet, by leg (see legRinging). */
+  private readonly rang = new Map<string, Date>();
 
   private async once(session: string, what: 'trunk' | 'answered' | 'endCause', write: () => Promise<unknown>): Promise<void> {
     if (this.written.get(session)?.has(what)) return;
@@ -144,19 +146,26 @@ export class MysqlCallRecorder implements CallRecorder {
     return created;
   }
 
+  /**
+   * Kept until the leg answers or ends, and written with that: nothing reads a ringing time while
+   * the leg rings (a call is ended from its live record, not from its rows), so it costs no
+   * statement of its own. A process dying meanwhile leaves a leg without it.
+   */
   legRinging(legId: string, at: Date): Promise<void> {
-    return this.update(legId, async () => {
-      await execute(this.db, 'UPDATE call_legs SET ringingAt = ? WHERE id = ?', [at, hex(legId)]);
-    });
+    if (!this.legSession.has(legId)) this.log.warn({ legId }, 'call leg update for an unknown leg');
+    else this.rang.set(legId, at);
+    return Promise.resolve();
   }
 
   /** `ringingAt`: the leg rang and answered before its ringing was written (auto-answer): both in one statement. */
   legAnswered(legId: string, at: Date, remoteTag: string, ringingAt?: Date): Promise<void> {
+    const rang = ringingAt ?? this.rang.get(legId);
+    this.rang.delete(legId);
     return this.update(legId, async (callId, session) => {
       const tag = remoteTag.slice(0, 128);
-      const rang = ringingAt ? [ringingAt] : [];
+      const ringing = rang ? [rang] : [];
       if (this.written.get(session)?.has('answered')) {
-        await execute(this.db, `UPDATE call_legs SET${ringingAt ? ' ringingAt = ?,' : ''} answeredAt = ?, remoteTag = ? WHERE id = ?`, [...rang, at, tag, hex(legId)]);
+        await execute(this.db, `UPDATE call_legs SET${rang ? ' ringingAt = ?,' : ''} answeredAt = ?, remoteTag = ? WHERE id = ?`, [...ringing, at, tag, hex(legId)]);
         return;
       }
       // The leg and the call's first answer in one statement; the call's row is named first, as in
@@ -164,8 +173,8 @@ export class MysqlCallRecorder implements CallRecorder {
       // rather than deadlock.
       await execute(
         this.db,
-        `UPDATE calls c LEFT JOIN call_legs l ON l.id = ? SET${ringingAt ? ' l.ringingAt = ?,' : ''} l.answeredAt = ?, l.remoteTag = ?, c.answeredAt = COALESCE(c.answeredAt, ?) WHERE c.id = ?`,
-        [hex(legId), ...rang, at, tag, at, callId],
+        `UPDATE calls c LEFT JOIN call_legs l ON l.id = ? SET${rang ? ' l.ringingAt = ?,' : ''} l.answeredAt = ?, l.remoteTag = ?, c.answeredAt = COALESCE(c.answeredAt, ?) WHERE c.id = ?`,
+        [hex(legId), ...ringing, at, tag, at, callId],
       );
       this.done(session, 'answered');
     });
@@ -179,6 +188,12 @@ export class MysqlCallRecorder implements CallRecorder {
   legsEnded(legIds: string[], at: Date, cause: EndCause, status?: number): Promise<void> {
     const first = legIds[0];
     if (!first) return Promise.resolve();
+    // Legs that rang and never answered: their ringing goes with their end.
+    const rang = legIds.flatMap((legId) => {
+      const ringingAt = this.rang.get(legId);
+      this.rang.delete(legId);
+      return ringingAt ? [hex(legId), ringingAt] : [];
+    });
     return this.update(first, async (callId, session) => {
       // The first leg to end says why the call ended, of the call's own session (the visitor's,
       // for a call the PBX hands to an agent: the agent's session also ends when the PBX moves
@@ -187,12 +202,13 @@ export class MysqlCallRecorder implements CallRecorder {
       const why = session === callId && cause !== 'transferred' && !this.written.get(session)?.has('endCause');
       const ids = legIds.map(hex);
       const marks = ids.map(() => '?').join(', ');
-      // A few shapes (one or two legs, with the cause or not): prepared.
+      const ringing = rang.length ? ` l.ringingAt = CASE l.id${' WHEN ? THEN ?'.repeat(rang.length / 2)} ELSE l.ringingAt END,` : '';
+      // A few shapes (one or two legs, with the cause or not, a leg that rang unanswered or not): prepared.
       await execute(
         this.db,
-        `UPDATE calls c LEFT JOIN call_legs l ON l.id IN (${marks}) SET l.endedAt = ?, l.cause = ?, l.finalStatus = ?,${why ? ' c.endCause = COALESCE(c.endCause, ?),' : ''}` +
+        `UPDATE calls c LEFT JOIN call_legs l ON l.id IN (${marks}) SET${ringing} l.endedAt = ?, l.cause = ?, l.finalStatus = ?,${why ? ' c.endCause = COALESCE(c.endCause, ?),' : ''}` +
           ` c.endedAt = IF(c.endedAt IS NULL AND NOT EXISTS (SELECT 1 FROM call_legs o WHERE o.callId = ? AND o.endedAt IS NULL AND o.id NOT IN (${marks})), ?, c.endedAt) WHERE c.id = ?`,
-        [...ids, at, cause, status ?? null, ...(why ? [cause] : []), callId, ...ids, at, callId],
+        [...ids, ...rang, at, cause, status ?? null, ...(why ? [cause] : []), callId, ...ids, at, callId],
       );
       if (why) this.done(session, 'endCause');
       for (const legId of legIds) this.legSession.delete(legId);
