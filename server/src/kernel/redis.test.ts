@@ -2,7 +2,7 @@
 // restarts it, which the shared Redis must never see.
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { redisScript } from './redis.js';
+import { createRedis, redisScript, type RedisHandle } from './redis.js';
 import { ScratchRedis } from '../test/redis.js';
 
 describe('Redis scripts (EVALSHA, the text only when Redis lacks it)', () => {
@@ -54,5 +54,48 @@ describe('Redis scripts (EVALSHA, the text only when Redis lacks it)', () => {
       expect(err?.message).to.match(/wrong number of args/i);
     }
     expect((await sentAsText()) - before).to.equal(1);
+  });
+});
+
+describe('Redis commands issued together (one write to Redis)', () => {
+  let redis: ScratchRedis;
+  let handle: RedisHandle;
+  let probe: Redis;
+  before(async () => {
+    redis = new ScratchRedis(await ScratchRedis.freePort());
+    await redis.start();
+    handle = createRedis({ host: '127.0.0.1', port: redis.port, db: 0, keyPrefix: 't:', commandTimeoutMs: 5000, jobLockSeconds: 30, jobStalledCheckSeconds: 30 });
+    await handle.client.connect();
+    probe = new Redis({ host: '127.0.0.1', port: redis.port });
+  });
+  after(async () => {
+    await handle?.close();
+    probe?.disconnect();
+    await redis?.stop();
+  });
+
+  /** Reads Redis has done on all its connections (each INFO from the probe is one of them). */
+  const readsDone = async () => Number(/total_reads_processed:(\d+)/.exec(await probe.info('stats'))?.[1]);
+
+  it('sends the commands of one turn of the event loop in one write, each answered in order, a failing one failing alone', async () => {
+    const c = handle.client;
+    const script = redisScript(`return redis.call('INCR', KEYS[1])`);
+    await c.set('text', 'not a number');
+    // Loaded first: a script Redis lacks is sent again as text once its SHA has failed.
+    await script(c, ['loaded'], []);
+    const before = await readsDone();
+    const replies = await Promise.allSettled([
+      ...Array.from({ length: 10 }, () => c.incr('n')),
+      c.incr('text'),
+      script(c, ['n'], []),
+      c.get('n'),
+    ]);
+    const reads = (await readsDone()) - before - 1;
+    expect(replies.slice(0, 10).map((r) => (r as PromiseFulfilledResult<number>).value)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(replies[10].status).to.equal('rejected');
+    expect((replies[11] as PromiseFulfilledResult<number>).value).to.equal(11);
+    expect((replies[12] as PromiseFulfilledResult<string>).value).to.equal('11');
+    // One write, which Redis may take in a few reads; one command a write would be 13 and more.
+    expect(reads).to.be.below(4);
   });
 });
