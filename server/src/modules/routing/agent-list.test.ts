@@ -35,6 +35,9 @@ describe("routing: the supervisor's list of agents", function () {
     expect(first.interactions).to.deep.equal([chats[0]]);
 
     const client = t.sb.kernel.redis.client;
+    // Each command its own round trip, as when the read's commands reach Redis one by one: a move
+    // can then come between any two of them (together in one write, fewer moments are possible).
+    client.options.enableAutoPipelining = false;
     const send = client.sendCommand.bind(client);
     const pipeline = client.pipeline.bind(client);
     let moving = false;
@@ -72,6 +75,7 @@ describe("routing: the supervisor's list of agents", function () {
     } finally {
       client.sendCommand = send;
       client.pipeline = pipeline;
+      client.options.enableAutoPipelining = true;
     }
     expect(moves).to.be.above(0);
     const held = row.interactions.length;
