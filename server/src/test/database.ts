@@ -24,3 +24,26 @@ export async function migratedDatabase(suffix: string): Promise<{ db: DataSource
     },
   };
 }
+
+/** The statements sent on the database's connections from now (ours and the ORM's), until `stop()`. */
+export function statementsFrom(db: DataSource): { texts: string[]; stop(): void } {
+  type Send = (sql: string | { sql: string }, ...rest: unknown[]) => unknown;
+  type Connection = { execute: Send; query: Send; promise(): Connection };
+  const driver = db.driver as unknown as { obtainMasterConnection(): Promise<Connection> };
+  const obtain = driver.obtainMasterConnection;
+  const texts: string[] = [];
+  // The ORM sends through the connection's promise() wrapper, our own statements through the connection.
+  const watched = (c: Connection): Connection =>
+    new Proxy(c, {
+      get(target, prop) {
+        if (prop === 'execute' || prop === 'query') {
+          return (sql: string | { sql: string }, ...rest: unknown[]) => (texts.push(typeof sql === 'string' ? sql : sql.sql), target[prop](sql, ...rest));
+        }
+        if (prop === 'promise') return () => watched(target.promise());
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  driver.obtainMasterConnection = async () => watched(await obtain.call(driver));
+  return { texts, stop: () => void (driver.obtainMasterConnection = obtain) };
+}

@@ -14,29 +14,9 @@ import path from 'node:path';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
 import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, takeOffer, type DialStage as Setup } from '../../test/callbacks.js';
 import { InteractionEvent } from '../journey/index.js';
+import { statementsFrom } from '../../test/database.js';
 import { accept, api, login, nextOffer, openDesktop, setState } from '../../test/routing.js';
 import { softphone } from '../../../../sip/dist/test/support/softphone.js';
-import type { DataSource } from 'typeorm';
-
-/** The statements sent on the database's connections from now, by text, until `stop()`. */
-function statementsFrom(db: DataSource): { texts: string[]; stop(): void } {
-  type Connection = { execute(sql: string, ...rest: unknown[]): unknown };
-  const driver = db.driver as unknown as { obtainMasterConnection(): Promise<Connection> };
-  const obtain = driver.obtainMasterConnection;
-  const texts: string[] = [];
-  driver.obtainMasterConnection = async function (this: unknown) {
-    const c = await obtain.call(driver);
-    return new Proxy(c, {
-      get(target, prop) {
-        if (prop === 'execute') return (sql: string, ...rest: unknown[]) => (texts.push(sql), target.execute(sql, ...rest));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  };
-  return { texts, stop: () => void (driver.obtainMasterConnection = obtain) };
-}
-
 describe('callbacks: accept → dial (agent first, then the customer through the trunk)', function () {
   this.timeout(120_000);
 

@@ -18,7 +18,7 @@ import { cancelPageRoutes } from './cancel-page.js';
 import { mountAgentRoutes } from './agent-routes.js';
 import { lookupBody, lookupCallback } from './by-reference.js';
 import { keepPlace, keepPlaceBody } from './keep-place.js';
-import { callbackPreview } from './offer-preview.js';
+import { callbackPreview, callbackPreviewRead } from './offer-preview.js';
 import { CustomerFirstJob, PLACED_BY } from './customer-first.js';
 import { retryAfterFailure } from './retry.js';
 import type { CallbacksDeps, CallbacksKit } from './types.js';
@@ -135,7 +135,7 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
     },
     start: async () => {
       const queueing = new Map<string, Callback>();
-      s.routing.previewFor('callback', callbackPreview(s, queueing));
+      s.routing.previewFor('callback', callbackPreview(s, queueing), callbackPreviewRead(s));
       const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
       customerFirst.work();
       started(customerFirst);

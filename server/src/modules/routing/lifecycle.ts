@@ -5,6 +5,7 @@ import { newId } from '../../kernel/db/ids.js';
 import type { Clock } from '../../kernel/clock.js';
 import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
+import type { JoinedColumns } from './records.js';
 import type { AcceptRead, CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
 
 /** An interaction made for a call the PBX routes (a widget call, or an inbound call without one). */
@@ -74,7 +75,8 @@ export interface InteractionSteps {
   position(interactionId: string): Promise<{ state: string; position: number | null; estimatedWaitSeconds: number | null }>;
   queue(id: string): Queue | undefined;
   /** How a channel shows what the customer wrote first on its offers. */
-  previewFor(channel: Channel, fn: (i: Interaction) => Promise<string[]>): void;
+  /** `read`: what `fn` reads of the channel's own rows, read with the interaction when routing reads it for the offer (given to `fn` as `joined`). */
+  previewFor(channel: Channel, fn: (i: Interaction, joined?: Record<string, unknown>) => Promise<string[]>, read?: JoinedColumns): void;
   /** Shows the interaction's pending offers again, with the customer's first lines as the channel now gives them. */
   refreshOffers(interactionId: string): Promise<number>;
   /** What the channel's step after an accept needs of its own rows, read with the accept's read of the interaction. */
@@ -136,7 +138,7 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
     customerName: (contactId) => records.customerName(contactId),
     position: (id) => routing.position(id),
     queue: (id) => routing.queue(id),
-    previewFor: (channel, fn) => routing.previewFor(channel, fn),
+    previewFor: (channel, fn, read) => routing.previewFor(channel, fn, read),
     refreshOffers: (id) => routing.refreshOffers(id),
     readOnAccept: (channel, read) => routing.readOnAccept(channel, read),
   };

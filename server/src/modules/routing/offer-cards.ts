@@ -4,8 +4,12 @@ import type { Interaction } from '../interactions/index.js';
 import type { OfferKind, OfferMade } from './engine.js';
 import type { Deps, RoutingCore } from './core.js';
 import { presentOffer } from './presenter.js';
+import type { JoinedColumns } from './records.js';
 
 type S = Pick<Deps, 'log' | 'engine' | 'records' | 'events'>;
+
+/** The customer's first lines on an offer; `joined`: the columns of the channel's read, when read with the interaction. */
+export type Preview = (i: Interaction, joined?: Record<string, unknown>) => Promise<string[]>;
 
 /** What an offer shows the agent: queue, customer, and the customer's first lines as their channel gives them. */
 export class OfferCards {
@@ -14,8 +18,8 @@ export class OfferCards {
     private readonly routing: Pick<RoutingCore, 'queue'>,
   ) {}
 
-  async payload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
-    return presentOffer(o, i, this.routing.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId), await this.preview(i));
+  async payload(o: OfferMade, i: Interaction, joined?: Record<string, unknown>): Promise<OfferPayload> {
+    return presentOffer(o, i, this.routing.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId), await this.preview(i, joined));
   }
 
   /**
@@ -35,20 +39,25 @@ export class OfferCards {
     return shown;
   }
 
-  private readonly previews = new Map<Channel, (i: Interaction) => Promise<string[]>>();
+  private readonly previews = new Map<string, { fn: Preview; read?: JoinedColumns }>();
 
   /**
    * A channel module registers how to show what the customer wrote first (e.g. the chat's first
    * messages); offers carry it so the agent can decide quickly. Failures only leave it empty.
    */
-  previewFor(channel: Channel, fn: (i: Interaction) => Promise<string[]>): void {
-    this.previews.set(channel, fn);
+  previewFor(channel: Channel, fn: Preview, read?: JoinedColumns): void {
+    this.previews.set(channel, { fn, ...(read ? { read } : {}) });
   }
 
-  private async preview(i: Interaction): Promise<string[]> {
-    const fn = this.previews.get(i.channel);
+  /** What the channel's preview reads of its own rows, to be read with the interaction (`joined`). */
+  readFor(channel: string): JoinedColumns | undefined {
+    return this.previews.get(channel)?.read;
+  }
+
+  private async preview(i: Interaction, joined?: Record<string, unknown>): Promise<string[]> {
+    const fn = this.previews.get(i.channel)?.fn;
     if (!fn) return [];
-    return fn(i)
+    return fn(i, joined)
       .then((lines) => lines.slice(0, 5).map((l) => l.slice(0, 500)))
       .catch((err) => {
         this.d.log.warn({ err, interactionId: i.id }, 'offer preview failed');

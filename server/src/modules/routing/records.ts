@@ -24,6 +24,14 @@ export interface JoinedRead {
   params: unknown[];
 }
 
+/** A channel's joins on the interaction (as `i`), and the columns they give (named apart from its own `i_…`). */
+export interface JoinedColumns {
+  joins: string;
+  columns: string;
+  /** The joins' parameters, for the agent offered it or accepting it. */
+  params(agentId: string): unknown[];
+}
+
 /**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
  * what is happening. Every routing step is written here after its script has decided it.

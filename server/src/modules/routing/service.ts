@@ -6,7 +6,7 @@ import { isRefusal, list, waitEstimate, type Accepted, type Closed, type OfferEn
 import type { BusEvent } from '../../kernel/bus.js';
 import type { AgentEvents, Outgoing } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
-import { ROUTED, type RoutingRecords } from './records.js';
+import { ROUTED, type JoinedColumns, type RoutingRecords } from './records.js';
 import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
@@ -14,7 +14,7 @@ import { Departures, type LeaveReason } from './departures.js';
 import { RoutingRebuild } from './rebuild.js';
 import { claimForAgent } from './claim.js';
 import { Entry, type CreateInteraction, type CreateResult, type QueuePlace } from './entry.js';
-import { OfferCards } from './offer-cards.js';
+import { OfferCards, type Preview } from './offer-cards.js';
 import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
 
 const SESSION_CHECK_MS = 3000;
@@ -26,12 +26,7 @@ export type { CreateInteraction, CreateResult, QueuePlace } from './entry.js';
  * What a channel's own step after an offer of its interaction is accepted needs of its rows, read
  * with the accept's read of the interaction: the step then reads none of it again.
  */
-export interface AcceptRead {
-  /** Joins on the interaction (as `i`), and the columns they give (named apart from its own `i_…`). */
-  joins: string;
-  columns: string;
-  /** The joins' parameters, for the agent who accepts. */
-  params(agentId: string): unknown[];
+export interface AcceptRead extends JoinedColumns {
   /** The columns as read, once the accept is written: before its interaction.assigned goes out. */
   accepted(interactionId: string, agentId: string, row: Record<string, unknown>): void;
 }
@@ -199,7 +194,10 @@ export class RoutingService implements RoutingCore {
 
   /** Records a new offer and shows it to the agent; `held`: the interaction's row in hand, if the step has it; `first`: bus events that go out before the offer's. */
   async announce(o: OfferMade, held?: Interaction, first: BusEvent[] = []): Promise<void> {
-    const i = held ?? (await this.d.records.get(o.interactionId));
+    // Read here, the interaction comes with what its channel's preview reads of its own rows.
+    const read = held ? undefined : this.cards.readFor(o.channel);
+    const got = read ? await this.d.records.getWith(o.interactionId, { joins: read.joins, columns: read.columns, params: read.params(o.agentId) }) : undefined;
+    const i = held ?? (read ? got?.i : await this.d.records.get(o.interactionId));
     if (!i) return;
     await this.d.records.offerCreated(o);
     if (o.kind === 'route') {
@@ -212,7 +210,7 @@ export class RoutingService implements RoutingCore {
       i.state = 'offered';
     }
     await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
-    const payload = await this.offerPayload(o, i);
+    const payload = await this.offerPayload(o, i, got?.joined);
     await this.d.events.send([
       ...first.splice(0).map((event) => ({ event })),
       { agentId: o.agentId, msg: { type: 'offer', offer: payload } },
@@ -220,8 +218,9 @@ export class RoutingService implements RoutingCore {
     ]);
   }
 
-  async offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload> {
-    return this.cards.payload(o, i);
+  /** `joined`: the columns of the channel's preview read (see previewFor), when read with the interaction. */
+  async offerPayload(o: OfferMade, i: Interaction, joined?: Record<string, unknown>): Promise<OfferPayload> {
+    return this.cards.payload(o, i, joined);
   }
 
   /** Shows the interaction's pending offers again, with the customer's first lines as the channel now gives them. */
@@ -230,8 +229,8 @@ export class RoutingService implements RoutingCore {
   }
 
   /** How a channel shows what the customer wrote first on its offers (see OfferCards). */
-  previewFor(channel: Channel, fn: (i: Interaction) => Promise<string[]>): void {
-    this.cards.previewFor(channel, fn);
+  previewFor(channel: Channel, fn: Preview, read?: JoinedColumns): void {
+    this.cards.previewFor(channel, fn, read);
   }
 
   /** A channel's rows read with the accept's read of its interactions (see AcceptRead). */
