@@ -75,6 +75,39 @@ describe('leg records: legs ending together', () => {
     expect(writes.slice(-2)).to.deep.equal(['ringing', 'answered']);
   });
 
+  it('writes a leg answered before its record was sent (waiting behind another write) answered, in that one write', async () => {
+    const writes: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const recorder = new (class extends InMemoryCallRecorder {
+      override legCreated(leg: LegInfo): void {
+        writes.push(leg.answeredAt ? `created ${leg.callId}, answered ${leg.remoteTag}${leg.ringingAt ? ', rang' : ''}` : `created ${leg.callId}`);
+        super.legCreated(leg);
+      }
+      override legAnswered(legId: string, when: Date, tag: string, ringingAt?: Date): Promise<void> {
+        writes.push(`answered ${tag}`);
+        super.legAnswered(legId, when, tag, ringingAt);
+        return slow;
+      }
+    })();
+    const legs = new LegRecords(recorder, { callSessionId: 's4', info: {} }, () => log);
+    const a = legs.created('outbound', { callId: 'a', ...ids }, 'sip:sb@x', 'sip:201@x');
+    legs.answered(a, 'tag-a');
+    const b = legs.created('outbound', { callId: 'b', ...ids }, 'sip:sb@x', 'sip:0612@x');
+    legs.ringing(b);
+    legs.answered(b, 'tag-b');
+    release();
+    await legs.settled;
+    expect(writes).to.deep.equal(['created a', 'answered tag-a', 'created b, answered tag-b, rang']);
+    expect(recorder.legs.get(b)).to.include({ remoteTag: 'tag-b' });
+    expect(recorder.legs.get(b)?.answeredAt).to.be.instanceOf(Date);
+    // Sent before its answer: answered on its own, as before.
+    const c = legs.created('outbound', { callId: 'c', ...ids }, 'sip:sb@x', 'sip:0613@x');
+    legs.answered(c, 'tag-c');
+    await legs.settled;
+    expect(writes.slice(-2)).to.deep.equal(['created c', 'answered tag-c']);
+  });
+
   it('ends each leg on its own with a recorder that does not take them together', async () => {
     const recorder = new InMemoryCallRecorder();
     const legs = new LegRecords(recorder, { callSessionId: 's2', info: {} }, () => log);

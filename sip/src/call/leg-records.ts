@@ -3,7 +3,7 @@
 // write is logged, not fatal.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CallRecorder, CallSessionInfo, EndCause, LegDirection } from './recorder.js';
+import type { CallRecorder, CallSessionInfo, EndCause, LegDirection, LegInfo } from './recorder.js';
 
 export interface LegRecordsOf {
   callSessionId: string;
@@ -16,6 +16,8 @@ export class LegRecords {
   private pending?: Promise<void>;
   /** Ringing queued and not yet sent to the recorder, by leg. */
   private readonly unsentRinging = new Map<string, Date>();
+  /** Legs queued and not yet sent to the recorder, by leg: an answer meanwhile is recorded with the leg. */
+  private readonly unsentLegs = new Map<string, LegInfo>();
 
   constructor(
     private readonly recorder: CallRecorder,
@@ -32,7 +34,7 @@ export class LegRecords {
   created(direction: LegDirection, ids: { callId: string; localTag: string; remoteTag?: string }, from: string, to: string, about: { sdp?: string; trunk?: boolean } = {}): string {
     const { callSessionId, interactionId, info } = this.call;
     const legId = randomUUID();
-    const leg = {
+    const leg: LegInfo = {
       legId, callSessionId, direction, callId: ids.callId, localTag: ids.localTag, from, to, createdAt: new Date(),
       ...(ids.remoteTag ? { remoteTag: ids.remoteTag } : {}),
       ...(interactionId ? { interactionId } : {}),
@@ -40,7 +42,17 @@ export class LegRecords {
       ...(about.sdp !== undefined ? { video: hasVideo(about.sdp) } : {}),
       ...(about.trunk ? { trunk: true } : {}),
     };
-    this.record((r) => r.legCreated(leg));
+    if (!this.pending) {
+      this.record((r) => r.legCreated(leg));
+      return legId;
+    }
+    // Waiting behind another write: a phone that answers before the leg is sent has the leg
+    // written answered, in one write.
+    this.unsentLegs.set(legId, leg);
+    this.record((r) => {
+      this.unsentLegs.delete(legId);
+      return r.legCreated(leg);
+    });
     return legId;
   }
 
@@ -65,6 +77,11 @@ export class LegRecords {
     const at = new Date();
     const rang = this.unsentRinging.get(legId);
     this.unsentRinging.delete(legId);
+    const unsent = this.unsentLegs.get(legId);
+    if (unsent) {
+      Object.assign(unsent, { remoteTag, answeredAt: at, ...(rang ? { ringingAt: rang } : {}) });
+      return;
+    }
     this.record((r) => r.legAnswered(legId, at, remoteTag, rang));
   }
 

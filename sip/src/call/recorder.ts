@@ -57,6 +57,9 @@ export interface LegInfo extends CallSessionInfo {
   from: string;
   to: string;
   createdAt: Date;
+  /** The leg rang, and answered, before it was recorded (its record waited behind another write). */
+  ringingAt?: Date;
+  answeredAt?: Date;
 }
 
 export interface LegEnd {

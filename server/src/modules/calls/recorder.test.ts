@@ -108,6 +108,19 @@ describe('call recorder: a leg and its call in one statement', () => {
     expect(await call(session)).to.deep.include({ answeredAt: t(2), endedAt: t(5), endCause: 'canceled' });
   });
 
+  it('writes a leg that answered before it was recorded answered, and the call with it when that was its first answer', async () => {
+    const recorder = new MysqlCallRecorder(db, log);
+    const session = randomUUID();
+    const [a, b] = [leg(session, { ringingAt: t(1), answeredAt: t(2), remoteTag: 'tag-a' }), leg(session, { answeredAt: t(3), remoteTag: 'tag-b' })];
+    const first = await sent(() => recorder.legCreated(a));
+    expect(first.filter((x) => !x.startsWith('INSERT IGNORE INTO calls'))).to.have.length(2);
+    expect(await row(a)).to.deep.equal({ ...open, ringingAt: t(1), answeredAt: t(2), remoteTag: 'tag-a' });
+    expect((await call(session)).answeredAt).to.deep.equal(t(2));
+    expect(await sent(() => recorder.legCreated(b))).to.have.length(1);
+    expect(await row(b)).to.deep.equal({ ...open, answeredAt: t(3), remoteTag: 'tag-b' });
+    expect((await call(session)).answeredAt).to.deep.equal(t(2));
+  });
+
   it('writes the ringing of a leg that answered before it was written with its answer, on the first answer of the call and on a later one', async () => {
     const recorder = new MysqlCallRecorder(db, log);
     const session = randomUUID();

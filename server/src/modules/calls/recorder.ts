@@ -110,9 +110,11 @@ export class MysqlCallRecorder implements CallRecorder {
       const legs = id === place.owner ? n : Math.ceil((await this.db.getRepository(CallLeg).countBy({ callId: id })) / 2) * 2 + inSession;
       await execute(
         this.db,
-        'INSERT INTO call_legs (id, callId, side, direction, sipCallId, localTag, remoteTag, remoteUri, setupAt, ringingAt, answeredAt, endedAt, finalStatus, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL)',
-        [hex(leg.legId), id, SIDES[Math.min(legs, SIDES.length - 1)]!, leg.direction, leg.callId.slice(0, 255), leg.localTag ?? null, leg.remoteTag ?? null, (leg.direction === 'inbound' ? leg.from : leg.to).slice(0, 255), leg.createdAt],
+        'INSERT INTO call_legs (id, callId, side, direction, sipCallId, localTag, remoteTag, remoteUri, setupAt, ringingAt, answeredAt, endedAt, finalStatus, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)',
+        [hex(leg.legId), id, SIDES[Math.min(legs, SIDES.length - 1)]!, leg.direction, leg.callId.slice(0, 255), leg.localTag ?? null, leg.remoteTag?.slice(0, 128) ?? null, (leg.direction === 'inbound' ? leg.from : leg.to).slice(0, 255), leg.createdAt, leg.ringingAt ?? null, leg.answeredAt ?? null],
       );
+      // Answered before it was written, and the call's first answer: the call's row too.
+      if (leg.answeredAt) await this.once(session, 'answered', () => execute(this.db, 'UPDATE calls SET answeredAt = COALESCE(answeredAt, ?) WHERE id = ?', [leg.answeredAt, id]));
     });
   }
 
