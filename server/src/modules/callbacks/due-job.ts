@@ -1,8 +1,12 @@
+import { In } from 'typeorm';
 import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Callback } from './callback.entity.js';
 import { callbackWithInteraction } from './reads.js';
 import { execute } from '../../kernel/db/statements.js';
+
+/** The callback turns queued in the statement that takes its interaction out of its hold; not when cancelled meanwhile. */
+const AS_QUEUED = { join: "callbacks c ON c.id = ? AND c.state IN ('scheduled', 'queued')", set: "c.state = 'queued', c.updatedAt = CURRENT_TIMESTAMP" };
 
 /** Over the licensed limit when due: try again this much later. */
 const BUSY_RETRY_MS = 60_000;
@@ -39,13 +43,15 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       if (cb.state === 'scheduled') await this.toQueued(cb.id);
       return;
     }
-    // Queued before it can be offered: an agent may accept the offer before enqueueHeld returns,
-    // and the dialling starts only for a queued callback.
-    if (cb.state === 'scheduled' && !(await this.toQueued(cb.id))) return;
-    cb.state = 'queued';
     const resumed = interaction.state === 'queued';
+    const customerFirst = !resumed && !!this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first';
+    // Queued before it can be offered: an agent may accept the offer before enqueueHeld returns,
+    // and the dialling starts only for a queued callback. Taken out of its hold here, the
+    // interaction takes the callback along in its statement (AS_QUEUED).
+    if ((resumed || customerFirst) && cb.state === 'scheduled' && !(await this.toQueued(cb.id))) return;
+    cb.state = 'queued';
     // Customer first: the customer is called now; the interaction is queued once they answer.
-    if (!resumed && this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first') {
+    if (customerFirst && this.customerFirst) {
       await this.customerFirst(cb);
       await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, order: 'customer-first' });
       return;
@@ -62,7 +68,7 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
         const again = await this.s.routing.resumeHeld(interaction);
         if (!again) return;
         r = again;
-      } else r = await this.s.routing.enqueueHeld(interaction);
+      } else r = await this.s.routing.enqueueHeld(interaction, undefined, { ...AS_QUEUED, params: [cb.id] });
     } catch (err) {
       // withdraw() closed the held interaction first: nothing to queue, nothing to try again.
       if (((await execute(this.s.db, 'SELECT state FROM callbacks WHERE id = ?', [cb.id])) as { state: string }[])[0]?.state === 'cancelled') return;
@@ -74,8 +80,9 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
     if (r.outcome === 'unmanaged') {
       const at = r.nextOpening ? new Date(r.nextOpening) : new Date(Date.now() + BUSY_RETRY_MS);
       const jobId = nextJobId(cb);
-      // Not over a cancel: a cancelled callback is never scheduled again.
-      if (!(await repo.update({ id: cb.id, state: 'queued' }, { state: 'scheduled', dueAt: at, jobId })).affected) return;
+      // Not over a cancel: a cancelled callback is never scheduled again. Still scheduled when it
+      // was not taken out of its hold (its queue closed).
+      if (!(await repo.update({ id: cb.id, state: In(['scheduled', 'queued']) }, { state: 'scheduled', dueAt: at, jobId })).affected) return;
       await this.schedule({ callbackId: cb.id }, { id: jobId, at });
       await this.s.routing.journey(interaction, 'callback.deferred', null, { reason: r.reason, dueAt: at.toISOString(), jobId });
       this.s.log.info({ callbackId: cb.id, reason: r.reason, dueAt: at }, 'callback due but not routable now: deferred');

@@ -88,6 +88,30 @@ describe('callbacks are scheduled jobs, routed when due', () => {
     }
   });
 
+  it('defers a callback whose queue is closed when its job runs, its interaction still held', async () => {
+    const slots = await widget(t.url, 'GET', '/callbacks/slots');
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 7777 9999' }, slot: slots.body.slots[7].start });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const cb = await callbackOf(t, r.body.callbackId);
+    const db = t.sb.kernel.db;
+    const queue = t.sb.contexts.routing.queue((await db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).queueId!)!;
+    const hours = queue.hours;
+    // The queue's hours changed since the slot was chosen: closed from now on.
+    t.config.calendars.push({ id: 'closed-from-now', name: 'Closed', timezone: 'UTC', weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }, holidays: [] } as unknown as (typeof t.config.calendars)[number]);
+    queue.hours = 'closed-from-now';
+    try {
+      expect(await new CallbackDueJob(t.sb.contexts.callbacks).runNow(cb.id)).to.equal(true);
+      const later = await eventually(() => callbackOf(t, cb.id), (c) => c.jobId !== cb.jobId);
+      expect([later.state, later.jobId]).to.deep.equal(['scheduled', `${cb.id}-2`]);
+      expect(later.dueAt.getTime()).to.be.greaterThan(Date.now());
+      expect((await db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('new');
+      expect(await eventually(() => journeyOf(t, cb.interactionId), (j) => j.includes('callback.deferred'))).to.not.include('queued');
+    } finally {
+      queue.hours = hours;
+      t.config.calendars.pop();
+    }
+  });
+
   it('makes one callback and one job of a double click', async () => {
     const slots = await widget(t.url, 'GET', '/callbacks/slots');
     const body = { fields: { phone: '+39 06 5555 6666' }, slot: slots.body.slots[5].start };

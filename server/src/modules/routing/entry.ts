@@ -8,6 +8,7 @@ import { previousAgent } from './returning.js';
 import type { Deps, RoutingCore } from './core.js';
 import type { UnmanagedReason } from './events.js';
 import type { RoutingRebuild } from './rebuild.js';
+import type { HoldCompanion } from './records.js';
 
 export interface CreateInteraction {
   channel: Channel;
@@ -75,14 +76,14 @@ export class Entry {
    * Outside hours or over the licensed limit nothing changes: the caller is told and decides when
    * to try again. `held`: its id, or its row as the caller has just read it (not read again).
    */
-  async enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult> {
+  async enqueueHeld(held: string | Interaction, place?: QueuePlace, along?: HoldCompanion): Promise<CreateResult> {
     const interactionId = typeof held === 'string' ? held : held.id;
     const i = typeof held === 'string' ? await this.d.records.get(held) : held;
     if (!i || i.state !== 'new') throw new Error(`interaction ${interactionId} is not held (state ${i?.state ?? 'missing'})`);
     const queue = this.routing.queue(i.queueId ?? '');
     if (!queue) throw new Error(`interaction ${interactionId}: queue "${i.queueId}" is gone`);
     const website = i.websiteId ? this.d.config().websites.find((w) => w.id === i.websiteId) : undefined;
-    return this.enter(i, queue, website, place?.priority, true, place?.since, place?.passOver);
+    return this.enter(i, queue, website, place?.priority, true, place?.since, place?.passOver, false, false, along);
   }
 
   /**
@@ -153,7 +154,7 @@ export class Entry {
   }
 
   /** `since`: the place kept from an earlier wait (virtual hold) — ordered as if queued then. */
-  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = [], rebuilt = false, resumed = false): Promise<CreateResult> {
+  private async enter(i: Interaction, queue: Queue, website: Website | undefined, priority: number | undefined, held: boolean, since?: Date, passOver: string[] = [], rebuilt = false, resumed = false, along?: HoldCompanion): Promise<CreateResult> {
     const config = this.d.config();
     const now = this.d.engine.clock.now();
     const queuedAt = since && since < now ? since : now;
@@ -168,7 +169,7 @@ export class Entry {
     // time it came. Asked only then, so a step with the state there makes no round trip for it.
     const again = async () => {
       await this.rebuilder.ensure();
-      return this.enter(i, queue, website, priority, held, queuedAt, passOver, true);
+      return this.enter(i, queue, website, priority, held, queuedAt, passOver, true, false, along);
     };
     if (!held && !(await this.anyoneCouldServe(queue))) {
       if (!rebuilt && !(await this.rebuilder.present())) return again();
@@ -187,7 +188,7 @@ export class Entry {
     // A held one may be closed or queued by someone else at the same time (the customer
     // withdrawing it, another instance's job): it is queued only while still held, once. Put
     // back, it is held as it was made: never queued.
-    const entered = held ? await this.d.records.leaveHold(i.id, queued, { state: 'new', queuedAt: null }, enqueue, (r) => 'position' in r || (isRefusal(r) && r.error === 'queued'), resumed) : { r: await enqueue() };
+    const entered = held ? await this.d.records.leaveHold(i.id, queued, { state: 'new', queuedAt: null }, enqueue, (r) => 'position' in r || (isRefusal(r) && r.error === 'queued'), resumed, along) : { r: await enqueue() };
     // Refused as queued (by another queueing, whose row write stands) or closed meanwhile (closeHeld).
     if (!entered || ('error' in entered.r && (entered.r.error === 'queued' || entered.r.error === 'closed'))) throw new NotHeld(i.id);
     const { r } = entered;

@@ -7,6 +7,7 @@ import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import type { JoinedColumns } from './records.js';
 import type { AcceptRead, CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
+import type { HoldCompanion } from './records.js';
 
 /** An interaction made for a call the PBX routes (a widget call, or an inbound call without one). */
 export interface CallInteraction {
@@ -35,8 +36,11 @@ export interface InteractionSteps {
   create(input: CreateInteraction): Promise<CreateResult>;
   /** Creates it without queueing (state "new"): work due later waits for enqueueHeld(). */
   createHeld(input: CreateInteraction): Promise<Interaction>;
-  /** `held`: its id, or its row as the caller has just read it (not read again). */
-  enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult>;
+  /**
+   * `held`: its id, or its row as the caller has just read it (not read again). `along`: a row of
+   * the caller's changed in the statement that takes it out of its hold, which it needs.
+   */
+  enqueueHeld(held: string | Interaction, place?: QueuePlace, along?: HoldCompanion): Promise<CreateResult>;
   /** A held interaction queued in MySQL whose queueing never reached Redis (its instance died): queued now; null when there was nothing to do. */
   resumeHeld(held: Interaction, place?: Pick<QueuePlace, 'priority'>): Promise<CreateResult | null>;
   closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean>;
@@ -89,7 +93,7 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
   return {
     create: (input) => routing.create(input),
     createHeld: (input) => routing.createHeld(input),
-    enqueueHeld: (id, place) => routing.enqueueHeld(id, place),
+    enqueueHeld: (id, place, along) => routing.enqueueHeld(id, place, along),
     resumeHeld: (i, place) => routing.resumeHeld(i, place),
     closeHeld: (id, by) => routing.closeHeld(id, by),
     createForCall: (input) =>

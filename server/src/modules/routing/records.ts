@@ -33,6 +33,17 @@ export interface JoinedColumns {
 }
 
 /**
+ * A row of another table changed by the statement that takes an interaction out of its hold:
+ * joined on the interaction (as `i`), with `params` for the join's placeholders (`set` has none).
+ * The hold is left only when the join finds it.
+ */
+export interface HoldCompanion {
+  join: string;
+  set: string;
+  params: unknown[];
+}
+
+/**
  * MySQL is the system of record of what happened (interactions, offers, the journey); Redis holds
  * what is happening. Every routing step is written here after its script has decided it.
  */
@@ -159,8 +170,8 @@ export class RoutingRecords {
    * (closeHeld) marks it in Redis, where the step refuses it. Null when it was not held (any more):
    * `step` did not run. `written`: the patch is on the row already (a queueing cut short, resumed).
    */
-  async leaveHold<T>(id: string, patch: InteractionPatch, back: InteractionPatch, step: () => Promise<T>, kept: (r: T) => boolean, written = false): Promise<{ r: T } | null> {
-    if (!written && !(await this.write(id, patch, this.db.manager, { sql: "state = 'new'", params: [] }))) return null;
+  async leaveHold<T>(id: string, patch: InteractionPatch, back: InteractionPatch, step: () => Promise<T>, kept: (r: T) => boolean, written = false, along?: HoldCompanion): Promise<{ r: T } | null> {
+    if (!written && !(await this.outOfHold(id, patch, along))) return null;
     // Only while the row is still as the patch left it: a close meanwhile stays.
     const undo = () => this.write(id, back, this.db.manager, { sql: 'state = ?', params: [patch.state] });
     let r: T;
@@ -172,6 +183,18 @@ export class RoutingRecords {
     }
     if (!kept(r)) await undo();
     return { r };
+  }
+
+  /** The patch, while the row is held, and `along`'s change in the same statement; the rows changed. */
+  private async outOfHold(id: string, patch: InteractionPatch, along?: HoldCompanion): Promise<number> {
+    if (!along) return this.write(id, patch, this.db.manager, { sql: "state = 'new'", params: [] });
+    const { sets, params } = this.sets(id, patch, 'i.');
+    const r = (await execute(
+      this.db,
+      `UPDATE interactions i JOIN ${along.join} SET ${sets.join(', ')}, i.updatedAt = CURRENT_TIMESTAMP, ${along.set} WHERE i.id = ? AND i.state = 'new'`,
+      [...along.params, ...params, id],
+    )) as { affectedRows: number };
+    return r.affectedRows;
   }
 
   /** Writes the change and makes it to the row in hand too: the rest of the step goes on with it, not a read of it again. */

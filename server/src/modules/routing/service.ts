@@ -6,7 +6,7 @@ import { isRefusal, list, waitEstimate, type Accepted, type Closed, type OfferEn
 import type { BusEvent } from '../../kernel/bus.js';
 import type { AgentEvents, Outgoing } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
-import { ROUTED, type JoinedColumns, type RoutingRecords } from './records.js';
+import { ROUTED, type HoldCompanion, type JoinedColumns, type RoutingRecords } from './records.js';
 import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
@@ -128,8 +128,8 @@ export class RoutingService implements RoutingCore {
   }
 
   /** Queues an interaction made by createHeld() (see Entry.enqueueHeld). */
-  enqueueHeld(held: string | Interaction, place?: QueuePlace): Promise<CreateResult> {
-    return this.entry.enqueueHeld(held, place);
+  enqueueHeld(held: string | Interaction, place?: QueuePlace, along?: HoldCompanion): Promise<CreateResult> {
+    return this.entry.enqueueHeld(held, place, along);
   }
 
   /** Queues a held interaction whose queueing was cut short (see Entry.resumeHeld); null when there was nothing to do. */
