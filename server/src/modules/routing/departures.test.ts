@@ -8,6 +8,7 @@ import { InteractionEvent } from '../journey/event.entity.js';
 import { Call } from '../calls/call.entity.js';
 import { AgentStateChange } from '../agents/agent.entity.js';
 import { newId } from '../../kernel/db/ids.js';
+import { interactionSteps } from './lifecycle.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: agents leaving with work in hand', () => {
@@ -152,11 +153,10 @@ describe('routing: agents leaving with work in hand', () => {
     expect(await live(id)).to.include({ state: 'assigned', owner: a.id });
     expect(await load(a)).to.include({ 'load:phone': '1' });
 
-    // The call ends (as the calls module announces it): the interaction closes, the slot is free.
+    // The call ends (the step the calls module writes for it): the interaction closes, the slot is free.
     await t.sb.kernel.db.getRepository(Call).update({ interactionId: id }, { endedAt: new Date() });
-    await t.sb.kernel.bus.publish({ type: 'call.event', event: 'ended', callId: newId(), interactionId: id, at: new Date().toISOString() });
-    const until = Date.now() + 5000;
-    while ((await live(id)).state !== 'closed' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const steps = interactionSteps(t.sb.contexts.routing, t.sb.kernel.db, t.sb.kernel.clock);
+    await steps.callStep(id, 'call.ended', { call: newId() }, { state: 'closed', closedAt: new Date() });
     expect(await live(id)).to.include({ state: 'closed' });
     expect(await load(a)).to.include({ 'load:phone': '0', 'load:total': '0' });
     expect((await row(id)).state).to.equal('closed');

@@ -72,16 +72,21 @@ export class Departures {
   }
 
   /**
-   * A call ended: a phone, video or callback interaction the routing engine holds is closed by the system
-   * (e.g. the one an agent kept when logging out mid-call). Every instance hears the call's end;
-   * the close script lets one of them do it.
+   * A call ended: a phone, video or callback interaction the routing engine holds is closed by the
+   * system (e.g. the one an agent kept when logging out mid-call), its row with it. False when
+   * routing did not close it (it does not hold it, or it was closed meanwhile): the row is the
+   * caller's to close.
    */
-  async callEnded(interactionId: string): Promise<void> {
+  async callEnded(interactionId: string): Promise<boolean> {
     const live = await this.d.engine.interactionLive(interactionId);
-    if ((live.state !== 'assigned' && live.state !== 'conference') || !['phone', 'video', 'callback'].includes(live.channel ?? '')) return;
-    await this.routing.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
-      if (err.status !== 409) throw err;
-    });
+    if ((live.state !== 'assigned' && live.state !== 'conference') || !['phone', 'video', 'callback'].includes(live.channel ?? '')) return false;
+    return this.routing.close(interactionId, { by: 'system' }).then(
+      () => true,
+      (err: { status?: number }) => {
+        if (err.status !== 409) throw err;
+        return false;
+      },
+    );
   }
 
   /** Agents in a logged-in state none of whose sessions is left (they expired): they leave. */

@@ -5,6 +5,7 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { TestSocket } from '../../test/server.js';
 import { ManualClock } from '../../test/clock.js';
 import { InteractionEvent } from '../journey/event.entity.js';
+import { interactionSteps } from './lifecycle.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, startRoutingServer, stateOf, waitState, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: interaction lifecycle', () => {
@@ -215,5 +216,61 @@ describe('routing: interaction lifecycle', () => {
     await nextOffer(a);
     const av2 = await api(t.url, 'GET', '/api/routing/availability?queue=support-chat', undefined, admin);
     expect(av2.body.queues[0]).to.include({ queueId: 'support-chat', agentsAvailable: 0, agentsLoggedIn: 1 }); // a pending offer: not free
+  });
+
+  describe("a call's end", () => {
+    /** A phone interaction `a` accepted, and the lifecycle its call's steps go through. */
+    async function onTheCall(a: TestAgent) {
+      const r = await createInteraction(t.url, admin, { channel: 'phone', queueId: QUEUE.phone });
+      const o = await nextOffer(a);
+      expect((await accept(t.url, a, o.offerId)).status).to.equal(200);
+      return { id: r.interaction.id, steps: interactionSteps(t.sb.contexts.routing, t.sb.kernel.db, t.sb.kernel.clock) };
+    }
+    /** Counts the writes of the interaction's row that are not routing's close of it. */
+    function callWrites() {
+      const records = t.sb.contexts.routing.records;
+      const write = records.updateForCall.bind(records);
+      const count = { n: 0 };
+      records.updateForCall = (...args) => (count.n++, write(...args));
+      return count;
+    }
+
+    it('closes the interaction routing holds by routing\'s close, which writes its row: the agent is freed, the row written once', async () => {
+      await start();
+      const a = await makeAgent(t.url, admin);
+      const { id, steps } = await onTheCall(a);
+      const writes = callWrites();
+      await steps.callStep(id, 'call.ended', { call: 'c1', cause: 'bye' }, { state: 'closed', closedAt: new Date() });
+      expect(writes.n, 'no second close of the row').to.equal(0);
+      expect(await row(id)).to.include({ state: 'closed', timedOut: false, dispositionId: null });
+      expect(await t.sb.contexts.routing.engine.interactionLive(id)).to.include({ state: 'closed' });
+      expect(await t.sb.contexts.routing.engine.agentLoad(a.id)).to.include({ 'load:phone': '0', 'load:total': '0' });
+      const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: id });
+      expect(journey.find((e) => e.type === 'closed')?.data).to.include({ by: 'system' });
+      expect(journey.map((e) => e.type)).to.include('call.ended');
+    });
+
+    it('closes the row alone while the live state is unreachable, writes its journey entry, and then fails', async () => {
+      await start();
+      const a = await makeAgent(t.url, admin);
+      const { id, steps } = await onTheCall(a);
+      const writes = callWrites();
+      const { engine } = t.sb.contexts.routing;
+      const live = engine.interactionLive.bind(engine);
+      engine.interactionLive = () => Promise.reject(new Error('Redis is away'));
+      const endedAt = new Date(Date.now() - 5000);
+      let failed: unknown;
+      try {
+        await steps.callStep(id, 'call.ended', { call: 'c1', cause: 'bye' }, { state: 'closed', closedAt: endedAt }).catch((err: unknown) => (failed = err));
+      } finally {
+        engine.interactionLive = live;
+      }
+      expect((failed as Error | undefined)?.message).to.equal('Redis is away');
+      expect(writes.n).to.equal(1);
+      const closed = await row(id);
+      expect(closed.state).to.equal('closed');
+      expect(closed.closedAt!.getTime()).to.equal(endedAt.getTime());
+      expect(await t.sb.kernel.db.getRepository(InteractionEvent).countBy({ interactionId: id, type: 'call.ended' })).to.equal(1);
+    });
   });
 });

@@ -46,11 +46,12 @@ export interface InteractionSteps {
   closeHeld(interactionId: string, by: 'customer' | 'system'): Promise<boolean>;
   /** An interaction for a call: queued at the PBX, never offered by Switchboard's routing. */
   createForCall(input: CallInteraction): Promise<Interaction>;
-  /** A call's step on its interaction, then its journey entry (see calls/lifecycle.ts). */
+  /** A call's step on its interaction, then its journey entry (see calls/lifecycle.ts); a call's end closes it as callEnded() does, or its row alone. */
   callStep(interactionId: string, type: JourneyType, data: Record<string, unknown>, change: CallChange): Promise<void>;
   /** The PBX handed the call to this agent, who answered: theirs now. */
   claim(interactionId: string, agentId: string, data?: Record<string, unknown>): Promise<InteractionPayload | null>;
-  callEnded(interactionId: string): Promise<void>;
+  /** A call ended: the interaction routing holds for it closes (false: routing did not close it). */
+  callEnded(interactionId: string): Promise<boolean>;
   /** A call no agent took yet closes: its customer switched to a callback that keeps the place (false: not waiting any more). */
   closeWaitingCall(interactionId: string): Promise<boolean>;
   transfer(interactionId: string, agentId: string, to: { toQueue?: string; toAgent?: string }): Promise<InteractionPayload>;
@@ -115,8 +116,15 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
       // interaction's call steps come one after the other (calls/lifecycle.ts), and a routing step
       // changing the row meanwhile wrote its own entry outside the row's lock already, so the lock
       // never ordered the entries.
-      if (Object.keys(change).length) await records.updateForCall(interactionId, change);
+      //
+      // A call's end closes an interaction routing holds through routing's close (its agent freed,
+      // their wrap-up, the row written once); any other, or any while the live state is
+      // unreachable, by the row alone. Its failure is told once the row and the entry are written.
+      let failed: { err: unknown } | undefined;
+      const closedByRouting = 'state' in change && change.state === 'closed' && (await routing.callEnded(interactionId).catch((err: unknown) => ((failed = { err }), false)));
+      if (!closedByRouting && Object.keys(change).length) await records.updateForCall(interactionId, change);
       await records.journeyOf(interactionId, type, null, data);
+      if (failed) throw failed.err;
     },
     claim: (id, agentId, data) => routing.claim(id, agentId, data),
     callEnded: (id) => routing.callEnded(id),

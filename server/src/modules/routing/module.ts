@@ -144,19 +144,9 @@ export function createRouting(k: Kernel, deps: RoutingDeps): RoutingContext {
       });
       if (!ready) k.log.warn('routing state still missing; the sweep keeps trying to rebuild it');
       await applyConfig();
-      // The instance that carried the call closes its interaction: any one could (the close
-      // script lets one do it), but each other one would only read it and be refused.
-      const off = k.bus.on((e, origin) => {
-        if (origin.local && e.type === 'call.event' && e.event === 'ended' && e.interactionId) {
-          routing.callEnded(e.interactionId).catch((err) => k.log.error({ err, interactionId: e.interactionId }, 'closing the interaction of an ended call failed'));
-        }
-      });
       registerCommands(routing, hub);
       const stop = startLoops(k, routing, hub, () => sweeps++);
-      return () => {
-        off();
-        stop();
-      };
+      return stop;
     },
   };
 }

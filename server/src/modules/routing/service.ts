@@ -64,8 +64,8 @@ export class RoutingService implements RoutingCore {
     return this.departures.leave(agentId, why);
   }
 
-  /** A call ended: the phone or video interaction it belonged to closes (see Departures). */
-  callEnded(interactionId: string): Promise<void> {
+  /** A call ended: the phone, video or callback interaction routing holds closes; false when routing did not close it (see Departures). */
+  callEnded(interactionId: string): Promise<boolean> {
     return this.departures.callEnded(interactionId);
   }
 
