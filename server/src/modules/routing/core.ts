@@ -5,7 +5,7 @@ import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import type { AgentService } from '../agents/index.js';
 import type { Interaction } from '../interactions/index.js';
 import type { OfferEnded, OfferMade, RoutingEngine } from './engine.js';
-import type { RoutingRecords } from './records.js';
+import type { RoutingRecords, StepEntry } from './records.js';
 import type { AgentEvents } from './agent-events.js';
 import type { AgentStateStore } from './state-store.js';
 
@@ -38,6 +38,7 @@ export interface RoutingCore {
   offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload>;
   afterDecline(e: OfferEnded): Promise<void>;
   close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId?: string | null): Promise<InteractionPayload>;
+  closeFor(interactionId: string, entry?: StepEntry): Promise<void>;
   tellParticipants(p: InteractionPayload): Promise<void>;
   payload(interactionId: string, held?: Interaction): Promise<InteractionPayload>;
 }

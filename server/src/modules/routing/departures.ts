@@ -2,7 +2,7 @@ import type { Channel } from '../../kernel/config/schema.js';
 import type { AgentStatus } from '../agents/index.js';
 import { isRefusal, list, type OfferEnded } from './engine.js';
 import type { Deps, RoutingCore } from './core.js';
-import { ROUTED } from './records.js';
+import { ROUTED, type StepEntry } from './records.js';
 
 /** Why an agent left; recorded in the journey of what they held. */
 export type LeaveReason = 'logged-out' | 'logout' | 'forced-logout' | 'deactivated' | 'password-changed' | 'role-changed' | 'session-expired';
@@ -75,12 +75,12 @@ export class Departures {
    * A call ended: a phone, video or callback interaction the routing engine holds is closed by the
    * system (e.g. the one an agent kept when logging out mid-call), its row with it. False when
    * routing did not close it (it does not hold it, or it was closed meanwhile): the row is the
-   * caller's to close.
+   * caller's to close. `entry`: the call's end in the journey, written with the close's.
    */
-  async callEnded(interactionId: string): Promise<boolean> {
+  async callEnded(interactionId: string, entry?: StepEntry): Promise<boolean> {
     const live = await this.d.engine.interactionLive(interactionId);
     if ((live.state !== 'assigned' && live.state !== 'conference') || !['phone', 'video', 'callback'].includes(live.channel ?? '')) return false;
-    return this.routing.close(interactionId, { by: 'system' }).then(
+    return this.routing.closeFor(interactionId, entry).then(
       () => true,
       (err: { status?: number }) => {
         if (err.status !== 409) throw err;

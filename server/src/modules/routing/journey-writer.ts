@@ -28,8 +28,9 @@ export class JourneyWriter {
     this.rows = new GroupCommit((rows) => this.insert(rows));
   }
 
-  write(row: JourneyRow): Promise<void> {
-    return this.rows.write([row]);
+  /** One step's rows, written together in this order. */
+  write(...rows: JourneyRow[]): Promise<void> {
+    return this.rows.write(rows);
   }
 
   private insert(rows: JourneyRow[]): Promise<unknown> {

@@ -226,12 +226,14 @@ describe('routing: interaction lifecycle', () => {
       expect((await accept(t.url, a, o.offerId)).status).to.equal(200);
       return { id: r.interaction.id, steps: interactionSteps(t.sb.contexts.routing, t.sb.kernel.db, t.sb.kernel.clock) };
     }
-    /** Counts the writes of the interaction's row that are not routing's close of it. */
+    /** Counts the writes of the call's step that are not routing's close: of the interaction's row, of the step's entry alone. */
     function callWrites() {
       const records = t.sb.contexts.routing.records;
       const write = records.updateForCall.bind(records);
-      const count = { n: 0 };
+      const entry = records.journeyOf.bind(records);
+      const count = { n: 0, entries: 0 };
       records.updateForCall = (...args) => (count.n++, write(...args));
+      records.journeyOf = (...args) => (count.entries++, entry(...args));
       return count;
     }
 
@@ -242,12 +244,15 @@ describe('routing: interaction lifecycle', () => {
       const writes = callWrites();
       await steps.callStep(id, 'call.ended', { call: 'c1', cause: 'bye' }, { state: 'closed', closedAt: new Date() });
       expect(writes.n, 'no second close of the row').to.equal(0);
+      expect(writes.entries, "the call's end written with the close").to.equal(0);
       expect(await row(id)).to.include({ state: 'closed', timedOut: false, dispositionId: null });
       expect(await t.sb.contexts.routing.engine.interactionLive(id)).to.include({ state: 'closed' });
       expect(await t.sb.contexts.routing.engine.agentLoad(a.id)).to.include({ 'load:phone': '0', 'load:total': '0' });
-      const journey = await t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: id });
-      expect(journey.find((e) => e.type === 'closed')?.data).to.include({ by: 'system' });
-      expect(journey.map((e) => e.type)).to.include('call.ended');
+      const journey = await t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: id }, order: { seq: 'ASC' } });
+      expect(journey.slice(-2).map((e) => [e.type, e.agentId, e.data])).to.deep.equal([
+        ['closed', a.id, { by: 'system', dispositionId: null, wrapUpUntil: null }],
+        ['call.ended', null, { call: 'c1', cause: 'bye' }],
+      ]);
     });
 
     it('closes the row alone while the live state is unreachable, writes its journey entry, and then fails', async () => {
@@ -266,7 +271,7 @@ describe('routing: interaction lifecycle', () => {
         engine.interactionLive = live;
       }
       expect((failed as Error | undefined)?.message).to.equal('Redis is away');
-      expect(writes.n).to.equal(1);
+      expect(writes).to.deep.equal({ n: 1, entries: 1 });
       const closed = await row(id);
       expect(closed.state).to.equal('closed');
       expect(closed.closedAt!.getTime()).to.equal(endedAt.getTime());

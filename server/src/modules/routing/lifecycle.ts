@@ -7,7 +7,7 @@ import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import type { JoinedColumns } from './records.js';
 import type { AcceptRead, CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
-import type { HoldCompanion } from './records.js';
+import type { HoldCompanion, StepEntry } from './records.js';
 
 /** An interaction made for a call the PBX routes (a widget call, or an inbound call without one). */
 export interface CallInteraction {
@@ -118,12 +118,14 @@ export function interactionSteps(routing: RoutingService, db: DataSource, clock:
       // never ordered the entries.
       //
       // A call's end closes an interaction routing holds through routing's close (its agent freed,
-      // their wrap-up, the row written once); any other, or any while the live state is
-      // unreachable, by the row alone. Its failure is told once the row and the entry are written.
+      // their wrap-up, the row written once, the step's entry with the close's); any other, or any
+      // while the live state is unreachable, by the row alone. Its failure is told once the row
+      // and the entry are written.
       let failed: { err: unknown } | undefined;
-      const closedByRouting = 'state' in change && change.state === 'closed' && (await routing.callEnded(interactionId).catch((err: unknown) => ((failed = { err }), false)));
+      const entry: StepEntry = { type, data };
+      const closedByRouting = 'state' in change && change.state === 'closed' && (await routing.callEnded(interactionId, entry).catch((err: unknown) => ((failed = { err }), false)));
       if (!closedByRouting && Object.keys(change).length) await records.updateForCall(interactionId, change);
-      await records.journeyOf(interactionId, type, null, data);
+      if (!entry.written) await records.journeyOf(interactionId, type, null, data);
       if (failed) throw failed.err;
     },
     claim: (id, agentId, data) => routing.claim(id, agentId, data),

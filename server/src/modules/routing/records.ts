@@ -15,6 +15,16 @@ import { execute } from '../../kernel/db/statements.js';
  */
 export const ROUTED: InteractionState[] = ['new', 'queued', 'offered', 'assigned', 'conference'];
 
+/**
+ * A step's journey entry that another step writes with its own (a call's end with routing's close
+ * of it); `written` says, even when that step failed afterwards, whether it was.
+ */
+export interface StepEntry {
+  type: JourneyType;
+  data: Record<string, unknown>;
+  written?: boolean;
+}
+
 export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
 
 /** Joins on the interaction (as `i`), the columns they give (named apart from `i_…`), and their parameters. */
@@ -72,6 +82,11 @@ export class RoutingRecords {
     const row = { contactId: i.contactId, interactionId: i.id, agentId, type, data, at };
     if (!m || m === this.db.manager) return this.writer.write(row);
     await m.getRepository(InteractionEvent).insert({ ...row, data: data as never });
+  }
+
+  /** Entries of one step, written together in this order (outside a transaction). */
+  async journeyAll(i: Pick<Interaction, 'id' | 'contactId'>, entries: { type: JourneyType; agentId: string | null; data: Record<string, unknown> }[], at: Date = this.clock.now()): Promise<void> {
+    await this.writer.write(...entries.map((e) => ({ contactId: i.contactId, interactionId: i.id, agentId: e.agentId, type: e.type, data: e.data, at })));
   }
 
   /**

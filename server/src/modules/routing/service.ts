@@ -6,7 +6,7 @@ import { isRefusal, list, waitEstimate, type Accepted, type Closed, type OfferEn
 import type { BusEvent } from '../../kernel/bus.js';
 import type { AgentEvents, Outgoing } from './agent-events.js';
 import type { Deps, RoutingCore } from './core.js';
-import { ROUTED, type HoldCompanion, type JoinedColumns, type RoutingRecords } from './records.js';
+import { ROUTED, type HoldCompanion, type JoinedColumns, type RoutingRecords, type StepEntry } from './records.js';
 import { refusal } from './refusals.js';
 import { RoutingViews, type QueueAvailability } from './views.js';
 import { Handover } from './handover.js';
@@ -65,8 +65,8 @@ export class RoutingService implements RoutingCore {
   }
 
   /** A call ended: the phone, video or callback interaction routing holds closes; false when routing did not close it (see Departures). */
-  callEnded(interactionId: string): Promise<boolean> {
-    return this.departures.callEnded(interactionId);
+  callEnded(interactionId: string, entry?: StepEntry): Promise<boolean> {
+    return this.departures.callEnded(interactionId, entry);
   }
 
   /** Agents in a logged-in state none of whose sessions is left (expired): they leave. */
@@ -411,6 +411,21 @@ export class RoutingService implements RoutingCore {
 
   /** Closes an assigned interaction (agent, customer or system), or abandons one still waiting. */
   async close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null = null): Promise<InteractionPayload> {
+    const before = await this.closing(interactionId, by, dispositionId);
+    // The close script emptied the routing hash's conference and transfer fields, and nothing
+    // writes them on a finished interaction.
+    return this.payload(interactionId, before, {});
+  }
+
+  /**
+   * The system closes it for a step of its own (a call's end, see Departures.callEnded): nobody
+   * waits for the interaction's payload, and the step's entry goes with the close's, after it.
+   */
+  async closeFor(interactionId: string, entry?: StepEntry): Promise<void> {
+    await this.closing(interactionId, { by: 'system' }, null, entry);
+  }
+
+  private async closing(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null, entry?: StepEntry): Promise<Interaction> {
     if (dispositionId !== null) this.checkDisposition(dispositionId);
     const before = await this.d.records.get(interactionId);
     if (!before) throw refusal({ error: 'not_found' }, 'interaction');
@@ -419,27 +434,28 @@ export class RoutingService implements RoutingCore {
     const r = await this.d.engine.run<Closed>('close', [interactionId, agentId, wrapMs, 'closed']);
     // The agents' new states go out with the step's events, or alone if it stops before them.
     const states = await this.d.states.write(r.changes);
-    await this.closed(r, before, by, dispositionId, states).finally(() => this.d.states.announce(states));
+    await this.closed(r, before, by, dispositionId, states, entry).finally(() => this.d.states.announce(states));
     await this.routeAgents(r.freed);
-    // The close script emptied the routing hash's conference and transfer fields, and nothing
-    // writes them on a finished interaction.
-    return this.payload(interactionId, before, {});
+    return before;
   }
 
-  private async closed(r: Reply<Closed>, before: Interaction, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null, states: BusEvent[]): Promise<void> {
+  private async closed(r: Reply<Closed>, before: Interaction, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null, states: BusEvent[], entry?: StepEntry): Promise<void> {
     const interactionId = before.id;
     if (isRefusal(r)) throw refusal(r, 'interaction');
     const now = this.d.engine.clock.now();
     const who = 'agentId' in by ? 'agent' : by.by;
     if (r.withdrawn) await this.afterDeclineQuiet(r.withdrawn);
     const lines: Outgoing[] = states.splice(0).map((event) => ({ event }));
+    const after = entry ? [{ type: entry.type, agentId: null, data: entry.data }] : [];
     if (r.state === 'abandoned') {
       await this.d.records.apply(before, { state: 'abandoned', closedAt: now });
-      await this.d.records.journey(before, 'abandoned', null, { by: who });
+      await this.d.records.journeyAll(before, [{ type: 'abandoned', agentId: null, data: { by: who } }, ...after]);
+      if (entry) entry.written = true;
       lines.push({ event: { type: 'interaction.abandoned', interactionId, channel: before.channel, queueId: before.queueId } });
     } else {
       await this.d.records.apply(before, { state: 'closed', closedAt: now, dispositionId, timedOut: dispositionId === 'timeout' });
-      await this.d.records.journey(before, 'closed', r.owner || null, { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null });
+      await this.d.records.journeyAll(before, [{ type: 'closed', agentId: r.owner || null, data: { by: who, dispositionId, wrapUpUntil: r.wrapUntil ? new Date(r.wrapUntil).toISOString() : null } }, ...after]);
+      if (entry) entry.written = true;
       for (const a of [r.owner, r.conf].filter(Boolean)) lines.push({ agentId: a, msg: { type: 'interaction.removed', interactionId, reason: 'closed' } });
       lines.push({ event: { type: 'interaction.closed', interactionId, channel: before.channel, websiteId: before.websiteId, contactId: before.contactId, agentId: r.owner || null, by: who, dispositionId } });
     }
