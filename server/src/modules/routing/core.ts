@@ -38,7 +38,7 @@ export interface RoutingCore {
   offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload>;
   afterDecline(e: OfferEnded): Promise<void>;
   close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId?: string | null): Promise<InteractionPayload>;
-  closeFor(interactionId: string, entry?: StepEntry): Promise<void>;
+  closeFor(interactionId: string, entry?: StepEntry): Promise<boolean>;
   tellParticipants(p: InteractionPayload): Promise<void>;
   payload(interactionId: string, held?: Interaction): Promise<InteractionPayload>;
 }

@@ -72,21 +72,13 @@ export class Departures {
   }
 
   /**
-   * A call ended: a phone, video or callback interaction the routing engine holds is closed by the
-   * system (e.g. the one an agent kept when logging out mid-call), its row with it. False when
-   * routing did not close it (it does not hold it, or it was closed meanwhile): the row is the
-   * caller's to close. `entry`: the call's end in the journey, written with the close's.
+   * A call ended: a phone, video or callback interaction an agent holds is closed by the system
+   * (e.g. the one an agent kept when logging out mid-call), its row with it. False when routing did
+   * not close it (nobody holds it, or it was closed meanwhile): the row is the caller's to close.
+   * `entry`: the call's end in the journey, written with the close's.
    */
-  async callEnded(interactionId: string, entry?: StepEntry): Promise<boolean> {
-    const live = await this.d.engine.interactionLive(interactionId);
-    if ((live.state !== 'assigned' && live.state !== 'conference') || !['phone', 'video', 'callback'].includes(live.channel ?? '')) return false;
-    return this.routing.closeFor(interactionId, entry).then(
-      () => true,
-      (err: { status?: number }) => {
-        if (err.status !== 409) throw err;
-        return false;
-      },
-    );
+  callEnded(interactionId: string, entry?: StepEntry): Promise<boolean> {
+    return this.routing.closeFor(interactionId, entry);
   }
 
   /** Agents in a logged-in state none of whose sessions is left (they expired): they leave. */

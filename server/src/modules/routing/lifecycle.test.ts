@@ -242,7 +242,17 @@ describe('routing: interaction lifecycle', () => {
       const a = await makeAgent(t.url, admin);
       const { id, steps } = await onTheCall(a);
       const writes = callWrites();
-      await steps.callStep(id, 'call.ended', { call: 'c1', cause: 'bye' }, { state: 'closed', closedAt: new Date() });
+      // The close script says whether an agent holds it: the live state is not read before it.
+      const { engine } = t.sb.contexts.routing;
+      const live = engine.interactionLive.bind(engine);
+      let reads = 0;
+      engine.interactionLive = (...args) => (reads++, live(...args));
+      try {
+        await steps.callStep(id, 'call.ended', { call: 'c1', cause: 'bye' }, { state: 'closed', closedAt: new Date() });
+      } finally {
+        engine.interactionLive = live;
+      }
+      expect(reads).to.equal(0);
       expect(writes.n, 'no second close of the row').to.equal(0);
       expect(writes.entries, "the call's end written with the close").to.equal(0);
       expect(await row(id)).to.include({ state: 'closed', timedOut: false, dispositionId: null });
@@ -261,14 +271,14 @@ describe('routing: interaction lifecycle', () => {
       const { id, steps } = await onTheCall(a);
       const writes = callWrites();
       const { engine } = t.sb.contexts.routing;
-      const live = engine.interactionLive.bind(engine);
-      engine.interactionLive = () => Promise.reject(new Error('Redis is away'));
+      const run = engine.run.bind(engine);
+      engine.run = (name, ...args) => (name === 'close' ? Promise.reject(new Error('Redis is away')) : run(name, ...args));
       const endedAt = new Date(Date.now() - 5000);
       let failed: unknown;
       try {
         await steps.callStep(id, 'call.ended', { call: 'c1', cause: 'bye' }, { state: 'closed', closedAt: endedAt }).catch((err: unknown) => (failed = err));
       } finally {
-        engine.interactionLive = live;
+        engine.run = run;
       }
       expect((failed as Error | undefined)?.message).to.equal('Redis is away');
       expect(writes).to.deep.equal({ n: 1, entries: 1 });

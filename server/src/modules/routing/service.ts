@@ -411,27 +411,40 @@ export class RoutingService implements RoutingCore {
 
   /** Closes an assigned interaction (agent, customer or system), or abandons one still waiting. */
   async close(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null = null): Promise<InteractionPayload> {
-    const before = await this.closing(interactionId, by, dispositionId);
+    const before = (await this.closing(interactionId, by, dispositionId))!;
     // The close script emptied the routing hash's conference and transfer fields, and nothing
     // writes them on a finished interaction.
     return this.payload(interactionId, before, {});
   }
 
   /**
-   * The system closes it for a step of its own (a call's end, see Departures.callEnded): nobody
-   * waits for the interaction's payload, and the step's entry goes with the close's, after it.
+   * The system closes a call's interaction an agent holds, for its call's end (see
+   * Departures.callEnded); false when it did not close it. Nobody waits for the interaction's
+   * payload, and the step's entry goes with the close's, after it.
    */
-  async closeFor(interactionId: string, entry?: StepEntry): Promise<void> {
-    await this.closing(interactionId, { by: 'system' }, null, entry);
+  async closeFor(interactionId: string, entry?: StepEntry): Promise<boolean> {
+    const before = await this.d.records.get(interactionId);
+    if (!before || !['phone', 'video', 'callback'].includes(before.channel)) return false;
+    return this.closing(interactionId, { by: 'system' }, null, entry, before).then(
+      (closed) => !!closed,
+      (err: { status?: number }) => {
+        // Not in the routing state (a call the PBX gave nobody), or finished meanwhile.
+        if (err.status !== 404 && err.status !== 409) throw err;
+        return false;
+      },
+    );
   }
 
-  private async closing(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null, entry?: StepEntry): Promise<Interaction> {
+  /** `held`: the row as the caller has just read it, for a call's end, which closes only what an agent holds (null when nobody does). */
+  private async closing(interactionId: string, by: { agentId: string } | { by: 'customer' | 'system' }, dispositionId: string | null, entry?: StepEntry, held?: Interaction): Promise<Interaction | null> {
     if (dispositionId !== null) this.checkDisposition(dispositionId);
-    const before = await this.d.records.get(interactionId);
+    const before = held ?? (await this.d.records.get(interactionId));
     if (!before) throw refusal({ error: 'not_found' }, 'interaction');
     const agentId = 'agentId' in by ? by.agentId : '';
     const wrapMs = (this.queue(before.queueId ?? '')?.wrapUpSeconds ?? 0) * 1000;
-    const r = await this.d.engine.run<Closed>('close', [interactionId, agentId, wrapMs, 'closed']);
+    const r = await this.d.engine.run<Closed>('close', [interactionId, agentId, wrapMs, 'closed', held ? 'held' : '']);
+    // Refused before any change: nothing to write or announce.
+    if (isRefusal(r) && r.error === 'not_held') return null;
     // The agents' new states go out with the step's events, or alone if it stops before them.
     const states = await this.d.states.write(r.changes);
     await this.closed(r, before, by, dispositionId, states, entry).finally(() => this.d.states.announce(states));

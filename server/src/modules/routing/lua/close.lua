@@ -1,8 +1,10 @@
--- ARGV: interactionId, agentId ('' = the channel or the system), wrapMs, finalState (closed|abandoned).
+-- ARGV: interactionId, agentId ('' = the channel or the system), wrapMs, finalState (closed|abandoned),
+-- and 'held' for a call's end: it closes only what an agent holds, it abandons nothing waiting.
 -- Queued or offered → abandoned; assigned → closed, the owner keeps the slot for wrap-up.
-local iid, a, wrapMs, final = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local iid, a, wrapMs, final, heldOnly = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9] == 'held'
 local i = hgetall(ikey(iid))
 if not i.state then return reply({ error = 'not_found' }) end
+if heldOnly and i.state ~= 'assigned' and i.state ~= 'conference' then return reply({ error = 'not_held', state = i.state }) end
 if a ~= '' and i.owner ~= a then return reply({ error = i.conf == a and 'not_owner' or 'not_yours', state = i.state }) end
 local result = { interactionId = iid, channel = i.channel, queueId = i.queue, previous = i.state, owner = i.owner, conf = i.conf }
 if i.state == 'queued' or i.state == 'offered' then
