@@ -4,7 +4,7 @@ import type { Logger } from '../../kernel/logger.js';
 import type { BusEvent, EventBus } from '../../kernel/bus.js';
 import type { AgentService } from '../agents/index.js';
 import type { Interaction } from '../interactions/index.js';
-import type { OfferEnded, OfferMade, RoutingEngine } from './engine.js';
+import type { OfferEnded, OfferMade, Reply, RoutingEngine } from './engine.js';
 import type { RoutingRecords, StepEntry } from './records.js';
 import type { AgentEvents } from './agent-events.js';
 import type { AgentStateStore } from './state-store.js';
@@ -33,6 +33,8 @@ export interface RoutingCore {
   estimate(queueId: string, position: number): Promise<number | null>;
   dispatch(): Promise<number>;
   routeInteraction(interactionId: string, held?: Interaction, first?: BusEvent[]): Promise<void>;
+  /** As routeInteraction(), with the offers a script that queued it made at once (enqueue.lua). */
+  routed(r: Reply<{ offers?: OfferMade[] }>, held?: Interaction, first?: BusEvent[]): Promise<void>;
   routeAgents(agentIds: string[]): Promise<void>;
   announce(o: OfferMade, held?: Interaction): Promise<void>;
   offerPayload(o: OfferMade, i: Interaction): Promise<OfferPayload>;

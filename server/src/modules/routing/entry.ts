@@ -3,7 +3,7 @@ import { newId } from '../../kernel/db/ids.js';
 import { badRequest } from '../../kernel/http/errors.js';
 import type { Interaction } from '../interactions/index.js';
 import { hoursStatus } from '../websites/index.js';
-import { isRefusal, queueScore, waitEstimate } from './engine.js';
+import { isRefusal, queueScore, waitEstimate, type OfferMade } from './engine.js';
 import { previousAgent } from './returning.js';
 import type { Deps, RoutingCore } from './core.js';
 import type { UnmanagedReason } from './events.js';
@@ -53,7 +53,7 @@ type S = Pick<Deps, 'config' | 'log' | 'bus' | 'engine' | 'records'>;
 export class Entry {
   constructor(
     private readonly d: S,
-    private readonly routing: Pick<RoutingCore, 'queue' | 'routeInteraction' | 'estimate'>,
+    private readonly routing: Pick<RoutingCore, 'queue' | 'routed' | 'estimate'>,
     private readonly rebuilder: Pick<RoutingRebuild, 'present' | 'ensure'>,
   ) {}
 
@@ -179,9 +179,9 @@ export class Entry {
     const wlimit = i.channel === 'chat' ? (website?.maxConcurrentChats ?? 0) : 0;
     const [prefer = '', preferUntil = '0'] = previousAgent(i, queue, now);
     const enqueue = () =>
-      this.d.engine.run<{ position: number; avgWaitMs: string } | { unmanaged: UnmanagedReason }>(
+      this.d.engine.run<{ position: number; avgWaitMs: string; offers: OfferMade[] } | { unmanaged: UnmanagedReason }>(
         'enqueue',
-        [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), prefer, preferUntil, passOver.join(',')],
+        [i.id, queue.id, i.channel, queueScore(priority ?? queue.priority, queuedAt.getTime()), website?.id ?? '', config.main.licensing.maxConcurrentSessions, wlimit, this.d.engine.key('live', 'w', website?.id ?? '-', i.channel), prefer, preferUntil, passOver.join(','), 1],
         now.getTime(),
       );
     const queued = { state: 'queued', queuedAt } as const;
@@ -198,9 +198,9 @@ export class Entry {
     if (held) Object.assign(i, queued);
     else await this.d.records.apply(i, queued);
     await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: priority ?? queue.priority, routingScope: this.d.engine.scope });
-    // Routing keeps `i` as it writes it (offered), so it is not read again; the queued event goes
-    // out with the offer, if one is made.
-    await this.routing.routeInteraction(i.id, i, [{ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position }]);
+    // The script offered it already, if it could: routing keeps `i` as it writes it (offered), so
+    // it is not read again; the queued event goes out with the offer, if one was made.
+    await this.routing.routed(r, i, [{ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position }]);
     return { outcome: 'queued', interaction: i, position: r.position, estimatedWaitSeconds: waitEstimate(r.avgWaitMs ? Number(r.avgWaitMs) : null, r.position) };
   }
 

@@ -172,8 +172,12 @@ export class RoutingService implements RoutingCore {
    * trip, or on their own when no offer is made.
    */
   async routeInteraction(interactionId: string, held?: Interaction, first: BusEvent[] = []): Promise<void> {
+    return this.routed(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]), held, first);
+  }
+
+  async routed(r: Reply<{ offers?: OfferMade[] }>, held?: Interaction, first: BusEvent[] = []): Promise<void> {
     try {
-      await this.offers(await this.d.engine.run<{ offers: OfferMade[] }>('routeOne', [interactionId]), held, first);
+      await this.offers(r, held, first);
     } finally {
       for (const e of first.splice(0)) await this.d.bus.publish(e);
     }

@@ -1,6 +1,7 @@
 -- ARGV: iid, queueId, channel, score, website, licensedLimit, websiteLimit, liveSetOfWebsite,
 -- agent it waits for ('' = none), until (ms) (preferred.lua), agents to pass over (comma-separated:
--- skipped for the queue's cool-down, as after a reject).
+-- skipped for the queue's cool-down, as after a reject), route now ('1': offered at once to the
+-- best free agent, as route-one.lua does, in the same round trip).
 local iid, q, ch, score, website = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 -- The routing state is gone (routing:built missing): the caller has it rebuilt first.
 if redis.call('EXISTS', P..'routing:built') == 0 then return reply({ error = 'lost' }) end
@@ -23,4 +24,6 @@ fixhead(q)
 local maxWait = num(redis.call('HGET', qckey(q), 'maxWaitMs'))
 if maxWait > 0 then redis.call('ZADD', MAXWAIT, NOW + maxWait, iid) end
 -- With the queue's average wait, for the caller's estimate: no second round trip for it.
-return reply({ position = redis.call('ZRANK', qkey(q), iid) + 1, avgWaitMs = redis.call('HGET', P..'routing:stats:'..q, 'avgWaitMs') or '' })
+local position, avg = redis.call('ZRANK', qkey(q), iid) + 1, redis.call('HGET', P..'routing:stats:'..q, 'avgWaitMs') or ''
+local o = ARGV[16] == '1' and route(iid) or nil
+return reply({ position = position, avgWaitMs = avg, offers = o and { o } or {} })
