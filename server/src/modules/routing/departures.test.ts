@@ -119,7 +119,7 @@ describe('routing: agents leaving with work in hand', () => {
     const r = await api(t.url, 'POST', `/api/agents/${a.id}/logout`, undefined, admin);
     expect(r.status, JSON.stringify(r.body)).to.be.oneOf([200, 204]);
     expect((await nextOffer(b)).interactionId).to.equal(held);
-    expect(await row(held)).to.include({ state: 'offered', assignedAgentId: null });
+    expect(await row(held)).to.include({ state: 'queued', assignedAgentId: null });
     expect((await t.sb.contexts.states.get(a.id)).state).to.equal('logged-out');
   });
 

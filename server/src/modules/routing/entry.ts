@@ -198,8 +198,8 @@ export class Entry {
     if (held) Object.assign(i, queued);
     else await this.d.records.apply(i, queued);
     await this.d.records.journey(i, 'queued', null, { queueId: queue.id, position: r.position, priority: priority ?? queue.priority, routingScope: this.d.engine.scope });
-    // The script offered it already, if it could: routing keeps `i` as it writes it (offered), so
-    // it is not read again; the queued event goes out with the offer, if one was made.
+    // The script offered it already, if it could: routing keeps `i` as it writes it, so it is not
+    // read again; the queued event goes out with the offer, if one was made.
     await this.routing.routed(r, i, [{ type: 'interaction.queued', interactionId: i.id, channel: i.channel, queueId: queue.id, position: r.position }]);
     return { outcome: 'queued', interaction: i, position: r.position, estimatedWaitSeconds: waitEstimate(r.avgWaitMs ? Number(r.avgWaitMs) : null, r.position) };
   }

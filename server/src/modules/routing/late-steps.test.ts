@@ -91,20 +91,20 @@ describe('routing: a step that comes after the interaction was closed', function
     const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
     // The offer is made in Redis; before it is written down the customer leaves.
     const records = t.sb.contexts.routing.records;
-    const created = records.offerCreated.bind(records);
+    const created = records.offerCreatedIf.bind(records);
     let offerId: string | undefined;
-    records.offerCreated = async (o) => {
+    records.offerCreatedIf = async (o, open) => {
       if (!offerId) {
         offerId = o.offerId;
         await t.sb.contexts.routing.cancel(o.interactionId);
       }
-      return created(o);
+      return created(o, open);
     };
     let id: string;
     try {
       id = (await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat })).interaction.id;
     } finally {
-      records.offerCreated = created;
+      records.offerCreatedIf = created;
     }
     expect(offerId).to.be.a('string');
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id })).state).to.equal('abandoned');

@@ -120,6 +120,22 @@ describe('routing records as SQL', () => {
     expect((await row(lost.i.id)).state).to.equal('assigned');
   });
 
+  it('records an offer pending while its interaction is open, withdrawn once it was closed, and leaves the row as it was', async () => {
+    const timed = new RoutingRecords(db, async () => [], { ...systemClock, now: () => at });
+    const made = async (state: string) => {
+      const id = await insert({ vars: {}, flags: false, times: null, subject: null });
+      await db.query('UPDATE interactions SET state = ? WHERE id = ?', [state, id]);
+      const offerId = newId();
+      const pending = await timed.offerCreatedIf({ offerId, interactionId: id, agentId: agent, kind: 'route', expiresAt: at.getTime() + 30_000 }, ['queued', 'offered']);
+      const o = await db.getRepository(Offer).findOneByOrFail({ id: offerId });
+      const i = await db.getRepository(Interaction).findOneByOrFail({ id });
+      return [pending, o.state, o.interactionId === id, o.agentId, o.offeredAt, o.expiresAt, o.respondedAt, i.state];
+    };
+    const expires = new Date(at.getTime() + 30_000);
+    expect(await made('queued')).to.deep.equal([true, 'pending', true, agent, at, expires, null, 'queued']);
+    expect(await made('abandoned')).to.deep.equal([false, 'withdrawn', true, agent, at, expires, at, 'abandoned']);
+  });
+
   it("writes a journey entry taking the contact from the interaction's row, together with others and in their order, and none without the row", async () => {
     const contactId = newId();
     await db.getRepository(Contact).insert({ id: contactId, name: 'Ada', email: null, phone: null, customFields: {} });

@@ -235,6 +235,26 @@ export class RoutingRecords {
     );
   }
 
+  /**
+   * The offer, pending, only while its interaction is still in one of the states `open`, in the
+   * same statement that says so; otherwise (closed meanwhile) it is recorded as withdrawn, and false.
+   */
+  async offerCreatedIf(o: { offerId: string; interactionId: string; agentId: string; kind: Offer['kind']; expiresAt: number }, open: InteractionState[]): Promise<boolean> {
+    const now = this.clock.now();
+    const r = (await execute(
+      this.db,
+      `INSERT INTO offers (id, interactionId, agentId, state, kind, offeredAt, expiresAt, respondedAt) SELECT ?, id, ?, 'pending', ?, ?, ?, NULL FROM interactions WHERE id = ? AND state IN (${open.map(() => '?').join(', ')})`,
+      [o.offerId, o.agentId, o.kind, now, new Date(o.expiresAt), o.interactionId, ...open],
+    )) as { affectedRows: number };
+    if (r.affectedRows) return true;
+    await execute(
+      this.db,
+      "INSERT INTO offers (id, interactionId, agentId, state, kind, offeredAt, expiresAt, respondedAt) VALUES (?, ?, ?, 'withdrawn', ?, ?, ?, ?)",
+      [o.offerId, o.interactionId, o.agentId, o.kind, now, new Date(o.expiresAt), now],
+    );
+    return false;
+  }
+
   async pendingOffers(interactionId: string): Promise<Offer[]> {
     return this.db.getRepository(Offer).findBy({ interactionId, state: 'pending' });
   }

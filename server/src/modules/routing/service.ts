@@ -203,16 +203,13 @@ export class RoutingService implements RoutingCore {
     const got = read ? await this.d.records.getWith(o.interactionId, { joins: read.joins, columns: read.columns, params: read.params(o.agentId) }) : undefined;
     const i = held ?? (read ? got?.i : await this.d.records.get(o.interactionId));
     if (!i) return;
-    await this.d.records.offerCreated(o);
+    // Its customer may have left since the script made the offer (on any instance), the close
+    // already written: the offer went with it, and the row stays as the close left it. The row
+    // is not marked offered: Redis has the offer, MySQL its offer row and journey entry, and
+    // what reads the row's state (a rebuild, the channels) takes offered as queued.
     if (o.kind === 'route') {
-      // Its customer may have left since the script made the offer (on any instance), the close
-      // already written: the offer went with it, and the row stays as the close left it.
-      if (!(await this.d.records.updateIf(i.id, ROUTED, { state: 'offered' }))) {
-        await this.d.records.offerEnded(o.offerId, 'withdrawn');
-        return;
-      }
-      i.state = 'offered';
-    }
+      if (!(await this.d.records.offerCreatedIf(o, ROUTED))) return;
+    } else await this.d.records.offerCreated(o);
     await this.d.records.journey(i, 'offered', o.agentId, { offerId: o.offerId, kind: o.kind, from: o.from });
     const payload = await this.offerPayload(o, i, got?.joined);
     await this.d.events.send([
