@@ -61,6 +61,33 @@ describe('routing: a held interaction queued and closed at the same time', funct
     console.log(`      race outcomes over ${ROUNDS} rounds: ${[...outcomes].sort().join(', ')}`);
   });
 
+  it('is queued by the look for stranded ones when its queueing died between its row and Redis, once', async () => {
+    const routing = t.sb.contexts.routing;
+    const db = t.sb.kernel.db;
+    // What an instance killed between the two leaves: the row queued (minutes ago), Redis without it.
+    const strand = async (n: number, minutesAgo: number) => {
+      const i = await held(n);
+      await db.query('UPDATE interactions SET state = ?, queuedAt = CURRENT_TIMESTAMP, updatedAt = CURRENT_TIMESTAMP - INTERVAL ? MINUTE WHERE id = ?', ['queued', minutesAgo, i.id]);
+      return i;
+    };
+    const stranded = await strand(ROUNDS + 10, 10);
+    // Written a moment ago: may still be on its way to Redis, so it is left alone.
+    const recent = await strand(ROUNDS + 11, 0);
+    const queued = await held(ROUNDS + 12);
+    expect((await routing.enqueueHeld(queued.id)).outcome).to.equal('queued');
+
+    expect(await routing.resumeStranded()).to.equal(1);
+    const row = await db.getRepository(Interaction).findOneByOrFail({ id: stranded.id });
+    expect([row.state, (await routing.engine.interactionLive(stranded.id)).state, await steps(stranded.id)]).to.deep.equal(['queued', 'queued', ['queued']]);
+    expect((await routing.engine.interactionLive(recent.id)).state ?? null, 'the one written a moment ago').to.equal(null);
+    expect(await steps(queued.id)).to.deep.equal(['queued']);
+    // Queued now (its entry written): not found again.
+    expect(await routing.resumeStranded()).to.equal(0);
+    expect(await steps(stranded.id)).to.deep.equal(['queued']);
+    for (const i of [stranded, queued]) await routing.cancel(i.id);
+    await routing.closeHeld(recent.id, 'system');
+  });
+
   it('is queued once when two try to queue it at once', async () => {
     const routing = t.sb.contexts.routing;
     for (let n = 0; n < ROUNDS; n++) {

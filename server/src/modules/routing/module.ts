@@ -13,6 +13,8 @@ import { AgentStateStore } from './state-store.js';
 
 const SWEEP_MS = 250;
 const STATS_MS = 2000;
+/** Held interactions stranded between their row and Redis are looked for at start and this often. */
+const STRANDED_MS = 5 * 60_000;
 
 /** Agent socket commands for routing; answers are `ok` (with the interaction) or `error`. */
 function registerCommands(r: RoutingService, hub: RealtimeHub): void {
@@ -79,10 +81,22 @@ function startLoops(k: Kernel, routing: RoutingService, hub: RealtimeHub, swept:
     })().catch((err) => k.log.warn({ err }, 'queue statistics push failed'));
   }, STATS_MS);
   stats.unref();
+  // One instance a pass (the lease): each would find the same rows, and queue each only once anyway.
+  const stranded = () => {
+    (async () => {
+      if ((await k.redis.client.set(k.redis.key('routing', 'stranded-lease'), k.bus.instanceId, 'PX', STRANDED_MS - 1000, 'NX')) !== 'OK') return;
+      const n = await routing.resumeStranded();
+      if (n) k.log.warn({ interactions: n }, 'held interactions whose queueing was cut short are queued');
+    })().catch((err) => k.log.warn({ err }, 'looking for stranded held interactions failed; trying again later'));
+  };
+  stranded();
+  const strandedTimer = setInterval(stranded, STRANDED_MS);
+  strandedTimer.unref();
   return () => {
     stopped = true;
     clearTimeout(timer);
     clearInterval(stats);
+    clearInterval(strandedTimer);
   };
 }
 

@@ -279,6 +279,23 @@ export class RoutingRecords {
     return row ? { i: rows.from(row)!, joined: row } : null;
   }
 
+  /**
+   * Held interactions (mail, callbacks) whose queueing wrote the row and never reached Redis: the
+   * instance died in between, so the row says queued while no queue holds it and the journey has
+   * no `queued` entry. Untouched for `quietSeconds`, so a queueing still under way is not one.
+   */
+  async strandedHeld(quietSeconds: number, limit = 200): Promise<Interaction[]> {
+    const rows = (await execute(
+      this.db,
+      `SELECT i.id FROM interactions i
+        WHERE i.state = 'queued' AND i.channel IN ('mail', 'callback') AND i.updatedAt < CURRENT_TIMESTAMP - INTERVAL ? SECOND
+          AND NOT EXISTS (SELECT 1 FROM interaction_events e WHERE e.interactionId = i.id AND e.type = 'queued')
+        ORDER BY i.queuedAt LIMIT ${Math.max(1, Math.floor(limit))}`,
+      [quietSeconds],
+    )) as { id: string }[];
+    return this.many(rows.map((r) => r.id));
+  }
+
   async many(ids: string[]): Promise<Interaction[]> {
     return ids.length ? this.interactions.findBy({ id: In(ids) }) : [];
   }

@@ -19,6 +19,8 @@ import type { InteractionPayload, OfferPayload } from '@switchboard/protocol';
 
 const SESSION_CHECK_MS = 3000;
 const DISPATCH_LEASE_MS = 900;
+/** A queueing is over in well under this: a held row left queued longer, untouched and not in Redis, was cut short. */
+const STRANDED_QUIET_S = 120;
 
 export type { CreateInteraction, CreateResult, QueuePlace } from './entry.js';
 
@@ -135,6 +137,23 @@ export class RoutingService implements RoutingCore {
   /** Queues a held interaction whose queueing was cut short (see Entry.resumeHeld); null when there was nothing to do. */
   resumeHeld(i: Interaction, place?: Pick<QueuePlace, 'priority'>): Promise<CreateResult | null> {
     return this.entry.resumeHeld(i, place);
+  }
+
+  /**
+   * Queues the held interactions whose queueing died between their row and Redis (see
+   * RoutingRecords.strandedHeld), oldest first; how many were queued. A callback's due job does
+   * this for its own when it runs again; a mail ticket, a kept place or a retry has no such job.
+   */
+  async resumeStranded(quietSeconds = STRANDED_QUIET_S): Promise<number> {
+    let queued = 0;
+    for (const i of await this.d.records.strandedHeld(quietSeconds)) {
+      const r = await this.entry.resumeHeld(i).catch((err: unknown) => {
+        this.d.log.warn({ err, interactionId: i.id }, 'a stranded held interaction could not be queued; trying again later');
+        return null;
+      });
+      if (r?.outcome === 'queued') queued++;
+    }
+    return queued;
   }
 
   /** A held interaction that will never be queued (its callback was cancelled): closed as it is. */
