@@ -5,9 +5,8 @@ import { newId } from '../../kernel/db/ids.js';
 import type { Clock } from '../../kernel/clock.js';
 import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
-import type { JoinedColumns } from './records.js';
+import type { HoldCompanion, JoinedColumns, StepEntry } from './records.js';
 import type { AcceptRead, CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
-import type { HoldCompanion, StepEntry } from './records.js';
 
 /** An interaction made for a call the PBX routes (a widget call, or an inbound call without one). */
 export interface CallInteraction {

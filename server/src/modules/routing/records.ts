@@ -27,13 +27,6 @@ export interface StepEntry {
 
 export type InteractionPatch = Partial<Pick<Interaction, 'state' | 'queueId' | 'assignedAgentId' | 'assignedAt' | 'closedAt' | 'dispositionId' | 'unmanaged' | 'queuedAt' | 'timedOut'>>;
 
-/** Joins on the interaction (as `i`), the columns they give (named apart from `i_…`), and their parameters. */
-export interface JoinedRead {
-  joins: string;
-  columns: string;
-  params: unknown[];
-}
-
 /** A channel's joins on the interaction (as `i`), and the columns they give (named apart from its own `i_…`). */
 export interface JoinedColumns {
   joins: string;
@@ -270,12 +263,12 @@ export class RoutingRecords {
   }
 
   /**
-   * The interaction and, in the same statement, the columns a channel's joins on it (`i`) give:
-   * `params`, those of the joins, come before the interaction's id.
+   * The interaction and, in the same statement, the columns a channel's joins on it (`i`) give,
+   * their parameters those for `agentId` (the agent offered it or accepting it).
    */
-  async getWith(id: string, w: JoinedRead): Promise<{ i: Interaction; joined: Record<string, unknown> } | null> {
+  async getWith(id: string, w: JoinedColumns, agentId: string): Promise<{ i: Interaction; joined: Record<string, unknown> } | null> {
     const { rows } = this.statements();
-    const [row] = (await execute(this.db, `SELECT ${rows.select}, ${w.columns} FROM interactions i ${w.joins} WHERE i.id = ? LIMIT 1`, [...w.params, id])) as Record<string, unknown>[];
+    const [row] = (await execute(this.db, `SELECT ${rows.select}, ${w.columns} FROM interactions i ${w.joins} WHERE i.id = ? LIMIT 1`, [...w.params(agentId), id])) as Record<string, unknown>[];
     return row ? { i: rows.from(row)!, joined: row } : null;
   }
 

@@ -219,7 +219,7 @@ export class RoutingService implements RoutingCore {
   async announce(o: OfferMade, held?: Interaction, first: BusEvent[] = []): Promise<void> {
     // Read here, the interaction comes with what its channel's preview reads of its own rows.
     const read = held ? undefined : this.cards.readFor(o.channel);
-    const got = read ? await this.d.records.getWith(o.interactionId, { joins: read.joins, columns: read.columns, params: read.params(o.agentId) }) : undefined;
+    const got = read ? await this.d.records.getWith(o.interactionId, read, o.agentId) : undefined;
     const i = held ?? (read ? got?.i : await this.d.records.get(o.interactionId));
     if (!i) return;
     // Its customer may have left since the script made the offer (on any instance), the close
@@ -269,7 +269,7 @@ export class RoutingService implements RoutingCore {
     if (isRefusal(r)) throw refusal(r, 'offer');
     const now = this.d.engine.clock.now();
     const read = r.kind === 'route' ? this.acceptReads.get(r.channel) : undefined;
-    const got = read ? await this.d.records.getWith(r.interactionId, { joins: read.joins, columns: read.columns, params: read.params(agentId) }) : undefined;
+    const got = read ? await this.d.records.getWith(r.interactionId, read, agentId) : undefined;
     const before = read ? (got?.i ?? null) : await this.d.records.get(r.interactionId);
     if (!before) {
       await this.d.records.offerEnded(offerId, 'accepted');
