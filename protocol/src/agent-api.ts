@@ -67,9 +67,11 @@ export interface ContactResponse {
   contact: ContactPayload;
 }
 
-/** GET /api/contacts?q=. */
+/** GET /api/contacts?q=&limit=&cursor=: most recently changed first. */
 export interface ContactSearch {
   contacts: ContactPayload[];
+  /** Given back as `cursor` (with the same q) for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 /** One entry of a contact's journey (every channel, every interaction). */
@@ -82,9 +84,11 @@ export interface ContactJourneyEvent {
   at: string;
 }
 
-/** GET /api/contacts/:id/journey. */
+/** GET /api/contacts/:id/journey?limit=&cursor=: newest first. */
 export interface ContactJourney {
   events: ContactJourneyEvent[];
+  /** Given back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 /** One entry of an interaction's own journey, in the order written. */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { newId } from '../../kernel/db/ids.js';
 import { Contact } from './contact.entity.js';
+import { InteractionEvent } from '../journey/index.js';
 import { api, login, startTestServer, type TestServer } from '../../test/server.js';
 
 describe('contacts', () => {
@@ -39,6 +40,109 @@ describe('contacts', () => {
     const all = await found(7);
     expect(all).to.deep.equal([...ids].sort().reverse());
     expect(await found(3)).to.deep.equal(all.slice(0, 3));
+  });
+
+  describe('a page at a time', () => {
+    /** Contacts named `<name> n`, changed four to a millisecond (newest first by n); their ids in the order a search gives them. */
+    const stored = async (name: string, count: number) => {
+      const db = t.sb.kernel.db;
+      const base = Date.now();
+      const rows = Array.from({ length: count }, (_, n) => ({ id: newId(), n, at: new Date(base - Math.floor(n / 4) * 1000) }));
+      await db.getRepository(Contact).insert(rows.map((r) => ({ id: r.id, name: `${name} ${r.n}`, email: null, phone: null, customFields: {} })));
+      for (const r of rows) await db.query('UPDATE contacts SET updatedAt = ? WHERE id = ?', [r.at, r.id]);
+      return rows.sort((a, b) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+    };
+    const search = async (q: string, limit: number, cursor?: string) => {
+      const r = await api(t.url, 'GET', `/api/contacts?q=${encodeURIComponent(q)}&limit=${limit}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, undefined, token);
+      return r as { status: number; body: { contacts: { id: string }[]; nextCursor: string | null; error: { fields: { field: string; problem: string }[] } } };
+    };
+    /** Every page of a search, following nextCursor until it is null. */
+    const pages = async (q: string, limit: number) => {
+      const out: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const r = await search(q, limit, cursor);
+        expect(r.status, JSON.stringify(r.body)).to.equal(200);
+        out.push(r.body.contacts.map((c) => c.id));
+        cursor = r.body.nextCursor ?? undefined;
+      } while (cursor && out.length < 10);
+      return out;
+    };
+    const refused = (r: { status: number; body: { error: { fields: { field: string; problem: string }[] } } }, problem: RegExp) => {
+      expect(r.status, JSON.stringify(r.body)).to.equal(400);
+      expect(r.body.error.fields).to.have.lengthOf(1);
+      expect(r.body.error.fields[0]!.field).to.equal('cursor');
+      expect(r.body.error.fields[0]!.problem).to.match(problem);
+    };
+
+    it('pages 60 matches by 25 as 25, 25 and 10, each once and in order, the last page without a cursor', async () => {
+      const name = `Paged ${newId().slice(0, 8)}`;
+      const ids = await stored(name, 60);
+      const got = await pages(name, 25);
+      expect(got.map((p) => p.length)).to.deep.equal([25, 25, 10]);
+      expect(got.flat()).to.deep.equal(ids);
+      // A search of exactly two pages says so on the second.
+      expect((await pages(name, 30)).map((p) => p.length)).to.deep.equal([30, 30]);
+    });
+
+    it('goes on inside a group changed in the same millisecond without skipping or repeating', async () => {
+      const name = `Tied ${newId().slice(0, 8)}`;
+      const ids = await stored(name, 7);
+      await t.sb.kernel.db.query('UPDATE contacts SET updatedAt = ? WHERE name LIKE ?', [new Date(), `${name} %`]);
+      const got = await pages(name, 3);
+      expect(got.map((p) => p.length)).to.deep.equal([3, 3, 1]);
+      expect(got.flat()).to.deep.equal([...ids].sort().reverse());
+    });
+
+    it('refuses a cursor that is garbage, changed, or from another search with 400 naming the cursor', async () => {
+      const name = `Cursor ${newId().slice(0, 8)}`;
+      await stored(name, 3);
+      const cursor = (await search(name, 1)).body.nextCursor!;
+      expect(cursor).to.be.a('string');
+      refused(await search(name, 1, 'garbage!'), /not a cursor this server gave/);
+      refused(await search(name, 1, ''), /not a cursor this server gave/);
+      refused(await search(name, 1, 'x'.repeat(500)), /200/);
+      // Its place moved by a millisecond, and one character of it changed.
+      const text = Buffer.from(cursor, 'base64url').toString('utf8');
+      const moved = text.replace(/^\d+/, (ms) => String(Number(ms) - 1));
+      refused(await search(name, 1, Buffer.from(moved).toString('base64url')), /not a cursor this server gave/);
+      refused(await search(name, 1, cursor.slice(0, 5) + (cursor[5] === 'A' ? 'B' : 'A') + cursor.slice(6)), /not a cursor this server gave/);
+      refused(await search(`${name} 2`, 1, cursor), /another list/);
+      refused(await search('', 1, cursor), /another list/);
+      const r = await api(t.url, 'GET', `/api/contacts?q=${encodeURIComponent(name)}&cursor=a&cursor=b`, undefined, token);
+      expect(r.status).to.equal(400);
+      expect((await search(name, 1, cursor)).status).to.equal(200);
+    });
+
+    it("pages a contact's journey newest first, entries of the same millisecond included, a cursor fitting that contact only", async () => {
+      const db = t.sb.kernel.db;
+      const contact = (await api(t.url, 'POST', '/api/contacts', { name: 'Journey pages' }, token)).body.contact.id as string;
+      const other = (await api(t.url, 'POST', '/api/contacts', { name: 'Journey other' }, token)).body.contact.id as string;
+      const base = Date.now();
+      // Written in this order, so seq grows with n.
+      await db.getRepository(InteractionEvent).insert(Array.from({ length: 60 }, (_, n) => ({ contactId: contact, interactionId: newId(), agentId: null, type: 'queued' as const, data: { n }, at: new Date(base - Math.floor(n / 4) * 1000) })));
+      const expected = Array.from({ length: 60 }, (_, n) => n).sort((a, b) => Math.floor(a / 4) - Math.floor(b / 4) || b - a);
+      const journey = (id: string, query: string) => api(t.url, 'GET', `/api/contacts/${id}/journey${query}`, undefined, token);
+      const got: number[][] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await journey(contact, `?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(r.status, JSON.stringify(r.body)).to.equal(200);
+        got.push(r.body.events.map((e: { data: { n: number } }) => e.data.n));
+        cursor = r.body.nextCursor;
+      } while (cursor && got.length < 10);
+      expect(got.map((p) => p.length)).to.deep.equal([25, 25, 10]);
+      expect(got.flat()).to.deep.equal(expected);
+      // Unpaged, as the desktop first asks: up to 200 entries.
+      const all = await journey(contact, '');
+      expect(all.body.events).to.have.lengthOf(60);
+      expect(all.body.nextCursor).to.equal(null);
+      const first = (await journey(contact, '?limit=25')).body.nextCursor as string;
+      refused((await journey(other, `?cursor=${encodeURIComponent(first)}`)) as never, /another list/);
+      refused((await journey(contact, '?cursor=nonsense')) as never, /not a cursor this server gave/);
+      refused(await search('', 1, first), /another list/);
+      expect((await journey(contact, '?limit=201')).status).to.equal(400);
+    });
   });
 
   it('matches by email when a channel meets a known visitor, and creates unknown ones', async () => {

@@ -95,6 +95,38 @@ describe('contacts policy: which agents see and edit which contacts', function (
     expect((await policy('editRoles', ['agent', 'supervisor', 'admin'])).status).to.equal(200);
   });
 
+  it("keeps a plain agent's search to what they may see on every page, not only the first", async () => {
+    const paged = `paged${randomBytes(4).toString('hex')}`;
+    // Seven contacts, newest first by n; Ann handled the even ones, the odd ones lie between them.
+    const made: { id: string; n: number; hers: boolean }[] = [];
+    for (let n = 0; n < 7; n++) {
+      const r = await api(t.url, 'POST', '/api/contacts', { name: `${n} ${paged}` }, admin);
+      made.push({ id: r.body.contact.id as string, n, hers: n % 2 === 0 });
+    }
+    const db = t.sb.kernel.db;
+    const now = Date.now();
+    for (const c of made) {
+      await db.query('UPDATE contacts SET updatedAt = ? WHERE id = ?', [new Date(now - c.n * 1000), c.id]);
+      if (!c.hers) continue;
+      const i = (await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail, contactId: c.id })).interaction.id as string;
+      await db.query('UPDATE interactions SET assignedAgentId = ? WHERE id = ?', [ann.id, i]);
+    }
+    const pages = async (who: { token: string }) => {
+      const out: number[][] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await api(t.url, 'GET', `/api/contacts?q=${paged}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, who.token);
+        expect(r.status, JSON.stringify(r.body)).to.equal(200);
+        out.push(r.body.contacts.map((c: { name: string }) => Number(c.name.split(' ')[0])));
+        cursor = r.body.nextCursor;
+      } while (cursor && out.length < 10);
+      return out;
+    };
+    expect(await pages(ann)).to.deep.equal([[0, 2], [4, 6]]);
+    expect(await pages(cal)).to.deep.equal([[]]);
+    expect(await pages(sup)).to.deep.equal([[0, 1], [2, 3], [4, 5], [6]]);
+  });
+
   it('refuses a policy that is not one, naming the key, and keeps the running one', async () => {
     for (const [key, value] of [['agentsSee', 'everyone'], ['editRoles', ['janitor']]] as const) {
       const r = await policy(key, value);

@@ -2,9 +2,10 @@ import type { ContactJourney, ContactSearch } from '@switchboard/protocol';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
-import { notFound } from '../../kernel/http/errors.js';
+import { badRequest, notFound } from '../../kernel/http/errors.js';
 import { isId } from '../../kernel/db/ids.js';
-import { contactBody, contactSearch } from './schema.js';
+import { contactBody, contactSearch, journeyList, journeyQuery, otherList, searchList } from './schema.js';
+import { pageOf } from './cursor.js';
 import { presentContact, presentJourneyEvent } from './presenter.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { ContactService } from './service.js';
@@ -22,9 +23,14 @@ export function contactRoutes(router: Router, deps: RouteDeps, k: Kernel, contac
   /** The contact named in the path, if the asker may see it (security.contacts). */
   const seen = async (ctx: Context) => policy.visible(who(ctx), contactId(ctx.params.id as string | undefined));
   mount(router, deps, {
-    method: 'get', path: '/api/contacts', summary: 'Search contacts by name, email or phone (those the asker may see: security.contacts)', tag: 'contacts',
+    method: 'get', path: '/api/contacts', summary: 'Search contacts by name, email or phone (those the asker may see: security.contacts), a page at a time (nextCursor)', tag: 'contacts',
     access: ALL_ROLES, rateLimit: 'api', query: contactSearch,
-    handler: async (ctx, { query }) => ({ contacts: (await contacts.search(query.q, query.limit, (qb) => policy.restrict(qb, who(ctx)))).map(presentContact) }) satisfies ContactSearch,
+    handler: async (ctx, { query }) => {
+      // One more than asked says whether a next page exists, so the last page has no cursor.
+      const found = await contacts.search(query.q, query.limit + 1, (qb) => policy.restrict(qb, who(ctx)), query.cursor);
+      const page = pageOf(found, query.limit, searchList(query.q), (c) => ({ at: c.updatedAt, key: c.id }));
+      return { contacts: page.rows.map(presentContact), nextCursor: page.next } satisfies ContactSearch;
+    },
   });
   mount(router, deps, {
     method: 'post', path: '/api/contacts', summary: 'Create a contact', tag: 'contacts',
@@ -49,8 +55,14 @@ export function contactRoutes(router: Router, deps: RouteDeps, k: Kernel, contac
     },
   });
   mount(router, deps, {
-    method: 'get', path: '/api/contacts/:id/journey', summary: "The contact's journey: earlier interactions on every channel", tag: 'contacts',
-    access: ALL_ROLES, rateLimit: 'api',
-    handler: async (ctx) => ({ events: (await contacts.journey(await seen(ctx))).map(presentJourneyEvent) }) satisfies ContactJourney,
+    method: 'get', path: '/api/contacts/:id/journey', summary: "The contact's journey: earlier interactions on every channel, newest first, a page at a time (nextCursor)", tag: 'contacts',
+    access: ALL_ROLES, rateLimit: 'api', query: journeyQuery,
+    handler: async (ctx, { query }) => {
+      const id = await seen(ctx);
+      const list = journeyList(id);
+      if (query.cursor && query.cursor.list !== list) throw badRequest('Some fields are not valid.', [{ field: 'cursor', problem: otherList }]);
+      const page = pageOf(await contacts.journey(id, query.limit + 1, query.cursor), query.limit, list, (e) => ({ at: e.at, key: e.seq }));
+      return { events: page.rows.map(presentJourneyEvent), nextCursor: page.next } satisfies ContactJourney;
+    },
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listOf, readCursor } from './cursor.js';
 
 const customFields = z.record(z.string().regex(/^[a-z0-9_]{1,63}$/, 'field names are lowercase letters, digits and _'), z.string().max(1000)).refine((o) => Object.keys(o).length <= 50, 'at most 50 custom fields');
 
@@ -11,10 +12,31 @@ export const contactBody = z
   })
   .strict();
 
+/** A `nextCursor` given back; what it is refused for is said, so a client knows to start over without one. */
+const cursor = z
+  .string()
+  .max(200)
+  .transform((raw, ctx) => readCursor(raw) ?? (ctx.addIssue({ code: 'custom', message: 'is not a cursor this server gave: start again without one' }), z.NEVER));
+
+/** The list a search's cursors belong to: the same words give the same list. */
+export const searchList = (q: string | undefined) => listOf('contacts', q ?? '');
+/** The list a contact's journey cursors belong to. */
+export const journeyList = (contactId: string) => listOf('journey', contactId);
+export const otherList = 'belongs to another list: start again without a cursor';
+
 export const contactSearch = z
   .object({
     q: z.string().trim().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: cursor.optional(),
+  })
+  .strict()
+  .refine((s) => s.cursor?.list === undefined || s.cursor.list === searchList(s.q), { message: otherList, path: ['cursor'], when: (p) => !p.issues.length });
+
+export const journeyQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(200),
+    cursor: cursor.optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { conflict, notFound } from '../../kernel/http/errors.js';
 import { Contact } from './contact.entity.js';
 import { InteractionEvent } from '../journey/index.js';
 import type { ContactInput } from './schema.js';
+import type { Place } from './cursor.js';
 
 const normaliseEmail = (e: string | null | undefined) => (e ? e.trim().toLowerCase() : e);
 
@@ -20,11 +21,16 @@ export class ContactService {
     return c;
   }
 
-  /** `scope` narrows the search to what the asker may see (ContactPolicy.restrict). */
-  async search(q: string | undefined, limit: number, scope?: (qb: SelectQueryBuilder<Contact>) => Promise<void>): Promise<Contact[]> {
-    // Contacts changed in the same millisecond come in one order (by id), so the same search gives the same first `limit`.
+  /**
+   * `scope` narrows the search to what the asker may see (ContactPolicy.restrict); `after` starts
+   * past the last contact of the page before (its updatedAt and id).
+   */
+  async search(q: string | undefined, limit: number, scope?: (qb: SelectQueryBuilder<Contact>) => Promise<void>, after?: Place): Promise<Contact[]> {
+    // Contacts changed in the same millisecond come in one order (by id), so the same search gives the same first `limit`
+    // and a page ending inside such a group goes on with the rest of it.
     const qb = this.repo.createQueryBuilder('c').orderBy('c.updatedAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit);
     await scope?.(qb);
+    if (after) qb.andWhere('(c.updatedAt < :afterAt OR (c.updatedAt = :afterAt AND c.id < :afterId))', { afterAt: after.at, afterId: after.key });
     if (q) {
       // LIKE wildcards typed by the user are matched literally.
       const like = `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
@@ -70,9 +76,11 @@ export class ContactService {
     return existing;
   }
 
-  /** The customer journey: what happened on every channel, newest first. */
-  async journey(id: string, limit = 200): Promise<InteractionEvent[]> {
+  /** The customer journey: what happened on every channel, newest first; `after` starts past the last entry of the page before (its at and seq). */
+  async journey(id: string, limit = 200, after?: Place): Promise<InteractionEvent[]> {
     await this.get(id);
-    return this.db.getRepository(InteractionEvent).find({ where: { contactId: id }, order: { at: 'DESC', seq: 'DESC' }, take: limit });
+    const qb = this.db.getRepository(InteractionEvent).createQueryBuilder('e').where('e.contactId = :id', { id }).orderBy('e.at', 'DESC').addOrderBy('e.seq', 'DESC').limit(limit);
+    if (after) qb.andWhere('(e.at < :afterAt OR (e.at = :afterAt AND e.seq < :afterSeq))', { afterAt: after.at, afterSeq: after.key });
+    return qb.getMany();
   }
 }
