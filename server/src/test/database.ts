@@ -25,19 +25,25 @@ export async function migratedDatabase(suffix: string): Promise<{ db: DataSource
   };
 }
 
-/** The statements sent on the database's connections from now (ours and the ORM's), until `stop()`. */
-export function statementsFrom(db: DataSource): { texts: string[]; stop(): void } {
+/** The statements sent on the database's connections from now (ours and the ORM's), until `stop()`; `sent` with their parameters. */
+export function statementsFrom(db: DataSource): { texts: string[]; sent: { text: string; params: unknown[] }[]; stop(): void } {
   type Send = (sql: string | { sql: string }, ...rest: unknown[]) => unknown;
   type Connection = { execute: Send; query: Send; promise(): Connection };
   const driver = db.driver as unknown as { obtainMasterConnection(): Promise<Connection> };
   const obtain = driver.obtainMasterConnection;
   const texts: string[] = [];
+  const sent: { text: string; params: unknown[] }[] = [];
   // The ORM sends through the connection's promise() wrapper, our own statements through the connection.
   const watched = (c: Connection): Connection =>
     new Proxy(c, {
       get(target, prop) {
         if (prop === 'execute' || prop === 'query') {
-          return (sql: string | { sql: string }, ...rest: unknown[]) => (texts.push(typeof sql === 'string' ? sql : sql.sql), target[prop](sql, ...rest));
+          return (sql: string | { sql: string }, ...rest: unknown[]) => {
+            const text = typeof sql === 'string' ? sql : sql.sql;
+            texts.push(text);
+            sent.push({ text, params: Array.isArray(rest[0]) ? rest[0] : [] });
+            return target[prop](sql, ...rest);
+          };
         }
         if (prop === 'promise') return () => watched(target.promise());
         const v = Reflect.get(target, prop, target) as unknown;
@@ -45,5 +51,5 @@ export function statementsFrom(db: DataSource): { texts: string[]; stop(): void 
       },
     });
   driver.obtainMasterConnection = async () => watched(await obtain.call(driver));
-  return { texts, stop: () => void (driver.obtainMasterConnection = obtain) };
+  return { texts, sent, stop: () => void (driver.obtainMasterConnection = obtain) };
 }

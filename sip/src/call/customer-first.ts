@@ -27,6 +27,8 @@ export interface CustomerFirstRequest {
   trunk?: TrunkRoute;
   /** Who to tell if this process dies while the customer waits and another one ends the call. */
   placedBy?: PlacedBy;
+  /** The call's id (a UUID), when the caller records it before the call starts; else a new one. */
+  id?: string;
 }
 
 export interface AgentLegRequest {
@@ -46,7 +48,7 @@ export function dialCustomerFirst(cc: OriginateHost, engine: SipEngineApi, r: Cu
     from: `sip:${r.callerId ?? 'switchboard'}@${domain}`,
     ...(r.context ? { headers: cc.contextHeaders(r.context) } : {}),
   }, r.trunk);
-  const session = cc.newSession(r.context?.interactionId, { kind: 'originate' }, CustomerFirstCall);
+  const session = cc.newSession(r.context?.interactionId, { kind: 'originate' }, CustomerFirstCall, r.id);
   if (r.placedBy) session.placedBy = r.placedBy;
   return { session, answered: session.dialCustomer(target, engine.stack.local(target.target?.protocol ?? 'udp').host) };
 }

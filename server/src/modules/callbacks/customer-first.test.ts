@@ -12,10 +12,11 @@ import path from 'node:path';
 import { RtpEngineRelay } from '@switchboard/sip';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/index.js';
-import { Call } from '../calls/index.js';
+import { Call, CallLeg } from '../calls/index.js';
 import { CallbackDueJob } from './due-job.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
+import { statementsFrom } from '../../test/database.js';
 import { api, login, nextOffer, accept, setState, startRoutingServer, openDesktop, uniquePrefix, type TestServer } from '../../test/routing.js';
 import { attemptsOf, callbackOf, kamailioFront } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
@@ -323,13 +324,15 @@ describe('callbacks: customer first (the customer is called when due, then offer
     expect((await customerPhone.p.done).code).to.equal(0);
   });
 
-  it('a busy customer is recorded with its SIP cause and retried by the next due job, then unreached', async () => {
+  it('a busy customer is recorded with its SIP cause and retried by the next due job, then unreached; each attempt names its call from its insert', async () => {
     const customerPort = await freePort();
     const busy = sipp({ scenario: 'uas-busy.xml', port: customerPort, calls: 2, timeoutS: 150 });
     cleanup.push(() => busy.kill());
     await waitForUdpListener(customerPort, busy);
     const x = await stage(await freePort(), customerPort, { attempts: 2, retryMinutes: 5 });
     await setState(x.t.url, x.agent, 'available');
+    const sent = statementsFrom(x.t.sb.kernel.db);
+    cleanup.push(() => sent.stop());
     const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     const retry = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 300, 200);
@@ -345,6 +348,27 @@ describe('callbacks: customer first (the customer is called when due, then offer
       [2, 'busy', '486 busy', null],
     ]);
     expect((await busy.done).code).to.equal(0);
+    // Each attempt's row carries its call's id from its insert, before the INVITE: an instance
+    // dying right after it leaves a row naming the call that was placed, and nothing writes it later.
+    sent.stop();
+    const inserted = sent.sent.filter((q) => /^INSERT INTO `?callback_attempts`?/.test(q.text));
+    const attempts = await attemptsOf(x.t, done.id);
+    expect(inserted).to.have.length(2);
+    for (const [i, a] of attempts.entries()) {
+      expect(a.callId).to.match(/^[0-9a-f]{32}$/);
+      expect(inserted[i]!.params, `attempt ${a.attempt}'s insert`).to.include(a.callId);
+      expect(await x.t.sb.kernel.db.getRepository(CallLeg).countBy({ callId: a.callId! }), `attempt ${a.attempt}'s call, its customer leg`).to.equal(1);
+    }
+  });
+
+  it('SIP off: the attempt is recorded failed without a call (none was placed) and retried', async () => {
+    const t = await startRoutingServer({ 'queues.yaml:queues.3.callback': { ...CUSTOMER_FIRST, attempts: 2, retryMinutes: 5 } });
+    cleanup.push(() => t.stop());
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const cb = await eventually(() => callbackOf(t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 300, 200);
+    expect(cb.lastCause).to.equal('SIP is not enabled on this server');
+    expect((await attemptsOf(t, cb.id)).map((a) => [a.attempt, a.outcome, a.callId])).to.deep.equal([[1, 'failed', null]]);
   });
 
   it('the customer hangs up while queued: the offer is withdrawn, the attempt is abandoned, the journey says so', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { CustomerFirstCall } from '@switchboard/sip';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -5,6 +6,7 @@ import type { Queue } from '../../kernel/config/schema.js';
 import { textIn } from '../../kernel/config/schema/common.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { newId } from '../../kernel/db/ids.js';
+import { execute } from '../../kernel/db/statements.js';
 import type { Calls } from '../calls/index.js';
 import type { InteractionSteps } from '../routing/index.js';
 import { Callback } from './callback.entity.js';
@@ -78,9 +80,16 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
     const trunk = k.config().trunks.find((t) => t.id === queue.callback.trunk) ?? k.config().trunks[0]!;
     const dialled = dialString(toE164(cb.phoneNumber, trunk.dialPlan), trunk.dialPlan);
     const attempts = k.db.getRepository(CallbackAttempt);
-    const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId: null, callId: null, dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
+    // The call's id is chosen here and recorded with the attempt before its INVITE, as agent-first
+    // dialling does: the row names its call from the start, and no second statement writes it.
+    const callSessionId = randomUUID();
+    const row = attempts.create({ id: newId(), callbackId, attempt, interactionId: cb.interactionId, agentId: null, callId: callSessionId.replace(/-/g, ''), dialled, outcome: 'dialling', cause: null, startedAt: new Date(), endedAt: null });
     try {
-      await attempts.insert(row);
+      await execute(
+        k.db,
+        'INSERT INTO callback_attempts (id, callbackId, attempt, interactionId, agentId, callId, dialled, outcome, cause, startedAt, endedAt) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, NULL)',
+        [row.id, row.callbackId, row.attempt, row.interactionId, row.callId, row.dialled, row.outcome, row.startedAt],
+      );
     } catch (err) {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
       // Dialled by a run whose instance died (its call died with it): never twice.
@@ -89,27 +98,32 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
       await this.interrupted(cb, await attempts.findOneByOrFail({ callbackId, attempt }), INTERRUPTED.dialling);
       return;
     }
-    if (cb.state !== 'queued' && cb.state !== 'dialling') return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
+    // Not dialled: the attempt has no call.
+    if (cb.state !== 'queued' && cb.state !== 'dialling') {
+      row.callId = null;
+      return this.finish(cb, row, 'cancelled', `callback was ${cb.state}`);
+    }
     await k.db.getRepository(Callback).update({ id: cb.id }, { state: 'dialling', attempts: attempt });
     await d.routing.journey(interaction, 'callback.dialling', null, { attempt, dialled, order: 'customer-first' });
     const sip = d.sip();
-    if (!sip) return this.finish(cb, row, 'failed', 'SIP is not enabled on this server');
+    if (!sip) {
+      row.callId = null;
+      return this.finish(cb, row, 'failed', 'SIP is not enabled on this server');
+    }
 
     const name = await d.routing.customerName(interaction.contactId);
     const context = { interactionId: cb.interactionId, phone: cb.phoneNumber, ...(name ? { name } : {}) };
     const callerId = trunk.callerId?.number;
     const { session, answered } = sip.control.dialCustomer({
       number: dialled, context, ...(callerId ? { callerId } : {}),
-      placedBy: { context: PLACED_BY, ref: `${callbackId}/${attempt}` },
+      placedBy: { context: PLACED_BY, ref: `${callbackId}/${attempt}` }, id: callSessionId,
       trunk: { host: trunk.host, port: trunk.port, transport: trunk.transport, ...(trunk.auth ? { auth: { username: trunk.auth.username, password: trunk.auth.password, ...(trunk.auth.realm ? { realm: trunk.auth.realm } : {}) } } : {}) },
     });
-    row.callId = session.id.replace(/-/g, '');
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       void session.teardown('no-answer', 408);
     }, queue.callback.answerTimeoutSeconds * 1000);
-    await attempts.update({ id: row.id }, { callId: row.callId });
     const r = await answered;
     clearTimeout(timer);
     if (!r.answered) {
@@ -239,7 +253,7 @@ export class CustomerFirstJob extends BaseJob<{ callbackId: string; attempt: num
   }
 
   private async finish(cb: Callback, row: CallbackAttempt, outcome: AttemptOutcome, cause: string | null): Promise<void> {
-    await this.k.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date() });
+    await this.k.db.getRepository(CallbackAttempt).update({ id: row.id }, { outcome, cause, endedAt: new Date(), callId: row.callId });
     await this.followUp(cb, row, outcome, cause);
   }
 
