@@ -174,6 +174,7 @@ export const en = {
   'ctx.edit': 'Edit',
   'ctx.journey': 'Customer journey',
   'ctx.noJourney': 'No earlier interactions.',
+  'ctx.showMore': 'Show more',
   'journey.created': 'Created',
   'journey.queued': 'Queued',
   'journey.offered': 'Offered to an agent',

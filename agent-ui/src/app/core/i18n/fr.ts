@@ -174,6 +174,7 @@ export const fr: Record<MessageKey, string> = {
   'ctx.edit': 'Modifier',
   'ctx.journey': 'Parcours client',
   'ctx.noJourney': 'Aucune interaction précédente.',
+  'ctx.showMore': 'Afficher plus',
   'journey.created': 'Créée',
   'journey.queued': 'En file',
   'journey.offered': 'Proposée à un agent',

@@ -174,6 +174,7 @@ export const it: Record<MessageKey, string> = {
   'ctx.edit': 'Modifica',
   'ctx.journey': 'Percorso del cliente',
   'ctx.noJourney': 'Nessuna interazione precedente.',
+  'ctx.showMore': 'Mostra altro',
   'journey.created': 'Creata',
   'journey.queued': 'In coda',
   'journey.offered': 'Offerta a un operatore',

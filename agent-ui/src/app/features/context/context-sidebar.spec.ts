@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { journeyEntries } from './context-sidebar';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TestBed, type ComponentFixture } from '@angular/core/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { InteractionPayload } from '@switchboard/protocol';
+import { ContextSidebar, journeyEntries, type JourneyEvent } from './context-sidebar';
+import { setUp, settle, signIn } from '../../testing/helpers';
 
 describe('journeyEntries', () => {
   it('groups events by interaction, newest first, without the current one, and names the channel', () => {
@@ -16,5 +20,71 @@ describe('journeyEntries', () => {
       ['old', 'chat', ['chat.form', 'assigned', 'closed']],
     ]);
     expect(entries[1]!.last).toBe('2026-01-01T10:09:00Z');
+  });
+});
+
+describe('ContextSidebar', () => {
+  let http: HttpTestingController;
+  beforeEach(() => {
+    http = setUp();
+    signIn();
+  });
+
+  const interaction = (id: string, contactId: string | null): InteractionPayload => ({
+    id, channel: 'chat', state: 'assigned', queueId: 'q', websiteId: null, contactId, customerName: null, subject: null, routingVariables: {}, ownerId: 'a1',
+    conference: 'none', conferenceAgentId: null, transferTo: null, dispositionId: null, queuedAt: null, assignedAt: null, closedAt: null,
+  });
+  const contact = { id: 'c1', name: 'Maria', email: null, phone: null, customFields: {}, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+  const ev = (interactionId: string, type: JourneyEvent['type'], at: string): JourneyEvent => ({ interactionId, agentId: null, type, data: null, at });
+
+  async function render(): Promise<{ fixture: ComponentFixture<ContextSidebar>; el: HTMLElement }> {
+    const fixture = TestBed.createComponent(ContextSidebar);
+    fixture.componentRef.setInput('interaction', interaction('now', 'c1'));
+    await fixture.whenStable();
+    http.expectOne('/api/contacts/c1').flush({ contact });
+    // The first page ends inside the interaction `b`: its older events come with the next page.
+    http.expectOne('/api/contacts/c1/journey').flush({ events: [ev('now', 'assigned', '2026-03-01T10:00:00Z'), ev('a', 'closed', '2026-02-02T10:00:00Z'), ev('b', 'closed', '2026-01-05T10:00:00Z')], nextCursor: 'page2' });
+    await settle();
+    await fixture.whenStable();
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  }
+  const entries = (el: HTMLElement) => [...el.querySelectorAll('[data-test=journey-entry] ol')].map((o) => [...o.querySelectorAll('li')].length);
+  const more = (el: HTMLElement) => el.querySelector<HTMLButtonElement>('[data-test=journey-more]');
+
+  it('shows more of the journey with the cursor given until there is none, joining an interaction split across pages', async () => {
+    const { fixture, el } = await render();
+    expect(entries(el)).toEqual([1, 1]);
+    more(el)!.click();
+    await fixture.whenStable();
+    expect(more(el)!.disabled).toBe(true);
+    http.expectOne('/api/contacts/c1/journey?cursor=page2').flush({ events: [ev('b', 'assigned', '2026-01-05T09:00:00Z'), ev('old', 'closed', '2025-12-01T10:00:00Z')], nextCursor: 'page3' });
+    await settle();
+    await fixture.whenStable();
+    expect(entries(el)).toEqual([1, 2, 1]);
+    more(el)!.click();
+    await fixture.whenStable();
+    http.expectOne('/api/contacts/c1/journey?cursor=page3').flush({ events: [ev('oldest', 'closed', '2025-11-01T10:00:00Z')], nextCursor: null });
+    await settle();
+    await fixture.whenStable();
+    expect(entries(el)).toEqual([1, 2, 1, 1]);
+    expect(more(el)).toBeNull();
+    http.verify();
+  });
+
+  it("drops a page that comes back after another contact's interaction was selected", async () => {
+    const { fixture, el } = await render();
+    more(el)!.click();
+    await fixture.whenStable();
+    const late = http.expectOne('/api/contacts/c1/journey?cursor=page2');
+    fixture.componentRef.setInput('interaction', interaction('other', 'c2'));
+    await fixture.whenStable();
+    http.expectOne('/api/contacts/c2').flush({ contact: { ...contact, id: 'c2' } });
+    http.expectOne('/api/contacts/c2/journey').flush({ events: [ev('x', 'closed', '2026-01-01T10:00:00Z')], nextCursor: null });
+    await settle();
+    late.flush({ events: [ev('old', 'closed', '2025-12-01T10:00:00Z')], nextCursor: 'page3' });
+    await settle();
+    await fixture.whenStable();
+    expect(entries(el)).toEqual([1]);
+    expect(more(el)).toBeNull();
   });
 });

@@ -53,8 +53,14 @@ export class ContextSidebar {
 
   readonly interaction = input.required<InteractionPayload>();
   protected readonly contactId = computed(() => this.interaction().contactId);
+  private readonly interactionId = computed(() => this.interaction().id);
   protected readonly contact = signal<Contact | null>(null);
-  protected readonly journey = signal<JourneyEntry[]>([]);
+  /** The journey's events read so far, newest first: a page, and each further page asked for. */
+  private readonly events = signal<JourneyEvent[]>([]);
+  protected readonly journey = computed(() => journeyEntries(this.events(), this.interactionId()));
+  /** Where the journey goes on; null once it is all shown. */
+  protected readonly nextCursor = signal<string | null>(null);
+  protected readonly loadingMore = signal(false);
   protected readonly loading = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly editing = signal(false);
@@ -67,8 +73,9 @@ export class ContextSidebar {
   constructor() {
     effect(() => {
       const id = this.contactId();
-      const current = this.interaction().id;
-      untracked(() => void this.load(id, current));
+      // Another interaction of the same contact reads the journey afresh; an update of this one keeps the pages shown.
+      this.interactionId();
+      untracked(() => void this.load(id));
     });
   }
 
@@ -84,9 +91,10 @@ export class ContextSidebar {
     return new Date(iso).toLocaleString(this.i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' });
   }
 
-  private async load(contactId: string | null, current: string): Promise<void> {
+  private async load(contactId: string | null): Promise<void> {
     this.contact.set(null);
-    this.journey.set([]);
+    this.events.set([]);
+    this.nextCursor.set(null);
     this.editing.set(false);
     this.saved.set(false);
     this.error.set(null);
@@ -99,11 +107,32 @@ export class ContextSidebar {
       ]);
       if (this.contactId() !== contactId) return;
       this.contact.set(c);
-      this.journey.set(journeyEntries(j.events, current));
+      this.events.set(j.events);
+      this.nextCursor.set(j.nextCursor);
     } catch (err) {
       this.error.set(err instanceof ApiError ? err.message : String(err));
     } finally {
       this.loading.set(false);
+    }
+  }
+
+  /** The journey's next page, added to what is shown (an interaction split across pages joins up again). */
+  protected async showMore(): Promise<void> {
+    const contactId = this.contactId();
+    const cursor = this.nextCursor();
+    if (!contactId || !cursor || this.loadingMore()) return;
+    this.loadingMore.set(true);
+    this.error.set(null);
+    try {
+      const j = await this.api.get<ContactJourney>(`/api/contacts/${contactId}/journey?cursor=${encodeURIComponent(cursor)}`);
+      // Another interaction may have been selected meanwhile: its journey is not this one's.
+      if (this.contactId() !== contactId || this.nextCursor() !== cursor) return;
+      this.events.update((seen) => [...seen, ...j.events]);
+      this.nextCursor.set(j.nextCursor);
+    } catch (err) {
+      if (this.contactId() === contactId) this.error.set(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      this.loadingMore.set(false);
     }
   }
 
