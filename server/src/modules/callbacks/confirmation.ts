@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, Website } from '../../kernel/config/schema.js';
 import { hashToken, reference } from '../intake/index.js';
-import type { Callback } from './callback.entity.js';
+import { Callback } from './callback.entity.js';
+import type { Interaction } from '../interactions/index.js';
 import type { CallbacksDeps, CallbacksKit } from './types.js';
 
 type Language = 'en' | 'it' | 'fr';
@@ -43,21 +44,33 @@ export function callTime(cb: Pick<Callback, 'asap' | 'slotStart' | 'slotEnd' | '
   return `${WORDS[lang].asap} (${f(cb.dueAt, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })})`;
 }
 
-const WORDS: Record<Language, { subject: string; asap: string; body: (v: { site: string; ref: string; when: string; phone: string; link: string }) => string }> = {
+const WORDS: Record<Language, {
+  subject: string;
+  asap: string;
+  body: (v: { site: string; ref: string; when: string; phone: string; link: string }) => string;
+  unreachedSubject: string;
+  unreached: (v: { site: string; ref: string; phone: string; attempts: number }) => string;
+}> = {
   en: {
     subject: 'Your callback request',
     asap: 'as soon as possible',
     body: (v) => `We will call you back on ${v.phone}: ${v.when}.\n\nYour reference: ${v.ref}\n\nNo longer needed? Cancel it here:\n${v.link}\n\n${v.site}\n`,
+    unreachedSubject: 'We could not reach you',
+    unreached: (v) => `We tried to call you back on ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'attempt' : 'attempts'}) but could not reach you. We will not try again; you are welcome to ask for a new callback.\n\nYour reference: ${v.ref}\n\n${v.site}\n`,
   },
   it: {
     subject: 'La tua richiesta di essere richiamato',
     asap: 'appena possibile',
     body: (v) => `Ti richiameremo al numero ${v.phone}: ${v.when}.\n\nIl tuo riferimento: ${v.ref}\n\nNon serve più? Annulla qui:\n${v.link}\n\n${v.site}\n`,
+    unreachedSubject: 'Non siamo riusciti a raggiungerti',
+    unreached: (v) => `Abbiamo provato a richiamarti al numero ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'tentativo' : 'tentativi'}) senza riuscire a raggiungerti. Non riproveremo; puoi chiedere di nuovo di essere richiamato.\n\nIl tuo riferimento: ${v.ref}\n\n${v.site}\n`,
   },
   fr: {
     subject: 'Votre demande de rappel',
     asap: 'dès que possible',
     body: (v) => `Nous vous rappellerons au ${v.phone} : ${v.when}.\n\nVotre référence : ${v.ref}\n\nPlus besoin ? Annulez ici :\n${v.link}\n\n${v.site}\n`,
+    unreachedSubject: "Nous n'avons pas pu vous joindre",
+    unreached: (v) => `Nous avons essayé de vous rappeler au ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'tentative' : 'tentatives'}) sans pouvoir vous joindre. Nous ne réessaierons pas ; vous pouvez demander un nouveau rappel.\n\nVotre référence : ${v.ref}\n\n${v.site}\n`,
   },
 };
 
@@ -79,5 +92,29 @@ export async function sendConfirmation(s: CallbacksKit, mailer: CallbacksDeps['m
     to,
     subject: `[${ref}] ${w.subject} – ${website.name}`,
     text: w.body({ site: website.name, ref, when: callTime(cb, websiteZone(config, website), lang), phone: `…${cb.phoneNumber.slice(-4)}`, link: cancelUrl(config, token) }),
+  });
+}
+
+/**
+ * After the last attempt: a customer who was mailed the confirmation (the callback keeps its
+ * token's hash only then) is told we could not reach them, at the contact's address, once.
+ */
+export async function sendUnreached(s: CallbacksKit, callbackId: string, interaction: Pick<Interaction, 'websiteId' | 'contactId'>, attempts: number): Promise<void> {
+  const config = s.config();
+  const website = config.websites.find((w) => w.id === interaction.websiteId);
+  if (!website || !interaction.contactId || !mailOn(config, website)) return;
+  const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
+  if (!cb?.tokenHash) return;
+  const { email } = await s.contacts.get(interaction.contactId);
+  if (!email) return;
+  const ref = reference('CB', cb.id);
+  const w = WORDS[cb.language === 'it' || cb.language === 'fr' ? cb.language : 'en'];
+  await s.mailer.queue({
+    kind: 'callback',
+    dedupeKey: `callback-unreached:${cb.id}`,
+    interactionId: cb.interactionId,
+    to: email,
+    subject: `[${ref}] ${w.unreachedSubject} – ${website.name}`,
+    text: w.unreached({ site: website.name, ref, phone: `…${cb.phoneNumber.slice(-4)}`, attempts }),
   });
 }

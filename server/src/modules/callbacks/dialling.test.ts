@@ -15,6 +15,7 @@ import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/su
 import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, takeOffer, type DialStage as Setup } from '../../test/callbacks.js';
 import { InteractionEvent } from '../journey/index.js';
 import { statementsFrom } from '../../test/database.js';
+import { customerAddress, mailboxOf } from '../../test/mailbox.js';
 import { accept, api, login, nextOffer, openDesktop, setState } from '../../test/routing.js';
 import { softphone } from '../../../../sip/dist/test/support/softphone.js';
 describe('callbacks: accept → dial (agent first, then the customer through the trunk)', function () {
@@ -46,12 +47,18 @@ describe('callbacks: accept → dial (agent first, then the customer through the
     }
   });
 
-  it('records busy with its SIP cause, retries with a new job after the backoff, and leaves the callback unreached after the last attempt', async () => {
+  it('records busy with its SIP cause, retries with a new job after the backoff, and leaves the callback unreached after the last attempt, the customer mailed so', async () => {
     let x: Setup | undefined;
     try {
-      x = await setup('uas-busy.xml', 2, { 'queues.yaml:queues.3.callback': { attempts: 2, retryMinutes: 5 } });
-      const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '+44 20 7123 4567' }, slot: 'asap' });
+      x = await setup('uas-busy.xml', 2, {
+        'queues.yaml:queues.3.callback': { attempts: 2, retryMinutes: 5 },
+        'websites/example.yaml:forms.callback.2': { type: 'email', name: 'email', label: 'Email', mapsTo: { contact: 'email' } },
+        'switchboard.yaml:imap.enabled': false,
+      });
+      const to = customerAddress('unreached');
+      const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '+44 20 7123 4567', email: to }, slot: 'asap', language: 'fr' });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      expect(r.body.mailed).to.equal(true);
       await takeOffer(x);
       const retry = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 200);
       expect(retry.jobId).to.equal(`${retry.id}-2`);
@@ -72,6 +79,14 @@ describe('callbacks: accept → dial (agent first, then the customer through the
         [2, 'busy', '486 busy', '000442071234567'],
       ]);
       expect((await x.pbx.done).code).to.equal(0);
+      // The confirmation, then the mail saying the customer could not be reached, in their language.
+      const isUnreached = (m: { subject?: string }) => !!m.subject?.includes("Nous n'avons pas pu vous joindre");
+      const mails = await eventually(() => mailboxOf(x!.t.config.main.imap!, to), (ms) => ms.some(isUnreached), 200, 300).catch(() => mailboxOf(x!.t.config.main.imap!, to));
+      const unreached = mails.find(isUnreached);
+      expect(unreached, mails.map((m) => m.subject).join(' | ')).to.not.equal(undefined);
+      expect(mails.filter(isUnreached), 'mailed once').to.have.length(1);
+      expect(unreached!.subject).to.contain(r.body.reference);
+      expect(unreached!.text).to.contain(r.body.reference).and.contain('(2 tentatives)').and.contain('…4567').and.not.contain('7123');
     } finally {
       await teardown(x);
     }

@@ -2,12 +2,13 @@ import type { CallbacksKit } from './types.js';
 import { InteractionEvent } from '../journey/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob, nextJobId } from './due-job.js';
+import { sendUnreached } from './confirmation.js';
 
 /**
  * After a failed attempt: the attempt's interaction ends (the agent is free), and unless the
  * queue's attempts are used up, a new held interaction is due after the backoff
  * (retryMinutes, doubled each attempt; outside hours the due job waits for the next opening).
- * After the last one the callback is unreached.
+ * After the last one the callback is unreached, and a customer mailed its confirmation is mailed so.
  */
 export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null): Promise<void> {
   const repo = s.db.getRepository(Callback);
@@ -19,6 +20,8 @@ export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id'
     await repo.update({ id: cb.id }, { state: 'unreached', lastCause: cause });
     if (old) await s.routing.journey(old, 'callback.unreached', null, { attempts: attempt, cause });
     s.log.info({ callbackId: cb.id, attempts: attempt, cause }, 'callback unreached');
+    // The callback stands unreached even when the mail cannot be stored.
+    if (old) await sendUnreached(s, cb.id, old, attempt).catch((err: unknown) => s.log.error({ err, callbackId: cb.id }, 'could not queue the callback unreached mail'));
     return;
   }
   const at = new Date(Date.now() + settings.retryMinutes * 60_000 * 2 ** (attempt - 1));

@@ -4,7 +4,7 @@ import type { InteractionSteps } from '../routing/index.js';
 import type { ContactService } from '../contacts/index.js';
 import type { AgentService } from '../agents/index.js';
 
-/** A mail callbacks asks to be sent: the customer's confirmation. */
+/** A mail callbacks asks to be sent: the customer's confirmation, or that they could not be reached. */
 export interface CallbackMail {
   kind: 'callback';
   /** The same key again is sent once. */
@@ -29,7 +29,7 @@ export interface CallbacksDeps {
     'createHeld' | 'enqueueHeld' | 'resumeHeld' | 'closeHeld' | 'closeWaitingCall' | 'requeue' | 'claim' | 'close' | 'cancel' | 'checkDisposition' | 'setDisposition' | 'journey' | 'get' | 'customerName' | 'queue' | 'previewFor' | 'readOnAccept'
   >;
   agents: Pick<AgentService, 'get'>;
-  contacts: Pick<ContactService, 'findOrCreate'>;
+  contacts: Pick<ContactService, 'findOrCreate' | 'get'>;
 }
 
 /** What the callbacks context's parts work with: the kernel and what it needs of the others. */
