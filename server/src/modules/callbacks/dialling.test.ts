@@ -70,7 +70,10 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       expect((await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: retry.interactionId })).state).to.equal('new');
 
       await due.runNow(retry.jobId!);
-      await takeOffer(x);
+      // The retry's offer says which attempt it is and how the last one ended.
+      const again = await nextOffer({ ...x.agent, username: '' }, 20_000);
+      expect(again.preview?.[1]).to.match(/ · attempt 2 of 2 \(last: 486 busy\)$/);
+      expect((await accept(x.t.url, { ...x.agent, username: '' }, again.offerId)).status).to.equal(200);
       const done = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'unreached', 200);
       expect(done.attempts).to.equal(2);
       const attempts = await attemptsOf(x.t, done.id);

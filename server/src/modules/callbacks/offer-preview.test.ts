@@ -1,22 +1,45 @@
-// A callback's offer shows its number, attempts and message. Offered as it enters its queue, the
+// A callback's offer shows the customer's name, its number, slot, attempts and message. Offered as it enters its queue, the
 // due job has the callback in hand; offered later (an agent comes free), routing reads the
 // interaction, and the callback with it.
 import { expect } from 'chai';
 import { Callback } from './callback.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
-import { makeAgent, nextOffer, setState, startRoutingServer, login, type TestServer } from '../../test/routing.js';
+import { makeAgent, nextOffer, noOffer, setState, startRoutingServer, login, type TestServer } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 import { statementsFrom } from '../../test/database.js';
+import { CallbackDueJob } from './due-job.js';
+import { callTime, websiteZone } from './confirmation.js';
 
 describe('callbacks: the offer of a waiting callback', () => {
   let t: TestServer;
   let admin: string;
   before(async () => {
-    t = await startRoutingServer();
+    t = await startRoutingServer({ 'websites/example.yaml:forms.callback.2': { type: 'text', name: 'name', label: 'Name', maxLength: 80, mapsTo: { contact: 'name' } } });
     admin = await login(t.url);
   });
   after(() => t.stop());
+
+  it("shows the customer's name, the slot they picked, their number and message when the slot's job runs, not before", async () => {
+    const agent = await makeAgent(t.url, admin);
+    try {
+      const slots = await widget(t.url, 'GET', '/callbacks/slots');
+      const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 7777 4321', name: 'Maria Rossi', message: 'The blue one' }, slot: slots.body.slots[1].start });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      await noOffer(agent);
+      expect(await new CallbackDueJob(t.sb.contexts.callbacks).runNow(r.body.callbackId)).to.equal(true);
+      const offer = await nextOffer(agent, 15_000);
+      const cb = await t.sb.kernel.db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId });
+      expect(offer.interactionId).to.equal(cb.interactionId);
+      expect(offer.customerName).to.equal('Maria Rossi');
+      const config = t.sb.kernel.config();
+      const slot = callTime(cb, websiteZone(config, config.websites.find((w) => w.id === 'example')!), 'en');
+      expect(slot, 'a slot, not "as soon as possible"').to.contain('–');
+      expect(offer.preview).to.deep.equal([cb.phoneNumber, slot, 'The blue one']);
+    } finally {
+      agent.socket.close();
+    }
+  });
 
   it('shows the number and the message when an agent comes free, the callback read with its interaction in one statement', async () => {
     const agent = await makeAgent(t.url, admin);
