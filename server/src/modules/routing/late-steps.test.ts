@@ -2,7 +2,7 @@
 // the state before another one changed it (on this instance or another) must not write over it:
 // these tests make the other step happen in that gap, which two instances make possible.
 import { expect } from 'chai';
-import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer } from '../../test/routing.js';
+import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, type TestAgent } from '../../test/routing.js';
 import type { TestServer } from '../../test/server.js';
 import { Interaction, Offer } from '../interactions/interaction.entity.js';
 import { interactionSteps } from './lifecycle.js';
@@ -14,6 +14,22 @@ describe('routing: a step that comes after the interaction was closed', function
     t = await startRoutingServer();
   });
   after(() => t?.stop());
+  // The tests share the server: an agent of an earlier test left Available would be the longest
+  // idle, and each chat of a later test would be offered to it first and wait for that offer to
+  // time out before reaching the agent the test waits on. So every agent leaves for a break after
+  // its test, keeping what it holds.
+  const made: TestAgent[] = [];
+  const newAgent = async (admin: string, opts: Parameters<typeof makeAgent>[2]) => {
+    const a = await makeAgent(t.url, admin, opts);
+    made.push(a);
+    return a;
+  };
+  afterEach(async () => {
+    for (const a of made.splice(0)) {
+      await setState(t.url, a, 'not-ready', 'break');
+      a.socket.close();
+    }
+  });
   /** The last entry of the interaction's journey, in the order written. */
   const lastStep = async (id: string) => (await t.sb.contexts.routing.records.history(id)).at(-1)?.type;
   type Live = Awaited<ReturnType<TestServer['sb']['contexts']['routing']['engine']['interactionLive']>>;
@@ -48,10 +64,10 @@ describe('routing: a step that comes after the interaction was closed', function
   /** A chat accepted by `a` in a conference `b` has joined. */
   async function conferenceChat() {
     const admin = await login(t.url);
-    const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const a = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }] });
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     expect((await accept(t.url, a, (await nextOffer(a)).offerId)).status).to.equal(200);
-    const b = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 5 }] });
+    const b = await newAgent(admin, { skills: [{ skill: 'english', level: 5 }] });
     expect((await api(t.url, 'POST', `/api/interactions/${interaction.id}/conference`, { agentId: b.id }, a.token)).status).to.equal(200);
     expect((await accept(t.url, b, (await nextOffer(b)).offerId)).status).to.equal(200);
     return { a, b, interaction };
@@ -59,7 +75,7 @@ describe('routing: a step that comes after the interaction was closed', function
 
   it('a rejected offer does not put back in the queue an interaction its customer left meanwhile', async () => {
     const admin = await login(t.url);
-    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const agent = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }] });
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const o = await nextOffer(agent);
     // The reject has read the interaction back in its queue when the customer leaves.
@@ -83,12 +99,11 @@ describe('routing: a step that comes after the interaction was closed', function
     expect((await engine.interactionLive(interaction.id)).state).to.equal('abandoned');
     const row = await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id });
     expect(row.state).to.equal('abandoned');
-    agent.socket.close();
   });
 
   it('an offer made as the customer left is not shown, and leaves the interaction as the close did', async () => {
     const admin = await login(t.url);
-    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const agent = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }] });
     // The offer is made in Redis; before it is written down the customer leaves.
     const records = t.sb.contexts.routing.records;
     const created = records.offerCreatedIf.bind(records);
@@ -110,12 +125,11 @@ describe('routing: a step that comes after the interaction was closed', function
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id })).state).to.equal('abandoned');
     expect((await t.sb.kernel.db.getRepository(Offer).findOneByOrFail({ id: offerId })).state).to.equal('withdrawn');
     await noOffer(agent);
-    agent.socket.close();
   });
 
   it('an agent logging out does not put back in the queue a chat its customer left meanwhile', async () => {
     const admin = await login(t.url);
-    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const agent = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }] });
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     expect((await accept(t.url, agent, (await nextOffer(agent)).offerId)).status).to.equal(200);
     // The agent's leaving has put the chat back in its queue when the customer leaves.
@@ -137,13 +151,12 @@ describe('routing: a step that comes after the interaction was closed', function
     expect(left).to.equal(true);
     expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
-    agent.socket.close();
   });
 
   for (const step of ['transfer to a queue', 'requeue'] as const) {
     it(`an agent's ${step} does not put back in the queue a chat its customer left meanwhile`, async () => {
       const admin = await login(t.url);
-      const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+      const agent = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }] });
       const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
       expect((await accept(t.url, agent, (await nextOffer(agent)).offerId)).status).to.equal(200);
       // The script has put the chat back in its queue when the customer leaves.
@@ -153,7 +166,6 @@ describe('routing: a step that comes after the interaction was closed', function
       expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
       expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
       expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('abandoned');
-      agent.socket.close();
     });
   }
 
@@ -166,14 +178,12 @@ describe('routing: a step that comes after the interaction was closed', function
         ending === 'the owner' ? routing.endConference(interaction.id, a.id) : setState(t.url, b, 'logged-out'));
       expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
       expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
-      a.socket.close();
-      b.socket.close();
     });
   }
 
   it('an accepted offer does not make a chat its customer closed meanwhile assigned again', async () => {
     const admin = await login(t.url);
-    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }] });
+    const agent = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }] });
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const o = await nextOffer(agent);
     // The script has given the chat to the agent when the customer closes it.
@@ -184,19 +194,17 @@ describe('routing: a step that comes after the interaction was closed', function
     // The desktop is told it is closed, not shown it as its agent's.
     expect(r.body.interaction.state).to.equal('closed');
     expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
-    agent.socket.close();
   });
 
   it('an interaction claimed for the agent the PBX gave it to is not made assigned again when its customer closed it meanwhile', async () => {
     const admin = await login(t.url);
-    const agent = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }], available: false });
+    const agent = await newAgent(admin, { skills: [{ skill: 'english', level: 9 }], available: false });
     const { interaction } = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat });
     const { routing } = t.sb.contexts;
     const claimed = await closingInTheGap(interaction.id, (live) => live.state === 'assigned', () => routing.cancel(interaction.id), () => routing.claim(interaction.id, agent.id, { via: 'pbx' }));
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     expect(claimed).to.equal(null);
     expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
-    agent.socket.close();
   });
 
   for (const ended of ['abandoned', 'unmanaged'] as const) {
@@ -223,7 +231,5 @@ describe('routing: a step that comes after the interaction was closed', function
     await closingInTheGap(interaction.id, (live) => live.state === 'assigned' && live.owner === b.id, () => routing.close(interaction.id, { by: 'customer' }), () => setState(t.url, a, 'logged-out'));
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('closed');
     expect(await lastStep(interaction.id), 'nothing recorded after the close').to.equal('closed');
-    a.socket.close();
-    b.socket.close();
   });
 });
