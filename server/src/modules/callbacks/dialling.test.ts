@@ -94,6 +94,46 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       await teardown(x);
     }
   });
+  it('busy, then after the backoff the retry reaches the customer: answered and completed, the busy attempt in the journey with its SIP cause, one INVITE per attempt', async () => {
+    let x: Setup | undefined;
+    let answering: ReturnType<typeof sipp> | undefined;
+    try {
+      x = await setup('uas-busy.xml', 1, { 'queues.yaml:queues.3.callback': { attempts: 3, retryMinutes: 5 } });
+      const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const firstInteraction = await takeOffer(x);
+      const retry = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'scheduled' && c.attempts === 1, 200);
+      expect(retry.lastCause).to.equal('486 busy');
+      expect(retry.dueAt.getTime(), 'after the backoff').to.be.greaterThan(Date.now() + 4 * 60_000);
+      expect((await x.pbx.done).code).to.equal(0);
+      const busyAttempt = (await x.t.sb.kernel.db.getRepository(InteractionEvent).findBy({ interactionId: firstInteraction, type: 'callback.attempt' })).map((e) => e.data);
+      expect(busyAttempt).to.have.length(1);
+      expect(busyAttempt[0]).to.include({ attempt: 1, outcome: 'busy', cause: '486 busy' });
+
+      // The customer's line is free now: the same number, answering.
+      const port = x.t.sb.kernel.config().trunks[0]!.port;
+      const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'sb-cb-retry-')), 'pbx.log');
+      answering = sipp({ scenario: 'uas-answer-any.xml', port, calls: 1, timeoutS: 120, extra: ['-trace_msg', '-message_file', trace] });
+      await waitForUdpListener(port, answering);
+      const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
+      await eventually(() => due.stateOf(retry.jobId!), (st) => st === 'delayed');
+      await due.runNow(retry.jobId!);
+      await takeOffer(x);
+      const done = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'completed', 200);
+      expect(done).to.include({ attempts: 2, lastCause: null });
+      const attempts = await attemptsOf(x.t, done.id);
+      expect(attempts.map((a) => [a.attempt, a.outcome, a.cause])).to.deep.equal([[1, 'busy', '486 busy'], [2, 'answered', null]]);
+      expect(readFileSync(x.trace, 'utf8').match(/^INVITE sip:/gm), 'the busy attempt: one INVITE').to.have.length(1);
+      expect(readFileSync(trace, 'utf8').match(/^INVITE sip:00612345678@/gm), 'the answered one: one INVITE').to.have.length(1);
+      await x.phone.incoming[1]!.bye();
+      expect((await answering.done).code).to.equal(0);
+      await eventually(() => x!.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: done.interactionId }), (i) => i.state === 'closed');
+    } finally {
+      answering?.kill();
+      await teardown(x);
+    }
+  });
+
   it("the accepting agent's phone refuses (486): the customer is not called, the callback goes back to its queue at its place, ahead of a later one, and the next agent's call reaches the customer", async () => {
     let x: Setup | undefined;
     const stops: Array<() => unknown> = [];
