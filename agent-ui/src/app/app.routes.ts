@@ -11,6 +11,7 @@ export const routes: Routes = [
     // their own chunks, so an agent who never opens them never downloads them.
     children: [
       { path: 'history', loadComponent: () => import('./features/history/history-view').then((m) => m.HistoryView) },
+      { path: 'contacts', loadComponent: () => import('./features/contacts/contacts-view').then((m) => m.ContactsView) },
       { path: 'supervisor', canActivate: [supervisorsOnly], loadComponent: () => import('./features/supervisor/supervisor-view').then((m) => m.SupervisorView) },
       { path: 'reports', canActivate: [supervisorsOnly], loadComponent: () => import('./features/reports/reports-view').then((m) => m.ReportsView) },
       { path: '', children: [] },

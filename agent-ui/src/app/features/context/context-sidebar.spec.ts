@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import type { HttpTestingController } from '@angular/common/http/testing';
-import type { InteractionPayload } from '@switchboard/protocol';
 import { ContextSidebar, journeyEntries, type JourneyEvent } from './context-sidebar';
 import { setUp, settle, signIn } from '../../testing/helpers';
 
@@ -30,16 +29,17 @@ describe('ContextSidebar', () => {
     signIn();
   });
 
-  const interaction = (id: string, contactId: string | null): InteractionPayload => ({
-    id, channel: 'chat', state: 'assigned', queueId: 'q', websiteId: null, contactId, customerName: null, subject: null, routingVariables: {}, ownerId: 'a1',
-    conference: 'none', conferenceAgentId: null, transferTo: null, dispositionId: null, queuedAt: null, assignedAt: null, closedAt: null,
-  });
+  /** Shows the contact of interaction `id`, as the interaction's detail does. */
+  const select = (fixture: ComponentFixture<ContextSidebar>, id: string, contactId: string | null) => {
+    fixture.componentRef.setInput('contactId', contactId);
+    fixture.componentRef.setInput('interactionId', id);
+  };
   const contact = { id: 'c1', name: 'Maria', email: null, phone: null, customFields: {}, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
   const ev = (interactionId: string, type: JourneyEvent['type'], at: string): JourneyEvent => ({ interactionId, agentId: null, type, data: null, at });
 
   async function render(): Promise<{ fixture: ComponentFixture<ContextSidebar>; el: HTMLElement }> {
     const fixture = TestBed.createComponent(ContextSidebar);
-    fixture.componentRef.setInput('interaction', interaction('now', 'c1'));
+    select(fixture, 'now', 'c1');
     await fixture.whenStable();
     http.expectOne('/api/contacts/c1').flush({ contact });
     // The first page ends inside the interaction `b`: its older events come with the next page.
@@ -76,7 +76,7 @@ describe('ContextSidebar', () => {
     more(el)!.click();
     await fixture.whenStable();
     const late = http.expectOne('/api/contacts/c1/journey?cursor=page2');
-    fixture.componentRef.setInput('interaction', interaction('other', 'c2'));
+    select(fixture, 'other', 'c2');
     await fixture.whenStable();
     http.expectOne('/api/contacts/c2').flush({ contact: { ...contact, id: 'c2' } });
     http.expectOne('/api/contacts/c2/journey').flush({ events: [ev('x', 'closed', '2026-01-01T10:00:00Z')], nextCursor: null });

@@ -3,7 +3,6 @@ import { ChangeDetectionStrategy, Component, computed, effect, inject, input, si
 import { Api, ApiError } from '../../core/api';
 import { I18n } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
-import type { InteractionPayload } from '../../core/work';
 import { stepLabel } from '../../core/journey-steps';
 
 export type Contact = ContactPayload;
@@ -18,8 +17,8 @@ export interface JourneyEntry {
   steps: string[];
 }
 
-/** Groups the journey's events by interaction, newest interaction first; the current one is left out. */
-export function journeyEntries(events: JourneyEvent[], current: string): JourneyEntry[] {
+/** Groups the journey's events by interaction, newest interaction first; the current one (if any) is left out. */
+export function journeyEntries(events: JourneyEvent[], current: string | null): JourneyEntry[] {
   const by = new Map<string, JourneyEntry>();
   for (const e of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
     if (!e.interactionId || e.interactionId === current) continue;
@@ -37,8 +36,8 @@ export function journeyEntries(events: JourneyEvent[], current: string): Journey
 }
 
 /**
- * The context of the selected interaction: its contact (from the contact manager, editable)
- * and the customer journey (earlier interactions on every channel).
+ * A contact (from the contact manager, editable) and their customer journey (earlier interactions
+ * on every channel): beside the selected interaction, and for the contact picked in Contacts.
  */
 @Component({
   selector: 'sb-context-sidebar',
@@ -51,9 +50,10 @@ export class ContextSidebar {
   private readonly i18n = inject(I18n);
   protected readonly t = this.i18n.t;
 
-  readonly interaction = input.required<InteractionPayload>();
-  protected readonly contactId = computed(() => this.interaction().contactId);
-  private readonly interactionId = computed(() => this.interaction().id);
+  /** The contact shown; null when the interaction has none. */
+  readonly contactId = input.required<string | null>();
+  /** The interaction being handled, left out of the journey since it is on screen already. */
+  readonly interactionId = input<string | null>(null);
   protected readonly contact = signal<Contact | null>(null);
   /** The journey's events read so far, newest first: a page, and each further page asked for. */
   private readonly events = signal<JourneyEvent[]>([]);

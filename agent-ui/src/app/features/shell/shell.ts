@@ -78,7 +78,7 @@ export class Shell {
   /** Which section fills the page: the work area (the shell's own), or a lazily loaded one. */
   protected readonly section = computed(() => {
     const first = this.url().split(/[?#]/)[0]!.split('/')[1] ?? '';
-    return first === 'history' || first === 'supervisor' || first === 'reports' ? first : 'work';
+    return first === 'history' || first === 'contacts' || first === 'supervisor' || first === 'reports' ? first : 'work';
   });
   protected readonly dialog = signal<'password' | 'shortcuts' | null>(null);
 
