@@ -9,7 +9,7 @@ import { requestCallback } from './service.js';
 import { asapDue } from './slots.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { InteractionEvent } from '../journey/event.entity.js';
-import { makeAgent, nextOffer, noOffer, startRoutingServer, uniquePrefix, login, type TestServer } from '../../test/routing.js';
+import { accept, api, createInteraction, makeAgent, nextOffer, noOffer, QUEUE, startRoutingServer, uniquePrefix, login, type TestServer } from '../../test/routing.js';
 import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 
@@ -175,6 +175,40 @@ describe('scheduled callbacks survive restarts', () => {
       agent.socket.close();
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('callbacks share one capacity with calls', () => {
+  it('offers no callback to an agent on a call, nor a call to an agent on a callback, each offered once the other ends', async () => {
+    // Preview mode: an accepted callback stays with the agent, undialled, until they act on it.
+    const t = await startRoutingServer({ 'queues.yaml:queues.3.callback': { mode: 'preview', attempts: 3, retryMinutes: 5 } });
+    try {
+      const admin = await login(t.url);
+      const a = await makeAgent(t.url, admin, { skills: [{ skill: 'english', level: 9 }], capacity: { phone: 1, callback: 1, total: 1 } });
+      const call = await createInteraction(t.url, admin, { channel: 'phone', queueId: QUEUE.phone });
+      const onCall = await nextOffer(a);
+      expect(onCall.interactionId).to.equal(call.interaction.id);
+      expect((await accept(t.url, a, onCall.offerId)).status).to.equal(200);
+
+      const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5555 0101' }, slot: 'asap' });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const cb = await eventually(() => callbackOf(t, r.body.callbackId), (c) => c.state === 'queued');
+      await noOffer(a);
+      expect((await api(t.url, 'POST', `/api/interactions/${call.interaction.id}/close`, {}, a.token)).status).to.equal(200);
+      const callback = await nextOffer(a);
+      expect(callback.interactionId).to.equal(cb.interactionId);
+      expect((await accept(t.url, a, callback.offerId)).status).to.equal(200);
+
+      const call2 = await createInteraction(t.url, admin, { channel: 'phone', queueId: QUEUE.phone });
+      await noOffer(a);
+      const closed = await api(t.url, 'POST', `/api/callbacks/${cb.id}/close`, { disposition: 'resolved' }, a.token);
+      expect(closed.status, JSON.stringify(closed.body)).to.equal(200);
+      const next = await nextOffer(a);
+      expect(next.interactionId).to.equal(call2.interaction.id);
+      a.socket.close();
+    } finally {
+      await t.stop();
     }
   });
 });
