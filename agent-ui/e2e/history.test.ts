@@ -184,4 +184,38 @@ describe('history and the PDF transcript (Chromium against a real server)', func
     expect(pdfText(file)).to.contain('PARCEL-4471 has not arrived');
     await ctx.close();
   });
+
+  it('finds a contact made through the API in Contacts, by keyboard, for a supervisor and not for an agent it is out of sight of', async () => {
+    const admin = await login(server.url, 'admin', process.env.SWITCHBOARD_ADMIN_PASSWORD);
+    const name = '<img src=x onerror=alert(1)>Lucia Marchetti-E2E';
+    const made = await api(server.url, 'POST', '/api/contacts', { name, email: 'lucia.e2e@example.com', phone: '+39 06 5550 1234' }, admin);
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    const ctx = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+    const sara = await signIn(ctx, SARA);
+    await sara.locator('[data-test=nav-contacts]').click();
+    await sara.locator('[data-test=contacts-q]').fill('Marchetti-E2E');
+    await sara.locator('[data-test=contacts-q]').press('Enter');
+    const item = sara.locator(`[data-test=contacts-item][data-contact="${made.body.contact.id}"]`);
+    await item.waitFor();
+    expect(await item.locator('[data-test=contacts-name]').textContent()).to.equal(name);
+    expect(await item.locator('[data-test=contacts-email]').textContent()).to.equal('lucia.e2e@example.com');
+    expect(await sara.locator('[data-test=contacts-results]').locator(MARKUP).count()).to.equal(0);
+    await item.focus();
+    await sara.keyboard.press('Enter');
+    expect(await sara.locator('[data-test=contact-phone-value]').textContent()).to.equal('+39 06 5550 1234');
+    await sara.locator('[data-test=journey-empty]').waitFor();
+    await expectAccessible(sara, 'contacts');
+    await ctx.close();
+    // The agent's scope (security.contacts: the contacts of interactions they handled or could take)
+    // leaves out a contact no interaction has; their chat's visitor is there, with that chat in the journey.
+    await page.locator('[data-test=nav-contacts]').click();
+    await page.locator('[data-test=contacts-q]').fill('Marchetti-E2E');
+    await page.locator('[data-test=contacts-q]').press('Enter');
+    await page.locator('[data-test=contacts-empty]').waitFor();
+    await page.locator('[data-test=contacts-q]').fill('Ada Visitor');
+    await page.locator('[data-test=contacts-q]').press('Enter');
+    await page.locator('[data-test=contacts-item]', { hasText: 'Ada Visitor' }).first().click();
+    await page.locator('[data-test=journey-entry]').first().waitFor();
+    expect(dialogs).to.deep.equal([]);
+  });
 });
