@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob } from './due-job.js';
 import { CallbackDialJob } from './dial-job.js';
+import { CustomerFirstJob } from './customer-first.js';
 import { CallbackAttempt } from './attempt.entity.js';
 import type { JobRun } from '../../kernel/jobs/job.js';
 import { Interaction } from '../interactions/interaction.entity.js';
@@ -103,6 +104,19 @@ describe('callbacks: status and cancel for the visitor', () => {
     expect([after.state, after.attempts]).to.deep.equal(['cancelled', 0]);
     const attempts = await db.getRepository(CallbackAttempt).findBy({ callbackId: cb.id });
     expect(attempts.map((a) => [a.outcome, a.cause])).to.deep.equal([['cancelled', 'callback was cancelled']]);
+  });
+
+  it('a customer-first attempt whose callback was cancelled before it ran calls nobody: recorded cancelled, without a call', async () => {
+    const db = t.sb.kernel.db;
+    const kit = t.sb.contexts.callbacks;
+    const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '+39 06 5050 7777' }, slot: 'asap' });
+    const cb = await eventually(() => db.getRepository(Callback).findOneByOrFail({ id: r.body.callbackId }), (c) => c.state === 'queued');
+    expect((await widget(t.url, 'POST', `/callbacks/${cb.id}/cancel`)).status).to.equal(200);
+    const job = new CustomerFirstJob(kit, { ...kit, retry: () => Promise.reject(new Error('a cancelled callback is not retried')) });
+    await job.perform({ callbackId: cb.id, attempt: 1 }, {} as JobRun);
+    expect((await db.getRepository(Callback).findOneByOrFail({ id: cb.id })).state).to.equal('cancelled');
+    const attempts = await db.getRepository(CallbackAttempt).findBy({ callbackId: cb.id });
+    expect(attempts.map((a) => [a.outcome, a.cause, a.callId])).to.deep.equal([['cancelled', 'callback was cancelled', null]]);
   });
 
   it('refuses malformed ids naming the field, answers 404 for unknown ones and 403 to other origins', async () => {
