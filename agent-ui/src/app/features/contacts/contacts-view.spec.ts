@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import type { HttpTestingController } from '@angular/common/http/testing';
 import type { ContactPayload } from '@switchboard/protocol';
-import { ContactsView, contactSearchUrl } from './contacts-view';
+import { ContactsView, SEARCH_DELAY_MS, contactSearchUrl } from './contacts-view';
 import { setUp, settle, signIn, text, type } from '../../testing/helpers';
 
 describe('contactSearchUrl', () => {
@@ -19,6 +19,7 @@ describe('ContactsView', () => {
     http = setUp();
     signIn();
   });
+  afterEach(() => vi.useRealTimers());
 
   const contact = (id: string, name: string | null, extra: Partial<ContactPayload> = {}): ContactPayload => ({
     id, name, email: `${id}@example.com`, phone: '+39 02 1234', customFields: {}, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-03-01T10:00:00Z', ...extra,
@@ -60,6 +61,33 @@ describe('ContactsView', () => {
     http.verify();
   });
 
+  describe('while typing', () => {
+    it('searches the words once typing pauses, once for a burst of keys, and not again when Enter already did; the next page is of the words searched', async () => {
+      const { fixture, el } = await render();
+      await answer(fixture, '/api/contacts', []);
+      vi.useFakeTimers();
+      const box = el.querySelector<HTMLInputElement>('[data-test=contacts-q]')!;
+      type(box, 'ro');
+      vi.advanceTimersByTime(SEARCH_DELAY_MS - 1);
+      type(box, 'ros');
+      vi.advanceTimersByTime(SEARCH_DELAY_MS - 1);
+      http.expectNone((r) => r.url.startsWith('/api/contacts?'));
+      vi.advanceTimersByTime(1);
+      http.expectOne('/api/contacts?q=ros').flush({ contacts: [contact('c1', 'Rossi')], nextCursor: 'page2' });
+      await vi.advanceTimersByTimeAsync(0);
+      fixture.detectChanges();
+      // Words typed but not searched yet do not change the list the cursor goes on with.
+      type(box, 'rossi');
+      more(el)!.click();
+      http.expectOne('/api/contacts?q=ros&cursor=page2').flush({ contacts: [contact('c2', 'Rossetti')], nextCursor: null });
+      await vi.advanceTimersByTimeAsync(0);
+      el.querySelector<HTMLFormElement>('[data-test=contacts-form]')!.requestSubmit();
+      http.expectOne('/api/contacts?q=rossi').flush({ contacts: [contact('c1', 'Rossi')], nextCursor: null });
+      vi.advanceTimersByTime(SEARCH_DELAY_MS * 2);
+      http.verify();
+    });
+  });
+
   it('shows what contacts typed as text, not as markup', async () => {
     const { fixture, el } = await render();
     await answer(fixture, '/api/contacts', [contact('c1', '<img src=x onerror="alert(1)">Eve')]);
@@ -72,8 +100,6 @@ describe('ContactsView', () => {
     await answer(fixture, '/api/contacts', []);
     await searchFor(fixture, el, 'ro');
     await answer(fixture, '/api/contacts?q=ro', [contact('c1', 'A'), contact('c2', 'B')], 'page2');
-    // Words typed but not yet searched do not change the list the cursor goes on with.
-    type(el.querySelector<HTMLInputElement>('[data-test=contacts-q]')!, 'ros');
     more(el)!.click();
     await fixture.whenStable();
     expect(more(el)!.disabled).toBe(true);
