@@ -243,6 +243,10 @@ describe('callbacks: accept → dial (agent first, then the customer through the
         const attempts = await attemptsOf(x.t, cb.id);
         expect(attempts.map((a) => [a.outcome, a.cause])).to.deep.equal([[outcome, cause]]);
         expect(readFileSync(x.trace, 'utf8')).to.match(/^INVITE sip:00612345678@/m);
+        // The journey says it too: the attempt with its outcome and SIP cause, then unreached.
+        const journey = await x.t.sb.kernel.db.getRepository(InteractionEvent).find({ where: { interactionId: cb.interactionId }, order: { seq: 'ASC' } });
+        expect(journey.filter((e) => e.type === 'callback.attempt').map((e) => [e.data.outcome, e.data.cause])).to.deep.equal([[outcome, cause]]);
+        expect(journey.find((e) => e.type === 'callback.unreached')?.data).to.include({ attempts: 1, cause });
       } finally {
         await teardown(x);
       }
