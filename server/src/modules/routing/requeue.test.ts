@@ -6,12 +6,16 @@
 import { expect } from 'chai';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { newId } from '../../kernel/db/ids.js';
+import { ManualClock } from '../../test/clock.js';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, setState, startRoutingServer, stateOf, type TestAgent, type TestServer } from '../../test/routing.js';
 
 describe('routing: a requeued interaction keeps its place', function () {
-  // An offer rings out after 5 s; on a loaded machine that wait and the routing around it stretch.
+  // A server per test, and the routing around it, stretch on a loaded machine.
   this.timeout(90_000);
   let t: TestServer;
+  // Offers ring out (5 s) only when a test moves this clock: on a loaded machine a reject, or the
+  // next agent's accept, could otherwise come after its offer had run out.
+  let clock: ManualClock;
   let admin: string;
   afterEach(() => t?.stop());
 
@@ -24,7 +28,8 @@ describe('routing: a requeued interaction keeps its place', function () {
    * but is on a break until the test says.
    */
   async function stage(channel: 'chat' | 'phone', other: 'chat' | 'phone'): Promise<{ first: TestAgent; next: TestAgent; older: string; newer: string; since: string }> {
-    t = await startRoutingServer();
+    clock = new ManualClock(new Date());
+    t = await startRoutingServer({}, { clock });
     admin = await login(t.url);
     const next = await makeAgent(t.url, admin, { skills: english });
     await setState(t.url, next, 'not-ready', 'break');
@@ -33,6 +38,7 @@ describe('routing: a requeued interaction keeps its place', function () {
     const older = (await createInteraction(t.url, admin, { channel, queueId: QUEUE[channel] })).interaction.id as string;
     const offer = await nextOffer(first);
     expect(offer.interactionId).to.equal(older);
+    clock.at(1);
     const newer = (await createInteraction(t.url, admin, { channel: other, queueId: QUEUE[other], priority })).interaction.id as string;
     expect(await t.sb.contexts.routing.position(newer)).to.include({ state: 'queued', position: 1 });
     return { first, next, older, newer, since: offer.waitingSince! };
@@ -63,7 +69,8 @@ describe('routing: a requeued interaction keeps its place', function () {
 
   it('offers a phone call that rang out (RONA) before a later arrival of the same priority, its wait counted from its first entry', async () => {
     const s = await stage('phone', 'chat');
-    await s.first.socket.next((m) => m.type === 'offer.ended' && m.reason === 'timeout', 30_000);
+    clock.at(5);
+    await s.first.socket.next((m) => m.type === 'offer.ended' && m.reason === 'timeout');
     expect(await stateOf(t.url, s.first)).to.equal('rona');
     await servedFirst(s);
   });
