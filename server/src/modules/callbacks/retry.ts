@@ -9,6 +9,8 @@ import { sendUnreached } from './confirmation.js';
  * queue's attempts are used up, a new held interaction is due after the backoff
  * (retryMinutes, doubled each attempt; outside hours the due job waits for the next opening).
  * After the last one the callback is unreached, and a customer mailed its confirmation is mailed so.
+ * A callback for a slot is never retried after the slot's end: the customer asked to be called
+ * within it, so a backoff that passes it leaves the callback unreached, for a new one to be asked.
  */
 export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null): Promise<void> {
   const repo = s.db.getRepository(Callback);
@@ -16,20 +18,29 @@ export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id'
   await closeQuietly(s, cb.interactionId);
   const queue = s.routing.queue(old?.queueId ?? '');
   const settings = queue?.callback ?? { attempts: 1, retryMinutes: 10 };
-  if (!old || attempt >= settings.attempts) {
+  const at = new Date(Date.now() + settings.retryMinutes * 60_000 * 2 ** (attempt - 1));
+  const slotEnd = old && attempt < settings.attempts ? await slotEndBefore(s, cb.id, at) : null;
+  if (!old || attempt >= settings.attempts || slotEnd) {
+    const reason = slotEnd ? 'slot-ended' : 'attempts-used';
     await repo.update({ id: cb.id }, { state: 'unreached', lastCause: cause });
-    if (old) await s.routing.journey(old, 'callback.unreached', null, { attempts: attempt, cause });
-    s.log.info({ callbackId: cb.id, attempts: attempt, cause }, 'callback unreached');
+    if (old) await s.routing.journey(old, 'callback.unreached', null, { attempts: attempt, cause, reason, ...(slotEnd ? { slotEnd: slotEnd.toISOString() } : {}) });
+    s.log.info({ callbackId: cb.id, attempts: attempt, cause, reason }, 'callback unreached');
     // The callback stands unreached even when the mail cannot be stored.
     if (old) await sendUnreached(s, cb.id, old, attempt).catch((err: unknown) => s.log.error({ err, callbackId: cb.id }, 'could not queue the callback unreached mail'));
     return;
   }
-  const at = new Date(Date.now() + settings.retryMinutes * 60_000 * 2 ** (attempt - 1));
   const next = await s.routing.createHeld({ channel: 'callback', queueId: old.queueId!, websiteId: old.websiteId, contactId: old.contactId, subject: old.subject, routingVariables: old.routingVariables });
   const jobId = nextJobId(cb);
   await repo.update({ id: cb.id }, { state: 'scheduled', interactionId: next.id, dueAt: at, jobId, lastCause: cause });
   await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope });
   await new CallbackDueJob(s).schedule({ callbackId: cb.id }, { id: jobId, at });
+}
+
+/** The end of the callback's slot when `at` falls after it; null for "as soon as possible" or a retry still inside the slot. */
+async function slotEndBefore(s: CallbacksKit, callbackId: string, at: Date): Promise<Date | null> {
+  const row = await s.db.getRepository(Callback).findOne({ select: { id: true, asap: true, slotEnd: true }, where: { id: callbackId } });
+  if (!row || row.asap || !row.slotEnd) return null;
+  return at.getTime() > row.slotEnd.getTime() ? row.slotEnd : null;
 }
 
 /** Closes the interaction unless it is closed already (the end of its call may have done it). */
