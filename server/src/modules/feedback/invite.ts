@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { Config, Website } from '../../kernel/config/schema.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -51,8 +51,9 @@ export interface ClosedInteraction {
 }
 
 /**
- * When a callback or a mail ticket an agent handled closes on a website that asks for ratings, the
- * customer gets a mail with a link to rate it (when we know their address and mail is set up).
+ * When a callback whose call reached the customer, or a mail ticket, an agent handled closes on a
+ * website that asks for ratings, the customer gets a mail with a link to rate it (when we know
+ * their address and mail is set up).
  * `closed`: the interaction's id (it is read), or its close as announced (nothing to read).
  * Returns whether a mail was queued.
  */
@@ -63,6 +64,7 @@ export async function inviteToRate(d: InviteDeps, closed: string | ClosedInterac
   if (!i || !(MAILED_CHANNELS as readonly string[]).includes(i.channel) || i.state !== 'closed' || !i.assignedAgentId || !i.contactId) return false;
   const website = config.websites.find((w) => w.id === i.websiteId);
   if (!website?.csat.enabled) return false;
+  if (i.channel === 'callback' && !(await reachedCustomer(d.db, i.id))) return false;
   const contact = await d.db.getRepository(Contact).findOneBy({ id: i.contactId });
   if (!contact?.email) return false;
   const token = randomBytes(32).toString('base64url');
@@ -79,6 +81,17 @@ export async function inviteToRate(d: InviteDeps, closed: string | ClosedInterac
     text: w.mailBody({ site: website.name, link: ratingUrl(config, i.id, token, lang) }),
   });
   return true;
+}
+
+/**
+ * Whether a callback's call reached the customer. Each attempt is its own interaction, closed with
+ * the agent who took it even when the customer's phone was busy or did not answer: there was no
+ * call to rate then. The call's answer is in the journey before the call's end closes the
+ * interaction; the attempt's outcome follows it there.
+ */
+async function reachedCustomer(db: DataSource, interactionId: string): Promise<boolean> {
+  const steps = await db.getRepository(InteractionEvent).findBy({ interactionId, type: In(['call.answered', 'callback.attempt']) });
+  return steps.some((s) => s.type === 'call.answered' || (s.data as { outcome?: unknown } | null)?.outcome === 'answered');
 }
 
 /** Whether `token` is one this interaction's rating mail carried (timing-safe, against every invitation). */
