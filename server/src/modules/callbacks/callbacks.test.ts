@@ -7,7 +7,8 @@ import { Callback } from './callback.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { startRoutingServer, type TestServer } from '../../test/routing.js';
-import { widget } from '../../test/chat.js';
+import { ORIGIN, widget } from '../../test/chat.js';
+import { api } from '../../test/server.js';
 import { hoursStatus } from '../websites/hours.js';
 import { startTestServer } from '../../test/server.js';
 import { eventually } from '../../test/redis.js';
@@ -87,6 +88,26 @@ describe('callbacks from the widget', () => {
       expect(r.status, raw).to.equal(400);
     }
     expect(await mine()).to.equal(before);
+  });
+
+  it('answers garbage on the slots route with a 4xx, never a 500: unknown or malformed websites refused, query parameters it does not take ignored', async () => {
+    for (const bad of ['nope', 'EXAMPLE', "example' OR '1'='1", '%3Cscript%3E', '..%2F..%2Fadmin', '%00', 'x'.repeat(300)]) {
+      const r = await api(t.url, 'GET', `/api/widget/${bad}/callbacks/slots`, undefined, undefined, { origin: ORIGIN });
+      expect(r.status, bad).to.be.within(400, 499);
+      expect(r.body?.error, `${bad}: ${JSON.stringify(r.body)}`).to.not.equal(undefined);
+    }
+    // The route takes no parameters: dates asked for do not move the slots before now, and
+    // nothing else sent changes the answer into an error.
+    const asked = new Date();
+    for (const q of ['from=1970-01-01&to=2020-13-45', 'now=yesterday&days=-1', 'days=99999999999999999999', 'slots[0][start]=x&__proto__[admin]=1&constructor=1', `junk=${'x'.repeat(6000)}`, 'a=%E0%A4%A', '%%%=%%%']) {
+      const r = await widget(t.url, 'GET', `/callbacks/slots?${q}`);
+      expect(r.status, q.slice(0, 60)).to.be.oneOf([200, 400]);
+      if (r.status === 200) {
+        expect(r.body.slots.length, q.slice(0, 60)).to.be.greaterThan(10);
+        expect(Date.parse(r.body.slots[0].start), q.slice(0, 60)).to.be.greaterThan(asked.getTime());
+      } else expect(r.body.error, q.slice(0, 60)).to.not.equal(undefined);
+    }
+    expect((await widget(t.url, 'GET', '/callbacks/slots', undefined, undefined, 'http://evil.example')).status).to.equal(403);
   });
 
   it('refuses a page whose origin is not one of the website', async () => {

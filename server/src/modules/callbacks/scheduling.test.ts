@@ -122,6 +122,9 @@ describe('callbacks are scheduled jobs, routed when due', () => {
     expect([a.status, b.status].sort()).to.deep.equal([200, 201]);
     expect(a.body.reference).to.equal(b.body.reference);
     expect(await mine()).to.equal(1);
+    // And one job: the callback's, under its id, and no later one of the same callback.
+    const jobs = await t.sb.kernel.jobs.queue('callback-due').getJobs(['delayed', 'waiting', 'active', 'prioritized']);
+    expect(jobs.filter((j) => j.data?.callbackId === a.body.callbackId).map((j) => j.id)).to.deep.equal([a.body.callbackId]);
     // Another slot for the same number is another request.
     const c = await widget(t.url, 'POST', '/callbacks', { ...body, slot: slots.body.slots[6].start });
     expect(c.status).to.equal(201);
