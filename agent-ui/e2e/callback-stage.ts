@@ -82,8 +82,13 @@ export function useCallbackDesk(set: Record<string, unknown>): CallbackDesk {
 }
 
 /** The customer's phone behind the trunk: answers, checks hold, resume and a tone, and takes the BYE. */
-export async function customerPhone(desk: CallbackDesk): Promise<Sipp> {
-  const customer: Sipp = sipp({ scenario: ours('uas-customer-answer-hold-resume-info-bye.xml'), port: desk.trunkPort, timeoutS: 120 });
+export function customerPhone(desk: CallbackDesk): Promise<Sipp> {
+  return trunkPhone(desk, 'uas-customer-answer-hold-resume-info-bye.xml');
+}
+
+/** What answers behind the trunk, playing one of our sipp scenarios (e2e/sipp/). */
+export async function trunkPhone(desk: CallbackDesk, scenario: string): Promise<Sipp> {
+  const customer: Sipp = sipp({ scenario: ours(scenario), port: desk.trunkPort, timeoutS: 120 });
   desk.customers.push(customer);
   await waitForUdpListener(desk.trunkPort, customer);
   return customer;

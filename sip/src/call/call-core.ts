@@ -57,6 +57,7 @@ export interface Leg {
 export abstract class CallCore extends EventEmitter<CallSessionEvents> {
   state: CallState = 'setup';
   held = false;
+  private transferredAway = false;
   private childLog?: Logger;
   protected a?: Leg;
   protected b?: Leg;
@@ -140,8 +141,13 @@ export abstract class CallCore extends EventEmitter<CallSessionEvents> {
     dialog.once('destroy', (c) => {
       // A leg a transfer replaced ends alone.
       if (dialog !== this.a?.dialog && dialog !== this.b?.dialog) return;
-      void this.teardown(lost(c.by) ? 'transport-lost' : hangup, c.by === 'remote' ? 200 : undefined);
+      void this.teardown(lost(c.by) ? 'transport-lost' : this.transferredAway ? 'transferred' : hangup, c.by === 'remote' ? 200 : undefined);
     });
+  }
+
+  /** Called by the relays when the far end took a transfer we passed on and has carried it out. */
+  handedOver(): void {
+    this.transferredAway = true;
   }
 
   /** Called by the relays when a re-INVITE put the call on hold or took it off. */

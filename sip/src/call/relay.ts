@@ -14,6 +14,8 @@ export interface RelayedCall {
   readonly id: string;
   readonly log: Logger;
   setHeld(held: boolean, by: 'a' | 'b'): void;
+  /** The far end reported a transfer it was handed done: the call now goes on without us. */
+  handedOver(): void;
 }
 
 export interface RelayLeg {
@@ -54,7 +56,10 @@ export function wireInDialogRelays(session: RelayedCall, a: RelayLeg, b: RelayLe
     const refer = (req: IncomingRequest, res: ServerResponse): void => {
       if (!onRefer?.(from, other(from.side), relays, req, res)) void relayRequest(session, other(from.side), req, res);
     };
-    const plain = (req: IncomingRequest, res: ServerResponse): void => void relayRequest(session, other(from.side), req, res);
+    const plain = (req: IncomingRequest, res: ServerResponse): void => {
+      if (transferDone(req)) session.handedOver();
+      void relayRequest(session, other(from.side), req, res);
+    };
     const events = ['info', 'notify', 'message'] as const;
     from.dialog.on('modify', modify);
     from.dialog.on('refer', refer);
@@ -77,6 +82,15 @@ export function wireInDialogRelays(session: RelayedCall, a: RelayLeg, b: RelayLe
   link(a);
   link(b);
   return relays;
+}
+
+/**
+ * A NOTIFY of a REFER we passed on saying the new call is up (RFC 3515 §2.4.5, a 2xx sipfrag):
+ * whoever took the transfer hangs up on the transferor next, and that ends the call as
+ * transferred, not as hung up.
+ */
+function transferDone(req: IncomingRequest): boolean {
+  return req.method === 'NOTIFY' && /^refer\b/i.test(req.get('event') ?? '') && /^SIP\/2\.0 2\d\d/.test(req.body ?? '');
 }
 
 async function relayRequest(session: RelayedCall, to: RelayLeg, req: IncomingRequest, res: ServerResponse): Promise<void> {

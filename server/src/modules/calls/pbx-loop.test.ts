@@ -176,11 +176,15 @@ describe('calls through a record-routing PBX: one call record per visitor call',
     await waitForState(second!, SessionState.Terminated);
     await eventually(() => repo(Interaction).findOneByOrFail({ id: interactionId }), (i) => i.state === 'closed');
     await waitState(t.url, agent2 as never, 'wrap-up', 15000);
-    // One call record: the visitor's legs, the transferred one among them, all ended.
+    // One call record: the visitor's legs, all ended. Transferred: the visitor's leg the new one
+    // replaced, and the first agent's two (the PBX's call to their extension, Switchboard's to
+    // their softphone), which ended once the NOTIFY said the call went on without them.
     const calls = await eventually(() => repo(Call).findBy({ interactionId }), (c) => c.length > 0 && c.every((x) => !!x.endedAt));
     expect(calls).to.have.length(1);
     const legs = await eventually(() => repo(CallLeg).findBy({ callId: calls[0]!.id }), (l) => l.length >= 5 && l.every((x) => !!x.endedAt));
-    expect(legs.filter((l) => l.cause === 'transferred')).to.have.length(1);
+    expect(legs.filter((l) => l.cause === 'transferred')).to.have.length(3);
+    // The rest ended with the visitor's hang-up: theirs, the new leg to the PBX, the second agent's two.
+    expect(legs.filter((l) => l.cause === 'caller-hangup')).to.have.length(4);
     await expectNothingLive();
   });
 

@@ -200,8 +200,9 @@ export class MysqlCallRecorder implements CallRecorder {
       // The first leg to end says why the call ended, of the call's own session (the visitor's,
       // for a call the PBX hands to an agent: the agent's session also ends when the PBX moves
       // the call elsewhere), and not a leg a transfer replaced. The call is over when no leg is
-      // left open besides these. Legs, call end and cause in one statement.
-      const why = session === callId && cause !== 'transferred' && !this.written.get(session)?.has('endCause');
+      // left open besides these (a transfer replaces one leg alone; a call handed over to whoever
+      // took its transfer ends all its legs together, transferred). Legs, call end and cause in one statement.
+      const why = session === callId && (cause !== 'transferred' || legIds.length > 1) && !this.written.get(session)?.has('endCause');
       const ids = legIds.map(hex);
       const marks = ids.map(() => '?').join(', ');
       const ringing = rang.length ? ` l.ringingAt = CASE l.id${' WHEN ? THEN ?'.repeat(rang.length / 2)} ELSE l.ringingAt END,` : '';

@@ -12,7 +12,7 @@ export interface SipFigures {
 }
 
 // Ends that are the call's normal course; every other cause counts as a failure.
-const NORMAL_ENDS = new Set(['caller-hangup', 'callee-hangup', 'canceled']);
+const NORMAL_ENDS = new Set(['caller-hangup', 'callee-hangup', 'canceled', 'transferred']);
 // Methods are labels as they are; anything else a peer sends counts as 'other', so a peer cannot
 // make a new time series per request.
 const METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
