@@ -51,6 +51,19 @@ export class ContactPolicy {
     return id;
   }
 
+  /**
+   * The interaction an offer is about and its contact, while that offer is out to the agent
+   * (pending): an offer of someone else's, or one already answered, reads like an unknown one.
+   */
+  async offeredTo(p: Principal, offerId: string): Promise<{ interactionId: string; contactId: string | null }> {
+    const rows: { interactionId: string; contactId: string | null }[] = await this.db.query(
+      "SELECT i.id AS interactionId, i.contactId AS contactId FROM offers o JOIN interactions i ON i.id = o.interactionId WHERE o.id = ? AND o.agentId = ? AND o.state = 'pending'",
+      [offerId, p.agentId],
+    );
+    if (!rows[0]) throw notFound('Offer');
+    return rows[0];
+  }
+
   private async queuesOf(agentId: string): Promise<Queue[]> {
     const [agent, skills] = await Promise.all([
       this.db.getRepository(Agent).findOneBy({ id: agentId }),

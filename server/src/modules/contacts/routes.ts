@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { badRequest, notFound } from '../../kernel/http/errors.js';
 import { isId } from '../../kernel/db/ids.js';
-import { contactBody, contactSearch, journeyList, journeyQuery, otherList, searchList } from './schema.js';
+import { contactBody, contactSearch, journeyList, journeyQuery, offerJourneyQuery, offerPath, otherList, searchList } from './schema.js';
 import { pageOf } from './cursor.js';
 import { presentContact, presentJourneyEvent } from './presenter.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -63,6 +63,16 @@ export function contactRoutes(router: Router, deps: RouteDeps, k: Kernel, contac
       if (query.cursor && query.cursor.list !== list) throw badRequest('Some fields are not valid.', [{ field: 'cursor', problem: otherList }]);
       const page = pageOf(await contacts.journey(id, query.limit + 1, query.cursor), query.limit, list, (e) => ({ at: e.at, key: e.seq }));
       return { events: page.rows.map(presentJourneyEvent), nextCursor: page.next } satisfies ContactJourney;
+    },
+  });
+  mount(router, deps, {
+    method: 'get', path: '/api/offers/:id/journey', summary: "The journey of the customer of an offer out to me (pending): their earlier interactions on every channel, newest first, the offered one's own entries left out", tag: 'contacts',
+    access: ALL_ROLES, rateLimit: 'api', query: offerJourneyQuery,
+    handler: async (ctx, { query }) => {
+      const offer = await policy.offeredTo(who(ctx), offerPath.parse(ctx.params).id);
+      // Read only when the agent opens it, so making an offer reads nothing more.
+      const events = offer.contactId ? await contacts.journeyBesides(offer.contactId, offer.interactionId, query.limit) : [];
+      return { events: events.map(presentJourneyEvent), nextCursor: null } satisfies ContactJourney;
     },
   });
 }

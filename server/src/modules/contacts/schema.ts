@@ -40,4 +40,13 @@ export const journeyQuery = z
   })
   .strict();
 
+/** The offer named in the path of an offer's journey: an id, or the request is refused. */
+export const offerPath = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'is not an offer id') });
+
+export const offerJourneyQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(50).default(20),
+  })
+  .strict();
+
 export type ContactInput = z.infer<typeof contactBody>;

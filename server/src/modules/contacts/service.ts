@@ -83,4 +83,17 @@ export class ContactService {
     if (after) qb.andWhere('(e.at < :afterAt OR (e.at = :afterAt AND e.seq < :afterSeq))', { afterAt: after.at, afterSeq: after.key });
     return qb.getMany();
   }
+
+  /** The contact's journey before the interaction `besides` (its own entries left out), newest first: what an offer of it shows. */
+  async journeyBesides(id: string, besides: string, limit: number): Promise<InteractionEvent[]> {
+    return this.db
+      .getRepository(InteractionEvent)
+      .createQueryBuilder('e')
+      .where('e.contactId = :id', { id })
+      .andWhere('(e.interactionId IS NULL OR e.interactionId <> :besides)', { besides })
+      .orderBy('e.at', 'DESC')
+      .addOrderBy('e.seq', 'DESC')
+      .limit(limit)
+      .getMany();
+  }
 }
