@@ -1,7 +1,9 @@
 import { TestBed } from '@angular/core/testing';
 import type { OfferPayload } from '@switchboard/protocol';
 import { I18n } from '../../core/i18n';
-import { setUp, text } from '../../testing/helpers';
+import type { HttpTestingController } from '@angular/common/http/testing';
+import type { ComponentFixture } from '@angular/core/testing';
+import { setUp, settle, text } from '../../testing/helpers';
 import { OfferCard } from './offer-card';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
@@ -68,5 +70,87 @@ describe('OfferCard', () => {
     expect(text(el.querySelector('.meta'))).toMatch(/^Assistenza \(chat\) · /);
     expect(el.querySelector('img')).toBeNull();
     TestBed.inject(I18n).use('en');
+  });
+
+  describe('the journey toggle', () => {
+    let http: HttpTestingController;
+    const offer: OfferPayload = {
+      offerId: 'o3', kind: 'route', interactionId: 'now', channel: 'callback', queueId: 'callbacks', queueName: 'Callbacks',
+      customerName: 'Maria', subject: null, waitingSince: null, expiresAt: new Date(Date.now() + 20_000).toISOString(), fromAgentId: null,
+    };
+    const ev = (interactionId: string, type: string, at: string) => ({ interactionId, agentId: null, type, data: null, at });
+    const render = async (): Promise<{ fixture: ComponentFixture<OfferCard>; el: HTMLElement }> => {
+      http = setUp();
+      const fixture = TestBed.createComponent(OfferCard);
+      fixture.componentRef.setInput('offer', offer);
+      await fixture.whenStable();
+      return { fixture, el: fixture.nativeElement as HTMLElement };
+    };
+    const toggle = (el: HTMLElement) => el.querySelector<HTMLButtonElement>('[data-test=offer-journey-toggle]')!;
+    const click = async (fixture: ComponentFixture<OfferCard>) => {
+      toggle(fixture.nativeElement).click();
+      await fixture.whenStable();
+    };
+    const answered = async (fixture: ComponentFixture<OfferCard>) => {
+      await settle();
+      await fixture.whenStable();
+    };
+
+    it('is closed and reads nothing until opened, then reads the journey once however often it is opened', async () => {
+      const { fixture, el } = await render();
+      expect(toggle(el).getAttribute('aria-expanded')).toBe('false');
+      expect(text(toggle(el))).toBe('Journey');
+      expect(el.querySelector('[data-test=offer-journey]')).toBeNull();
+      http.expectNone(() => true);
+      await click(fixture);
+      expect(toggle(el).getAttribute('aria-expanded')).toBe('true');
+      expect(text(el.querySelector('[data-test=offer-journey]'))).toBe('Loading…');
+      http.expectOne('/api/offers/o3/journey').flush({
+        events: [
+          ev('mail1', 'mail.received', '2026-02-01T10:00:00Z'),
+          ev('mail1', 'closed', '2026-02-01T10:05:00Z'),
+          ev('call1', 'call.requested', '2026-03-01T09:00:00Z'),
+          ev('call1', 'call.ended', '2026-03-01T09:04:00Z'),
+          ev('x', 'some.newer-step', '2026-01-01T09:00:00Z'),
+        ].reverse(),
+        nextCursor: null,
+      });
+      await answered(fixture);
+      const lines = [...el.querySelectorAll('[data-test=offer-journey-entry]')].map(text);
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/ · Phone · Call ended$/);
+      expect(lines[1]).toMatch(/ · Mail · Closed$/);
+      expect(lines[2]).toMatch(/2026.* · Some newer step$/);
+      expect(el.querySelector('img')).toBeNull();
+      await click(fixture);
+      expect(toggle(el).getAttribute('aria-expanded')).toBe('false');
+      expect(el.querySelector('[data-test=offer-journey]')).toBeNull();
+      await click(fixture);
+      expect(el.querySelectorAll('[data-test=offer-journey-entry]')).toHaveLength(3);
+      http.verify();
+    });
+
+    it('says when the customer has no earlier contact, in the agent’s language', async () => {
+      const { fixture, el } = await render();
+      TestBed.inject(I18n).use('it');
+      await click(fixture);
+      http.expectOne('/api/offers/o3/journey').flush({ events: [], nextCursor: null });
+      await answered(fixture);
+      expect(text(el.querySelector('[data-test=offer-journey-empty]'))).toBe('Nessun contatto precedente');
+      expect(el.querySelector('[data-test=offer-journey-entry]')).toBeNull();
+      TestBed.inject(I18n).use('en');
+    });
+
+    it('shows why the journey could not be read, as text', async () => {
+      const { fixture, el } = await render();
+      await click(fixture);
+      http.expectOne('/api/offers/o3/journey').flush({ error: { code: 'not_found', message: `Offer not found. ${XSS}` } }, { status: 404, statusText: 'Not Found' });
+      await answered(fixture);
+      const error = el.querySelector('[data-test=offer-journey-error]');
+      expect(error?.getAttribute('role')).toBe('alert');
+      expect(text(error)).toBe(`The journey could not be read: Offer not found. ${XSS}`);
+      expect(el.querySelector('img')).toBeNull();
+      expect(el.querySelector('[data-test=offer-journey-entry]')).toBeNull();
+    });
   });
 });

@@ -1,12 +1,25 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, output } from '@angular/core';
+import type { ContactJourney } from '@switchboard/protocol';
+import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal } from '@angular/core';
+import { Api, ApiError } from '../../core/api';
 import { Clock } from '../../core/clock';
 import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
+import { stepLabel } from '../../core/journey-steps';
 import type { OfferPayload } from '../../core/work';
+import { journeyEntries, type JourneyEntry } from '../context/context-sidebar';
+
+/** One line of an earlier interaction on the card: when, on which channel, how it ended. */
+interface JourneyLine {
+  interactionId: string;
+  when: string;
+  channel: string | null;
+  outcome: string;
+}
 
 /**
  * One offer: who, from which queue, what the customer wrote (the first lines, when the channel has
  * them), what about (a mail's subject, the chat option picked), how long they wait, how long to answer.
+ * The customer's journey (earlier interactions) is behind a toggle, read the first time it is opened.
  */
 @Component({
   selector: 'sb-offer-card',
@@ -15,6 +28,7 @@ import type { OfferPayload } from '../../core/work';
   styleUrl: './offer-card.css',
 })
 export class OfferCard {
+  private readonly api = inject(Api);
   private readonly clock = inject(Clock);
   private readonly i18n = inject(I18n);
   protected readonly t = this.i18n.t;
@@ -38,4 +52,38 @@ export class OfferCard {
   /** The customer's own first lines: what the agent needs to decide, before any label. */
   protected readonly preview = computed(() => (this.offer().preview ?? []).filter((l) => typeof l === 'string' && l.trim() !== '').slice(0, 3));
   protected readonly secondsLeft = computed(() => Math.max(0, Math.floor((Date.parse(this.offer().expiresAt) - this.clock.now()) / 1000)));
+
+  protected readonly journeyOpen = signal(false);
+  /** The journey once read (null before); read once per card, however often it is opened. */
+  private readonly journey = signal<JourneyEntry[] | null>(null);
+  protected readonly journeyLoading = signal(false);
+  protected readonly journeyError = signal<string | null>(null);
+  protected readonly journeyLines = computed<JourneyLine[] | null>(() => {
+    const entries = this.journey();
+    return entries?.map((e) => ({
+      interactionId: e.interactionId,
+      when: new Date(e.first).toLocaleString(this.i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' }),
+      channel: e.channel && this.t(`channel.${e.channel}` as MessageKey),
+      outcome: stepLabel(this.t, e.steps[e.steps.length - 1] ?? ''),
+    })) ?? null;
+  });
+
+  protected toggleJourney(): void {
+    this.journeyOpen.update((open) => !open);
+    if (this.journeyOpen() && this.journey() === null && !this.journeyLoading()) void this.loadJourney();
+  }
+
+  private async loadJourney(): Promise<void> {
+    const { offerId, interactionId } = this.offer();
+    this.journeyLoading.set(true);
+    this.journeyError.set(null);
+    try {
+      const j = await this.api.get<ContactJourney>(`/api/offers/${encodeURIComponent(offerId)}/journey`);
+      this.journey.set(journeyEntries(j.events, interactionId));
+    } catch (err) {
+      this.journeyError.set(this.t('offer.journeyFailed', { message: err instanceof ApiError ? err.message : String(err) }));
+    } finally {
+      this.journeyLoading.set(false);
+    }
+  }
 }
