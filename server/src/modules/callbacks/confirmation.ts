@@ -87,7 +87,7 @@ export async function sendConfirmation(s: CallbacksKit, mailer: CallbacksDeps['m
   const w = WORDS[lang];
   await mailer.queue({
     kind: 'callback',
-    dedupeKey: `callback-confirmation:${cb.id}`,
+    dedupeKey: confirmationKey(cb.id),
     interactionId: cb.interactionId,
     to,
     subject: `[${ref}] ${w.subject} – ${website.name}`,
@@ -95,17 +95,21 @@ export async function sendConfirmation(s: CallbacksKit, mailer: CallbacksDeps['m
   });
 }
 
+const confirmationKey = (callbackId: string) => `callback-confirmation:${callbackId}`;
+
 /**
  * After the last attempt: a customer who was mailed the confirmation (the callback keeps its
- * token's hash only then) is told we could not reach them, at the contact's address, once.
+ * token's hash only then) is told we could not reach them, once, at the address the confirmation
+ * went to: the one they typed, which their contact (matched by phone when the address is new) may
+ * not have.
  */
-export async function sendUnreached(s: CallbacksKit, callbackId: string, interaction: Pick<Interaction, 'websiteId' | 'contactId'>, attempts: number): Promise<void> {
+export async function sendUnreached(s: CallbacksKit, callbackId: string, interaction: Pick<Interaction, 'websiteId'>, attempts: number): Promise<void> {
   const config = s.config();
   const website = config.websites.find((w) => w.id === interaction.websiteId);
-  if (!website || !interaction.contactId || !mailOn(config, website)) return;
+  if (!website || !mailOn(config, website)) return;
   const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
   if (!cb?.tokenHash) return;
-  const { email } = await s.contacts.get(interaction.contactId);
+  const email = await s.mailer.addressOf(confirmationKey(cb.id));
   if (!email) return;
   const ref = reference('CB', cb.id);
   const w = WORDS[cb.language === 'it' || cb.language === 'fr' ? cb.language : 'en'];

@@ -13,13 +13,22 @@ import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, tak
 import { InteractionEvent } from '../journey/index.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { customerAddress, mailboxOf } from '../../test/mailbox.js';
+import { Contact } from '../contacts/index.js';
+import { newId } from '../../kernel/db/ids.js';
+import { normalisePhone } from './schema.js';
+
+/** A number of its own, so that its contact (matched by phone) is not another test's, nor later tests' this one's. */
+function ownNumber(): string {
+  const digits = String(Date.now() % 1e8).padStart(8, '0');
+  return `06 ${digits.slice(0, 4)} ${digits.slice(4)}`;
+}
 
 /** Asks for the first slot; its job is run now, as if the slot had begun, and the agent takes the offer. */
-async function slotCallbackDialled(x: Setup, email?: string) {
+async function slotCallbackDialled(x: Setup, email?: string, phone = ownNumber()) {
   const slots = await widget(x.t.url, 'GET', '/callbacks/slots');
   expect(slots.status).to.equal(200);
   const slot = slots.body.slots[0] as { start: string; end: string };
-  const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678', ...(email ? { email } : {}) }, slot: slot.start });
+  const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone, ...(email ? { email } : {}) }, slot: slot.start });
   expect(r.status, JSON.stringify(r.body)).to.equal(201);
   const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
   expect(await due.runNow(r.body.callbackId)).to.equal(true);
@@ -44,7 +53,14 @@ describe('callbacks: a slot callback is retried only inside its slot', function 
         'switchboard.yaml:imap.enabled': false,
       });
       const to = customerAddress('slot-ended');
-      const { r, slot, due, cb, interactionId, queueId, unreachedBefore } = await slotCallbackDialled(x, to);
+      // The number is an earlier contact's, with another address: the request is filed under that
+      // contact (matched by phone), but the mails go where the customer asked, as the confirmation did.
+      const phone = ownNumber();
+      const earlier = customerAddress('slot-ended-earlier');
+      await x.t.sb.kernel.db.getRepository(Contact).insert({ id: newId(), name: null, email: earlier, phone: normalisePhone(phone)!, customFields: {} });
+      const { r, slot, due, cb, interactionId, queueId, unreachedBefore } = await slotCallbackDialled(x, to, phone);
+      const filed = await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interactionId });
+      expect((await x.t.sb.kernel.db.getRepository(Contact).findOneByOrFail({ id: filed.contactId! })).email, 'filed under the earlier contact').to.equal(earlier);
       expect(cb.state).to.equal('unreached');
       expect(cb.lastCause).to.equal('486 busy');
       expect(cb.jobId, 'no retry was scheduled').to.equal(cb.id);
@@ -67,6 +83,7 @@ describe('callbacks: a slot callback is retried only inside its slot', function 
       expect(unreached, mails.map((m) => m.subject).join(' | ')).to.have.length(1);
       expect(unreached[0]!.subject).to.contain(r.body.reference);
       expect(unreached[0]!.text).to.contain('(1 attempt)');
+      expect((await mailboxOf(x.t.config.main.imap!, earlier)).filter(isUnreached), 'nothing to the earlier contact\'s address').to.have.length(0);
     } finally {
       await teardown(x);
     }

@@ -22,7 +22,7 @@ export interface CallbacksDeps {
   /** Told when this instance ended a waiting customer-first call whose instance died. */
   lostCalls: Pick<CallsContext, 'followLostCalls'>;
   /** Stores and queues a mail, sent with retries while the mail server is away (mail's outbox). */
-  mailer: { queue(m: CallbackMail): Promise<unknown> };
+  mailer: { queue(m: CallbackMail): Promise<unknown>; addressOf(dedupeKey: string): Promise<string | null> };
   /** The interaction lifecycle: a callback's interactions are created, queued, closed and journaled only through it. */
   routing: Pick<
     InteractionSteps,

@@ -95,6 +95,11 @@ export class Outbox {
     return new Map((await this.rows.findBy({ messageId: In(ids) })).map((r) => [r.messageId!, r]));
   }
 
+  /** Where the mail queued under `dedupeKey` went, if one was: a follow-up goes to the same address. */
+  async addressOf(dedupeKey: string): Promise<string | null> {
+    return (await this.rows.findOne({ select: { id: true, toAddress: true }, where: { dedupeKey } }))?.toAddress ?? null;
+  }
+
   /** The mails of these interactions' messages, by message. */
   async ofInteractions(interactionIds: string[]): Promise<Map<string, OutgoingMail>> {
     if (!interactionIds.length) return new Map();
