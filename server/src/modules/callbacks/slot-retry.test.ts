@@ -24,12 +24,13 @@ function ownNumber(): string {
 }
 
 /** Asks for the first slot; its job is run now, as if the slot had begun, and the agent takes the offer. */
-async function slotCallbackDialled(x: Setup, email?: string, phone = ownNumber()) {
+async function slotCallbackDialled(x: Setup, email?: string, phone = ownNumber(), asked?: (callbackId: string) => Promise<void>) {
   const slots = await widget(x.t.url, 'GET', '/callbacks/slots');
   expect(slots.status).to.equal(200);
   const slot = slots.body.slots[0] as { start: string; end: string };
   const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone, ...(email ? { email } : {}) }, slot: slot.start });
   expect(r.status, JSON.stringify(r.body)).to.equal(201);
+  await asked?.(r.body.callbackId);
   const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
   expect(await due.runNow(r.body.callbackId)).to.equal(true);
   const queueId = (await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: (await callbackOf(x.t, r.body.callbackId)).interactionId })).queueId!;
@@ -53,14 +54,20 @@ describe('callbacks: a slot callback is retried only inside its slot', function 
         'switchboard.yaml:imap.enabled': false,
       });
       const to = customerAddress('slot-ended');
-      // The number is an earlier contact's, with another address: the request is filed under that
-      // contact (matched by phone), but the mails go where the customer asked, as the confirmation did.
+      // The number is also an earlier contact's, with another address (a shared line): the customer
+      // is a contact of their own. And their contact's address changes while they wait (an agent
+      // edits it): the mails about this request still go where its confirmation went.
       const phone = ownNumber();
       const earlier = customerAddress('slot-ended-earlier');
-      await x.t.sb.kernel.db.getRepository(Contact).insert({ id: newId(), name: null, email: earlier, phone: normalisePhone(phone)!, customFields: {} });
-      const { r, slot, due, cb, interactionId, queueId, unreachedBefore } = await slotCallbackDialled(x, to, phone);
-      const filed = await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interactionId });
-      expect((await x.t.sb.kernel.db.getRepository(Contact).findOneByOrFail({ id: filed.contactId! })).email, 'filed under the earlier contact').to.equal(earlier);
+      const contacts = x.t.sb.kernel.db.getRepository(Contact);
+      const line = await contacts.insert({ id: newId(), name: null, email: earlier, phone: normalisePhone(phone)!, customFields: {} }).then((ins) => ins.identifiers[0]!.id as string);
+      const edited = customerAddress('slot-ended-edited');
+      const { r, slot, due, cb, interactionId, queueId, unreachedBefore } = await slotCallbackDialled(x, to, phone, async (id) => {
+        const held = await x!.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: (await callbackOf(x!.t, id)).interactionId });
+        expect(held.contactId, 'not the line\'s earlier contact').to.not.equal(line);
+        expect((await contacts.findOneByOrFail({ id: held.contactId! })).email).to.equal(to);
+        await contacts.update({ id: held.contactId! }, { email: edited });
+      });
       expect(cb.state).to.equal('unreached');
       expect(cb.lastCause).to.equal('486 busy');
       expect(cb.jobId, 'no retry was scheduled').to.equal(cb.id);
@@ -83,7 +90,7 @@ describe('callbacks: a slot callback is retried only inside its slot', function 
       expect(unreached, mails.map((m) => m.subject).join(' | ')).to.have.length(1);
       expect(unreached[0]!.subject).to.contain(r.body.reference);
       expect(unreached[0]!.text).to.contain('(1 attempt)');
-      expect((await mailboxOf(x.t.config.main.imap!, earlier)).filter(isUnreached), 'nothing to the earlier contact\'s address').to.have.length(0);
+      for (const elsewhere of [earlier, edited]) expect((await mailboxOf(x.t.config.main.imap!, elsewhere)).filter(isUnreached), `nothing to ${elsewhere}`).to.have.length(0);
     } finally {
       await teardown(x);
     }

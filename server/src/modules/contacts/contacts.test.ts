@@ -176,6 +176,22 @@ describe('contacts', () => {
     expect(c.id).not.to.equal(a.id);
   });
 
+  it('matches a number only to a contact without another address: a visitor sharing a line with a known contact is a contact of their own', async () => {
+    const phone = `+3906${String(Date.now() % 1e8).padStart(8, '0')}`;
+    const office = await t.sb.contexts.contacts.findOrCreate({ name: 'Front desk', email: `desk-${phone}@example.com`, phone });
+    const colleague = await t.sb.contexts.contacts.findOrCreate({ name: 'Colleague', email: `colleague-${phone}@example.com`, phone });
+    expect(colleague.id, 'another address on the same line').not.to.equal(office.id);
+    expect(colleague.email).to.equal(`colleague-${phone}@example.com`);
+    const unnamed = await t.sb.contexts.contacts.findOrCreate({ phone });
+    expect([office.id, colleague.id], 'a number alone finds one of the line').to.include(unnamed.id);
+    expect((await t.sb.contexts.contacts.findOrCreate({ email: `desk-${phone}@example.com`, phone })).id, 'the address decides').to.equal(office.id);
+    const bare = `+3907${String(Date.now() % 1e8).padStart(8, '0')}`;
+    const lineOnly = await t.sb.contexts.contacts.findOrCreate({ phone: bare });
+    const named = await t.sb.contexts.contacts.findOrCreate({ email: `first-${bare}@example.com`, phone: bare });
+    expect(named.id, 'a contact known by its number alone takes the address given').to.equal(lineOnly.id);
+    expect(named.email).to.equal(`first-${bare}@example.com`);
+  });
+
   it('refuses bad input with the field named, and a duplicate email with 409', async () => {
     const r = await api(t.url, 'POST', '/api/contacts', { email: 'not-an-email', phone: 'call me', customFields: { 'Bad Key': 'x' }, extra: 1 }, token);
     expect(r.status).to.equal(400);

@@ -65,7 +65,10 @@ export class ContactService {
    */
   async findOrCreate(input: { name?: string | null; email?: string | null; phone?: string | null; customFields?: Record<string, string> }): Promise<Contact> {
     const email = normaliseEmail(input.email);
-    const existing = (email ? await this.repo.findOneBy({ email }) : null) ?? (input.phone ? await this.repo.findOneBy({ phone: input.phone }) : null);
+    // A number is matched only to a contact with no other address: a household or an office shares
+    // a line, and a visitor who gives their own address is not the one the line's contact names.
+    const byPhone = async (phone: string) => (await this.repo.findBy({ phone })).find((c) => !email || !c.email || c.email === email) ?? null;
+    const existing = (email ? await this.repo.findOneBy({ email }) : null) ?? (input.phone ? await byPhone(input.phone) : null);
     if (!existing) return this.create({ ...input, email });
     const before = JSON.stringify(existing);
     existing.name ||= input.name ?? null;
