@@ -29,7 +29,7 @@ export interface CallbacksDeps {
     'createHeld' | 'enqueueHeld' | 'resumeHeld' | 'closeHeld' | 'closeWaitingCall' | 'requeue' | 'claim' | 'close' | 'cancel' | 'checkDisposition' | 'setDisposition' | 'journey' | 'get' | 'customerName' | 'queue' | 'previewFor' | 'readOnAccept'
   >;
   agents: Pick<AgentService, 'get'>;
-  contacts: Pick<ContactService, 'findOrCreate' | 'get'>;
+  contacts: Pick<ContactService, 'findOrCreate'>;
 }
 
 /** What the callbacks context's parts work with: the kernel and what it needs of the others. */
