@@ -1,11 +1,30 @@
 // Routing decides each step in Redis and then writes it to the interaction's row. A step that read
 // the state before another one changed it (on this instance or another) must not write over it:
 // these tests make the other step happen in that gap, which two instances make possible.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { expect } from 'chai';
 import { QUEUE, accept, api, createInteraction, login, makeAgent, nextOffer, noOffer, setState, startRoutingServer, type TestAgent } from '../../test/routing.js';
 import type { TestServer } from '../../test/server.js';
 import { Interaction, Offer } from '../interactions/interaction.entity.js';
 import { interactionSteps } from './lifecycle.js';
+
+/**
+ * A close made once, by the first of several concurrent callers that finds the gap open. The
+ * others wait for it, so none goes on ahead of the close; the close's own calls (it writes states
+ * and reads rows too) go straight through rather than wait for themselves.
+ */
+function onceInTheGap(close: () => Promise<unknown>) {
+  const inClose = new AsyncLocalStorage<true>();
+  let closing: Promise<unknown> | undefined;
+  return {
+    async check(open: () => Promise<boolean>): Promise<void> {
+      if (inClose.getStore()) return;
+      if (!closing && (await open()) && !closing) closing = inClose.run(true, close);
+      await closing;
+    },
+    done: () => closing !== undefined,
+  };
+}
 
 describe('routing: a step that comes after the interaction was closed', function () {
   this.timeout(120_000);
@@ -42,13 +61,12 @@ describe('routing: a step that comes after the interaction was closed', function
   async function closingInTheGap<T>(id: string, decided: (live: Live) => boolean, close: () => Promise<unknown>, step: () => Promise<T>): Promise<T> {
     const { routing, states } = t.sb.contexts;
     // Every step writes the state changes its script made (record() does it through write()).
+    // Other writes (other agents, other instances' work) can come in the same gap: whichever sees
+    // it first closes, once, and every write but the close's own waits for the close.
     const write = states.write.bind(states);
-    let left = false;
+    const closing = onceInTheGap(close);
     states.write = async (changes) => {
-      if (!left && decided(await routing.engine.interactionLive(id))) {
-        left = true;
-        await close();
-      }
+      await closing.check(async () => decided(await routing.engine.interactionLive(id)));
       return write(changes);
     };
     let out: T;
@@ -57,7 +75,7 @@ describe('routing: a step that comes after the interaction was closed', function
     } finally {
       states.write = write;
     }
-    expect(left, 'the close came in the step\'s gap').to.equal(true);
+    expect(closing.done(), 'the close came in the step\'s gap').to.equal(true);
     return out;
   }
 
@@ -135,12 +153,9 @@ describe('routing: a step that comes after the interaction was closed', function
     // The agent's leaving has put the chat back in its queue when the customer leaves.
     const routing = t.sb.contexts.routing;
     const get = routing.records.get.bind(routing.records);
-    let left = false;
+    const closing = onceInTheGap(() => routing.cancel(interaction.id));
     routing.records.get = async (id: string) => {
-      if (id === interaction.id && !left && (await routing.engine.interactionLive(id)).state === 'queued') {
-        left = true;
-        await routing.cancel(id);
-      }
+      if (id === interaction.id) await closing.check(async () => (await routing.engine.interactionLive(id)).state === 'queued');
       return get(id);
     };
     try {
@@ -148,7 +163,7 @@ describe('routing: a step that comes after the interaction was closed', function
     } finally {
       routing.records.get = get;
     }
-    expect(left).to.equal(true);
+    expect(closing.done()).to.equal(true);
     expect((await routing.engine.interactionLive(interaction.id)).state).to.equal('abandoned');
     expect((await t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: interaction.id })).state).to.equal('abandoned');
   });
