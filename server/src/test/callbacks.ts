@@ -10,6 +10,7 @@ import { api, login, nextOffer, accept, setState, startRoutingServer, openDeskto
 import { softphone, type Softphone } from '../../../sip/dist/test/support/softphone.js';
 import { freePort, sipp, waitForUdpListener } from '../../../sip/dist/test/support/services.js';
 import { startKamailio, type Kamailio } from '../../../sip/dist/test/support/kamailio.js';
+import type { Clock } from '../kernel/clock.js';
 
 export interface DialStage {
   t: TestServer;
@@ -19,7 +20,8 @@ export interface DialStage {
   agent: { id: string; token: string; socket: Awaited<ReturnType<typeof openDesktop>> };
 }
 
-export async function dialStage(scenario: string, calls: number, extra: Record<string, unknown> = {}): Promise<DialStage> {
+/** `clock`: the server's, when the test moves time itself (a slot's start, its end). */
+export async function dialStage(scenario: string, calls: number, extra: Record<string, unknown> = {}, clock?: Clock): Promise<DialStage> {
   const port = await freePort();
   const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'sb-cb-sipp-')), 'pbx.log');
   const pbx = sipp({ scenario, port, calls, timeoutS: 120, extra: ['-trace_msg', '-message_file', trace] });
@@ -30,7 +32,7 @@ export async function dialStage(scenario: string, calls: number, extra: Record<s
     'trunks.yaml:trunks.0.optionsPingSeconds': 0,
     'trunks.yaml:trunks.0.dialPlan': { countryCode: '39', outsideLinePrefix: '0' },
     ...extra,
-  });
+  }, clock ? { clock } : {});
   const admin = await login(t.url);
   const username = `cb-${Math.random().toString(16).slice(2, 10)}`;
   // Extensions are unique among agents, and the test database outlives one test.
@@ -79,4 +81,34 @@ export function kamailioFront(extension: string, agentPort: number, customerPort
       { user: '^0[0-9]+$', to: `sip:$rU@127.0.0.1:${customerPort}` },
     ],
   });
+}
+
+/**
+ * A second agent whose softphone rings without answering, available: the test answers for it
+ * (`phone.incoming[n].reject(...)`). `stop` logs it off.
+ */
+export async function ringingAgent(t: TestServer) {
+  const admin = await login(t.url);
+  const extension = String(200000 + Math.floor(Math.random() * 799999));
+  const username = `cbr-${extension}`;
+  const made = await api(t.url, 'POST', '/api/agents', { username, name: 'Refusing Agent', role: 'agent', password: 'callback-password-1', extension, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
+  expect(made.status, JSON.stringify(made.body)).to.equal(201);
+  const token = await login(t.url, username, 'callback-password-1');
+  const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
+  const phone = await softphone({ wsPort: Number(new URL(cred.wsUrl).port), username: cred.username, password: cred.password, user: extension });
+  let socket: Awaited<ReturnType<typeof openDesktop>> | undefined;
+  const stop = async () => {
+    socket?.close();
+    await phone.stop();
+  };
+  try {
+    expect(await phone.register()).to.equal(200);
+    socket = await openDesktop(t.url, token);
+    const agent = { id: made.body.agent.id as string, token, username, socket };
+    await setState(t.url, agent, 'available');
+    return { agent, phone, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, Website } from '../../kernel/config/schema.js';
 import { hashToken, reference } from '../intake/index.js';
-import { Callback } from './callback.entity.js';
+import type { Callback } from './callback.entity.js';
 import type { Interaction } from '../interactions/index.js';
 import type { CallbacksDeps, CallbacksKit } from './types.js';
 
@@ -98,17 +98,16 @@ export async function sendConfirmation(s: CallbacksKit, mailer: CallbacksDeps['m
 const confirmationKey = (callbackId: string) => `callback-confirmation:${callbackId}`;
 
 /**
- * After the last attempt: a customer who was mailed the confirmation (the callback keeps its
+ * Ended unreached (unreached.ts): a customer who was mailed the confirmation (the callback keeps its
  * token's hash only then) is told we could not reach them, once, at the address the confirmation
  * went to: the one they typed, which their contact (matched by phone when the address is new) may
  * not have.
  */
-export async function sendUnreached(s: CallbacksKit, callbackId: string, interaction: Pick<Interaction, 'websiteId'>, attempts: number): Promise<void> {
+export async function sendUnreached(s: CallbacksKit, cb: Pick<Callback, 'id' | 'tokenHash' | 'language' | 'phoneNumber'>, interaction: Pick<Interaction, 'id' | 'websiteId'>, attempts: number): Promise<void> {
   const config = s.config();
   const website = config.websites.find((w) => w.id === interaction.websiteId);
   if (!website || !mailOn(config, website)) return;
-  const cb = await s.db.getRepository(Callback).findOneBy({ id: callbackId });
-  if (!cb?.tokenHash) return;
+  if (!cb.tokenHash) return;
   const email = await s.mailer.addressOf(confirmationKey(cb.id));
   if (!email) return;
   const ref = reference('CB', cb.id);
@@ -116,7 +115,7 @@ export async function sendUnreached(s: CallbacksKit, callbackId: string, interac
   await s.mailer.queue({
     kind: 'callback',
     dedupeKey: `callback-unreached:${cb.id}`,
-    interactionId: cb.interactionId,
+    interactionId: interaction.id,
     to: email,
     subject: `[${ref}] ${w.unreachedSubject} – ${website.name}`,
     text: w.unreached({ site: website.name, ref, phone: `…${cb.phoneNumber.slice(-4)}`, attempts }),

@@ -12,12 +12,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
-import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, takeOffer, type DialStage as Setup } from '../../test/callbacks.js';
+import { attemptsOf, callbackOf, closeStage as teardown, dialStage as setup, ringingAgent, takeOffer, type DialStage as Setup } from '../../test/callbacks.js';
 import { InteractionEvent } from '../journey/index.js';
 import { statementsFrom } from '../../test/database.js';
 import { customerAddress, mailboxOf } from '../../test/mailbox.js';
-import { accept, api, login, nextOffer, openDesktop, setState } from '../../test/routing.js';
-import { softphone } from '../../../../sip/dist/test/support/softphone.js';
+import { accept, nextOffer, setState } from '../../test/routing.js';
 describe('callbacks: accept → dial (agent first, then the customer through the trunk)', function () {
   this.timeout(120_000);
 
@@ -142,19 +141,9 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       const t = x.t;
       await setState(t.url, x.agent, 'not-ready', 'break');
       // The first agent's softphone rings without answering; the test refuses the call.
-      const admin = await login(t.url);
-      const ext = String(200000 + Math.floor(Math.random() * 799999));
-      const made = await api(t.url, 'POST', '/api/agents', { username: `cbr-${ext}`, name: 'Refusing Agent', role: 'agent', password: 'callback-password-1', extension: ext, capacity: { phone: 1, video: 1, chat: 3, callback: 1, mail: 5, total: 4 } }, admin);
-      expect(made.status, JSON.stringify(made.body)).to.equal(201);
-      const token = await login(t.url, `cbr-${ext}`, 'callback-password-1');
-      const cred = (await api(t.url, 'GET', '/api/sip/credentials', undefined, token)).body;
-      const phone = await softphone({ wsPort: Number(new URL(cred.wsUrl).port), username: cred.username, password: cred.password, user: ext });
-      stops.push(() => phone.stop());
-      expect(await phone.register()).to.equal(200);
-      const socket = await openDesktop(t.url, token);
-      stops.push(() => socket.close());
-      const refusing = { id: made.body.agent.id as string, token, username: `cbr-${ext}`, socket };
-      await setState(t.url, refusing, 'available');
+      const ringing = await ringingAgent(t);
+      stops.push(ringing.stop);
+      const { agent: refusing, phone } = ringing;
 
       const r = await widget(t.url, 'POST', '/callbacks', { fields: { phone: '06 1234 5678' }, slot: 'asap' });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);

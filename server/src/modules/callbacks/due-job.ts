@@ -4,6 +4,7 @@ import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Callback } from './callback.entity.js';
 import { callbackWithInteraction } from './reads.js';
 import { execute } from '../../kernel/db/statements.js';
+import { closeHeldOrQueued, endUnreached, slotEndPassed } from './unreached.js';
 
 /** The callback turns queued in the statement that takes its interaction out of its hold; not when cancelled meanwhile. */
 const AS_QUEUED = { join: "callbacks c ON c.id = ? AND c.state IN ('scheduled', 'queued')", set: "c.state = 'queued', c.updatedAt = CURRENT_TIMESTAMP" };
@@ -78,7 +79,16 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       this.inHand.delete(cb.interactionId);
     }
     if (r.outcome === 'unmanaged') {
-      const at = r.nextOpening ? new Date(r.nextOpening) : new Date(Date.now() + BUSY_RETRY_MS);
+      const at = r.nextOpening ? new Date(r.nextOpening) : new Date(this.s.clock.now().getTime() + BUSY_RETRY_MS);
+      // A retry is called within its slot or not at all (unreached.ts): one that cannot be queued
+      // before the slot's end ends unreached now, rather than be dialled after it. Its held
+      // interaction goes with it. An "as soon as possible" callback waits for the opening.
+      const slotEnd = cb.attempts > 0 ? slotEndPassed(cb, at) : null;
+      if (slotEnd) {
+        const ended = await endUnreached(this.s, cb, interaction, { attempts: cb.attempts, cause: cb.lastCause, slotEnd, data: { notRoutable: r.reason, nextTry: at.toISOString() } }, ['scheduled', 'queued']);
+        if (ended) await closeHeldOrQueued(this.s, interaction.id);
+        return;
+      }
       const jobId = nextJobId(cb);
       // Not over a cancel: a cancelled callback is never scheduled again. Still scheduled when it
       // was not taken out of its hold (its queue closed).

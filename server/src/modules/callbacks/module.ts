@@ -136,7 +136,7 @@ export function createCallbacks(k: Kernel, d: CallbacksDeps): CallbacksContext {
     start: async () => {
       const queueing = new Map<string, Callback>();
       s.routing.previewFor('callback', callbackPreview(s, queueing), callbackPreviewRead(s));
-      const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause) });
+      const customerFirst = new CustomerFirstJob(s, { sip, routing: s.routing, agents: s.agents, retry: (cb, attempt, cause) => retryAfterFailure(s, cb, attempt, cause, cb) });
       customerFirst.work();
       started(customerFirst);
       const due = new CallbackDueJob(s, (cb) => customerFirst.dialFor(cb), queueing);

@@ -2,7 +2,7 @@ import type { CallbacksKit } from './types.js';
 import { InteractionEvent } from '../journey/index.js';
 import { Callback } from './callback.entity.js';
 import { CallbackDueJob, nextJobId } from './due-job.js';
-import { sendUnreached } from './confirmation.js';
+import { closeHeldOrQueued, closeQuietly, endUnreached, slotEndPassed, termsOf, type CallbackTerms } from './unreached.js';
 
 /**
  * After a failed attempt: the attempt's interaction ends (the agent is free), and unless the
@@ -11,22 +11,21 @@ import { sendUnreached } from './confirmation.js';
  * After the last one the callback is unreached, and a customer mailed its confirmation is mailed so.
  * A callback for a slot is never retried after the slot's end: the customer asked to be called
  * within it, so a backoff that passes it leaves the callback unreached, for a new one to be asked.
+ * `terms`: the callback's row as the caller has it; read here otherwise, once.
  */
-export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null): Promise<void> {
+export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null, terms?: CallbackTerms | null): Promise<void> {
   const repo = s.db.getRepository(Callback);
   const old = await s.routing.get(cb.interactionId);
   await closeQuietly(s, cb.interactionId);
   const queue = s.routing.queue(old?.queueId ?? '');
   const settings = queue?.callback ?? { attempts: 1, retryMinutes: 10 };
-  const at = new Date(Date.now() + settings.retryMinutes * 60_000 * 2 ** (attempt - 1));
-  const slotEnd = old && attempt < settings.attempts ? await slotEndBefore(s, cb.id, at) : null;
+  const at = new Date(s.clock.now().getTime() + settings.retryMinutes * 60_000 * 2 ** (attempt - 1));
+  const row = terms ?? (await termsOf(s, cb.id));
+  // Gone meanwhile (its interaction deleted): nothing to retry, nobody to tell.
+  if (!row) return;
+  const slotEnd = old && attempt < settings.attempts ? slotEndPassed(row, at) : null;
   if (!old || attempt >= settings.attempts || slotEnd) {
-    const reason = slotEnd ? 'slot-ended' : 'attempts-used';
-    await repo.update({ id: cb.id }, { state: 'unreached', lastCause: cause });
-    if (old) await s.routing.journey(old, 'callback.unreached', null, { attempts: attempt, cause, reason, ...(slotEnd ? { slotEnd: slotEnd.toISOString() } : {}) });
-    s.log.info({ callbackId: cb.id, attempts: attempt, cause, reason }, 'callback unreached');
-    // The callback stands unreached even when the mail cannot be stored.
-    if (old) await sendUnreached(s, cb.id, old, attempt).catch((err: unknown) => s.log.error({ err, callbackId: cb.id }, 'could not queue the callback unreached mail'));
+    await endUnreached(s, row, old, { attempts: attempt, cause, slotEnd });
     return;
   }
   const next = await s.routing.createHeld({ channel: 'callback', queueId: old.queueId!, websiteId: old.websiteId, contactId: old.contactId, subject: old.subject, routingVariables: old.routingVariables });
@@ -34,20 +33,6 @@ export async function retryAfterFailure(s: CallbacksKit, cb: Pick<Callback, 'id'
   await repo.update({ id: cb.id }, { state: 'scheduled', interactionId: next.id, dueAt: at, jobId, lastCause: cause });
   await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope });
   await new CallbackDueJob(s).schedule({ callbackId: cb.id }, { id: jobId, at });
-}
-
-/** The end of the callback's slot when `at` falls after it; null for "as soon as possible" or a retry still inside the slot. */
-async function slotEndBefore(s: CallbacksKit, callbackId: string, at: Date): Promise<Date | null> {
-  const row = await s.db.getRepository(Callback).findOne({ select: { id: true, asap: true, slotEnd: true }, where: { id: callbackId } });
-  if (!row || row.asap || !row.slotEnd) return null;
-  return at.getTime() > row.slotEnd.getTime() ? row.slotEnd : null;
-}
-
-/** Closes the interaction unless it is closed already (the end of its call may have done it). */
-export async function closeQuietly(s: CallbacksKit, interactionId: string): Promise<void> {
-  await s.routing.close(interactionId, { by: 'system' }).catch((err: { status?: number }) => {
-    if (err.status !== 409 && err.status !== 404) throw err;
-  });
 }
 
 /**
@@ -65,12 +50,22 @@ export function attemptCause(end: { cause: string; status?: number; detail?: str
  * the callback goes back to its queue at once, at the place it had — its priority and the time it
  * first entered, on a new interaction (the call's end closed the old one) — and that agent is
  * passed over for the queue's cool-down. It counts as an attempt: with none left it ends as after
- * any failure, so a phone that never answers cannot keep a callback going round.
+ * any failure, so a phone that never answers cannot keep a callback going round. Nor does it go
+ * back, or wait for the queue to open, past its slot's end: it ends unreached then, as a retry would.
  */
 export async function requeueAfterAgentFailure(s: CallbacksKit, cb: Pick<Callback, 'id' | 'interactionId' | 'jobId'>, attempt: number, cause: string | null, agentId: string): Promise<void> {
   const old = await s.routing.get(cb.interactionId);
   const queue = s.routing.queue(old?.queueId ?? '');
-  if (!old?.queuedAt || !queue || attempt >= queue.callback.attempts) return retryAfterFailure(s, cb, attempt, cause);
+  const row = await termsOf(s, cb.id);
+  if (!old?.queuedAt || !queue || !row || attempt >= queue.callback.attempts) return retryAfterFailure(s, cb, attempt, cause, row);
+  const now = s.clock.now();
+  // The phone rang past the slot's end: back in its queue, the customer would be called after it.
+  const ended = slotEndPassed(row, now);
+  if (ended) {
+    await closeQuietly(s, old.id);
+    await endUnreached(s, row, old, { attempts: attempt, cause, slotEnd: ended });
+    return;
+  }
   const queued = await s.db.getRepository(InteractionEvent).findOne({ where: { interactionId: old.id, type: 'queued' }, order: { seq: 'DESC' } });
   const priority = typeof queued?.data.priority === 'number' ? queued.data.priority : queue.priority;
   await closeQuietly(s, old.id);
@@ -90,9 +85,16 @@ export async function requeueAfterAgentFailure(s: CallbacksKit, cb: Pick<Callbac
     await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, keptPlace: true, since: old.queuedAt.toISOString(), position: entered.position });
     return;
   }
-  // Not routable now (hours, licensed limit): its due job routes it when it can, like any retry.
+  // Not routable now (hours, licensed limit): its due job routes it when it can, like any retry —
+  // at the queue's next opening, unless that comes after the slot's end.
+  const notNow = entered?.outcome === 'unmanaged' ? entered : null;
+  const at = notNow?.nextOpening ? new Date(notNow.nextOpening) : now;
+  const slotEnd = slotEndPassed(row, at);
+  if (slotEnd) {
+    if (await endUnreached(s, row, next, { attempts: attempt, cause, slotEnd, data: { previous: old.id, notRoutable: notNow?.reason, nextTry: at.toISOString() } }, ['queued'])) await closeHeldOrQueued(s, next.id);
+    return;
+  }
   const jobId = nextJobId(cb);
-  const at = new Date();
   await repo.update({ id: cb.id }, { state: 'scheduled', dueAt: at, jobId });
   await s.routing.journey(next, 'callback.retry', null, { attempt: attempt + 1, previous: old.id, cause, dueAt: at.toISOString(), jobId, jobScope: s.jobs.scope });
   await new CallbackDueJob(s).schedule({ callbackId: cb.id }, { id: jobId, at });
