@@ -91,6 +91,27 @@ export interface ContactJourney {
   nextCursor: string | null;
 }
 
+/** One earlier interaction of an offer's customer: a line of the offer card (date, channel, how it ended). */
+export interface OfferJourneyInteraction {
+  interactionId: string;
+  /** Null when the interaction's row is gone (its journey stays). */
+  channel: ChannelName | null;
+  /** When its journey began. */
+  at: string;
+  /** Its latest journey step: how it ended, or where it stands while still open. */
+  outcome: JourneyType;
+}
+
+/**
+ * GET /api/offers/:id/journey?limit=&cursor=: the earlier interactions of the customer of an offer
+ * out to the asker (pending), newest first, `limit` of them (20 unless asked), the offered one left out.
+ */
+export interface OfferJourney {
+  interactions: OfferJourneyInteraction[];
+  /** Given back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
 /** One entry of an interaction's own journey, in the order written. */
 export interface InteractionJourneyEvent extends ContactJourneyEvent {
   seq: number;

@@ -48,20 +48,18 @@ describe("an offer's journey: the customer's earlier interactions for the agent 
     const r = await journey(offer.offerId, ann);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     expect(r.body.nextCursor).to.equal(null);
-    const ids = r.body.events.map((e: { interactionId: string }) => e.interactionId) as string[];
-    expect(ids.length).to.be.greaterThan(0);
-    expect(new Set(ids)).to.deep.equal(new Set(earlier));
-    expect(ids).not.to.include(chat);
-    expect(ids).not.to.include(elsewhere);
-    // Newest first: the second mail's entries before the first's.
-    expect(ids.indexOf(earlier[1]!)).to.be.lessThan(ids.lastIndexOf(earlier[0]!));
-    const ats = r.body.events.map((e: { at: string }) => e.at) as string[];
-    expect(ats).to.deep.equal([...ats].sort().reverse());
-    // What the contact's own journey says of those interactions, in the same shape.
-    const own = await api(t.url, 'GET', `/api/contacts/${maria}/journey`, undefined, admin);
-    expect(r.body.events).to.deep.equal(own.body.events.filter((e: { interactionId: string }) => e.interactionId !== chat));
+    // One line each, newest first, with how it stands: what the contact's own journey says last of it.
+    const own = (await api(t.url, 'GET', `/api/contacts/${maria}/journey`, undefined, admin)).body.events as { interactionId: string; type: string; at: string }[];
+    const started = (id: string) => own.filter((e) => e.interactionId === id).at(-1)!.at;
+    expect(r.body.interactions).to.deep.equal(
+      [earlier[1]!, earlier[0]!].map((id) => ({ interactionId: id, channel: 'mail', at: started(id), outcome: own.find((e) => e.interactionId === id)!.type })),
+    );
     const one = await journey(offer.offerId, ann, '?limit=1');
-    expect(one.body.events).to.deep.equal(r.body.events.slice(0, 1));
+    expect(one.body.interactions).to.deep.equal(r.body.interactions.slice(0, 1));
+    expect(one.body.nextCursor).to.be.a('string');
+    const rest = await journey(offer.offerId, ann, `?limit=1&cursor=${one.body.nextCursor}`);
+    expect(rest.body).to.deep.equal({ interactions: r.body.interactions.slice(1), nextCursor: null });
+    expect(JSON.stringify(r.body)).not.to.include(chat).and.not.to.include(elsewhere);
 
     // Another agent's offer reads like an unknown one, and so does an unknown id.
     const bens = await journey(offer.offerId, ben);
@@ -74,13 +72,40 @@ describe("an offer's journey: the customer's earlier interactions for the agent 
     expect((await journey(offer.offerId, ann)).status).to.equal(404);
   });
 
+  it('lists the last 20 interactions, however many steps each had, and pages on to the earlier ones', async () => {
+    const maria = await contact('maria');
+    const earlier: string[] = [];
+    for (let n = 0; n < 23; n++) earlier.push((await createInteraction(t.url, admin, { channel: 'mail', queueId: QUEUE.mail, contactId: maria })).interaction.id as string);
+    const own = (await api(t.url, 'GET', `/api/contacts/${maria}/journey`, undefined, admin)).body.events as { interactionId: string }[];
+    for (const id of earlier) expect(own.filter((e) => e.interactionId === id).length, 'entries of one interaction').to.be.greaterThan(1);
+    const chat = (await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat, contactId: maria })).interaction.id as string;
+    const offer = await nextOffer(ann);
+    expect(offer.interactionId).to.equal(chat);
+
+    const first = await journey(offer.offerId, ann);
+    expect(first.status, JSON.stringify(first.body)).to.equal(200);
+    const ids = (b: { interactions: { interactionId: string }[] }) => b.interactions.map((l) => l.interactionId);
+    expect(ids(first.body)).to.deep.equal(earlier.slice(3).reverse());
+    const second = await journey(offer.offerId, ann, `?cursor=${first.body.nextCursor}`);
+    expect(second.status, JSON.stringify(second.body)).to.equal(200);
+    expect(second.body).to.deep.include({ nextCursor: null });
+    expect(ids(second.body)).to.deep.equal(earlier.slice(0, 3).reverse());
+
+    // A cursor of another list (another offer's, a contact's journey) is refused, not read as a place in this one.
+    const contactCursor = (await api(t.url, 'GET', `/api/contacts/${maria}/journey?limit=1`, undefined, admin)).body.nextCursor as string;
+    const wrong = await journey(offer.offerId, ann, `?cursor=${contactCursor}`);
+    expect(wrong.status, JSON.stringify(wrong.body)).to.equal(400);
+    expect(wrong.body.error.fields.map((f: { field: string }) => f.field)).to.deep.equal(['cursor']);
+    expect((await accept(t.url, ann, offer.offerId)).status).to.equal(200);
+  });
+
   it('answers an offer of an interaction without contact with an empty journey', async () => {
     const chat = (await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat })).interaction.id as string;
     const offer = await nextOffer(ann);
     expect(offer.interactionId).to.equal(chat);
     const r = await journey(offer.offerId, ann);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
-    expect(r.body).to.deep.equal({ events: [], nextCursor: null });
+    expect(r.body).to.deep.equal({ interactions: [], nextCursor: null });
     expect((await accept(t.url, ann, offer.offerId)).status).to.equal(200);
   });
 

@@ -1,12 +1,12 @@
-import type { ContactJourney, ContactSearch } from '@switchboard/protocol';
+import type { ContactJourney, ContactSearch, OfferJourney } from '@switchboard/protocol';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ALL_ROLES, mount, type RouteDeps } from '../../kernel/http/route.js';
 import { badRequest, notFound } from '../../kernel/http/errors.js';
 import { isId } from '../../kernel/db/ids.js';
-import { contactBody, contactSearch, journeyList, journeyQuery, offerJourneyQuery, offerPath, otherList, searchList } from './schema.js';
+import { contactBody, contactSearch, journeyList, journeyQuery, offerJourneyList, offerJourneyQuery, offerPath, otherList, searchList } from './schema.js';
 import { pageOf } from './cursor.js';
-import { presentContact, presentJourneyEvent } from './presenter.js';
+import { presentContact, presentJourneyEvent, presentJourneyLine } from './presenter.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { ContactService } from './service.js';
 import type { Principal } from '../../kernel/http/principal.js';
@@ -66,13 +66,17 @@ export function contactRoutes(router: Router, deps: RouteDeps, k: Kernel, contac
     },
   });
   mount(router, deps, {
-    method: 'get', path: '/api/offers/:id/journey', summary: "The journey of the customer of an offer out to me (pending): their earlier interactions on every channel, newest first, the offered one's own entries left out", tag: 'contacts',
+    method: 'get', path: '/api/offers/:id/journey', summary: "The customer of an offer out to me (pending): their earlier interactions on every channel, one line each (when, channel, latest step), newest first, the offered one left out, a page at a time (nextCursor)", tag: 'contacts',
     access: ALL_ROLES, rateLimit: 'api', query: offerJourneyQuery,
     handler: async (ctx, { query }) => {
-      const offer = await policy.offeredTo(who(ctx), offerPath.parse(ctx.params).id);
+      const offerId = offerPath.parse(ctx.params).id;
+      const list = offerJourneyList(offerId);
+      if (query.cursor && query.cursor.list !== list) throw badRequest('Some fields are not valid.', [{ field: 'cursor', problem: otherList }]);
+      const offer = await policy.offeredTo(who(ctx), offerId);
       // Read only when the agent opens it, so making an offer reads nothing more.
-      const events = offer.contactId ? await contacts.journeyBesides(offer.contactId, offer.interactionId, query.limit) : [];
-      return { events: events.map(presentJourneyEvent), nextCursor: null } satisfies ContactJourney;
+      const lines = offer.contactId ? await contacts.interactionsBesides(offer.contactId, offer.interactionId, query.limit + 1, query.cursor) : [];
+      const page = pageOf(lines, query.limit, list, (l) => ({ at: l.at, key: l.interactionId }));
+      return { interactions: page.rows.map(presentJourneyLine), nextCursor: page.next } satisfies OfferJourney;
     },
   });
 }

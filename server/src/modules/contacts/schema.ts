@@ -43,9 +43,14 @@ export const journeyQuery = z
 /** The offer named in the path of an offer's journey: an id, or the request is refused. */
 export const offerPath = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'is not an offer id') });
 
+/** The list an offer's journey cursors belong to. */
+export const offerJourneyList = (offerId: string) => listOf('offer-journey', offerId);
+
+/** `limit` counts interactions (lines of the card), not journey entries. */
 export const offerJourneyQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(50).default(20),
+    cursor: cursor.optional(),
   })
   .strict();
 

@@ -5,6 +5,16 @@ import { Contact } from './contact.entity.js';
 import { InteractionEvent } from '../journey/index.js';
 import type { ContactInput } from './schema.js';
 import type { Place } from './cursor.js';
+import type { JourneyType } from '@switchboard/protocol';
+
+/** An earlier interaction of a contact, on one line: when its journey began, its channel, its latest step. */
+export interface JourneyLine {
+  interactionId: string;
+  /** Null when the interaction's row is gone. */
+  channel: string | null;
+  at: Date;
+  outcome: JourneyType;
+}
 
 const normaliseEmail = (e: string | null | undefined) => (e ? e.trim().toLowerCase() : e);
 
@@ -87,16 +97,23 @@ export class ContactService {
     return qb.getMany();
   }
 
-  /** The contact's journey before the interaction `besides` (its own entries left out), newest first: what an offer of it shows. */
-  async journeyBesides(id: string, besides: string, limit: number): Promise<InteractionEvent[]> {
-    return this.db
-      .getRepository(InteractionEvent)
-      .createQueryBuilder('e')
-      .where('e.contactId = :id', { id })
-      .andWhere('(e.interactionId IS NULL OR e.interactionId <> :besides)', { besides })
-      .orderBy('e.at', 'DESC')
-      .addOrderBy('e.seq', 'DESC')
-      .limit(limit)
-      .getMany();
+  /**
+   * The contact's interactions other than `besides`, newest first (by when each one's journey
+   * began), one line each: what an offer of `besides` lists. `after` starts past the last line of
+   * the page before (its `at` and interaction id).
+   */
+  async interactionsBesides(id: string, besides: string, limit: number, after?: Place): Promise<JourneyLine[]> {
+    // Grouped in the database: a limit on entries would list fewer interactions the more steps each had.
+    const rows: JourneyLine[] = await this.db.query(
+      `SELECT g.interactionId, g.at, i.channel,
+         (SELECT e.type FROM interaction_events e WHERE e.interactionId = g.interactionId AND e.contactId = ? ORDER BY e.at DESC, e.seq DESC LIMIT 1) AS outcome
+       FROM (SELECT interactionId, MIN(at) AS at FROM interaction_events
+             WHERE contactId = ? AND interactionId IS NOT NULL AND interactionId <> ? GROUP BY interactionId) g
+       LEFT JOIN interactions i ON i.id = g.interactionId
+       ${after ? 'WHERE g.at < ? OR (g.at = ? AND g.interactionId < ?)' : ''}
+       ORDER BY g.at DESC, g.interactionId DESC LIMIT ?`,
+      [id, id, besides, ...(after ? [after.at, after.at, after.key] : []), limit],
+    );
+    return rows;
   }
 }

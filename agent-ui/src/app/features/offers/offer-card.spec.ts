@@ -78,7 +78,7 @@ describe('OfferCard', () => {
       offerId: 'o3', kind: 'route', interactionId: 'now', channel: 'callback', queueId: 'callbacks', queueName: 'Callbacks',
       customerName: 'Maria', subject: null, waitingSince: null, expiresAt: new Date(Date.now() + 20_000).toISOString(), fromAgentId: null,
     };
-    const ev = (interactionId: string, type: string, at: string) => ({ interactionId, agentId: null, type, data: null, at });
+    const line = (interactionId: string, channel: string | null, at: string, outcome: string) => ({ interactionId, channel, at, outcome });
     const render = async (): Promise<{ fixture: ComponentFixture<OfferCard>; el: HTMLElement }> => {
       http = setUp();
       const fixture = TestBed.createComponent(OfferCard);
@@ -106,13 +106,11 @@ describe('OfferCard', () => {
       expect(toggle(el).getAttribute('aria-expanded')).toBe('true');
       expect(text(el.querySelector('[data-test=offer-journey]'))).toBe('Loading…');
       http.expectOne('/api/offers/o3/journey').flush({
-        events: [
-          ev('mail1', 'mail.received', '2026-02-01T10:00:00Z'),
-          ev('mail1', 'closed', '2026-02-01T10:05:00Z'),
-          ev('call1', 'call.requested', '2026-03-01T09:00:00Z'),
-          ev('call1', 'call.ended', '2026-03-01T09:04:00Z'),
-          ev('x', 'some.newer-step', '2026-01-01T09:00:00Z'),
-        ].reverse(),
+        interactions: [
+          line('call1', 'phone', '2026-03-01T09:00:00Z', 'call.ended'),
+          line('mail1', 'mail', '2026-02-01T10:00:00Z', 'closed'),
+          line('x', null, '2026-01-01T09:00:00Z', 'some.newer-step'),
+        ],
         nextCursor: null,
       });
       await answered(fixture);
@@ -127,6 +125,27 @@ describe('OfferCard', () => {
       expect(el.querySelector('[data-test=offer-journey]')).toBeNull();
       await click(fixture);
       expect(el.querySelectorAll('[data-test=offer-journey-entry]')).toHaveLength(3);
+      expect(el.querySelector('[data-test=offer-journey-more]')).toBeNull();
+      http.verify();
+    });
+
+    it('shows one line per earlier interaction as the server lists them, and reads on with its cursor on Show more', async () => {
+      const { fixture, el } = await render();
+      await click(fixture);
+      const first = Array.from({ length: 20 }, (_, n) => line(`m${n}`, 'mail', new Date(Date.UTC(2026, 1, 20 - n)).toISOString(), 'closed'));
+      http.expectOne('/api/offers/o3/journey').flush({ interactions: first, nextCursor: 'c/1+' });
+      await answered(fixture);
+      expect(el.querySelectorAll('[data-test=offer-journey-entry]')).toHaveLength(20);
+      const more = el.querySelector<HTMLButtonElement>('[data-test=offer-journey-more]')!;
+      expect(text(more)).toBe('Show more');
+      more.click();
+      await fixture.whenStable();
+      http.expectOne('/api/offers/o3/journey?cursor=c%2F1%2B').flush({ interactions: [line('c0', 'chat', '2026-01-02T09:00:00Z', 'abandoned')], nextCursor: null });
+      await answered(fixture);
+      const lines = [...el.querySelectorAll('[data-test=offer-journey-entry]')].map(text);
+      expect(lines).toHaveLength(21);
+      expect(lines[20]).toMatch(/ · Chat · Customer left$/);
+      expect(el.querySelector('[data-test=offer-journey-more]')).toBeNull();
       http.verify();
     });
 
@@ -134,7 +153,7 @@ describe('OfferCard', () => {
       const { fixture, el } = await render();
       TestBed.inject(I18n).use('it');
       await click(fixture);
-      http.expectOne('/api/offers/o3/journey').flush({ events: [], nextCursor: null });
+      http.expectOne('/api/offers/o3/journey').flush({ interactions: [], nextCursor: null });
       await answered(fixture);
       expect(text(el.querySelector('[data-test=offer-journey-empty]'))).toBe('Nessun contatto precedente');
       expect(el.querySelector('[data-test=offer-journey-entry]')).toBeNull();

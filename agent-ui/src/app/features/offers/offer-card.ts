@@ -1,4 +1,4 @@
-import type { ContactJourney } from '@switchboard/protocol';
+import type { OfferJourney, OfferJourneyInteraction } from '@switchboard/protocol';
 import { ChangeDetectionStrategy, Component, computed, inject, input, output, signal } from '@angular/core';
 import { Api, ApiError } from '../../core/api';
 import { Clock } from '../../core/clock';
@@ -6,7 +6,6 @@ import { I18n, formatDuration } from '../../core/i18n';
 import type { MessageKey } from '../../core/i18n/en';
 import { stepLabel } from '../../core/journey-steps';
 import type { OfferPayload } from '../../core/work';
-import { journeyEntries, type JourneyEntry } from '../context/context-sidebar';
 
 /** One line of an earlier interaction on the card: when, on which channel, how it ended. */
 interface JourneyLine {
@@ -54,32 +53,41 @@ export class OfferCard {
   protected readonly secondsLeft = computed(() => Math.max(0, Math.floor((Date.parse(this.offer().expiresAt) - this.clock.now()) / 1000)));
 
   protected readonly journeyOpen = signal(false);
-  /** The journey once read (null before); read once per card, however often it is opened. */
-  private readonly journey = signal<JourneyEntry[] | null>(null);
+  /** The earlier interactions read so far (null before the first read); read once per card, however often it is opened. */
+  private readonly journey = signal<OfferJourneyInteraction[] | null>(null);
+  /** Where the journey goes on; null once it is all shown. */
+  protected readonly journeyCursor = signal<string | null>(null);
   protected readonly journeyLoading = signal(false);
   protected readonly journeyError = signal<string | null>(null);
   protected readonly journeyLines = computed<JourneyLine[] | null>(() => {
-    const entries = this.journey();
-    return entries?.map((e) => ({
-      interactionId: e.interactionId,
-      when: new Date(e.first).toLocaleString(this.i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' }),
-      channel: e.channel && this.t(`channel.${e.channel}` as MessageKey),
-      outcome: stepLabel(this.t, e.steps[e.steps.length - 1] ?? ''),
+    const lines = this.journey();
+    return lines?.map((l) => ({
+      interactionId: l.interactionId,
+      when: new Date(l.at).toLocaleString(this.i18n.lang(), { dateStyle: 'medium', timeStyle: 'short' }),
+      channel: l.channel && this.t(`channel.${l.channel}` as MessageKey),
+      outcome: stepLabel(this.t, l.outcome),
     })) ?? null;
   });
 
   protected toggleJourney(): void {
     this.journeyOpen.update((open) => !open);
-    if (this.journeyOpen() && this.journey() === null && !this.journeyLoading()) void this.loadJourney();
+    if (this.journeyOpen() && this.journey() === null && !this.journeyLoading()) void this.loadJourney(null);
   }
 
-  private async loadJourney(): Promise<void> {
-    const { offerId, interactionId } = this.offer();
+  protected moreJourney(): void {
+    const cursor = this.journeyCursor();
+    if (cursor && !this.journeyLoading()) void this.loadJourney(cursor);
+  }
+
+  private async loadJourney(cursor: string | null): Promise<void> {
+    const { offerId } = this.offer();
     this.journeyLoading.set(true);
     this.journeyError.set(null);
     try {
-      const j = await this.api.get<ContactJourney>(`/api/offers/${encodeURIComponent(offerId)}/journey`);
-      this.journey.set(journeyEntries(j.events, interactionId));
+      const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+      const j = await this.api.get<OfferJourney>(`/api/offers/${encodeURIComponent(offerId)}/journey${query}`);
+      this.journey.update((shown) => [...(shown ?? []), ...j.interactions]);
+      this.journeyCursor.set(j.nextCursor);
     } catch (err) {
       this.journeyError.set(this.t('offer.journeyFailed', { message: err instanceof ApiError ? err.message : String(err) }));
     } finally {
