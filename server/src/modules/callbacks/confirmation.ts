@@ -49,6 +49,7 @@ const WORDS: Record<Language, {
   asap: string;
   body: (v: { site: string; ref: string; when: string; phone: string; link: string }) => string;
   unreachedSubject: string;
+  /** `attempts` 0: its slot ended before it could be called (unreached.ts). */
   unreached: (v: { site: string; ref: string; phone: string; attempts: number }) => string;
 }> = {
   en: {
@@ -56,21 +57,21 @@ const WORDS: Record<Language, {
     asap: 'as soon as possible',
     body: (v) => `We will call you back on ${v.phone}: ${v.when}.\n\nYour reference: ${v.ref}\n\nNo longer needed? Cancel it here:\n${v.link}\n\n${v.site}\n`,
     unreachedSubject: 'We could not reach you',
-    unreached: (v) => `We tried to call you back on ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'attempt' : 'attempts'}) but could not reach you. We will not try again; you are welcome to ask for a new callback.\n\nYour reference: ${v.ref}\n\n${v.site}\n`,
+    unreached: (v) => `${v.attempts ? `We tried to call you back on ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'attempt' : 'attempts'}) but could not reach you.` : `We could not call you back on ${v.phone} within the time you chose.`} We will not try again; you are welcome to ask for a new callback.\n\nYour reference: ${v.ref}\n\n${v.site}\n`,
   },
   it: {
     subject: 'La tua richiesta di essere richiamato',
     asap: 'appena possibile',
     body: (v) => `Ti richiameremo al numero ${v.phone}: ${v.when}.\n\nIl tuo riferimento: ${v.ref}\n\nNon serve più? Annulla qui:\n${v.link}\n\n${v.site}\n`,
     unreachedSubject: 'Non siamo riusciti a raggiungerti',
-    unreached: (v) => `Abbiamo provato a richiamarti al numero ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'tentativo' : 'tentativi'}) senza riuscire a raggiungerti. Non riproveremo; puoi chiedere di nuovo di essere richiamato.\n\nIl tuo riferimento: ${v.ref}\n\n${v.site}\n`,
+    unreached: (v) => `${v.attempts ? `Abbiamo provato a richiamarti al numero ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'tentativo' : 'tentativi'}) senza riuscire a raggiungerti.` : `Non siamo riusciti a richiamarti al numero ${v.phone} nella fascia oraria che avevi scelto.`} Non riproveremo; puoi chiedere di nuovo di essere richiamato.\n\nIl tuo riferimento: ${v.ref}\n\n${v.site}\n`,
   },
   fr: {
     subject: 'Votre demande de rappel',
     asap: 'dès que possible',
     body: (v) => `Nous vous rappellerons au ${v.phone} : ${v.when}.\n\nVotre référence : ${v.ref}\n\nPlus besoin ? Annulez ici :\n${v.link}\n\n${v.site}\n`,
     unreachedSubject: "Nous n'avons pas pu vous joindre",
-    unreached: (v) => `Nous avons essayé de vous rappeler au ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'tentative' : 'tentatives'}) sans pouvoir vous joindre. Nous ne réessaierons pas ; vous pouvez demander un nouveau rappel.\n\nVotre référence : ${v.ref}\n\n${v.site}\n`,
+    unreached: (v) => `${v.attempts ? `Nous avons essayé de vous rappeler au ${v.phone} (${v.attempts} ${v.attempts === 1 ? 'tentative' : 'tentatives'}) sans pouvoir vous joindre.` : `Nous n'avons pas pu vous rappeler au ${v.phone} dans le créneau que vous aviez choisi.`} Nous ne réessaierons pas ; vous pouvez demander un nouveau rappel.\n\nVotre référence : ${v.ref}\n\n${v.site}\n`,
   },
 };
 

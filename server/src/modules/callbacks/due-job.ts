@@ -3,6 +3,7 @@ import type { CallbacksKit } from './types.js';
 import { BaseJob, type JobRun } from '../../kernel/jobs/job.js';
 import { Callback } from './callback.entity.js';
 import { callbackWithInteraction } from './reads.js';
+import type { Interaction } from '../interactions/index.js';
 import { execute } from '../../kernel/db/statements.js';
 import { closeHeldOrQueued, endUnreached, slotEndPassed } from './unreached.js';
 
@@ -45,6 +46,11 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       return;
     }
     const resumed = interaction.state === 'queued';
+    // Run only after its slot's end (an instance was down, a failed run was tried again later):
+    // queued now, the customer would be called outside the time they chose. A run resuming a
+    // queueing begun in time goes on.
+    const now = this.s.clock.now();
+    if (!resumed && slotEndPassed(cb, now)) return this.slotEnded(cb, interaction, now, {});
     const customerFirst = !resumed && !!this.customerFirst && this.s.routing.queue(interaction.queueId ?? '')?.callback.order === 'customer-first';
     // Queued before it can be offered: an agent may accept the offer before enqueueHeld returns,
     // and the dialling starts only for a queued callback. Taken out of its hold here, the
@@ -79,16 +85,11 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       this.inHand.delete(cb.interactionId);
     }
     if (r.outcome === 'unmanaged') {
-      const at = r.nextOpening ? new Date(r.nextOpening) : new Date(this.s.clock.now().getTime() + BUSY_RETRY_MS);
-      // A retry is called within its slot or not at all (unreached.ts): one that cannot be queued
-      // before the slot's end ends unreached now, rather than be dialled after it. Its held
-      // interaction goes with it. An "as soon as possible" callback waits for the opening.
-      const slotEnd = cb.attempts > 0 ? slotEndPassed(cb, at) : null;
-      if (slotEnd) {
-        const ended = await endUnreached(this.s, cb, interaction, { attempts: cb.attempts, cause: cb.lastCause, slotEnd, data: { notRoutable: r.reason, nextTry: at.toISOString() } }, ['scheduled', 'queued']);
-        if (ended) await closeHeldOrQueued(this.s, interaction.id);
-        return;
-      }
+      const at = r.nextOpening ? new Date(r.nextOpening) : new Date(now.getTime() + BUSY_RETRY_MS);
+      // A slot callback is called within its slot or not at all (unreached.ts): one that cannot be
+      // queued before the slot's end ends unreached now, rather than be dialled after it. An "as
+      // soon as possible" callback waits for the opening.
+      if (slotEndPassed(cb, at)) return this.slotEnded(cb, interaction, at, { notRoutable: r.reason });
       const jobId = nextJobId(cb);
       // Not over a cancel: a cancelled callback is never scheduled again. Still scheduled when it
       // was not taken out of its hold (its queue closed).
@@ -99,6 +100,15 @@ export class CallbackDueJob extends BaseJob<{ callbackId: string }> {
       return;
     }
     await this.s.routing.journey(interaction, 'callback.due', null, { jobId: run.id, position: r.position });
+  }
+
+  /**
+   * No time is left in the callback's slot to call it (`nextTry`: the earliest it could have been):
+   * unreached, its held interaction closed with it. Not over a cancel made meanwhile.
+   */
+  private async slotEnded(cb: Callback, interaction: Interaction, nextTry: Date, data: Record<string, unknown>): Promise<void> {
+    const end = { attempts: cb.attempts, cause: cb.lastCause, slotEnd: cb.slotEnd, data: { ...data, nextTry: nextTry.toISOString() } };
+    if (await endUnreached(this.s, cb, interaction, end, ['scheduled', 'queued'])) await closeHeldOrQueued(this.s, interaction.id);
   }
 
   /**

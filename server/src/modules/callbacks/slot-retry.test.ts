@@ -237,6 +237,66 @@ describe('callbacks: a slot callback is retried only inside its slot', function 
     }
   });
 
+  it('ends unreached, never called, a slot callback whose queue is closed from its slot\'s start until after its end: the mail says it could not be called in the time chosen', async () => {
+    let x: Setup | undefined;
+    try {
+      x = await setup('uas-answer-any.xml', 1, {
+        'websites/example.yaml:forms.callback.2': { type: 'email', name: 'email', label: 'Email', mapsTo: { contact: 'email' } },
+        'switchboard.yaml:imap.enabled': false,
+      }, new ManualClock(new Date()));
+      const to = customerAddress('slot-never');
+      const slots = await widget(x.t.url, 'GET', '/callbacks/slots');
+      const slot = slots.body.slots[0] as { start: string; end: string };
+      const r = await widget(x.t.url, 'POST', '/callbacks', { fields: { phone: ownNumber(), email: to }, slot: slot.start });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      // The office closes for the whole slot after it was chosen, reopening an hour after its end.
+      const reopens = new Date(Date.parse(slot.end) + 3_600_000);
+      closeQueue(x, new Date(slot.start), reopens);
+      moveTo(x, slot.start);
+      const due = new CallbackDueJob(x.t.sb.contexts.callbacks);
+      expect(await due.runNow(r.body.callbackId)).to.equal(true);
+      await eventually(() => due.stateOf(r.body.callbackId), (st) => st === 'completed');
+
+      const cb = await callbackOf(x.t, r.body.callbackId);
+      expect([cb.state, cb.attempts, cb.jobId], 'not deferred to the opening').to.deep.equal(['unreached', 0, cb.id]);
+      expect((await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state, 'never offered').to.equal('closed');
+      const { types, data } = await unreachedEntry(x, cb.interactionId);
+      expect(types).to.not.include('queued');
+      expect(data).to.deep.include({ attempts: 0, reason: 'slot-ended', slotEnd: slot.end, notRoutable: 'outside-hours', nextTry: reopens.toISOString() });
+      const { unreached, subjects } = await unreachedMails(x, to);
+      expect(unreached, subjects).to.have.length(1);
+      expect(unreached[0]!.text).to.contain('could not call you back').and.contain('within the time you chose').and.not.contain('attempt');
+      expect(invitesAt(x)).to.equal(0);
+    } finally {
+      await teardown(x);
+    }
+  });
+
+  it('ends unreached a retry whose due job runs only after the slot\'s end (its instance was down): not queued, not dialled', async () => {
+    let x: Setup | undefined;
+    try {
+      x = await setup('uas-busy.xml', 1, { 'queues.yaml:queues.3.callback': { attempts: 3, retryMinutes: 5 } }, new ManualClock(new Date()));
+      const { slot, due, cb } = await slotCallbackDialled(x);
+      expect(cb.state).to.equal('scheduled');
+      await eventually(() => due.stateOf(cb.jobId!), (st) => st === 'delayed');
+      const ranAt = new Date(Date.parse(slot.end) + 10 * 60_000);
+      moveTo(x, ranAt);
+      expect(await due.runNow(cb.jobId!)).to.equal(true);
+      await eventually(() => due.stateOf(cb.jobId!), (st) => st === 'completed');
+
+      const ended = await callbackOf(x.t, cb.id);
+      expect(ended.state, 'not queued after its slot').to.equal('unreached');
+      expect((await x.t.sb.kernel.db.getRepository(Interaction).findOneByOrFail({ id: cb.interactionId })).state).to.equal('closed');
+      const { types, data } = await unreachedEntry(x, cb.interactionId);
+      expect(types).to.not.include('queued');
+      expect(data).to.deep.include({ attempts: 1, cause: '486 busy', reason: 'slot-ended', slotEnd: slot.end, nextTry: ranAt.toISOString() });
+      expect(invitesAt(x), 'dialled once, inside the slot').to.equal(1);
+      expect((await x.pbx.done).code).to.equal(0);
+    } finally {
+      await teardown(x);
+    }
+  });
+
   for (const when of ['after the slot\'s end', 'inside the slot, the queue closed meanwhile until after its end'] as const) {
     it(`ends unreached when the agent's phone refuses ${when}: not put back in its queue, the customer never dialled, mailed once`, async () => {
       let x: Setup | undefined;
