@@ -67,6 +67,8 @@ export interface AgentExtension {
 export interface CallRouter {
   routeWidgetCall(identity: Extract<AuthIdentity, { kind: 'call-token' }>, req: IncomingRequest): Promise<WidgetRoute | undefined>;
   agentExtension(agentId: string): Promise<AgentExtension | undefined>;
+  /** The agent whose extension this is (where an agent's transfer of a callback goes); none by default. */
+  agentOfExtension?(extension: string): Promise<string | undefined>;
 }
 
 export interface CallControlOptions {
@@ -320,6 +322,10 @@ export class CallControl {
     if (!s) return false;
     await s.teardown('callee-hangup');
     return true;
+  }
+
+  agentOfExtension(extension: string): Promise<string | undefined> {
+    return this.opts.router.agentOfExtension?.(extension) ?? Promise.resolve(undefined);
   }
 
   /** Calls leg A, then leg B through the trunk, and bridges them (callbacks). */

@@ -13,6 +13,9 @@ import { placeholderSdp, referredUser, uacOptions, withUser, type LegTarget } fr
 import { CallCore, type Leg } from './call-core.js';
 
 export type { LegTarget } from './legs.js';
+
+/** The agent whose extension a number is, and where to ring them; undefined when it is no agent's. */
+export type AgentAt = (extension: string) => Promise<{ agentId: string; target: LegTarget } | undefined>;
 export { END_CAUSE_HEADER, type CallSessionDeps, type CallState, type CallSessionEvents } from './call-core.js';
 
 export class CallSession extends CallCore {
@@ -151,25 +154,42 @@ export class CallSession extends CallCore {
   private readonly onRefer: ReferHandler = (from, to, relays, req, res) => {
     const target = this.bTarget;
     if (from.side !== 'b' || to.profile !== 'webrtc' || !target?.trunk) return false;
-    void this.transfer(target, from, to, relays, req, res).catch((err: unknown) => this.log.error({ err }, 'transfer failed'));
+    const user = referredUser(req.msg.headers['refer-to']);
+    if (!user) {
+      res.send(400, 'Bad Request (Refer-To is not a number or user at the PBX)');
+      return true;
+    }
+    const next: LegTarget = { ...target, uri: withUser(target.uri, user), ...(target.to ? { to: withUser(target.to, user) } : {}) };
+    void this.transfer(next, user, from, to, relays, res).catch((err: unknown) => this.log.error({ err }, 'transfer failed'));
     return true;
   };
 
   /**
-   * 202, then a new call to the Refer-To user through the same trunk with the same context
-   * headers, the browser's media offered again through rtpengine (the browser is not
-   * re-INVITEd). NOTIFYs report progress (RFC 3515 §2.4.5). Once the new
-   * leg answers it takes the old one's place and the old leg is hung up (RFC 5589 §6: the
-   * transferor would; done here too, so no dialog is left if it does not). A failed new call
-   * leaves the call on the old leg.
+   * The agent of a call we originated (a callback) transferring it to another agent's extension:
+   * carried out here, as the transferee on the customer's behalf, so the call stays one call with
+   * its media, its record and its interaction, which goes to the agent who answers (the
+   * `transferred` event). Handed to the PBX instead, the customer would go on in a call we know
+   * nothing of. A Refer-To naming no agent (a queue, an outside number) is passed on as before.
    */
-  private async transfer(target: LegTarget, from: RelayLeg, to: RelayLeg, relays: InDialogRelays, req: IncomingRequest, res: ServerResponse): Promise<void> {
+  private agentRefer(agentAt: AgentAt): ReferHandler {
+    return async (from, to, relays, req, res) => {
+      const user = from.side === 'a' ? referredUser(req.msg.headers['refer-to']) : undefined;
+      const agent = user ? await agentAt(user) : undefined;
+      if (!agent || !user) return false;
+      void this.transfer(agent.target, user, from, to, relays, res, agent.agentId).catch((err: unknown) => this.log.error({ err }, 'transfer failed'));
+      return true;
+    };
+  }
+
+  /**
+   * 202, then a new call to `next` (the Refer-To user) with the same context headers, the staying
+   * party's media offered again through rtpengine (that party is not re-INVITEd). NOTIFYs report
+   * progress (RFC 3515 §2.4.5). Once the new leg answers it takes the place of the transferor's
+   * and the transferor's leg is hung up (RFC 5589 §6: the transferor would; done here too, so no
+   * dialog is left if it does not). A failed new call leaves the call as it was.
+   */
+  private async transfer(next: LegTarget, user: string, from: RelayLeg, to: RelayLeg, relays: InDialogRelays, res: ServerResponse, agentId?: string): Promise<void> {
     const { engine, media } = this.deps;
-    const user = referredUser(req.msg.headers['refer-to']);
-    if (!user) {
-      res.send(400, 'Bad Request (Refer-To is not a number or user at the PBX)');
-      return;
-    }
     if (this.transferring || this.ending) {
       res.send(491, 'Request Pending');
       return;
@@ -182,9 +202,8 @@ export class CallSession extends CallCore {
         body: `SIP/2.0 ${frag}\r\n`,
       }).catch((err: unknown) => this.log.warn({ err }, 'transfer NOTIFY failed'));
     void notify('100 Trying', false);
-    const next: LegTarget = { ...target, uri: withUser(target.uri, user), ...(target.to ? { to: withUser(target.to, user) } : {}) };
     const ids = this.outboundIds();
-    const leg: Leg = { id: this.legs.created('outbound', ids, next.from ?? '', next.to ?? next.uri, { trunk: true }), profile: next.profile, ended: false };
+    const leg: Leg = { id: this.legs.created('outbound', ids, next.from ?? '', next.to ?? next.uri, { trunk: next.trunk === true }), profile: next.profile, ended: false };
     const failed = async (status: number, reason: string): Promise<void> => {
       leg.ended = true;
       this.legs.ended(leg.id, new Date(), causeForStatus(status), status);
@@ -202,7 +221,8 @@ export class CallSession extends CallCore {
       leg.dialog = dialog;
       this.legs.answered(leg.id, dialog.remoteTag);
       // To rtpengine the new leg is the old one re-INVITEd: its answer comes under the old leg's
-      // tag, so only the PBX side's address changes and the browser's ICE and DTLS stay as they are.
+      // tag, so only the transferor's side's address changes and the staying party's (a browser's
+      // ICE and DTLS, a phone's RTP) stays as it is.
       await media.answer({ sessionId: this.id, fromTag: to.mediaTag, toTag: from.mediaTag, sdp: dialog.remoteSdp, profile: to.profile });
     } catch (err) {
       void leg.dialog?.destroy();
@@ -214,15 +234,17 @@ export class CallSession extends CallCore {
       void dialog.destroy();
       return;
     }
-    const old = this.b!;
-    this.b = leg;
-    relays.replace({ dialog, profile: next.profile, side: 'b', mediaTag: from.mediaTag });
-    this.watch(dialog, 'callee-hangup');
+    const side = from.side;
+    const old = this[side]!;
+    this[side] = leg;
+    relays.replace({ dialog, profile: next.profile, side, mediaTag: from.mediaTag });
+    this.watch(dialog, side === 'b' ? 'callee-hangup' : 'caller-hangup');
     old.ended = true;
     this.legs.ended(old.id, new Date(), 'transferred');
     this.saveLive();
     this.transferring = false;
     this.log.info({ to: user }, 'call transferred');
+    if (agentId) this.publish('transferred', { ...this.base(), agentId, to: user });
     await notify('200 OK', true);
     await old.dialog?.destroy();
   }
@@ -233,7 +255,7 @@ export class CallSession extends CallCore {
    * with B's real media so both directions flow (RFC 3725's concerns about the ACK delay do not
    * arise, since every INVITE carries an offer). Resolves when bridged or ended; never rejects.
    */
-  async originate(aTarget: LegTarget, bTarget: LegTarget, placeholderHost: string): Promise<void> {
+  async originate(aTarget: LegTarget, bTarget: LegTarget, placeholderHost: string, agentAt?: AgentAt): Promise<void> {
     const { engine, media } = this.deps;
     const bTag = `b-${randomUUID().slice(0, 8)}`;
     this.mediaTag = bTag;
@@ -305,6 +327,7 @@ export class CallSession extends CallCore {
         { dialog: aDialog, profile: aTarget.profile, side: 'a', mediaTag: aTag },
         { dialog: bDialog, profile: bTarget.profile, side: 'b', mediaTag: bTag },
         media,
+        agentAt ? this.agentRefer(agentAt) : undefined,
       );
     } catch (err) {
       if (err instanceof SipStatusError) return this.teardown(causeForStatus(err.status), err.status);

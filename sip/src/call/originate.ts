@@ -1,7 +1,7 @@
 // Originate-and-bridge as the server calls it: leg A is an agent (their registered softphone, or
 // their extension through the PBX), leg B a customer number through the trunk.
 import type { SipEngineApi } from '../engine-api.js';
-import type { CallSession, CallSessionDeps, LegTarget } from './call-session.js';
+import type { AgentAt, CallSession, CallSessionDeps, LegTarget } from './call-session.js';
 import type { CallSessionInfo } from './recorder.js';
 import type { Binding } from './registrar.js';
 import type { InteractionContext } from './interaction-context.js';
@@ -27,6 +27,8 @@ export interface OriginateHost {
   trunkTarget(number: string, extra?: Partial<LegTarget>, trunk?: TrunkRoute): LegTarget;
   contextHeaders(ctx: InteractionContext): Record<string, string>;
   newSession<T extends CallSession = CallSession>(interactionId?: string, info?: CallSessionInfo, kind?: SessionKind<T>, id?: string): T;
+  /** The agent whose extension this is (a transfer's target), if any. */
+  agentOfExtension(extension: string): Promise<string | undefined>;
 }
 
 export type OriginateLegA =
@@ -70,7 +72,14 @@ export async function originate(cc: OriginateHost, engine: SipEngineApi, r: Orig
     from: `sip:${r.callerId ?? 'switchboard'}@${bDomain}`,
     ...(r.context ? { headers: cc.contextHeaders(r.context) } : {}),
   }, r.trunk);
+  // The agent's transfer to another agent rings them where leg A would, as the same caller with the same context.
+  const agentAt: AgentAt = async (extension) => {
+    const agentId = await cc.agentOfExtension(extension);
+    if (!agentId) return undefined;
+    const target = legATarget(cc, { kind: 'agent', agentId, extension });
+    return { agentId, target: { ...target, from: aTarget.from, ...(aTarget.fromName ? { fromName: aTarget.fromName } : {}), ...(bTarget.headers ? { headers: bTarget.headers } : {}) } };
+  };
   const session = cc.newSession(r.context?.interactionId, { kind: 'originate', ...(r.a.kind === 'agent' ? { agentId: r.a.agentId } : {}) }, undefined, r.id);
-  void session.originate(aTarget, bTarget, engine.stack.local(bTarget.target?.protocol ?? 'udp').host);
+  void session.originate(aTarget, bTarget, engine.stack.local(bTarget.target?.protocol ?? 'udp').host, agentAt);
   return session;
 }

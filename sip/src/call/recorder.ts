@@ -104,6 +104,8 @@ export interface CallEventMap {
   ringing: [CallEventBase];
   answered: [CallEventBase];
   held: [CallEventBase & { held: boolean; by: 'a' | 'b' }];
+  /** An agent's transfer of the call to another agent was carried out here: `agentId` answered at `to`. */
+  transferred: [CallEventBase & { agentId: string; to: string }];
   /**
    * `detail`: what exactly failed when the cause alone does not say (the media relay's reason).
    * `placedBy`: on the end of a call whose process died, who placed it (live-calls.ts).

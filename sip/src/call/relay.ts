@@ -1,6 +1,7 @@
 // In-dialog requests carried from one leg to the other once a call is up: re-INVITE (hold,
 // resume, codec change) through rtpengine, INFO (SIP INFO DTMF), REFER (blind transfer is done
-// by the PBX: we pass the REFER on, except one towards a browser, which call control carries out)
+// by the PBX: we pass the REFER on, except one towards a browser and an agent's transfer of a
+// callback to another agent, which call control carries out)
 // and the NOTIFYs that report its progress.
 import type { Logger } from 'pino';
 import type { SipDialog } from '../engine-api.js';
@@ -41,10 +42,10 @@ export interface InDialogRelays {
 }
 
 /**
- * Takes a REFER instead of passing it on (true when it did): see CallSession's transfer of a
- * browser's call.
+ * Takes a REFER instead of passing it on (true when it did, false to pass it on): see
+ * CallSession's transfers.
  */
-export type ReferHandler = (from: RelayLeg, to: RelayLeg, relays: InDialogRelays, req: IncomingRequest, res: ServerResponse) => boolean;
+export type ReferHandler = (from: RelayLeg, to: RelayLeg, relays: InDialogRelays, req: IncomingRequest, res: ServerResponse) => boolean | Promise<boolean>;
 
 export function wireInDialogRelays(session: RelayedCall, a: RelayLeg, b: RelayLeg, media: MediaRelay, onRefer?: ReferHandler): InDialogRelays {
   const legs = { a, b };
@@ -54,7 +55,12 @@ export function wireInDialogRelays(session: RelayedCall, a: RelayLeg, b: RelayLe
   const link = (from: RelayLeg): void => {
     const modify = (req: IncomingRequest, res: ServerResponse): void => void relayModify(session, media, from, other(from.side), req, res);
     const refer = (req: IncomingRequest, res: ServerResponse): void => {
-      if (!onRefer?.(from, other(from.side), relays, req, res)) void relayRequest(session, other(from.side), req, res);
+      void Promise.resolve(onRefer?.(from, other(from.side), relays, req, res) ?? false)
+        .catch((err: unknown) => {
+          session.log.warn({ err }, 'REFER handling failed; passed on');
+          return false;
+        })
+        .then((taken) => (taken ? undefined : relayRequest(session, other(from.side), req, res)));
     };
     const plain = (req: IncomingRequest, res: ServerResponse): void => {
       if (transferDone(req)) session.handedOver();

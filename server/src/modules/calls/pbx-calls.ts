@@ -30,6 +30,13 @@ export class PbxCalls {
       if (e.kind !== 'inbound' || !e.agentId) return;
       this.link(e, e.agentId).catch((err: unknown) => log.error({ err, callSessionId: e.callSessionId }, 'could not give the agent the interaction of a PBX call'));
     });
+    // An agent transferred the call to another agent, who answered: the interaction is theirs now
+    // (the first agent freed, 'transferred' in the journey), as when the PBX hands a call on.
+    control.events.on('transferred', (e) => {
+      if (!e.interactionId) return;
+      const call = e.callSessionId.replace(/-/g, '');
+      this.d.routing.claim(e.interactionId, e.agentId, { via: 'transfer', call }).catch((err: unknown) => log.error({ err, callSessionId: e.callSessionId }, 'could not give the interaction to the agent the call was transferred to'));
+    });
   }
 
   /** The interaction of a call session: its own, or the one made for it here. */

@@ -37,4 +37,8 @@ export class SwitchboardCallRouter implements CallRouter {
     if (!agent?.extension) return undefined;
     return { extension: agent.extension, displayName: agent.displayName };
   }
+
+  async agentOfExtension(extension: string): Promise<string | undefined> {
+    return (await this.db.getRepository(Agent).findOneBy({ extension, active: true }))?.id;
+  }
 }
