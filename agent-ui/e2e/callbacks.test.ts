@@ -47,8 +47,9 @@ describe('callbacks on the desktop (Chromium against a real server)', function (
 
     const card = page.locator('[data-test=offer]');
     await card.waitFor({ timeout: 60_000 });
-    const preview = await card.locator('[data-test=offer-preview]').textContent();
-    expect(preview).to.include('+390612345678').and.include('as soon as possible').and.include('About order A-1042');
+    expect(await card.locator('[data-test=offer-callback-number]').textContent()).to.equal('+390612345678');
+    expect(await card.locator('[data-test=offer-callback-when]').textContent()).to.match(/^as soon as possible \(/);
+    expect(await card.locator('[data-test=offer-preview]').textContent()).to.include('About order A-1042');
     await page.screenshot({ path: screenshotPath('callback-offer') });
     await card.locator('[data-test=offer-accept]').click();
     await card.waitFor({ state: 'detached' });

@@ -36,10 +36,33 @@ export interface OfferPayload {
   subject: string | null;
   waitingSince: string | null;
   expiresAt: string;
-  /** The first lines the customer wrote (chat messages, the mail's opening), when the channel gives them. */
+  /** The first lines the customer wrote (chat messages, the mail's opening, a callback's message), when the channel gives them. */
   preview?: string[];
+  /** A callback's offer: whom to call, when and the attempts so far. */
+  callback?: OfferCallbackPayload;
   /** The agent who transfers or invites (transfer and conference offers). */
   fromAgentId: string | null;
+}
+
+/**
+ * What a callback's offer shows besides the customer's message: fields, not sentences, so the
+ * desktop words them in the agent's language ("attempt 2 of 3 (last: 486 busy)").
+ */
+export interface OfferCallbackPayload {
+  phoneNumber: string;
+  /** The slot the customer picked; null when they asked to be called as soon as possible (from `dueAt`). */
+  slot: { start: string; end: string } | null;
+  dueAt: string;
+  /** The zone of the website's hours: the time is shown as the customer picked it, zone named. */
+  timeZone: string;
+  /** The attempt this offer is for: 1 for the first; the one the customer answered when `waiting`. */
+  attempt: number;
+  /** How many attempts the queue makes; null when it sets none. */
+  maxAttempts: number | null;
+  /** Why the attempt before failed (a SIP status and its reason, e.g. "486 busy"); null when none did. */
+  lastCause: string | null;
+  /** Customer-first: the customer answered and waits on the line for an agent. */
+  waiting: boolean;
 }
 
 export interface InteractionPayload {

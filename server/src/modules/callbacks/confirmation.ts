@@ -28,7 +28,7 @@ export function websiteZone(config: Config, website: Website): string {
 
 /**
  * Formatters by language, zone and shape: making an Intl.DateTimeFormat costs far more than using
- * one, and every callback offer's preview formats its time. A handful of shapes, a few zones.
+ * one, and every confirmation and cancel page formats its time. A handful of shapes, a few zones.
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(lang: Language, zone: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {

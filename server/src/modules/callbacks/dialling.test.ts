@@ -71,7 +71,7 @@ describe('callbacks: accept → dial (agent first, then the customer through the
       await due.runNow(retry.jobId!);
       // The retry's offer says which attempt it is and how the last one ended.
       const again = await nextOffer({ ...x.agent, username: '' }, 20_000);
-      expect(again.preview?.[1]).to.match(/ · attempt 2 of 2 \(last: 486 busy\)$/);
+      expect(again.callback).to.deep.include({ attempt: 2, maxAttempts: 2, lastCause: '486 busy', waiting: false });
       expect((await accept(x.t.url, { ...x.agent, username: '' }, again.offerId)).status).to.equal(200);
       const done = await eventually(() => callbackOf(x!.t, r.body.callbackId), (c) => c.state === 'unreached', 200);
       expect(done.attempts).to.equal(2);

@@ -58,8 +58,7 @@ describe('callbacks: keep my place (virtual hold)', () => {
     expect(first.interactionId).to.not.equal(laterRow.interactionId);
     expect(first.waitingSince).to.equal(chat.queuedAt!.toISOString());
     // The offer shows whom to call and when they asked for it.
-    expect(first.preview?.[0]).to.equal('+390660602222');
-    expect(first.preview?.[1]).to.match(/^as soon as possible/);
+    expect(first.callback).to.deep.include({ phoneNumber: '+390660602222', slot: null });
     await setState(t.url, agent, 'not-ready', 'break');
   });
 

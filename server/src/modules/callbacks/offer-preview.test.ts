@@ -1,6 +1,8 @@
 // A callback's offer shows the customer's name, its number, slot, attempts and message. Offered as it enters its queue, the
 // due job has the callback in hand; offered later (an agent comes free), routing reads the
-// interaction, and the callback with it.
+// interaction, and the callback with it. The number, slot and attempts go as fields, the message
+// as the customer's words: the desktop words the rest in the agent's language, so the offer
+// carries no sentence of the server's.
 import { expect } from 'chai';
 import { Callback } from './callback.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
@@ -9,7 +11,7 @@ import { widget } from '../../test/chat.js';
 import { eventually } from '../../test/redis.js';
 import { statementsFrom } from '../../test/database.js';
 import { CallbackDueJob } from './due-job.js';
-import { callTime, websiteZone } from './confirmation.js';
+import { websiteZone } from './confirmation.js';
 
 describe('callbacks: the offer of a waiting callback', () => {
   let t: TestServer;
@@ -33,9 +35,18 @@ describe('callbacks: the offer of a waiting callback', () => {
       expect(offer.interactionId).to.equal(cb.interactionId);
       expect(offer.customerName).to.equal('Maria Rossi');
       const config = t.sb.kernel.config();
-      const slot = callTime(cb, websiteZone(config, config.websites.find((w) => w.id === 'example')!), 'en');
-      expect(slot, 'a slot, not "as soon as possible"').to.contain('–');
-      expect(offer.preview).to.deep.equal([cb.phoneNumber, slot, 'The blue one']);
+      expect(cb.slotStart, 'a slot, not "as soon as possible"').to.not.equal(null);
+      expect(offer.preview).to.deep.equal(['The blue one']);
+      expect(offer.callback).to.deep.equal({
+        phoneNumber: cb.phoneNumber,
+        slot: { start: cb.slotStart!.toISOString(), end: cb.slotEnd!.toISOString() },
+        dueAt: cb.dueAt.toISOString(),
+        timeZone: websiteZone(config, config.websites.find((w) => w.id === 'example')!),
+        attempt: 1,
+        maxAttempts: config.queues.find((q) => q.id === offer.queueId)!.callback.attempts,
+        lastCause: null,
+        waiting: false,
+      });
     } finally {
       agent.socket.close();
     }
@@ -55,8 +66,8 @@ describe('callbacks: the offer of a waiting callback', () => {
       const offer = await nextOffer(agent, 15_000);
       sent.stop();
       expect(offer.interactionId).to.equal(cb.interactionId);
-      expect(offer.preview?.[0]).to.equal(cb.phoneNumber);
-      expect(offer.preview).to.include('About my order');
+      expect(offer.preview).to.deep.equal(['About my order']);
+      expect(offer.callback).to.deep.include({ phoneNumber: cb.phoneNumber, slot: null, dueAt: cb.dueAt.toISOString(), attempt: 1, waiting: false });
       expect(sent.texts.filter((q) => /^SELECT .* FROM `?(interactions|callbacks)`?\s/.test(q))).to.have.length(1);
     } finally {
       agent.socket.close();

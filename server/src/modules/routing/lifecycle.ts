@@ -7,6 +7,7 @@ import { Interaction } from '../interactions/index.js';
 import { InteractionEvent } from '../journey/index.js';
 import type { HoldCompanion, JoinedColumns, StepEntry } from './records.js';
 import type { AcceptRead, CreateInteraction, CreateResult, QueuePlace, RoutingService } from './service.js';
+import type { Preview } from './offer-cards.js';
 
 /** An interaction made for a call the PBX routes (a widget call, or an inbound call without one). */
 export interface CallInteraction {
@@ -80,7 +81,7 @@ export interface InteractionSteps {
   queue(id: string): Queue | undefined;
   /** How a channel shows what the customer wrote first on its offers. */
   /** `read`: what `fn` reads of the channel's own rows, read with the interaction when routing reads it for the offer (given to `fn` as `joined`). */
-  previewFor(channel: Channel, fn: (i: Interaction, joined?: Record<string, unknown>) => Promise<string[]>, read?: JoinedColumns): void;
+  previewFor(channel: Channel, fn: Preview, read?: JoinedColumns): void;
   /** Shows the interaction's pending offers again, with the customer's first lines as the channel now gives them. */
   refreshOffers(interactionId: string): Promise<number>;
   /** What the channel's step after an accept needs of its own rows, read with the accept's read of the interaction. */

@@ -8,10 +8,16 @@ import type { JoinedColumns } from './records.js';
 
 type S = Pick<Deps, 'log' | 'engine' | 'records' | 'events'>;
 
-/** The customer's first lines on an offer; `joined`: the columns of the channel's read, when read with the interaction. */
-export type Preview = (i: Interaction, joined?: Record<string, unknown>) => Promise<string[]>;
+/**
+ * What an offer shows of its channel: the customer's first lines (`preview`), and a callback's own
+ * fields (`callback`), which the desktop words in the agent's language.
+ */
+export type OfferDetails = Pick<OfferPayload, 'preview' | 'callback'>;
 
-/** What an offer shows the agent: queue, customer, and the customer's first lines as their channel gives them. */
+/** A channel's part of its offers: the customer's first lines, or those with the channel's fields; `joined`: the columns of the channel's read, when read with the interaction. */
+export type Preview = (i: Interaction, joined?: Record<string, unknown>) => Promise<string[] | OfferDetails>;
+
+/** What an offer shows the agent: queue, customer, and the customer's first lines (and a callback's fields) as their channel gives them. */
 export class OfferCards {
   constructor(
     private readonly d: S,
@@ -19,7 +25,8 @@ export class OfferCards {
   ) {}
 
   async payload(o: OfferMade, i: Interaction, joined?: Record<string, unknown>): Promise<OfferPayload> {
-    return presentOffer(o, i, this.routing.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId), await this.preview(i, joined));
+    const { preview, callback } = await this.preview(i, joined);
+    return { ...presentOffer(o, i, this.routing.queue(i.queueId ?? '')?.name ?? null, await this.d.records.customerName(i.contactId), preview), ...(callback ? { callback } : {}) };
   }
 
   /**
@@ -54,14 +61,17 @@ export class OfferCards {
     return this.previews.get(channel)?.read;
   }
 
-  private async preview(i: Interaction, joined?: Record<string, unknown>): Promise<string[]> {
+  private async preview(i: Interaction, joined?: Record<string, unknown>): Promise<OfferDetails & { preview: string[] }> {
     const fn = this.previews.get(i.channel)?.fn;
-    if (!fn) return [];
+    if (!fn) return { preview: [] };
     return fn(i, joined)
-      .then((lines) => lines.slice(0, 5).map((l) => l.slice(0, 500)))
+      .then((got) => {
+        const shown = Array.isArray(got) ? { preview: got } : got;
+        return { ...shown, preview: (shown.preview ?? []).slice(0, 5).map((l) => l.slice(0, 500)) };
+      })
       .catch((err) => {
         this.d.log.warn({ err, interactionId: i.id }, 'offer preview failed');
-        return [];
+        return { preview: [] };
       });
   }
 }

@@ -72,6 +72,49 @@ describe('OfferCard', () => {
     TestBed.inject(I18n).use('en');
   });
 
+  describe('a callback', () => {
+    const callback = (over: Partial<NonNullable<OfferPayload['callback']>> = {}): OfferPayload => ({
+      offerId: 'o4', kind: 'route', interactionId: 'i4', channel: 'callback', queueId: 'callbacks', queueName: 'Callbacks',
+      customerName: 'Marie', subject: null, waitingSince: null, expiresAt: new Date(Date.now() + 20_000).toISOString(), fromAgentId: null,
+      preview: ['Rappelez-moi pour la commande A-1042'],
+      callback: { phoneNumber: '+33123456789', slot: null, dueAt: '2026-12-07T09:00:00Z', timeZone: 'Europe/Paris', attempt: 1, maxAttempts: 3, lastCause: null, waiting: false, ...over },
+    });
+    const render = async (offer: OfferPayload, lang: 'en' | 'fr' | 'it'): Promise<HTMLElement> => {
+      setUp();
+      TestBed.inject(I18n).use(lang);
+      const fixture = TestBed.createComponent(OfferCard);
+      fixture.componentRef.setInput('offer', offer);
+      await fixture.whenStable();
+      return fixture.nativeElement as HTMLElement;
+    };
+    afterEach(() => TestBed.inject(I18n).use('en'));
+
+    it('words the attempts, the last cause and the time in French on a French desktop, the customer’s words as text', async () => {
+      const el = await render(callback({ attempt: 2, lastCause: `486 busy ${XSS}` }), 'fr');
+      expect(text(el.querySelector('[data-test=offer-callback-number]'))).toBe('+33123456789');
+      expect(text(el.querySelector('[data-test=offer-callback-attempt]'))).toBe(`tentative 2 sur 3 (dernière : 486 busy ${XSS})`);
+      // 09:00 UTC is 10:00 in Paris, on a Monday: the website's time, named, whatever the agent's zone.
+      expect(text(el.querySelector('[data-test=offer-callback-when]'))).toMatch(/^dès que possible \(lundi .*10:00.*\)$/);
+      expect([...el.querySelectorAll('[data-test=offer-preview] p')].map(text)).toEqual(['Rappelez-moi pour la commande A-1042']);
+      expect(text(el.querySelector('[data-test=offer]'))).not.toMatch(/attempt|as soon as possible|on the line/);
+      expect(el.querySelector('img')).toBeNull();
+    });
+
+    it('says a customer-first customer waits on the line, without attempts on the first one, in Italian and English', async () => {
+      const italian = await render(callback({ waiting: true }), 'it');
+      expect(text(italian.querySelector('[data-test=offer-callback-waiting]'))).toBe('in linea, in attesa');
+      expect(italian.querySelector('[data-test=offer-callback-attempt]')).toBeNull();
+      const english = await render(callback({ waiting: true, attempt: 3, lastCause: '480 Temporarily Unavailable' }), 'en');
+      expect(text(english.querySelector('[data-test=offer-callback-waiting]'))).toBe('on the line, waiting');
+      expect(text(english.querySelector('[data-test=offer-callback-attempt]'))).toBe('attempt 3 of 3 (last: 480 Temporarily Unavailable)');
+    });
+
+    it('shows the slot the customer picked, from its start to its end', async () => {
+      const el = await render(callback({ slot: { start: '2026-12-08T13:00:00Z', end: '2026-12-08T13:30:00Z' } }), 'en');
+      expect(text(el.querySelector('[data-test=offer-callback-when]'))).toMatch(/^Tuesday.*December 8.*02:00.PM–02:30.PM/);
+    });
+  });
+
   describe('the journey toggle', () => {
     let http: HttpTestingController;
     const offer: OfferPayload = {

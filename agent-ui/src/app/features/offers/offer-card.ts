@@ -15,9 +15,19 @@ interface JourneyLine {
   outcome: string;
 }
 
+/** A formatter in `zone`; one the browser does not know (a server newer than it) falls back to the agent's own. */
+function zoned(lang: string, zone: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat(lang, { ...o, timeZone: zone });
+  } catch {
+    return new Intl.DateTimeFormat(lang, o);
+  }
+}
+
 /**
  * One offer: who, from which queue, what the customer wrote (the first lines, when the channel has
- * them), what about (a mail's subject, the chat option picked), how long they wait, how long to answer.
+ * them), a callback's number, time and attempts (worded here, in the agent's language), what about
+ * (a mail's subject, the chat option picked), how long they wait, how long to answer.
  * The customer's journey (earlier interactions) is behind a toggle, read the first time it is opened.
  */
 @Component({
@@ -50,6 +60,20 @@ export class OfferCard {
   });
   /** The customer's own first lines: what the agent needs to decide, before any label. */
   protected readonly preview = computed(() => (this.offer().preview ?? []).filter((l) => typeof l === 'string' && l.trim() !== '').slice(0, 3));
+  /** A callback's fields in the agent's words: whom to call (on the line, waiting, customer-first), when they asked, the attempts so far. */
+  protected readonly callback = computed(() => {
+    const c = this.offer().callback;
+    if (!c) return null;
+    // In the website's zone, named: the time as the customer picked it, whatever the agent's own zone.
+    const at = (iso: string, o: Intl.DateTimeFormatOptions) => zoned(this.i18n.lang(), c.timeZone, o).format(new Date(iso));
+    const when = c.slot
+      ? `${at(c.slot.start, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' })}–${at(c.slot.end, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })}`
+      : this.t('offer.cb.asap', { time: at(c.dueAt, { weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }) });
+    // The first attempt says nothing of attempts: there were none.
+    const attempt = c.attempt > 1 ? this.t(c.maxAttempts ? 'offer.cb.attemptOf' : 'offer.cb.attempt', { n: c.attempt, max: c.maxAttempts ?? '' }) : null;
+    const last = attempt && c.lastCause ? this.t('offer.cb.last', { cause: c.lastCause }) : null;
+    return { number: c.phoneNumber, waiting: c.waiting ? this.t('offer.cb.waiting') : null, when, attempt: [attempt, last].filter(Boolean).join(' ') || null };
+  });
   protected readonly secondsLeft = computed(() => Math.max(0, Math.floor((Date.parse(this.offer().expiresAt) - this.clock.now()) / 1000)));
 
   protected readonly journeyOpen = signal(false);
