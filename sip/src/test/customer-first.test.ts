@@ -3,78 +3,14 @@
 // bridged to the agent's phone (another sipp) without being re-INVITEd. Both phones' media are
 // UDP sockets of this test, so the announcement and the conversation are counted where they land.
 import { expect } from 'chai';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RtpEngineRelay } from '../media/relay.js';
 import type { LiveCall, LiveCallStore } from '../call/live-calls.js';
 import { freePort, rtpengineRelay, sipp, waitForUdpListener, type SippProcess } from './support/services.js';
 import { startHarness, type Harness } from './support/harness.js';
-
-interface Peer {
-  socket: dgram.Socket;
-  port: number;
-  received: number;
-}
-
-async function peer(): Promise<Peer> {
-  const socket = dgram.createSocket('udp4');
-  const p: Peer = { socket, port: 0, received: 0 };
-  socket.on('message', (m) => {
-    if (m.length >= 12 && (m[0]! & 0xc0) === 0x80) p.received++;
-  });
-  p.port = await new Promise<number>((r) => socket.bind(0, '127.0.0.1', () => r(socket.address().port)));
-  return p;
-}
-
-/** `seconds` of a 440 Hz tone, 8 kHz 16-bit mono WAV. */
-function toneWav(seconds: number): string {
-  const rate = 8000;
-  const pcm = Buffer.alloc(rate * 2 * seconds);
-  for (let i = 0; i < rate * seconds; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(pcm.length, 40);
-  const file = join(mkdtempSync(join(tmpdir(), 'sb-prompt-')), 'prompt.wav');
-  writeFileSync(file, Buffer.concat([h, pcm]));
-  return file;
-}
-
-/** 20 ms PCMU packets every 20 ms until `until` says stop. */
-async function talk(from: Peer, to: { host: string; port: number }, until: () => boolean): Promise<number> {
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  let n = 0;
-  while (!until() && n < 1500) {
-    const p = Buffer.alloc(172, 0xff);
-    p[0] = 0x80;
-    p.writeUInt16BE(n & 0xffff, 2);
-    p.writeUInt32BE((n * 160) >>> 0, 4);
-    p.writeUInt32BE(ssrc, 8);
-    from.socket.send(p, to.port, to.host);
-    n++;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return n;
-}
-
-/** Media addresses offered in the INVITEs a sipp phone received, in order. */
-function offeredMedia(trace: string): { host: string; port: number }[] {
-  return readFileSync(trace, 'utf8').split(/^-{20,}.*$/m).filter((m) => /^INVITE sip:/m.test(m)).map((sdp) => ({
-    host: /^c=IN IP4 (\S+)/m.exec(sdp)?.[1] ?? '',
-    port: Number(/^m=audio (\d+)/m.exec(sdp)?.[1]),
-  }));
-}
+import { invitesIn, rtpPeer, talk, toneWav, type RtpPeer } from './support/rtp.js';
 
 const until = async (cond: () => boolean, what: string, tries = 300): Promise<void> => {
   for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
@@ -122,7 +58,7 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     }
   });
 
-  async function phone(scenario: string, rtp?: Peer, extra: string[] = []): Promise<{ port: number; p: SippProcess; trace: string }> {
+  async function phone(scenario: string, rtp?: RtpPeer, extra: string[] = []): Promise<{ port: number; p: SippProcess; trace: string }> {
     const port = await freePort();
     const trace = join(mkdtempSync(join(tmpdir(), 'sb-cf-')), 'trace.log');
     const p = sipp({ scenario, port, calls: 1, timeoutS: 50, extra: [...(rtp ? ['-set', 'rtp_port', String(rtp.port)] : []), '-trace_msg', '-message_file', trace, ...extra] });
@@ -132,7 +68,7 @@ describe('customer-first calls: the customer first, an announcement, then the ag
   }
 
   it('plays the announcement to the answered customer only, then bridges the agent with RTP both ways; nothing is left', async () => {
-    const [customerRtp, agentRtp] = [await peer(), await peer()];
+    const [customerRtp, agentRtp] = [await rtpPeer(), await rtpPeer()];
     cleanup.push(() => customerRtp.socket.close(), () => agentRtp.socket.close());
     const customer = await phone('uas-answer-media.xml', customerRtp);
     const agent = await phone('uas-answer-media.xml', agentRtp);
@@ -171,8 +107,8 @@ describe('customer-first calls: the customer first, an announcement, then the ag
     expect(ringing[0]!.map((i) => [i.uri, i.callId, i.cseq, i.flow.port])).to.deep.equal([[`sip:agent@127.0.0.1:${agent.port}`, session.aDialog!.callId, 1, agent.port]]);
     expect(live.calls.get(session.id)?.ringing).to.equal(undefined);
 
-    const toCustomer = offeredMedia(customer.trace);
-    const toAgent = offeredMedia(agent.trace);
+    const toCustomer = invitesIn(customer.trace);
+    const toAgent = invitesIn(agent.trace);
     expect(toCustomer, 'the customer got one INVITE: never re-INVITEd').to.have.length(1);
     expect(toAgent).to.have.length(1);
     const agentInvite = readFileSync(agent.trace, 'utf8');
@@ -219,11 +155,11 @@ describe('customer-first calls: the customer first, an announcement, then the ag
   });
 
   it('an agent leg that fails leaves the customer waiting, and another agent can be connected', async () => {
-    const customerRtp = await peer();
+    const customerRtp = await rtpPeer();
     cleanup.push(() => customerRtp.socket.close());
     const customer = await phone('uas-answer-media.xml', customerRtp);
     const busyAgent = await phone('uas-busy.xml');
-    const agent = await phone('uas-answer-media.xml', await peer());
+    const agent = await phone('uas-answer-media.xml', await rtpPeer());
     const live = new RecordedLiveCalls();
     h = await startHarness({ pbxPort: customer.port, relay, liveCalls: live });
     const { session, answered } = h.cc.dialCustomer({ number: '0612345678' });

@@ -5,8 +5,7 @@
 // bridged, RTP both ways; busy → retried; the customer hanging up while queued → the offer is
 // withdrawn; nobody free → ended after customerWaitSeconds. Nothing is left in rtpengine.
 import { expect } from 'chai';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RtpEngineRelay } from '@switchboard/sip';
@@ -22,54 +21,7 @@ import { attemptsOf, callbackOf, kamailioFront } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
 import type { Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
 import { softphone } from '../../../../sip/dist/test/support/softphone.js';
-
-interface RtpPeer {
-  socket: dgram.Socket;
-  port: number;
-  /** Every RTP packet that arrived. */
-  received: number;
-  /** Those carrying the other phone's voice (this test's all-0xff PCMU), not the announcement. */
-  voice: number;
-}
-
-async function rtpPeer(): Promise<RtpPeer> {
-  const socket = dgram.createSocket('udp4');
-  const peer: RtpPeer = { socket, port: 0, received: 0, voice: 0 };
-  socket.on('message', (m) => {
-    if (m.length < 12 || (m[0]! & 0xc0) !== 0x80) return;
-    peer.received++;
-    if (m.length > 100 && m[12] === 0xff && m[100] === 0xff) peer.voice++;
-  });
-  peer.port = await new Promise<number>((r) => socket.bind(0, '127.0.0.1', () => r(socket.address().port)));
-  return peer;
-}
-
-/** 20 ms PCMU packets (silence, 0xff), one every 20 ms, while `until` says to go on. */
-async function talk(from: RtpPeer, to: { host: string; port: number }, until: () => boolean): Promise<number> {
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  let n = 0;
-  while (!until() && n < 1500) {
-    const p = Buffer.alloc(172, 0xff);
-    p[0] = 0x80;
-    p[1] = 0;
-    p.writeUInt16BE(n & 0xffff, 2);
-    p.writeUInt32BE((n * 160) >>> 0, 4);
-    p.writeUInt32BE(ssrc, 8);
-    from.socket.send(p, to.port, to.host);
-    n++;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return n;
-}
-
-/** The INVITEs a sipp phone received (trace), each with the media address it was offered. */
-function invites(trace: string): { text: string; host: string; port: number }[] {
-  return readFileSync(trace, 'utf8').split(/^-{20,}.*$/m).filter((m) => /^INVITE sip:/m.test(m)).map((text) => ({
-    text,
-    host: /^c=IN IP4 (\S+)/m.exec(text)?.[1] ?? '',
-    port: Number(/^m=audio (\d+)/m.exec(text)?.[1]),
-  }));
-}
+import { invitesIn, rtpPeer, talk, type RtpPeer } from '../../../../sip/dist/test/support/rtp.js';
 
 const traceFile = (name: string) => path.join(mkdtempSync(path.join(os.tmpdir(), `sb-cf-${name}-`)), 'trace.log');
 const uuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -165,9 +117,9 @@ describe('callbacks: customer first (the customer is called when due, then offer
       expect(offer.channel).to.equal('callback');
       // The offer says the customer is on the line now, in the first attempt.
       expect(offer.callback).to.deep.include({ phoneNumber: '0612345678', waiting: true, attempt: 1, lastCause: null });
-      const [toCustomer] = invites(customerPhone.trace);
+      const [toCustomer] = invitesIn(customerPhone.trace);
       expect(toCustomer?.text).to.match(/^INVITE sip:00612345678@/m);
-      expect(invites(agentPhone.trace), "the agent's phone does not ring before they accept").to.deep.equal([]);
+      expect(invitesIn(agentPhone.trace), "the agent's phone does not ring before they accept").to.deep.equal([]);
       // The announcement (the French prompt) reaches the customer while the offer waits.
       await eventually(async () => customerRtp.received, (n) => n >= 50);
       expect(agentRtp.received).to.equal(0);
@@ -182,9 +134,9 @@ describe('callbacks: customer first (the customer is called when due, then offer
       const [attempt] = await attemptsOf(x.t, cb.id);
       expect(attempt).to.include({ attempt: 1, outcome: 'answered', agentId: x.agent.id, dialled: '00612345678' });
       const sessionId = uuid(attempt!.callId!);
-      const [toAgent] = invites(agentPhone.trace);
+      const [toAgent] = invitesIn(agentPhone.trace);
       expect(toAgent?.text, 'the agent is rung at their extension, with the interaction').to.match(new RegExp(`^INVITE sip:${extension}@`, 'm')).and.match(new RegExp(`^X-Switchboard-Interaction: ${cb.interactionId}`, 'im'));
-      expect(invites(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
+      expect(invitesIn(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
       // The desktop's call: the interaction's, answered.
       const call = await eventually(() => x.t.sb.kernel.db.getRepository(Call).findOneBy({ interactionId: cb.interactionId }), (c) => !!c?.answeredAt);
       expect(call!.kind).to.equal('originate');
@@ -259,8 +211,8 @@ describe('callbacks: customer first (the customer is called when due, then offer
     const cb = await eventually(() => callbackOf(x.t, r.body.callbackId), (c) => c.state === 'completed', 300, 200);
     const [attempt] = await attemptsOf(x.t, cb.id);
     expect(attempt).to.include({ attempt: 1, outcome: 'answered', agentId: agent2.id });
-    expect(invites(pbxPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${ext2}@`, 'm'));
-    expect(invites(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
+    expect(invitesIn(pbxPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${ext2}@`, 'm'));
+    expect(invitesIn(customerPhone.trace), 'the customer is never re-INVITEd').to.have.length(1);
     const requeued = (await journeyOf(x.t, cb.interactionId)).find((e) => e.type === 'requeued');
     expect(requeued?.agentId).to.equal(x.agent.id);
     expect(requeued?.data).to.include({ reason: 'agent-not-connected', status: 486, position: 1 });
@@ -317,7 +269,7 @@ describe('callbacks: customer first (the customer is called when due, then offer
     const sessionId = uuid(attempt!.callId!);
     expect(a.sb.contexts.calls()!.control.session(sessionId), 'the call is on the instance that called the customer').to.not.equal(undefined);
     expect(b.sb.contexts.calls()!.control.activeSessions.size).to.equal(0);
-    expect(invites(agentPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${extension}@`, 'm'));
+    expect(invitesIn(agentPhone.trace)[0]?.text).to.match(new RegExp(`^INVITE sip:${extension}@`, 'm'));
     expect(await a.sb.contexts.calls()!.control.hangup(sessionId)).to.equal(true);
     expect((await agentPhone.p.done).code).to.equal(0);
     expect((await customerPhone.p.done).code).to.equal(0);

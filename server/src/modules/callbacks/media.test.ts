@@ -5,8 +5,7 @@
 // once with the PBXs reached directly (the queue's own trunk for B) and once through a
 // record-routing Kamailio in front of them, where the re-INVITE of leg A follows the route set.
 import { expect } from 'chai';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RtpEngineRelay } from '@switchboard/sip';
@@ -17,56 +16,7 @@ import { api, login, setState, startRoutingServer, openDesktop, type TestServer 
 import { attemptsOf, callbackOf, kamailioFront, takeOffer } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener } from '../../../../sip/dist/test/support/services.js';
 import type { Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
-
-interface RtpPeer {
-  socket: dgram.Socket;
-  port: number;
-  received: number;
-}
-
-async function rtpPeer(): Promise<RtpPeer> {
-  const socket = dgram.createSocket('udp4');
-  const peer: RtpPeer = { socket, port: 0, received: 0 };
-  socket.on('message', (m) => {
-    if (m.length >= 12 && (m[0]! & 0xc0) === 0x80) peer.received++;
-  });
-  peer.port = await new Promise<number>((r) => socket.bind(0, '127.0.0.1', () => r(socket.address().port)));
-  return peer;
-}
-
-/** 20 ms PCMU packets, one every 20 ms, for as long as `until` says to go on. */
-async function talk(from: RtpPeer, to: { host: string; port: number }, until: () => boolean): Promise<number> {
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  let n = 0;
-  while (!until() && n < 1500) {
-    const p = Buffer.alloc(172, 0xff);
-    p[0] = 0x80;
-    p[1] = 0;
-    p.writeUInt16BE(n & 0xffff, 2);
-    p.writeUInt32BE((n * 160) >>> 0, 4);
-    p.writeUInt32BE(ssrc, 8);
-    from.socket.send(p, to.port, to.host);
-    n++;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return n;
-}
-
-/** The media address in the SDP of the last INVITE a sipp UAS received (rtpengine's, for its leg). */
-function lastOfferedMedia(trace: string): { host: string; port: number } {
-  const invites = readFileSync(trace, 'utf8').split(/^-{20,}.*$/m).filter((m) => /^INVITE sip:/m.test(m));
-  const sdp = invites.at(-1) ?? '';
-  const host = /^c=IN IP4 (\S+)/m.exec(sdp)?.[1];
-  const port = /^m=audio (\d+)/m.exec(sdp)?.[1];
-  if (!host || !port) throw new Error(`no media address in the last INVITE of ${trace}`);
-  return { host, port: Number(port) };
-}
-
-/** Packets rtpengine counted per leg (tag) of a session, summed over the leg's streams. */
-async function legPackets(relay: RtpEngineRelay, sessionId: string): Promise<number[]> {
-  const q = (await relay.query(sessionId)) as { tags?: Record<string, { medias?: Array<{ streams?: Array<{ stats?: { packets?: number } }> }> }> };
-  return Object.values(q.tags ?? {}).map((t) => (t.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, s) => n + (s.stats?.packets ?? 0), 0));
-}
+import { lastOfferedMedia, legPackets, rtpPeer, talk } from '../../../../sip/dist/test/support/rtp.js';
 
 const traceFile = (name: string) => path.join(mkdtempSync(path.join(os.tmpdir(), `sb-cb-${name}-`)), 'trace.log');
 const uuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

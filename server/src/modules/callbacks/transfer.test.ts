@@ -22,66 +22,7 @@ import { api, login, setState, startRoutingServer, openDesktop, stateOf, waitSta
 import { attemptsOf, callbackOf, takeOffer } from '../../test/callbacks.js';
 import { freePort, sipp, waitForUdpListener, type SippProcess } from '../../../../sip/dist/test/support/services.js';
 import { startKamailio, type Kamailio } from '../../../../sip/dist/test/support/kamailio.js';
-
-interface RtpPeer {
-  socket: dgram.Socket;
-  port: number;
-  received: number;
-}
-
-async function rtpPeer(): Promise<RtpPeer> {
-  const socket = dgram.createSocket('udp4');
-  const peer: RtpPeer = { socket, port: 0, received: 0 };
-  socket.on('message', (m) => {
-    if (m.length >= 12 && (m[0]! & 0xc0) === 0x80) peer.received++;
-  });
-  peer.port = await new Promise<number>((r) => socket.bind(0, '127.0.0.1', () => r(socket.address().port)));
-  return peer;
-}
-
-/** 20 ms PCMU packets, one every 20 ms, for as long as `until` says to go on. */
-async function talk(from: RtpPeer, to: { host: string; port: number }, until: () => boolean): Promise<number> {
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  let n = 0;
-  while (!until() && n < 1500) {
-    const p = Buffer.alloc(172, 0xff);
-    p[0] = 0x80;
-    p[1] = 0;
-    p.writeUInt16BE(n & 0xffff, 2);
-    p.writeUInt32BE((n * 160) >>> 0, 4);
-    p.writeUInt32BE(ssrc, 8);
-    from.socket.send(p, to.port, to.host);
-    n++;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return n;
-}
-
-/**
- * Two phones talk, each to the media address its own INVITE gave it (rtpengine's, for its leg),
- * until each has heard `n` packets more than before; returns what each heard meanwhile.
- */
-async function conversation(x: RtpPeer, xSendsTo: { host: string; port: number }, y: RtpPeer, ySendsTo: { host: string; port: number }, n = 50): Promise<{ x: number; y: number }> {
-  const [x0, y0] = [x.received, y.received];
-  const enough = () => x.received - x0 >= n && y.received - y0 >= n;
-  await Promise.all([talk(x, xSendsTo, enough), talk(y, ySendsTo, enough)]);
-  return { x: x.received - x0, y: y.received - y0 };
-}
-
-/** The INVITEs a sipp phone received (trace), with their Call-ID and the media address offered. */
-function invites(trace: string): { callId: string; host: string; port: number }[] {
-  return readFileSync(trace, 'utf8').split(/^-{20,}.*$/m).filter((m) => /^INVITE sip:/m.test(m)).map((text) => ({
-    callId: /^Call-ID:\s*(\S+)/im.exec(text)?.[1] ?? '',
-    host: /^c=IN IP4 (\S+)/m.exec(text)?.[1] ?? '',
-    port: Number(/^m=audio (\d+)/m.exec(text)?.[1]),
-  }));
-}
-
-/** Packets rtpengine counted per leg (tag) of a session, summed over the leg's streams. */
-async function legPackets(relay: RtpEngineRelay, sessionId: string): Promise<number[]> {
-  const q = (await relay.query(sessionId)) as { tags?: Record<string, { medias?: Array<{ streams?: Array<{ stats?: { packets?: number } }> }> }> };
-  return Object.values(q.tags ?? {}).map((t) => (t.medias ?? []).flatMap((m) => m.streams ?? []).reduce((n, s) => n + (s.stats?.packets ?? 0), 0));
-}
+import { conversation, invitesIn, legPackets, rtpPeer, type RtpPeer } from '../../../../sip/dist/test/support/rtp.js';
 
 /**
  * The agent presses Transfer on their phone: the sipp scenario sends its REFER once a MESSAGE with
@@ -172,19 +113,19 @@ describe('callbacks: the agent transfers the call to a second agent, through a r
     const sessionId = uuid(attempt!.callId!);
 
     // Bridged: the first agent and the customer hear each other.
-    const toC = invites(customer.trace)[0]!;
-    const toA = invites(phoneA.trace).at(-1)!;
+    const toC = invitesIn(customer.trace)[0]!;
+    const toA = invitesIn(phoneA.trace).at(-1)!;
     const before = await conversation(rtpA, toA, rtpC, toC);
     expect(before.x, 'RTP from the customer reaching the first agent').to.be.at.least(50);
     expect(before.y, 'RTP from the first agent reaching the customer').to.be.at.least(50);
 
     // The first agent transfers to the second agent's extension; the second agent's phone, behind
     // the proxy, rings with the interaction and answers; the first agent's leg ends.
-    await pressTransfer(portA, invites(phoneA.trace)[0]!.callId);
+    await pressTransfer(portA, invitesIn(phoneA.trace)[0]!.callId);
     expect((await phoneA.p.done).code, `first agent's phone (REFER, NOTIFYs, BYE):\n${k.log()}`).to.equal(0);
-    const [toB] = invites(phoneB.trace);
+    const [toB] = invitesIn(phoneB.trace);
     expect(readFileSync(phoneB.trace, 'utf8'), "the second agent is rung with the interaction").to.match(new RegExp(`^X-Switchboard-Interaction: ${interactionId}`, 'im'));
-    expect(invites(customer.trace), 'the customer is never re-INVITEd').to.have.length(1);
+    expect(invitesIn(customer.trace), 'the customer is never re-INVITEd').to.have.length(1);
 
     // The customer now talks with the second agent, through the same media session.
     const after = await conversation(rtpB, toB!, rtpC, toC);
@@ -225,7 +166,7 @@ describe('callbacks: the agent transfers the call to a second agent, through a r
     // Every in-dialog request went through the proxy on its route set: the first agent's REFER
     // and Switchboard's NOTIFYs and BYE back, the second agent's ACK and BYE, the customer's BYE.
     const seen = k.seen();
-    const callIdOf = (trace: string) => invites(trace)[0]!.callId;
+    const callIdOf = (trace: string) => invitesIn(trace)[0]!.callId;
     const routed = (callId: string) => seen.filter((s) => s.callId === callId && s.kind !== 'initial').map((s) => `${s.kind} ${s.method}`);
     expect(routed(callIdOf(phoneA.trace)), "the first agent's dialog").to.deep.equal(['routed ACK', 'routed INVITE', 'routed ACK', 'routed REFER', 'routed NOTIFY', 'routed NOTIFY', 'routed BYE']);
     expect(routed(callIdOf(phoneB.trace)), "the second agent's dialog").to.deep.equal(['routed ACK', 'routed BYE']);
