@@ -1,8 +1,7 @@
-import type { OfferPayload } from '@switchboard/protocol';
 import type { DataSource } from 'typeorm';
 import type { CallbacksKit } from './types.js';
 import type { Interaction } from '../interactions/index.js';
-import type { JoinedColumns } from '../routing/index.js';
+import type { JoinedColumns, OfferDetails } from '../routing/index.js';
 import { EntityRows } from '../../kernel/db/rows.js';
 import { Callback } from './callback.entity.js';
 import { websiteZone } from './confirmation.js';
@@ -13,7 +12,7 @@ import { websiteZone } from './confirmation.js';
  * the desktop words them in the agent's language. `inHand`: the callbacks a step (the due job) is
  * routing, by interaction, as it has just read and written them.
  */
-export function callbackPreview(s: Pick<CallbacksKit, 'db' | 'config'>, inHand: ReadonlyMap<string, Callback> = new Map()): (i: Interaction, joined?: Record<string, unknown>) => Promise<Pick<OfferPayload, 'preview' | 'callback'>> {
+export function callbackPreview(s: Pick<CallbacksKit, 'db' | 'config'>, inHand: ReadonlyMap<string, Callback> = new Map()): (i: Interaction, joined?: Record<string, unknown>) => Promise<OfferDetails> {
   return async (i, joined) => {
     const cb = inHand.get(i.id) ?? (joined ? callbackRows(s.db).from(joined) : await s.db.getRepository(Callback).findOneBy({ interactionId: i.id }));
     if (!cb) return { preview: [] };

@@ -41,7 +41,7 @@ export function createChat(k: Kernel, hub: RealtimeHub, deps: ChatDeps): ChatCon
     start: async () => {
       parts.sockets.register(hub);
       // The offer card shows what the visitor wrote, not the option they picked.
-      s.routing.previewFor('chat', (i) => parts.chat.store.firstVisitorLines(i.id, PREVIEW_LINES));
+      s.routing.previewFor('chat', async (i) => ({ preview: await parts.chat.store.firstVisitorLines(i.id, PREVIEW_LINES) }));
       const offBus = s.bus.on((e) => {
         if (e.type === 'interaction.offered' && e.channel === 'chat') parts.chat.offered(e.interactionId);
       });

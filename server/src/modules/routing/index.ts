@@ -2,6 +2,7 @@
 export type { QueueAvailability } from './views.js';
 export type { AcceptRead, CreateInteraction, CreateResult } from './service.js';
 export type { JoinedColumns } from './records.js';
+export type { OfferDetails } from './offer-cards.js';
 export type { QueuePlace } from './service.js';
 export { interactionSteps, type InteractionSteps, type CallInteraction, type CallChange } from './lifecycle.js';
 export { createRouting, type RoutingContext, type RoutingDeps } from './module.js';

@@ -14,8 +14,8 @@ type S = Pick<Deps, 'log' | 'engine' | 'records' | 'events'>;
  */
 export type OfferDetails = Pick<OfferPayload, 'preview' | 'callback'>;
 
-/** A channel's part of its offers: the customer's first lines, or those with the channel's fields; `joined`: the columns of the channel's read, when read with the interaction. */
-export type Preview = (i: Interaction, joined?: Record<string, unknown>) => Promise<string[] | OfferDetails>;
+/** A channel's part of its offers; `joined`: the columns of the channel's read, when read with the interaction. */
+export type Preview = (i: Interaction, joined?: Record<string, unknown>) => Promise<OfferDetails>;
 
 /** What an offer shows the agent: queue, customer, and the customer's first lines (and a callback's fields) as their channel gives them. */
 export class OfferCards {
@@ -65,10 +65,7 @@ export class OfferCards {
     const fn = this.previews.get(i.channel)?.fn;
     if (!fn) return { preview: [] };
     return fn(i, joined)
-      .then((got) => {
-        const shown = Array.isArray(got) ? { preview: got } : got;
-        return { ...shown, preview: (shown.preview ?? []).slice(0, 5).map((l) => l.slice(0, 500)) };
-      })
+      .then((got) => ({ ...got, preview: (got.preview ?? []).slice(0, 5).map((l) => l.slice(0, 500)) }))
       .catch((err) => {
         this.d.log.warn({ err, interactionId: i.id }, 'offer preview failed');
         return { preview: [] };

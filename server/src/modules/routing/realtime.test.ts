@@ -39,7 +39,7 @@ describe('routing: agent real-time API', () => {
   });
 
   it('shows on the offer what the channel gives as the customer\'s first lines', async () => {
-    t.sb.contexts.routing.previewFor('chat', async (i) => [`Hello from ${i.id.slice(0, 4)}`, 'My order is late']);
+    t.sb.contexts.routing.previewFor('chat', async (i) => ({ preview: [`Hello from ${i.id.slice(0, 4)}`, 'My order is late'] }));
     const a = await makeAgent(t.url, admin, { skills: english });
     const r = await createInteraction(t.url, admin, { channel: 'chat', queueId: QUEUE.chat, subject: 'Order' });
     const o = await nextOffer(a);
